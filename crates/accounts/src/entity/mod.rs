@@ -1,0 +1,5 @@
+//! Database entities of the accounts crate.
+#![allow(missing_docs, reason = "sea-orm generates the entities' items")]
+
+pub mod session;
+pub mod user;

@@ -1,0 +1,236 @@
+//! Use cases of the accounts crate: register, log in, authenticate a token, log out.
+
+use chrono::{DateTime, Duration, Utc};
+use common::{phone::normalize_vn_phone, validate::Validator};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    AccountsError, User,
+    entity::{session, user},
+    password::PasswordHasher,
+    token,
+    user::{PASSWORD_MAX, PASSWORD_MIN, normalize_email},
+};
+
+/// What it takes to open an account.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Email address; normalised before it is stored.
+    pub email: String,
+    /// Password in clear; only its Argon2id hash is stored.
+    pub password: String,
+    /// Name shown to vendors and on orders.
+    pub full_name: String,
+    /// Optional Vietnamese phone number.
+    pub phone: Option<String>,
+}
+
+/// A successful login.
+#[derive(Clone, Debug)]
+pub struct LoginOutcome {
+    /// The bearer token; shown this once and never stored.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Who logged in.
+    pub user: User,
+}
+
+/// The accounts service.
+#[derive(Clone)]
+pub struct Accounts {
+    hasher: PasswordHasher,
+    session_ttl: Duration,
+}
+
+impl Accounts {
+    /// A service whose tokens live for `session_ttl`.
+    pub fn new(session_ttl: Duration) -> Self {
+        Self {
+            hasher: PasswordHasher::new(),
+            session_ttl,
+        }
+    }
+
+    /// Opens an account. Every bad field is reported at once; a taken email is `EmailTaken`.
+    pub async fn register<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        input: NewUser,
+    ) -> Result<User, AccountsError> {
+        self.create(db, input, false).await
+    }
+
+    /// Opens an account, an administrator's when `is_admin` (for the operator's CLI only).
+    pub async fn create<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        input: NewUser,
+        is_admin: bool,
+    ) -> Result<User, AccountsError> {
+        let mut v = Validator::new();
+        let email = normalize_email(&input.email);
+        v.check(
+            email.is_some(),
+            "email",
+            "must be an email address such as lan@example.vn",
+        );
+        let password_len = input.password.chars().count();
+        v.check(
+            (PASSWORD_MIN..=PASSWORD_MAX).contains(&password_len),
+            "password",
+            format!("must have {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
+        );
+        let full_name = v.text("full_name", &input.full_name, 1, 100);
+        let phone = match input.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => {
+                let normalized = normalize_vn_phone(p);
+                v.check(
+                    normalized.is_some(),
+                    "phone",
+                    "must be a Vietnamese phone number such as 0912 345 678",
+                );
+                normalized
+            }
+        };
+        v.finish()?;
+        let Some(email) = email else {
+            return Err(AccountsError::InvalidCredentials);
+        };
+
+        if user::Entity::find()
+            .filter(user::Column::Email.eq(&email))
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Err(AccountsError::EmailTaken);
+        }
+        let password_hash = self.hasher.hash(input.password).await?;
+        let now = Utc::now();
+        let model = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(email),
+            password_hash: Set(password_hash),
+            full_name: Set(full_name),
+            phone: Set(phone),
+            is_admin: Set(is_admin),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        // Two registrations may race past the check above; the unique index decides.
+        match model.insert(db).await {
+            Ok(m) => Ok(m.into()),
+            Err(e) if is_unique_violation(&e) => Err(AccountsError::EmailTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks the password and issues a token. An unknown email and a wrong password fail the
+    /// same way and take the same time.
+    pub async fn login<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        email: &str,
+        password: &str,
+    ) -> Result<LoginOutcome, AccountsError> {
+        let found = match normalize_email(email) {
+            Some(email) => {
+                user::Entity::find()
+                    .filter(user::Column::Email.eq(email))
+                    .one(db)
+                    .await?
+            }
+            None => None,
+        };
+        let password_ok = match (&found, password.chars().count() <= PASSWORD_MAX) {
+            (Some(u), true) => {
+                self.hasher
+                    .verify(password.to_owned(), u.password_hash.clone())
+                    .await?
+            }
+            _ => {
+                self.hasher.verify_dummy(password.to_owned()).await?;
+                false
+            }
+        };
+        let Some(found) = found.filter(|_| password_ok) else {
+            return Err(AccountsError::InvalidCredentials);
+        };
+
+        let now = Utc::now();
+        // Expired sessions of this user are of no use to anyone: sweep them as we go.
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(found.id))
+            .filter(session::Column::ExpiresAt.lt(now))
+            .exec(db)
+            .await?;
+        let token = token::generate();
+        let expires_at = now + self.session_ttl;
+        session::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(found.id),
+            token_hash: Set(token::digest(&token)),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            revoked_at: Set(None),
+        }
+        .insert(db)
+        .await?;
+        Ok(LoginOutcome {
+            token,
+            expires_at,
+            user: found.into(),
+        })
+    }
+
+    /// The user a live token belongs to.
+    pub async fn authenticate<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        bearer: &str,
+    ) -> Result<User, AccountsError> {
+        if !token::well_formed(bearer) {
+            return Err(AccountsError::InvalidToken);
+        }
+        let live = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(token::digest(bearer)))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(Utc::now()))
+            .one(db)
+            .await?
+            .ok_or(AccountsError::InvalidToken)?;
+        let found = user::Entity::find_by_id(live.user_id)
+            .one(db)
+            .await?
+            .ok_or(AccountsError::InvalidToken)?;
+        Ok(found.into())
+    }
+
+    /// Revokes a token; it stops working at once. Revoking a dead token is not an error.
+    pub async fn logout<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        bearer: &str,
+    ) -> Result<(), AccountsError> {
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+            .filter(session::Column::TokenHash.eq(token::digest(bearer)))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

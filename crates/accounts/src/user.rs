@@ -1,0 +1,99 @@
+//! The user as the rest of the system sees it, and the rules for emails and passwords.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::entity::user;
+
+/// A user account, without its password hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// The user's id.
+    pub id: Uuid,
+    /// Normalised email (trimmed, lower-case).
+    pub email: String,
+    /// Name as the user gave it.
+    pub full_name: String,
+    /// Vietnamese phone number in domestic form, if given.
+    pub phone: Option<String>,
+    /// Whether the user administers the marketplace.
+    pub is_admin: bool,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for User {
+    fn from(m: user::Model) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            full_name: m.full_name,
+            phone: m.phone,
+            is_admin: m.is_admin,
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl User {
+    /// The user as an actor for authorization checks.
+    pub fn actor(&self) -> common::Actor {
+        common::Actor::User {
+            id: self.id,
+            is_admin: self.is_admin,
+        }
+    }
+}
+
+/// Minimum password length (NIST SP 800-63B).
+pub const PASSWORD_MIN: usize = 8;
+/// Maximum password length, which bounds the work one login can cost.
+pub const PASSWORD_MAX: usize = 128;
+
+/// Trims and lower-cases an email and checks its shape. Returns `None` when it cannot be an
+/// address: the only sure test is a message, which is for a later verification step.
+pub fn normalize_email(input: &str) -> Option<String> {
+    let email = input.trim().to_lowercase();
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let (local, domain) = email.split_once('@')?;
+    let domain_ok = !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..");
+    (!local.is_empty() && local.len() <= 64 && domain_ok).then_some(email)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lowercased() {
+        assert_eq!(
+            normalize_email("  Chi.Lan@HTX-CuaTung.VN ").as_deref(),
+            Some("chi.lan@htx-cuatung.vn")
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in [
+            "",
+            "lan",
+            "lan@",
+            "@vn.vn",
+            "lan@vn",
+            "lan@@vn.vn",
+            "la n@vn.vn",
+            "lan@.vn",
+            "lan@vn.",
+            "lan@vn..vn",
+        ] {
+            assert_eq!(normalize_email(bad), None, "{bad:?}");
+        }
+    }
+}

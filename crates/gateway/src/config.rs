@@ -1,0 +1,311 @@
+//! Typed configuration: `config/default.toml` (built in), then a file, then `MARKETPLACE_*`
+//! environment variables; validated at start-up so a bad value stops the process with the key
+//! named, instead of failing later at the first request that needs it.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use serde::Deserialize;
+
+/// The built-in defaults, every key commented.
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// Prefix of the environment variables that override configuration keys.
+pub const ENV_PREFIX: &str = "MARKETPLACE_";
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value has the wrong type or a key is unknown (figment names the key).
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    /// The named file does not exist.
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    /// A value is out of range.
+    #[error("configuration key `{key}`: {message}")]
+    Invalid {
+        /// Dotted key, such as `http.listen`.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The HTTP listener.
+    pub http: HttpConfig,
+    /// Where embedded data lives.
+    pub data: DataConfig,
+    /// The database.
+    pub database: DatabaseConfig,
+    /// Sessions.
+    pub auth: AuthConfig,
+    /// Abuse limits.
+    pub rate_limit: RateLimitConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// `[http]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Longest a request may take, in seconds.
+    pub request_timeout_secs: u64,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Origins allowed by CORS; `*` for any.
+    pub cors_origins: Vec<String>,
+    /// Whether to take the client address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
+    /// Seconds in-flight requests get at shutdown.
+    pub shutdown_grace_secs: u64,
+}
+
+/// `[data]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// Directory of the embedded database and index.
+    pub dir: PathBuf,
+}
+
+/// `[database]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Database URL; `None` means an SQLite file in `data.dir`.
+    pub url: Option<String>,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Whether `serve` migrates at start.
+    pub migrate_on_start: bool,
+}
+
+/// `[auth]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Token lifetime in hours.
+    pub session_ttl_hours: u64,
+}
+
+/// `[rate_limit]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Login attempts per client address per minute.
+    pub login_per_ip_per_minute: u32,
+    /// Login attempts per email per minute.
+    pub login_per_email_per_minute: u32,
+    /// Registrations per client address per minute.
+    pub register_per_ip_per_minute: u32,
+}
+
+/// `[log]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// Output format.
+    pub format: LogFormat,
+    /// tracing `EnvFilter` directives.
+    pub filter: String,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if any), then the environment, and validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError::MissingFile(file.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+        Self::from_figment(figment)
+    }
+
+    /// Extracts and validates a configuration from any figment (tests build their own).
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The built-in defaults with `toml` merged over them, validated.
+    pub fn with_overrides(toml: &str) -> Result<Self, ConfigError> {
+        Self::from_figment(Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(toml)))
+    }
+
+    /// The database URL, defaulting to an SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data.dir.join("marketplace.db").display()
+            ),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+            ConfigError::Invalid {
+                key,
+                message: message.into(),
+            }
+        }
+        let h = &self.http;
+        if !(1..=600).contains(&h.request_timeout_secs) {
+            return Err(invalid("http.request_timeout_secs", "must be 1 to 600"));
+        }
+        if !(1024..=64 * 1024 * 1024).contains(&h.body_limit_bytes) {
+            return Err(invalid(
+                "http.body_limit_bytes",
+                "must be 1024 to 67108864 (64 MiB)",
+            ));
+        }
+        if h.shutdown_grace_secs > 600 {
+            return Err(invalid("http.shutdown_grace_secs", "must be 0 to 600"));
+        }
+        for origin in &h.cors_origins {
+            let ok = origin == "*"
+                || ((origin.starts_with("http://") || origin.starts_with("https://"))
+                    && !origin.trim_end_matches('/').contains(|c: char| {
+                        c.is_whitespace() || c.is_control() || c == '?' || c == '#'
+                    }));
+            if !ok {
+                return Err(invalid(
+                    "http.cors_origins",
+                    format!("{origin:?} is not an origin such as https://cho.example.vn"),
+                ));
+            }
+        }
+        if let Some(url) = &self.database.url {
+            let known = ["sqlite:", "postgres://", "postgresql://"];
+            if !known.iter().any(|p| url.starts_with(p)) {
+                return Err(invalid(
+                    "database.url",
+                    "must start with sqlite:, postgres:// or postgresql://",
+                ));
+            }
+        }
+        if !(1..=1000).contains(&self.database.max_connections) {
+            return Err(invalid("database.max_connections", "must be 1 to 1000"));
+        }
+        if !(1..=8760).contains(&self.auth.session_ttl_hours) {
+            return Err(invalid("auth.session_ttl_hours", "must be 1 to 8760"));
+        }
+        let r = &self.rate_limit;
+        for (key, value) in [
+            ("rate_limit.login_per_ip_per_minute", r.login_per_ip_per_minute),
+            (
+                "rate_limit.login_per_email_per_minute",
+                r.login_per_email_per_minute,
+            ),
+            (
+                "rate_limit.register_per_ip_per_minute",
+                r.register_per_ip_per_minute,
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
+            return Err(invalid("log.filter", e.to_string()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_embedded() {
+        let c = Config::with_overrides("").unwrap();
+        assert_eq!(c.http.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.http.body_limit_bytes, 1024 * 1024);
+        assert_eq!(c.log.format, LogFormat::Text);
+        assert_eq!(c.database_url(), "sqlite://data/marketplace.db?mode=rwc");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let e = Config::with_overrides("[http]\nlisten = \"not an address\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("http.listen"), "{e}");
+
+        let e = Config::with_overrides("[http]\nrequest_timeout_secs = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("http.request_timeout_secs"), "{e}");
+
+        let e = Config::with_overrides("[database]\nurl = \"mysql://x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("database.url"), "{e}");
+
+        let e = Config::with_overrides("[log]\nformat = \"xml\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("log.format"), "{e}");
+
+        let e = Config::with_overrides("[http]\ncors_origins = [\"cho.vn\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("http.cors_origins"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let e = Config::with_overrides("[http]\nlisten_port = 80")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("listen_port"), "{e}");
+    }
+
+    #[test]
+    fn later_layers_override_earlier_ones() {
+        let figment = Figment::from(Toml::string(DEFAULT_TOML))
+            .merge(Toml::string("[http]\nlisten = \"0.0.0.0:9000\""))
+            .merge(figment::providers::Serialized::default(
+                "http.listen",
+                "127.0.0.1:9100",
+            ));
+        let c = Config::from_figment(figment).unwrap();
+        assert_eq!(c.http.listen.port(), 9100);
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error() {
+        let e = Config::load(Some(Path::new("/nonexistent/marketplace.toml"))).unwrap_err();
+        assert!(matches!(e, ConfigError::MissingFile(_)), "{e}");
+    }
+}

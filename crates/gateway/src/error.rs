@@ -1,0 +1,219 @@
+//! The API's errors: every failure leaves as `application/problem+json` (RFC 9457) with a stable
+//! `code`. Domain error kinds map to HTTP statuses here and nowhere else.
+
+use std::borrow::Cow;
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use common::{ErrorKind, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The media type of error bodies.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code.
+    pub code: Cow<'static, str>,
+    /// Human-readable detail.
+    pub detail: String,
+    /// Per-field problems.
+    pub errors: Vec<FieldError>,
+    /// Seconds to wait before retrying, for 429 and 503.
+    pub retry_after: Option<u64>,
+    /// Cause, logged for 5xx.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:problem:marketplace:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the status.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong in this case.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `conflict`.
+    pub code: String,
+    /// Per-field messages for validation failures (empty otherwise).
+    pub errors: Vec<ProblemField>,
+}
+
+/// One invalid field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// Dotted path of the field in the request.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with a status, a code and a detail.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    /// 401: missing or invalid credentials.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    /// 422 `validation_failed` listing the bad fields.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Some fields are invalid.",
+        );
+        e.errors = errors;
+        e
+    }
+
+    /// 429 with the seconds to wait.
+    pub fn rate_limited(retry_after: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("Too many attempts; try again in {retry_after} s."),
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    /// The default code for a bare status, used when something other than a handler (a layer, a
+    /// fallback) produced the error.
+    pub fn from_status(status: StatusCode) -> Self {
+        let (code, detail) = match status {
+            StatusCode::BAD_REQUEST => ("bad_request", "The request is malformed."),
+            StatusCode::UNAUTHORIZED => ("unauthorized", "Sign in to do this."),
+            StatusCode::FORBIDDEN => ("forbidden", "You may not do this."),
+            StatusCode::NOT_FOUND => ("not_found", "There is nothing at this address."),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method_not_allowed",
+                "This address does not accept this method.",
+            ),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => (
+                "timeout",
+                "The request took too long; try again shortly.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported_media_type",
+                "Send the body as application/json.",
+            ),
+            StatusCode::TOO_MANY_REQUESTS => ("rate_limited", "Too many requests; slow down."),
+            s if s.is_server_error() => ("internal", "An internal error occurred."),
+            _ => ("http_error", "The request failed."),
+        };
+        Self::new(status, code, detail)
+    }
+}
+
+fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<common::Error> for ApiError {
+    fn from(e: common::Error) -> Self {
+        let status = status_of(e.kind);
+        let source: Option<Box<dyn std::error::Error + Send + Sync>> = match e.source {
+            Some(s) => Some(s),
+            None if status.is_server_error() => Some(e.message.clone().into()),
+            None => None,
+        };
+        Self {
+            status,
+            code: Cow::Borrowed(e.code),
+            detail: e.message,
+            errors: e.fields,
+            retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(5),
+            source,
+        }
+    }
+}
+
+impl From<accounts::AccountsError> for ApiError {
+    fn from(e: accounts::AccountsError) -> Self {
+        common::Error::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let detail = if status.is_server_error() {
+            // Logged once, inside the request's span (so with its request id); never shown.
+            match &self.source {
+                Some(source) => tracing::error!(code = %self.code, error = %source, "request failed"),
+                None => tracing::error!(code = %self.code, detail = %self.detail, "request failed"),
+            }
+            if self.code == "internal" {
+                "An internal error occurred.".to_owned()
+            } else {
+                self.detail
+            }
+        } else {
+            self.detail
+        };
+        let body = Problem {
+            type_: format!("urn:problem:marketplace:{}", self.code),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: self.code.into_owned(),
+            errors: self
+                .errors
+                .into_iter()
+                .map(|f| ProblemField {
+                    field: f.field,
+                    message: f.message,
+                })
+                .collect(),
+        };
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

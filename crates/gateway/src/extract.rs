@@ -1,0 +1,209 @@
+//! Extractors whose rejections are the API's own problem+json errors, and the authenticated
+//! caller.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
+    http::{StatusCode, header, request::Parts},
+};
+use common::FieldError;
+use serde::de::DeserializeOwned;
+
+use crate::{error::ApiError, state::AppState};
+
+/// A JSON body. Wrong media type: 415; not JSON: 400 `malformed_json`; JSON of the wrong shape
+/// (a missing, mistyped or unknown field): 422 `validation_failed` naming the field.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| ApiError::from_status(rejection.status()))?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// Deserializes `bytes`, turning serde's complaint into a field-level error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(value) => Ok(value),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("The body is not valid JSON: {inner}."),
+                ));
+            }
+            Err(ApiError::validation(vec![field_error(&path, &inner)]))
+        }
+    }
+}
+
+/// Names the field serde complained about: for an unknown field, the unknown one itself.
+fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
+    let text = err.to_string();
+    // serde_json appends " at line L column C"; the client needs the field, not the position.
+    let message = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    };
+    let prefix = if path == "." { "" } else { path };
+    let quoted = |m: &str, lead: &str| {
+        m.strip_prefix(lead)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if let Some(name) = quoted(&message, "unknown field `") {
+        let field = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+        return FieldError::new(field, "is not a known field");
+    }
+    if let Some(name) = quoted(&message, "missing field `") {
+        let field = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+        return FieldError::new(field, "is required");
+    }
+    let field = if prefix.is_empty() { "body".to_owned() } else { prefix.to_owned() };
+    FieldError::new(field, message)
+}
+
+/// The authenticated caller, from `Authorization: Bearer <token>`; 401 without a live token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The user.
+    pub user: accounts::User,
+    /// The bearer token presented (to revoke it on logout).
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::unauthorized(
+                "Sign in and send the token as `Authorization: Bearer <token>`.",
+            ));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                let (scheme, token) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <token>`."))?;
+        let user = state.accounts.authenticate(&state.db, token).await?;
+        Ok(AuthUser {
+            user,
+            token: token.to_owned(),
+        })
+    }
+}
+
+/// The client's address: the peer, or with `http.trust_forwarded_for` the left-most
+/// `X-Forwarded-For` entry. Unknown (in-process tests) is the unspecified address.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.config.http.trust_forwarded_for
+            && let Some(ip) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        {
+            return Ok(ClientIp(ip));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        Ok(ClientIp(peer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only deserialized")]
+    struct Body {
+        name: String,
+        shipping: Shipping,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only deserialized")]
+    struct Shipping {
+        phone: String,
+    }
+
+    fn fields(body: &str) -> (u16, String, Vec<(String, String)>) {
+        let e = parse_json::<Body>(body.as_bytes()).unwrap_err();
+        (
+            e.status.as_u16(),
+            e.code.into_owned(),
+            e.errors.into_iter().map(|f| (f.field, f.message)).collect(),
+        )
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        let (status, code, f) = fields(r#"{"name":"a","shipping":{"phone":"1"},"status":"x"}"#);
+        assert_eq!((status, code.as_str()), (422, "validation_failed"));
+        assert_eq!(f, [("status".into(), "is not a known field".into())]);
+
+        let (_, _, f) = fields(r#"{"name":"a","shipping":{"phone":1}}"#);
+        assert_eq!(f[0].0, "shipping.phone");
+        assert!(f[0].1.contains("expected a string"), "{}", f[0].1);
+
+        let (_, _, f) = fields(r#"{"name":"a","shipping":{}}"#);
+        assert_eq!(f, [("shipping.phone".into(), "is required".into())]);
+
+        let (_, _, f) = fields(r#"[1]"#);
+        assert_eq!(f[0].0, "body");
+    }
+
+    #[test]
+    fn malformed_json_is_400() {
+        let (status, code, _) = fields(r#"{"name": "#);
+        assert_eq!((status, code.as_str()), (400, "malformed_json"));
+        let (status, _, _) = fields("not json");
+        assert_eq!(status, 400);
+    }
+}

@@ -1,0 +1,99 @@
+//! The `marketplace` binary: `serve` (the default), `migrate`, `user create`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use gateway::{Config, serve, telemetry};
+
+/// Marketplace of OCOP and local products of a Vietnamese province.
+#[derive(Debug, Parser)]
+#[command(name = "marketplace", version, about)]
+struct Cli {
+    /// Configuration file layered over the built-in defaults.
+    #[arg(long, env = "MARKETPLACE_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP gateway (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the only way to make an administrator.
+    Create {
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// Password (8 to 128 characters).
+        #[arg(long)]
+        password: String,
+        /// Full name.
+        #[arg(long, default_value = "Quản trị viên")]
+        full_name: String,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    telemetry::init(&config.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::run(config).await,
+        Command::Migrate => {
+            let db = serve::open_database(&config).await?;
+            serve::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User(UserCommand::Create {
+            email,
+            password,
+            full_name,
+            admin,
+        }) => {
+            let db = serve::open_database(&config).await?;
+            serve::migrate(&db).await?;
+            let ttl = chrono::Duration::hours(1);
+            let user = accounts::Accounts::new(ttl)
+                .create(
+                    &db,
+                    accounts::NewUser {
+                        email,
+                        password,
+                        full_name,
+                        phone: None,
+                    },
+                    admin,
+                )
+                .await
+                .map_err(common::Error::from)
+                .map_err(|e| {
+                    let fields: Vec<String> = e
+                        .fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect();
+                    anyhow::anyhow!("{} {}", e.message, fields.join("; "))
+                })
+                .context("cannot create the user")?;
+            let role = if user.is_admin { "administrator" } else { "user" };
+            println!("created {role} {} ({})", user.email, user.id);
+            Ok(())
+        }
+    }
+}

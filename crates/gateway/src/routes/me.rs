@@ -1,0 +1,51 @@
+//! `me`: the signed-in user.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{error::Problem, extract::AuthUser};
+
+/// A user as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    /// Id.
+    pub id: Uuid,
+    /// Normalised email.
+    pub email: String,
+    /// Name.
+    pub full_name: String,
+    /// Phone in domestic form, if given.
+    pub phone: Option<String>,
+    /// Whether the user administers the marketplace.
+    pub is_admin: bool,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<accounts::User> for UserView {
+    fn from(u: accounts::User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            full_name: u.full_name,
+            phone: u.phone,
+            is_admin: u.is_admin,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// The signed-in user.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = UserView),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn me(auth: AuthUser) -> axum::Json<UserView> {
+    axum::Json(auth.user.into())
+}

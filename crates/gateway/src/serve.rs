@@ -1,0 +1,135 @@
+//! Opening the database and running the HTTP server with graceful shutdown.
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tokio::{net::TcpListener, sync::watch};
+
+use crate::{app, config::Config, state::AppState};
+
+/// Opens the configured database, creating the data directory for the default SQLite file.
+pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    if config.database.url.is_none() {
+        std::fs::create_dir_all(&config.data.dir).with_context(|| {
+            format!(
+                "cannot create data directory {} (data.dir)",
+                config.data.dir.display()
+            )
+        })?;
+    }
+    let url = config.database_url();
+    migrations::connect(&url, config.database.max_connections)
+        .await
+        .with_context(|| format!("cannot open the database (database.url = {})", redact(&url)))
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("database migration failed")
+}
+
+/// Runs `marketplace serve` until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    if config.database.migrate_on_start {
+        migrate(&db).await?;
+    }
+    let listener = TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
+    let state = AppState::new(config, db);
+    serve(listener, state, shutdown_signal()).await
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; then in-flight requests get
+/// `http.shutdown_grace_secs` to finish before the remaining connections are dropped.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let grace = Duration::from_secs(state.config.http.shutdown_grace_secs);
+    let addr = listener.local_addr().context("listener has no address")?;
+    tracing::info!(%addr, "marketplace listening");
+    let (stopping_tx, mut stopping_rx) = watch::channel(false);
+    let server = axum::serve(
+        listener,
+        app::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping_tx.send(true);
+    });
+    let deadline = async move {
+        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server.into_future() => result.context("server failed")?,
+        () = deadline => tracing::warn!("grace period over; dropping remaining connections"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// The URL with any password replaced, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://market:s3cret@db:5432/market"),
+            "postgres://market:***@db:5432/market"
+        );
+        assert_eq!(redact("postgres://market@db/market"), "postgres://market@db/market");
+        assert_eq!(redact("sqlite://data/m.db?mode=rwc"), "sqlite://data/m.db?mode=rwc");
+    }
+}

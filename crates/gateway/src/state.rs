@@ -1,0 +1,47 @@
+//! What every handler can reach: the database pool, the domain services and the configuration.
+
+use std::sync::Arc;
+
+use accounts::Accounts;
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    config::Config,
+    metrics::Metrics,
+    rate_limit::{Limits, RateLimiter},
+};
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Accounts service.
+    pub accounts: Accounts,
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// Rate limits.
+    pub limits: Arc<Limits>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// State over an open database pool.
+    pub fn new(config: Config, db: DatabaseConnection) -> Self {
+        let ttl = chrono::Duration::hours(i64::try_from(config.auth.session_ttl_hours).unwrap_or(720));
+        let r = &config.rate_limit;
+        let limits = Limits {
+            login_ip: RateLimiter::new(r.login_per_ip_per_minute),
+            login_email: RateLimiter::new(r.login_per_email_per_minute),
+            register_ip: RateLimiter::new(r.register_per_ip_per_minute),
+        };
+        Self {
+            db,
+            accounts: Accounts::new(ttl),
+            config: Arc::new(config),
+            limits: Arc::new(limits),
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! End-to-end journeys live in `journeys.rs`; this library is empty on purpose.
