@@ -22,9 +22,9 @@ pub const ENV_PREFIX: &str = "MARKETPLACE_";
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A value has the wrong type or a key is unknown (figment names the key).
-    #[error("configuration: {0}")]
-    Load(#[from] Box<figment::Error>),
+    /// A value has the wrong type or a key is unknown.
+    #[error("{0}")]
+    Load(String),
     /// The named file does not exist.
     #[error("configuration file {0} does not exist")]
     MissingFile(PathBuf),
@@ -150,7 +150,7 @@ impl Config {
 
     /// Extracts and validates a configuration from any figment (tests build their own).
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let config: Config = figment.extract().map_err(Box::new)?;
+        let config: Config = figment.extract().map_err(describe)?;
         config.validate()?;
         Ok(config)
     }
@@ -240,6 +240,29 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// One line per problem, each naming the dotted key and where the value came from.
+fn describe(errors: figment::Error) -> ConfigError {
+    let lines: Vec<String> = errors
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".").to_lowercase();
+            let source = match &e.metadata {
+                Some(m) if m.name.contains("environment") => {
+                    format!(" (from {}{})", ENV_PREFIX, key.to_uppercase().replace('.', "__"))
+                }
+                Some(m) => format!(" (from {})", m.source.as_ref().map_or_else(|| m.name.to_string(), |s| s.to_string())),
+                None => String::new(),
+            };
+            if key.is_empty() {
+                format!("configuration: {}{source}", e.kind)
+            } else {
+                format!("configuration key `{key}`: {}{source}", e.kind)
+            }
+        })
+        .collect();
+    ConfigError::Load(lines.join("\n"))
 }
 
 #[cfg(test)]

@@ -81,7 +81,8 @@ fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
             .map(str::to_owned)
     };
     if let Some(name) = quoted(&message, "unknown field `") {
-        let field = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+        // The path already ends with the unknown field's name.
+        let field = if prefix.is_empty() { name } else { prefix.to_owned() };
         return FieldError::new(field, "is not a known field");
     }
     if let Some(name) = quoted(&message, "missing field `") {
@@ -195,7 +196,7 @@ mod tests {
         let (_, _, f) = fields(r#"{"name":"a","shipping":{}}"#);
         assert_eq!(f, [("shipping.phone".into(), "is required".into())]);
 
-        let (_, _, f) = fields(r#"[1]"#);
+        let (_, _, f) = fields(r#""just text""#);
         assert_eq!(f[0].0, "body");
     }
 

@@ -1,0 +1,203 @@
+//! Registration, login, `me` and logout over HTTP.
+
+use serde_json::json;
+
+use crate::support::*;
+
+db_test!(register_login_me_logout, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({
+                "email": " Hoa.Le@Example.VN ",
+                "password": PASSWORD,
+                "full_name": "Lê Thị Hoa",
+                "phone": "0912 345 678"
+            }),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let user = res.json();
+    assert_eq!(user["email"], "hoa.le@example.vn");
+    assert_eq!(user["full_name"], "Lê Thị Hoa");
+    assert_eq!(user["phone"], "0912345678");
+    assert_eq!(user["is_admin"], false);
+    assert!(user.get("password_hash").is_none() && user.get("password").is_none());
+
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "HOA.LE@example.vn", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let login = res.json();
+    let token = login["token"].as_str().unwrap().to_owned();
+    assert!(token.len() >= 32, "at least 128 bits: {token}");
+    assert_eq!(login["user"]["id"], user["id"]);
+    assert!(login["expires_at"].as_str().unwrap().ends_with('Z'));
+
+    let me = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["id"], user["id"]);
+    assert_eq!(me.json()["email"], "hoa.le@example.vn");
+
+    let out = app
+        .request(axum::http::Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(out.status, 204);
+    assert!(out.body.is_empty());
+
+    let after = app.get("/api/v1/me", Some(&token)).await;
+    after.problem(401, "unauthorized");
+    let again = app
+        .request(axum::http::Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
+    again.problem(401, "unauthorized");
+});
+
+db_test!(duplicate_email_is_409, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    app.signed_in("minh@example.vn").await;
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "MINH@example.vn", "password": PASSWORD, "full_name": "Minh"}),
+        )
+        .await;
+    res.problem(409, "email_taken");
+});
+
+db_test!(validation_names_each_field, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "minh", "password": "short", "full_name": "", "phone": "123"}),
+        )
+        .await;
+    let body = res.problem(422, "validation_failed");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["email", "password", "full_name", "phone"]);
+    assert!(body["errors"][1]["message"].as_str().unwrap().contains('8'));
+
+    let missing = app
+        .post("/api/v1/auth/register", None, json!({"email": "minh@example.vn"}))
+        .await;
+    let body = missing.problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "password");
+    assert_eq!(body["errors"][0]["message"], "is required");
+
+    // Nothing was created by the failed attempts.
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "minh@example.vn", "password": PASSWORD}),
+        )
+        .await;
+    login.problem(401, "invalid_credentials");
+});
+
+db_test!(wrong_password_and_unknown_email_look_alike, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    app.signed_in("minh@example.vn").await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "minh@example.vn", "password": "not the password"}),
+        )
+        .await
+        .problem(401, "invalid_credentials");
+    let unknown = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "nobody@example.vn", "password": PASSWORD}),
+        )
+        .await
+        .problem(401, "invalid_credentials");
+    assert_eq!(wrong["detail"], unknown["detail"]);
+});
+
+db_test!(bad_tokens_are_401_with_a_challenge, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    let none = app.get("/api/v1/me", None).await;
+    none.problem(401, "unauthorized");
+    assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+
+    app.get("/api/v1/me", Some("garbage")).await.problem(401, "unauthorized");
+    let forged = "0".repeat(64);
+    app.get("/api/v1/me", Some(&forged)).await.problem(401, "unauthorized");
+
+    let basic = app
+        .send(
+            axum::http::Request::get("/api/v1/me")
+                .header("authorization", "Basic bWluaDpwYXNz")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    basic.problem(401, "unauthorized");
+});
+
+db_test!(login_is_rate_limited_per_email, |db: TestDb| async move {
+    let app = TestApp::with_config(db, "[rate_limit]\nlogin_per_email_per_minute = 3");
+    app.signed_in("minh@example.vn").await; // one attempt
+    for _ in 0..2 {
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "minh@example.vn", "password": "wrong password"}),
+        )
+        .await
+        .problem(401, "invalid_credentials");
+    }
+    // The limit counts the email however it is written.
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": " MINH@example.vn", "password": PASSWORD}),
+        )
+        .await;
+    res.problem(429, "rate_limited");
+    let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry), "{retry}");
+    // Another email is not held back.
+    app.signed_in("lan@example.vn").await;
+});
+
+db_test!(registration_is_rate_limited_per_address, |db: TestDb| async move {
+    let app = TestApp::with_config(db, "[rate_limit]\nregister_per_ip_per_minute = 2");
+    for i in 0..2 {
+        let res = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": format!("u{i}@example.vn"), "password": PASSWORD, "full_name": "U"}),
+            )
+            .await;
+        assert_eq!(res.status, 201);
+    }
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "u9@example.vn", "password": PASSWORD, "full_name": "U"}),
+        )
+        .await;
+    res.problem(429, "rate_limited");
+    assert!(res.header("retry-after").is_some());
+});

@@ -1,0 +1,155 @@
+//! A test application over a fresh database, and helpers to send requests to it.
+
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use gateway::{AppState, Config};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+pub use testkit::{TestDb, db_test};
+use tower::ServiceExt;
+
+/// The gateway's router over its own database.
+pub struct TestApp {
+    pub router: Router,
+    pub db: TestDb,
+}
+
+/// A response, read whole.
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json error with `status` and `code`, and returns its body.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["status"], status, "{body}");
+        assert_eq!(
+            body["type"],
+            format!("urn:problem:marketplace:{code}"),
+            "{body}"
+        );
+        assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+        body
+    }
+}
+
+impl TestApp {
+    pub async fn new(db: TestDb) -> Self {
+        Self::with_config(db, "")
+    }
+
+    /// An app whose configuration is the defaults with `toml` over them.
+    pub fn with_config(db: TestDb, toml: &str) -> Self {
+        let config = Config::with_overrides(toml).expect("test configuration is valid");
+        let state = AppState::new(config, db.conn.clone());
+        Self {
+            router: gateway::router(state),
+            db,
+        }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("the router never fails");
+        let (parts, body) = res.into_parts();
+        let body = body.collect().await.expect("body is readable").to_bytes();
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let req = match body {
+            Some(body) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send(req.expect("request is well-formed")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Registers `email` with a fixed password and returns a login token.
+    pub async fn signed_in(&self, email: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": email, "password": PASSWORD, "full_name": "Trần Văn Minh"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        self.login(email).await
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        res.json()["token"]
+            .as_str()
+            .expect("login returns a token")
+            .to_owned()
+    }
+}
+
+pub const PASSWORD: &str = "tieu-phu-quoc-2025";
