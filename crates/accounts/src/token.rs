@@ -20,7 +20,10 @@ pub fn digest(token: &str) -> String {
 
 /// Whether `token` has the shape of one we issue (saves a query for garbage).
 pub fn well_formed(token: &str) -> bool {
-    token.len() == TOKEN_LEN && token.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    token.len() == TOKEN_LEN
+        && token
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn hex(bytes: &[u8]) -> String {

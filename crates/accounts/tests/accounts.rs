@@ -17,19 +17,22 @@ fn service() -> Accounts {
     Accounts::new(Duration::hours(1))
 }
 
-db_test!(register_normalises_and_refuses_duplicates, |db: TestDb| async move {
-    let svc = service();
-    let user = svc.register(&db.conn, lan()).await.unwrap();
-    assert_eq!(user.email, "lan.nguyen@example.vn");
-    assert_eq!(user.phone.as_deref(), Some("0912345678"));
-    assert_eq!(user.full_name, "Nguyễn Thị Lan");
-    assert!(!user.is_admin);
+db_test!(
+    register_normalises_and_refuses_duplicates,
+    |db: TestDb| async move {
+        let svc = service();
+        let user = svc.register(&db.conn, lan()).await.unwrap();
+        assert_eq!(user.email, "lan.nguyen@example.vn");
+        assert_eq!(user.phone.as_deref(), Some("0912345678"));
+        assert_eq!(user.full_name, "Nguyễn Thị Lan");
+        assert!(!user.is_admin);
 
-    let mut again = lan();
-    again.email = "LAN.NGUYEN@example.vn".into();
-    let err = svc.register(&db.conn, again).await.unwrap_err();
-    assert!(matches!(err, AccountsError::EmailTaken), "{err:?}");
-});
+        let mut again = lan();
+        again.email = "LAN.NGUYEN@example.vn".into();
+        let err = svc.register(&db.conn, again).await.unwrap_err();
+        assert!(matches!(err, AccountsError::EmailTaken), "{err:?}");
+    }
+);
 
 db_test!(register_names_every_bad_field, |db: TestDb| async move {
     let err = service()

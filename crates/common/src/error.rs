@@ -90,7 +90,11 @@ impl Error {
 
     /// `what` does not exist (or the caller may not see it).
     pub fn not_found(what: &str) -> Self {
-        Self::new(ErrorKind::NotFound, "not_found", format!("{what} not found."))
+        Self::new(
+            ErrorKind::NotFound,
+            "not_found",
+            format!("{what} not found."),
+        )
     }
 
     /// A conflict with the current state, with its own stable code.
@@ -110,7 +114,11 @@ impl Error {
 
     /// An unexpected failure; `source` is logged, not shown.
     pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        let mut e = Self::new(ErrorKind::Internal, "internal", "An internal error occurred.");
+        let mut e = Self::new(
+            ErrorKind::Internal,
+            "internal",
+            "An internal error occurred.",
+        );
         e.source = Some(source.into());
         e
     }

@@ -41,7 +41,10 @@ impl Validator {
             }
         } else if len > max {
             self.add(field, format!("must have at most {max} characters"));
-        } else if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        } else if trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             self.add(field, "must not contain control characters");
         }
         trimmed.to_owned()

@@ -141,10 +141,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 HeaderName::from_static("idempotency-key"),
                 HeaderName::from_static("x-request-id"),
             ])
-            .expose_headers([
-                HeaderName::from_static("x-request-id"),
-                header::RETRY_AFTER,
-            ])
+            .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
             .max_age(Duration::from_secs(3600)),
     )
 }

@@ -221,7 +221,10 @@ impl Config {
         }
         let r = &self.rate_limit;
         for (key, value) in [
-            ("rate_limit.login_per_ip_per_minute", r.login_per_ip_per_minute),
+            (
+                "rate_limit.login_per_ip_per_minute",
+                r.login_per_ip_per_minute,
+            ),
             (
                 "rate_limit.login_per_email_per_minute",
                 r.login_per_email_per_minute,
@@ -250,9 +253,18 @@ fn describe(errors: figment::Error) -> ConfigError {
             let key = e.path.join(".").to_lowercase();
             let source = match &e.metadata {
                 Some(m) if m.name.contains("environment") => {
-                    format!(" (from {}{})", ENV_PREFIX, key.to_uppercase().replace('.', "__"))
+                    format!(
+                        " (from {}{})",
+                        ENV_PREFIX,
+                        key.to_uppercase().replace('.', "__")
+                    )
                 }
-                Some(m) => format!(" (from {})", m.source.as_ref().map_or_else(|| m.name.to_string(), |s| s.to_string())),
+                Some(m) => format!(
+                    " (from {})",
+                    m.source
+                        .as_ref()
+                        .map_or_else(|| m.name.to_string(), |s| s.to_string())
+                ),
                 None => String::new(),
             };
             if key.is_empty() {

@@ -115,11 +115,12 @@ impl ApiError {
                 "method_not_allowed",
                 "This address does not accept this method.",
             ),
-            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => (
-                "timeout",
-                "The request took too long; try again shortly.",
-            ),
-            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+                ("timeout", "The request took too long; try again shortly.")
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ("payload_too_large", "The request body is too large.")
+            }
             StatusCode::UNSUPPORTED_MEDIA_TYPE => (
                 "unsupported_media_type",
                 "Send the body as application/json.",
@@ -176,7 +177,9 @@ impl IntoResponse for ApiError {
         let detail = if status.is_server_error() {
             // Logged once, inside the request's span (so with its request id); never shown.
             match &self.source {
-                Some(source) => tracing::error!(code = %self.code, error = %source, "request failed"),
+                Some(source) => {
+                    tracing::error!(code = %self.code, error = %source, "request failed")
+                }
                 None => tracing::error!(code = %self.code, detail = %self.detail, "request failed"),
             }
             if self.code == "internal" {

@@ -33,7 +33,8 @@ where
             .and_then(|v| v.split(';').next())
             .map(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
@@ -82,14 +83,26 @@ fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
     };
     if let Some(name) = quoted(&message, "unknown field `") {
         // The path already ends with the unknown field's name.
-        let field = if prefix.is_empty() { name } else { prefix.to_owned() };
+        let field = if prefix.is_empty() {
+            name
+        } else {
+            prefix.to_owned()
+        };
         return FieldError::new(field, "is not a known field");
     }
     if let Some(name) = quoted(&message, "missing field `") {
-        let field = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
+        let field = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}.{name}")
+        };
         return FieldError::new(field, "is required");
     }
-    let field = if prefix.is_empty() { "body".to_owned() } else { prefix.to_owned() };
+    let field = if prefix.is_empty() {
+        "body".to_owned()
+    } else {
+        prefix.to_owned()
+    };
     FieldError::new(field, message)
 }
 
@@ -105,7 +118,10 @@ pub struct AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(ApiError::unauthorized(
                 "Sign in and send the token as `Authorization: Bearer <token>`.",
@@ -118,7 +134,9 @@ impl FromRequestParts<AppState> for AuthUser {
                 let (scheme, token) = v.split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
-            .ok_or_else(|| ApiError::unauthorized("The Authorization header must be `Bearer <token>`."))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("The Authorization header must be `Bearer <token>`.")
+            })?;
         let user = state.accounts.authenticate(&state.db, token).await?;
         Ok(AuthUser {
             user,
@@ -135,7 +153,10 @@ pub struct ClientIp(pub IpAddr);
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if state.config.http.trust_forwarded_for
             && let Some(ip) = parts
                 .headers

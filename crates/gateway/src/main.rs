@@ -91,7 +91,11 @@ async fn main() -> anyhow::Result<()> {
                     anyhow::anyhow!("{} {}", e.message, fields.join("; "))
                 })
                 .context("cannot create the user")?;
-            let role = if user.is_admin { "administrator" } else { "user" };
+            let role = if user.is_admin {
+                "administrator"
+            } else {
+                "user"
+            };
             println!("created {role} {} ({})", user.email, user.id);
             Ok(())
         }

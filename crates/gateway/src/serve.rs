@@ -129,7 +129,13 @@ mod tests {
             redact("postgres://market:s3cret@db:5432/market"),
             "postgres://market:***@db:5432/market"
         );
-        assert_eq!(redact("postgres://market@db/market"), "postgres://market@db/market");
-        assert_eq!(redact("sqlite://data/m.db?mode=rwc"), "sqlite://data/m.db?mode=rwc");
+        assert_eq!(
+            redact("postgres://market@db/market"),
+            "postgres://market@db/market"
+        );
+        assert_eq!(
+            redact("sqlite://data/m.db?mode=rwc"),
+            "sqlite://data/m.db?mode=rwc"
+        );
     }
 }

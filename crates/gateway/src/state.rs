@@ -29,7 +29,8 @@ pub struct AppState {
 impl AppState {
     /// State over an open database pool.
     pub fn new(config: Config, db: DatabaseConnection) -> Self {
-        let ttl = chrono::Duration::hours(i64::try_from(config.auth.session_ttl_hours).unwrap_or(720));
+        let ttl =
+            chrono::Duration::hours(i64::try_from(config.auth.session_ttl_hours).unwrap_or(720));
         let r = &config.rate_limit;
         let limits = Limits {
             login_ip: RateLimiter::new(r.login_per_ip_per_minute),

@@ -46,7 +46,12 @@ db_test!(register_login_me_logout, |db: TestDb| async move {
     assert_eq!(me.json()["email"], "hoa.le@example.vn");
 
     let out = app
-        .request(axum::http::Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .request(
+            axum::http::Method::POST,
+            "/api/v1/auth/logout",
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(out.status, 204);
     assert!(out.body.is_empty());
@@ -54,7 +59,12 @@ db_test!(register_login_me_logout, |db: TestDb| async move {
     let after = app.get("/api/v1/me", Some(&token)).await;
     after.problem(401, "unauthorized");
     let again = app
-        .request(axum::http::Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .request(
+            axum::http::Method::POST,
+            "/api/v1/auth/logout",
+            Some(&token),
+            None,
+        )
         .await;
     again.problem(401, "unauthorized");
 });
@@ -92,7 +102,11 @@ db_test!(validation_names_each_field, |db: TestDb| async move {
     assert!(body["errors"][1]["message"].as_str().unwrap().contains('8'));
 
     let missing = app
-        .post("/api/v1/auth/register", None, json!({"email": "minh@example.vn"}))
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "minh@example.vn"}),
+        )
         .await;
     let body = missing.problem(422, "validation_failed");
     assert_eq!(body["errors"][0]["field"], "password");
@@ -109,48 +123,58 @@ db_test!(validation_names_each_field, |db: TestDb| async move {
     login.problem(401, "invalid_credentials");
 });
 
-db_test!(wrong_password_and_unknown_email_look_alike, |db: TestDb| async move {
-    let app = TestApp::new(db).await;
-    app.signed_in("minh@example.vn").await;
-    let wrong = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "minh@example.vn", "password": "not the password"}),
-        )
-        .await
-        .problem(401, "invalid_credentials");
-    let unknown = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "nobody@example.vn", "password": PASSWORD}),
-        )
-        .await
-        .problem(401, "invalid_credentials");
-    assert_eq!(wrong["detail"], unknown["detail"]);
-});
+db_test!(
+    wrong_password_and_unknown_email_look_alike,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        app.signed_in("minh@example.vn").await;
+        let wrong = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": "minh@example.vn", "password": "not the password"}),
+            )
+            .await
+            .problem(401, "invalid_credentials");
+        let unknown = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": "nobody@example.vn", "password": PASSWORD}),
+            )
+            .await
+            .problem(401, "invalid_credentials");
+        assert_eq!(wrong["detail"], unknown["detail"]);
+    }
+);
 
-db_test!(bad_tokens_are_401_with_a_challenge, |db: TestDb| async move {
-    let app = TestApp::new(db).await;
-    let none = app.get("/api/v1/me", None).await;
-    none.problem(401, "unauthorized");
-    assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+db_test!(
+    bad_tokens_are_401_with_a_challenge,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let none = app.get("/api/v1/me", None).await;
+        none.problem(401, "unauthorized");
+        assert_eq!(none.header("www-authenticate"), Some("Bearer"));
 
-    app.get("/api/v1/me", Some("garbage")).await.problem(401, "unauthorized");
-    let forged = "0".repeat(64);
-    app.get("/api/v1/me", Some(&forged)).await.problem(401, "unauthorized");
+        app.get("/api/v1/me", Some("garbage"))
+            .await
+            .problem(401, "unauthorized");
+        let forged = "0".repeat(64);
+        app.get("/api/v1/me", Some(&forged))
+            .await
+            .problem(401, "unauthorized");
 
-    let basic = app
-        .send(
-            axum::http::Request::get("/api/v1/me")
-                .header("authorization", "Basic bWluaDpwYXNz")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await;
-    basic.problem(401, "unauthorized");
-});
+        let basic = app
+            .send(
+                axum::http::Request::get("/api/v1/me")
+                    .header("authorization", "Basic bWluaDpwYXNz")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        basic.problem(401, "unauthorized");
+    }
+);
 
 db_test!(login_is_rate_limited_per_email, |db: TestDb| async move {
     let app = TestApp::with_config(db, "[rate_limit]\nlogin_per_email_per_minute = 3");
@@ -179,25 +203,28 @@ db_test!(login_is_rate_limited_per_email, |db: TestDb| async move {
     app.signed_in("lan@example.vn").await;
 });
 
-db_test!(registration_is_rate_limited_per_address, |db: TestDb| async move {
-    let app = TestApp::with_config(db, "[rate_limit]\nregister_per_ip_per_minute = 2");
-    for i in 0..2 {
-        let res = app
+db_test!(
+    registration_is_rate_limited_per_address,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(db, "[rate_limit]\nregister_per_ip_per_minute = 2");
+        for i in 0..2 {
+            let res = app
             .post(
                 "/api/v1/auth/register",
                 None,
                 json!({"email": format!("u{i}@example.vn"), "password": PASSWORD, "full_name": "U"}),
             )
             .await;
-        assert_eq!(res.status, 201);
+            assert_eq!(res.status, 201);
+        }
+        let res = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": "u9@example.vn", "password": PASSWORD, "full_name": "U"}),
+            )
+            .await;
+        res.problem(429, "rate_limited");
+        assert!(res.header("retry-after").is_some());
     }
-    let res = app
-        .post(
-            "/api/v1/auth/register",
-            None,
-            json!({"email": "u9@example.vn", "password": PASSWORD, "full_name": "U"}),
-        )
-        .await;
-    res.problem(429, "rate_limited");
-    assert!(res.header("retry-after").is_some());
-});
+);

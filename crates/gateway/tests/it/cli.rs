@@ -55,16 +55,33 @@ fn migrate_and_user_create_on_an_embedded_database() {
             .unwrap()
     };
     let out = run(&["migrate"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dir.join("marketplace.db").is_file());
 
     let args = [
-        "user", "create", "--email", "Admin@Tinh.VN", "--password", "quan-tri-tinh", "--admin",
+        "user",
+        "create",
+        "--email",
+        "Admin@Tinh.VN",
+        "--password",
+        "quan-tri-tinh",
+        "--admin",
     ];
     let out = run(&args);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("created administrator admin@tinh.vn"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("created administrator admin@tinh.vn"),
+        "{stdout}"
+    );
 
     let out = run(&args);
     assert!(!out.status.success());

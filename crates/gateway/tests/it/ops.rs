@@ -21,34 +21,41 @@ db_test!(health_and_readiness, |db: TestDb| async move {
     assert_eq!(app.get("/healthz", None).await.status, 200);
 });
 
-db_test!(metrics_count_requests_by_route_template, |db: TestDb| async move {
-    let app = TestApp::new(db).await;
-    app.get("/healthz", None).await;
-    app.get("/healthz", None).await;
-    app.get("/api/v1/me", None).await;
-    app.get("/no/such/path/123", None).await;
-    let res = app.get("/metrics", None).await;
-    assert_eq!(res.status, 200);
-    let text = res.text();
-    assert!(
-        text.contains(r#"marketplace_http_requests_total{method="GET",route="/healthz",status="200"} 2"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"marketplace_http_requests_total{method="GET",route="/api/v1/me",status="401"} 1"#),
-        "{text}"
-    );
-    // Unmatched paths share one series instead of one per path.
-    assert!(
-        text.contains(r#"route="unmatched",status="404"} 1"#),
-        "{text}"
-    );
-    assert!(!text.contains("/no/such/path"), "{text}");
-    assert!(
-        text.contains("marketplace_http_request_duration_seconds_bucket"),
-        "{text}"
-    );
-});
+db_test!(
+    metrics_count_requests_by_route_template,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        app.get("/healthz", None).await;
+        app.get("/healthz", None).await;
+        app.get("/api/v1/me", None).await;
+        app.get("/no/such/path/123", None).await;
+        let res = app.get("/metrics", None).await;
+        assert_eq!(res.status, 200);
+        let text = res.text();
+        assert!(
+            text.contains(
+                r#"marketplace_http_requests_total{method="GET",route="/healthz",status="200"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"marketplace_http_requests_total{method="GET",route="/api/v1/me",status="401"} 1"#
+            ),
+            "{text}"
+        );
+        // Unmatched paths share one series instead of one per path.
+        assert!(
+            text.contains(r#"route="unmatched",status="404"} 1"#),
+            "{text}"
+        );
+        assert!(!text.contains("/no/such/path"), "{text}");
+        assert!(
+            text.contains("marketplace_http_request_duration_seconds_bucket"),
+            "{text}"
+        );
+    }
+);
 
 db_test!(request_ids_are_made_or_echoed, |db: TestDb| async move {
     let app = TestApp::new(db).await;
@@ -67,19 +74,22 @@ db_test!(request_ids_are_made_or_echoed, |db: TestDb| async move {
     assert_eq!(res.header("x-request-id"), Some("trace-abc-123"));
 });
 
-db_test!(openapi_document_describes_the_api, |db: TestDb| async move {
-    let app = TestApp::new(db).await;
-    let res = app.get("/openapi.json", None).await;
-    assert_eq!(res.status, 200);
-    let doc = res.json();
-    assert!(doc["paths"]["/api/v1/auth/login"]["post"].is_object());
-    assert!(doc["paths"]["/api/v1/me"]["get"]["security"].is_array());
-    assert_eq!(
-        doc["components"]["securitySchemes"]["bearer"]["scheme"],
-        "bearer"
-    );
-    insta::assert_json_snapshot!("openapi", doc, {".info.version" => "[version]"});
-});
+db_test!(
+    openapi_document_describes_the_api,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let res = app.get("/openapi.json", None).await;
+        assert_eq!(res.status, 200);
+        let doc = res.json();
+        assert!(doc["paths"]["/api/v1/auth/login"]["post"].is_object());
+        assert!(doc["paths"]["/api/v1/me"]["get"]["security"].is_array());
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        insta::assert_json_snapshot!("openapi", doc, {".info.version" => "[version]"});
+    }
+);
 
 db_test!(docs_page_is_self_contained, |db: TestDb| async move {
     let app = TestApp::new(db).await;
@@ -102,35 +112,41 @@ db_test!(docs_page_is_self_contained, |db: TestDb| async move {
     assert!(bundle.body.len() > 100_000);
 });
 
-db_test!(responses_are_compressed_on_request, |db: TestDb| async move {
-    let app = TestApp::new(db).await;
-    let res = app
-        .send(
-            Request::get("/openapi.json")
-                .header("accept-encoding", "gzip")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(res.status, 200);
-    assert_eq!(res.header("content-encoding"), Some("gzip"));
-});
+db_test!(
+    responses_are_compressed_on_request,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let res = app
+            .send(
+                Request::get("/openapi.json")
+                    .header("accept-encoding", "gzip")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.header("content-encoding"), Some("gzip"));
+    }
+);
 
-db_test!(cors_allows_only_configured_origins, |db: TestDb| async move {
-    let app = TestApp::with_config(db, "[http]\ncors_origins = [\"https://cho.example.vn\"]");
-    let preflight = |origin: &'static str| {
-        Request::options("/api/v1/me")
-            .header("origin", origin)
-            .header("access-control-request-method", "GET")
-            .header("access-control-request-headers", "authorization")
-            .body(Body::empty())
-            .unwrap()
-    };
-    let ok = app.send(preflight("https://cho.example.vn")).await;
-    assert_eq!(
-        ok.header("access-control-allow-origin"),
-        Some("https://cho.example.vn")
-    );
-    let other = app.send(preflight("https://evil.example")).await;
-    assert_eq!(other.header("access-control-allow-origin"), None);
-});
+db_test!(
+    cors_allows_only_configured_origins,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(db, "[http]\ncors_origins = [\"https://cho.example.vn\"]");
+        let preflight = |origin: &'static str| {
+            Request::options("/api/v1/me")
+                .header("origin", origin)
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "authorization")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let ok = app.send(preflight("https://cho.example.vn")).await;
+        assert_eq!(
+            ok.header("access-control-allow-origin"),
+            Some("https://cho.example.vn")
+        );
+        let other = app.send(preflight("https://evil.example")).await;
+        assert_eq!(other.header("access-control-allow-origin"), None);
+    }
+);

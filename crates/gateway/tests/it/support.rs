@@ -59,7 +59,10 @@ impl TestResponse {
             format!("urn:problem:marketplace:{code}"),
             "{body}"
         );
-        assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+        assert!(
+            body["title"].is_string() && body["detail"].is_string(),
+            "{body}"
+        );
         body
     }
 }

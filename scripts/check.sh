@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The project's checks, as CI runs them: formatting, lints, the test suite on SQLite and, when
+# TEST_POSTGRES_URL names a PostgreSQL database, the whole suite again including PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt"
+cargo fmt --all --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== tests on SQLite (the README's test command)"
+cargo test --workspace --locked
+
+if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+  if command -v psql >/dev/null 2>&1; then
+    # Each PostgreSQL test makes a schema test_*; drop those of earlier runs.
+    psql "$TEST_POSTGRES_URL" -q -v ON_ERROR_STOP=0 >/dev/null 2>&1 <<'SQL' || true
+DO $$
+DECLARE s text;
+BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test\_%' LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+END $$;
+SQL
+  fi
+  echo "== tests on SQLite and PostgreSQL"
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --locked --run-ignored all --no-fail-fast
+  else
+    cargo test --workspace --locked -- --include-ignored
+  fi
+else
+  echo "TEST_POSTGRES_URL is unset: PostgreSQL tests skipped"
+fi
