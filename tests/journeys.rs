@@ -1,4 +1,9 @@
 //! End-to-end journeys: a real server on a loopback port, driven over HTTP by a real client.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing journey should stop loudly"
+)]
 
 use std::net::SocketAddr;
 

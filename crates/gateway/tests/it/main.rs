@@ -1,5 +1,10 @@
 //! HTTP tests of the gateway, driven through the router as a client would, on SQLite and
 //! PostgreSQL. One test binary, so it links once.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly where its expectation breaks"
+)]
 
 mod auth;
 mod cli;
