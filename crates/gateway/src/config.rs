@@ -16,6 +16,10 @@ use serde::Deserialize;
 /// The built-in defaults, every key commented.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
+/// Keys whose values are secrets: they must come from the environment, never from a file that
+/// may end up in version control.
+pub const SECRET_KEYS: [&str; 1] = ["search.meili_key"];
+
 /// Prefix of the environment variables that override configuration keys.
 pub const ENV_PREFIX: &str = "MARKETPLACE_";
 
@@ -48,6 +52,8 @@ pub struct Config {
     pub data: DataConfig,
     /// The database.
     pub database: DatabaseConfig,
+    /// The search engine.
+    pub search: SearchConfig,
     /// Sessions.
     pub auth: AuthConfig,
     /// Abuse limits.
@@ -92,6 +98,18 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// Whether `serve` migrates at start.
     pub migrate_on_start: bool,
+}
+
+/// `[search]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Meilisearch URL; `None` means the embedded engine.
+    pub meili_url: Option<String>,
+    /// Meilisearch API key (environment only).
+    pub meili_key: Option<String>,
+    /// Prefix of index names.
+    pub index_prefix: String,
 }
 
 /// `[auth]`
@@ -150,6 +168,22 @@ impl Config {
 
     /// Extracts and validates a configuration from any figment (tests build their own).
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        for key in SECRET_KEYS {
+            if let Some(meta) = figment.find_metadata(key)
+                && !meta.name.contains("environment")
+            {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: format!(
+                        "is a secret: set it in the environment ({ENV_PREFIX}{}), not in {}",
+                        key.to_uppercase().replace('.', "__"),
+                        meta.source
+                            .as_ref()
+                            .map_or_else(|| meta.name.to_string(), |s| s.to_string())
+                    ),
+                });
+            }
+        }
         let config: Config = figment.extract().map_err(describe)?;
         config.validate()?;
         Ok(config)
@@ -212,6 +246,26 @@ impl Config {
                     "must start with sqlite:, postgres:// or postgresql://",
                 ));
             }
+        }
+        if let Some(url) = &self.search.meili_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "search.meili_url",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        if !self
+            .search
+            .index_prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            || self.search.index_prefix.len() > 64
+        {
+            return Err(invalid(
+                "search.index_prefix",
+                "may hold only lower-case letters, digits, - and _ (at most 64)",
+            ));
         }
         if !(1..=1000).contains(&self.database.max_connections) {
             return Err(invalid("database.max_connections", "must be 1 to 1000"));
@@ -316,6 +370,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("http.cors_origins"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_refused_from_files() {
+        let e = Config::with_overrides("[search]\nmeili_key = \"masterKey\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("search.meili_key") && e.contains("MARKETPLACE_SEARCH__MEILI_KEY"),
+            "{e}"
+        );
+        let e = Config::with_overrides("[search]\nindex_prefix = \"Tinh Quang Tri\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("search.index_prefix"), "{e}");
     }
 
     #[test]

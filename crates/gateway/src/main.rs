@@ -26,6 +26,9 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Ask the running gateway (at `http.listen`) whether it is up; exit 0 if so. For container
+    /// health checks, where no HTTP client is installed.
+    Healthcheck,
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(&config.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run(config).await,
+        Command::Healthcheck => serve::healthcheck(&config).await,
         Command::Migrate => {
             let db = serve::open_database(&config).await?;
             serve::migrate(&db).await?;

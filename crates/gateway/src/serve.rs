@@ -77,6 +77,43 @@ pub async fn serve(
     Ok(())
 }
 
+/// Asks the gateway listening at `http.listen` for `/healthz`; an error unless it answers 200.
+pub async fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut addr = config.http.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
+        let mut head = Vec::new();
+        stream.take(64 * 1024).read_to_end(&mut head).await?;
+        Ok::<_, std::io::Error>(head)
+    };
+    let head = tokio::time::timeout(Duration::from_secs(5), exchange)
+        .await
+        .with_context(|| format!("no answer from {addr} within 5 s"))?
+        .with_context(|| format!("cannot reach the gateway at {addr}"))?;
+    let status_line = String::from_utf8_lossy(&head)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    if status_line.split_whitespace().nth(1) == Some("200") {
+        println!("healthy: {addr}");
+        Ok(())
+    } else {
+        anyhow::bail!("unhealthy: {addr} answered {status_line:?}")
+    }
+}
+
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -97,3 +97,106 @@ fn migrate_and_user_create_on_an_embedded_database() {
     assert!(err.contains("email") && err.contains("password"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn secrets_come_from_the_environment() {
+    let dir = std::env::temp_dir().join(format!("marketplace-cli-{}", uuid::Uuid::now_v7()));
+    let out = marketplace()
+        .arg("migrate")
+        .env("MARKETPLACE_DATA__DIR", &dir)
+        .env(
+            "MARKETPLACE_SEARCH__MEILI_KEY",
+            "a-master-key-from-the-environment",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let file = dir.join("marketplace.toml");
+    std::fs::write(&file, "[search]\nmeili_key = \"committed-by-mistake\"\n").unwrap();
+    let out = marketplace()
+        .arg("migrate")
+        .arg("--config")
+        .arg(&file)
+        .env("MARKETPLACE_DATA__DIR", &dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("search.meili_key"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The real binary serves, answers its own health check, and on SIGTERM finishes and exits 0.
+#[cfg(unix)]
+#[test]
+fn serve_healthcheck_and_graceful_sigterm() {
+    use std::{
+        io::Read,
+        net::TcpListener,
+        process::Stdio,
+        time::{Duration, Instant},
+    };
+
+    let dir = std::env::temp_dir().join(format!("marketplace-cli-{}", uuid::Uuid::now_v7()));
+    // Ask the OS for a free port, then hand it to the server.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = marketplace()
+        .arg("serve")
+        .env("MARKETPLACE_DATA__DIR", &dir)
+        .env("MARKETPLACE_HTTP__LISTEN", &listen)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let healthcheck = || {
+        marketplace()
+            .arg("healthcheck")
+            .env("MARKETPLACE_HTTP__LISTEN", &listen)
+            .output()
+            .unwrap()
+    };
+    let started = Instant::now();
+    loop {
+        let out = healthcheck();
+        if out.status.success() {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("healthy"));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not come up: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let status = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = server.wait().unwrap();
+    let mut log = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    assert!(exit.success(), "exit {exit:?}: {log}");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(log.contains("stopped"), "{log}");
+    assert!(!healthcheck().status.success(), "nothing listens any more");
+    let _ = std::fs::remove_dir_all(&dir);
+}
