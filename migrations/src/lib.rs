@@ -6,6 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_accounts;
+mod m20261128_000002_catalog;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -13,7 +14,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_accounts::Migration)]
+        vec![
+            Box::new(m20261128_000001_accounts::Migration),
+            Box::new(m20261128_000002_catalog::Migration),
+        ]
     }
 }
 

@@ -7,6 +7,7 @@ pub mod id;
 pub mod money;
 pub mod page;
 pub mod phone;
+pub mod text;
 pub mod validate;
 
 pub use actor::Actor;

@@ -50,6 +50,11 @@ impl Validator {
         trimmed.to_owned()
     }
 
+    /// How many problems have been recorded.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
     /// Whether nothing has been recorded.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()

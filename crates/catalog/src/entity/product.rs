@@ -1,0 +1,40 @@
+//! The `products` table, with the product's OCOP claim in the `ocop_*` columns.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "products")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub stall_id: Uuid,
+    pub category_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub price: i64,
+    pub unit: String,
+    pub stock: i64,
+    pub images: String,
+    pub origin_commune_code: Option<String>,
+    pub weight_grams: Option<i32>,
+    pub status: String,
+    pub hidden: bool,
+    pub hidden_reason: Option<String>,
+    pub sales_count: i64,
+    pub version: i32,
+    pub ocop_stars: Option<i16>,
+    pub ocop_certificate_no: Option<String>,
+    pub ocop_issuer: Option<String>,
+    pub ocop_issued_on: Option<Date>,
+    pub ocop_expires_on: Option<Date>,
+    pub ocop_status: Option<String>,
+    pub ocop_status_reason: Option<String>,
+    pub ocop_reviewed_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,28 @@
+//! The `stalls` table.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "stalls")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub commune_code: String,
+    pub address: String,
+    pub phone: String,
+    pub business_type: String,
+    pub registration_no: Option<String>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub owner_id: Uuid,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub approved_at: Option<DateTimeUtc>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

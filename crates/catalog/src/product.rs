@@ -1,0 +1,554 @@
+//! Products and their OCOP claims: the rules for what a vendor may list, and what the public
+//! sees of a certificate (stars show only while it is verified and unexpired, decided at read
+//! time, so expiry needs no job).
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use common::{Money, validate::Validator};
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use crate::region::{Commune, Regions};
+
+/// Highest price a product may have: 1 tỷ đồng.
+pub const MAX_PRICE: i64 = 1_000_000_000;
+/// Highest stock a product may have.
+pub const MAX_STOCK: i64 = 1_000_000;
+/// Most images per product.
+pub const MAX_IMAGES: usize = 10;
+/// Validity of an OCOP certificate, in months.
+pub const OCOP_VALIDITY_MONTHS: u32 = 36;
+
+/// Whether a product is on sale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProductStatus {
+    /// Listed.
+    Active,
+    /// Withdrawn by the stall; kept for order history.
+    Archived,
+}
+
+impl ProductStatus {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductStatus::Active => "active",
+            ProductStatus::Archived => "archived",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(ProductStatus::Active),
+            "archived" => Some(ProductStatus::Archived),
+            _ => None,
+        }
+    }
+}
+
+/// Who issued an OCOP certificate: the province (3 and 4 stars) or the national council (5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OcopIssuer {
+    /// The provincial People's Committee.
+    Province,
+    /// The national OCOP council.
+    National,
+}
+
+impl OcopIssuer {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OcopIssuer::Province => "province",
+            OcopIssuer::National => "national",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "province" => Some(OcopIssuer::Province),
+            "national" => Some(OcopIssuer::National),
+            _ => None,
+        }
+    }
+}
+
+/// Where an OCOP claim stands with the administrators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OcopStatus {
+    /// Claimed by the vendor, not yet checked.
+    Unverified,
+    /// Checked by an administrator.
+    Verified,
+    /// Refused by an administrator, with a reason.
+    Rejected,
+}
+
+impl OcopStatus {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OcopStatus::Unverified => "unverified",
+            OcopStatus::Verified => "verified",
+            OcopStatus::Rejected => "rejected",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "unverified" => Some(OcopStatus::Unverified),
+            "verified" => Some(OcopStatus::Verified),
+            "rejected" => Some(OcopStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// An OCOP certificate as a vendor claims it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OcopInput {
+    /// 3, 4 or 5.
+    pub stars: u8,
+    /// Certificate or decision number, e.g. `1234/QĐ-UBND`.
+    pub certificate_no: String,
+    /// Issuing body; defaults to `national` for 5 stars, `province` otherwise.
+    pub issuer: Option<OcopIssuer>,
+    /// Date of issue (not in the future).
+    pub issued_on: NaiveDate,
+    /// Last day of validity; defaults to 36 months after issue.
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// A validated OCOP claim, ready to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OcopClaim {
+    /// Stars.
+    pub stars: u8,
+    /// Certificate number.
+    pub certificate_no: String,
+    /// Issuer.
+    pub issuer: OcopIssuer,
+    /// Issue date.
+    pub issued_on: NaiveDate,
+    /// Last valid day.
+    pub expires_on: NaiveDate,
+}
+
+/// The last valid day of a certificate issued on `issued_on`: 36 months later, less a day.
+pub fn default_expiry(issued_on: NaiveDate) -> NaiveDate {
+    issued_on
+        .checked_add_months(Months::new(OCOP_VALIDITY_MONTHS))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
+}
+
+impl OcopInput {
+    /// Checks the claim against the programme's rules, recording problems under `field.*`.
+    pub fn validate(&self, v: &mut Validator, field: &str, today: NaiveDate) -> Option<OcopClaim> {
+        let errors_before = v.error_count();
+        if !(3..=5).contains(&self.stars) {
+            v.add(&format!("{field}.stars"), "must be 3, 4 or 5");
+        }
+        let issuer = self.issuer.unwrap_or(if self.stars == 5 {
+            OcopIssuer::National
+        } else {
+            OcopIssuer::Province
+        });
+        if self.stars == 5 && issuer != OcopIssuer::National {
+            v.add(
+                &format!("{field}.issuer"),
+                "5-star certificates are issued only by the national council",
+            );
+        }
+        if self.stars < 5 && issuer == OcopIssuer::National {
+            v.add(
+                &format!("{field}.issuer"),
+                "3- and 4-star certificates are issued by the province",
+            );
+        }
+        let number = v.text(
+            &format!("{field}.certificate_no"),
+            &self.certificate_no,
+            1,
+            64,
+        );
+        if self.issued_on > today {
+            v.add(&format!("{field}.issued_on"), "must not be in the future");
+        }
+        let expires_on = self
+            .expires_on
+            .unwrap_or_else(|| default_expiry(self.issued_on));
+        if expires_on <= self.issued_on {
+            v.add(&format!("{field}.expires_on"), "must be after issued_on");
+        }
+        (v.error_count() == errors_before).then_some(OcopClaim {
+            stars: self.stars,
+            certificate_no: number,
+            issuer,
+            issued_on: self.issued_on,
+            expires_on,
+        })
+    }
+}
+
+/// A product's OCOP certificate as its viewer may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ocop {
+    /// Stars.
+    pub stars: u8,
+    /// Certificate number.
+    pub certificate_no: String,
+    /// Issuer.
+    pub issuer: OcopIssuer,
+    /// Issue date.
+    pub issued_on: NaiveDate,
+    /// Last valid day.
+    pub expires_on: NaiveDate,
+    /// Whether the public sees the stars now: verified and not expired.
+    pub valid: bool,
+    /// Review status (members and admins only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<OcopStatus>,
+    /// Why it was rejected (members and admins only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+}
+
+/// A reference to a product's stall.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StallRef {
+    /// Id.
+    pub id: Uuid,
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A reference to a category.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CategoryRef {
+    /// Id.
+    pub id: Uuid,
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A product as its viewer may see it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Product {
+    /// Id.
+    pub id: Uuid,
+    /// URL slug.
+    pub slug: String,
+    /// The stall selling it.
+    pub stall: StallRef,
+    /// Its category.
+    pub category: CategoryRef,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Price in whole đồng.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub price: Money,
+    /// Unit of sale, e.g. "chai 500 ml".
+    pub unit: String,
+    /// Units in stock.
+    pub stock: i64,
+    /// Image URLs.
+    pub images: Vec<String>,
+    /// Where it is made.
+    pub origin_commune: Option<Commune>,
+    /// Shipping weight.
+    pub weight_grams: Option<i32>,
+    /// Stars the public sees now (a verified, unexpired certificate), else null.
+    pub ocop_stars: Option<u8>,
+    /// The certificate: for the public only while valid; for members and admins always.
+    pub ocop: Option<Ocop>,
+    /// Listed or archived.
+    pub status: ProductStatus,
+    /// Hidden by an administrator.
+    pub hidden: bool,
+    /// Why (members and admins only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden_reason: Option<String>,
+    /// Units sold.
+    pub sales_count: i64,
+    /// Send back with edits; a stale version is refused.
+    pub version: i32,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new product.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    /// 3 to 150 characters.
+    pub name: String,
+    /// Up to 10000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// A category id.
+    pub category_id: Uuid,
+    /// Whole đồng, 1 to 1 000 000 000.
+    pub price: i64,
+    /// Unit of sale, 1 to 50 characters, e.g. "chai 500 ml".
+    pub unit: String,
+    /// 0 to 1 000 000.
+    pub stock: i64,
+    /// Up to 10 http(s) URLs.
+    #[serde(default)]
+    pub images: Vec<String>,
+    /// Commune code where it is made.
+    pub origin_commune_code: Option<String>,
+    /// Shipping weight, 1 to 1 000 000 g.
+    pub weight_grams: Option<i32>,
+    /// The OCOP certificate, if the product has one.
+    pub ocop: Option<OcopInput>,
+}
+
+/// Changes to a product; absent fields stay as they are; `version` is the one read.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    /// The version the editor read.
+    pub version: i32,
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New category.
+    pub category_id: Option<Uuid>,
+    /// New price.
+    pub price: Option<i64>,
+    /// New unit.
+    pub unit: Option<String>,
+    /// New stock.
+    pub stock: Option<i64>,
+    /// New images (replaces the list).
+    pub images: Option<Vec<String>>,
+    /// New origin commune; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub origin_commune_code: Option<Option<String>>,
+    /// New weight; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i32>))]
+    pub weight_grams: Option<Option<i32>>,
+    /// A new certificate (back to `unverified`); `null` withdraws the claim.
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<OcopInput>))]
+    pub ocop: Option<Option<OcopInput>>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
+
+/// Field rules shared by creation and edits; each records problems on `v`.
+pub(crate) mod rules {
+    use super::*;
+
+    pub fn name(v: &mut Validator, value: &str) -> String {
+        v.text("name", value, 3, 150)
+    }
+
+    pub fn description(v: &mut Validator, value: &str) -> String {
+        v.text("description", value, 0, 10_000)
+    }
+
+    pub fn unit(v: &mut Validator, value: &str) -> String {
+        v.text("unit", value, 1, 50)
+    }
+
+    pub fn price(v: &mut Validator, value: i64) {
+        v.check(
+            (1..=MAX_PRICE).contains(&value),
+            "price",
+            format!("must be a whole number of đồng from 1 to {MAX_PRICE}"),
+        );
+    }
+
+    pub fn stock(v: &mut Validator, value: i64) {
+        v.check(
+            (0..=MAX_STOCK).contains(&value),
+            "stock",
+            format!("must be from 0 to {MAX_STOCK}"),
+        );
+    }
+
+    pub fn weight(v: &mut Validator, value: Option<i32>) {
+        if let Some(w) = value {
+            v.check(
+                (1..=1_000_000).contains(&w),
+                "weight_grams",
+                "must be from 1 to 1000000",
+            );
+        }
+    }
+
+    pub fn images(v: &mut Validator, images: &[String]) -> Vec<String> {
+        if images.len() > MAX_IMAGES {
+            v.add("images", format!("at most {MAX_IMAGES} images"));
+        }
+        let mut out = Vec::with_capacity(images.len());
+        for (i, url) in images.iter().enumerate() {
+            let url = url.trim();
+            let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+            let host_ok = url
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+            let chars_ok = !url.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !(scheme_ok && host_ok && chars_ok) || url.len() > 2048 {
+                v.add(&format!("images[{i}]"), "must be an http(s) URL");
+            }
+            out.push(url.to_owned());
+        }
+        out
+    }
+
+    pub fn commune(v: &mut Validator, regions: &Regions, field: &str, code: &str) {
+        v.check(
+            regions.get(code).is_some(),
+            field,
+            "is not a commune of this province (see GET /api/v1/regions)",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn claim(stars: u8, issuer: Option<OcopIssuer>) -> OcopInput {
+        OcopInput {
+            stars,
+            certificate_no: "1234/QĐ-UBND".into(),
+            issuer,
+            issued_on: d("2025-03-01"),
+            expires_on: None,
+        }
+    }
+
+    #[test]
+    fn certificates_last_36_months() {
+        assert_eq!(default_expiry(d("2025-03-01")), d("2028-02-29"));
+        assert_eq!(default_expiry(d("2024-01-31")), d("2027-01-30"));
+    }
+
+    #[test]
+    fn ocop_rules() {
+        let today = d("2026-11-28");
+        let mut v = Validator::new();
+        let c = claim(4, None).validate(&mut v, "ocop", today).unwrap();
+        assert_eq!(c.issuer, OcopIssuer::Province);
+        assert_eq!(c.expires_on, d("2028-02-29"));
+        let c = claim(5, None).validate(&mut v, "ocop", today).unwrap();
+        assert_eq!(c.issuer, OcopIssuer::National);
+        assert!(v.is_ok());
+
+        for (input, field) in [
+            (claim(2, None), "ocop.stars"),
+            (claim(6, None), "ocop.stars"),
+            (claim(5, Some(OcopIssuer::Province)), "ocop.issuer"),
+            (claim(3, Some(OcopIssuer::National)), "ocop.issuer"),
+            (
+                OcopInput {
+                    issued_on: d("2027-01-01"),
+                    ..claim(4, None)
+                },
+                "ocop.issued_on",
+            ),
+            (
+                OcopInput {
+                    expires_on: Some(d("2025-01-01")),
+                    ..claim(4, None)
+                },
+                "ocop.expires_on",
+            ),
+            (
+                OcopInput {
+                    certificate_no: " ".into(),
+                    ..claim(4, None)
+                },
+                "ocop.certificate_no",
+            ),
+        ] {
+            let mut v = Validator::new();
+            assert!(input.validate(&mut v, "ocop", today).is_none(), "{field}");
+            let e = v.finish().unwrap_err();
+            assert_eq!(e.fields[0].field, field);
+        }
+    }
+
+    #[test]
+    fn image_urls_must_be_http() {
+        let mut v = Validator::new();
+        let ok = rules::images(&mut v, &["https://anh.example.vn/a.jpg ".into()]);
+        assert_eq!(ok, ["https://anh.example.vn/a.jpg"]);
+        assert!(v.is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://x/y",
+            "https://",
+            "http:///x",
+            "https://a b",
+        ] {
+            let mut v = Validator::new();
+            rules::images(&mut v, &[bad.into()]);
+            assert!(!v.is_ok(), "{bad}");
+        }
+        let mut v = Validator::new();
+        rules::images(&mut v, &vec!["https://a.vn/x.jpg".to_owned(); 11]);
+        assert!(!v.is_ok());
+    }
+
+    #[test]
+    fn price_and_stock_bounds() {
+        let mut v = Validator::new();
+        rules::price(&mut v, 1);
+        rules::price(&mut v, MAX_PRICE);
+        rules::stock(&mut v, 0);
+        assert!(v.is_ok());
+        for p in [0, -5, MAX_PRICE + 1] {
+            let mut v = Validator::new();
+            rules::price(&mut v, p);
+            assert!(!v.is_ok(), "{p}");
+        }
+        let mut v = Validator::new();
+        rules::stock(&mut v, -1);
+        assert!(!v.is_ok());
+    }
+}

@@ -1,0 +1,250 @@
+//! Use cases of the catalogue. Each public method takes the acting user, checks what that user
+//! may do, and runs its writes in one transaction together with their audit entries and search
+//! outbox rows.
+
+mod categories;
+mod moderation;
+mod products;
+mod stalls;
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{Duration, NaiveDate, Utc};
+use common::{Actor, text::slugify};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select,
+    sea_query::Query,
+};
+use uuid::Uuid;
+
+pub use moderation::AuditQuery;
+pub use products::ProductSort;
+
+use crate::{
+    CatalogError, Regions,
+    entity::{category, product, stall, stall_member},
+    error::Result,
+    stall::{Role, StallStatus},
+};
+
+/// The catalogue service.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    regions: Arc<Regions>,
+}
+
+/// How much of a stall (and its products) the caller may see and do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Viewer {
+    /// Anyone: approved stalls and visible products only.
+    Public,
+    /// A member of the stall.
+    Member(Role),
+    /// An administrator.
+    Admin,
+}
+
+impl Viewer {
+    fn privileged(self) -> bool {
+        !matches!(self, Viewer::Public)
+    }
+}
+
+impl Catalog {
+    /// A catalogue over the province's communes.
+    pub fn new(regions: Regions) -> Self {
+        Self {
+            regions: Arc::new(regions),
+        }
+    }
+
+    /// The province's communes.
+    pub fn regions(&self) -> &Regions {
+        &self.regions
+    }
+
+    /// Today in Vietnam (UTC+7), the date certificates expire by.
+    pub fn today() -> NaiveDate {
+        (Utc::now() + Duration::hours(7)).date_naive()
+    }
+
+    /// What `actor` is to the stall `stall_id`.
+    pub(crate) async fn viewer<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        stall_id: Uuid,
+    ) -> Result<Viewer> {
+        let Some(user_id) = actor.user_id() else {
+            return Ok(Viewer::Public);
+        };
+        let member = stall_member::Entity::find_by_id((stall_id, user_id))
+            .one(db)
+            .await?;
+        Ok(match member.and_then(|m| Role::parse(&m.role)) {
+            Some(role) => Viewer::Member(role),
+            None if actor.is_admin() => Viewer::Admin,
+            None => Viewer::Public,
+        })
+    }
+}
+
+/// Finds a stall by UUID or slug.
+pub(crate) async fn find_stall<C: ConnectionTrait>(
+    db: &C,
+    id_or_slug: &str,
+) -> Result<Option<stall::Model>> {
+    Ok(match Uuid::parse_str(id_or_slug) {
+        Ok(id) => stall::Entity::find_by_id(id).one(db).await?,
+        Err(_) => {
+            stall::Entity::find()
+                .filter(stall::Column::Slug.eq(id_or_slug))
+                .one(db)
+                .await?
+        }
+    })
+}
+
+/// Finds a product by UUID or slug.
+pub(crate) async fn find_product<C: ConnectionTrait>(
+    db: &C,
+    id_or_slug: &str,
+) -> Result<Option<product::Model>> {
+    Ok(match Uuid::parse_str(id_or_slug) {
+        Ok(id) => product::Entity::find_by_id(id).one(db).await?,
+        Err(_) => {
+            product::Entity::find()
+                .filter(product::Column::Slug.eq(id_or_slug))
+                .one(db)
+                .await?
+        }
+    })
+}
+
+/// Finds a category by UUID or slug.
+pub(crate) async fn find_category<C: ConnectionTrait>(
+    db: &C,
+    id_or_slug: &str,
+) -> Result<Option<category::Model>> {
+    Ok(match Uuid::parse_str(id_or_slug) {
+        Ok(id) => category::Entity::find_by_id(id).one(db).await?,
+        Err(_) => {
+            category::Entity::find()
+                .filter(category::Column::Slug.eq(id_or_slug))
+                .one(db)
+                .await?
+        }
+    })
+}
+
+/// Products the public may see: active, not hidden, of an approved stall.
+pub(crate) fn visible_products() -> Select<product::Entity> {
+    product::Entity::find()
+        .filter(product::Column::Status.eq("active"))
+        .filter(product::Column::Hidden.eq(false))
+        .filter(
+            product::Column::StallId.in_subquery(
+                Query::select()
+                    .column(stall::Column::Id)
+                    .from(stall::Entity)
+                    .and_where(stall::Column::Status.eq(StallStatus::Approved.as_str()))
+                    .to_owned(),
+            ),
+        )
+}
+
+/// Which table a slug must be unique in.
+#[derive(Clone, Copy)]
+pub(crate) enum SlugTable {
+    Stall,
+    Product,
+    Category,
+}
+
+/// A slug made from `name` that no row of `table` uses yet: the plain form, then `-2`, `-3`...
+/// The unique index still has the last word if two writers race for the same one.
+pub(crate) async fn unique_slug<C: ConnectionTrait>(
+    db: &C,
+    table: SlugTable,
+    name: &str,
+    fallback: &str,
+) -> Result<String> {
+    let mut base = slugify(name, 100);
+    if base.is_empty() {
+        base = fallback.to_owned();
+    }
+    for n in 1..=50u32 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let taken = match table {
+            SlugTable::Stall => {
+                stall::Entity::find()
+                    .filter(stall::Column::Slug.eq(&candidate))
+                    .count(db)
+                    .await?
+            }
+            SlugTable::Product => {
+                product::Entity::find()
+                    .filter(product::Column::Slug.eq(&candidate))
+                    .count(db)
+                    .await?
+            }
+            SlugTable::Category => {
+                category::Entity::find()
+                    .filter(category::Column::Slug.eq(&candidate))
+                    .count(db)
+                    .await?
+            }
+        };
+        if taken == 0 {
+            return Ok(candidate);
+        }
+    }
+    Ok(format!(
+        "{base}-{}",
+        &Uuid::now_v7().simple().to_string()[20..]
+    ))
+}
+
+/// Whether a database error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// Loads the stalls and categories a list of products refers to, by id.
+pub(crate) async fn product_refs<C: ConnectionTrait>(
+    db: &C,
+    products: &[product::Model],
+) -> Result<(HashMap<Uuid, stall::Model>, HashMap<Uuid, category::Model>)> {
+    let stall_ids: Vec<Uuid> = products.iter().map(|p| p.stall_id).collect();
+    let category_ids: Vec<Uuid> = products.iter().map(|p| p.category_id).collect();
+    let stalls = stall::Entity::find()
+        .filter(stall::Column::Id.is_in(stall_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let categories = category::Entity::find()
+        .filter(category::Column::Id.is_in(category_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok((stalls, categories))
+}
+
+/// A reason a moderator must give: trimmed, 3 to 1000 characters.
+pub(crate) fn required_reason(reason: Option<&str>) -> Result<String> {
+    let mut v = common::validate::Validator::new();
+    let text = v.text("reason", reason.unwrap_or(""), 3, 1000);
+    v.finish().map_err(CatalogError::from)?;
+    Ok(text)
+}

@@ -1,0 +1,544 @@
+//! Listing, editing and archiving products; public product lists.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use common::{Actor, Money, Page, PageRequest, validate::Validator};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set, TransactionSession, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use super::{
+    Catalog, SlugTable, Viewer, find_category, find_product, find_stall, is_unique_violation,
+    product_refs, unique_slug, visible_products,
+};
+use crate::{
+    CatalogError,
+    category::descendants,
+    entity::{category, product, stall},
+    error::Result,
+    outbox,
+    product::{
+        CategoryRef, NewProduct, Ocop, OcopClaim, OcopIssuer, OcopStatus, Product, ProductPatch,
+        ProductStatus, StallRef, rules,
+    },
+    stall::StallStatus,
+};
+
+/// Orders of a product list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProductSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    /// Cheapest first.
+    PriceAsc,
+    /// Dearest first.
+    PriceDesc,
+}
+
+impl ProductSort {
+    /// Parses `newest`, `price_asc` or `price_desc`; anything else names the field `sort`.
+    pub fn parse(s: Option<&str>) -> Result<Self> {
+        match s {
+            None | Some("newest") => Ok(ProductSort::Newest),
+            Some("price_asc") => Ok(ProductSort::PriceAsc),
+            Some("price_desc") => Ok(ProductSort::PriceDesc),
+            Some(_) => Err(common::Error::invalid_field(
+                "sort",
+                "must be one of newest, price_asc, price_desc",
+            )
+            .into()),
+        }
+    }
+
+    fn apply(self, q: Select<product::Entity>) -> Select<product::Entity> {
+        match self {
+            ProductSort::Newest => q
+                .order_by_desc(product::Column::CreatedAt)
+                .order_by_desc(product::Column::Id),
+            ProductSort::PriceAsc => q
+                .order_by_asc(product::Column::Price)
+                .order_by_desc(product::Column::Id),
+            ProductSort::PriceDesc => q
+                .order_by_desc(product::Column::Price)
+                .order_by_desc(product::Column::Id),
+        }
+    }
+}
+
+/// Whether the public sees the product.
+fn is_visible(p: &product::Model, stall: &stall::Model) -> bool {
+    p.status == ProductStatus::Active.as_str()
+        && !p.hidden
+        && stall.status == StallStatus::Approved.as_str()
+}
+
+impl Catalog {
+    /// Converts a stored product into what a viewer may see (`privileged`: member or admin).
+    pub(crate) fn product_view(
+        &self,
+        p: product::Model,
+        stall: &stall::Model,
+        category: Option<&category::Model>,
+        privileged: bool,
+    ) -> Product {
+        let today = Self::today();
+        let ocop = match (
+            p.ocop_stars,
+            p.ocop_certificate_no.clone(),
+            p.ocop_issued_on,
+            p.ocop_expires_on,
+        ) {
+            (Some(stars), Some(certificate_no), Some(issued_on), Some(expires_on)) => {
+                let status = p
+                    .ocop_status
+                    .as_deref()
+                    .and_then(OcopStatus::parse)
+                    .unwrap_or(OcopStatus::Unverified);
+                let valid = status == OcopStatus::Verified && today <= expires_on;
+                Some(Ocop {
+                    stars: u8::try_from(stars).unwrap_or(0),
+                    certificate_no,
+                    issuer: p
+                        .ocop_issuer
+                        .as_deref()
+                        .and_then(OcopIssuer::parse)
+                        .unwrap_or(OcopIssuer::Province),
+                    issued_on,
+                    expires_on,
+                    valid,
+                    status: privileged.then_some(status),
+                    status_reason: p.ocop_status_reason.clone().filter(|_| privileged),
+                })
+            }
+            _ => None,
+        };
+        let ocop_stars = ocop.as_ref().filter(|o| o.valid).map(|o| o.stars);
+        Product {
+            id: p.id,
+            slug: p.slug,
+            stall: StallRef {
+                id: stall.id,
+                slug: stall.slug.clone(),
+                name: stall.name.clone(),
+            },
+            category: category.map_or_else(
+                || CategoryRef {
+                    id: p.category_id,
+                    slug: String::new(),
+                    name: String::new(),
+                },
+                |c| CategoryRef {
+                    id: c.id,
+                    slug: c.slug.clone(),
+                    name: c.name.clone(),
+                },
+            ),
+            name: p.name,
+            description: p.description,
+            price: Money::from_dong(p.price),
+            unit: p.unit,
+            stock: p.stock,
+            images: serde_json::from_str(&p.images).unwrap_or_default(),
+            origin_commune: p
+                .origin_commune_code
+                .as_deref()
+                .and_then(|c| self.regions.get(c))
+                .cloned(),
+            weight_grams: p.weight_grams,
+            ocop_stars,
+            ocop: ocop.filter(|o| privileged || o.valid),
+            status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Active),
+            hidden: p.hidden,
+            hidden_reason: p.hidden_reason.filter(|_| privileged),
+            sales_count: p.sales_count,
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+
+    async fn views<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        rows: Vec<product::Model>,
+        privileged: bool,
+    ) -> Result<Vec<Product>> {
+        let (stalls, categories) = product_refs(db, &rows).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|p| {
+                let stall = stalls.get(&p.stall_id)?;
+                let category = categories.get(&p.category_id);
+                Some(self.product_view(p, stall, category, privileged))
+            })
+            .collect())
+    }
+
+    /// One product's full view for a known viewer.
+    pub(crate) async fn one_view<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        p: product::Model,
+        privileged: bool,
+    ) -> Result<Product> {
+        self.views(db, vec![p], privileged)
+            .await?
+            .pop()
+            .ok_or(CatalogError::NotFound("Product"))
+    }
+
+    fn ocop_columns(am: &mut product::ActiveModel, claim: Option<OcopClaim>) {
+        match claim {
+            Some(c) => {
+                am.ocop_stars = Set(Some(i16::from(c.stars)));
+                am.ocop_certificate_no = Set(Some(c.certificate_no));
+                am.ocop_issuer = Set(Some(c.issuer.as_str().to_owned()));
+                am.ocop_issued_on = Set(Some(c.issued_on));
+                am.ocop_expires_on = Set(Some(c.expires_on));
+                am.ocop_status = Set(Some(OcopStatus::Unverified.as_str().to_owned()));
+            }
+            None => {
+                am.ocop_stars = Set(None);
+                am.ocop_certificate_no = Set(None);
+                am.ocop_issuer = Set(None);
+                am.ocop_issued_on = Set(None);
+                am.ocop_expires_on = Set(None);
+                am.ocop_status = Set(None);
+            }
+        }
+        am.ocop_status_reason = Set(None);
+        am.ocop_reviewed_at = Set(None);
+    }
+
+    async fn check_category<C: ConnectionTrait>(db: &C, v: &mut Validator, id: Uuid) -> Result<()> {
+        let exists = category::Entity::find_by_id(id).one(db).await?.is_some();
+        v.check(
+            exists,
+            "category_id",
+            "is not a category (see GET /api/v1/categories)",
+        );
+        Ok(())
+    }
+
+    /// Lists a new product on a stall (members). An OCOP claim starts `unverified`.
+    pub async fn create_product<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        stall_id_or_slug: &str,
+        input: NewProduct,
+    ) -> Result<Product> {
+        let (stall, _) = self
+            .stall_for_member(db, actor, stall_id_or_slug, false)
+            .await?;
+        let mut v = Validator::new();
+        let name = rules::name(&mut v, &input.name);
+        let description = rules::description(&mut v, &input.description);
+        let unit = rules::unit(&mut v, &input.unit);
+        rules::price(&mut v, input.price);
+        rules::stock(&mut v, input.stock);
+        rules::weight(&mut v, input.weight_grams);
+        let images = rules::images(&mut v, &input.images);
+        if let Some(code) = input.origin_commune_code.as_deref() {
+            rules::commune(&mut v, &self.regions, "origin_commune_code", code);
+        }
+        let claim = input
+            .ocop
+            .as_ref()
+            .and_then(|o| o.validate(&mut v, "ocop", Self::today()));
+        Self::check_category(db, &mut v, input.category_id).await?;
+        v.finish()?;
+
+        let txn = db.begin().await?;
+        let now = Utc::now();
+        let slug = unique_slug(&txn, SlugTable::Product, &name, "san-pham").await?;
+        let mut am = product::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            slug: Set(slug),
+            stall_id: Set(stall.id),
+            category_id: Set(input.category_id),
+            name: Set(name),
+            description: Set(description),
+            price: Set(input.price),
+            unit: Set(unit),
+            stock: Set(input.stock),
+            images: Set(serde_json::to_string(&images).unwrap_or_else(|_| "[]".into())),
+            origin_commune_code: Set(input.origin_commune_code),
+            weight_grams: Set(input.weight_grams),
+            status: Set(ProductStatus::Active.as_str().to_owned()),
+            hidden: Set(false),
+            hidden_reason: Set(None),
+            sales_count: Set(0),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        Self::ocop_columns(&mut am, claim);
+        let model = match am.insert(&txn).await {
+            Ok(m) => m,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(CatalogError::InvalidTransition(
+                    "Another product took this name a moment ago; try again.".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        outbox::enqueue(&txn, outbox::Entity::Product, model.id).await?;
+        txn.commit().await?;
+        self.one_view(db, model, true).await
+    }
+
+    /// A product by id or slug: public while visible, otherwise to its stall's members and
+    /// admins only.
+    pub async fn product<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+    ) -> Result<Product> {
+        let p = find_product(db, id_or_slug)
+            .await?
+            .ok_or(CatalogError::NotFound("Product"))?;
+        let stall = stall::Entity::find_by_id(p.stall_id)
+            .one(db)
+            .await?
+            .ok_or(CatalogError::NotFound("Product"))?;
+        let privileged = self.viewer(db, actor, stall.id).await?.privileged();
+        if !privileged && !is_visible(&p, &stall) {
+            return Err(CatalogError::NotFound("Product"));
+        }
+        let category = category::Entity::find_by_id(p.category_id).one(db).await?;
+        Ok(self.product_view(p, &stall, category.as_ref(), privileged))
+    }
+
+    /// The product `id_or_slug` for a member of its stall to change.
+    async fn product_for_member<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+    ) -> Result<product::Model> {
+        actor.require_user()?;
+        let p = find_product(db, id_or_slug)
+            .await?
+            .ok_or(CatalogError::NotFound("Product"))?;
+        let stall = stall::Entity::find_by_id(p.stall_id)
+            .one(db)
+            .await?
+            .ok_or(CatalogError::NotFound("Product"))?;
+        match self.viewer(db, actor, stall.id).await? {
+            Viewer::Member(_) => Ok(p),
+            _ if is_visible(&p, &stall) || actor.is_admin() => Err(CatalogError::Forbidden(
+                "Only the stall's members may change its products.",
+            )),
+            _ => Err(CatalogError::NotFound("Product")),
+        }
+    }
+
+    /// Edits a product (members), refusing a stale `version`. A new OCOP claim goes back to
+    /// `unverified`.
+    pub async fn update_product<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+        patch: ProductPatch,
+    ) -> Result<Product> {
+        let current = self.product_for_member(db, actor, id_or_slug).await?;
+        let mut v = Validator::new();
+        let mut am: product::ActiveModel = Default::default();
+        if let Some(n) = &patch.name {
+            am.name = Set(rules::name(&mut v, n));
+        }
+        if let Some(d) = &patch.description {
+            am.description = Set(rules::description(&mut v, d));
+        }
+        if let Some(u) = &patch.unit {
+            am.unit = Set(rules::unit(&mut v, u));
+        }
+        if let Some(p) = patch.price {
+            rules::price(&mut v, p);
+            am.price = Set(p);
+        }
+        if let Some(s) = patch.stock {
+            rules::stock(&mut v, s);
+            am.stock = Set(s);
+        }
+        if let Some(w) = patch.weight_grams {
+            rules::weight(&mut v, w);
+            am.weight_grams = Set(w);
+        }
+        if let Some(images) = &patch.images {
+            let images = rules::images(&mut v, images);
+            am.images = Set(serde_json::to_string(&images).unwrap_or_else(|_| "[]".into()));
+        }
+        if let Some(code) = &patch.origin_commune_code {
+            if let Some(code) = code {
+                rules::commune(&mut v, &self.regions, "origin_commune_code", code);
+            }
+            am.origin_commune_code = Set(code.clone());
+        }
+        if let Some(c) = patch.category_id {
+            Self::check_category(db, &mut v, c).await?;
+            am.category_id = Set(c);
+        }
+        if let Some(ocop) = &patch.ocop {
+            let claim = ocop
+                .as_ref()
+                .and_then(|o| o.validate(&mut v, "ocop", Self::today()));
+            if ocop.is_none() || claim.is_some() {
+                Self::ocop_columns(&mut am, claim);
+            }
+        }
+        v.finish()?;
+
+        let txn = db.begin().await?;
+        am.version = Set(patch.version + 1);
+        am.updated_at = Set(Utc::now());
+        // Optimistic concurrency: the row changes only if nobody changed it since it was read.
+        let res = product::Entity::update_many()
+            .set(am)
+            .filter(product::Column::Id.eq(current.id))
+            .filter(product::Column::Version.eq(patch.version))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 0 {
+            let now = product::Entity::find_by_id(current.id)
+                .one(&txn)
+                .await?
+                .map_or(current.version, |p| p.version);
+            return Err(CatalogError::VersionConflict { current: now });
+        }
+        outbox::enqueue(&txn, outbox::Entity::Product, current.id).await?;
+        let updated = product::Entity::find_by_id(current.id)
+            .one(&txn)
+            .await?
+            .ok_or(CatalogError::NotFound("Product"))?;
+        txn.commit().await?;
+        self.one_view(db, updated, true).await
+    }
+
+    /// Archives a product (members): it leaves the shop but stays for order history.
+    pub async fn archive_product<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+    ) -> Result<()> {
+        let current = self.product_for_member(db, actor, id_or_slug).await?;
+        let txn = db.begin().await?;
+        product::Entity::update_many()
+            .col_expr(
+                product::Column::Status,
+                Expr::value(ProductStatus::Archived.as_str()),
+            )
+            .col_expr(
+                product::Column::Version,
+                Expr::col(product::Column::Version).add(1),
+            )
+            .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(product::Column::Id.eq(current.id))
+            .exec(&txn)
+            .await?;
+        outbox::enqueue(&txn, outbox::Entity::Product, current.id).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A stall's products: the visible ones for the public; all for members and admins.
+    pub async fn stall_products<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        stall_id_or_slug: &str,
+        category: Option<&str>,
+        sort: ProductSort,
+        page: PageRequest,
+    ) -> Result<Page<Product>> {
+        let stall = find_stall(db, stall_id_or_slug)
+            .await?
+            .ok_or(CatalogError::NotFound("Stall"))?;
+        let privileged = self.viewer(db, actor, stall.id).await?.privileged();
+        if !privileged && stall.status != StallStatus::Approved.as_str() {
+            return Err(CatalogError::NotFound("Stall"));
+        }
+        let mut q = if privileged {
+            product::Entity::find()
+        } else {
+            visible_products()
+        }
+        .filter(product::Column::StallId.eq(stall.id));
+        if let Some(c) = category {
+            q = q.filter(product::Column::CategoryId.is_in(self.category_ids(db, c).await?));
+        }
+        self.page_of(db, q, sort, page, privileged).await
+    }
+
+    /// Visible products of a category and its subcategories.
+    pub async fn category_products<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        category: &str,
+        sort: ProductSort,
+        page: PageRequest,
+    ) -> Result<Page<Product>> {
+        let ids = self.category_ids(db, category).await?;
+        let q = visible_products().filter(product::Column::CategoryId.is_in(ids));
+        self.page_of(db, q, sort, page, false).await
+    }
+
+    async fn category_ids<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id_or_slug: &str,
+    ) -> Result<Vec<Uuid>> {
+        let root = find_category(db, id_or_slug)
+            .await?
+            .ok_or(CatalogError::NotFound("Category"))?;
+        let all = category::Entity::find().all(db).await?;
+        Ok(descendants(&all, root.id))
+    }
+
+    async fn page_of<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        q: Select<product::Entity>,
+        sort: ProductSort,
+        page: PageRequest,
+        privileged: bool,
+    ) -> Result<Page<Product>> {
+        let total = q.clone().count(db).await?;
+        let rows = sort
+            .apply(q)
+            .offset(page.offset())
+            .limit(page.per_page)
+            .all(db)
+            .await?;
+        let items = self.views(db, rows, privileged).await?;
+        Ok(Page::new(items, total, page))
+    }
+
+    /// Products by id, as the public sees them (for other crates: carts, search).
+    pub async fn visible_products_by_id<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Product>> {
+        let rows = visible_products()
+            .filter(product::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        Ok(self
+            .views(db, rows, false)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect())
+    }
+}

@@ -1,0 +1,417 @@
+//! Applying for a stall, editing it, its members, and the public lists of stalls.
+
+use chrono::Utc;
+use common::{Actor, Page, PageRequest, phone::normalize_vn_phone, validate::Validator};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{Catalog, SlugTable, Viewer, find_stall, is_unique_violation, unique_slug};
+use crate::{
+    CatalogError,
+    audit::{self, Subject},
+    entity::{stall, stall_member},
+    error::Result,
+    outbox,
+    region::Commune,
+    stall::{BusinessType, Member, NewStall, Role, Stall, StallAction, StallPatch, StallStatus},
+};
+
+impl Catalog {
+    /// Converts a stored stall into what `viewer` may see.
+    pub(crate) fn stall_view(&self, m: stall::Model, viewer: Viewer) -> Stall {
+        let commune = self
+            .regions
+            .get(&m.commune_code)
+            .cloned()
+            .unwrap_or(Commune {
+                name: m.commune_code.clone(),
+                code: m.commune_code.clone(),
+            });
+        Stall {
+            id: m.id,
+            slug: m.slug,
+            name: m.name,
+            description: m.description,
+            commune,
+            address: m.address,
+            phone: m.phone,
+            business_type: BusinessType::parse(&m.business_type)
+                .unwrap_or(BusinessType::HouseholdBusiness),
+            registration_no: m.registration_no,
+            status: StallStatus::parse(&m.status).unwrap_or(StallStatus::Pending),
+            status_reason: m.status_reason.filter(|_| viewer.privileged()),
+            owner_id: m.owner_id,
+            my_role: match viewer {
+                Viewer::Member(role) => Some(role),
+                _ => None,
+            },
+            created_at: m.created_at,
+            approved_at: m.approved_at,
+        }
+    }
+
+    fn check_stall_fields(
+        &self,
+        v: &mut Validator,
+        commune_code: Option<&str>,
+        phone: Option<&str>,
+        registration_no: Option<&str>,
+    ) -> (Option<String>, Option<String>) {
+        if let Some(code) = commune_code {
+            crate::product::rules::commune(v, &self.regions, "commune_code", code);
+        }
+        let phone = phone.map(|p| {
+            let n = normalize_vn_phone(p);
+            v.check(
+                n.is_some(),
+                "phone",
+                "must be a Vietnamese phone number such as 0233 3852 123",
+            );
+            n.unwrap_or_default()
+        });
+        let registration = registration_no.map(|r| {
+            let r = r.trim().to_uppercase();
+            v.check(
+                (5..=32).contains(&r.len())
+                    && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                "registration_no",
+                "must be 5 to 32 letters, digits or -",
+            );
+            r
+        });
+        (phone, registration)
+    }
+
+    /// Applies for a stall; the caller becomes its owner and it waits as `pending`.
+    pub async fn apply<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        input: NewStall,
+    ) -> Result<Stall> {
+        let owner = actor.require_user()?;
+        let mut v = Validator::new();
+        let name = v.text("name", &input.name, 3, 120);
+        let description = v.text("description", &input.description, 0, 5000);
+        let address = v.text("address", &input.address, 5, 255);
+        let registration = input
+            .registration_no
+            .as_deref()
+            .filter(|r| !r.trim().is_empty());
+        let (phone, registration_no) = self.check_stall_fields(
+            &mut v,
+            Some(&input.commune_code),
+            Some(&input.phone),
+            registration,
+        );
+        v.finish()?;
+
+        let txn = db.begin().await?;
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let slug = unique_slug(&txn, SlugTable::Stall, &name, "gian-hang").await?;
+        let model = stall::ActiveModel {
+            id: Set(id),
+            slug: Set(slug),
+            name: Set(name),
+            description: Set(description),
+            commune_code: Set(input.commune_code),
+            address: Set(address),
+            phone: Set(phone.unwrap_or_default()),
+            business_type: Set(input.business_type.as_str().to_owned()),
+            registration_no: Set(registration_no),
+            status: Set(StallStatus::Pending.as_str().to_owned()),
+            status_reason: Set(None),
+            owner_id: Set(owner),
+            created_at: Set(now),
+            updated_at: Set(now),
+            approved_at: Set(None),
+        };
+        let model = match model.insert(&txn).await {
+            Ok(m) => m,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(CatalogError::InvalidTransition(
+                    "Another stall took this name a moment ago; try again.".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        stall_member::ActiveModel {
+            stall_id: Set(id),
+            user_id: Set(owner),
+            role: Set(Role::Owner.as_str().to_owned()),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(self.stall_view(model, Viewer::Member(Role::Owner)))
+    }
+
+    /// A stall by id or slug: public once approved, otherwise only to members and admins.
+    pub async fn stall<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+    ) -> Result<Stall> {
+        let m = find_stall(db, id_or_slug)
+            .await?
+            .ok_or(CatalogError::NotFound("Stall"))?;
+        let viewer = self.viewer(db, actor, m.id).await?;
+        if !viewer.privileged() && m.status != StallStatus::Approved.as_str() {
+            return Err(CatalogError::NotFound("Stall"));
+        }
+        Ok(self.stall_view(m, viewer))
+    }
+
+    /// Approved stalls, newest first, optionally of one commune.
+    pub async fn public_stalls<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        commune: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Stall>> {
+        let mut q =
+            stall::Entity::find().filter(stall::Column::Status.eq(StallStatus::Approved.as_str()));
+        if let Some(code) = commune {
+            q = q.filter(stall::Column::CommuneCode.eq(code));
+        }
+        let total = q.clone().count(db).await?;
+        let rows = q
+            .order_by_desc(stall::Column::ApprovedAt)
+            .order_by_desc(stall::Column::Id)
+            .offset(page.offset())
+            .limit(page.per_page)
+            .all(db)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|m| self.stall_view(m, Viewer::Public))
+            .collect();
+        Ok(Page::new(items, total, page))
+    }
+
+    /// The caller's stalls in every status.
+    pub async fn my_stalls<C: ConnectionTrait>(&self, db: &C, actor: &Actor) -> Result<Vec<Stall>> {
+        let user = actor.require_user()?;
+        let memberships = stall_member::Entity::find()
+            .filter(stall_member::Column::UserId.eq(user))
+            .all(db)
+            .await?;
+        let stalls = stall::Entity::find()
+            .filter(stall::Column::Id.is_in(memberships.iter().map(|m| m.stall_id)))
+            .order_by_asc(stall::Column::CreatedAt)
+            .all(db)
+            .await?;
+        Ok(stalls
+            .into_iter()
+            .map(|s| {
+                let role = memberships
+                    .iter()
+                    .find(|m| m.stall_id == s.id)
+                    .and_then(|m| Role::parse(&m.role))
+                    .unwrap_or(Role::Staff);
+                self.stall_view(s, Viewer::Member(role))
+            })
+            .collect())
+    }
+
+    /// The stall `id` for a member to change: 401 anonymous, 404 if the caller may not see it,
+    /// 403 if it is public but not the caller's.
+    pub(crate) async fn stall_for_member<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+        owner_only: bool,
+    ) -> Result<(stall::Model, Role)> {
+        actor.require_user()?;
+        let m = find_stall(db, id_or_slug)
+            .await?
+            .ok_or(CatalogError::NotFound("Stall"))?;
+        match self.viewer(db, actor, m.id).await? {
+            Viewer::Member(Role::Staff) if owner_only => Err(CatalogError::Forbidden(
+                "Only the stall's owner may do this.",
+            )),
+            Viewer::Member(role) => Ok((m, role)),
+            _ if m.status == StallStatus::Approved.as_str() || actor.is_admin() => Err(
+                CatalogError::Forbidden("Only the stall's members may do this."),
+            ),
+            _ => Err(CatalogError::NotFound("Stall")),
+        }
+    }
+
+    /// Edits a stall (members). A rejected stall goes back to `pending` for another review.
+    pub async fn update_stall<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+        patch: StallPatch,
+    ) -> Result<Stall> {
+        let (current, role) = self.stall_for_member(db, actor, id_or_slug, false).await?;
+        let user = actor.require_user()?;
+        let mut v = Validator::new();
+        let name = patch.name.as_deref().map(|n| v.text("name", n, 3, 120));
+        let description = patch
+            .description
+            .as_deref()
+            .map(|d| v.text("description", d, 0, 5000));
+        let address = patch
+            .address
+            .as_deref()
+            .map(|a| v.text("address", a, 5, 255));
+        let registration_input = patch
+            .registration_no
+            .as_ref()
+            .and_then(|r| r.as_deref())
+            .filter(|r| !r.trim().is_empty());
+        let (phone, registration) = self.check_stall_fields(
+            &mut v,
+            patch.commune_code.as_deref(),
+            patch.phone.as_deref(),
+            registration_input,
+        );
+        v.finish()?;
+
+        let txn = db.begin().await?;
+        let was = StallStatus::parse(&current.status).unwrap_or(StallStatus::Pending);
+        let mut am = current.clone().into_active_model();
+        if let Some(name) = name {
+            am.name = Set(name);
+        }
+        if let Some(d) = description {
+            am.description = Set(d);
+        }
+        if let Some(a) = address {
+            am.address = Set(a);
+        }
+        if let Some(c) = patch.commune_code {
+            am.commune_code = Set(c);
+        }
+        if let Some(p) = phone {
+            am.phone = Set(p);
+        }
+        if let Some(b) = patch.business_type {
+            am.business_type = Set(b.as_str().to_owned());
+        }
+        if patch.registration_no.is_some() {
+            am.registration_no = Set(registration);
+        }
+        if was == StallStatus::Rejected {
+            am.status = Set(was.apply(StallAction::Resubmit)?.as_str().to_owned());
+            am.status_reason = Set(None);
+            audit::record(
+                &txn,
+                user,
+                StallAction::Resubmit.audit_name(),
+                Subject::Stall(current.id),
+                None,
+                Some(serde_json::json!({"status": was.as_str()})),
+                Some(serde_json::json!({"status": StallStatus::Pending.as_str()})),
+            )
+            .await?;
+        }
+        am.updated_at = Set(Utc::now());
+        let updated = am.update(&txn).await?;
+        outbox::enqueue(&txn, outbox::Entity::Stall, updated.id).await?;
+        txn.commit().await?;
+        Ok(self.stall_view(updated, Viewer::Member(role)))
+    }
+
+    /// The stall's members (members and admins).
+    pub async fn members<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+    ) -> Result<Vec<Member>> {
+        actor.require_user()?;
+        let m = find_stall(db, id_or_slug)
+            .await?
+            .ok_or(CatalogError::NotFound("Stall"))?;
+        if !self.viewer(db, actor, m.id).await?.privileged() {
+            return Err(if m.status == StallStatus::Approved.as_str() {
+                CatalogError::Forbidden("Only the stall's members may see its members.")
+            } else {
+                CatalogError::NotFound("Stall")
+            });
+        }
+        let rows = stall_member::Entity::find()
+            .filter(stall_member::Column::StallId.eq(m.id))
+            .order_by_asc(stall_member::Column::CreatedAt)
+            .all(db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Member {
+                user_id: r.user_id,
+                role: Role::parse(&r.role).unwrap_or(Role::Staff),
+                since: r.created_at,
+            })
+            .collect())
+    }
+
+    /// Adds `user_id` as staff (owner only).
+    pub async fn add_member<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+        user_id: Uuid,
+    ) -> Result<Member> {
+        let (stall, _) = self.stall_for_member(db, actor, id_or_slug, true).await?;
+        if stall_member::Entity::find_by_id((stall.id, user_id))
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Err(CatalogError::AlreadyMember);
+        }
+        let now = Utc::now();
+        let inserted = stall_member::ActiveModel {
+            stall_id: Set(stall.id),
+            user_id: Set(user_id),
+            role: Set(Role::Staff.as_str().to_owned()),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await;
+        match inserted {
+            Ok(_) => Ok(Member {
+                user_id,
+                role: Role::Staff,
+                since: now,
+            }),
+            Err(e) if is_unique_violation(&e) => Err(CatalogError::AlreadyMember),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes a staff member (owner only); the owner cannot be removed.
+    pub async fn remove_member<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+        user_id: Uuid,
+    ) -> Result<()> {
+        let (stall, _) = self.stall_for_member(db, actor, id_or_slug, true).await?;
+        if user_id == stall.owner_id {
+            return Err(CatalogError::InvalidTransition(
+                "The owner cannot be removed from the stall.".into(),
+            ));
+        }
+        let res = stall_member::Entity::delete_by_id((stall.id, user_id))
+            .exec(db)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(CatalogError::NotFound("Member"));
+        }
+        Ok(())
+    }
+}

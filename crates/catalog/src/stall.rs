@@ -1,0 +1,309 @@
+//! Stalls: their kinds, members' roles, the status state machine, and what clients send and see.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{CatalogError, region::Commune};
+
+/// Where a stall is in moderation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StallStatus {
+    /// Waiting for an administrator.
+    Pending,
+    /// Public.
+    Approved,
+    /// Refused, with a reason; editing sends it back to `pending`.
+    Rejected,
+    /// Taken down by an administrator, with a reason; may be reinstated.
+    Suspended,
+}
+
+/// Something that changes a stall's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StallAction {
+    /// Admin accepts a pending stall.
+    Approve,
+    /// Admin refuses a pending stall.
+    Reject,
+    /// Admin takes an approved stall down.
+    Suspend,
+    /// Admin puts a suspended stall back.
+    Reinstate,
+    /// A member edits a rejected stall, asking for another review.
+    Resubmit,
+}
+
+impl StallAction {
+    /// The audit-log name of the action.
+    pub fn audit_name(self) -> &'static str {
+        match self {
+            StallAction::Approve => "stall.approve",
+            StallAction::Reject => "stall.reject",
+            StallAction::Suspend => "stall.suspend",
+            StallAction::Reinstate => "stall.reinstate",
+            StallAction::Resubmit => "stall.resubmit",
+        }
+    }
+
+    /// Whether the action must give a reason.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, StallAction::Reject | StallAction::Suspend)
+    }
+}
+
+impl StallStatus {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StallStatus::Pending => "pending",
+            StallStatus::Approved => "approved",
+            StallStatus::Rejected => "rejected",
+            StallStatus::Suspended => "suspended",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => StallStatus::Pending,
+            "approved" => StallStatus::Approved,
+            "rejected" => StallStatus::Rejected,
+            "suspended" => StallStatus::Suspended,
+            _ => return None,
+        })
+    }
+
+    /// The status after `action`, or why it is not allowed.
+    pub fn apply(self, action: StallAction) -> Result<StallStatus, CatalogError> {
+        use StallAction as A;
+        use StallStatus as S;
+        match (self, action) {
+            (S::Pending, A::Approve) | (S::Suspended, A::Reinstate) => Ok(S::Approved),
+            (S::Pending, A::Reject) => Ok(S::Rejected),
+            (S::Approved, A::Suspend) => Ok(S::Suspended),
+            (S::Rejected, A::Resubmit) => Ok(S::Pending),
+            (from, action) => Err(CatalogError::InvalidTransition(format!(
+                "A {} stall cannot be {}.",
+                from.as_str(),
+                match action {
+                    A::Approve => "approved",
+                    A::Reject => "rejected",
+                    A::Suspend => "suspended",
+                    A::Reinstate => "reinstated",
+                    A::Resubmit => "resubmitted",
+                }
+            ))),
+        }
+    }
+}
+
+/// The legal form of the business behind a stall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BusinessType {
+    /// Hộ kinh doanh.
+    HouseholdBusiness,
+    /// Hợp tác xã.
+    Cooperative,
+    /// Doanh nghiệp.
+    Enterprise,
+    /// Cá nhân.
+    Individual,
+}
+
+impl BusinessType {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BusinessType::HouseholdBusiness => "household_business",
+            BusinessType::Cooperative => "cooperative",
+            BusinessType::Enterprise => "enterprise",
+            BusinessType::Individual => "individual",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "household_business" => BusinessType::HouseholdBusiness,
+            "cooperative" => BusinessType::Cooperative,
+            "enterprise" => BusinessType::Enterprise,
+            "individual" => BusinessType::Individual,
+            _ => return None,
+        })
+    }
+}
+
+/// What a member may do for a stall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Applied for the stall; manages members.
+    Owner,
+    /// Edits the stall and its products.
+    Staff,
+}
+
+impl Role {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Staff => "staff",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "staff" => Some(Role::Staff),
+            _ => None,
+        }
+    }
+}
+
+/// An application for a stall.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewStall {
+    /// 3 to 120 characters, e.g. "HTX Nước mắm Cửa Tùng".
+    pub name: String,
+    /// Up to 5000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// A commune code from `GET /api/v1/regions`.
+    pub commune_code: String,
+    /// Street address within the commune, 5 to 255 characters.
+    pub address: String,
+    /// Vietnamese phone number.
+    pub phone: String,
+    /// Legal form.
+    pub business_type: BusinessType,
+    /// Business registration or tax number, 5 to 32 letters, digits or `-`.
+    pub registration_no: Option<String>,
+}
+
+/// Changes to a stall; absent fields stay as they are.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StallPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New commune code.
+    pub commune_code: Option<String>,
+    /// New address.
+    pub address: Option<String>,
+    /// New phone.
+    pub phone: Option<String>,
+    /// New legal form.
+    pub business_type: Option<BusinessType>,
+    /// New registration number; `null` removes it.
+    #[serde(default, deserialize_with = "crate::product::double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub registration_no: Option<Option<String>>,
+}
+
+/// A stall as its viewer may see it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stall {
+    /// Id.
+    pub id: Uuid,
+    /// URL slug, from the name.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Where it is.
+    pub commune: Commune,
+    /// Street address.
+    pub address: String,
+    /// Phone.
+    pub phone: String,
+    /// Legal form.
+    pub business_type: BusinessType,
+    /// Registration or tax number.
+    pub registration_no: Option<String>,
+    /// Moderation status.
+    pub status: StallStatus,
+    /// Why it was rejected or suspended (members and admins only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// The owner's user id.
+    pub owner_id: Uuid,
+    /// The viewer's role, if a member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub my_role: Option<Role>,
+    /// When it applied.
+    pub created_at: DateTime<Utc>,
+    /// When it was last approved.
+    pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// A member of a stall.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    /// The user.
+    pub user_id: Uuid,
+    /// Their role.
+    pub role: Role,
+    /// Since when.
+    pub since: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StallAction as A, StallStatus as S};
+
+    #[test]
+    fn the_state_machine_allows_exactly_the_documented_moves() {
+        let all_s = [S::Pending, S::Approved, S::Rejected, S::Suspended];
+        let all_a = [A::Approve, A::Reject, A::Suspend, A::Reinstate, A::Resubmit];
+        let allowed = [
+            (S::Pending, A::Approve, S::Approved),
+            (S::Pending, A::Reject, S::Rejected),
+            (S::Approved, A::Suspend, S::Suspended),
+            (S::Suspended, A::Reinstate, S::Approved),
+            (S::Rejected, A::Resubmit, S::Pending),
+        ];
+        for from in all_s {
+            for action in all_a {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, a, _)| *f == from && *a == action)
+                    .map(|(_, _, to)| *to);
+                match (from.apply(action), expected) {
+                    (Ok(to), Some(want)) => assert_eq!(to, want, "{from:?} {action:?}"),
+                    (Err(e), None) => assert_eq!(
+                        crate::CatalogError::code(&e),
+                        "invalid_transition",
+                        "{from:?} {action:?}"
+                    ),
+                    (got, want) => panic!("{from:?} {action:?}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stored_forms_round_trip() {
+        for s in [S::Pending, S::Approved, S::Rejected, S::Suspended] {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(S::parse("deleted"), None);
+        assert!(A::Reject.needs_reason() && A::Suspend.needs_reason());
+        assert!(!A::Approve.needs_reason() && !A::Reinstate.needs_reason());
+    }
+}
