@@ -211,6 +211,37 @@ impl Accounts {
         Ok(found.into())
     }
 
+    /// The user with `email` (normalised first), if any.
+    pub async fn find_by_email<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        email: &str,
+    ) -> Result<Option<User>, AccountsError> {
+        let Some(email) = normalize_email(email) else {
+            return Ok(None);
+        };
+        Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?
+            .map(User::from))
+    }
+
+    /// The users with these ids (unknown ids are skipped).
+    pub async fn users_by_ids<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: &[Uuid],
+    ) -> Result<Vec<User>, AccountsError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(User::from)
+            .collect())
+    }
+
     /// Revokes a token; it stops working at once. Revoking a dead token is not an error.
     pub async fn logout<C: ConnectionTrait>(
         &self,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod outbox;
 pub mod product;
 pub mod region;
+pub mod seed;
 pub mod service;
 pub mod stall;
 

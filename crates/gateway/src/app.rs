@@ -9,7 +9,7 @@ use axum::{
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use tower::ServiceBuilder;
 use tower_http::{
@@ -26,7 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{auth, me, ops},
+    routes::{admin, auth, catalog, me, ops},
     state::AppState,
 };
 
@@ -36,7 +36,52 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
-        .route("/me", get(me::me));
+        .route("/me", get(me::me))
+        .route("/me/stalls", get(catalog::my_stalls))
+        .route("/regions", get(catalog::regions))
+        .route("/categories", get(catalog::categories))
+        .route(
+            "/categories/{id_or_slug}/products",
+            get(catalog::category_products),
+        )
+        .route("/stalls", post(catalog::apply).get(catalog::list_stalls))
+        .route(
+            "/stalls/{id}",
+            get(catalog::get_stall).patch(catalog::update_stall),
+        )
+        .route(
+            "/stalls/{id}/members",
+            get(catalog::members).post(catalog::add_member),
+        )
+        .route(
+            "/stalls/{id}/members/{user_id}",
+            delete(catalog::remove_member),
+        )
+        .route(
+            "/stalls/{id}/products",
+            post(catalog::create_product).get(catalog::stall_products),
+        )
+        .route(
+            "/products/{id}",
+            get(catalog::get_product)
+                .patch(catalog::update_product)
+                .delete(catalog::archive_product),
+        )
+        .route("/admin/stalls", get(admin::stall_queue))
+        .route("/admin/stalls/{id}/approve", post(admin::approve_stall))
+        .route("/admin/stalls/{id}/reject", post(admin::reject_stall))
+        .route("/admin/stalls/{id}/suspend", post(admin::suspend_stall))
+        .route("/admin/stalls/{id}/reinstate", post(admin::reinstate_stall))
+        .route("/admin/products/{id}/hide", post(admin::hide_product))
+        .route("/admin/products/{id}/unhide", post(admin::unhide_product))
+        .route("/admin/products/{id}/ocop/verify", post(admin::verify_ocop))
+        .route("/admin/products/{id}/ocop/reject", post(admin::reject_ocop))
+        .route("/admin/categories", post(admin::create_category))
+        .route(
+            "/admin/categories/{id}",
+            axum::routing::patch(admin::update_category).delete(admin::delete_category),
+        )
+        .route("/admin/audit-log", get(admin::audit_log));
 
     let docs = SwaggerUi::new("/docs")
         .url("/openapi.json", openapi::document())

@@ -54,6 +54,10 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// The search engine.
     pub search: SearchConfig,
+    /// The catalogue.
+    pub catalog: CatalogConfig,
+    /// Demo data.
+    pub demo: DemoConfig,
     /// Sessions.
     pub auth: AuthConfig,
     /// Abuse limits.
@@ -110,6 +114,22 @@ pub struct SearchConfig {
     pub meili_key: Option<String>,
     /// Prefix of index names.
     pub index_prefix: String,
+}
+
+/// `[catalog]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogConfig {
+    /// Region file; empty for the built-in one.
+    pub regions_file: PathBuf,
+}
+
+/// `[demo]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Seed an empty database on `serve`.
+    pub seed: bool,
 }
 
 /// `[auth]`
@@ -192,6 +212,22 @@ impl Config {
     /// The built-in defaults with `toml` merged over them, validated.
     pub fn with_overrides(toml: &str) -> Result<Self, ConfigError> {
         Self::from_figment(Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(toml)))
+    }
+
+    /// The province's communes: the configured file, or the built-in list.
+    pub fn regions(&self) -> Result<catalog::Regions, ConfigError> {
+        if self.catalog.regions_file.as_os_str().is_empty() {
+            return Ok(catalog::Regions::builtin());
+        }
+        let path = &self.catalog.regions_file;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+            key: "catalog.regions_file",
+            message: format!("cannot read {}: {e}", path.display()),
+        })?;
+        catalog::Regions::from_toml(&text).map_err(|e| ConfigError::Invalid {
+            key: "catalog.regions_file",
+            message: format!("{}: {e}", path.display()),
+        })
     }
 
     /// The database URL, defaulting to an SQLite file in the data directory.
@@ -292,6 +328,7 @@ impl Config {
                 return Err(invalid(key, "must be at least 1"));
             }
         }
+        self.regions()?;
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return Err(invalid("log.filter", e.to_string()));
         }

@@ -171,6 +171,12 @@ impl From<accounts::AccountsError> for ApiError {
     }
 }
 
+impl From<catalog::CatalogError> for ApiError {
+    fn from(e: catalog::CatalogError) -> Self {
+        common::Error::from(e).into()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;

@@ -145,6 +145,99 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// The caller as an [`Actor`](common::Actor): anonymous without an `Authorization` header; a bad
+/// or expired token is still 401, so a client learns its session ended instead of silently
+/// seeing less.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeActor(pub common::Actor);
+
+impl FromRequestParts<AppState> for MaybeActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.get(header::AUTHORIZATION).is_none() {
+            return Ok(MaybeActor(common::Actor::Anonymous));
+        }
+        let auth = AuthUser::from_request_parts(parts, state).await?;
+        Ok(MaybeActor(auth.user.actor()))
+    }
+}
+
+/// Query parameters; a malformed value is 422 `validation_failed` naming the parameter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(Query)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let message = err.into_inner().to_string();
+                let field = if path == "." {
+                    message
+                        .strip_prefix("unknown field `")
+                        .and_then(|r| r.split('`').next())
+                        .unwrap_or("query")
+                        .to_owned()
+                } else {
+                    path
+                };
+                let message = if message.starts_with("unknown field") {
+                    "is not a known parameter".to_owned()
+                } else {
+                    message
+                };
+                ApiError::validation(vec![FieldError::new(field, message)])
+            })
+    }
+}
+
+/// A JSON body that may be absent altogether (an empty body is `None`).
+#[derive(Debug, Clone, Default)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T, S> FromRequest<S> for OptionalJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let has_body = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v != "0")
+            && req.headers().contains_key(header::CONTENT_TYPE);
+        if !has_body {
+            // Still read the body so a body without a content type is refused, not ignored.
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(|rejection| ApiError::from_status(rejection.status()))?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| OptionalJson(Some(v)))
+    }
+}
+
 /// The client's address: the peer, or with `http.trust_forwarded_for` the left-most
 /// `X-Forwarded-For` entry. Unknown (in-process tests) is the unspecified address.
 #[derive(Debug, Clone, Copy)]

@@ -23,6 +23,15 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Fill the database with demo or synthetic data.
+    Seed {
+        /// The demo catalogue of local products, with demo accounts (idempotent).
+        #[arg(long)]
+        demo: bool,
+        /// N deterministic products over many stalls, for benchmarks (tops up to N).
+        #[arg(long, value_name = "N")]
+        synthetic: Option<u64>,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -58,6 +67,29 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run(config).await,
         Command::Healthcheck => serve::healthcheck(&config).await,
+        Command::Seed { demo, synthetic } => {
+            if !demo && synthetic.is_none() {
+                anyhow::bail!("say what to seed: --demo and/or --synthetic N");
+            }
+            let db = serve::open_database(&config).await?;
+            serve::migrate(&db).await?;
+            let state = gateway::AppState::new(config, db);
+            if demo {
+                gateway::seed::demo(
+                    &state.db,
+                    &state.accounts,
+                    &state.catalog,
+                    &mut std::io::stdout(),
+                )
+                .await?;
+            }
+            if let Some(n) = synthetic {
+                let added =
+                    gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, n).await?;
+                println!("synthetic products: {added} added, {n} in all");
+            }
+            Ok(())
+        }
         Command::Migrate => {
             let db = serve::open_database(&config).await?;
             serve::migrate(&db).await?;

@@ -41,7 +41,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
+    let seed = config.demo.seed;
     let state = AppState::new(config, db);
+    if seed && crate::seed::is_empty(&state.db).await? {
+        crate::seed::demo(
+            &state.db,
+            &state.accounts,
+            &state.catalog,
+            &mut std::io::stdout(),
+        )
+        .await
+        .context("seeding the demo catalogue failed")?;
+    }
     serve(listener, state, shutdown_signal()).await
 }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use accounts::Accounts;
+use catalog::Catalog;
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -18,6 +19,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Accounts service.
     pub accounts: Accounts,
+    /// Catalogue service.
+    pub catalog: Catalog,
     /// The validated configuration.
     pub config: Arc<Config>,
     /// Rate limits.
@@ -37,9 +40,14 @@ impl AppState {
             login_email: RateLimiter::new(r.login_per_email_per_minute),
             register_ip: RateLimiter::new(r.register_per_ip_per_minute),
         };
+        // Validated when the configuration was loaded.
+        let regions = config
+            .regions()
+            .unwrap_or_else(|_| catalog::Regions::builtin());
         Self {
             db,
             accounts: Accounts::new(ttl),
+            catalog: Catalog::new(regions),
             config: Arc::new(config),
             limits: Arc::new(limits),
             metrics: Arc::new(Metrics::new()),

@@ -1,5 +1,7 @@
 //! HTTP handlers, one module per resource.
 
+pub mod admin;
 pub mod auth;
+pub mod catalog;
 pub mod me;
 pub mod ops;

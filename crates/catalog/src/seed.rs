@@ -1,0 +1,260 @@
+//! Synthetic catalogue for benchmarks: `n` deterministic products spread over many approved
+//! stalls, written in bulk. Re-running with the same or a larger `n` only adds what is missing.
+
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::{
+    Catalog,
+    entity::{category, product, search_outbox, stall, stall_member},
+    error::Result,
+};
+
+/// Products per synthetic stall.
+const PER_STALL: u64 = 250;
+/// Rows per bulk insert (well under SQLite's bound-variable limit).
+const CHUNK: u64 = 400;
+
+const GOODS: &[&str] = &[
+    "Nước mắm",
+    "Hồ tiêu",
+    "Cà phê",
+    "Mật ong",
+    "Dầu tràm",
+    "Gạo",
+    "Bánh ít",
+    "Trà",
+    "Chè vằng",
+    "Cà gai leo",
+    "Khoai deo",
+    "Mực khô",
+    "Ruốc",
+    "Rượu men lá",
+    "Tinh dầu sả",
+    "Đậu xanh",
+    "Bánh tráng",
+    "Mè xửng",
+    "Nấm hương",
+    "Măng khô",
+    "Miến dong",
+    "Bột sắn dây",
+    "Chuối sấy",
+    "Gừng",
+    "Nghệ",
+    "Lạc rang",
+    "Mứt gừng",
+    "Trà hoa vàng",
+    "Sâm cau",
+    "Thổ cẩm",
+];
+const PLACES: &[&str] = &[
+    "Cửa Tùng",
+    "Khe Sanh",
+    "Vĩnh Linh",
+    "Gio Linh",
+    "Triệu Phong",
+    "Hải Lăng",
+    "Đakrông",
+    "Hướng Hóa",
+    "Cam Lộ",
+    "Đông Hà",
+    "Đồng Hới",
+    "Phong Nha",
+    "Lệ Thủy",
+    "Ba Đồn",
+    "Minh Hóa",
+    "Tuyên Hóa",
+    "Quảng Ninh",
+    "Bố Trạch",
+    "Lao Bảo",
+    "Cồn Tiên",
+];
+const GRADES: &[&str] = &[
+    "loại 1",
+    "đặc biệt",
+    "truyền thống",
+    "hữu cơ",
+    "thượng hạng",
+    "gia truyền",
+    "nguyên chất",
+    "sấy lạnh",
+    "túi quà",
+    "xuất khẩu",
+];
+const UNITS: &[&str] = &[
+    "chai 500 ml",
+    "túi 500 g",
+    "hộp 250 g",
+    "hũ 300 g",
+    "gói 1 kg",
+];
+
+/// A cheap, fixed pseudo-random sequence (SplitMix64), so every run makes the same catalogue.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+impl Catalog {
+    /// Ensures products `synthetic-0000000` to `synthetic-{n-1}` exist; returns how many were
+    /// added. `progress(done, n)` is called after every batch.
+    pub async fn seed_synthetic<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        owner: Uuid,
+        n: u64,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<u64> {
+        let existing = product::Entity::find()
+            .filter(product::Column::Slug.starts_with("synthetic-"))
+            .count(db)
+            .await?;
+        let mut categories: Vec<category::Model> = category::Entity::find()
+            .filter(category::Column::ParentId.is_not_null())
+            .all(db)
+            .await?;
+        categories.sort_by(|a, b| a.slug.cmp(&b.slug));
+        if categories.is_empty() {
+            categories = category::Entity::find().all(db).await?;
+        }
+        let communes = self.regions().all();
+        let stall_count = n.div_ceil(PER_STALL).max(1);
+        let stall_ids = self.synthetic_stalls(db, owner, stall_count).await?;
+        let now = Utc::now();
+        let today = Self::today();
+        let mut done = existing.min(n);
+        progress(done, n);
+        while done < n {
+            let end = (done + CHUNK).min(n);
+            let txn = db.begin().await?;
+            let mut products = Vec::with_capacity((end - done) as usize);
+            let mut outbox = Vec::with_capacity((end - done) as usize);
+            for k in done..end {
+                let r = mix(k);
+                let g = GOODS[(k % GOODS.len() as u64) as usize];
+                let p = PLACES[((k / GOODS.len() as u64) % PLACES.len() as u64) as usize];
+                let q = GRADES[((r >> 8) % GRADES.len() as u64) as usize];
+                let id = Uuid::now_v7();
+                let category = &categories[((r >> 16) % categories.len() as u64) as usize];
+                let commune = &communes[((r >> 24) % communes.len() as u64) as usize];
+                let stars = match k % 7 {
+                    0 => Some(3 + (r % 3) as i16),
+                    _ => None,
+                };
+                // One certified product in ten has lapsed, to exercise expiry.
+                let expired = stars.is_some() && (r >> 40) % 10 == 0;
+                let issued = today - Duration::days(if expired { 1200 } else { 200 });
+                products.push(product::ActiveModel {
+                    id: Set(id),
+                    slug: Set(format!("synthetic-{k:07}")),
+                    stall_id: Set(stall_ids[(k % stall_count) as usize]),
+                    category_id: Set(category.id),
+                    name: Set(format!("{g} {p} {q}")),
+                    description: Set(format!("{g} {q} của vùng {p}, sản phẩm địa phương số {k}.")),
+                    price: Set(10_000 + ((r >> 32) % 990) as i64 * 1_000),
+                    unit: Set(UNITS[((r >> 4) % UNITS.len() as u64) as usize].to_owned()),
+                    stock: Set(((r >> 12) % 500) as i64),
+                    images: Set("[]".to_owned()),
+                    origin_commune_code: Set(Some(commune.code.clone())),
+                    weight_grams: Set(Some(250 + ((r >> 20) % 8) as i32 * 250)),
+                    status: Set("active".to_owned()),
+                    hidden: Set(false),
+                    hidden_reason: Set(None),
+                    sales_count: Set(((r >> 44) % 1000) as i64),
+                    version: Set(1),
+                    ocop_stars: Set(stars),
+                    ocop_certificate_no: Set(stars.map(|_| format!("{}/QĐ-UBND", 1000 + k))),
+                    ocop_issuer: Set(
+                        stars.map(|s| if s == 5 { "national" } else { "province" }.to_owned())
+                    ),
+                    ocop_issued_on: Set(stars.map(|_| issued)),
+                    ocop_expires_on: Set(stars.map(|_| crate::product::default_expiry(issued))),
+                    ocop_status: Set(stars.map(|_| "verified".to_owned())),
+                    ocop_status_reason: Set(None),
+                    ocop_reviewed_at: Set(stars.map(|_| now)),
+                    created_at: Set(now - Duration::seconds((n - k) as i64)),
+                    updated_at: Set(now),
+                });
+                outbox.push(search_outbox::ActiveModel {
+                    id: NotSet,
+                    entity: Set("product".to_owned()),
+                    entity_id: Set(id),
+                    created_at: Set(now),
+                });
+            }
+            product::Entity::insert_many(products).exec(&txn).await?;
+            search_outbox::Entity::insert_many(outbox)
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            done = end;
+            progress(done, n);
+        }
+        Ok(n.saturating_sub(existing))
+    }
+
+    async fn synthetic_stalls<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        owner: Uuid,
+        count: u64,
+    ) -> Result<Vec<Uuid>> {
+        let communes = self.regions().all();
+        let mut ids = Vec::with_capacity(count as usize);
+        let txn = db.begin().await?;
+        for i in 0..count {
+            let slug = format!("synthetic-stall-{i:05}");
+            if let Some(s) = stall::Entity::find()
+                .filter(stall::Column::Slug.eq(&slug))
+                .one(&txn)
+                .await?
+            {
+                ids.push(s.id);
+                continue;
+            }
+            let id = Uuid::now_v7();
+            let now = Utc::now();
+            let commune = &communes[(mix(i) % communes.len() as u64) as usize];
+            stall::Entity::insert(stall::ActiveModel {
+                id: Set(id),
+                slug: Set(slug),
+                name: Set(format!(
+                    "Gian hàng {} số {}",
+                    PLACES[(i % PLACES.len() as u64) as usize],
+                    i + 1
+                )),
+                description: Set("Gian hàng tổng hợp dùng để đo hiệu năng.".to_owned()),
+                commune_code: Set(commune.code.clone()),
+                address: Set(format!("Số {} đường chính", i + 1)),
+                phone: Set("0912345678".to_owned()),
+                business_type: Set("household_business".to_owned()),
+                registration_no: Set(None),
+                status: Set("approved".to_owned()),
+                status_reason: Set(None),
+                owner_id: Set(owner),
+                created_at: Set(now),
+                updated_at: Set(now),
+                approved_at: Set(Some(now)),
+            })
+            .exec(&txn)
+            .await?;
+            stall_member::Entity::insert(stall_member::ActiveModel {
+                stall_id: Set(id),
+                user_id: Set(owner),
+                role: Set("owner".to_owned()),
+                created_at: Set(now),
+            })
+            .exec(&txn)
+            .await?;
+            ids.push(id);
+        }
+        txn.commit().await?;
+        Ok(ids)
+    }
+}

@@ -1,0 +1,329 @@
+//! Administrators' moderation: the stall queue and its transitions, hiding products, ruling on
+//! OCOP claims, categories, and the audit log.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use catalog::{
+    audit::AuditEntry,
+    category::{CategoryNode, CategoryPatch, NewCategory},
+    product::Product,
+    service::AuditQuery,
+    stall::{Stall, StallAction, StallStatus},
+};
+use common::PageRequest;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiResult, Problem},
+    extract::{AuthUser, Json, OptionalJson, Query},
+    routes::catalog::StallPage,
+    state::AppState,
+};
+
+/// A moderator's reason.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why; required to reject, suspend, hide or refuse a certificate (3 to 1000 characters).
+    pub reason: Option<String>,
+}
+
+/// `?status=&page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueueParams {
+    /// `pending` (default), `approved`, `rejected` or `suspended`.
+    pub status: Option<StallStatus>,
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size.
+    pub per_page: Option<u64>,
+}
+
+/// Stalls by status, oldest first: the moderation queue.
+#[utoipa::path(get, path = "/api/v1/admin/stalls", tag = "admin", security(("bearer" = [])),
+    params(QueueParams),
+    responses(
+        (status = 200, body = StallPage),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn stall_queue(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<QueueParams>,
+) -> ApiResult<axum::Json<StallPage>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let p = state
+        .catalog
+        .stall_queue(
+            &state.db,
+            &auth.user.actor(),
+            q.status.unwrap_or(StallStatus::Pending),
+            page,
+        )
+        .await?;
+    Ok(axum::Json(StallPage {
+        items: p.items,
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }))
+}
+
+async fn moderate(
+    state: &AppState,
+    auth: &AuthUser,
+    id: &str,
+    action: StallAction,
+    body: Option<ReasonBody>,
+) -> ApiResult<axum::Json<Stall>> {
+    let reason = body.and_then(|b| b.reason);
+    Ok(axum::Json(
+        state
+            .catalog
+            .moderate_stall(&state.db, &auth.user.actor(), id, action, reason.as_deref())
+            .await?,
+    ))
+}
+
+macro_rules! stall_action {
+    ($name:ident, $action:expr, $path:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "admin", security(("bearer" = [])),
+            params(("id" = String, Path, description = "Stall id or slug")),
+            request_body(content = Option<ReasonBody>, description = "Optional for approve and reinstate"),
+            responses(
+                (status = 200, body = Stall),
+                (status = 403, body = Problem, content_type = "application/problem+json"),
+                (status = 404, body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "`validation_failed`: a reason is required", body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Path(id): Path<String>,
+            OptionalJson(body): OptionalJson<ReasonBody>,
+        ) -> ApiResult<axum::Json<Stall>> {
+            moderate(&state, &auth, &id, $action, body).await
+        }
+    };
+}
+
+stall_action!(
+    approve_stall,
+    StallAction::Approve,
+    "/api/v1/admin/stalls/{id}/approve",
+    "Approves a pending stall: it becomes public."
+);
+stall_action!(
+    reject_stall,
+    StallAction::Reject,
+    "/api/v1/admin/stalls/{id}/reject",
+    "Rejects a pending stall with a reason the owner sees."
+);
+stall_action!(
+    suspend_stall,
+    StallAction::Suspend,
+    "/api/v1/admin/stalls/{id}/suspend",
+    "Suspends an approved stall with a reason; it leaves the public catalogue."
+);
+stall_action!(
+    reinstate_stall,
+    StallAction::Reinstate,
+    "/api/v1/admin/stalls/{id}/reinstate",
+    "Reinstates a suspended stall."
+);
+
+/// Hides a product from the public, with a reason (admins).
+#[utoipa::path(post, path = "/api/v1/admin/products/{id}/hide", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id or slug")),
+    request_body = ReasonBody,
+    responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn hide_product(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<ReasonBody>,
+) -> ApiResult<axum::Json<Product>> {
+    let reason = body.and_then(|b| b.reason);
+    Ok(axum::Json(
+        state
+            .catalog
+            .hide_product(&state.db, &auth.user.actor(), &id, reason.as_deref())
+            .await?,
+    ))
+}
+
+/// Shows a hidden product again (admins).
+#[utoipa::path(post, path = "/api/v1/admin/products/{id}/unhide", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id or slug")),
+    request_body(content = Option<ReasonBody>),
+    responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn unhide_product(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<ReasonBody>,
+) -> ApiResult<axum::Json<Product>> {
+    let reason = body.and_then(|b| b.reason);
+    Ok(axum::Json(
+        state
+            .catalog
+            .unhide_product(&state.db, &auth.user.actor(), &id, reason.as_deref())
+            .await?,
+    ))
+}
+
+/// Verifies a product's OCOP certificate (admins).
+#[utoipa::path(post, path = "/api/v1/admin/products/{id}/ocop/verify", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id or slug")),
+    responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn verify_ocop(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    OptionalJson(_body): OptionalJson<ReasonBody>,
+) -> ApiResult<axum::Json<Product>> {
+    Ok(axum::Json(
+        state
+            .catalog
+            .verify_ocop(&state.db, &auth.user.actor(), &id)
+            .await?,
+    ))
+}
+
+/// Refuses a product's OCOP claim with a reason (admins).
+#[utoipa::path(post, path = "/api/v1/admin/products/{id}/ocop/reject", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id or slug")),
+    request_body = ReasonBody,
+    responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn reject_ocop(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<ReasonBody>,
+) -> ApiResult<axum::Json<Product>> {
+    let reason = body.and_then(|b| b.reason);
+    Ok(axum::Json(
+        state
+            .catalog
+            .reject_ocop(&state.db, &auth.user.actor(), &id, reason.as_deref())
+            .await?,
+    ))
+}
+
+/// Adds a category (admins).
+#[utoipa::path(post, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])),
+    request_body = NewCategory,
+    responses((status = 201, body = CategoryNode), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_category(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Json(body): Json<NewCategory>,
+) -> ApiResult<(StatusCode, axum::Json<CategoryNode>)> {
+    let c = state
+        .catalog
+        .create_category(&state.db, &auth.user.actor(), body)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(c)))
+}
+
+/// Renames, moves or reorders a category (admins).
+#[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Category id or slug")),
+    request_body = CategoryPatch,
+    responses((status = 200, body = CategoryNode), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_category(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<CategoryPatch>,
+) -> ApiResult<axum::Json<CategoryNode>> {
+    Ok(axum::Json(
+        state
+            .catalog
+            .update_category(&state.db, &auth.user.actor(), &id, body)
+            .await?,
+    ))
+}
+
+/// Deletes an empty category (admins); one with products or subcategories is 409 `in_use`.
+#[utoipa::path(delete, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Category id or slug")),
+    responses((status = 204, description = "Deleted"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_category(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .catalog
+        .delete_category(&state.db, &auth.user.actor(), &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `?subject_type=&subject_id=&actor_id=&page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    /// `stall`, `product` or `category`.
+    pub subject_type: Option<String>,
+    /// One subject's id.
+    pub subject_id: Option<Uuid>,
+    /// One administrator's id.
+    pub actor_id: Option<Uuid>,
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size.
+    pub per_page: Option<u64>,
+}
+
+/// A page of audit entries.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    /// Entries, newest first.
+    pub items: Vec<AuditEntry>,
+    /// How many in all.
+    pub total: u64,
+    /// Page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// Every moderation act, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", security(("bearer" = [])),
+    params(AuditParams),
+    responses((status = 200, body = AuditPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<AuditParams>,
+) -> ApiResult<axum::Json<AuditPage>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let p = state
+        .catalog
+        .audit_log(
+            &state.db,
+            &auth.user.actor(),
+            AuditQuery {
+                subject_type: q.subject_type,
+                subject_id: q.subject_id,
+                actor_id: q.actor_id,
+            },
+            page,
+        )
+        .await?;
+    Ok(axum::Json(AuditPage {
+        items: p.items,
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }))
+}

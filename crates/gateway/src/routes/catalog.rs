@@ -1,0 +1,462 @@
+//! Public catalogue and vendors' own stalls and products: `regions`, `categories`, `stalls`,
+//! `products`, `me/stalls`.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+};
+use catalog::{
+    category::CategoryNode,
+    product::{NewProduct, Product, ProductPatch},
+    region::Commune,
+    service::ProductSort,
+    stall::{Member, NewStall, Role, Stall, StallPatch},
+};
+use chrono::{DateTime, Utc};
+use common::{Page, PageRequest};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult, Problem},
+    extract::{AuthUser, Json, MaybeActor, Query},
+    state::AppState,
+};
+
+/// A page of stalls.
+#[derive(Serialize, ToSchema)]
+pub struct StallPage {
+    /// The stalls.
+    pub items: Vec<Stall>,
+    /// How many in all.
+    pub total: u64,
+    /// Page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// A page of products.
+#[derive(Serialize, ToSchema)]
+pub struct ProductPage {
+    /// The products.
+    pub items: Vec<Product>,
+    /// How many in all.
+    pub total: u64,
+    /// Page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+fn stall_page(p: Page<Stall>) -> StallPage {
+    StallPage {
+        items: p.items,
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }
+}
+
+fn product_page(p: Page<Product>) -> ProductPage {
+    ProductPage {
+        items: p.items,
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }
+}
+
+/// `?commune=&page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StallListParams {
+    /// Only stalls of this commune code.
+    pub commune: Option<String>,
+    /// Page number (from 1).
+    pub page: Option<u64>,
+    /// Page size (1 to 100, default 20).
+    pub per_page: Option<u64>,
+}
+
+/// `?category=&sort=&page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProductListParams {
+    /// Category id or slug (its subcategories included).
+    pub category: Option<String>,
+    /// `newest` (default), `price_asc` or `price_desc`.
+    pub sort: Option<String>,
+    /// Page number (from 1).
+    pub page: Option<u64>,
+    /// Page size (1 to 100, default 20).
+    pub per_page: Option<u64>,
+}
+
+/// The communes and wards of the province.
+#[utoipa::path(get, path = "/api/v1/regions", tag = "catalog",
+    responses((status = 200, description = "Communes, wards and special zones", body = [Commune])))]
+pub async fn regions(State(state): State<AppState>) -> axum::Json<Vec<Commune>> {
+    axum::Json(state.catalog.regions().all().to_vec())
+}
+
+/// The category tree (the OCOP programme's six groups and their subgroups).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog",
+    responses((status = 200, description = "Top-level categories with their children", body = [CategoryNode])))]
+pub async fn categories(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<CategoryNode>>> {
+    Ok(axum::Json(state.catalog.categories(&state.db).await?))
+}
+
+/// Visible products of a category and its subcategories.
+#[utoipa::path(get, path = "/api/v1/categories/{id_or_slug}/products", tag = "catalog",
+    params(("id_or_slug" = String, Path, description = "Category id or slug"), ProductListParams),
+    responses(
+        (status = 200, body = ProductPage),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn category_products(
+    State(state): State<AppState>,
+    Path(id_or_slug): Path<String>,
+    Query(q): Query<ProductListParams>,
+) -> ApiResult<axum::Json<ProductPage>> {
+    if q.category.is_some() {
+        return Err(ApiError::validation(vec![common::FieldError::new(
+            "category",
+            "is given by the path here",
+        )]));
+    }
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let sort = ProductSort::parse(q.sort.as_deref())?;
+    let products = state
+        .catalog
+        .category_products(&state.db, &id_or_slug, sort, page)
+        .await?;
+    Ok(axum::Json(product_page(products)))
+}
+
+/// Applies for a stall; it starts `pending` and the caller is its owner.
+#[utoipa::path(post, path = "/api/v1/stalls", tag = "stalls", security(("bearer" = [])),
+    request_body = NewStall,
+    responses(
+        (status = 201, body = Stall),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn apply(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Json(body): Json<NewStall>,
+) -> ApiResult<(StatusCode, axum::Json<Stall>)> {
+    let stall = state
+        .catalog
+        .apply(&state.db, &auth.user.actor(), body)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(stall)))
+}
+
+/// Approved stalls, most recently approved first.
+#[utoipa::path(get, path = "/api/v1/stalls", tag = "stalls", params(StallListParams),
+    responses((status = 200, body = StallPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_stalls(
+    State(state): State<AppState>,
+    Query(q): Query<StallListParams>,
+) -> ApiResult<axum::Json<StallPage>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let stalls = state
+        .catalog
+        .public_stalls(&state.db, q.commune.as_deref(), page)
+        .await?;
+    Ok(axum::Json(stall_page(stalls)))
+}
+
+/// A stall: public once approved; its members and admins see it in every status.
+#[utoipa::path(get, path = "/api/v1/stalls/{id_or_slug}", tag = "stalls",
+    params(("id_or_slug" = String, Path, description = "Stall id or slug")),
+    responses((status = 200, body = Stall), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_stall(
+    State(state): State<AppState>,
+    MaybeActor(actor): MaybeActor,
+    Path(id_or_slug): Path<String>,
+) -> ApiResult<axum::Json<Stall>> {
+    Ok(axum::Json(
+        state.catalog.stall(&state.db, &actor, &id_or_slug).await?,
+    ))
+}
+
+/// Edits a stall (members). A rejected stall goes back to `pending`.
+#[utoipa::path(patch, path = "/api/v1/stalls/{id}", tag = "stalls", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    request_body = StallPatch,
+    responses(
+        (status = 200, body = Stall),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_stall(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<StallPatch>,
+) -> ApiResult<axum::Json<Stall>> {
+    Ok(axum::Json(
+        state
+            .catalog
+            .update_stall(&state.db, &auth.user.actor(), &id, body)
+            .await?,
+    ))
+}
+
+/// The caller's stalls, in every status.
+#[utoipa::path(get, path = "/api/v1/me/stalls", tag = "stalls", security(("bearer" = [])),
+    responses((status = 200, body = [Stall]), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn my_stalls(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> ApiResult<axum::Json<Vec<Stall>>> {
+    Ok(axum::Json(
+        state
+            .catalog
+            .my_stalls(&state.db, &auth.user.actor())
+            .await?,
+    ))
+}
+
+/// Someone to add to a stall.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    /// Email of a registered user.
+    pub email: String,
+    /// Only `staff`: a stall has one owner.
+    pub role: Role,
+}
+
+/// A member of a stall, with who they are.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    /// User id.
+    pub user_id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub full_name: String,
+    /// Role.
+    pub role: Role,
+    /// Since when.
+    pub since: DateTime<Utc>,
+}
+
+async fn member_views(state: &AppState, members: Vec<Member>) -> ApiResult<Vec<MemberView>> {
+    let ids: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
+    let users = state.accounts.users_by_ids(&state.db, &ids).await?;
+    Ok(members
+        .into_iter()
+        .filter_map(|m| {
+            let u = users.iter().find(|u| u.id == m.user_id)?;
+            Some(MemberView {
+                user_id: m.user_id,
+                email: u.email.clone(),
+                full_name: u.full_name.clone(),
+                role: m.role,
+                since: m.since,
+            })
+        })
+        .collect())
+}
+
+/// The stall's members (members and admins).
+#[utoipa::path(get, path = "/api/v1/stalls/{id}/members", tag = "stalls", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    responses((status = 200, body = [MemberView]), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn members(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Vec<MemberView>>> {
+    let members = state
+        .catalog
+        .members(&state.db, &auth.user.actor(), &id)
+        .await?;
+    Ok(axum::Json(member_views(&state, members).await?))
+}
+
+/// Adds a registered user as staff (owner only).
+#[utoipa::path(post, path = "/api/v1/stalls/{id}/members", tag = "stalls", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    request_body = NewMember,
+    responses(
+        (status = 201, body = MemberView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_member`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<NewMember>,
+) -> ApiResult<(StatusCode, axum::Json<MemberView>)> {
+    let actor = auth.user.actor();
+    // Authorize before looking the email up, so outsiders cannot probe for accounts.
+    state.catalog.members(&state.db, &actor, &id).await?;
+    if body.role != Role::Staff {
+        return Err(ApiError::validation(vec![common::FieldError::new(
+            "role",
+            "must be staff: a stall has one owner",
+        )]));
+    }
+    let Some(user) = state.accounts.find_by_email(&state.db, &body.email).await? else {
+        return Err(ApiError::validation(vec![common::FieldError::new(
+            "email",
+            "has no account here; ask them to register first",
+        )]));
+    };
+    let member = state
+        .catalog
+        .add_member(&state.db, &actor, &id, user.id)
+        .await?;
+    let mut views = member_views(&state, vec![member]).await?;
+    let view = views
+        .pop()
+        .ok_or_else(|| ApiError::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    Ok((StatusCode::CREATED, axum::Json(view)))
+}
+
+/// Removes a staff member (owner only).
+#[utoipa::path(delete, path = "/api/v1/stalls/{id}/members/{user_id}", tag = "stalls", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug"), ("user_id" = Uuid, Path, description = "Member's user id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((id, user_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let user_id =
+        Uuid::parse_str(&user_id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    state
+        .catalog
+        .remove_member(&state.db, &auth.user.actor(), &id, user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists a new product (members). An OCOP claim starts unverified.
+#[utoipa::path(post, path = "/api/v1/stalls/{id}/products", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    request_body = NewProduct,
+    responses(
+        (status = 201, body = Product),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_product(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<NewProduct>,
+) -> ApiResult<(StatusCode, axum::Json<Product>)> {
+    let product = state
+        .catalog
+        .create_product(&state.db, &auth.user.actor(), &id, body)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(product)))
+}
+
+/// A stall's products: visible ones for the public, all of them for members and admins.
+#[utoipa::path(get, path = "/api/v1/stalls/{id_or_slug}/products", tag = "products",
+    params(("id_or_slug" = String, Path, description = "Stall id or slug"), ProductListParams),
+    responses(
+        (status = 200, body = ProductPage),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn stall_products(
+    State(state): State<AppState>,
+    MaybeActor(actor): MaybeActor,
+    Path(id_or_slug): Path<String>,
+    Query(q): Query<ProductListParams>,
+) -> ApiResult<axum::Json<ProductPage>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let sort = ProductSort::parse(q.sort.as_deref())?;
+    let products = state
+        .catalog
+        .stall_products(
+            &state.db,
+            &actor,
+            &id_or_slug,
+            q.category.as_deref(),
+            sort,
+            page,
+        )
+        .await?;
+    Ok(axum::Json(product_page(products)))
+}
+
+/// A product: public while visible; its stall's members and admins see it in every state.
+#[utoipa::path(get, path = "/api/v1/products/{id_or_slug}", tag = "products",
+    params(("id_or_slug" = String, Path, description = "Product id or slug")),
+    responses((status = 200, body = Product), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_product(
+    State(state): State<AppState>,
+    MaybeActor(actor): MaybeActor,
+    Path(id_or_slug): Path<String>,
+) -> ApiResult<axum::Json<Product>> {
+    Ok(axum::Json(
+        state
+            .catalog
+            .product(&state.db, &actor, &id_or_slug)
+            .await?,
+    ))
+}
+
+/// Edits a product (members) with the `version` last read; a stale version is 409
+/// `version_conflict`.
+#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id or slug")),
+    request_body = ProductPatch,
+    responses(
+        (status = 200, body = Product),
+        (status = 409, description = "`version_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_product(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<ProductPatch>,
+) -> ApiResult<axum::Json<Product>> {
+    Ok(axum::Json(
+        state
+            .catalog
+            .update_product(&state.db, &auth.user.actor(), &id, body)
+            .await?,
+    ))
+}
+
+/// Archives a product (members).
+#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id or slug")),
+    responses(
+        (status = 204, description = "Archived"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn archive_product(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .catalog
+        .archive_product(&state.db, &auth.user.actor(), &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
