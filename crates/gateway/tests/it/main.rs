@@ -7,6 +7,8 @@
 )]
 
 mod auth;
+mod catalog;
+mod matrix;
 mod cli;
 mod errors;
 mod ops;

@@ -14,6 +14,7 @@ use tower::ServiceExt;
 /// The gateway's router over its own database.
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     pub db: TestDb,
 }
 
@@ -77,7 +78,8 @@ impl TestApp {
         let config = Config::with_overrides(toml).expect("test configuration is valid");
         let state = AppState::new(config, db.conn.clone());
         Self {
-            router: gateway::router(state),
+            router: gateway::router(state.clone()),
+            state,
             db,
         }
     }
@@ -156,3 +158,115 @@ impl TestApp {
 }
 
 pub const PASSWORD: &str = "tieu-phu-quoc-2025";
+
+impl TestApp {
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.request(Method::DELETE, path, token, None).await
+    }
+
+    /// Makes an administrator (only the CLI can, in real life) and returns their token.
+    pub async fn admin(&self, email: &str) -> String {
+        self.state
+            .accounts
+            .create(
+                &self.db.conn,
+                accounts::NewUser {
+                    email: email.into(),
+                    password: PASSWORD.into(),
+                    full_name: "Quản trị".into(),
+                    phone: None,
+                },
+                true,
+            )
+            .await
+            .unwrap();
+        self.login(email).await
+    }
+
+    /// Applies for a stall named `name` as `token`'s user; returns the stall.
+    pub async fn stall(&self, token: &str, name: &str) -> Value {
+        let res = self
+            .post(
+                "/api/v1/stalls",
+                Some(token),
+                json!({
+                    "name": name,
+                    "description": "Đặc sản địa phương",
+                    "commune_code": "19414",
+                    "address": "Thôn Tân Lý, xã Cửa Tùng",
+                    "phone": "0233 3823 456",
+                    "business_type": "cooperative",
+                }),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()
+    }
+
+    /// Approves a stall as an administrator.
+    pub async fn approve(&self, admin: &str, stall_id: &str) {
+        let res = self
+            .request(
+                Method::POST,
+                &format!("/api/v1/admin/stalls/{stall_id}/approve"),
+                Some(admin),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+
+    /// The id of the category with `slug`.
+    pub async fn category(&self, slug: &str) -> String {
+        let tree = self.get("/api/v1/categories", None).await.json();
+        fn find(nodes: &Value, slug: &str) -> Option<String> {
+            nodes.as_array()?.iter().find_map(|n| {
+                if n["slug"] == slug {
+                    n["id"].as_str().map(str::to_owned)
+                } else {
+                    find(&n["children"], slug)
+                }
+            })
+        }
+        find(&tree, slug).unwrap_or_else(|| panic!("no category {slug}"))
+    }
+
+    /// Lists a product on a stall; returns it.
+    pub async fn product(&self, token: &str, stall_id: &str, body: Value) -> Value {
+        let res = self
+            .post(&format!("/api/v1/stalls/{stall_id}/products"), Some(token), body)
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()
+    }
+
+    /// A valid product body in category `category_id`.
+    pub fn product_body(&self, category_id: &str, name: &str, price: i64) -> Value {
+        json!({
+            "name": name,
+            "description": "Sản phẩm làng nghề",
+            "category_id": category_id,
+            "price": price,
+            "unit": "chai 500 ml",
+            "stock": 20,
+            "images": ["https://anh.example.com/a.jpg"],
+        })
+    }
+
+    /// How many search outbox rows name `entity_id`.
+    pub async fn outbox_rows(&self, entity_id: &str) -> u64 {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        catalog::entity::search_outbox::Entity::find()
+            .filter(
+                catalog::entity::search_outbox::Column::EntityId
+                    .eq(uuid::Uuid::parse_str(entity_id).unwrap()),
+            )
+            .count(&self.db.conn)
+            .await
+            .unwrap()
+    }
+}

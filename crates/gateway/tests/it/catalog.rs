@@ -1,0 +1,1 @@
+//! Catalogue behaviour over HTTP.
