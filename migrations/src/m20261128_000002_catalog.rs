@@ -8,8 +8,11 @@ use uuid::Uuid;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The OCOP programme's six product groups and their usual subgroups: (slug, name, children).
-const CATEGORIES: &[(&str, &str, &[(&str, &str)])] = &[
+/// A seeded category: slug, name and its subcategories' slugs and names.
+type Group = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+/// The OCOP programme's six product groups and their usual subgroups.
+const CATEGORIES: &[Group] = &[
     (
         "thuc-pham",
         "Thực phẩm",

@@ -148,7 +148,7 @@ impl Catalog {
                     _ => None,
                 };
                 // One certified product in ten has lapsed, to exercise expiry.
-                let expired = stars.is_some() && (r >> 40) % 10 == 0;
+                let expired = stars.is_some() && (r >> 40).is_multiple_of(10);
                 let issued = today - Duration::days(if expired { 1200 } else { 200 });
                 products.push(product::ActiveModel {
                     id: Set(id),

@@ -962,7 +962,7 @@ pub async fn synthetic(
     let mut stderr = std::io::stderr();
     let added = catalog
         .seed_synthetic(db, owner.id, n, |done, total| {
-            let percent = if total == 0 { 100 } else { done * 100 / total };
+            let percent = (done * 100).checked_div(total).unwrap_or(100);
             let _ = write!(stderr, "\rsynthetic products: {done}/{total} ({percent}%)");
             let _ = stderr.flush();
         })

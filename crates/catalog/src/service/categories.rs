@@ -83,7 +83,7 @@ impl Catalog {
         }
         .insert(&txn)
         .await
-        .map_err(|e| slug_taken(e))?;
+        .map_err(slug_taken)?;
         audit::record(
             &txn,
             admin,
@@ -139,7 +139,7 @@ impl Catalog {
             am.position = Set(p);
         }
         am.updated_at = Set(Utc::now());
-        let updated = am.update(&txn).await.map_err(|e| slug_taken(e))?;
+        let updated = am.update(&txn).await.map_err(slug_taken)?;
         audit::record(
             &txn,
             admin,

@@ -172,8 +172,8 @@ pub async fn list_stalls(
 }
 
 /// A stall: public once approved; its members and admins see it in every status.
-#[utoipa::path(get, path = "/api/v1/stalls/{id_or_slug}", tag = "stalls",
-    params(("id_or_slug" = String, Path, description = "Stall id or slug")),
+#[utoipa::path(get, path = "/api/v1/stalls/{id}", tag = "stalls",
+    params(("id" = String, Path, description = "Stall id or slug")),
     responses((status = 200, body = Stall), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_stall(
     State(state): State<AppState>,
@@ -371,8 +371,8 @@ pub async fn create_product(
 }
 
 /// A stall's products: visible ones for the public, all of them for members and admins.
-#[utoipa::path(get, path = "/api/v1/stalls/{id_or_slug}/products", tag = "products",
-    params(("id_or_slug" = String, Path, description = "Stall id or slug"), ProductListParams),
+#[utoipa::path(get, path = "/api/v1/stalls/{id}/products", tag = "products",
+    params(("id" = String, Path, description = "Stall id or slug"), ProductListParams),
     responses(
         (status = 200, body = ProductPage),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -401,8 +401,8 @@ pub async fn stall_products(
 }
 
 /// A product: public while visible; its stall's members and admins see it in every state.
-#[utoipa::path(get, path = "/api/v1/products/{id_or_slug}", tag = "products",
-    params(("id_or_slug" = String, Path, description = "Product id or slug")),
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products",
+    params(("id" = String, Path, description = "Product id or slug")),
     responses((status = 200, body = Product), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_product(
     State(state): State<AppState>,

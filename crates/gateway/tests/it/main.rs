@@ -8,8 +8,8 @@
 
 mod auth;
 mod catalog;
-mod matrix;
 mod cli;
 mod errors;
+mod matrix;
 mod ops;
 mod support;

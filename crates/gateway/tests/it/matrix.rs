@@ -9,7 +9,14 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 /// The callers, in the order of each row's expectations.
-const ROLES: [&str; 6] = ["anonymous", "buyer", "staff", "owner", "other owner", "admin"];
+const ROLES: [&str; 6] = [
+    "anonymous",
+    "buyer",
+    "staff",
+    "owner",
+    "other owner",
+    "admin",
+];
 
 struct Fixture {
     app: TestApp,
@@ -61,13 +68,21 @@ impl Fixture {
         }
         let category = app.category("gia-vi-nuoc-cham").await;
         let product = app
-            .product(&owner, &open, app.product_body(&category, "Nước mắm 40 độ đạm", 120_000))
+            .product(
+                &owner,
+                &open,
+                app.product_body(&category, "Nước mắm 40 độ đạm", 120_000),
+            )
             .await["id"]
             .as_str()
             .unwrap()
             .to_owned();
         let hidden_product = app
-            .product(&owner, &closed, app.product_body(&category, "Cà phê rang mộc", 150_000))
+            .product(
+                &owner,
+                &closed,
+                app.product_body(&category, "Cà phê rang mộc", 150_000),
+            )
             .await["id"]
             .as_str()
             .unwrap()
@@ -167,191 +182,474 @@ db_test!(catalog_authorization_matrix, |db: TestDb| async move {
     let (open, closed) = (fx.open.clone(), fx.closed.clone());
     let (product, hidden) = (fx.product.clone(), fx.hidden_product.clone());
 
-    failures.extend(row(&fx, "GET regions", [200; 6], |_, _| async { get("/api/v1/regions".into()) }).await);
-    failures.extend(row(&fx, "GET categories", [200; 6], |_, _| async { get("/api/v1/categories".into()) }).await);
+    failures.extend(
+        row(&fx, "GET regions", [200; 6], |_, _| async {
+            get("/api/v1/regions".into())
+        })
+        .await,
+    );
+    failures.extend(
+        row(&fx, "GET categories", [200; 6], |_, _| async {
+            get("/api/v1/categories".into())
+        })
+        .await,
+    );
     failures.extend(
         row(&fx, "GET category products", [200; 6], |_, _| async {
             get("/api/v1/categories/thuc-pham/products".into())
         })
         .await,
     );
-    failures.extend(row(&fx, "GET stalls", [200; 6], |_, _| async { get("/api/v1/stalls".into()) }).await);
     failures.extend(
-        row(&fx, "POST stalls", [401, 201, 201, 201, 201, 201], |_, i| async move {
-            (
-                Method::POST,
-                "/api/v1/stalls".into(),
-                Some(json!({
-                    "name": format!("Gian hàng thử {i}"),
-                    "commune_code": "19429",
-                    "address": "Khối 3, xã Khe Sanh",
-                    "phone": "0914 221 387",
-                    "business_type": "household_business",
-                })),
-            )
+        row(&fx, "GET stalls", [200; 6], |_, _| async {
+            get("/api/v1/stalls".into())
         })
         .await,
     );
-    failures.extend(row(&fx, "GET me/stalls", [401, 200, 200, 200, 200, 200], |_, _| async { get("/api/v1/me/stalls".into()) }).await);
+    failures.extend(
+        row(
+            &fx,
+            "POST stalls",
+            [401, 201, 201, 201, 201, 201],
+            |_, i| async move {
+                (
+                    Method::POST,
+                    "/api/v1/stalls".into(),
+                    Some(json!({
+                        "name": format!("Gian hàng thử {i}"),
+                        "commune_code": "19429",
+                        "address": "Khối 3, xã Khe Sanh",
+                        "phone": "0914 221 387",
+                        "business_type": "household_business",
+                    })),
+                )
+            },
+        )
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "GET me/stalls",
+            [401, 200, 200, 200, 200, 200],
+            |_, _| async { get("/api/v1/me/stalls".into()) },
+        )
+        .await,
+    );
 
     let o = open.clone();
-    failures.extend(row(&fx, "GET approved stall", [200; 6], move |_, _| { let o = o.clone(); async move { get(format!("/api/v1/stalls/{o}")) } }).await);
-    let c = closed.clone();
-    failures.extend(row(&fx, "GET pending stall", [404, 404, 200, 200, 404, 200], move |_, _| { let c = c.clone(); async move { get(format!("/api/v1/stalls/{c}")) } }).await);
-    let o = open.clone();
     failures.extend(
-        row(&fx, "PATCH approved stall", [401, 403, 200, 200, 403, 403], move |_, _| {
+        row(&fx, "GET approved stall", [200; 6], move |_, _| {
             let o = o.clone();
-            async move { (Method::PATCH, format!("/api/v1/stalls/{o}"), Some(json!({"description": "Mô tả mới"}))) }
+            async move { get(format!("/api/v1/stalls/{o}")) }
         })
         .await,
     );
     let c = closed.clone();
     failures.extend(
-        row(&fx, "PATCH pending stall", [401, 404, 200, 200, 404, 403], move |_, _| {
-            let c = c.clone();
-            async move { (Method::PATCH, format!("/api/v1/stalls/{c}"), Some(json!({"description": "Mô tả mới"}))) }
-        })
-        .await,
-    );
-    let o = open.clone();
-    failures.extend(row(&fx, "GET members", [401, 403, 200, 200, 403, 200], move |_, _| { let o = o.clone(); async move { get(format!("/api/v1/stalls/{o}/members")) } }).await);
-    let c = closed.clone();
-    failures.extend(row(&fx, "GET members of pending stall", [401, 404, 200, 200, 404, 200], move |_, _| { let c = c.clone(); async move { get(format!("/api/v1/stalls/{c}/members")) } }).await);
-    let o = open.clone();
-    failures.extend(
-        row(&fx, "POST members", [401, 403, 403, 201, 403, 403], move |fx, i| {
-            let o = o.clone();
-            async move {
-                let email = format!("new-staff-{i}@example.vn");
-                fx.app.signed_in(&email).await;
-                (Method::POST, format!("/api/v1/stalls/{o}/members"), Some(json!({"email": email, "role": "staff"})))
-            }
-        })
+        row(
+            &fx,
+            "GET pending stall",
+            [404, 404, 200, 200, 404, 200],
+            move |_, _| {
+                let c = c.clone();
+                async move { get(format!("/api/v1/stalls/{c}")) }
+            },
+        )
         .await,
     );
     let o = open.clone();
     failures.extend(
-        row(&fx, "DELETE member", [401, 403, 403, 204, 403, 403], move |fx, i| {
-            let o = o.clone();
-            async move {
-                let email = format!("leaving-{i}@example.vn");
-                let token = fx.app.signed_in(&email).await;
-                let me = fx.app.get("/api/v1/me", Some(&token)).await.json();
-                let res = fx
-                    .app
-                    .post(&format!("/api/v1/stalls/{o}/members"), Some(fx.owner()), json!({"email": email, "role": "staff"}))
-                    .await;
-                assert_eq!(res.status, 201);
-                (Method::DELETE, format!("/api/v1/stalls/{o}/members/{}", me["id"].as_str().unwrap()), None)
-            }
-        })
-        .await,
-    );
-    let o = open.clone();
-    failures.extend(
-        row(&fx, "POST product on approved stall", [401, 403, 201, 201, 403, 403], move |fx, _| {
-            let o = o.clone();
-            async move { (Method::POST, format!("/api/v1/stalls/{o}/products"), Some(fx.app.product_body(&fx.category, "Nước mắm mới", 90_000))) }
-        })
+        row(
+            &fx,
+            "PATCH approved stall",
+            [401, 403, 200, 200, 403, 403],
+            move |_, _| {
+                let o = o.clone();
+                async move {
+                    (
+                        Method::PATCH,
+                        format!("/api/v1/stalls/{o}"),
+                        Some(json!({"description": "Mô tả mới"})),
+                    )
+                }
+            },
+        )
         .await,
     );
     let c = closed.clone();
     failures.extend(
-        row(&fx, "POST product on pending stall", [401, 404, 201, 201, 404, 403], move |fx, _| {
-            let c = c.clone();
-            async move { (Method::POST, format!("/api/v1/stalls/{c}/products"), Some(fx.app.product_body(&fx.category, "Cà phê mới", 90_000))) }
-        })
+        row(
+            &fx,
+            "PATCH pending stall",
+            [401, 404, 200, 200, 404, 403],
+            move |_, _| {
+                let c = c.clone();
+                async move {
+                    (
+                        Method::PATCH,
+                        format!("/api/v1/stalls/{c}"),
+                        Some(json!({"description": "Mô tả mới"})),
+                    )
+                }
+            },
+        )
         .await,
     );
     let o = open.clone();
-    failures.extend(row(&fx, "GET products of approved stall", [200; 6], move |_, _| { let o = o.clone(); async move { get(format!("/api/v1/stalls/{o}/products")) } }).await);
+    failures.extend(
+        row(
+            &fx,
+            "GET members",
+            [401, 403, 200, 200, 403, 200],
+            move |_, _| {
+                let o = o.clone();
+                async move { get(format!("/api/v1/stalls/{o}/members")) }
+            },
+        )
+        .await,
+    );
     let c = closed.clone();
-    failures.extend(row(&fx, "GET products of pending stall", [404, 404, 200, 200, 404, 200], move |_, _| { let c = c.clone(); async move { get(format!("/api/v1/stalls/{c}/products")) } }).await);
+    failures.extend(
+        row(
+            &fx,
+            "GET members of pending stall",
+            [401, 404, 200, 200, 404, 200],
+            move |_, _| {
+                let c = c.clone();
+                async move { get(format!("/api/v1/stalls/{c}/members")) }
+            },
+        )
+        .await,
+    );
+    let o = open.clone();
+    failures.extend(
+        row(
+            &fx,
+            "POST members",
+            [401, 403, 403, 201, 403, 403],
+            move |fx, i| {
+                let o = o.clone();
+                async move {
+                    let email = format!("new-staff-{i}@example.vn");
+                    fx.app.signed_in(&email).await;
+                    (
+                        Method::POST,
+                        format!("/api/v1/stalls/{o}/members"),
+                        Some(json!({"email": email, "role": "staff"})),
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    let o = open.clone();
+    failures.extend(
+        row(
+            &fx,
+            "DELETE member",
+            [401, 403, 403, 204, 403, 403],
+            move |fx, i| {
+                let o = o.clone();
+                async move {
+                    let email = format!("leaving-{i}@example.vn");
+                    let token = fx.app.signed_in(&email).await;
+                    let me = fx.app.get("/api/v1/me", Some(&token)).await.json();
+                    let res = fx
+                        .app
+                        .post(
+                            &format!("/api/v1/stalls/{o}/members"),
+                            Some(fx.owner()),
+                            json!({"email": email, "role": "staff"}),
+                        )
+                        .await;
+                    assert_eq!(res.status, 201);
+                    (
+                        Method::DELETE,
+                        format!("/api/v1/stalls/{o}/members/{}", me["id"].as_str().unwrap()),
+                        None,
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    let o = open.clone();
+    failures.extend(
+        row(
+            &fx,
+            "POST product on approved stall",
+            [401, 403, 201, 201, 403, 403],
+            move |fx, _| {
+                let o = o.clone();
+                async move {
+                    (
+                        Method::POST,
+                        format!("/api/v1/stalls/{o}/products"),
+                        Some(fx.app.product_body(&fx.category, "Nước mắm mới", 90_000)),
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    let c = closed.clone();
+    failures.extend(
+        row(
+            &fx,
+            "POST product on pending stall",
+            [401, 404, 201, 201, 404, 403],
+            move |fx, _| {
+                let c = c.clone();
+                async move {
+                    (
+                        Method::POST,
+                        format!("/api/v1/stalls/{c}/products"),
+                        Some(fx.app.product_body(&fx.category, "Cà phê mới", 90_000)),
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    let o = open.clone();
+    failures.extend(
+        row(
+            &fx,
+            "GET products of approved stall",
+            [200; 6],
+            move |_, _| {
+                let o = o.clone();
+                async move { get(format!("/api/v1/stalls/{o}/products")) }
+            },
+        )
+        .await,
+    );
+    let c = closed.clone();
+    failures.extend(
+        row(
+            &fx,
+            "GET products of pending stall",
+            [404, 404, 200, 200, 404, 200],
+            move |_, _| {
+                let c = c.clone();
+                async move { get(format!("/api/v1/stalls/{c}/products")) }
+            },
+        )
+        .await,
+    );
     let p = product.clone();
-    failures.extend(row(&fx, "GET visible product", [200; 6], move |_, _| { let p = p.clone(); async move { get(format!("/api/v1/products/{p}")) } }).await);
-    let h = hidden.clone();
-    failures.extend(row(&fx, "GET product of pending stall", [404, 404, 200, 200, 404, 200], move |_, _| { let h = h.clone(); async move { get(format!("/api/v1/products/{h}")) } }).await);
-    let p = product.clone();
     failures.extend(
-        row(&fx, "PATCH visible product", [401, 403, 200, 200, 403, 403], move |fx, _| {
+        row(&fx, "GET visible product", [200; 6], move |_, _| {
             let p = p.clone();
-            async move {
-                let version = fx.app.get(&format!("/api/v1/products/{p}"), Some(fx.owner())).await.json()["version"].clone();
-                (Method::PATCH, format!("/api/v1/products/{p}"), Some(json!({"version": version, "stock": 33})))
-            }
+            async move { get(format!("/api/v1/products/{p}")) }
         })
         .await,
     );
     let h = hidden.clone();
     failures.extend(
-        row(&fx, "PATCH product of pending stall", [401, 404, 200, 200, 404, 403], move |fx, _| {
-            let h = h.clone();
-            async move {
-                let version = fx.app.get(&format!("/api/v1/products/{h}"), Some(fx.owner())).await.json()["version"].clone();
-                (Method::PATCH, format!("/api/v1/products/{h}"), Some(json!({"version": version, "stock": 33})))
-            }
-        })
+        row(
+            &fx,
+            "GET product of pending stall",
+            [404, 404, 200, 200, 404, 200],
+            move |_, _| {
+                let h = h.clone();
+                async move { get(format!("/api/v1/products/{h}")) }
+            },
+        )
+        .await,
+    );
+    let p = product.clone();
+    failures.extend(
+        row(
+            &fx,
+            "PATCH visible product",
+            [401, 403, 200, 200, 403, 403],
+            move |fx, _| {
+                let p = p.clone();
+                async move {
+                    let version = fx
+                        .app
+                        .get(&format!("/api/v1/products/{p}"), Some(fx.owner()))
+                        .await
+                        .json()["version"]
+                        .clone();
+                    (
+                        Method::PATCH,
+                        format!("/api/v1/products/{p}"),
+                        Some(json!({"version": version, "stock": 33})),
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    let h = hidden.clone();
+    failures.extend(
+        row(
+            &fx,
+            "PATCH product of pending stall",
+            [401, 404, 200, 200, 404, 403],
+            move |fx, _| {
+                let h = h.clone();
+                async move {
+                    let version = fx
+                        .app
+                        .get(&format!("/api/v1/products/{h}"), Some(fx.owner()))
+                        .await
+                        .json()["version"]
+                        .clone();
+                    (
+                        Method::PATCH,
+                        format!("/api/v1/products/{h}"),
+                        Some(json!({"version": version, "stock": 33})),
+                    )
+                }
+            },
+        )
         .await,
     );
     failures.extend(
-        row(&fx, "DELETE product", [401, 403, 204, 204, 403, 403], |fx, _| async move {
-            let id = fx.fresh_product().await;
-            (Method::DELETE, format!("/api/v1/products/{id}"), None)
-        })
+        row(
+            &fx,
+            "DELETE product",
+            [401, 403, 204, 204, 403, 403],
+            |fx, _| async move {
+                let id = fx.fresh_product().await;
+                (Method::DELETE, format!("/api/v1/products/{id}"), None)
+            },
+        )
         .await,
     );
 
     // Administration.
-    failures.extend(row(&fx, "GET admin/stalls", [401, 403, 403, 403, 403, 200], |_, _| async { get("/api/v1/admin/stalls?status=pending".into()) }).await);
-    failures.extend(row(&fx, "GET admin/audit-log", [401, 403, 403, 403, 403, 200], |_, _| async { get("/api/v1/admin/audit-log".into()) }).await);
+    failures.extend(
+        row(
+            &fx,
+            "GET admin/stalls",
+            [401, 403, 403, 403, 403, 200],
+            |_, _| async { get("/api/v1/admin/stalls?status=pending".into()) },
+        )
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "GET admin/audit-log",
+            [401, 403, 403, 403, 403, 200],
+            |_, _| async { get("/api/v1/admin/audit-log".into()) },
+        )
+        .await,
+    );
     for (action, body) in [
         ("approve", None),
-        ("reject", Some(json!({"reason": "Thiếu giấy đăng ký kinh doanh"}))),
+        (
+            "reject",
+            Some(json!({"reason": "Thiếu giấy đăng ký kinh doanh"})),
+        ),
     ] {
         failures.extend(
-            row(&fx, &format!("POST admin/stalls/{{pending}}/{action}"), [401, 403, 403, 403, 403, 200], move |fx, _| {
-                let body = body.clone();
-                async move {
-                    let id = fx.fresh_stall().await;
-                    (Method::POST, format!("/api/v1/admin/stalls/{id}/{action}"), body)
-                }
-            })
+            row(
+                &fx,
+                &format!("POST admin/stalls/{{pending}}/{action}"),
+                [401, 403, 403, 403, 403, 200],
+                move |fx, _| {
+                    let body = body.clone();
+                    async move {
+                        let id = fx.fresh_stall().await;
+                        (
+                            Method::POST,
+                            format!("/api/v1/admin/stalls/{id}/{action}"),
+                            body,
+                        )
+                    }
+                },
+            )
             .await,
         );
     }
     failures.extend(
-        row(&fx, "POST admin/stalls/{approved}/suspend", [401, 403, 403, 403, 403, 200], |fx, _| async move {
-            let id = fx.fresh_stall().await;
-            fx.app.approve(fx.admin(), &id).await;
-            (Method::POST, format!("/api/v1/admin/stalls/{id}/suspend"), Some(json!({"reason": "Bán hàng giả"})))
-        })
+        row(
+            &fx,
+            "POST admin/stalls/{approved}/suspend",
+            [401, 403, 403, 403, 403, 200],
+            |fx, _| async move {
+                let id = fx.fresh_stall().await;
+                fx.app.approve(fx.admin(), &id).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/admin/stalls/{id}/suspend"),
+                    Some(json!({"reason": "Bán hàng giả"})),
+                )
+            },
+        )
         .await,
     );
     failures.extend(
-        row(&fx, "POST admin/stalls/{suspended}/reinstate", [401, 403, 403, 403, 403, 200], |fx, _| async move {
-            let id = fx.fresh_stall().await;
-            fx.app.approve(fx.admin(), &id).await;
-            let res = fx.app.post(&format!("/api/v1/admin/stalls/{id}/suspend"), Some(fx.admin()), json!({"reason": "Kiểm tra"})).await;
-            assert_eq!(res.status, 200);
-            (Method::POST, format!("/api/v1/admin/stalls/{id}/reinstate"), None)
-        })
+        row(
+            &fx,
+            "POST admin/stalls/{suspended}/reinstate",
+            [401, 403, 403, 403, 403, 200],
+            |fx, _| async move {
+                let id = fx.fresh_stall().await;
+                fx.app.approve(fx.admin(), &id).await;
+                let res = fx
+                    .app
+                    .post(
+                        &format!("/api/v1/admin/stalls/{id}/suspend"),
+                        Some(fx.admin()),
+                        json!({"reason": "Kiểm tra"}),
+                    )
+                    .await;
+                assert_eq!(res.status, 200);
+                (
+                    Method::POST,
+                    format!("/api/v1/admin/stalls/{id}/reinstate"),
+                    None,
+                )
+            },
+        )
         .await,
     );
     failures.extend(
-        row(&fx, "POST admin/products/hide", [401, 403, 403, 403, 403, 200], |fx, _| async move {
-            let id = fx.fresh_product().await;
-            (Method::POST, format!("/api/v1/admin/products/{id}/hide"), Some(json!({"reason": "Ảnh không đúng sản phẩm"})))
-        })
+        row(
+            &fx,
+            "POST admin/products/hide",
+            [401, 403, 403, 403, 403, 200],
+            |fx, _| async move {
+                let id = fx.fresh_product().await;
+                (
+                    Method::POST,
+                    format!("/api/v1/admin/products/{id}/hide"),
+                    Some(json!({"reason": "Ảnh không đúng sản phẩm"})),
+                )
+            },
+        )
         .await,
     );
     failures.extend(
-        row(&fx, "POST admin/products/unhide", [401, 403, 403, 403, 403, 200], |fx, _| async move {
-            let id = fx.fresh_product().await;
-            let res = fx.app.post(&format!("/api/v1/admin/products/{id}/hide"), Some(fx.admin()), json!({"reason": "Kiểm tra"})).await;
-            assert_eq!(res.status, 200);
-            (Method::POST, format!("/api/v1/admin/products/{id}/unhide"), None)
-        })
+        row(
+            &fx,
+            "POST admin/products/unhide",
+            [401, 403, 403, 403, 403, 200],
+            |fx, _| async move {
+                let id = fx.fresh_product().await;
+                let res = fx
+                    .app
+                    .post(
+                        &format!("/api/v1/admin/products/{id}/hide"),
+                        Some(fx.admin()),
+                        json!({"reason": "Kiểm tra"}),
+                    )
+                    .await;
+                assert_eq!(res.status, 200);
+                (
+                    Method::POST,
+                    format!("/api/v1/admin/products/{id}/unhide"),
+                    None,
+                )
+            },
+        )
         .await,
     );
     for action in ["verify", "reject"] {
@@ -367,25 +665,64 @@ db_test!(catalog_authorization_matrix, |db: TestDb| async move {
         );
     }
     failures.extend(
-        row(&fx, "POST admin/categories", [401, 403, 403, 403, 403, 201], |_, i| async move {
-            (Method::POST, "/api/v1/admin/categories".into(), Some(json!({"name": format!("Danh mục {i}")})))
-        })
+        row(
+            &fx,
+            "POST admin/categories",
+            [401, 403, 403, 403, 403, 201],
+            |_, i| async move {
+                (
+                    Method::POST,
+                    "/api/v1/admin/categories".into(),
+                    Some(json!({"name": format!("Danh mục {i}")})),
+                )
+            },
+        )
         .await,
     );
     failures.extend(
-        row(&fx, "PATCH admin/categories", [401, 403, 403, 403, 403, 200], |_, _| async move {
-            (Method::PATCH, "/api/v1/admin/categories/mat-ong".into(), Some(json!({"position": 9})))
-        })
+        row(
+            &fx,
+            "PATCH admin/categories",
+            [401, 403, 403, 403, 403, 200],
+            |_, _| async move {
+                (
+                    Method::PATCH,
+                    "/api/v1/admin/categories/mat-ong".into(),
+                    Some(json!({"position": 9})),
+                )
+            },
+        )
         .await,
     );
     failures.extend(
-        row(&fx, "DELETE admin/categories", [401, 403, 403, 403, 403, 204], |fx, i| async move {
-            let res = fx.app.post("/api/v1/admin/categories", Some(fx.admin()), json!({"name": format!("Tạm {i}")})).await;
-            let id = res.json()["id"].as_str().unwrap().to_owned();
-            (Method::DELETE, format!("/api/v1/admin/categories/{id}"), None)
-        })
+        row(
+            &fx,
+            "DELETE admin/categories",
+            [401, 403, 403, 403, 403, 204],
+            |fx, i| async move {
+                let res = fx
+                    .app
+                    .post(
+                        "/api/v1/admin/categories",
+                        Some(fx.admin()),
+                        json!({"name": format!("Tạm {i}")}),
+                    )
+                    .await;
+                let id = res.json()["id"].as_str().unwrap().to_owned();
+                (
+                    Method::DELETE,
+                    format!("/api/v1/admin/categories/{id}"),
+                    None,
+                )
+            },
+        )
         .await,
     );
 
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 });

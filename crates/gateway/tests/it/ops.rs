@@ -83,6 +83,11 @@ db_test!(
         let doc = res.json();
         assert!(doc["paths"]["/api/v1/auth/login"]["post"].is_object());
         assert!(doc["paths"]["/api/v1/me"]["get"]["security"].is_array());
+        let stall_products = &doc["paths"]["/api/v1/stalls/{id}/products"];
+        assert!(stall_products["get"].is_object() && stall_products["post"].is_object());
+        assert!(doc["paths"]["/api/v1/admin/stalls/{id}/approve"]["post"].is_object());
+        // One template per route: `{id}` and `{id_or_slug}` must not describe the same path twice.
+        assert!(doc["paths"].get("/api/v1/stalls/{id_or_slug}").is_none());
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"

@@ -238,7 +238,11 @@ impl TestApp {
     /// Lists a product on a stall; returns it.
     pub async fn product(&self, token: &str, stall_id: &str, body: Value) -> Value {
         let res = self
-            .post(&format!("/api/v1/stalls/{stall_id}/products"), Some(token), body)
+            .post(
+                &format!("/api/v1/stalls/{stall_id}/products"),
+                Some(token),
+                body,
+            )
             .await;
         assert_eq!(res.status, 201, "{}", res.text());
         res.json()
