@@ -9,7 +9,11 @@ use uuid::Uuid;
 pub struct Migration;
 
 /// A seeded category: slug, name and its subcategories' slugs and names.
-type Group = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+type Group = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
 
 /// The OCOP programme's six product groups and their usual subgroups.
 const CATEGORIES: &[Group] = &[
