@@ -21,8 +21,11 @@ struct Server {
 }
 
 async fn start(db: TestDb) -> Server {
-    let config = Config::with_overrides("").expect("defaults are valid");
-    let state = AppState::new(config, db.conn.clone());
+    let dir = std::env::temp_dir().join(format!("marketplace-e2e-{}", uuid::Uuid::now_v7()));
+    let config = Config::with_overrides(&format!("[data]\ndir = {:?}", dir.display().to_string()))
+        .expect("defaults are valid");
+    let engine = config.search_engine().expect("the embedded index opens");
+    let state = AppState::new(config, db.conn.clone(), engine);
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("a loopback port is free");

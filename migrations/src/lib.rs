@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_accounts;
 mod m20261128_000002_catalog;
+mod m20261128_000003_outbox_claims;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_accounts::Migration),
             Box::new(m20261128_000002_catalog::Migration),
+            Box::new(m20261128_000003_outbox_claims::Migration),
         ]
     }
 }

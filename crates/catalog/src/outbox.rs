@@ -40,6 +40,8 @@ pub async fn enqueue<C: ConnectionTrait>(
         entity: Set(entity.as_str().to_owned()),
         entity_id: Set(id),
         created_at: Set(Utc::now()),
+        claimed_until: Set(None),
+        attempts: Set(0),
     }
     .insert(db)
     .await

@@ -186,6 +186,8 @@ impl Catalog {
                     entity: Set("product".to_owned()),
                     entity_id: Set(id),
                     created_at: Set(now),
+                    claimed_until: Set(None),
+                    attempts: Set(0),
                 });
             }
             product::Entity::insert_many(products).exec(&txn).await?;

@@ -26,7 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{admin, auth, catalog, me, ops},
+    routes::{admin, auth, catalog, me, ops, search},
     state::AppState,
 };
 
@@ -81,7 +81,9 @@ pub fn router(state: AppState) -> Router {
             "/admin/categories/{id}",
             axum::routing::patch(admin::update_category).delete(admin::delete_category),
         )
-        .route("/admin/audit-log", get(admin::audit_log));
+        .route("/admin/audit-log", get(admin::audit_log))
+        .route("/search/products", get(search::products))
+        .route("/search/stalls", get(search::stalls));
 
     let docs = SwaggerUi::new("/docs")
         .url("/openapi.json", openapi::document())

@@ -114,6 +114,8 @@ pub struct SearchConfig {
     pub meili_key: Option<String>,
     /// Prefix of index names.
     pub index_prefix: String,
+    /// Run the indexer inside `serve`.
+    pub worker: bool,
 }
 
 /// `[catalog]`
@@ -227,6 +229,23 @@ impl Config {
         catalog::Regions::from_toml(&text).map_err(|e| ConfigError::Invalid {
             key: "catalog.regions_file",
             message: format!("{}: {e}", path.display()),
+        })
+    }
+
+    /// The search engine this configuration names: Meilisearch when `search.meili_url` is set,
+    /// otherwise the embedded index under `data.dir/search`.
+    pub fn search_engine(
+        &self,
+    ) -> Result<std::sync::Arc<dyn search::SearchEngine>, search::EngineError> {
+        Ok(match &self.search.meili_url {
+            Some(url) => std::sync::Arc::new(search::meili::Meili::new(
+                url,
+                self.search.meili_key.as_deref(),
+                &self.search.index_prefix,
+            )?),
+            None => std::sync::Arc::new(search::embedded::Embedded::open(
+                self.data.dir.join("search"),
+            )?),
         })
     }
 

@@ -23,6 +23,10 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run only the search indexer (drains the outbox into the engine) until stopped.
+    Worker,
+    /// Rebuild the search indexes from the database and swap them in without downtime.
+    Reindex,
     /// Fill the database with demo or synthetic data.
     Seed {
         /// The demo catalogue of local products, with demo accounts (idempotent).
@@ -67,13 +71,16 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run(config).await,
         Command::Healthcheck => serve::healthcheck(&config).await,
+        Command::Worker => serve::worker(config).await,
+        Command::Reindex => serve::reindex(config).await,
         Command::Seed { demo, synthetic } => {
             if !demo && synthetic.is_none() {
                 anyhow::bail!("say what to seed: --demo and/or --synthetic N");
             }
             let db = serve::open_database(&config).await?;
             serve::migrate(&db).await?;
-            let state = gateway::AppState::new(config, db);
+            let engine = config.search_engine()?;
+            let state = gateway::AppState::new(config, db, engine);
             if demo {
                 gateway::seed::demo(
                     &state.db,

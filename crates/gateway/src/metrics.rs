@@ -11,7 +11,7 @@ use axum::{
 };
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
-    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
 
@@ -31,6 +31,8 @@ struct RouteLabels {
 /// The gateway's metrics.
 pub struct Metrics {
     registry: Registry,
+    backlog_rows: Gauge,
+    backlog_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
 }
@@ -67,11 +69,32 @@ impl Metrics {
             "Time to answer an HTTP request, by method and route",
             latency.clone(),
         );
+        let backlog_rows = Gauge::default();
+        registry.register(
+            "search_backlog_rows",
+            "Search outbox rows waiting to be indexed",
+            backlog_rows.clone(),
+        );
+        let backlog_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "search_backlog_oldest_seconds",
+            "Age of the oldest search outbox row waiting to be indexed",
+            backlog_age.clone(),
+        );
         Self {
             registry,
+            backlog_rows,
+            backlog_age,
             requests,
             latency,
         }
+    }
+
+    /// Records the search backlog (read at each scrape).
+    pub fn set_backlog(&self, rows: u64, oldest_secs: f64) {
+        self.backlog_rows
+            .set(i64::try_from(rows).unwrap_or(i64::MAX));
+        self.backlog_age.set(oldest_secs);
     }
 
     /// The Prometheus text exposition.

@@ -50,6 +50,8 @@ use crate::{error, routes};
         routes::admin::update_category,
         routes::admin::delete_category,
         routes::admin::audit_log,
+        routes::search::products,
+        routes::search::stalls,
         routes::ops::healthz,
         routes::ops::readyz,
         routes::ops::metrics,
@@ -61,6 +63,7 @@ use crate::{error, routes};
         (name = "catalog", description = "Communes, categories and category listings"),
         (name = "stalls", description = "Stalls: applying, editing, members"),
         (name = "products", description = "Products and their OCOP certificates"),
+        (name = "search", description = "Vietnamese-aware product and stall search"),
         (name = "admin", description = "Moderation by the province's administrators"),
         (name = "operations", description = "Health, readiness and metrics for operators"),
     )

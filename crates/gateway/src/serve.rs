@@ -42,7 +42,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
     let seed = config.demo.seed;
-    let state = AppState::new(config, db);
+    let engine = config
+        .search_engine()
+        .context("cannot open the search engine (search.*, data.dir)")?;
+    let state = AppState::new(config, db, engine);
     if seed && crate::seed::is_empty(&state.db).await? {
         crate::seed::demo(
             &state.db,
@@ -65,8 +68,13 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.http.shutdown_grace_secs);
     let addr = listener.local_addr().context("listener has no address")?;
-    tracing::info!(%addr, "marketplace listening");
+    tracing::info!(%addr, engine = state.search.engine().name(), "marketplace listening");
     let (stopping_tx, mut stopping_rx) = watch::channel(false);
+    let worker = state.config.search.worker.then(|| {
+        let indexer =
+            search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
+        tokio::spawn(indexer.run(state.db.clone(), stopping_rx.clone()))
+    });
     let server = axum::serve(
         listener,
         app::router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -84,7 +92,61 @@ pub async fn serve(
         result = server.into_future() => result.context("server failed")?,
         () = deadline => tracing::warn!("grace period over; dropping remaining connections"),
     }
+    if let Some(worker) = worker {
+        // The worker saw the same stop signal; let it finish its batch.
+        let _ = tokio::time::timeout(grace.max(Duration::from_secs(1)), worker).await;
+    }
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Runs the search indexer alone (`marketplace worker`) until SIGTERM or Ctrl-C.
+pub async fn worker(config: Config) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    let engine = config
+        .search_engine()
+        .context("cannot open the search engine")?;
+    let state = AppState::new(config, db, engine);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let indexer =
+        search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
+    let task = tokio::spawn(indexer.run(state.db.clone(), stop_rx));
+    tracing::info!(engine = state.search.engine().name(), "indexer running");
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    task.await.context("indexer task failed")?;
+    Ok(())
+}
+
+/// Rebuilds the search indexes from the database (`marketplace reindex`), showing progress.
+pub async fn reindex(config: Config) -> anyhow::Result<()> {
+    use std::io::Write;
+
+    let db = open_database(&config).await?;
+    migrate(&db).await?;
+    let engine = config
+        .search_engine()
+        .context("cannot open the search engine")?;
+    let state = AppState::new(config, db, engine);
+    let started = std::time::Instant::now();
+    let mut stderr = std::io::stderr();
+    let (products, stalls) = search::indexer::reindex(
+        &state.db,
+        state.search.engine().as_ref(),
+        &state.catalog,
+        |done, total| {
+            let percent = (done * 100).checked_div(total).unwrap_or(100);
+            let _ = write!(stderr, "\rreindexing products: {done}/{total} ({percent}%)");
+            let _ = stderr.flush();
+        },
+    )
+    .await
+    .context("reindex failed")?;
+    println!(
+        "\nreindexed {products} products and {stalls} stalls into {} in {:.1} s",
+        state.search.engine().name(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -21,6 +21,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Catalogue service.
     pub catalog: Catalog,
+    /// Search service.
+    pub search: search::Search,
     /// The validated configuration.
     pub config: Arc<Config>,
     /// Rate limits.
@@ -30,8 +32,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over an open database pool.
-    pub fn new(config: Config, db: DatabaseConnection) -> Self {
+    /// State over an open database pool and a search engine.
+    pub fn new(
+        config: Config,
+        db: DatabaseConnection,
+        engine: std::sync::Arc<dyn search::SearchEngine>,
+    ) -> Self {
         let ttl =
             chrono::Duration::hours(i64::try_from(config.auth.session_ttl_hours).unwrap_or(720));
         let r = &config.rate_limit;
@@ -48,6 +54,7 @@ impl AppState {
             db,
             accounts: Accounts::new(ttl),
             catalog: Catalog::new(regions),
+            search: search::Search::new(engine),
             config: Arc::new(config),
             limits: Arc::new(limits),
             metrics: Arc::new(Metrics::new()),

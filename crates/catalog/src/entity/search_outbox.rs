@@ -11,6 +11,8 @@ pub struct Model {
     pub entity: String,
     pub entity_id: Uuid,
     pub created_at: DateTimeUtc,
+    pub claimed_until: Option<DateTimeUtc>,
+    pub attempts: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

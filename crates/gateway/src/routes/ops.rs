@@ -18,41 +18,80 @@ use crate::{
 pub struct Health {
     /// `ok` or `ready`.
     pub status: &'static str,
+    /// Readiness only: how far the search index lags behind the catalogue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchStatus>,
+}
+
+/// The search engine and its backlog.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchStatus {
+    /// `embedded` or `meilisearch`.
+    pub engine: &'static str,
+    /// Outbox rows waiting to be indexed.
+    pub backlog: u64,
+    /// Age of the oldest waiting row, in seconds.
+    pub oldest_secs: f64,
 }
 
 /// The process is up (it does not look at dependencies).
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "Up", body = Health)))]
 pub async fn healthz() -> axum::Json<Health> {
-    axum::Json(Health { status: "ok" })
+    axum::Json(Health {
+        status: "ok",
+        search: None,
+    })
 }
 
-/// The gateway can serve: the database answers.
+/// The gateway can serve: the database and the search engine answer. Shows the search backlog.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "A dependency is down", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
-    match state.db.ping().await {
-        Ok(()) => Ok(axum::Json(Health { status: "ready" })),
-        Err(e) => {
-            let mut err = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "The database is not answering.",
-            );
-            err.source = Some(Box::new(e));
-            err.retry_after = Some(5);
-            Err(err)
-        }
-    }
+    let down = |what: &str, e: Box<dyn std::error::Error + Send + Sync>| {
+        let mut err = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!("The {what} is not answering."),
+        );
+        err.source = Some(e);
+        err.retry_after = Some(5);
+        err
+    };
+    state
+        .db
+        .ping()
+        .await
+        .map_err(|e| down("database", Box::new(e)))?;
+    let engine = state.search.engine();
+    engine
+        .health()
+        .await
+        .map_err(|e| down("search engine", Box::new(e)))?;
+    let backlog = search::indexer::backlog(&state.db)
+        .await
+        .map_err(|e| down("database", Box::new(e)))?;
+    Ok(axum::Json(Health {
+        status: "ready",
+        search: Some(SearchStatus {
+            engine: engine.name(),
+            backlog: backlog.rows,
+            oldest_secs: backlog.oldest_secs,
+        }),
+    }))
 }
 
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Metrics", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    // A database that does not answer leaves the last values; /readyz reports the outage.
+    if let Ok(b) = search::indexer::backlog(&state.db).await {
+        state.metrics.set_backlog(b.rows, b.oldest_secs);
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

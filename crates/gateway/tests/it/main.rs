@@ -12,4 +12,5 @@ mod cli;
 mod errors;
 mod matrix;
 mod ops;
+mod search;
 mod support;

@@ -16,6 +16,14 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub db: TestDb,
+    /// The embedded search index's directory, removed with the app.
+    pub search_dir: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.search_dir);
+    }
 }
 
 /// A response, read whole.
@@ -75,12 +83,29 @@ impl TestApp {
 
     /// An app whose configuration is the defaults with `toml` over them.
     pub fn with_config(db: TestDb, toml: &str) -> Self {
+        Self::with_engine(db, toml, |engine| engine)
+    }
+
+    /// An app whose embedded search engine is wrapped by `wrap` (to make it fail, say).
+    pub fn with_engine(
+        db: TestDb,
+        toml: &str,
+        wrap: impl FnOnce(
+            std::sync::Arc<dyn search::SearchEngine>,
+        ) -> std::sync::Arc<dyn search::SearchEngine>,
+    ) -> Self {
         let config = Config::with_overrides(toml).expect("test configuration is valid");
-        let state = AppState::new(config, db.conn.clone());
+        let search_dir =
+            std::env::temp_dir().join(format!("marketplace-search-{}", uuid::Uuid::now_v7()));
+        let engine = wrap(std::sync::Arc::new(
+            search::embedded::Embedded::open(&search_dir).expect("search index opens"),
+        ));
+        let state = AppState::new(config, db.conn.clone(), engine);
         Self {
             router: gateway::router(state.clone()),
             state,
             db,
+            search_dir,
         }
     }
 
@@ -259,6 +284,20 @@ impl TestApp {
             "stock": 20,
             "images": ["https://anh.example.com/a.jpg"],
         })
+    }
+
+    /// Drains the search outbox into the index, as the worker would.
+    pub async fn index(&self) {
+        let indexer = search::indexer::Indexer::new(
+            self.state.search.engine().clone(),
+            self.state.catalog.clone(),
+        );
+        while indexer
+            .run_once(&self.db.conn)
+            .await
+            .expect("indexing succeeds")
+            > 0
+        {}
     }
 
     /// How many search outbox rows name `entity_id`.

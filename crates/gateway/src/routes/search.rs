@@ -1,0 +1,47 @@
+//! `search/products` and `search/stalls`.
+
+use axum::extract::State;
+use search::service::{ProductHit, ProductSearch, Results, StallHit, StallSearch};
+
+use crate::{
+    error::{ApiResult, Problem},
+    extract::Query,
+    state::AppState,
+};
+
+/// Finds products the way buyers type: with or without diacritics, with a typo, the last word
+/// still being typed. Filters are typed values; facets count by category, commune and stars.
+#[utoipa::path(get, path = "/api/v1/search/products", tag = "search",
+    params(ProductSearch),
+    responses(
+        (status = 200, body = Results<ProductHit>),
+        (status = 422, description = "`validation_failed`: a query over 200 characters, an unknown sort or a malformed filter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn products(
+    State(state): State<AppState>,
+    Query(params): Query<ProductSearch>,
+) -> ApiResult<axum::Json<Results<ProductHit>>> {
+    Ok(axum::Json(
+        state
+            .search
+            .products(&state.db, &state.catalog, params)
+            .await?,
+    ))
+}
+
+/// Finds approved stalls by name, description or commune.
+#[utoipa::path(get, path = "/api/v1/search/stalls", tag = "search",
+    params(StallSearch),
+    responses(
+        (status = 200, body = Results<StallHit>),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn stalls(
+    State(state): State<AppState>,
+    Query(params): Query<StallSearch>,
+) -> ApiResult<axum::Json<Results<StallHit>>> {
+    Ok(axum::Json(
+        state.search.stalls(&state.catalog, params).await?,
+    ))
+}

@@ -1,0 +1,361 @@
+//! Search over HTTP: only what the public may see is found, changes show after the indexer's
+//! next pass, bad parameters are 422, and an engine outage loses nothing.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use async_trait::async_trait;
+use search::{
+    EngineError, SearchEngine,
+    document::{ProductDoc, StallDoc},
+    engine::IndexBuild,
+    query::{ProductQuery, SearchResult, StallQuery},
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::*;
+
+fn names(v: &Value) -> Vec<String> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Sets up an approved stall with products; returns (admin, owner, stall id).
+async fn shop(app: &TestApp) -> (String, String, String) {
+    let admin = app.admin("admin@tinh.vn").await;
+    let owner = app.signed_in("owner@example.vn").await;
+    let stall = app.stall(&owner, "HTX Nước mắm Cửa Tùng").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.approve(&admin, &stall).await;
+    let sauce = app.category("gia-vi-nuoc-cham").await;
+    let coffee = app.category("ca-phe").await;
+    let mut body = app.product_body(&sauce, "Nước mắm Cửa Tùng 40 độ đạm", 120_000);
+    body["ocop"] = json!({"stars": 4, "certificate_no": "12/QĐ-UBND", "issued_on": "2025-06-01"});
+    let p = app.product(&owner, &stall, body).await;
+    app.request(
+        axum::http::Method::POST,
+        &format!(
+            "/api/v1/admin/products/{}/ocop/verify",
+            p["id"].as_str().unwrap()
+        ),
+        Some(&admin),
+        None,
+    )
+    .await;
+    app.product(
+        &owner,
+        &stall,
+        app.product_body(&coffee, "Cà phê Khe Sanh rang mộc", 165_000),
+    )
+    .await;
+    (admin, owner, stall)
+}
+
+db_test!(search_finds_what_buyers_type, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    shop(&app).await;
+    app.index().await;
+    let res = app.get("/api/v1/search/products?q=nuoc%20mam", None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res.json();
+    // The coffee matches too, through its stall's name; the sauce itself ranks first.
+    assert_eq!(
+        names(&body),
+        ["Nước mắm Cửa Tùng 40 độ đạm", "Cà phê Khe Sanh rang mộc"]
+    );
+    let hit = &body["hits"][0];
+    assert_eq!(hit["ocop_stars"], 4);
+    assert_eq!(hit["price"], 120_000);
+    assert_eq!(hit["stall"]["slug"], "htx-nuoc-mam-cua-tung");
+    assert_eq!(hit["commune_code"], "19414");
+    assert_eq!(
+        (
+            body["total"].as_u64(),
+            body["page"].as_u64(),
+            body["per_page"].as_u64()
+        ),
+        (Some(2), Some(1), Some(20))
+    );
+    assert!(body["took_ms"].is_u64());
+    assert_eq!(body["facets"]["ocop_stars"]["4"], 1);
+
+    let all = app
+        .get(
+            "/api/v1/search/products?category=thuc-pham&sort=price_desc",
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(names(&all), ["Nước mắm Cửa Tùng 40 độ đạm"]);
+    let coffee = app
+        .get("/api/v1/search/products?q=ca%20ph&ocop_stars=4", None)
+        .await
+        .json();
+    assert_eq!(coffee["total"], 0, "the coffee has no certificate");
+    let stalls = app
+        .get("/api/v1/search/stalls?q=cua%20tung", None)
+        .await
+        .json();
+    assert_eq!(stalls["hits"][0]["slug"], "htx-nuoc-mam-cua-tung");
+    assert_eq!(stalls["hits"][0]["commune_name"], "Xã Cửa Tùng");
+});
+
+db_test!(
+    only_the_public_catalogue_is_found,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let (admin, owner, stall) = shop(&app).await;
+        // A pending stall's products are never found.
+        let other = app.stall(&owner, "Gian hàng chờ duyệt").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let honey = app.category("mat-ong").await;
+        app.product(
+            &owner,
+            &other,
+            app.product_body(&honey, "Mật ong rừng", 380_000),
+        )
+        .await;
+        app.index().await;
+        assert_eq!(
+            app.get("/api/v1/search/products?q=mat%20ong", None)
+                .await
+                .json()["total"],
+            0
+        );
+        assert_eq!(
+            app.get("/api/v1/search/stalls?q=cho%20duyet", None)
+                .await
+                .json()["total"],
+            0
+        );
+
+        // Approval brings it in; hiding a product and suspending a stall take things out.
+        app.approve(&admin, &other).await;
+        app.index().await;
+        assert_eq!(
+            app.get("/api/v1/search/products?q=mat%20ong", None)
+                .await
+                .json()["total"],
+            1
+        );
+        let p = app
+            .get("/api/v1/search/products?q=ca%20phe", None)
+            .await
+            .json()["hits"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.post(
+            &format!("/api/v1/admin/products/{p}/hide"),
+            Some(&admin),
+            json!({"reason": "Sai nhãn"}),
+        )
+        .await;
+        app.post(
+            &format!("/api/v1/admin/stalls/{other}/suspend"),
+            Some(&admin),
+            json!({"reason": "Kiểm tra"}),
+        )
+        .await;
+        app.index().await;
+        assert_eq!(
+            app.get("/api/v1/search/products?q=ca%20phe", None)
+                .await
+                .json()["total"],
+            0
+        );
+        assert_eq!(
+            app.get("/api/v1/search/products?q=mat%20ong", None)
+                .await
+                .json()["total"],
+            0
+        );
+        assert_eq!(
+            app.get("/api/v1/search/stalls?q=cho%20duyet", None)
+                .await
+                .json()["total"],
+            0
+        );
+        // An edit shows after the indexer's pass.
+        let sauce = app
+            .get("/api/v1/search/products?q=nuoc%20mam", None)
+            .await
+            .json()["hits"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let version = app
+            .get(&format!("/api/v1/products/{sauce}"), Some(&owner))
+            .await
+            .json()["version"]
+            .clone();
+        app.patch(
+            &format!("/api/v1/products/{sauce}"),
+            Some(&owner),
+            json!({"version": version, "name": "Nước mắm nhĩ Cửa Tùng"}),
+        )
+        .await;
+        app.index().await;
+        assert_eq!(
+            names(
+                &app.get("/api/v1/search/products?q=mam%20nhi", None)
+                    .await
+                    .json()
+            ),
+            ["Nước mắm nhĩ Cửa Tùng"]
+        );
+        let _ = stall;
+    }
+);
+
+db_test!(bad_parameters_are_422, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    let long = "a".repeat(201);
+    for (query, field) in [
+        (format!("q={long}"), "q"),
+        ("sort=cheapest".into(), "sort"),
+        ("ocop_stars=2".into(), "ocop_stars"),
+        ("ocop_stars=many".into(), "ocop_stars"),
+        ("price_min=500&price_max=100".into(), "price_max"),
+        ("price_min=-1".into(), "price_min"),
+        ("commune=00000".into(), "commune"),
+        ("category=khong-co".into(), "category"),
+        ("stall=khong-co".into(), "stall"),
+        ("per_page=500".into(), "per_page"),
+        ("filter=price%3E1".into(), "filter"),
+    ] {
+        let res = app
+            .get(&format!("/api/v1/search/products?{query}"), None)
+            .await;
+        let body = res.problem(422, "validation_failed");
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+    // Quotes and filter syntax in a query are just words.
+    let res = app
+        .get("/api/v1/search/products?q=%22%20OR%20price%20%3E%200", None)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+});
+
+/// An engine that can be switched off.
+struct Flaky {
+    inner: Arc<dyn SearchEngine>,
+    down: Arc<AtomicBool>,
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), EngineError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(EngineError::Unavailable("switched off by the test".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl SearchEngine for Flaky {
+    fn name(&self) -> &'static str {
+        "flaky"
+    }
+    async fn upsert_products(&self, docs: Vec<ProductDoc>) -> Result<(), EngineError> {
+        self.check()?;
+        self.inner.upsert_products(docs).await
+    }
+    async fn delete_products(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
+        self.check()?;
+        self.inner.delete_products(ids).await
+    }
+    async fn upsert_stalls(&self, docs: Vec<StallDoc>) -> Result<(), EngineError> {
+        self.check()?;
+        self.inner.upsert_stalls(docs).await
+    }
+    async fn delete_stalls(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
+        self.check()?;
+        self.inner.delete_stalls(ids).await
+    }
+    async fn search_products(
+        &self,
+        q: &ProductQuery,
+    ) -> Result<SearchResult<ProductDoc>, EngineError> {
+        self.check()?;
+        self.inner.search_products(q).await
+    }
+    async fn search_stalls(&self, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError> {
+        self.check()?;
+        self.inner.search_stalls(q).await
+    }
+    async fn health(&self) -> Result<(), EngineError> {
+        self.check()
+    }
+    async fn rebuild(&self) -> Result<Box<dyn IndexBuild + '_>, EngineError> {
+        self.check()?;
+        self.inner.rebuild().await
+    }
+}
+
+db_test!(an_engine_outage_loses_nothing, |db: TestDb| async move {
+    let down = Arc::new(AtomicBool::new(true));
+    let switch = down.clone();
+    let app = TestApp::with_engine(db, "", move |inner| {
+        Arc::new(Flaky {
+            inner,
+            down: switch,
+        })
+    });
+    shop(&app).await;
+
+    let indexer =
+        search::indexer::Indexer::new(app.state.search.engine().clone(), app.state.catalog.clone());
+    assert!(
+        indexer.run_once(&app.db.conn).await.is_err(),
+        "the engine is down"
+    );
+    let ready = app.get("/readyz", None).await;
+    ready.problem(503, "unavailable");
+    app.get("/api/v1/search/products?q=nuoc", None)
+        .await
+        .problem(503, "unavailable");
+    let metrics = app.get("/metrics", None).await.text();
+    assert!(
+        metrics.contains("marketplace_search_backlog_rows "),
+        "{metrics}"
+    );
+    let backlog = search::indexer::backlog(&app.db.conn).await.unwrap();
+    assert!(backlog.rows >= 3, "rows wait for the engine: {backlog:?}");
+
+    // The engine returns; once the claims lapse the rows are retried and the index converges.
+    down.store(false, Ordering::SeqCst);
+    use sea_orm::{ConnectionTrait, Statement};
+    app.db
+        .conn
+        .execute_raw(Statement::from_string(
+            app.db.conn.get_database_backend(),
+            "UPDATE search_outbox SET claimed_until = NULL",
+        ))
+        .await
+        .unwrap();
+    app.index().await;
+    assert_eq!(
+        search::indexer::backlog(&app.db.conn).await.unwrap().rows,
+        0
+    );
+    let found = app
+        .get("/api/v1/search/products?q=nuoc%20mam%2040", None)
+        .await
+        .json();
+    assert_eq!(names(&found), ["Nước mắm Cửa Tùng 40 độ đạm"]);
+    let ready = app.get("/readyz", None).await.json();
+    assert_eq!(ready["search"]["backlog"], 0);
+});

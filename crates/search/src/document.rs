@@ -1,0 +1,175 @@
+//! Search documents: what each engine stores for a product or a stall, built from the current
+//! state of the catalogue. Only approved stalls and their active, unhidden products have one.
+
+use std::collections::HashMap;
+
+use catalog::{
+    Regions,
+    entity::{category, product, stall},
+    product::OcopStatus,
+};
+use chrono::{Datelike, NaiveDate};
+use common::text::fold;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A product as the engines index it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductDoc {
+    /// Id (the primary key).
+    pub id: Uuid,
+    /// Slug.
+    pub slug: String,
+    /// Name as written.
+    pub name: String,
+    /// Name without diacritics, so engines that keep them still match folded queries.
+    pub name_folded: String,
+    /// Description.
+    pub description: String,
+    /// Price in đồng.
+    pub price: i64,
+    /// Unit of sale.
+    pub unit: String,
+    /// First image.
+    pub image: Option<String>,
+    /// Stars of a verified certificate valid when indexed (0: none).
+    pub ocop_stars: u8,
+    /// Last valid day of that certificate as `yyyymmdd` (0: none); searches check it, so a
+    /// certificate that lapses stops counting before the document is refreshed.
+    pub ocop_valid_until: i64,
+    /// Where it is made (the stall's commune when the product names none).
+    pub commune_code: String,
+    /// Its category's slug.
+    pub category_slug: String,
+    /// Its category's slug and every ancestor's, for filtering by a parent category.
+    pub category_path: Vec<String>,
+    /// Its category's name.
+    pub category_name: String,
+    /// Its stall's id.
+    pub stall_id: Uuid,
+    /// Its stall's slug.
+    pub stall_slug: String,
+    /// Its stall's name.
+    pub stall_name: String,
+    /// Created, as Unix seconds (for `newest`).
+    pub created_at: i64,
+    /// Units sold (for `bestselling`).
+    pub sales_count: i64,
+}
+
+/// A stall as the engines index it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StallDoc {
+    /// Id.
+    pub id: Uuid,
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Name without diacritics.
+    pub name_folded: String,
+    /// Description.
+    pub description: String,
+    /// Commune code.
+    pub commune_code: String,
+    /// Commune name.
+    pub commune_name: String,
+    /// Legal form.
+    pub business_type: String,
+    /// When it was approved, as Unix seconds.
+    pub approved_at: i64,
+}
+
+/// `yyyymmdd` for a date: comparable as a number.
+pub fn day_number(d: NaiveDate) -> i64 {
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
+/// Whether the public may see a product of this stall.
+pub fn product_visible(p: &product::Model, s: &stall::Model) -> bool {
+    p.status == "active" && !p.hidden && s.status == "approved"
+}
+
+/// Builds a product's document; `categories` holds every category (for the path).
+pub fn product_doc(
+    p: &product::Model,
+    s: &stall::Model,
+    categories: &HashMap<Uuid, category::Model>,
+    today: NaiveDate,
+) -> ProductDoc {
+    let mut path = Vec::new();
+    let mut cursor = categories.get(&p.category_id);
+    while let Some(c) = cursor {
+        if path.contains(&c.slug) || path.len() > 16 {
+            break;
+        }
+        path.push(c.slug.clone());
+        cursor = c.parent_id.and_then(|id| categories.get(&id));
+    }
+    let category = categories.get(&p.category_id);
+    let verified =
+        p.ocop_status.as_deref().and_then(OcopStatus::parse) == Some(OcopStatus::Verified);
+    let valid_until = match (verified, p.ocop_expires_on) {
+        (true, Some(until)) if until >= today => Some(until),
+        _ => None,
+    };
+    let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
+    ProductDoc {
+        id: p.id,
+        slug: p.slug.clone(),
+        name: p.name.clone(),
+        name_folded: fold(&p.name),
+        description: p.description.clone(),
+        price: p.price,
+        unit: p.unit.clone(),
+        image: images.into_iter().next(),
+        ocop_stars: valid_until
+            .and(p.ocop_stars)
+            .and_then(|s| u8::try_from(s).ok())
+            .unwrap_or(0),
+        ocop_valid_until: valid_until.map_or(0, day_number),
+        commune_code: p
+            .origin_commune_code
+            .clone()
+            .unwrap_or_else(|| s.commune_code.clone()),
+        category_slug: category.map(|c| c.slug.clone()).unwrap_or_default(),
+        category_path: path,
+        category_name: category.map(|c| c.name.clone()).unwrap_or_default(),
+        stall_id: s.id,
+        stall_slug: s.slug.clone(),
+        stall_name: s.name.clone(),
+        created_at: p.created_at.timestamp(),
+        sales_count: p.sales_count,
+    }
+}
+
+/// Builds a stall's document.
+pub fn stall_doc(s: &stall::Model, regions: &Regions) -> StallDoc {
+    StallDoc {
+        id: s.id,
+        slug: s.slug.clone(),
+        name: s.name.clone(),
+        name_folded: fold(&s.name),
+        description: s.description.clone(),
+        commune_code: s.commune_code.clone(),
+        commune_name: regions
+            .get(&s.commune_code)
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        business_type: s.business_type.clone(),
+        approved_at: s.approved_at.map_or(0, |t| t.timestamp()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_compare_like_dates() {
+        let a = day_number("2026-11-28".parse().unwrap());
+        let b = day_number("2027-01-01".parse().unwrap());
+        assert_eq!(a, 20_261_128);
+        assert!(a < b);
+    }
+}

@@ -1,0 +1,772 @@
+//! The embedded engine: tantivy indexes in files under `data.dir`, for a deployment that is one
+//! binary. Text is indexed twice, folded (no diacritics) and as written, so "nuoc mam" finds
+//! "Nước mắm" while "nước" still ranks "Nước" above "Nuoc".
+//!
+//! Layout: `<dir>/<generation>/{products,stalls}` with `<dir>/CURRENT` naming the live
+//! generation. A rebuild writes a new generation and swaps `CURRENT` with an atomic rename; a
+//! process serving searches notices within a second and reopens.
+
+use std::{
+    collections::BTreeMap,
+    ops::Bound,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use common::text::fold;
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
+    Term,
+    aggregation::{
+        AggContextParams, AggregationCollector, AggregationLimitsGuard, agg_req::Aggregations,
+    },
+    collector::{Collector, Count, TopDocs},
+    query::{
+        AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    },
+    schema::{
+        FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TextOptions, Value,
+    },
+};
+use uuid::Uuid;
+
+use crate::{
+    document::{ProductDoc, StallDoc},
+    engine::{EngineError, IndexBuild, SearchEngine},
+    query::{Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
+};
+
+const WRITER_MEMORY: usize = 30_000_000;
+const SWAP_CHECK: Duration = Duration::from_secs(1);
+
+fn internal(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Internal(e.to_string())
+}
+
+/// Splits text into lower-case words the way the default tokenizer does.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[derive(Clone, Copy)]
+struct ProductFields {
+    id: Field,
+    doc: Field,
+    name_f: Field,
+    name_x: Field,
+    body_f: Field,
+    category_path: Field,
+    category_slug: Field,
+    commune: Field,
+    stall: Field,
+    stars: Field,
+    valid: Field,
+    price: Field,
+    created: Field,
+    sales: Field,
+}
+
+fn product_schema() -> (Schema, ProductFields) {
+    let mut b = Schema::builder();
+    let f = ProductFields {
+        id: b.add_text_field("id", STRING | STORED),
+        doc: b.add_text_field("doc", TextOptions::default().set_stored()),
+        name_f: b.add_text_field("name_f", TEXT),
+        name_x: b.add_text_field("name_x", TEXT),
+        body_f: b.add_text_field("body_f", TEXT),
+        category_path: b.add_text_field("category_path", STRING),
+        category_slug: b.add_text_field("category_slug", STRING | FAST),
+        commune: b.add_text_field("commune", STRING | FAST),
+        stall: b.add_text_field("stall", STRING),
+        stars: b.add_u64_field("stars", INDEXED | FAST),
+        valid: b.add_i64_field("valid", INDEXED | FAST),
+        price: b.add_i64_field("price", INDEXED | FAST),
+        created: b.add_i64_field("created", FAST),
+        sales: b.add_i64_field("sales", FAST),
+    };
+    (b.build(), f)
+}
+
+#[derive(Clone, Copy)]
+struct StallFields {
+    id: Field,
+    doc: Field,
+    name_f: Field,
+    name_x: Field,
+    body_f: Field,
+    commune: Field,
+    approved: Field,
+}
+
+fn stall_schema() -> (Schema, StallFields) {
+    let mut b = Schema::builder();
+    let f = StallFields {
+        id: b.add_text_field("id", STRING | STORED),
+        doc: b.add_text_field("doc", TextOptions::default().set_stored()),
+        name_f: b.add_text_field("name_f", TEXT),
+        name_x: b.add_text_field("name_x", TEXT),
+        body_f: b.add_text_field("body_f", TEXT),
+        commune: b.add_text_field("commune", STRING | FAST),
+        approved: b.add_i64_field("approved", FAST),
+    };
+    (b.build(), f)
+}
+
+fn product_document(f: &ProductFields, d: &ProductDoc) -> Result<TantivyDocument, EngineError> {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, d.id.to_string());
+    doc.add_text(f.doc, serde_json::to_string(d).map_err(internal)?);
+    doc.add_text(f.name_f, &d.name_folded);
+    doc.add_text(f.name_x, &d.name);
+    doc.add_text(
+        f.body_f,
+        fold(&format!(
+            "{} {} {}",
+            d.stall_name, d.category_name, d.description
+        )),
+    );
+    for slug in &d.category_path {
+        doc.add_text(f.category_path, slug);
+    }
+    doc.add_text(f.category_slug, &d.category_slug);
+    doc.add_text(f.commune, &d.commune_code);
+    doc.add_text(f.stall, d.stall_id.to_string());
+    doc.add_u64(f.stars, u64::from(d.ocop_stars));
+    doc.add_i64(f.valid, d.ocop_valid_until);
+    doc.add_i64(f.price, d.price);
+    doc.add_i64(f.created, d.created_at);
+    doc.add_i64(f.sales, d.sales_count);
+    Ok(doc)
+}
+
+fn stall_document(f: &StallFields, d: &StallDoc) -> Result<TantivyDocument, EngineError> {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, d.id.to_string());
+    doc.add_text(f.doc, serde_json::to_string(d).map_err(internal)?);
+    doc.add_text(f.name_f, &d.name_folded);
+    doc.add_text(f.name_x, &d.name);
+    doc.add_text(
+        f.body_f,
+        fold(&format!("{} {}", d.description, d.commune_name)),
+    );
+    doc.add_text(f.commune, &d.commune_code);
+    doc.add_i64(f.approved, d.approved_at);
+    Ok(doc)
+}
+
+/// The words of a query as clauses over folded and exact fields: every word must match; the
+/// last may be a prefix (the buyer is still typing); words of four letters or more forgive one
+/// typo; exact diacritics and name matches score higher.
+fn text_query(text: &str, name_f: Field, name_x: Field, body_f: Field) -> Box<dyn Query> {
+    let folded = words(&fold(text));
+    let exact = words(text);
+    if folded.is_empty() {
+        return Box::new(AllQuery);
+    }
+    let last = folded.len() - 1;
+    let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (i, word) in folded.iter().enumerate() {
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let term = |field: Field| Term::from_field_text(field, word);
+        let boosted = |q: Box<dyn Query>, boost: f32| -> (Occur, Box<dyn Query>) {
+            (Occur::Should, Box::new(BoostQuery::new(q, boost)))
+        };
+        any.push(boosted(
+            Box::new(TermQuery::new(term(name_f), IndexRecordOption::WithFreqs)),
+            3.0,
+        ));
+        any.push(boosted(
+            Box::new(TermQuery::new(term(body_f), IndexRecordOption::WithFreqs)),
+            1.0,
+        ));
+        if let Some(original) = exact.get(i).filter(|o| *o != word) {
+            let t = Term::from_field_text(name_x, original);
+            any.push(boosted(
+                Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)),
+                2.0,
+            ));
+        }
+        let long = word.chars().count() >= 4;
+        if i == last {
+            any.push(boosted(
+                Box::new(FuzzyTermQuery::new_prefix(term(name_f), 0, true)),
+                1.5,
+            ));
+            any.push(boosted(
+                Box::new(FuzzyTermQuery::new_prefix(term(body_f), 0, true)),
+                0.5,
+            ));
+        }
+        if long {
+            any.push(boosted(
+                Box::new(FuzzyTermQuery::new(term(name_f), 1, true)),
+                1.0,
+            ));
+            any.push(boosted(
+                Box::new(FuzzyTermQuery::new(term(body_f), 1, true)),
+                0.3,
+            ));
+        }
+        musts.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+    }
+    Box::new(BooleanQuery::new(musts))
+}
+
+fn i64_range(lo: Option<i64>, hi: Option<i64>, field: Field) -> Box<dyn Query> {
+    let bound = |v: Option<i64>| match v {
+        Some(v) => Bound::Included(Term::from_field_i64(field, v)),
+        None => Bound::Unbounded,
+    };
+    Box::new(RangeQuery::new(bound(lo), bound(hi)))
+}
+
+/// One tantivy index with its reader and (single) writer. The writer, which holds the index's
+/// lock file, is opened on the first write: a process that only reads, or only builds a new
+/// generation (`marketplace reindex` beside a running server), never contends for it.
+struct Side {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+}
+
+impl Side {
+    fn open(dir: &Path, schema: Schema) -> Result<Self, EngineError> {
+        std::fs::create_dir_all(dir).map_err(internal)?;
+        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(internal)?;
+        let index = Index::open_or_create(mmap, schema).map_err(internal)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(internal)?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(None),
+        })
+    }
+
+    fn write(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<(), EngineError>,
+    ) -> Result<(), EngineError> {
+        let mut slot = self
+            .writer
+            .lock()
+            .map_err(|_| EngineError::Internal("index writer poisoned".into()))?;
+        if slot.is_none() {
+            let writer = self
+                .index
+                .writer_with_num_threads(1, WRITER_MEMORY)
+                // Another process still holds the lock (a rebuild finishing): retry later.
+                .map_err(|e| EngineError::Unavailable(e.to_string()))?;
+            *slot = Some(writer);
+        }
+        let Some(w) = slot.as_mut() else {
+            return Err(internal("index writer missing"));
+        };
+        if let Err(e) = f(w) {
+            let _ = w.rollback();
+            return Err(e);
+        }
+        w.commit().map_err(internal)?;
+        self.reader.reload().map_err(internal)
+    }
+
+    fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+}
+
+struct Generation {
+    name: String,
+    products: Side,
+    product_fields: ProductFields,
+    stalls: Side,
+    stall_fields: StallFields,
+}
+
+impl Generation {
+    fn open(root: &Path, name: &str) -> Result<Self, EngineError> {
+        let (ps, pf) = product_schema();
+        let (ss, sf) = stall_schema();
+        Ok(Self {
+            name: name.to_owned(),
+            products: Side::open(&root.join(name).join("products"), ps)?,
+            product_fields: pf,
+            stalls: Side::open(&root.join(name).join("stalls"), ss)?,
+            stall_fields: sf,
+        })
+    }
+}
+
+struct State {
+    live: Arc<Generation>,
+    checked: Instant,
+}
+
+/// The embedded tantivy engine.
+#[derive(Clone)]
+pub struct Embedded {
+    root: PathBuf,
+    state: Arc<RwLock<State>>,
+}
+
+fn read_current(root: &Path) -> Option<String> {
+    std::fs::read_to_string(root.join("CURRENT"))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && !s.contains('/') && !s.contains(".."))
+}
+
+fn write_current(root: &Path, name: &str) -> Result<(), EngineError> {
+    let tmp = root.join("CURRENT.tmp");
+    std::fs::write(&tmp, name).map_err(internal)?;
+    std::fs::rename(&tmp, root.join("CURRENT")).map_err(internal)
+}
+
+fn new_generation_name() -> String {
+    format!("g{}", Uuid::now_v7().simple())
+}
+
+impl Embedded {
+    /// Opens (or creates) the indexes under `root`.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, EngineError> {
+        let root = root.into();
+        std::fs::create_dir_all(&root).map_err(internal)?;
+        let name = match read_current(&root) {
+            Some(name) => name,
+            None => {
+                let name = new_generation_name();
+                write_current(&root, &name)?;
+                name
+            }
+        };
+        let live = Arc::new(Generation::open(&root, &name)?);
+        remove_other_generations(&root, &name);
+        Ok(Self {
+            root,
+            state: Arc::new(RwLock::new(State {
+                live,
+                checked: Instant::now(),
+            })),
+        })
+    }
+
+    /// The live generation, reopened if another process swapped in a rebuilt one.
+    fn live(&self) -> Result<Arc<Generation>, EngineError> {
+        {
+            let s = self.state.read().map_err(|_| internal("state poisoned"))?;
+            if s.checked.elapsed() < SWAP_CHECK {
+                return Ok(s.live.clone());
+            }
+        }
+        let mut s = self.state.write().map_err(|_| internal("state poisoned"))?;
+        s.checked = Instant::now();
+        if let Some(current) = read_current(&self.root)
+            && current != s.live.name
+        {
+            // Drop our writer's lock on the old generation before opening the new one.
+            let old = std::mem::replace(
+                &mut s.live,
+                Arc::new(Generation::open(&self.root, &current)?),
+            );
+            drop(old);
+            remove_other_generations(&self.root, &current);
+        }
+        Ok(s.live.clone())
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(Arc<Generation>) -> Result<T, EngineError> + Send + 'static,
+    ) -> Result<T, EngineError> {
+        let live = self.live()?;
+        tokio::task::spawn_blocking(move || f(live))
+            .await
+            .map_err(internal)?
+    }
+}
+
+fn remove_other_generations(root: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() && name.starts_with('g') && name != keep {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Runs `query` with a top-k collector, a count and the product facets in one pass.
+fn collect<C, K>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: C,
+    facets: Option<AggregationCollector>,
+) -> Result<(Vec<DocAddress>, u64, Option<serde_json::Value>), EngineError>
+where
+    C: Collector<Fruit = Vec<(K, DocAddress)>>,
+{
+    match facets {
+        Some(aggs) => {
+            let (hits, count, aggs) = searcher
+                .search(query, &(top, Count, aggs))
+                .map_err(internal)?;
+            let aggs = serde_json::to_value(aggs).map_err(internal)?;
+            Ok((
+                hits.into_iter().map(|(_, a)| a).collect(),
+                count as u64,
+                Some(aggs),
+            ))
+        }
+        None => {
+            let (hits, count) = searcher.search(query, &(top, Count)).map_err(internal)?;
+            Ok((
+                hits.into_iter().map(|(_, a)| a).collect(),
+                count as u64,
+                None,
+            ))
+        }
+    }
+}
+
+fn buckets(aggs: &serde_json::Value, name: &str) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    if let Some(list) = aggs[name]["buckets"].as_array() {
+        for b in list {
+            let key = match &b["key"] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n
+                    .as_f64()
+                    .map_or_else(|| n.to_string(), |f| format!("{}", f as i64)),
+                other => other.to_string(),
+            };
+            let count = b["doc_count"].as_u64().unwrap_or(0);
+            if !key.is_empty() && count > 0 {
+                out.insert(key, count);
+            }
+        }
+    }
+    out
+}
+
+fn load<T: serde::de::DeserializeOwned>(
+    searcher: &Searcher,
+    doc_field: Field,
+    addrs: Vec<DocAddress>,
+) -> Result<Vec<T>, EngineError> {
+    addrs
+        .into_iter()
+        .map(|a| {
+            let doc: TantivyDocument = searcher.doc(a).map_err(internal)?;
+            let json = doc
+                .get_first(doc_field)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| internal("document without its source"))?;
+            serde_json::from_str(json).map_err(internal)
+        })
+        .collect()
+}
+
+fn product_search(
+    g: &Generation,
+    q: &ProductQuery,
+) -> Result<SearchResult<ProductDoc>, EngineError> {
+    let f = &g.product_fields;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+        Occur::Must,
+        text_query(&q.text, f.name_f, f.name_x, f.body_f),
+    )];
+    let term = |field: Field, value: &str| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        ))
+    };
+    if let Some(c) = &q.category {
+        clauses.push((Occur::Must, term(f.category_path, c)));
+    }
+    if let Some(c) = &q.commune {
+        clauses.push((Occur::Must, term(f.commune, c)));
+    }
+    if let Some(s) = q.stall {
+        clauses.push((Occur::Must, term(f.stall, &s.to_string())));
+    }
+    if let Some(stars) = q.min_stars {
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_u64(f.stars, u64::from(stars))),
+                Bound::Unbounded,
+            )),
+        ));
+        clauses.push((Occur::Must, i64_range(Some(q.today), None, f.valid)));
+    }
+    if q.price_min.is_some() || q.price_max.is_some() {
+        clauses.push((Occur::Must, i64_range(q.price_min, q.price_max, f.price)));
+    }
+    let query = BooleanQuery::new(clauses);
+    let searcher = g.products.searcher();
+    let aggs: Aggregations = serde_json::from_value(serde_json::json!({
+        "category": {"terms": {"field": "category_slug", "size": 500}},
+        "commune": {"terms": {"field": "commune", "size": 500}},
+        "stars": {"terms": {"field": "stars", "size": 10}},
+    }))
+    .map_err(internal)?;
+    let facets = AggregationCollector::from_aggs(
+        aggs,
+        AggContextParams::new(
+            AggregationLimitsGuard::default(),
+            g.products.index.tokenizers().clone(),
+        ),
+    );
+    let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
+    let sort = if q.sort == ProductSort::Relevance && words(&q.text).is_empty() {
+        ProductSort::Newest
+    } else {
+        q.sort
+    };
+    let (addrs, total, aggs) = match sort {
+        ProductSort::Relevance => collect(&searcher, &query, top.order_by_score(), Some(facets))?,
+        ProductSort::PriceAsc => collect(
+            &searcher,
+            &query,
+            top.order_by_fast_field::<i64>("price", Order::Asc),
+            Some(facets),
+        )?,
+        ProductSort::PriceDesc => collect(
+            &searcher,
+            &query,
+            top.order_by_fast_field::<i64>("price", Order::Desc),
+            Some(facets),
+        )?,
+        ProductSort::Newest => collect(
+            &searcher,
+            &query,
+            top.order_by_fast_field::<i64>("created", Order::Desc),
+            Some(facets),
+        )?,
+        ProductSort::Bestselling => collect(
+            &searcher,
+            &query,
+            top.order_by_fast_field::<i64>("sales", Order::Desc),
+            Some(facets),
+        )?,
+    };
+    let hits = if q.limit == 0 {
+        Vec::new()
+    } else {
+        load(&searcher, f.doc, addrs)?
+    };
+    let aggs = aggs.unwrap_or_default();
+    let mut stars = buckets(&aggs, "stars");
+    stars.remove("0");
+    Ok(SearchResult {
+        hits,
+        total,
+        facets: Facets {
+            category: buckets(&aggs, "category"),
+            commune: buckets(&aggs, "commune"),
+            ocop_stars: stars,
+        },
+    })
+}
+
+fn stall_search(g: &Generation, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError> {
+    let f = &g.stall_fields;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+        Occur::Must,
+        text_query(&q.text, f.name_f, f.name_x, f.body_f),
+    )];
+    if let Some(c) = &q.commune {
+        clauses.push((
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.commune, c),
+                IndexRecordOption::Basic,
+            )),
+        ));
+    }
+    let query = BooleanQuery::new(clauses);
+    let searcher = g.stalls.searcher();
+    let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
+    let (addrs, total, _) = if words(&q.text).is_empty() {
+        collect(
+            &searcher,
+            &query,
+            top.order_by_fast_field::<i64>("approved", Order::Desc),
+            None,
+        )?
+    } else {
+        collect(&searcher, &query, top.order_by_score(), None)?
+    };
+    let hits = if q.limit == 0 {
+        Vec::new()
+    } else {
+        load(&searcher, f.doc, addrs)?
+    };
+    Ok(SearchResult {
+        hits,
+        total,
+        facets: Facets::default(),
+    })
+}
+
+#[async_trait]
+impl SearchEngine for Embedded {
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn upsert_products(&self, docs: Vec<ProductDoc>) -> Result<(), EngineError> {
+        self.blocking(move |g| {
+            let f = g.product_fields;
+            g.products.write(|w| {
+                for d in &docs {
+                    w.delete_term(Term::from_field_text(f.id, &d.id.to_string()));
+                    w.add_document(product_document(&f, d)?).map_err(internal)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn delete_products(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
+        self.blocking(move |g| {
+            let f = g.product_fields;
+            g.products.write(|w| {
+                for id in &ids {
+                    w.delete_term(Term::from_field_text(f.id, &id.to_string()));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn upsert_stalls(&self, docs: Vec<StallDoc>) -> Result<(), EngineError> {
+        self.blocking(move |g| {
+            let f = g.stall_fields;
+            g.stalls.write(|w| {
+                for d in &docs {
+                    w.delete_term(Term::from_field_text(f.id, &d.id.to_string()));
+                    w.add_document(stall_document(&f, d)?).map_err(internal)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn delete_stalls(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
+        self.blocking(move |g| {
+            let f = g.stall_fields;
+            g.stalls.write(|w| {
+                for id in &ids {
+                    w.delete_term(Term::from_field_text(f.id, &id.to_string()));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn search_products(
+        &self,
+        q: &ProductQuery,
+    ) -> Result<SearchResult<ProductDoc>, EngineError> {
+        let q = q.clone();
+        self.blocking(move |g| product_search(&g, &q)).await
+    }
+
+    async fn search_stalls(&self, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError> {
+        let q = q.clone();
+        self.blocking(move |g| stall_search(&g, &q)).await
+    }
+
+    async fn health(&self) -> Result<(), EngineError> {
+        self.live().map(|_| ())
+    }
+
+    async fn rebuild(&self) -> Result<Box<dyn IndexBuild + '_>, EngineError> {
+        let name = new_generation_name();
+        let root = self.root.clone();
+        let generation = tokio::task::spawn_blocking(move || Generation::open(&root, &name))
+            .await
+            .map_err(internal)??;
+        Ok(Box::new(EmbeddedBuild {
+            engine: self.clone(),
+            generation: Some(generation),
+        }))
+    }
+}
+
+struct EmbeddedBuild {
+    engine: Embedded,
+    generation: Option<Generation>,
+}
+
+impl EmbeddedBuild {
+    fn generation(&self) -> Result<&Generation, EngineError> {
+        self.generation
+            .as_ref()
+            .ok_or_else(|| internal("build already finished"))
+    }
+}
+
+#[async_trait]
+impl IndexBuild for EmbeddedBuild {
+    async fn add_products(&mut self, docs: Vec<ProductDoc>) -> Result<(), EngineError> {
+        let g = self.generation()?;
+        let f = g.product_fields;
+        tokio::task::block_in_place(|| {
+            g.products.write(|w| {
+                for d in &docs {
+                    w.add_document(product_document(&f, d)?).map_err(internal)?;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    async fn add_stalls(&mut self, docs: Vec<StallDoc>) -> Result<(), EngineError> {
+        let g = self.generation()?;
+        let f = g.stall_fields;
+        tokio::task::block_in_place(|| {
+            g.stalls.write(|w| {
+                for d in &docs {
+                    w.add_document(stall_document(&f, d)?).map_err(internal)?;
+                }
+                Ok(())
+            })
+        })
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<(), EngineError> {
+        let g = self
+            .generation
+            .take()
+            .ok_or_else(|| internal("build already finished"))?;
+        let name = g.name.clone();
+        write_current(&self.engine.root, &name)?;
+        let mut s = self
+            .engine
+            .state
+            .write()
+            .map_err(|_| internal("state poisoned"))?;
+        let old = std::mem::replace(&mut s.live, Arc::new(g));
+        s.checked = Instant::now();
+        drop(old);
+        remove_other_generations(&self.engine.root, &name);
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! The engine interface both adapters implement, held to the same behaviour by one contract
+//! test suite.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::{
+    document::{ProductDoc, StallDoc},
+    query::{ProductQuery, SearchResult, StallQuery},
+};
+
+/// Why an engine call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The engine cannot be reached or refused the work; retrying later may succeed.
+    #[error("search engine unavailable: {0}")]
+    Unavailable(String),
+    /// The engine failed in a way retrying will not fix.
+    #[error("search engine error: {0}")]
+    Internal(String),
+}
+
+impl From<EngineError> for common::Error {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Unavailable(_) => common::Error::unavailable(e),
+            EngineError::Internal(_) => common::Error::internal(e),
+        }
+    }
+}
+
+/// Writes documents into a fresh index that replaces the live one when finished.
+#[async_trait]
+pub trait IndexBuild: Send {
+    /// Adds a batch of product documents.
+    async fn add_products(&mut self, docs: Vec<ProductDoc>) -> Result<(), EngineError>;
+    /// Adds a batch of stall documents.
+    async fn add_stalls(&mut self, docs: Vec<StallDoc>) -> Result<(), EngineError>;
+    /// Swaps the new indexes in atomically; searches never see a half-built index.
+    async fn finish(self: Box<Self>) -> Result<(), EngineError>;
+}
+
+/// A search engine holding `products` and `stalls`.
+#[async_trait]
+pub trait SearchEngine: Send + Sync {
+    /// A short name for logs and metrics (`meilisearch`, `embedded`).
+    fn name(&self) -> &'static str;
+    /// Adds or replaces product documents.
+    async fn upsert_products(&self, docs: Vec<ProductDoc>) -> Result<(), EngineError>;
+    /// Removes product documents (absent ids are fine).
+    async fn delete_products(&self, ids: Vec<Uuid>) -> Result<(), EngineError>;
+    /// Adds or replaces stall documents.
+    async fn upsert_stalls(&self, docs: Vec<StallDoc>) -> Result<(), EngineError>;
+    /// Removes stall documents.
+    async fn delete_stalls(&self, ids: Vec<Uuid>) -> Result<(), EngineError>;
+    /// Searches products.
+    async fn search_products(
+        &self,
+        q: &ProductQuery,
+    ) -> Result<SearchResult<ProductDoc>, EngineError>;
+    /// Searches stalls.
+    async fn search_stalls(&self, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError>;
+    /// Whether the engine answers.
+    async fn health(&self) -> Result<(), EngineError>;
+    /// Starts building replacement indexes.
+    async fn rebuild(&self) -> Result<Box<dyn IndexBuild + '_>, EngineError>;
+}

@@ -1,0 +1,400 @@
+//! Keeps the search indexes true to the catalogue.
+//!
+//! The catalogue writes a `search_outbox` row in the same transaction as every change the
+//! public can see. The worker claims rows in batches (on PostgreSQL with `FOR UPDATE SKIP
+//! LOCKED`, so any number of gateway instances share the work), loads the *current* state of
+//! each entity, and upserts or deletes its document; only then are the rows deleted. Replays
+//! are harmless and a search engine that is down loses nothing: claims lapse, rows wait, and
+//! the index converges when the engine returns.
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+    time::Duration,
+};
+
+use catalog::{
+    Catalog,
+    entity::{category, product, search_outbox, stall},
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+use crate::{
+    SearchEngine,
+    document::{product_doc, product_visible, stall_doc},
+};
+
+/// How long a claim lasts before another worker may retry the row.
+const CLAIM: Duration = Duration::from_secs(30);
+/// Rows claimed at once.
+const BATCH: u64 = 200;
+/// Documents sent to the engine at once.
+const CHUNK: usize = 500;
+
+/// Why a pass of the indexer failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexerError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    /// The engine failed; the rows stay and are retried.
+    #[error(transparent)]
+    Engine(#[from] crate::EngineError),
+}
+
+/// How far behind the index is.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Backlog {
+    /// Rows waiting.
+    pub rows: u64,
+    /// Age of the oldest waiting row, in seconds.
+    pub oldest_secs: f64,
+}
+
+/// Rows waiting and the age of the oldest.
+pub async fn backlog<C: ConnectionTrait>(db: &C) -> Result<Backlog, sea_orm::DbErr> {
+    let rows = search_outbox::Entity::find().count(db).await?;
+    let oldest = search_outbox::Entity::find()
+        .order_by_asc(search_outbox::Column::Id)
+        .one(db)
+        .await?;
+    Ok(Backlog {
+        rows,
+        oldest_secs: oldest.map_or(0.0, |o| {
+            (Utc::now() - o.created_at).num_milliseconds().max(0) as f64 / 1000.0
+        }),
+    })
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Claimed {
+    id: i64,
+    entity: String,
+    entity_id: Uuid,
+}
+
+/// The outbox worker.
+#[derive(Clone)]
+pub struct Indexer {
+    engine: Arc<dyn SearchEngine>,
+    catalog: Catalog,
+}
+
+impl Indexer {
+    /// A worker writing to `engine`.
+    pub fn new(engine: Arc<dyn SearchEngine>, catalog: Catalog) -> Self {
+        Self { engine, catalog }
+    }
+
+    /// Claims a batch of rows nobody else holds.
+    async fn claim(&self, db: &DatabaseConnection) -> Result<Vec<Claimed>, sea_orm::DbErr> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+        let backend = db.get_database_backend();
+        let stmt = match backend {
+            DbBackend::Postgres => Statement::from_sql_and_values(
+                backend,
+                "UPDATE search_outbox SET claimed_until = $1, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM search_outbox \
+                   WHERE claimed_until IS NULL OR claimed_until < $2 \
+                   ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, entity, entity_id",
+                [until.into(), now.into(), (BATCH as i64).into()],
+            ),
+            _ => Statement::from_sql_and_values(
+                backend,
+                "UPDATE search_outbox SET claimed_until = ?, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM search_outbox \
+                   WHERE claimed_until IS NULL OR claimed_until < ? \
+                   ORDER BY id LIMIT ?) \
+                 RETURNING id, entity, entity_id",
+                [until.into(), now.into(), (BATCH as i64).into()],
+            ),
+        };
+        Claimed::find_by_statement(stmt).all(db).await
+    }
+
+    /// One pass: claims a batch, refreshes its documents, deletes the rows. Returns how many
+    /// rows were done (0: nothing waiting).
+    pub async fn run_once(&self, db: &DatabaseConnection) -> Result<usize, IndexerError> {
+        // A cheap read first, so an idle worker never takes SQLite's write lock.
+        if search_outbox::Entity::find().one(db).await?.is_none() {
+            return Ok(0);
+        }
+        let rows = self.claim(db).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut products = BTreeSet::new();
+        let mut stalls = BTreeSet::new();
+        let mut categories = BTreeSet::new();
+        for r in &rows {
+            match r.entity.as_str() {
+                "product" => products.insert(r.entity_id),
+                "stall" => stalls.insert(r.entity_id),
+                "category" => categories.insert(r.entity_id),
+                _ => false,
+            };
+        }
+        self.refresh(db, products, stalls, categories).await?;
+        search_outbox::Entity::delete_many()
+            .filter(search_outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
+            .exec(db)
+            .await?;
+        Ok(rows.len())
+    }
+
+    /// Writes the current state of these entities (and of everything they carry: a stall's
+    /// products, a category's products) to the engine.
+    async fn refresh(
+        &self,
+        db: &DatabaseConnection,
+        mut products: BTreeSet<Uuid>,
+        stalls: BTreeSet<Uuid>,
+        categories: BTreeSet<Uuid>,
+    ) -> Result<(), IndexerError> {
+        let all_categories: HashMap<Uuid, category::Model> = category::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        if !categories.is_empty() {
+            let rows: Vec<category::Model> = all_categories.values().cloned().collect();
+            let mut ids = BTreeSet::new();
+            for c in &categories {
+                ids.extend(catalog::category::descendants(&rows, *c));
+            }
+            let affected: Vec<Uuid> = product::Entity::find()
+                .select_only()
+                .column(product::Column::Id)
+                .filter(product::Column::CategoryId.is_in(ids))
+                .into_tuple()
+                .all(db)
+                .await?;
+            products.extend(affected);
+        }
+        if !stalls.is_empty() {
+            let found = stall::Entity::find()
+                .filter(stall::Column::Id.is_in(stalls.iter().copied()))
+                .all(db)
+                .await?;
+            let (live, gone): (Vec<_>, Vec<_>) =
+                found.into_iter().partition(|s| s.status == "approved");
+            let mut deleted: Vec<Uuid> = gone.iter().map(|s| s.id).collect();
+            deleted.extend(
+                stalls
+                    .iter()
+                    .filter(|id| !live.iter().chain(gone.iter()).any(|s| s.id == **id)),
+            );
+            let docs = live
+                .iter()
+                .map(|s| stall_doc(s, self.catalog.regions()))
+                .collect::<Vec<_>>();
+            self.engine.upsert_stalls(docs).await?;
+            self.engine.delete_stalls(deleted).await?;
+            let carried: Vec<Uuid> = product::Entity::find()
+                .select_only()
+                .column(product::Column::Id)
+                .filter(product::Column::StallId.is_in(stalls.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            products.extend(carried);
+        }
+        let ids: Vec<Uuid> = products.into_iter().collect();
+        let today = Catalog::today();
+        for chunk in ids.chunks(CHUNK) {
+            let found = product::Entity::find()
+                .filter(product::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?;
+            let stall_ids: BTreeSet<Uuid> = found.iter().map(|p| p.stall_id).collect();
+            let owners: HashMap<Uuid, stall::Model> = stall::Entity::find()
+                .filter(stall::Column::Id.is_in(stall_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+            let mut docs = Vec::new();
+            let mut visible = BTreeSet::new();
+            for p in &found {
+                if let Some(s) = owners.get(&p.stall_id)
+                    && product_visible(p, s)
+                {
+                    docs.push(product_doc(p, s, &all_categories, today));
+                    visible.insert(p.id);
+                }
+            }
+            let gone: Vec<Uuid> = chunk
+                .iter()
+                .filter(|id| !visible.contains(id))
+                .copied()
+                .collect();
+            self.engine.upsert_products(docs).await?;
+            self.engine.delete_products(gone).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues products whose certificate lapsed in the last two days, so their stars leave the
+    /// index (searches already ignore a lapsed certificate; this makes facets exact too).
+    pub async fn sweep_lapsed(&self, db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+        let today = Catalog::today();
+        let lapsed: Vec<Uuid> = product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .filter(product::Column::OcopStatus.eq("verified"))
+            .filter(product::Column::OcopExpiresOn.lt(today))
+            .filter(product::Column::OcopExpiresOn.gte(today - chrono::Duration::days(2)))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for id in &lapsed {
+            catalog::outbox::enqueue(db, catalog::outbox::Entity::Product, *id).await?;
+        }
+        Ok(lapsed.len() as u64)
+    }
+
+    /// Runs until `stop` resolves: drains the outbox, polls every 100 ms when idle, backs off
+    /// (up to 30 s) while the engine or database fails, and sweeps lapsed certificates hourly.
+    pub async fn run(self, db: DatabaseConnection, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut backoff = Duration::from_millis(500);
+        let mut last_sweep: Option<DateTime<Utc>> = None;
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            if last_sweep.is_none_or(|t| Utc::now() - t > chrono::Duration::hours(1)) {
+                match self.sweep_lapsed(&db).await {
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::info!(
+                                products = n,
+                                "queued products whose OCOP certificate lapsed"
+                            );
+                        }
+                        last_sweep = Some(Utc::now());
+                    }
+                    Err(e) => tracing::warn!(error = %e, "certificate sweep failed"),
+                }
+            }
+            let wait = match self.run_once(&db).await {
+                Ok(0) => {
+                    backoff = Duration::from_millis(500);
+                    Duration::from_millis(100)
+                }
+                Ok(n) => {
+                    tracing::debug!(rows = n, engine = self.engine.name(), "indexed");
+                    backoff = Duration::from_millis(500);
+                    Duration::ZERO
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "indexing failed; will retry");
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    wait
+                }
+            };
+            if !wait.is_zero() {
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        tracing::info!("indexer stopped");
+    }
+}
+
+/// Rebuilds both indexes from the database into new ones and swaps them in; searches keep
+/// working throughout. Changes made while it runs are queued again afterwards, so none is
+/// missed. `progress(done, total)` reports products written.
+pub async fn reindex(
+    db: &DatabaseConnection,
+    engine: &dyn SearchEngine,
+    catalog: &Catalog,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(u64, u64), IndexerError> {
+    let started = Utc::now();
+    let mut build = engine.rebuild().await?;
+    let stalls = stall::Entity::find()
+        .filter(stall::Column::Status.eq("approved"))
+        .all(db)
+        .await?;
+    let stall_count = stalls.len() as u64;
+    let by_id: HashMap<Uuid, stall::Model> = stalls.into_iter().map(|s| (s.id, s)).collect();
+    let docs = by_id
+        .values()
+        .map(|s| stall_doc(s, catalog.regions()))
+        .collect::<Vec<_>>();
+    for chunk in docs.chunks(CHUNK) {
+        build.add_stalls(chunk.to_vec()).await?;
+    }
+    let categories: HashMap<Uuid, category::Model> = category::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let total = product::Entity::find()
+        .filter(product::Column::Status.eq("active"))
+        .filter(product::Column::Hidden.eq(false))
+        .count(db)
+        .await?;
+    let today = Catalog::today();
+    let mut done = 0;
+    let mut after: Option<Uuid> = None;
+    progress(0, total);
+    loop {
+        let mut q = product::Entity::find()
+            .filter(product::Column::Status.eq("active"))
+            .filter(product::Column::Hidden.eq(false))
+            .order_by_asc(product::Column::Id)
+            .limit(2000);
+        if let Some(last) = after {
+            q = q.filter(product::Column::Id.gt(last));
+        }
+        let page = q.all(db).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        let docs: Vec<_> = page
+            .iter()
+            .filter_map(|p| {
+                let s = by_id.get(&p.stall_id)?;
+                product_visible(p, s).then(|| product_doc(p, s, &categories, today))
+            })
+            .collect();
+        done += page.len() as u64;
+        build.add_products(docs).await?;
+        progress(done.min(total), total);
+    }
+    build.finish().await?;
+    // Anything changed since the rebuild began may be missing from the new index: queue it.
+    let backend = db.get_database_backend();
+    for (table, entity) in [("products", "product"), ("stalls", "stall")] {
+        let sql = match backend {
+            DbBackend::Postgres => format!(
+                "INSERT INTO search_outbox (entity, entity_id, created_at, attempts) \
+                 SELECT '{entity}', id, $1, 0 FROM {table} WHERE updated_at >= $2"
+            ),
+            _ => format!(
+                "INSERT INTO search_outbox (entity, entity_id, created_at, attempts) \
+                 SELECT '{entity}', id, ?, 0 FROM {table} WHERE updated_at >= ?"
+            ),
+        };
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [Utc::now().into(), started.into()],
+        ))
+        .await?;
+    }
+    Ok((done, stall_count))
+}

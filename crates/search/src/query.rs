@@ -1,0 +1,99 @@
+//! What a search asks and what it gets back, independent of the engine.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Orders of product results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProductSort {
+    /// Best match first (newest first without a query).
+    #[default]
+    Relevance,
+    /// Cheapest first.
+    PriceAsc,
+    /// Dearest first.
+    PriceDesc,
+    /// Newest first.
+    Newest,
+    /// Most sold first.
+    Bestselling,
+}
+
+impl ProductSort {
+    /// Parses the API's names.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "relevance" => ProductSort::Relevance,
+            "price_asc" => ProductSort::PriceAsc,
+            "price_desc" => ProductSort::PriceDesc,
+            "newest" => ProductSort::Newest,
+            "bestselling" => ProductSort::Bestselling,
+            _ => return None,
+        })
+    }
+}
+
+/// A product search with typed filters (never text pasted into a filter expression).
+#[derive(Clone, Debug, Default)]
+pub struct ProductQuery {
+    /// The words typed; empty for browsing.
+    pub text: String,
+    /// Only this category or its descendants (by slug).
+    pub category: Option<String>,
+    /// Only this commune.
+    pub commune: Option<String>,
+    /// At least this many OCOP stars (valid on `today`).
+    pub min_stars: Option<u8>,
+    /// Lowest price.
+    pub price_min: Option<i64>,
+    /// Highest price.
+    pub price_max: Option<i64>,
+    /// Only this stall.
+    pub stall: Option<Uuid>,
+    /// Order.
+    pub sort: ProductSort,
+    /// Results to skip.
+    pub offset: usize,
+    /// Results to return.
+    pub limit: usize,
+    /// Today as `yyyymmdd`, for certificate validity.
+    pub today: i64,
+}
+
+/// A stall search.
+#[derive(Clone, Debug, Default)]
+pub struct StallQuery {
+    /// The words typed.
+    pub text: String,
+    /// Only this commune.
+    pub commune: Option<String>,
+    /// Results to skip.
+    pub offset: usize,
+    /// Results to return.
+    pub limit: usize,
+}
+
+/// Facet counts: value → number of matching documents.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Facets {
+    /// By category slug.
+    pub category: BTreeMap<String, u64>,
+    /// By commune code.
+    pub commune: BTreeMap<String, u64>,
+    /// By OCOP stars (`3`, `4`, `5`).
+    pub ocop_stars: BTreeMap<String, u64>,
+}
+
+/// An engine's answer.
+#[derive(Clone, Debug, Default)]
+pub struct SearchResult<T> {
+    /// The page of hits, best first.
+    pub hits: Vec<T>,
+    /// How many documents matched in all.
+    pub total: u64,
+    /// Counts for the filters a buyer can narrow by.
+    pub facets: Facets,
+}

@@ -1,0 +1,363 @@
+//! Search as the API offers it: parameters checked and turned into typed queries, hits shaped
+//! for buyers, with the engine's time.
+
+use std::{sync::Arc, time::Instant};
+
+use catalog::{
+    Catalog,
+    entity::{category, stall},
+};
+use common::{Error, FieldError, PageRequest};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    SearchEngine,
+    document::{ProductDoc, StallDoc, day_number},
+    query::{Facets, ProductQuery, ProductSort, StallQuery},
+};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY: usize = 200;
+
+/// Parameters of `GET /search/products`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct ProductSearch {
+    /// Words, with or without diacritics (at most 200 characters).
+    pub q: Option<String>,
+    /// Category id or slug; its subcategories are included.
+    pub category: Option<String>,
+    /// Commune code.
+    pub commune: Option<String>,
+    /// Minimum OCOP stars (3 to 5), of a verified, valid certificate.
+    pub ocop_stars: Option<u8>,
+    /// Lowest price in đồng.
+    pub price_min: Option<i64>,
+    /// Highest price in đồng.
+    pub price_max: Option<i64>,
+    /// Stall id or slug.
+    pub stall: Option<String>,
+    /// `relevance` (default), `price_asc`, `price_desc`, `newest` or `bestselling`.
+    pub sort: Option<String>,
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size (1 to 100).
+    pub per_page: Option<u64>,
+}
+
+/// Parameters of `GET /search/stalls`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct StallSearch {
+    /// Words (at most 200 characters).
+    pub q: Option<String>,
+    /// Commune code.
+    pub commune: Option<String>,
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size (1 to 100).
+    pub per_page: Option<u64>,
+}
+
+/// The stall a product hit belongs to.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HitStall {
+    /// Id.
+    pub id: Uuid,
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A product found.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductHit {
+    /// Id.
+    pub id: Uuid,
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Price in đồng.
+    pub price: i64,
+    /// Unit of sale.
+    pub unit: String,
+    /// First image.
+    pub image: Option<String>,
+    /// Stars of a verified certificate valid today, else null.
+    pub ocop_stars: Option<u8>,
+    /// Where it is made.
+    pub commune_code: String,
+    /// Category slug.
+    pub category: String,
+    /// Its stall.
+    pub stall: HitStall,
+}
+
+/// A stall found.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StallHit {
+    /// Id.
+    pub id: Uuid,
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Commune code.
+    pub commune_code: String,
+    /// Commune name.
+    pub commune_name: String,
+}
+
+/// A page of search results.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Results<T> {
+    /// Hits, best first.
+    pub hits: Vec<T>,
+    /// How many matched.
+    pub total: u64,
+    /// Page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+    /// Counts by category, commune and stars (products only).
+    pub facets: Facets,
+    /// Time the engine took, in milliseconds.
+    pub took_ms: u64,
+}
+
+/// The search service.
+#[derive(Clone)]
+pub struct Search {
+    engine: Arc<dyn SearchEngine>,
+}
+
+fn text(v: &mut Vec<FieldError>, q: Option<String>) -> String {
+    let q = q.unwrap_or_default();
+    if q.chars().count() > MAX_QUERY {
+        v.push(FieldError::new(
+            "q",
+            format!("must have at most {MAX_QUERY} characters"),
+        ));
+    }
+    q.trim().to_owned()
+}
+
+impl Search {
+    /// Search over `engine`.
+    pub fn new(engine: Arc<dyn SearchEngine>) -> Self {
+        Self { engine }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Arc<dyn SearchEngine> {
+        &self.engine
+    }
+
+    /// Checks the parameters and searches products.
+    pub async fn products<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        catalog: &Catalog,
+        p: ProductSearch,
+    ) -> Result<Results<ProductHit>, Error> {
+        let mut errors = Vec::new();
+        let text = text(&mut errors, p.q);
+        let sort = match p.sort.as_deref() {
+            None => ProductSort::Relevance,
+            Some(s) => ProductSort::parse(s).unwrap_or_else(|| {
+                errors.push(FieldError::new(
+                    "sort",
+                    "must be one of relevance, price_asc, price_desc, newest, bestselling",
+                ));
+                ProductSort::Relevance
+            }),
+        };
+        if let Some(s) = p.ocop_stars
+            && !(3..=5).contains(&s)
+        {
+            errors.push(FieldError::new("ocop_stars", "must be 3, 4 or 5"));
+        }
+        for (field, value) in [("price_min", p.price_min), ("price_max", p.price_max)] {
+            if value.is_some_and(|v| v < 0) {
+                errors.push(FieldError::new(field, "must not be negative"));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (p.price_min, p.price_max)
+            && lo > hi
+        {
+            errors.push(FieldError::new("price_max", "must not be below price_min"));
+        }
+        if let Some(c) = &p.commune
+            && catalog.regions().get(c).is_none()
+        {
+            errors.push(FieldError::new(
+                "commune",
+                "is not a commune of this province",
+            ));
+        }
+        let category = match &p.category {
+            Some(c) => {
+                let found = match Uuid::parse_str(c) {
+                    Ok(id) => category::Entity::find_by_id(id).one(db).await?,
+                    Err(_) => {
+                        category::Entity::find()
+                            .filter(category::Column::Slug.eq(c.as_str()))
+                            .one(db)
+                            .await?
+                    }
+                };
+                if found.is_none() {
+                    errors.push(FieldError::new("category", "is not a category"));
+                }
+                found.map(|c| c.slug)
+            }
+            None => None,
+        };
+        let stall = match &p.stall {
+            Some(s) => {
+                let found = match Uuid::parse_str(s) {
+                    Ok(id) => stall::Entity::find_by_id(id).one(db).await?,
+                    Err(_) => {
+                        stall::Entity::find()
+                            .filter(stall::Column::Slug.eq(s.as_str()))
+                            .one(db)
+                            .await?
+                    }
+                };
+                if found.is_none() {
+                    errors.push(FieldError::new("stall", "is not a stall"));
+                }
+                found.map(|s| s.id)
+            }
+            None => None,
+        };
+        let page = match PageRequest::new(p.page, p.per_page) {
+            Ok(page) => page,
+            Err(e) => {
+                errors.extend(e.fields);
+                PageRequest::default()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(Error::validation(errors));
+        }
+        let today = day_number(Catalog::today());
+        let query = ProductQuery {
+            text,
+            category,
+            commune: p.commune,
+            min_stars: p.ocop_stars,
+            price_min: p.price_min,
+            price_max: p.price_max,
+            stall,
+            sort,
+            offset: page.offset() as usize,
+            limit: page.per_page as usize,
+            today,
+        };
+        let started = Instant::now();
+        let result = self.engine.search_products(&query).await?;
+        let took_ms = started.elapsed().as_millis() as u64;
+        Ok(Results {
+            hits: result
+                .hits
+                .into_iter()
+                .map(|d| product_hit(d, today))
+                .collect(),
+            total: result.total,
+            page: page.page,
+            per_page: page.per_page,
+            facets: result.facets,
+            took_ms,
+        })
+    }
+
+    /// Checks the parameters and searches stalls.
+    pub async fn stalls(
+        &self,
+        catalog: &Catalog,
+        p: StallSearch,
+    ) -> Result<Results<StallHit>, Error> {
+        let mut errors = Vec::new();
+        let text = text(&mut errors, p.q);
+        if let Some(c) = &p.commune
+            && catalog.regions().get(c).is_none()
+        {
+            errors.push(FieldError::new(
+                "commune",
+                "is not a commune of this province",
+            ));
+        }
+        let page = match PageRequest::new(p.page, p.per_page) {
+            Ok(page) => page,
+            Err(e) => {
+                errors.extend(e.fields);
+                PageRequest::default()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(Error::validation(errors));
+        }
+        let started = Instant::now();
+        let result = self
+            .engine
+            .search_stalls(&StallQuery {
+                text,
+                commune: p.commune,
+                offset: page.offset() as usize,
+                limit: page.per_page as usize,
+            })
+            .await?;
+        Ok(Results {
+            hits: result.hits.into_iter().map(stall_hit).collect(),
+            total: result.total,
+            page: page.page,
+            per_page: page.per_page,
+            facets: Facets::default(),
+            took_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+}
+
+fn product_hit(d: ProductDoc, today: i64) -> ProductHit {
+    let valid = d.ocop_stars > 0 && d.ocop_valid_until >= today;
+    ProductHit {
+        id: d.id,
+        slug: d.slug,
+        name: d.name,
+        price: d.price,
+        unit: d.unit,
+        image: d.image,
+        ocop_stars: valid.then_some(d.ocop_stars),
+        commune_code: d.commune_code,
+        category: d.category_slug,
+        stall: HitStall {
+            id: d.stall_id,
+            slug: d.stall_slug,
+            name: d.stall_name,
+        },
+    }
+}
+
+fn stall_hit(d: StallDoc) -> StallHit {
+    StallHit {
+        id: d.id,
+        slug: d.slug,
+        name: d.name,
+        description: d.description,
+        commune_code: d.commune_code,
+        commune_name: d.commune_name,
+    }
+}

@@ -1,0 +1,582 @@
+//! The search contract: what buyers can rely on, whichever engine answers. Every test runs on
+//! the embedded engine; the `meilisearch` twins run when `MEILI_URL` (and `MEILI_MASTER_KEY`)
+//! name a Meilisearch server, with `--ignored`.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use search::{
+    SearchEngine,
+    document::{ProductDoc, StallDoc, day_number},
+    embedded::Embedded,
+    meili::Meili,
+    query::{ProductQuery, ProductSort, StallQuery},
+};
+use uuid::Uuid;
+
+struct Engine {
+    engine: Arc<dyn SearchEngine>,
+    dir: Option<std::path::PathBuf>,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn embedded() -> Engine {
+    let dir = std::env::temp_dir().join(format!("marketplace-contract-{}", Uuid::now_v7()));
+    Engine {
+        engine: Arc::new(Embedded::open(&dir).unwrap()),
+        dir: Some(dir),
+    }
+}
+
+fn meilisearch() -> Engine {
+    let url = std::env::var("MEILI_URL").expect("set MEILI_URL to run the Meilisearch contract");
+    let key = std::env::var("MEILI_MASTER_KEY").ok();
+    let prefix = format!("t{}_", Uuid::now_v7().simple());
+    Engine {
+        engine: Arc::new(Meili::new(&url, key.as_deref(), &prefix).unwrap()),
+        dir: None,
+    }
+}
+
+macro_rules! contract {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                let e = super::embedded();
+                ($body)(e.engine.clone()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs Meilisearch: set MEILI_URL and run with --ignored"]
+            async fn meilisearch() {
+                let e = super::meilisearch();
+                ($body)(e.engine.clone()).await;
+            }
+        }
+    };
+}
+
+fn today() -> i64 {
+    day_number((Utc::now() + Duration::hours(7)).date_naive())
+}
+
+const STALL_A: u128 = 0xA;
+const STALL_B: u128 = 0xB;
+
+#[allow(clippy::too_many_arguments, reason = "a fixture row")]
+fn doc(
+    n: u128,
+    name: &str,
+    category: &[&str],
+    commune: &str,
+    price: i64,
+    stars: u8,
+    valid_days: i64,
+    stall: u128,
+    sales: i64,
+) -> ProductDoc {
+    let today = (Utc::now() + Duration::hours(7)).date_naive();
+    ProductDoc {
+        id: Uuid::from_u128(n),
+        slug: format!("p{n}"),
+        name: name.into(),
+        name_folded: common::text::fold(name),
+        description: format!("Đặc sản {name}"),
+        price,
+        unit: "chai".into(),
+        image: None,
+        ocop_stars: stars,
+        ocop_valid_until: if stars > 0 {
+            day_number(today + Duration::days(valid_days))
+        } else {
+            0
+        },
+        commune_code: commune.into(),
+        category_slug: category[0].into(),
+        category_path: category.iter().map(|s| s.to_string()).collect(),
+        category_name: category[0].replace('-', " "),
+        stall_id: Uuid::from_u128(stall),
+        stall_slug: format!("stall-{stall}"),
+        stall_name: if stall == STALL_A {
+            "HTX Cửa Tùng".into()
+        } else {
+            "Gian hàng Khe Sanh".into()
+        },
+        created_at: 1_700_000_000 + n as i64 * 1000,
+        sales_count: sales,
+    }
+}
+
+fn fixture() -> Vec<ProductDoc> {
+    vec![
+        doc(
+            1,
+            "Nước mắm Cửa Tùng 40 độ đạm",
+            &["gia-vi-nuoc-cham", "thuc-pham"],
+            "19414",
+            120_000,
+            4,
+            300,
+            STALL_A,
+            50,
+        ),
+        doc(
+            2,
+            "Nuoc mam pha san",
+            &["gia-vi-nuoc-cham", "thuc-pham"],
+            "19414",
+            30_000,
+            0,
+            0,
+            STALL_A,
+            5,
+        ),
+        doc(
+            3,
+            "Dầu tràm Huế",
+            &["tinh-dau", "thao-duoc"],
+            "19495",
+            90_000,
+            4,
+            300,
+            STALL_A,
+            80,
+        ),
+        doc(
+            4,
+            "Cà phê Khe Sanh rang mộc",
+            &["ca-phe", "do-uong"],
+            "19429",
+            165_000,
+            4,
+            -1,
+            STALL_B,
+            120,
+        ),
+        doc(
+            5,
+            "Đậu xanh Cam Lộ",
+            &["nong-san-tuoi", "thuc-pham"],
+            "19597",
+            40_000,
+            0,
+            0,
+            STALL_B,
+            10,
+        ),
+        doc(
+            6,
+            "Dâu tây Hướng Hóa",
+            &["nong-san-tuoi", "thuc-pham"],
+            "19441",
+            150_000,
+            0,
+            0,
+            STALL_B,
+            15,
+        ),
+        doc(
+            7,
+            "Mật ong rừng Hướng Phùng",
+            &["mat-ong", "thuc-pham"],
+            "19441",
+            380_000,
+            5,
+            300,
+            STALL_B,
+            70,
+        ),
+        doc(
+            8,
+            "Hồ tiêu đỏ Vĩnh Linh",
+            &["gia-vi-nuoc-cham", "thuc-pham"],
+            "19363",
+            220_000,
+            3,
+            300,
+            STALL_A,
+            60,
+        ),
+        doc(
+            9,
+            "Trà hoa cà phê",
+            &["tra", "do-uong"],
+            "19429",
+            95_000,
+            0,
+            0,
+            STALL_B,
+            30,
+        ),
+    ]
+}
+
+async fn loaded(e: &Arc<dyn SearchEngine>) {
+    e.upsert_products(fixture()).await.unwrap();
+}
+
+fn q(text: &str) -> ProductQuery {
+    ProductQuery {
+        text: text.into(),
+        limit: 20,
+        today: today(),
+        ..Default::default()
+    }
+}
+
+async fn names(e: &Arc<dyn SearchEngine>, query: ProductQuery) -> Vec<String> {
+    e.search_products(&query)
+        .await
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.name)
+        .collect()
+}
+
+async fn ids(e: &Arc<dyn SearchEngine>, query: ProductQuery) -> Vec<u128> {
+    let mut v: Vec<u128> = e
+        .search_products(&query)
+        .await
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.id.as_u128())
+        .collect();
+    v.sort();
+    v
+}
+
+contract!(diacritics_fold, |e: Arc<dyn SearchEngine>| async move {
+    loaded(&e).await;
+    assert_eq!(ids(&e, q("nuoc mam")).await, [1, 2]);
+    assert_eq!(ids(&e, q("dau tram")).await, [3]);
+    // "xanh" is one typo from the stall "Khe Sanh" too; the bean ranks first.
+    let hits = names(&e, q("dau xanh")).await;
+    assert_eq!(
+        hits.first().map(String::as_str),
+        Some("Đậu xanh Cam Lộ"),
+        "đ matches d: {hits:?}"
+    );
+    assert_eq!(ids(&e, q("DẦU TRÀM")).await, [3]);
+    assert_eq!(ids(&e, q("mat ong rung")).await, [7]);
+});
+
+contract!(typos_and_prefixes, |e: Arc<dyn SearchEngine>| async move {
+    loaded(&e).await;
+    let hits = names(&e, q("ca phe khe san")).await;
+    assert_eq!(
+        hits.first().map(String::as_str),
+        Some("Cà phê Khe Sanh rang mộc"),
+        "a word still being typed: {hits:?}"
+    );
+    assert_eq!(
+        ids(&e, q("ca ph")).await,
+        [4, 9],
+        "the last word is a prefix"
+    );
+    assert_eq!(
+        ids(&e, q("tieu vinh lnih")).await,
+        [8],
+        "one typo in a longer word"
+    );
+    assert_eq!(ids(&e, q("huong phugn")).await, [7]);
+    assert!(ids(&e, q("xyz khong co")).await.is_empty());
+});
+
+contract!(
+    exact_diacritics_rank_first,
+    |e: Arc<dyn SearchEngine>| async move {
+        loaded(&e).await;
+        let hits = names(&e, q("nước mắm")).await;
+        assert_eq!(
+            hits.first().map(String::as_str),
+            Some("Nước mắm Cửa Tùng 40 độ đạm"),
+            "{hits:?}"
+        );
+        let hits = names(&e, q("đậu")).await;
+        assert_eq!(
+            hits.first().map(String::as_str),
+            Some("Đậu xanh Cam Lộ"),
+            "{hits:?}"
+        );
+        let hits = names(&e, q("dâu")).await;
+        assert_eq!(
+            hits.first().map(String::as_str),
+            Some("Dâu tây Hướng Hóa"),
+            "{hits:?}"
+        );
+    }
+);
+
+contract!(filters, |e: Arc<dyn SearchEngine>| async move {
+    loaded(&e).await;
+    let with = |f: fn(&mut ProductQuery)| {
+        let mut query = q("");
+        f(&mut query);
+        query
+    };
+    assert_eq!(
+        ids(&e, with(|q| q.category = Some("do-uong".into()))).await,
+        [4, 9],
+        "a parent category covers its children"
+    );
+    assert_eq!(
+        ids(&e, with(|q| q.category = Some("ca-phe".into()))).await,
+        [4]
+    );
+    assert_eq!(
+        ids(&e, with(|q| q.commune = Some("19429".into()))).await,
+        [4, 9]
+    );
+    assert_eq!(
+        ids(&e, with(|q| q.min_stars = Some(4))).await,
+        [1, 3, 7],
+        "a lapsed certificate does not count"
+    );
+    assert_eq!(ids(&e, with(|q| q.min_stars = Some(5))).await, [7]);
+    assert_eq!(
+        ids(
+            &e,
+            with(|q| {
+                q.price_min = Some(90_000);
+                q.price_max = Some(150_000)
+            })
+        )
+        .await,
+        [1, 3, 6, 9]
+    );
+    assert_eq!(
+        ids(&e, with(|q| q.stall = Some(Uuid::from_u128(STALL_A)))).await,
+        [1, 2, 3, 8]
+    );
+    let mut both = q("nuoc mam");
+    both.price_max = Some(50_000);
+    assert_eq!(ids(&e, both).await, [2]);
+});
+
+contract!(sorts, |e: Arc<dyn SearchEngine>| async move {
+    loaded(&e).await;
+    let order = |sort| {
+        let mut query = q("");
+        query.sort = sort;
+        query
+    };
+    let prices: Vec<i64> = e
+        .search_products(&order(ProductSort::PriceAsc))
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.price)
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            30_000, 40_000, 90_000, 95_000, 120_000, 150_000, 165_000, 220_000, 380_000
+        ]
+    );
+    let prices: Vec<i64> = e
+        .search_products(&order(ProductSort::PriceDesc))
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.price)
+        .collect();
+    assert_eq!(prices[0], 380_000);
+    let newest: Vec<u128> = e
+        .search_products(&order(ProductSort::Newest))
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.id.as_u128())
+        .collect();
+    assert_eq!(newest, [9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    let best: Vec<u128> = e
+        .search_products(&order(ProductSort::Bestselling))
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.id.as_u128())
+        .collect();
+    assert_eq!(&best[..3], [4, 3, 7]);
+    // Sorting applies to text searches too.
+    let mut query = q("nuoc mam");
+    query.sort = ProductSort::PriceAsc;
+    assert_eq!(
+        names(&e, query).await,
+        ["Nuoc mam pha san", "Nước mắm Cửa Tùng 40 độ đạm"]
+    );
+});
+
+contract!(facets_and_pages, |e: Arc<dyn SearchEngine>| async move {
+    loaded(&e).await;
+    let r = e.search_products(&q("")).await.unwrap();
+    assert_eq!(r.total, 9);
+    assert_eq!(r.facets.category.get("gia-vi-nuoc-cham"), Some(&3));
+    assert_eq!(r.facets.category.get("ca-phe"), Some(&1));
+    assert_eq!(r.facets.commune.get("19429"), Some(&2));
+    assert_eq!(
+        r.facets.ocop_stars.get("4"),
+        Some(&3),
+        "{:?}",
+        r.facets.ocop_stars
+    );
+    assert_eq!(r.facets.ocop_stars.get("5"), Some(&1));
+    let r = e.search_products(&q("nuoc mam")).await.unwrap();
+    assert_eq!(r.facets.commune.len(), 1);
+    assert_eq!(r.facets.commune.get("19414"), Some(&2));
+
+    let mut seen = Vec::new();
+    for page in 0..3 {
+        let mut query = q("");
+        query.sort = ProductSort::PriceAsc;
+        query.offset = page * 4;
+        query.limit = 4;
+        let r = e.search_products(&query).await.unwrap();
+        assert_eq!(r.total, 9);
+        seen.extend(r.hits.into_iter().map(|h| h.id.as_u128()));
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        (1..=9).collect::<Vec<_>>(),
+        "pages neither overlap nor skip"
+    );
+});
+
+contract!(updates_and_deletes_show_at_once, |e: Arc<
+    dyn SearchEngine,
+>| async move {
+    loaded(&e).await;
+    let mut changed = fixture().remove(2);
+    changed.name = "Tinh dầu tràm gió".into();
+    changed.name_folded = common::text::fold(&changed.name);
+    changed.description = "Chưng cất từ lá tràm".into();
+    e.upsert_products(vec![changed]).await.unwrap();
+    assert_eq!(ids(&e, q("tinh dau")).await, [3]);
+    assert_eq!(ids(&e, q("dau tram hue")).await, Vec::<u128>::new());
+    e.delete_products(vec![Uuid::from_u128(3), Uuid::from_u128(999)])
+        .await
+        .unwrap();
+    assert!(ids(&e, q("tinh dau tram gio")).await.is_empty());
+    assert_eq!(e.search_products(&q("")).await.unwrap().total, 8);
+});
+
+contract!(
+    stalls_are_searchable,
+    |e: Arc<dyn SearchEngine>| async move {
+        let stall = |n: u128, name: &str, commune: &str, commune_name: &str| StallDoc {
+            id: Uuid::from_u128(n),
+            slug: format!("s{n}"),
+            name: name.into(),
+            name_folded: common::text::fold(name),
+            description: "Đặc sản địa phương".into(),
+            commune_code: commune.into(),
+            commune_name: commune_name.into(),
+            business_type: "cooperative".into(),
+            approved_at: 1_700_000_000 + n as i64,
+        };
+        e.upsert_stalls(vec![
+            stall(1, "HTX Nước mắm Cửa Tùng", "19414", "Xã Cửa Tùng"),
+            stall(2, "Cà phê Khe Sanh Hoàng Minh", "19429", "Xã Khe Sanh"),
+            stall(3, "Dầu tràm Gio Linh", "19495", "Xã Gio Linh"),
+        ])
+        .await
+        .unwrap();
+        let found = |text: &str, commune: Option<&str>| {
+            let e = e.clone();
+            let query = StallQuery {
+                text: text.into(),
+                commune: commune.map(str::to_owned),
+                offset: 0,
+                limit: 10,
+            };
+            async move {
+                let mut v: Vec<u128> = e
+                    .search_stalls(&query)
+                    .await
+                    .unwrap()
+                    .hits
+                    .iter()
+                    .map(|h| h.id.as_u128())
+                    .collect();
+                v.sort();
+                v
+            }
+        };
+        assert_eq!(found("nuoc mam", None).await, [1]);
+        assert_eq!(found("khe sa", None).await, [2]);
+        assert_eq!(found("", Some("19495")).await, [3]);
+        assert_eq!(found("", None).await, [1, 2, 3]);
+        e.delete_stalls(vec![Uuid::from_u128(1)]).await.unwrap();
+        assert!(found("nuoc mam", None).await.is_empty());
+    }
+);
+
+contract!(
+    rebuild_swaps_in_whole,
+    |e: Arc<dyn SearchEngine>| async move {
+        loaded(&e).await;
+        let mut build = e.rebuild().await.unwrap();
+        build
+            .add_products(fixture().into_iter().take(3).collect())
+            .await
+            .unwrap();
+        // Until the swap, searches see the old index.
+        assert_eq!(e.search_products(&q("")).await.unwrap().total, 9);
+        build.finish().await.unwrap();
+        assert_eq!(ids(&e, q("")).await, [1, 2, 3]);
+        // The swapped-in index keeps its settings: folding, filters, sorts.
+        assert_eq!(ids(&e, q("dau tram")).await, [3]);
+        let mut query = q("");
+        query.sort = ProductSort::PriceAsc;
+        query.commune = Some("19414".into());
+        assert_eq!(
+            names(&e, query).await,
+            ["Nuoc mam pha san", "Nước mắm Cửa Tùng 40 độ đạm"]
+        );
+    }
+);
+
+/// A process serving searches notices a rebuild another process swapped in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_rebuild_reaches_other_processes() {
+    let dir = std::env::temp_dir().join(format!("marketplace-contract-{}", Uuid::now_v7()));
+    let server = Embedded::open(&dir).unwrap();
+    server.upsert_products(fixture()).await.unwrap();
+    let other = Embedded::open(&dir);
+    // The server holds the writer lock of the live index, yet a second process can rebuild.
+    let other = other.unwrap();
+    let mut build = other.rebuild().await.unwrap();
+    build
+        .add_products(fixture().into_iter().take(2).collect())
+        .await
+        .unwrap();
+    build.finish().await.unwrap();
+    // The rebuilding process exits, releasing the new index's writer.
+    drop(other);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(server.search_products(&q("")).await.unwrap().total, 2);
+    // And it can still write.
+    server
+        .upsert_products(fixture().into_iter().skip(8).collect())
+        .await
+        .unwrap();
+    assert_eq!(server.search_products(&q("")).await.unwrap().total, 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
