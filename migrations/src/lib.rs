@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_accounts;
 mod m20261128_000002_catalog;
 mod m20261128_000003_outbox_claims;
+mod m20261128_000004_orders;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_accounts::Migration),
             Box::new(m20261128_000002_catalog::Migration),
             Box::new(m20261128_000003_outbox_claims::Migration),
+            Box::new(m20261128_000004_orders::Migration),
         ]
     }
 }

@@ -26,7 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{admin, auth, catalog, me, ops, search},
+    routes::{admin, auth, catalog, me, ops, orders, search},
     state::AppState,
 };
 
@@ -83,7 +83,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/audit-log", get(admin::audit_log))
         .route("/search/products", get(search::products))
-        .route("/search/stalls", get(search::stalls));
+        .route("/search/stalls", get(search::stalls))
+        .route("/cart", get(orders::cart))
+        .route(
+            "/cart/items/{product_id}",
+            axum::routing::put(orders::set_item).delete(orders::remove_item),
+        )
+        .route("/checkout", post(orders::checkout))
+        .route("/orders", get(orders::my_orders))
+        .route("/orders/{id}", get(orders::get_order))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/orders/{id}/confirm", post(orders::confirm))
+        .route("/orders/{id}/ship", post(orders::ship))
+        .route("/orders/{id}/deliver", post(orders::deliver))
+        .route("/orders/{id}/reject", post(orders::reject))
+        .route("/stalls/{id}/orders", get(orders::stall_orders));
 
     let docs = SwaggerUi::new("/docs")
         .url("/openapi.json", openapi::document())

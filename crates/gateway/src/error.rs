@@ -177,6 +177,12 @@ impl From<catalog::CatalogError> for ApiError {
     }
 }
 
+impl From<order::OrderError> for ApiError {
+    fn from(e: order::OrderError) -> Self {
+        common::Error::from(e).into()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;

@@ -130,12 +130,17 @@ pub async fn reindex(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(config, db, engine);
     let started = std::time::Instant::now();
     let mut stderr = std::io::stderr();
+    let mut shown = None;
     let (products, stalls) = search::indexer::reindex(
         &state.db,
         state.search.engine().as_ref(),
         &state.catalog,
         |done, total| {
             let percent = (done * 100).checked_div(total).unwrap_or(100);
+            if shown == Some(percent) {
+                return;
+            }
+            shown = Some(percent);
             let _ = write!(stderr, "\rreindexing products: {done}/{total} ({percent}%)");
             let _ = stderr.flush();
         },

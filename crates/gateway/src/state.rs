@@ -23,6 +23,12 @@ pub struct AppState {
     pub catalog: Catalog,
     /// Search service.
     pub search: search::Search,
+    /// Carts.
+    pub carts: order::Carts,
+    /// Checkout.
+    pub checkouts: order::Checkouts,
+    /// Orders.
+    pub orders: order::Orders,
     /// The validated configuration.
     pub config: Arc<Config>,
     /// Rate limits.
@@ -50,10 +56,14 @@ impl AppState {
         let regions = config
             .regions()
             .unwrap_or_else(|_| catalog::Regions::builtin());
+        let catalog = Catalog::new(regions);
         Self {
             db,
             accounts: Accounts::new(ttl),
-            catalog: Catalog::new(regions),
+            carts: order::Carts::new(catalog.clone()),
+            checkouts: order::Checkouts::new(catalog.clone()),
+            orders: order::Orders::new(catalog.clone()),
+            catalog,
             search: search::Search::new(engine),
             config: Arc::new(config),
             limits: Arc::new(limits),

@@ -278,6 +278,32 @@ impl Side {
         self.reader.reload().map_err(internal)
     }
 
+    /// Adds documents without committing (a rebuild commits once, at the end).
+    fn stage(&self, docs: Vec<TantivyDocument>) -> Result<(), EngineError> {
+        let mut slot = self
+            .writer
+            .lock()
+            .map_err(|_| EngineError::Internal("index writer poisoned".into()))?;
+        if slot.is_none() {
+            *slot = Some(
+                self.index
+                    .writer_with_num_threads(1, WRITER_MEMORY)
+                    .map_err(|e| EngineError::Unavailable(e.to_string()))?,
+            );
+        }
+        let Some(w) = slot.as_mut() else {
+            return Err(internal("index writer missing"));
+        };
+        for doc in docs {
+            w.add_document(doc).map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    fn commit(&self) -> Result<(), EngineError> {
+        self.write(|_| Ok(()))
+    }
+
     fn searcher(&self) -> Searcher {
         self.reader.searcher()
     }
@@ -728,27 +754,21 @@ impl IndexBuild for EmbeddedBuild {
     async fn add_products(&mut self, docs: Vec<ProductDoc>) -> Result<(), EngineError> {
         let g = self.generation()?;
         let f = g.product_fields;
-        tokio::task::block_in_place(|| {
-            g.products.write(|w| {
-                for d in &docs {
-                    w.add_document(product_document(&f, d)?).map_err(internal)?;
-                }
-                Ok(())
-            })
-        })
+        let docs = docs
+            .iter()
+            .map(|d| product_document(&f, d))
+            .collect::<Result<Vec<_>, _>>()?;
+        tokio::task::block_in_place(|| g.products.stage(docs))
     }
 
     async fn add_stalls(&mut self, docs: Vec<StallDoc>) -> Result<(), EngineError> {
         let g = self.generation()?;
         let f = g.stall_fields;
-        tokio::task::block_in_place(|| {
-            g.stalls.write(|w| {
-                for d in &docs {
-                    w.add_document(stall_document(&f, d)?).map_err(internal)?;
-                }
-                Ok(())
-            })
-        })
+        let docs = docs
+            .iter()
+            .map(|d| stall_document(&f, d))
+            .collect::<Result<Vec<_>, _>>()?;
+        tokio::task::block_in_place(|| g.stalls.stage(docs))
     }
 
     async fn finish(mut self: Box<Self>) -> Result<(), EngineError> {
@@ -756,6 +776,11 @@ impl IndexBuild for EmbeddedBuild {
             .generation
             .take()
             .ok_or_else(|| internal("build already finished"))?;
+        // One commit per index for the whole rebuild.
+        tokio::task::block_in_place(|| {
+            g.products.commit()?;
+            g.stalls.commit()
+        })?;
         let name = g.name.clone();
         write_current(&self.engine.root, &name)?;
         let mut s = self

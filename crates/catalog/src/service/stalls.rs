@@ -323,6 +323,31 @@ impl Catalog {
         Ok(self.stall_view(updated, Viewer::Member(role)))
     }
 
+    /// The role `user` holds in `stall_id`, if any (for other crates' authorization).
+    pub async fn role_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: Uuid,
+        stall_id: Uuid,
+    ) -> Result<Option<Role>> {
+        Ok(stall_member::Entity::find_by_id((stall_id, user))
+            .one(db)
+            .await?
+            .and_then(|m| Role::parse(&m.role)))
+    }
+
+    /// The stall `id_or_slug` and the caller's role in it; 404 unless the caller is a member
+    /// (or 403 for a public stall), as for editing it.
+    pub async fn membership<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+    ) -> Result<(Uuid, Role)> {
+        let (stall, role) = self.stall_for_member(db, actor, id_or_slug, false).await?;
+        Ok((stall.id, role))
+    }
+
     /// The stall's members (members and admins).
     pub async fn members<C: ConnectionTrait>(
         &self,

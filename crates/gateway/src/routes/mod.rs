@@ -5,4 +5,5 @@ pub mod auth;
 pub mod catalog;
 pub mod me;
 pub mod ops;
+pub mod orders;
 pub mod search;

@@ -1,0 +1,348 @@
+//! Search benchmark: synthetic products, reindex time, search latency and throughput through
+//! the gateway for each engine (and straight to Meilisearch, for the gateway's overhead), and
+//! how soon a change becomes searchable.
+//!
+//! `cargo bench -p gateway --bench search`; settings from the environment:
+//! `BENCH_PRODUCTS` (100000), `BENCH_REQUESTS` (2000), `BENCH_CONCURRENCY` (8),
+//! `BENCH_FRESHNESS` (50), and `MEILI_URL` / `MEILI_MASTER_KEY` to include Meilisearch.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "a benchmark binary"
+)]
+
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use gateway::{AppState, Config};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tokio::{net::TcpListener, sync::oneshot};
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The query mix: what buyers type and how they narrow.
+const QUERIES: &[&str] = &[
+    "q=nuoc%20mam",
+    "q=ca%20phe%20khe%20san",
+    "q=mat%20ong",
+    "q=tieu%20vinh%20linh",
+    "q=dau%20tram",
+    "q=gao&sort=price_asc",
+    "q=tra&ocop_stars=4",
+    "q=ca%20ph",
+    "category=thuc-pham&sort=newest",
+    "commune=19429&price_min=50000&price_max=200000",
+    "q=banh%20it&category=banh-keo-mut",
+    "sort=bestselling",
+];
+
+/// The same searches as Meilisearch's own JSON, for the direct comparison.
+fn meili_body(i: usize, today: i64) -> serde_json::Value {
+    use serde_json::json;
+    let facets = ["category_slug", "commune_code", "ocop_stars"];
+    let base = |q: &str| json!({"q": q, "page": 1, "hitsPerPage": 20, "matchingStrategy": "all", "facets": facets});
+    let mut b = match i % QUERIES.len() {
+        0 => base("nuoc mam"),
+        1 => base("ca phe khe san"),
+        2 => base("mat ong"),
+        3 => base("tieu vinh linh"),
+        4 => base("dau tram"),
+        5 => {
+            let mut b = base("gao");
+            b["sort"] = json!(["price:asc"]);
+            b
+        }
+        6 => {
+            let mut b = base("tra");
+            b["filter"] = json!(format!("ocop_stars >= 4 AND ocop_valid_until >= {today}"));
+            b
+        }
+        7 => base("ca ph"),
+        8 => {
+            let mut b = base("");
+            b["filter"] = json!("category_path = \"thuc-pham\"");
+            b["sort"] = json!(["created_at:desc"]);
+            b
+        }
+        9 => {
+            let mut b = base("");
+            b["filter"] = json!("commune_code = \"19429\" AND price >= 50000 AND price <= 200000");
+            b
+        }
+        10 => {
+            let mut b = base("banh it");
+            b["filter"] = json!("category_path = \"banh-keo-mut\"");
+            b
+        }
+        _ => {
+            let mut b = base("");
+            b["sort"] = json!(["sales_count:desc"]);
+            b
+        }
+    };
+    if b.get("sort").is_none() && b["q"] == "" {
+        b["sort"] = json!(["created_at:desc"]);
+    }
+    b
+}
+
+#[derive(Default)]
+struct Stats {
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+impl Stats {
+    fn pct(&self, p: f64) -> f64 {
+        let mut v = self.latencies.clone();
+        v.sort();
+        let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
+        v[i].as_secs_f64() * 1000.0
+    }
+    fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.wall.as_secs_f64()
+    }
+}
+
+/// Sends `n` requests from `clients` concurrent clients; `make(i)` builds request `i`.
+async fn load<F>(n: usize, clients: usize, make: F) -> Stats
+where
+    F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = c;
+            while i < n {
+                let t = Instant::now();
+                let res = make(i).send().await.expect("request sent");
+                assert!(res.status().is_success(), "{}", res.status());
+                let _ = res.bytes().await.expect("body read");
+                lat.push(t.elapsed());
+                i += clients;
+            }
+            lat
+        }));
+    }
+    let mut stats = Stats::default();
+    for t in tasks {
+        stats.latencies.extend(t.await.unwrap());
+    }
+    stats.wall = started.elapsed();
+    stats
+}
+
+fn row(label: &str, s: &Stats) -> String {
+    format!(
+        "| {label} | {} | {:.2} | {:.2} | {:.0} |",
+        s.latencies.len(),
+        s.pct(0.50),
+        s.pct(0.99),
+        s.throughput()
+    )
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let products = env("BENCH_PRODUCTS", 100_000);
+    let requests = env("BENCH_REQUESTS", 2000) as usize;
+    let clients = env("BENCH_CONCURRENCY", 8) as usize;
+    let fresh_n = env("BENCH_FRESHNESS", 50) as usize;
+    let dir = std::env::temp_dir().join(format!("marketplace-bench-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base_toml = format!(
+        "[data]\ndir = {:?}\n[demo]\nseed = false\n[log]\nfilter = \"warn\"\n",
+        dir.display().to_string()
+    );
+    let config = Config::with_overrides(&base_toml).unwrap();
+    let db = gateway::serve::open_database(&config).await.unwrap();
+    gateway::serve::migrate(&db).await.unwrap();
+
+    let seed_started = Instant::now();
+    let state = AppState::new(config.clone(), db.clone(), config.search_engine().unwrap());
+    gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, products)
+        .await
+        .unwrap();
+    println!(
+        "seeded {products} products in {:.1} s",
+        seed_started.elapsed().as_secs_f64()
+    );
+    // The bulk seed queued every product; a reindex covers them, so drop the queue.
+    {
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("DELETE FROM search_outbox")
+            .await
+            .unwrap();
+    }
+
+    let mut engines = vec![("embedded", base_toml.clone())];
+    if let Ok(url) = std::env::var("MEILI_URL") {
+        let prefix = format!("bench{}_", uuid::Uuid::now_v7().simple());
+        engines.push((
+            "meilisearch",
+            format!("{base_toml}[search]\nmeili_url = {url:?}\nindex_prefix = {prefix:?}\n"),
+        ));
+    }
+    let mut report = vec![
+        format!(
+            "products: {products}, requests per run: {requests}, concurrent clients: {clients}"
+        ),
+        String::new(),
+        "| run | requests | p50 ms | p99 ms | req/s |".into(),
+        "|---|---|---|---|---|".into(),
+    ];
+    let mut notes = Vec::new();
+    for (name, toml) in engines {
+        // SAFETY of the environment: the Meilisearch key comes from the environment as in
+        // production; Config::with_overrides reads files only, so pass it through figment.
+        let mut config = Config::with_overrides(&toml).unwrap();
+        config.search.meili_key = std::env::var("MEILI_MASTER_KEY").ok();
+        let engine = config.search_engine().unwrap();
+        let state = AppState::new(config.clone(), db.clone(), engine.clone());
+        let t = Instant::now();
+        let (n, _) =
+            search::indexer::reindex(&state.db, engine.as_ref(), &state.catalog, |_, _| {})
+                .await
+                .unwrap();
+        let reindex = t.elapsed();
+        notes.push(format!(
+            "{name}: full reindex of {n} products in {:.1} s",
+            reindex.as_secs_f64()
+        ));
+
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(gateway::serve::serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap();
+        let url = {
+            let base = base.clone();
+            move |i: usize| {
+                format!(
+                    "{base}/api/v1/search/products?{}",
+                    QUERIES[i % QUERIES.len()]
+                )
+            }
+        };
+        // Warm up caches and connections.
+        let (h, u) = (http.clone(), url.clone());
+        load(200, 4, move |i| h.get(u(i))).await;
+        let (h, u) = (http.clone(), url.clone());
+        let one = load(requests, 1, move |i| h.get(u(i))).await;
+        report.push(row(&format!("{name} via gateway, 1 client"), &one));
+        let (h, u) = (http.clone(), url.clone());
+        let many = load(requests, clients, move |i| h.get(u(i))).await;
+        report.push(row(
+            &format!("{name} via gateway, {clients} clients"),
+            &many,
+        ));
+
+        if name == "meilisearch" {
+            let meili = std::env::var("MEILI_URL").unwrap();
+            let key = std::env::var("MEILI_MASTER_KEY").unwrap_or_default();
+            let index = format!("{}products", config.search.index_prefix);
+            let today = search::document::day_number(catalog::Catalog::today());
+            let direct = move |h: reqwest::Client| {
+                let endpoint = format!("{meili}/indexes/{index}/search");
+                let key = key.clone();
+                move |i: usize| {
+                    h.post(&endpoint)
+                        .bearer_auth(&key)
+                        .json(&meili_body(i, today))
+                }
+            };
+            let d1 = load(requests, 1, direct(http.clone())).await;
+            report.push(row("meilisearch direct, 1 client", &d1));
+            let dn = load(requests, clients, direct(http.clone())).await;
+            report.push(row(&format!("meilisearch direct, {clients} clients"), &dn));
+            notes.push(format!(
+                "gateway overhead over direct Meilisearch, 1 client: p50 {:+.1}%, p99 {:+.1}%",
+                (one.pct(0.5) / d1.pct(0.5) - 1.0) * 100.0,
+                (one.pct(0.99) / d1.pct(0.99) - 1.0) * 100.0
+            ));
+        }
+
+        // Freshness: commit a rename, then poll search until the new name is found.
+        let mut fresh = Vec::new();
+        let sample: Vec<catalog::entity::product::Model> = catalog::entity::product::Entity::find()
+            .filter(catalog::entity::product::Column::Slug.starts_with("synthetic-00001"))
+            .all(&db)
+            .await
+            .unwrap();
+        for (k, p) in sample.iter().take(fresh_n).enumerate() {
+            // Short enough to stay one token (the tokenizer drops words over 40 bytes).
+            let token = format!(
+                "moi{k}x{}",
+                &uuid::Uuid::now_v7().simple().to_string()[24..]
+            );
+            {
+                use sea_orm::{ActiveModelTrait, IntoActiveModel, Set, TransactionTrait};
+                let txn = db.begin().await.unwrap();
+                let mut am = p.clone().into_active_model();
+                am.name = Set(format!("{} {token}", p.name));
+                am.update(&txn).await.unwrap();
+                catalog::outbox::enqueue(&txn, catalog::outbox::Entity::Product, p.id)
+                    .await
+                    .unwrap();
+                txn.commit().await.unwrap();
+            }
+            let committed = Instant::now();
+            loop {
+                let res: serde_json::Value = http
+                    .get(format!("{base}/api/v1/search/products?q={token}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                if res["total"].as_u64() == Some(1) {
+                    break;
+                }
+                assert!(
+                    committed.elapsed() < Duration::from_secs(30),
+                    "change never became searchable"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            fresh.push(committed.elapsed());
+        }
+        let fresh = Stats {
+            latencies: fresh,
+            wall: Duration::from_secs(1),
+        };
+        notes.push(format!(
+            "{name}: a committed change is searchable after p50 {:.0} ms, p99 {:.0} ms ({} changes)",
+            fresh.pct(0.5),
+            fresh.pct(0.99),
+            fresh.latencies.len()
+        ));
+        let _ = stop.send(());
+        let _ = server.await;
+    }
+    println!("\n{}\n", report.join("\n"));
+    for n in notes {
+        println!("- {n}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,296 @@
+//! `cart`, `checkout` and `orders`: what buyers buy and what stalls do with it.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+};
+use common::PageRequest;
+use order::{
+    cart::Cart,
+    checkout::{CheckoutRequest, CheckoutResult},
+    orders::OrderView,
+    status::{Move, OrderStatus},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult, Problem},
+    extract::{AuthUser, Json, OptionalJson, Query},
+    state::AppState,
+};
+
+fn order_id(id: &str) -> ApiResult<Uuid> {
+    // A malformed id names no order.
+    Uuid::parse_str(id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))
+}
+
+/// The caller's cart, priced now; lines that can no longer be bought are flagged.
+#[utoipa::path(get, path = "/api/v1/cart", tag = "orders", security(("bearer" = [])),
+    responses((status = 200, body = Cart), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn cart(State(state): State<AppState>, auth: AuthUser) -> ApiResult<axum::Json<Cart>> {
+    Ok(axum::Json(
+        state.carts.cart(&state.db, &auth.user.actor()).await?,
+    ))
+}
+
+/// A quantity.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Quantity {
+    /// 0 to 1000; 0 removes the line.
+    pub quantity: i64,
+}
+
+/// Sets how many of a product the cart holds (0 removes it).
+#[utoipa::path(put, path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
+    params(("product_id" = Uuid, Path, description = "Product id")),
+    request_body = Quantity,
+    responses((status = 200, body = Cart), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_item(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(product_id): Path<String>,
+    Json(body): Json<Quantity>,
+) -> ApiResult<axum::Json<Cart>> {
+    let product_id =
+        Uuid::parse_str(&product_id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    Ok(axum::Json(
+        state
+            .carts
+            .set(&state.db, &auth.user.actor(), product_id, body.quantity)
+            .await?,
+    ))
+}
+
+/// Removes a product from the cart.
+#[utoipa::path(delete, path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
+    params(("product_id" = Uuid, Path, description = "Product id")),
+    responses((status = 204, description = "Removed")))]
+pub async fn remove_item(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(product_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    if let Ok(id) = Uuid::parse_str(&product_id) {
+        state
+            .carts
+            .remove(&state.db, &auth.user.actor(), id)
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the cart out: one order per stall, stock reserved, names and prices kept as sold.
+/// Needs an `Idempotency-Key` header; a retry with the same key returns the first result.
+#[utoipa::path(post, path = "/api/v1/checkout", tag = "orders", security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "Unique per checkout attempt")),
+    request_body = CheckoutRequest,
+    responses(
+        (status = 201, body = CheckoutResult),
+        (status = 409, description = "`out_of_stock`, naming each product and what is left; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `cart_not_ready` or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn checkout(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    headers: HeaderMap,
+    Json(body): Json<CheckoutRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CheckoutResult>)> {
+    let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::validation(vec![common::FieldError::new(
+            "Idempotency-Key",
+            "this header is required",
+        )]));
+    };
+    let result = state
+        .checkouts
+        .checkout(&state.db, &auth.user.actor(), key, body, false)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(result)))
+}
+
+/// A page of orders.
+#[derive(Serialize, ToSchema)]
+pub struct OrderPage {
+    /// Orders, newest first.
+    pub items: Vec<OrderView>,
+    /// How many in all.
+    pub total: u64,
+    /// Page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// `?page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size.
+    pub per_page: Option<u64>,
+}
+
+/// `?status=&page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StallOrderParams {
+    /// Only orders in this status.
+    pub status: Option<OrderStatus>,
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size.
+    pub per_page: Option<u64>,
+}
+
+fn page_of(p: common::Page<OrderView>) -> OrderPage {
+    OrderPage {
+        items: p.items,
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }
+}
+
+/// The caller's orders.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
+    params(PageParams), responses((status = 200, body = OrderPage)))]
+pub async fn my_orders(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<PageParams>,
+) -> ApiResult<axum::Json<OrderPage>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    Ok(axum::Json(page_of(
+        state
+            .orders
+            .mine(&state.db, &auth.user.actor(), page)
+            .await?,
+    )))
+}
+
+/// A stall's orders (members).
+#[utoipa::path(get, path = "/api/v1/stalls/{id}/orders", tag = "orders", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug"), StallOrderParams),
+    responses((status = 200, body = OrderPage), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn stall_orders(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Query(q): Query<StallOrderParams>,
+) -> ApiResult<axum::Json<OrderPage>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    Ok(axum::Json(page_of(
+        state
+            .orders
+            .for_stall(&state.db, &auth.user.actor(), &id, q.status, page)
+            .await?,
+    )))
+}
+
+/// An order with its history (its buyer, its stall's members, admins).
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = OrderView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<OrderView>> {
+    Ok(axum::Json(
+        state
+            .orders
+            .get(&state.db, &auth.user.actor(), order_id(&id)?)
+            .await?,
+    ))
+}
+
+/// What may accompany a move.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    /// Why (required to reject, and for an admin to cancel).
+    pub reason: Option<String>,
+    /// Tracking number (when shipping).
+    pub tracking_no: Option<String>,
+}
+
+async fn do_move(
+    state: &AppState,
+    auth: &AuthUser,
+    id: &str,
+    m: Move,
+    body: Option<MoveBody>,
+) -> ApiResult<axum::Json<OrderView>> {
+    let body = body.unwrap_or_default();
+    Ok(axum::Json(
+        state
+            .orders
+            .transition(
+                &state.db,
+                &auth.user.actor(),
+                order_id(id)?,
+                m,
+                body.reason.as_deref(),
+                body.tracking_no.as_deref(),
+            )
+            .await?,
+    ))
+}
+
+macro_rules! order_move {
+    ($name:ident, $move:expr, $path:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "orders", security(("bearer" = [])),
+            params(("id" = Uuid, Path, description = "Order id")),
+            request_body(content = Option<MoveBody>),
+            responses(
+                (status = 200, body = OrderView),
+                (status = 404, body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json"),
+                (status = 422, body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Path(id): Path<String>,
+            OptionalJson(body): OptionalJson<MoveBody>,
+        ) -> ApiResult<axum::Json<OrderView>> {
+            do_move(&state, &auth, &id, $move, body).await
+        }
+    };
+}
+
+order_move!(
+    cancel,
+    Move::Cancel,
+    "/api/v1/orders/{id}/cancel",
+    "Cancels an order: its buyer before the stall confirms, an admin (with a reason) before it ships. The stock comes back."
+);
+order_move!(
+    confirm,
+    Move::Confirm,
+    "/api/v1/orders/{id}/confirm",
+    "The stall accepts a placed order."
+);
+order_move!(
+    ship,
+    Move::Ship,
+    "/api/v1/orders/{id}/ship",
+    "The stall ships a confirmed order (`tracking_no` optional)."
+);
+order_move!(
+    deliver,
+    Move::Deliver,
+    "/api/v1/orders/{id}/deliver",
+    "The stall marks a shipped order delivered; cash on delivery is then paid."
+);
+order_move!(
+    reject,
+    Move::Reject,
+    "/api/v1/orders/{id}/reject",
+    "The stall refuses an order before shipping, with a reason. The stock comes back."
+);

@@ -1,0 +1,197 @@
+//! The buyer's cart: one line per product, priced at read time from the catalogue. A line whose
+//! product can no longer be bought is flagged, not silently dropped.
+
+use chrono::Utc;
+use common::{Actor, Money};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{OrderError, entity::cart_item, error::Result};
+
+/// Most units of one product in a cart.
+pub const MAX_QUANTITY: i64 = 1000;
+/// Most lines in a cart.
+pub const MAX_LINES: usize = 100;
+
+/// One line of a cart.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartLine {
+    /// The product.
+    pub product_id: Uuid,
+    /// Its stall.
+    pub stall_id: Option<Uuid>,
+    /// Its name now.
+    pub name: String,
+    /// Its unit price now, in đồng.
+    pub price: i64,
+    /// Units wanted.
+    pub quantity: i64,
+    /// `price × quantity`.
+    pub line_total: i64,
+    /// Units in stock now.
+    pub stock: i64,
+    /// Whether it can be bought now (visible and in stock for this quantity).
+    pub available: bool,
+    /// Why not, when it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// The cart.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cart {
+    /// Lines, oldest first.
+    pub items: Vec<CartLine>,
+    /// Total of the available lines, in đồng.
+    pub total: i64,
+}
+
+/// Reads and changes carts.
+#[derive(Clone, Debug)]
+pub struct Carts {
+    catalog: catalog::Catalog,
+}
+
+impl Carts {
+    /// Carts priced from `catalog`.
+    pub fn new(catalog: catalog::Catalog) -> Self {
+        Self { catalog }
+    }
+
+    /// The caller's cart with current prices.
+    pub async fn cart<C: ConnectionTrait>(&self, db: &C, actor: &Actor) -> Result<Cart> {
+        let user = actor.require_user()?;
+        let rows = cart_item::Entity::find()
+            .filter(cart_item::Column::UserId.eq(user))
+            .order_by_asc(cart_item::Column::AddedAt)
+            .all(db)
+            .await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.product_id).collect();
+        let products = self.catalog.visible_products_by_id(db, &ids).await?;
+        let mut total = Money::ZERO;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            let line = match products.get(&r.product_id) {
+                Some(p) => {
+                    let line_total = p.price.checked_mul(r.quantity).unwrap_or(Money::ZERO);
+                    let in_stock = p.stock >= r.quantity;
+                    if in_stock {
+                        total = total.checked_add(line_total).unwrap_or(total);
+                    }
+                    CartLine {
+                        product_id: r.product_id,
+                        stall_id: Some(p.stall.id),
+                        name: p.name.clone(),
+                        price: p.price.dong(),
+                        quantity: r.quantity,
+                        line_total: line_total.dong(),
+                        stock: p.stock,
+                        available: in_stock,
+                        problem: (!in_stock).then(|| format!("only {} left", p.stock)),
+                    }
+                }
+                None => CartLine {
+                    product_id: r.product_id,
+                    stall_id: None,
+                    name: String::new(),
+                    price: 0,
+                    quantity: r.quantity,
+                    line_total: 0,
+                    stock: 0,
+                    available: false,
+                    problem: Some("no longer sold".into()),
+                },
+            };
+            items.push(line);
+        }
+        Ok(Cart {
+            items,
+            total: total.dong(),
+        })
+    }
+
+    /// Sets a line's quantity (0 removes it). The product must be on sale.
+    pub async fn set<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        product_id: Uuid,
+        quantity: i64,
+    ) -> Result<Cart> {
+        let user = actor.require_user()?;
+        if !(0..=MAX_QUANTITY).contains(&quantity) {
+            return Err(common::Error::invalid_field(
+                "quantity",
+                format!("must be from 0 to {MAX_QUANTITY}"),
+            )
+            .into());
+        }
+        if quantity == 0 {
+            cart_item::Entity::delete_by_id((user, product_id))
+                .exec(db)
+                .await?;
+            return self.cart(db, actor).await;
+        }
+        if self
+            .catalog
+            .visible_products_by_id(db, &[product_id])
+            .await?
+            .is_empty()
+        {
+            return Err(OrderError::NotFound("Product"));
+        }
+        let lines = cart_item::Entity::find()
+            .filter(cart_item::Column::UserId.eq(user))
+            .all(db)
+            .await?;
+        if lines.len() >= MAX_LINES && !lines.iter().any(|l| l.product_id == product_id) {
+            return Err(common::Error::invalid_field(
+                "product_id",
+                format!("a cart holds at most {MAX_LINES} products"),
+            )
+            .into());
+        }
+        cart_item::Entity::insert(cart_item::ActiveModel {
+            user_id: Set(user),
+            product_id: Set(product_id),
+            quantity: Set(quantity),
+            added_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            OnConflict::columns([cart_item::Column::UserId, cart_item::Column::ProductId])
+                .update_column(cart_item::Column::Quantity)
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+        self.cart(db, actor).await
+    }
+
+    /// Removes a line; removing an absent line is not an error.
+    pub async fn remove<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        product_id: Uuid,
+    ) -> Result<()> {
+        let user = actor.require_user()?;
+        cart_item::Entity::delete_by_id((user, product_id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Empties the caller's cart (after a checkout).
+    pub(crate) async fn clear<C: ConnectionTrait>(db: &C, user: Uuid) -> Result<()> {
+        cart_item::Entity::delete_many()
+            .filter(cart_item::Column::UserId.eq(user))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,17 @@
+//! The `cart_items` table: one row per buyer and product.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "cart_items")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub product_id: Uuid,
+    pub quantity: i64,
+    pub added_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,8 @@
+//! Database entities of the order crate.
+#![allow(missing_docs, reason = "sea-orm generates the entities' items")]
+
+pub mod cart_item;
+pub mod checkout;
+pub mod order;
+pub mod order_event;
+pub mod order_item;

@@ -1,0 +1,19 @@
+//! The `order_items` table: what was bought, with the name and price at the time.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "order_items")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub product_id: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,112 @@
+//! Errors of the order crate, each with a kind and a stable code.
+
+use common::{Error, ErrorKind};
+use uuid::Uuid;
+
+/// A product there is not enough of.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Shortage {
+    /// The product.
+    pub product_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// How many were asked for.
+    pub requested: i64,
+    /// How many are left.
+    pub available: i64,
+}
+
+/// What can go wrong with carts, checkouts and orders.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// The thing does not exist or is not the caller's.
+    #[error("{0} not found.")]
+    NotFound(&'static str),
+    /// Not enough stock for some products; nothing was reserved.
+    #[error("Not enough stock for {} product(s).", .0.len())]
+    OutOfStock(Vec<Shortage>),
+    /// The move is not allowed from the order's status or for the caller.
+    #[error("{0}")]
+    InvalidTransition(String),
+    /// An idempotency key reused with a different request.
+    #[error("This Idempotency-Key was used for a different checkout.")]
+    KeyReused,
+    /// The cart is empty or holds products that can no longer be bought.
+    #[error("{0}")]
+    CartNotReady(String),
+    /// A rule was broken, or the caller lacks rights (from common).
+    #[error(transparent)]
+    Common(#[from] Error),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+impl OrderError {
+    /// The class of failure.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            OrderError::NotFound(_) => ErrorKind::NotFound,
+            OrderError::OutOfStock(_) | OrderError::InvalidTransition(_) => ErrorKind::Conflict,
+            OrderError::KeyReused | OrderError::CartNotReady(_) => ErrorKind::Invalid,
+            OrderError::Common(e) => e.kind,
+            OrderError::Db(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The stable code clients see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OrderError::NotFound(_) => "not_found",
+            OrderError::OutOfStock(_) => "out_of_stock",
+            OrderError::InvalidTransition(_) => "invalid_transition",
+            OrderError::KeyReused => "idempotency_key_reused",
+            OrderError::CartNotReady(_) => "cart_not_ready",
+            OrderError::Common(e) => e.code,
+            OrderError::Db(_) => "internal",
+        }
+    }
+}
+
+impl From<OrderError> for Error {
+    fn from(e: OrderError) -> Self {
+        match e {
+            OrderError::Common(inner) => inner,
+            OrderError::Db(db) => Error::from(db),
+            OrderError::OutOfStock(items) => {
+                let mut err = Error::new(
+                    ErrorKind::Conflict,
+                    "out_of_stock",
+                    format!(
+                        "Not enough stock for {} product(s); nothing was ordered.",
+                        items.len()
+                    ),
+                );
+                err.fields = items
+                    .iter()
+                    .map(|s| {
+                        common::FieldError::new(
+                            format!("items.{}", s.product_id),
+                            format!(
+                                "{}: {} requested, {} left",
+                                s.name, s.requested, s.available
+                            ),
+                        )
+                    })
+                    .collect();
+                err
+            }
+            other => Error::new(other.kind(), other.code(), other.to_string()),
+        }
+    }
+}
+
+impl From<catalog::CatalogError> for OrderError {
+    fn from(e: catalog::CatalogError) -> Self {
+        OrderError::Common(e.into())
+    }
+}
+
+/// Result of order services.
+pub type Result<T, E = OrderError> = std::result::Result<T, E>;

@@ -1,0 +1,166 @@
+//! The order state machine: `pending_payment → placed → confirmed → shipped → delivered`, and
+//! `cancelled` from any state before `shipped`. Who may make each move is decided here too.
+
+use serde::{Deserialize, Serialize};
+
+/// Where an order is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Waiting for a card payment.
+    PendingPayment,
+    /// Paid, or cash on delivery: the stall can act on it.
+    Placed,
+    /// The stall accepted it.
+    Confirmed,
+    /// On its way.
+    Shipped,
+    /// Handed over.
+    Delivered,
+    /// Cancelled; its stock went back.
+    Cancelled,
+}
+
+/// Who is asking for a move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Party {
+    /// The buyer who placed the order.
+    Buyer,
+    /// A member of the stall the order is for.
+    Stall,
+    /// An administrator.
+    Admin,
+    /// The payment provider (a webhook) or a background sweep.
+    System,
+}
+
+/// A requested move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    /// Payment arrived.
+    Pay,
+    /// The stall accepts the order.
+    Confirm,
+    /// The stall ships it.
+    Ship,
+    /// It was handed over.
+    Deliver,
+    /// The buyer or an admin cancels it.
+    Cancel,
+    /// The stall refuses it.
+    Reject,
+}
+
+impl OrderStatus {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Placed => "placed",
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending_payment" => OrderStatus::PendingPayment,
+            "placed" => OrderStatus::Placed,
+            "confirmed" => OrderStatus::Confirmed,
+            "shipped" => OrderStatus::Shipped,
+            "delivered" => OrderStatus::Delivered,
+            "cancelled" => OrderStatus::Cancelled,
+            _ => return None,
+        })
+    }
+
+    /// The status after `m` by `who`, or `None` when that move is not allowed from here.
+    pub fn apply(self, m: Move, who: Party) -> Option<OrderStatus> {
+        use Move as M;
+        use OrderStatus as S;
+        use Party as P;
+        match (self, m, who) {
+            (S::PendingPayment, M::Pay, P::System) => Some(S::Placed),
+            (S::Placed, M::Confirm, P::Stall) => Some(S::Confirmed),
+            (S::Confirmed, M::Ship, P::Stall) => Some(S::Shipped),
+            (S::Shipped, M::Deliver, P::Stall) => Some(S::Delivered),
+            // The buyer may change their mind until the stall has confirmed.
+            (S::PendingPayment | S::Placed, M::Cancel, P::Buyer) => Some(S::Cancelled),
+            // The stall may refuse until it ships.
+            (S::PendingPayment | S::Placed | S::Confirmed, M::Reject, P::Stall) => {
+                Some(S::Cancelled)
+            }
+            // Admins, and payment failure or expiry, cancel anything not yet shipped.
+            (S::PendingPayment | S::Placed | S::Confirmed, M::Cancel, P::Admin | P::System) => {
+                Some(S::Cancelled)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Move as M, OrderStatus as S, Party as P};
+
+    #[test]
+    fn the_documented_paths_and_no_others() {
+        let all_s = [
+            S::PendingPayment,
+            S::Placed,
+            S::Confirmed,
+            S::Shipped,
+            S::Delivered,
+            S::Cancelled,
+        ];
+        let all_m = [
+            M::Pay,
+            M::Confirm,
+            M::Ship,
+            M::Deliver,
+            M::Cancel,
+            M::Reject,
+        ];
+        let all_p = [P::Buyer, P::Stall, P::Admin, P::System];
+        let mut allowed = 0;
+        for s in all_s {
+            for m in all_m {
+                for p in all_p {
+                    if let Some(to) = s.apply(m, p) {
+                        allowed += 1;
+                        // Nothing leaves a shipped, delivered or cancelled order but delivery.
+                        assert!(
+                            !matches!(s, S::Delivered | S::Cancelled),
+                            "{s:?} {m:?} {p:?} -> {to:?}"
+                        );
+                        if to == S::Cancelled {
+                            assert_ne!(s, S::Shipped, "a shipped order cannot be cancelled");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(allowed, 14);
+        assert_eq!(S::Placed.apply(M::Cancel, P::Buyer), Some(S::Cancelled));
+        assert_eq!(
+            S::Confirmed.apply(M::Cancel, P::Buyer),
+            None,
+            "too late for the buyer"
+        );
+        assert_eq!(S::Confirmed.apply(M::Cancel, P::Admin), Some(S::Cancelled));
+        assert_eq!(S::Shipped.apply(M::Cancel, P::Admin), None);
+        assert_eq!(S::Placed.apply(M::Confirm, P::Buyer), None);
+        assert_eq!(
+            S::PendingPayment.apply(M::Confirm, P::Stall),
+            None,
+            "unpaid"
+        );
+        for s in all_s {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+    }
+}
