@@ -12,5 +12,6 @@ mod cli;
 mod errors;
 mod matrix;
 mod ops;
+mod orders;
 mod search;
 mod support;

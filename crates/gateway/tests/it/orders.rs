@@ -1,0 +1,556 @@
+//! Cart, checkout and orders over HTTP, on SQLite and PostgreSQL: multi-stall checkout, the
+//! idempotency key, stock that is never oversold, the order state machine and its history.
+
+use axum::{
+    body::Body,
+    http::{Method, Request},
+};
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+struct Market {
+    admin: String,
+    owner_a: String,
+    owner_b: String,
+    buyer: String,
+    /// Nước mắm (stall A, stock 10), tiêu (stall A, stock 5), cà phê (stall B, stock 6).
+    sauce: String,
+    pepper: String,
+    coffee: String,
+    stall_a: String,
+    stall_b: String,
+}
+
+async fn market(app: &TestApp) -> Market {
+    let admin = app.admin("admin@tinh.vn").await;
+    let owner_a = app.signed_in("a@example.vn").await;
+    let owner_b = app.signed_in("b@example.vn").await;
+    let buyer = app.signed_in("buyer@example.vn").await;
+    let stall_a = app.stall(&owner_a, "HTX Nước mắm Cửa Tùng").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stall_b = app.stall(&owner_b, "Cà phê Khe Sanh").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.approve(&admin, &stall_a).await;
+    app.approve(&admin, &stall_b).await;
+    let cat = app.category("gia-vi-nuoc-cham").await;
+    let coffee_cat = app.category("ca-phe").await;
+    let p = |stall: &str, token: &str, cat: &str, name: &str, price: i64, stock: i64| {
+        let mut body = app.product_body(cat, name, price);
+        body["stock"] = json!(stock);
+        let (stall, token) = (stall.to_owned(), token.to_owned());
+        async move {
+            app.product(&token, &stall, body).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let sauce = p(&stall_a, &owner_a, &cat, "Nước mắm 40 độ đạm", 120_000, 10).await;
+    let pepper = p(&stall_a, &owner_a, &cat, "Hồ tiêu đỏ", 220_000, 5).await;
+    let coffee = p(
+        &stall_b,
+        &owner_b,
+        &coffee_cat,
+        "Cà phê rang mộc",
+        165_000,
+        6,
+    )
+    .await;
+    Market {
+        admin,
+        owner_a,
+        owner_b,
+        buyer,
+        sauce,
+        pepper,
+        coffee,
+        stall_a,
+        stall_b,
+    }
+}
+
+fn shipping() -> Value {
+    json!({
+        "shipping": {"recipient": "Trần Thị Mai", "phone": "0912 345 678", "commune_code": "19333", "street": "12 Lê Duẩn"},
+        "payment_method": "cod",
+        "note": "Giao giờ hành chính"
+    })
+}
+
+async fn put_item(app: &TestApp, token: &str, product: &str, quantity: i64) -> TestResponse {
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/cart/items/{product}"),
+        Some(token),
+        Some(json!({"quantity": quantity})),
+    )
+    .await
+}
+
+async fn checkout(app: &TestApp, token: &str, key: &str, body: Value) -> TestResponse {
+    app.send(
+        Request::post("/api/v1/checkout")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn stock(app: &TestApp, token: &str, product: &str) -> i64 {
+    app.get(&format!("/api/v1/products/{product}"), Some(token))
+        .await
+        .json()["stock"]
+        .as_i64()
+        .unwrap()
+}
+
+db_test!(
+    a_cart_from_two_stalls_becomes_two_orders,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        assert_eq!(put_item(&app, &m.buyer, &m.sauce, 2).await.status, 200);
+        assert_eq!(put_item(&app, &m.buyer, &m.pepper, 1).await.status, 200);
+        let cart = put_item(&app, &m.buyer, &m.coffee, 3).await.json();
+        assert_eq!(cart["items"].as_array().unwrap().len(), 3);
+        assert_eq!(cart["total"], 2 * 120_000 + 220_000 + 3 * 165_000);
+        // Changing and removing lines.
+        put_item(&app, &m.buyer, &m.pepper, 0).await;
+        put_item(&app, &m.buyer, &m.pepper, 1).await;
+        put_item(&app, &m.buyer, &m.sauce, 1001)
+            .await
+            .problem(422, "validation_failed");
+
+        let res = checkout(&app, &m.buyer, "k-1", shipping()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let out = res.json();
+        assert_eq!(out["total"], 2 * 120_000 + 220_000 + 3 * 165_000);
+        let orders = out["orders"].as_array().unwrap();
+        assert_eq!(orders.len(), 2, "one order per stall");
+        for o in orders {
+            assert_eq!(o["status"], "placed");
+            assert_eq!(o["payment_method"], "cod");
+            assert_eq!(o["shipping"]["phone"], "0912345678");
+            assert_eq!(o["history"][0]["to"], "placed");
+        }
+        let a = orders
+            .iter()
+            .find(|o| o["stall_id"] == m.stall_a.as_str())
+            .unwrap();
+        assert_eq!(a["subtotal"], 2 * 120_000 + 220_000);
+        assert_eq!(a["items"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            (
+                stock(&app, &m.owner_a, &m.sauce).await,
+                stock(&app, &m.owner_b, &m.coffee).await
+            ),
+            (8, 3)
+        );
+        assert_eq!(
+            app.get("/api/v1/cart", Some(&m.buyer)).await.json()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0
+        );
+
+        // Names and prices are snapshotted: a later price change does not touch the order.
+        let version = app
+            .get(&format!("/api/v1/products/{}", m.sauce), Some(&m.owner_a))
+            .await
+            .json()["version"]
+            .clone();
+        app.patch(
+            &format!("/api/v1/products/{}", m.sauce),
+            Some(&m.owner_a),
+            json!({"version": version, "price": 999_000, "name": "Tên mới"}),
+        )
+        .await;
+        let order = app
+            .get(
+                &format!("/api/v1/orders/{}", a["id"].as_str().unwrap()),
+                Some(&m.buyer),
+            )
+            .await
+            .json();
+        let line = order["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["product_id"] == m.sauce.as_str())
+            .unwrap();
+        assert_eq!(
+            (line["unit_price"].as_i64(), line["name"].as_str()),
+            (Some(120_000), Some("Nước mắm 40 độ đạm"))
+        );
+        assert_eq!(
+            app.get("/api/v1/orders", Some(&m.buyer)).await.json()["total"],
+            2
+        );
+        let _ = (m.admin, m.owner_b, m.stall_b);
+    }
+);
+
+db_test!(
+    the_idempotency_key_replays_the_first_result,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        put_item(&app, &m.buyer, &m.coffee, 2).await;
+        let first = checkout(&app, &m.buyer, "same-key", shipping()).await;
+        assert_eq!(first.status, 201, "{}", first.text());
+        let again = checkout(&app, &m.buyer, "same-key", shipping()).await;
+        assert_eq!(again.status, 201, "{}", again.text());
+        assert_eq!(again.json()["checkout_id"], first.json()["checkout_id"]);
+        assert_eq!(stock(&app, &m.owner_b, &m.coffee).await, 4, "reserved once");
+        let mut other = shipping();
+        other["note"] = json!("khác");
+        checkout(&app, &m.buyer, "same-key", other)
+            .await
+            .problem(422, "idempotency_key_reused");
+        // Without the header: refused.
+        let res = app
+            .post("/api/v1/checkout", Some(&m.buyer), shipping())
+            .await;
+        assert_eq!(
+            res.problem(422, "validation_failed")["errors"][0]["field"],
+            "Idempotency-Key"
+        );
+        // Another buyer's identical key is theirs alone.
+        let buyer2 = app.signed_in("buyer2@example.vn").await;
+        put_item(&app, &buyer2, &m.coffee, 1).await;
+        let theirs = checkout(&app, &buyer2, "same-key", shipping()).await;
+        assert_eq!(theirs.status, 201);
+        assert_ne!(theirs.json()["checkout_id"], first.json()["checkout_id"]);
+    }
+);
+
+db_test!(
+    out_of_stock_changes_nothing_and_names_each_product,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        put_item(&app, &m.buyer, &m.sauce, 3).await;
+        put_item(&app, &m.buyer, &m.pepper, 6).await;
+        put_item(&app, &m.buyer, &m.coffee, 7).await;
+        let cart = app.get("/api/v1/cart", Some(&m.buyer)).await.json();
+        let flagged: Vec<bool> = cart["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["available"].as_bool().unwrap())
+            .collect();
+        assert_eq!(flagged, [true, false, false], "short lines are flagged");
+        let res = checkout(&app, &m.buyer, "k-oos", shipping()).await;
+        let body = res.problem(409, "out_of_stock");
+        let named: Vec<String> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["message"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(named.len(), 2, "{body}");
+        assert!(
+            named
+                .iter()
+                .any(|n| n.contains("Hồ tiêu đỏ") && n.contains("6 requested, 5 left")),
+            "{named:?}"
+        );
+        assert!(
+            named
+                .iter()
+                .any(|n| n.contains("Cà phê rang mộc") && n.contains("7 requested, 6 left")),
+            "{named:?}"
+        );
+        assert_eq!(
+            stock(&app, &m.owner_a, &m.sauce).await,
+            10,
+            "the available line was not reserved either"
+        );
+        assert_eq!(
+            app.get("/api/v1/orders", Some(&m.buyer)).await.json()["total"],
+            0
+        );
+        assert_eq!(
+            app.get("/api/v1/cart", Some(&m.buyer)).await.json()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3,
+            "the cart is kept"
+        );
+        // The same key works once the cart is fixed.
+        put_item(&app, &m.buyer, &m.pepper, 5).await;
+        put_item(&app, &m.buyer, &m.coffee, 6).await;
+        assert_eq!(
+            checkout(&app, &m.buyer, "k-oos", shipping()).await.status,
+            201
+        );
+        checkout(&app, &m.buyer, "k-empty", shipping())
+            .await
+            .problem(422, "cart_not_ready");
+    }
+);
+
+db_test!(checkout_validates_the_address, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    let m = market(&app).await;
+    put_item(&app, &m.buyer, &m.coffee, 1).await;
+    let res = checkout(
+        &app,
+        &m.buyer,
+        "k-bad",
+        json!({"shipping": {"recipient": "", "phone": "123", "commune_code": "00000", "street": ""}, "payment_method": "cod"}),
+    )
+    .await;
+    let body = res.problem(422, "validation_failed");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "shipping.recipient",
+            "shipping.phone",
+            "shipping.commune_code",
+            "shipping.street"
+        ]
+    );
+    let mut card = shipping();
+    card["payment_method"] = json!("card");
+    checkout(&app, &m.buyer, "k-card", card)
+        .await
+        .problem(422, "validation_failed");
+    let mut bad = shipping();
+    bad["payment_method"] = json!("bitcoin");
+    checkout(&app, &m.buyer, "k-btc", bad)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(stock(&app, &m.owner_b, &m.coffee).await, 6);
+});
+
+db_test!(orders_move_through_their_states, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    let m = market(&app).await;
+    put_item(&app, &m.buyer, &m.sauce, 2).await;
+    put_item(&app, &m.buyer, &m.coffee, 1).await;
+    let out = checkout(&app, &m.buyer, "k-flow", shipping()).await.json();
+    let id_of = |stall: &str| -> String {
+        out["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["stall_id"] == stall)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, b) = (id_of(&m.stall_a), id_of(&m.stall_b));
+    let post = |path: String, token: String, body: Option<Value>| {
+        let app = &app;
+        async move { app.request(Method::POST, &path, Some(&token), body).await }
+    };
+    // Other users see nothing; the other stall cannot act.
+    let stranger = app.signed_in("stranger@example.vn").await;
+    app.get(&format!("/api/v1/orders/{a}"), Some(&stranger))
+        .await
+        .problem(404, "not_found");
+    post(
+        format!("/api/v1/orders/{a}/confirm"),
+        m.owner_b.clone(),
+        None,
+    )
+    .await
+    .problem(404, "not_found");
+    post(format!("/api/v1/orders/{a}/confirm"), m.buyer.clone(), None)
+        .await
+        .problem(409, "invalid_transition");
+    post(format!("/api/v1/orders/{a}/ship"), m.owner_a.clone(), None)
+        .await
+        .problem(409, "invalid_transition");
+
+    let stall_list = app
+        .get(
+            &format!("/api/v1/stalls/{}/orders?status=placed", m.stall_a),
+            Some(&m.owner_a),
+        )
+        .await
+        .json();
+    assert_eq!(stall_list["total"], 1);
+    app.get(
+        &format!("/api/v1/stalls/{}/orders", m.stall_a),
+        Some(&m.buyer),
+    )
+    .await
+    .problem(403, "forbidden");
+
+    assert_eq!(
+        post(
+            format!("/api/v1/orders/{a}/confirm"),
+            m.owner_a.clone(),
+            None
+        )
+        .await
+        .json()["status"],
+        "confirmed"
+    );
+    // Too late for the buyer now.
+    post(format!("/api/v1/orders/{a}/cancel"), m.buyer.clone(), None)
+        .await
+        .problem(409, "invalid_transition");
+    let shipped = post(
+        format!("/api/v1/orders/{a}/ship"),
+        m.owner_a.clone(),
+        Some(json!({"tracking_no": "VN123456789"})),
+    )
+    .await
+    .json();
+    assert_eq!(
+        (shipped["status"].as_str(), shipped["tracking_no"].as_str()),
+        (Some("shipped"), Some("VN123456789"))
+    );
+    app.post(
+        &format!("/api/v1/orders/{a}/cancel"),
+        Some(&m.admin),
+        json!({"reason": "Thử"}),
+    )
+    .await
+    .problem(409, "invalid_transition");
+    let delivered = post(
+        format!("/api/v1/orders/{a}/deliver"),
+        m.owner_a.clone(),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        (delivered["status"].as_str(), delivered["paid"].as_bool()),
+        (Some("delivered"), Some(true))
+    );
+    let history: Vec<&str> = delivered["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["placed", "confirmed", "shipped", "delivered"]);
+    assert!(delivered["history"][1]["actor_id"].is_string());
+
+    // The buyer cancels the other order before it is confirmed: stock comes back, once.
+    assert_eq!(stock(&app, &m.owner_b, &m.coffee).await, 5);
+    let cancelled = post(
+        format!("/api/v1/orders/{b}/cancel"),
+        m.buyer.clone(),
+        Some(json!({"reason": "Đặt nhầm"})),
+    )
+    .await
+    .json();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["history"][1]["reason"], "Đặt nhầm");
+    assert_eq!(stock(&app, &m.owner_b, &m.coffee).await, 6);
+    post(format!("/api/v1/orders/{b}/cancel"), m.buyer.clone(), None)
+        .await
+        .problem(409, "invalid_transition");
+    assert_eq!(
+        stock(&app, &m.owner_b, &m.coffee).await,
+        6,
+        "returned exactly once"
+    );
+    // A vendor's rejection needs a reason.
+    put_item(&app, &m.buyer, &m.pepper, 2).await;
+    let out2 = checkout(&app, &m.buyer, "k-flow-2", shipping())
+        .await
+        .json();
+    let c = out2["orders"][0]["id"].as_str().unwrap().to_owned();
+    post(
+        format!("/api/v1/orders/{c}/reject"),
+        m.owner_a.clone(),
+        None,
+    )
+    .await
+    .problem(422, "validation_failed");
+    let rejected = post(
+        format!("/api/v1/orders/{c}/reject"),
+        m.owner_a.clone(),
+        Some(json!({"reason": "Hết hàng tạm thời"})),
+    )
+    .await
+    .json();
+    assert_eq!(rejected["status"], "cancelled");
+    assert_eq!(stock(&app, &m.owner_a, &m.pepper).await, 5);
+    app.get("/api/v1/orders/not-an-id", Some(&m.buyer))
+        .await
+        .problem(404, "not_found");
+});
+
+db_test!(
+    forty_buyers_six_units_never_oversell,
+    |db: TestDb| async move {
+        // Forty sign-ups from one test address: lift the per-address limits.
+        let app = std::sync::Arc::new(TestApp::with_config(
+            db,
+            "[rate_limit]\nregister_per_ip_per_minute = 1000\nlogin_per_ip_per_minute = 1000",
+        ));
+        let m = market(&app).await;
+        let mut buyers = Vec::new();
+        for i in 0..40 {
+            let token = app.signed_in(&format!("racer{i}@example.vn")).await;
+            assert_eq!(put_item(&app, &token, &m.coffee, 1).await.status, 200);
+            buyers.push(token);
+        }
+        let mut tasks = Vec::new();
+        for (i, token) in buyers.into_iter().enumerate() {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                checkout(&app, &token, &format!("race-{i}"), shipping())
+                    .await
+                    .status
+                    .as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        let won = statuses.iter().filter(|s| **s == 201).count();
+        let lost = statuses.iter().filter(|s| **s == 409).count();
+        assert_eq!((won, lost), (6, 34), "{statuses:?}");
+        assert_eq!(stock(&app, &m.owner_b, &m.coffee).await, 0);
+        let sold: i64 = app
+            .get(
+                &format!("/api/v1/stalls/{}/orders?per_page=100", m.stall_b),
+                Some(&m.owner_b),
+            )
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|o| {
+                o["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["quantity"].as_i64().unwrap())
+            })
+            .sum();
+        assert_eq!(sold, 6, "units in orders equal units taken from stock");
+        let product = app
+            .get(&format!("/api/v1/products/{}", m.coffee), Some(&m.owner_b))
+            .await
+            .json();
+        assert_eq!(product["sales_count"], 6);
+    }
+);
