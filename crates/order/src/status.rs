@@ -144,7 +144,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(allowed, 14);
+        // pay, confirm, ship, deliver; buyer cancel ×2; stall reject ×3; admin and system cancel ×3 each.
+        assert_eq!(allowed, 15);
         assert_eq!(S::Placed.apply(M::Cancel, P::Buyer), Some(S::Cancelled));
         assert_eq!(
             S::Confirmed.apply(M::Cancel, P::Buyer),
