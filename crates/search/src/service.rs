@@ -3,12 +3,9 @@
 
 use std::{sync::Arc, time::Instant};
 
-use catalog::{
-    Catalog,
-    entity::{category, stall},
-};
+use catalog::Catalog;
 use common::{Error, FieldError, PageRequest};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -209,15 +206,9 @@ impl Search {
         }
         let category = match &p.category {
             Some(c) => {
-                let found = match Uuid::parse_str(c) {
-                    Ok(id) => category::Entity::find_by_id(id).one(db).await?,
-                    Err(_) => {
-                        category::Entity::find()
-                            .filter(category::Column::Slug.eq(c.as_str()))
-                            .one(db)
-                            .await?
-                    }
-                };
+                let found = catalog::service::find_category(db, c)
+                    .await
+                    .map_err(Error::from)?;
                 if found.is_none() {
                     errors.push(FieldError::new("category", "is not a category"));
                 }
@@ -227,15 +218,9 @@ impl Search {
         };
         let stall = match &p.stall {
             Some(s) => {
-                let found = match Uuid::parse_str(s) {
-                    Ok(id) => stall::Entity::find_by_id(id).one(db).await?,
-                    Err(_) => {
-                        stall::Entity::find()
-                            .filter(stall::Column::Slug.eq(s.as_str()))
-                            .one(db)
-                            .await?
-                    }
-                };
+                let found = catalog::service::find_stall(db, s)
+                    .await
+                    .map_err(Error::from)?;
                 if found.is_none() {
                     errors.push(FieldError::new("stall", "is not a stall"));
                 }

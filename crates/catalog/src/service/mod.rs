@@ -90,7 +90,7 @@ impl Catalog {
 }
 
 /// Finds a stall by UUID or slug.
-pub(crate) async fn find_stall<C: ConnectionTrait>(
+pub async fn find_stall<C: ConnectionTrait>(
     db: &C,
     id_or_slug: &str,
 ) -> Result<Option<stall::Model>> {
@@ -122,7 +122,7 @@ pub(crate) async fn find_product<C: ConnectionTrait>(
 }
 
 /// Finds a category by UUID or slug.
-pub(crate) async fn find_category<C: ConnectionTrait>(
+pub async fn find_category<C: ConnectionTrait>(
     db: &C,
     id_or_slug: &str,
 ) -> Result<Option<category::Model>> {

@@ -12,15 +12,14 @@ use catalog::{
     service::AuditQuery,
     stall::{Stall, StallAction, StallStatus},
 };
-use common::PageRequest;
-use serde::{Deserialize, Serialize};
+use common::{Page, PageRequest};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
     error::{ApiResult, Problem},
     extract::{AuthUser, Json, OptionalJson, Query},
-    routes::catalog::StallPage,
     state::AppState,
 };
 
@@ -48,14 +47,14 @@ pub struct QueueParams {
 #[utoipa::path(get, path = "/api/v1/admin/stalls", tag = "admin", security(("bearer" = [])),
     params(QueueParams),
     responses(
-        (status = 200, body = StallPage),
+        (status = 200, body = Page<Stall>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stall_queue(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<QueueParams>,
-) -> ApiResult<axum::Json<StallPage>> {
+) -> ApiResult<axum::Json<Page<Stall>>> {
     let page = PageRequest::new(q.page, q.per_page)?;
     let p = state
         .catalog
@@ -66,12 +65,7 @@ pub async fn stall_queue(
             page,
         )
         .await?;
-    Ok(axum::Json(StallPage {
-        items: p.items,
-        total: p.total,
-        page: p.page,
-        per_page: p.per_page,
-    }))
+    Ok(axum::Json(p))
 }
 
 async fn moderate(
@@ -284,28 +278,15 @@ pub struct AuditParams {
     pub per_page: Option<u64>,
 }
 
-/// A page of audit entries.
-#[derive(Serialize, ToSchema)]
-pub struct AuditPage {
-    /// Entries, newest first.
-    pub items: Vec<AuditEntry>,
-    /// How many in all.
-    pub total: u64,
-    /// Page number.
-    pub page: u64,
-    /// Page size.
-    pub per_page: u64,
-}
-
 /// Every moderation act, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", security(("bearer" = [])),
     params(AuditParams),
-    responses((status = 200, body = AuditPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<AuditEntry>), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn audit_log(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<AuditParams>,
-) -> ApiResult<axum::Json<AuditPage>> {
+) -> ApiResult<axum::Json<Page<AuditEntry>>> {
     let page = PageRequest::new(q.page, q.per_page)?;
     let p = state
         .catalog
@@ -320,10 +301,5 @@ pub async fn audit_log(
             page,
         )
         .await?;
-    Ok(axum::Json(AuditPage {
-        items: p.items,
-        total: p.total,
-        page: p.page,
-        per_page: p.per_page,
-    }))
+    Ok(axum::Json(p))
 }

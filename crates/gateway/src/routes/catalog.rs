@@ -24,50 +24,6 @@ use crate::{
     state::AppState,
 };
 
-/// A page of stalls.
-#[derive(Serialize, ToSchema)]
-pub struct StallPage {
-    /// The stalls.
-    pub items: Vec<Stall>,
-    /// How many in all.
-    pub total: u64,
-    /// Page number.
-    pub page: u64,
-    /// Page size.
-    pub per_page: u64,
-}
-
-/// A page of products.
-#[derive(Serialize, ToSchema)]
-pub struct ProductPage {
-    /// The products.
-    pub items: Vec<Product>,
-    /// How many in all.
-    pub total: u64,
-    /// Page number.
-    pub page: u64,
-    /// Page size.
-    pub per_page: u64,
-}
-
-fn stall_page(p: Page<Stall>) -> StallPage {
-    StallPage {
-        items: p.items,
-        total: p.total,
-        page: p.page,
-        per_page: p.per_page,
-    }
-}
-
-fn product_page(p: Page<Product>) -> ProductPage {
-    ProductPage {
-        items: p.items,
-        total: p.total,
-        page: p.page,
-        per_page: p.per_page,
-    }
-}
-
 /// `?commune=&page=&per_page=`
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -112,7 +68,7 @@ pub async fn categories(State(state): State<AppState>) -> ApiResult<axum::Json<V
 #[utoipa::path(get, path = "/api/v1/categories/{id_or_slug}/products", tag = "catalog",
     params(("id_or_slug" = String, Path, description = "Category id or slug"), ProductListParams),
     responses(
-        (status = 200, body = ProductPage),
+        (status = 200, body = Page<Product>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
@@ -120,7 +76,7 @@ pub async fn category_products(
     State(state): State<AppState>,
     Path(id_or_slug): Path<String>,
     Query(q): Query<ProductListParams>,
-) -> ApiResult<axum::Json<ProductPage>> {
+) -> ApiResult<axum::Json<Page<Product>>> {
     if q.category.is_some() {
         return Err(ApiError::validation(vec![common::FieldError::new(
             "category",
@@ -133,7 +89,7 @@ pub async fn category_products(
         .catalog
         .category_products(&state.db, &id_or_slug, sort, page)
         .await?;
-    Ok(axum::Json(product_page(products)))
+    Ok(axum::Json(products))
 }
 
 /// Applies for a stall; it starts `pending` and the caller is its owner.
@@ -158,17 +114,17 @@ pub async fn apply(
 
 /// Approved stalls, most recently approved first.
 #[utoipa::path(get, path = "/api/v1/stalls", tag = "stalls", params(StallListParams),
-    responses((status = 200, body = StallPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Stall>), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_stalls(
     State(state): State<AppState>,
     Query(q): Query<StallListParams>,
-) -> ApiResult<axum::Json<StallPage>> {
+) -> ApiResult<axum::Json<Page<Stall>>> {
     let page = PageRequest::new(q.page, q.per_page)?;
     let stalls = state
         .catalog
         .public_stalls(&state.db, q.commune.as_deref(), page)
         .await?;
-    Ok(axum::Json(stall_page(stalls)))
+    Ok(axum::Json(stalls))
 }
 
 /// A stall: public once approved; its members and admins see it in every status.
@@ -374,7 +330,7 @@ pub async fn create_product(
 #[utoipa::path(get, path = "/api/v1/stalls/{id}/products", tag = "products",
     params(("id" = String, Path, description = "Stall id or slug"), ProductListParams),
     responses(
-        (status = 200, body = ProductPage),
+        (status = 200, body = Page<Product>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
@@ -383,7 +339,7 @@ pub async fn stall_products(
     MaybeActor(actor): MaybeActor,
     Path(id_or_slug): Path<String>,
     Query(q): Query<ProductListParams>,
-) -> ApiResult<axum::Json<ProductPage>> {
+) -> ApiResult<axum::Json<Page<Product>>> {
     let page = PageRequest::new(q.page, q.per_page)?;
     let sort = ProductSort::parse(q.sort.as_deref())?;
     let products = state
@@ -397,7 +353,7 @@ pub async fn stall_products(
             page,
         )
         .await?;
-    Ok(axum::Json(product_page(products)))
+    Ok(axum::Json(products))
 }
 
 /// A product: public while visible; its stall's members and admins see it in every state.

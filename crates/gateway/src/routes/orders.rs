@@ -4,14 +4,14 @@ use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
 };
-use common::PageRequest;
+use common::{Page, PageRequest};
 use order::{
     cart::Cart,
     checkout::{CheckoutRequest, CheckoutResult},
     orders::OrderView,
     status::{Move, OrderStatus},
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -111,19 +111,6 @@ pub async fn checkout(
     Ok((StatusCode::CREATED, axum::Json(result)))
 }
 
-/// A page of orders.
-#[derive(Serialize, ToSchema)]
-pub struct OrderPage {
-    /// Orders, newest first.
-    pub items: Vec<OrderView>,
-    /// How many in all.
-    pub total: u64,
-    /// Page number.
-    pub page: u64,
-    /// Page size.
-    pub per_page: u64,
-}
-
 /// `?page=&per_page=`
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -146,49 +133,40 @@ pub struct StallOrderParams {
     pub per_page: Option<u64>,
 }
 
-fn page_of(p: common::Page<OrderView>) -> OrderPage {
-    OrderPage {
-        items: p.items,
-        total: p.total,
-        page: p.page,
-        per_page: p.per_page,
-    }
-}
-
 /// The caller's orders.
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
-    params(PageParams), responses((status = 200, body = OrderPage)))]
+    params(PageParams), responses((status = 200, body = Page<OrderView>)))]
 pub async fn my_orders(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<PageParams>,
-) -> ApiResult<axum::Json<OrderPage>> {
+) -> ApiResult<axum::Json<Page<OrderView>>> {
     let page = PageRequest::new(q.page, q.per_page)?;
-    Ok(axum::Json(page_of(
+    Ok(axum::Json(
         state
             .orders
             .mine(&state.db, &auth.user.actor(), page)
             .await?,
-    )))
+    ))
 }
 
 /// A stall's orders (members).
 #[utoipa::path(get, path = "/api/v1/stalls/{id}/orders", tag = "orders", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug"), StallOrderParams),
-    responses((status = 200, body = OrderPage), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<OrderView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn stall_orders(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<String>,
     Query(q): Query<StallOrderParams>,
-) -> ApiResult<axum::Json<OrderPage>> {
+) -> ApiResult<axum::Json<Page<OrderView>>> {
     let page = PageRequest::new(q.page, q.per_page)?;
-    Ok(axum::Json(page_of(
+    Ok(axum::Json(
         state
             .orders
             .for_stall(&state.db, &auth.user.actor(), &id, q.status, page)
             .await?,
-    )))
+    ))
 }
 
 /// An order with its history (its buyer, its stall's members, admins).
