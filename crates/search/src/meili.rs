@@ -58,8 +58,10 @@ fn product_settings() -> Settings {
             "category_name",
             "description",
         ])
+        // Facet counts are only available on filterable attributes.
         .with_filterable_attributes([
             "category_path",
+            "category_slug",
             "commune_code",
             "ocop_stars",
             "ocop_valid_until",
