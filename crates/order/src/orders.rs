@@ -328,7 +328,7 @@ pub(crate) async fn apply<C: ConnectionTrait + TransactionTrait>(
     reason: Option<String>,
     tracking: Option<String>,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = catalog::begin_write(db).await?;
     let now = Utc::now();
     let mut update = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(to.as_str()))

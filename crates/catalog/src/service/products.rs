@@ -254,7 +254,7 @@ impl Catalog {
         Self::check_category(db, &mut v, input.category_id).await?;
         v.finish()?;
 
-        let txn = db.begin().await?;
+        let txn = crate::begin_write(db).await?;
         let now = Utc::now();
         let slug = unique_slug(&txn, SlugTable::Product, &name, "san-pham").await?;
         let mut am = product::ActiveModel {
@@ -398,7 +398,7 @@ impl Catalog {
         }
         v.finish()?;
 
-        let txn = db.begin().await?;
+        let txn = crate::begin_write(db).await?;
         am.version = Set(patch.version + 1);
         am.updated_at = Set(Utc::now());
         // Optimistic concurrency: the row changes only if nobody changed it since it was read.
@@ -432,7 +432,7 @@ impl Catalog {
         id_or_slug: &str,
     ) -> Result<()> {
         let current = self.product_for_member(db, actor, id_or_slug).await?;
-        let txn = db.begin().await?;
+        let txn = crate::begin_write(db).await?;
         product::Entity::update_many()
             .col_expr(
                 product::Column::Status,

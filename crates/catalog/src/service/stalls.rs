@@ -109,7 +109,7 @@ impl Catalog {
         );
         v.finish()?;
 
-        let txn = db.begin().await?;
+        let txn = crate::begin_write(db).await?;
         let now = Utc::now();
         let id = Uuid::now_v7();
         let slug = unique_slug(&txn, SlugTable::Stall, &name, "gian-hang").await?;
@@ -278,7 +278,7 @@ impl Catalog {
         );
         v.finish()?;
 
-        let txn = db.begin().await?;
+        let txn = crate::begin_write(db).await?;
         let was = StallStatus::parse(&current.status).unwrap_or(StallStatus::Pending);
         let mut am = current.clone().into_active_model();
         if let Some(name) = name {
