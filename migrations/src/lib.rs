@@ -9,6 +9,7 @@ mod m20261128_000001_accounts;
 mod m20261128_000002_catalog;
 mod m20261128_000003_outbox_claims;
 mod m20261128_000004_orders;
+mod m20261128_000005_payments;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_catalog::Migration),
             Box::new(m20261128_000003_outbox_claims::Migration),
             Box::new(m20261128_000004_orders::Migration),
+            Box::new(m20261128_000005_payments::Migration),
         ]
     }
 }

@@ -26,7 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{admin, auth, catalog, me, ops, orders, search},
+    routes::{admin, auth, catalog, me, ops, orders, payments, search},
     state::AppState,
 };
 
@@ -82,6 +82,8 @@ pub fn router(state: AppState) -> Router {
             axum::routing::patch(admin::update_category).delete(admin::delete_category),
         )
         .route("/admin/audit-log", get(admin::audit_log))
+        .route("/admin/refunds", get(payments::refunds))
+        .route("/payments/stripe/webhook", post(payments::stripe_webhook))
         .route("/search/products", get(search::products))
         .route("/search/stalls", get(search::stalls))
         .route("/cart", get(orders::cart))

@@ -18,7 +18,11 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Keys whose values are secrets: they must come from the environment, never from a file that
 /// may end up in version control.
-pub const SECRET_KEYS: [&str; 1] = ["search.meili_key"];
+pub const SECRET_KEYS: [&str; 3] = [
+    "search.meili_key",
+    "stripe.secret_key",
+    "stripe.webhook_secret",
+];
 
 /// Prefix of the environment variables that override configuration keys.
 pub const ENV_PREFIX: &str = "MARKETPLACE_";
@@ -64,6 +68,62 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Card payments through Stripe (off unless keys are set).
+    #[serde(default)]
+    pub stripe: StripeConfig,
+    /// Unpaid checkouts and refunds.
+    pub payments: PaymentsConfig,
+}
+
+/// `[stripe]`
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StripeConfig {
+    /// Secret API key (environment only); set: card payments are on.
+    pub secret_key: Option<String>,
+    /// Webhook signing secrets, comma-separated during a rotation (environment only).
+    pub webhook_secret: Option<String>,
+    /// Stripe's API base URL; `None` for Stripe itself.
+    pub api_base: Option<String>,
+}
+
+impl std::fmt::Debug for StripeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeConfig")
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("api_base", &self.api_base)
+            .finish()
+    }
+}
+
+impl StripeConfig {
+    /// The webhook secrets, in order.
+    pub fn webhook_secrets(&self) -> Vec<String> {
+        self.webhook_secret
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// `[payments]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsConfig {
+    /// Minutes a card checkout may stay unpaid.
+    pub checkout_ttl_minutes: u64,
+    /// Seconds between sweeps (expiry, refund retries).
+    pub sweep_interval_secs: u64,
+    /// Run the sweep inside `serve`.
+    pub worker: bool,
 }
 
 /// `[http]`
@@ -249,6 +309,21 @@ impl Config {
         })
     }
 
+    /// The card payment provider, when Stripe keys are configured.
+    pub fn card_provider(
+        &self,
+    ) -> Result<Option<std::sync::Arc<dyn order::payment::PaymentProvider>>, ConfigError> {
+        let Some(key) = &self.stripe.secret_key else {
+            return Ok(None);
+        };
+        let stripe = order::payment::stripe::Stripe::new(key, self.stripe.api_base.as_deref())
+            .map_err(|e| ConfigError::Invalid {
+                key: "stripe.api_base",
+                message: e.to_string(),
+            })?;
+        Ok(Some(std::sync::Arc::new(stripe)))
+    }
+
     /// The database URL, defaulting to an SQLite file in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database.url {
@@ -292,6 +367,31 @@ impl Config {
                     format!("{origin:?} is not an origin such as https://cho.example.vn"),
                 ));
             }
+        }
+        let st = &self.stripe;
+        if st.secret_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
+            return Err(invalid("stripe.secret_key", "is empty"));
+        }
+        if st.secret_key.is_some() && st.webhook_secrets().is_empty() {
+            return Err(invalid(
+                "stripe.webhook_secret",
+                "is required when stripe.secret_key is set (payments would never be confirmed)",
+            ));
+        }
+        if let Some(base) = &st.api_base
+            && !(base.starts_with("https://") || base.starts_with("http://"))
+        {
+            return Err(invalid(
+                "stripe.api_base",
+                format!("{base:?} is not an http(s) URL"),
+            ));
+        }
+        let p = &self.payments;
+        if !(1..=1440).contains(&p.checkout_ttl_minutes) {
+            return Err(invalid("payments.checkout_ttl_minutes", "must be 1 to 1440"));
+        }
+        if !(1..=3600).contains(&p.sweep_interval_secs) {
+            return Err(invalid("payments.sweep_interval_secs", "must be 1 to 3600"));
         }
         if let Some(url) = &self.database.url {
             let known = ["sqlite:", "postgres://", "postgresql://"];

@@ -64,6 +64,8 @@ use crate::{error, routes};
         routes::orders::ship,
         routes::orders::deliver,
         routes::orders::reject,
+        routes::payments::stripe_webhook,
+        routes::payments::refunds,
         routes::ops::healthz,
         routes::ops::readyz,
         routes::ops::metrics,
@@ -77,6 +79,7 @@ use crate::{error, routes};
         (name = "products", description = "Products and their OCOP certificates"),
         (name = "search", description = "Vietnamese-aware product and stall search"),
         (name = "orders", description = "Cart, checkout and orders"),
+        (name = "payments", description = "Card payments: Stripe's webhook"),
         (name = "admin", description = "Moderation by the province's administrators"),
         (name = "operations", description = "Health, readiness and metrics for operators"),
     )

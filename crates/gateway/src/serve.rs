@@ -75,6 +75,7 @@ pub async fn serve(
             search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
         tokio::spawn(indexer.run(state.db.clone(), stopping_rx.clone()))
     });
+    let sweep = state.config.payments.worker.then(|| spawn_sweep(&state, stopping_rx.clone()));
     let server = axum::serve(
         listener,
         app::router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -92,15 +93,15 @@ pub async fn serve(
         result = server.into_future() => result.context("server failed")?,
         () = deadline => tracing::warn!("grace period over; dropping remaining connections"),
     }
-    if let Some(worker) = worker {
-        // The worker saw the same stop signal; let it finish its batch.
-        let _ = tokio::time::timeout(grace.max(Duration::from_secs(1)), worker).await;
+    for task in [worker, sweep].into_iter().flatten() {
+        // The workers saw the same stop signal; let them finish their batch.
+        let _ = tokio::time::timeout(grace.max(Duration::from_secs(1)), task).await;
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Runs the search indexer alone (`marketplace worker`) until SIGTERM or Ctrl-C.
+/// Runs the search indexer and the payment sweep alone (`marketplace worker`) until SIGTERM or Ctrl-C.
 pub async fn worker(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
     let engine = config
@@ -110,12 +111,23 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let indexer =
         search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
-    let task = tokio::spawn(indexer.run(state.db.clone(), stop_rx));
-    tracing::info!(engine = state.search.engine().name(), "indexer running");
+    let task = tokio::spawn(indexer.run(state.db.clone(), stop_rx.clone()));
+    let sweep = spawn_sweep(&state, stop_rx);
+    tracing::info!(
+        engine = state.search.engine().name(),
+        "indexer and payment sweep running"
+    );
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     task.await.context("indexer task failed")?;
+    sweep.await.context("payment sweep failed")?;
     Ok(())
+}
+
+/// Starts the sweep that expires unpaid card checkouts and retries refunds.
+fn spawn_sweep(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    let every = Duration::from_secs(state.config.payments.sweep_interval_secs);
+    tokio::spawn(state.payments.clone().run(state.db.clone(), every, stop))
 }
 
 /// Rebuilds the search indexes from the database (`marketplace reindex`), showing progress.

@@ -29,6 +29,8 @@ pub struct AppState {
     pub checkouts: order::Checkouts,
     /// Orders.
     pub orders: order::Orders,
+    /// Webhooks, expiry of unpaid checkouts, refunds.
+    pub payments: order::Payments,
     /// The validated configuration.
     pub config: Arc<Config>,
     /// Rate limits.
@@ -57,11 +59,23 @@ impl AppState {
             .regions()
             .unwrap_or_else(|_| catalog::Regions::builtin());
         let catalog = Catalog::new(regions);
+        // Validated when the configuration was loaded, like the regions.
+        let card = config.card_provider().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "card payments are off");
+            None
+        });
+        let mut checkouts = order::Checkouts::new(catalog.clone());
+        if let Some(card) = &card {
+            let minutes = i64::try_from(config.payments.checkout_ttl_minutes).unwrap_or(30);
+            checkouts = checkouts.with_card(card.clone(), chrono::Duration::minutes(minutes));
+        }
+        let payments = order::Payments::new(card, config.stripe.webhook_secrets());
         Self {
             db,
             accounts: Accounts::new(ttl),
             carts: order::Carts::new(catalog.clone()),
-            checkouts: order::Checkouts::new(catalog.clone()),
+            checkouts,
+            payments,
             orders: order::Orders::new(catalog.clone()),
             catalog,
             search: search::Search::new(engine),

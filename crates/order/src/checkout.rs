@@ -3,7 +3,7 @@
 //! product is ever oversold. An `Idempotency-Key` makes a retried checkout return the first
 //! result.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use chrono::Utc;
 use common::{Actor, phone::normalize_vn_phone, validate::Validator};
@@ -22,7 +22,7 @@ use crate::{
     entity::{cart_item, checkout, order, order_event, order_item},
     error::{Result, Shortage},
     orders::{OrderView, Orders},
-    payment::PaymentMethod,
+    payment::{PaymentMethod, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
     status::OrderStatus,
 };
 
@@ -64,12 +64,17 @@ pub struct CheckoutResult {
     pub total: i64,
     /// One order per stall.
     pub orders: Vec<OrderView>,
+    /// For card payments: what the buyer's client needs to pay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentStart>,
 }
 
 /// Turns carts into orders.
 #[derive(Clone, Debug)]
 pub struct Checkouts {
     catalog: catalog::Catalog,
+    card: Option<Arc<dyn PaymentProvider>>,
+    payment_ttl: chrono::Duration,
 }
 
 fn request_hash(req: &CheckoutRequest) -> String {
@@ -83,7 +88,18 @@ fn request_hash(req: &CheckoutRequest) -> String {
 impl Checkouts {
     /// Checkouts over `catalog`.
     pub fn new(catalog: catalog::Catalog) -> Self {
-        Self { catalog }
+        Self {
+            catalog,
+            card: None,
+            payment_ttl: chrono::Duration::minutes(30),
+        }
+    }
+
+    /// Takes card payments through `provider`; a checkout left unpaid for `ttl` expires.
+    pub fn with_card(mut self, provider: Arc<dyn PaymentProvider>, ttl: chrono::Duration) -> Self {
+        self.card = Some(provider);
+        self.payment_ttl = ttl;
+        self
     }
 
     fn validate(&self, req: &CheckoutRequest) -> Result<(Shipping, Option<String>)> {
@@ -129,7 +145,6 @@ impl Checkouts {
         actor: &Actor,
         key: &str,
         req: CheckoutRequest,
-        card_enabled: bool,
     ) -> Result<CheckoutResult> {
         let buyer = actor.require_user()?;
         let key = key.trim();
@@ -145,7 +160,7 @@ impl Checkouts {
             return Ok(done);
         }
         let (shipping, note) = self.validate(&req)?;
-        if req.payment_method == PaymentMethod::Card && !card_enabled {
+        if req.payment_method == PaymentMethod::Card && self.card.is_none() {
             return Err(common::Error::invalid_field(
                 "payment_method",
                 "card payments are not available; choose cod",
@@ -172,11 +187,18 @@ impl Checkouts {
             request_hash: Set(hash.clone()),
             total: Set(0),
             payment_method: Set(req.payment_method.as_str().to_owned()),
-            status: Set("completed".to_owned()),
+            status: Set(match req.payment_method {
+                PaymentMethod::Cod => "completed",
+                PaymentMethod::Card => "awaiting_payment",
+            }
+            .to_owned()),
             payment_intent_id: Set(None),
             client_secret: Set(None),
             created_at: Set(now),
-            expires_at: Set(None),
+            expires_at: Set(
+                (req.payment_method == PaymentMethod::Card).then(|| now + self.payment_ttl)
+            ),
+            paid_at: Set(None),
         }
         .insert(&txn)
         .await;
@@ -323,15 +345,73 @@ impl Checkouts {
             .await?;
         Carts::clear(&txn, buyer).await?;
         txn.commit().await?;
+        // The payment starts only once the orders are committed: a provider that is slow or
+        // down never holds the transaction (or its stock locks) open.
+        let payment = match self.card.as_ref().filter(|_| req.payment_method == PaymentMethod::Card) {
+            Some(card) => {
+                let c = checkout::Entity::find_by_id(checkout_id)
+                    .one(db)
+                    .await?
+                    .ok_or(OrderError::NotFound("Checkout"))?;
+                self.start_payment(db, card.as_ref(), &c).await?
+            }
+            None => None,
+        };
         Ok(CheckoutResult {
             checkout_id,
             total,
             orders: Orders::views(db, &order_ids).await?,
+            payment,
         })
     }
 
+    /// Asks the provider for a payment of the checkout's total and keeps its answer. The
+    /// provider's idempotency key is the checkout id, so asking again (a replayed request)
+    /// returns the same payment. If it cannot start, the checkout is undone.
+    async fn start_payment<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        card: &dyn PaymentProvider,
+        c: &checkout::Model,
+    ) -> Result<Option<PaymentStart>> {
+        let started = card
+            .start(&PaymentRequest {
+                checkout_id: c.id,
+                amount: c.total,
+            })
+            .await;
+        match started {
+            Ok(Some(start)) => {
+                checkout::Entity::update_many()
+                    .col_expr(
+                        checkout::Column::PaymentIntentId,
+                        Expr::value(start.payment_intent_id.clone()),
+                    )
+                    .col_expr(
+                        checkout::Column::ClientSecret,
+                        Expr::value(start.client_secret.clone()),
+                    )
+                    .filter(checkout::Column::Id.eq(c.id))
+                    .filter(checkout::Column::PaymentIntentId.is_null())
+                    .exec(db)
+                    .await?;
+                Ok(Some(start))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => {
+                tracing::warn!(checkout = %c.id, error = %e, "card payment could not start; checkout undone");
+                crate::payments::abandon_checkout(db, c, "the card payment could not be started")
+                    .await?;
+                Err(match e {
+                    ProviderError::Unavailable(m) => OrderError::PaymentUnavailable(m),
+                    ProviderError::Refused(m) => OrderError::PaymentRefused(m),
+                })
+            }
+        }
+    }
+
     /// The first result of an earlier checkout with this key, if there was one.
-    async fn replay<C: ConnectionTrait>(
+    async fn replay<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         buyer: Uuid,
@@ -356,10 +436,25 @@ impl Checkouts {
             .into_iter()
             .map(|o| o.id)
             .collect();
+        let payment = match (&done.payment_intent_id, &done.client_secret) {
+            (Some(id), Some(secret)) => Some(PaymentStart {
+                provider: "stripe".into(),
+                payment_intent_id: id.clone(),
+                client_secret: secret.clone(),
+            }),
+            // The first request committed but its payment has not started (it is still
+            // running, or it died): ask again; the provider answers with the same payment.
+            _ if done.status == "awaiting_payment" => match &self.card {
+                Some(card) => self.start_payment(db, card.as_ref(), &done).await?,
+                None => None,
+            },
+            _ => None,
+        };
         Ok(Some(CheckoutResult {
             checkout_id: done.id,
             total: done.total,
             orders: Orders::views(db, &ids).await?,
+            payment,
         }))
     }
 }

@@ -35,6 +35,12 @@ pub enum OrderError {
     /// The cart is empty or holds products that can no longer be bought.
     #[error("{0}")]
     CartNotReady(String),
+    /// The payment provider could not be reached; nothing was ordered, the cart is as it was.
+    #[error("Card payments are unavailable right now ({0}); nothing was ordered. Try again shortly or choose cod.")]
+    PaymentUnavailable(String),
+    /// The payment provider refused to start the payment; nothing was ordered.
+    #[error("The card payment could not be started: {0}. Nothing was ordered.")]
+    PaymentRefused(String),
     /// A rule was broken, or the caller lacks rights (from common).
     #[error(transparent)]
     Common(#[from] Error),
@@ -49,7 +55,10 @@ impl OrderError {
         match self {
             OrderError::NotFound(_) => ErrorKind::NotFound,
             OrderError::OutOfStock(_) | OrderError::InvalidTransition(_) => ErrorKind::Conflict,
-            OrderError::KeyReused | OrderError::CartNotReady(_) => ErrorKind::Invalid,
+            OrderError::KeyReused | OrderError::CartNotReady(_) | OrderError::PaymentRefused(_) => {
+                ErrorKind::Invalid
+            }
+            OrderError::PaymentUnavailable(_) => ErrorKind::Unavailable,
             OrderError::Common(e) => e.kind,
             OrderError::Db(_) => ErrorKind::Internal,
         }
@@ -63,6 +72,8 @@ impl OrderError {
             OrderError::InvalidTransition(_) => "invalid_transition",
             OrderError::KeyReused => "idempotency_key_reused",
             OrderError::CartNotReady(_) => "cart_not_ready",
+            OrderError::PaymentUnavailable(_) => "payment_unavailable",
+            OrderError::PaymentRefused(_) => "payment_refused",
             OrderError::Common(e) => e.code,
             OrderError::Db(_) => "internal",
         }

@@ -7,9 +7,11 @@ pub mod entity;
 pub mod error;
 pub mod orders;
 pub mod payment;
+pub mod payments;
 pub mod status;
 
 pub use cart::Carts;
 pub use checkout::Checkouts;
 pub use error::OrderError;
 pub use orders::Orders;
+pub use payments::Payments;

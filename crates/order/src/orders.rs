@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     OrderError,
-    entity::{order, order_event, order_item},
+    entity::{order, order_event, order_item, refund},
     error::Result,
     payment::PaymentMethod,
     status::{Move, OrderStatus, Party},
@@ -82,6 +82,8 @@ pub struct OrderView {
     pub tracking_no: Option<String>,
     /// Every status change, oldest first.
     pub history: Vec<OrderEvent>,
+    /// The refund owed or sent, for a cancelled order that was paid by card.
+    pub refund: Option<crate::payments::RefundView>,
     /// Placed at.
     pub created_at: DateTime<Utc>,
 }
@@ -113,6 +115,10 @@ impl Orders {
             .filter(order_event::Column::OrderId.is_in(ids.iter().copied()))
             .order_by_asc(order_event::Column::CreatedAt)
             .order_by_asc(order_event::Column::Id)
+            .all(db)
+            .await?;
+        let refunds = refund::Entity::find()
+            .filter(refund::Column::OrderId.is_in(ids.iter().copied()))
             .all(db)
             .await?;
         Ok(ids
@@ -158,6 +164,11 @@ impl Orders {
                         at: e.created_at,
                     })
                     .collect(),
+                refund: refunds
+                    .iter()
+                    .find(|r| r.order_id == o.id)
+                    .cloned()
+                    .map(Into::into),
                 created_at: o.created_at,
             })
             .collect())
@@ -318,7 +329,7 @@ impl Orders {
 
 /// Applies a checked move in one transaction: the status changes only if nobody moved it
 /// meanwhile, the event is recorded, and a cancellation returns the stock (exactly once, since
-/// only one transaction can win the conditional update).
+/// only one transaction can win the conditional update) and owes a refund if it was paid.
 pub(crate) async fn apply<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     o: &order::Model,
@@ -329,6 +340,26 @@ pub(crate) async fn apply<C: ConnectionTrait + TransactionTrait>(
     tracking: Option<String>,
 ) -> Result<()> {
     let txn = catalog::begin_write(db).await?;
+    if !apply_in(&txn, o, from, to, actor_id, reason, tracking).await? {
+        return Err(OrderError::InvalidTransition(
+            "The order changed meanwhile; reload it.".into(),
+        ));
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`apply`] inside the caller's transaction. Returns `false` (and changes nothing) when the
+/// order is no longer in `from`.
+pub(crate) async fn apply_in<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    from: OrderStatus,
+    to: OrderStatus,
+    actor_id: Option<Uuid>,
+    reason: Option<String>,
+    tracking: Option<String>,
+) -> Result<bool> {
     let now = Utc::now();
     let mut update = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(to.as_str()))
@@ -346,12 +377,10 @@ pub(crate) async fn apply<C: ConnectionTrait + TransactionTrait>(
     let res = update
         .filter(order::Column::Id.eq(o.id))
         .filter(order::Column::Status.eq(from.as_str()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(OrderError::InvalidTransition(
-            "The order changed meanwhile; reload it.".into(),
-        ));
+        return Ok(false);
     }
     order_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -362,29 +391,37 @@ pub(crate) async fn apply<C: ConnectionTrait + TransactionTrait>(
         reason: Set(reason),
         created_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     if to == OrderStatus::Cancelled {
-        let items = order_item::Entity::find()
-            .filter(order_item::Column::OrderId.eq(o.id))
-            .all(&txn)
-            .await?;
-        for i in items {
-            catalog::entity::product::Entity::update_many()
-                .col_expr(
-                    catalog::entity::product::Column::Stock,
-                    Expr::col(catalog::entity::product::Column::Stock).add(i.quantity),
-                )
-                .col_expr(
-                    catalog::entity::product::Column::SalesCount,
-                    Expr::col(catalog::entity::product::Column::SalesCount).sub(i.quantity),
-                )
-                .filter(catalog::entity::product::Column::Id.eq(i.product_id))
-                .exec(&txn)
-                .await?;
-            catalog::outbox::enqueue(&txn, catalog::outbox::Entity::Product, i.product_id).await?;
+        return_stock(txn, o.id).await?;
+        if o.paid && o.payment_method == PaymentMethod::Card.as_str() {
+            crate::payments::owe_refund(txn, o).await?;
         }
     }
-    txn.commit().await?;
+    Ok(true)
+}
+
+/// Puts a cancelled order's units back on the shelf and takes them off the sales counters.
+async fn return_stock<C: ConnectionTrait>(txn: &C, order_id: Uuid) -> Result<()> {
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(order_id))
+        .all(txn)
+        .await?;
+    for i in items {
+        catalog::entity::product::Entity::update_many()
+            .col_expr(
+                catalog::entity::product::Column::Stock,
+                Expr::col(catalog::entity::product::Column::Stock).add(i.quantity),
+            )
+            .col_expr(
+                catalog::entity::product::Column::SalesCount,
+                Expr::col(catalog::entity::product::Column::SalesCount).sub(i.quantity),
+            )
+            .filter(catalog::entity::product::Column::Id.eq(i.product_id))
+            .exec(txn)
+            .await?;
+        catalog::outbox::enqueue(txn, catalog::outbox::Entity::Product, i.product_id).await?;
+    }
     Ok(())
 }

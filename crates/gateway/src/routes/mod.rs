@@ -6,4 +6,5 @@ pub mod catalog;
 pub mod me;
 pub mod ops;
 pub mod orders;
+pub mod payments;
 pub mod search;

@@ -90,7 +90,8 @@ pub async fn remove_item(
     responses(
         (status = 201, body = CheckoutResult),
         (status = 409, description = "`out_of_stock`, naming each product and what is left; nothing changed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `cart_not_ready` or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `cart_not_ready`, `idempotency_key_reused` or `payment_refused`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`payment_unavailable`: the card payment could not start; nothing was ordered, the cart is as it was, and the same request may be retried", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn checkout(
     State(state): State<AppState>,
@@ -106,7 +107,7 @@ pub async fn checkout(
     };
     let result = state
         .checkouts
-        .checkout(&state.db, &auth.user.actor(), key, body, false)
+        .checkout(&state.db, &auth.user.actor(), key, body)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(result)))
 }
@@ -204,19 +205,26 @@ async fn do_move(
     body: Option<MoveBody>,
 ) -> ApiResult<axum::Json<OrderView>> {
     let body = body.unwrap_or_default();
-    Ok(axum::Json(
-        state
-            .orders
-            .transition(
-                &state.db,
-                &auth.user.actor(),
-                order_id(id)?,
-                m,
-                body.reason.as_deref(),
-                body.tracking_no.as_deref(),
-            )
-            .await?,
-    ))
+    let id = order_id(id)?;
+    let actor = auth.user.actor();
+    let mut view = state
+        .orders
+        .transition(
+            &state.db,
+            &actor,
+            id,
+            m,
+            body.reason.as_deref(),
+            body.tracking_no.as_deref(),
+        )
+        .await?;
+    if view.refund.is_some() {
+        // A paid order was cancelled: send its refund now, so the answer can show it sent.
+        // If the provider fails, the refund stays queued and the sweep retries it.
+        state.payments.refund_now(&state.db, id).await?;
+        view = state.orders.get(&state.db, &actor, id).await?;
+    }
+    Ok(axum::Json(view))
 }
 
 macro_rules! order_move {

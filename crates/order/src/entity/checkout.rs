@@ -18,6 +18,7 @@ pub struct Model {
     pub client_secret: Option<String>,
     pub created_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,
+    pub paid_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

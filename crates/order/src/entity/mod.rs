@@ -6,3 +6,5 @@ pub mod checkout;
 pub mod order;
 pub mod order_event;
 pub mod order_item;
+pub mod payment_event;
+pub mod refund;

@@ -1,0 +1,100 @@
+//! `payments/stripe/webhook`, where Stripe reports what happened to card payments, and
+//! `admin/refunds`, where administrators see the money owed back.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+};
+use common::{Page, PageRequest};
+use order::payments::{EventOutcome, RefundStatus, RefundView, WebhookError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{
+    error::{ApiError, ApiResult, Problem},
+    extract::{AuthUser, Query},
+    state::AppState,
+};
+
+/// What the webhook did with an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookAck {
+    /// Always true: Stripe stops resending once it sees a 2xx.
+    pub received: bool,
+    /// What processing did.
+    pub outcome: EventOutcome,
+}
+
+/// Receives Stripe's events. The `Stripe-Signature` header is verified on the raw body
+/// (HMAC-SHA256 over `t.body`, 300 s tolerance, any `v1` with any configured secret); each
+/// event id is processed once however often it arrives.
+#[utoipa::path(post, path = "/api/v1/payments/stripe/webhook", tag = "payments",
+    params(("Stripe-Signature" = String, Header, description = "`t=…,v1=…`, as Stripe sends it")),
+    request_body(content = String, description = "A Stripe event, as Stripe sent it", content_type = "application/json"),
+    responses(
+        (status = 200, body = WebhookAck),
+        (status = 400, description = "`invalid_signature` or `malformed_event`; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Card payments are not configured", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<axum::Json<WebhookAck>> {
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let event = state
+        .payments
+        .verify_stripe(signature, &body, chrono::Utc::now().timestamp())
+        .map_err(|e| match e {
+            WebhookError::Off => ApiError::from_status(StatusCode::NOT_FOUND),
+            WebhookError::Signature(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_signature", e.to_string())
+            }
+            WebhookError::Malformed(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_event", e.to_string())
+            }
+        })?;
+    let outcome = state
+        .payments
+        .handle_stripe_event(&state.db, &event)
+        .await?;
+    tracing::info!(event = %event.id, kind = %event.kind, ?outcome, "Stripe event");
+    Ok(axum::Json(WebhookAck {
+        received: true,
+        outcome,
+    }))
+}
+
+/// `?status=&page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RefundParams {
+    /// `queued` (owed; failed attempts show `last_error`) or `sent`.
+    pub status: Option<RefundStatus>,
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size.
+    pub per_page: Option<u64>,
+}
+
+/// Refunds of cancelled card orders, oldest first: queued ones are retried until Stripe takes
+/// them, with the last error shown.
+#[utoipa::path(get, path = "/api/v1/admin/refunds", tag = "admin", security(("bearer" = [])),
+    params(RefundParams),
+    responses((status = 200, body = Page<RefundView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn refunds(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<RefundParams>,
+) -> ApiResult<axum::Json<Page<RefundView>>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    Ok(axum::Json(
+        state
+            .payments
+            .refunds(&state.db, &auth.user.actor(), q.status, page)
+            .await?,
+    ))
+}
