@@ -13,5 +13,6 @@ mod errors;
 mod matrix;
 mod ops;
 mod orders;
+mod payments;
 mod search;
 mod support;

@@ -9,20 +9,20 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-struct Market {
-    admin: String,
-    owner_a: String,
-    owner_b: String,
-    buyer: String,
+pub(crate) struct Market {
+    pub(crate) admin: String,
+    pub(crate) owner_a: String,
+    pub(crate) owner_b: String,
+    pub(crate) buyer: String,
     /// Nước mắm (stall A, stock 10), tiêu (stall A, stock 5), cà phê (stall B, stock 6).
-    sauce: String,
-    pepper: String,
-    coffee: String,
-    stall_a: String,
-    stall_b: String,
+    pub(crate) sauce: String,
+    pub(crate) pepper: String,
+    pub(crate) coffee: String,
+    pub(crate) stall_a: String,
+    pub(crate) stall_b: String,
 }
 
-async fn market(app: &TestApp) -> Market {
+pub(crate) async fn market(app: &TestApp) -> Market {
     let admin = app.admin("admin@tinh.vn").await;
     let owner_a = app.signed_in("a@example.vn").await;
     let owner_b = app.signed_in("b@example.vn").await;
@@ -74,7 +74,7 @@ async fn market(app: &TestApp) -> Market {
     }
 }
 
-fn shipping() -> Value {
+pub(crate) fn shipping() -> Value {
     json!({
         "shipping": {"recipient": "Trần Thị Mai", "phone": "0912 345 678", "commune_code": "19333", "street": "12 Lê Duẩn"},
         "payment_method": "cod",
@@ -82,7 +82,7 @@ fn shipping() -> Value {
     })
 }
 
-async fn put_item(app: &TestApp, token: &str, product: &str, quantity: i64) -> TestResponse {
+pub(crate) async fn put_item(app: &TestApp, token: &str, product: &str, quantity: i64) -> TestResponse {
     app.request(
         Method::PUT,
         &format!("/api/v1/cart/items/{product}"),
@@ -92,7 +92,7 @@ async fn put_item(app: &TestApp, token: &str, product: &str, quantity: i64) -> T
     .await
 }
 
-async fn checkout(app: &TestApp, token: &str, key: &str, body: Value) -> TestResponse {
+pub(crate) async fn checkout(app: &TestApp, token: &str, key: &str, body: Value) -> TestResponse {
     app.send(
         Request::post("/api/v1/checkout")
             .header("authorization", format!("Bearer {token}"))
@@ -104,7 +104,7 @@ async fn checkout(app: &TestApp, token: &str, key: &str, body: Value) -> TestRes
     .await
 }
 
-async fn stock(app: &TestApp, token: &str, product: &str) -> i64 {
+pub(crate) async fn stock(app: &TestApp, token: &str, product: &str) -> i64 {
     app.get(&format!("/api/v1/products/{product}"), Some(token))
         .await
         .json()["stock"]

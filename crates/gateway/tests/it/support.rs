@@ -95,6 +95,27 @@ impl TestApp {
         ) -> std::sync::Arc<dyn search::SearchEngine>,
     ) -> Self {
         let config = Config::with_overrides(toml).expect("test configuration is valid");
+        Self::from_config(db, config, wrap)
+    }
+
+    /// An app with card payments through the Stripe double at `stripe_base`, its webhooks
+    /// signed with any of `secrets`.
+    pub fn with_stripe(db: TestDb, stripe_base: &str, secrets: &str) -> Self {
+        let mut config = Config::with_overrides("").expect("defaults are valid");
+        config.stripe.secret_key = Some("sk_test_marketplace".into());
+        config.stripe.webhook_secret = Some(secrets.into());
+        config.stripe.api_base = Some(stripe_base.into());
+        Self::from_config(db, config, |engine| engine)
+    }
+
+    /// An app over `config`, its embedded search engine wrapped by `wrap`.
+    pub fn from_config(
+        db: TestDb,
+        config: Config,
+        wrap: impl FnOnce(
+            std::sync::Arc<dyn search::SearchEngine>,
+        ) -> std::sync::Arc<dyn search::SearchEngine>,
+    ) -> Self {
         let search_dir =
             std::env::temp_dir().join(format!("marketplace-search-{}", uuid::Uuid::now_v7()));
         let engine = wrap(std::sync::Arc::new(
