@@ -544,6 +544,39 @@ mod tests {
     }
 
     #[test]
+    fn stripe_keys_come_from_the_environment_and_go_together() {
+        for key in ["secret_key", "webhook_secret"] {
+            let e = Config::with_overrides(&format!("[stripe]\n{key} = \"sk_live_x\""))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("stripe.{key}"))
+                    && e.contains(&format!("MARKETPLACE_STRIPE__{}", key.to_uppercase())),
+                "{e}"
+            );
+        }
+        let mut c = Config::with_overrides("").unwrap();
+        assert!(c.card_provider().unwrap().is_none(), "off by default");
+        c.stripe.secret_key = Some("sk_test_x".into());
+        c.stripe.webhook_secret = Some(" whsec_new , whsec_old ,".into());
+        assert_eq!(c.stripe.webhook_secrets(), ["whsec_new", "whsec_old"]);
+        assert!(c.validate().is_ok());
+        assert!(c.card_provider().unwrap().is_some());
+        assert!(!format!("{c:?}").contains("sk_test_x"), "secrets never print");
+        c.stripe.webhook_secret = None;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("stripe.webhook_secret"), "{e}");
+        let e = Config::with_overrides("[stripe]\napi_base = \"localhost:12111\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("stripe.api_base"), "{e}");
+        let e = Config::with_overrides("[payments]\ncheckout_ttl_minutes = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("payments.checkout_ttl_minutes"), "{e}");
+    }
+
+    #[test]
     fn an_unknown_key_is_refused() {
         let e = Config::with_overrides("[http]\nlisten_port = 80")
             .unwrap_err()
