@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use gateway::{AppState, Config};
 use serde_json::{Value, json};
-use testkit::{TestDb, db_test};
+use testkit::{TestDb, db_test, stripe::StubStripe};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 /// A running server and the means to stop it.
@@ -21,9 +21,24 @@ struct Server {
 }
 
 async fn start(db: TestDb) -> Server {
+    start_with(db, None).await
+}
+
+/// The webhook secret of the journeys' Stripe double.
+const WEBHOOK_SECRET: &str = "whsec_journey";
+
+/// A server, with card payments through `stripe` when given.
+async fn start_with(db: TestDb, stripe: Option<&StubStripe>) -> Server {
     let dir = std::env::temp_dir().join(format!("marketplace-e2e-{}", uuid::Uuid::now_v7()));
-    let config = Config::with_overrides(&format!("[data]\ndir = {:?}", dir.display().to_string()))
-        .expect("defaults are valid");
+    let mut config =
+        Config::with_overrides(&format!("[data]\ndir = {:?}", dir.display().to_string()))
+            .expect("defaults are valid");
+    if let Some(stripe) = stripe {
+        // What an operator sets in the environment.
+        config.stripe.secret_key = Some("sk_test_journey".into());
+        config.stripe.webhook_secret = Some(WEBHOOK_SECRET.into());
+        config.stripe.api_base = Some(stripe.base.clone());
+    }
     let engine = config.search_engine().expect("the embedded index opens");
     let state = AppState::new(config, db.conn.clone(), engine);
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -157,7 +172,8 @@ db_test!(
             )
             .await
             .unwrap();
-        let server = start(db).await;
+        let stripe = StubStripe::start().await;
+        let server = start_with(db, Some(&stripe)).await;
         let http = reqwest::Client::new();
         let url = |p: &str| format!("{}/api/v1{p}", server.base);
         let sign_up = |email: &'static str| {
@@ -307,6 +323,7 @@ db_test!(
         assert_eq!(again["checkout_id"], out["checkout_id"]);
 
         // Each vendor confirms, ships and delivers its own order.
+        let mut owners: Vec<String> = Vec::new();
         for (o, token) in orders.iter().zip([&vendor_a, &vendor_b]) {
             let id = o["id"].as_str().unwrap();
             let (s, mine) = call(
@@ -326,6 +343,7 @@ db_test!(
                 &vendor_a
             };
             let _ = mine;
+            owners.push(token.clone());
             for step in ["confirm", "ship", "deliver"] {
                 let (s, body) = call(
                     &http,
@@ -353,6 +371,99 @@ db_test!(
             );
         }
 
+        let (owner_of_first, owner_of_second) = (owners[0].clone(), owners[1].clone());
+        // The same buyer pays the next cart by card: one PaymentIntent for the checkout total,
+        // orders waiting for payment until Stripe's webhook says it succeeded, which it says
+        // twice.
+        for p in &products {
+            call(
+                &http,
+                Method::PUT,
+                url(&format!("/cart/items/{p}")),
+                Some(&buyer),
+                Some(json!({"quantity": 1})),
+                None,
+            )
+            .await;
+        }
+        let mut card_body = order_body.clone();
+        card_body["payment_method"] = json!("card");
+        let (s, paid) = call(
+            &http,
+            Method::POST,
+            url("/checkout"),
+            Some(&buyer),
+            Some(card_body),
+            Some("journey-card"),
+        )
+        .await;
+        assert_eq!(s, 201, "{paid}");
+        assert_eq!(paid["total"], 150_000 + 165_000);
+        assert!(paid["payment"]["client_secret"].is_string(), "{paid}");
+        let intents = stripe.requests_to("/v1/payment_intents");
+        assert_eq!(intents.len(), 1);
+        assert_eq!(intents[0].field("amount"), Some("315000"));
+        assert_eq!(intents[0].field("currency"), Some("vnd"));
+        for o in paid["orders"].as_array().unwrap() {
+            assert_eq!(o["status"], "pending_payment");
+        }
+        let event = testkit::stripe::event(
+            "evt_journey_paid",
+            "payment_intent.succeeded",
+            paid["payment"]["payment_intent_id"].as_str().unwrap(),
+            paid["checkout_id"].as_str().unwrap(),
+            315_000,
+        );
+        for expected in ["applied", "duplicate"] {
+            let signature =
+                order::payment::stripe::sign(&event, WEBHOOK_SECRET, chrono::Utc::now().timestamp());
+            let res = http
+                .post(url("/payments/stripe/webhook"))
+                .header("content-type", "application/json")
+                .header("stripe-signature", signature)
+                .body(event.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let ack: Value = res.json().await.unwrap();
+            assert_eq!(ack["outcome"], expected);
+        }
+        for o in paid["orders"].as_array().unwrap() {
+            let id = o["id"].as_str().unwrap();
+            let (_, seen) = call(
+                &http,
+                Method::GET,
+                url(&format!("/orders/{id}")),
+                Some(&buyer),
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(
+                (seen["status"].as_str(), seen["paid"].as_bool()),
+                (Some("placed"), Some(true)),
+                "{seen}"
+            );
+            let token = if seen["stall_id"] == orders[0]["stall_id"] {
+                owner_of_first.clone()
+            } else {
+                owner_of_second.clone()
+            };
+            for step in ["confirm", "ship", "deliver"] {
+                let (s, body) = call(
+                    &http,
+                    Method::POST,
+                    url(&format!("/orders/{id}/{step}")),
+                    Some(&token),
+                    Some(json!({})),
+                    None,
+                )
+                .await;
+                assert_eq!(s, 200, "{step}: {body}");
+            }
+        }
+
         // Another order, cancelled by the buyer: the stock comes back.
         let (_, p) = call(
             &http,
@@ -363,7 +474,7 @@ db_test!(
             None,
         )
         .await;
-        assert_eq!(p["stock"], 8);
+        assert_eq!(p["stock"], 7);
         call(
             &http,
             Method::PUT,
@@ -392,7 +503,7 @@ db_test!(
             None,
         )
         .await;
-        assert_eq!(p["stock"], 5);
+        assert_eq!(p["stock"], 4);
         let (s, _) = call(
             &http,
             Method::POST,
@@ -412,7 +523,7 @@ db_test!(
             None,
         )
         .await;
-        assert_eq!(p["stock"], 8);
+        assert_eq!(p["stock"], 7);
 
         server.stop.send(()).unwrap();
         server.handle.await.unwrap().unwrap();
