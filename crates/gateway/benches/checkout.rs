@@ -73,7 +73,10 @@ async fn main() {
     .unwrap();
     config.database.url = Some(test_db.url.clone());
     config.database.max_connections = u32::try_from(pool).unwrap();
-    let db = gateway::serve::open_database(&config).await.unwrap();
+    // The benchmark's own schema, with a pool of the size asked for.
+    let mut opts = migrations::connect_options(&test_db.url, config.database.max_connections);
+    opts.set_schema_search_path(test_db.schema.clone().unwrap());
+    let db = sea_orm::Database::connect(opts).await.unwrap();
     let state = AppState::new(config.clone(), db.clone(), config.search_engine().unwrap());
     gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, products_n)
         .await

@@ -266,7 +266,17 @@ impl Config {
                 });
             }
         }
-        let config: Config = figment.extract().map_err(describe)?;
+        let mut config: Config = figment.extract().map_err(describe)?;
+        // An empty variable (as compose passes an unset one) means "not set".
+        for value in [
+            &mut config.stripe.secret_key,
+            &mut config.stripe.webhook_secret,
+            &mut config.stripe.api_base,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
         config.validate()?;
         Ok(config)
     }
@@ -369,9 +379,6 @@ impl Config {
             }
         }
         let st = &self.stripe;
-        if st.secret_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
-            return Err(invalid("stripe.secret_key", "is empty"));
-        }
         if st.secret_key.is_some() && st.webhook_secrets().is_empty() {
             return Err(invalid(
                 "stripe.webhook_secret",
