@@ -415,8 +415,11 @@ db_test!(
             315_000,
         );
         for expected in ["applied", "duplicate"] {
-            let signature =
-                order::payment::stripe::sign(&event, WEBHOOK_SECRET, chrono::Utc::now().timestamp());
+            let signature = order::payment::stripe::sign(
+                &event,
+                WEBHOOK_SECRET,
+                chrono::Utc::now().timestamp(),
+            );
             let res = http
                 .post(url("/payments/stripe/webhook"))
                 .header("content-type", "application/json")

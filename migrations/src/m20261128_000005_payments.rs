@@ -78,7 +78,11 @@ impl MigrationTrait for Migration {
             ("idx_checkouts_intent", "payment_intent_id"),
             ("idx_checkouts_status_expires", "status"),
         ] {
-            let mut idx = Index::create().name(name).table("checkouts").col(col).to_owned();
+            let mut idx = Index::create()
+                .name(name)
+                .table("checkouts")
+                .col(col)
+                .to_owned();
             if col == "status" {
                 idx.col("expires_at");
             }

@@ -175,13 +175,8 @@ async fn main() {
             run += 1;
             let mut tasks = Vec::new();
             let started = Instant::now();
-            for c in 0..clients {
-                let (http, base, token, body) = (
-                    http.clone(),
-                    base.clone(),
-                    buyers[c].clone(),
-                    body.clone(),
-                );
+            for (c, token) in buyers.iter().take(clients).cloned().enumerate() {
+                let (http, base, body) = (http.clone(), base.clone(), body.clone());
                 let pool = if mix == "spread" {
                     catalogue.clone()
                 } else {

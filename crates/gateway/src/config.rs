@@ -90,7 +90,10 @@ pub struct StripeConfig {
 impl std::fmt::Debug for StripeConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StripeConfig")
-            .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),
@@ -395,7 +398,10 @@ impl Config {
         }
         let p = &self.payments;
         if !(1..=1440).contains(&p.checkout_ttl_minutes) {
-            return Err(invalid("payments.checkout_ttl_minutes", "must be 1 to 1440"));
+            return Err(invalid(
+                "payments.checkout_ttl_minutes",
+                "must be 1 to 1440",
+            ));
         }
         if !(1..=3600).contains(&p.sweep_interval_secs) {
             return Err(invalid("payments.sweep_interval_secs", "must be 1 to 3600"));
@@ -569,7 +575,10 @@ mod tests {
         assert_eq!(c.stripe.webhook_secrets(), ["whsec_new", "whsec_old"]);
         assert!(c.validate().is_ok());
         assert!(c.card_provider().unwrap().is_some());
-        assert!(!format!("{c:?}").contains("sk_test_x"), "secrets never print");
+        assert!(
+            !format!("{c:?}").contains("sk_test_x"),
+            "secrets never print"
+        );
         c.stripe.webhook_secret = None;
         let e = c.validate().unwrap_err().to_string();
         assert!(e.contains("stripe.webhook_secret"), "{e}");

@@ -75,7 +75,11 @@ pub async fn serve(
             search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
         tokio::spawn(indexer.run(state.db.clone(), stopping_rx.clone()))
     });
-    let sweep = state.config.payments.worker.then(|| spawn_sweep(&state, stopping_rx.clone()));
+    let sweep = state
+        .config
+        .payments
+        .worker
+        .then(|| spawn_sweep(&state, stopping_rx.clone()));
     let server = axum::serve(
         listener,
         app::router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -197,7 +197,11 @@ impl Carts {
 
     /// Puts the lines of `orders` back into `user`'s cart (after a checkout whose payment
     /// could not start); a product already in the cart again keeps the newer quantity.
-    pub(crate) async fn refill<C: ConnectionTrait>(db: &C, user: Uuid, orders: &[Uuid]) -> Result<()> {
+    pub(crate) async fn refill<C: ConnectionTrait>(
+        db: &C,
+        user: Uuid,
+        orders: &[Uuid],
+    ) -> Result<()> {
         let items = crate::entity::order_item::Entity::find()
             .filter(crate::entity::order_item::Column::OrderId.is_in(orders.iter().copied()))
             .all(db)

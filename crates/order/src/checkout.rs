@@ -347,7 +347,11 @@ impl Checkouts {
         txn.commit().await?;
         // The payment starts only once the orders are committed: a provider that is slow or
         // down never holds the transaction (or its stock locks) open.
-        let payment = match self.card.as_ref().filter(|_| req.payment_method == PaymentMethod::Card) {
+        let payment = match self
+            .card
+            .as_ref()
+            .filter(|_| req.payment_method == PaymentMethod::Card)
+        {
             Some(card) => {
                 let c = checkout::Entity::find_by_id(checkout_id)
                     .one(db)

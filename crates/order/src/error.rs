@@ -36,7 +36,9 @@ pub enum OrderError {
     #[error("{0}")]
     CartNotReady(String),
     /// The payment provider could not be reached; nothing was ordered, the cart is as it was.
-    #[error("Card payments are unavailable right now; the orders were cancelled and the cart is as it was. Try again shortly, or choose cod.")]
+    #[error(
+        "Card payments are unavailable right now; the orders were cancelled and the cart is as it was. Try again shortly, or choose cod."
+    )]
     PaymentUnavailable(String),
     /// The payment provider refused to start the payment; nothing was ordered.
     #[error("The card payment could not be started: {0}. Nothing was ordered.")]

@@ -164,7 +164,11 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(txn: &C, o: &order::Model) ->
 }
 
 /// Cancels a checkout's orders that still wait for payment; returns how many moved.
-async fn cancel_unpaid<C: ConnectionTrait>(txn: &C, checkout_id: Uuid, reason: &str) -> Result<usize> {
+async fn cancel_unpaid<C: ConnectionTrait>(
+    txn: &C,
+    checkout_id: Uuid,
+    reason: &str,
+) -> Result<usize> {
     let orders = order::Entity::find()
         .filter(order::Column::CheckoutId.eq(checkout_id))
         .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
@@ -197,7 +201,8 @@ async fn move_checkout<C: ConnectionTrait>(
     to: &str,
     paid_at: Option<DateTime<Utc>>,
 ) -> Result<bool> {
-    let mut update = checkout::Entity::update_many().col_expr(checkout::Column::Status, Expr::value(to));
+    let mut update =
+        checkout::Entity::update_many().col_expr(checkout::Column::Status, Expr::value(to));
     if let Some(at) = paid_at {
         update = update.col_expr(checkout::Column::PaidAt, Expr::value(at));
     }
@@ -286,8 +291,8 @@ impl Payments {
         event: &stripe::Event,
     ) -> Result<EventOutcome> {
         let obj = &event.data.object;
-        let intent = (obj.object == "payment_intent" || obj.id.starts_with("pi_"))
-            .then(|| obj.id.clone());
+        let intent =
+            (obj.object == "payment_intent" || obj.id.starts_with("pi_")).then(|| obj.id.clone());
         let txn = catalog::begin_write(db).await?;
         let inserted = payment_event::ActiveModel {
             id: Set(event.id.clone()),
@@ -300,7 +305,10 @@ impl Payments {
         .insert(&txn)
         .await;
         if let Err(e) = inserted {
-            if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) {
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) {
                 return Ok(EventOutcome::Duplicate);
             }
             return Err(e.into());
@@ -319,7 +327,10 @@ impl Payments {
             _ => EventOutcome::Ignored,
         };
         payment_event::Entity::update_many()
-            .col_expr(payment_event::Column::Outcome, Expr::value(outcome.as_str()))
+            .col_expr(
+                payment_event::Column::Outcome,
+                Expr::value(outcome.as_str()),
+            )
             .filter(payment_event::Column::Id.eq(event.id.clone()))
             .exec(&txn)
             .await?;
@@ -549,21 +560,33 @@ impl Payments {
         let mut update = refund::Entity::update_many()
             .col_expr(refund::Column::Attempts, Expr::value(attempts))
             .col_expr(refund::Column::UpdatedAt, Expr::value(done))
-            .col_expr(refund::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None));
+            .col_expr(
+                refund::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
         let ok = match result {
             Ok(provider_id) => {
                 tracing::info!(refund = %r.id, order = %r.order_id, amount = r.amount, "refund sent");
                 update = update
-                    .col_expr(refund::Column::Status, Expr::value(RefundStatus::Sent.as_str()))
+                    .col_expr(
+                        refund::Column::Status,
+                        Expr::value(RefundStatus::Sent.as_str()),
+                    )
                     .col_expr(refund::Column::ProviderRefundId, Expr::value(provider_id))
-                    .col_expr(refund::Column::LastError, Expr::value(Option::<String>::None));
+                    .col_expr(
+                        refund::Column::LastError,
+                        Expr::value(Option::<String>::None),
+                    );
                 true
             }
             Err(e) => {
                 tracing::warn!(refund = %r.id, order = %r.order_id, attempts, error = %e, "refund failed; will retry");
                 update = update
                     .col_expr(refund::Column::LastError, Expr::value(e.to_string()))
-                    .col_expr(refund::Column::NextAttemptAt, Expr::value(done + backoff(attempts)));
+                    .col_expr(
+                        refund::Column::NextAttemptAt,
+                        Expr::value(done + backoff(attempts)),
+                    );
                 false
             }
         };
@@ -602,7 +625,12 @@ impl Payments {
     }
 
     /// Expires unpaid checkouts and sends due refunds every `every`, until `stop` turns true.
-    pub async fn run(self, db: DatabaseConnection, every: Duration, mut stop: watch::Receiver<bool>) {
+    pub async fn run(
+        self,
+        db: DatabaseConnection,
+        every: Duration,
+        mut stop: watch::Receiver<bool>,
+    ) {
         loop {
             if let Err(e) = self.expire_unpaid(&db, Utc::now()).await {
                 tracing::warn!(error = %common::Error::from(e), "expiring unpaid checkouts failed");

@@ -63,7 +63,9 @@ pub struct StubStripe {
 }
 
 fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
-    inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    inner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn error(status: StatusCode, kind: &str, message: &str) -> Response {
@@ -130,11 +132,7 @@ async fn handle(
         st.requests.push(rec);
         return (StatusCode::OK, axum::Json(answer)).into_response();
     }
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let metadata: serde_json::Map<String, Value> = form
         .iter()
         .filter_map(|(k, v)| {

@@ -82,7 +82,12 @@ pub(crate) fn shipping() -> Value {
     })
 }
 
-pub(crate) async fn put_item(app: &TestApp, token: &str, product: &str, quantity: i64) -> TestResponse {
+pub(crate) async fn put_item(
+    app: &TestApp,
+    token: &str,
+    product: &str,
+    quantity: i64,
+) -> TestResponse {
     app.request(
         Method::PUT,
         &format!("/api/v1/cart/items/{product}"),

@@ -22,8 +22,8 @@ fn card() -> Value {
 }
 
 async fn webhook(app: &TestApp, body: &[u8], signature: Option<&str>) -> TestResponse {
-    let mut req = Request::post("/api/v1/payments/stripe/webhook")
-        .header("content-type", "application/json");
+    let mut req =
+        Request::post("/api/v1/payments/stripe/webhook").header("content-type", "application/json");
     if let Some(sig) = signature {
         req = req.header("stripe-signature", sig);
     }
@@ -536,8 +536,6 @@ db_test!(card_payments_off_without_keys, |db: TestDb| async move {
         .await
         .problem(422, "validation_failed");
     let body = event("evt_x", "payment_intent.succeeded", "pi_x", "x", 1);
-    deliver(&app, &body, SECRET)
-        .await
-        .problem(404, "not_found");
+    deliver(&app, &body, SECRET).await.problem(404, "not_found");
     assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, 10);
 });

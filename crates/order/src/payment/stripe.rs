@@ -6,14 +6,14 @@
 
 use std::{collections::HashMap, time::Duration};
 
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_core::{
     payment_intent::{CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods},
     refund::CreateRefund,
 };
-use hmac::{Hmac, Mac};
-use serde::Deserialize;
-use sha2::Sha256;
 
 use super::{
     PaymentMethod, PaymentProvider, PaymentRequest, PaymentStart, ProviderError, RefundRequest,
@@ -40,7 +40,11 @@ impl Stripe {
     pub fn new(secret_key: &str, api_base: Option<&str>) -> Result<Self, ProviderError> {
         let mut builder = ClientBuilder::new(secret_key)
             .timeout(CALL_TIMEOUT)
-            .app_info("ocop-marketplace", Some(env!("CARGO_PKG_VERSION").into()), None);
+            .app_info(
+                "ocop-marketplace",
+                Some(env!("CARGO_PKG_VERSION").into()),
+                None,
+            );
         if let Some(base) = api_base {
             // The client appends `v1/...` to the base as it is.
             let base = if base.ends_with('/') {
@@ -103,7 +107,9 @@ impl PaymentProvider for Stripe {
             .await
             .map_err(classify)?;
         let client_secret = intent.client_secret.ok_or_else(|| {
-            ProviderError::Unavailable("Stripe returned a payment intent without a client secret".into())
+            ProviderError::Unavailable(
+                "Stripe returned a payment intent without a client secret".into(),
+            )
         })?;
         Ok(Some(PaymentStart {
             provider: "stripe".into(),
