@@ -46,12 +46,7 @@ fn internal(e: impl std::fmt::Display) -> EngineError {
 }
 
 /// Splits text into lower-case words the way the default tokenizer does.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
+use crate::exact::words;
 
 #[derive(Clone, Copy)]
 struct ProductFields {

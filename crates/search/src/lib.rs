@@ -9,6 +9,7 @@
 pub mod document;
 pub mod embedded;
 pub mod engine;
+mod exact;
 pub mod indexer;
 pub mod meili;
 pub mod query;

@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     document::{ProductDoc, StallDoc},
+    exact,
     engine::{EngineError, IndexBuild, SearchEngine},
     query::{Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
 };
@@ -261,12 +262,22 @@ impl SearchEngine for Meili {
             ProductSort::Bestselling => &["sales_count:desc"],
         };
         let limit = q.limit.max(1);
+        // Typed diacritics rank within the top window (see `exact`): fetch it whole.
+        let marked = exact::marked_words(&q.text);
+        let rerank = q.sort == ProductSort::Relevance
+            && !marked.is_empty()
+            && q.offset + limit <= exact::WINDOW;
+        let (page, per_page) = if rerank {
+            (1, exact::WINDOW)
+        } else {
+            (q.offset / limit + 1, q.limit)
+        };
         let index = self.client.index(&self.products);
         let mut search = index.search();
         search
             .with_query(&q.text)
-            .with_page(q.offset / limit + 1)
-            .with_hits_per_page(q.limit)
+            .with_page(page)
+            .with_hits_per_page(per_page)
             .with_matching_strategy(MatchingStrategies::ALL)
             .with_facets(Selectors::Some(&[
                 "category_slug",
@@ -280,6 +291,7 @@ impl SearchEngine for Meili {
             search.with_sort(sort);
         }
         let res = search.execute::<ProductDoc>().await.map_err(classify)?;
+        let hits: Vec<ProductDoc> = res.hits.into_iter().map(|h| h.result).collect();
         Ok(SearchResult {
             total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
             facets: Facets {
@@ -287,7 +299,11 @@ impl SearchEngine for Meili {
                 commune: facet(&res.facet_distribution, "commune_code"),
                 ocop_stars: facet(&res.facet_distribution, "ocop_stars"),
             },
-            hits: res.hits.into_iter().map(|h| h.result).collect(),
+            hits: if rerank {
+                exact::rerank(hits, |d| &d.name, &marked, q.offset, limit)
+            } else {
+                hits
+            },
         })
     }
 
@@ -298,12 +314,19 @@ impl SearchEngine for Meili {
             .as_ref()
             .map(|c| format!("commune_code = {}", quoted(c)));
         let limit = q.limit.max(1);
+        let marked = exact::marked_words(&q.text);
+        let rerank = !marked.is_empty() && q.offset + limit <= exact::WINDOW;
+        let (page, per_page) = if rerank {
+            (1, exact::WINDOW)
+        } else {
+            (q.offset / limit + 1, q.limit)
+        };
         let index = self.client.index(&self.stalls);
         let mut search = index.search();
         search
             .with_query(&q.text)
-            .with_page(q.offset / limit + 1)
-            .with_hits_per_page(q.limit)
+            .with_page(page)
+            .with_hits_per_page(per_page)
             .with_matching_strategy(MatchingStrategies::ALL);
         if let Some(f) = &filter {
             search.with_filter(f);
@@ -312,10 +335,15 @@ impl SearchEngine for Meili {
             search.with_sort(&["approved_at:desc"]);
         }
         let res = search.execute::<StallDoc>().await.map_err(classify)?;
+        let hits: Vec<StallDoc> = res.hits.into_iter().map(|h| h.result).collect();
         Ok(SearchResult {
             total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
             facets: Facets::default(),
-            hits: res.hits.into_iter().map(|h| h.result).collect(),
+            hits: if rerank {
+                exact::rerank(hits, |d| &d.name, &marked, q.offset, limit)
+            } else {
+                hits
+            },
         })
     }
 

@@ -1,0 +1,74 @@
+//! Ranking exact diacritics first on an engine that folds them away. Meilisearch normalises
+//! "đậu", "dâu" and "dau" to the same word on both sides, so it cannot prefer the spelling the
+//! buyer typed; the embedded engine scores it directly. For Meilisearch the top of a relevance
+//! search is fetched in one window and re-ordered, stably, by how many typed words (with their
+//! diacritics) appear as written in the name; beyond the window the engine's order stands.
+
+use common::text::fold;
+
+/// How many hits at the top of a relevance search are re-ordered.
+pub(crate) const WINDOW: usize = 100;
+
+/// A text's words, lower-cased.
+pub(crate) fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The typed words that carry diacritics (or `đ`): the ones whose spelling can rank. Empty when
+/// the buyer typed without them, and then nothing is re-ordered.
+pub(crate) fn marked_words(text: &str) -> Vec<String> {
+    words(text).into_iter().filter(|w| fold(w) != *w).collect()
+}
+
+/// Re-orders `hits` (the window from the top) so that names holding more of `marked` as
+/// written come first, keeping the engine's order otherwise, and returns `offset..offset+limit`.
+pub(crate) fn rerank<T>(
+    hits: Vec<T>,
+    name: impl Fn(&T) -> &str,
+    marked: &[String],
+    offset: usize,
+    limit: usize,
+) -> Vec<T> {
+    let mut scored: Vec<(usize, T)> = hits
+        .into_iter()
+        .map(|h| {
+            let in_name = words(name(&h));
+            let score = marked.iter().filter(|w| in_name.contains(w)).count();
+            (score, h)
+        })
+        .collect();
+    // Stable: equal scores keep the engine's relevance order.
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(_, h)| h)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_words_are_the_ones_with_diacritics() {
+        assert_eq!(marked_words("Đậu xanh"), ["đậu"]);
+        assert!(marked_words("dau xanh").is_empty());
+        assert_eq!(marked_words("nước mắm"), ["nước", "mắm"]);
+    }
+
+    #[test]
+    fn exact_spelling_moves_up_and_ties_keep_their_order() {
+        let hits = vec!["Dầu tràm Huế", "Dâu tây Hướng Hóa", "Đậu xanh Cam Lộ", "Đậu đen"];
+        let marked = marked_words("đậu");
+        assert_eq!(
+            rerank(hits.clone(), |h| h, &marked, 0, 10),
+            ["Đậu xanh Cam Lộ", "Đậu đen", "Dầu tràm Huế", "Dâu tây Hướng Hóa"]
+        );
+        assert_eq!(rerank(hits, |h| h, &marked, 1, 2), ["Đậu đen", "Dầu tràm Huế"]);
+    }
+}
