@@ -36,7 +36,7 @@ impl MigrationTrait for Migration {
                     .col(string_len("provider", 16))
                     .col(string_len("payment_intent_id", 255))
                     .col(big_integer("amount"))
-                    // `pending` (to be sent or retried), `succeeded`.
+                    // `queued` (to be sent or retried), `sent`, `failed` (reported by Stripe after sending).
                     .col(string_len("status", 16))
                     .col(integer("attempts").default(0))
                     .col(text_null("last_error"))

@@ -33,6 +33,9 @@ pub enum RefundStatus {
     Queued,
     /// The provider accepted it.
     Sent,
+    /// The provider accepted it, then reported that it failed (the card was closed, say): it
+    /// needs a person to pay the buyer back another way.
+    Failed,
 }
 
 impl RefundStatus {
@@ -40,6 +43,7 @@ impl RefundStatus {
         match self {
             RefundStatus::Queued => "queued",
             RefundStatus::Sent => "sent",
+            RefundStatus::Failed => "failed",
         }
     }
 }
@@ -58,7 +62,7 @@ pub struct RefundView {
     pub payment_intent_id: String,
     /// In đồng.
     pub amount: i64,
-    /// Queued or sent.
+    /// Queued, sent or failed.
     pub status: RefundStatus,
     /// Calls made to the provider so far.
     pub attempts: i32,
@@ -80,10 +84,10 @@ impl From<refund::Model> for RefundView {
             checkout_id: r.checkout_id,
             payment_intent_id: r.payment_intent_id,
             amount: r.amount,
-            status: if r.status == "sent" {
-                RefundStatus::Sent
-            } else {
-                RefundStatus::Queued
+            status: match r.status.as_str() {
+                "sent" => RefundStatus::Sent,
+                "failed" => RefundStatus::Failed,
+                _ => RefundStatus::Queued,
             },
             attempts: r.attempts,
             last_error: r.last_error,
@@ -105,7 +109,7 @@ pub enum EventOutcome {
     Duplicate,
     /// Its type, or the checkout's state, calls for nothing (an older event arriving late).
     Ignored,
-    /// No checkout has this payment; acknowledged and logged.
+    /// No checkout (or refund) has this payment; acknowledged and logged.
     UnknownIntent,
     /// Money arrived for orders already cancelled: refunds are owed.
     RefundOwed,
@@ -324,6 +328,31 @@ impl Payments {
                 self.unpaid(&txn, &pi, obj, &format!("card payment failed: {why}"))
                     .await?
             }
+            ("refund.failed", _) => {
+                let why = obj
+                    .failure_reason
+                    .clone()
+                    .unwrap_or_else(|| "unknown".into());
+                let res = refund::Entity::update_many()
+                    .col_expr(
+                        refund::Column::Status,
+                        Expr::value(RefundStatus::Failed.as_str()),
+                    )
+                    .col_expr(
+                        refund::Column::LastError,
+                        Expr::value(format!("Stripe could not complete the refund: {why}")),
+                    )
+                    .col_expr(refund::Column::UpdatedAt, Expr::value(Utc::now()))
+                    .filter(refund::Column::ProviderRefundId.eq(obj.id.clone()))
+                    .exec(&txn)
+                    .await?;
+                if res.rows_affected == 0 {
+                    EventOutcome::UnknownIntent
+                } else {
+                    tracing::error!(refund = %obj.id, reason = %why, "a sent refund failed at Stripe; it needs a person");
+                    EventOutcome::Applied
+                }
+            }
             _ => EventOutcome::Ignored,
         };
         payment_event::Entity::update_many()
@@ -465,6 +494,13 @@ impl Payments {
             cancel_unpaid(&txn, c.id, "not paid in time").await?;
             txn.commit().await?;
             expired += 1;
+            // Close the payment too, so the buyer cannot pay for cancelled orders. If that
+            // fails, a late payment is still caught by the webhook and refunded.
+            if let (Some(card), Some(intent)) = (&self.card, &c.payment_intent_id)
+                && let Err(e) = card.cancel(intent).await
+            {
+                tracing::warn!(checkout = %c.id, error = %e, "could not cancel the expired payment at the provider");
+            }
         }
         if expired > 0 {
             tracing::info!(expired, "unpaid checkouts expired; their stock is back");

@@ -63,12 +63,25 @@ mod tests {
 
     #[test]
     fn exact_spelling_moves_up_and_ties_keep_their_order() {
-        let hits = vec!["Dầu tràm Huế", "Dâu tây Hướng Hóa", "Đậu xanh Cam Lộ", "Đậu đen"];
+        let hits = vec![
+            "Dầu tràm Huế",
+            "Dâu tây Hướng Hóa",
+            "Đậu xanh Cam Lộ",
+            "Đậu đen",
+        ];
         let marked = marked_words("đậu");
         assert_eq!(
             rerank(hits.clone(), |h| h, &marked, 0, 10),
-            ["Đậu xanh Cam Lộ", "Đậu đen", "Dầu tràm Huế", "Dâu tây Hướng Hóa"]
+            [
+                "Đậu xanh Cam Lộ",
+                "Đậu đen",
+                "Dầu tràm Huế",
+                "Dâu tây Hướng Hóa"
+            ]
         );
-        assert_eq!(rerank(hits, |h| h, &marked, 1, 2), ["Đậu đen", "Dầu tràm Huế"]);
+        assert_eq!(
+            rerank(hits, |h| h, &marked, 1, 2),
+            ["Đậu đen", "Dầu tràm Huế"]
+        );
     }
 }

@@ -21,8 +21,8 @@ use uuid::Uuid;
 
 use crate::{
     document::{ProductDoc, StallDoc},
-    exact,
     engine::{EngineError, IndexBuild, SearchEngine},
+    exact,
     query::{Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
 };
 

@@ -1,5 +1,6 @@
 //! A stand-in for Stripe's API on a loopback port: it speaks Stripe's wire format for the
-//! calls the marketplace makes (form-encoded `POST /v1/payment_intents` and `/v1/refunds`,
+//! calls the marketplace makes (form-encoded `POST /v1/payment_intents`, `.../{id}/cancel` and
+//! `/v1/refunds`,
 //! bearer key, `Idempotency-Key`), answers with objects shaped like Stripe's, replays the first
 //! answer for a repeated idempotency key as Stripe does, records every request, and can be
 //! switched into an outage.
@@ -171,6 +172,27 @@ async fn handle(
                 "metadata": metadata,
                 "payment_method_types": ["card"],
                 "status": "requires_payment_method"
+            })
+        }
+        p if p.starts_with("/v1/payment_intents/") && p.ends_with("/cancel") => {
+            let id = p
+                .trim_start_matches("/v1/payment_intents/")
+                .trim_end_matches("/cancel");
+            json!({
+                "id": id,
+                "object": "payment_intent",
+                "amount": 0,
+                "amount_capturable": 0,
+                "amount_received": 0,
+                "cancellation_reason": field("cancellation_reason"),
+                "capture_method": "automatic_async",
+                "confirmation_method": "automatic",
+                "created": now(),
+                "currency": "vnd",
+                "livemode": false,
+                "metadata": {},
+                "payment_method_types": ["card"],
+                "status": "canceled"
             })
         }
         "/v1/refunds" => {

@@ -72,7 +72,8 @@ pub async fn stripe_webhook(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct RefundParams {
-    /// `queued` (owed; failed attempts show `last_error`) or `sent`.
+    /// `queued` (owed; failed attempts show `last_error`), `sent`, or `failed` (Stripe took it,
+    /// then could not complete it: pay the buyer back another way).
     pub status: Option<RefundStatus>,
     /// Page number.
     pub page: Option<u64>,

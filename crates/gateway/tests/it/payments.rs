@@ -413,6 +413,23 @@ db_test!(
         assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, 10);
         assert_eq!(stock(&app, &m.owner_b, &m.coffee).await, 6);
         assert_eq!(payments.expire_unpaid(conn, later).await.unwrap(), 0);
+        // The payment is closed at Stripe too, so it cannot be paid late.
+        let pi = intent(&out);
+        let cancels = stripe.requests_to(&format!("/v1/payment_intents/{pi}/cancel"));
+        assert_eq!(cancels.len(), 1);
+        assert_eq!(cancels[0].field("cancellation_reason"), Some("abandoned"));
+        // Stripe then reports the cancellation: nothing more happens.
+        let canceled = event(
+            "evt_canceled",
+            "payment_intent.canceled",
+            &pi,
+            out["checkout_id"].as_str().unwrap(),
+            405_000,
+        );
+        assert_eq!(
+            deliver(&app, &canceled, SECRET).await.json()["outcome"],
+            "ignored"
+        );
     }
 );
 
@@ -525,6 +542,32 @@ db_test!(
             .json();
         assert_eq!(sent["total"], 2);
         assert_eq!(stock(&app, &m.owner_b, &m.coffee).await, 6);
+
+        // Stripe later reports that one refund failed: it shows as failed, with the reason.
+        let provider_id = a["refund"]["provider_refund_id"].as_str().unwrap();
+        let failed = serde_json::to_vec(&json!({
+            "id": "evt_refund_failed",
+            "object": "event",
+            "type": "refund.failed",
+            "data": {"object": {"id": provider_id, "object": "refund", "amount": 240_000,
+                "currency": "vnd", "status": "failed", "failure_reason": "expired_or_canceled_card"}}
+        }))
+        .unwrap();
+        assert_eq!(
+            deliver(&app, &failed, SECRET).await.json()["outcome"],
+            "applied"
+        );
+        let failed = app
+            .get("/api/v1/admin/refunds?status=failed", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(failed["total"], 1);
+        assert!(
+            failed["items"][0]["last_error"]
+                .as_str()
+                .unwrap()
+                .contains("expired_or_canceled_card")
+        );
     }
 );
 

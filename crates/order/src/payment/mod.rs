@@ -99,6 +99,13 @@ pub trait PaymentProvider: Send + Sync + fmt::Debug {
 
     /// Gives an order's money back; returns the provider's refund id.
     async fn refund(&self, req: &RefundRequest) -> Result<String, ProviderError>;
+
+    /// Stops a payment nobody wants any more (its checkout expired), so it cannot be paid
+    /// late. Nothing to do by default.
+    async fn cancel(&self, payment_intent_id: &str) -> Result<(), ProviderError> {
+        let _ = payment_intent_id;
+        Ok(())
+    }
 }
 
 /// Cash on delivery: nothing happens at checkout, and nothing is paid before delivery, so

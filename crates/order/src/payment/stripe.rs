@@ -11,7 +11,10 @@ use serde::Deserialize;
 use sha2::Sha256;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_core::{
-    payment_intent::{CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods},
+    payment_intent::{
+        CancelPaymentIntent, CancelPaymentIntentCancellationReason, CreatePaymentIntent,
+        CreatePaymentIntentAutomaticPaymentMethods,
+    },
     refund::CreateRefund,
 };
 
@@ -133,6 +136,17 @@ impl PaymentProvider for Stripe {
             .map_err(classify)?;
         Ok(refund.id.to_string())
     }
+
+    async fn cancel(&self, payment_intent_id: &str) -> Result<(), ProviderError> {
+        CancelPaymentIntent::new(payment_intent_id)
+            .cancellation_reason(CancelPaymentIntentCancellationReason::Abandoned)
+            .customize()
+            .request_strategy(idempotent(format!("cancel-{payment_intent_id}"))?)
+            .send(&self.client)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
 }
 
 /// How far a webhook's timestamp may be from now, in seconds.
@@ -248,6 +262,9 @@ pub struct EventObject {
     /// Why the last attempt failed.
     #[serde(default)]
     pub last_payment_error: Option<LastPaymentError>,
+    /// Why a refund failed (refund events).
+    #[serde(default)]
+    pub failure_reason: Option<String>,
 }
 
 /// `last_payment_error` of a payment intent.
