@@ -246,10 +246,11 @@ impl Side {
         })
     }
 
-    fn write(
+    /// Runs `f` with the index's writer, opened on first use.
+    fn with_writer<T>(
         &self,
-        f: impl FnOnce(&mut IndexWriter) -> Result<(), EngineError>,
-    ) -> Result<(), EngineError> {
+        f: impl FnOnce(&mut IndexWriter) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
         let mut slot = self
             .writer
             .lock()
@@ -265,34 +266,51 @@ impl Side {
         let Some(w) = slot.as_mut() else {
             return Err(internal("index writer missing"));
         };
-        if let Err(e) = f(w) {
-            let _ = w.rollback();
-            return Err(e);
-        }
-        w.commit().map_err(internal)?;
+        f(w)
+    }
+
+    /// Applies `f` and commits, or rolls back if it fails; searches see the result at once.
+    fn write(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<(), EngineError>,
+    ) -> Result<(), EngineError> {
+        self.with_writer(|w| {
+            if let Err(e) = f(w) {
+                let _ = w.rollback();
+                return Err(e);
+            }
+            w.commit().map_err(internal).map(|_| ())
+        })?;
         self.reader.reload().map_err(internal)
+    }
+
+    /// Removes the documents whose `id_field` holds one of `ids` and adds `docs` in their
+    /// place (none: a plain delete), in one commit.
+    fn replace(
+        &self,
+        id_field: Field,
+        ids: impl IntoIterator<Item = Uuid>,
+        docs: Vec<TantivyDocument>,
+    ) -> Result<(), EngineError> {
+        self.write(|w| {
+            for id in ids {
+                w.delete_term(Term::from_field_text(id_field, &id.to_string()));
+            }
+            for doc in docs {
+                w.add_document(doc).map_err(internal)?;
+            }
+            Ok(())
+        })
     }
 
     /// Adds documents without committing (a rebuild commits once, at the end).
     fn stage(&self, docs: Vec<TantivyDocument>) -> Result<(), EngineError> {
-        let mut slot = self
-            .writer
-            .lock()
-            .map_err(|_| EngineError::Internal("index writer poisoned".into()))?;
-        if slot.is_none() {
-            *slot = Some(
-                self.index
-                    .writer_with_num_threads(1, WRITER_MEMORY)
-                    .map_err(|e| EngineError::Unavailable(e.to_string()))?,
-            );
-        }
-        let Some(w) = slot.as_mut() else {
-            return Err(internal("index writer missing"));
-        };
-        for doc in docs {
-            w.add_document(doc).map_err(internal)?;
-        }
-        Ok(())
+        self.with_writer(|w| {
+            for doc in docs {
+                w.add_document(doc).map_err(internal)?;
+            }
+            Ok(())
+        })
     }
 
     fn commit(&self) -> Result<(), EngineError> {
@@ -650,55 +668,35 @@ impl SearchEngine for Embedded {
     async fn upsert_products(&self, docs: Vec<ProductDoc>) -> Result<(), EngineError> {
         self.blocking(move |g| {
             let f = g.product_fields;
-            g.products.write(|w| {
-                for d in &docs {
-                    w.delete_term(Term::from_field_text(f.id, &d.id.to_string()));
-                    w.add_document(product_document(&f, d)?).map_err(internal)?;
-                }
-                Ok(())
-            })
+            let built = docs
+                .iter()
+                .map(|d| product_document(&f, d))
+                .collect::<Result<Vec<_>, _>>()?;
+            g.products.replace(f.id, docs.iter().map(|d| d.id), built)
         })
         .await
     }
 
     async fn delete_products(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
-        self.blocking(move |g| {
-            let f = g.product_fields;
-            g.products.write(|w| {
-                for id in &ids {
-                    w.delete_term(Term::from_field_text(f.id, &id.to_string()));
-                }
-                Ok(())
-            })
-        })
-        .await
+        self.blocking(move |g| g.products.replace(g.product_fields.id, ids, Vec::new()))
+            .await
     }
 
     async fn upsert_stalls(&self, docs: Vec<StallDoc>) -> Result<(), EngineError> {
         self.blocking(move |g| {
             let f = g.stall_fields;
-            g.stalls.write(|w| {
-                for d in &docs {
-                    w.delete_term(Term::from_field_text(f.id, &d.id.to_string()));
-                    w.add_document(stall_document(&f, d)?).map_err(internal)?;
-                }
-                Ok(())
-            })
+            let built = docs
+                .iter()
+                .map(|d| stall_document(&f, d))
+                .collect::<Result<Vec<_>, _>>()?;
+            g.stalls.replace(f.id, docs.iter().map(|d| d.id), built)
         })
         .await
     }
 
     async fn delete_stalls(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
-        self.blocking(move |g| {
-            let f = g.stall_fields;
-            g.stalls.write(|w| {
-                for id in &ids {
-                    w.delete_term(Term::from_field_text(f.id, &id.to_string()));
-                }
-                Ok(())
-            })
-        })
-        .await
+        self.blocking(move |g| g.stalls.replace(g.stall_fields.id, ids, Vec::new()))
+            .await
     }
 
     async fn search_products(
