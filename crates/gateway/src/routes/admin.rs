@@ -133,83 +133,101 @@ stall_action!(
     "Reinstates a suspended stall."
 );
 
-/// Hides a product from the public, with a reason (admins).
-#[utoipa::path(post, path = "/api/v1/admin/products/{id}/hide", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id or slug")),
-    request_body = ReasonBody,
-    responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn hide_product(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ReasonBody>,
-) -> ApiResult<axum::Json<Product>> {
-    let reason = body.and_then(|b| b.reason);
-    Ok(axum::Json(
-        state
-            .catalog
-            .hide_product(&state.db, &auth.user.actor(), &id, reason.as_deref())
-            .await?,
-    ))
+/// A moderator's act on one product: the same extractors, a reason when given, the product
+/// as it is afterwards.
+macro_rules! product_action {
+    ($name:ident, $path:literal, $doc:literal, [$($spec:tt)*],
+     |$state:ident, $actor:ident, $id:ident, $reason:ident| $call:expr) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "admin", security(("bearer" = [])),
+            params(("id" = String, Path, description = "Product id or slug")),
+            $($spec)*)]
+        pub async fn $name(
+            State($state): State<AppState>,
+            auth: AuthUser,
+            Path($id): Path<String>,
+            OptionalJson(body): OptionalJson<ReasonBody>,
+        ) -> ApiResult<axum::Json<Product>> {
+            let $reason = body.and_then(|b| b.reason);
+            let $actor = auth.user.actor();
+            Ok(axum::Json($call.await?))
+        }
+    };
 }
 
-/// Shows a hidden product again (admins).
-#[utoipa::path(post, path = "/api/v1/admin/products/{id}/unhide", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id or slug")),
-    request_body(content = Option<ReasonBody>),
-    responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn unhide_product(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ReasonBody>,
-) -> ApiResult<axum::Json<Product>> {
-    let reason = body.and_then(|b| b.reason);
-    Ok(axum::Json(
-        state
-            .catalog
-            .unhide_product(&state.db, &auth.user.actor(), &id, reason.as_deref())
-            .await?,
-    ))
-}
-
-/// Verifies a product's OCOP certificate (admins).
-#[utoipa::path(post, path = "/api/v1/admin/products/{id}/ocop/verify", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id or slug")),
-    responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn verify_ocop(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    OptionalJson(_body): OptionalJson<ReasonBody>,
-) -> ApiResult<axum::Json<Product>> {
-    Ok(axum::Json(
-        state
-            .catalog
-            .verify_ocop(&state.db, &auth.user.actor(), &id)
-            .await?,
-    ))
-}
-
-/// Refuses a product's OCOP claim with a reason (admins).
-#[utoipa::path(post, path = "/api/v1/admin/products/{id}/ocop/reject", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id or slug")),
-    request_body = ReasonBody,
-    responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn reject_ocop(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ReasonBody>,
-) -> ApiResult<axum::Json<Product>> {
-    let reason = body.and_then(|b| b.reason);
-    Ok(axum::Json(
-        state
-            .catalog
-            .reject_ocop(&state.db, &auth.user.actor(), &id, reason.as_deref())
-            .await?,
-    ))
-}
+product_action!(
+    hide_product,
+    "/api/v1/admin/products/{id}/hide",
+    "Hides a product from the public, with a reason (admins).",
+    [
+        request_body = ReasonBody,
+        responses(
+            (status = 200, body = Product),
+            (
+                status = 409,
+                body = Problem,
+                content_type = "application/problem+json"
+            ),
+            (
+                status = 422,
+                body = Problem,
+                content_type = "application/problem+json"
+            )
+        )
+    ],
+    |state, actor, id, reason| state.catalog.hide_product(
+        &state.db,
+        &actor,
+        &id,
+        reason.as_deref()
+    )
+);
+product_action!(
+    unhide_product,
+    "/api/v1/admin/products/{id}/unhide",
+    "Shows a hidden product again (admins).",
+    [request_body(content = Option<ReasonBody>),
+     responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json"))],
+    |state, actor, id, reason| state.catalog.unhide_product(&state.db, &actor, &id, reason.as_deref())
+);
+product_action!(
+    verify_ocop,
+    "/api/v1/admin/products/{id}/ocop/verify",
+    "Verifies a product's OCOP certificate (admins).",
+    [responses(
+        (status = 200, body = Product),
+        (
+            status = 409,
+            body = Problem,
+            content_type = "application/problem+json"
+        )
+    )],
+    |state, actor, id, _reason| state.catalog.verify_ocop(&state.db, &actor, &id)
+);
+product_action!(
+    reject_ocop,
+    "/api/v1/admin/products/{id}/ocop/reject",
+    "Refuses a product's OCOP claim with a reason (admins).",
+    [
+        request_body = ReasonBody,
+        responses(
+            (status = 200, body = Product),
+            (
+                status = 409,
+                body = Problem,
+                content_type = "application/problem+json"
+            ),
+            (
+                status = 422,
+                body = Problem,
+                content_type = "application/problem+json"
+            )
+        )
+    ],
+    |state, actor, id, reason| state
+        .catalog
+        .reject_ocop(&state.db, &actor, &id, reason.as_deref())
+);
 
 /// Adds a category (admins).
 #[utoipa::path(post, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])),
