@@ -140,6 +140,24 @@ pub struct Search {
     engine: Arc<dyn SearchEngine>,
 }
 
+/// Checks a commune filter against the province's list.
+fn commune(v: &mut Vec<FieldError>, catalog: &Catalog, code: Option<&str>) {
+    if code.is_some_and(|c| catalog.regions().get(c).is_none()) {
+        v.push(FieldError::new(
+            "commune",
+            "is not a commune of this province",
+        ));
+    }
+}
+
+/// The page asked for, or the first page with the problems noted.
+fn page(v: &mut Vec<FieldError>, page: Option<u64>, per_page: Option<u64>) -> PageRequest {
+    PageRequest::new(page, per_page).unwrap_or_else(|e| {
+        v.extend(e.fields);
+        PageRequest::default()
+    })
+}
+
 fn text(v: &mut Vec<FieldError>, q: Option<String>) -> String {
     let q = q.unwrap_or_default();
     if q.chars().count() > MAX_QUERY {
@@ -196,14 +214,7 @@ impl Search {
         {
             errors.push(FieldError::new("price_max", "must not be below price_min"));
         }
-        if let Some(c) = &p.commune
-            && catalog.regions().get(c).is_none()
-        {
-            errors.push(FieldError::new(
-                "commune",
-                "is not a commune of this province",
-            ));
-        }
+        commune(&mut errors, catalog, p.commune.as_deref());
         let category = match &p.category {
             Some(c) => {
                 let found = catalog::service::find_category(db, c)
@@ -228,13 +239,7 @@ impl Search {
             }
             None => None,
         };
-        let page = match PageRequest::new(p.page, p.per_page) {
-            Ok(page) => page,
-            Err(e) => {
-                errors.extend(e.fields);
-                PageRequest::default()
-            }
-        };
+        let page = page(&mut errors, p.page, p.per_page);
         if !errors.is_empty() {
             return Err(Error::validation(errors));
         }
@@ -277,21 +282,8 @@ impl Search {
     ) -> Result<Results<StallHit>, Error> {
         let mut errors = Vec::new();
         let text = text(&mut errors, p.q);
-        if let Some(c) = &p.commune
-            && catalog.regions().get(c).is_none()
-        {
-            errors.push(FieldError::new(
-                "commune",
-                "is not a commune of this province",
-            ));
-        }
-        let page = match PageRequest::new(p.page, p.per_page) {
-            Ok(page) => page,
-            Err(e) => {
-                errors.extend(e.fields);
-                PageRequest::default()
-            }
-        };
+        commune(&mut errors, catalog, p.commune.as_deref());
+        let page = page(&mut errors, p.page, p.per_page);
         if !errors.is_empty() {
             return Err(Error::validation(errors));
         }
