@@ -18,6 +18,44 @@ use uuid::Uuid;
 
 use crate::support::*;
 
+/// A fresh pair of Meilisearch indexes at `MEILI_URL`.
+fn meilisearch() -> Arc<dyn SearchEngine> {
+    let url = std::env::var("MEILI_URL").expect("set MEILI_URL to run the Meilisearch twins");
+    let key = std::env::var("MEILI_MASTER_KEY").ok();
+    let prefix = format!("g{}_", Uuid::now_v7().simple());
+    Arc::new(search::meili::Meili::new(&url, key.as_deref(), &prefix).unwrap())
+}
+
+/// `db_test!` with a third twin: SQLite with Meilisearch as the engine (the body's engine
+/// argument), run with `--ignored` when `MEILI_URL` names a server.
+macro_rules! engine_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = TestDb::new(testkit::Backend::Sqlite).await;
+                ($body)(db, None).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs PostgreSQL: set TEST_POSTGRES_URL and run with --ignored"]
+            async fn postgres() {
+                let db = TestDb::new(testkit::Backend::Postgres).await;
+                ($body)(db, None).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs Meilisearch: set MEILI_URL and run with --ignored"]
+            async fn meilisearch() {
+                let db = TestDb::new(testkit::Backend::Sqlite).await;
+                ($body)(db, Some(super::meilisearch())).await;
+            }
+        }
+    };
+}
+
 fn names(v: &Value) -> Vec<String> {
     v["hits"]
         .as_array()
@@ -60,8 +98,11 @@ async fn shop(app: &TestApp) -> (String, String, String) {
     (admin, owner, stall)
 }
 
-db_test!(search_finds_what_buyers_type, |db: TestDb| async move {
-    let app = TestApp::new(db).await;
+engine_test!(search_finds_what_buyers_type, |db: TestDb,
+                                             meili: Option<
+    Arc<dyn SearchEngine>,
+>| async move {
+    let app = TestApp::with_engine(db, "", |e| meili.unwrap_or(e));
     shop(&app).await;
     app.index().await;
     let res = app.get("/api/v1/search/products?q=nuoc%20mam", None).await;
@@ -109,115 +150,115 @@ db_test!(search_finds_what_buyers_type, |db: TestDb| async move {
     assert_eq!(stalls["hits"][0]["commune_name"], "Xã Cửa Tùng");
 });
 
-db_test!(
-    only_the_public_catalogue_is_found,
-    |db: TestDb| async move {
-        let app = TestApp::new(db).await;
-        let (admin, owner, stall) = shop(&app).await;
-        // A pending stall's products are never found.
-        let other = app.stall(&owner, "Gian hàng chờ duyệt").await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let honey = app.category("mat-ong").await;
-        app.product(
-            &owner,
-            &other,
-            app.product_body(&honey, "Mật ong rừng", 380_000),
-        )
-        .await;
-        app.index().await;
-        assert_eq!(
-            app.get("/api/v1/search/products?q=mat%20ong", None)
-                .await
-                .json()["total"],
-            0
-        );
-        assert_eq!(
-            app.get("/api/v1/search/stalls?q=cho%20duyet", None)
-                .await
-                .json()["total"],
-            0
-        );
+engine_test!(only_the_public_catalogue_is_found, |db: TestDb,
+                                                  meili: Option<
+    Arc<dyn SearchEngine>,
+>| async move {
+    let app = TestApp::with_engine(db, "", |e| meili.unwrap_or(e));
+    let (admin, owner, stall) = shop(&app).await;
+    // A pending stall's products are never found.
+    let other = app.stall(&owner, "Gian hàng chờ duyệt").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let honey = app.category("mat-ong").await;
+    app.product(
+        &owner,
+        &other,
+        app.product_body(&honey, "Mật ong rừng", 380_000),
+    )
+    .await;
+    app.index().await;
+    assert_eq!(
+        app.get("/api/v1/search/products?q=mat%20ong", None)
+            .await
+            .json()["total"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/search/stalls?q=cho%20duyet", None)
+            .await
+            .json()["total"],
+        0
+    );
 
-        // Approval brings it in; hiding a product and suspending a stall take things out.
-        app.approve(&admin, &other).await;
-        app.index().await;
-        assert_eq!(
-            app.get("/api/v1/search/products?q=mat%20ong", None)
-                .await
-                .json()["total"],
-            1
-        );
-        let p = app
-            .get("/api/v1/search/products?q=ca%20phe", None)
+    // Approval brings it in; hiding a product and suspending a stall take things out.
+    app.approve(&admin, &other).await;
+    app.index().await;
+    assert_eq!(
+        app.get("/api/v1/search/products?q=mat%20ong", None)
             .await
-            .json()["hits"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        app.post(
-            &format!("/api/v1/admin/products/{p}/hide"),
-            Some(&admin),
-            json!({"reason": "Sai nhãn"}),
-        )
-        .await;
-        app.post(
-            &format!("/api/v1/admin/stalls/{other}/suspend"),
-            Some(&admin),
-            json!({"reason": "Kiểm tra"}),
-        )
-        .await;
-        app.index().await;
-        assert_eq!(
-            app.get("/api/v1/search/products?q=ca%20phe", None)
-                .await
-                .json()["total"],
-            0
-        );
-        assert_eq!(
-            app.get("/api/v1/search/products?q=mat%20ong", None)
-                .await
-                .json()["total"],
-            0
-        );
-        assert_eq!(
-            app.get("/api/v1/search/stalls?q=cho%20duyet", None)
-                .await
-                .json()["total"],
-            0
-        );
-        // An edit shows after the indexer's pass.
-        let sauce = app
-            .get("/api/v1/search/products?q=nuoc%20mam", None)
+            .json()["total"],
+        1
+    );
+    let p = app
+        .get("/api/v1/search/products?q=ca%20phe", None)
+        .await
+        .json()["hits"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/admin/products/{p}/hide"),
+        Some(&admin),
+        json!({"reason": "Sai nhãn"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/admin/stalls/{other}/suspend"),
+        Some(&admin),
+        json!({"reason": "Kiểm tra"}),
+    )
+    .await;
+    app.index().await;
+    assert_eq!(
+        app.get("/api/v1/search/products?q=ca%20phe", None)
             .await
-            .json()["hits"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let version = app
-            .get(&format!("/api/v1/products/{sauce}"), Some(&owner))
+            .json()["total"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/search/products?q=mat%20ong", None)
             .await
-            .json()["version"]
-            .clone();
-        app.patch(
-            &format!("/api/v1/products/{sauce}"),
-            Some(&owner),
-            json!({"version": version, "name": "Nước mắm nhĩ Cửa Tùng"}),
-        )
-        .await;
-        app.index().await;
-        assert_eq!(
-            names(
-                &app.get("/api/v1/search/products?q=mam%20nhi", None)
-                    .await
-                    .json()
-            ),
-            ["Nước mắm nhĩ Cửa Tùng"]
-        );
-        let _ = stall;
-    }
-);
+            .json()["total"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/search/stalls?q=cho%20duyet", None)
+            .await
+            .json()["total"],
+        0
+    );
+    // An edit shows after the indexer's pass.
+    let sauce = app
+        .get("/api/v1/search/products?q=nuoc%20mam", None)
+        .await
+        .json()["hits"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let version = app
+        .get(&format!("/api/v1/products/{sauce}"), Some(&owner))
+        .await
+        .json()["version"]
+        .clone();
+    app.patch(
+        &format!("/api/v1/products/{sauce}"),
+        Some(&owner),
+        json!({"version": version, "name": "Nước mắm nhĩ Cửa Tùng"}),
+    )
+    .await;
+    app.index().await;
+    assert_eq!(
+        names(
+            &app.get("/api/v1/search/products?q=mam%20nhi", None)
+                .await
+                .json()
+        ),
+        ["Nước mắm nhĩ Cửa Tùng"]
+    );
+    let _ = stall;
+});
 
 db_test!(bad_parameters_are_422, |db: TestDb| async move {
     let app = TestApp::new(db).await;
@@ -305,12 +346,15 @@ impl SearchEngine for Flaky {
     }
 }
 
-db_test!(an_engine_outage_loses_nothing, |db: TestDb| async move {
+engine_test!(an_engine_outage_loses_nothing, |db: TestDb,
+                                              meili: Option<
+    Arc<dyn SearchEngine>,
+>| async move {
     let down = Arc::new(AtomicBool::new(true));
     let switch = down.clone();
     let app = TestApp::with_engine(db, "", move |inner| {
         Arc::new(Flaky {
-            inner,
+            inner: meili.unwrap_or(inner),
             down: switch,
         })
     });
