@@ -33,6 +33,10 @@ pub struct Metrics {
     registry: Registry,
     backlog_rows: Gauge,
     backlog_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    refunds_queued: Gauge,
+    refunds_failed: Gauge,
+    refund_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
+    checkouts_awaiting: Gauge,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
 }
@@ -81,10 +85,38 @@ impl Metrics {
             "Age of the oldest search outbox row waiting to be indexed",
             backlog_age.clone(),
         );
+        let refunds_queued = Gauge::default();
+        registry.register(
+            "payments_refunds_queued",
+            "Refunds owed on cancelled paid orders and not yet accepted by Stripe",
+            refunds_queued.clone(),
+        );
+        let refunds_failed = Gauge::default();
+        registry.register(
+            "payments_refunds_failed",
+            "Refunds Stripe reported failed after accepting them (need a person)",
+            refunds_failed.clone(),
+        );
+        let refund_oldest = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "payments_refund_oldest_queued_seconds",
+            "How long the oldest queued refund has waited",
+            refund_oldest.clone(),
+        );
+        let checkouts_awaiting = Gauge::default();
+        registry.register(
+            "payments_checkouts_awaiting",
+            "Card checkouts waiting for their payment",
+            checkouts_awaiting.clone(),
+        );
         Self {
             registry,
             backlog_rows,
             backlog_age,
+            refunds_queued,
+            refunds_failed,
+            refund_oldest,
+            checkouts_awaiting,
             requests,
             latency,
         }
@@ -95,6 +127,16 @@ impl Metrics {
         self.backlog_rows
             .set(i64::try_from(rows).unwrap_or(i64::MAX));
         self.backlog_age.set(oldest_secs);
+    }
+
+    /// Records the payment figures (read at each scrape).
+    pub fn set_payments(&self, g: &order::payments::PaymentGauges) {
+        let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.refunds_queued.set(int(g.refunds_queued));
+        self.refunds_failed.set(int(g.refunds_failed));
+        self.refund_oldest.set(g.oldest_queued_refund_secs);
+        self.checkouts_awaiting
+            .set(int(g.checkouts_awaiting_payment));
     }
 
     /// The Prometheus text exposition.

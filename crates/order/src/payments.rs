@@ -630,6 +630,36 @@ impl Payments {
         Ok(Some(ok))
     }
 
+    /// What operators watch: refunds owed and failed, how long the oldest has waited, and card
+    /// checkouts waiting for payment.
+    pub async fn gauges<C: ConnectionTrait>(&self, db: &C) -> Result<PaymentGauges> {
+        let count = |status: &'static str| {
+            refund::Entity::find()
+                .filter(refund::Column::Status.eq(status))
+                .count(db)
+        };
+        let queued = count(RefundStatus::Queued.as_str()).await?;
+        let failed = count(RefundStatus::Failed.as_str()).await?;
+        let oldest = refund::Entity::find()
+            .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
+            .order_by_asc(refund::Column::CreatedAt)
+            .one(db)
+            .await?
+            .map_or(0.0, |r| {
+                (Utc::now() - r.created_at).num_milliseconds().max(0) as f64 / 1000.0
+            });
+        let awaiting = checkout::Entity::find()
+            .filter(checkout::Column::Status.eq("awaiting_payment"))
+            .count(db)
+            .await?;
+        Ok(PaymentGauges {
+            refunds_queued: queued,
+            refunds_failed: failed,
+            oldest_queued_refund_secs: oldest,
+            checkouts_awaiting_payment: awaiting,
+        })
+    }
+
     /// Refunds for administrators, oldest first, optionally in one status.
     pub async fn refunds<C: ConnectionTrait>(
         &self,
@@ -680,6 +710,19 @@ impl Payments {
             }
         }
     }
+}
+
+/// Payment figures for `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PaymentGauges {
+    /// Refunds owed and not yet accepted by the provider.
+    pub refunds_queued: u64,
+    /// Refunds the provider reported failed after accepting them.
+    pub refunds_failed: u64,
+    /// How long the oldest queued refund has waited, in seconds.
+    pub oldest_queued_refund_secs: f64,
+    /// Card checkouts waiting for their payment.
+    pub checkouts_awaiting_payment: u64,
 }
 
 /// Why a webhook was refused.

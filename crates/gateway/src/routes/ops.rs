@@ -92,6 +92,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(b) = search::indexer::backlog(&state.db).await {
         state.metrics.set_backlog(b.rows, b.oldest_secs);
     }
+    if let Ok(g) = state.payments.gauges(&state.db).await {
+        state.metrics.set_payments(&g);
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -494,6 +494,12 @@ db_test!(
         app.get("/api/v1/admin/refunds", Some(&m.buyer))
             .await
             .problem(403, "forbidden");
+        // Operators see it in the metrics.
+        let metrics = app.get("/metrics", None).await.text();
+        assert!(
+            metrics.contains("marketplace_payments_refunds_queued 1\n"),
+            "{metrics}"
+        );
         app.get("/api/v1/admin/refunds?status=lost", Some(&m.admin))
             .await
             .problem(422, "validation_failed");
