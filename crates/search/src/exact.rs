@@ -41,7 +41,7 @@ pub(crate) fn rerank<T>(
         })
         .collect();
     // Stable: equal scores keep the engine's relevance order.
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     scored
         .into_iter()
         .skip(offset)
