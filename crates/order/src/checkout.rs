@@ -237,39 +237,6 @@ impl Checkouts {
         for l in &lines {
             *wanted.entry(l.product_id).or_default() += l.quantity;
         }
-        let mut short = Vec::new();
-        for (id, qty) in &wanted {
-            let res = catalog::entity::product::Entity::update_many()
-                .col_expr(
-                    catalog::entity::product::Column::Stock,
-                    Expr::col(catalog::entity::product::Column::Stock).sub(*qty),
-                )
-                .col_expr(
-                    catalog::entity::product::Column::SalesCount,
-                    Expr::col(catalog::entity::product::Column::SalesCount).add(*qty),
-                )
-                .filter(catalog::entity::product::Column::Id.eq(*id))
-                .filter(catalog::entity::product::Column::Stock.gte(*qty))
-                .exec(&txn)
-                .await?;
-            if res.rows_affected == 0 {
-                let available = catalog::entity::product::Entity::find_by_id(*id)
-                    .one(&txn)
-                    .await?
-                    .map_or(0, |p| p.stock);
-                short.push(Shortage {
-                    product_id: *id,
-                    name: products.get(id).map(|p| p.name.clone()).unwrap_or_default(),
-                    requested: *qty,
-                    available,
-                });
-            }
-        }
-        if !short.is_empty() {
-            // Dropping the transaction rolls every reservation back.
-            return Err(OrderError::OutOfStock(short));
-        }
-
         let initial = match req.payment_method {
             PaymentMethod::Cod => OrderStatus::Placed,
             PaymentMethod::Card => OrderStatus::PendingPayment,
@@ -344,6 +311,41 @@ impl Checkouts {
             .exec(&txn)
             .await?;
         Carts::clear(&txn, buyer).await?;
+        // Stock is reserved last, just before the commit: the conditional updates lock the
+        // product rows, and a popular product's row is what concurrent checkouts queue on, so
+        // it is held for as short a time as possible.
+        let mut short = Vec::new();
+        for (id, qty) in &wanted {
+            let res = catalog::entity::product::Entity::update_many()
+                .col_expr(
+                    catalog::entity::product::Column::Stock,
+                    Expr::col(catalog::entity::product::Column::Stock).sub(*qty),
+                )
+                .col_expr(
+                    catalog::entity::product::Column::SalesCount,
+                    Expr::col(catalog::entity::product::Column::SalesCount).add(*qty),
+                )
+                .filter(catalog::entity::product::Column::Id.eq(*id))
+                .filter(catalog::entity::product::Column::Stock.gte(*qty))
+                .exec(&txn)
+                .await?;
+            if res.rows_affected == 0 {
+                let available = catalog::entity::product::Entity::find_by_id(*id)
+                    .one(&txn)
+                    .await?
+                    .map_or(0, |p| p.stock);
+                short.push(Shortage {
+                    product_id: *id,
+                    name: products.get(id).map(|p| p.name.clone()).unwrap_or_default(),
+                    requested: *qty,
+                    available,
+                });
+            }
+        }
+        if !short.is_empty() {
+            // Dropping the transaction rolls the reservations and the orders back.
+            return Err(OrderError::OutOfStock(short));
+        }
         txn.commit().await?;
         // The payment starts only once the orders are committed: a provider that is slow or
         // down never holds the transaction (or its stock locks) open.
