@@ -355,11 +355,8 @@ impl Checkouts {
             .filter(|_| req.payment_method == PaymentMethod::Card)
         {
             Some(card) => {
-                let c = checkout::Entity::find_by_id(checkout_id)
-                    .one(db)
+                self.start_payment(db, card.as_ref(), checkout_id, buyer, total)
                     .await?
-                    .ok_or(OrderError::NotFound("Checkout"))?;
-                self.start_payment(db, card.as_ref(), &c).await?
             }
             None => None,
         };
@@ -378,12 +375,14 @@ impl Checkouts {
         &self,
         db: &C,
         card: &dyn PaymentProvider,
-        c: &checkout::Model,
+        checkout_id: Uuid,
+        buyer: Uuid,
+        total: i64,
     ) -> Result<Option<PaymentStart>> {
         let started = card
             .start(&PaymentRequest {
-                checkout_id: c.id,
-                amount: c.total,
+                checkout_id,
+                amount: total,
             })
             .await;
         match started {
@@ -397,7 +396,7 @@ impl Checkouts {
                         checkout::Column::ClientSecret,
                         Expr::value(start.client_secret.clone()),
                     )
-                    .filter(checkout::Column::Id.eq(c.id))
+                    .filter(checkout::Column::Id.eq(checkout_id))
                     .filter(checkout::Column::PaymentIntentId.is_null())
                     .exec(db)
                     .await?;
@@ -405,9 +404,14 @@ impl Checkouts {
             }
             Ok(None) => Ok(None),
             Err(e) => {
-                tracing::warn!(checkout = %c.id, error = %e, "card payment could not start; checkout undone");
-                crate::payments::abandon_checkout(db, c, "the card payment could not be started")
-                    .await?;
+                tracing::warn!(checkout = %checkout_id, error = %e, "card payment could not start; checkout undone");
+                crate::payments::abandon_checkout(
+                    db,
+                    checkout_id,
+                    buyer,
+                    "the card payment could not be started",
+                )
+                .await?;
                 Err(match e {
                     ProviderError::Unavailable(m) => OrderError::PaymentUnavailable(m),
                     ProviderError::Refused(m) => OrderError::PaymentRefused(m),
@@ -451,7 +455,10 @@ impl Checkouts {
             // The first request committed but its payment has not started (it is still
             // running, or it died): ask again; the provider answers with the same payment.
             _ if done.status == "awaiting_payment" => match &self.card {
-                Some(card) => self.start_payment(db, card.as_ref(), &done).await?,
+                Some(card) => {
+                    self.start_payment(db, card.as_ref(), done.id, buyer, done.total)
+                        .await?
+                }
                 None => None,
             },
             _ => None,

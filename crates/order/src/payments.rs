@@ -167,18 +167,18 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(txn: &C, o: &order::Model) ->
     Ok(())
 }
 
-/// Cancels a checkout's orders that still wait for payment; returns how many moved.
+/// Cancels a checkout's orders that still wait for payment; returns the ones it moved.
 async fn cancel_unpaid<C: ConnectionTrait>(
     txn: &C,
     checkout_id: Uuid,
     reason: &str,
-) -> Result<usize> {
+) -> Result<Vec<Uuid>> {
     let orders = order::Entity::find()
         .filter(order::Column::CheckoutId.eq(checkout_id))
         .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
         .all(txn)
         .await?;
-    let mut moved = 0;
+    let mut moved = Vec::new();
     for o in &orders {
         if apply_in(
             txn,
@@ -191,28 +191,28 @@ async fn cancel_unpaid<C: ConnectionTrait>(
         )
         .await?
         {
-            moved += 1;
+            moved.push(o.id);
         }
     }
     Ok(moved)
 }
 
-/// Moves a checkout from `from` to `to` if nobody did meanwhile.
-async fn move_checkout<C: ConnectionTrait>(
+/// Moves a checkout that still awaits its payment to `to` (and renames its idempotency key,
+/// when given), unless somebody settled it meanwhile.
+async fn settle_unpaid<C: ConnectionTrait>(
     txn: &C,
     id: Uuid,
-    from: &[&str],
     to: &str,
-    paid_at: Option<DateTime<Utc>>,
+    rename_key: Option<String>,
 ) -> Result<bool> {
     let mut update =
         checkout::Entity::update_many().col_expr(checkout::Column::Status, Expr::value(to));
-    if let Some(at) = paid_at {
-        update = update.col_expr(checkout::Column::PaidAt, Expr::value(at));
+    if let Some(key) = rename_key {
+        update = update.col_expr(checkout::Column::IdempotencyKey, Expr::value(key));
     }
     let res = update
         .filter(checkout::Column::Id.eq(id))
-        .filter(checkout::Column::Status.is_in(from.iter().copied()))
+        .filter(checkout::Column::Status.eq("awaiting_payment"))
         .exec(txn)
         .await?;
     Ok(res.rows_affected > 0)
@@ -223,34 +223,27 @@ async fn move_checkout<C: ConnectionTrait>(
 /// same request can be retried.
 pub(crate) async fn abandon_checkout<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    c: &checkout::Model,
+    checkout_id: Uuid,
+    buyer: Uuid,
     reason: &str,
 ) -> Result<()> {
     let txn = catalog::begin_write(db).await?;
-    let freed = checkout::Entity::update_many()
-        .col_expr(checkout::Column::Status, Expr::value("failed"))
-        .col_expr(
-            checkout::Column::IdempotencyKey,
-            Expr::value(format!("failed:{}", c.id)),
-        )
-        .filter(checkout::Column::Id.eq(c.id))
-        .filter(checkout::Column::Status.eq("awaiting_payment"))
-        .exec(&txn)
-        .await?;
-    if freed.rows_affected == 0 {
+    let freed = format!("failed:{checkout_id}");
+    if !settle_unpaid(&txn, checkout_id, "failed", Some(freed)).await? {
         // Someone else (a webhook, the sweep) settled it first.
         return Ok(());
     }
-    let orders = order::Entity::find()
-        .filter(order::Column::CheckoutId.eq(c.id))
-        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
-        .all(&txn)
-        .await?;
-    cancel_unpaid(&txn, c.id, reason).await?;
-    let ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
-    crate::cart::Carts::refill(&txn, c.buyer_id, &ids).await?;
+    let cancelled = cancel_unpaid(&txn, checkout_id, reason).await?;
+    crate::cart::Carts::refill(&txn, buyer, &cancelled).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Refunds no instance holds a lease on at `now`.
+fn unclaimed(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(refund::Column::ClaimedUntil.is_null())
+        .add(refund::Column::ClaimedUntil.lt(now))
 }
 
 fn backoff(attempts: i32) -> chrono::Duration {
@@ -463,7 +456,7 @@ impl Payments {
             return Ok(EventOutcome::UnknownIntent);
         };
         // A failure reported after the payment succeeded is an older attempt: ignore it.
-        if !move_checkout(txn, c.id, &["awaiting_payment"], "failed", None).await? {
+        if !settle_unpaid(txn, c.id, "failed", None).await? {
             return Ok(EventOutcome::Ignored);
         }
         cancel_unpaid(txn, c.id, reason).await?;
@@ -488,7 +481,7 @@ impl Payments {
         let mut expired = 0;
         for c in due {
             let txn = catalog::begin_write(db).await?;
-            if !move_checkout(&txn, c.id, &["awaiting_payment"], "expired", None).await? {
+            if !settle_unpaid(&txn, c.id, "expired", None).await? {
                 continue;
             }
             cancel_unpaid(&txn, c.id, "not paid in time").await?;
@@ -518,11 +511,7 @@ impl Payments {
         let due = refund::Entity::find()
             .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
             .filter(refund::Column::NextAttemptAt.lte(now))
-            .filter(
-                Condition::any()
-                    .add(refund::Column::ClaimedUntil.is_null())
-                    .add(refund::Column::ClaimedUntil.lt(now)),
-            )
+            .filter(unclaimed(now))
             .order_by_asc(refund::Column::NextAttemptAt)
             .limit(20)
             .all(db)
@@ -567,11 +556,7 @@ impl Payments {
             )
             .filter(refund::Column::Id.eq(r.id))
             .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
-            .filter(
-                Condition::any()
-                    .add(refund::Column::ClaimedUntil.is_null())
-                    .add(refund::Column::ClaimedUntil.lt(now)),
-            )
+            .filter(unclaimed(now))
             .exec(db)
             .await?;
         if claim.rows_affected == 0 {
