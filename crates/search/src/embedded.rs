@@ -573,30 +573,19 @@ fn product_search(
     } else {
         q.sort
     };
-    let (addrs, total, aggs) = match sort {
-        ProductSort::Relevance => collect(&searcher, &query, top.order_by_score(), Some(facets))?,
-        ProductSort::PriceAsc => collect(
+    let by_field = match sort {
+        ProductSort::Relevance => None,
+        ProductSort::PriceAsc => Some(("price", Order::Asc)),
+        ProductSort::PriceDesc => Some(("price", Order::Desc)),
+        ProductSort::Newest => Some(("created", Order::Desc)),
+        ProductSort::Bestselling => Some(("sales", Order::Desc)),
+    };
+    let (addrs, total, aggs) = match by_field {
+        None => collect(&searcher, &query, top.order_by_score(), Some(facets))?,
+        Some((field, order)) => collect(
             &searcher,
             &query,
-            top.order_by_fast_field::<i64>("price", Order::Asc),
-            Some(facets),
-        )?,
-        ProductSort::PriceDesc => collect(
-            &searcher,
-            &query,
-            top.order_by_fast_field::<i64>("price", Order::Desc),
-            Some(facets),
-        )?,
-        ProductSort::Newest => collect(
-            &searcher,
-            &query,
-            top.order_by_fast_field::<i64>("created", Order::Desc),
-            Some(facets),
-        )?,
-        ProductSort::Bestselling => collect(
-            &searcher,
-            &query,
-            top.order_by_fast_field::<i64>("sales", Order::Desc),
+            top.order_by_fast_field::<i64>(field, order),
             Some(facets),
         )?,
     };

@@ -23,9 +23,49 @@ pub(crate) fn marked_words(text: &str) -> Vec<String> {
     words(text).into_iter().filter(|w| fold(w) != *w).collect()
 }
 
+/// Re-ordering planned for one search: present when the buyer typed diacritics, the order is
+/// by relevance and the page asked for lies inside the window.
+pub(crate) struct Rerank {
+    marked: Vec<String>,
+    offset: usize,
+    limit: usize,
+}
+
+impl Rerank {
+    /// The plan for a search of `text`, page `offset..offset+limit`.
+    pub(crate) fn plan(
+        text: &str,
+        by_relevance: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Option<Self> {
+        let marked = marked_words(text);
+        (by_relevance && !marked.is_empty() && offset + limit <= WINDOW).then_some(Self {
+            marked,
+            offset,
+            limit,
+        })
+    }
+
+    /// The page (1-based) and page size to ask the engine for: the whole window when
+    /// re-ordering, else the page itself.
+    pub(crate) fn request(plan: Option<&Self>, offset: usize, limit: usize) -> (usize, usize) {
+        match plan {
+            Some(_) => (1, WINDOW),
+            None => (offset / limit.max(1) + 1, limit),
+        }
+    }
+
+    /// The asked-for page of `hits` (the window from the top), names holding more of the
+    /// typed words as written first, the engine's order kept otherwise.
+    pub(crate) fn apply<T>(&self, hits: Vec<T>, name: impl Fn(&T) -> &str) -> Vec<T> {
+        rerank(hits, name, &self.marked, self.offset, self.limit)
+    }
+}
+
 /// Re-orders `hits` (the window from the top) so that names holding more of `marked` as
 /// written come first, keeping the engine's order otherwise, and returns `offset..offset+limit`.
-pub(crate) fn rerank<T>(
+fn rerank<T>(
     hits: Vec<T>,
     name: impl Fn(&T) -> &str,
     marked: &[String],
@@ -83,5 +123,16 @@ mod tests {
             rerank(hits, |h| h, &marked, 1, 2),
             ["Đậu đen", "Dầu tràm Huế"]
         );
+    }
+
+    #[test]
+    fn a_plan_only_for_typed_diacritics_by_relevance_inside_the_window() {
+        assert!(Rerank::plan("đậu", true, 0, 20).is_some());
+        assert!(Rerank::plan("dau", true, 0, 20).is_none());
+        assert!(Rerank::plan("đậu", false, 0, 20).is_none());
+        assert!(Rerank::plan("đậu", true, 90, 20).is_none());
+        let plan = Rerank::plan("đậu", true, 20, 20);
+        assert_eq!(Rerank::request(plan.as_ref(), 20, 20), (1, WINDOW));
+        assert_eq!(Rerank::request(None, 40, 20), (3, 20));
     }
 }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::{
     document::{ProductDoc, StallDoc},
     engine::{EngineError, IndexBuild, SearchEngine},
-    exact,
+    exact::Rerank,
     query::{Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
 };
 
@@ -261,17 +261,14 @@ impl SearchEngine for Meili {
             ProductSort::Newest => &["created_at:desc"],
             ProductSort::Bestselling => &["sales_count:desc"],
         };
-        let limit = q.limit.max(1);
         // Typed diacritics rank within the top window (see `exact`): fetch it whole.
-        let marked = exact::marked_words(&q.text);
-        let rerank = q.sort == ProductSort::Relevance
-            && !marked.is_empty()
-            && q.offset + limit <= exact::WINDOW;
-        let (page, per_page) = if rerank {
-            (1, exact::WINDOW)
-        } else {
-            (q.offset / limit + 1, q.limit)
-        };
+        let rerank = Rerank::plan(
+            &q.text,
+            q.sort == ProductSort::Relevance,
+            q.offset,
+            q.limit.max(1),
+        );
+        let (page, per_page) = Rerank::request(rerank.as_ref(), q.offset, q.limit);
         let index = self.client.index(&self.products);
         let mut search = index.search();
         search
@@ -299,10 +296,9 @@ impl SearchEngine for Meili {
                 commune: facet(&res.facet_distribution, "commune_code"),
                 ocop_stars: facet(&res.facet_distribution, "ocop_stars"),
             },
-            hits: if rerank {
-                exact::rerank(hits, |d| &d.name, &marked, q.offset, limit)
-            } else {
-                hits
+            hits: match &rerank {
+                Some(plan) => plan.apply(hits, |d| &d.name),
+                None => hits,
             },
         })
     }
@@ -313,14 +309,8 @@ impl SearchEngine for Meili {
             .commune
             .as_ref()
             .map(|c| format!("commune_code = {}", quoted(c)));
-        let limit = q.limit.max(1);
-        let marked = exact::marked_words(&q.text);
-        let rerank = !marked.is_empty() && q.offset + limit <= exact::WINDOW;
-        let (page, per_page) = if rerank {
-            (1, exact::WINDOW)
-        } else {
-            (q.offset / limit + 1, q.limit)
-        };
+        let rerank = Rerank::plan(&q.text, true, q.offset, q.limit.max(1));
+        let (page, per_page) = Rerank::request(rerank.as_ref(), q.offset, q.limit);
         let index = self.client.index(&self.stalls);
         let mut search = index.search();
         search
@@ -339,10 +329,9 @@ impl SearchEngine for Meili {
         Ok(SearchResult {
             total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
             facets: Facets::default(),
-            hits: if rerank {
-                exact::rerank(hits, |d| &d.name, &marked, q.offset, limit)
-            } else {
-                hits
+            hits: match &rerank {
+                Some(plan) => plan.apply(hits, |d| &d.name),
+                None => hits,
             },
         })
     }
