@@ -14,29 +14,16 @@
     reason = "a benchmark binary"
 )]
 
-use std::{
-    net::SocketAddr,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use gateway::{AppState, Config};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 use tokio::{net::TcpListener, sync::oneshot};
 
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod common;
 
-fn pct(v: &mut [Duration], p: f64) -> f64 {
-    v.sort();
-    let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
-    v[i].as_secs_f64() * 1000.0
-}
+use common::{Stats, env};
 
 /// A tiny deterministic generator, so every run buys the same carts.
 struct Lcg(u64);
@@ -232,13 +219,16 @@ async fn main() {
                 orders += o;
             }
             // Wall time includes filling the carts; the rate counts only orders made.
-            let wall = started.elapsed().as_secs_f64();
+            let stats = Stats {
+                latencies: lat,
+                wall: started.elapsed(),
+            };
             report.push(format!(
                 "| {mix} | {clients} | {} | {:.0} | {:.1} | {:.1} |",
-                lat.len(),
-                orders as f64 / wall,
-                pct(&mut lat, 0.50),
-                pct(&mut lat, 0.99)
+                stats.latencies.len(),
+                orders as f64 / stats.wall.as_secs_f64(),
+                stats.pct(0.50),
+                stats.pct(0.99)
             ));
             eprintln!("{}", report.last().unwrap());
         }

@@ -22,12 +22,9 @@ use gateway::{AppState, Config};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tokio::{net::TcpListener, sync::oneshot};
 
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod common;
+
+use common::{Stats, env};
 
 /// The query mix: what buyers type and how they narrow.
 const QUERIES: &[&str] = &[
@@ -93,24 +90,6 @@ fn meili_body(i: usize, today: i64) -> serde_json::Value {
         b["sort"] = json!(["created_at:desc"]);
     }
     b
-}
-
-#[derive(Default)]
-struct Stats {
-    latencies: Vec<Duration>,
-    wall: Duration,
-}
-
-impl Stats {
-    fn pct(&self, p: f64) -> f64 {
-        let mut v = self.latencies.clone();
-        v.sort();
-        let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
-        v[i].as_secs_f64() * 1000.0
-    }
-    fn throughput(&self) -> f64 {
-        self.latencies.len() as f64 / self.wall.as_secs_f64()
-    }
 }
 
 /// Sends `n` requests from `clients` concurrent clients; `make(i)` builds request `i`.

@@ -155,45 +155,25 @@ async fn handle(
                     "Missing required param: amount or currency.",
                 );
             };
-            json!({
-                "id": format!("pi_test_{n}"),
-                "object": "payment_intent",
-                "amount": amount,
-                "amount_capturable": 0,
-                "amount_received": 0,
-                "automatic_payment_methods": {"enabled": true},
-                "capture_method": "automatic_async",
-                "client_secret": format!("pi_test_{n}_secret_{}", n * 7919),
-                "confirmation_method": "automatic",
-                "created": now(),
-                "currency": currency,
-                "description": field("description"),
-                "livemode": false,
-                "metadata": metadata,
-                "payment_method_types": ["card"],
-                "status": "requires_payment_method"
-            })
+            let mut intent = payment_intent(
+                &format!("pi_test_{n}"),
+                amount,
+                &currency,
+                "requires_payment_method",
+            );
+            intent["automatic_payment_methods"] = json!({"enabled": true});
+            intent["client_secret"] = json!(format!("pi_test_{n}_secret_{}", n * 7919));
+            intent["description"] = json!(field("description"));
+            intent["metadata"] = Value::Object(metadata);
+            intent
         }
         p if p.starts_with("/v1/payment_intents/") && p.ends_with("/cancel") => {
             let id = p
                 .trim_start_matches("/v1/payment_intents/")
                 .trim_end_matches("/cancel");
-            json!({
-                "id": id,
-                "object": "payment_intent",
-                "amount": 0,
-                "amount_capturable": 0,
-                "amount_received": 0,
-                "cancellation_reason": field("cancellation_reason"),
-                "capture_method": "automatic_async",
-                "confirmation_method": "automatic",
-                "created": now(),
-                "currency": "vnd",
-                "livemode": false,
-                "metadata": {},
-                "payment_method_types": ["card"],
-                "status": "canceled"
-            })
+            let mut intent = payment_intent(id, 0, "vnd", "canceled");
+            intent["cancellation_reason"] = json!(field("cancellation_reason"));
+            intent
         }
         "/v1/refunds" => {
             let Some(intent) = field("payment_intent") else {
@@ -229,6 +209,25 @@ async fn handle(
     }
     st.requests.push(rec);
     (StatusCode::OK, axum::Json(answer)).into_response()
+}
+
+/// A PaymentIntent with the fields async-stripe requires.
+fn payment_intent(id: &str, amount: i64, currency: &str, status: &str) -> Value {
+    json!({
+        "id": id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": 0,
+        "amount_received": 0,
+        "capture_method": "automatic_async",
+        "confirmation_method": "automatic",
+        "created": now(),
+        "currency": currency,
+        "livemode": false,
+        "metadata": {},
+        "payment_method_types": ["card"],
+        "status": status
+    })
 }
 
 impl StubStripe {
