@@ -55,6 +55,9 @@ pub struct Error {
     pub message: String,
     /// Per-field problems, for validation failures.
     pub fields: Vec<FieldError>,
+    /// What the client needs to act on the error (the new totals of a `total_changed`), sent
+    /// as the problem's `details` member.
+    pub details: Option<serde_json::Value>,
     /// The underlying cause, for logs.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
@@ -68,6 +71,7 @@ impl Error {
             code,
             message: message.into(),
             fields: Vec::new(),
+            details: None,
             source: None,
         }
     }

@@ -8,6 +8,9 @@ use crate::{Error, FieldError};
 pub const MAX_PER_PAGE: u64 = 100;
 /// The page size when the client names none.
 pub const DEFAULT_PER_PAGE: u64 = 20;
+/// How deep a list may be paged: `page × per_page` at most this. Deeper pages would make the
+/// database skip that many rows for each request; a client filters instead.
+pub const MAX_LIST_WINDOW: u64 = 100_000;
 
 /// A validated page request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,23 +31,35 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
-    /// Validates what the client sent; absent values take the defaults.
+    /// Validates what the client sent; absent values take the defaults. Pages reach the first
+    /// [`MAX_LIST_WINDOW`] items.
     pub fn new(page: Option<u64>, per_page: Option<u64>) -> Result<Self, Error> {
+        Self::within(page, per_page, MAX_LIST_WINDOW)
+    }
+
+    /// Like [`PageRequest::new`], for a list whose first `window` items only can be paged
+    /// (search engines stop at a window; Meilisearch's default is 1 000 hits).
+    pub fn within(page: Option<u64>, per_page: Option<u64>, window: u64) -> Result<Self, Error> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         let mut errors = Vec::new();
-        // The upper bound on `page` keeps `offset()` far from overflow.
-        if !(1..=1_000_000).contains(&page) {
-            errors.push(FieldError::new(
-                "page",
-                "must be a whole number from 1 to 1000000",
-            ));
-        }
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
             errors.push(FieldError::new(
                 "per_page",
                 format!("must be a whole number from 1 to {MAX_PER_PAGE}"),
             ));
+        } else {
+            // Checked in this order so the message can name the last page for this size.
+            let last = (window / per_page).max(1);
+            if !(1..=last).contains(&page) {
+                errors.push(FieldError::new(
+                    "page",
+                    format!(
+                        "must be a whole number from 1 to {last} (with per_page {per_page}, \
+                         pages reach the first {window} items; narrow the list with filters)"
+                    ),
+                ));
+            }
         }
         if errors.is_empty() {
             Ok(Self { page, per_page })
@@ -115,5 +130,21 @@ mod tests {
         assert_eq!(fields, ["page", "per_page"]);
         assert!(PageRequest::new(Some(1), Some(0)).is_err());
         assert!(PageRequest::new(Some(1), Some(100)).is_ok());
+    }
+
+    #[test]
+    fn pages_reach_only_the_window() {
+        assert!(PageRequest::new(Some(1000), Some(100)).is_ok());
+        let e = PageRequest::new(Some(1001), Some(100)).unwrap_err();
+        assert_eq!(e.fields[0].field, "page");
+        assert!(e.fields[0].message.contains("1 to 1000 "), "{}", e.fields[0].message);
+        assert!(PageRequest::new(Some(u64::MAX), Some(1)).is_err());
+        // A search window of 1 000 hits.
+        assert!(PageRequest::within(Some(10), Some(100), 1000).is_ok());
+        assert!(PageRequest::within(Some(11), Some(100), 1000).is_err());
+        assert!(PageRequest::within(Some(50), Some(20), 1000).is_ok());
+        assert!(PageRequest::within(Some(51), Some(20), 1000).is_err());
+        // A window smaller than a page still allows the first page.
+        assert!(PageRequest::within(Some(1), Some(100), 50).is_ok());
     }
 }

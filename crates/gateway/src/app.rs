@@ -111,18 +111,42 @@ pub fn router(state: AppState) -> Router {
         );
 
     let http = &state.config.http;
-    let timeout = Duration::from_secs(http.request_timeout_secs);
-    let body_limit = http.body_limit_bytes;
     let cors = cors_layer(&http.cors_origins);
 
-    Router::new()
+    let mut root = Router::new()
         .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .route("/readyz", get(ops::readyz));
+    if http.ops_listen.is_none() {
+        root = root.route("/metrics", get(ops::metrics));
+    }
+    let root = root
         .nest("/api/v1", api)
         .merge(docs)
         .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })
-        .layer(
+        ;
+    with_layers(root, &state, cors).with_state(state)
+}
+
+/// The operators' endpoints alone, for `http.ops_listen`.
+pub fn ops_router(state: AppState) -> Router {
+    let ops = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) });
+    with_layers(ops, &state, None).with_state(state)
+}
+
+/// `router` behind the layers every request passes through.
+fn with_layers(
+    router: Router<AppState>,
+    state: &AppState,
+    cors: Option<CorsLayer>,
+) -> Router<AppState> {
+    let http = &state.config.http;
+    let timeout = Duration::from_secs(http.request_timeout_secs);
+    let body_limit = http.body_limit_bytes;
+    router.layer(
             // Top to bottom: outermost first.
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuidV7))
@@ -151,6 +175,8 @@ pub fn router(state: AppState) -> Router {
                     metrics::track,
                 ))
                 .layer(middleware::from_fn(ensure_problem))
+                .layer(middleware::from_fn(protect_headers))
+                .layer(middleware::from_fn(refuse_control_characters))
                 .layer(CatchPanicLayer::new())
                 .layer(CompressionLayer::new())
                 .option_layer(cors)
@@ -159,8 +185,7 @@ pub fn router(state: AppState) -> Router {
                     timeout,
                 ))
                 .layer(DefaultBodyLimit::max(body_limit)),
-        )
-        .with_state(state)
+    )
 }
 
 /// Request ids are UUID v7, so they sort by time in logs.
@@ -232,4 +257,62 @@ async fn ensure_problem(req: Request, next: Next) -> Response {
         }
     }
     problem
+}
+
+/// Refuses a path or query holding a control character once percent-decoded (`%00` and the
+/// like): no id, slug or parameter of this API has one, and PostgreSQL cannot store NUL. The
+/// path gets 400 `bad_request`; a query parameter 422 naming it.
+async fn refuse_control_characters(req: Request, next: Next) -> Response {
+    use crate::extract::{CONTROL_MESSAGE, has_control};
+    let uri = req.uri();
+    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
+    if has_control(&path) {
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The path holds a control character.",
+        );
+        e.errors = vec![common::FieldError::new("path", CONTROL_MESSAGE)];
+        return e.into_response();
+    }
+    if let Some(query) = uri.query() {
+        let bad: Vec<_> = form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, v)| has_control(k) || has_control(v))
+            .map(|(k, _)| common::FieldError::new(k.escape_default().to_string(), CONTROL_MESSAGE))
+            .collect();
+        if !bad.is_empty() {
+            return ApiError::validation(bad).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Headers every answer carries: `nosniff`; on the API, `no-store` when the answer is for
+/// one caller (the request carried a token, or it is a sign-in); on the docs page a strict
+/// content security policy and no framing.
+async fn protect_headers(req: Request, next: Next) -> Response {
+    let private = req.headers().contains_key(header::AUTHORIZATION)
+        || req.uri().path().starts_with("/api/v1/auth/");
+    let docs = req.uri().path().starts_with("/docs");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if docs {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        // The page and its scripts are served from here; Swagger UI styles itself inline and
+        // shows inline images (data: URIs).
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            ),
+        );
+    }
+    response
 }

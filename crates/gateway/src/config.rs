@@ -145,6 +145,15 @@ pub struct HttpConfig {
     pub trust_forwarded_for: bool,
     /// Seconds in-flight requests get at shutdown.
     pub shutdown_grace_secs: u64,
+    /// Seconds a client has to send a request's headers.
+    pub header_read_timeout_secs: u64,
+    /// Most connections open at once.
+    pub max_connections: usize,
+    /// Connections the kernel queues before they are accepted.
+    pub listen_backlog: u32,
+    /// A second address for `/metrics`, `/healthz` and `/readyz`; `/metrics` then leaves the
+    /// main listener.
+    pub ops_listen: Option<SocketAddr>,
 }
 
 /// `[data]`
@@ -367,6 +376,21 @@ impl Config {
         }
         if h.shutdown_grace_secs > 600 {
             return Err(invalid("http.shutdown_grace_secs", "must be 0 to 600"));
+        }
+        if !(1..=300).contains(&h.header_read_timeout_secs) {
+            return Err(invalid("http.header_read_timeout_secs", "must be 1 to 300"));
+        }
+        if !(1..=1_000_000).contains(&h.max_connections) {
+            return Err(invalid("http.max_connections", "must be 1 to 1000000"));
+        }
+        if !(16..=65_535).contains(&h.listen_backlog) {
+            return Err(invalid("http.listen_backlog", "must be 16 to 65535"));
+        }
+        if h.ops_listen == Some(h.listen) {
+            return Err(invalid(
+                "http.ops_listen",
+                "must differ from http.listen (leave it unset to serve /metrics there)",
+            ));
         }
         for origin in &h.cors_origins {
             let ok = origin == "*"

@@ -26,6 +26,8 @@ pub struct ApiError {
     pub detail: String,
     /// Per-field problems.
     pub errors: Vec<FieldError>,
+    /// Extra data for the client (`details` in the body).
+    pub details: Option<serde_json::Value>,
     /// Seconds to wait before retrying, for 429 and 503.
     pub retry_after: Option<u64>,
     /// Cause, logged for 5xx.
@@ -48,6 +50,10 @@ pub struct Problem {
     pub code: String,
     /// Per-field messages for validation failures (empty otherwise).
     pub errors: Vec<ProblemField>,
+    /// What the client needs to act on this error, for some codes: `total_changed` carries the
+    /// new breakdown of the checkout here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 /// One invalid field.
@@ -71,6 +77,7 @@ impl ApiError {
             code: code.into(),
             detail: detail.into(),
             errors: Vec::new(),
+            details: None,
             retry_after: None,
             source: None,
         }
@@ -159,6 +166,7 @@ impl From<common::Error> for ApiError {
             code: Cow::Borrowed(e.code),
             detail: e.message,
             errors: e.fields,
+            details: e.details,
             retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(5),
             source,
         }
@@ -216,6 +224,7 @@ impl IntoResponse for ApiError {
                     message: f.message,
                 })
                 .collect(),
+            details: self.details,
         };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();

@@ -48,22 +48,80 @@ where
 }
 
 /// Deserializes `bytes`, turning serde's complaint into a field-level error.
+///
+/// The body is read as a JSON value first, so that: anything after the value (trailing
+/// garbage) is malformed JSON; a string holding a control character (NUL, which PostgreSQL
+/// cannot store, and the others that no field of this API means) is refused naming the field;
+/// and a whole number written with a fraction (`416.0`, a JSON Schema integer) is read as the
+/// integer it is.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|inner| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("The body is not valid JSON: {inner}."),
+        )
+    })?;
+    if let Some(path) = tidy_json(&mut value, "") {
+        return Err(ApiError::validation(vec![FieldError::new(
+            if path.is_empty() { "body".to_owned() } else { path },
+            CONTROL_MESSAGE,
+        )]));
+    }
+    match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(value) => Ok(value),
         Err(err) => {
             let path = err.path().to_string();
-            let inner = err.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_json",
-                    format!("The body is not valid JSON: {inner}."),
-                ));
-            }
-            Err(ApiError::validation(vec![field_error(&path, &inner)]))
+            Err(ApiError::validation(vec![field_error(&path, err.inner())]))
         }
+    }
+}
+
+/// What a field holding a control character is told.
+pub const CONTROL_MESSAGE: &str =
+    "must not contain control characters (only tab and line breaks are allowed in text)";
+
+/// Whether `text` holds a character no text of this API may hold: C0 controls other than tab,
+/// line feed and carriage return, and DEL.
+pub fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}')
+}
+
+/// Rewrites whole-number floats as integers, and returns the path of the first string (or key)
+/// holding a control character.
+fn tidy_json(value: &mut serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) => has_control(s).then(|| path.to_owned()),
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact below 2^53, so the conversion loses nothing.
+                *value = Value::from(f as i64);
+            }
+            None
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .enumerate()
+            .find_map(|(i, v)| tidy_json(v, &join(&i.to_string()))),
+        Value::Object(map) => {
+            if let Some(key) = map.keys().find(|k| has_control(k)) {
+                return Some(join(&key.escape_default().to_string()));
+            }
+            map.iter_mut().find_map(|(k, v)| tidy_json(v, &join(k)))
+        }
+        Value::Null | Value::Bool(_) => None,
     }
 }
 
@@ -184,7 +242,7 @@ where
             .map(Query)
             .map_err(|err| {
                 let path = err.path().to_string();
-                let message = err.into_inner().to_string();
+                let message = query_message(err.into_inner().to_string());
                 let field = if path == "." {
                     message
                         .strip_prefix("unknown field `")
@@ -201,6 +259,23 @@ where
                 };
                 ApiError::validation(vec![FieldError::new(field, message)])
             })
+    }
+}
+
+/// Says in the API's words what the query parser (Rust's number parsing) complained of.
+fn query_message(message: String) -> String {
+    const NUMBER: [&str; 4] = [
+        "invalid digit found in string",
+        "number too large to fit in target type",
+        "number too small to fit in target type",
+        "cannot parse integer from empty string",
+    ];
+    if NUMBER.contains(&message.as_str()) {
+        "must be a whole number within range".to_owned()
+    } else if message.contains("provided string was not `true` or `false`") {
+        "must be true or false".to_owned()
+    } else {
+        message
     }
 }
 
@@ -312,6 +387,48 @@ mod tests {
 
         let (_, _, f) = fields(r#""just text""#);
         assert_eq!(f[0].0, "body");
+    }
+
+    #[test]
+    fn trailing_garbage_is_malformed() {
+        let (status, code, _) = fields(r#"{"name":"a","shipping":{"phone":"1"}} x"#);
+        assert_eq!((status, code.as_str()), (400, "malformed_json"));
+        // Trailing white space is fine.
+        assert!(parse_json::<Body>(b"{\"name\":\"a\",\"shipping\":{\"phone\":\"1\"}}\n ").is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused_naming_the_field() {
+        let (status, code, f) = fields(r#"{"name":"a","shipping":{"phone":"09\u00001"}}"#);
+        assert_eq!((status, code.as_str()), (422, "validation_failed"));
+        assert_eq!(f[0].0, "shipping.phone");
+        let (_, _, f) = fields(r#"{"name":"a\u001b[31m","shipping":{"phone":"1"}}"#);
+        assert_eq!(f[0].0, "name");
+        // Line breaks and tabs are text; an escaped backslash before u0000 is not a NUL.
+        assert!(
+            parse_json::<Body>(br#"{"name":"a\n\tb \\u0000","shipping":{"phone":"1"}}"#)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn whole_number_floats_are_integers() {
+        #[derive(Debug, serde::Deserialize)]
+        struct N {
+            n: i64,
+        }
+        assert_eq!(parse_json::<N>(br#"{"n":416.0}"#).unwrap().n, 416);
+        assert_eq!(parse_json::<N>(br#"{"n":4.16e2}"#).unwrap().n, 416);
+        let e = parse_json::<N>(br#"{"n":416.5}"#).unwrap_err();
+        assert_eq!(e.errors[0].field, "n");
+    }
+
+    #[test]
+    fn query_number_errors_are_plain_words() {
+        assert_eq!(
+            query_message("invalid digit found in string".into()),
+            "must be a whole number within range"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Prometheus metrics: request counts and latencies by route template and status, served as
-//! text at `/metrics`. Routes are labelled by their template (`/api/v1/products/{id}`), never by
-//! the raw path, so the number of series stays bounded.
+//! text at `/metrics`. Every label value comes from a fixed set: routes by their template
+//! (`/api/v1/products/{id}`, else `unmatched`), methods from the standard ones (else `other`),
+//! so no client can make the number of series grow.
 
 use std::{sync::Arc, time::Instant};
 
@@ -164,10 +165,28 @@ impl Metrics {
     }
 }
 
+/// The method as a label: one of the standard methods, else `other`, so a client inventing
+/// methods cannot add series.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
 /// Middleware recording each request.
 pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method()).to_owned();
     let route = req
         .extensions()
         .get::<MatchedPath>()

@@ -40,10 +40,16 @@ impl RateLimiter {
 
     /// Takes one attempt for `key`; when none is left, the whole seconds until one is.
     pub fn check(&self, key: &str) -> Result<(), u64> {
-        self.check_at(key, Instant::now())
+        self.check_at(key, Instant::now(), true)
     }
 
-    fn check_at(&self, key: &str, now: Instant) -> Result<(), u64> {
+    /// Whether an attempt for `key` would be allowed now, without taking it (for limits that
+    /// count only failures: look first, take when the attempt failed).
+    pub fn peek(&self, key: &str) -> Result<(), u64> {
+        self.check_at(key, Instant::now(), false)
+    }
+
+    fn check_at(&self, key: &str, now: Instant, take: bool) -> Result<(), u64> {
         let rate_per_sec = self.per_minute / 60.0;
         // A poisoned lock only means another thread panicked mid-update of plain numbers.
         let mut buckets = self
@@ -61,7 +67,9 @@ impl RateLimiter {
         bucket.tokens = (bucket.tokens + elapsed * rate_per_sec).min(self.per_minute);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+            if take {
+                bucket.tokens -= 1.0;
+            }
             Ok(())
         } else {
             let wait = (1.0 - bucket.tokens) / rate_per_sec;
@@ -76,8 +84,9 @@ impl RateLimiter {
 pub struct Limits {
     /// Logins per client address.
     pub login_ip: RateLimiter,
-    /// Logins per email.
-    pub login_email: RateLimiter,
+    /// Failed logins per email and client address together: guessing from one address is
+    /// stopped, while the account's owner, elsewhere, still signs in.
+    pub login_failures: RateLimiter,
     /// Registrations per client address.
     pub register_ip: RateLimiter,
 }
@@ -91,19 +100,19 @@ mod tests {
         let l = RateLimiter::new(6); // one token every 10 s
         let t0 = Instant::now();
         for _ in 0..6 {
-            assert_eq!(l.check_at("a", t0), Ok(()));
+            assert_eq!(l.check_at("a", t0, true), Ok(()));
         }
-        assert_eq!(l.check_at("a", t0), Err(10));
+        assert_eq!(l.check_at("a", t0, true), Err(10));
         // Other keys are unaffected.
-        assert_eq!(l.check_at("b", t0), Ok(()));
-        assert_eq!(l.check_at("a", t0 + Duration::from_secs(4)), Err(6));
-        assert_eq!(l.check_at("a", t0 + Duration::from_secs(10)), Ok(()));
-        assert_eq!(l.check_at("a", t0 + Duration::from_secs(10)), Err(10));
+        assert_eq!(l.check_at("b", t0, true), Ok(()));
+        assert_eq!(l.check_at("a", t0 + Duration::from_secs(4, true)), Err(6));
+        assert_eq!(l.check_at("a", t0 + Duration::from_secs(10, true)), Ok(()));
+        assert_eq!(l.check_at("a", t0 + Duration::from_secs(10, true)), Err(10));
         // A long pause refills to the burst size, not beyond.
         let later = t0 + Duration::from_secs(3600);
         for _ in 0..6 {
-            assert_eq!(l.check_at("a", later), Ok(()));
+            assert_eq!(l.check_at("a", later, true), Ok(()));
         }
-        assert!(l.check_at("a", later).is_err());
+        assert!(l.check_at("a", later, true).is_err());
     }
 }

@@ -38,9 +38,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.database.migrate_on_start {
         migrate(&db).await?;
     }
-    let listener = TcpListener::bind(config.http.listen)
-        .await
+    let listener = bind(config.http.listen, config.http.listen_backlog)
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
+    let ops = match config.http.ops_listen {
+        Some(addr) => Some(
+            bind(addr, 128)
+                .with_context(|| format!("cannot listen on {addr} (http.ops_listen)"))?,
+        ),
+        None => None,
+    };
     let seed = config.demo.seed;
     let engine = config
         .search_engine()
@@ -56,7 +62,95 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("seeding the demo catalogue failed")?;
     }
-    serve(listener, state, shutdown_signal()).await
+    serve_with_ops(listener, ops, state, shutdown_signal()).await
+}
+
+/// A listening socket on `addr` with a queue of `backlog` connections waiting to be accepted
+/// (the kernel caps it at `net.core.somaxconn`).
+pub fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // A restarted gateway can listen again at once, without waiting out TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
+}
+
+/// How each listener treats its connections.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// A client must send a request's headers within this time, or the connection is closed.
+    pub header_read_timeout: Duration,
+    /// Most connections open at once; more wait in the listen queue.
+    pub max_connections: usize,
+}
+
+/// Accepts connections on `listener` and serves `router` on each until `stop` turns true; then
+/// every connection finishes its request in flight and closes. Unlike `axum::serve`, a client
+/// that sends its headers slowly is cut off, and open connections are capped.
+pub async fn serve_connections(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ConnectionLimits,
+    mut stop: watch::Receiver<bool>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before it was accepted:
+                    // pause briefly rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            let router = router.clone();
+            async move {
+                use tower::ServiceExt;
+                router.oneshot(req.map(axum::body::Body::new)).await
+            }
+        });
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            let result = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = stop.wait_for(|s| *s) => {
+                    // Finish the request in flight, then close.
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    while connections.join_next().await.is_some() {}
 }
 
 /// Serves `state` on `listener` until `shutdown` completes; then in-flight requests get
@@ -66,10 +160,22 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with_ops(listener, None, state, shutdown).await
+}
+
+/// Like [`serve`], with the operators' endpoints (`/metrics`, `/healthz`, `/readyz`) on a
+/// listener of their own when `ops` is given (and then `/metrics` is not on the main one).
+pub async fn serve_with_ops(
+    listener: TcpListener,
+    ops: Option<TcpListener>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.http.shutdown_grace_secs);
     let addr = listener.local_addr().context("listener has no address")?;
     tracing::info!(%addr, engine = state.search.engine().name(), "marketplace listening");
-    let (stopping_tx, mut stopping_rx) = watch::channel(false);
+    let (stopping_tx, stopping_rx) = watch::channel(false);
+    let recovery = spawn_recovery(&state, stopping_rx.clone());
     let worker = state.config.search.worker.then(|| {
         let indexer =
             search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
@@ -80,24 +186,43 @@ pub async fn serve(
         .payments
         .worker
         .then(|| spawn_sweep(&state, stopping_rx.clone()));
-    let server = axum::serve(
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(state.config.http.header_read_timeout_secs),
+        max_connections: state.config.http.max_connections,
+    };
+    let mut servers = tokio::task::JoinSet::new();
+    if let Some(ops) = ops {
+        let ops_addr = ops.local_addr().context("listener has no address")?;
+        tracing::info!(addr = %ops_addr, "operators' endpoints listening");
+        servers.spawn(serve_connections(
+            ops,
+            app::ops_router(state.clone()),
+            limits,
+            stopping_rx.clone(),
+        ));
+    }
+    servers.spawn(serve_connections(
         listener,
-        app::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+        app::router(state),
+        limits,
+        stopping_rx.clone(),
+    ));
+    tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stopping_tx.send(true);
     });
+    let mut stopping = stopping_rx.clone();
     let deadline = async move {
-        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        let _ = stopping.wait_for(|stopping| *stopping).await;
         tokio::time::sleep(grace).await;
     };
+    let all_closed = async { while servers.join_next().await.is_some() {} };
     tokio::select! {
-        result = server.into_future() => result.context("server failed")?,
+        () = all_closed => {},
         () = deadline => tracing::warn!("grace period over; dropping remaining connections"),
     }
-    for task in [worker, sweep].into_iter().flatten() {
+    for task in [Some(recovery), worker, sweep].into_iter().flatten() {
         // The workers saw the same stop signal; let them finish their batch.
         let _ = tokio::time::timeout(grace.max(Duration::from_secs(1)), task).await;
     }
@@ -113,6 +238,7 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
         .context("cannot open the search engine")?;
     let state = AppState::new(config, db, engine);
     let (stop_tx, stop_rx) = watch::channel(false);
+    let recovery = spawn_recovery(&state, stop_rx.clone());
     let indexer =
         search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
     let task = tokio::spawn(indexer.run(state.db.clone(), stop_rx.clone()));
@@ -124,8 +250,22 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     task.await.context("indexer task failed")?;
+    recovery.await.context("index recovery failed")?;
     sweep.await.context("payment sweep failed")?;
     Ok(())
+}
+
+/// Rebuilds a missing or damaged embedded index from the database in the background; `/readyz`
+/// says `degraded` until it is done.
+fn spawn_recovery(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    let search = state.search.clone();
+    let db = state.db.clone();
+    let catalog = state.catalog.clone();
+    tokio::spawn(async move {
+        search
+            .recover(&db, &catalog, Duration::from_secs(5), stop)
+            .await;
+    })
 }
 
 /// Starts the sweep that expires unpaid card checkouts and retries refunds.

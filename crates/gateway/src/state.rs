@@ -51,7 +51,7 @@ impl AppState {
         let r = &config.rate_limit;
         let limits = Limits {
             login_ip: RateLimiter::new(r.login_per_ip_per_minute),
-            login_email: RateLimiter::new(r.login_per_email_per_minute),
+            login_failures: RateLimiter::new(r.login_per_email_per_minute),
             register_ip: RateLimiter::new(r.register_per_ip_per_minute),
         };
         // Validated when the configuration was loaded.

@@ -3,12 +3,15 @@
 //! product is ever oversold. An `Idempotency-Key` makes a retried checkout return the first
 //! result.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use chrono::Utc;
 use common::{Actor, phone::normalize_vn_phone, validate::Validator};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
@@ -52,6 +55,11 @@ pub struct CheckoutRequest {
     pub payment_method: PaymentMethod,
     /// A note for the stalls.
     pub note: Option<String>,
+    /// The total the buyer was shown, in đồng. When the server's total differs (a price
+    /// changed since), the checkout is refused with 409 `total_changed` and the new breakdown,
+    /// and nothing is ordered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_total: Option<i64>,
 }
 
 /// The outcome of a checkout.
@@ -168,6 +176,22 @@ impl Checkouts {
             .into());
         }
 
+        // What the buyer's cart holds as the checkout starts; the same lines must still be
+        // there under the lock below.
+        let seen = cart_key(
+            &cart_item::Entity::find()
+                .filter(cart_item::Column::UserId.eq(buyer))
+                .all(db)
+                .await?,
+        );
+        if seen.is_empty() {
+            // A twin request with this key may have just emptied it: answer as it did.
+            if let Some(done) = self.replay(db, buyer, key, &hash).await? {
+                return Ok(done);
+            }
+            return Err(OrderError::CartNotReady("The cart is empty.".into()));
+        }
+
         // SQLite: take the write lock up front, so concurrent checkouts queue instead of
         // failing on a lock upgrade. PostgreSQL: row locks of the conditional updates suffice.
         let txn = db
@@ -216,95 +240,45 @@ impl Checkouts {
             return Err(e.into());
         }
 
+        // The buyer's cart lines are locked (PostgreSQL; SQLite's write lock already
+        // serialises) so two checkouts of one cart cannot both read it before either empties it.
+        // The second finds the lines gone or different and is refused: the cart changed.
         let lines = cart_item::Entity::find()
             .filter(cart_item::Column::UserId.eq(buyer))
+            .lock_exclusive()
             .all(&txn)
             .await?;
-        if lines.is_empty() {
-            return Err(OrderError::CartNotReady("The cart is empty.".into()));
+        if cart_key(&lines) != seen {
+            return Err(OrderError::CartChanged);
         }
-        let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
-        let products = self.catalog.visible_products_by_id(&txn, &ids).await?;
-        if let Some(gone) = lines.iter().find(|l| !products.contains_key(&l.product_id)) {
-            return Err(OrderError::CartNotReady(format!(
-                "A product in the cart ({}) is no longer sold; remove it first.",
-                gone.product_id
-            )));
-        }
-        // Quantities of one product are summed before the check (a cart has one line per
-        // product, but be sure).
-        let mut wanted: BTreeMap<Uuid, i64> = BTreeMap::new();
-        for l in &lines {
-            *wanted.entry(l.product_id).or_default() += l.quantity;
+        let products = self.priced_products(&txn, &lines).await?;
+        let plan = Plan::new(&lines, &products);
+        if let Some(expected) = req.expected_total
+            && expected != plan.total
+        {
+            return Err(OrderError::TotalChanged {
+                expected,
+                breakdown: plan.breakdown(),
+            });
         }
         let initial = match req.payment_method {
             PaymentMethod::Cod => OrderStatus::Placed,
             PaymentMethod::Card => OrderStatus::PendingPayment,
         };
-        let mut by_stall: BTreeMap<Uuid, Vec<(Uuid, i64)>> = BTreeMap::new();
-        for (id, qty) in &wanted {
-            if let Some(p) = products.get(id) {
-                by_stall.entry(p.stall.id).or_default().push((*id, *qty));
-            }
+        let now_order = NewOrder {
+            checkout_id,
+            buyer,
+            status: initial,
+            payment_method: req.payment_method,
+            shipping: &shipping,
+            note: note.as_deref(),
+            at: now,
+        };
+        let mut order_ids = Vec::with_capacity(plan.stalls.len());
+        for stall in &plan.stalls {
+            order_ids.push(insert_order(&txn, &now_order, stall).await?);
         }
-        let mut total: i64 = 0;
-        let mut order_ids = Vec::new();
-        for (stall_id, items) in by_stall {
-            let order_id = Uuid::now_v7();
-            let mut subtotal: i64 = 0;
-            for (pid, qty) in &items {
-                let p = &products[pid];
-                subtotal = subtotal.saturating_add(p.price.dong().saturating_mul(*qty));
-            }
-            order::ActiveModel {
-                id: Set(order_id),
-                checkout_id: Set(checkout_id),
-                buyer_id: Set(buyer),
-                stall_id: Set(stall_id),
-                status: Set(initial.as_str().to_owned()),
-                subtotal: Set(subtotal),
-                payment_method: Set(req.payment_method.as_str().to_owned()),
-                paid: Set(false),
-                shipping_recipient: Set(shipping.recipient.clone()),
-                shipping_phone: Set(shipping.phone.clone()),
-                shipping_commune_code: Set(shipping.commune_code.clone()),
-                shipping_street: Set(shipping.street.clone()),
-                note: Set(note.clone()),
-                tracking_no: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            for (pid, qty) in &items {
-                let p = &products[pid];
-                order_item::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    order_id: Set(order_id),
-                    product_id: Set(*pid),
-                    name: Set(p.name.clone()),
-                    unit: Set(p.unit.clone()),
-                    unit_price: Set(p.price.dong()),
-                    quantity: Set(*qty),
-                }
-                .insert(&txn)
-                .await?;
-                catalog::outbox::enqueue(&txn, catalog::outbox::Entity::Product, *pid).await?;
-            }
-            order_event::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                order_id: Set(order_id),
-                from_status: Set(None),
-                to_status: Set(initial.as_str().to_owned()),
-                actor_id: Set(Some(buyer)),
-                reason: Set(None),
-                created_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            total = total.saturating_add(subtotal);
-            order_ids.push(order_id);
-        }
+        let total = plan.total;
         checkout::Entity::update_many()
             .col_expr(checkout::Column::Total, Expr::value(total))
             .filter(checkout::Column::Id.eq(checkout_id))
@@ -314,38 +288,7 @@ impl Checkouts {
         // Stock is reserved last, just before the commit: the conditional updates lock the
         // product rows, and a popular product's row is what concurrent checkouts queue on, so
         // it is held for as short a time as possible.
-        let mut short = Vec::new();
-        for (id, qty) in &wanted {
-            let res = catalog::entity::product::Entity::update_many()
-                .col_expr(
-                    catalog::entity::product::Column::Stock,
-                    Expr::col(catalog::entity::product::Column::Stock).sub(*qty),
-                )
-                .col_expr(
-                    catalog::entity::product::Column::SalesCount,
-                    Expr::col(catalog::entity::product::Column::SalesCount).add(*qty),
-                )
-                .filter(catalog::entity::product::Column::Id.eq(*id))
-                .filter(catalog::entity::product::Column::Stock.gte(*qty))
-                .exec(&txn)
-                .await?;
-            if res.rows_affected == 0 {
-                let available = catalog::entity::product::Entity::find_by_id(*id)
-                    .one(&txn)
-                    .await?
-                    .map_or(0, |p| p.stock);
-                short.push(Shortage {
-                    product_id: *id,
-                    name: products.get(id).map(|p| p.name.clone()).unwrap_or_default(),
-                    requested: *qty,
-                    available,
-                });
-            }
-        }
-        if !short.is_empty() {
-            // Dropping the transaction rolls the reservations and the orders back.
-            return Err(OrderError::OutOfStock(short));
-        }
+        reserve_stock(&txn, &plan, &products).await?;
         txn.commit().await?;
         // The payment starts only once the orders are committed: a provider that is slow or
         // down never holds the transaction (or its stock locks) open.
@@ -366,6 +309,23 @@ impl Checkouts {
             orders: Orders::views(db, &order_ids).await?,
             payment,
         })
+    }
+
+    /// The visible products of the cart's lines, refusing a line that can no longer be bought.
+    async fn priced_products<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        lines: &[cart_item::Model],
+    ) -> Result<HashMap<Uuid, catalog::Product>> {
+        let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
+        let products = self.catalog.visible_products_by_id(txn, &ids).await?;
+        if let Some(gone) = lines.iter().find(|l| !products.contains_key(&l.product_id)) {
+            return Err(OrderError::CartNotReady(format!(
+                "A product in the cart ({}) is no longer sold; remove it first.",
+                gone.product_id
+            )));
+        }
+        Ok(products)
     }
 
     /// Asks the provider for a payment of the checkout's total and keeps its answer. The
@@ -469,5 +429,198 @@ impl Checkouts {
             orders: Orders::views(db, &ids).await?,
             payment,
         }))
+    }
+}
+
+/// A cart's lines as (product, quantity) pairs in product order, to compare two reads.
+fn cart_key(lines: &[cart_item::Model]) -> Vec<(Uuid, i64)> {
+    let mut key: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+    key.sort_unstable();
+    key
+}
+
+/// One line of a stall's order, priced.
+struct PlannedItem {
+    product_id: Uuid,
+    name: String,
+    unit: String,
+    unit_price: i64,
+    quantity: i64,
+}
+
+/// One stall's order, priced.
+struct StallPlan {
+    stall_id: Uuid,
+    subtotal: i64,
+    items: Vec<PlannedItem>,
+}
+
+/// The orders a cart becomes: one per stall, priced from the catalogue now.
+struct Plan {
+    stalls: Vec<StallPlan>,
+    total: i64,
+}
+
+impl Plan {
+    fn new(lines: &[cart_item::Model], products: &HashMap<Uuid, catalog::Product>) -> Self {
+        // Quantities of one product are summed (a cart has one line per product, but be sure).
+        let mut wanted: BTreeMap<Uuid, i64> = BTreeMap::new();
+        for l in lines {
+            *wanted.entry(l.product_id).or_default() += l.quantity;
+        }
+        let mut by_stall: BTreeMap<Uuid, StallPlan> = BTreeMap::new();
+        for (id, quantity) in wanted {
+            let Some(p) = products.get(&id) else { continue };
+            let stall = by_stall.entry(p.stall.id).or_insert_with(|| StallPlan {
+                stall_id: p.stall.id,
+                subtotal: 0,
+                items: Vec::new(),
+            });
+            stall.subtotal = stall
+                .subtotal
+                .saturating_add(p.price.dong().saturating_mul(quantity));
+            stall.items.push(PlannedItem {
+                product_id: id,
+                name: p.name.clone(),
+                unit: p.unit.clone(),
+                unit_price: p.price.dong(),
+                quantity,
+            });
+        }
+        let stalls: Vec<StallPlan> = by_stall.into_values().collect();
+        let total = stalls
+            .iter()
+            .fold(0i64, |sum, s| sum.saturating_add(s.subtotal));
+        Self { stalls, total }
+    }
+
+    /// What the buyer would pay now, for a `total_changed` answer.
+    fn breakdown(&self) -> serde_json::Value {
+        serde_json::json!({
+            "total": self.total,
+            "orders": self.stalls.iter().map(|s| serde_json::json!({
+                "stall_id": s.stall_id,
+                "subtotal": s.subtotal,
+                "items": s.items.iter().map(|i| serde_json::json!({
+                    "product_id": i.product_id,
+                    "name": i.name,
+                    "unit_price": i.unit_price,
+                    "quantity": i.quantity,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// What every order of one checkout shares.
+struct NewOrder<'a> {
+    checkout_id: Uuid,
+    buyer: Uuid,
+    status: OrderStatus,
+    payment_method: PaymentMethod,
+    shipping: &'a Shipping,
+    note: Option<&'a str>,
+    at: chrono::DateTime<Utc>,
+}
+
+/// Writes one stall's order, its items and its first history entry; returns its id.
+async fn insert_order<C: ConnectionTrait>(
+    txn: &C,
+    o: &NewOrder<'_>,
+    stall: &StallPlan,
+) -> Result<Uuid> {
+    let order_id = Uuid::now_v7();
+    order::ActiveModel {
+        id: Set(order_id),
+        checkout_id: Set(o.checkout_id),
+        buyer_id: Set(o.buyer),
+        stall_id: Set(stall.stall_id),
+        status: Set(o.status.as_str().to_owned()),
+        subtotal: Set(stall.subtotal),
+        payment_method: Set(o.payment_method.as_str().to_owned()),
+        paid: Set(false),
+        shipping_recipient: Set(o.shipping.recipient.clone()),
+        shipping_phone: Set(o.shipping.phone.clone()),
+        shipping_commune_code: Set(o.shipping.commune_code.clone()),
+        shipping_street: Set(o.shipping.street.clone()),
+        note: Set(o.note.map(str::to_owned)),
+        tracking_no: Set(None),
+        created_at: Set(o.at),
+        updated_at: Set(o.at),
+    }
+    .insert(txn)
+    .await?;
+    for item in &stall.items {
+        order_item::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(order_id),
+            product_id: Set(item.product_id),
+            name: Set(item.name.clone()),
+            unit: Set(item.unit.clone()),
+            unit_price: Set(item.unit_price),
+            quantity: Set(item.quantity),
+        }
+        .insert(txn)
+        .await?;
+        catalog::outbox::enqueue(txn, catalog::outbox::Entity::Product, item.product_id).await?;
+    }
+    order_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order_id),
+        from_status: Set(None),
+        to_status: Set(o.status.as_str().to_owned()),
+        actor_id: Set(Some(o.buyer)),
+        reason: Set(None),
+        created_at: Set(o.at),
+    }
+    .insert(txn)
+    .await?;
+    Ok(order_id)
+}
+
+/// Takes the planned quantities out of stock with conditional updates; any shortage fails the
+/// whole checkout (the caller's transaction rolls back).
+async fn reserve_stock<C: ConnectionTrait>(
+    txn: &C,
+    plan: &Plan,
+    products: &HashMap<Uuid, catalog::Product>,
+) -> Result<()> {
+    use catalog::entity::product as p;
+    let mut wanted: Vec<(Uuid, i64)> = plan
+        .stalls
+        .iter()
+        .flat_map(|s| s.items.iter().map(|i| (i.product_id, i.quantity)))
+        .collect();
+    // One order of locking for every checkout, so two never wait on each other in a circle.
+    wanted.sort_unstable();
+    let mut short = Vec::new();
+    for (id, qty) in wanted {
+        let res = p::Entity::update_many()
+            .col_expr(p::Column::Stock, Expr::col(p::Column::Stock).sub(qty))
+            .col_expr(
+                p::Column::SalesCount,
+                Expr::col(p::Column::SalesCount).add(qty),
+            )
+            .filter(p::Column::Id.eq(id))
+            .filter(p::Column::Stock.gte(qty))
+            .exec(txn)
+            .await?;
+        if res.rows_affected == 0 {
+            let available = p::Entity::find_by_id(id)
+                .one(txn)
+                .await?
+                .map_or(0, |p| p.stock);
+            short.push(Shortage {
+                product_id: id,
+                name: products.get(&id).map(|p| p.name.clone()).unwrap_or_default(),
+                requested: qty,
+                available,
+            });
+        }
+    }
+    if short.is_empty() {
+        Ok(())
+    } else {
+        Err(OrderError::OutOfStock(short))
     }
 }

@@ -35,6 +35,22 @@ pub enum OrderError {
     /// The cart is empty or holds products that can no longer be bought.
     #[error("{0}")]
     CartNotReady(String),
+    /// The cart changed while it was being checked out (another checkout of it, or an edit).
+    #[error(
+        "The cart changed while it was being checked out (another checkout of it, or an edit); look at it again and retry."
+    )]
+    CartChanged,
+    /// The total differs from the one the buyer was shown; nothing was ordered.
+    #[error(
+        "The total is now {} đồng, not the {expected} đồng shown; nothing was ordered. Show the new total and ask again.",
+        breakdown["total"]
+    )]
+    TotalChanged {
+        /// The total the buyer was shown.
+        expected: i64,
+        /// The new orders and totals, as the client shows them.
+        breakdown: serde_json::Value,
+    },
     /// The payment provider could not be reached; nothing was ordered, the cart is as it was.
     #[error(
         "Card payments are unavailable right now; the orders were cancelled and the cart is as it was. Try again shortly, or choose cod."
@@ -56,7 +72,10 @@ impl OrderError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             OrderError::NotFound(_) => ErrorKind::NotFound,
-            OrderError::OutOfStock(_) | OrderError::InvalidTransition(_) => ErrorKind::Conflict,
+            OrderError::OutOfStock(_)
+            | OrderError::InvalidTransition(_)
+            | OrderError::CartChanged
+            | OrderError::TotalChanged { .. } => ErrorKind::Conflict,
             OrderError::KeyReused | OrderError::CartNotReady(_) | OrderError::PaymentRefused(_) => {
                 ErrorKind::Invalid
             }
@@ -74,6 +93,8 @@ impl OrderError {
             OrderError::InvalidTransition(_) => "invalid_transition",
             OrderError::KeyReused => "idempotency_key_reused",
             OrderError::CartNotReady(_) => "cart_not_ready",
+            OrderError::CartChanged => "cart_changed",
+            OrderError::TotalChanged { .. } => "total_changed",
             OrderError::PaymentUnavailable(_) => "payment_unavailable",
             OrderError::PaymentRefused(_) => "payment_refused",
             OrderError::Common(e) => e.code,
@@ -108,6 +129,26 @@ impl From<OrderError> for Error {
                         )
                     })
                     .collect();
+                err
+            }
+            OrderError::TotalChanged {
+                expected,
+                breakdown,
+            } => {
+                let mut err = Error::new(
+                    ErrorKind::Conflict,
+                    "total_changed",
+                    OrderError::TotalChanged {
+                        expected,
+                        breakdown: breakdown.clone(),
+                    }
+                    .to_string(),
+                );
+                err.fields = vec![common::FieldError::new(
+                    "expected_total",
+                    format!("is {expected}; the total is now {}", breakdown["total"]),
+                )];
+                err.details = Some(breakdown);
                 err
             }
             other => Error::new(other.kind(), other.code(), other.to_string()),

@@ -5,6 +5,12 @@
 //! Layout: `<dir>/<generation>/{products,stalls}` with `<dir>/CURRENT` naming the live
 //! generation. A rebuild writes a new generation and swaps `CURRENT` with an atomic rename; a
 //! process serving searches notices within a second and reopens.
+//!
+//! The index is a cache of the database. Opening never fails on a damaged one: a missing or
+//! garbage `CURRENT`, or a generation that does not open or fails its checksums, is moved aside
+//! (`damaged-*`, kept for inspection), an empty generation takes its place, and
+//! [`SearchEngine::damage`] says why, so the caller rebuilds from the database. No generation
+//! is deleted until one that replaces it has opened.
 
 use std::{
     collections::BTreeMap,
@@ -234,6 +240,7 @@ impl Side {
         std::fs::create_dir_all(dir).map_err(internal)?;
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(internal)?;
         let index = Index::open_or_create(mmap, schema).map_err(internal)?;
+        verify(&index)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -354,6 +361,8 @@ struct State {
 pub struct Embedded {
     root: PathBuf,
     state: Arc<RwLock<State>>,
+    /// What was wrong at open, until a rebuild replaces the index.
+    damage: Arc<Mutex<Option<String>>>,
 }
 
 fn read_current(root: &Path) -> Option<String> {
@@ -374,26 +383,50 @@ fn new_generation_name() -> String {
 }
 
 impl Embedded {
-    /// Opens (or creates) the indexes under `root`.
+    /// Opens (or creates) the indexes under `root`. A missing or damaged index is replaced by
+    /// an empty one and reported by [`SearchEngine::damage`]; only an unusable directory (no
+    /// permission, a full disk) is an error.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, EngineError> {
         let root = root.into();
         std::fs::create_dir_all(&root).map_err(internal)?;
-        let name = match read_current(&root) {
-            Some(name) => name,
-            None => {
-                let name = new_generation_name();
-                write_current(&root, &name)?;
-                name
-            }
+        let named = read_current(&root);
+        let (live, damage) = match named {
+            Some(name) if root.join(&name).is_dir() => match Generation::open(&root, &name) {
+                Ok(g) => {
+                    remove_other_generations(&root, &name);
+                    (g, None)
+                }
+                Err(e) => {
+                    let aside = move_aside(&root, &name);
+                    let why = format!("index {name} does not open ({e}); moved to {aside}");
+                    (fresh_generation(&root)?, Some(why))
+                }
+            },
+            Some(name) => (
+                fresh_generation(&root)?,
+                Some(format!("CURRENT names {name}, which is not there")),
+            ),
+            None if root.join("CURRENT").exists() => (
+                fresh_generation(&root)?,
+                Some("CURRENT is unreadable or does not name an index".to_owned()),
+            ),
+            None if has_generations(&root) => (
+                fresh_generation(&root)?,
+                Some("CURRENT is missing".to_owned()),
+            ),
+            // A new index: empty, and rebuilt if the catalogue is not.
+            None => (fresh_generation(&root)?, None),
         };
-        let live = Arc::new(Generation::open(&root, &name)?);
-        remove_other_generations(&root, &name);
+        if let Some(why) = &damage {
+            tracing::warn!(dir = %root.display(), "search index damaged: {why}");
+        }
         Ok(Self {
             root,
             state: Arc::new(RwLock::new(State {
-                live,
+                live: Arc::new(live),
                 checked: Instant::now(),
             })),
+            damage: Arc::new(Mutex::new(damage)),
         })
     }
 
@@ -429,6 +462,55 @@ impl Embedded {
         tokio::task::spawn_blocking(move || f(live))
             .await
             .map_err(internal)?
+    }
+}
+
+/// Refuses an index whose segment files are truncated or altered, rather than fail searches
+/// later. A read error is tried once more: a process sharing the index (a server beside
+/// `marketplace reindex`) may have just merged segments and removed the old files.
+fn verify(index: &Index) -> Result<(), EngineError> {
+    let mut attempt = 0;
+    loop {
+        match index.validate_checksum() {
+            Ok(bad) if bad.is_empty() => return Ok(()),
+            Ok(bad) => {
+                return Err(internal(format!(
+                    "{} file(s) fail their checksum",
+                    bad.len()
+                )));
+            }
+            Err(e) if attempt > 0 => return Err(internal(e)),
+            Err(_) => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+/// A new, empty generation made live. Other generations stay until a rebuild replaces this one.
+fn fresh_generation(root: &Path) -> Result<Generation, EngineError> {
+    let name = new_generation_name();
+    let g = Generation::open(root, &name)?;
+    write_current(root, &name)?;
+    Ok(g)
+}
+
+/// Whether `root` holds any generation directory.
+fn has_generations(root: &Path) -> bool {
+    std::fs::read_dir(root).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().is_dir() && e.file_name().to_string_lossy().starts_with('g'))
+    })
+}
+
+/// Renames a damaged generation out of the way (kept for inspection); returns where it went.
+fn move_aside(root: &Path, name: &str) -> String {
+    let aside = root.join(format!("damaged-{name}-{}", Uuid::now_v7().simple()));
+    match std::fs::rename(root.join(name), &aside) {
+        Ok(()) => aside.display().to_string(),
+        Err(e) => format!("nowhere ({e}); it stays in place"),
     }
 }
 
@@ -705,6 +787,17 @@ impl SearchEngine for Embedded {
         self.live().map(|_| ())
     }
 
+    fn damage(&self) -> Option<String> {
+        self.damage
+            .lock()
+            .map_or_else(|p| p.into_inner().clone(), |d| d.clone())
+    }
+
+    async fn product_count(&self) -> Result<Option<u64>, EngineError> {
+        let live = self.live()?;
+        Ok(Some(live.products.searcher().num_docs()))
+    }
+
     async fn rebuild(&self) -> Result<Box<dyn IndexBuild + '_>, EngineError> {
         let name = new_generation_name();
         let root = self.root.clone();
@@ -774,6 +867,9 @@ impl IndexBuild for EmbeddedBuild {
         s.checked = Instant::now();
         drop(old);
         remove_other_generations(&self.engine.root, &name);
+        if let Ok(mut damage) = self.engine.damage.lock() {
+            *damage = None;
+        }
         Ok(())
     }
 }

@@ -64,4 +64,14 @@ pub trait SearchEngine: Send + Sync {
     async fn health(&self) -> Result<(), EngineError>;
     /// Starts building replacement indexes.
     async fn rebuild(&self) -> Result<Box<dyn IndexBuild + '_>, EngineError>;
+    /// What was wrong with a local index when the engine opened it (missing, or corrupt and
+    /// moved aside): the index must be rebuilt from the database. `None` for a remote engine.
+    fn damage(&self) -> Option<String> {
+        None
+    }
+    /// How many product documents the index holds, when the engine can tell cheaply; an
+    /// empty index over a non-empty catalogue is rebuilt at start.
+    async fn product_count(&self) -> Result<Option<u64>, EngineError> {
+        Ok(None)
+    }
 }

@@ -17,6 +17,10 @@ use crate::{
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY: usize = 200;
+/// Only the first this many hits of a search can be paged to (`page × per_page`), as with
+/// Meilisearch's default `maxTotalHits`: a deep page costs an engine work and memory for every
+/// hit before it. Beyond: 422 naming `page`.
+pub const MAX_SEARCH_WINDOW: u64 = 1000;
 
 /// Parameters of `GET /search/products`.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -138,6 +142,16 @@ pub struct Results<T> {
 #[derive(Clone)]
 pub struct Search {
     engine: Arc<dyn SearchEngine>,
+    recovery: Arc<std::sync::atomic::AtomicU8>,
+}
+
+/// Where the rebuild of a missing or damaged index stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// The index needed no rebuild, or has been rebuilt.
+    Healthy,
+    /// The index is being rebuilt from the database; searches may find less until it is done.
+    Rebuilding,
 }
 
 /// Checks a commune filter against the province's list.
@@ -152,7 +166,7 @@ fn commune(v: &mut Vec<FieldError>, catalog: &Catalog, code: Option<&str>) {
 
 /// The page asked for, or the first page with the problems noted.
 fn page(v: &mut Vec<FieldError>, page: Option<u64>, per_page: Option<u64>) -> PageRequest {
-    PageRequest::new(page, per_page).unwrap_or_else(|e| {
+    PageRequest::within(page, per_page, MAX_SEARCH_WINDOW).unwrap_or_else(|e| {
         v.extend(e.fields);
         PageRequest::default()
     })
@@ -172,7 +186,79 @@ fn text(v: &mut Vec<FieldError>, q: Option<String>) -> String {
 impl Search {
     /// Search over `engine`.
     pub fn new(engine: Arc<dyn SearchEngine>) -> Self {
-        Self { engine }
+        Self {
+            engine,
+            recovery: Arc::default(),
+        }
+    }
+
+    /// Whether the index is being rebuilt after it was found missing or damaged.
+    pub fn recovery(&self) -> Recovery {
+        match self.recovery.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => Recovery::Healthy,
+            _ => Recovery::Rebuilding,
+        }
+    }
+
+    /// Why the index must be rebuilt from the database, if it must: the engine found it
+    /// damaged or missing, or it is empty while the public catalogue is not.
+    pub async fn needs_rebuild<C: ConnectionTrait>(&self, db: &C) -> Result<Option<String>, Error> {
+        if let Some(why) = self.engine.damage() {
+            return Ok(Some(why));
+        }
+        if self.engine.product_count().await? == Some(0) {
+            let public = catalog::service::public_product_count(db).await?;
+            if public > 0 {
+                return Ok(Some(format!(
+                    "the index is empty but the catalogue shows {public} products"
+                )));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Rebuilds the index from the database if [`Search::needs_rebuild`] says so, retrying
+    /// every `retry` until it succeeds or `stop` turns true; [`Search::recovery`] says
+    /// `Rebuilding` meanwhile. Returns whether it rebuilt.
+    pub async fn recover(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        catalog: &Catalog,
+        retry: std::time::Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> bool {
+        use std::sync::atomic::Ordering;
+        let why = loop {
+            match self.needs_rebuild(db).await {
+                Ok(None) => return false,
+                Ok(Some(why)) => break why,
+                Err(e) => tracing::warn!(error = %e, "cannot tell whether the search index is whole"),
+            }
+            if tokio::time::timeout(retry, stop.wait_for(|s| *s)).await.is_ok() {
+                return false;
+            }
+        };
+        self.recovery.store(1, Ordering::Relaxed);
+        tracing::warn!(reason = %why, "rebuilding the search index from the database");
+        loop {
+            let started = Instant::now();
+            match crate::indexer::reindex(db, self.engine.as_ref(), catalog, |_, _| {}).await {
+                Ok((products, stalls)) => {
+                    tracing::info!(
+                        products,
+                        stalls,
+                        secs = started.elapsed().as_secs_f64(),
+                        "search index rebuilt"
+                    );
+                    self.recovery.store(0, Ordering::Relaxed);
+                    return true;
+                }
+                Err(e) => tracing::warn!(error = %e, "rebuilding the search index failed; retrying"),
+            }
+            if tokio::time::timeout(retry, stop.wait_for(|s| *s)).await.is_ok() {
+                return false;
+            }
+        }
     }
 
     /// The engine.

@@ -153,6 +153,11 @@ pub(crate) fn visible_products() -> Select<product::Entity> {
         )
 }
 
+/// How many products the public can see now (what a complete search index holds).
+pub async fn public_product_count<C: ConnectionTrait>(db: &C) -> Result<u64> {
+    Ok(visible_products().count(db).await?)
+}
+
 /// Which table a slug must be unique in.
 #[derive(Clone, Copy)]
 pub(crate) enum SlugTable {

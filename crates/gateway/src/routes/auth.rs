@@ -89,7 +89,9 @@ pub async fn register(
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
-/// Signs in and returns a bearer token. Rate-limited per client address and per email.
+/// Signs in and returns a bearer token. Rate-limited per client address (every attempt) and
+/// per email and address together (failed attempts only), so nobody can lock another person
+/// out by guessing wrong on purpose from elsewhere.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
@@ -109,14 +111,25 @@ pub async fn login(
         .login_ip
         .check(&ip.to_string())
         .map_err(ApiError::rate_limited)?;
+    let failures_key = format!("{}|{ip}", body.email.trim().to_lowercase());
     limits
-        .login_email
-        .check(&body.email.trim().to_lowercase())
+        .login_failures
+        .peek(&failures_key)
         .map_err(ApiError::rate_limited)?;
-    let out = state
+    let out = match state
         .accounts
         .login(&state.db, &body.email, &body.password)
-        .await?;
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => {
+            if matches!(e, accounts::AccountsError::InvalidCredentials) {
+                // Counted after the fact; the next attempt from here waits if this was the last.
+                let _ = limits.login_failures.check(&failures_key);
+            }
+            return Err(e.into());
+        }
+    };
     Ok(axum::Json(LoginResponse {
         token: out.token,
         expires_at: out.expires_at,

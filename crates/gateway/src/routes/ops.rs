@@ -16,7 +16,8 @@ use crate::{
 /// Health of the process or of one dependency.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok` or `ready`.
+    /// `ok` (liveness); `ready`, or `degraded` when the gateway serves but search is
+    /// incomplete (its index is being rebuilt).
     pub status: &'static str,
     /// Readiness only: how far the search index lags behind the catalogue.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,6 +33,9 @@ pub struct SearchStatus {
     pub backlog: u64,
     /// Age of the oldest waiting row, in seconds.
     pub oldest_secs: f64,
+    /// `ok`, or `rebuilding` while a missing or damaged index is rebuilt from the database
+    /// (searches may find less until then).
+    pub state: &'static str,
 }
 
 /// The process is up (it does not look at dependencies).
@@ -44,7 +48,8 @@ pub async fn healthz() -> axum::Json<Health> {
     })
 }
 
-/// The gateway can serve: the database and the search engine answer. Shows the search backlog.
+/// The gateway can serve: the database and the search engine answer. Shows the search backlog,
+/// and `degraded` (still 200) while a damaged search index is rebuilt from the database.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
@@ -74,12 +79,14 @@ pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>,
     let backlog = search::indexer::backlog(&state.db)
         .await
         .map_err(|e| down("database", Box::new(e)))?;
+    let rebuilding = state.search.recovery() == search::service::Recovery::Rebuilding;
     Ok(axum::Json(Health {
-        status: "ready",
+        status: if rebuilding { "degraded" } else { "ready" },
         search: Some(SearchStatus {
             engine: engine.name(),
             backlog: backlog.rows,
             oldest_secs: backlog.oldest_secs,
+            state: if rebuilding { "rebuilding" } else { "ok" },
         }),
     }))
 }

@@ -67,18 +67,22 @@ pub async fn set_item(
 /// Removes a product from the cart.
 #[utoipa::path(delete, path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
     params(("product_id" = Uuid, Path, description = "Product id")),
-    responses((status = 204, description = "Removed")))]
+    responses(
+        (status = 204, description = "Removed, or was not in the cart"),
+        (status = 404, description = "`not_found`: the id is not a product id", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn remove_item(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(product_id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if let Ok(id) = Uuid::parse_str(&product_id) {
-        state
-            .carts
-            .remove(&state.db, &auth.user.actor(), id)
-            .await?;
-    }
+    // Like PUT on the same path: an id that cannot name a product is 404, not a silent success.
+    let id =
+        Uuid::parse_str(&product_id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    state
+        .carts
+        .remove(&state.db, &auth.user.actor(), id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

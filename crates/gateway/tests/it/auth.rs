@@ -176,31 +176,69 @@ db_test!(
     }
 );
 
-db_test!(login_is_rate_limited_per_email, |db: TestDb| async move {
-    let app = TestApp::with_config(db, "[rate_limit]\nlogin_per_email_per_minute = 3");
-    app.signed_in("minh@example.vn").await; // one attempt
-    for _ in 0..2 {
-        app.post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "minh@example.vn", "password": "wrong password"}),
-        )
-        .await
-        .problem(401, "invalid_credentials");
+/// A sign-in from `ip` (the gateway trusts X-Forwarded-For in these tests).
+async fn login_from(app: &TestApp, ip: &str, email: &str, password: &str) -> TestResponse {
+    app.send(
+        axum::http::Request::post("/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", ip)
+            .body(axum::body::Body::from(
+                json!({"email": email, "password": password}).to_string(),
+            ))
+            .unwrap(),
+    )
+    .await
+}
+
+db_test!(
+    wrong_passwords_from_one_address_cannot_lock_the_owner_out,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(
+            db,
+            "[http]\ntrust_forwarded_for = true\n[rate_limit]\nlogin_per_email_per_minute = 3",
+        );
+        app.signed_in("minh@example.vn").await;
+        let attacker = "203.0.113.9";
+        for _ in 0..3 {
+            login_from(&app, attacker, "minh@example.vn", "wrong password")
+                .await
+                .problem(401, "invalid_credentials");
+        }
+        // The guessing address is held back, even with the right password and the email
+        // written another way.
+        let res = login_from(&app, attacker, " MINH@example.vn", PASSWORD).await;
+        res.problem(429, "rate_limited");
+        let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=20).contains(&retry), "{retry}");
+        // The owner, from their own address, signs in.
+        let res = login_from(&app, "198.51.100.7", "minh@example.vn", PASSWORD).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        // Successes do not count: the owner can sign in again and again.
+        for _ in 0..5 {
+            let res = login_from(&app, "198.51.100.7", "minh@example.vn", PASSWORD).await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+        // Another email from the guessing address is not held back.
+        app.signed_in("lan@example.vn").await;
     }
-    // The limit counts the email however it is written.
-    let res = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": " MINH@example.vn", "password": PASSWORD}),
-        )
-        .await;
-    res.problem(429, "rate_limited");
-    let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=20).contains(&retry), "{retry}");
-    // Another email is not held back.
-    app.signed_in("lan@example.vn").await;
+);
+
+db_test!(login_is_rate_limited_per_address, |db: TestDb| async move {
+    let app = TestApp::with_config(
+        db,
+        "[http]\ntrust_forwarded_for = true\n[rate_limit]\nlogin_per_ip_per_minute = 3",
+    );
+    app.signed_in("minh@example.vn").await;
+    for _ in 0..3 {
+        let res = login_from(&app, "203.0.113.9", "minh@example.vn", PASSWORD).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    // An abusive address is stopped whatever it sends.
+    login_from(&app, "203.0.113.9", "minh@example.vn", PASSWORD)
+        .await
+        .problem(429, "rate_limited");
+    let res = login_from(&app, "198.51.100.7", "minh@example.vn", PASSWORD).await;
+    assert_eq!(res.status, 200, "{}", res.text());
 });
 
 db_test!(

@@ -10,6 +10,8 @@ mod auth;
 mod catalog;
 mod cli;
 mod errors;
+mod fuzz;
+mod hostile;
 mod matrix;
 mod ops;
 mod orders;

@@ -559,3 +559,86 @@ db_test!(
         assert_eq!(product["sales_count"], 6);
     }
 );
+
+db_test!(
+    one_cart_checked_out_at_once_under_many_keys_orders_once,
+    |db: TestDb| async move {
+        let app = std::sync::Arc::new(TestApp::new(db).await);
+        let m = market(&app).await;
+        assert_eq!(put_item(&app, &m.buyer, &m.sauce, 2).await.status, 200);
+        assert_eq!(put_item(&app, &m.buyer, &m.coffee, 1).await.status, 200);
+        // Eight checkouts of the same cart at once, each with its own key (a double tap, two
+        // tabs): real threads, so on PostgreSQL they truly overlap.
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (app, token) = (app.clone(), m.buyer.clone());
+            tasks.push(tokio::spawn(async move {
+                let res = checkout(&app, &token, &format!("tap-{i}"), shipping()).await;
+                (res.status.as_u16(), res.json())
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            let (status, body) = t.await.unwrap();
+            match status {
+                201 => won += 1,
+                // The cart was checked out under it (or was already empty when it looked).
+                409 => assert_eq!(body["code"], "cart_changed", "{body}"),
+                422 => assert_eq!(body["code"], "cart_not_ready", "{body}"),
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(won, 1, "exactly one checkout wins");
+        let orders = app.get("/api/v1/orders", Some(&m.buyer)).await.json();
+        assert_eq!(orders["total"], 2, "one order per stall, once: {orders}");
+        assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, 8);
+        assert_eq!(stock(&app, &m.owner_b, &m.coffee).await, 5);
+    }
+);
+
+db_test!(
+    a_price_changed_since_the_cart_was_shown_is_refused,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        let cart = put_item(&app, &m.buyer, &m.sauce, 2).await.json();
+        let shown = cart["total"].as_i64().unwrap();
+        assert_eq!(shown, 240_000);
+        // The vendor adds a zero to the price after the buyer looked.
+        let product = app
+            .get(&format!("/api/v1/products/{}", m.sauce), Some(&m.owner_a))
+            .await
+            .json();
+        let res = app
+            .patch(
+                &format!("/api/v1/products/{}", m.sauce),
+                Some(&m.owner_a),
+                json!({"version": product["version"], "price": 1_200_000}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let mut body = shipping();
+        body["expected_total"] = json!(shown);
+        let res = checkout(&app, &m.buyer, "seen-240k", body).await;
+        let problem = res.problem(409, "total_changed");
+        assert_eq!(problem["details"]["total"], 2_400_000, "{problem}");
+        let orders = problem["details"]["orders"].as_array().unwrap();
+        assert_eq!(orders.len(), 1);
+        assert_eq!(orders[0]["items"][0]["unit_price"], 1_200_000);
+        assert_eq!(problem["errors"][0]["field"], "expected_total");
+        // Nothing happened: no order, stock and cart as they were.
+        assert_eq!(
+            app.get("/api/v1/orders", Some(&m.buyer)).await.json()["total"],
+            0
+        );
+        assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, 10);
+        let cart = app.get("/api/v1/cart", Some(&m.buyer)).await.json();
+        assert_eq!(cart["total"], 2_400_000);
+        // Confirming the new total goes through; so does a checkout that sends none.
+        let mut body = shipping();
+        body["expected_total"] = json!(2_400_000);
+        let res = checkout(&app, &m.buyer, "seen-2.4m", body).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        assert_eq!(res.json()["total"], 2_400_000);
+    }
+);

@@ -1,0 +1,288 @@
+//! A property-based run over `/openapi.json`: for every documented operation and every role
+//! (anonymous, buyer, vendor, administrator), requests generated from the operation's schemas,
+//! often valid, often hostile (control characters, huge and negative numbers, wrong types,
+//! missing and unknown fields, other users' ids). The property: no answer is a 5xx, and every
+//! error is problem+json. On SQLite and PostgreSQL.
+//!
+//! Bounded for CI; `FUZZ_ROUNDS=50 FUZZ_SEED=7 cargo test -p gateway --test it fuzz` runs more.
+
+use axum::{
+    body::Body,
+    http::{Method, Request},
+};
+use serde_json::{Map, Value, json};
+
+use crate::support::*;
+
+/// A small deterministic generator (xorshift64*), so a failure names its seed and repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const NASTY: &[&str] = &[
+    "",
+    " ",
+    "a",
+    "\u{0}",
+    "a\u{0}b",
+    "\u{1b}[31m",
+    "nước mắm Cửa Tùng",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%00",
+    "../../etc/passwd",
+    "\u{202e}gnp.exe",
+    "🌶️🌶️",
+    "0912345678",
+    "lan@example.vn",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "1e400",
+    "null",
+    "true",
+    "N\u{301}ươc",
+];
+
+const INTS: &[i64] = &[0, 1, 2, 3, 5, 100, 1000, 1001, -1, i64::MIN, i64::MAX, 1_000_000_000];
+
+struct Fuzzer<'a> {
+    doc: &'a Value,
+    rng: Rng,
+    ids: Vec<String>,
+}
+
+impl Fuzzer<'_> {
+    fn string(&mut self) -> Value {
+        let r = self.rng.below(10);
+        if r < 2 && !self.ids.is_empty() {
+            return json!(self.rng.pick(&self.ids.clone()).clone());
+        }
+        if r == 2 {
+            return json!("x".repeat(5000));
+        }
+        json!(*self.rng.pick(NASTY))
+    }
+
+    fn value(&mut self, schema: &Value, depth: usize) -> Value {
+        if depth > 6 {
+            return Value::Null;
+        }
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            let name = r.rsplit('/').next().unwrap_or_default();
+            let target = self.doc["components"]["schemas"][name].clone();
+            return self.value(&target, depth + 1);
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(options) = schema.get(key).and_then(Value::as_array) {
+                let option = self.rng.pick(options).clone();
+                return self.value(&option, depth + 1);
+            }
+        }
+        if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+            let first = parts[0].clone();
+            return self.value(&first, depth + 1);
+        }
+        // Now and then, a value of the wrong type altogether.
+        if self.rng.chance(8) {
+            return self.rng.pick(&[json!(null), json!(7), json!("x"), json!([]), json!({})]).clone();
+        }
+        if let Some(options) = schema.get("enum").and_then(Value::as_array) {
+            return if self.rng.chance(80) {
+                self.rng.pick(options).clone()
+            } else {
+                self.string()
+            };
+        }
+        let ty = match schema.get("type") {
+            Some(Value::Array(types)) => {
+                let non_null: Vec<_> = types.iter().filter(|t| *t != "null").cloned().collect();
+                if non_null.is_empty() || self.rng.chance(15) {
+                    return Value::Null;
+                }
+                self.rng.pick(&non_null).as_str().unwrap_or("string").to_owned()
+            }
+            Some(Value::String(t)) => t.clone(),
+            _ => "object".to_owned(),
+        };
+        match ty.as_str() {
+            "string" => {
+                if schema.get("format").and_then(Value::as_str) == Some("uuid")
+                    && !self.ids.is_empty()
+                    && self.rng.chance(70)
+                {
+                    return json!(self.rng.pick(&self.ids.clone()).clone());
+                }
+                if schema.get("format").and_then(Value::as_str) == Some("date") && self.rng.chance(60) {
+                    return json!(*self.rng.pick(&["2025-07-01", "2031-02-30", "1900-01-01", "2026-12-01"]));
+                }
+                self.string()
+            }
+            "integer" => json!(*self.rng.pick(INTS)),
+            "number" => json!(*self.rng.pick(&[0.5, -1.0, 1e300, 416.0])),
+            "boolean" => json!(self.rng.chance(50)),
+            "null" => Value::Null,
+            "array" => {
+                let items = schema.get("items").cloned().unwrap_or(json!({}));
+                let n = *self.rng.pick(&[0usize, 1, 2, 3, 30]);
+                (0..n).map(|_| self.value(&items, depth + 1)).collect()
+            }
+            _ => {
+                let mut out = Map::new();
+                let required: Vec<String> = schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default();
+                if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                    for (name, prop) in props.clone() {
+                        let needed = required.contains(&name);
+                        // Required fields are usually sent, optional ones half the time.
+                        let send = if needed { self.rng.chance(90) } else { self.rng.chance(50) };
+                        if send {
+                            let v = self.value(&prop, depth + 1);
+                            out.insert(name, v);
+                        }
+                    }
+                }
+                if self.rng.chance(5) {
+                    out.insert("unexpected".into(), json!(1));
+                }
+                Value::Object(out)
+            }
+        }
+    }
+
+    fn param(&mut self, schema: &Value) -> String {
+        let v = self.value(schema, 0);
+        let text = match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        // Sent percent-encoded, as a client library would.
+        form_urlencoded::byte_serialize(text.as_bytes()).collect()
+    }
+}
+
+db_test!(
+    generated_requests_never_get_a_5xx,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(
+            db,
+            "[rate_limit]\nregister_per_ip_per_minute = 100000\nlogin_per_ip_per_minute = 100000\nlogin_per_email_per_minute = 100000",
+        );
+        let m = crate::orders::market(&app).await;
+        // An order, so order ids and transitions have something to act on.
+        crate::orders::put_item(&app, &m.buyer, &m.sauce, 1).await;
+        let placed = crate::orders::checkout(&app, &m.buyer, "fuzz", crate::orders::shipping()).await;
+        assert_eq!(placed.status, 201, "{}", placed.text());
+        let order = placed.json()["orders"][0]["id"].as_str().unwrap().to_owned();
+        let doc = app.get("/openapi.json", None).await.json();
+        let ids = vec![
+            m.sauce.clone(),
+            m.coffee.clone(),
+            m.stall_a.clone(),
+            m.stall_b.clone(),
+            order,
+            uuid::Uuid::now_v7().to_string(),
+            "nuoc-mam-40-do-dam".to_owned(),
+        ];
+        let rounds: usize = std::env::var("FUZZ_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3);
+        let seed: u64 = std::env::var("FUZZ_SEED")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0x9E37_79B9_7F4A_7C15);
+        let mut fuzz = Fuzzer {
+            doc: &doc,
+            rng: Rng(seed),
+            ids,
+        };
+        let roles = [None, Some(m.buyer.clone()), Some(m.owner_a.clone()), Some(m.admin.clone())];
+        let mut sent = 0;
+        let mut failures = Vec::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                // Signing out would end the roles' sessions mid-run.
+                if path.ends_with("/auth/logout") {
+                    continue;
+                }
+                for _ in 0..rounds {
+                    for token in &roles {
+                        let mut uri = path.clone();
+                        let mut query = Vec::new();
+                        let mut headers = Vec::new();
+                        for p in op["parameters"].as_array().cloned().unwrap_or_default() {
+                            let name = p["name"].as_str().unwrap();
+                            let value = fuzz.param(&p["schema"]);
+                            match p["in"].as_str().unwrap() {
+                                "path" => uri = uri.replace(&format!("{{{name}}}"), &value),
+                                "query" if fuzz.rng.chance(50) => query.push(format!("{name}={value}")),
+                                "header" => headers.push((name.to_owned(), format!("k{}", fuzz.rng.next()))),
+                                _ => {}
+                            }
+                        }
+                        if !query.is_empty() {
+                            uri = format!("{uri}?{}", query.join("&"));
+                        }
+                        let body = op["requestBody"]["content"]["application/json"]["schema"]
+                            .as_object()
+                            .map(|s| fuzz.value(&Value::Object(s.clone()), 0));
+                        let mut req = Request::builder()
+                            .method(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap())
+                            .uri(&uri);
+                        if let Some(t) = token {
+                            req = req.header("authorization", format!("Bearer {t}"));
+                        }
+                        for (k, v) in &headers {
+                            req = req.header(k.as_str(), v.as_str());
+                        }
+                        let req = match &body {
+                            Some(b) => req
+                                .header("content-type", "application/json")
+                                .body(Body::from(b.to_string())),
+                            None => req.body(Body::empty()),
+                        };
+                        let Ok(req) = req else { continue };
+                        let res = app.send(req).await;
+                        sent += 1;
+                        let problem = res
+                            .header("content-type")
+                            .is_some_and(|c| c.starts_with("application/problem+json"));
+                        if res.status.is_server_error() || (res.status.is_client_error() && !problem) {
+                            failures.push(format!(
+                                "{method} {uri} {} -> {} {}",
+                                body.map(|b| b.to_string()).unwrap_or_default().chars().take(300).collect::<String>(),
+                                res.status,
+                                res.text().chars().take(300).collect::<String>()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(sent > 400, "only {sent} requests were generated");
+        assert!(failures.is_empty(), "seed {seed}: {} of {sent} failed:\n{}", failures.len(), failures.join("\n"));
+    }
+);
