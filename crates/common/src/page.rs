@@ -137,7 +137,11 @@ mod tests {
         assert!(PageRequest::new(Some(1000), Some(100)).is_ok());
         let e = PageRequest::new(Some(1001), Some(100)).unwrap_err();
         assert_eq!(e.fields[0].field, "page");
-        assert!(e.fields[0].message.contains("1 to 1000 "), "{}", e.fields[0].message);
+        assert!(
+            e.fields[0].message.contains("1 to 1000 "),
+            "{}",
+            e.fields[0].message
+        );
         assert!(PageRequest::new(Some(u64::MAX), Some(1)).is_err());
         // A search window of 1 000 hits.
         assert!(PageRequest::within(Some(10), Some(100), 1000).is_ok());

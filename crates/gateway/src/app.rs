@@ -122,8 +122,7 @@ pub fn router(state: AppState) -> Router {
     let root = root
         .nest("/api/v1", api)
         .merge(docs)
-        .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) })
-        ;
+        .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) });
     with_layers(root, &state, cors).with_state(state)
 }
 
@@ -147,44 +146,44 @@ fn with_layers(
     let timeout = Duration::from_secs(http.request_timeout_secs);
     let body_limit = http.body_limit_bytes;
     router.layer(
-            // Top to bottom: outermost first.
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuidV7))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(|req: &Request| {
-                            let id = req
-                                .headers()
-                                .get("x-request-id")
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or("-");
-                            tracing::info_span!(
-                                "request",
-                                request_id = %id,
-                                method = %req.method(),
-                                path = %req.uri().path(),
-                            )
-                        })
-                        .on_response(DefaultOnResponse::new().level(Level::INFO))
-                        // Failures are logged once, where the error is rendered.
-                        .on_failure(()),
-                )
-                .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(middleware::from_fn_with_state(
-                    state.metrics.clone(),
-                    metrics::track,
-                ))
-                .layer(middleware::from_fn(ensure_problem))
-                .layer(middleware::from_fn(protect_headers))
-                .layer(middleware::from_fn(refuse_control_characters))
-                .layer(CatchPanicLayer::new())
-                .layer(CompressionLayer::new())
-                .option_layer(cors)
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    timeout,
-                ))
-                .layer(DefaultBodyLimit::max(body_limit)),
+        // Top to bottom: outermost first.
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuidV7))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|req: &Request| {
+                        let id = req
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!(
+                            "request",
+                            request_id = %id,
+                            method = %req.method(),
+                            path = %req.uri().path(),
+                        )
+                    })
+                    .on_response(DefaultOnResponse::new().level(Level::INFO))
+                    // Failures are logged once, where the error is rendered.
+                    .on_failure(()),
+            )
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(middleware::from_fn_with_state(
+                state.metrics.clone(),
+                metrics::track,
+            ))
+            .layer(middleware::from_fn(ensure_problem))
+            .layer(middleware::from_fn(protect_headers))
+            .layer(middleware::from_fn(refuse_control_characters))
+            .layer(CatchPanicLayer::new())
+            .layer(CompressionLayer::new())
+            .option_layer(cors)
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                timeout,
+            ))
+            .layer(DefaultBodyLimit::max(body_limit)),
     )
 }
 

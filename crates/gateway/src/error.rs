@@ -26,8 +26,8 @@ pub struct ApiError {
     pub detail: String,
     /// Per-field problems.
     pub errors: Vec<FieldError>,
-    /// Extra data for the client (`details` in the body).
-    pub details: Option<serde_json::Value>,
+    /// Extra data for the client (`details` in the body); boxed to keep errors small.
+    pub details: Option<Box<serde_json::Value>>,
     /// Seconds to wait before retrying, for 429 and 503.
     pub retry_after: Option<u64>,
     /// Cause, logged for 5xx.
@@ -53,7 +53,7 @@ pub struct Problem {
     /// What the client needs to act on this error, for some codes: `total_changed` carries the
     /// new breakdown of the checkout here.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<serde_json::Value>,
+    pub details: Option<Box<serde_json::Value>>,
 }
 
 /// One invalid field.
@@ -166,7 +166,7 @@ impl From<common::Error> for ApiError {
             code: Cow::Borrowed(e.code),
             detail: e.message,
             errors: e.fields,
-            details: e.details,
+            details: e.details.map(Box::new),
             retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(5),
             source,
         }

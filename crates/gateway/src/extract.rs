@@ -64,7 +64,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     if let Some(path) = tidy_json(&mut value, "") {
         return Err(ApiError::validation(vec![FieldError::new(
-            if path.is_empty() { "body".to_owned() } else { path },
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path
+            },
             CONTROL_MESSAGE,
         )]));
     }
@@ -406,8 +410,7 @@ mod tests {
         assert_eq!(f[0].0, "name");
         // Line breaks and tabs are text; an escaped backslash before u0000 is not a NUL.
         assert!(
-            parse_json::<Body>(br#"{"name":"a\n\tb \\u0000","shipping":{"phone":"1"}}"#)
-                .is_ok()
+            parse_json::<Body>(br#"{"name":"a\n\tb \\u0000","shipping":{"phone":"1"}}"#).is_ok()
         );
     }
 

@@ -105,9 +105,9 @@ mod tests {
         assert_eq!(l.check_at("a", t0, true), Err(10));
         // Other keys are unaffected.
         assert_eq!(l.check_at("b", t0, true), Ok(()));
-        assert_eq!(l.check_at("a", t0 + Duration::from_secs(4, true)), Err(6));
-        assert_eq!(l.check_at("a", t0 + Duration::from_secs(10, true)), Ok(()));
-        assert_eq!(l.check_at("a", t0 + Duration::from_secs(10, true)), Err(10));
+        assert_eq!(l.check_at("a", t0 + Duration::from_secs(4), true), Err(6));
+        assert_eq!(l.check_at("a", t0 + Duration::from_secs(10), true), Ok(()));
+        assert_eq!(l.check_at("a", t0 + Duration::from_secs(10), true), Err(10));
         // A long pause refills to the burst size, not beyond.
         let later = t0 + Duration::from_secs(3600);
         for _ in 0..6 {

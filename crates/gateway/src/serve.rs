@@ -65,6 +65,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     serve_with_ops(listener, ops, state, shutdown_signal()).await
 }
 
+/// Completes once `stop` turns true (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
 /// A listening socket on `addr` with a queue of `backlog` connections waiting to be accepted
 /// (the kernel caps it at `net.core.somaxconn`).
 pub fn bind(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
@@ -103,7 +108,7 @@ pub async fn serve_connections(
     loop {
         let permit = tokio::select! {
             p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = stop.wait_for(|s| *s) => break,
+            () = stopped(&mut stop) => break,
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -116,17 +121,19 @@ pub async fn serve_connections(
                     continue;
                 }
             },
-            _ = stop.wait_for(|s| *s) => break,
+            () = stopped(&mut stop) => break,
         };
         let router = router.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-            let router = router.clone();
-            async move {
-                use tower::ServiceExt;
-                router.oneshot(req.map(axum::body::Body::new)).await
-            }
-        });
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                let router = router.clone();
+                async move {
+                    use tower::ServiceExt;
+                    router.oneshot(req.map(axum::body::Body::new)).await
+                }
+            });
         let mut stop = stop.clone();
         connections.spawn(async move {
             let _permit = permit;
@@ -138,7 +145,7 @@ pub async fn serve_connections(
             tokio::pin!(conn);
             let result = tokio::select! {
                 r = conn.as_mut() => r,
-                _ = stop.wait_for(|s| *s) => {
+                () = stopped(&mut stop) => {
                     // Finish the request in flight, then close.
                     conn.as_mut().graceful_shutdown();
                     conn.await

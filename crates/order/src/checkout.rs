@@ -316,7 +316,7 @@ impl Checkouts {
         &self,
         txn: &C,
         lines: &[cart_item::Model],
-    ) -> Result<HashMap<Uuid, catalog::Product>> {
+    ) -> Result<HashMap<Uuid, catalog::product::Product>> {
         let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
         let products = self.catalog.visible_products_by_id(txn, &ids).await?;
         if let Some(gone) = lines.iter().find(|l| !products.contains_key(&l.product_id)) {
@@ -462,7 +462,10 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(lines: &[cart_item::Model], products: &HashMap<Uuid, catalog::Product>) -> Self {
+    fn new(
+        lines: &[cart_item::Model],
+        products: &HashMap<Uuid, catalog::product::Product>,
+    ) -> Self {
         // Quantities of one product are summed (a cart has one line per product, but be sure).
         let mut wanted: BTreeMap<Uuid, i64> = BTreeMap::new();
         for l in lines {
@@ -583,7 +586,7 @@ async fn insert_order<C: ConnectionTrait>(
 async fn reserve_stock<C: ConnectionTrait>(
     txn: &C,
     plan: &Plan,
-    products: &HashMap<Uuid, catalog::Product>,
+    products: &HashMap<Uuid, catalog::product::Product>,
 ) -> Result<()> {
     use catalog::entity::product as p;
     let mut wanted: Vec<(Uuid, i64)> = plan
@@ -612,7 +615,10 @@ async fn reserve_stock<C: ConnectionTrait>(
                 .map_or(0, |p| p.stock);
             short.push(Shortage {
                 product_id: id,
-                name: products.get(&id).map(|p| p.name.clone()).unwrap_or_default(),
+                name: products
+                    .get(&id)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
                 requested: qty,
                 available,
             });

@@ -232,9 +232,14 @@ impl Search {
             match self.needs_rebuild(db).await {
                 Ok(None) => return false,
                 Ok(Some(why)) => break why,
-                Err(e) => tracing::warn!(error = %e, "cannot tell whether the search index is whole"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot tell whether the search index is whole")
+                }
             }
-            if tokio::time::timeout(retry, stop.wait_for(|s| *s)).await.is_ok() {
+            if tokio::time::timeout(retry, stop.wait_for(|s| *s))
+                .await
+                .is_ok()
+            {
                 return false;
             }
         };
@@ -253,9 +258,14 @@ impl Search {
                     self.recovery.store(0, Ordering::Relaxed);
                     return true;
                 }
-                Err(e) => tracing::warn!(error = %e, "rebuilding the search index failed; retrying"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rebuilding the search index failed; retrying")
+                }
             }
-            if tokio::time::timeout(retry, stop.wait_for(|s| *s)).await.is_ok() {
+            if tokio::time::timeout(retry, stop.wait_for(|s| *s))
+                .await
+                .is_ok()
+            {
                 return false;
             }
         }

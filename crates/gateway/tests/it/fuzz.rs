@@ -62,7 +62,20 @@ const NASTY: &[&str] = &[
     "N\u{301}ươc",
 ];
 
-const INTS: &[i64] = &[0, 1, 2, 3, 5, 100, 1000, 1001, -1, i64::MIN, i64::MAX, 1_000_000_000];
+const INTS: &[i64] = &[
+    0,
+    1,
+    2,
+    3,
+    5,
+    100,
+    1000,
+    1001,
+    -1,
+    i64::MIN,
+    i64::MAX,
+    1_000_000_000,
+];
 
 struct Fuzzer<'a> {
     doc: &'a Value,
@@ -103,7 +116,10 @@ impl Fuzzer<'_> {
         }
         // Now and then, a value of the wrong type altogether.
         if self.rng.chance(8) {
-            return self.rng.pick(&[json!(null), json!(7), json!("x"), json!([]), json!({})]).clone();
+            return self
+                .rng
+                .pick(&[json!(null), json!(7), json!("x"), json!([]), json!({})])
+                .clone();
         }
         if let Some(options) = schema.get("enum").and_then(Value::as_array) {
             return if self.rng.chance(80) {
@@ -118,7 +134,11 @@ impl Fuzzer<'_> {
                 if non_null.is_empty() || self.rng.chance(15) {
                     return Value::Null;
                 }
-                self.rng.pick(&non_null).as_str().unwrap_or("string").to_owned()
+                self.rng
+                    .pick(&non_null)
+                    .as_str()
+                    .unwrap_or("string")
+                    .to_owned()
             }
             Some(Value::String(t)) => t.clone(),
             _ => "object".to_owned(),
@@ -131,8 +151,15 @@ impl Fuzzer<'_> {
                 {
                     return json!(self.rng.pick(&self.ids.clone()).clone());
                 }
-                if schema.get("format").and_then(Value::as_str) == Some("date") && self.rng.chance(60) {
-                    return json!(*self.rng.pick(&["2025-07-01", "2031-02-30", "1900-01-01", "2026-12-01"]));
+                if schema.get("format").and_then(Value::as_str) == Some("date")
+                    && self.rng.chance(60)
+                {
+                    return json!(*self.rng.pick(&[
+                        "2025-07-01",
+                        "2031-02-30",
+                        "1900-01-01",
+                        "2026-12-01"
+                    ]));
                 }
                 self.string()
             }
@@ -150,13 +177,21 @@ impl Fuzzer<'_> {
                 let required: Vec<String> = schema
                     .get("required")
                     .and_then(Value::as_array)
-                    .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 if let Some(props) = schema.get("properties").and_then(Value::as_object) {
                     for (name, prop) in props.clone() {
                         let needed = required.contains(&name);
                         // Required fields are usually sent, optional ones half the time.
-                        let send = if needed { self.rng.chance(90) } else { self.rng.chance(50) };
+                        let send = if needed {
+                            self.rng.chance(90)
+                        } else {
+                            self.rng.chance(50)
+                        };
                         if send {
                             let v = self.value(&prop, depth + 1);
                             out.insert(name, v);
@@ -193,9 +228,13 @@ db_test!(
         let m = crate::orders::market(&app).await;
         // An order, so order ids and transitions have something to act on.
         crate::orders::put_item(&app, &m.buyer, &m.sauce, 1).await;
-        let placed = crate::orders::checkout(&app, &m.buyer, "fuzz", crate::orders::shipping()).await;
+        let placed =
+            crate::orders::checkout(&app, &m.buyer, "fuzz", crate::orders::shipping()).await;
         assert_eq!(placed.status, 201, "{}", placed.text());
-        let order = placed.json()["orders"][0]["id"].as_str().unwrap().to_owned();
+        let order = placed.json()["orders"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let doc = app.get("/openapi.json", None).await.json();
         let ids = vec![
             m.sauce.clone(),
@@ -219,7 +258,12 @@ db_test!(
             rng: Rng(seed),
             ids,
         };
-        let roles = [None, Some(m.buyer.clone()), Some(m.owner_a.clone()), Some(m.admin.clone())];
+        let roles = [
+            None,
+            Some(m.buyer.clone()),
+            Some(m.owner_a.clone()),
+            Some(m.admin.clone()),
+        ];
         let mut sent = 0;
         let mut failures = Vec::new();
         for (path, ops) in doc["paths"].as_object().unwrap() {
@@ -238,8 +282,12 @@ db_test!(
                             let value = fuzz.param(&p["schema"]);
                             match p["in"].as_str().unwrap() {
                                 "path" => uri = uri.replace(&format!("{{{name}}}"), &value),
-                                "query" if fuzz.rng.chance(50) => query.push(format!("{name}={value}")),
-                                "header" => headers.push((name.to_owned(), format!("k{}", fuzz.rng.next()))),
+                                "query" if fuzz.rng.chance(50) => {
+                                    query.push(format!("{name}={value}"))
+                                }
+                                "header" => {
+                                    headers.push((name.to_owned(), format!("k{}", fuzz.rng.next())))
+                                }
                                 _ => {}
                             }
                         }
@@ -270,10 +318,16 @@ db_test!(
                         let problem = res
                             .header("content-type")
                             .is_some_and(|c| c.starts_with("application/problem+json"));
-                        if res.status.is_server_error() || (res.status.is_client_error() && !problem) {
+                        if res.status.is_server_error()
+                            || (res.status.is_client_error() && !problem)
+                        {
                             failures.push(format!(
                                 "{method} {uri} {} -> {} {}",
-                                body.map(|b| b.to_string()).unwrap_or_default().chars().take(300).collect::<String>(),
+                                body.map(|b| b.to_string())
+                                    .unwrap_or_default()
+                                    .chars()
+                                    .take(300)
+                                    .collect::<String>(),
                                 res.status,
                                 res.text().chars().take(300).collect::<String>()
                             ));
@@ -283,6 +337,11 @@ db_test!(
             }
         }
         assert!(sent > 400, "only {sent} requests were generated");
-        assert!(failures.is_empty(), "seed {seed}: {} of {sent} failed:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "seed {seed}: {} of {sent} failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 );

@@ -93,45 +93,42 @@ db_test!(
     }
 );
 
-db_test!(
-    search_pages_stop_at_the_window,
-    |db: TestDb| async move {
-        let app = TestApp::new(db).await;
-        let res = app
-            .get(
-                "/api/v1/search/products?sort=price_asc&page=1000000&per_page=100",
-                None,
-            )
-            .await;
-        let body = res.problem(422, "validation_failed");
-        assert_eq!(body["errors"][0]["field"], "page");
-        assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("1 to 10 "),
-            "{body}"
-        );
-        // The last page inside the window answers (empty here).
-        let res = app
-            .get("/api/v1/search/products?page=10&per_page=100", None)
-            .await;
-        assert_eq!(res.status, 200, "{}", res.text());
-        app.get("/api/v1/search/stalls?page=51", None)
+db_test!(search_pages_stop_at_the_window, |db: TestDb| async move {
+    let app = TestApp::new(db).await;
+    let res = app
+        .get(
+            "/api/v1/search/products?sort=price_asc&page=1000000&per_page=100",
+            None,
+        )
+        .await;
+    let body = res.problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "page");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 to 10 "),
+        "{body}"
+    );
+    // The last page inside the window answers (empty here).
+    let res = app
+        .get("/api/v1/search/products?page=10&per_page=100", None)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    app.get("/api/v1/search/stalls?page=51", None)
+        .await
+        .problem(422, "validation_failed");
+    // SQL lists stop at 100 000 items.
+    app.get("/api/v1/stalls?page=1001&per_page=100", None)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(
+        app.get("/api/v1/stalls?page=1000&per_page=100", None)
             .await
-            .problem(422, "validation_failed");
-        // SQL lists stop at 100 000 items.
-        app.get("/api/v1/stalls?page=1001&per_page=100", None)
-            .await
-            .problem(422, "validation_failed");
-        assert_eq!(
-            app.get("/api/v1/stalls?page=1000&per_page=100", None)
-                .await
-                .status,
-            200
-        );
-    }
-);
+            .status,
+        200
+    );
+});
 
 db_test!(parsing_is_strict_and_explained, |db: TestDb| async move {
     let app = TestApp::new(db).await;
@@ -355,22 +352,29 @@ db_test!(
         assert_eq!(app.get("/healthz", None).await.status, 200);
         // ...but on the operators' one.
         let ops = gateway::app::ops_router(app.state.clone());
-        let res = tower::ServiceExt::oneshot(
-            ops,
-            Request::get("/metrics").body(Body::empty()).unwrap(),
-        )
-        .await
-        .unwrap();
+        let res =
+            tower::ServiceExt::oneshot(ops, Request::get("/metrics").body(Body::empty()).unwrap())
+                .await
+                .unwrap();
         assert_eq!(res.status(), 200);
         let res = tower::ServiceExt::oneshot(
             gateway::app::ops_router(app.state.clone()),
-            Request::get("/api/v1/categories").body(Body::empty()).unwrap(),
+            Request::get("/api/v1/categories")
+                .body(Body::empty())
+                .unwrap(),
         )
         .await
         .unwrap();
-        assert_eq!(res.status(), 404, "the API is not on the operators' listener");
+        assert_eq!(
+            res.status(),
+            404,
+            "the API is not on the operators' listener"
+        );
     }
 );
+
+/// A way to damage an embedded index under its root directory.
+type Damage = fn(&std::path::Path);
 
 /// The live generation's directory under an embedded index root.
 fn live_generation(root: &std::path::Path) -> std::path::PathBuf {
@@ -386,7 +390,7 @@ db_test!(
         app.index().await;
         let root = app.search_dir.clone();
         let all = || search::ProductSearch::default();
-        let damages: [(&str, fn(&std::path::Path)); 5] = [
+        let damages: [(&str, Damage); 5] = [
             ("index directory removed", |root| {
                 std::fs::remove_dir_all(root).unwrap();
             }),
@@ -423,7 +427,12 @@ db_test!(
         ];
         for (what, damage) in damages {
             let before: Vec<_> = std::fs::read_dir(&root)
-                .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+                .map(|d| {
+                    d.flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.is_dir())
+                        .collect()
+                })
                 .unwrap_or_default();
             damage(&root);
             // It opens (the marketplace starts), says what is wrong...
@@ -438,14 +447,15 @@ db_test!(
             for dir in &before {
                 let kept = dir.exists()
                     || std::fs::read_dir(&root).unwrap().flatten().any(|e| {
-                        e.file_name()
-                            .to_string_lossy()
-                            .starts_with(&format!(
-                                "damaged-{}",
-                                dir.file_name().unwrap().to_string_lossy()
-                            ))
+                        e.file_name().to_string_lossy().starts_with(&format!(
+                            "damaged-{}",
+                            dir.file_name().unwrap().to_string_lossy()
+                        ))
                     });
-                assert!(kept || what == "index directory removed", "{what}: {dir:?} deleted");
+                assert!(
+                    kept || what == "index directory removed",
+                    "{what}: {dir:?} deleted"
+                );
             }
             let (_stop, stop_rx) = tokio::sync::watch::channel(false);
             assert!(
@@ -476,7 +486,12 @@ db_test!(
             );
             assert!(
                 !search
-                    .recover(&app.db.conn, &app.state.catalog, Duration::from_millis(100), stop_rx)
+                    .recover(
+                        &app.db.conn,
+                        &app.state.catalog,
+                        Duration::from_millis(100),
+                        stop_rx
+                    )
                     .await
             );
         }
