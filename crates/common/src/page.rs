@@ -43,23 +43,25 @@ impl PageRequest {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         let mut errors = Vec::new();
-        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        let per_page_ok = (1..=MAX_PER_PAGE).contains(&per_page);
+        // The message names the last page for this size (or the default one, if the size is
+        // wrong too).
+        let size = if per_page_ok { per_page } else { DEFAULT_PER_PAGE };
+        let last = (window / size).max(1);
+        if !(1..=last).contains(&page) {
+            errors.push(FieldError::new(
+                "page",
+                format!(
+                    "must be a whole number from 1 to {last} (with per_page {size}, pages reach \
+                     the first {window} items; narrow the list with filters)"
+                ),
+            ));
+        }
+        if !per_page_ok {
             errors.push(FieldError::new(
                 "per_page",
                 format!("must be a whole number from 1 to {MAX_PER_PAGE}"),
             ));
-        } else {
-            // Checked in this order so the message can name the last page for this size.
-            let last = (window / per_page).max(1);
-            if !(1..=last).contains(&page) {
-                errors.push(FieldError::new(
-                    "page",
-                    format!(
-                        "must be a whole number from 1 to {last} (with per_page {per_page}, \
-                         pages reach the first {window} items; narrow the list with filters)"
-                    ),
-                ));
-            }
         }
         if errors.is_empty() {
             Ok(Self { page, per_page })

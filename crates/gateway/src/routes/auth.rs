@@ -89,9 +89,10 @@ pub async fn register(
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
-/// Signs in and returns a bearer token. Rate-limited per client address (every attempt) and
-/// per email and address together (failed attempts only), so nobody can lock another person
-/// out by guessing wrong on purpose from elsewhere.
+/// Signs in and returns a bearer token.
+///
+/// Rate-limited per client address (every attempt) and per email and address together (failed
+/// attempts only), so nobody can lock another person out by guessing wrong on purpose.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,

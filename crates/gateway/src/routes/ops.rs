@@ -48,8 +48,9 @@ pub async fn healthz() -> axum::Json<Health> {
     })
 }
 
-/// The gateway can serve: the database and the search engine answer. Shows the search backlog,
-/// and `degraded` (still 200) while a damaged search index is rebuilt from the database.
+/// The gateway can serve: the database and the search engine answer. Shows the search backlog.
+///
+/// `degraded` (still 200) while a damaged search index is rebuilt from the database.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
