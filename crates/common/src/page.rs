@@ -46,7 +46,11 @@ impl PageRequest {
         let per_page_ok = (1..=MAX_PER_PAGE).contains(&per_page);
         // The message names the last page for this size (or the default one, if the size is
         // wrong too).
-        let size = if per_page_ok { per_page } else { DEFAULT_PER_PAGE };
+        let size = if per_page_ok {
+            per_page
+        } else {
+            DEFAULT_PER_PAGE
+        };
         let last = (window / size).max(1);
         if !(1..=last).contains(&page) {
             errors.push(FieldError::new(
