@@ -415,7 +415,7 @@ db_test!(
             315_000,
         );
         for expected in ["applied", "duplicate"] {
-            let signature = order::payment::stripe::sign(
+            let signature = order::provider::stripe::sign(
                 &event,
                 WEBHOOK_SECRET,
                 chrono::Utc::now().timestamp(),

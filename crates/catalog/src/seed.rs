@@ -132,7 +132,7 @@ impl Catalog {
         progress(done, n);
         while done < n {
             let end = (done + CHUNK).min(n);
-            let txn = crate::begin_write(db).await?;
+            let txn = common::begin_write(db).await?;
             let mut products = Vec::with_capacity((end - done) as usize);
             let mut outbox = Vec::with_capacity((end - done) as usize);
             for k in done..end {
@@ -209,7 +209,7 @@ impl Catalog {
     ) -> Result<Vec<Uuid>> {
         let communes = self.regions().all();
         let mut ids = Vec::with_capacity(count as usize);
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         for i in 0..count {
             let slug = format!("synthetic-stall-{i:05}");
             if let Some(s) = stall::Entity::find()

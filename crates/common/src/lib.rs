@@ -1,7 +1,9 @@
 //! Building blocks every crate of the marketplace shares: ids, money, pagination, the acting
-//! user, input validation and the domain error type. Nothing here knows about HTTP or storage.
+//! user, input validation, the domain error type, and the one way to open a write
+//! transaction. Nothing here knows about HTTP.
 
 pub mod actor;
+pub mod db;
 pub mod error;
 pub mod id;
 pub mod money;
@@ -11,6 +13,7 @@ pub mod text;
 pub mod validate;
 
 pub use actor::Actor;
+pub use db::begin_write;
 pub use error::{Error, ErrorKind, FieldError};
 pub use money::Money;
 pub use page::{Page, PageRequest};

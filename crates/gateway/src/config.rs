@@ -334,11 +334,11 @@ impl Config {
     /// The card payment provider, when Stripe keys are configured.
     pub fn card_provider(
         &self,
-    ) -> Result<Option<std::sync::Arc<dyn order::payment::PaymentProvider>>, ConfigError> {
+    ) -> Result<Option<std::sync::Arc<dyn order::provider::PaymentProvider>>, ConfigError> {
         let Some(key) = &self.stripe.secret_key else {
             return Ok(None);
         };
-        let stripe = order::payment::stripe::Stripe::new(key, self.stripe.api_base.as_deref())
+        let stripe = order::provider::stripe::Stripe::new(key, self.stripe.api_base.as_deref())
             .map_err(|e| ConfigError::Invalid {
                 key: "stripe.api_base",
                 message: e.to_string(),

@@ -185,39 +185,4 @@ impl Carts {
             .await?;
         Ok(())
     }
-
-    /// Empties the caller's cart (after a checkout).
-    pub(crate) async fn clear<C: ConnectionTrait>(db: &C, user: Uuid) -> Result<()> {
-        cart_item::Entity::delete_many()
-            .filter(cart_item::Column::UserId.eq(user))
-            .exec(db)
-            .await?;
-        Ok(())
-    }
-
-    /// Puts the lines of `orders` back into `user`'s cart (after a checkout whose payment
-    /// could not start); a product already in the cart again keeps the newer quantity.
-    pub(crate) async fn refill<C: ConnectionTrait>(
-        db: &C,
-        user: Uuid,
-        orders: &[Uuid],
-    ) -> Result<()> {
-        let items = crate::entity::order_item::Entity::find()
-            .filter(crate::entity::order_item::Column::OrderId.is_in(orders.iter().copied()))
-            .all(db)
-            .await?;
-        let now = Utc::now();
-        for i in items {
-            cart_item::Entity::insert(cart_item::ActiveModel {
-                user_id: Set(user),
-                product_id: Set(i.product_id),
-                quantity: Set(i.quantity),
-                added_at: Set(now),
-            })
-            .on_conflict_do_nothing_on([cart_item::Column::UserId, cart_item::Column::ProductId])
-            .exec(db)
-            .await?;
-        }
-        Ok(())
-    }
 }

@@ -1,19 +1,24 @@
 //! Checkout: the cart becomes one order per stall under one checkout, with names and prices
-//! snapshotted and stock reserved by a conditional update in the same transaction, so no
-//! product is ever oversold. An `Idempotency-Key` makes a retried checkout return the first
-//! result.
+//! snapshotted and stock reserved through the catalogue in the same transaction, so no product
+//! is ever oversold. An `Idempotency-Key` makes a retried checkout return the first result.
+//!
+//! The steps, in order: check the request; replay an earlier checkout with the same key; read
+//! the cart; in one transaction claim the key, lock and re-read the cart, price it into one
+//! order per stall (refusing a total that differs from the one the buyer saw), write the
+//! orders, empty the cart and reserve the stock; commit; then, for a provider that collects up
+//! front, start the payment (outside the transaction) and undo the checkout if it cannot start.
 
 use std::{
     collections::{BTreeMap, HashMap},
     sync::Arc,
 };
 
-use chrono::Utc;
+use catalog::product::Product;
+use chrono::{DateTime, Utc};
 use common::{Actor, phone::normalize_vn_phone, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -21,28 +26,14 @@ use uuid::Uuid;
 
 use crate::{
     OrderError,
-    cart::Carts,
     entity::{cart_item, checkout, order, order_event, order_item},
     error::{Result, Shortage},
-    orders::{OrderView, Orders},
-    payment::{PaymentMethod, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
+    provider::{CashOnDelivery, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
     status::OrderStatus,
+    store,
+    types::{CheckoutStatus, PaymentMethod, Shipping, Stored, stored},
+    views::{self, OrderView},
 };
-
-/// Where to deliver.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Shipping {
-    /// Who receives it.
-    pub recipient: String,
-    /// A Vietnamese phone number.
-    pub phone: String,
-    /// Commune code.
-    pub commune_code: String,
-    /// Street address within the commune.
-    pub street: String,
-}
 
 /// A checkout request.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -81,6 +72,7 @@ pub struct CheckoutResult {
 #[derive(Clone, Debug)]
 pub struct Checkouts {
     catalog: catalog::Catalog,
+    cod: Arc<dyn PaymentProvider>,
     card: Option<Arc<dyn PaymentProvider>>,
     payment_ttl: chrono::Duration,
 }
@@ -93,11 +85,27 @@ fn request_hash(req: &CheckoutRequest) -> String {
         .collect()
 }
 
+/// A checkout being written: what the transaction needs to know.
+struct Draft<'a> {
+    id: Uuid,
+    buyer: Uuid,
+    key: &'a str,
+    hash: &'a str,
+    method: PaymentMethod,
+    up_front: bool,
+    shipping: Shipping,
+    note: Option<String>,
+    expected_total: Option<i64>,
+    at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
 impl Checkouts {
-    /// Checkouts over `catalog`.
+    /// Checkouts over `catalog`, paid cash on delivery.
     pub fn new(catalog: catalog::Catalog) -> Self {
         Self {
             catalog,
+            cod: Arc::new(CashOnDelivery),
             card: None,
             payment_ttl: chrono::Duration::minutes(30),
         }
@@ -108,6 +116,20 @@ impl Checkouts {
         self.card = Some(provider);
         self.payment_ttl = ttl;
         self
+    }
+
+    /// The provider of a payment method; refused when that method is off.
+    fn provider(&self, method: PaymentMethod) -> Result<&Arc<dyn PaymentProvider>> {
+        match method {
+            PaymentMethod::Cod => Ok(&self.cod),
+            PaymentMethod::Card => self.card.as_ref().ok_or_else(|| {
+                common::Error::invalid_field(
+                    "payment_method",
+                    "card payments are not available; choose cod",
+                )
+                .into()
+            }),
+        }
     }
 
     fn validate(&self, req: &CheckoutRequest) -> Result<(Shipping, Option<String>)> {
@@ -155,35 +177,16 @@ impl Checkouts {
         req: CheckoutRequest,
     ) -> Result<CheckoutResult> {
         let buyer = actor.require_user()?;
-        let key = key.trim();
-        if key.is_empty() || key.len() > 200 {
-            return Err(common::Error::invalid_field(
-                "Idempotency-Key",
-                "must be 1 to 200 characters",
-            )
-            .into());
-        }
+        let key = checked_key(key)?;
         let hash = request_hash(&req);
         if let Some(done) = self.replay(db, buyer, key, &hash).await? {
             return Ok(done);
         }
         let (shipping, note) = self.validate(&req)?;
-        if req.payment_method == PaymentMethod::Card && self.card.is_none() {
-            return Err(common::Error::invalid_field(
-                "payment_method",
-                "card payments are not available; choose cod",
-            )
-            .into());
-        }
-
-        // What the buyer's cart holds as the checkout starts; the same lines must still be
-        // there under the lock below.
-        let seen = cart_key(
-            &cart_item::Entity::find()
-                .filter(cart_item::Column::UserId.eq(buyer))
-                .all(db)
-                .await?,
-        );
+        let provider = self.provider(req.payment_method)?.clone();
+        // What the cart holds as the checkout starts; the same lines must still be there under
+        // the lock inside the transaction.
+        let seen = cart_key(&cart_lines(db, buyer).await?);
         if seen.is_empty() {
             // A twin request with this key may have just emptied it: answer as it did.
             if let Some(done) = self.replay(db, buyer, key, &hash).await? {
@@ -191,60 +194,58 @@ impl Checkouts {
             }
             return Err(OrderError::CartNotReady("The cart is empty.".into()));
         }
-
-        // SQLite: take the write lock up front, so concurrent checkouts queue instead of
-        // failing on a lock upgrade. PostgreSQL: row locks of the conditional updates suffice.
-        let txn = db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
+        let at = Utc::now();
+        let up_front = provider.collects_up_front();
+        let draft = Draft {
+            id: Uuid::now_v7(),
+            buyer,
+            key,
+            hash: &hash,
+            method: req.payment_method,
+            up_front,
+            shipping,
+            note,
+            expected_total: req.expected_total,
+            at,
+            expires_at: up_front.then(|| at + self.payment_ttl),
+        };
+        let Some((total, order_ids)) = self.write(db, &draft, &seen).await? else {
+            // The key was claimed by a concurrent twin that committed first.
+            return self
+                .replay(db, buyer, key, &hash)
+                .await?
+                .ok_or(OrderError::NotFound("Checkout"));
+        };
+        // The payment starts only once the orders are committed: a provider that is slow or
+        // down never holds the transaction (or its stock locks) open.
+        let payment = self
+            .start_payment(db, provider.as_ref(), draft.id, buyer, total)
             .await?;
-        let now = Utc::now();
-        let checkout_id = Uuid::now_v7();
-        // The key is claimed first: a concurrent twin waits here on the unique index, then
-        // finds this checkout and returns it.
-        let inserted = checkout::ActiveModel {
-            id: Set(checkout_id),
-            buyer_id: Set(buyer),
-            idempotency_key: Set(key.to_owned()),
-            request_hash: Set(hash.clone()),
-            total: Set(0),
-            payment_method: Set(req.payment_method.as_str().to_owned()),
-            status: Set(match req.payment_method {
-                PaymentMethod::Cod => "completed",
-                PaymentMethod::Card => "awaiting_payment",
-            }
-            .to_owned()),
-            payment_intent_id: Set(None),
-            client_secret: Set(None),
-            created_at: Set(now),
-            expires_at: Set(
-                (req.payment_method == PaymentMethod::Card).then(|| now + self.payment_ttl)
-            ),
-            paid_at: Set(None),
-        }
-        .insert(&txn)
-        .await;
-        if let Err(e) = inserted {
-            drop(txn);
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) {
-                return self
-                    .replay(db, buyer, key, &hash)
-                    .await?
-                    .ok_or(OrderError::NotFound("Checkout"));
-            }
-            return Err(e.into());
-        }
+        Ok(CheckoutResult {
+            checkout_id: draft.id,
+            total,
+            orders: views::order_views(db, &order_ids).await?,
+            payment,
+        })
+    }
 
+    /// The checkout's transaction: claim the key, lock and price the cart, write the orders,
+    /// empty the cart, reserve the stock. `None` when the key was already claimed.
+    async fn write<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        d: &Draft<'_>,
+        seen: &[(Uuid, i64)],
+    ) -> Result<Option<(i64, Vec<Uuid>)>> {
+        let txn = common::begin_write(db).await?;
+        if !claim_key(&txn, d).await? {
+            return Ok(None);
+        }
         // The buyer's cart lines are locked (PostgreSQL; SQLite's write lock already
-        // serialises) so two checkouts of one cart cannot both read it before either empties it.
-        // The second finds the lines gone or different and is refused: the cart changed.
+        // serialises), so two checkouts of one cart cannot both read it before either empties
+        // it: the second finds the lines gone or different and is refused.
         let lines = cart_item::Entity::find()
-            .filter(cart_item::Column::UserId.eq(buyer))
+            .filter(cart_item::Column::UserId.eq(d.buyer))
             .lock_exclusive()
             .all(&txn)
             .await?;
@@ -253,7 +254,7 @@ impl Checkouts {
         }
         let products = self.priced_products(&txn, &lines).await?;
         let plan = Plan::new(&lines, &products);
-        if let Some(expected) = req.expected_total
+        if let Some(expected) = d.expected_total
             && expected != plan.total
         {
             return Err(OrderError::TotalChanged {
@@ -261,54 +262,22 @@ impl Checkouts {
                 breakdown: plan.breakdown(),
             });
         }
-        let initial = match req.payment_method {
-            PaymentMethod::Cod => OrderStatus::Placed,
-            PaymentMethod::Card => OrderStatus::PendingPayment,
-        };
-        let now_order = NewOrder {
-            checkout_id,
-            buyer,
-            status: initial,
-            payment_method: req.payment_method,
-            shipping: &shipping,
-            note: note.as_deref(),
-            at: now,
-        };
         let mut order_ids = Vec::with_capacity(plan.stalls.len());
         for stall in &plan.stalls {
-            order_ids.push(insert_order(&txn, &now_order, stall).await?);
+            order_ids.push(insert_order(&txn, d, stall).await?);
         }
-        let total = plan.total;
         checkout::Entity::update_many()
-            .col_expr(checkout::Column::Total, Expr::value(total))
-            .filter(checkout::Column::Id.eq(checkout_id))
+            .col_expr(checkout::Column::Total, Expr::value(plan.total))
+            .filter(checkout::Column::Id.eq(d.id))
             .exec(&txn)
             .await?;
-        Carts::clear(&txn, buyer).await?;
+        store::clear_cart(&txn, d.buyer).await?;
         // Stock is reserved last, just before the commit: the conditional updates lock the
         // product rows, and a popular product's row is what concurrent checkouts queue on, so
         // it is held for as short a time as possible.
         reserve_stock(&txn, &plan, &products).await?;
         txn.commit().await?;
-        // The payment starts only once the orders are committed: a provider that is slow or
-        // down never holds the transaction (or its stock locks) open.
-        let payment = match self
-            .card
-            .as_ref()
-            .filter(|_| req.payment_method == PaymentMethod::Card)
-        {
-            Some(card) => {
-                self.start_payment(db, card.as_ref(), checkout_id, buyer, total)
-                    .await?
-            }
-            None => None,
-        };
-        Ok(CheckoutResult {
-            checkout_id,
-            total,
-            orders: Orders::views(db, &order_ids).await?,
-            payment,
-        })
+        Ok(Some((plan.total, order_ids)))
     }
 
     /// The visible products of the cart's lines, refusing a line that can no longer be bought.
@@ -316,7 +285,7 @@ impl Checkouts {
         &self,
         txn: &C,
         lines: &[cart_item::Model],
-    ) -> Result<HashMap<Uuid, catalog::product::Product>> {
+    ) -> Result<HashMap<Uuid, Product>> {
         let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
         let products = self.catalog.visible_products_by_id(txn, &ids).await?;
         if let Some(gone) = lines.iter().find(|l| !products.contains_key(&l.product_id)) {
@@ -334,12 +303,12 @@ impl Checkouts {
     async fn start_payment<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
-        card: &dyn PaymentProvider,
+        provider: &dyn PaymentProvider,
         checkout_id: Uuid,
         buyer: Uuid,
         total: i64,
     ) -> Result<Option<PaymentStart>> {
-        let started = card
+        let started = provider
             .start(&PaymentRequest {
                 checkout_id,
                 amount: total,
@@ -364,14 +333,8 @@ impl Checkouts {
             }
             Ok(None) => Ok(None),
             Err(e) => {
-                tracing::warn!(checkout = %checkout_id, error = %e, "card payment could not start; checkout undone");
-                crate::payments::abandon_checkout(
-                    db,
-                    checkout_id,
-                    buyer,
-                    "the card payment could not be started",
-                )
-                .await?;
+                tracing::warn!(checkout = %checkout_id, error = %e, "payment could not start; checkout undone");
+                undo(db, checkout_id, buyer, "the payment could not be started").await?;
                 Err(match e {
                     ProviderError::Unavailable(m) => OrderError::PaymentUnavailable(m),
                     ProviderError::Refused(m) => OrderError::PaymentRefused(m),
@@ -406,30 +369,39 @@ impl Checkouts {
             .into_iter()
             .map(|o| o.id)
             .collect();
+        let provider = self.provider(stored(&done.payment_method)?)?;
         let payment = match (&done.payment_intent_id, &done.client_secret) {
             (Some(id), Some(secret)) => Some(PaymentStart {
-                provider: "stripe".into(),
+                provider: provider.name().into(),
                 payment_intent_id: id.clone(),
                 client_secret: secret.clone(),
             }),
             // The first request committed but its payment has not started (it is still
             // running, or it died): ask again; the provider answers with the same payment.
-            _ if done.status == "awaiting_payment" => match &self.card {
-                Some(card) => {
-                    self.start_payment(db, card.as_ref(), done.id, buyer, done.total)
-                        .await?
-                }
-                None => None,
-            },
+            _ if stored::<CheckoutStatus>(&done.status)? == CheckoutStatus::AwaitingPayment => {
+                self.start_payment(db, provider.as_ref(), done.id, buyer, done.total)
+                    .await?
+            }
             _ => None,
         };
         Ok(Some(CheckoutResult {
             checkout_id: done.id,
             total: done.total,
-            orders: Orders::views(db, &ids).await?,
+            orders: views::order_views(db, &ids).await?,
             payment,
         }))
     }
+}
+
+/// The idempotency key, trimmed; 1 to 200 characters.
+fn checked_key(key: &str) -> Result<&str> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 200 {
+        return Err(
+            common::Error::invalid_field("Idempotency-Key", "must be 1 to 200 characters").into(),
+        );
+    }
+    Ok(key)
 }
 
 /// A cart's lines as (product, quantity) pairs in product order, to compare two reads.
@@ -437,6 +409,72 @@ fn cart_key(lines: &[cart_item::Model]) -> Vec<(Uuid, i64)> {
     let mut key: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
     key.sort_unstable();
     key
+}
+
+/// The buyer's cart lines, unlocked.
+async fn cart_lines<C: ConnectionTrait>(db: &C, buyer: Uuid) -> Result<Vec<cart_item::Model>> {
+    Ok(cart_item::Entity::find()
+        .filter(cart_item::Column::UserId.eq(buyer))
+        .all(db)
+        .await?)
+}
+
+/// Claims the idempotency key by inserting the checkout row first: a concurrent twin waits
+/// on the unique index, then finds it taken (`false`) and replays this checkout.
+async fn claim_key<C: ConnectionTrait>(txn: &C, d: &Draft<'_>) -> Result<bool> {
+    let status = if d.up_front {
+        CheckoutStatus::AwaitingPayment
+    } else {
+        CheckoutStatus::Completed
+    };
+    let inserted = checkout::ActiveModel {
+        id: Set(d.id),
+        buyer_id: Set(d.buyer),
+        idempotency_key: Set(d.key.to_owned()),
+        request_hash: Set(d.hash.to_owned()),
+        total: Set(0),
+        payment_method: Set(d.method.as_str().to_owned()),
+        status: Set(status.as_str().to_owned()),
+        payment_intent_id: Set(None),
+        client_secret: Set(None),
+        created_at: Set(d.at),
+        expires_at: Set(d.expires_at),
+        paid_at: Set(None),
+    }
+    .insert(txn)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Undoes a checkout whose payment could not be started: its orders are cancelled (the stock
+/// comes back), the cart is filled again, and the idempotency key is freed so that the same
+/// request can be retried.
+async fn undo<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    checkout_id: Uuid,
+    buyer: Uuid,
+    reason: &str,
+) -> Result<()> {
+    let txn = common::begin_write(db).await?;
+    if !store::settle_unpaid(&txn, checkout_id, CheckoutStatus::Failed, true).await? {
+        // Someone else (a webhook, the sweep) settled it first.
+        return Ok(());
+    }
+    let cancelled = store::cancel_unpaid(&txn, checkout_id, reason).await?;
+    store::refill_cart(&txn, buyer, &cancelled).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// One line of a stall's order, priced.
@@ -462,10 +500,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(
-        lines: &[cart_item::Model],
-        products: &HashMap<Uuid, catalog::product::Product>,
-    ) -> Self {
+    fn new(lines: &[cart_item::Model], products: &HashMap<Uuid, Product>) -> Self {
         // Quantities of one product are summed (a cart has one line per product, but be sure).
         let mut wanted: BTreeMap<Uuid, i64> = BTreeMap::new();
         for l in lines {
@@ -515,41 +550,36 @@ impl Plan {
     }
 }
 
-/// What every order of one checkout shares.
-struct NewOrder<'a> {
-    checkout_id: Uuid,
-    buyer: Uuid,
-    status: OrderStatus,
-    payment_method: PaymentMethod,
-    shipping: &'a Shipping,
-    note: Option<&'a str>,
-    at: chrono::DateTime<Utc>,
-}
-
 /// Writes one stall's order, its items and its first history entry; returns its id.
 async fn insert_order<C: ConnectionTrait>(
     txn: &C,
-    o: &NewOrder<'_>,
+    d: &Draft<'_>,
     stall: &StallPlan,
 ) -> Result<Uuid> {
+    // Money collected up front is awaited; otherwise the stall can act at once.
+    let status = if d.up_front {
+        OrderStatus::PendingPayment
+    } else {
+        OrderStatus::Placed
+    };
     let order_id = Uuid::now_v7();
     order::ActiveModel {
         id: Set(order_id),
-        checkout_id: Set(o.checkout_id),
-        buyer_id: Set(o.buyer),
+        checkout_id: Set(d.id),
+        buyer_id: Set(d.buyer),
         stall_id: Set(stall.stall_id),
-        status: Set(o.status.as_str().to_owned()),
+        status: Set(status.as_str().to_owned()),
         subtotal: Set(stall.subtotal),
-        payment_method: Set(o.payment_method.as_str().to_owned()),
+        payment_method: Set(d.method.as_str().to_owned()),
         paid: Set(false),
-        shipping_recipient: Set(o.shipping.recipient.clone()),
-        shipping_phone: Set(o.shipping.phone.clone()),
-        shipping_commune_code: Set(o.shipping.commune_code.clone()),
-        shipping_street: Set(o.shipping.street.clone()),
-        note: Set(o.note.map(str::to_owned)),
+        shipping_recipient: Set(d.shipping.recipient.clone()),
+        shipping_phone: Set(d.shipping.phone.clone()),
+        shipping_commune_code: Set(d.shipping.commune_code.clone()),
+        shipping_street: Set(d.shipping.street.clone()),
+        note: Set(d.note.clone()),
         tracking_no: Set(None),
-        created_at: Set(o.at),
-        updated_at: Set(o.at),
+        created_at: Set(d.at),
+        updated_at: Set(d.at),
     }
     .insert(txn)
     .await?;
@@ -565,68 +595,54 @@ async fn insert_order<C: ConnectionTrait>(
         }
         .insert(txn)
         .await?;
-        catalog::outbox::enqueue(txn, catalog::outbox::Entity::Product, item.product_id).await?;
     }
     order_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(order_id),
         from_status: Set(None),
-        to_status: Set(o.status.as_str().to_owned()),
-        actor_id: Set(Some(o.buyer)),
+        to_status: Set(status.as_str().to_owned()),
+        actor_id: Set(Some(d.buyer)),
         reason: Set(None),
-        created_at: Set(o.at),
+        created_at: Set(d.at),
     }
     .insert(txn)
     .await?;
     Ok(order_id)
 }
 
-/// Takes the planned quantities out of stock with conditional updates; any shortage fails the
+/// Takes the planned quantities out of stock through the catalogue; any shortage fails the
 /// whole checkout (the caller's transaction rolls back).
 async fn reserve_stock<C: ConnectionTrait>(
     txn: &C,
     plan: &Plan,
-    products: &HashMap<Uuid, catalog::product::Product>,
+    products: &HashMap<Uuid, Product>,
 ) -> Result<()> {
-    use catalog::entity::product as p;
-    let mut wanted: Vec<(Uuid, i64)> = plan
+    let lines: Vec<catalog::stock::StockLine> = plan
         .stalls
         .iter()
-        .flat_map(|s| s.items.iter().map(|i| (i.product_id, i.quantity)))
+        .flat_map(|s| {
+            s.items.iter().map(|i| catalog::stock::StockLine {
+                product_id: i.product_id,
+                quantity: i.quantity,
+            })
+        })
         .collect();
-    // One order of locking for every checkout, so two never wait on each other in a circle.
-    wanted.sort_unstable();
-    let mut short = Vec::new();
-    for (id, qty) in wanted {
-        let res = p::Entity::update_many()
-            .col_expr(p::Column::Stock, Expr::col(p::Column::Stock).sub(qty))
-            .col_expr(
-                p::Column::SalesCount,
-                Expr::col(p::Column::SalesCount).add(qty),
-            )
-            .filter(p::Column::Id.eq(id))
-            .filter(p::Column::Stock.gte(qty))
-            .exec(txn)
-            .await?;
-        if res.rows_affected == 0 {
-            let available = p::Entity::find_by_id(id)
-                .one(txn)
-                .await?
-                .map_or(0, |p| p.stock);
-            short.push(Shortage {
-                product_id: id,
+    let short = catalog::stock::reserve(txn, &lines).await?;
+    if short.is_empty() {
+        return Ok(());
+    }
+    Err(OrderError::OutOfStock(
+        short
+            .into_iter()
+            .map(|s| Shortage {
+                product_id: s.product_id,
                 name: products
-                    .get(&id)
+                    .get(&s.product_id)
                     .map(|p| p.name.clone())
                     .unwrap_or_default(),
-                requested: qty,
-                available,
-            });
-        }
-    }
-    if short.is_empty() {
-        Ok(())
-    } else {
-        Err(OrderError::OutOfStock(short))
-    }
+                requested: s.requested,
+                available: s.available,
+            })
+            .collect(),
+    ))
 }

@@ -59,6 +59,9 @@ pub enum OrderError {
     /// The payment provider refused to start the payment; nothing was ordered.
     #[error("The card payment could not be started: {0}. Nothing was ordered.")]
     PaymentRefused(String),
+    /// A stored value is not one its type knows: corrupt data, never turned into a default.
+    #[error("Corrupt order data: {0}.")]
+    Corrupt(String),
     /// A rule was broken, or the caller lacks rights (from common).
     #[error(transparent)]
     Common(#[from] Error),
@@ -81,7 +84,7 @@ impl OrderError {
             }
             OrderError::PaymentUnavailable(_) => ErrorKind::Unavailable,
             OrderError::Common(e) => e.kind,
-            OrderError::Db(_) => ErrorKind::Internal,
+            OrderError::Db(_) | OrderError::Corrupt(_) => ErrorKind::Internal,
         }
     }
 
@@ -98,7 +101,7 @@ impl OrderError {
             OrderError::PaymentUnavailable(_) => "payment_unavailable",
             OrderError::PaymentRefused(_) => "payment_refused",
             OrderError::Common(e) => e.code,
-            OrderError::Db(_) => "internal",
+            OrderError::Db(_) | OrderError::Corrupt(_) => "internal",
         }
     }
 }
@@ -108,6 +111,7 @@ impl From<OrderError> for Error {
         match e {
             OrderError::Common(inner) => inner,
             OrderError::Db(db) => Error::from(db),
+            OrderError::Corrupt(what) => Error::internal(what),
             OrderError::OutOfStock(items) => {
                 let mut err = Error::new(
                     ErrorKind::Conflict,

@@ -1,14 +1,37 @@
 //! Orders: a cart filled from several stalls, one checkout that becomes one order per stall and
 //! never oversells, the order state machine, and payments.
+//!
+//! Layers, each using only those above it:
+//! - types: [`status`] (the order state machine), [`types`] (checkout and refund statuses,
+//!   payment methods, shipping; stored values read back checked), [`entity`] (the tables);
+//! - [`provider`]: the payment providers behind one trait (cash on delivery, Stripe);
+//! - [`store`]: transaction-level steps shared by the use cases (apply a move, settle a
+//!   checkout, owe a refund, empty or refill a cart);
+//! - [`views`]: what buyers, stalls and administrators read;
+//! - use cases, which call the store and the views and never each other: [`cart`],
+//!   [`checkout`], [`orders`] (vendor and buyer handling), [`payments`] (payment events,
+//!   expiry, refunds).
+//!
+//! The walk of `POST /api/v1/checkout`: the gateway's route calls
+//! [`Checkouts::checkout`], which checks the request, replays an earlier result for the same
+//! key, reads the cart, and in one write transaction (`common::begin_write`) claims the key,
+//! locks and prices the cart ([`catalog::Catalog::visible_products_by_id`]), writes one order
+//! per stall, empties the cart ([`store::clear_cart`]) and reserves the stock
+//! ([`catalog::stock::reserve`]); after the commit it asks the method's
+//! [`provider::PaymentProvider`] to start the payment, undoing the checkout through the store
+//! if that fails, and returns the orders read through [`views`].
 
 pub mod cart;
 pub mod checkout;
 pub mod entity;
 pub mod error;
 pub mod orders;
-pub mod payment;
 pub mod payments;
+pub mod provider;
 pub mod status;
+pub(crate) mod store;
+pub mod types;
+pub mod views;
 
 pub use cart::Carts;
 pub use checkout::Checkouts;

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::types::Stored;
+
 /// Where an order is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -52,32 +54,43 @@ pub enum Move {
     Reject,
 }
 
-impl OrderStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for OrderStatus {
+    const WHAT: &'static str = "order status";
+    const ALL: &'static [Self] = &[
+        Self::PendingPayment,
+        Self::Placed,
+        Self::Confirmed,
+        Self::Shipped,
+        Self::Delivered,
+        Self::Cancelled,
+    ];
+    fn as_str(self) -> &'static str {
         match self {
-            OrderStatus::PendingPayment => "pending_payment",
-            OrderStatus::Placed => "placed",
-            OrderStatus::Confirmed => "confirmed",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Delivered => "delivered",
-            OrderStatus::Cancelled => "cancelled",
+            Self::PendingPayment => "pending_payment",
+            Self::Placed => "placed",
+            Self::Confirmed => "confirmed",
+            Self::Shipped => "shipped",
+            Self::Delivered => "delivered",
+            Self::Cancelled => "cancelled",
         }
     }
+}
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending_payment" => OrderStatus::PendingPayment,
-            "placed" => OrderStatus::Placed,
-            "confirmed" => OrderStatus::Confirmed,
-            "shipped" => OrderStatus::Shipped,
-            "delivered" => OrderStatus::Delivered,
-            "cancelled" => OrderStatus::Cancelled,
-            _ => return None,
-        })
+impl Move {
+    /// The move in words, for "cannot be …" messages.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Move::Pay => "paid",
+            Move::Confirm => "confirmed",
+            Move::Ship => "shipped",
+            Move::Deliver => "delivered",
+            Move::Cancel => "cancelled",
+            Move::Reject => "rejected",
+        }
     }
+}
 
+impl OrderStatus {
     /// The status after `m` by `who`, or `None` when that move is not allowed from here.
     pub fn apply(self, m: Move, who: Party) -> Option<OrderStatus> {
         use Move as M;
@@ -106,6 +119,7 @@ impl OrderStatus {
 #[cfg(test)]
 mod tests {
     use super::{Move as M, OrderStatus as S, Party as P};
+    use crate::types::Stored;
 
     #[test]
     fn the_documented_paths_and_no_others() {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use catalog::{
     Regions,
     entity::{category, product, stall},
-    product::OcopStatus,
 };
 use chrono::{Datelike, NaiveDate};
 use common::text::fold;
@@ -85,10 +84,7 @@ pub fn day_number(d: NaiveDate) -> i64 {
     i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
 }
 
-/// Whether the public may see a product of this stall.
-pub fn product_visible(p: &product::Model, s: &stall::Model) -> bool {
-    p.status == "active" && !p.hidden && s.status == "approved"
-}
+pub use catalog::visibility::product_is_public as product_visible;
 
 /// Builds a product's document; `categories` holds every category (for the path).
 pub fn product_doc(
@@ -107,12 +103,7 @@ pub fn product_doc(
         cursor = c.parent_id.and_then(|id| categories.get(&id));
     }
     let category = categories.get(&p.category_id);
-    let verified =
-        p.ocop_status.as_deref().and_then(OcopStatus::parse) == Some(OcopStatus::Verified);
-    let valid_until = match (verified, p.ocop_expires_on) {
-        (true, Some(until)) if until >= today => Some(until),
-        _ => None,
-    };
+    let valid_until = catalog::visibility::stars_valid_until(p, today);
     let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
     ProductDoc {
         id: p.id,

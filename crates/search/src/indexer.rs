@@ -184,8 +184,9 @@ impl Indexer {
                 .filter(stall::Column::Id.is_in(stalls.iter().copied()))
                 .all(db)
                 .await?;
-            let (live, gone): (Vec<_>, Vec<_>) =
-                found.into_iter().partition(|s| s.status == "approved");
+            let (live, gone): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .partition(catalog::visibility::stall_is_public);
             let mut deleted: Vec<Uuid> = gone.iter().map(|s| s.id).collect();
             deleted.extend(
                 stalls
@@ -324,10 +325,7 @@ pub async fn reindex(
 ) -> Result<(u64, u64), IndexerError> {
     let started = Utc::now();
     let mut build = engine.rebuild().await?;
-    let stalls = stall::Entity::find()
-        .filter(stall::Column::Status.eq("approved"))
-        .all(db)
-        .await?;
+    let stalls = catalog::visibility::public_stalls().all(db).await?;
     let stall_count = stalls.len() as u64;
     let by_id: HashMap<Uuid, stall::Model> = stalls.into_iter().map(|s| (s.id, s)).collect();
     let docs = by_id
@@ -343,19 +341,13 @@ pub async fn reindex(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    let total = product::Entity::find()
-        .filter(product::Column::Status.eq("active"))
-        .filter(product::Column::Hidden.eq(false))
-        .count(db)
-        .await?;
+    let total = catalog::visibility::public_products().count(db).await?;
     let today = Catalog::today();
     let mut done = 0;
     let mut after: Option<Uuid> = None;
     progress(0, total);
     loop {
-        let mut q = product::Entity::find()
-            .filter(product::Column::Status.eq("active"))
-            .filter(product::Column::Hidden.eq(false))
+        let mut q = catalog::visibility::public_products()
             .order_by_asc(product::Column::Id)
             .limit(2000);
         if let Some(last) = after {

@@ -66,7 +66,7 @@ impl Catalog {
         }
         v.finish()?;
 
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         let slug = match slug {
             Some(s) => s,
             None => unique_slug(&txn, SlugTable::Category, &name, "danh-muc").await?,
@@ -123,7 +123,7 @@ impl Catalog {
         }
         v.finish()?;
 
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         let before = json!({"name": current.name, "slug": current.slug, "parent_id": current.parent_id, "position": current.position});
         let mut am = current.clone().into_active_model();
         if let Some(n) = name {
@@ -163,7 +163,7 @@ impl Catalog {
         id_or_slug: &str,
     ) -> Result<()> {
         let admin = actor.require_admin()?;
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         let current = find_category(&txn, id_or_slug)
             .await?
             .ok_or(CatalogError::NotFound("Category"))?;

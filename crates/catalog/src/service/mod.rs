@@ -11,10 +11,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use chrono::{Duration, NaiveDate, Utc};
 use common::{Actor, text::slugify};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select,
-    sea_query::Query,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 pub use moderation::AuditQuery;
@@ -24,7 +21,7 @@ use crate::{
     CatalogError, Regions,
     entity::{category, product, stall, stall_member},
     error::Result,
-    stall::{Role, StallStatus},
+    stall::Role,
 };
 
 /// The catalogue service.
@@ -137,20 +134,9 @@ pub async fn find_category<C: ConnectionTrait>(
     })
 }
 
-/// Products the public may see: active, not hidden, of an approved stall.
+/// The products the public sees (the one rule, in [`crate::visibility`]).
 pub(crate) fn visible_products() -> Select<product::Entity> {
-    product::Entity::find()
-        .filter(product::Column::Status.eq("active"))
-        .filter(product::Column::Hidden.eq(false))
-        .filter(
-            product::Column::StallId.in_subquery(
-                Query::select()
-                    .column(stall::Column::Id)
-                    .from(stall::Entity)
-                    .and_where(stall::Column::Status.eq(StallStatus::Approved.as_str()))
-                    .to_owned(),
-            ),
-        )
+    crate::visibility::public_products()
 }
 
 /// How many products the public can see now (what a complete search index holds).

@@ -79,7 +79,7 @@ impl Catalog {
                 .filter(|r| !r.is_empty())
                 .map(str::to_owned)
         };
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         let current = find_stall(&txn, id_or_slug)
             .await?
             .ok_or(CatalogError::NotFound("Stall"))?;
@@ -130,7 +130,7 @@ impl Catalog {
         ) -> Result<(serde_json::Value, serde_json::Value)>,
     {
         let admin = actor.require_admin()?;
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         let current = find_product(&txn, id_or_slug)
             .await?
             .ok_or(CatalogError::NotFound("Product"))?;

@@ -25,7 +25,6 @@ use crate::{
         CategoryRef, NewProduct, Ocop, OcopClaim, OcopIssuer, OcopStatus, Product, ProductPatch,
         ProductStatus, StallRef, rules,
     },
-    stall::StallStatus,
 };
 
 /// Orders of a product list.
@@ -70,12 +69,7 @@ impl ProductSort {
     }
 }
 
-/// Whether the public sees the product.
-fn is_visible(p: &product::Model, stall: &stall::Model) -> bool {
-    p.status == ProductStatus::Active.as_str()
-        && !p.hidden
-        && stall.status == StallStatus::Approved.as_str()
-}
+use crate::visibility::product_is_public as is_visible;
 
 impl Catalog {
     /// Converts a stored product into what a viewer may see (`privileged`: member or admin).
@@ -254,7 +248,7 @@ impl Catalog {
         Self::check_category(db, &mut v, input.category_id).await?;
         v.finish()?;
 
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         let now = Utc::now();
         let slug = unique_slug(&txn, SlugTable::Product, &name, "san-pham").await?;
         let mut am = product::ActiveModel {
@@ -398,7 +392,7 @@ impl Catalog {
         }
         v.finish()?;
 
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         am.version = Set(patch.version + 1);
         am.updated_at = Set(Utc::now());
         // Optimistic concurrency: the row changes only if nobody changed it since it was read.
@@ -432,7 +426,7 @@ impl Catalog {
         id_or_slug: &str,
     ) -> Result<()> {
         let current = self.product_for_member(db, actor, id_or_slug).await?;
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         product::Entity::update_many()
             .col_expr(
                 product::Column::Status,
@@ -465,7 +459,7 @@ impl Catalog {
             .await?
             .ok_or(CatalogError::NotFound("Stall"))?;
         let privileged = self.viewer(db, actor, stall.id).await?.privileged();
-        if !privileged && stall.status != StallStatus::Approved.as_str() {
+        if !privileged && !crate::visibility::stall_is_public(&stall) {
             return Err(CatalogError::NotFound("Stall"));
         }
         let mut q = if privileged {

@@ -109,7 +109,7 @@ impl Catalog {
         );
         v.finish()?;
 
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         let now = Utc::now();
         let id = Uuid::now_v7();
         let slug = unique_slug(&txn, SlugTable::Stall, &name, "gian-hang").await?;
@@ -162,7 +162,7 @@ impl Catalog {
             .await?
             .ok_or(CatalogError::NotFound("Stall"))?;
         let viewer = self.viewer(db, actor, m.id).await?;
-        if !viewer.privileged() && m.status != StallStatus::Approved.as_str() {
+        if !viewer.privileged() && !crate::visibility::stall_is_public(&m) {
             return Err(CatalogError::NotFound("Stall"));
         }
         Ok(self.stall_view(m, viewer))
@@ -175,8 +175,7 @@ impl Catalog {
         commune: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Stall>> {
-        let mut q =
-            stall::Entity::find().filter(stall::Column::Status.eq(StallStatus::Approved.as_str()));
+        let mut q = crate::visibility::public_stalls();
         if let Some(code) = commune {
             q = q.filter(stall::Column::CommuneCode.eq(code));
         }
@@ -238,7 +237,7 @@ impl Catalog {
                 "Only the stall's owner may do this.",
             )),
             Viewer::Member(role) => Ok((m, role)),
-            _ if m.status == StallStatus::Approved.as_str() || actor.is_admin() => Err(
+            _ if crate::visibility::stall_is_public(&m) || actor.is_admin() => Err(
                 CatalogError::Forbidden("Only the stall's members may do this."),
             ),
             _ => Err(CatalogError::NotFound("Stall")),
@@ -278,7 +277,7 @@ impl Catalog {
         );
         v.finish()?;
 
-        let txn = crate::begin_write(db).await?;
+        let txn = common::begin_write(db).await?;
         let was = StallStatus::parse(&current.status).unwrap_or(StallStatus::Pending);
         let mut am = current.clone().into_active_model();
         if let Some(name) = name {
@@ -360,7 +359,7 @@ impl Catalog {
             .await?
             .ok_or(CatalogError::NotFound("Stall"))?;
         if !self.viewer(db, actor, m.id).await?.privileged() {
-            return Err(if m.status == StallStatus::Approved.as_str() {
+            return Err(if crate::visibility::stall_is_public(&m) {
                 CatalogError::Forbidden("Only the stall's members may see its members.")
             } else {
                 CatalogError::NotFound("Stall")

@@ -8,8 +8,8 @@ use common::{Page, PageRequest};
 use order::{
     cart::Cart,
     checkout::{CheckoutRequest, CheckoutResult},
-    orders::OrderView,
     status::{Move, OrderStatus},
+    views::OrderView,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};

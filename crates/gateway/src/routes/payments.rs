@@ -7,7 +7,11 @@ use axum::{
     http::{HeaderMap, StatusCode},
 };
 use common::{Page, PageRequest};
-use order::payments::{EventOutcome, RefundStatus, RefundView, WebhookError};
+use order::{
+    payments::{EventOutcome, WebhookError},
+    types::RefundStatus,
+    views::RefundView,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -4,7 +4,7 @@
 
 use axum::{body::Body, http::Request};
 use chrono::{Duration, Utc};
-use order::payment::stripe::sign;
+use order::provider::stripe::sign;
 use serde_json::{Value, json};
 use testkit::stripe::{StubStripe, event};
 

@@ -1,38 +1,9 @@
-//! Payment providers behind one trait. Cash on delivery needs nothing at checkout; card
-//! payments (Stripe) create a payment intent after the checkout transaction commits.
-//! [`stripe`] also verifies webhook signatures.
+//! Payment providers behind one trait, one file per provider: cash on delivery (here) collects
+//! nothing at checkout; card payments ([`stripe`]) create a payment intent after the checkout
+//! transaction commits, and verify webhook signatures. A new way to pay is one more provider
+//! and one more arm in [`crate::checkout::Checkouts`]' choice of provider.
 
-use serde::{Deserialize, Serialize};
-
-/// How a buyer pays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentMethod {
-    /// Cash on delivery: orders start `placed` and are paid when delivered.
-    Cod,
-    /// Card through Stripe: orders start `pending_payment`.
-    Card,
-}
-
-impl PaymentMethod {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentMethod::Cod => "cod",
-            PaymentMethod::Card => "card",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "cod" => Some(PaymentMethod::Cod),
-            "card" => Some(PaymentMethod::Card),
-            _ => None,
-        }
-    }
-}
+use serde::Serialize;
 
 pub mod stripe;
 
@@ -53,7 +24,7 @@ pub struct PaymentRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentStart {
-    /// `stripe`.
+    /// The provider's name: `stripe`.
     pub provider: String,
     /// The provider's payment id (a Stripe PaymentIntent).
     pub payment_intent_id: String,
@@ -88,11 +59,12 @@ pub enum ProviderError {
 /// A way of collecting money for checkouts and giving it back.
 #[async_trait::async_trait]
 pub trait PaymentProvider: Send + Sync + fmt::Debug {
-    /// The provider's name, as shown to clients (`stripe`).
+    /// The provider's name, as shown to clients and kept on refunds (`stripe`).
     fn name(&self) -> &'static str;
 
-    /// The payment method it serves.
-    fn method(&self) -> PaymentMethod;
+    /// Whether the money is collected before the stall acts: then orders wait in
+    /// `pending_payment` and the checkout expires unpaid; otherwise they start `placed`.
+    fn collects_up_front(&self) -> bool;
 
     /// Starts collecting a checkout's money. `None`: nothing is collected up front.
     async fn start(&self, req: &PaymentRequest) -> Result<Option<PaymentStart>, ProviderError>;
@@ -119,8 +91,8 @@ impl PaymentProvider for CashOnDelivery {
         "cod"
     }
 
-    fn method(&self) -> PaymentMethod {
-        PaymentMethod::Cod
+    fn collects_up_front(&self) -> bool {
+        false
     }
 
     async fn start(&self, _req: &PaymentRequest) -> Result<Option<PaymentStart>, ProviderError> {

@@ -18,12 +18,13 @@ use stripe_core::{
     refund::CreateRefund,
 };
 
-use super::{
-    PaymentMethod, PaymentProvider, PaymentRequest, PaymentStart, ProviderError, RefundRequest,
-};
+use super::{PaymentProvider, PaymentRequest, PaymentStart, ProviderError, RefundRequest};
 
 /// How long one call to Stripe may take before it counts as an outage.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The provider's name, on payments and refunds.
+pub const NAME: &str = "stripe";
 
 /// Stripe's card payments.
 #[derive(Clone)]
@@ -89,11 +90,11 @@ fn classify(e: StripeError) -> ProviderError {
 #[async_trait::async_trait]
 impl PaymentProvider for Stripe {
     fn name(&self) -> &'static str {
-        "stripe"
+        NAME
     }
 
-    fn method(&self) -> PaymentMethod {
-        PaymentMethod::Card
+    fn collects_up_front(&self) -> bool {
+        true
     }
 
     async fn start(&self, req: &PaymentRequest) -> Result<Option<PaymentStart>, ProviderError> {
@@ -115,7 +116,7 @@ impl PaymentProvider for Stripe {
             )
         })?;
         Ok(Some(PaymentStart {
-            provider: "stripe".into(),
+            provider: NAME.into(),
             payment_intent_id: intent.id.to_string(),
             client_secret,
         }))

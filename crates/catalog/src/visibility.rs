@@ -1,0 +1,53 @@
+//! The one rule for what the public sees, in both its forms (on loaded rows, and as SQL):
+//! a product is public when it is active, not hidden, and its stall is approved; a stall when
+//! it is approved; OCOP stars show only while the certificate is verified and in force. The
+//! catalogue's reads, the search documents and the indexer all ask here.
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select, sea_query::Query};
+
+use crate::{
+    entity::{product, stall},
+    product::{OcopStatus, ProductStatus},
+    stall::StallStatus,
+};
+
+/// Whether the public sees this stall.
+pub fn stall_is_public(s: &stall::Model) -> bool {
+    s.status == StallStatus::Approved.as_str()
+}
+
+/// Whether the public sees this product of stall `s`.
+pub fn product_is_public(p: &product::Model, s: &stall::Model) -> bool {
+    p.status == ProductStatus::Active.as_str() && !p.hidden && stall_is_public(s)
+}
+
+/// The approved stalls, as a query.
+pub fn public_stalls() -> Select<stall::Entity> {
+    stall::Entity::find().filter(stall::Column::Status.eq(StallStatus::Approved.as_str()))
+}
+
+/// The products the public sees, as a query: [`product_is_public`] in SQL.
+pub fn public_products() -> Select<product::Entity> {
+    product::Entity::find()
+        .filter(product::Column::Status.eq(ProductStatus::Active.as_str()))
+        .filter(product::Column::Hidden.eq(false))
+        .filter(
+            product::Column::StallId.in_subquery(
+                Query::select()
+                    .column(stall::Column::Id)
+                    .from(stall::Entity)
+                    .and_where(stall::Column::Status.eq(StallStatus::Approved.as_str()))
+                    .to_owned(),
+            ),
+        )
+}
+
+/// Until when the product's OCOP stars show, as of `today`: while its certificate is verified
+/// and not expired; `None` otherwise.
+pub fn stars_valid_until(p: &product::Model, today: NaiveDate) -> Option<NaiveDate> {
+    let verified =
+        p.ocop_status.as_deref().and_then(OcopStatus::parse) == Some(OcopStatus::Verified);
+    p.ocop_expires_on
+        .filter(|until| verified && p.ocop_stars.is_some() && *until >= today)
+}

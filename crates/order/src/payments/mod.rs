@@ -1,0 +1,121 @@
+//! What happens to money after checkout, one use case per module: provider webhooks
+//! ([`events`]), the sweep that cancels checkouts left unpaid ([`expiry`]), and refunds owed on
+//! cancelled paid orders ([`refunds`]). They share the [`crate::store`], never each other.
+
+mod events;
+mod expiry;
+mod refunds;
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
+use tokio::sync::watch;
+
+pub use events::EventOutcome;
+
+use crate::{
+    entity::{checkout, refund},
+    error::Result,
+    provider::{PaymentProvider, stripe},
+    types::{CheckoutStatus, RefundStatus, Stored},
+};
+
+/// Webhooks, expiry and refunds.
+#[derive(Clone, Debug, Default)]
+pub struct Payments {
+    card: Option<Arc<dyn PaymentProvider>>,
+    webhook_secrets: Vec<String>,
+}
+
+impl Payments {
+    /// Payments with an optional card provider and the webhook secrets it signs with (several
+    /// during a rotation).
+    pub fn new(card: Option<Arc<dyn PaymentProvider>>, webhook_secrets: Vec<String>) -> Self {
+        Self {
+            card,
+            webhook_secrets,
+        }
+    }
+
+    /// What operators watch: refunds owed and failed, how long the oldest has waited, and card
+    /// checkouts waiting for payment.
+    pub async fn gauges<C: ConnectionTrait>(&self, db: &C) -> Result<PaymentGauges> {
+        let count = |status: &'static str| {
+            refund::Entity::find()
+                .filter(refund::Column::Status.eq(status))
+                .count(db)
+        };
+        let queued = count(RefundStatus::Queued.as_str()).await?;
+        let failed = count(RefundStatus::Failed.as_str()).await?;
+        let oldest = refund::Entity::find()
+            .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
+            .order_by_asc(refund::Column::CreatedAt)
+            .one(db)
+            .await?
+            .map_or(0.0, |r| {
+                (Utc::now() - r.created_at).num_milliseconds().max(0) as f64 / 1000.0
+            });
+        let awaiting = checkout::Entity::find()
+            .filter(checkout::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()))
+            .count(db)
+            .await?;
+        Ok(PaymentGauges {
+            refunds_queued: queued,
+            refunds_failed: failed,
+            oldest_queued_refund_secs: oldest,
+            checkouts_awaiting_payment: awaiting,
+        })
+    }
+
+    /// Expires unpaid checkouts and sends due refunds every `every`, until `stop` turns true.
+    pub async fn run(
+        self,
+        db: DatabaseConnection,
+        every: Duration,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        loop {
+            if let Err(e) = self.expire_unpaid(&db, Utc::now()).await {
+                tracing::warn!(error = %common::Error::from(e), "expiring unpaid checkouts failed");
+            }
+            if let Err(e) = self.process_refunds(&db, Utc::now()).await {
+                tracing::warn!(error = %common::Error::from(e), "sending refunds failed");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+/// Payment figures for `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PaymentGauges {
+    /// Refunds owed and not yet accepted by the provider.
+    pub refunds_queued: u64,
+    /// Refunds the provider reported failed after accepting them.
+    pub refunds_failed: u64,
+    /// How long the oldest queued refund has waited, in seconds.
+    pub oldest_queued_refund_secs: f64,
+    /// Card checkouts waiting for their payment.
+    pub checkouts_awaiting_payment: u64,
+}
+
+/// Why a webhook was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// No webhook secret is configured: the endpoint is off.
+    #[error("Stripe webhooks are not configured.")]
+    Off,
+    /// The signature does not verify.
+    #[error("Invalid Stripe-Signature: {0}.")]
+    Signature(stripe::SignatureError),
+    /// Signed, but not an event.
+    #[error("The body is not a Stripe event: {0}")]
+    Malformed(String),
+}

@@ -1,0 +1,177 @@
+//! Refunds: money owed back on cancelled paid orders, sent to the provider with our refund id
+//! as its idempotency key, retried with back-off until it takes them, one instance at a time.
+
+use chrono::{DateTime, Utc};
+use common::{Actor, Page, PageRequest};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::Payments;
+use crate::{
+    entity::refund,
+    error::Result,
+    provider::{ProviderError, RefundRequest},
+    types::{RefundStatus, Stored},
+    views::RefundView,
+};
+
+/// Refunds no instance holds a lease on at `now`.
+fn unclaimed(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(refund::Column::ClaimedUntil.is_null())
+        .add(refund::Column::ClaimedUntil.lt(now))
+}
+
+fn backoff(attempts: i32) -> chrono::Duration {
+    let secs = 30_i64.saturating_mul(1_i64 << attempts.clamp(0, 7));
+    chrono::Duration::seconds(std::cmp::min(secs, 3600))
+}
+
+impl Payments {
+    /// Sends the refunds that are due; returns (sent, failed). A failed call is retried later
+    /// with the same idempotency key, so the provider never refunds twice.
+    pub async fn process_refunds<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, usize)> {
+        let due = refund::Entity::find()
+            .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
+            .filter(refund::Column::NextAttemptAt.lte(now))
+            .filter(unclaimed(now))
+            .order_by_asc(refund::Column::NextAttemptAt)
+            .limit(20)
+            .all(db)
+            .await?;
+        let (mut sent, mut failed) = (0, 0);
+        for r in due {
+            match self.attempt_refund(db, r, now).await? {
+                Some(true) => sent += 1,
+                Some(false) => failed += 1,
+                None => {}
+            }
+        }
+        Ok((sent, failed))
+    }
+
+    /// Tries the refund owed for `order_id` now, if one is queued (after a cancellation, so
+    /// the answer can already show it sent).
+    pub async fn refund_now<C: ConnectionTrait>(&self, db: &C, order_id: Uuid) -> Result<()> {
+        if let Some(r) = refund::Entity::find()
+            .filter(refund::Column::OrderId.eq(order_id))
+            .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
+            .one(db)
+            .await?
+        {
+            self.attempt_refund(db, r, Utc::now()).await?;
+        }
+        Ok(())
+    }
+
+    /// One call for one refund, claimed first so that two instances never send it at once.
+    /// `None`: someone else holds it.
+    async fn attempt_refund<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        r: refund::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Option<bool>> {
+        let claim = refund::Entity::update_many()
+            .col_expr(
+                refund::Column::ClaimedUntil,
+                Expr::value(now + chrono::Duration::minutes(2)),
+            )
+            .filter(refund::Column::Id.eq(r.id))
+            .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
+            .filter(unclaimed(now))
+            .exec(db)
+            .await?;
+        if claim.rows_affected == 0 {
+            return Ok(None);
+        }
+        let result = match &self.card {
+            Some(card) => {
+                card.refund(&RefundRequest {
+                    refund_id: r.id,
+                    order_id: r.order_id,
+                    payment_intent_id: r.payment_intent_id.clone(),
+                    amount: r.amount,
+                })
+                .await
+            }
+            None => Err(ProviderError::Unavailable(
+                "card payments are not configured".into(),
+            )),
+        };
+        let done = Utc::now();
+        let attempts = r.attempts.saturating_add(1);
+        let mut update = refund::Entity::update_many()
+            .col_expr(refund::Column::Attempts, Expr::value(attempts))
+            .col_expr(refund::Column::UpdatedAt, Expr::value(done))
+            .col_expr(
+                refund::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+        let ok = match result {
+            Ok(provider_id) => {
+                tracing::info!(refund = %r.id, order = %r.order_id, amount = r.amount, "refund sent");
+                update = update
+                    .col_expr(
+                        refund::Column::Status,
+                        Expr::value(RefundStatus::Sent.as_str()),
+                    )
+                    .col_expr(refund::Column::ProviderRefundId, Expr::value(provider_id))
+                    .col_expr(
+                        refund::Column::LastError,
+                        Expr::value(Option::<String>::None),
+                    );
+                true
+            }
+            Err(e) => {
+                tracing::warn!(refund = %r.id, order = %r.order_id, attempts, error = %e, "refund failed; will retry");
+                update = update
+                    .col_expr(refund::Column::LastError, Expr::value(e.to_string()))
+                    .col_expr(
+                        refund::Column::NextAttemptAt,
+                        Expr::value(done + backoff(attempts)),
+                    );
+                false
+            }
+        };
+        update.filter(refund::Column::Id.eq(r.id)).exec(db).await?;
+        Ok(Some(ok))
+    }
+
+    /// Refunds for administrators, oldest first, optionally in one status.
+    pub async fn refunds<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        status: Option<RefundStatus>,
+        page: PageRequest,
+    ) -> Result<Page<RefundView>> {
+        if !actor.is_admin() {
+            return Err(common::Error::forbidden("Only administrators see refunds.").into());
+        }
+        let mut q = refund::Entity::find();
+        if let Some(s) = status {
+            q = q.filter(refund::Column::Status.eq(s.as_str()));
+        }
+        let total = q.clone().count(db).await?;
+        let rows = q
+            .order_by_asc(refund::Column::CreatedAt)
+            .order_by_asc(refund::Column::Id)
+            .offset(page.offset())
+            .limit(page.per_page)
+            .all(db)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(RefundView::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(items, total, page))
+    }
+}

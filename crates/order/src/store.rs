@@ -1,0 +1,260 @@
+//! The store: the transaction-level steps that several use cases share, each taking the caller's
+//! connection or transaction. Use cases (checkout, vendor handling, payment events, expiry,
+//! refunds) call these and never each other; nothing here opens a transaction or calls a
+//! provider.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    entity::{cart_item, checkout, order, order_event, order_item, refund},
+    error::Result,
+    status::{Move, OrderStatus, Party},
+    types::{CheckoutStatus, PaymentMethod, RefundStatus, Stored, stored},
+};
+
+/// A move that the state machine allowed, with what to record.
+pub(crate) struct Change {
+    /// The move.
+    pub m: Move,
+    /// The status it leaves.
+    pub from: OrderStatus,
+    /// The status it reaches.
+    pub to: OrderStatus,
+    /// Who made it; `None` for the system (a payment event, a sweep).
+    pub actor_id: Option<Uuid>,
+    /// Why, when given.
+    pub reason: Option<String>,
+    /// The carrier's tracking number, on shipping.
+    pub tracking: Option<String>,
+}
+
+/// Applies a move the state machine allowed: the status changes only if nobody moved the order
+/// meanwhile (returns `false` and changes nothing otherwise), the event is recorded, a payment
+/// or a cash delivery marks it paid, and a cancellation returns the stock (exactly once, since
+/// one transaction wins the conditional update) and owes a refund if it was paid by card.
+pub(crate) async fn apply_move<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    c: Change,
+) -> Result<bool> {
+    let now = Utc::now();
+    let method = stored::<PaymentMethod>(&o.payment_method)?;
+    let mut update = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(c.to.as_str()))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now));
+    if let Some(t) = &c.tracking {
+        update = update.col_expr(order::Column::TrackingNo, Expr::value(t.clone()));
+    }
+    // Money arrives with a payment, or in cash at the door.
+    let paid_now =
+        c.m == Move::Pay || (c.to == OrderStatus::Delivered && method == PaymentMethod::Cod);
+    if paid_now {
+        update = update.col_expr(order::Column::Paid, Expr::value(true));
+    }
+    let res = update
+        .filter(order::Column::Id.eq(o.id))
+        .filter(order::Column::Status.eq(c.from.as_str()))
+        .exec(txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(false);
+    }
+    order_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(o.id),
+        from_status: Set(Some(c.from.as_str().to_owned())),
+        to_status: Set(c.to.as_str().to_owned()),
+        actor_id: Set(c.actor_id),
+        reason: Set(c.reason),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    if c.to == OrderStatus::Cancelled {
+        catalog::stock::release(txn, &stock_lines(txn, &[o.id]).await?).await?;
+        if o.paid && method == PaymentMethod::Card {
+            owe_refund(txn, o).await?;
+        }
+    }
+    Ok(true)
+}
+
+/// A move made by the system (a payment event, the expiry sweep), through the same state
+/// machine as everyone's. `false` when the machine does not allow it from the order's status
+/// or somebody moved the order first.
+pub(crate) async fn system_move<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    m: Move,
+    reason: &str,
+) -> Result<bool> {
+    let from = stored::<OrderStatus>(&o.status)?;
+    let Some(to) = from.apply(m, Party::System) else {
+        return Ok(false);
+    };
+    let change = Change {
+        m,
+        from,
+        to,
+        actor_id: None,
+        reason: Some(reason.to_owned()),
+        tracking: None,
+    };
+    apply_move(txn, o, change).await
+}
+
+/// The units of these orders, for the catalogue's stock.
+async fn stock_lines<C: ConnectionTrait>(
+    txn: &C,
+    orders: &[Uuid],
+) -> Result<Vec<catalog::stock::StockLine>> {
+    Ok(order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(orders.iter().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|i| catalog::stock::StockLine {
+            product_id: i.product_id,
+            quantity: i.quantity,
+        })
+        .collect())
+}
+
+/// Records a refund owed for a cancelled paid order (once per order).
+pub(crate) async fn owe_refund<C: ConnectionTrait>(txn: &C, o: &order::Model) -> Result<()> {
+    let Some(intent) = checkout::Entity::find_by_id(o.checkout_id)
+        .one(txn)
+        .await?
+        .and_then(|c| c.payment_intent_id)
+    else {
+        tracing::error!(order = %o.id, "a paid card order has no payment intent; no refund owed");
+        return Ok(());
+    };
+    let now = Utc::now();
+    refund::Entity::insert(refund::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(o.id),
+        checkout_id: Set(o.checkout_id),
+        provider: Set(crate::provider::stripe::NAME.into()),
+        payment_intent_id: Set(intent),
+        amount: Set(o.subtotal),
+        status: Set(RefundStatus::Queued.as_str().into()),
+        attempts: Set(0),
+        last_error: Set(None),
+        provider_refund_id: Set(None),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([refund::Column::OrderId])
+    .exec(txn)
+    .await?;
+    Ok(())
+}
+
+/// Cancels a checkout's orders that still wait for payment, as the system; returns the ones
+/// it moved.
+pub(crate) async fn cancel_unpaid<C: ConnectionTrait>(
+    txn: &C,
+    checkout_id: Uuid,
+    reason: &str,
+) -> Result<Vec<Uuid>> {
+    let orders = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(checkout_id))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .all(txn)
+        .await?;
+    let mut moved = Vec::new();
+    for o in &orders {
+        if system_move(txn, o, Move::Cancel, reason).await? {
+            moved.push(o.id);
+        }
+    }
+    Ok(moved)
+}
+
+/// Moves a checkout that still awaits its payment to `to`, unless somebody settled it
+/// meanwhile; with `free_key`, its idempotency key is released so the same request can be
+/// made again (the key is unique per buyer, so it is renamed to one no client sends).
+pub(crate) async fn settle_unpaid<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+    to: CheckoutStatus,
+    free_key: bool,
+) -> Result<bool> {
+    let mut update = checkout::Entity::update_many()
+        .col_expr(checkout::Column::Status, Expr::value(to.as_str()));
+    if free_key {
+        update = update.col_expr(
+            checkout::Column::IdempotencyKey,
+            Expr::value(format!("released:{id}")),
+        );
+    }
+    let res = update
+        .filter(checkout::Column::Id.eq(id))
+        .filter(checkout::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(res.rows_affected > 0)
+}
+
+/// Marks a checkout paid by `payment_intent_id`; `false` if it already was.
+pub(crate) async fn mark_paid<C: ConnectionTrait>(
+    txn: &C,
+    c: &checkout::Model,
+    payment_intent_id: &str,
+) -> Result<bool> {
+    if stored::<CheckoutStatus>(&c.status)? == CheckoutStatus::Paid {
+        return Ok(false);
+    }
+    checkout::Entity::update_many()
+        .col_expr(
+            checkout::Column::Status,
+            Expr::value(CheckoutStatus::Paid.as_str()),
+        )
+        .col_expr(checkout::Column::PaidAt, Expr::value(Utc::now()))
+        .col_expr(
+            checkout::Column::PaymentIntentId,
+            Expr::value(payment_intent_id),
+        )
+        .filter(checkout::Column::Id.eq(c.id))
+        .exec(txn)
+        .await?;
+    Ok(true)
+}
+
+/// Empties a buyer's cart.
+pub(crate) async fn clear_cart<C: ConnectionTrait>(txn: &C, user: Uuid) -> Result<()> {
+    cart_item::Entity::delete_many()
+        .filter(cart_item::Column::UserId.eq(user))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Puts the lines of these (cancelled) orders back into the buyer's cart, keeping any line
+/// the buyer has added since.
+pub(crate) async fn refill_cart<C: ConnectionTrait>(
+    txn: &C,
+    user: Uuid,
+    orders: &[Uuid],
+) -> Result<()> {
+    let now = Utc::now();
+    for line in stock_lines(txn, orders).await? {
+        cart_item::Entity::insert(cart_item::ActiveModel {
+            user_id: Set(user),
+            product_id: Set(line.product_id),
+            quantity: Set(line.quantity),
+            added_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([cart_item::Column::UserId, cart_item::Column::ProductId])
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The order side's closed sets, each an enum with the one stored form it is written as: the
+//! checkout's status, the refund's status, the payment method, and the shipping address.
+//! A stored value that is none of them is an error ([`stored`]), never a default.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{OrderError, error::Result};
+
+/// A closed set stored as text.
+pub trait Stored: Sized + Copy + 'static {
+    /// What the set is called in errors (`order status`).
+    const WHAT: &'static str;
+    /// Every member.
+    const ALL: &'static [Self];
+    /// The stored form.
+    fn as_str(self) -> &'static str;
+    /// Parses the stored form.
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == s)
+    }
+}
+
+/// Reads a stored value; anything else in the row is corrupt data, reported as such.
+pub fn stored<T: Stored>(s: &str) -> Result<T> {
+    T::parse(s).ok_or_else(|| OrderError::Corrupt(format!("{} {s:?} is not known", T::WHAT)))
+}
+
+/// Where a checkout's money stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckoutStatus {
+    /// Nothing to collect up front (cash on delivery): done at checkout.
+    Completed,
+    /// Waiting for the buyer's payment.
+    AwaitingPayment,
+    /// Paid.
+    Paid,
+    /// The payment failed or could not start; its orders were cancelled.
+    Failed,
+    /// Not paid in time; its orders were cancelled.
+    Expired,
+}
+
+impl Stored for CheckoutStatus {
+    const WHAT: &'static str = "checkout status";
+    const ALL: &'static [Self] = &[
+        Self::Completed,
+        Self::AwaitingPayment,
+        Self::Paid,
+        Self::Failed,
+        Self::Expired,
+    ];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::AwaitingPayment => "awaiting_payment",
+            Self::Paid => "paid",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// Where a refund is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    /// Owed: not yet accepted by the provider (it is retried until it is).
+    Queued,
+    /// The provider accepted it.
+    Sent,
+    /// The provider accepted it, then reported that it failed (the card was closed, say): it
+    /// needs a person to pay the buyer back another way.
+    Failed,
+}
+
+impl Stored for RefundStatus {
+    const WHAT: &'static str = "refund status";
+    const ALL: &'static [Self] = &[Self::Queued, Self::Sent, Self::Failed];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// How a buyer pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// Cash on delivery: orders start `placed` and are paid when delivered.
+    Cod,
+    /// Card through Stripe: orders start `pending_payment`.
+    Card,
+}
+
+impl Stored for PaymentMethod {
+    const WHAT: &'static str = "payment method";
+    const ALL: &'static [Self] = &[Self::Cod, Self::Card];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Cod => "cod",
+            Self::Card => "card",
+        }
+    }
+}
+
+/// Where to deliver.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Shipping {
+    /// Who receives it.
+    pub recipient: String,
+    /// A Vietnamese phone number.
+    pub phone: String,
+    /// Commune code.
+    pub commune_code: String,
+    /// Street address within the commune.
+    pub street: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::OrderStatus;
+
+    fn round_trips<T: Stored + PartialEq + std::fmt::Debug>() {
+        for v in T::ALL {
+            assert_eq!(stored::<T>(v.as_str()).unwrap(), *v);
+        }
+    }
+
+    #[test]
+    fn every_stored_form_reads_back() {
+        round_trips::<CheckoutStatus>();
+        round_trips::<RefundStatus>();
+        round_trips::<PaymentMethod>();
+        round_trips::<OrderStatus>();
+    }
+
+    #[test]
+    fn a_corrupt_value_is_an_error_not_a_default() {
+        for bad in ["", "Placed", "placed ", "awaiting", "paid\u{0}"] {
+            let e = stored::<OrderStatus>(bad).unwrap_err();
+            assert!(matches!(e, OrderError::Corrupt(_)), "{bad:?}");
+            assert_eq!(e.kind(), common::ErrorKind::Internal);
+            assert!(stored::<CheckoutStatus>(bad).is_err());
+            assert!(stored::<RefundStatus>(bad).is_err());
+            assert!(stored::<PaymentMethod>(bad).is_err());
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Read views: orders as buyers, stalls and administrators see them, and refunds. Every stored
+//! status is read through its type, so a corrupt row is an error, not a made-up state.
+
+use chrono::{DateTime, Utc};
+use common::{Page, PageRequest};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{
+    entity::{order, order_event, order_item, refund},
+    error::Result,
+    status::OrderStatus,
+    types::{PaymentMethod, RefundStatus, Shipping, stored},
+};
+
+/// A line of an order, as sold.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLine {
+    /// The product.
+    pub product_id: Uuid,
+    /// Its name when sold.
+    pub name: String,
+    /// Unit of sale.
+    pub unit: String,
+    /// Unit price when sold, in đồng.
+    pub unit_price: i64,
+    /// Units.
+    pub quantity: i64,
+}
+
+/// One change of status.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderEvent {
+    /// Status before (none for the first).
+    pub from: Option<OrderStatus>,
+    /// Status after.
+    pub to: OrderStatus,
+    /// Who (none for the system).
+    pub actor_id: Option<Uuid>,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An order.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderView {
+    /// Id.
+    pub id: Uuid,
+    /// The checkout it came from.
+    pub checkout_id: Uuid,
+    /// The buyer.
+    pub buyer_id: Uuid,
+    /// The stall it is for.
+    pub stall_id: Uuid,
+    /// Status.
+    pub status: OrderStatus,
+    /// Sum of the lines, in đồng.
+    pub subtotal: i64,
+    /// How it is paid.
+    pub payment_method: PaymentMethod,
+    /// Whether it has been paid.
+    pub paid: bool,
+    /// Lines.
+    pub items: Vec<OrderLine>,
+    /// Delivery address.
+    pub shipping: Shipping,
+    /// The buyer's note.
+    pub note: Option<String>,
+    /// Tracking number, once shipped.
+    pub tracking_no: Option<String>,
+    /// Every status change, oldest first.
+    pub history: Vec<OrderEvent>,
+    /// The refund owed or sent, for a cancelled order that was paid by card.
+    pub refund: Option<RefundView>,
+    /// Placed at.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A refund of one order.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundView {
+    /// Id (also the provider's idempotency key, `refund-{id}`).
+    pub id: Uuid,
+    /// The order refunded.
+    pub order_id: Uuid,
+    /// Its checkout.
+    pub checkout_id: Uuid,
+    /// The provider's payment.
+    pub payment_intent_id: String,
+    /// In đồng.
+    pub amount: i64,
+    /// Queued, sent or failed.
+    pub status: RefundStatus,
+    /// Calls made to the provider so far.
+    pub attempts: i32,
+    /// Why the last call failed.
+    pub last_error: Option<String>,
+    /// The provider's refund id, once sent.
+    pub provider_refund_id: Option<String>,
+    /// When the next call is due, while queued.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Owed since.
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<refund::Model> for RefundView {
+    type Error = crate::OrderError;
+
+    fn try_from(r: refund::Model) -> Result<Self> {
+        Ok(Self {
+            id: r.id,
+            order_id: r.order_id,
+            checkout_id: r.checkout_id,
+            payment_intent_id: r.payment_intent_id,
+            amount: r.amount,
+            status: stored::<RefundStatus>(&r.status)?,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            provider_refund_id: r.provider_refund_id,
+            next_attempt_at: r.next_attempt_at,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// The rows one set of views is made from.
+struct Rows {
+    items: Vec<order_item::Model>,
+    events: Vec<order_event::Model>,
+    refunds: Vec<refund::Model>,
+}
+
+impl Rows {
+    async fn load<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Self> {
+        let ids = || ids.iter().copied();
+        Ok(Self {
+            items: order_item::Entity::find()
+                .filter(order_item::Column::OrderId.is_in(ids()))
+                .order_by_asc(order_item::Column::Id)
+                .all(db)
+                .await?,
+            events: order_event::Entity::find()
+                .filter(order_event::Column::OrderId.is_in(ids()))
+                .order_by_asc(order_event::Column::CreatedAt)
+                .order_by_asc(order_event::Column::Id)
+                .all(db)
+                .await?,
+            refunds: refund::Entity::find()
+                .filter(refund::Column::OrderId.is_in(ids()))
+                .all(db)
+                .await?,
+        })
+    }
+
+    fn view(&self, o: &order::Model) -> Result<OrderView> {
+        let history = self
+            .events
+            .iter()
+            .filter(|e| e.order_id == o.id)
+            .map(|e| {
+                Ok(OrderEvent {
+                    from: e.from_status.as_deref().map(stored).transpose()?,
+                    to: stored(&e.to_status)?,
+                    actor_id: e.actor_id,
+                    reason: e.reason.clone(),
+                    at: e.created_at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let refund = self
+            .refunds
+            .iter()
+            .find(|r| r.order_id == o.id)
+            .cloned()
+            .map(RefundView::try_from)
+            .transpose()?;
+        Ok(OrderView {
+            id: o.id,
+            checkout_id: o.checkout_id,
+            buyer_id: o.buyer_id,
+            stall_id: o.stall_id,
+            status: stored(&o.status)?,
+            subtotal: o.subtotal,
+            payment_method: stored(&o.payment_method)?,
+            paid: o.paid,
+            items: self
+                .items
+                .iter()
+                .filter(|i| i.order_id == o.id)
+                .map(|i| OrderLine {
+                    product_id: i.product_id,
+                    name: i.name.clone(),
+                    unit: i.unit.clone(),
+                    unit_price: i.unit_price,
+                    quantity: i.quantity,
+                })
+                .collect(),
+            shipping: Shipping {
+                recipient: o.shipping_recipient.clone(),
+                phone: o.shipping_phone.clone(),
+                commune_code: o.shipping_commune_code.clone(),
+                street: o.shipping_street.clone(),
+            },
+            note: o.note.clone(),
+            tracking_no: o.tracking_no.clone(),
+            history,
+            refund,
+            created_at: o.created_at,
+        })
+    }
+}
+
+/// Full views of these orders, in the given order.
+pub(crate) async fn order_views<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<OrderView>> {
+    let orders = order::Entity::find()
+        .filter(order::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let rows = Rows::load(db, ids).await?;
+    ids.iter()
+        .filter_map(|id| orders.iter().find(|o| o.id == *id))
+        .map(|o| rows.view(o))
+        .collect()
+}
+
+/// One order's view.
+pub(crate) async fn order_view<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<OrderView> {
+    order_views(db, &[id])
+        .await?
+        .pop()
+        .ok_or(crate::OrderError::NotFound("Order"))
+}
+
+/// One page of the orders `q` selects, newest first.
+pub(crate) async fn order_page<C: ConnectionTrait>(
+    db: &C,
+    q: sea_orm::Select<order::Entity>,
+    page: PageRequest,
+) -> Result<Page<OrderView>> {
+    let total = q.clone().count(db).await?;
+    let ids: Vec<Uuid> = q
+        .select_only()
+        .column(order::Column::Id)
+        .order_by_desc(order::Column::CreatedAt)
+        .order_by_desc(order::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(Page::new(order_views(db, &ids).await?, total, page))
+}
