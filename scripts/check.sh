@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 echo "== cargo fmt"
 cargo fmt --all --check
 
+echo "== module layers of the order crate (no cycles)"
+python3 scripts/module-cycles.py crates/order/src
+
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

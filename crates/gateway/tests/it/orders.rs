@@ -642,3 +642,38 @@ db_test!(
         assert_eq!(res.json()["total"], 2_400_000);
     }
 );
+
+db_test!(
+    a_corrupt_status_in_a_row_is_an_error_not_a_default,
+    |db: TestDb| async move {
+        use order::entity::order as o;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        put_item(&app, &m.buyer, &m.sauce, 1).await;
+        let placed = checkout(&app, &m.buyer, "corrupt", shipping()).await.json();
+        let id = placed["orders"][0]["id"].as_str().unwrap().to_owned();
+        // Somebody edits the row by hand and leaves a status no order can have.
+        let changed = o::Entity::update_many()
+            .col_expr(o::Column::Status, Expr::value("shiped"))
+            .filter(o::Column::Id.eq(uuid::Uuid::parse_str(&id).unwrap()))
+            .exec(&app.db.conn)
+            .await
+            .unwrap();
+        assert_eq!(changed.rows_affected, 1);
+        // Reading it is an internal error (logged), not an order shown as "placed".
+        app.get(&format!("/api/v1/orders/{id}"), Some(&m.buyer))
+            .await
+            .problem(500, "internal");
+        // Nor can it be moved as if it were placed.
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{id}/confirm"),
+                Some(&m.owner_a),
+                json!({}),
+            )
+            .await;
+        res.problem(500, "internal");
+        assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, 9);
+    }
+);
