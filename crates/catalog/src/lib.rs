@@ -12,10 +12,11 @@ pub mod error;
 pub mod outbox;
 pub mod product;
 pub mod region;
-pub mod seed;
 pub mod service;
 pub mod stall;
 pub mod stock;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 pub mod visibility;
 
 pub use error::CatalogError;

@@ -91,9 +91,17 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             }
             if let Some(n) = synthetic {
-                let added =
-                    gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, n).await?;
-                println!("synthetic products: {added} added, {n} in all");
+                #[cfg(feature = "synthetic")]
+                {
+                    let added =
+                        gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, n)
+                            .await?;
+                    println!("synthetic products: {added} added, {n} in all");
+                }
+                #[cfg(not(feature = "synthetic"))]
+                anyhow::bail!(
+                    "this build has no synthetic generator ({n} products asked for); build with the `synthetic` feature"
+                );
             }
             Ok(())
         }

@@ -870,3 +870,56 @@ db_test!(members_are_managed_by_the_owner, |db: TestDb| async move {
         .await
         .problem(404, "not_found");
 });
+
+db_test!(
+    the_demo_catalogue_seeds_from_its_data_file_once,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let mut out = Vec::new();
+        gateway::seed::demo(
+            &app.db.conn,
+            &app.state.accounts,
+            &app.state.catalog,
+            &mut out,
+        )
+        .await
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("seeded 11 demo stalls"), "{text}");
+        let stalls = app.get("/api/v1/stalls?per_page=100", None).await.json();
+        assert_eq!(stalls["total"], 10, "one stall waits for review: {stalls}");
+        let cua_tung = app.get("/api/v1/stalls?commune=19414", None).await.json();
+        let slug = cua_tung["items"][0]["slug"].as_str().unwrap().to_owned();
+        let products = app
+            .get(
+                &format!("/api/v1/stalls/{slug}/products?per_page=100"),
+                None,
+            )
+            .await
+            .json();
+        assert!(products["total"].as_u64().unwrap() >= 3, "{products}");
+        // Verified OCOP claims show their stars.
+        assert!(
+            products["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["ocop"]["valid"] == true),
+            "{products}"
+        );
+        let mut again = Vec::new();
+        gateway::seed::demo(
+            &app.db.conn,
+            &app.state.accounts,
+            &app.state.catalog,
+            &mut again,
+        )
+        .await
+        .unwrap();
+        assert!(
+            String::from_utf8(again)
+                .unwrap()
+                .contains("already present")
+        );
+    }
+);

@@ -200,3 +200,39 @@ fn serve_healthcheck_and_graceful_sigterm() {
     assert!(!healthcheck().status.success(), "nothing listens any more");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn demo_seeding_with_another_provinces_regions_seeds_what_fits() {
+    let dir = std::env::temp_dir().join(format!("marketplace-cli-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A province whose list shares only one commune code with the demo data.
+    let regions = dir.join("regions.toml");
+    std::fs::write(
+        &regions,
+        "province = \"Tỉnh Thử\"\n\n[[communes]]\ncode = \"19414\"\nname = \"Xã Cửa Tùng\"\n\n[[communes]]\ncode = \"99999\"\nname = \"Xã Khác\"\n",
+    )
+    .unwrap();
+    let out = marketplace()
+        .args(["seed", "--demo"])
+        .env("MARKETPLACE_DATA__DIR", &dir)
+        .env("MARKETPLACE_CATALOG__REGIONS_FILE", &regions)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("seeded 1 demo stalls"), "{stdout}");
+    assert_eq!(
+        stdout.matches("skipping demo stall").count(),
+        10,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("is not in the configured region list"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
