@@ -297,7 +297,34 @@ db_test!(
             .await;
             assert_eq!(s, 200);
         }
-        let order_body = json!({"shipping": {"recipient": "Lê Khách", "phone": "0905123456", "commune_code": "19333", "street": "5 Hùng Vương"}, "payment_method": "cod"});
+        // The buyer lives in Hà Nội: finds the ward as they type, keeps the address in the book,
+        // and sees the cart with each stall's delivery to it.
+        let (s, hits) = call(&http, Method::GET, url("/regions/lookup?q=hoan%20ki"), None, None, None).await;
+        assert_eq!(s, 200);
+        assert_eq!(hits[0]["code"], "00070", "{hits}");
+        let (s, address) = call(
+            &http,
+            Method::POST,
+            url("/me/addresses"),
+            Some(&buyer),
+            Some(json!({"recipient": "Lê Khách", "phone": "0905123456", "province_code": "01", "commune_code": "00070", "street": "5 Hàng Khay"})),
+            None,
+        )
+        .await;
+        assert_eq!(s, 201, "{address}");
+        let address_id = address["id"].as_str().unwrap().to_owned();
+        let (_, cart) = call(
+            &http,
+            Method::GET,
+            url(&format!("/cart?address_id={address_id}")),
+            Some(&buyer),
+            None,
+            None,
+        )
+        .await;
+        let grand_total = cart["grand_total"].as_i64().unwrap();
+        assert!(grand_total > cart["total"].as_i64().unwrap(), "{cart}");
+        let order_body = json!({"address_id": address_id, "payment_method": "cod", "expected_total": grand_total});
         let (s, out) = call(
             &http,
             Method::POST,
@@ -310,6 +337,15 @@ db_test!(
         assert_eq!(s, 201, "{out}");
         let orders = out["orders"].as_array().unwrap().clone();
         assert_eq!(orders.len(), 2);
+        assert_eq!(out["total"], grand_total);
+        let mut collected = 0;
+        for o in &orders {
+            assert_eq!(o["delivery"]["zone"], "other_region", "{o}");
+            assert!(o["delivery_fee"].as_i64().unwrap() > 0, "{o}");
+            assert_eq!(o["shipping"]["province_name"], "Thành phố Hà Nội");
+            collected += o["total"].as_i64().unwrap();
+        }
+        assert_eq!(collected, grand_total, "cash collected at the two doors is the checkout total");
         // A retried request returns the same checkout.
         let (_, again) = call(
             &http,
@@ -386,8 +422,7 @@ db_test!(
             )
             .await;
         }
-        let mut card_body = order_body.clone();
-        card_body["payment_method"] = json!("card");
+        let card_body = json!({"shipping": {"recipient": "Lê Khách", "phone": "0905123456", "commune_code": "19333", "street": "5 Hùng Vương"}, "payment_method": "card"});
         let (s, paid) = call(
             &http,
             Method::POST,
@@ -398,11 +433,20 @@ db_test!(
         )
         .await;
         assert_eq!(s, 201, "{paid}");
-        assert_eq!(paid["total"], 150_000 + 165_000);
+        // Goods and, within the province, a delivery line per stall.
+        let card_total = paid["total"].as_i64().unwrap();
+        let fees: i64 = paid["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["delivery_fee"].as_i64().unwrap())
+            .sum();
+        assert!(fees > 0, "{paid}");
+        assert_eq!(card_total, 150_000 + 165_000 + fees);
         assert!(paid["payment"]["client_secret"].is_string(), "{paid}");
         let intents = stripe.requests_to("/v1/payment_intents");
         assert_eq!(intents.len(), 1);
-        assert_eq!(intents[0].field("amount"), Some("315000"));
+        assert_eq!(intents[0].field("amount"), Some(card_total.to_string().as_str()));
         assert_eq!(intents[0].field("currency"), Some("vnd"));
         for o in paid["orders"].as_array().unwrap() {
             assert_eq!(o["status"], "pending_payment");
@@ -412,7 +456,7 @@ db_test!(
             "payment_intent.succeeded",
             paid["payment"]["payment_intent_id"].as_str().unwrap(),
             paid["checkout_id"].as_str().unwrap(),
-            315_000,
+            card_total,
         );
         for expected in ["applied", "duplicate"] {
             let signature = order::provider::stripe::sign(

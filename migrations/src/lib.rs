@@ -10,6 +10,7 @@ mod m20261128_000002_catalog;
 mod m20261128_000003_outbox_claims;
 mod m20261128_000004_orders;
 mod m20261128_000005_payments;
+mod m20261201_000006_delivery;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_outbox_claims::Migration),
             Box::new(m20261128_000004_orders::Migration),
             Box::new(m20261128_000005_payments::Migration),
+            Box::new(m20261201_000006_delivery::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod category;
 pub mod entity;
 pub mod error;
+pub mod nation;
 pub mod outbox;
 pub mod product;
 pub mod region;

@@ -249,6 +249,27 @@ pub struct Stall {
     pub created_at: DateTime<Utc>,
     /// When it was last approved.
     pub approved_at: Option<DateTime<Utc>>,
+    /// How it prices delivery on top of the marketplace's rate table.
+    pub delivery: DeliveryRules,
+}
+
+/// A stall's own delivery rules, on top of the marketplace's rate table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryRules {
+    /// Delivery is free for an order of goods worth at least this many đồng.
+    #[serde(default)]
+    pub free_above: Option<i64>,
+    /// One fee for every order, wherever it goes, instead of the rate table.
+    #[serde(default)]
+    pub flat_fee: Option<i64>,
+    /// The stall delivers itself within its province (for `own_delivery_fee`).
+    #[serde(default)]
+    pub own_delivery_in_province: bool,
+    /// Its fee for its own deliveries, in đồng (0: free).
+    #[serde(default)]
+    pub own_delivery_fee: i64,
 }
 
 /// A member of a stall.

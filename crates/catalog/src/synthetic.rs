@@ -235,14 +235,18 @@ impl Catalog {
                 commune_code: Set(commune.code.clone()),
                 address: Set(format!("Số {} đường chính", i + 1)),
                 phone: Set("0912345678".to_owned()),
-                business_type: Set("household_business".to_owned()),
+                business_type: Set(crate::stall::BusinessType::HouseholdBusiness.as_str().to_owned()),
                 registration_no: Set(None),
-                status: Set("approved".to_owned()),
+                status: Set(crate::stall::StallStatus::Approved.as_str().to_owned()),
                 status_reason: Set(None),
                 owner_id: Set(owner),
                 created_at: Set(now),
                 updated_at: Set(now),
                 approved_at: Set(Some(now)),
+                delivery_free_above: Set(None),
+                delivery_flat_fee: Set(None),
+                delivery_own_in_province: Set(false),
+                delivery_own_fee: Set(0),
             })
             .exec(&txn)
             .await?;

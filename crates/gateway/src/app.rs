@@ -26,7 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{admin, auth, catalog, me, ops, orders, payments, search},
+    routes::{addresses, admin, auth, catalog, me, ops, orders, payments, regions, search},
     state::AppState,
 };
 
@@ -39,6 +39,18 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(me::me))
         .route("/me/stalls", get(catalog::my_stalls))
         .route("/regions", get(catalog::regions))
+        .route("/regions/provinces", get(regions::provinces))
+        .route(
+            "/regions/provinces/{code}/communes",
+            get(regions::province_communes),
+        )
+        .route("/regions/lookup", get(regions::lookup))
+        .route("/me/addresses", get(addresses::list).post(addresses::add))
+        .route(
+            "/me/addresses/{id}",
+            axum::routing::patch(addresses::update).delete(addresses::delete),
+        )
+        .route("/stalls/{id}/delivery", axum::routing::put(catalog::set_delivery))
         .route("/categories", get(catalog::categories))
         .route(
             "/categories/{id_or_slug}/products",

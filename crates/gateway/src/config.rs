@@ -60,6 +60,8 @@ pub struct Config {
     pub search: SearchConfig,
     /// The catalogue.
     pub catalog: CatalogConfig,
+    /// `[shipping]`
+    pub shipping: ShippingConfig,
     /// Demo data.
     pub demo: DemoConfig,
     /// Sessions.
@@ -198,6 +200,14 @@ pub struct CatalogConfig {
     pub regions_file: PathBuf,
 }
 
+/// `[shipping]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingConfig {
+    /// Rate table file; empty for the built-in one.
+    pub rates_file: PathBuf,
+}
+
 /// `[demo]`
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -310,6 +320,22 @@ impl Config {
         })?;
         catalog::Regions::from_toml(&text).map_err(|e| ConfigError::Invalid {
             key: "catalog.regions_file",
+            message: format!("{}: {e}", path.display()),
+        })
+    }
+
+    /// The delivery rate table: the configured file, or the built-in one.
+    pub fn shipping_rates(&self) -> Result<order::shipping::ShippingRates, ConfigError> {
+        if self.shipping.rates_file.as_os_str().is_empty() {
+            return Ok(order::shipping::ShippingRates::builtin());
+        }
+        let path = &self.shipping.rates_file;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+            key: "shipping.rates_file",
+            message: format!("cannot read {}: {e}", path.display()),
+        })?;
+        order::shipping::ShippingRates::from_toml(&text).map_err(|e| ConfigError::Invalid {
+            key: "shipping.rates_file",
             message: format!("{}: {e}", path.display()),
         })
     }
@@ -485,6 +511,7 @@ impl Config {
             }
         }
         self.regions()?;
+        self.shipping_rates()?;
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return Err(invalid("log.filter", e.to_string()));
         }

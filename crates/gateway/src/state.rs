@@ -25,6 +25,8 @@ pub struct AppState {
     pub search: search::Search,
     /// Carts.
     pub carts: order::Carts,
+    /// Buyers' address books.
+    pub addresses: order::Addresses,
     /// Checkout.
     pub checkouts: order::Checkouts,
     /// Orders.
@@ -64,7 +66,13 @@ impl AppState {
             tracing::error!(error = %e, "card payments are off");
             None
         });
-        let mut checkouts = order::Checkouts::new(catalog.clone());
+        // Validated when the configuration was loaded, like the regions.
+        let rates = std::sync::Arc::new(
+            config
+                .shipping_rates()
+                .unwrap_or_else(|_| order::shipping::ShippingRates::builtin()),
+        );
+        let mut checkouts = order::Checkouts::new(catalog.clone()).with_rates(rates.clone());
         if let Some(card) = &card {
             let minutes = i64::try_from(config.payments.checkout_ttl_minutes).unwrap_or(30);
             checkouts = checkouts.with_card(card.clone(), chrono::Duration::minutes(minutes));
@@ -73,7 +81,8 @@ impl AppState {
         Self {
             db,
             accounts: Accounts::new(ttl),
-            carts: order::Carts::new(catalog.clone()),
+            carts: order::Carts::new(catalog.clone()).with_rates(rates),
+            addresses: order::Addresses::new(),
             checkouts,
             payments,
             orders: order::Orders::new(catalog.clone()),

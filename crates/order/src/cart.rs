@@ -9,7 +9,18 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::{OrderError, entity::cart_item, error::Result};
+use std::sync::Arc;
+
+use catalog::nation::Nation;
+
+use crate::{
+    OrderError,
+    entity::cart_item,
+    error::Result,
+    pricing::{Place, Pricing, StallTotal},
+    shipping::ShippingRates,
+    store,
+};
 
 /// Most units of one product in a cart.
 pub const MAX_QUANTITY: i64 = 1000;
@@ -47,20 +58,130 @@ pub struct CartLine {
 pub struct Cart {
     /// Lines, oldest first.
     pub items: Vec<CartLine>,
-    /// Total of the available lines, in đồng.
+    /// Total of the available lines' goods, in đồng.
     pub total: i64,
+    /// With a destination: per stall, its goods, its delivery line and how it was reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stalls: Option<Vec<StallTotal>>,
+    /// With a destination: goods and delivery of the available lines, what checkout charges
+    /// (send it back as `expected_total`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grand_total: Option<i64>,
+}
+
+/// Where the buyer would have the cart delivered, to price delivery.
+#[derive(Clone, Debug)]
+pub enum CartDestination {
+    /// An address of the buyer's book.
+    Address(Uuid),
+    /// A commune of the national map (the province may be left out).
+    Place {
+        /// Province code.
+        province_code: Option<String>,
+        /// Commune code.
+        commune_code: String,
+    },
 }
 
 /// Reads and changes carts.
 #[derive(Clone, Debug)]
 pub struct Carts {
     catalog: catalog::Catalog,
+    nation: &'static Nation,
+    rates: Arc<ShippingRates>,
 }
 
 impl Carts {
-    /// Carts priced from `catalog`.
+    /// Carts priced from `catalog`, delivery from the built-in rate table.
     pub fn new(catalog: catalog::Catalog) -> Self {
-        Self { catalog }
+        Self {
+            catalog,
+            nation: Nation::builtin(),
+            rates: Arc::new(ShippingRates::builtin()),
+        }
+    }
+
+    /// Prices delivery with `rates` instead of the built-in table.
+    pub fn with_rates(mut self, rates: Arc<ShippingRates>) -> Self {
+        self.rates = rates;
+        self
+    }
+
+    /// The caller's cart priced for delivery to `to`: per stall, the delivery line, and the
+    /// grand total.
+    pub async fn priced<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        to: CartDestination,
+    ) -> Result<Cart> {
+        let user = actor.require_user()?;
+        let (province, commune) = self.place(db, user, to).await?;
+        let mut cart = self.cart(db, actor).await?;
+        let lines: Vec<(Uuid, i64)> = cart
+            .items
+            .iter()
+            .filter(|l| l.available)
+            .map(|l| (l.product_id, l.quantity))
+            .collect();
+        let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect();
+        let products = self.catalog.visible_products_by_id(db, &ids).await?;
+        let mut stall_ids: Vec<Uuid> = products.values().map(|p| p.stall.id).collect();
+        stall_ids.sort_unstable();
+        stall_ids.dedup();
+        let stalls = self.catalog.delivery_profiles(db, &stall_ids).await?;
+        let quote = Pricing {
+            nation: self.nation,
+            rates: &self.rates,
+            stalls: &stalls,
+            destination: Some(Place {
+                province: &province,
+                commune: &commune,
+            }),
+        }
+        .quote(&lines, &products);
+        cart.stalls = Some(quote.stalls.iter().map(StallTotal::from).collect());
+        cart.grand_total = Some(quote.total);
+        Ok(cart)
+    }
+
+    /// The province and commune codes of `to`, checked.
+    async fn place<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: Uuid,
+        to: CartDestination,
+    ) -> Result<(String, String)> {
+        let (field, province, commune) = match to {
+            CartDestination::Address(id) => match store::book_address(db, user, id).await? {
+                Some(a) => ("address_id", a.province_code, a.commune_code),
+                None => {
+                    return Err(
+                        common::Error::invalid_field("address_id", "is not an address of yours")
+                            .into(),
+                    );
+                }
+            },
+            CartDestination::Place {
+                province_code,
+                commune_code,
+            } => ("commune_code", province_code, commune_code),
+        };
+        let Some((_, p)) = self.nation.commune(&commune) else {
+            return Err(common::Error::invalid_field(
+                field,
+                "is not a commune, ward or special zone code of Vietnam",
+            )
+            .into());
+        };
+        if province.as_deref().is_some_and(|code| code != p.code) {
+            return Err(common::Error::invalid_field(
+                "province_code",
+                "is not the province of commune_code",
+            )
+            .into());
+        }
+        Ok((p.code.clone(), commune))
     }
 
     /// The caller's cart with current prices.
@@ -112,6 +233,8 @@ impl Carts {
         Ok(Cart {
             items,
             total: total.dong(),
+            stalls: None,
+            grand_total: None,
         })
     }
 

@@ -8,14 +8,11 @@
 //! orders, empty the cart and reserve the stock; commit; then, for a provider that collects up
 //! front, start the payment (outside the transaction) and undo the checkout if it cannot start.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    sync::Arc,
-};
+use std::{collections::HashMap, sync::Arc};
 
-use catalog::product::Product;
+use catalog::{nation::Nation, product::Product};
 use chrono::{DateTime, Utc};
-use common::{Actor, phone::normalize_vn_phone, validate::Validator};
+use common::{Actor, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionSession, TransactionTrait, sea_query::Expr,
@@ -31,7 +28,10 @@ use crate::{
     provider::{CashOnDelivery, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
     status::OrderStatus,
     store,
-    types::{CheckoutStatus, PaymentMethod, Shipping, Stored, stored},
+    destination::{Destination, Shipping},
+    pricing::{Pricing, Quote, StallQuote, StallTotal},
+    shipping::ShippingRates,
+    types::{CheckoutStatus, PaymentMethod, Stored, stored},
     views::{self, OrderView},
 };
 
@@ -40,8 +40,12 @@ use crate::{
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
-    /// Delivery address.
-    pub shipping: Shipping,
+    /// Delivery address; or `address_id` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<Shipping>,
+    /// An address of the buyer's address book, instead of `shipping`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_id: Option<Uuid>,
     /// `cod` or `card`.
     pub payment_method: PaymentMethod,
     /// A note for the stalls.
@@ -72,6 +76,8 @@ pub struct CheckoutResult {
 #[derive(Clone, Debug)]
 pub struct Checkouts {
     catalog: catalog::Catalog,
+    nation: &'static Nation,
+    rates: Arc<ShippingRates>,
     cod: Arc<dyn PaymentProvider>,
     card: Option<Arc<dyn PaymentProvider>>,
     payment_ttl: chrono::Duration,
@@ -93,7 +99,7 @@ struct Draft<'a> {
     hash: &'a str,
     method: PaymentMethod,
     up_front: bool,
-    shipping: Shipping,
+    destination: Destination,
     note: Option<String>,
     expected_total: Option<i64>,
     at: DateTime<Utc>,
@@ -105,10 +111,18 @@ impl Checkouts {
     pub fn new(catalog: catalog::Catalog) -> Self {
         Self {
             catalog,
+            nation: Nation::builtin(),
+            rates: Arc::new(ShippingRates::builtin()),
             cod: Arc::new(CashOnDelivery),
             card: None,
             payment_ttl: chrono::Duration::minutes(30),
         }
+    }
+
+    /// Prices delivery with `rates` instead of the built-in table.
+    pub fn with_rates(mut self, rates: Arc<ShippingRates>) -> Self {
+        self.rates = rates;
+        self
     }
 
     /// Takes card payments through `provider`; a checkout left unpaid for `ttl` expires.
@@ -132,39 +146,43 @@ impl Checkouts {
         }
     }
 
-    fn validate(&self, req: &CheckoutRequest) -> Result<(Shipping, Option<String>)> {
+    /// Checks the request: a destination (inline, or from the buyer's address book) and the
+    /// note.
+    async fn validate<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        buyer: Uuid,
+        req: &CheckoutRequest,
+    ) -> Result<(Destination, Option<String>)> {
         let mut v = Validator::new();
-        let recipient = v.text("shipping.recipient", &req.shipping.recipient, 2, 100);
-        let phone = normalize_vn_phone(&req.shipping.phone);
-        v.check(
-            phone.is_some(),
-            "shipping.phone",
-            "must be a Vietnamese phone number such as 0912 345 678",
-        );
-        v.check(
-            self.catalog
-                .regions()
-                .get(&req.shipping.commune_code)
-                .is_some(),
-            "shipping.commune_code",
-            "is not a commune of this province",
-        );
-        let street = v.text("shipping.street", &req.shipping.street, 3, 255);
         let note = req
             .note
             .as_deref()
             .map(|n| v.text("note", n, 0, 1000))
             .filter(|n| !n.is_empty());
-        v.finish()?;
-        Ok((
-            Shipping {
-                recipient,
-                phone: phone.unwrap_or_default(),
-                commune_code: req.shipping.commune_code.clone(),
-                street,
+        let destination = match (&req.shipping, req.address_id) {
+            (Some(s), None) => Destination::check(&mut v, "shipping.", s, self.nation),
+            (None, Some(id)) => match store::book_address(db, buyer, id).await? {
+                Some(s) => Destination::check(&mut v, "address_id.", &s, self.nation),
+                None => {
+                    v.check(false, "address_id", "is not an address of yours");
+                    None
+                }
             },
-            note,
-        ))
+            (Some(_), Some(_)) => {
+                v.check(false, "address_id", "give either shipping or address_id, not both");
+                None
+            }
+            (None, None) => {
+                v.check(false, "shipping", "is required (or give address_id)");
+                None
+            }
+        };
+        v.finish()?;
+        let destination = destination.ok_or_else(|| {
+            OrderError::from(common::Error::invalid_field("shipping", "is not a valid address"))
+        })?;
+        Ok((destination, note))
     }
 
     /// Checks the caller's cart out. The same key with the same request returns the first
@@ -182,7 +200,7 @@ impl Checkouts {
         if let Some(done) = self.replay(db, buyer, key, &hash).await? {
             return Ok(done);
         }
-        let (shipping, note) = self.validate(&req)?;
+        let (destination, note) = self.validate(db, buyer, &req).await?;
         let provider = self.provider(req.payment_method)?.clone();
         // What the cart holds as the checkout starts; the same lines must still be there under
         // the lock inside the transaction.
@@ -203,7 +221,7 @@ impl Checkouts {
             hash: &hash,
             method: req.payment_method,
             up_front,
-            shipping,
+            destination,
             note,
             expected_total: req.expected_total,
             at,
@@ -253,13 +271,13 @@ impl Checkouts {
             return Err(OrderError::CartChanged);
         }
         let products = self.priced_products(&txn, &lines).await?;
-        let plan = Plan::new(&lines, &products);
+        let plan = self.price(&txn, &lines, &products, &d.destination).await?;
         if let Some(expected) = d.expected_total
             && expected != plan.total
         {
             return Err(OrderError::TotalChanged {
                 expected,
-                breakdown: plan.breakdown(),
+                breakdown: breakdown(&plan),
             });
         }
         let mut order_ids = Vec::with_capacity(plan.stalls.len());
@@ -278,6 +296,31 @@ impl Checkouts {
         reserve_stock(&txn, &plan, &products).await?;
         txn.commit().await?;
         Ok(Some((plan.total, order_ids)))
+    }
+
+    /// Prices the cart for the destination, delivery included.
+    async fn price<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        lines: &[cart_item::Model],
+        products: &HashMap<Uuid, Product>,
+        destination: &Destination,
+    ) -> Result<Quote> {
+        let mut stall_ids: Vec<Uuid> = products.values().map(|p| p.stall.id).collect();
+        stall_ids.sort_unstable();
+        stall_ids.dedup();
+        let stalls = self.catalog.delivery_profiles(txn, &stall_ids).await?;
+        let pricing = Pricing {
+            nation: self.nation,
+            rates: &self.rates,
+            stalls: &stalls,
+            destination: Some(crate::pricing::Place {
+                province: &destination.province.0,
+                commune: &destination.commune.0,
+            }),
+        };
+        let lines: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+        Ok(pricing.quote(&lines, products))
     }
 
     /// The visible products of the cart's lines, refusing a line that can no longer be bought.
@@ -477,84 +520,28 @@ async fn undo<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// One line of a stall's order, priced.
-struct PlannedItem {
-    product_id: Uuid,
-    name: String,
-    unit: String,
-    unit_price: i64,
-    quantity: i64,
-}
-
-/// One stall's order, priced.
-struct StallPlan {
-    stall_id: Uuid,
-    subtotal: i64,
-    items: Vec<PlannedItem>,
-}
-
-/// The orders a cart becomes: one per stall, priced from the catalogue now.
-struct Plan {
-    stalls: Vec<StallPlan>,
-    total: i64,
-}
-
-impl Plan {
-    fn new(lines: &[cart_item::Model], products: &HashMap<Uuid, Product>) -> Self {
-        // Quantities of one product are summed (a cart has one line per product, but be sure).
-        let mut wanted: BTreeMap<Uuid, i64> = BTreeMap::new();
-        for l in lines {
-            *wanted.entry(l.product_id).or_default() += l.quantity;
-        }
-        let mut by_stall: BTreeMap<Uuid, StallPlan> = BTreeMap::new();
-        for (id, quantity) in wanted {
-            let Some(p) = products.get(&id) else { continue };
-            let stall = by_stall.entry(p.stall.id).or_insert_with(|| StallPlan {
-                stall_id: p.stall.id,
-                subtotal: 0,
-                items: Vec::new(),
-            });
-            stall.subtotal = stall
-                .subtotal
-                .saturating_add(p.price.dong().saturating_mul(quantity));
-            stall.items.push(PlannedItem {
-                product_id: id,
-                name: p.name.clone(),
-                unit: p.unit.clone(),
-                unit_price: p.price.dong(),
-                quantity,
-            });
-        }
-        let stalls: Vec<StallPlan> = by_stall.into_values().collect();
-        let total = stalls
-            .iter()
-            .fold(0i64, |sum, s| sum.saturating_add(s.subtotal));
-        Self { stalls, total }
-    }
-
-    /// What the buyer would pay now, for a `total_changed` answer.
-    fn breakdown(&self) -> serde_json::Value {
-        serde_json::json!({
-            "total": self.total,
-            "orders": self.stalls.iter().map(|s| serde_json::json!({
-                "stall_id": s.stall_id,
-                "subtotal": s.subtotal,
-                "items": s.items.iter().map(|i| serde_json::json!({
-                    "product_id": i.product_id,
-                    "name": i.name,
-                    "unit_price": i.unit_price,
-                    "quantity": i.quantity,
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        })
-    }
+/// What the buyer would pay now, for a `total_changed` answer.
+fn breakdown(q: &Quote) -> serde_json::Value {
+    serde_json::json!({
+        "total": q.total,
+        "orders": q.stalls.iter().map(|s| {
+            let mut v = serde_json::to_value(StallTotal::from(s)).unwrap_or_default();
+            v["items"] = s.items.iter().map(|i| serde_json::json!({
+                "product_id": i.product_id,
+                "name": i.name,
+                "unit_price": i.unit_price,
+                "quantity": i.quantity,
+            })).collect();
+            v
+        }).collect::<Vec<_>>(),
+    })
 }
 
 /// Writes one stall's order, its items and its first history entry; returns its id.
 async fn insert_order<C: ConnectionTrait>(
     txn: &C,
     d: &Draft<'_>,
-    stall: &StallPlan,
+    stall: &StallQuote,
 ) -> Result<Uuid> {
     // Money collected up front is awaited; otherwise the stall can act at once.
     let status = if d.up_front {
@@ -572,10 +559,18 @@ async fn insert_order<C: ConnectionTrait>(
         subtotal: Set(stall.subtotal),
         payment_method: Set(d.method.as_str().to_owned()),
         paid: Set(false),
-        shipping_recipient: Set(d.shipping.recipient.clone()),
-        shipping_phone: Set(d.shipping.phone.clone()),
-        shipping_commune_code: Set(d.shipping.commune_code.clone()),
-        shipping_street: Set(d.shipping.street.clone()),
+        shipping_recipient: Set(d.destination.recipient.clone()),
+        shipping_phone: Set(d.destination.phone.clone()),
+        shipping_commune_code: Set(d.destination.commune.0.clone()),
+        shipping_street: Set(d.destination.street.clone()),
+        shipping_province_code: Set(Some(d.destination.province.0.clone())),
+        shipping_province_name: Set(Some(d.destination.province.1.clone())),
+        shipping_commune_name: Set(Some(d.destination.commune.1.clone())),
+        delivery_fee: Set(stall.delivery.as_ref().map_or(0, |x| x.fee)),
+        delivery_zone: Set(stall.delivery.as_ref().map(|x| x.zone.as_str().to_owned())),
+        delivery_rule: Set(stall.delivery.as_ref().map(|x| x.rule.as_str().to_owned())),
+        weight_grams: Set(stall.delivery.as_ref().map_or(0, |x| x.weight_grams)),
+        carrier: Set(None),
         note: Set(d.note.clone()),
         tracking_no: Set(None),
         created_at: Set(d.at),
@@ -614,7 +609,7 @@ async fn insert_order<C: ConnectionTrait>(
 /// whole checkout (the caller's transaction rolls back).
 async fn reserve_stock<C: ConnectionTrait>(
     txn: &C,
-    plan: &Plan,
+    plan: &Quote,
     products: &HashMap<Uuid, Product>,
 ) -> Result<()> {
     let lines: Vec<catalog::stock::StockLine> = plan

@@ -3,36 +3,44 @@
 //!
 //! Layers, each using only those above it:
 //! - types: [`status`] (the order state machine), [`types`] (checkout and refund statuses,
-//!   payment methods, shipping; stored values read back checked), [`entity`] (the tables);
+//!   payment methods; stored values read back checked), [`destination`] (addresses checked
+//!   against the national map), [`shipping`] (zones, weights and the rate table), [`entity`]
+//!   (the tables);
 //! - [`provider`]: the payment providers behind one trait (cash on delivery, Stripe);
 //! - [`store`]: transaction-level steps shared by the use cases (apply a move, settle a
-//!   checkout, owe a refund, empty or refill a cart);
+//!   checkout, owe a refund, empty or refill a cart, read an address of the book); `pricing`:
+//!   a cart priced per stall with its delivery line;
 //! - [`views`]: what buyers, stalls and administrators read;
 //! - use cases, which call the store and the views and never each other: [`cart`],
-//!   [`checkout`], [`orders`] (vendor and buyer handling), [`payments`] (payment events,
-//!   expiry, refunds).
+//!   [`addresses`] (the buyer's book), [`checkout`], [`orders`] (vendor and buyer handling),
+//!   [`payments`] (payment events, expiry, refunds).
 //!
 //! The walk of `POST /api/v1/checkout`: the gateway's route calls
 //! [`Checkouts::checkout`], which checks the request, replays an earlier result for the same
 //! key, reads the cart, and in one write transaction (`common::begin_write`) claims the key,
-//! locks and prices the cart ([`catalog::Catalog::visible_products_by_id`]), writes one order
-//! per stall, empties the cart ([`store::clear_cart`]) and reserves the stock
+//! locks and prices the cart ([`catalog::Catalog::visible_products_by_id`], delivery by
+//! `pricing` and [`shipping`]), writes one order per stall, empties the cart ([`store::clear_cart`]) and reserves the stock
 //! ([`catalog::stock::reserve`]); after the commit it asks the method's
 //! [`provider::PaymentProvider`] to start the payment, undoing the checkout through the store
 //! if that fails, and returns the orders read through [`views`].
 
+pub mod addresses;
 pub mod cart;
 pub mod checkout;
+pub mod destination;
 pub mod entity;
 pub mod error;
 pub mod orders;
 pub mod payments;
+pub(crate) mod pricing;
 pub mod provider;
+pub mod shipping;
 pub mod status;
 pub(crate) mod store;
 pub mod types;
 pub mod views;
 
+pub use addresses::Addresses;
 pub use cart::Carts;
 pub use checkout::Checkouts;
 pub use error::OrderError;

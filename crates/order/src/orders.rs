@@ -109,15 +109,14 @@ impl Orders {
         actor: &Actor,
         id: Uuid,
         m: Move,
-        reason: Option<&str>,
-        tracking_no: Option<&str>,
+        words: MoveWords<'_>,
     ) -> Result<OrderView> {
         let o = order::Entity::find_by_id(id)
             .one(db)
             .await?
             .ok_or(OrderError::NotFound("Order"))?;
         let parties = self.party(db, actor, &o).await?;
-        let (reason, tracking) = checked_words(m, &parties, reason, tracking_no)?;
+        let (reason, tracking, carrier) = checked_words(m, &parties, words)?;
         let from = stored::<OrderStatus>(&o.status)?;
         let Some(to) = parties.iter().find_map(|p| from.apply(m, *p)) else {
             return Err(OrderError::InvalidTransition(format!(
@@ -133,6 +132,7 @@ impl Orders {
             actor_id: actor.user_id(),
             reason,
             tracking,
+            carrier,
         };
         let txn = common::begin_write(db).await?;
         if !store::apply_move(&txn, &o, change).await? {
@@ -145,14 +145,29 @@ impl Orders {
     }
 }
 
-/// The reason and tracking number of a move, checked: a rejection needs a reason, and so does
-/// a cancellation by anyone but the buyer.
+/// What may accompany a move, as the caller sent it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MoveWords<'a> {
+    /// Why (required to reject, and for anyone but the buyer to cancel).
+    pub reason: Option<&'a str>,
+    /// The carrier's tracking number, on shipping.
+    pub tracking_no: Option<&'a str>,
+    /// The carrier, on shipping.
+    pub carrier: Option<&'a str>,
+}
+
+/// The reason, tracking number and carrier of a move, checked: a rejection needs a reason, and
+/// so does a cancellation by anyone but the buyer.
 fn checked_words(
     m: Move,
     parties: &[Party],
-    reason: Option<&str>,
-    tracking_no: Option<&str>,
-) -> Result<(Option<String>, Option<String>)> {
+    words: MoveWords<'_>,
+) -> Result<(Option<String>, Option<String>, Option<String>)> {
+    let MoveWords {
+        reason,
+        tracking_no,
+        carrier,
+    } = words;
     let mut v = Validator::new();
     let reason = match (m, reason) {
         (Move::Reject, r) => Some(v.text("reason", r.unwrap_or(""), 3, 1000)),
@@ -165,6 +180,9 @@ fn checked_words(
     let tracking = tracking_no
         .map(|t| v.text("tracking_no", t, 1, 64))
         .filter(|t| !t.is_empty());
+    let carrier = carrier
+        .map(|c| v.text("carrier", c, 1, 64))
+        .filter(|c| !c.is_empty());
     v.finish()?;
-    Ok((reason, tracking))
+    Ok((reason, tracking, carrier))
 }

@@ -10,7 +10,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    entity::{cart_item, checkout, order, order_event, order_item, refund},
+    destination::Shipping,
+    entity::{address, cart_item, checkout, order, order_event, order_item, refund},
     error::Result,
     status::{Move, OrderStatus, Party},
     types::{CheckoutStatus, PaymentMethod, RefundStatus, Stored, stored},
@@ -30,6 +31,8 @@ pub(crate) struct Change {
     pub reason: Option<String>,
     /// The carrier's tracking number, on shipping.
     pub tracking: Option<String>,
+    /// The carrier, on shipping.
+    pub carrier: Option<String>,
 }
 
 /// Applies a move the state machine allowed: the status changes only if nobody moved the order
@@ -48,6 +51,9 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
         .col_expr(order::Column::UpdatedAt, Expr::value(now));
     if let Some(t) = &c.tracking {
         update = update.col_expr(order::Column::TrackingNo, Expr::value(t.clone()));
+    }
+    if let Some(carrier) = &c.carrier {
+        update = update.col_expr(order::Column::Carrier, Expr::value(carrier.clone()));
     }
     // Money arrives with a payment, or in cash at the door.
     let paid_now =
@@ -103,6 +109,7 @@ pub(crate) async fn system_move<C: ConnectionTrait>(
         actor_id: None,
         reason: Some(reason.to_owned()),
         tracking: None,
+        carrier: None,
     };
     apply_move(txn, o, change).await
 }
@@ -141,7 +148,8 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(txn: &C, o: &order::Model) ->
         checkout_id: Set(o.checkout_id),
         provider: Set(crate::provider::stripe::NAME.into()),
         payment_intent_id: Set(intent),
-        amount: Set(o.subtotal),
+        // The buyer paid for the goods and their delivery; both go back.
+        amount: Set(o.subtotal.saturating_add(o.delivery_fee)),
         status: Set(RefundStatus::Queued.as_str().into()),
         attempts: Set(0),
         last_error: Set(None),
@@ -257,4 +265,23 @@ pub(crate) async fn refill_cart<C: ConnectionTrait>(
         .await?;
     }
     Ok(())
+}
+
+/// An address of `buyer`'s book, as a shipping address; `None` if it is not theirs.
+pub(crate) async fn book_address<C: ConnectionTrait>(
+    db: &C,
+    buyer: Uuid,
+    id: Uuid,
+) -> Result<Option<Shipping>> {
+    Ok(address::Entity::find_by_id(id)
+        .filter(address::Column::UserId.eq(buyer))
+        .one(db)
+        .await?
+        .map(|a| Shipping {
+            recipient: a.recipient,
+            phone: a.phone,
+            province_code: Some(a.province_code),
+            commune_code: a.commune_code,
+            street: a.street,
+        }))
 }

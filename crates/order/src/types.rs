@@ -1,5 +1,5 @@
 //! The order side's closed sets, each an enum with the one stored form it is written as: the
-//! checkout's status, the refund's status, the payment method, and the shipping address.
+//! checkout's status, the refund's status and the payment method.
 //! A stored value that is none of them is an error ([`stored`]), never a default.
 
 use serde::{Deserialize, Serialize};
@@ -108,21 +108,6 @@ impl Stored for PaymentMethod {
             Self::Card => "card",
         }
     }
-}
-
-/// Where to deliver.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Shipping {
-    /// Who receives it.
-    pub recipient: String,
-    /// A Vietnamese phone number.
-    pub phone: String,
-    /// Commune code.
-    pub commune_code: String,
-    /// Street address within the commune.
-    pub street: String,
 }
 
 #[cfg(test)]

@@ -13,8 +13,22 @@ use crate::{
     entity::{order, order_event, order_item, refund},
     error::Result,
     status::OrderStatus,
-    types::{PaymentMethod, RefundStatus, Shipping, stored},
+    destination::ShippingAddress,
+    shipping::{Rule, Zone},
+    types::{PaymentMethod, RefundStatus, stored},
 };
+
+/// How an order's delivery was priced.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderDelivery {
+    /// Where the parcel goes, relative to the stall.
+    pub zone: Zone,
+    /// How the fee was reached.
+    pub rule: Rule,
+    /// The parcel's weight, in grams.
+    pub weight_grams: i64,
+}
 
 /// A line of an order, as sold.
 #[derive(Clone, Debug, Serialize)]
@@ -64,14 +78,22 @@ pub struct OrderView {
     pub status: OrderStatus,
     /// Sum of the lines, in đồng.
     pub subtotal: i64,
+    /// The delivery fee, in đồng (0 on orders placed before delivery was priced).
+    pub delivery_fee: i64,
+    /// Goods and delivery: what the buyer pays for this order.
+    pub total: i64,
+    /// How delivery was priced (absent on orders placed before).
+    pub delivery: Option<OrderDelivery>,
     /// How it is paid.
     pub payment_method: PaymentMethod,
     /// Whether it has been paid.
     pub paid: bool,
     /// Lines.
     pub items: Vec<OrderLine>,
-    /// Delivery address.
-    pub shipping: Shipping,
+    /// Delivery address, as it was when the order was placed.
+    pub shipping: ShippingAddress,
+    /// The carrier, once shipped.
+    pub carrier: Option<String>,
     /// The buyer's note.
     pub note: Option<String>,
     /// Tracking number, once shipped.
@@ -190,6 +212,9 @@ impl Rows {
             stall_id: o.stall_id,
             status: stored(&o.status)?,
             subtotal: o.subtotal,
+            delivery_fee: o.delivery_fee,
+            total: o.subtotal.saturating_add(o.delivery_fee),
+            delivery: delivery_of(o)?,
             payment_method: stored(&o.payment_method)?,
             paid: o.paid,
             items: self
@@ -204,12 +229,16 @@ impl Rows {
                     quantity: i.quantity,
                 })
                 .collect(),
-            shipping: Shipping {
+            shipping: ShippingAddress {
                 recipient: o.shipping_recipient.clone(),
                 phone: o.shipping_phone.clone(),
+                province_code: o.shipping_province_code.clone(),
+                province_name: o.shipping_province_name.clone(),
                 commune_code: o.shipping_commune_code.clone(),
+                commune_name: o.shipping_commune_name.clone(),
                 street: o.shipping_street.clone(),
             },
+            carrier: o.carrier.clone(),
             note: o.note.clone(),
             tracking_no: o.tracking_no.clone(),
             history,
@@ -217,6 +246,22 @@ impl Rows {
             created_at: o.created_at,
         })
     }
+}
+
+/// How the order's delivery was priced, checked like every stored value.
+fn delivery_of(o: &order::Model) -> Result<Option<OrderDelivery>> {
+    let (Some(zone), Some(rule)) = (&o.delivery_zone, &o.delivery_rule) else {
+        return Ok(None);
+    };
+    let zone = Zone::parse(zone)
+        .ok_or_else(|| crate::OrderError::Corrupt(format!("delivery zone {zone:?} is not known")))?;
+    let rule = Rule::parse(rule)
+        .ok_or_else(|| crate::OrderError::Corrupt(format!("delivery rule {rule:?} is not known")))?;
+    Ok(Some(OrderDelivery {
+        zone,
+        rule,
+        weight_grams: o.weight_grams,
+    }))
 }
 
 /// Full views of these orders, in the given order.

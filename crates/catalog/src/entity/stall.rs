@@ -23,6 +23,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub approved_at: Option<DateTimeUtc>,
+    pub delivery_free_above: Option<i64>,
+    pub delivery_flat_fee: Option<i64>,
+    pub delivery_own_in_province: bool,
+    pub delivery_own_fee: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

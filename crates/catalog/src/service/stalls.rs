@@ -16,7 +16,10 @@ use crate::{
     error::Result,
     outbox,
     region::Commune,
-    stall::{BusinessType, Member, NewStall, Role, Stall, StallAction, StallPatch, StallStatus},
+    stall::{
+        BusinessType, DeliveryRules, Member, NewStall, Role, Stall, StallAction, StallPatch,
+        StallStatus,
+    },
 };
 
 impl Catalog {
@@ -50,7 +53,68 @@ impl Catalog {
             },
             created_at: m.created_at,
             approved_at: m.approved_at,
+            delivery: DeliveryRules {
+                free_above: m.delivery_free_above,
+                flat_fee: m.delivery_flat_fee,
+                own_delivery_in_province: m.delivery_own_in_province,
+                own_delivery_fee: m.delivery_own_fee,
+            },
         }
+    }
+
+    /// Sets a stall's own delivery rules (its owner only).
+    pub async fn set_delivery_rules<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+        rules: DeliveryRules,
+    ) -> Result<Stall> {
+        let (current, role) = self.stall_for_member(db, actor, id_or_slug, true).await?;
+        let mut v = Validator::new();
+        for (field, value) in [
+            ("free_above", rules.free_above),
+            ("flat_fee", rules.flat_fee),
+            ("own_delivery_fee", Some(rules.own_delivery_fee)),
+        ] {
+            v.check(
+                value.is_none_or(|n| (0..=crate::product::MAX_PRICE).contains(&n)),
+                field,
+                "must be a whole number of đồng from 0 to 1000000000",
+            );
+        }
+        v.finish()?;
+        let mut am = current.into_active_model();
+        am.delivery_free_above = Set(rules.free_above);
+        am.delivery_flat_fee = Set(rules.flat_fee);
+        am.delivery_own_in_province = Set(rules.own_delivery_in_province);
+        am.delivery_own_fee = Set(rules.own_delivery_fee);
+        am.updated_at = Set(Utc::now());
+        let model = am.update(db).await?;
+        Ok(self.stall_view(model, Viewer::Member(role)))
+    }
+
+    /// Where each of these stalls sends from and its delivery rules, for pricing delivery.
+    pub async fn delivery_profiles<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stall_ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, (String, DeliveryRules)>> {
+        Ok(stall::Entity::find()
+            .filter(stall::Column::Id.is_in(stall_ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let rules = DeliveryRules {
+                    free_above: m.delivery_free_above,
+                    flat_fee: m.delivery_flat_fee,
+                    own_delivery_in_province: m.delivery_own_in_province,
+                    own_delivery_fee: m.delivery_own_fee,
+                };
+                (m.id, (m.commune_code, rules))
+            })
+            .collect())
     }
 
     fn check_stall_fields(
@@ -129,6 +193,10 @@ impl Catalog {
             created_at: Set(now),
             updated_at: Set(now),
             approved_at: Set(None),
+            delivery_free_above: Set(None),
+            delivery_flat_fee: Set(None),
+            delivery_own_in_province: Set(false),
+            delivery_own_fee: Set(0),
         };
         let model = match model.insert(&txn).await {
             Ok(m) => m,

@@ -10,7 +10,7 @@ use catalog::{
     product::{NewProduct, Product, ProductPatch},
     region::Commune,
     service::ProductSort,
-    stall::{Member, NewStall, Role, Stall, StallPatch},
+    stall::{DeliveryRules, Member, NewStall, Role, Stall, StallPatch},
 };
 use chrono::{DateTime, Utc};
 use common::{Page, PageRequest};
@@ -50,7 +50,8 @@ pub struct ProductListParams {
     pub per_page: Option<u64>,
 }
 
-/// The communes and wards of the province.
+/// The communes and wards of the operating province: where stalls may sit. Buyers' addresses
+/// use the national map (`regions/provinces`, `regions/lookup`).
 #[utoipa::path(get, path = "/api/v1/regions", tag = "catalog",
     responses((status = 200, description = "Communes, wards and special zones", body = [Commune])))]
 pub async fn regions(State(state): State<AppState>) -> axum::Json<Vec<Commune>> {
@@ -161,6 +162,33 @@ pub async fn update_stall(
         state
             .catalog
             .update_stall(&state.db, &auth.user.actor(), &id, body)
+            .await?,
+    ))
+}
+
+/// Sets the stall's own delivery rules (its owner): free delivery above an order value, a flat
+/// fee, or its own delivery within the province; unset, the marketplace's rate table prices
+/// each order by zone and weight.
+#[utoipa::path(put, path = "/api/v1/stalls/{id}/delivery", tag = "stalls", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    request_body = DeliveryRules,
+    responses(
+        (status = 200, body = Stall),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: staff may not", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a negative or too large amount", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_delivery(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<DeliveryRules>,
+) -> ApiResult<axum::Json<Stall>> {
+    Ok(axum::Json(
+        state
+            .catalog
+            .set_delivery_rules(&state.db, &auth.user.actor(), &id, body)
             .await?,
     ))
 }

@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per resource.
 
+pub mod addresses;
 pub mod admin;
 pub mod auth;
 pub mod catalog;
@@ -7,4 +8,5 @@ pub mod me;
 pub mod ops;
 pub mod orders;
 pub mod payments;
+pub mod regions;
 pub mod search;

@@ -6,7 +6,7 @@ use axum::{
 };
 use common::{Page, PageRequest};
 use order::{
-    cart::Cart,
+    cart::{Cart, CartDestination},
     checkout::{CheckoutRequest, CheckoutResult},
     status::{Move, OrderStatus},
     views::OrderView,
@@ -26,13 +26,62 @@ fn order_id(id: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))
 }
 
-/// The caller's cart, priced now; lines that can no longer be bought are flagged.
+/// Where to price delivery to (optional): an address of the book, or a commune.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CartParams {
+    /// An address of the caller's book.
+    pub address_id: Option<Uuid>,
+    /// Province code (may be left out: the commune names it).
+    #[param(example = "01")]
+    pub province_code: Option<String>,
+    /// Commune code of the national map.
+    #[param(example = "00070")]
+    pub commune_code: Option<String>,
+}
+
+/// The caller's cart, priced now; lines that can no longer be bought are flagged. With an
+/// `address_id` or a `commune_code`, each stall's delivery line and the grand total too.
 #[utoipa::path(get, path = "/api/v1/cart", tag = "orders", security(("bearer" = [])),
-    responses((status = 200, body = Cart), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn cart(State(state): State<AppState>, auth: AuthUser) -> ApiResult<axum::Json<Cart>> {
-    Ok(axum::Json(
-        state.carts.cart(&state.db, &auth.user.actor()).await?,
-    ))
+    params(CartParams),
+    responses(
+        (status = 200, body = Cart),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an unknown commune, a commune of another province, or not the caller's address", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn cart(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(p): Query<CartParams>,
+) -> ApiResult<axum::Json<Cart>> {
+    let actor = auth.user.actor();
+    let to = match (p.address_id, p.commune_code, p.province_code) {
+        (Some(id), None, None) => Some(CartDestination::Address(id)),
+        (None, Some(commune_code), province_code) => Some(CartDestination::Place {
+            province_code,
+            commune_code,
+        }),
+        (None, None, None) => None,
+        (None, None, Some(_)) => {
+            return Err(common::Error::invalid_field(
+                "commune_code",
+                "is required with province_code",
+            )
+            .into());
+        }
+        (Some(_), _, _) => {
+            return Err(common::Error::invalid_field(
+                "address_id",
+                "give either address_id or a commune, not both",
+            )
+            .into());
+        }
+    };
+    let cart = match to {
+        Some(to) => state.carts.priced(&state.db, &actor, to).await?,
+        None => state.carts.cart(&state.db, &actor).await?,
+    };
+    Ok(axum::Json(cart))
 }
 
 /// A quantity.
@@ -199,6 +248,8 @@ pub struct MoveBody {
     pub reason: Option<String>,
     /// Tracking number (when shipping).
     pub tracking_no: Option<String>,
+    /// The carrier (when shipping), e.g. `Viettel Post`.
+    pub carrier: Option<String>,
 }
 
 async fn do_move(
@@ -218,8 +269,11 @@ async fn do_move(
             &actor,
             id,
             m,
-            body.reason.as_deref(),
-            body.tracking_no.as_deref(),
+            order::orders::MoveWords {
+                reason: body.reason.as_deref(),
+                tracking_no: body.tracking_no.as_deref(),
+                carrier: body.carrier.as_deref(),
+            },
         )
         .await?;
     if view.refund.is_some() {
@@ -270,7 +324,7 @@ order_move!(
     ship,
     Move::Ship,
     "/api/v1/orders/{id}/ship",
-    "The stall ships a confirmed order (`tracking_no` optional)."
+    "The stall ships a confirmed order (`tracking_no` and `carrier` optional)."
 );
 order_move!(
     deliver,

@@ -8,6 +8,7 @@
 
 mod auth;
 mod catalog;
+mod delivery;
 mod cli;
 mod errors;
 mod fuzz;

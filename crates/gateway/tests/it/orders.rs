@@ -37,6 +37,19 @@ pub(crate) async fn market(app: &TestApp) -> Market {
         .to_owned();
     app.approve(&admin, &stall_a).await;
     app.approve(&admin, &stall_b).await;
+    // Both stalls deliver free within the province, so these tests' totals are the goods
+    // alone; delivery priced by zone and weight has its own tests (delivery.rs).
+    for (stall, owner) in [(&stall_a, &owner_a), (&stall_b, &owner_b)] {
+        let res = app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/stalls/{stall}/delivery"),
+                Some(owner),
+                Some(json!({"own_delivery_in_province": true})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
     let cat = app.category("gia-vi-nuoc-cham").await;
     let coffee_cat = app.category("ca-phe").await;
     let p = |stall: &str, token: &str, cat: &str, name: &str, price: i64, stock: i64| {

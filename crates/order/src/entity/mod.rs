@@ -1,6 +1,7 @@
 //! Database entities of the order crate.
 #![allow(missing_docs, reason = "sea-orm generates the entities' items")]
 
+pub mod address;
 pub mod cart_item;
 pub mod checkout;
 pub mod order;

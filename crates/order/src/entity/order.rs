@@ -23,6 +23,14 @@ pub struct Model {
     pub tracking_no: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub delivery_fee: i64,
+    pub delivery_zone: Option<String>,
+    pub delivery_rule: Option<String>,
+    pub weight_grams: i64,
+    pub shipping_province_code: Option<String>,
+    pub shipping_province_name: Option<String>,
+    pub shipping_commune_name: Option<String>,
+    pub carrier: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,153 @@
+//! Pricing a cart: one order per stall, each with its goods subtotal and, for a destination,
+//! its delivery line; and the grand total. The cart shows it, the checkout recomputes it in its
+//! transaction and refuses a total that differs from the one the buyer saw.
+
+use std::collections::{BTreeMap, HashMap};
+
+use catalog::{nation::Nation, product::Product, stall::DeliveryRules};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::shipping::{Delivery, ShippingRates, StallRules, Zone};
+
+/// Where a cart would go: codes of the national map, already checked.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Place<'a> {
+    pub province: &'a str,
+    pub commune: &'a str,
+}
+
+/// One priced line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PricedItem {
+    pub product_id: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+}
+
+/// One stall's order, priced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StallQuote {
+    pub stall_id: Uuid,
+    pub subtotal: i64,
+    pub items: Vec<PricedItem>,
+    /// With a destination: the delivery line.
+    pub delivery: Option<Delivery>,
+}
+
+impl StallQuote {
+    /// Goods and delivery.
+    pub fn total(&self) -> i64 {
+        self.subtotal
+            .saturating_add(self.delivery.as_ref().map_or(0, |d| d.fee))
+    }
+}
+
+/// A cart priced: per stall, then the grand total.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Quote {
+    pub stalls: Vec<StallQuote>,
+    pub total: i64,
+}
+
+/// What pricing needs besides the lines.
+pub(crate) struct Pricing<'a> {
+    pub nation: &'a Nation,
+    pub rates: &'a ShippingRates,
+    /// Each stall's commune and rules.
+    pub stalls: &'a HashMap<Uuid, (String, DeliveryRules)>,
+    pub destination: Option<Place<'a>>,
+}
+
+impl Pricing<'_> {
+    /// Prices `(product, quantity)` lines of visible `products`; lines of unknown products are
+    /// left out (the caller refuses them first).
+    pub fn quote(&self, lines: &[(Uuid, i64)], products: &HashMap<Uuid, Product>) -> Quote {
+        // Quantities of one product are summed (a cart has one line per product, but be sure).
+        let mut wanted: BTreeMap<Uuid, i64> = BTreeMap::new();
+        for (id, qty) in lines {
+            *wanted.entry(*id).or_default() += qty;
+        }
+        let mut by_stall: BTreeMap<Uuid, (StallQuote, i64, u32)> = BTreeMap::new();
+        for (id, quantity) in wanted {
+            let Some(p) = products.get(&id) else { continue };
+            let (stall, grams, unweighed) = by_stall.entry(p.stall.id).or_insert_with(|| {
+                let q = StallQuote {
+                    stall_id: p.stall.id,
+                    subtotal: 0,
+                    items: Vec::new(),
+                    delivery: None,
+                };
+                (q, 0, 0)
+            });
+            stall.subtotal = stall
+                .subtotal
+                .saturating_add(p.price.dong().saturating_mul(quantity));
+            let unit_grams = match p.weight_grams {
+                Some(w) => i64::from(w),
+                None => {
+                    *unweighed += 1;
+                    self.rates.default_weight_grams()
+                }
+            };
+            *grams = grams.saturating_add(unit_grams.saturating_mul(quantity));
+            stall.items.push(PricedItem {
+                product_id: id,
+                name: p.name.clone(),
+                unit: p.unit.clone(),
+                unit_price: p.price.dong(),
+                quantity,
+            });
+        }
+        let stalls: Vec<StallQuote> = by_stall
+            .into_values()
+            .map(|(mut q, grams, unweighed)| {
+                q.delivery = self.delivery(&q, grams, unweighed);
+                q
+            })
+            .collect();
+        let total = stalls.iter().fold(0i64, |t, s| t.saturating_add(s.total()));
+        Quote { stalls, total }
+    }
+
+    fn delivery(&self, q: &StallQuote, grams: i64, unweighed: u32) -> Option<Delivery> {
+        let to = self.destination?;
+        let (from, rules) = self.stalls.get(&q.stall_id)?;
+        let zone = Zone::between(self.nation, from, to.commune, to.province);
+        let rules = StallRules {
+            free_above: rules.free_above,
+            flat_fee: rules.flat_fee,
+            own_in_province: rules.own_delivery_in_province,
+            own_fee: rules.own_delivery_fee,
+        };
+        Some(self.rates.quote(zone, grams, unweighed, q.subtotal, &rules))
+    }
+}
+
+/// A stall's part of a priced cart, as the cart and a `total_changed` answer show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StallTotal {
+    /// The stall.
+    pub stall_id: Uuid,
+    /// Its goods, in đồng.
+    pub subtotal: i64,
+    /// Its delivery line (with a destination).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+    /// Goods and delivery.
+    pub total: i64,
+}
+
+impl From<&StallQuote> for StallTotal {
+    fn from(q: &StallQuote) -> Self {
+        Self {
+            stall_id: q.stall_id,
+            subtotal: q.subtotal,
+            delivery: q.delivery.clone(),
+            total: q.total(),
+        }
+    }
+}
