@@ -9,7 +9,11 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 /// Columns added one statement each (SQLite alters one column at a time).
-async fn add(manager: &SchemaManager<'_>, table: &str, col: ColumnDef) -> Result<(), DbErr> {
+async fn add(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    col: &mut ColumnDef,
+) -> Result<(), DbErr> {
     manager
         .alter_table(Table::alter().table(table).add_column(col).to_owned())
         .await
@@ -53,24 +57,62 @@ impl MigrationTrait for Migration {
             .await?;
 
         // A stall's own delivery rules; none set: the rate table prices its orders.
-        add(manager, "stalls", big_integer_null("delivery_free_above")).await?;
-        add(manager, "stalls", big_integer_null("delivery_flat_fee")).await?;
-        add(manager, "stalls", boolean("delivery_own_in_province").default(false)).await?;
-        add(manager, "stalls", big_integer("delivery_own_fee").default(0)).await?;
+        add(
+            manager,
+            "stalls",
+            &mut big_integer_null("delivery_free_above"),
+        )
+        .await?;
+        add(
+            manager,
+            "stalls",
+            &mut big_integer_null("delivery_flat_fee"),
+        )
+        .await?;
+        add(
+            manager,
+            "stalls",
+            boolean("delivery_own_in_province").default(false),
+        )
+        .await?;
+        add(
+            manager,
+            "stalls",
+            big_integer("delivery_own_fee").default(0),
+        )
+        .await?;
 
         add(manager, "orders", big_integer("delivery_fee").default(0)).await?;
         // `same_commune`, `same_province`, `same_region`, `other_region`; none before this.
-        add(manager, "orders", string_len_null("delivery_zone", 24)).await?;
+        add(manager, "orders", &mut string_len_null("delivery_zone", 24)).await?;
         // `table`, `flat`, `free_above`, `own_delivery`; none before this.
-        add(manager, "orders", string_len_null("delivery_rule", 16)).await?;
+        add(manager, "orders", &mut string_len_null("delivery_rule", 16)).await?;
         add(manager, "orders", big_integer("weight_grams").default(0)).await?;
-        add(manager, "orders", string_len_null("shipping_province_code", 8)).await?;
-        add(manager, "orders", string_len_null("shipping_province_name", 100)).await?;
-        add(manager, "orders", string_len_null("shipping_commune_name", 100)).await?;
-        add(manager, "orders", string_len_null("carrier", 64)).await?;
+        add(
+            manager,
+            "orders",
+            &mut string_len_null("shipping_province_code", 8),
+        )
+        .await?;
+        add(
+            manager,
+            "orders",
+            &mut string_len_null("shipping_province_name", 100),
+        )
+        .await?;
+        add(
+            manager,
+            "orders",
+            &mut string_len_null("shipping_commune_name", 100),
+        )
+        .await?;
+        add(manager, "orders", &mut string_len_null("carrier", 64)).await?;
 
         let db = manager.get_connection();
-        for (table, column) in [("stalls", "commune_code"), ("products", "origin_commune_code")] {
+        for (table, column) in [
+            ("stalls", "commune_code"),
+            ("products", "origin_commune_code"),
+        ] {
             db.execute_unprepared(&format!(
                 "UPDATE {table} SET {column} = '19165' WHERE {column} = '19138'"
             ))

@@ -117,7 +117,10 @@ impl Nation {
         };
         for (pi, p) in file.provinces.into_iter().enumerate() {
             if p.code.trim().is_empty() || p.name.trim().is_empty() || p.communes.is_empty() {
-                return Err(format!("province #{} lacks a code, a name or communes", pi + 1));
+                return Err(format!(
+                    "province #{} lacks a code, a name or communes",
+                    pi + 1
+                ));
             }
             if nation.by_province.insert(p.code.clone(), pi).is_some() {
                 return Err(format!("province code {} appears twice", p.code));
@@ -173,7 +176,12 @@ impl Nation {
     /// The communes of the province with `code`, in code order.
     pub fn communes_of(&self, code: &str) -> Option<Vec<&Unit>> {
         let &pi = self.by_province.get(code)?;
-        Some(self.province_units[pi].iter().map(|&u| &self.units[u]).collect())
+        Some(
+            self.province_units[pi]
+                .iter()
+                .map(|&u| &self.units[u])
+                .collect(),
+        )
     }
 
     /// The commune with `code` and its province.
@@ -238,7 +246,10 @@ mod tests {
         assert_eq!(n.province("01").unwrap().name, "Thành phố Hà Nội");
         assert_eq!(n.province("44").unwrap().region, Region::Central);
         let (hk, hn) = n.commune("00070").unwrap();
-        assert_eq!((hk.name.as_str(), hn.code.as_str()), ("Phường Hoàn Kiếm", "01"));
+        assert_eq!(
+            (hk.name.as_str(), hn.code.as_str()),
+            ("Phường Hoàn Kiếm", "01")
+        );
         // Every commune of the operating province's own list is on the national map there.
         let qt = crate::Regions::builtin();
         for c in qt.all() {
@@ -253,9 +264,15 @@ mod tests {
     fn lookup_folds_and_matches_prefixes() {
         let n = Nation::builtin();
         let names = |q: &str| -> Vec<String> {
-            n.lookup(q, 20).into_iter().map(|(u, _)| u.name.clone()).collect()
+            n.lookup(q, 20)
+                .into_iter()
+                .map(|(u, _)| u.name.clone())
+                .collect()
         };
-        assert_eq!(names("hoan kiem").first().map(String::as_str), Some("Phường Hoàn Kiếm"));
+        assert_eq!(
+            names("hoan kiem").first().map(String::as_str),
+            Some("Phường Hoàn Kiếm")
+        );
         assert_eq!(names("Hoàn Kiếm")[0], "Phường Hoàn Kiếm");
         assert_eq!(names("  HOAN   kie")[0], "Phường Hoàn Kiếm");
         assert!(names("cua tung").contains(&"Xã Cửa Tùng".to_owned()));
@@ -270,7 +287,8 @@ mod tests {
     fn bad_maps_are_refused() {
         let dup = "[[provinces]]\ncode = \"01\"\nname = \"A\"\nregion = \"north\"\ncommunes = [{ code = \"1\", name = \"X\" }, { code = \"1\", name = \"Y\" }]\n";
         assert!(Nation::from_toml(dup).unwrap_err().contains("twice"));
-        let empty = "[[provinces]]\ncode = \"01\"\nname = \"A\"\nregion = \"north\"\ncommunes = []\n";
+        let empty =
+            "[[provinces]]\ncode = \"01\"\nname = \"A\"\nregion = \"north\"\ncommunes = []\n";
         assert!(Nation::from_toml(empty).is_err());
         let bad_region = "[[provinces]]\ncode = \"01\"\nname = \"A\"\nregion = \"west\"\ncommunes = [{ code = \"1\", name = \"X\" }]\n";
         assert!(Nation::from_toml(bad_region).is_err());

@@ -235,7 +235,9 @@ impl Catalog {
                 commune_code: Set(commune.code.clone()),
                 address: Set(format!("Số {} đường chính", i + 1)),
                 phone: Set("0912345678".to_owned()),
-                business_type: Set(crate::stall::BusinessType::HouseholdBusiness.as_str().to_owned()),
+                business_type: Set(crate::stall::BusinessType::HouseholdBusiness
+                    .as_str()
+                    .to_owned()),
                 registration_no: Set(None),
                 status: Set(crate::stall::StallStatus::Approved.as_str().to_owned()),
                 status_reason: Set(None),

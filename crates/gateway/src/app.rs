@@ -50,7 +50,10 @@ pub fn router(state: AppState) -> Router {
             "/me/addresses/{id}",
             axum::routing::patch(addresses::update).delete(addresses::delete),
         )
-        .route("/stalls/{id}/delivery", axum::routing::put(catalog::set_delivery))
+        .route(
+            "/stalls/{id}/delivery",
+            axum::routing::put(catalog::set_delivery),
+        )
         .route("/categories", get(catalog::categories))
         .route(
             "/categories/{id_or_slug}/products",

@@ -136,7 +136,11 @@ impl Addresses {
     }
 
     /// The caller's addresses, the default first.
-    pub async fn list<C: ConnectionTrait>(&self, db: &C, actor: &Actor) -> Result<Vec<AddressView>> {
+    pub async fn list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+    ) -> Result<Vec<AddressView>> {
         let user = actor.require_user()?;
         Ok(address::Entity::find()
             .filter(address::Column::UserId.eq(user))
@@ -172,7 +176,9 @@ impl Addresses {
         if held >= MAX_ADDRESSES {
             return Err(OrderError::Common(common::Error::conflict(
                 "too_many_addresses",
-                format!("An address book holds at most {MAX_ADDRESSES} addresses; delete one first."),
+                format!(
+                    "An address book holds at most {MAX_ADDRESSES} addresses; delete one first."
+                ),
             )));
         }
         let is_default = input.is_default || held == 0;

@@ -156,10 +156,11 @@ impl Carts {
             CartDestination::Address(id) => match store::book_address(db, user, id).await? {
                 Some(a) => ("address_id", a.province_code, a.commune_code),
                 None => {
-                    return Err(
-                        common::Error::invalid_field("address_id", "is not an address of yours")
-                            .into(),
-                    );
+                    return Err(common::Error::invalid_field(
+                        "address_id",
+                        "is not an address of yours",
+                    )
+                    .into());
                 }
             },
             CartDestination::Place {

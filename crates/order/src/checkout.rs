@@ -23,14 +23,14 @@ use uuid::Uuid;
 
 use crate::{
     OrderError,
+    destination::{Destination, Shipping},
     entity::{cart_item, checkout, order, order_event, order_item},
     error::{Result, Shortage},
+    pricing::{Pricing, Quote, StallQuote, StallTotal},
     provider::{CashOnDelivery, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
+    shipping::ShippingRates,
     status::OrderStatus,
     store,
-    destination::{Destination, Shipping},
-    pricing::{Pricing, Quote, StallQuote, StallTotal},
-    shipping::ShippingRates,
     types::{CheckoutStatus, PaymentMethod, Stored, stored},
     views::{self, OrderView},
 };
@@ -170,7 +170,11 @@ impl Checkouts {
                 }
             },
             (Some(_), Some(_)) => {
-                v.check(false, "address_id", "give either shipping or address_id, not both");
+                v.check(
+                    false,
+                    "address_id",
+                    "give either shipping or address_id, not both",
+                );
                 None
             }
             (None, None) => {
@@ -180,7 +184,10 @@ impl Checkouts {
         };
         v.finish()?;
         let destination = destination.ok_or_else(|| {
-            OrderError::from(common::Error::invalid_field("shipping", "is not a valid address"))
+            OrderError::from(common::Error::invalid_field(
+                "shipping",
+                "is not a valid address",
+            ))
         })?;
         Ok((destination, note))
     }

@@ -77,7 +77,6 @@ impl Destination {
             &field("phone"),
             "must be a Vietnamese phone number such as 0912 345 678",
         );
-        let street = v.text(&field("street"), &s.street, 3, 255);
         let named_province = s.province_code.as_deref().map(str::trim);
         if let Some(code) = named_province {
             v.check(
@@ -101,6 +100,7 @@ impl Destination {
                 "is not in the province named by province_code",
             );
         }
+        let street = v.text(&field("street"), &s.street, 3, 255);
         let (unit, province) = commune?;
         Some(Self {
             recipient,
@@ -158,10 +158,22 @@ mod tests {
 
     #[test]
     fn bad_parts_are_named() {
-        assert_eq!(fields(&shipping(Some("99"), "00070", "0912345678")), ["shipping.province_code"]);
-        assert_eq!(fields(&shipping(Some("01"), "99999", "0912345678")), ["shipping.commune_code"]);
+        assert_eq!(
+            fields(&shipping(Some("99"), "00070", "0912345678")),
+            ["shipping.province_code"]
+        );
+        assert_eq!(
+            fields(&shipping(Some("01"), "99999", "0912345678")),
+            ["shipping.commune_code"]
+        );
         // Xã Cửa Tùng is in Quảng Trị, not Hà Nội.
-        assert_eq!(fields(&shipping(Some("01"), "19414", "0912345678")), ["shipping.commune_code"]);
-        assert_eq!(fields(&shipping(Some("01"), "00070", "12")), ["shipping.phone"]);
+        assert_eq!(
+            fields(&shipping(Some("01"), "19414", "0912345678")),
+            ["shipping.commune_code"]
+        );
+        assert_eq!(
+            fields(&shipping(Some("01"), "00070", "12")),
+            ["shipping.phone"]
+        );
     }
 }

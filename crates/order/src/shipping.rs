@@ -177,9 +177,10 @@ impl ShippingRates {
             let Some(z) = file.zones.get(&zone) else {
                 return Err(format!("zones.{} is missing", zone.as_str()));
             };
-            let rising = z.tiers.windows(2).all(|w| {
-                w[0].up_to_grams < w[1].up_to_grams && w[0].fee <= w[1].fee
-            });
+            let rising = z
+                .tiers
+                .windows(2)
+                .all(|w| w[0].up_to_grams < w[1].up_to_grams && w[0].fee <= w[1].fee);
             let sane = z.tiers.iter().all(|t| t.up_to_grams > 0 && t.fee >= 0);
             if z.tiers.is_empty() || !rising || !sane || z.per_extra_500g < 0 {
                 return Err(format!(
@@ -216,7 +217,8 @@ impl ShippingRates {
         let Some(last) = z.tiers.last() else { return 0 };
         let extra = (grams - last.up_to_grams).max(0);
         let steps = (extra + 499) / 500;
-        last.fee.saturating_add(steps.saturating_mul(z.per_extra_500g))
+        last.fee
+            .saturating_add(steps.saturating_mul(z.per_extra_500g))
     }
 
     /// The delivery line of one stall's order: the stall's rules over the table.
@@ -298,7 +300,10 @@ mod tests {
         };
         let d = r.quote(Zone::OtherRegion, 900, 0, 500_000, &free);
         assert_eq!((d.fee, d.rule), (0, Rule::FreeAbove));
-        assert_eq!(r.quote(Zone::OtherRegion, 900, 0, 499_999, &free).fee, 42_000);
+        assert_eq!(
+            r.quote(Zone::OtherRegion, 900, 0, 499_999, &free).fee,
+            42_000
+        );
         let own = StallRules {
             own_in_province: true,
             own_fee: 10_000,
@@ -313,8 +318,15 @@ mod tests {
     #[test]
     fn bad_tables_are_refused() {
         let missing = "default_weight_grams = 500\n[zones.same_commune]\ntiers = [{ up_to_grams = 500, fee = 1 }]\nper_extra_500g = 1\n";
-        assert!(ShippingRates::from_toml(missing).unwrap_err().contains("missing"));
-        let falling = BUILTIN.replace("{ up_to_grams = 1000, fee = 18000 }", "{ up_to_grams = 1000, fee = 1 }");
+        assert!(
+            ShippingRates::from_toml(missing)
+                .unwrap_err()
+                .contains("missing")
+        );
+        let falling = BUILTIN.replace(
+            "{ up_to_grams = 1000, fee = 18000 }",
+            "{ up_to_grams = 1000, fee = 1 }",
+        );
         assert!(ShippingRates::from_toml(&falling).is_err());
     }
 }

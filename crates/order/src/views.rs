@@ -10,11 +10,11 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
+    destination::ShippingAddress,
     entity::{order, order_event, order_item, refund},
     error::Result,
-    status::OrderStatus,
-    destination::ShippingAddress,
     shipping::{Rule, Zone},
+    status::OrderStatus,
     types::{PaymentMethod, RefundStatus, stored},
 };
 
@@ -253,10 +253,12 @@ fn delivery_of(o: &order::Model) -> Result<Option<OrderDelivery>> {
     let (Some(zone), Some(rule)) = (&o.delivery_zone, &o.delivery_rule) else {
         return Ok(None);
     };
-    let zone = Zone::parse(zone)
-        .ok_or_else(|| crate::OrderError::Corrupt(format!("delivery zone {zone:?} is not known")))?;
-    let rule = Rule::parse(rule)
-        .ok_or_else(|| crate::OrderError::Corrupt(format!("delivery rule {rule:?} is not known")))?;
+    let zone = Zone::parse(zone).ok_or_else(|| {
+        crate::OrderError::Corrupt(format!("delivery zone {zone:?} is not known"))
+    })?;
+    let rule = Rule::parse(rule).ok_or_else(|| {
+        crate::OrderError::Corrupt(format!("delivery rule {rule:?} is not known"))
+    })?;
     Ok(Some(OrderDelivery {
         zone,
         rule,

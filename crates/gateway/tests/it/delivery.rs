@@ -30,8 +30,10 @@ async fn shop(app: &TestApp) -> Shop {
     let owner_b = app.signed_in("b@example.vn").await;
     let buyer = app.signed_in("hanoi@example.vn").await;
     let stall = |token: String, name: &'static str| async move {
-        let id = app.stall(&token, name).await["id"].as_str().unwrap().to_owned();
-        id
+        app.stall(&token, name).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     let stall_a = stall(owner_a.clone(), "Mật ong Hướng Phùng").await;
     let stall_b = stall(owner_b.clone(), "Hồ tiêu Vĩnh Linh").await;
@@ -87,7 +89,10 @@ db_test!(
             .await;
         assert_eq!(address.status, 201, "{}", address.text());
         let address = address.json();
-        assert_eq!(address["is_default"], true, "the first address is the default");
+        assert_eq!(
+            address["is_default"], true,
+            "the first address is the default"
+        );
         assert_eq!(address["province_name"], "Thành phố Hà Nội");
         assert_eq!(address["commune_name"], "Phường Hoàn Kiếm");
         assert_eq!(address["phone"], "0987654321");
@@ -96,7 +101,10 @@ db_test!(
         put_item(&app, &s.buyer, &s.honey, 2).await;
         put_item(&app, &s.buyer, &s.pepper, 3).await;
         let cart = app
-            .get(&format!("/api/v1/cart?address_id={address_id}"), Some(&s.buyer))
+            .get(
+                &format!("/api/v1/cart?address_id={address_id}"),
+                Some(&s.buyer),
+            )
             .await;
         assert_eq!(cart.status, 200, "{}", cart.text());
         let cart = cart.json();
@@ -160,7 +168,11 @@ db_test!(
             )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
-        assert_eq!(res.json()["province_code"], "44", "the commune brings its province");
+        assert_eq!(
+            res.json()["province_code"],
+            "44",
+            "the commune brings its province"
+        );
         let order_id = oa["id"].as_str().unwrap();
         let seen = app
             .get(&format!("/api/v1/orders/{order_id}"), Some(&s.owner_a))
@@ -177,7 +189,11 @@ db_test!(
                 json!({})
             };
             let res = app
-                .post(&format!("/api/v1/orders/{order_id}/{m}"), Some(&s.owner_a), body)
+                .post(
+                    &format!("/api/v1/orders/{order_id}/{m}"),
+                    Some(&s.owner_a),
+                    body,
+                )
                 .await;
             assert_eq!(res.status, 200, "{}", res.text());
         }
@@ -279,7 +295,10 @@ db_test!(
         .await
         .problem(404, "not_found");
         // Nothing was written: no order, no address, the cart as it was.
-        assert_eq!(app.get("/api/v1/orders", Some(&s.buyer)).await.json()["total"], 0);
+        assert_eq!(
+            app.get("/api/v1/orders", Some(&s.buyer)).await.json()["total"],
+            0
+        );
         let book = app.get("/api/v1/me/addresses", Some(&s.buyer)).await.json();
         assert_eq!(book.as_array().unwrap().len(), 0, "{book}");
         let cart = app.get("/api/v1/cart", Some(&s.buyer)).await.json();
@@ -294,7 +313,10 @@ db_test!(
         let s = shop(&app).await;
         put_item(&app, &s.buyer, &s.honey, 1).await;
         let cart = app
-            .get("/api/v1/cart?province_code=01&commune_code=00070", Some(&s.buyer))
+            .get(
+                "/api/v1/cart?province_code=01&commune_code=00070",
+                Some(&s.buyer),
+            )
             .await
             .json();
         let shown = cart["grand_total"].as_i64().unwrap();
@@ -310,14 +332,18 @@ db_test!(
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         assert_eq!(res.json()["delivery"]["flat_fee"], 30_000);
-        let body = json!({"shipping": hoan_kiem(), "payment_method": "cod", "expected_total": shown});
+        let body =
+            json!({"shipping": hoan_kiem(), "payment_method": "cod", "expected_total": shown});
         let res = checkout(&app, &s.buyer, "rate-changed", body).await;
         let problem = res.problem(409, "total_changed");
         assert_eq!(problem["details"]["total"], 180_000, "{problem}");
         let order = &problem["details"]["orders"][0];
         assert_eq!(order["delivery"]["rule"], "flat");
         assert_eq!(order["delivery"]["fee"], 30_000);
-        assert_eq!(app.get("/api/v1/orders", Some(&s.buyer)).await.json()["total"], 0);
+        assert_eq!(
+            app.get("/api/v1/orders", Some(&s.buyer)).await.json()["total"],
+            0
+        );
         // Free delivery above a value.
         app.request(
             Method::PUT,
@@ -331,9 +357,13 @@ db_test!(
             .await
             .json();
         let a = stall_of(&cart["stalls"], &s.stall_a);
-        assert_eq!((a["delivery"]["fee"].clone(), a["delivery"]["rule"].clone()), (json!(0), json!("free_above")));
+        assert_eq!(
+            (a["delivery"]["fee"].clone(), a["delivery"]["rule"].clone()),
+            (json!(0), json!("free_above"))
+        );
         assert_eq!(cart["grand_total"], 150_000);
-        let body = json!({"shipping": hoan_kiem(), "payment_method": "cod", "expected_total": 150_000});
+        let body =
+            json!({"shipping": hoan_kiem(), "payment_method": "cod", "expected_total": 150_000});
         assert_eq!(checkout(&app, &s.buyer, "free", body).await.status, 201);
         // Only the owner sets the rules; a negative fee is refused.
         let res = app
@@ -344,7 +374,10 @@ db_test!(
                 Some(json!({"flat_fee": -1})),
             )
             .await;
-        assert_eq!(res.problem(422, "validation_failed")["errors"][0]["field"], "flat_fee");
+        assert_eq!(
+            res.problem(422, "validation_failed")["errors"][0]["field"],
+            "flat_fee"
+        );
         app.request(
             Method::PUT,
             &format!("/api/v1/stalls/{}/delivery", s.stall_a),
@@ -369,7 +402,10 @@ db_test!(the_national_map_endpoints, |db: TestDb| async move {
     app.get("/api/v1/regions/provinces/99/communes", None)
         .await
         .problem(404, "not_found");
-    let hits = app.get("/api/v1/regions/lookup?q=hoan%20kiem", None).await.json();
+    let hits = app
+        .get("/api/v1/regions/lookup?q=hoan%20kiem", None)
+        .await
+        .json();
     assert_eq!(hits[0]["name"], "Phường Hoàn Kiếm");
     assert_eq!(hits[0]["province"]["name"], "Thành phố Hà Nội");
     let hits = app.get("/api/v1/regions/lookup?q=xa", None).await.json();
@@ -382,41 +418,44 @@ db_test!(the_national_map_endpoints, |db: TestDb| async move {
     assert_eq!(local.as_array().unwrap().len(), 78);
 });
 
-db_test!(the_address_book_keeps_one_default, |db: TestDb| async move {
-    let app = TestApp::new(db).await;
-    let buyer = app.signed_in("mai@example.vn").await;
-    let add = |body: Value| {
-        let buyer = buyer.clone();
-        let app = &app;
-        async move { app.post("/api/v1/me/addresses", Some(&buyer), body).await }
-    };
-    let first = add(hoan_kiem()).await.json();
-    let mut second = hoan_kiem();
-    second["commune_code"] = json!("19414");
-    second["province_code"] = json!("44");
-    second["is_default"] = json!(true);
-    let second = add(second).await.json();
-    let book = app.get("/api/v1/me/addresses", Some(&buyer)).await.json();
-    assert_eq!(book[0]["id"], second["id"], "the default first");
-    assert_eq!(book[1]["is_default"], false);
-    // Deleting the default makes another the default.
-    let res = app
-        .delete(
-            &format!("/api/v1/me/addresses/{}", second["id"].as_str().unwrap()),
-            Some(&buyer),
-        )
-        .await;
-    assert_eq!(res.status, 204);
-    let book = app.get("/api/v1/me/addresses", Some(&buyer)).await.json();
-    assert_eq!(book.as_array().unwrap().len(), 1);
-    assert_eq!(book[0]["id"], first["id"]);
-    assert_eq!(book[0]["is_default"], true);
-    // At most twenty.
-    for _ in 0..19 {
-        assert_eq!(add(hoan_kiem()).await.status, 201);
+db_test!(
+    the_address_book_keeps_one_default,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let buyer = app.signed_in("mai@example.vn").await;
+        let add = |body: Value| {
+            let buyer = buyer.clone();
+            let app = &app;
+            async move { app.post("/api/v1/me/addresses", Some(&buyer), body).await }
+        };
+        let first = add(hoan_kiem()).await.json();
+        let mut second = hoan_kiem();
+        second["commune_code"] = json!("19414");
+        second["province_code"] = json!("44");
+        second["is_default"] = json!(true);
+        let second = add(second).await.json();
+        let book = app.get("/api/v1/me/addresses", Some(&buyer)).await.json();
+        assert_eq!(book[0]["id"], second["id"], "the default first");
+        assert_eq!(book[1]["is_default"], false);
+        // Deleting the default makes another the default.
+        let res = app
+            .delete(
+                &format!("/api/v1/me/addresses/{}", second["id"].as_str().unwrap()),
+                Some(&buyer),
+            )
+            .await;
+        assert_eq!(res.status, 204);
+        let book = app.get("/api/v1/me/addresses", Some(&buyer)).await.json();
+        assert_eq!(book.as_array().unwrap().len(), 1);
+        assert_eq!(book[0]["id"], first["id"]);
+        assert_eq!(book[0]["is_default"], true);
+        // At most twenty.
+        for _ in 0..19 {
+            assert_eq!(add(hoan_kiem()).await.status, 201);
+        }
+        add(hoan_kiem()).await.problem(409, "too_many_addresses");
+        app.delete("/api/v1/me/addresses/not-an-id", Some(&buyer))
+            .await
+            .problem(404, "not_found");
     }
-    add(hoan_kiem()).await.problem(409, "too_many_addresses");
-    app.delete("/api/v1/me/addresses/not-an-id", Some(&buyer))
-        .await
-        .problem(404, "not_found");
-});
+);

@@ -8,8 +8,8 @@
 
 mod auth;
 mod catalog;
-mod delivery;
 mod cli;
+mod delivery;
 mod errors;
 mod fuzz;
 mod hostile;

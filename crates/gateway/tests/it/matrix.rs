@@ -188,6 +188,88 @@ db_test!(catalog_authorization_matrix, |db: TestDb| async move {
         })
         .await,
     );
+    for path in [
+        "/api/v1/regions/provinces",
+        "/api/v1/regions/provinces/44/communes",
+        "/api/v1/regions/lookup?q=cua%20tung",
+    ] {
+        failures.extend(
+            row(
+                &fx,
+                &format!("GET {path}"),
+                [200; 6],
+                move |_, _| async move { get(path.into()) },
+            )
+            .await,
+        );
+    }
+    failures.extend(
+        row(
+            &fx,
+            "GET me/addresses",
+            [401, 200, 200, 200, 200, 200],
+            |_, _| async { get("/api/v1/me/addresses".into()) },
+        )
+        .await,
+    );
+    // An address of the buyer's: everyone else is told it does not exist.
+    let buyer_address = fx
+        .app
+        .post(
+            "/api/v1/me/addresses",
+            fx.tokens[1].as_deref(),
+            json!({"recipient": "Trần Mai", "phone": "0912345678", "commune_code": "00070", "street": "12 Lê Thái Tổ"}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = buyer_address.clone();
+    failures.extend(
+        row(
+            &fx,
+            "PATCH another's address",
+            [401, 200, 404, 404, 404, 404],
+            move |_, _| {
+                let a = a.clone();
+                async move {
+                    (
+                        Method::PATCH,
+                        format!("/api/v1/me/addresses/{a}"),
+                        Some(json!({"street": "14 Lê Thái Tổ"})),
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    for (name, stall, expected) in [
+        (
+            "PUT approved stall delivery",
+            open.clone(),
+            [401, 403, 403, 200, 403, 403],
+        ),
+        (
+            "PUT pending stall delivery",
+            closed.clone(),
+            [401, 404, 403, 200, 404, 403],
+        ),
+    ] {
+        failures.extend(
+            row(&fx, name, expected, move |_, _| {
+                let stall = stall.clone();
+                async move {
+                    (
+                        Method::PUT,
+                        format!("/api/v1/stalls/{stall}/delivery"),
+                        Some(json!({"free_above": 500_000})),
+                    )
+                }
+            })
+            .await,
+        );
+    }
     failures.extend(
         row(&fx, "GET categories", [200; 6], |_, _| async {
             get("/api/v1/categories".into())
