@@ -11,6 +11,7 @@ mod m20261128_000003_outbox_claims;
 mod m20261128_000004_orders;
 mod m20261128_000005_payments;
 mod m20261201_000006_delivery;
+mod m20261202_000007_bank_transfers;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_orders::Migration),
             Box::new(m20261128_000005_payments::Migration),
             Box::new(m20261201_000006_delivery::Migration),
+            Box::new(m20261202_000007_bank_transfers::Migration),
         ]
     }
 }

@@ -99,6 +99,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit-log", get(admin::audit_log))
         .route("/admin/refunds", get(payments::refunds))
         .route("/payments/stripe/webhook", post(payments::stripe_webhook))
+        .route("/payments/bank/webhook", post(payments::bank_webhook))
+        .route("/admin/bank-transfers", get(payments::bank_transfers))
         .route("/search/products", get(search::products))
         .route("/search/stalls", get(search::stalls))
         .route("/cart", get(orders::cart))

@@ -18,10 +18,11 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Keys whose values are secrets: they must come from the environment, never from a file that
 /// may end up in version control.
-pub const SECRET_KEYS: [&str; 3] = [
+pub const SECRET_KEYS: [&str; 4] = [
     "search.meili_key",
     "stripe.secret_key",
     "stripe.webhook_secret",
+    "bank_transfer.webhook_secret",
 ];
 
 /// Prefix of the environment variables that override configuration keys.
@@ -73,6 +74,8 @@ pub struct Config {
     /// Card payments through Stripe (off unless keys are set).
     #[serde(default)]
     pub stripe: StripeConfig,
+    /// Bank transfers by VietQR.
+    pub bank_transfer: BankTransferConfig,
     /// Unpaid checkouts and refunds.
     pub payments: PaymentsConfig,
 }
@@ -107,6 +110,52 @@ impl std::fmt::Debug for StripeConfig {
 
 impl StripeConfig {
     /// The webhook secrets, in order.
+    pub fn webhook_secrets(&self) -> Vec<String> {
+        self.webhook_secret
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// `[bank_transfer]`
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankTransferConfig {
+    /// The receiving bank's BIN (6 digits).
+    pub bank_bin: Option<String>,
+    /// The receiving account number.
+    pub account_no: Option<String>,
+    /// The account holder, as the bank shows it.
+    pub account_name: Option<String>,
+    /// Secrets the bank-notification service signs with, comma-separated during a rotation
+    /// (environment only).
+    pub webhook_secret: Option<String>,
+    /// Minutes a bank-transfer checkout may stay unpaid.
+    pub checkout_ttl_minutes: u64,
+}
+
+impl std::fmt::Debug for BankTransferConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BankTransferConfig")
+            .field("bank_bin", &self.bank_bin)
+            .field("account_no", &self.account_no)
+            .field("account_name", &self.account_name)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("checkout_ttl_minutes", &self.checkout_ttl_minutes)
+            .finish()
+    }
+}
+
+impl BankTransferConfig {
+    /// The notification secrets, in order.
     pub fn webhook_secrets(&self) -> Vec<String> {
         self.webhook_secret
             .as_deref()
@@ -294,6 +343,10 @@ impl Config {
             &mut config.stripe.secret_key,
             &mut config.stripe.webhook_secret,
             &mut config.stripe.api_base,
+            &mut config.bank_transfer.bank_bin,
+            &mut config.bank_transfer.account_no,
+            &mut config.bank_transfer.account_name,
+            &mut config.bank_transfer.webhook_secret,
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
@@ -370,6 +423,61 @@ impl Config {
                 message: e.to_string(),
             })?;
         Ok(Some(std::sync::Arc::new(stripe)))
+    }
+
+    /// The bank-transfer provider when the receiving account is configured (all of bank BIN,
+    /// a bank the list knows, account number and holder, and a notification secret).
+    pub fn bank_provider(
+        &self,
+    ) -> Result<Option<std::sync::Arc<dyn order::provider::PaymentProvider>>, ConfigError> {
+        let b = &self.bank_transfer;
+        let (Some(bin), Some(account_no), Some(account_name)) =
+            (&b.bank_bin, &b.account_no, &b.account_name)
+        else {
+            if b.bank_bin.is_some() || b.account_no.is_some() || b.account_name.is_some() {
+                return Err(ConfigError::Invalid {
+                    key: "bank_transfer.bank_bin",
+                    message: "bank_bin, account_no and account_name go together".into(),
+                });
+            }
+            return Ok(None);
+        };
+        let bank =
+            vietqr::Banks::builtin()
+                .get(bin)
+                .cloned()
+                .ok_or_else(|| ConfigError::Invalid {
+                    key: "bank_transfer.bank_bin",
+                    message: format!("{bin} is not a bank BIN of config/banks.toml"),
+                })?;
+        if b.webhook_secrets().is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "bank_transfer.webhook_secret",
+                message:
+                    "is required with a receiving account, or transfers could never be matched"
+                        .into(),
+            });
+        }
+        // The payload checks the account number's form.
+        vietqr::encode(&vietqr::Transfer {
+            bank_bin: bin,
+            account_no,
+            amount: None,
+            purpose: None,
+            service: vietqr::Service::Account,
+        })
+        .map_err(|e| ConfigError::Invalid {
+            key: "bank_transfer.account_no",
+            message: e.to_string(),
+        })?;
+        Ok(Some(std::sync::Arc::new(
+            order::provider::vietqr::BankTransfer {
+                bank_bin: bin.clone(),
+                bank_name: bank.short_name,
+                account_no: account_no.clone(),
+                account_name: account_name.clone(),
+            },
+        )))
     }
 
     /// The database URL, defaulting to an SQLite file in the data directory.
@@ -511,6 +619,7 @@ impl Config {
             }
         }
         self.regions()?;
+        self.bank_provider()?;
         self.shipping_rates()?;
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return Err(invalid("log.filter", e.to_string()));

@@ -73,6 +73,8 @@ use crate::{error, routes};
         routes::orders::deliver,
         routes::orders::reject,
         routes::payments::stripe_webhook,
+        routes::payments::bank_webhook,
+        routes::payments::bank_transfers,
         routes::payments::refunds,
         routes::ops::healthz,
         routes::ops::readyz,

@@ -77,7 +77,13 @@ impl AppState {
             let minutes = i64::try_from(config.payments.checkout_ttl_minutes).unwrap_or(30);
             checkouts = checkouts.with_card(card.clone(), chrono::Duration::minutes(minutes));
         }
-        let payments = order::Payments::new(card, config.stripe.webhook_secrets());
+        // Validated when the configuration was loaded, like the regions.
+        if let Ok(Some(bank)) = config.bank_provider() {
+            let minutes = i64::try_from(config.bank_transfer.checkout_ttl_minutes).unwrap_or(60);
+            checkouts = checkouts.with_bank_transfer(bank, chrono::Duration::minutes(minutes));
+        }
+        let payments = order::Payments::new(card, config.stripe.webhook_secrets())
+            .with_bank_secrets(config.bank_transfer.webhook_secrets());
         Self {
             db,
             accounts: Accounts::new(ttl),

@@ -80,7 +80,9 @@ pub struct Checkouts {
     rates: Arc<ShippingRates>,
     cod: Arc<dyn PaymentProvider>,
     card: Option<Arc<dyn PaymentProvider>>,
+    bank: Option<Arc<dyn PaymentProvider>>,
     payment_ttl: chrono::Duration,
+    bank_ttl: chrono::Duration,
 }
 
 fn request_hash(req: &CheckoutRequest) -> String {
@@ -104,6 +106,8 @@ struct Draft<'a> {
     expected_total: Option<i64>,
     at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
+    /// The transfer reference, for a bank transfer.
+    reference: Option<String>,
 }
 
 impl Checkouts {
@@ -115,7 +119,9 @@ impl Checkouts {
             rates: Arc::new(ShippingRates::builtin()),
             cod: Arc::new(CashOnDelivery),
             card: None,
+            bank: None,
             payment_ttl: chrono::Duration::minutes(30),
+            bank_ttl: chrono::Duration::minutes(30),
         }
     }
 
@@ -132,6 +138,18 @@ impl Checkouts {
         self
     }
 
+    /// Takes bank transfers by VietQR to `provider`'s account; a checkout left unpaid for `ttl`
+    /// expires.
+    pub fn with_bank_transfer(
+        mut self,
+        provider: Arc<dyn PaymentProvider>,
+        ttl: chrono::Duration,
+    ) -> Self {
+        self.bank = Some(provider);
+        self.bank_ttl = ttl;
+        self
+    }
+
     /// The provider of a payment method; refused when that method is off.
     fn provider(&self, method: PaymentMethod) -> Result<&Arc<dyn PaymentProvider>> {
         match method {
@@ -140,6 +158,13 @@ impl Checkouts {
                 common::Error::invalid_field(
                     "payment_method",
                     "card payments are not available; choose cod",
+                )
+                .into()
+            }),
+            PaymentMethod::BankTransfer => self.bank.as_ref().ok_or_else(|| {
+                common::Error::invalid_field(
+                    "payment_method",
+                    "bank transfers are not available until the marketplace's receiving account is configured; choose cod",
                 )
                 .into()
             }),
@@ -219,8 +244,13 @@ impl Checkouts {
             }
             return Err(OrderError::CartNotReady("The cart is empty.".into()));
         }
-        let at = Utc::now();
+        // Microseconds, as the databases keep them, so a replayed answer equals the first.
+        let at = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
         let up_front = provider.collects_up_front();
+        let ttl = match req.payment_method {
+            PaymentMethod::BankTransfer => self.bank_ttl,
+            _ => self.payment_ttl,
+        };
         let draft = Draft {
             id: Uuid::now_v7(),
             buyer,
@@ -232,7 +262,9 @@ impl Checkouts {
             note,
             expected_total: req.expected_total,
             at,
-            expires_at: up_front.then(|| at + self.payment_ttl),
+            expires_at: up_front.then(|| at + ttl),
+            reference: (req.payment_method == PaymentMethod::BankTransfer)
+                .then(|| crate::provider::vietqr::new_reference(Uuid::now_v7().as_u128() as u64)),
         };
         let Some((total, order_ids)) = self.write(db, &draft, &seen).await? else {
             // The key was claimed by a concurrent twin that committed first.
@@ -243,8 +275,14 @@ impl Checkouts {
         };
         // The payment starts only once the orders are committed: a provider that is slow or
         // down never holds the transaction (or its stock locks) open.
+        let request = PaymentRequest {
+            checkout_id: draft.id,
+            amount: total,
+            reference: draft.reference.clone(),
+            expires_at: draft.expires_at,
+        };
         let payment = self
-            .start_payment(db, provider.as_ref(), draft.id, buyer, total)
+            .start_payment(db, provider.as_ref(), &request, buyer)
             .await?;
         Ok(CheckoutResult {
             checkout_id: draft.id,
@@ -354,31 +392,31 @@ impl Checkouts {
         &self,
         db: &C,
         provider: &dyn PaymentProvider,
-        checkout_id: Uuid,
+        request: &PaymentRequest,
         buyer: Uuid,
-        total: i64,
     ) -> Result<Option<PaymentStart>> {
-        let started = provider
-            .start(&PaymentRequest {
-                checkout_id,
-                amount: total,
-            })
-            .await;
-        match started {
+        let checkout_id = request.checkout_id;
+        match provider.start(request).await {
             Ok(Some(start)) => {
-                checkout::Entity::update_many()
-                    .col_expr(
-                        checkout::Column::PaymentIntentId,
-                        Expr::value(start.payment_intent_id.clone()),
-                    )
-                    .col_expr(
-                        checkout::Column::ClientSecret,
-                        Expr::value(start.client_secret.clone()),
-                    )
-                    .filter(checkout::Column::Id.eq(checkout_id))
-                    .filter(checkout::Column::PaymentIntentId.is_null())
-                    .exec(db)
-                    .await?;
+                if let PaymentStart::Stripe {
+                    payment_intent_id,
+                    client_secret,
+                } = &start
+                {
+                    checkout::Entity::update_many()
+                        .col_expr(
+                            checkout::Column::PaymentIntentId,
+                            Expr::value(payment_intent_id.clone()),
+                        )
+                        .col_expr(
+                            checkout::Column::ClientSecret,
+                            Expr::value(client_secret.clone()),
+                        )
+                        .filter(checkout::Column::Id.eq(checkout_id))
+                        .filter(checkout::Column::PaymentIntentId.is_null())
+                        .exec(db)
+                        .await?;
+                }
                 Ok(Some(start))
             }
             Ok(None) => Ok(None),
@@ -421,15 +459,21 @@ impl Checkouts {
             .collect();
         let provider = self.provider(stored(&done.payment_method)?)?;
         let payment = match (&done.payment_intent_id, &done.client_secret) {
-            (Some(id), Some(secret)) => Some(PaymentStart {
-                provider: provider.name().into(),
+            (Some(id), Some(secret)) => Some(PaymentStart::Stripe {
                 payment_intent_id: id.clone(),
                 client_secret: secret.clone(),
             }),
-            // The first request committed but its payment has not started (it is still
-            // running, or it died): ask again; the provider answers with the same payment.
+            // The payment has not started (a card payment still starting, or that died; a
+            // bank transfer, whose answer is made again from the checkout): ask again; the
+            // provider answers with the same payment.
             _ if stored::<CheckoutStatus>(&done.status)? == CheckoutStatus::AwaitingPayment => {
-                self.start_payment(db, provider.as_ref(), done.id, buyer, done.total)
+                let request = PaymentRequest {
+                    checkout_id: done.id,
+                    amount: done.total,
+                    reference: done.reference.clone(),
+                    expires_at: done.expires_at,
+                };
+                self.start_payment(db, provider.as_ref(), &request, buyer)
                     .await?
             }
             _ => None,
@@ -490,6 +534,8 @@ async fn claim_key<C: ConnectionTrait>(txn: &C, d: &Draft<'_>) -> Result<bool> {
         created_at: Set(d.at),
         expires_at: Set(d.expires_at),
         paid_at: Set(None),
+        reference: Set(d.reference.clone()),
+        amount_paid: Set(0),
     }
     .insert(txn)
     .await;

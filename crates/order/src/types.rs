@@ -97,15 +97,43 @@ pub enum PaymentMethod {
     Cod,
     /// Card through Stripe: orders start `pending_payment`.
     Card,
+    /// Bank transfer by VietQR: orders start `pending_payment` until the bank reports it.
+    BankTransfer,
 }
 
 impl Stored for PaymentMethod {
     const WHAT: &'static str = "payment method";
-    const ALL: &'static [Self] = &[Self::Cod, Self::Card];
+    const ALL: &'static [Self] = &[Self::Cod, Self::Card, Self::BankTransfer];
     fn as_str(self) -> &'static str {
         match self {
             Self::Cod => "cod",
             Self::Card => "card",
+            Self::BankTransfer => "bank_transfer",
+        }
+    }
+}
+
+/// What a bank's credit notification came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TransferStatus {
+    /// Its reference named a checkout; the money went to it.
+    Matched,
+    /// No reference found: waiting for an administrator.
+    Unmatched,
+    /// Sent back to the payer by hand.
+    Returned,
+}
+
+impl Stored for TransferStatus {
+    const WHAT: &'static str = "bank transfer status";
+    const ALL: &'static [Self] = &[Self::Matched, Self::Unmatched, Self::Returned];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Matched => "matched",
+            Self::Unmatched => "unmatched",
+            Self::Returned => "returned",
         }
     }
 }
@@ -126,6 +154,7 @@ mod tests {
         round_trips::<CheckoutStatus>();
         round_trips::<RefundStatus>();
         round_trips::<PaymentMethod>();
+        round_trips::<TransferStatus>();
         round_trips::<OrderStatus>();
     }
 

@@ -8,8 +8,11 @@ use axum::{
 };
 use common::{Page, PageRequest};
 use order::{
-    payments::{EventOutcome, WebhookError},
-    types::RefundStatus,
+    payments::{
+        BankNotification, BankWebhookError, EventOutcome, TransferOutcome, TransferView,
+        WebhookError,
+    },
+    types::{RefundStatus, TransferStatus},
     views::RefundView,
 };
 use serde::{Deserialize, Serialize};
@@ -70,6 +73,93 @@ pub async fn stripe_webhook(
         received: true,
         outcome,
     }))
+}
+
+/// What the bank webhook did with a notification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankAck {
+    /// Always true: the service stops resending once it sees a 2xx.
+    pub received: bool,
+    /// What the transfer came to.
+    pub outcome: TransferOutcome,
+}
+
+/// Receives the bank-notification service's report of each credit to the marketplace's
+/// account. `X-Signature: sha256=<hex>` is the HMAC-SHA256 of the raw body with a configured
+/// secret (any of them during a rotation); each transaction id is applied once, however often
+/// and however concurrently it arrives. The checkout is found by the reference in the
+/// description, whatever the bank wrote around it.
+#[utoipa::path(post, path = "/api/v1/payments/bank/webhook", tag = "payments",
+    params(("X-Signature" = String, Header, description = "`sha256=<hex>` of the raw body")),
+    request_body(content = BankNotification, description = "One credit to the account", content_type = "application/json"),
+    responses(
+        (status = 200, body = BankAck),
+        (status = 400, description = "`malformed_event`: signed, but not a notification; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_signature`: missing or forged; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Bank transfers are not configured", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn bank_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<axum::Json<BankAck>> {
+    let signature = headers.get("x-signature").and_then(|v| v.to_str().ok());
+    let n = state
+        .payments
+        .verify_bank(signature, &body)
+        .map_err(|e| match e {
+            BankWebhookError::Off => ApiError::from_status(StatusCode::NOT_FOUND),
+            BankWebhookError::Signature(_) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", e.to_string())
+            }
+            BankWebhookError::Malformed(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_event", e.to_string())
+            }
+        })?;
+    let outcome = state
+        .payments
+        .handle_bank_notification(&state.db, &n)
+        .await?;
+    tracing::info!(transfer = %n.id, amount = n.amount, ?outcome, "bank transfer");
+    Ok(axum::Json(BankAck {
+        received: true,
+        outcome,
+    }))
+}
+
+/// `?status=&page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TransferParams {
+    /// `unmatched` (no reference found: assign or return it), `matched`, `returned`.
+    pub status: Option<TransferStatus>,
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size.
+    pub per_page: Option<u64>,
+}
+
+/// Bank transfers the marketplace received, newest first (administrators).
+#[utoipa::path(get, path = "/api/v1/admin/bank-transfers", tag = "admin", security(("bearer" = [])),
+    params(TransferParams),
+    responses(
+        (status = 200, body = Page<TransferView>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn bank_transfers(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<TransferParams>,
+) -> ApiResult<axum::Json<Page<TransferView>>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    Ok(axum::Json(
+        state
+            .payments
+            .bank_transfers(&state.db, &auth.user.actor(), q.status, page)
+            .await?,
+    ))
 }
 
 /// `?status=&page=&per_page=`

@@ -7,6 +7,7 @@
 )]
 
 mod auth;
+mod bank;
 mod catalog;
 mod cli;
 mod delivery;

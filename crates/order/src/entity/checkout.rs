@@ -19,6 +19,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,
     pub paid_at: Option<DateTimeUtc>,
+    pub reference: Option<String>,
+    pub amount_paid: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,7 @@
 #![allow(missing_docs, reason = "sea-orm generates the entities' items")]
 
 pub mod address;
+pub mod bank_transfer;
 pub mod cart_item;
 pub mod checkout;
 pub mod order;

@@ -2,6 +2,7 @@
 //! ([`events`]), the sweep that cancels checkouts left unpaid ([`expiry`]), and refunds owed on
 //! cancelled paid orders ([`refunds`]). They share the [`crate::store`], never each other.
 
+mod bank;
 mod events;
 mod expiry;
 mod refunds;
@@ -15,6 +16,10 @@ use sea_orm::{
 };
 use tokio::sync::watch;
 
+pub use bank::{
+    BankNotification, BankWebhookError, TransferOutcome, TransferView, sign_bank,
+    verify_bank_signature,
+};
 pub use events::EventOutcome;
 
 use crate::{
@@ -29,6 +34,7 @@ use crate::{
 pub struct Payments {
     card: Option<Arc<dyn PaymentProvider>>,
     webhook_secrets: Vec<String>,
+    bank_secrets: Vec<String>,
 }
 
 impl Payments {
@@ -38,7 +44,14 @@ impl Payments {
         Self {
             card,
             webhook_secrets,
+            bank_secrets: Vec::new(),
         }
+    }
+
+    /// Accepts bank notifications signed with any of `secrets` (several during a rotation).
+    pub fn with_bank_secrets(mut self, secrets: Vec<String>) -> Self {
+        self.bank_secrets = secrets;
+        self
     }
 
     /// What operators watch: refunds owed and failed, how long the oldest has waited, and card

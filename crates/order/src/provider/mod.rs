@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 pub mod stripe;
+pub mod vietqr;
 
 use std::fmt;
 
@@ -18,18 +19,50 @@ pub struct PaymentRequest {
     pub checkout_id: Uuid,
     /// The amount in đồng.
     pub amount: i64,
+    /// The checkout's transfer reference (bank transfer).
+    pub reference: Option<String>,
+    /// When the checkout expires unpaid.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// What the buyer's client needs to pay a checkout.
+/// What the buyer's client needs to pay a checkout, by provider.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PaymentStart {
-    /// The provider's name: `stripe`.
-    pub provider: String,
-    /// The provider's payment id (a Stripe PaymentIntent).
-    pub payment_intent_id: String,
-    /// Handed to Stripe.js to confirm the payment in the buyer's browser.
-    pub client_secret: String,
+#[serde(tag = "provider", rename_all = "snake_case")]
+pub enum PaymentStart {
+    /// Card through Stripe.
+    Stripe {
+        /// The Stripe PaymentIntent.
+        payment_intent_id: String,
+        /// Handed to Stripe.js to confirm the payment in the buyer's browser.
+        client_secret: String,
+    },
+    /// Bank transfer by scanning a VietQR code.
+    Vietqr(VietqrPayment),
+}
+
+/// A bank transfer to make: what a banking app needs, as a VietQR code and as text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VietqrPayment {
+    /// The amount in đồng.
+    pub amount: i64,
+    /// The receiving bank's BIN.
+    pub bank_bin: String,
+    /// The receiving bank's name.
+    pub bank_name: String,
+    /// The marketplace's account number.
+    pub account_no: String,
+    /// The account holder.
+    pub account_name: String,
+    /// The code to put in the transfer's description (the QR code carries it).
+    pub reference: String,
+    /// The VietQR payload (EMVCo, NAPAS) to render as a QR code.
+    pub qr_payload: String,
+    /// The checkout's QR code as SVG.
+    pub qr_svg_url: String,
+    /// Pay before this, or the checkout is cancelled.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Money to give back for one order.

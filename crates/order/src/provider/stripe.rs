@@ -115,8 +115,7 @@ impl PaymentProvider for Stripe {
                 "Stripe returned a payment intent without a client secret".into(),
             )
         })?;
-        Ok(Some(PaymentStart {
-            provider: NAME.into(),
+        Ok(Some(PaymentStart::Stripe {
             payment_intent_id: intent.id.to_string(),
             client_secret,
         }))

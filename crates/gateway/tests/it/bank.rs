@@ -1,0 +1,345 @@
+//! Bank transfers by VietQR, on SQLite and PostgreSQL: the payload checked field by field, the
+//! bank's notifications matched by the reference however the bank wrapped it, exact, partial
+//! then complete, overpaid, late after expiry, unmatched, duplicates at once, forgeries.
+
+use axum::{body::Body, http::Request};
+use chrono::{Duration, Utc};
+use order::payments::sign_bank;
+use serde_json::{Value, json};
+
+use crate::{
+    orders::{Market, checkout, market, put_item, shipping, stock},
+    support::*,
+};
+
+const SECRET: &str = "bank-notify-secret";
+
+/// An app with the marketplace's account at Vietcombank and notifications signed by `SECRET`.
+fn bank_app(db: TestDb) -> TestApp {
+    // The secret comes from the environment in real life; set here like it.
+    let mut config = gateway::Config::with_overrides("").expect("defaults are valid");
+    let b = &mut config.bank_transfer;
+    b.bank_bin = Some("970436".into());
+    b.account_no = Some("1023456789".into());
+    b.account_name = Some("CONG TY CHO OCOP QUANG TRI".into());
+    b.webhook_secret = Some(SECRET.into());
+    TestApp::from_config(db, config, |engine| engine)
+}
+
+fn by_transfer() -> Value {
+    let mut body = shipping();
+    body["payment_method"] = json!("bank_transfer");
+    body
+}
+
+/// A bank-transfer checkout of 2 nước mắm (stall A) and 1 cà phê (stall B): 405 000 đ.
+async fn transfer_checkout(app: &TestApp, m: &Market, key: &str) -> Value {
+    put_item(app, &m.buyer, &m.sauce, 2).await;
+    put_item(app, &m.buyer, &m.coffee, 1).await;
+    let res = checkout(app, &m.buyer, key, by_transfer()).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()
+}
+
+fn notification(id: &str, amount: i64, description: &str) -> Vec<u8> {
+    json!({
+        "id": id,
+        "bank": "Vietcombank",
+        "account_no": "1023456789",
+        "amount": amount,
+        "description": description,
+        "transacted_at": Utc::now(),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+async fn notify(app: &TestApp, body: &[u8], signature: Option<&str>) -> TestResponse {
+    let mut req =
+        Request::post("/api/v1/payments/bank/webhook").header("content-type", "application/json");
+    if let Some(sig) = signature {
+        req = req.header("x-signature", sig);
+    }
+    app.send(req.body(Body::from(body.to_vec())).unwrap()).await
+}
+
+async fn send(app: &TestApp, id: &str, amount: i64, description: &str) -> String {
+    let body = notification(id, amount, description);
+    let res = notify(app, &body, Some(&sign_bank(&body, SECRET))).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["outcome"].as_str().unwrap().to_owned()
+}
+
+async fn statuses(app: &TestApp, token: &str, out: &Value) -> Vec<(String, bool)> {
+    let mut all = Vec::new();
+    for o in out["orders"].as_array().unwrap() {
+        let seen = app
+            .get(
+                &format!("/api/v1/orders/{}", o["id"].as_str().unwrap()),
+                Some(token),
+            )
+            .await
+            .json();
+        all.push((
+            seen["status"].as_str().unwrap().to_owned(),
+            seen["paid"].as_bool().unwrap(),
+        ));
+    }
+    all
+}
+
+db_test!(
+    bank_transfer_is_off_until_configured,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        put_item(&app, &m.buyer, &m.sauce, 1).await;
+        let body = checkout(&app, &m.buyer, "off", by_transfer())
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(body["errors"][0]["field"], "payment_method");
+        let n = notification("FT1", 1000, "x");
+        notify(&app, &n, Some(&sign_bank(&n, SECRET)))
+            .await
+            .problem(404, "not_found");
+    }
+);
+
+db_test!(
+    an_exact_transfer_found_in_a_bank_description_pays_the_checkout,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-1").await;
+        let pay = &out["payment"];
+        assert_eq!(pay["provider"], "vietqr");
+        assert_eq!(pay["amount"], 405_000);
+        assert_eq!(pay["bank_name"], "Vietcombank");
+        let reference = pay["reference"].as_str().unwrap().to_owned();
+        assert!(
+            reference.starts_with("CK") && reference.len() == 10,
+            "{reference}"
+        );
+        // The payload, read back field by field.
+        let d = vietqr::decode(pay["qr_payload"].as_str().unwrap()).unwrap();
+        assert_eq!(d.guid, "A000000727");
+        assert_eq!(d.bank_bin, "970436");
+        assert_eq!(d.account_no, "1023456789");
+        assert_eq!(d.service.as_deref(), Some("QRIBFTTA"));
+        assert_eq!(d.currency.as_deref(), Some("704"));
+        assert_eq!(d.amount, Some(405_000));
+        assert_eq!(d.country.as_deref(), Some("VN"));
+        assert_eq!(d.purpose.as_deref(), Some(reference.as_str()));
+        assert_eq!(d.initiation.as_deref(), Some("12"));
+        for (status, paid) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!((status.as_str(), paid), ("pending_payment", false));
+        }
+        // A replay answers the same payment.
+        let again = checkout(&app, &m.buyer, "vqr-1", by_transfer())
+            .await
+            .json();
+        assert_eq!(again["payment"], out["payment"]);
+
+        let description = format!(
+            "MBVCB.3141592653.{}.CT tu 0071000123456 NGUYEN THU HA toi 1023456789",
+            reference.to_lowercase()
+        );
+        assert_eq!(send(&app, "FT-exact", 405_000, &description).await, "exact");
+        for (status, paid) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!((status.as_str(), paid), ("placed", true));
+        }
+        // The stall can act on it now.
+        let order_a = out["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["stall_id"] == m.stall_a.as_str())
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{order_a}/confirm"),
+                Some(&m.owner_a),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+);
+
+db_test!(
+    a_partial_transfer_waits_for_the_rest,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-2").await;
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        assert_eq!(
+            send(&app, "FT-p1", 400_000, &format!("IBFT {reference}")).await,
+            "partial"
+        );
+        for (status, _) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!(status, "pending_payment");
+        }
+        // The rest, with the reference split by the bank.
+        let split = format!("{} {}", &reference[..5], &reference[5..]);
+        assert_eq!(send(&app, "FT-p2", 5_000, &split).await, "exact");
+        for (status, paid) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!((status.as_str(), paid), ("placed", true));
+        }
+    }
+);
+
+db_test!(
+    an_overpayment_pays_and_owes_the_excess,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-3").await;
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        assert_eq!(send(&app, "FT-over", 425_000, &reference).await, "excess");
+        for (status, paid) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!((status.as_str(), paid), ("placed", true));
+        }
+        let list = app
+            .get(
+                "/api/v1/admin/bank-transfers?status=matched",
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        assert_eq!(list["items"][0]["owed_back"], 20_000, "{list}");
+        assert_eq!(list["items"][0]["outcome"], "excess");
+        // A second payment for a paid checkout is owed back whole.
+        assert_eq!(send(&app, "FT-again", 405_000, &reference).await, "late");
+    }
+);
+
+db_test!(
+    a_transfer_after_expiry_is_owed_back,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-4").await;
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        let expired = app
+            .state
+            .payments
+            .expire_unpaid(&app.db.conn, Utc::now() + Duration::hours(2))
+            .await
+            .unwrap();
+        assert_eq!(expired, 1);
+        assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, 10, "stock is back");
+        assert_eq!(send(&app, "FT-late", 405_000, &reference).await, "late");
+        for (status, paid) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!((status.as_str(), paid), ("cancelled", false));
+        }
+        let list = app
+            .get("/api/v1/admin/bank-transfers", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(list["items"][0]["owed_back"], 405_000);
+    }
+);
+
+db_test!(
+    a_transfer_without_a_reference_waits_for_an_administrator,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        transfer_checkout(&app, &m, "vqr-5").await;
+        assert_eq!(
+            send(&app, "FT-none", 405_000, "chuyen tien mua nuoc mam").await,
+            "unmatched"
+        );
+        let list = app
+            .get(
+                "/api/v1/admin/bank-transfers?status=unmatched",
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        assert_eq!(list["total"], 1, "{list}");
+        assert_eq!(list["items"][0]["id"], "FT-none");
+        app.get("/api/v1/admin/bank-transfers", Some(&m.buyer))
+            .await
+            .problem(403, "forbidden");
+    }
+);
+
+db_test!(
+    a_notification_delivered_five_times_at_once_counts_once,
+    |db: TestDb| async move {
+        let app = std::sync::Arc::new(bank_app(db));
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-6").await;
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        // Half the total, five times: applied once it stays partial; applied twice it would
+        // pay the checkout.
+        let body = notification("FT-dup", 202_500, &reference);
+        let sig = sign_bank(&body, SECRET);
+        let mut tasks = Vec::new();
+        for _ in 0..5 {
+            let (app, body, sig) = (app.clone(), body.clone(), sig.clone());
+            tasks.push(tokio::spawn(async move {
+                let res = notify(&app, &body, Some(&sig)).await;
+                assert_eq!(res.status, 200, "{}", res.text());
+                res.json()["outcome"].as_str().unwrap().to_owned()
+            }));
+        }
+        let mut outcomes = Vec::new();
+        for t in tasks {
+            outcomes.push(t.await.unwrap());
+        }
+        outcomes.sort();
+        assert_eq!(
+            outcomes,
+            [
+                "duplicate",
+                "duplicate",
+                "duplicate",
+                "duplicate",
+                "partial"
+            ]
+        );
+        for (status, _) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!(status, "pending_payment");
+        }
+    }
+);
+
+db_test!(
+    forged_and_unsigned_notifications_change_nothing,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-7").await;
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        let body = notification("FT-forged", 405_000, &reference);
+        notify(&app, &body, None)
+            .await
+            .problem(401, "invalid_signature");
+        notify(&app, &body, Some(&sign_bank(&body, "guessed")))
+            .await
+            .problem(401, "invalid_signature");
+        // Signed for another body.
+        let other = notification("FT-forged", 1, &reference);
+        notify(&app, &body, Some(&sign_bank(&other, SECRET)))
+            .await
+            .problem(401, "invalid_signature");
+        let garbage = b"not json".to_vec();
+        notify(&app, &garbage, Some(&sign_bank(&garbage, SECRET)))
+            .await
+            .problem(400, "malformed_event");
+        for (status, _) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!(status, "pending_payment");
+        }
+        let list = app
+            .get("/api/v1/admin/bank-transfers", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(list["total"], 0);
+    }
+);

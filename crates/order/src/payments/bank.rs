@@ -1,0 +1,382 @@
+//! Bank transfers: the notifications a bank-notification service sends for each credit to the
+//! marketplace's account, verified (HMAC-SHA256 of the raw body, any of several secrets during
+//! a rotation), kept once per transaction id however often and however concurrently they
+//! arrive, and matched to a checkout by the reference in the description. Exact: the checkout
+//! is paid and its orders placed (as the system, through the state machine). Less: a partial
+//! payment, the checkout keeps waiting for the rest. More, or for a checkout already paid,
+//! expired or cancelled: the excess is owed back, by hand. No reference: unmatched, for an
+//! administrator.
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionSession, TransactionTrait, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use super::Payments;
+use crate::{
+    entity::{bank_transfer, checkout, order},
+    error::Result,
+    provider::vietqr::references_in,
+    status::{Move, OrderStatus},
+    store,
+    types::{CheckoutStatus, Stored, TransferStatus, stored},
+};
+
+/// A credit to the marketplace's account, as the notification service reports it.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BankNotification {
+    /// The bank's transaction id: each is applied once.
+    #[cfg_attr(feature = "openapi", schema(example = "FT25335123456789"))]
+    pub id: String,
+    /// The bank (short name or BIN).
+    #[cfg_attr(feature = "openapi", schema(example = "Vietcombank"))]
+    pub bank: String,
+    /// The credited account.
+    #[cfg_attr(feature = "openapi", schema(example = "1023456789"))]
+    pub account_no: String,
+    /// The amount credited, in đồng.
+    #[cfg_attr(feature = "openapi", schema(example = 202000))]
+    pub amount: i64,
+    /// The transfer's description, as the payer's bank wrote it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "MBVCB.3141592653.CK7QH4MTXA.CT tu 0071000123456")
+    )]
+    pub description: String,
+    /// When the bank booked it.
+    pub transacted_at: DateTime<Utc>,
+    /// The bank's own reference, if the service sends one.
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// What a notification did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TransferOutcome {
+    /// It paid its checkout exactly.
+    Exact,
+    /// Less than what is due: recorded; the checkout waits for the rest.
+    Partial,
+    /// More than was due: the checkout is paid and the excess is owed back.
+    Excess,
+    /// For a checkout already paid, expired or cancelled: all of it is owed back.
+    Late,
+    /// No checkout's reference in it: waiting for an administrator.
+    Unmatched,
+    /// This transaction was reported before; nothing happened.
+    Duplicate,
+}
+
+impl TransferOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::Partial => "partial",
+            Self::Excess => "excess",
+            Self::Late => "late",
+            Self::Unmatched => "unmatched",
+            Self::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// Why a bank notification was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BankWebhookError {
+    /// No secret is configured: the endpoint is off.
+    #[error("Bank notifications are not configured.")]
+    Off,
+    /// The signature is missing or does not verify.
+    #[error("Invalid X-Signature: {0}.")]
+    Signature(&'static str),
+    /// Signed, but not a notification.
+    #[error("The body is not a bank notification: {0}")]
+    Malformed(String),
+}
+
+/// The `X-Signature` value for `body` signed with `secret` (what the notification service
+/// sends; for its tests and ours).
+pub fn sign_bank(body: &[u8], secret: &str) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        // HMAC takes a key of any length.
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Checks `X-Signature: sha256=<hex>` against any of `secrets` on the raw body.
+pub fn verify_bank_signature(
+    header: Option<&str>,
+    body: &[u8],
+    secrets: &[String],
+) -> std::result::Result<(), BankWebhookError> {
+    let hex_sig = header
+        .and_then(|h| h.trim().strip_prefix("sha256="))
+        .ok_or(BankWebhookError::Signature("expected sha256=<hex>"))?;
+    let sig = hex::decode(hex_sig).map_err(|_| BankWebhookError::Signature("not hex"))?;
+    let ok = secrets.iter().any(|secret| {
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+            .map(|mut mac| {
+                mac.update(body);
+                mac.verify_slice(&sig).is_ok()
+            })
+            .unwrap_or(false)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(BankWebhookError::Signature(
+            "no configured secret signs this body",
+        ))
+    }
+}
+
+impl Payments {
+    /// Verifies a bank notification's signature on the raw body and parses it.
+    pub fn verify_bank(
+        &self,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> std::result::Result<BankNotification, BankWebhookError> {
+        if self.bank_secrets.is_empty() {
+            return Err(BankWebhookError::Off);
+        }
+        verify_bank_signature(signature, body, &self.bank_secrets)?;
+        let n: BankNotification =
+            serde_json::from_slice(body).map_err(|e| BankWebhookError::Malformed(e.to_string()))?;
+        if n.id.trim().is_empty() || n.id.len() > 100 || n.amount <= 0 {
+            return Err(BankWebhookError::Malformed(
+                "id must be 1 to 100 characters and amount positive".into(),
+            ));
+        }
+        Ok(n)
+    }
+
+    /// Applies a verified notification once: a repeat of its id changes nothing.
+    pub async fn handle_bank_notification<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        n: &BankNotification,
+    ) -> Result<TransferOutcome> {
+        let txn = common::begin_write(db).await?;
+        // The transaction id is the key: a concurrent twin waits here, then finds it taken.
+        let inserted = bank_transfer::ActiveModel {
+            id: Set(n.id.clone()),
+            bank: Set(n.bank.chars().take(64).collect()),
+            account_no: Set(n.account_no.chars().take(32).collect()),
+            amount: Set(n.amount),
+            description: Set(n.description.chars().take(2000).collect()),
+            transacted_at: Set(n.transacted_at),
+            checkout_id: Set(None),
+            status: Set(TransferStatus::Unmatched.as_str().into()),
+            outcome: Set(TransferOutcome::Unmatched.as_str().into()),
+            owed_back: Set(0),
+            received_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await;
+        if let Err(e) = inserted {
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) {
+                return Ok(TransferOutcome::Duplicate);
+            }
+            return Err(e.into());
+        }
+        let Some(c) = self.checkout_named(&txn, n).await? else {
+            txn.commit().await?;
+            tracing::warn!(transfer = %n.id, amount = n.amount, "bank transfer with no known reference; waiting for an administrator");
+            return Ok(TransferOutcome::Unmatched);
+        };
+        let (outcome, owed_back) = credit(&txn, &c, n.amount).await?;
+        bank_transfer::Entity::update_many()
+            .col_expr(bank_transfer::Column::CheckoutId, Expr::value(c.id))
+            .col_expr(
+                bank_transfer::Column::Status,
+                Expr::value(TransferStatus::Matched.as_str()),
+            )
+            .col_expr(
+                bank_transfer::Column::Outcome,
+                Expr::value(outcome.as_str()),
+            )
+            .col_expr(bank_transfer::Column::OwedBack, Expr::value(owed_back))
+            .filter(bank_transfer::Column::Id.eq(n.id.clone()))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        if owed_back > 0 {
+            tracing::warn!(transfer = %n.id, checkout = %c.id, owed_back, "bank transfer owes money back; settle it by hand");
+        }
+        Ok(outcome)
+    }
+
+    /// The bank-transfer checkout a notification names, locked.
+    async fn checkout_named<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        n: &BankNotification,
+    ) -> Result<Option<checkout::Model>> {
+        let mut candidates = references_in(&n.description);
+        if let Some(r) = &n.reference {
+            candidates.extend(references_in(r));
+        }
+        for reference in candidates {
+            if let Some(c) = checkout::Entity::find()
+                .filter(checkout::Column::Reference.eq(reference))
+                .lock_exclusive()
+                .one(txn)
+                .await?
+            {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Credits `amount` to checkout `c` (locked by the caller): pays it when it is covered;
+/// returns what it came to and how much is owed back.
+async fn credit<C: ConnectionTrait>(
+    txn: &C,
+    c: &checkout::Model,
+    amount: i64,
+) -> Result<(TransferOutcome, i64)> {
+    let status = stored::<CheckoutStatus>(&c.status)?;
+    if status != CheckoutStatus::AwaitingPayment {
+        // Paid already, expired, or failed: nothing is bought with it.
+        return Ok((TransferOutcome::Late, amount));
+    }
+    let paid = c.amount_paid.saturating_add(amount);
+    checkout::Entity::update_many()
+        .col_expr(checkout::Column::AmountPaid, Expr::value(paid))
+        .filter(checkout::Column::Id.eq(c.id))
+        .exec(txn)
+        .await?;
+    if paid < c.total {
+        return Ok((TransferOutcome::Partial, 0));
+    }
+    store::settle_unpaid(txn, c.id, CheckoutStatus::Paid, false).await?;
+    checkout::Entity::update_many()
+        .col_expr(checkout::Column::PaidAt, Expr::value(Utc::now()))
+        .filter(checkout::Column::Id.eq(c.id))
+        .exec(txn)
+        .await?;
+    let orders = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(c.id))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .all(txn)
+        .await?;
+    for o in &orders {
+        store::system_move(txn, o, Move::Pay, "bank transfer received").await?;
+    }
+    let excess = paid - c.total;
+    if excess > 0 {
+        Ok((TransferOutcome::Excess, excess))
+    } else {
+        Ok((TransferOutcome::Exact, 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::sign_bank as sign;
+
+    #[test]
+    fn signatures_verify_with_any_current_secret_only() {
+        let body = br#"{"id":"1"}"#;
+        let secrets = vec!["new".to_owned(), "old".to_owned()];
+        assert!(verify_bank_signature(Some(&sign(body, "old")), body, &secrets).is_ok());
+        assert!(verify_bank_signature(Some(&sign(body, "new")), body, &secrets).is_ok());
+        assert!(verify_bank_signature(Some(&sign(body, "other")), body, &secrets).is_err());
+        assert!(verify_bank_signature(Some(&sign(b"{}", "new")), body, &secrets).is_err());
+        assert!(verify_bank_signature(None, body, &secrets).is_err());
+        assert!(verify_bank_signature(Some("sha256=zz"), body, &secrets).is_err());
+    }
+}
+
+/// A bank transfer as administrators see it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferView {
+    /// The bank's transaction id.
+    pub id: String,
+    /// The bank.
+    pub bank: String,
+    /// The credited account.
+    pub account_no: String,
+    /// In đồng.
+    pub amount: i64,
+    /// As the payer's bank wrote it.
+    pub description: String,
+    /// When the bank booked it.
+    pub transacted_at: DateTime<Utc>,
+    /// The checkout it paid, when matched.
+    pub checkout_id: Option<uuid::Uuid>,
+    /// Matched, unmatched or returned.
+    pub status: TransferStatus,
+    /// What it came to: exact, partial, excess, late, unmatched.
+    pub outcome: String,
+    /// Owed back to the payer, in đồng (settled by hand).
+    pub owed_back: i64,
+    /// When the notification arrived.
+    pub received_at: DateTime<Utc>,
+}
+
+impl Payments {
+    /// Bank transfers for administrators, newest first, optionally in one status.
+    pub async fn bank_transfers<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &common::Actor,
+        status: Option<TransferStatus>,
+        page: common::PageRequest,
+    ) -> Result<common::Page<TransferView>> {
+        use sea_orm::{PaginatorTrait, QueryOrder};
+        if !actor.is_admin() {
+            return Err(common::Error::forbidden("Only administrators see bank transfers.").into());
+        }
+        let mut q = bank_transfer::Entity::find();
+        if let Some(s) = status {
+            q = q.filter(bank_transfer::Column::Status.eq(s.as_str()));
+        }
+        let total = q.clone().count(db).await?;
+        let rows = q
+            .order_by_desc(bank_transfer::Column::ReceivedAt)
+            .order_by_asc(bank_transfer::Column::Id)
+            .offset(page.offset())
+            .limit(page.per_page)
+            .all(db)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|t| {
+                Ok(TransferView {
+                    status: stored(&t.status)?,
+                    id: t.id,
+                    bank: t.bank,
+                    account_no: t.account_no,
+                    amount: t.amount,
+                    description: t.description,
+                    transacted_at: t.transacted_at,
+                    checkout_id: t.checkout_id,
+                    outcome: t.outcome,
+                    owed_back: t.owed_back,
+                    received_at: t.received_at,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(common::Page::new(items, total, page))
+    }
+}
