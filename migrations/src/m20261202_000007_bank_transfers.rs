@@ -56,6 +56,10 @@ impl MigrationTrait for Migration {
                     // Owed back to the payer (an excess, or a payment for a closed checkout).
                     .col(big_integer("owed_back").default(0))
                     .col(timestamp_with_time_zone("received_at"))
+                    // An administrator's decision on it (assigned, returned): who, when, why.
+                    .col(uuid_null("decided_by"))
+                    .col(timestamp_with_time_zone_null("decided_at"))
+                    .col(text_null("note"))
                     .to_owned(),
             )
             .await?;

@@ -17,6 +17,8 @@ pub enum Subject {
     Product(Uuid),
     /// A category.
     Category(Uuid),
+    /// A checkout (payments decided by hand).
+    Checkout(Uuid),
 }
 
 impl Subject {
@@ -25,6 +27,7 @@ impl Subject {
             Subject::Stall(id) => ("stall", id),
             Subject::Product(id) => ("product", id),
             Subject::Category(id) => ("category", id),
+            Subject::Checkout(id) => ("checkout", id),
         }
     }
 }

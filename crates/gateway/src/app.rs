@@ -101,6 +101,14 @@ pub fn router(state: AppState) -> Router {
         .route("/payments/stripe/webhook", post(payments::stripe_webhook))
         .route("/payments/bank/webhook", post(payments::bank_webhook))
         .route("/admin/bank-transfers", get(payments::bank_transfers))
+        .route(
+            "/admin/bank-transfers/{id}/assign",
+            post(payments::assign_transfer),
+        )
+        .route(
+            "/admin/bank-transfers/{id}/return",
+            post(payments::return_transfer),
+        )
         .route("/search/products", get(search::products))
         .route("/search/stalls", get(search::stalls))
         .route("/cart", get(orders::cart))

@@ -24,6 +24,11 @@ struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransferLabels {
+    status: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
     route: String,
@@ -38,6 +43,8 @@ pub struct Metrics {
     refunds_failed: Gauge,
     refund_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
     checkouts_awaiting: Gauge,
+    transfers: Family<TransferLabels, Gauge>,
+    transfer_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
 }
@@ -110,7 +117,21 @@ impl Metrics {
             "Card checkouts waiting for their payment",
             checkouts_awaiting.clone(),
         );
+        let transfers = Family::<TransferLabels, Gauge>::default();
+        registry.register(
+            "payments_bank_transfers",
+            "Bank transfers reported by the bank, by status (received: all of them)",
+            transfers.clone(),
+        );
+        let transfer_oldest = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "payments_bank_transfer_oldest_unmatched_seconds",
+            "How long the oldest unmatched bank transfer has waited for an administrator",
+            transfer_oldest.clone(),
+        );
         Self {
+            transfers,
+            transfer_oldest,
             registry,
             backlog_rows,
             backlog_age,
@@ -138,6 +159,17 @@ impl Metrics {
         self.refund_oldest.set(g.oldest_queued_refund_secs);
         self.checkouts_awaiting
             .set(int(g.checkouts_awaiting_payment));
+        let t = &g.transfers;
+        for (status, n) in [
+            ("received", t.received),
+            ("matched", t.matched),
+            ("unmatched", t.unmatched),
+        ] {
+            self.transfers
+                .get_or_create(&TransferLabels { status })
+                .set(int(n));
+        }
+        self.transfer_oldest.set(t.oldest_unmatched_secs);
     }
 
     /// The Prometheus text exposition.

@@ -75,6 +75,8 @@ use crate::{error, routes};
         routes::payments::stripe_webhook,
         routes::payments::bank_webhook,
         routes::payments::bank_transfers,
+        routes::payments::assign_transfer,
+        routes::payments::return_transfer,
         routes::payments::refunds,
         routes::ops::healthz,
         routes::ops::readyz,

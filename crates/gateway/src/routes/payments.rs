@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     error::{ApiError, ApiResult, Problem},
-    extract::{AuthUser, Query},
+    extract::{AuthUser, Json, Query},
     state::AppState,
 };
 
@@ -160,6 +160,76 @@ pub async fn bank_transfers(
             .bank_transfers(&state.db, &auth.user.actor(), q.status, page)
             .await?,
     ))
+}
+
+/// Which checkout an unmatched transfer paid.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// A bank-transfer checkout.
+    pub checkout_id: uuid::Uuid,
+}
+
+/// Why a transfer was sent back.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnBody {
+    /// 3 to 1000 characters, e.g. the bank reference of the outgoing transfer.
+    pub reason: String,
+}
+
+/// Assigns an unmatched transfer to a bank-transfer checkout (administrators): it counts as
+/// if its description had named the checkout. Audited on the checkout.
+#[utoipa::path(post, path = "/api/v1/admin/bank-transfers/{id}/assign", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The bank's transaction id")),
+    request_body = AssignBody,
+    responses(
+        (status = 200, body = BankAck),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`transfer_decided`: already matched or returned", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: not a bank-transfer checkout", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn assign_transfer(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Json(body): Json<AssignBody>,
+) -> ApiResult<axum::Json<BankAck>> {
+    let outcome = state
+        .payments
+        .assign_transfer(&state.db, &auth.user.actor(), &id, body.checkout_id)
+        .await?;
+    Ok(axum::Json(BankAck {
+        received: true,
+        outcome,
+    }))
+}
+
+/// Records that an unmatched transfer was sent back to its payer (administrators), with why.
+#[utoipa::path(post, path = "/api/v1/admin/bank-transfers/{id}/return", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The bank's transaction id")),
+    request_body = ReturnBody,
+    responses(
+        (status = 204, description = "Marked returned"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`transfer_decided`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn return_transfer(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Json(body): Json<ReturnBody>,
+) -> ApiResult<StatusCode> {
+    state
+        .payments
+        .return_transfer(&state.db, &auth.user.actor(), &id, &body.reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `?status=&page=&per_page=`

@@ -263,9 +263,100 @@ db_test!(
             .json();
         assert_eq!(list["total"], 1, "{list}");
         assert_eq!(list["items"][0]["id"], "FT-none");
+        let metrics = app.get("/metrics", None).await.text();
+        assert!(
+            metrics.contains(r#"marketplace_payments_bank_transfers{status="unmatched"} 1"#),
+            "{metrics}"
+        );
         app.get("/api/v1/admin/bank-transfers", Some(&m.buyer))
             .await
             .problem(403, "forbidden");
+        // An administrator reads the statement and assigns it: the checkout is paid.
+        let checkout_id =
+            app.get("/api/v1/orders", Some(&m.buyer)).await.json()["items"][0]["checkout_id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        let res = app
+            .post(
+                "/api/v1/admin/bank-transfers/FT-none/assign",
+                Some(&m.buyer),
+                json!({"checkout_id": checkout_id}),
+            )
+            .await;
+        res.problem(403, "forbidden");
+        let res = app
+            .post(
+                "/api/v1/admin/bank-transfers/FT-none/assign",
+                Some(&m.admin),
+                json!({"checkout_id": checkout_id}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["outcome"], "exact");
+        let orders = app.get("/api/v1/orders", Some(&m.buyer)).await.json();
+        for o in orders["items"].as_array().unwrap() {
+            assert_eq!(
+                (o["status"].clone(), o["paid"].clone()),
+                (json!("placed"), json!(true))
+            );
+        }
+        // Decided once: assigning again, or returning it, is a conflict.
+        app.post(
+            "/api/v1/admin/bank-transfers/FT-none/assign",
+            Some(&m.admin),
+            json!({"checkout_id": checkout_id}),
+        )
+        .await
+        .problem(409, "transfer_decided");
+        // The decision is in the audit log, on the checkout.
+        let log = app
+            .get(
+                &format!("/api/v1/admin/audit-log?subject_type=checkout&subject_id={checkout_id}"),
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        assert_eq!(log["items"][0]["action"], "bank_transfer.assign", "{log}");
+        // Another unmatched transfer goes back to its payer, with why.
+        assert_eq!(
+            send(&app, "FT-stray", 99_000, "tien hang").await,
+            "unmatched"
+        );
+        app.post(
+            "/api/v1/admin/bank-transfers/FT-stray/return",
+            Some(&m.admin),
+            json!({"reason": ""}),
+        )
+        .await
+        .problem(422, "validation_failed");
+        let res = app
+            .post(
+                "/api/v1/admin/bank-transfers/FT-stray/return",
+                Some(&m.admin),
+                json!({"reason": "Trả lại qua Vietcombank, số GD FT25336000111"}),
+            )
+            .await;
+        assert_eq!(res.status, 204, "{}", res.text());
+        let returned = app
+            .get(
+                "/api/v1/admin/bank-transfers?status=returned",
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        assert_eq!(returned["items"][0]["id"], "FT-stray");
+        assert_eq!(
+            returned["items"][0]["note"],
+            "Trả lại qua Vietcombank, số GD FT25336000111"
+        );
+        app.post(
+            "/api/v1/admin/bank-transfers/FT-nothing/return",
+            Some(&m.admin),
+            json!({"reason": "không có"}),
+        )
+        .await
+        .problem(404, "not_found");
     }
 );
 

@@ -18,6 +18,9 @@ pub struct Model {
     pub outcome: String,
     pub owed_back: i64,
     pub received_at: DateTimeUtc,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTimeUtc>,
+    pub note: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -181,6 +181,9 @@ impl Payments {
             outcome: Set(TransferOutcome::Unmatched.as_str().into()),
             owed_back: Set(0),
             received_at: Set(Utc::now()),
+            decided_by: Set(None),
+            decided_at: Set(None),
+            note: Set(None),
         }
         .insert(&txn)
         .await;
@@ -332,6 +335,10 @@ pub struct TransferView {
     pub owed_back: i64,
     /// When the notification arrived.
     pub received_at: DateTime<Utc>,
+    /// The administrator who assigned or returned it.
+    pub decided_by: Option<uuid::Uuid>,
+    /// Why, for a return.
+    pub note: Option<String>,
 }
 
 impl Payments {
@@ -374,9 +381,120 @@ impl Payments {
                     outcome: t.outcome,
                     owed_back: t.owed_back,
                     received_at: t.received_at,
+                    decided_by: t.decided_by,
+                    note: t.note,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(common::Page::new(items, total, page))
     }
+}
+
+impl Payments {
+    /// An administrator assigns an unmatched transfer to a bank-transfer checkout (the payer's
+    /// bank dropped the reference): it counts as if it had named it. Audited on the checkout.
+    pub async fn assign_transfer<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &common::Actor,
+        transfer_id: &str,
+        checkout_id: uuid::Uuid,
+    ) -> Result<TransferOutcome> {
+        let admin = admin_of(actor)?;
+        let txn = common::begin_write(db).await?;
+        let t = unmatched_transfer(&txn, transfer_id).await?;
+        let c = checkout::Entity::find_by_id(checkout_id)
+            .filter(checkout::Column::Reference.is_not_null())
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                common::Error::invalid_field("checkout_id", "is not a bank-transfer checkout")
+            })?;
+        let (outcome, owed_back) = credit(&txn, &c, t.amount).await?;
+        bank_transfer::Entity::update_many()
+            .col_expr(bank_transfer::Column::CheckoutId, Expr::value(c.id))
+            .col_expr(
+                bank_transfer::Column::Status,
+                Expr::value(TransferStatus::Matched.as_str()),
+            )
+            .col_expr(
+                bank_transfer::Column::Outcome,
+                Expr::value(outcome.as_str()),
+            )
+            .col_expr(bank_transfer::Column::OwedBack, Expr::value(owed_back))
+            .col_expr(bank_transfer::Column::DecidedBy, Expr::value(admin))
+            .col_expr(bank_transfer::Column::DecidedAt, Expr::value(Utc::now()))
+            .filter(bank_transfer::Column::Id.eq(t.id.clone()))
+            .exec(&txn)
+            .await?;
+        catalog::audit::record(
+            &txn,
+            admin,
+            "bank_transfer.assign",
+            catalog::audit::Subject::Checkout(c.id),
+            None,
+            None,
+            Some(serde_json::json!({"transfer_id": t.id, "amount": t.amount, "outcome": outcome.as_str(), "owed_back": owed_back})),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// An administrator records that an unmatched transfer was sent back to its payer.
+    pub async fn return_transfer<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &common::Actor,
+        transfer_id: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let admin = admin_of(actor)?;
+        let mut v = common::validate::Validator::new();
+        let reason = v.text("reason", reason, 3, 1000);
+        v.finish()?;
+        let txn = common::begin_write(db).await?;
+        let t = unmatched_transfer(&txn, transfer_id).await?;
+        bank_transfer::Entity::update_many()
+            .col_expr(
+                bank_transfer::Column::Status,
+                Expr::value(TransferStatus::Returned.as_str()),
+            )
+            .col_expr(bank_transfer::Column::DecidedBy, Expr::value(admin))
+            .col_expr(bank_transfer::Column::DecidedAt, Expr::value(Utc::now()))
+            .col_expr(bank_transfer::Column::Note, Expr::value(reason))
+            .filter(bank_transfer::Column::Id.eq(t.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+fn admin_of(actor: &common::Actor) -> Result<uuid::Uuid> {
+    let user = actor.require_user()?;
+    if !actor.is_admin() {
+        return Err(
+            common::Error::forbidden("Only administrators decide on bank transfers.").into(),
+        );
+    }
+    Ok(user)
+}
+
+/// The unmatched transfer `id`, locked; a decided one is a conflict.
+async fn unmatched_transfer<C: ConnectionTrait>(txn: &C, id: &str) -> Result<bank_transfer::Model> {
+    let t = bank_transfer::Entity::find_by_id(id.to_owned())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(crate::OrderError::NotFound("Bank transfer"))?;
+    if stored::<TransferStatus>(&t.status)? != TransferStatus::Unmatched {
+        return Err(common::Error::conflict(
+            "transfer_decided",
+            "This transfer is already matched or returned.",
+        )
+        .into());
+    }
+    Ok(t)
 }

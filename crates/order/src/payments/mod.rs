@@ -23,10 +23,10 @@ pub use bank::{
 pub use events::EventOutcome;
 
 use crate::{
-    entity::{checkout, refund},
+    entity::{bank_transfer, checkout, refund},
     error::Result,
     provider::{PaymentProvider, stripe},
-    types::{CheckoutStatus, RefundStatus, Stored},
+    types::{CheckoutStatus, RefundStatus, Stored, TransferStatus},
 };
 
 /// Webhooks, expiry and refunds.
@@ -81,6 +81,31 @@ impl Payments {
             refunds_failed: failed,
             oldest_queued_refund_secs: oldest,
             checkouts_awaiting_payment: awaiting,
+            transfers: self.transfer_gauges(db).await?,
+        })
+    }
+
+    async fn transfer_gauges<C: ConnectionTrait>(&self, db: &C) -> Result<TransferGauges> {
+        let count = |status: Option<TransferStatus>| {
+            let mut q = bank_transfer::Entity::find();
+            if let Some(s) = status {
+                q = q.filter(bank_transfer::Column::Status.eq(s.as_str()));
+            }
+            q.count(db)
+        };
+        let oldest = bank_transfer::Entity::find()
+            .filter(bank_transfer::Column::Status.eq(TransferStatus::Unmatched.as_str()))
+            .order_by_asc(bank_transfer::Column::ReceivedAt)
+            .one(db)
+            .await?
+            .map_or(0.0, |t| {
+                (Utc::now() - t.received_at).num_milliseconds().max(0) as f64 / 1000.0
+            });
+        Ok(TransferGauges {
+            received: count(None).await?,
+            matched: count(Some(TransferStatus::Matched)).await?,
+            unmatched: count(Some(TransferStatus::Unmatched)).await?,
+            oldest_unmatched_secs: oldest,
         })
     }
 
@@ -117,6 +142,21 @@ pub struct PaymentGauges {
     pub oldest_queued_refund_secs: f64,
     /// Card checkouts waiting for their payment.
     pub checkouts_awaiting_payment: u64,
+    /// Bank transfers.
+    pub transfers: TransferGauges,
+}
+
+/// Bank-transfer figures for `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TransferGauges {
+    /// Notifications applied.
+    pub received: u64,
+    /// Matched to a checkout.
+    pub matched: u64,
+    /// Waiting for an administrator.
+    pub unmatched: u64,
+    /// How long the oldest unmatched one has waited, in seconds.
+    pub oldest_unmatched_secs: f64,
 }
 
 /// Why a webhook was refused.
