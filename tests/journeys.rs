@@ -26,6 +26,7 @@ async fn start(db: TestDb) -> Server {
 
 /// The webhook secret of the journeys' Stripe double.
 const WEBHOOK_SECRET: &str = "whsec_journey";
+const BANK_SECRET: &str = "bank_journey";
 
 /// A server, with card payments through `stripe` when given.
 async fn start_with(db: TestDb, stripe: Option<&StubStripe>) -> Server {
@@ -38,6 +39,12 @@ async fn start_with(db: TestDb, stripe: Option<&StubStripe>) -> Server {
         config.stripe.secret_key = Some("sk_test_journey".into());
         config.stripe.webhook_secret = Some(WEBHOOK_SECRET.into());
         config.stripe.api_base = Some(stripe.base.clone());
+        // And the marketplace's account for bank transfers by VietQR.
+        let b = &mut config.bank_transfer;
+        b.bank_bin = Some("970436".into());
+        b.account_no = Some("1023456789".into());
+        b.account_name = Some("CONG TY CHO OCOP QUANG TRI".into());
+        b.webhook_secret = Some(BANK_SECRET.into());
     }
     let engine = config.search_engine().expect("the embedded index opens");
     let state = AppState::new(config, db.conn.clone(), engine);
@@ -585,6 +592,73 @@ db_test!(
         )
         .await;
         assert_eq!(p["stock"], 7);
+
+        // The buyer pays the next cart by bank transfer: scans the VietQR code (the payload
+        // names the marketplace's account, the amount and the reference); the bank reports the
+        // credit with the reference buried in its description; the orders are placed and paid.
+        call(
+            &http,
+            Method::PUT,
+            url(&format!("/cart/items/{}", products[0])),
+            Some(&buyer),
+            Some(json!({"quantity": 1})),
+            None,
+        )
+        .await;
+        let (s, by_bank) = call(
+            &http,
+            Method::POST,
+            url("/checkout"),
+            Some(&buyer),
+            Some(json!({"address_id": address_id, "payment_method": "bank_transfer"})),
+            Some("journey-bank"),
+        )
+        .await;
+        assert_eq!(s, 201, "{by_bank}");
+        let pay = &by_bank["payment"];
+        let total = by_bank["total"].as_i64().unwrap();
+        let qr = vietqr::decode(pay["qr_payload"].as_str().unwrap()).unwrap();
+        assert_eq!((qr.bank_bin.as_str(), qr.amount), ("970436", Some(total)));
+        let reference = pay["reference"].as_str().unwrap();
+        let notification = json!({
+            "id": "FT-JOURNEY-1",
+            "bank": "Vietcombank",
+            "account_no": "1023456789",
+            "amount": total,
+            "description": format!("MBVCB.777.{reference}.Le Khach chuyen tien"),
+            "transacted_at": chrono::Utc::now(),
+        })
+        .to_string();
+        let res = http
+            .post(url("/payments/bank/webhook"))
+            .header("content-type", "application/json")
+            .header(
+                "x-signature",
+                order::payments::sign_bank(notification.as_bytes(), BANK_SECRET),
+            )
+            .body(notification)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let ack: Value = res.json().await.unwrap();
+        assert_eq!(ack["outcome"], "exact");
+        for o in by_bank["orders"].as_array().unwrap() {
+            let (_, seen) = call(
+                &http,
+                Method::GET,
+                url(&format!("/orders/{}", o["id"].as_str().unwrap())),
+                Some(&buyer),
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(
+                (seen["status"].as_str(), seen["paid"].as_bool()),
+                (Some("placed"), Some(true)),
+                "{seen}"
+            );
+        }
 
         server.stop.send(()).unwrap();
         server.handle.await.unwrap().unwrap();

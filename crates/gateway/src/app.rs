@@ -117,6 +117,12 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(orders::set_item).delete(orders::remove_item),
         )
         .route("/checkout", post(orders::checkout))
+        .route("/checkouts/{id}", get(orders::checkout_state))
+        .route("/checkouts/{id}/qr.svg", get(orders::checkout_qr))
+        .route(
+            "/admin/checkouts/{id}/confirm-paid",
+            post(payments::confirm_paid),
+        )
         .route("/orders", get(orders::my_orders))
         .route("/orders/{id}", get(orders::get_order))
         .route("/orders/{id}/cancel", post(orders::cancel))

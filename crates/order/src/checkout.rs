@@ -487,6 +487,84 @@ impl Checkouts {
     }
 }
 
+/// Where a checkout's payment stands, for its buyer.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckoutState {
+    /// The checkout.
+    pub checkout_id: Uuid,
+    /// Completed (nothing to collect up front), awaiting payment, paid, failed or expired.
+    pub status: CheckoutStatus,
+    /// How it is paid.
+    pub payment_method: PaymentMethod,
+    /// Goods and delivery of all its orders, in đồng.
+    pub total: i64,
+    /// Received so far (bank transfers may come in parts).
+    pub amount_paid: i64,
+    /// Still to pay while awaiting payment; 0 otherwise.
+    pub amount_due: i64,
+    /// Pay before this, or it is cancelled.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// What the buyer's client needs to pay, while awaiting payment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentStart>,
+}
+
+impl Checkouts {
+    /// The caller's checkout `id` and where its payment stands; another user's is "not found".
+    pub async fn state<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<CheckoutState> {
+        let buyer = actor.require_user()?;
+        let c = checkout::Entity::find_by_id(id)
+            .filter(checkout::Column::BuyerId.eq(buyer))
+            .one(db)
+            .await?
+            .ok_or(OrderError::NotFound("Checkout"))?;
+        let status = stored::<CheckoutStatus>(&c.status)?;
+        let method = stored::<PaymentMethod>(&c.payment_method)?;
+        let awaiting = status == CheckoutStatus::AwaitingPayment;
+        let payment = match (&c.payment_intent_id, &c.client_secret) {
+            (Some(id), Some(secret)) if awaiting => Some(PaymentStart::Stripe {
+                payment_intent_id: id.clone(),
+                client_secret: secret.clone(),
+            }),
+            // A bank transfer's answer is made again from the checkout; nothing is called.
+            _ if awaiting && method == PaymentMethod::BankTransfer => {
+                let provider = self.provider(method)?;
+                let request = PaymentRequest {
+                    checkout_id: c.id,
+                    amount: c.total,
+                    reference: c.reference.clone(),
+                    expires_at: c.expires_at,
+                };
+                provider.start(&request).await.ok().flatten()
+            }
+            _ => None,
+        };
+        Ok(CheckoutState {
+            checkout_id: c.id,
+            status,
+            payment_method: method,
+            total: c.total,
+            amount_paid: c.amount_paid,
+            amount_due: if awaiting {
+                (c.total - c.amount_paid).max(0)
+            } else {
+                0
+            },
+            expires_at: c.expires_at,
+            paid_at: c.paid_at,
+            payment,
+        })
+    }
+}
+
 /// The idempotency key, trimmed; 1 to 200 characters.
 fn checked_key(key: &str) -> Result<&str> {
     let key = key.trim();

@@ -7,7 +7,8 @@ use axum::{
 use common::{Page, PageRequest};
 use order::{
     cart::{Cart, CartDestination},
-    checkout::{CheckoutRequest, CheckoutResult},
+    checkout::{CheckoutRequest, CheckoutResult, CheckoutState},
+    provider::PaymentStart,
     status::{Move, OrderStatus},
     views::OrderView,
 };
@@ -82,6 +83,65 @@ pub async fn cart(
         None => state.carts.cart(&state.db, &actor).await?,
     };
     Ok(axum::Json(cart))
+}
+
+/// Where a checkout's payment stands: amount paid and due, and what the client needs to pay
+/// while it waits (the buyer only).
+#[utoipa::path(get, path = "/api/v1/checkouts/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Checkout id")),
+    responses(
+        (status = 200, body = CheckoutState),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: not the caller's checkout", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn checkout_state(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<CheckoutState>> {
+    Ok(axum::Json(
+        state
+            .checkouts
+            .state(&state.db, &auth.user.actor(), order_id(&id)?)
+            .await?,
+    ))
+}
+
+/// The checkout's VietQR code as SVG, for a bank transfer still waiting (the buyer only).
+#[utoipa::path(get, path = "/api/v1/checkouts/{id}/qr.svg", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Checkout id")),
+    responses(
+        (status = 200, description = "The QR code", content_type = "image/svg+xml"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: not the caller's, not a bank transfer, or no longer waiting", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn checkout_qr(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let checkout = state
+        .checkouts
+        .state(&state.db, &auth.user.actor(), order_id(&id)?)
+        .await?;
+    let Some(PaymentStart::Vietqr(pay)) = checkout.payment else {
+        return Err(ApiError::from_status(StatusCode::NOT_FOUND));
+    };
+    let code = qrcode::QrCode::new(pay.qr_payload.as_bytes())
+        .map_err(|e| ApiError::from(common::Error::internal(e.to_string())))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .build();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response())
 }
 
 /// A quantity.

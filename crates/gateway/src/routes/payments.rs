@@ -232,6 +232,42 @@ pub async fn return_transfer(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The bank's reference of a payment confirmed by hand.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmPaidBody {
+    /// 3 to 100 characters, as on the bank statement.
+    pub bank_reference: String,
+}
+
+/// Confirms a bank-transfer checkout paid in full, with the bank's reference (administrators;
+/// for a bank without notifications). Its orders are placed. Audited on the checkout.
+#[utoipa::path(post, path = "/api/v1/admin/checkouts/{id}/confirm-paid", tag = "admin", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Checkout id")),
+    request_body = ConfirmPaidBody,
+    responses(
+        (status = 204, description = "Paid; its orders are placed"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no bank-transfer checkout", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_awaiting_payment`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn confirm_paid(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Json(body): Json<ConfirmPaidBody>,
+) -> ApiResult<StatusCode> {
+    let id =
+        uuid::Uuid::parse_str(&id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    state
+        .payments
+        .confirm_paid(&state.db, &auth.user.actor(), id, &body.bank_reference)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `?status=&page=&per_page=`
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -183,12 +183,50 @@ db_test!(
         for (status, _) in statuses(&app, &m.buyer, &out).await {
             assert_eq!(status, "pending_payment");
         }
+        // The buyer sees what is missing, and the code to pay it.
+        let id = out["checkout_id"].as_str().unwrap().to_owned();
+        let seen = app
+            .get(&format!("/api/v1/checkouts/{id}"), Some(&m.buyer))
+            .await;
+        assert_eq!(seen.status, 200, "{}", seen.text());
+        let seen = seen.json();
+        assert_eq!(seen["status"], "awaiting_payment");
+        assert_eq!(
+            (seen["amount_paid"].clone(), seen["amount_due"].clone()),
+            (json!(400_000), json!(5_000))
+        );
+        assert_eq!(seen["payment"]["reference"], reference.as_str());
+        let qr = app
+            .get(&format!("/api/v1/checkouts/{id}/qr.svg"), Some(&m.buyer))
+            .await;
+        assert_eq!(qr.status, 200);
+        assert_eq!(qr.header("content-type"), Some("image/svg+xml"));
+        assert!(qr.text().contains("<svg"), "{}", qr.text());
+        // Nobody else's business.
+        app.get(&format!("/api/v1/checkouts/{id}"), Some(&m.owner_a))
+            .await
+            .problem(404, "not_found");
+        app.get(&format!("/api/v1/checkouts/{id}/qr.svg"), Some(&m.owner_a))
+            .await
+            .problem(404, "not_found");
         // The rest, with the reference split by the bank.
         let split = format!("{} {}", &reference[..5], &reference[5..]);
         assert_eq!(send(&app, "FT-p2", 5_000, &split).await, "exact");
         for (status, paid) in statuses(&app, &m.buyer, &out).await {
             assert_eq!((status.as_str(), paid), ("placed", true));
         }
+        let seen = app
+            .get(&format!("/api/v1/checkouts/{id}"), Some(&m.buyer))
+            .await
+            .json();
+        assert_eq!(
+            (seen["status"].clone(), seen["amount_due"].clone()),
+            (json!("paid"), json!(0))
+        );
+        assert!(seen.get("payment").is_none(), "{seen}");
+        app.get(&format!("/api/v1/checkouts/{id}/qr.svg"), Some(&m.buyer))
+            .await
+            .problem(404, "not_found");
     }
 );
 
@@ -432,5 +470,53 @@ db_test!(
             .await
             .json();
         assert_eq!(list["total"], 0);
+    }
+);
+
+db_test!(
+    an_administrator_confirms_a_transfer_by_hand,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-8").await;
+        let id = out["checkout_id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/admin/checkouts/{id}/confirm-paid");
+        app.post(
+            &path,
+            Some(&m.buyer),
+            json!({"bank_reference": "FT25336123"}),
+        )
+        .await
+        .problem(403, "forbidden");
+        app.post(&path, Some(&m.admin), json!({"bank_reference": ""}))
+            .await
+            .problem(422, "validation_failed");
+        let res = app
+            .post(
+                &path,
+                Some(&m.admin),
+                json!({"bank_reference": "FT25336123"}),
+            )
+            .await;
+        assert_eq!(res.status, 204, "{}", res.text());
+        for (status, paid) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!((status.as_str(), paid), ("placed", true));
+        }
+        app.post(
+            &path,
+            Some(&m.admin),
+            json!({"bank_reference": "FT25336123"}),
+        )
+        .await
+        .problem(409, "not_awaiting_payment");
+        let log = app
+            .get(
+                &format!("/api/v1/admin/audit-log?subject_type=checkout&subject_id={id}"),
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        assert_eq!(log["items"][0]["action"], "checkout.confirm_paid");
+        assert_eq!(log["items"][0]["reason"], "FT25336123");
     }
 );

@@ -472,6 +472,51 @@ impl Payments {
     }
 }
 
+impl Payments {
+    /// An administrator confirms a bank-transfer checkout paid in full, with the bank's
+    /// reference (for a bank without notifications): its orders are placed. Audited.
+    pub async fn confirm_paid<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &common::Actor,
+        checkout_id: uuid::Uuid,
+        bank_reference: &str,
+    ) -> Result<()> {
+        let admin = admin_of(actor)?;
+        let mut v = common::validate::Validator::new();
+        let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
+        v.finish()?;
+        let txn = common::begin_write(db).await?;
+        let c = checkout::Entity::find_by_id(checkout_id)
+            .filter(checkout::Column::Reference.is_not_null())
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(crate::OrderError::NotFound("Checkout"))?;
+        if stored::<CheckoutStatus>(&c.status)? != CheckoutStatus::AwaitingPayment {
+            return Err(common::Error::conflict(
+                "not_awaiting_payment",
+                "This checkout is not waiting for a payment.",
+            )
+            .into());
+        }
+        let due = (c.total - c.amount_paid).max(0);
+        credit(&txn, &c, due).await?;
+        catalog::audit::record(
+            &txn,
+            admin,
+            "checkout.confirm_paid",
+            catalog::audit::Subject::Checkout(c.id),
+            Some(&bank_reference),
+            None,
+            Some(serde_json::json!({"amount": due, "bank_reference": bank_reference})),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
 fn admin_of(actor: &common::Actor) -> Result<uuid::Uuid> {
     let user = actor.require_user()?;
     if !actor.is_admin() {
