@@ -108,17 +108,21 @@ impl std::fmt::Debug for StripeConfig {
     }
 }
 
+/// Secrets given as `new,old` during a rotation, in order, blanks dropped.
+fn secret_list(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 impl StripeConfig {
     /// The webhook secrets, in order.
     pub fn webhook_secrets(&self) -> Vec<String> {
-        self.webhook_secret
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
+        secret_list(self.webhook_secret.as_deref())
     }
 }
 
@@ -157,14 +161,7 @@ impl std::fmt::Debug for BankTransferConfig {
 impl BankTransferConfig {
     /// The notification secrets, in order.
     pub fn webhook_secrets(&self) -> Vec<String> {
-        self.webhook_secret
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
+        secret_list(self.webhook_secret.as_deref())
     }
 }
 

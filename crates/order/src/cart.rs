@@ -17,7 +17,7 @@ use crate::{
     OrderError,
     entity::cart_item,
     error::Result,
-    pricing::{Place, Pricing, StallTotal},
+    pricing::{Place, StallTotal},
     shipping::ShippingRates,
     store,
 };
@@ -126,20 +126,19 @@ impl Carts {
             .collect();
         let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect();
         let products = self.catalog.visible_products_by_id(db, &ids).await?;
-        let mut stall_ids: Vec<Uuid> = products.values().map(|p| p.stall.id).collect();
-        stall_ids.sort_unstable();
-        stall_ids.dedup();
-        let stalls = self.catalog.delivery_profiles(db, &stall_ids).await?;
-        let quote = Pricing {
-            nation: self.nation,
-            rates: &self.rates,
-            stalls: &stalls,
-            destination: Some(Place {
-                province: &province,
-                commune: &commune,
-            }),
-        }
-        .quote(&lines, &products);
+        let place = Place {
+            province: &province,
+            commune: &commune,
+        };
+        let quote = crate::pricing::quote_to(
+            db,
+            &self.catalog,
+            (self.nation, &self.rates),
+            &lines,
+            &products,
+            place,
+        )
+        .await?;
         cart.stalls = Some(quote.stalls.iter().map(StallTotal::from).collect());
         cart.grand_total = Some(quote.total);
         Ok(cart)

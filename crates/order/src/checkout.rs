@@ -26,7 +26,7 @@ use crate::{
     destination::{Destination, Shipping},
     entity::{cart_item, checkout, order, order_event, order_item},
     error::{Result, Shortage},
-    pricing::{Pricing, Quote, StallQuote, StallTotal},
+    pricing::{Place, Quote, StallQuote, StallTotal},
     provider::{CashOnDelivery, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
     shipping::ShippingRates,
     status::OrderStatus,
@@ -351,21 +351,20 @@ impl Checkouts {
         products: &HashMap<Uuid, Product>,
         destination: &Destination,
     ) -> Result<Quote> {
-        let mut stall_ids: Vec<Uuid> = products.values().map(|p| p.stall.id).collect();
-        stall_ids.sort_unstable();
-        stall_ids.dedup();
-        let stalls = self.catalog.delivery_profiles(txn, &stall_ids).await?;
-        let pricing = Pricing {
-            nation: self.nation,
-            rates: &self.rates,
-            stalls: &stalls,
-            destination: Some(crate::pricing::Place {
-                province: &destination.province.0,
-                commune: &destination.commune.0,
-            }),
-        };
         let lines: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
-        Ok(pricing.quote(&lines, products))
+        let place = Place {
+            province: &destination.province.0,
+            commune: &destination.commune.0,
+        };
+        crate::pricing::quote_to(
+            txn,
+            &self.catalog,
+            (self.nation, &self.rates),
+            &lines,
+            products,
+            place,
+        )
+        .await
     }
 
     /// The visible products of the cart's lines, refusing a line that can no longer be bought.
@@ -467,13 +466,7 @@ impl Checkouts {
             // bank transfer, whose answer is made again from the checkout): ask again; the
             // provider answers with the same payment.
             _ if stored::<CheckoutStatus>(&done.status)? == CheckoutStatus::AwaitingPayment => {
-                let request = PaymentRequest {
-                    checkout_id: done.id,
-                    amount: done.total,
-                    reference: done.reference.clone(),
-                    expires_at: done.expires_at,
-                };
-                self.start_payment(db, provider.as_ref(), &request, buyer)
+                self.start_payment(db, provider.as_ref(), &request_of(&done), buyer)
                     .await?
             }
             _ => None,
@@ -535,16 +528,12 @@ impl Checkouts {
                 client_secret: secret.clone(),
             }),
             // A bank transfer's answer is made again from the checkout; nothing is called.
-            _ if awaiting && method == PaymentMethod::BankTransfer => {
-                let provider = self.provider(method)?;
-                let request = PaymentRequest {
-                    checkout_id: c.id,
-                    amount: c.total,
-                    reference: c.reference.clone(),
-                    expires_at: c.expires_at,
-                };
-                provider.start(&request).await.ok().flatten()
-            }
+            _ if awaiting && method == PaymentMethod::BankTransfer => self
+                .provider(method)?
+                .start(&request_of(&c))
+                .await
+                .ok()
+                .flatten(),
             _ => None,
         };
         Ok(CheckoutState {
@@ -562,6 +551,16 @@ impl Checkouts {
             paid_at: c.paid_at,
             payment,
         })
+    }
+}
+
+/// What a provider is asked for a stored checkout (a replay, a buyer looking at it).
+fn request_of(c: &checkout::Model) -> PaymentRequest {
+    PaymentRequest {
+        checkout_id: c.id,
+        amount: c.total,
+        reference: c.reference.clone(),
+        expires_at: c.expires_at,
     }
 }
 

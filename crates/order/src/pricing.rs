@@ -126,6 +126,29 @@ impl Pricing<'_> {
     }
 }
 
+/// Prices `lines` of visible `products` for delivery to `place`, reading each stall's commune
+/// and delivery rules from the catalogue (the cart and the checkout both price this way).
+pub(crate) async fn quote_to<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    catalog: &catalog::Catalog,
+    (nation, rates): (&Nation, &ShippingRates),
+    lines: &[(Uuid, i64)],
+    products: &HashMap<Uuid, Product>,
+    place: Place<'_>,
+) -> crate::error::Result<Quote> {
+    let mut stall_ids: Vec<Uuid> = products.values().map(|p| p.stall.id).collect();
+    stall_ids.sort_unstable();
+    stall_ids.dedup();
+    let stalls = catalog.delivery_profiles(db, &stall_ids).await?;
+    let pricing = Pricing {
+        nation,
+        rates,
+        stalls: &stalls,
+        destination: Some(place),
+    };
+    Ok(pricing.quote(lines, products))
+}
+
 /// A stall's part of a priced cart, as the cart and a `total_changed` answer show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
