@@ -201,21 +201,7 @@ impl Payments {
             tracing::warn!(transfer = %n.id, amount = n.amount, "bank transfer with no known reference; waiting for an administrator");
             return Ok(TransferOutcome::Unmatched);
         };
-        let (outcome, owed_back) = credit(&txn, &c, n.amount).await?;
-        bank_transfer::Entity::update_many()
-            .col_expr(bank_transfer::Column::CheckoutId, Expr::value(c.id))
-            .col_expr(
-                bank_transfer::Column::Status,
-                Expr::value(TransferStatus::Matched.as_str()),
-            )
-            .col_expr(
-                bank_transfer::Column::Outcome,
-                Expr::value(outcome.as_str()),
-            )
-            .col_expr(bank_transfer::Column::OwedBack, Expr::value(owed_back))
-            .filter(bank_transfer::Column::Id.eq(n.id.clone()))
-            .exec(&txn)
-            .await?;
+        let (outcome, owed_back) = apply_to(&txn, &n.id, &c, n.amount, None).await?;
         txn.commit().await?;
         if owed_back > 0 {
             tracing::warn!(transfer = %n.id, checkout = %c.id, owed_back, "bank transfer owes money back; settle it by hand");
@@ -245,6 +231,39 @@ impl Payments {
         }
         Ok(None)
     }
+}
+
+/// Credits transfer `id`'s `amount` to checkout `c` (locked by the caller) and records the
+/// transfer matched to it, with the administrator who decided it, if one did.
+async fn apply_to<C: ConnectionTrait>(
+    txn: &C,
+    id: &str,
+    c: &checkout::Model,
+    amount: i64,
+    decided_by: Option<uuid::Uuid>,
+) -> Result<(TransferOutcome, i64)> {
+    let (outcome, owed_back) = credit(txn, c, amount).await?;
+    let mut update = bank_transfer::Entity::update_many()
+        .col_expr(bank_transfer::Column::CheckoutId, Expr::value(c.id))
+        .col_expr(
+            bank_transfer::Column::Status,
+            Expr::value(TransferStatus::Matched.as_str()),
+        )
+        .col_expr(
+            bank_transfer::Column::Outcome,
+            Expr::value(outcome.as_str()),
+        )
+        .col_expr(bank_transfer::Column::OwedBack, Expr::value(owed_back));
+    if let Some(admin) = decided_by {
+        update = update
+            .col_expr(bank_transfer::Column::DecidedBy, Expr::value(admin))
+            .col_expr(bank_transfer::Column::DecidedAt, Expr::value(Utc::now()));
+    }
+    update
+        .filter(bank_transfer::Column::Id.eq(id.to_owned()))
+        .exec(txn)
+        .await?;
+    Ok((outcome, owed_back))
 }
 
 /// Credits `amount` to checkout `c` (locked by the caller): pays it when it is covered;
@@ -350,7 +369,7 @@ impl Payments {
         status: Option<TransferStatus>,
         page: common::PageRequest,
     ) -> Result<common::Page<TransferView>> {
-        use sea_orm::{PaginatorTrait, QueryOrder};
+        use sea_orm::QueryOrder;
         if !actor.is_admin() {
             return Err(common::Error::forbidden("Only administrators see bank transfers.").into());
         }
@@ -358,14 +377,10 @@ impl Payments {
         if let Some(s) = status {
             q = q.filter(bank_transfer::Column::Status.eq(s.as_str()));
         }
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = q
             .order_by_desc(bank_transfer::Column::ReceivedAt)
-            .order_by_asc(bank_transfer::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
+            .order_by_asc(bank_transfer::Column::Id);
+        let (rows, total) = store::page_of(db, q, page).await?;
         let items = rows
             .into_iter()
             .map(|t| {
@@ -411,23 +426,7 @@ impl Payments {
             .ok_or_else(|| {
                 common::Error::invalid_field("checkout_id", "is not a bank-transfer checkout")
             })?;
-        let (outcome, owed_back) = credit(&txn, &c, t.amount).await?;
-        bank_transfer::Entity::update_many()
-            .col_expr(bank_transfer::Column::CheckoutId, Expr::value(c.id))
-            .col_expr(
-                bank_transfer::Column::Status,
-                Expr::value(TransferStatus::Matched.as_str()),
-            )
-            .col_expr(
-                bank_transfer::Column::Outcome,
-                Expr::value(outcome.as_str()),
-            )
-            .col_expr(bank_transfer::Column::OwedBack, Expr::value(owed_back))
-            .col_expr(bank_transfer::Column::DecidedBy, Expr::value(admin))
-            .col_expr(bank_transfer::Column::DecidedAt, Expr::value(Utc::now()))
-            .filter(bank_transfer::Column::Id.eq(t.id.clone()))
-            .exec(&txn)
-            .await?;
+        let (outcome, owed_back) = apply_to(&txn, &t.id, &c, t.amount, Some(admin)).await?;
         catalog::audit::record(
             &txn,
             admin,

@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use common::{Actor, Page, PageRequest};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
 use super::Payments;
+use crate::store;
 use crate::{
     entity::refund,
     error::Result,
@@ -160,14 +161,10 @@ impl Payments {
         if let Some(s) = status {
             q = q.filter(refund::Column::Status.eq(s.as_str()));
         }
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = q
             .order_by_asc(refund::Column::CreatedAt)
-            .order_by_asc(refund::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
+            .order_by_asc(refund::Column::Id);
+        let (rows, total) = store::page_of(db, q, page).await?;
         let items = rows
             .into_iter()
             .map(RefundView::try_from)
