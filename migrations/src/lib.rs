@@ -12,6 +12,8 @@ mod m20261128_000004_orders;
 mod m20261128_000005_payments;
 mod m20261201_000006_delivery;
 mod m20261202_000007_bank_transfers;
+mod m20261202_000008_owed_back;
+mod m20261202_000009_ledger;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_payments::Migration),
             Box::new(m20261201_000006_delivery::Migration),
             Box::new(m20261202_000007_bank_transfers::Migration),
+            Box::new(m20261202_000008_owed_back::Migration),
+            Box::new(m20261202_000009_ledger::Migration),
         ]
     }
 }

@@ -19,6 +19,10 @@ pub enum Subject {
     Category(Uuid),
     /// A checkout (payments decided by hand).
     Checkout(Uuid),
+    /// A commission rule that names neither a stall nor a category (the default rate).
+    CommissionRule(Uuid),
+    /// A payout to a stall.
+    Payout(Uuid),
 }
 
 impl Subject {
@@ -28,6 +32,8 @@ impl Subject {
             Subject::Product(id) => ("product", id),
             Subject::Category(id) => ("category", id),
             Subject::Checkout(id) => ("checkout", id),
+            Subject::CommissionRule(id) => ("commission_rule", id),
+            Subject::Payout(id) => ("payout", id),
         }
     }
 }

@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/audit-log", get(admin::audit_log))
         .route("/admin/refunds", get(payments::refunds))
+        .route("/admin/refunds/{id}/settle", post(payments::settle_refund))
         .route("/payments/stripe/webhook", post(payments::stripe_webhook))
         .route("/payments/bank/webhook", post(payments::bank_webhook))
         .route("/admin/bank-transfers", get(payments::bank_transfers))
@@ -108,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/bank-transfers/{id}/return",
             post(payments::return_transfer),
+        )
+        .route(
+            "/admin/bank-transfers/{id}/repaid",
+            post(payments::repay_transfer),
         )
         .route("/search/products", get(search::products))
         .route("/search/stalls", get(search::stalls))

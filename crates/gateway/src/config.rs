@@ -141,6 +141,9 @@ pub struct BankTransferConfig {
     pub webhook_secret: Option<String>,
     /// Minutes a bank-transfer checkout may stay unpaid.
     pub checkout_ttl_minutes: u64,
+    /// Hours back a notification's `transacted_at` may lie: an older one is refused as stale
+    /// (a replay of a genuine notification under a new id); a late one is confirmed by hand.
+    pub max_age_hours: u64,
 }
 
 impl std::fmt::Debug for BankTransferConfig {
@@ -154,6 +157,7 @@ impl std::fmt::Debug for BankTransferConfig {
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("checkout_ttl_minutes", &self.checkout_ttl_minutes)
+            .field("max_age_hours", &self.max_age_hours)
             .finish()
     }
 }
@@ -557,6 +561,9 @@ impl Config {
                 "payments.checkout_ttl_minutes",
                 "must be 1 to 1440",
             ));
+        }
+        if !(1..=720).contains(&self.bank_transfer.max_age_hours) {
+            return Err(invalid("bank_transfer.max_age_hours", "must be 1 to 720"));
         }
         if !(1..=3600).contains(&p.sweep_interval_secs) {
             return Err(invalid("payments.sweep_interval_secs", "must be 1 to 3600"));

@@ -79,6 +79,8 @@ use crate::{error, routes};
         routes::payments::bank_webhook,
         routes::payments::bank_transfers,
         routes::payments::assign_transfer,
+        routes::payments::repay_transfer,
+        routes::payments::settle_refund,
         routes::payments::return_transfer,
         routes::payments::refunds,
         routes::ops::healthz,

@@ -83,7 +83,10 @@ impl AppState {
             checkouts = checkouts.with_bank_transfer(bank, chrono::Duration::minutes(minutes));
         }
         let payments = order::Payments::new(card, config.stripe.webhook_secrets())
-            .with_bank_secrets(config.bank_transfer.webhook_secrets());
+            .with_bank_secrets(config.bank_transfer.webhook_secrets())
+            .with_bank_max_age(chrono::Duration::hours(
+                i64::try_from(config.bank_transfer.max_age_hours).unwrap_or(72),
+            ));
         Self {
             db,
             accounts: Accounts::new(ttl),

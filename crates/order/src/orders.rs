@@ -22,12 +22,23 @@ use crate::{
 #[derive(Clone, Debug)]
 pub struct Orders {
     catalog: catalog::Catalog,
+    ledger: ledger::Ledger,
 }
 
 impl Orders {
-    /// Orders over `catalog` (for stall membership).
+    /// Orders over `catalog` (for stall membership), writing the vendors' money to a ledger
+    /// with the default settings.
     pub fn new(catalog: catalog::Catalog) -> Self {
-        Self { catalog }
+        Self {
+            catalog,
+            ledger: ledger::Ledger::default(),
+        }
+    }
+
+    /// Writes deliveries and refunds to `ledger` (with its settings).
+    pub fn with_ledger(mut self, ledger: ledger::Ledger) -> Self {
+        self.ledger = ledger;
+        self
     }
 
     /// The caller's orders, newest first.
@@ -140,6 +151,71 @@ impl Orders {
                 "The order changed meanwhile; reload it.".into(),
             ));
         }
+        if to == OrderStatus::Delivered {
+            // The stall has earned it: its ledger entries are written with the delivery.
+            let delivered = store::delivered(&txn, &o, chrono::Utc::now()).await?;
+            self.ledger.earn(&txn, &delivered).await?;
+        }
+        txn.commit().await?;
+        views::order_view(db, id).await
+    }
+
+    /// Refunds a delivered order (administrators; a return or a dispute decided for the
+    /// buyer), with why. The stall's ledger entries for it are reversed in the same
+    /// transaction; money paid online is owed back to the buyer (a card refund is sent by the
+    /// refund worker, a bank transfer's is paid back by hand); cash on delivery is paid back
+    /// by the stall that collected it.
+    pub async fn refund_delivered<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: Uuid,
+        reason: &str,
+    ) -> Result<OrderView> {
+        let o = order::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(OrderError::NotFound("Order"))?;
+        let parties = self.party(db, actor, &o).await?;
+        if !parties.contains(&Party::Admin) {
+            return Err(
+                common::Error::forbidden("Only administrators refund delivered orders.").into(),
+            );
+        }
+        let mut v = Validator::new();
+        let reason = v.text("reason", reason, 3, 1000);
+        v.finish()?;
+        if stored::<OrderStatus>(&o.status)? != OrderStatus::Delivered {
+            return Err(OrderError::InvalidTransition(
+                "Only a delivered order is refunded this way; cancel an undelivered one.".into(),
+            ));
+        }
+        let txn = common::begin_write(db).await?;
+        // The lock serialises two refunds of one order; the refund's unique order id and the
+        // ledger's one reversal per order keep it once.
+        if store::locked_refund_exists(&txn, o.id).await? {
+            return Err(common::Error::conflict(
+                "already_refunded",
+                "This order was refunded already.",
+            )
+            .into());
+        }
+        let method = stored::<crate::types::PaymentMethod>(&o.payment_method)?;
+        if method != crate::types::PaymentMethod::Cod {
+            store::owe_refund(&txn, &o, method).await?;
+        }
+        let reversed = self
+            .ledger
+            .reverse_order(&txn, o.id, actor.user_id(), &format!("refund: {reason}"))
+            .await?;
+        if reversed.is_none() {
+            return Err(common::Error::conflict(
+                "already_refunded",
+                "This order was refunded already.",
+            )
+            .into());
+        }
+        store::record_refund_event(&txn, &o, actor.user_id(), &reason).await?;
         txn.commit().await?;
         views::order_view(db, id).await
     }

@@ -82,8 +82,8 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
     .await?;
     if c.to == OrderStatus::Cancelled {
         catalog::stock::release(txn, &stock_lines(txn, &[o.id]).await?).await?;
-        if o.paid && method == PaymentMethod::Card {
-            owe_refund(txn, o).await?;
+        if o.paid && matches!(method, PaymentMethod::Card | PaymentMethod::BankTransfer) {
+            owe_refund(txn, o, method).await?;
         }
     }
     Ok(true)
@@ -114,6 +114,90 @@ pub(crate) async fn system_move<C: ConnectionTrait>(
     apply_move(txn, o, change).await
 }
 
+/// A delivered order as the ledger reads it: its goods by category, its delivery fee, and who
+/// holds the buyer's money.
+pub(crate) async fn delivered<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    at: chrono::DateTime<Utc>,
+) -> Result<ledger::DeliveredOrder> {
+    use catalog::entity::product;
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(o.id))
+        .all(txn)
+        .await?;
+    let products: std::collections::HashMap<Uuid, Uuid> = product::Entity::find()
+        .filter(product::Column::Id.is_in(items.iter().map(|i| i.product_id)))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.category_id))
+        .collect();
+    let mut lines = Vec::with_capacity(items.len());
+    for i in &items {
+        let Some(category_id) = products.get(&i.product_id).copied() else {
+            return Err(crate::OrderError::Corrupt(format!(
+                "product {} of order {} is missing",
+                i.product_id, o.id
+            )));
+        };
+        lines.push(ledger::SaleLine {
+            category_id,
+            amount: i.unit_price.saturating_mul(i.quantity),
+        });
+    }
+    let holder = match stored::<PaymentMethod>(&o.payment_method)? {
+        PaymentMethod::Cod => ledger::Holder::Stall,
+        PaymentMethod::Card | PaymentMethod::BankTransfer => ledger::Holder::Marketplace,
+    };
+    Ok(ledger::DeliveredOrder {
+        order_id: o.id,
+        stall_id: o.stall_id,
+        lines,
+        delivery_fee: o.delivery_fee,
+        holder,
+        delivered_at: at,
+    })
+}
+
+/// Whether a refund is owed or was sent for this order, holding the order's row locked.
+pub(crate) async fn locked_refund_exists<C: ConnectionTrait>(
+    txn: &C,
+    order_id: Uuid,
+) -> Result<bool> {
+    use sea_orm::QuerySelect;
+    order::Entity::find_by_id(order_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    Ok(refund::Entity::find()
+        .filter(refund::Column::OrderId.eq(order_id))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
+/// Records a refund after delivery in the order's history (the status stays `delivered`).
+pub(crate) async fn record_refund_event<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    actor_id: Option<Uuid>,
+    reason: &str,
+) -> Result<()> {
+    order_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(o.id),
+        from_status: Set(Some(OrderStatus::Delivered.as_str().to_owned())),
+        to_status: Set(OrderStatus::Delivered.as_str().to_owned()),
+        actor_id: Set(actor_id),
+        reason: Set(Some(format!("refunded: {reason}"))),
+        created_at: Set(Utc::now()),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
 /// The units of these orders, for the catalogue's stock.
 async fn stock_lines<C: ConnectionTrait>(
     txn: &C,
@@ -131,14 +215,29 @@ async fn stock_lines<C: ConnectionTrait>(
         .collect())
 }
 
-/// Records a refund owed for a cancelled paid order (once per order).
-pub(crate) async fn owe_refund<C: ConnectionTrait>(txn: &C, o: &order::Model) -> Result<()> {
-    let Some(intent) = checkout::Entity::find_by_id(o.checkout_id)
-        .one(txn)
-        .await?
-        .and_then(|c| c.payment_intent_id)
-    else {
-        tracing::error!(order = %o.id, "a paid card order has no payment intent; no refund owed");
+/// Records a refund owed for a cancelled paid order (once per order). A card payment is sent
+/// back through the provider by the refund worker; a bank transfer is paid back by a person
+/// (an outgoing transfer is no API call here), who records the bank's reference.
+pub(crate) async fn owe_refund<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    method: PaymentMethod,
+) -> Result<()> {
+    let c = checkout::Entity::find_by_id(o.checkout_id).one(txn).await?;
+    let (provider, payment, status) = match method {
+        PaymentMethod::BankTransfer => (
+            crate::provider::vietqr::NAME,
+            c.and_then(|c| c.reference),
+            RefundStatus::Manual,
+        ),
+        _ => (
+            crate::provider::stripe::NAME,
+            c.and_then(|c| c.payment_intent_id),
+            RefundStatus::Queued,
+        ),
+    };
+    let Some(payment) = payment else {
+        tracing::error!(order = %o.id, provider, "a paid order has no payment reference; no refund owed");
         return Ok(());
     };
     let now = Utc::now();
@@ -146,11 +245,11 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(txn: &C, o: &order::Model) ->
         id: Set(Uuid::now_v7()),
         order_id: Set(o.id),
         checkout_id: Set(o.checkout_id),
-        provider: Set(crate::provider::stripe::NAME.into()),
-        payment_intent_id: Set(intent),
+        provider: Set(provider.into()),
+        payment_intent_id: Set(payment),
         // The buyer paid for the goods and their delivery; both go back.
         amount: Set(o.subtotal.saturating_add(o.delivery_fee)),
-        status: Set(RefundStatus::Queued.as_str().into()),
+        status: Set(status.as_str().into()),
         attempts: Set(0),
         last_error: Set(None),
         provider_refund_id: Set(None),

@@ -74,16 +74,19 @@ pub enum RefundStatus {
     /// The provider accepted it, then reported that it failed (the card was closed, say): it
     /// needs a person to pay the buyer back another way.
     Failed,
+    /// Owed back by bank transfer: a person sends it and records the bank's reference.
+    Manual,
 }
 
 impl Stored for RefundStatus {
     const WHAT: &'static str = "refund status";
-    const ALL: &'static [Self] = &[Self::Queued, Self::Sent, Self::Failed];
+    const ALL: &'static [Self] = &[Self::Queued, Self::Sent, Self::Failed, Self::Manual];
     fn as_str(self) -> &'static str {
         match self {
             Self::Queued => "queued",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::Manual => "manual",
         }
     }
 }

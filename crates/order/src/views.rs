@@ -116,17 +116,19 @@ pub struct RefundView {
     pub order_id: Uuid,
     /// Its checkout.
     pub checkout_id: Uuid,
-    /// The provider's payment.
+    /// `stripe` (sent by the refund worker) or `vietqr` (paid back by hand).
+    pub provider: String,
+    /// The provider's payment (a bank transfer's: the checkout's reference).
     pub payment_intent_id: String,
     /// In đồng.
     pub amount: i64,
-    /// Queued, sent or failed.
+    /// Queued, sent, failed or manual.
     pub status: RefundStatus,
     /// Calls made to the provider so far.
     pub attempts: i32,
     /// Why the last call failed.
     pub last_error: Option<String>,
-    /// The provider's refund id, once sent.
+    /// The provider's refund id once sent (for one paid back by hand: the bank's reference).
     pub provider_refund_id: Option<String>,
     /// When the next call is due, while queued.
     pub next_attempt_at: DateTime<Utc>,
@@ -142,6 +144,7 @@ impl TryFrom<refund::Model> for RefundView {
             id: r.id,
             order_id: r.order_id,
             checkout_id: r.checkout_id,
+            provider: r.provider,
             payment_intent_id: r.payment_intent_id,
             amount: r.amount,
             status: stored::<RefundStatus>(&r.status)?,

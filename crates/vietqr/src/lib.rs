@@ -10,7 +10,9 @@
 mod banks;
 mod crc;
 mod payload;
+mod reference;
 
 pub use banks::{Bank, Banks};
 pub use crc::crc16_ccitt_false;
 pub use payload::{Decoded, Error, Service, Transfer, decode, encode};
+pub use reference::{REFERENCE_ALPHABET, REFERENCE_LEN, short_reference};

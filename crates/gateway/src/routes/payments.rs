@@ -94,7 +94,7 @@ pub struct BankAck {
     request_body(content = BankNotification, description = "One credit to the account", content_type = "application/json"),
     responses(
         (status = 200, body = BankAck),
-        (status = 400, description = "`malformed_event`: signed, but not a notification; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`malformed_event`: signed, but not a notification; `stale_notification`: booked more than `bank_transfer.max_age_hours` ago or in the future; nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`invalid_signature`: missing or forged; nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Bank transfers are not configured", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -106,7 +106,7 @@ pub async fn bank_webhook(
     let signature = headers.get("x-signature").and_then(|v| v.to_str().ok());
     let n = state
         .payments
-        .verify_bank(signature, &body)
+        .verify_bank(signature, &body, chrono::Utc::now())
         .map_err(|e| match e {
             BankWebhookError::Off => ApiError::from_status(StatusCode::NOT_FOUND),
             BankWebhookError::Signature(_) => {
@@ -114,6 +114,9 @@ pub async fn bank_webhook(
             }
             BankWebhookError::Malformed(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "malformed_event", e.to_string())
+            }
+            BankWebhookError::Stale(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "stale_notification", e.to_string())
             }
         })?;
     let outcome = state
@@ -272,8 +275,9 @@ pub async fn confirm_paid(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct RefundParams {
-    /// `queued` (owed; failed attempts show `last_error`), `sent`, or `failed` (Stripe took it,
-    /// then could not complete it: pay the buyer back another way).
+    /// `queued` (owed; failed attempts show `last_error`), `sent`, `failed` (Stripe took it,
+    /// then could not complete it: pay the buyer back another way), or `manual` (a paid
+    /// bank-transfer order was cancelled: pay it back by transfer, then settle it).
     pub status: Option<RefundStatus>,
     /// Page number.
     pub page: Option<u64>,
@@ -296,6 +300,72 @@ pub async fn refunds(
         state
             .payments
             .refunds(&state.db, &auth.user.actor(), q.status, page)
+            .await?,
+    ))
+}
+
+/// Records that money owed back was paid back by hand, with the outgoing transfer's bank
+/// reference.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepaidBody {
+    /// 3 to 100 characters, as on the bank statement.
+    pub bank_reference: String,
+}
+
+/// Records that what a bank transfer owed back (an excess, a payment for a closed checkout, a
+/// partial payment of an expired one) was paid back to the payer (administrators). Audited on
+/// the checkout.
+#[utoipa::path(post, path = "/api/v1/admin/bank-transfers/{id}/repaid", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The bank's transaction id")),
+    request_body = RepaidBody,
+    responses(
+        (status = 204, description = "Recorded paid back"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`nothing_owed`: it owes nothing back, or was paid back already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn repay_transfer(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Json(body): Json<RepaidBody>,
+) -> ApiResult<StatusCode> {
+    state
+        .payments
+        .repay_transfer(&state.db, &auth.user.actor(), &id, &body.bank_reference)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Records that a refund owed by hand (`manual`: a paid bank-transfer order was cancelled) or
+/// one Stripe could not complete (`failed`) was paid back, with the bank's reference
+/// (administrators). Audited on the checkout.
+#[utoipa::path(post, path = "/api/v1/admin/refunds/{id}/settle", tag = "admin", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Refund id")),
+    request_body = RepaidBody,
+    responses(
+        (status = 200, body = RefundView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`refund_not_manual`: queued or sent already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn settle_refund(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Json(body): Json<RepaidBody>,
+) -> ApiResult<axum::Json<RefundView>> {
+    let id =
+        uuid::Uuid::parse_str(&id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    Ok(axum::Json(
+        state
+            .payments
+            .settle_refund(&state.db, &auth.user.actor(), id, &body.bank_reference)
             .await?,
     ))
 }

@@ -520,3 +520,160 @@ db_test!(
         assert_eq!(log["items"][0]["reason"], "FT25336123");
     }
 );
+
+db_test!(
+    stale_and_future_notifications_change_nothing,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-stale").await;
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        // A genuine notification replayed days later under a new id, and one from the future.
+        for (id, at) in [
+            ("FT-old", Utc::now() - Duration::hours(73)),
+            ("FT-ahead", Utc::now() + Duration::minutes(10)),
+        ] {
+            let body = json!({
+                "id": id, "bank": "Vietcombank", "account_no": "1023456789",
+                "amount": 405_000, "description": reference, "transacted_at": at,
+            })
+            .to_string()
+            .into_bytes();
+            notify(&app, &body, Some(&sign_bank(&body, SECRET)))
+                .await
+                .problem(400, "stale_notification");
+        }
+        for (status, _) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!(status, "pending_payment");
+        }
+        let list = app
+            .get("/api/v1/admin/bank-transfers", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(list["total"], 0, "nothing was recorded");
+        // Within the window it still pays.
+        let body = json!({
+            "id": "FT-recent", "bank": "Vietcombank", "account_no": "1023456789",
+            "amount": 405_000, "description": reference,
+            "transacted_at": Utc::now() - Duration::hours(71),
+        })
+        .to_string()
+        .into_bytes();
+        let res = notify(&app, &body, Some(&sign_bank(&body, SECRET))).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["outcome"], "exact");
+    }
+);
+
+db_test!(
+    money_owed_back_is_paid_back_by_hand_and_recorded,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        // A partial payment, then the checkout expires: the partial payment is owed back.
+        let out = transfer_checkout(&app, &m, "vqr-owed").await;
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        assert_eq!(send(&app, "FT-part", 100_000, &reference).await, "partial");
+        let expired = app
+            .state
+            .payments
+            .expire_unpaid(&app.db.conn, Utc::now() + Duration::hours(2))
+            .await
+            .unwrap();
+        assert_eq!(expired, 1);
+        let list = app
+            .get("/api/v1/admin/bank-transfers", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(list["items"][0]["owed_back"], 100_000);
+        assert_eq!(list["items"][0]["repaid_reference"], Value::Null);
+        let path = "/api/v1/admin/bank-transfers/FT-part/repaid";
+        app.post(path, Some(&m.buyer), json!({"bank_reference": "FT25999"}))
+            .await
+            .problem(403, "forbidden");
+        let res = app
+            .post(path, Some(&m.admin), json!({"bank_reference": "FT25999"}))
+            .await;
+        assert_eq!(res.status, 204, "{}", res.text());
+        app.post(path, Some(&m.admin), json!({"bank_reference": "FT25999"}))
+            .await
+            .problem(409, "nothing_owed");
+        let list = app
+            .get("/api/v1/admin/bank-transfers", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(list["items"][0]["repaid_reference"], "FT25999");
+
+        // A paid bank-transfer order the stall rejects: its refund is owed by hand.
+        let out = transfer_checkout(&app, &m, "vqr-paid").await;
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        assert_eq!(send(&app, "FT-full", 405_000, &reference).await, "exact");
+        let order_a = out["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["stall_id"] == m.stall_a.as_str())
+            .unwrap()
+            .clone();
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{}/reject", order_a["id"].as_str().unwrap()),
+                Some(&m.owner_a),
+                json!({"reason": "hết hàng trong kho"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        // The refund worker leaves it alone: nobody can send a bank transfer by API here.
+        app.state
+            .payments
+            .process_refunds(&app.db.conn, Utc::now() + Duration::hours(1))
+            .await
+            .unwrap();
+        let refunds = app
+            .get("/api/v1/admin/refunds?status=manual", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(refunds["total"], 1, "{refunds}");
+        let refund = &refunds["items"][0];
+        assert_eq!(refund["provider"], "vietqr");
+        assert_eq!(refund["order_id"], order_a["id"]);
+        assert_eq!(refund["amount"], order_a["total"]);
+        let settle = format!(
+            "/api/v1/admin/refunds/{}/settle",
+            refund["id"].as_str().unwrap()
+        );
+        app.post(
+            &settle,
+            Some(&m.owner_a),
+            json!({"bank_reference": "FT26000"}),
+        )
+        .await
+        .problem(403, "forbidden");
+        let res = app
+            .post(
+                &settle,
+                Some(&m.admin),
+                json!({"bank_reference": "FT26000"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["status"], "sent");
+        assert_eq!(res.json()["provider_refund_id"], "FT26000");
+        app.post(
+            &settle,
+            Some(&m.admin),
+            json!({"bank_reference": "FT26000"}),
+        )
+        .await
+        .problem(409, "refund_not_manual");
+        let id = out["checkout_id"].as_str().unwrap();
+        let log = app
+            .get(
+                &format!("/api/v1/admin/audit-log?subject_type=checkout&subject_id={id}"),
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        assert_eq!(log["items"][0]["action"], "refund.settle");
+    }
+);

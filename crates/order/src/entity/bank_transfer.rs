@@ -21,6 +21,8 @@ pub struct Model {
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTimeUtc>,
     pub note: Option<String>,
+    pub repaid_reference: Option<String>,
+    pub repaid_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -99,6 +99,9 @@ pub enum BankWebhookError {
     /// Signed, but not a notification.
     #[error("The body is not a bank notification: {0}")]
     Malformed(String),
+    /// Booked too long ago (or in the future): a replay, or a notification to confirm by hand.
+    #[error("The notification is stale: {0}")]
+    Stale(String),
 }
 
 /// The `X-Signature` value for `body` signed with `secret` (what the notification service
@@ -146,6 +149,7 @@ impl Payments {
         &self,
         signature: Option<&str>,
         body: &[u8],
+        now: DateTime<Utc>,
     ) -> std::result::Result<BankNotification, BankWebhookError> {
         if self.bank_secrets.is_empty() {
             return Err(BankWebhookError::Off);
@@ -157,6 +161,22 @@ impl Payments {
             return Err(BankWebhookError::Malformed(
                 "id must be 1 to 100 characters and amount positive".into(),
             ));
+        }
+        if let Some(max_age) = self.bank_max_age {
+            let ahead = chrono::Duration::minutes(5);
+            if n.transacted_at < now - max_age {
+                return Err(BankWebhookError::Stale(format!(
+                    "transacted_at {} is more than {} hours old; confirm the payment by hand",
+                    n.transacted_at.to_rfc3339(),
+                    max_age.num_hours()
+                )));
+            }
+            if n.transacted_at > now + ahead {
+                return Err(BankWebhookError::Stale(format!(
+                    "transacted_at {} lies in the future",
+                    n.transacted_at.to_rfc3339()
+                )));
+            }
         }
         Ok(n)
     }
@@ -184,6 +204,8 @@ impl Payments {
             decided_by: Set(None),
             decided_at: Set(None),
             note: Set(None),
+            repaid_reference: Set(None),
+            repaid_at: Set(None),
         }
         .insert(&txn)
         .await;
@@ -358,6 +380,8 @@ pub struct TransferView {
     pub decided_by: Option<uuid::Uuid>,
     /// Why, for a return.
     pub note: Option<String>,
+    /// The outgoing transfer's bank reference, once what was owed back was paid back.
+    pub repaid_reference: Option<String>,
 }
 
 impl Payments {
@@ -398,6 +422,7 @@ impl Payments {
                     received_at: t.received_at,
                     decided_by: t.decided_by,
                     note: t.note,
+                    repaid_reference: t.repaid_reference,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -514,6 +539,77 @@ impl Payments {
         txn.commit().await?;
         Ok(())
     }
+}
+
+impl Payments {
+    /// An administrator records that what a transfer owed back (an excess, a late payment, a
+    /// partial payment of an expired checkout) was paid back to the payer, with the outgoing
+    /// transfer's bank reference. Audited on the checkout.
+    pub async fn repay_transfer<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &common::Actor,
+        transfer_id: &str,
+        bank_reference: &str,
+    ) -> Result<()> {
+        let admin = admin_of(actor)?;
+        let mut v = common::validate::Validator::new();
+        let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
+        v.finish()?;
+        let txn = common::begin_write(db).await?;
+        let t = bank_transfer::Entity::find_by_id(transfer_id.to_owned())
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(crate::OrderError::NotFound("Bank transfer"))?;
+        if t.owed_back <= 0 || t.repaid_reference.is_some() {
+            return Err(common::Error::conflict(
+                "nothing_owed",
+                "This transfer owes nothing back, or was already paid back.",
+            )
+            .into());
+        }
+        bank_transfer::Entity::update_many()
+            .col_expr(
+                bank_transfer::Column::RepaidReference,
+                Expr::value(bank_reference.clone()),
+            )
+            .col_expr(bank_transfer::Column::RepaidAt, Expr::value(Utc::now()))
+            .filter(bank_transfer::Column::Id.eq(t.id.clone()))
+            .exec(&txn)
+            .await?;
+        if let Some(checkout) = t.checkout_id {
+            catalog::audit::record(
+                &txn,
+                admin,
+                "bank_transfer.repaid",
+                catalog::audit::Subject::Checkout(checkout),
+                Some(&bank_reference),
+                None,
+                Some(serde_json::json!({"transfer_id": t.id, "amount": t.owed_back})),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// A checkout that expired after part of it was paid owes those transfers back in full.
+pub(crate) async fn owe_back_partial<C: ConnectionTrait>(
+    txn: &C,
+    checkout_id: uuid::Uuid,
+) -> Result<()> {
+    bank_transfer::Entity::update_many()
+        .col_expr(
+            bank_transfer::Column::OwedBack,
+            Expr::col(bank_transfer::Column::Amount).into(),
+        )
+        .filter(bank_transfer::Column::CheckoutId.eq(checkout_id))
+        .filter(bank_transfer::Column::Outcome.eq(TransferOutcome::Partial.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 fn admin_of(actor: &common::Actor) -> Result<uuid::Uuid> {

@@ -207,7 +207,7 @@ impl Payments {
                         .await?;
                     let mut paid = o.clone();
                     paid.paid = true;
-                    store::owe_refund(txn, &paid).await?;
+                    store::owe_refund(txn, &paid, PaymentMethod::Card).await?;
                     outcome = EventOutcome::RefundOwed;
                 }
                 _ => {}

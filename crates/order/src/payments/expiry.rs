@@ -38,6 +38,10 @@ impl Payments {
                 continue;
             }
             store::cancel_unpaid(&txn, c.id, "not paid in time").await?;
+            if c.amount_paid > 0 {
+                // Part of it came by bank transfer: that money goes back.
+                super::bank::owe_back_partial(&txn, c.id).await?;
+            }
             txn.commit().await?;
             expired += 1;
             // Close the payment too, so the buyer cannot pay for cancelled orders. If that

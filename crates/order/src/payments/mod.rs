@@ -35,6 +35,8 @@ pub struct Payments {
     card: Option<Arc<dyn PaymentProvider>>,
     webhook_secrets: Vec<String>,
     bank_secrets: Vec<String>,
+    /// How far back a notification's booking time may lie; `None`: no limit.
+    bank_max_age: Option<chrono::Duration>,
 }
 
 impl Payments {
@@ -45,12 +47,20 @@ impl Payments {
             card,
             webhook_secrets,
             bank_secrets: Vec::new(),
+            bank_max_age: None,
         }
     }
 
     /// Accepts bank notifications signed with any of `secrets` (several during a rotation).
     pub fn with_bank_secrets(mut self, secrets: Vec<String>) -> Self {
         self.bank_secrets = secrets;
+        self
+    }
+
+    /// Refuses notifications booked more than `max_age` ago (or more than five minutes
+    /// ahead) as stale.
+    pub fn with_bank_max_age(mut self, max_age: chrono::Duration) -> Self {
+        self.bank_max_age = Some(max_age);
         self
     }
 

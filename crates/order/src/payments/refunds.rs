@@ -171,4 +171,68 @@ impl Payments {
             .collect::<Result<Vec<_>>>()?;
         Ok(Page::new(items, total, page))
     }
+
+    /// An administrator records that a refund owed by hand (a bank transfer's, or a card
+    /// refund the provider could not complete) was paid back, with the outgoing transfer's
+    /// bank reference. Audited on the checkout.
+    pub async fn settle_refund<C: ConnectionTrait + sea_orm::TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: Uuid,
+        bank_reference: &str,
+    ) -> Result<RefundView> {
+        use sea_orm::TransactionSession;
+        let admin = actor.require_user()?;
+        if !actor.is_admin() {
+            return Err(common::Error::forbidden("Only administrators settle refunds.").into());
+        }
+        let mut v = common::validate::Validator::new();
+        let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
+        v.finish()?;
+        let txn = common::begin_write(db).await?;
+        let r = refund::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(crate::OrderError::NotFound("Refund"))?;
+        let status = crate::types::stored::<RefundStatus>(&r.status)?;
+        if !matches!(status, RefundStatus::Manual | RefundStatus::Failed) {
+            return Err(common::Error::conflict(
+                "refund_not_manual",
+                "Only a refund owed by hand (manual) or one the provider failed can be settled.",
+            )
+            .into());
+        }
+        let now = Utc::now();
+        refund::Entity::update_many()
+            .col_expr(
+                refund::Column::Status,
+                Expr::value(RefundStatus::Sent.as_str()),
+            )
+            .col_expr(
+                refund::Column::ProviderRefundId,
+                Expr::value(bank_reference.clone()),
+            )
+            .col_expr(refund::Column::UpdatedAt, Expr::value(now))
+            .filter(refund::Column::Id.eq(r.id))
+            .exec(&txn)
+            .await?;
+        catalog::audit::record(
+            &txn,
+            admin,
+            "refund.settle",
+            catalog::audit::Subject::Checkout(r.checkout_id),
+            Some(&bank_reference),
+            None,
+            Some(serde_json::json!({"refund_id": r.id, "order_id": r.order_id, "amount": r.amount, "was": status.as_str()})),
+        )
+        .await?;
+        txn.commit().await?;
+        let settled = refund::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(crate::OrderError::NotFound("Refund"))?;
+        RefundView::try_from(settled)
+    }
 }

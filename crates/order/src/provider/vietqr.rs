@@ -11,11 +11,10 @@ use super::{
 pub const NAME: &str = "vietqr";
 
 /// Letters of a transfer reference: no look-alikes (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
-pub const REFERENCE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
+pub use ::vietqr::REFERENCE_ALPHABET;
 /// A reference is this prefix and [`REFERENCE_LEN`] letters of the alphabet: `CK7QH4MTXA`.
 pub const REFERENCE_PREFIX: &str = "CK";
-/// Letters after the prefix.
-pub const REFERENCE_LEN: usize = 8;
+pub use ::vietqr::REFERENCE_LEN;
 
 /// The marketplace's receiving account.
 #[derive(Clone, Debug)]
@@ -32,14 +31,7 @@ pub struct BankTransfer {
 
 /// A new reference from 64 random bits.
 pub fn new_reference(random: u64) -> String {
-    let mut r = random;
-    let mut out = String::from(REFERENCE_PREFIX);
-    for _ in 0..REFERENCE_LEN {
-        let n = REFERENCE_ALPHABET.len() as u64;
-        out.push(char::from(REFERENCE_ALPHABET[(r % n) as usize]));
-        r /= n;
-    }
-    out
+    ::vietqr::short_reference(REFERENCE_PREFIX, random)
 }
 
 /// The references a bank's description may hold, whatever the bank added around it: case,

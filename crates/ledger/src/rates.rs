@@ -1,0 +1,311 @@
+//! The money rules, pure: shares in basis points rounded half up to the whole đồng, which
+//! commission rule applies to a sale, and the withholding rates of Decree 117 read from data.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `amount × bp / 10 000`, rounded half up to the whole đồng (amount ≥ 0).
+pub fn share(amount: i64, bp: i32) -> i64 {
+    let exact = i128::from(amount.max(0)) * i128::from(bp.max(0));
+    i64::try_from((exact + 5_000) / 10_000).unwrap_or(i64::MAX)
+}
+
+/// A commission rule as the choice needs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CommissionRule {
+    /// Its id.
+    pub id: Uuid,
+    /// The rate in basis points.
+    pub rate_bp: i32,
+    /// Applies to this category and every category below it; `None`: any.
+    pub category_id: Option<Uuid>,
+    /// Applies to this stall only; `None`: any.
+    pub stall_id: Option<Uuid>,
+    /// The least commission per order under this rule.
+    pub min: Option<i64>,
+    /// The most commission per order under this rule.
+    pub max: Option<i64>,
+    /// In force from.
+    pub valid_from: DateTime<Utc>,
+    /// In force until (exclusive); `None`: open.
+    pub valid_to: Option<DateTime<Utc>>,
+}
+
+impl CommissionRule {
+    fn in_force(&self, at: DateTime<Utc>) -> bool {
+        self.valid_from <= at && self.valid_to.is_none_or(|to| at < to)
+    }
+
+    /// What the order's lines under this rule pay: the rate on their sum, held within the
+    /// rule's minimum and maximum.
+    pub fn commission(&self, base: i64) -> i64 {
+        let mut c = share(base, self.rate_bp);
+        if let Some(min) = self.min {
+            c = c.max(min.min(base));
+        }
+        if let Some(max) = self.max {
+            c = c.min(max);
+        }
+        c
+    }
+}
+
+/// The rule for a sale of `stall` in the category whose ancestry (itself first, then its
+/// parents) is `ancestry`, at `at`. Most specific first: a rule naming the stall beats one
+/// that does not; then the deepest category (a rule for the category itself beats one for its
+/// parent, which beats one for any category); then the latest `valid_from`.
+pub fn choose_rule<'a>(
+    rules: &'a [CommissionRule],
+    stall: Uuid,
+    ancestry: &[Uuid],
+    at: DateTime<Utc>,
+) -> Option<&'a CommissionRule> {
+    rules
+        .iter()
+        .filter(|r| r.in_force(at))
+        .filter(|r| r.stall_id.is_none_or(|s| s == stall))
+        .filter_map(|r| {
+            let depth = match r.category_id {
+                None => 0,
+                Some(c) => ancestry.len() - ancestry.iter().position(|a| *a == c)?,
+            };
+            Some(((r.stall_id.is_some(), depth, r.valid_from), r))
+        })
+        .max_by_key(|(rank, _)| *rank)
+        .map(|(_, r)| r)
+}
+
+/// A kind of supply, with its own withholding rates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Supply {
+    /// Goods: 1 % VAT + 0.5 % PIT under the rates of 2025.
+    Goods,
+    /// Services (rural tourism): 5 % VAT + 2 % PIT.
+    Services,
+}
+
+/// One withholding rate, as the data file has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithholdingRate {
+    /// The kind of supply.
+    pub supply: Supply,
+    /// VAT in basis points.
+    pub vat_bp: i32,
+    /// Personal income tax in basis points.
+    pub pit_bp: i32,
+    /// In force from this day (Vietnam's calendar).
+    pub valid_from: NaiveDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupplyFile {
+    #[serde(default)]
+    services: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithholdingFile {
+    supply: SupplyFile,
+    rate: Vec<WithholdingRate>,
+}
+
+/// The withholding rates and which categories are services (`config/tax/withholding.toml`).
+#[derive(Clone, Debug)]
+pub struct Withholding {
+    services: Vec<String>,
+    rates: Vec<WithholdingRate>,
+}
+
+impl Withholding {
+    /// Reads the data file's text.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let f: WithholdingFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        for r in &f.rate {
+            if !(0..=10_000).contains(&r.vat_bp) || !(0..=10_000).contains(&r.pit_bp) {
+                return Err(format!("{:?} rates must be 0 to 10000 bp", r.supply));
+            }
+        }
+        Ok(Self {
+            services: f.supply.services,
+            rates: f.rate,
+        })
+    }
+
+    /// The rates shipped in `config/tax/withholding.toml`.
+    pub fn builtin() -> Self {
+        match Self::from_toml(include_str!("../../../config/tax/withholding.toml")) {
+            Ok(w) => w,
+            Err(e) => unreachable!("the shipped withholding rates are invalid: {e}"),
+        }
+    }
+
+    /// The kind of supply of a sale in a category with these slugs (itself, then parents).
+    pub fn supply_of(&self, slugs: &[&str]) -> Supply {
+        if slugs.iter().any(|s| self.services.iter().any(|x| x == s)) {
+            Supply::Services
+        } else {
+            Supply::Goods
+        }
+    }
+
+    /// The rate in force for `supply` on `day`: the latest that started on or before it.
+    pub fn rate(&self, supply: Supply, day: NaiveDate) -> Option<&WithholdingRate> {
+        self.rates
+            .iter()
+            .filter(|r| r.supply == supply && r.valid_from <= day)
+            .max_by_key(|r| r.valid_from)
+    }
+}
+
+/// Sums amounts by a key, keeping the keys' first-seen order.
+pub(crate) fn sum_by<K: Eq + std::hash::Hash + Clone>(
+    items: impl IntoIterator<Item = (K, i64)>,
+) -> Vec<(K, i64)> {
+    let mut order = Vec::new();
+    let mut sums: HashMap<K, i64> = HashMap::new();
+    for (k, v) in items {
+        let e = sums.entry(k.clone()).or_insert_with(|| {
+            order.push(k);
+            0
+        });
+        *e = e.saturating_add(v);
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let v = sums.get(&k).copied().unwrap_or(0);
+            (k, v)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
+    }
+
+    fn rule(rate_bp: i32, category: Option<Uuid>, stall: Option<Uuid>) -> CommissionRule {
+        CommissionRule {
+            id: Uuid::now_v7(),
+            rate_bp,
+            category_id: category,
+            stall_id: stall,
+            min: None,
+            max: None,
+            valid_from: at(2025, 1, 1),
+            valid_to: None,
+        }
+    }
+
+    #[test]
+    fn shares_round_half_up_to_the_dong() {
+        assert_eq!(share(120_000, 100), 1_200);
+        assert_eq!(share(123_450, 50), 617); // 617.25
+        assert_eq!(share(123_500, 50), 618); // 617.5 rounds up
+        assert_eq!(share(99, 50), 0); // 0.495
+        assert_eq!(share(100, 50), 1); // 0.5
+        assert_eq!(share(0, 1_000), 0);
+    }
+
+    #[test]
+    fn the_most_specific_rule_in_force_applies() {
+        let (food, sauce, coffee) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let (stall, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let default = rule(500, None, None);
+        let food_rule = rule(700, Some(food), None);
+        let sauce_rule = rule(800, Some(sauce), None);
+        let stall_rule = rule(300, None, Some(stall));
+        let rules = vec![
+            default.clone(),
+            food_rule.clone(),
+            sauce_rule.clone(),
+            stall_rule.clone(),
+        ];
+        let now = at(2026, 6, 1);
+        // The stall's own rule beats every category rule.
+        assert_eq!(
+            choose_rule(&rules, stall, &[sauce, food], now),
+            Some(&stall_rule)
+        );
+        // Another stall: the category itself beats its parent, the parent beats the default.
+        assert_eq!(
+            choose_rule(&rules, other, &[sauce, food], now),
+            Some(&sauce_rule)
+        );
+        assert_eq!(
+            choose_rule(&rules, other, &[Uuid::now_v7(), food], now),
+            Some(&food_rule)
+        );
+        assert_eq!(choose_rule(&rules, other, &[coffee], now), Some(&default));
+        assert_eq!(choose_rule(&[], other, &[coffee], now), None);
+    }
+
+    #[test]
+    fn effective_dates_decide_which_rule_is_in_force() {
+        let stall = Uuid::now_v7();
+        let mut old = rule(500, None, None);
+        old.valid_to = Some(at(2026, 3, 1));
+        let mut new = rule(600, None, None);
+        new.valid_from = at(2026, 3, 1);
+        let mut later = rule(900, None, None);
+        later.valid_from = at(2027, 1, 1);
+        let rules = vec![old.clone(), new.clone(), later];
+        assert_eq!(choose_rule(&rules, stall, &[], at(2026, 2, 28)), Some(&old));
+        assert_eq!(choose_rule(&rules, stall, &[], at(2026, 3, 1)), Some(&new));
+        assert_eq!(choose_rule(&rules, stall, &[], at(2024, 1, 1)), None);
+    }
+
+    #[test]
+    fn minimum_and_maximum_hold_the_commission_per_order() {
+        let mut r = rule(500, None, None);
+        r.min = Some(5_000);
+        r.max = Some(50_000);
+        assert_eq!(r.commission(20_000), 5_000); // 1 000 at 5 %, raised to the minimum
+        assert_eq!(r.commission(3_000), 3_000); // never more than the sale itself
+        assert_eq!(r.commission(400_000), 20_000);
+        assert_eq!(r.commission(2_000_000), 50_000); // capped
+    }
+
+    #[test]
+    fn the_shipped_withholding_rates_are_decree_117s() {
+        let w = Withholding::builtin();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let goods = w.rate(Supply::Goods, day).unwrap();
+        assert_eq!((goods.vat_bp, goods.pit_bp), (100, 50));
+        let services = w.rate(Supply::Services, day).unwrap();
+        assert_eq!((services.vat_bp, services.pit_bp), (500, 200));
+        assert!(
+            w.rate(Supply::Goods, NaiveDate::from_ymd_opt(2025, 6, 30).unwrap())
+                .is_none(),
+            "nothing was withheld before the decree"
+        );
+        assert_eq!(
+            w.supply_of(&["diem-du-lich", "dich-vu-du-lich-nong-thon"]),
+            Supply::Services
+        );
+        assert_eq!(
+            w.supply_of(&["mat-ong", "thuc-pham-che-bien"]),
+            Supply::Goods
+        );
+        assert!(Withholding::from_toml("[supply]\n[[rate]]\nsupply = \"goods\"\nvat_bp = 20000\npit_bp = 0\nvalid_from = \"2025-07-01\"").is_err());
+    }
+
+    #[test]
+    fn sums_keep_first_seen_order() {
+        assert_eq!(
+            sum_by([("a", 1), ("b", 2), ("a", 3)]),
+            vec![("a", 4), ("b", 2)]
+        );
+    }
+}
