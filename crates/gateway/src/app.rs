@@ -26,7 +26,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{addresses, admin, auth, catalog, me, ops, orders, payments, regions, search},
+    routes::{
+        addresses, admin, auth, catalog, me, money, ops, orders, payments, regions, search,
+    },
     state::AppState,
 };
 
@@ -135,7 +137,37 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/ship", post(orders::ship))
         .route("/orders/{id}/deliver", post(orders::deliver))
         .route("/orders/{id}/reject", post(orders::reject))
-        .route("/stalls/{id}/orders", get(orders::stall_orders));
+        .route("/orders/{id}/refund", post(orders::refund))
+        .route("/stalls/{id}/orders", get(orders::stall_orders))
+        .route("/stalls/{id}/balance", get(money::balance))
+        .route("/stalls/{id}/ledger", get(money::ledger_entries))
+        .route("/stalls/{id}/statements/{month}", get(money::statement))
+        .route(
+            "/stalls/{id}/bank-account",
+            get(money::bank_account).put(money::set_bank_account),
+        )
+        .route(
+            "/stalls/{id}/tax-profile",
+            get(money::tax_profile).put(money::set_tax_profile),
+        )
+        .route(
+            "/admin/commission-rules",
+            get(money::commission_rules).post(money::add_commission_rule),
+        )
+        .route(
+            "/admin/commission-rules/{id}",
+            axum::routing::patch(money::update_commission_rule),
+        )
+        .route("/admin/payout-batches", post(money::run_batch))
+        .route("/admin/payout-batches/{id}", get(money::batch))
+        .route("/admin/payouts/{id}/paid", post(money::payout_paid))
+        .route("/admin/payouts/{id}/returned", post(money::payout_returned))
+        .route("/admin/stalls/{id}/adjustments", post(money::adjust))
+        .route("/admin/balances", get(money::balances))
+        .route(
+            "/admin/reports/withholding/{month}",
+            get(money::withholding_report),
+        );
 
     let docs = SwaggerUi::new("/docs")
         .url("/openapi.json", openapi::document())

@@ -78,6 +78,31 @@ pub struct Config {
     pub bank_transfer: BankTransferConfig,
     /// Unpaid checkouts and refunds.
     pub payments: PaymentsConfig,
+    /// The vendors' money.
+    pub ledger: LedgerConfig,
+}
+
+/// `[ledger]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerConfig {
+    /// Days after delivery before an earning is payable.
+    pub holding_days: u32,
+    /// Hours after a change of bank account before a payout uses it.
+    pub cooling_off_hours: u32,
+    /// The least payable balance a payout batch pays, in đồng.
+    pub payout_minimum: i64,
+}
+
+impl LedgerConfig {
+    /// The ledger's settings.
+    pub fn settings(&self) -> ledger::Settings {
+        ledger::Settings {
+            holding: chrono::Duration::days(i64::from(self.holding_days)),
+            cooling_off: chrono::Duration::hours(i64::from(self.cooling_off_hours)),
+            payout_minimum: self.payout_minimum,
+        }
+    }
 }
 
 /// `[stripe]`
@@ -564,6 +589,16 @@ impl Config {
         }
         if !(1..=720).contains(&self.bank_transfer.max_age_hours) {
             return Err(invalid("bank_transfer.max_age_hours", "must be 1 to 720"));
+        }
+        let l = &self.ledger;
+        if l.holding_days > 90 {
+            return Err(invalid("ledger.holding_days", "must be 0 to 90"));
+        }
+        if l.cooling_off_hours > 720 {
+            return Err(invalid("ledger.cooling_off_hours", "must be 0 to 720"));
+        }
+        if !(1..=1_000_000_000).contains(&l.payout_minimum) {
+            return Err(invalid("ledger.payout_minimum", "must be 1 to 1000000000 đồng"));
         }
         if !(1..=3600).contains(&p.sweep_interval_secs) {
             return Err(invalid("payments.sweep_interval_secs", "must be 1 to 3600"));

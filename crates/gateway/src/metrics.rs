@@ -45,6 +45,8 @@ pub struct Metrics {
     checkouts_awaiting: Gauge,
     transfers: Family<TransferLabels, Gauge>,
     transfer_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
+    payable_total: Gauge,
+    payouts_pending: Gauge,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
 }
@@ -129,7 +131,21 @@ impl Metrics {
             "How long the oldest unmatched bank transfer has waited for an administrator",
             transfer_oldest.clone(),
         );
+        let payable_total = Gauge::default();
+        registry.register(
+            "ledger_payable_dong",
+            "What stalls can be paid now, in đồng, summed over all stalls (negative balances included)",
+            payable_total.clone(),
+        );
+        let payouts_pending = Gauge::default();
+        registry.register(
+            "ledger_payouts_pending",
+            "Payouts made and not yet confirmed paid or returned",
+            payouts_pending.clone(),
+        );
         Self {
+            payable_total,
+            payouts_pending,
             transfers,
             transfer_oldest,
             registry,
@@ -149,6 +165,13 @@ impl Metrics {
         self.backlog_rows
             .set(i64::try_from(rows).unwrap_or(i64::MAX));
         self.backlog_age.set(oldest_secs);
+    }
+
+    /// Records the ledger figures (read at each scrape).
+    pub fn set_ledger(&self, g: &ledger::reading::LedgerGauges) {
+        self.payable_total.set(g.payable_total);
+        self.payouts_pending
+            .set(i64::try_from(g.payouts_pending).unwrap_or(i64::MAX));
     }
 
     /// Records the payment figures (read at each scrape).

@@ -31,6 +31,8 @@ pub struct AppState {
     pub checkouts: order::Checkouts,
     /// Orders.
     pub orders: order::Orders,
+    /// The vendors' money.
+    pub ledger: ledger::Ledger,
     /// Webhooks, expiry of unpaid checkouts, refunds.
     pub payments: order::Payments,
     /// The validated configuration.
@@ -82,6 +84,7 @@ impl AppState {
             let minutes = i64::try_from(config.bank_transfer.checkout_ttl_minutes).unwrap_or(60);
             checkouts = checkouts.with_bank_transfer(bank, chrono::Duration::minutes(minutes));
         }
+        let ledger = ledger::Ledger::new(config.ledger.settings());
         let payments = order::Payments::new(card, config.stripe.webhook_secrets())
             .with_bank_secrets(config.bank_transfer.webhook_secrets())
             .with_bank_max_age(chrono::Duration::hours(
@@ -94,7 +97,8 @@ impl AppState {
             addresses: order::Addresses::new(),
             checkouts,
             payments,
-            orders: order::Orders::new(catalog.clone()),
+            orders: order::Orders::new(catalog.clone()).with_ledger(ledger.clone()),
+            ledger,
             catalog,
             search: search::Search::new(engine),
             config: Arc::new(config),

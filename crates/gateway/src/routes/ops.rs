@@ -103,6 +103,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(g) = state.payments.gauges(&state.db).await {
         state.metrics.set_payments(&g);
     }
+    if let Ok(g) = state.ledger.gauges(&state.db).await {
+        state.metrics.set_ledger(&g);
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

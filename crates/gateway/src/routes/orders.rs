@@ -398,3 +398,43 @@ order_move!(
     "/api/v1/orders/{id}/reject",
     "The stall refuses an order before shipping, with a reason. The stock comes back."
 );
+
+/// Why a delivered order is refunded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundBody {
+    /// 3 to 1000 characters (a return accepted, a dispute decided for the buyer).
+    pub reason: String,
+}
+
+/// Refunds a delivered order (admins): the stall's ledger entries for it are reversed; money
+/// paid online is owed back to the buyer (a card refund is sent now and retried, a bank
+/// transfer's is paid back by hand); for cash on delivery the stall pays back what it
+/// collected. The order stays `delivered`; its history records the refund.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/refund", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    request_body = RefundBody,
+    responses(
+        (status = 200, body = OrderView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not delivered; `already_refunded`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refund(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<RefundBody>,
+) -> ApiResult<axum::Json<OrderView>> {
+    let id = order_id(&id)?;
+    let actor = auth.user.actor();
+    state
+        .orders
+        .refund_delivered(&state.db, &actor, id, &body.reason)
+        .await?;
+    // A card refund goes out now; if Stripe fails, the sweep retries it.
+    state.payments.refund_now(&state.db, id).await?;
+    Ok(axum::Json(state.orders.get(&state.db, &actor, id).await?))
+}

@@ -1,0 +1,528 @@
+//! The vendors' money: a stall's balance, ledger, statements, payout account and tax profile;
+//! for administrators the commission rules, payout batches, payouts, adjustments, every
+//! stall's balance and the monthly withholding report. Statements, batches and the report
+//! answer CSV to `Accept: text/csv`.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use common::{Page, PageRequest};
+use ledger::{
+    EntryKind,
+    payouts::{BatchRequest, BatchView, PayoutView},
+    profile::{BankAccountInput, BankAccountView, TaxProfile},
+    reading::{Balance, EntryFilter, EntryView, Statement, WithholdingReport},
+    rules::{NewRule, RulePatch, RuleView},
+};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, ApiResult, Problem},
+    extract::{AuthUser, Json, OptionalJson, Query},
+    state::AppState,
+};
+
+fn wants_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+fn csv(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn uuid_path(id: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))
+}
+
+/// The stall's balance: `pending` (in its holding period), `payable`, `in_payout` (paid out,
+/// not yet confirmed); negative when the stall owes the marketplace (members, admins).
+#[utoipa::path(get, path = "/api/v1/stalls/{id}/balance", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    responses(
+        (status = 200, body = Balance),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such stall, or not the caller's", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn balance(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Balance>> {
+    Ok(axum::Json(
+        state.ledger.balance(&state.db, &auth.user.actor(), &id).await?,
+    ))
+}
+
+/// `?from=&to=&kind=&page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerParams {
+    /// Entries written at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Entries written before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Of one kind.
+    pub kind: Option<EntryKind>,
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size.
+    pub per_page: Option<u64>,
+}
+
+/// The stall's ledger entries, newest first (members, admins). `amount` is signed: + owed
+/// to the stall.
+#[utoipa::path(get, path = "/api/v1/stalls/{id}/ledger", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug"), LedgerParams),
+    responses(
+        (status = 200, body = Page<EntryView>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn ledger_entries(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Query(q): Query<LedgerParams>,
+) -> ApiResult<axum::Json<Page<EntryView>>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let filter = EntryFilter {
+        from: q.from,
+        to: q.to,
+        kind: q.kind,
+    };
+    Ok(axum::Json(
+        state
+            .ledger
+            .entries(&state.db, &auth.user.actor(), &id, filter, page)
+            .await?,
+    ))
+}
+
+/// The stall's statement of a month of Vietnam's calendar: opening balance, sums per kind
+/// (sales, delivery, commission, VAT, PIT, refunds, payouts…), closing balance and every
+/// entry; CSV with `Accept: text/csv` (members, admins).
+#[utoipa::path(get, path = "/api/v1/stalls/{id}/statements/{month}", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug"), ("month" = String, Path, description = "`yyyy-mm`")),
+    responses(
+        (status = 200, body = Statement, content_type = "application/json"),
+        (status = 200, description = "With `Accept: text/csv`", body = String, content_type = "text/csv"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: not `yyyy-mm`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn statement(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    headers: HeaderMap,
+    Path((id, month)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let s = state
+        .ledger
+        .statement(&state.db, &auth.user.actor(), &id, &month)
+        .await?;
+    Ok(if wants_csv(&headers) {
+        csv(&format!("statement-{month}"), state.ledger.statement_csv(&s))
+    } else {
+        axum::Json(s).into_response()
+    })
+}
+
+/// Registers or changes the account payouts go to (the owner). Audited; no payout goes to a
+/// new account before `ledger.cooling_off_hours` have passed (`usable_from`).
+#[utoipa::path(put, path = "/api/v1/stalls/{id}/bank-account", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    request_body = BankAccountInput,
+    responses(
+        (status = 200, body = BankAccountView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Staff and administrators cannot change it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_bank_account(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<BankAccountInput>,
+) -> ApiResult<axum::Json<BankAccountView>> {
+    Ok(axum::Json(
+        state
+            .ledger
+            .set_bank_account(&state.db, &auth.user.actor(), &id, body)
+            .await?,
+    ))
+}
+
+/// The account payouts go to (the owner, admins); 404 `not_found` when none is registered.
+#[utoipa::path(get, path = "/api/v1/stalls/{id}/bank-account", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    responses(
+        (status = 200, body = BankAccountView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn bank_account(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<BankAccountView>> {
+    state
+        .ledger
+        .bank_account(&state.db, &auth.user.actor(), &id)
+        .await?
+        .map(axum::Json)
+        .ok_or_else(|| common::Error::not_found("Bank account").into())
+}
+
+/// Sets the seller's tax code and/or citizen id for the withholding declaration (the owner).
+#[utoipa::path(put, path = "/api/v1/stalls/{id}/tax-profile", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    request_body = TaxProfile,
+    responses(
+        (status = 200, body = TaxProfile),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_tax_profile(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<TaxProfile>,
+) -> ApiResult<axum::Json<TaxProfile>> {
+    Ok(axum::Json(
+        state
+            .ledger
+            .set_tax_profile(&state.db, &auth.user.actor(), &id, body)
+            .await?,
+    ))
+}
+
+/// The seller's tax profile (the owner, admins).
+#[utoipa::path(get, path = "/api/v1/stalls/{id}/tax-profile", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    responses(
+        (status = 200, body = TaxProfile),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn tax_profile(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<TaxProfile>> {
+    Ok(axum::Json(
+        state
+            .ledger
+            .tax_profile(&state.db, &auth.user.actor(), &id)
+            .await?,
+    ))
+}
+
+/// Every commission rule, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/admin/commission-rules", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<RuleView>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn commission_rules(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> ApiResult<axum::Json<Vec<RuleView>>> {
+    Ok(axum::Json(
+        state
+            .ledger
+            .commission_rules(&state.db, &auth.user.actor())
+            .await?,
+    ))
+}
+
+/// Adds a commission rule (admins): a default (no category, no stall), a category subtree's
+/// or a stall's rate with its dates. Precedence: a stall's rule, then the deepest category,
+/// then the default; among equals the latest `valid_from`. Audited.
+#[utoipa::path(post, path = "/api/v1/admin/commission-rules", tag = "admin", security(("bearer" = [])),
+    request_body = NewRule,
+    responses(
+        (status = 201, body = RuleView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_commission_rule(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Json(body): Json<NewRule>,
+) -> ApiResult<(StatusCode, axum::Json<RuleView>)> {
+    let r = state
+        .ledger
+        .add_commission_rule(&state.db, &auth.user.actor(), body)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(r)))
+}
+
+/// Changes a commission rule (admins); entries already written keep the rule as applied.
+#[utoipa::path(patch, path = "/api/v1/admin/commission-rules/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Rule id")),
+    request_body = RulePatch,
+    responses(
+        (status = 200, body = RuleView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_commission_rule(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<RulePatch>,
+) -> ApiResult<axum::Json<RuleView>> {
+    let id = uuid_path(&id)?;
+    Ok(axum::Json(
+        state
+            .ledger
+            .update_commission_rule(&state.db, &auth.user.actor(), id, body)
+            .await?,
+    ))
+}
+
+/// Runs a payout batch (admins): every stall whose payable balance is at least `minimum`
+/// (default `ledger.payout_minimum`) and whose bank account is past its cooling-off is paid
+/// it; with `stall_id`, that stall only. The answer lists the payouts and the stalls skipped,
+/// with why. Two batches at once never pay one earning twice.
+#[utoipa::path(post, path = "/api/v1/admin/payout-batches", tag = "admin", security(("bearer" = [])),
+    request_body(content = Option<BatchRequest>),
+    responses(
+        (status = 201, body = BatchView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn run_batch(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    OptionalJson(body): OptionalJson<BatchRequest>,
+) -> ApiResult<(StatusCode, axum::Json<BatchView>)> {
+    let b = state
+        .ledger
+        .run_batch(&state.db, &auth.user.actor(), body.unwrap_or_default())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(b)))
+}
+
+/// A payout batch with its payouts (admins); with `Accept: text/csv`, the bank's bulk
+/// transfer file.
+#[utoipa::path(get, path = "/api/v1/admin/payout-batches/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Batch id")),
+    responses(
+        (status = 200, body = BatchView, content_type = "application/json"),
+        (status = 200, description = "With `Accept: text/csv`", body = String, content_type = "text/csv"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn batch(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = uuid_path(&id)?;
+    let b = state.ledger.batch(&state.db, &auth.user.actor(), id).await?;
+    Ok(if wants_csv(&headers) {
+        csv(&format!("payouts-{id}"), state.ledger.batch_csv(&b))
+    } else {
+        axum::Json(b).into_response()
+    })
+}
+
+/// The bank's reference of a payout sent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaidBody {
+    /// 3 to 100 characters, as on the bank statement.
+    pub bank_reference: String,
+}
+
+/// Why a payout came back.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnedBody {
+    /// 3 to 1000 characters.
+    pub reason: String,
+}
+
+/// Records a pending payout sent, with the bank's reference (admins). Audited.
+#[utoipa::path(post, path = "/api/v1/admin/payouts/{id}/paid", tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Payout id")),
+    request_body = PaidBody,
+    responses(
+        (status = 200, body = PayoutView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`payout_decided`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn payout_paid(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<PaidBody>,
+) -> ApiResult<axum::Json<PayoutView>> {
+    let id = uuid_path(&id)?;
+    Ok(axum::Json(
+        state
+            .ledger
+            .mark_paid(&state.db, &auth.user.actor(), id, &body.bank_reference)
+            .await?,
+    ))
+}
+
+/// Records a pending payout returned by the bank (admins): its amount is back in the stall's
+/// payable balance. Audited.
+#[utoipa::path(post, path = "/api/v1/admin/payouts/{id}/returned", tag = "admin", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Payout id")),
+    request_body = ReturnedBody,
+    responses(
+        (status = 200, body = PayoutView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`payout_decided`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn payout_returned(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<ReturnedBody>,
+) -> ApiResult<axum::Json<PayoutView>> {
+    let id = uuid_path(&id)?;
+    Ok(axum::Json(
+        state
+            .ledger
+            .mark_returned(&state.db, &auth.user.actor(), id, &body.reason)
+            .await?,
+    ))
+}
+
+/// An administrator's correction.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentBody {
+    /// Signed đồng, non-zero: + owed to the stall.
+    pub amount: i64,
+    /// 3 to 1000 characters.
+    pub reason: String,
+}
+
+/// Corrects a stall's balance by a new `adjustment` entry (admins; entries are never changed).
+/// Audited.
+#[utoipa::path(post, path = "/api/v1/admin/stalls/{id}/adjustments", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug")),
+    request_body = AdjustmentBody,
+    responses(
+        (status = 201, body = EntryView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn adjust(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<AdjustmentBody>,
+) -> ApiResult<(StatusCode, axum::Json<EntryView>)> {
+    let e = state
+        .ledger
+        .adjust(&state.db, &auth.user.actor(), &id, body.amount, &body.reason)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(e)))
+}
+
+/// `?page=&per_page=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// Page number.
+    pub page: Option<u64>,
+    /// Page size.
+    pub per_page: Option<u64>,
+}
+
+/// Every stall's balance that has money (admins).
+#[utoipa::path(get, path = "/api/v1/admin/balances", tag = "admin", security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = Page<Balance>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn balances(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<PageParams>,
+) -> ApiResult<axum::Json<Page<Balance>>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    Ok(axum::Json(
+        state
+            .ledger
+            .balances(&state.db, &auth.user.actor(), page)
+            .await?,
+    ))
+}
+
+/// The month's withholding report for the tax declaration under Decree 117 (admins): per
+/// household-business or individual seller, name, tax code or citizen id, goods revenue, VAT
+/// and PIT withheld, net of refunds, with totals; CSV with `Accept: text/csv`.
+#[utoipa::path(get, path = "/api/v1/admin/reports/withholding/{month}", tag = "admin", security(("bearer" = [])),
+    params(("month" = String, Path, description = "`yyyy-mm`")),
+    responses(
+        (status = 200, body = WithholdingReport, content_type = "application/json"),
+        (status = 200, description = "With `Accept: text/csv`", body = String, content_type = "text/csv"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn withholding_report(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    headers: HeaderMap,
+    Path(month): Path<String>,
+) -> ApiResult<Response> {
+    let r = state
+        .ledger
+        .withholding_report(&state.db, &auth.user.actor(), &month)
+        .await?;
+    Ok(if wants_csv(&headers) {
+        csv(&format!("withholding-{month}"), state.ledger.withholding_csv(&r))
+    } else {
+        axum::Json(r).into_response()
+    })
+}
