@@ -26,9 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{
-        addresses, admin, auth, catalog, me, money, ops, orders, payments, regions, search,
-    },
+    routes::{addresses, admin, auth, catalog, me, money, ops, orders, payments, regions, search},
     state::AppState,
 };
 

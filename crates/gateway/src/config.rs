@@ -598,7 +598,10 @@ impl Config {
             return Err(invalid("ledger.cooling_off_hours", "must be 0 to 720"));
         }
         if !(1..=1_000_000_000).contains(&l.payout_minimum) {
-            return Err(invalid("ledger.payout_minimum", "must be 1 to 1000000000 đồng"));
+            return Err(invalid(
+                "ledger.payout_minimum",
+                "must be 1 to 1000000000 đồng",
+            ));
         }
         if !(1..=3600).contains(&p.sweep_interval_secs) {
             return Err(invalid("payments.sweep_interval_secs", "must be 1 to 3600"));

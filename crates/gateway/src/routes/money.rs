@@ -67,7 +67,10 @@ pub async fn balance(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Balance>> {
     Ok(axum::Json(
-        state.ledger.balance(&state.db, &auth.user.actor(), &id).await?,
+        state
+            .ledger
+            .balance(&state.db, &auth.user.actor(), &id)
+            .await?,
     ))
 }
 
@@ -140,7 +143,10 @@ pub async fn statement(
         .statement(&state.db, &auth.user.actor(), &id, &month)
         .await?;
     Ok(if wants_csv(&headers) {
-        csv(&format!("statement-{month}"), state.ledger.statement_csv(&s))
+        csv(
+            &format!("statement-{month}"),
+            state.ledger.statement_csv(&s),
+        )
     } else {
         axum::Json(s).into_response()
     })
@@ -351,7 +357,10 @@ pub async fn batch(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = uuid_path(&id)?;
-    let b = state.ledger.batch(&state.db, &auth.user.actor(), id).await?;
+    let b = state
+        .ledger
+        .batch(&state.db, &auth.user.actor(), id)
+        .await?;
     Ok(if wants_csv(&headers) {
         csv(&format!("payouts-{id}"), state.ledger.batch_csv(&b))
     } else {
@@ -460,7 +469,13 @@ pub async fn adjust(
 ) -> ApiResult<(StatusCode, axum::Json<EntryView>)> {
     let e = state
         .ledger
-        .adjust(&state.db, &auth.user.actor(), &id, body.amount, &body.reason)
+        .adjust(
+            &state.db,
+            &auth.user.actor(),
+            &id,
+            body.amount,
+            &body.reason,
+        )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(e)))
 }
@@ -521,7 +536,10 @@ pub async fn withholding_report(
         .withholding_report(&state.db, &auth.user.actor(), &month)
         .await?;
     Ok(if wants_csv(&headers) {
-        csv(&format!("withholding-{month}"), state.ledger.withholding_csv(&r))
+        csv(
+            &format!("withholding-{month}"),
+            state.ledger.withholding_csv(&r),
+        )
     } else {
         axum::Json(r).into_response()
     })

@@ -15,9 +15,14 @@ use crate::{
 const SECRET: &str = "bank-notify-secret";
 
 /// An app with the marketplace's account at Vietcombank and notifications signed by `SECRET`.
-fn bank_app(db: TestDb) -> TestApp {
+pub(crate) fn bank_app(db: TestDb) -> TestApp {
+    bank_app_with(db, "")
+}
+
+/// [`bank_app`] with `toml` over the defaults.
+pub(crate) fn bank_app_with(db: TestDb, toml: &str) -> TestApp {
     // The secret comes from the environment in real life; set here like it.
-    let mut config = gateway::Config::with_overrides("").expect("defaults are valid");
+    let mut config = gateway::Config::with_overrides(toml).expect("test configuration is valid");
     let b = &mut config.bank_transfer;
     b.bank_bin = Some("970436".into());
     b.account_no = Some("1023456789".into());
@@ -26,7 +31,7 @@ fn bank_app(db: TestDb) -> TestApp {
     TestApp::from_config(db, config, |engine| engine)
 }
 
-fn by_transfer() -> Value {
+pub(crate) fn by_transfer() -> Value {
     let mut body = shipping();
     body["payment_method"] = json!("bank_transfer");
     body
@@ -63,7 +68,7 @@ async fn notify(app: &TestApp, body: &[u8], signature: Option<&str>) -> TestResp
     app.send(req.body(Body::from(body.to_vec())).unwrap()).await
 }
 
-async fn send(app: &TestApp, id: &str, amount: i64, description: &str) -> String {
+pub(crate) async fn send(app: &TestApp, id: &str, amount: i64, description: &str) -> String {
     let body = notification(id, amount, description);
     let res = notify(app, &body, Some(&sign_bank(&body, SECRET))).await;
     assert_eq!(res.status, 200, "{}", res.text());

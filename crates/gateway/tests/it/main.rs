@@ -15,6 +15,7 @@ mod errors;
 mod fuzz;
 mod hostile;
 mod matrix;
+mod money;
 mod ops;
 mod orders;
 mod payments;

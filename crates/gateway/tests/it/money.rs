@@ -1,0 +1,687 @@
+//! The vendors' money over HTTP, on SQLite and PostgreSQL: a delivery writes the stall's
+//! ledger (commission by the most specific rule, Decree 117 withholding for household
+//! businesses only, cash on delivery making the stall owe), refunds reverse it, the holding
+//! and cooling-off periods hold payouts back, concurrent batches pay each earning once, and
+//! statements and the tax report add up to the ledger.
+
+use axum::{body::Body, http::Request};
+use serde_json::{Value, json};
+
+use crate::{
+    bank::{bank_app_with, by_transfer, send},
+    orders::{Market, checkout, market, put_item, shipping},
+    support::*,
+};
+
+/// Earnings payable at once and accounts usable at once, unless `toml` says otherwise.
+fn money_app(db: TestDb) -> TestApp {
+    bank_app_with(
+        db,
+        "[ledger]\nholding_days = 0\ncooling_off_hours = 0\npayout_minimum = 100000",
+    )
+}
+
+/// Confirms, ships and delivers an order as its stall.
+async fn deliver(app: &TestApp, owner: &str, order: &str) {
+    for step in ["confirm", "ship", "deliver"] {
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{order}/{step}"),
+                Some(owner),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{step}: {}", res.text());
+    }
+}
+
+/// The order of `stall` in a checkout's answer.
+fn order_of(out: &Value, stall: &str) -> String {
+    out["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["stall_id"] == stall)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Every entry of a stall's ledger, oldest first.
+async fn entries(app: &TestApp, token: &str, stall: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    for page in 1.. {
+        let res = app
+            .get(
+                &format!("/api/v1/stalls/{stall}/ledger?per_page=100&page={page}"),
+                Some(token),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let body = res.json();
+        let items = body["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        all.extend(items);
+    }
+    all.reverse();
+    all
+}
+
+fn by_kind(entries: &[Value], kind: &str) -> Vec<i64> {
+    entries
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| e["amount"].as_i64().unwrap())
+        .collect()
+}
+
+async fn balance(app: &TestApp, token: &str, stall: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/stalls/{stall}/balance"), Some(token))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+async fn rule(app: &TestApp, admin: &str, body: Value) -> Value {
+    let res = app
+        .post("/api/v1/admin/commission-rules", Some(admin), body)
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()
+}
+
+async fn household(app: &TestApp, owner: &str, stall: &str) {
+    let res = app
+        .request(
+            axum::http::Method::PATCH,
+            &format!("/api/v1/stalls/{stall}"),
+            Some(owner),
+            Some(json!({"business_type": "household_business"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}
+
+async fn bank_account(app: &TestApp, owner: &str, stall: &str, account_no: &str) -> Value {
+    let res = app
+        .request(
+            axum::http::Method::PUT,
+            &format!("/api/v1/stalls/{stall}/bank-account"),
+            Some(owner),
+            Some(json!({"bank_bin": "970405", "account_no": account_no, "account_name": "Hợp tác xã Cửa Tùng"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+async fn adjust(app: &TestApp, admin: &str, stall: &str, amount: i64) {
+    let res = app
+        .post(
+            &format!("/api/v1/admin/stalls/{stall}/adjustments"),
+            Some(admin),
+            json!({"amount": amount, "reason": "số dư đầu kỳ"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+fn month() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(7))
+        .format("%Y-%m")
+        .to_string()
+}
+
+/// A bank-transfer checkout of `items`, paid in full.
+async fn paid_by_transfer(app: &TestApp, m: &Market, key: &str, items: &[(&str, i64)]) -> Value {
+    for (p, q) in items {
+        put_item(app, &m.buyer, p, *q).await;
+    }
+    let res = checkout(app, &m.buyer, key, by_transfer()).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let out = res.json();
+    let pay = &out["payment"];
+    let outcome = send(
+        app,
+        &format!("FT-{key}"),
+        pay["amount"].as_i64().unwrap(),
+        pay["reference"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(outcome, "exact");
+    out
+}
+
+db_test!(
+    deliveries_write_the_ledger_by_the_rules_in_force,
+    |db: TestDb| async move {
+        let app = money_app(db);
+        let m = market(&app).await;
+        let food = app.category("thuc-pham").await;
+        rule(&app, &m.admin, json!({"rate_bp": 500})).await;
+        let food_rule = rule(&app, &m.admin, json!({"rate_bp": 700, "category_id": food})).await;
+        rule(
+            &app,
+            &m.admin,
+            json!({"rate_bp": 300, "stall_id": m.stall_b}),
+        )
+        .await;
+        // A rule that has not started yet changes nothing today.
+        rule(
+            &app,
+            &m.admin,
+            json!({"rate_bp": 9000, "valid_from": "2099-01-01T00:00:00Z"}),
+        )
+        .await;
+        household(&app, &m.owner_b, &m.stall_b).await;
+        let res = app
+            .request(
+                axum::http::Method::PUT,
+                &format!("/api/v1/stalls/{}/tax-profile", m.stall_b),
+                Some(&m.owner_b),
+                Some(json!({"tax_code": "3200123456"})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+
+        // Cash on delivery: 2 nước mắm (A) and 1 cà phê (B).
+        put_item(&app, &m.buyer, &m.sauce, 2).await;
+        put_item(&app, &m.buyer, &m.coffee, 1).await;
+        let res = checkout(&app, &m.buyer, "cod-1", shipping()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let cod = res.json();
+        deliver(&app, &m.owner_a, &order_of(&cod, &m.stall_a)).await;
+        deliver(&app, &m.owner_b, &order_of(&cod, &m.stall_b)).await;
+
+        // A cooperative in the food group: 7 % by the category rule, nothing withheld; it
+        // holds the cash, so it owes the commission.
+        let a = entries(&app, &m.owner_a, &m.stall_a).await;
+        assert_eq!(by_kind(&a, "sale"), [240_000]);
+        assert_eq!(by_kind(&a, "cash_collected"), [-240_000]);
+        assert_eq!(by_kind(&a, "commission"), [-16_800]);
+        assert!(by_kind(&a, "vat_withheld").is_empty() && by_kind(&a, "pit_withheld").is_empty());
+        let commission = a.iter().find(|e| e["kind"] == "commission").unwrap();
+        assert_eq!(commission["rule"]["rule_id"], food_rule["id"]);
+        assert_eq!(commission["rule"]["rate_bp"], 700);
+        assert_eq!(
+            balance(&app, &m.owner_a, &m.stall_a).await["payable"],
+            -16_800
+        );
+        // A household business with its own rule: 3 %, and 1 % VAT + 0.5 % PIT withheld.
+        let b = entries(&app, &m.owner_b, &m.stall_b).await;
+        assert_eq!(by_kind(&b, "sale"), [165_000]);
+        assert_eq!(by_kind(&b, "commission"), [-4_950]);
+        assert_eq!(by_kind(&b, "vat_withheld"), [-1_650]);
+        assert_eq!(by_kind(&b, "pit_withheld"), [-825]);
+        assert_eq!(
+            balance(&app, &m.owner_b, &m.stall_b).await["payable"],
+            -7_425
+        );
+
+        // Paid by bank transfer: the marketplace holds the money and owes the stall.
+        let online = paid_by_transfer(&app, &m, "bt-1", &[(&m.sauce, 1)]).await;
+        let online_a = order_of(&online, &m.stall_a);
+        deliver(&app, &m.owner_a, &online_a).await;
+        assert_eq!(
+            balance(&app, &m.owner_a, &m.stall_a).await["payable"],
+            -16_800 + 120_000 - 8_400
+        );
+
+        // Changing the rule never touches what was written.
+        let res = app
+            .request(
+                axum::http::Method::PATCH,
+                &format!(
+                    "/api/v1/admin/commission-rules/{}",
+                    food_rule["id"].as_str().unwrap()
+                ),
+                Some(&m.admin),
+                Some(json!({"rate_bp": 1000})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let a = entries(&app, &m.owner_a, &m.stall_a).await;
+        assert_eq!(by_kind(&a, "commission"), [-16_800, -8_400]);
+
+        // A refund after delivery reverses the order's entries; the buyer's money is owed back.
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{online_a}/refund"),
+                Some(&m.owner_a),
+                json!({"reason": "hàng vỡ khi giao"}),
+            )
+            .await;
+        res.problem(403, "forbidden");
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{online_a}/refund"),
+                Some(&m.admin),
+                json!({"reason": "hàng vỡ khi giao"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["refund"]["status"], "manual");
+        app.post(
+            &format!("/api/v1/orders/{online_a}/refund"),
+            Some(&m.admin),
+            json!({"reason": "lần nữa"}),
+        )
+        .await
+        .problem(409, "already_refunded");
+        let a = entries(&app, &m.owner_a, &m.stall_a).await;
+        assert_eq!(by_kind(&a, "refund_reversal"), [-120_000, 8_400]);
+        assert_eq!(
+            balance(&app, &m.owner_a, &m.stall_a).await["payable"],
+            -16_800
+        );
+
+        // The statement adds up to the ledger, in JSON and CSV.
+        let st = app
+            .get(
+                &format!("/api/v1/stalls/{}/statements/{}", m.stall_a, month()),
+                Some(&m.owner_a),
+            )
+            .await
+            .json();
+        assert_eq!(st["opening_balance"], 0);
+        assert_eq!(st["totals"]["sale"], 360_000);
+        assert_eq!(st["totals"]["commission"], -25_200);
+        assert_eq!(st["totals"]["refund_reversal"], -111_600);
+        assert_eq!(st["closing_balance"], -16_800);
+        let res = app
+            .send(
+                Request::get(format!(
+                    "/api/v1/stalls/{}/statements/{}",
+                    m.stall_a,
+                    month()
+                ))
+                .header("authorization", format!("Bearer {}", m.owner_a))
+                .header("accept", "text/csv")
+                .body(Body::empty())
+                .unwrap(),
+            )
+            .await;
+        assert_eq!(res.status, 200);
+        let text = res.text();
+        assert!(
+            text.starts_with("date,kind,amount,order_id,payout_id,note\r\n"),
+            "{text}"
+        );
+        assert!(text.contains(",closing_balance,-16800,"), "{text}");
+        app.get(
+            &format!("/api/v1/stalls/{}/statements/2026-13", m.stall_a),
+            Some(&m.owner_a),
+        )
+        .await
+        .problem(422, "validation_failed");
+
+        // The tax report: the household business only, with its tax code.
+        let report = app
+            .get(
+                &format!("/api/v1/admin/reports/withholding/{}", month()),
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        assert_eq!(report["sellers"].as_array().unwrap().len(), 1, "{report}");
+        let seller = &report["sellers"][0];
+        assert_eq!(seller["stall_id"], m.stall_b.as_str());
+        assert_eq!(seller["tax_code"], "3200123456");
+        assert_eq!(
+            (
+                seller["revenue"].as_i64(),
+                seller["vat"].as_i64(),
+                seller["pit"].as_i64()
+            ),
+            (Some(165_000), Some(1_650), Some(825))
+        );
+        assert_eq!(report["total_vat"], 1_650);
+        app.get(
+            &format!("/api/v1/admin/reports/withholding/{}", month()),
+            Some(&m.owner_b),
+        )
+        .await
+        .problem(403, "forbidden");
+    }
+);
+
+db_test!(
+    a_stalls_money_is_its_members_and_the_administrators,
+    |db: TestDb| async move {
+        let app = money_app(db);
+        let m = market(&app).await;
+        let a = &m.stall_a;
+        for path in [
+            format!("/api/v1/stalls/{a}/balance"),
+            format!("/api/v1/stalls/{a}/ledger"),
+            format!("/api/v1/stalls/{a}/statements/{}", month()),
+            format!("/api/v1/stalls/{a}/tax-profile"),
+        ] {
+            app.get(&path, None).await.problem(401, "unauthorized");
+            app.get(&path, Some(&m.buyer))
+                .await
+                .problem(404, "not_found");
+            app.get(&path, Some(&m.owner_b))
+                .await
+                .problem(404, "not_found");
+            assert_eq!(app.get(&path, Some(&m.owner_a)).await.status, 200, "{path}");
+            assert_eq!(app.get(&path, Some(&m.admin)).await.status, 200, "{path}");
+        }
+        // Only the owner registers the payout account; nobody else learns it.
+        let put = |token: &str| {
+            let token = token.to_owned();
+            let app = &app;
+            async move {
+                app.request(
+                    axum::http::Method::PUT,
+                    &format!("/api/v1/stalls/{a}/bank-account"),
+                    Some(&token),
+                    Some(json!({"bank_bin": "970405", "account_no": "3900205123456", "account_name": "HTX CUA TUNG"})),
+                )
+                .await
+            }
+        };
+        put(&m.owner_b).await.problem(404, "not_found");
+        put(&m.admin).await.problem(403, "forbidden");
+        let account = bank_account(&app, &m.owner_a, a, "3900205123456").await;
+        assert_eq!(account["account_name"], "HOP TAC XA CUA TUNG");
+        assert_eq!(account["bank_name"], "Agribank");
+        app.get(
+            &format!("/api/v1/stalls/{a}/bank-account"),
+            Some(&m.owner_b),
+        )
+        .await
+        .problem(404, "not_found");
+        assert_eq!(
+            app.get(&format!("/api/v1/stalls/{a}/bank-account"), Some(&m.admin))
+                .await
+                .status,
+            200
+        );
+        let bad = app
+            .request(
+                axum::http::Method::PUT,
+                &format!("/api/v1/stalls/{a}/bank-account"),
+                Some(&m.owner_a),
+                Some(json!({"bank_bin": "123456", "account_no": "12 34", "account_name": "?"})),
+            )
+            .await
+            .problem(422, "validation_failed");
+        let fields: Vec<_> = bad["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["bank_bin", "account_no", "account_name"]);
+        app.request(
+            axum::http::Method::PUT,
+            &format!("/api/v1/stalls/{a}/tax-profile"),
+            Some(&m.owner_a),
+            Some(json!({"citizen_id": "12345"})),
+        )
+        .await
+        .problem(422, "validation_failed");
+        // Administrators alone run payouts, manage rules and see every balance.
+        for (path, body) in [
+            ("/api/v1/admin/payout-batches", json!({})),
+            ("/api/v1/admin/commission-rules", json!({"rate_bp": 100})),
+        ] {
+            app.post(path, Some(&m.owner_a), body.clone())
+                .await
+                .problem(403, "forbidden");
+            app.post(path, None, body)
+                .await
+                .problem(401, "unauthorized");
+        }
+        app.get("/api/v1/admin/balances", Some(&m.owner_a))
+            .await
+            .problem(403, "forbidden");
+        app.post(
+            &format!("/api/v1/admin/stalls/{a}/adjustments"),
+            Some(&m.owner_a),
+            json!({"amount": 1, "reason": "tự cộng"}),
+        )
+        .await
+        .problem(403, "forbidden");
+        // Bad rules are refused whole.
+        let bad = app
+            .post(
+                "/api/v1/admin/commission-rules",
+                Some(&m.admin),
+                json!({"rate_bp": 10001, "min": 9, "max": 5}),
+            )
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(bad["errors"].as_array().unwrap().len(), 2, "{bad}");
+        assert_eq!(
+            app.get("/api/v1/admin/commission-rules", Some(&m.admin))
+                .await
+                .json(),
+            json!([])
+        );
+    }
+);
+
+db_test!(
+    holding_and_cooling_off_hold_payouts_back,
+    |db: TestDb| async move {
+        let app = bank_app_with(
+            db,
+            "[ledger]\nholding_days = 7\ncooling_off_hours = 48\npayout_minimum = 100000",
+        );
+        let m = market(&app).await;
+        let out = paid_by_transfer(&app, &m, "hold-1", &[(&m.sauce, 2)]).await;
+        deliver(&app, &m.owner_a, &order_of(&out, &m.stall_a)).await;
+        let b = balance(&app, &m.owner_a, &m.stall_a).await;
+        assert_eq!(
+            (b["pending"].as_i64(), b["payable"].as_i64()),
+            (Some(240_000), Some(0))
+        );
+        let account = bank_account(&app, &m.owner_a, &m.stall_a, "3900205123456").await;
+        let usable =
+            chrono::DateTime::parse_from_rfc3339(account["usable_from"].as_str().unwrap()).unwrap();
+        assert!(
+            usable > chrono::Utc::now() + chrono::Duration::hours(47),
+            "{account}"
+        );
+        let run = app
+            .post("/api/v1/admin/payout-batches", Some(&m.admin), json!({}))
+            .await;
+        assert_eq!(run.status, 201, "{}", run.text());
+        let run = run.json();
+        assert_eq!(run["payouts"], json!([]));
+        assert_eq!(run["skipped"][0]["reason"], "below_minimum");
+        // Money payable now, but the account is new: nothing goes to it yet.
+        adjust(&app, &m.admin, &m.stall_a, 500_000).await;
+        let run = app
+            .post(
+                "/api/v1/admin/payout-batches",
+                Some(&m.admin),
+                json!({"stall_id": m.stall_a}),
+            )
+            .await
+            .json();
+        assert_eq!(run["payouts"], json!([]));
+        assert_eq!(run["skipped"][0]["reason"], "cooling_off");
+        assert_eq!(run["skipped"][0]["payable"], 500_000);
+        // The change is audited.
+        let log = app
+            .get(
+                &format!(
+                    "/api/v1/admin/audit-log?subject_type=stall&subject_id={}",
+                    m.stall_a
+                ),
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        let actions: Vec<_> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            actions.contains(&"stall.bank_account".to_owned()),
+            "{actions:?}"
+        );
+        assert!(
+            actions.contains(&"ledger.adjustment".to_owned()),
+            "{actions:?}"
+        );
+    }
+);
+
+db_test!(
+    concurrent_batches_pay_each_earning_once,
+    |db: TestDb| async move {
+        let app = std::sync::Arc::new(money_app(db));
+        let m = market(&app).await;
+        adjust(&app, &m.admin, &m.stall_a, 150_000).await;
+        adjust(&app, &m.admin, &m.stall_b, 300_000).await;
+        bank_account(&app, &m.owner_a, &m.stall_a, "3900205123456").await;
+        bank_account(&app, &m.owner_b, &m.stall_b, "1903123456789").await;
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let (app, admin) = (app.clone(), m.admin.clone());
+            tasks.push(tokio::spawn(async move {
+                let res = app
+                    .post("/api/v1/admin/payout-batches", Some(&admin), json!({}))
+                    .await;
+                assert_eq!(res.status, 201, "{}", res.text());
+                res.json()
+            }));
+        }
+        let mut payouts = Vec::new();
+        for t in tasks {
+            payouts.extend(t.await.unwrap()["payouts"].as_array().unwrap().clone());
+        }
+        let mut paid: Vec<(String, i64)> = payouts
+            .iter()
+            .map(|p| {
+                (
+                    p["stall_id"].as_str().unwrap().to_owned(),
+                    p["amount"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        paid.sort();
+        let mut want = vec![(m.stall_a.clone(), 150_000), (m.stall_b.clone(), 300_000)];
+        want.sort();
+        assert_eq!(
+            paid, want,
+            "each stall paid once, its whole payable balance"
+        );
+        let b = balance(&app, &m.owner_a, &m.stall_a).await;
+        assert_eq!(
+            (b["payable"].as_i64(), b["in_payout"].as_i64()),
+            (Some(0), Some(150_000))
+        );
+
+        // The payout's code pays that account that amount with that reference.
+        let pa = payouts
+            .iter()
+            .find(|p| p["stall_id"] == m.stall_a.as_str())
+            .unwrap();
+        let d = vietqr::decode(pa["qr_payload"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            (d.bank_bin.as_str(), d.account_no.as_str(), d.amount),
+            ("970405", "3900205123456", Some(150_000))
+        );
+        assert_eq!(d.purpose.as_deref(), pa["reference"].as_str());
+        let csv = app
+            .send(
+                Request::get(format!(
+                    "/api/v1/admin/payout-batches/{}",
+                    pa["batch_id"].as_str().unwrap()
+                ))
+                .header("authorization", format!("Bearer {}", m.admin))
+                .header("accept", "text/csv")
+                .body(Body::empty())
+                .unwrap(),
+            )
+            .await
+            .text();
+        assert!(
+            csv.contains(&format!(
+                "{},970405,Agribank,3900205123456,HOP TAC XA CUA TUNG,150000,",
+                pa["reference"].as_str().unwrap()
+            )),
+            "{csv}"
+        );
+
+        // Paid with the bank's reference; returned puts the money back.
+        let paid = app
+            .post(
+                &format!("/api/v1/admin/payouts/{}/paid", pa["id"].as_str().unwrap()),
+                Some(&m.admin),
+                json!({"bank_reference": "FT26100001"}),
+            )
+            .await;
+        assert_eq!(paid.status, 200, "{}", paid.text());
+        assert_eq!(paid.json()["status"], "paid");
+        app.post(
+            &format!(
+                "/api/v1/admin/payouts/{}/returned",
+                pa["id"].as_str().unwrap()
+            ),
+            Some(&m.admin),
+            json!({"reason": "tài khoản đóng"}),
+        )
+        .await
+        .problem(409, "payout_decided");
+        let pb = payouts
+            .iter()
+            .find(|p| p["stall_id"] == m.stall_b.as_str())
+            .unwrap();
+        let back = app
+            .post(
+                &format!(
+                    "/api/v1/admin/payouts/{}/returned",
+                    pb["id"].as_str().unwrap()
+                ),
+                Some(&m.admin),
+                json!({"reason": "sai tên chủ tài khoản"}),
+            )
+            .await;
+        assert_eq!(back.status, 200, "{}", back.text());
+        let b = balance(&app, &m.owner_b, &m.stall_b).await;
+        assert_eq!(
+            (b["payable"].as_i64(), b["in_payout"].as_i64()),
+            (Some(300_000), Some(0))
+        );
+        let bl = entries(&app, &m.owner_b, &m.stall_b).await;
+        assert_eq!(by_kind(&bl, "payout"), [-300_000]);
+        assert_eq!(by_kind(&bl, "payout_returned"), [300_000]);
+    }
+);
+
+db_test!(
+    ledger_entries_cannot_be_changed_or_deleted,
+    |db: TestDb| async move {
+        use sea_orm::ConnectionTrait;
+        let app = money_app(db);
+        let m = market(&app).await;
+        adjust(&app, &m.admin, &m.stall_a, 150_000).await;
+        let conn = &app.db.conn;
+        assert!(
+            conn.execute_unprepared("UPDATE ledger_entries SET amount = 1")
+                .await
+                .is_err()
+        );
+        assert!(
+            conn.execute_unprepared("DELETE FROM ledger_entries")
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            balance(&app, &m.owner_a, &m.stall_a).await["payable"],
+            150_000
+        );
+    }
+);
