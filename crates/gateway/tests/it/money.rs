@@ -685,3 +685,200 @@ db_test!(
         );
     }
 );
+
+/// What became of an order in the randomised run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fate {
+    Delivered,
+    CancelledUnpaid,
+    RejectedAfterPayment,
+    RefundedAfterDelivery,
+}
+
+db_test!(
+    the_ledger_adds_up_over_a_randomised_run,
+    |db: TestDb| async move {
+        let app = money_app(db);
+        let m = market(&app).await;
+        rule(&app, &m.admin, json!({"rate_bp": 500})).await;
+        household(&app, &m.owner_b, &m.stall_b).await;
+        bank_account(&app, &m.owner_a, &m.stall_a, "3900205123456").await;
+        bank_account(&app, &m.owner_b, &m.stall_b, "1903123456789").await;
+        let products = [
+            (&m.sauce, &m.stall_a, &m.owner_a, 120_000_i64),
+            (&m.pepper, &m.stall_a, &m.owner_a, 220_000),
+            (&m.coffee, &m.stall_b, &m.owner_b, 165_000),
+        ];
+        let fates = [
+            Fate::Delivered,
+            Fate::CancelledUnpaid,
+            Fate::RejectedAfterPayment,
+            Fate::RefundedAfterDelivery,
+        ];
+        // A small linear congruential generator: the same run every time, varied enough.
+        let mut seed: u64 = std::env::var("LEDGER_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20_261_202);
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        // Per stall: what its ledger must come to, worked out here from the orders alone.
+        let mut expected = std::collections::HashMap::<String, i64>::new();
+        let share = |amount: i64, bp: i64| (amount * bp + 5_000) / 10_000;
+        let mut online_received = 0;
+        for i in 0..14 {
+            let (product, stall, owner, price) = products[next(3) as usize];
+            let online = next(2) == 0;
+            let fate = fates[next(4) as usize];
+            put_item(&app, &m.buyer, product, 1).await;
+            let key = format!("run-{i}");
+            let out = if online && fate != Fate::CancelledUnpaid {
+                online_received += price;
+                paid_by_transfer(&app, &m, &key, &[]).await
+            } else {
+                let body = if online { by_transfer() } else { shipping() };
+                let res = checkout(&app, &m.buyer, &key, body).await;
+                assert_eq!(res.status, 201, "{}", res.text());
+                res.json()
+            };
+            let order = order_of(&out, stall);
+            match fate {
+                Fate::CancelledUnpaid => {
+                    let res = app
+                        .post(
+                            &format!("/api/v1/orders/{order}/cancel"),
+                            Some(&m.buyer),
+                            json!({}),
+                        )
+                        .await;
+                    assert_eq!(res.status, 200, "{}", res.text());
+                }
+                Fate::RejectedAfterPayment => {
+                    let res = app
+                        .post(
+                            &format!("/api/v1/orders/{order}/reject"),
+                            Some(owner),
+                            json!({"reason": "hết hàng"}),
+                        )
+                        .await;
+                    assert_eq!(res.status, 200, "{}", res.text());
+                }
+                Fate::Delivered | Fate::RefundedAfterDelivery => {
+                    deliver(&app, owner, &order).await;
+                    if fate == Fate::RefundedAfterDelivery {
+                        let res = app
+                            .post(
+                                &format!("/api/v1/orders/{order}/refund"),
+                                Some(&m.admin),
+                                json!({"reason": "khách trả hàng"}),
+                            )
+                            .await;
+                        assert_eq!(res.status, 200, "{}", res.text());
+                    } else {
+                        let withheld = if stall == &m.stall_b {
+                            share(price, 100) + share(price, 50)
+                        } else {
+                            0
+                        };
+                        let net = if online { price } else { 0 } - share(price, 500) - withheld;
+                        *expected.entry(stall.clone()).or_default() += net;
+                    }
+                }
+            }
+        }
+        // Pay out what can be, and confirm the first payout.
+        let batch = app
+            .post(
+                "/api/v1/admin/payout-batches",
+                Some(&m.admin),
+                json!({"minimum": 1}),
+            )
+            .await
+            .json();
+        let mut payouts = 0;
+        for p in batch["payouts"].as_array().unwrap() {
+            payouts += p["amount"].as_i64().unwrap();
+            *expected
+                .entry(p["stall_id"].as_str().unwrap().to_owned())
+                .or_default() -= p["amount"].as_i64().unwrap();
+        }
+        if let Some(p) = batch["payouts"].as_array().unwrap().first() {
+            let res = app
+                .post(
+                    &format!("/api/v1/admin/payouts/{}/paid", p["id"].as_str().unwrap()),
+                    Some(&m.admin),
+                    json!({"bank_reference": "FT26200001"}),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+
+        // For every stall: the ledger is what its orders and payouts say, kind by kind.
+        let mut kept = 0; // commission and tax, net of reversals: the marketplace's
+        let mut ledger_total = 0;
+        for (stall, owner) in [(&m.stall_a, &m.owner_a), (&m.stall_b, &m.owner_b)] {
+            let all = entries(&app, owner, stall).await;
+            let sum: i64 = all.iter().map(|e| e["amount"].as_i64().unwrap()).sum();
+            assert_eq!(
+                sum,
+                expected.get(stall.as_str()).copied().unwrap_or(0),
+                "stall {stall}"
+            );
+            let of = |k: &str| -> i64 {
+                all.iter()
+                    .filter(|e| {
+                        e["kind"] == k || (e["kind"] == "refund_reversal" && e["reverses"] == k)
+                    })
+                    .map(|e| e["amount"].as_i64().unwrap())
+                    .sum()
+            };
+            assert_eq!(
+                sum,
+                of("sale")
+                    + of("delivery")
+                    + of("cash_collected")
+                    + of("commission")
+                    + of("vat_withheld")
+                    + of("pit_withheld")
+                    + of("payout")
+                    + of("payout_returned")
+                    + of("adjustment"),
+                "every entry is of a known kind"
+            );
+            if stall == &m.stall_a {
+                assert_eq!(
+                    of("vat_withheld") + of("pit_withheld"),
+                    0,
+                    "a cooperative is never withheld on"
+                );
+            }
+            kept -= of("commission") + of("vat_withheld") + of("pit_withheld");
+            ledger_total += sum;
+        }
+        // The marketplace holds what buyers paid online, less refunds and payouts.
+        let refunds: i64 = app
+            .get("/api/v1/admin/refunds?per_page=100", Some(&m.admin))
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["amount"].as_i64().unwrap())
+            .sum();
+        let transfers: i64 = app
+            .get("/api/v1/admin/bank-transfers?per_page=100", Some(&m.admin))
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["amount"].as_i64().unwrap())
+            .sum();
+        assert_eq!(transfers, online_received);
+        assert_eq!(ledger_total + kept, online_received - refunds - payouts);
+    }
+);
