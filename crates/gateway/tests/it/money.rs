@@ -730,8 +730,14 @@ db_test!(
         let mut expected = std::collections::HashMap::<String, i64>::new();
         let share = |amount: i64, bp: i64| (amount * bp + 5_000) / 10_000;
         let mut online_received = 0;
+        let mut left = [10, 5, 6];
         for i in 0..14 {
-            let (product, stall, owner, price) = products[next(3) as usize];
+            // A product with stock left (cancelled and rejected orders give theirs back).
+            let mut pick = next(3) as usize;
+            while left[pick] == 0 {
+                pick = (pick + 1) % 3;
+            }
+            let (product, stall, owner, price) = products[pick];
             let online = next(2) == 0;
             let fate = fates[next(4) as usize];
             put_item(&app, &m.buyer, product, 1).await;
@@ -746,6 +752,10 @@ db_test!(
                 res.json()
             };
             let order = order_of(&out, stall);
+            left[pick] -= 1;
+            if matches!(fate, Fate::CancelledUnpaid | Fate::RejectedAfterPayment) {
+                left[pick] += 1;
+            }
             match fate {
                 Fate::CancelledUnpaid => {
                     let res = app
