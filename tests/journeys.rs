@@ -45,6 +45,9 @@ async fn start_with(db: TestDb, stripe: Option<&StubStripe>) -> Server {
         b.account_no = Some("1023456789".into());
         b.account_name = Some("CONG TY CHO OCOP QUANG TRI".into());
         b.webhook_secret = Some(BANK_SECRET.into());
+        // Earnings payable at once, so the journey can end with a payout.
+        config.ledger.holding_days = 0;
+        config.ledger.cooling_off_hours = 0;
     }
     let engine = config.search_engine().expect("the embedded index opens");
     let state = AppState::new(config, db.conn.clone(), engine);
@@ -658,6 +661,105 @@ db_test!(
                 (Some("placed"), Some(true)),
                 "{seen}"
             );
+        }
+
+        // The vendors' money: the first stall's card order was delivered, so the marketplace
+        // owes it the goods and the delivery. Its owner registers the payout account, the
+        // administrator pays it out and records the bank's reference, and the month's
+        // statement shows it all.
+        let first_order = paid["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["stall_id"] == orders[0]["stall_id"])
+            .unwrap()
+            .clone();
+        let stall = first_order["stall_id"].as_str().unwrap();
+        let earned = first_order["total"].as_i64().unwrap();
+        let (s, account) = call(
+            &http,
+            Method::PUT,
+            url(&format!("/stalls/{stall}/bank-account")),
+            Some(&owner_of_first),
+            Some(json!({"bank_bin": "970405", "account_no": "3900205123456", "account_name": "Hợp tác xã Cửa Tùng"})),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{account}");
+        let (_, balance) = call(
+            &http,
+            Method::GET,
+            url(&format!("/stalls/{stall}/balance")),
+            Some(&owner_of_first),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(balance["payable"], earned, "{balance}");
+        let (s, batch) = call(
+            &http,
+            Method::POST,
+            url("/admin/payout-batches"),
+            Some(&admin),
+            Some(json!({"stall_id": stall})),
+            None,
+        )
+        .await;
+        assert_eq!(s, 201, "{batch}");
+        let payout = &batch["payouts"][0];
+        assert_eq!(payout["amount"], earned, "{batch}");
+        let qr = vietqr::decode(payout["qr_payload"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            (qr.account_no.as_str(), qr.amount),
+            ("3900205123456", Some(earned))
+        );
+        let (s, done) = call(
+            &http,
+            Method::POST,
+            url(&format!(
+                "/admin/payouts/{}/paid",
+                payout["id"].as_str().unwrap()
+            )),
+            Some(&admin),
+            Some(json!({"bank_reference": "FT26336000123"})),
+            None,
+        )
+        .await;
+        assert_eq!((s, done["status"].as_str()), (200, Some("paid")), "{done}");
+        let month = (chrono::Utc::now() + chrono::Duration::hours(7))
+            .format("%Y-%m")
+            .to_string();
+        for (owner, stall) in [
+            (&owner_of_first, stall),
+            (&owner_of_second, orders[1]["stall_id"].as_str().unwrap()),
+        ] {
+            let (s, st) = call(
+                &http,
+                Method::GET,
+                url(&format!("/stalls/{stall}/statements/{month}")),
+                Some(owner),
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(s, 200, "{st}");
+            let t = &st["totals"];
+            let sum: i64 = st["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["amount"].as_i64().unwrap())
+                .sum();
+            assert_eq!(
+                st["closing_balance"].as_i64(),
+                Some(st["opening_balance"].as_i64().unwrap() + sum),
+                "{st}"
+            );
+            assert!(t["sale"].as_i64().unwrap() > 0, "{st}");
+            if stall == first_order["stall_id"].as_str().unwrap() {
+                assert_eq!(t["payout"], -earned, "{st}");
+                assert_eq!(st["closing_balance"], 0, "{st}");
+            }
         }
 
         server.stop.send(()).unwrap();

@@ -312,27 +312,6 @@ impl Ledger {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_household_businesses_and_individuals_are_withheld_on() {
-        assert!(withholds("household_business"));
-        assert!(withholds("individual"));
-        assert!(!withholds("cooperative"));
-        assert!(!withholds("enterprise"));
-    }
-
-    #[test]
-    fn the_day_is_vietnams() {
-        use chrono::TimeZone;
-        // 30 June 2025 18:00 UTC is 1 July 01:00 in Vietnam: the decree applies.
-        let at = Utc.with_ymd_and_hms(2025, 6, 30, 18, 0, 0).unwrap();
-        assert_eq!(vietnam_day(at).to_string(), "2025-07-01");
-    }
-}
-
 impl Ledger {
     /// An administrator's correction to a stall's balance (±, payable at once), with a
     /// reason. Audited.
@@ -391,5 +370,26 @@ impl Ledger {
             .ok_or_else(|| Error::internal("the adjustment just written is missing"))?;
         txn.commit().await?;
         crate::reading::EntryView::try_from(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_household_businesses_and_individuals_are_withheld_on() {
+        assert!(withholds("household_business"));
+        assert!(withholds("individual"));
+        assert!(!withholds("cooperative"));
+        assert!(!withholds("enterprise"));
+    }
+
+    #[test]
+    fn the_day_is_vietnams() {
+        use chrono::TimeZone;
+        // 30 June 2025 18:00 UTC is 1 July 01:00 in Vietnam: the decree applies.
+        let at = Utc.with_ymd_and_hms(2025, 6, 30, 18, 0, 0).unwrap();
+        assert_eq!(vietnam_day(at).to_string(), "2025-07-01");
     }
 }

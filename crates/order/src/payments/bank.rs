@@ -603,7 +603,7 @@ pub(crate) async fn owe_back_partial<C: ConnectionTrait>(
     bank_transfer::Entity::update_many()
         .col_expr(
             bank_transfer::Column::OwedBack,
-            Expr::col(bank_transfer::Column::Amount).into(),
+            Expr::col(bank_transfer::Column::Amount),
         )
         .filter(bank_transfer::Column::CheckoutId.eq(checkout_id))
         .filter(bank_transfer::Column::Outcome.eq(TransferOutcome::Partial.as_str()))
