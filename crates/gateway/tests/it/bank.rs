@@ -21,6 +21,11 @@ pub(crate) fn bank_app(db: TestDb) -> TestApp {
 
 /// [`bank_app`] with `toml` over the defaults.
 pub(crate) fn bank_app_with(db: TestDb, toml: &str) -> TestApp {
+    TestApp::from_config(db, bank_config(toml), |engine| engine)
+}
+
+/// The defaults with `toml` over them and the marketplace's account at Vietcombank.
+pub(crate) fn bank_config(toml: &str) -> gateway::Config {
     // The secret comes from the environment in real life; set here like it.
     let mut config = gateway::Config::with_overrides(toml).expect("test configuration is valid");
     let b = &mut config.bank_transfer;
@@ -28,7 +33,7 @@ pub(crate) fn bank_app_with(db: TestDb, toml: &str) -> TestApp {
     b.account_no = Some("1023456789".into());
     b.account_name = Some("CONG TY CHO OCOP QUANG TRI".into());
     b.webhook_secret = Some(SECRET.into());
-    TestApp::from_config(db, config, |engine| engine)
+    config
 }
 
 pub(crate) fn by_transfer() -> Value {

@@ -8,17 +8,56 @@ use axum::{body::Body, http::Request};
 use serde_json::{Value, json};
 
 use crate::{
-    bank::{bank_app_with, by_transfer, send},
+    bank::{bank_app_with, bank_config, by_transfer, send},
     orders::{Market, checkout, market, put_item, shipping},
     support::*,
 };
 
-/// Earnings payable at once and accounts usable at once, unless `toml` says otherwise.
+const PAYABLE_AT_ONCE: &str =
+    "[ledger]\nholding_days = 0\ncooling_off_hours = 0\npayout_minimum = 100000";
+
+/// Earnings payable at once and accounts usable at once.
 fn money_app(db: TestDb) -> TestApp {
-    bank_app_with(
-        db,
-        "[ledger]\nholding_days = 0\ncooling_off_hours = 0\npayout_minimum = 100000",
-    )
+    bank_app_with(db, PAYABLE_AT_ONCE)
+}
+
+const STRIPE_SECRET: &str = "whsec_ledger";
+
+/// [`money_app`] with card payments through the Stripe double at `stripe`.
+fn money_app_with_card(db: TestDb, stripe: &str) -> TestApp {
+    let mut config = bank_config(PAYABLE_AT_ONCE);
+    config.stripe.secret_key = Some("sk_test_marketplace".into());
+    config.stripe.webhook_secret = Some(STRIPE_SECRET.into());
+    config.stripe.api_base = Some(stripe.into());
+    TestApp::from_config(db, config, |engine| engine)
+}
+
+/// A card checkout of what the cart holds, paid: Stripe's signed webhook says so.
+async fn paid_by_card(app: &TestApp, m: &Market, key: &str) -> Value {
+    let mut body = shipping();
+    body["payment_method"] = json!("card");
+    let res = checkout(app, &m.buyer, key, body).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let out = res.json();
+    let event = testkit::stripe::event(
+        &format!("evt_{key}"),
+        "payment_intent.succeeded",
+        out["payment"]["payment_intent_id"].as_str().unwrap(),
+        out["checkout_id"].as_str().unwrap(),
+        out["total"].as_i64().unwrap(),
+    );
+    let sig = order::provider::stripe::sign(&event, STRIPE_SECRET, chrono::Utc::now().timestamp());
+    let res = app
+        .send(
+            Request::post("/api/v1/payments/stripe/webhook")
+                .header("content-type", "application/json")
+                .header("stripe-signature", sig)
+                .body(Body::from(event))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    out
 }
 
 /// Confirms, ships and delivers an order as its stall.
@@ -698,7 +737,8 @@ enum Fate {
 db_test!(
     the_ledger_adds_up_over_a_randomised_run,
     |db: TestDb| async move {
-        let app = money_app(db);
+        let stripe = testkit::stripe::StubStripe::start().await;
+        let app = money_app_with_card(db, &stripe.base);
         let m = market(&app).await;
         rule(&app, &m.admin, json!({"rate_bp": 500})).await;
         household(&app, &m.owner_b, &m.stall_b).await;
@@ -730,6 +770,7 @@ db_test!(
         let mut expected = std::collections::HashMap::<String, i64>::new();
         let share = |amount: i64, bp: i64| (amount * bp + 5_000) / 10_000;
         let mut online_received = 0;
+        let mut bank_received = 0;
         let mut left = [10, 5, 6];
         for i in 0..14 {
             // A product with stock left (cancelled and rejected orders give theirs back).
@@ -738,15 +779,30 @@ db_test!(
                 pick = (pick + 1) % 3;
             }
             let (product, stall, owner, price) = products[pick];
-            let online = next(2) == 0;
+            // Cash on delivery, bank transfer or card.
+            let method = next(3);
+            let online = method > 0;
             let fate = fates[next(4) as usize];
             put_item(&app, &m.buyer, product, 1).await;
             let key = format!("run-{i}");
             let out = if online && fate != Fate::CancelledUnpaid {
                 online_received += price;
-                paid_by_transfer(&app, &m, &key, &[]).await
+                if method == 1 {
+                    bank_received += price;
+                    paid_by_transfer(&app, &m, &key, &[]).await
+                } else {
+                    paid_by_card(&app, &m, &key).await
+                }
             } else {
-                let body = if online { by_transfer() } else { shipping() };
+                let body = match method {
+                    0 => shipping(),
+                    1 => by_transfer(),
+                    _ => {
+                        let mut b = shipping();
+                        b["payment_method"] = json!("card");
+                        b
+                    }
+                };
                 let res = checkout(&app, &m.buyer, &key, body).await;
                 assert_eq!(res.status, 201, "{}", res.text());
                 res.json()
@@ -888,7 +944,7 @@ db_test!(
             .iter()
             .map(|t| t["amount"].as_i64().unwrap())
             .sum();
-        assert_eq!(transfers, online_received);
+        assert_eq!(transfers, bank_received);
         assert_eq!(ledger_total + kept, online_received - refunds - payouts);
     }
 );
