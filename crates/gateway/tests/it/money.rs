@@ -948,3 +948,147 @@ db_test!(
         assert_eq!(ledger_total + kept, online_received - refunds - payouts);
     }
 );
+
+db_test!(
+    every_money_endpoint_answers_each_role_as_it_should,
+    |db: TestDb| async move {
+        use axum::http::Method;
+        let app = money_app(db);
+        let m = market(&app).await;
+        let staff = app.signed_in("staff@example.vn").await;
+        let res = app
+            .post(
+                &format!("/api/v1/stalls/{}/members", m.stall_a),
+                Some(&m.owner_a),
+                json!({"email": "staff@example.vn", "role": "staff"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        adjust(&app, &m.admin, &m.stall_a, 150_000).await;
+        bank_account(&app, &m.owner_a, &m.stall_a, "3900205123456").await;
+        let rule = rule(&app, &m.admin, json!({"rate_bp": 500})).await;
+        let rule = rule["id"].as_str().unwrap().to_owned();
+        let batch = app
+            .post(
+                "/api/v1/admin/payout-batches",
+                Some(&m.admin),
+                json!({"stall_id": m.stall_a}),
+            )
+            .await
+            .json();
+        let payout = batch["payouts"][0]["id"].as_str().unwrap().to_owned();
+        let batch = batch["id"].as_str().unwrap().to_owned();
+        let a = &m.stall_a;
+        let month = month();
+        // Callers: anonymous, buyer, staff of A, owner of B, owner of A, admin.
+        let tokens = [
+            None,
+            Some(&m.buyer),
+            Some(&staff),
+            Some(&m.owner_b),
+            Some(&m.owner_a),
+            Some(&m.admin),
+        ];
+        let rows: Vec<(Method, String, Value, [u16; 6])> = vec![
+            (
+                Method::GET,
+                format!("/api/v1/stalls/{a}/balance"),
+                Value::Null,
+                [401, 404, 200, 404, 200, 200],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/stalls/{a}/ledger"),
+                Value::Null,
+                [401, 404, 200, 404, 200, 200],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/stalls/{a}/statements/{month}"),
+                Value::Null,
+                [401, 404, 200, 404, 200, 200],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/stalls/{a}/bank-account"),
+                Value::Null,
+                [401, 404, 403, 404, 200, 200],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/stalls/{a}/tax-profile"),
+                Value::Null,
+                [401, 404, 403, 404, 200, 200],
+            ),
+            (
+                Method::PUT,
+                format!("/api/v1/stalls/{a}/tax-profile"),
+                json!({"citizen_id": "045190001234"}),
+                [401, 404, 403, 404, 200, 403],
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/commission-rules".into(),
+                Value::Null,
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                Method::PATCH,
+                format!("/api/v1/admin/commission-rules/{rule}"),
+                json!({"rate_bp": 400}),
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/admin/payout-batches/{batch}"),
+                Value::Null,
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/balances".into(),
+                Value::Null,
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/admin/reports/withholding/{month}"),
+                Value::Null,
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/admin/stalls/{a}/adjustments"),
+                json!({"amount": 1000, "reason": "điều chỉnh"}),
+                [401, 403, 403, 403, 403, 201],
+            ),
+            // Last, as they change the payout: returned first would leave nothing to mark paid.
+            (
+                Method::POST,
+                format!("/api/v1/admin/payouts/{payout}/paid"),
+                json!({"bank_reference": "FT26300001"}),
+                [401, 403, 403, 403, 403, 200],
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/admin/payouts/{payout}/returned"),
+                json!({"reason": "ngân hàng trả lại"}),
+                [401, 403, 403, 403, 403, 409],
+            ),
+        ];
+        for (method, path, body, want) in rows {
+            for (token, want) in tokens.iter().zip(want) {
+                let body = (!body.is_null()).then(|| body.clone());
+                let res = app
+                    .request(method.clone(), &path, token.map(String::as_str), body)
+                    .await;
+                assert_eq!(
+                    res.status,
+                    want,
+                    "{method} {path} as {token:?}: {}",
+                    res.text()
+                );
+            }
+        }
+    }
+);
