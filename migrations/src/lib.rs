@@ -37,6 +37,39 @@ impl MigratorTrait for Migrator {
 
 use std::time::Duration;
 
+use sea_orm_migration::sea_orm::{DbBackend, TransactionTrait};
+
+/// The PostgreSQL advisory lock that serialises migration runs (any fixed number; advisory
+/// locks are the database's, so deployments sharing one database share it too).
+const MIGRATION_LOCK: i64 = 0x6d61_726b_6574; // "market"
+
+/// Applies the pending migrations. On PostgreSQL the whole run holds an advisory lock inside
+/// one transaction, so any number of instances may start at once: the first migrates, the
+/// others wait, then find nothing pending. SQLite serialises writers by itself.
+pub async fn up_locked(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        .await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// Each migration's name and whether it is applied, in order.
+pub async fn status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    Migrator::install(db).await?;
+    Ok(Migrator::get_migration_with_status(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let applied = matches!(m.status(), sea_orm_migration::MigrationStatus::Applied);
+            (m.name().to_owned(), applied)
+        })
+        .collect())
+}
+
 use sea_orm_migration::sea_orm::{
     ConnectOptions, Database, DatabaseConnection,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},

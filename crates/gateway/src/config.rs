@@ -341,7 +341,14 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+        // Only `MARKETPLACE_<SECTION>__<KEY>` is configuration: platforms inject variables of
+        // their own under the same prefix (Kubernetes sets `MARKETPLACE_PORT=tcp://…` for a
+        // Service named `marketplace`), and those must not stop start-up.
+        figment = figment.merge(
+            Env::prefixed(ENV_PREFIX)
+                .filter(|key| key.as_str().contains("__"))
+                .split("__"),
+        );
         Self::from_figment(figment)
     }
 
@@ -671,6 +678,26 @@ impl Config {
 }
 
 /// One line per problem, each naming the dotted key and where the value came from.
+/// The environment variable an error at `key` came from, named whole: for an unknown field,
+/// the variable(s) that spell it (`MARKETPLACE_FOO__BAR` for an unknown section `foo`).
+fn env_variable(key: &str, kind: &figment::error::Kind) -> String {
+    let name = format!("{ENV_PREFIX}{}", key.to_uppercase().replace('.', "__"));
+    if matches!(kind, figment::error::Kind::UnknownField(..)) {
+        let nested = format!("{name}__");
+        let set: Vec<String> = std::env::vars()
+            .map(|(k, _)| k)
+            .filter(|k| {
+                let k = k.to_uppercase();
+                k == name || k.starts_with(&nested)
+            })
+            .collect();
+        if !set.is_empty() {
+            return set.join(", ");
+        }
+    }
+    name
+}
+
 fn describe(errors: figment::Error) -> ConfigError {
     let lines: Vec<String> = errors
         .into_iter()
@@ -678,11 +705,7 @@ fn describe(errors: figment::Error) -> ConfigError {
             let key = e.path.join(".").to_lowercase();
             let source = match &e.metadata {
                 Some(m) if m.name.contains("environment") => {
-                    format!(
-                        " (from {}{})",
-                        ENV_PREFIX,
-                        key.to_uppercase().replace('.', "__")
-                    )
+                    format!(" (from {})", env_variable(&key, &e.kind))
                 }
                 Some(m) => format!(
                     " (from {})",

@@ -22,7 +22,11 @@ enum Command {
     /// Run the HTTP gateway (the default).
     Serve,
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        /// List the applied and pending migrations instead, changing nothing.
+        #[arg(long)]
+        status: bool,
+    },
     /// Run only the search indexer (drains the outbox into the engine) until stopped.
     Worker,
     /// Rebuild the search indexes from the database and swap them in without downtime.
@@ -105,8 +109,17 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Migrate => {
+        Command::Migrate { status } => {
             let db = serve::open_database(&config).await?;
+            if status {
+                let all = migrations::status(&db).await?;
+                let pending = all.iter().filter(|(_, applied)| !applied).count();
+                for (name, applied) in &all {
+                    println!("{} {name}", if *applied { "applied" } else { "pending" });
+                }
+                println!("{} applied, {pending} pending", all.len() - pending);
+                return Ok(());
+            }
             serve::migrate(&db).await?;
             println!("migrations applied");
             Ok(())

@@ -47,6 +47,7 @@ pub struct Metrics {
     transfer_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
     payable_total: Gauge,
     payouts_pending: Gauge,
+    search_up: Gauge,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
 }
@@ -143,7 +144,14 @@ impl Metrics {
             "Payouts made and not yet confirmed paid or returned",
             payouts_pending.clone(),
         );
+        let search_up = Gauge::default();
+        registry.register(
+            "search_engine_up",
+            "1 while the search engine answers, 0 during an outage (searches answer 503, the rest serves)",
+            search_up.clone(),
+        );
         Self {
+            search_up,
             payable_total,
             payouts_pending,
             transfers,
@@ -165,6 +173,11 @@ impl Metrics {
         self.backlog_rows
             .set(i64::try_from(rows).unwrap_or(i64::MAX));
         self.backlog_age.set(oldest_secs);
+    }
+
+    /// Records whether the search engine answers (read at each scrape).
+    pub fn set_search_up(&self, up: bool) {
+        self.search_up.set(i64::from(up));
     }
 
     /// Records the ledger figures (read at each scrape).

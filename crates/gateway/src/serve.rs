@@ -3,7 +3,6 @@
 use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context;
-use migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use tokio::{net::TcpListener, sync::watch};
 
@@ -25,9 +24,45 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
         .with_context(|| format!("cannot open the database (database.url = {})", redact(&url)))
 }
 
-/// Applies pending migrations.
+/// The PostgreSQL advisory lock an instance holds while it keeps an embedded search index of a
+/// shared database.
+const EMBEDDED_INDEX_LOCK: i64 = 0x6d61_726b_6574_6978; // "marketix"
+
+/// The embedded search index is one process's: with a PostgreSQL that several instances share,
+/// a second instance would answer searches from an index that never sees the first one's
+/// changes. So an instance with the embedded engine on PostgreSQL holds a session advisory lock
+/// for as long as it runs (on a connection of its own, outside the pool), and a second one
+/// refuses to start, saying to use Meilisearch. `None` for SQLite or Meilisearch.
+pub async fn claim_embedded_index(
+    config: &Config,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<sea_orm::sqlx::PgConnection>> {
+    use sea_orm::sqlx::{self, Connection as _};
+    if config.search.meili_url.is_some()
+        || db.get_database_backend() != sea_orm::DbBackend::Postgres
+    {
+        return Ok(None);
+    }
+    let url = config.database_url();
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database (database.url = {})", redact(&url)))?;
+    let (held,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
+        .bind(EMBEDDED_INDEX_LOCK)
+        .fetch_one(&mut conn)
+        .await
+        .context("cannot take the embedded search index's lock")?;
+    if !held {
+        anyhow::bail!(
+            "another instance already serves this PostgreSQL database with the embedded search              index, which is one process's and would not see this instance's changes: run              several instances with Meilisearch (search.meili_url), or only one"
+        );
+    }
+    Ok(Some(conn))
+}
+
+/// Applies pending migrations (under a lock on PostgreSQL, so instances can start together).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
+    migrations::up_locked(db)
         .await
         .context("database migration failed")
 }
@@ -35,6 +70,8 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// Runs `marketplace serve` until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
+    // Held until the process ends.
+    let _embedded_index = claim_embedded_index(&config, &db).await?;
     if config.database.migrate_on_start {
         migrate(&db).await?;
     }
@@ -240,6 +277,7 @@ pub async fn serve_with_ops(
 /// Runs the search indexer and the payment sweep alone (`marketplace worker`) until SIGTERM or Ctrl-C.
 pub async fn worker(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
+    let _embedded_index = claim_embedded_index(&config, &db).await?;
     let engine = config
         .search_engine()
         .context("cannot open the search engine")?;

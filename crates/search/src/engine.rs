@@ -23,7 +23,15 @@ pub enum EngineError {
 impl From<EngineError> for common::Error {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::Unavailable(_) => common::Error::unavailable(e),
+            EngineError::Unavailable(_) => {
+                let mut err = common::Error::new(
+                    common::ErrorKind::Unavailable,
+                    "search_unavailable",
+                    "Search is unavailable right now; try again shortly. Browsing, carts, checkout and orders keep working.",
+                );
+                err.source = Some(Box::new(e));
+                err
+            }
             EngineError::Internal(_) => common::Error::internal(e),
         }
     }

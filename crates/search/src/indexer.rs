@@ -29,8 +29,10 @@ use crate::{
     document::{product_doc, product_visible, stall_doc},
 };
 
-/// How long a claim lasts before another worker may retry the row.
-const CLAIM: Duration = Duration::from_secs(30);
+/// How long a claim lasts before another worker may retry the row: what a crashed worker
+/// leaves is picked up this soon. A pass is far shorter (a batch of rows, a few engine calls);
+/// one that runs longer only lets another worker repeat idempotent work.
+const CLAIM: Duration = Duration::from_secs(5);
 /// Rows claimed at once.
 const BATCH: u64 = 200;
 /// Documents sent to the engine at once.

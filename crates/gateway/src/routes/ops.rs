@@ -33,8 +33,8 @@ pub struct SearchStatus {
     pub backlog: u64,
     /// Age of the oldest waiting row, in seconds.
     pub oldest_secs: f64,
-    /// `ok`, or `rebuilding` while a missing or damaged index is rebuilt from the database
-    /// (searches may find less until then).
+    /// `ok`; `rebuilding` while a missing or damaged index is rebuilt from the database
+    /// (searches may find less until then); `unavailable` while the engine does not answer.
     pub state: &'static str,
 }
 
@@ -48,9 +48,11 @@ pub async fn healthz() -> axum::Json<Health> {
     })
 }
 
-/// The gateway can serve: the database and the search engine answer. Shows the search backlog.
+/// The gateway can serve: its database answers (503 otherwise). Shows the search backlog.
 ///
-/// `degraded` (still 200) while a damaged search index is rebuilt from the database.
+/// `degraded` (still 200) while the search engine is unavailable (`search.state:
+/// unavailable`: searches answer 503 `search_unavailable`, everything else serves) or a damaged
+/// index is rebuilt from the database (`rebuilding`).
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
@@ -73,21 +75,30 @@ pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>,
         .await
         .map_err(|e| down("database", Box::new(e)))?;
     let engine = state.search.engine();
-    engine
-        .health()
-        .await
-        .map_err(|e| down("search engine", Box::new(e)))?;
     let backlog = search::indexer::backlog(&state.db)
         .await
         .map_err(|e| down("database", Box::new(e)))?;
-    let rebuilding = state.search.recovery() == search::service::Recovery::Rebuilding;
+    // A search outage is not this instance's: everything but search keeps serving, so the
+    // instance stays in rotation and says it is degraded.
+    let search_state = match engine.health().await {
+        Err(e) => {
+            tracing::warn!(error = %e, "search engine unavailable; serving without search");
+            "unavailable"
+        }
+        Ok(()) if state.search.recovery() == search::service::Recovery::Rebuilding => "rebuilding",
+        Ok(()) => "ok",
+    };
     Ok(axum::Json(Health {
-        status: if rebuilding { "degraded" } else { "ready" },
+        status: if search_state == "ok" {
+            "ready"
+        } else {
+            "degraded"
+        },
         search: Some(SearchStatus {
             engine: engine.name(),
             backlog: backlog.rows,
             oldest_secs: backlog.oldest_secs,
-            state: if rebuilding { "rebuilding" } else { "ok" },
+            state: search_state,
         }),
     }))
 }
@@ -106,6 +117,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(g) = state.ledger.gauges(&state.db).await {
         state.metrics.set_ledger(&g);
     }
+    state
+        .metrics
+        .set_search_up(state.search.engine().health().await.is_ok());
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-fn marketplace() -> Command {
+pub(crate) fn marketplace() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_marketplace"));
     // The test's own environment must not leak configuration in.
     for (key, _) in std::env::vars() {
@@ -42,6 +42,36 @@ fn a_bad_environment_value_stops_start_up_naming_the_key() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("listen_port"), "{err}");
+}
+
+#[test]
+fn platform_variables_under_the_prefix_do_not_stop_start_up() {
+    let dir = std::env::temp_dir().join(format!("marketplace-cli-{}", uuid::Uuid::now_v7()));
+    // What Kubernetes injects for a Service named `marketplace`.
+    let out = marketplace()
+        .arg("migrate")
+        .env("MARKETPLACE_DATA__DIR", &dir)
+        .env("MARKETPLACE_PORT", "tcp://10.0.0.7:8080")
+        .env("MARKETPLACE_SERVICE_HOST", "10.0.0.7")
+        .env("MARKETPLACE_PORT_8080_TCP_ADDR", "10.0.0.7")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A variable of the configuration's form that names nothing is an error naming it whole.
+    let out = marketplace()
+        .arg("migrate")
+        .env("MARKETPLACE_DATA__DIR", &dir)
+        .env("MARKETPLACE_FOO__BAR", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("MARKETPLACE_FOO__BAR"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

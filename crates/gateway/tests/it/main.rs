@@ -14,6 +14,7 @@ mod delivery;
 mod errors;
 mod fuzz;
 mod hostile;
+mod instances;
 mod matrix;
 mod money;
 mod ops;

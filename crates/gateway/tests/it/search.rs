@@ -366,14 +366,29 @@ engine_test!(an_engine_outage_loses_nothing, |db: TestDb,
         indexer.run_once(&app.db.conn).await.is_err(),
         "the engine is down"
     );
+    // The instance stays in rotation: degraded, not down; only search is refused.
     let ready = app.get("/readyz", None).await;
-    ready.problem(503, "unavailable");
-    app.get("/api/v1/search/products?q=nuoc", None)
+    assert_eq!(ready.status, 200, "{}", ready.text());
+    let ready = ready.json();
+    assert_eq!(
+        (ready["status"].as_str(), ready["search"]["state"].as_str()),
+        (Some("degraded"), Some("unavailable"))
+    );
+    let refused = app.get("/api/v1/search/products?q=nuoc", None).await;
+    assert_eq!(refused.header("retry-after"), Some("5"));
+    refused.problem(503, "search_unavailable");
+    app.get("/api/v1/search/stalls?q=cua", None)
         .await
-        .problem(503, "unavailable");
+        .problem(503, "search_unavailable");
+    assert_eq!(app.get("/api/v1/stalls", None).await.status, 200);
+    assert_eq!(app.get("/api/v1/categories", None).await.status, 200);
     let metrics = app.get("/metrics", None).await.text();
     assert!(
         metrics.contains("marketplace_search_backlog_rows "),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("marketplace_search_engine_up 0"),
         "{metrics}"
     );
     let backlog = search::indexer::backlog(&app.db.conn).await.unwrap();
