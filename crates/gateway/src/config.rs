@@ -80,6 +80,45 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// The vendors' money.
     pub ledger: LedgerConfig,
+    /// Redis, for rate limits shared by every instance.
+    #[serde(default)]
+    pub redis: RedisConfig,
+}
+
+/// `[redis]`
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    /// `redis://host:port/db`; unset: rate limits in each instance's memory.
+    pub url: Option<String>,
+    /// What the keys start with, so deployments can share one Redis.
+    pub key_prefix: String,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            key_prefix: "marketplace".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A password may sit between `redis://` and `@`.
+        let url = self
+            .url
+            .as_deref()
+            .map(|u| match (u.find("://"), u.rfind('@')) {
+                (Some(s), Some(at)) if at > s => format!("{}<redacted>{}", &u[..s + 3], &u[at..]),
+                _ => u.to_owned(),
+            });
+        f.debug_struct("RedisConfig")
+            .field("url", &url)
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
 }
 
 /// `[ledger]`
@@ -380,6 +419,7 @@ impl Config {
             &mut config.bank_transfer.account_no,
             &mut config.bank_transfer.account_name,
             &mut config.bank_transfer.webhook_secret,
+            &mut config.redis.url,
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
@@ -596,6 +636,23 @@ impl Config {
         }
         if !(1..=720).contains(&self.bank_transfer.max_age_hours) {
             return Err(invalid("bank_transfer.max_age_hours", "must be 1 to 720"));
+        }
+        if let Some(url) = &self.redis.url
+            && !url.starts_with("redis://")
+        {
+            return Err(invalid("redis.url", "must be a redis:// URL"));
+        }
+        let prefix = &self.redis.key_prefix;
+        if prefix.is_empty()
+            || prefix.len() > 64
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(invalid(
+                "redis.key_prefix",
+                "must be 1 to 64 letters, digits, '-', '_' or '.'",
+            ));
         }
         let l = &self.ledger;
         if l.holding_days > 90 {

@@ -53,10 +53,20 @@ impl AppState {
         let ttl =
             chrono::Duration::hours(i64::try_from(config.auth.session_ttl_hours).unwrap_or(720));
         let r = &config.rate_limit;
+        // Validated when the configuration was loaded.
+        let shared = config.redis.url.as_deref().and_then(|url| {
+            crate::rate_limit::SharedStore::connect(url, &config.redis.key_prefix)
+                .map_err(|e| tracing::error!(error = %e, "redis.url is unusable; rate limits are this instance's"))
+                .ok()
+        });
         let limits = Limits {
-            login_ip: RateLimiter::new(r.login_per_ip_per_minute),
-            login_failures: RateLimiter::new(r.login_per_email_per_minute),
-            register_ip: RateLimiter::new(r.register_per_ip_per_minute),
+            login_ip: RateLimiter::named("login_ip", r.login_per_ip_per_minute, shared.clone()),
+            login_failures: RateLimiter::named(
+                "login_failures",
+                r.login_per_email_per_minute,
+                shared.clone(),
+            ),
+            register_ip: RateLimiter::named("register_ip", r.register_per_ip_per_minute, shared),
         };
         // Validated when the configuration was loaded.
         let regions = config

@@ -73,6 +73,7 @@ pub async fn register(
         .limits
         .register_ip
         .check(&ip.to_string())
+        .await
         .map_err(ApiError::rate_limited)?;
     let user = state
         .accounts
@@ -111,11 +112,13 @@ pub async fn login(
     limits
         .login_ip
         .check(&ip.to_string())
+        .await
         .map_err(ApiError::rate_limited)?;
     let failures_key = format!("{}|{ip}", body.email.trim().to_lowercase());
     limits
         .login_failures
         .peek(&failures_key)
+        .await
         .map_err(ApiError::rate_limited)?;
     let out = match state
         .accounts
@@ -126,7 +129,7 @@ pub async fn login(
         Err(e) => {
             if matches!(e, accounts::AccountsError::InvalidCredentials) {
                 // Counted after the fact; the next attempt from here waits if this was the last.
-                let _ = limits.login_failures.check(&failures_key);
+                let _ = limits.login_failures.check(&failures_key).await;
             }
             return Err(e.into());
         }

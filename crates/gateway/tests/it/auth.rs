@@ -266,3 +266,73 @@ db_test!(
         assert!(res.header("retry-after").is_some());
     }
 );
+
+/// Two instances over databases of their own, their rate limits in the Redis of
+/// `TEST_REDIS_URL` under a key prefix of this test's.
+async fn instances_sharing_redis(db: TestDb, url: &str, per_minute: u32) -> (TestApp, TestApp) {
+    let prefix = format!("test-{}", uuid::Uuid::now_v7().simple());
+    let toml = format!(
+        "[http]\ntrust_forwarded_for = true\n[rate_limit]\nlogin_per_ip_per_minute = {per_minute}\n[redis]\nurl = {url:?}\nkey_prefix = {prefix:?}"
+    );
+    let other = TestDb::new(db.backend).await;
+    let (a, b) = (
+        TestApp::with_config(db, &toml),
+        TestApp::with_config(other, &toml),
+    );
+    for app in [&a, &b] {
+        app.signed_in("minh@example.vn").await;
+    }
+    (a, b)
+}
+
+/// Waits until both instances reach Redis (they connect in the background).
+async fn until_shared(apps: [&TestApp; 2]) {
+    let started = std::time::Instant::now();
+    while !apps.iter().all(|a| a.state.limits.login_ip.is_shared()) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "Redis was not reached"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").expect("set TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis: set TEST_REDIS_URL and run with --ignored"]
+async fn rate_limits_hold_across_instances_with_redis() {
+    let db = TestDb::new(testkit::Backend::Sqlite).await;
+    let (a, b) = instances_sharing_redis(db, &redis_url(), 3).await;
+    until_shared([&a, &b]).await;
+    for app in [&a, &b, &a] {
+        let res = login_from(app, "203.0.113.9", "minh@example.vn", PASSWORD).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    // The fourth attempt from that address, whichever instance it reaches, waits.
+    for app in [&b, &a] {
+        let res = login_from(app, "203.0.113.9", "minh@example.vn", PASSWORD).await;
+        res.problem(429, "rate_limited");
+        let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=20).contains(&retry), "{retry}");
+    }
+    let res = login_from(&b, "198.51.100.7", "minh@example.vn", PASSWORD).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_redis_each_instance_still_limits() {
+    // Nothing listens on port 1: the instance warns and keeps limits of its own.
+    let db = TestDb::new(testkit::Backend::Sqlite).await;
+    let (a, _) = instances_sharing_redis(db, "redis://127.0.0.1:1/0", 3).await;
+    for _ in 0..3 {
+        let res = login_from(&a, "203.0.113.9", "minh@example.vn", PASSWORD).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    login_from(&a, "203.0.113.9", "minh@example.vn", PASSWORD)
+        .await
+        .problem(429, "rate_limited");
+    assert!(!a.state.limits.login_ip.is_shared());
+}
