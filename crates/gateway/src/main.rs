@@ -27,6 +27,12 @@ enum Command {
         #[arg(long)]
         status: bool,
     },
+    /// Write a consistent copy of the embedded SQLite database to FILE while it runs (use
+    /// pg_dump for PostgreSQL).
+    Backup {
+        /// The new file to write.
+        file: PathBuf,
+    },
     /// Run only the search indexer (drains the outbox into the engine) until stopped.
     Worker,
     /// Rebuild the search indexes from the database and swap them in without downtime.
@@ -107,6 +113,12 @@ async fn main() -> anyhow::Result<()> {
                     "this build has no synthetic generator ({n} products asked for); build with the `synthetic` feature"
                 );
             }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let db = serve::open_database(&config).await?;
+            let bytes = serve::backup(&db, &file).await?;
+            println!("backed up to {} ({bytes} bytes)", file.display());
             Ok(())
         }
         Command::Migrate { status } => {

@@ -60,6 +60,34 @@ pub async fn claim_embedded_index(
     Ok(Some(conn))
 }
 
+/// Writes a consistent copy of the SQLite database to `to` while the marketplace keeps running
+/// (`VACUUM INTO`: one read transaction, so the copy holds exactly what was committed when it
+/// began; writers are not blocked). `to` must not exist. PostgreSQL is backed up with
+/// `pg_dump`, which this refuses with that advice.
+pub async fn backup(db: &DatabaseConnection, to: &std::path::Path) -> anyhow::Result<u64> {
+    use sea_orm::{ConnectionTrait, Statement};
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        anyhow::bail!(
+            "backup copies the embedded SQLite database; back up PostgreSQL with pg_dump \
+             (see the README's \"Back up and restore\")"
+        );
+    }
+    if to.exists() {
+        anyhow::bail!("{} exists already; name a new file", to.display());
+    }
+    let path = to
+        .to_str()
+        .context("the backup file's name must be valid UTF-8")?;
+    db.execute_raw(Statement::from_sql_and_values(
+        sea_orm::DbBackend::Sqlite,
+        "VACUUM INTO ?",
+        [path.into()],
+    ))
+    .await
+    .with_context(|| format!("cannot write the backup to {}", to.display()))?;
+    Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or(0))
+}
+
 /// Applies pending migrations (under a lock on PostgreSQL, so instances can start together).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     migrations::up_locked(db)

@@ -54,7 +54,18 @@ impl TestDb {
     /// # Panics
     /// When the database cannot be created or migrated.
     pub async fn sqlite() -> Self {
-        let file = std::env::temp_dir().join(format!("marketplace-test-{}.db", Uuid::now_v7()));
+        Self::sqlite_at(
+            std::env::temp_dir().join(format!("marketplace-test-{}.db", Uuid::now_v7())),
+        )
+        .await
+    }
+
+    /// The SQLite file at `file` (made if missing, migrated), removed when dropped: a restored
+    /// backup, say.
+    ///
+    /// # Panics
+    /// When the database cannot be opened or migrated.
+    pub async fn sqlite_at(file: std::path::PathBuf) -> Self {
         let url = format!("sqlite://{}?mode=rwc", file.display());
         let conn = migrations::connect(&url, 5)
             .await

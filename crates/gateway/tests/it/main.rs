@@ -7,6 +7,7 @@
 )]
 
 mod auth;
+mod backup;
 mod bank;
 mod catalog;
 mod cli;
