@@ -1,10 +1,17 @@
+# syntax=docker/dockerfile:1
 # The marketplace gateway as a container image: built in a full Rust image, run in a slim one
-# as an unprivileged user. `docker compose up` uses it with PostgreSQL and Meilisearch.
+# as an unprivileged user. `docker compose up` uses it with PostgreSQL, Meilisearch and Redis.
+#
+# The registry and the build directory are BuildKit cache mounts: a rebuild after a source
+# change recompiles the workspace's crates only, not the dependencies.
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p gateway \
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/usr/local/cargo/git \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p gateway \
  && install -D target/release/marketplace /out/marketplace
 
 FROM debian:bookworm-slim

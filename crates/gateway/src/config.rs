@@ -18,7 +18,8 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Keys whose values are secrets: they must come from the environment, never from a file that
 /// may end up in version control.
-pub const SECRET_KEYS: [&str; 4] = [
+pub const SECRET_KEYS: [&str; 5] = [
+    "database.password",
     "search.meili_key",
     "stripe.secret_key",
     "stripe.webhook_secret",
@@ -281,15 +282,30 @@ pub struct DataConfig {
 }
 
 /// `[database]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// Database URL; `None` means an SQLite file in `data.dir`.
     pub url: Option<String>,
+    /// PostgreSQL password (environment only), put into `url` percent-encoded, so any
+    /// character works; the URL then names no password.
+    #[serde(default)]
+    pub password: Option<String>,
     /// Pool size.
     pub max_connections: u32,
     /// Whether `serve` migrates at start.
     pub migrate_on_start: bool,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_deref().map(crate::serve::redact))
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("max_connections", &self.max_connections)
+            .field("migrate_on_start", &self.migrate_on_start)
+            .finish()
+    }
 }
 
 /// `[search]`
@@ -420,6 +436,7 @@ impl Config {
             &mut config.bank_transfer.account_name,
             &mut config.bank_transfer.webhook_secret,
             &mut config.redis.url,
+            &mut config.database.password,
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
@@ -556,7 +573,10 @@ impl Config {
     /// The database URL, defaulting to an SQLite file in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database.url {
-            Some(url) => url.clone(),
+            Some(url) => match &self.database.password {
+                Some(password) => with_password(url, password),
+                None => url.clone(),
+            },
             None => format!(
                 "sqlite://{}?mode=rwc",
                 self.data.dir.join("marketplace.db").display()
@@ -735,6 +755,22 @@ impl Config {
 }
 
 /// One line per problem, each naming the dotted key and where the value came from.
+/// `url` (`postgres://user@host/db`) with `password` percent-encoded into it.
+fn with_password(url: &str, password: &str) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC);
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            // The user ends at the first '@' before the host (an existing password is replaced).
+            let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+            let (user, host) = authority.rsplit_once('@').unwrap_or(("", authority));
+            let user = user.split_once(':').map_or(user, |(u, _)| u);
+            let tail = tail.map(|t| format!("/{t}")).unwrap_or_default();
+            format!("{scheme}://{user}:{encoded}@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
+}
+
 /// The environment variable an error at `key` came from, named whole: for an unknown field,
 /// the variable(s) that spell it (`MARKETPLACE_FOO__BAR` for an unknown section `foo`).
 fn env_variable(key: &str, kind: &figment::error::Kind) -> String {
@@ -868,6 +904,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("stripe.api_base"), "{e}");
+        assert_eq!(
+            with_password("postgres://marketplace@db:5432/marketplace", "p@ss:w/rd#1"),
+            "postgres://marketplace:p%40ss%3Aw%2Frd%231@db:5432/marketplace"
+        );
+        assert_eq!(
+            with_password("postgres://u:old@db/m?sslmode=disable", "n"),
+            "postgres://u:n@db/m?sslmode=disable"
+        );
         let e = Config::with_overrides("[payments]\ncheckout_ttl_minutes = 0")
             .unwrap_err()
             .to_string();

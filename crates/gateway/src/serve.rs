@@ -450,7 +450,7 @@ pub async fn shutdown_signal() {
 }
 
 /// The URL with any password replaced, for messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];
