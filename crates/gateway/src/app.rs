@@ -18,9 +18,8 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     timeout::TimeoutLayer,
-    trace::{DefaultOnResponse, TraceLayer},
+    trace::TraceLayer,
 };
-use tracing::Level;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
@@ -211,26 +210,42 @@ fn with_layers(
     let http = &state.config.http;
     let timeout = Duration::from_secs(http.request_timeout_secs);
     let body_limit = http.body_limit_bytes;
+    let trust_forwarded_for = http.trust_forwarded_for;
     router.layer(
         // Top to bottom: outermost first.
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuidV7))
             .layer(
                 TraceLayer::new_for_http()
-                    .make_span_with(|req: &Request| {
+                    .make_span_with(move |req: &Request| {
                         let id = req
                             .headers()
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("-");
+                        let client = crate::extract::ClientIp::of(
+                            req.headers(),
+                            req.extensions(),
+                            trust_forwarded_for,
+                        )
+                        .map_or_else(|| "-".to_owned(), |ip| ip.to_string());
                         tracing::info_span!(
                             "request",
                             request_id = %id,
                             method = %req.method(),
                             path = %req.uri().path(),
+                            client = %client,
                         )
                     })
-                    .on_response(DefaultOnResponse::new().level(Level::INFO))
+                    .on_response(
+                        |res: &axum::http::Response<_>, latency: Duration, _: &tracing::Span| {
+                            tracing::info!(
+                                status = res.status().as_u16(),
+                                latency_ms = latency.as_secs_f64() * 1000.0,
+                                "request answered"
+                            );
+                        },
+                    )
                     // Failures are logged once, where the error is rendered.
                     .on_failure(()),
             )

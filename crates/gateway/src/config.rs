@@ -757,11 +757,14 @@ impl Config {
 /// One line per problem, each naming the dotted key and where the value came from.
 /// `url` (`postgres://user@host/db`) with `password` percent-encoded into it.
 fn with_password(url: &str, password: &str) -> String {
-    let encoded = percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC);
+    let encoded =
+        percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC);
     match url.split_once("://") {
         Some((scheme, rest)) => {
             // The user ends at the first '@' before the host (an existing password is replaced).
-            let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+            let (authority, tail) = rest
+                .split_once('/')
+                .map_or((rest, None), |(a, t)| (a, Some(t)));
             let (user, host) = authority.rsplit_once('@').unwrap_or(("", authority));
             let user = user.split_once(':').map_or(user, |(u, _)| u);
             let tail = tail.map(|t| format!("/{t}")).unwrap_or_default();

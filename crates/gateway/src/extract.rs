@@ -322,6 +322,28 @@ where
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
+impl ClientIp {
+    /// The address of the request with these headers and extensions.
+    pub fn of(
+        headers: &axum::http::HeaderMap,
+        extensions: &axum::http::Extensions,
+        trust_forwarded_for: bool,
+    ) -> Option<IpAddr> {
+        if trust_forwarded_for
+            && let Some(ip) = headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        {
+            return Some(ip);
+        }
+        extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+    }
+}
+
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
@@ -329,22 +351,12 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if state.config.http.trust_forwarded_for
-            && let Some(ip) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        {
-            return Ok(ClientIp(ip));
-        }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        Ok(ClientIp(peer))
+        let ip = Self::of(
+            &parts.headers,
+            &parts.extensions,
+            state.config.http.trust_forwarded_for,
+        );
+        Ok(ClientIp(ip.unwrap_or(IpAddr::from([0, 0, 0, 0]))))
     }
 }
 

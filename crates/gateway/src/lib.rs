@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod process;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;

@@ -29,6 +29,91 @@ struct TransferLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
+    commit: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OrderLabels {
+    status: &'static str,
+}
+
+type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+/// What the operators' view shows besides requests: the process, the database pool, today's
+/// orders.
+struct Runtime {
+    cpu: FloatGauge,
+    resident: Gauge,
+    open_fds: Gauge,
+    pool: Family<StateLabels, Gauge>,
+    pool_max: Gauge,
+    orders_today: Family<OrderLabels, Gauge>,
+}
+
+impl Runtime {
+    fn register(registry: &mut Registry) -> Self {
+        let build = Family::<BuildLabels, Gauge>::default();
+        registry.register(
+            "build_info",
+            "The running build: its version and git commit (always 1)",
+            build.clone(),
+        );
+        build
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION"),
+                commit: env!("BUILD_GIT_COMMIT"),
+            })
+            .set(1);
+        let r = Self {
+            cpu: FloatGauge::default(),
+            resident: Gauge::default(),
+            open_fds: Gauge::default(),
+            pool: Family::default(),
+            pool_max: Gauge::default(),
+            orders_today: Family::default(),
+        };
+        registry.register(
+            "process_cpu_seconds",
+            "CPU time this process has used (user and system)",
+            r.cpu.clone(),
+        );
+        registry.register(
+            "process_resident_memory_bytes",
+            "Resident memory of this process",
+            r.resident.clone(),
+        );
+        registry.register(
+            "process_open_fds",
+            "File descriptors this process holds open (sockets included)",
+            r.open_fds.clone(),
+        );
+        registry.register(
+            "db_pool_connections",
+            "Database connections in the pool, by state (in_use, idle)",
+            r.pool.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "The pool's size limit (database.max_connections)",
+            r.pool_max.clone(),
+        );
+        registry.register(
+            "orders_today",
+            "Orders placed since midnight in Vietnam, by their status now",
+            r.orders_today.clone(),
+        );
+        r
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
     route: String,
@@ -48,6 +133,7 @@ pub struct Metrics {
     payable_total: Gauge,
     payouts_pending: Gauge,
     search_up: Gauge,
+    runtime: Arc<Runtime>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
 }
@@ -144,6 +230,7 @@ impl Metrics {
             "Payouts made and not yet confirmed paid or returned",
             payouts_pending.clone(),
         );
+        let runtime = Arc::new(Runtime::register(&mut registry));
         let search_up = Gauge::default();
         registry.register(
             "search_engine_up",
@@ -151,6 +238,7 @@ impl Metrics {
             search_up.clone(),
         );
         Self {
+            runtime,
             search_up,
             payable_total,
             payouts_pending,
@@ -173,6 +261,36 @@ impl Metrics {
         self.backlog_rows
             .set(i64::try_from(rows).unwrap_or(i64::MAX));
         self.backlog_age.set(oldest_secs);
+    }
+
+    /// Records the process's figures (read at each scrape).
+    pub fn set_process(&self, p: &crate::process::ProcessStats) {
+        let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.runtime.cpu.set(p.cpu_seconds);
+        self.runtime.resident.set(int(p.resident_bytes));
+        self.runtime.open_fds.set(int(p.open_fds));
+    }
+
+    /// Records the database pool: connections in use and idle, and its limit.
+    pub fn set_pool(&self, size: u32, idle: usize, max: u32) {
+        let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+        let pool = &self.runtime.pool;
+        pool.get_or_create(&StateLabels { state: "idle" }).set(idle);
+        pool.get_or_create(&StateLabels { state: "in_use" })
+            .set((i64::from(size) - idle).max(0));
+        self.runtime.pool_max.set(i64::from(max));
+    }
+
+    /// Records today's orders by status (every status, zero included, so series never vanish).
+    pub fn set_orders_today(&self, counts: &[(order::status::OrderStatus, u64)]) {
+        use order::types::Stored;
+        for s in <order::status::OrderStatus as Stored>::ALL {
+            let n = counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+            self.runtime
+                .orders_today
+                .get_or_create(&OrderLabels { status: s.as_str() })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
     }
 
     /// Records whether the search engine answers (read at each scrape).

@@ -113,19 +113,26 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let seed = config.demo.seed;
+    let json_logs = config.log.format == crate::config::LogFormat::Json;
     let engine = config
         .search_engine()
         .context("cannot open the search engine (search.*, data.dir)")?;
     let state = AppState::new(config, db, engine);
     if seed && crate::seed::is_empty(&state.db).await? {
-        crate::seed::demo(
-            &state.db,
-            &state.accounts,
-            &state.catalog,
-            &mut std::io::stdout(),
-        )
-        .await
-        .context("seeding the demo catalogue failed")?;
+        let mut said = Vec::new();
+        crate::seed::demo(&state.db, &state.accounts, &state.catalog, &mut said)
+            .await
+            .context("seeding the demo catalogue failed")?;
+        let mut said = String::from_utf8_lossy(&said).into_owned();
+        if json_logs {
+            // Collected logs outlive a demo: the password is shown on a terminal only
+            // (`marketplace seed --demo` prints it again).
+            said = said.replace(
+                crate::seed::DEMO_PASSWORD,
+                "<not shown with JSON logs: run `marketplace seed --demo`>",
+            );
+        }
+        print!("{said}");
     }
     serve_with_ops(listener, ops, state, shutdown_signal()).await
 }

@@ -312,3 +312,23 @@ pub(crate) async fn order_page<C: ConnectionTrait>(
         .await?;
     Ok(Page::new(order_views(db, &ids).await?, total, page))
 }
+
+/// How many orders were placed since `since`, by status (for operators' gauges).
+pub async fn status_counts_since<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    since: DateTime<Utc>,
+) -> Result<Vec<(crate::status::OrderStatus, u64)>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let rows: Vec<(String, i64)> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Status)
+        .column_as(order::Column::Id.count(), "n")
+        .filter(order::Column::CreatedAt.gte(since))
+        .group_by(order::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(status, n)| Ok((stored(&status)?, u64::try_from(n).unwrap_or(0))))
+        .collect()
+}

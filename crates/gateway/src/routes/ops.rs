@@ -120,6 +120,29 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     state
         .metrics
         .set_search_up(state.search.engine().health().await.is_ok());
+    if let Some(p) = crate::process::read() {
+        state.metrics.set_process(&p);
+    }
+    let (size, idle) = match state.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = state.db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = state.db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    };
+    state
+        .metrics
+        .set_pool(size, idle, state.config.database.max_connections);
+    // Midnight in Vietnam (UTC+7), the day operators count in.
+    let now = chrono::Utc::now() + chrono::Duration::hours(7);
+    let midnight =
+        now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(7);
+    if let Ok(counts) = order::views::status_counts_since(&state.db, midnight).await {
+        state.metrics.set_orders_today(&counts);
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -45,6 +45,25 @@ fn a_bad_environment_value_stops_start_up_naming_the_key() {
 }
 
 #[test]
+fn an_invalid_rust_log_is_an_error_like_an_invalid_log_filter() {
+    let out = marketplace()
+        .arg("migrate")
+        .env("RUST_LOG", "info,sqlx=loud[")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("RUST_LOG"), "{err}");
+    let out = marketplace()
+        .arg("migrate")
+        .env("MARKETPLACE_LOG__FILTER", "info,sqlx=loud[")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("log.filter"));
+}
+
+#[test]
 fn platform_variables_under_the_prefix_do_not_stop_start_up() {
     let dir = std::env::temp_dir().join(format!("marketplace-cli-{}", uuid::Uuid::now_v7()));
     // What Kubernetes injects for a Service named `marketplace`.

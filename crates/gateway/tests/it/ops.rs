@@ -57,6 +57,45 @@ db_test!(
     }
 );
 
+db_test!(
+    metrics_show_the_process_the_pool_the_build_and_todays_orders,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = crate::orders::market(&app).await;
+        crate::orders::put_item(&app, &m.buyer, &m.sauce, 1).await;
+        let res =
+            crate::orders::checkout(&app, &m.buyer, "metrics-1", crate::orders::shipping()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let text = app.get("/metrics", None).await.text();
+        let value = |name: &str| -> f64 {
+            text.lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in {text}"))
+        };
+        assert!(value("marketplace_process_resident_memory_bytes ") > 0.0);
+        assert!(value("marketplace_process_open_fds ") > 0.0);
+        assert!(value("marketplace_process_cpu_seconds ") >= 0.0);
+        assert!(value(r#"marketplace_db_pool_connections{state="idle"}"#) >= 0.0);
+        assert_eq!(value("marketplace_db_pool_max_connections "), 10.0);
+        assert_eq!(value(r#"marketplace_orders_today{status="placed"}"#), 1.0);
+        assert_eq!(
+            value(r#"marketplace_orders_today{status="delivered"}"#),
+            0.0
+        );
+        let build = text
+            .lines()
+            .find(|l| l.starts_with("marketplace_build_info{"))
+            .expect("build info");
+        assert!(
+            build.contains(&format!(r#"version="{}""#, env!("CARGO_PKG_VERSION"))),
+            "{build}"
+        );
+        assert!(build.contains("commit=\""), "{build}");
+    }
+);
+
 db_test!(request_ids_are_made_or_echoed, |db: TestDb| async move {
     let app = TestApp::new(db).await;
     let res = app.get("/healthz", None).await;
