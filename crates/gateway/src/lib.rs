@@ -11,6 +11,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod process;
+pub mod progress;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;

@@ -356,8 +356,6 @@ fn spawn_sweep(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::Jo
 
 /// Rebuilds the search indexes from the database (`marketplace reindex`), showing progress.
 pub async fn reindex(config: Config) -> anyhow::Result<()> {
-    use std::io::Write;
-
     let db = open_database(&config).await?;
     migrate(&db).await?;
     let engine = config
@@ -365,26 +363,18 @@ pub async fn reindex(config: Config) -> anyhow::Result<()> {
         .context("cannot open the search engine")?;
     let state = AppState::new(config, db, engine);
     let started = std::time::Instant::now();
-    let mut stderr = std::io::stderr();
-    let mut shown = None;
+    let mut progress = crate::progress::Progress::new("reindexing products");
     let (products, stalls) = search::indexer::reindex(
         &state.db,
         state.search.engine().as_ref(),
         &state.catalog,
-        |done, total| {
-            let percent = (done * 100).checked_div(total).unwrap_or(100);
-            if shown == Some(percent) {
-                return;
-            }
-            shown = Some(percent);
-            let _ = write!(stderr, "\rreindexing products: {done}/{total} ({percent}%)");
-            let _ = stderr.flush();
-        },
+        |done, total| progress.update(done, total),
     )
     .await
     .context("reindex failed")?;
+    progress.finish();
     println!(
-        "\nreindexed {products} products and {stalls} stalls into {} in {:.1} s",
+        "reindexed {products} products and {stalls} stalls into {} in {:.1} s",
         state.search.engine().name(),
         started.elapsed().as_secs_f64()
     );

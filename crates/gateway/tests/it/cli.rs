@@ -285,3 +285,29 @@ fn demo_seeding_with_another_provinces_regions_seeds_what_fits() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn reindex_reports_progress_in_plain_lines_off_a_terminal() {
+    let dir = std::env::temp_dir().join(format!("marketplace-cli-{}", uuid::Uuid::now_v7()));
+    let run = |args: &[&str]| {
+        let out = marketplace()
+            .args(args)
+            .env("MARKETPLACE_DATA__DIR", &dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    run(&["seed", "--demo"]);
+    let out = run(&["reindex"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err
+        .lines()
+        .filter(|l| l.starts_with("reindexing products: "))
+        .last()
+        .unwrap_or_else(|| panic!("no progress line in {err:?}"));
+    assert!(last.ends_with("(100%)"), "{err}");
+    assert!(!err.contains('\r') && !err.contains('\u{1b}'), "no terminal controls: {err:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed "));
+    let _ = std::fs::remove_dir_all(&dir);
+}
