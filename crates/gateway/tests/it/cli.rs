@@ -295,7 +295,11 @@ fn reindex_reports_progress_in_plain_lines_off_a_terminal() {
             .env("MARKETPLACE_DATA__DIR", &dir)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out
     };
     run(&["seed", "--demo"]);
@@ -307,7 +311,10 @@ fn reindex_reports_progress_in_plain_lines_off_a_terminal() {
         .last()
         .unwrap_or_else(|| panic!("no progress line in {err:?}"));
     assert!(last.ends_with("(100%)"), "{err}");
-    assert!(!err.contains('\r') && !err.contains('\u{1b}'), "no terminal controls: {err:?}");
+    assert!(
+        !err.contains('\r') && !err.contains('\u{1b}'),
+        "no terminal controls: {err:?}"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed "));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -190,3 +190,324 @@ async fn a_second_instance_with_the_embedded_index_refuses_to_start() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// A `serve` on `db` listening on a port of its own; its address.
+fn serve(db: &Fresh, dir: &std::path::Path, extra: &[(&str, String)]) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut cmd = on(db, dir);
+    cmd.arg("serve")
+        .env("MARKETPLACE_HTTP__LISTEN", &listen)
+        .env("MARKETPLACE_HTTP__TRUST_FORWARDED_FOR", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    (cmd.spawn().unwrap(), listen)
+}
+
+/// Waits for `listen` to answer `/healthz`; `false` when the process exited first.
+fn came_up(child: &mut Child, listen: &str) -> bool {
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        let ok = marketplace()
+            .arg("healthcheck")
+            .env("MARKETPLACE_HTTP__LISTEN", listen)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        if ok {
+            return true;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{listen} did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set TEST_POSTGRES_URL and run with --ignored"]
+async fn three_instances_started_at_once_with_the_embedded_index_one_serves() {
+    let db = Fresh::new().await;
+    let dirs: Vec<_> = (0..3).map(|_| temp_dir()).collect();
+    let mut started: Vec<(Child, String)> = dirs.iter().map(|d| serve(&db, d, &[])).collect();
+    let mut serving = 0;
+    let mut refusals = Vec::new();
+    for (child, listen) in &mut started {
+        if came_up(child, listen) {
+            serving += 1;
+        } else {
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            refusals.push(err);
+        }
+    }
+    assert_eq!(serving, 1, "{refusals:?}");
+    for err in &refusals {
+        assert!(err.contains("Meilisearch (search.meili_url)"), "{err}");
+    }
+    for (child, _) in started {
+        stop(child);
+    }
+    db.drop().await;
+    for d in dirs {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+/// Three instances on one fresh PostgreSQL and one Meilisearch (`MEILI_URL`), rate limits in
+/// Redis (`TEST_REDIS_URL`): all start at once, and a marketplace journey runs with each
+/// request sent to the next instance.
+mod three_at_once {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    struct RoundRobin {
+        http: reqwest::Client,
+        bases: Vec<String>,
+        next: std::sync::atomic::AtomicUsize,
+    }
+
+    impl RoundRobin {
+        async fn call(
+            &self,
+            method: reqwest::Method,
+            path: &str,
+            token: Option<&str>,
+            body: Option<Value>,
+        ) -> (u16, Value) {
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % self.bases.len();
+            let mut req = self
+                .http
+                .request(method, format!("http://{}/api/v1{path}", self.bases[i]))
+                .header("x-forwarded-for", "198.51.100.20")
+                .header("idempotency-key", "three-at-once");
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json().await.unwrap_or(Value::Null))
+        }
+
+        async fn ok(
+            &self,
+            method: reqwest::Method,
+            path: &str,
+            token: Option<&str>,
+            body: Option<Value>,
+        ) -> Value {
+            let (s, v) = self.call(method.clone(), path, token, body).await;
+            assert!((200..300).contains(&s), "{method} {path}: {s} {v}");
+            v
+        }
+
+        async fn login(&self, email: &str) -> String {
+            self.ok(
+                reqwest::Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({"email": email, "password": "mat-khau-rat-dai"})),
+            )
+            .await["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "needs PostgreSQL, Meilisearch and Redis: TEST_POSTGRES_URL, MEILI_URL, TEST_REDIS_URL"]
+    async fn meilisearch() {
+        use reqwest::Method;
+        let meili = std::env::var("MEILI_URL").expect("MEILI_URL names a Meilisearch server");
+        let key = std::env::var("MEILI_MASTER_KEY").unwrap_or_default();
+        let redis = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL names a Redis");
+        let db = Fresh::new().await;
+        let prefix = format!("t{}_", uuid::Uuid::now_v7().simple());
+        let extra = [
+            ("MARKETPLACE_SEARCH__MEILI_URL", meili),
+            ("MARKETPLACE_SEARCH__MEILI_KEY", key),
+            ("MARKETPLACE_SEARCH__INDEX_PREFIX", prefix.clone()),
+            ("MARKETPLACE_REDIS__URL", redis),
+            ("MARKETPLACE_REDIS__KEY_PREFIX", prefix.clone()),
+            (
+                "MARKETPLACE_RATE_LIMIT__LOGIN_PER_IP_PER_MINUTE",
+                "8".into(),
+            ),
+        ];
+        let dirs: Vec<_> = (0..3).map(|_| temp_dir()).collect();
+        let mut started: Vec<(Child, String)> =
+            dirs.iter().map(|d| serve(&db, d, &extra)).collect();
+        for (child, listen) in &mut started {
+            assert!(came_up(child, listen), "every instance starts");
+        }
+        let out = on(&db, &dirs[0])
+            .args([
+                "user",
+                "create",
+                "--email",
+                "quantri@tinh.vn",
+                "--password",
+                "mat-khau-rat-dai",
+                "--admin",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rr = RoundRobin {
+            http: reqwest::Client::new(),
+            bases: started.iter().map(|(_, l)| l.clone()).collect(),
+            next: Default::default(),
+        };
+        for email in ["htx@example.vn", "khach@example.vn"] {
+            rr.ok(Method::POST, "/auth/register", None, Some(json!({"email": email, "password": "mat-khau-rat-dai", "full_name": "Người dùng"}))).await;
+        }
+        let admin = rr.login("quantri@tinh.vn").await;
+        let vendor = rr.login("htx@example.vn").await;
+        let buyer = rr.login("khach@example.vn").await;
+        let stall = rr
+            .ok(Method::POST, "/stalls", Some(&vendor), Some(json!({"name": "HTX Nước mắm Cửa Tùng", "description": "Nước mắm truyền thống", "commune_code": "19414", "address": "Thôn Tân Lý", "phone": "0233 3823 456", "business_type": "cooperative"})))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        rr.ok(
+            Method::POST,
+            &format!("/admin/stalls/{stall}/approve"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        let tree = rr.ok(Method::GET, "/categories", None, None).await;
+        let category = tree[0]["children"][0]["id"].as_str().unwrap().to_owned();
+        let product = rr
+            .ok(Method::POST, &format!("/stalls/{stall}/products"), Some(&vendor), Some(json!({"name": "Nước mắm nhĩ Cửa Tùng", "description": "Cá cơm ủ chượp", "category_id": category, "price": 150000, "unit": "chai 500 ml", "stock": 20, "images": ["https://anh.example.com/a.jpg"]})))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // Whichever instance indexed it, every instance finds it.
+        let started_at = Instant::now();
+        loop {
+            let mut hits = Vec::new();
+            for _ in 0..3 {
+                hits.push(
+                    rr.call(
+                        Method::GET,
+                        "/search/products?q=nuoc%20mam%20nhi",
+                        None,
+                        None,
+                    )
+                    .await
+                    .1,
+                );
+            }
+            if hits.iter().all(|h| h["total"] == 1) {
+                break;
+            }
+            assert!(
+                started_at.elapsed() < Duration::from_secs(30),
+                "not found everywhere: {hits:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        rr.ok(
+            Method::PUT,
+            &format!("/cart/items/{product}"),
+            Some(&buyer),
+            Some(json!({"quantity": 2})),
+        )
+        .await;
+        let out = rr
+            .ok(Method::POST, "/checkout", Some(&buyer), Some(json!({"shipping": {"recipient": "Lê Khách", "phone": "0905123456", "commune_code": "19333", "street": "5 Hùng Vương"}, "payment_method": "cod"})))
+            .await;
+        let order = out["orders"][0]["id"].as_str().unwrap().to_owned();
+        for step in ["confirm", "ship", "deliver"] {
+            rr.ok(
+                Method::POST,
+                &format!("/orders/{order}/{step}"),
+                Some(&vendor),
+                Some(json!({})),
+            )
+            .await;
+        }
+        let seen = rr
+            .ok(Method::GET, &format!("/orders/{order}"), Some(&buyer), None)
+            .await;
+        assert_eq!(seen["status"], "delivered");
+        let ledger = rr
+            .ok(
+                Method::GET,
+                &format!("/stalls/{stall}/ledger"),
+                Some(&vendor),
+                None,
+            )
+            .await;
+        assert!(
+            ledger["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "sale" && e["amount"] == 300000),
+            "{ledger}"
+        );
+        // Eight sign-ins a minute from one address across all three instances, not 24.
+        let mut limited = 0;
+        for _ in 0..10 {
+            let (s, _) = rr
+                .call(
+                    Method::POST,
+                    "/auth/login",
+                    None,
+                    Some(json!({"email": "khach@example.vn", "password": "mat-khau-rat-dai"})),
+                )
+                .await;
+            if s == 429 {
+                limited += 1;
+            }
+        }
+        assert!(
+            limited >= 5,
+            "only {limited} of 10 were limited: the limit is not shared"
+        );
+        for (child, _) in started {
+            stop(child);
+        }
+        db.drop().await;
+        for d in dirs {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
