@@ -61,6 +61,29 @@ pub(crate) struct NewEntry {
     pub available_at: DateTime<Utc>,
 }
 
+impl NewEntry {
+    /// An entry of `kind` for `amount`, payable from `available_at`, tied to nothing yet.
+    pub(crate) fn of(
+        stall_id: Uuid,
+        kind: EntryKind,
+        amount: i64,
+        available_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            stall_id,
+            kind,
+            amount,
+            order_id: None,
+            payout_id: None,
+            rule: None,
+            reverses: None,
+            note: None,
+            actor_id: None,
+            available_at,
+        }
+    }
+}
+
 /// Appends an entry (and the stall's account row, the first time).
 pub(crate) async fn append<C: ConnectionTrait>(txn: &C, e: NewEntry) -> Result<()> {
     let now = Utc::now();
@@ -175,16 +198,9 @@ impl Ledger {
         let available_at = o.delivered_at + self.settings.holding;
         let subtotal: i64 = o.lines.iter().map(|l| l.amount).sum();
         let base = |kind, amount, rule: Option<serde_json::Value>| NewEntry {
-            stall_id: o.stall_id,
-            kind,
-            amount,
             order_id: Some(o.order_id),
-            payout_id: None,
             rule,
-            reverses: None,
-            note: None,
-            actor_id: None,
-            available_at,
+            ..NewEntry::of(o.stall_id, kind, amount, available_at)
         };
         let mut entries = vec![base(EntryKind::Sale, subtotal, None)];
         if o.delivery_fee > 0 {
@@ -294,16 +310,11 @@ impl Ledger {
             append(
                 txn,
                 NewEntry {
-                    stall_id: e.stall_id,
-                    kind: EntryKind::RefundReversal,
-                    amount: -e.amount,
                     order_id: Some(order_id),
-                    payout_id: None,
-                    rule: None,
                     reverses: Some(kind),
                     note: Some(note.to_owned()),
                     actor_id,
-                    available_at: now,
+                    ..NewEntry::of(e.stall_id, EntryKind::RefundReversal, -e.amount, now)
                 },
             )
             .await?;
@@ -338,16 +349,9 @@ impl Ledger {
         append(
             &txn,
             NewEntry {
-                stall_id: stall.id,
-                kind: EntryKind::Adjustment,
-                amount,
-                order_id: None,
-                payout_id: None,
-                rule: None,
-                reverses: None,
                 note: Some(reason.clone()),
                 actor_id: Some(admin),
-                available_at: Utc::now(),
+                ..NewEntry::of(stall.id, EntryKind::Adjustment, amount, Utc::now())
             },
         )
         .await?;

@@ -267,16 +267,9 @@ impl Ledger {
         append(
             &txn,
             NewEntry {
-                stall_id: stall,
-                kind: EntryKind::Payout,
-                amount: -amount,
-                order_id: None,
                 payout_id: Some(id),
-                rule: None,
-                reverses: None,
-                note: None,
                 actor_id: Some(admin),
-                available_at: now,
+                ..NewEntry::of(stall, EntryKind::Payout, -amount, now)
             },
         )
         .await?;
@@ -431,16 +424,10 @@ impl Ledger {
         append(
             &txn,
             NewEntry {
-                stall_id: p.stall_id,
-                kind: EntryKind::PayoutReturned,
-                amount: p.amount,
-                order_id: None,
                 payout_id: Some(p.id),
-                rule: None,
-                reverses: None,
                 note: Some(reason.clone()),
                 actor_id: Some(admin),
-                available_at: Utc::now(),
+                ..NewEntry::of(p.stall_id, EntryKind::PayoutReturned, p.amount, Utc::now())
             },
         )
         .await?;
