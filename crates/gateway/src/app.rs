@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum::{
     Router,
+    body::Body,
     extract::{DefaultBodyLimit, Request},
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
@@ -259,6 +260,7 @@ fn with_layers(
             .layer(middleware::from_fn(refuse_control_characters))
             .layer(CatchPanicLayer::new())
             .layer(CompressionLayer::new())
+            .layer(middleware::from_fn(cache_public_reads))
             .option_layer(cors)
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -365,6 +367,63 @@ async fn refuse_control_characters(req: Request, next: Next) -> Response {
         }
     }
     next.run(req).await
+}
+
+/// How long shared caches (a CDN, a browser) may keep a public read before asking again.
+const PUBLIC_MAX_AGE: &str = "public, max-age=60";
+
+/// Public reads (an anonymous `GET` under `/api/v1` that answers 200: what anyone may see)
+/// carry an `ETag` of their body and `Cache-Control: public, max-age=60`, and a request whose
+/// `If-None-Match` names the current tag gets 304 with no body. Answers for one caller (any
+/// request with a token) are `no-store` instead (`protect_headers`). The tag is weak: the body
+/// is the same whatever compression carries it.
+async fn cache_public_reads(req: Request, next: Next) -> Response {
+    use sha2::Digest;
+    let cacheable = req.method() == Method::GET
+        && !req.headers().contains_key(header::AUTHORIZATION)
+        && req.uri().path().starts_with("/api/v1/");
+    if !cacheable {
+        return next.run(req).await;
+    }
+    let wanted = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(req).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return ApiError::from_status(StatusCode::INTERNAL_SERVER_ERROR).into_response();
+    };
+    let tag = format!("W/\"{}\"", hex::encode(&sha2::Sha256::digest(&bytes)[..16]));
+    let Ok(tag_value) = HeaderValue::from_str(&tag) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    parts.headers.insert(header::ETAG, tag_value.clone());
+    parts.headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_MAX_AGE),
+    );
+    let matches = wanted
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.trim_start_matches("W/") == tag.trim_start_matches("W/")
+            })
+        });
+    if matches {
+        let mut not_modified = Response::new(Body::empty());
+        *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
+        let h = not_modified.headers_mut();
+        h.insert(header::ETAG, tag_value);
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PUBLIC_MAX_AGE),
+        );
+        return not_modified;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Headers every answer carries: `nosniff`; on the API, `no-store` when the answer is for

@@ -106,7 +106,7 @@ use crate::{error, routes};
         routes::ops::metrics,
     ),
     components(schemas(error::Problem, error::ProblemField)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "catalog", description = "Communes, categories and category listings"),
@@ -136,6 +136,81 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Answers every operation of a kind can give, documented on each so a generated client
+/// knows them: 401 on every secured operation; 400 (`malformed_json`), 415
+/// (`unsupported_media_type`) and 422 (`validation_failed`) on every operation with a JSON
+/// body; 422 on every operation with query parameters; 304 on public reads (`If-None-Match`).
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, path::ParameterIn};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                (true, &mut item.get),
+                (false, &mut item.put),
+                (false, &mut item.post),
+                (false, &mut item.delete),
+                (false, &mut item.patch),
+            ];
+            for (is_get, op) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let json_body = op
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b| b.content.keys().any(|k| k.starts_with("application/json")));
+                let query = op
+                    .parameters
+                    .as_ref()
+                    .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == ParameterIn::Query));
+                let r = &mut op.responses.responses;
+                if secured {
+                    r.entry("401".into()).or_insert_with(|| {
+                        problem("`unauthorized`: no token, or an expired or revoked one")
+                    });
+                }
+                if json_body {
+                    r.entry("400".into())
+                        .or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
+                    r.entry("415".into()).or_insert_with(|| {
+                        problem("`unsupported_media_type`: send `Content-Type: application/json`")
+                    });
+                }
+                if json_body || query {
+                    r.entry("422".into()).or_insert_with(|| {
+                        problem("`validation_failed`: `errors` names each bad field")
+                    });
+                }
+                if is_get && !secured && path.starts_with("/api/v1/") {
+                    r.entry("304".into()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(
+                                    "Not modified: `If-None-Match` named the current `ETag`",
+                                )
+                                .build(),
+                        )
+                    });
+                }
+            }
+        }
     }
 }
 

@@ -307,8 +307,7 @@ fn reindex_reports_progress_in_plain_lines_off_a_terminal() {
     let err = String::from_utf8_lossy(&out.stderr);
     let last = err
         .lines()
-        .filter(|l| l.starts_with("reindexing products: "))
-        .last()
+        .rfind(|l| l.starts_with("reindexing products: "))
         .unwrap_or_else(|| panic!("no progress line in {err:?}"));
     assert!(last.ends_with("(100%)"), "{err}");
     assert!(

@@ -185,7 +185,8 @@ db_test!(security_headers, |db: TestDb| async move {
     let app = TestApp::new(db).await;
     let res = app.get("/api/v1/categories", None).await;
     assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
-    assert_eq!(res.header("cache-control"), None);
+    // Public reads may be kept by shared caches for a minute (and revalidated by their tag).
+    assert_eq!(res.header("cache-control"), Some("public, max-age=60"));
     let res = app.get("/api/v1/no-such-thing", None).await;
     assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
     // Answers carrying a token or personal data are not stored by any cache.

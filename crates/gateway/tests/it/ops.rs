@@ -194,3 +194,81 @@ db_test!(
         assert_eq!(other.header("access-control-allow-origin"), None);
     }
 );
+
+db_test!(
+    public_reads_carry_a_tag_and_revalidate,
+    |db: TestDb| async move {
+        use axum::{body::Body, http::Request};
+        let app = TestApp::new(db).await;
+        let res = app.get("/api/v1/categories", None).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.header("cache-control"), Some("public, max-age=60"));
+        let tag = res.header("etag").expect("a tag").to_owned();
+        assert!(tag.starts_with("W/\""), "{tag}");
+        let again = |tag: String| {
+            let app = &app;
+            async move {
+                app.send(
+                    Request::get("/api/v1/categories")
+                        .header("if-none-match", tag)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let res = again(tag.clone()).await;
+        assert_eq!(res.status, 304);
+        assert!(res.text().is_empty());
+        assert_eq!(res.header("etag"), Some(tag.as_str()));
+        // The catalogue changes: the old tag no longer matches.
+        let admin = app.admin("admin@tinh.vn").await;
+        let res = app
+            .post(
+                "/api/v1/admin/categories",
+                Some(&admin),
+                serde_json::json!({"slug": "ruou-can", "name": "Rượu cần"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let res = again(tag.clone()).await;
+        assert_eq!(res.status, 200);
+        assert_ne!(res.header("etag"), Some(tag.as_str()));
+        // An answer for one caller is never stored by a shared cache.
+        let res = app.get("/api/v1/categories", Some(&admin)).await;
+        assert_eq!(res.header("cache-control"), Some("no-store"));
+        assert_eq!(res.header("etag"), None);
+        // Errors are not tagged.
+        let res = app.get("/api/v1/products/no-such-product", None).await;
+        assert_eq!(res.status, 404);
+        assert_eq!(res.header("etag"), None);
+    }
+);
+
+db_test!(
+    every_secured_operation_documents_401_and_bodies_their_errors,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let doc = app.get("/openapi.json", None).await.json();
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+                if secured {
+                    assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+                    checked += 1;
+                }
+                let json_body = op["requestBody"]["content"]
+                    .as_object()
+                    .is_some_and(|c| c.keys().any(|k| k.starts_with("application/json")));
+                if json_body {
+                    for code in ["400", "415", "422"] {
+                        assert!(responses.contains_key(code), "{method} {path} lacks {code}");
+                    }
+                }
+            }
+        }
+        assert!(checked > 40, "{checked} secured operations");
+    }
+);
