@@ -5,17 +5,12 @@ use axum::{
     http::StatusCode,
 };
 use order::addresses::{AddressPatch, AddressView, NewAddress};
-use uuid::Uuid;
 
 use crate::{
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiResult, Problem},
     extract::{AuthUser, Json},
     state::AppState,
 };
-
-fn address_id(id: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))
-}
 
 /// The caller's addresses, the default first.
 #[utoipa::path(get, path = "/api/v1/me/addresses", tag = "auth", security(("bearer" = [])),
@@ -72,7 +67,7 @@ pub async fn update(
     Ok(axum::Json(
         state
             .addresses
-            .update(&state.db, &auth.user.actor(), address_id(&id)?, body)
+            .update(&state.db, &auth.user.actor(), super::path_id(&id)?, body)
             .await?,
     ))
 }
@@ -92,7 +87,7 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     state
         .addresses
-        .delete(&state.db, &auth.user.actor(), address_id(&id)?)
+        .delete(&state.db, &auth.user.actor(), super::path_id(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -322,8 +322,7 @@ pub async fn remove_member(
     auth: AuthUser,
     Path((id, user_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let user_id =
-        Uuid::parse_str(&user_id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    let user_id = super::path_id(&user_id)?;
     state
         .catalog
         .remove_member(&state.db, &auth.user.actor(), &id, user_id)

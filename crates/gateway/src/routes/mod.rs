@@ -11,3 +11,9 @@ pub mod orders;
 pub mod payments;
 pub mod regions;
 pub mod search;
+
+/// A UUID in the path; a malformed one names nothing there, so it is 404 like an unknown one.
+pub(crate) fn path_id(id: &str) -> crate::error::ApiResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(id)
+        .map_err(|_| crate::error::ApiError::from_status(axum::http::StatusCode::NOT_FOUND))
+}

@@ -19,10 +19,9 @@ use ledger::{
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::{
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiResult, Problem},
     extract::{AuthUser, Json, OptionalJson, Query},
     state::AppState,
 };
@@ -46,10 +45,6 @@ fn csv(name: &str, body: String) -> Response {
         body,
     )
         .into_response()
-}
-
-fn uuid_path(id: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))
 }
 
 /// The stall's balance: `pending` (in its holding period), `payable`, `in_payout` (paid out,
@@ -306,7 +301,7 @@ pub async fn update_commission_rule(
     Path(id): Path<String>,
     Json(body): Json<RulePatch>,
 ) -> ApiResult<axum::Json<RuleView>> {
-    let id = uuid_path(&id)?;
+    let id = super::path_id(&id)?;
     Ok(axum::Json(
         state
             .ledger
@@ -356,7 +351,7 @@ pub async fn batch(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let id = uuid_path(&id)?;
+    let id = super::path_id(&id)?;
     let b = state
         .ledger
         .batch(&state.db, &auth.user.actor(), id)
@@ -402,7 +397,7 @@ pub async fn payout_paid(
     Path(id): Path<String>,
     Json(body): Json<PaidBody>,
 ) -> ApiResult<axum::Json<PayoutView>> {
-    let id = uuid_path(&id)?;
+    let id = super::path_id(&id)?;
     Ok(axum::Json(
         state
             .ledger
@@ -430,7 +425,7 @@ pub async fn payout_returned(
     Path(id): Path<String>,
     Json(body): Json<ReturnedBody>,
 ) -> ApiResult<axum::Json<PayoutView>> {
-    let id = uuid_path(&id)?;
+    let id = super::path_id(&id)?;
     Ok(axum::Json(
         state
             .ledger

@@ -22,11 +22,6 @@ use crate::{
     state::AppState,
 };
 
-fn order_id(id: &str) -> ApiResult<Uuid> {
-    // A malformed id names no order.
-    Uuid::parse_str(id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))
-}
-
 /// Where to price delivery to (optional): an address of the book, or a commune.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -102,7 +97,7 @@ pub async fn checkout_state(
     Ok(axum::Json(
         state
             .checkouts
-            .state(&state.db, &auth.user.actor(), order_id(&id)?)
+            .state(&state.db, &auth.user.actor(), super::path_id(&id)?)
             .await?,
     ))
 }
@@ -123,7 +118,7 @@ pub async fn checkout_qr(
     use axum::response::IntoResponse;
     let checkout = state
         .checkouts
-        .state(&state.db, &auth.user.actor(), order_id(&id)?)
+        .state(&state.db, &auth.user.actor(), super::path_id(&id)?)
         .await?;
     let Some(PaymentStart::Vietqr(pay)) = checkout.payment else {
         return Err(ApiError::from_status(StatusCode::NOT_FOUND));
@@ -163,8 +158,7 @@ pub async fn set_item(
     Path(product_id): Path<String>,
     Json(body): Json<Quantity>,
 ) -> ApiResult<axum::Json<Cart>> {
-    let product_id =
-        Uuid::parse_str(&product_id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    let product_id = super::path_id(&product_id)?;
     Ok(axum::Json(
         state
             .carts
@@ -186,8 +180,7 @@ pub async fn remove_item(
     Path(product_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     // Like PUT on the same path: an id that cannot name a product is 404, not a silent success.
-    let id =
-        Uuid::parse_str(&product_id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    let id = super::path_id(&product_id)?;
     state
         .carts
         .remove(&state.db, &auth.user.actor(), id)
@@ -295,7 +288,7 @@ pub async fn get_order(
     Ok(axum::Json(
         state
             .orders
-            .get(&state.db, &auth.user.actor(), order_id(&id)?)
+            .get(&state.db, &auth.user.actor(), super::path_id(&id)?)
             .await?,
     ))
 }
@@ -320,7 +313,7 @@ async fn do_move(
     body: Option<MoveBody>,
 ) -> ApiResult<axum::Json<OrderView>> {
     let body = body.unwrap_or_default();
-    let id = order_id(id)?;
+    let id = super::path_id(id)?;
     let actor = auth.user.actor();
     let mut view = state
         .orders
@@ -428,7 +421,7 @@ pub async fn refund(
     Path(id): Path<String>,
     Json(body): Json<RefundBody>,
 ) -> ApiResult<axum::Json<OrderView>> {
-    let id = order_id(&id)?;
+    let id = super::path_id(&id)?;
     let actor = auth.user.actor();
     state
         .orders

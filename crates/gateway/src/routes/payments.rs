@@ -262,8 +262,7 @@ pub async fn confirm_paid(
     axum::extract::Path(id): axum::extract::Path<String>,
     Json(body): Json<ConfirmPaidBody>,
 ) -> ApiResult<StatusCode> {
-    let id =
-        uuid::Uuid::parse_str(&id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    let id = super::path_id(&id)?;
     state
         .payments
         .confirm_paid(&state.db, &auth.user.actor(), id, &body.bank_reference)
@@ -360,8 +359,7 @@ pub async fn settle_refund(
     axum::extract::Path(id): axum::extract::Path<String>,
     Json(body): Json<RepaidBody>,
 ) -> ApiResult<axum::Json<RefundView>> {
-    let id =
-        uuid::Uuid::parse_str(&id).map_err(|_| ApiError::from_status(StatusCode::NOT_FOUND))?;
+    let id = super::path_id(&id)?;
     Ok(axum::Json(
         state
             .payments

@@ -115,22 +115,7 @@ async fn a_second_instance_with_the_embedded_index_refuses_to_start() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let out = marketplace()
-            .arg("healthcheck")
-            .env("MARKETPLACE_HTTP__LISTEN", &listen)
-            .output()
-            .unwrap();
-        if out.status.success() {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the first instance did not come up"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    assert!(came_up(&mut first, &listen), "the first instance came up");
     // The second, on the same database with its own index, would never see the first's
     // changes: it says so and stops.
     let second_dir = temp_dir();
@@ -162,24 +147,7 @@ async fn a_second_instance_with_the_embedded_index_refuses_to_start() {
         .env("MARKETPLACE_HTTP__LISTEN", &listen)
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let ok = marketplace()
-            .arg("healthcheck")
-            .env("MARKETPLACE_HTTP__LISTEN", &listen)
-            .output()
-            .unwrap()
-            .status
-            .success();
-        if ok {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the second instance did not come up"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    assert!(came_up(&mut again, &listen), "the second instance came up");
     Command::new("kill")
         .args(["-TERM", &again.id().to_string()])
         .status()

@@ -440,7 +440,7 @@ impl Payments {
         transfer_id: &str,
         checkout_id: uuid::Uuid,
     ) -> Result<TransferOutcome> {
-        let admin = admin_of(actor)?;
+        let admin = super::admin_of(actor)?;
         let txn = common::begin_write(db).await?;
         let t = unmatched_transfer(&txn, transfer_id).await?;
         let c = checkout::Entity::find_by_id(checkout_id)
@@ -474,7 +474,7 @@ impl Payments {
         transfer_id: &str,
         reason: &str,
     ) -> Result<()> {
-        let admin = admin_of(actor)?;
+        let admin = super::admin_of(actor)?;
         let mut v = common::validate::Validator::new();
         let reason = v.text("reason", reason, 3, 1000);
         v.finish()?;
@@ -506,7 +506,7 @@ impl Payments {
         checkout_id: uuid::Uuid,
         bank_reference: &str,
     ) -> Result<()> {
-        let admin = admin_of(actor)?;
+        let admin = super::admin_of(actor)?;
         let mut v = common::validate::Validator::new();
         let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
         v.finish()?;
@@ -552,7 +552,7 @@ impl Payments {
         transfer_id: &str,
         bank_reference: &str,
     ) -> Result<()> {
-        let admin = admin_of(actor)?;
+        let admin = super::admin_of(actor)?;
         let mut v = common::validate::Validator::new();
         let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
         v.finish()?;
@@ -610,16 +610,6 @@ pub(crate) async fn owe_back_partial<C: ConnectionTrait>(
         .exec(txn)
         .await?;
     Ok(())
-}
-
-fn admin_of(actor: &common::Actor) -> Result<uuid::Uuid> {
-    let user = actor.require_user()?;
-    if !actor.is_admin() {
-        return Err(
-            common::Error::forbidden("Only administrators decide on bank transfers.").into(),
-        );
-    }
-    Ok(user)
 }
 
 /// The unmatched transfer `id`, locked; a decided one is a conflict.

@@ -29,6 +29,18 @@ use crate::{
     types::{CheckoutStatus, RefundStatus, Stored, TransferStatus},
 };
 
+/// The caller's id, if an administrator: payments decided by hand (transfers assigned,
+/// returned or repaid, checkouts confirmed, refunds settled) are theirs alone.
+fn admin_of(actor: &common::Actor) -> Result<uuid::Uuid> {
+    let user = actor.require_user()?;
+    if !actor.is_admin() {
+        return Err(
+            common::Error::forbidden("Only administrators decide on payments by hand.").into(),
+        );
+    }
+    Ok(user)
+}
+
 /// Webhooks, expiry and refunds.
 #[derive(Clone, Debug, Default)]
 pub struct Payments {

@@ -183,10 +183,7 @@ impl Payments {
         bank_reference: &str,
     ) -> Result<RefundView> {
         use sea_orm::TransactionSession;
-        let admin = actor.require_user()?;
-        if !actor.is_admin() {
-            return Err(common::Error::forbidden("Only administrators settle refunds.").into());
-        }
+        let admin = super::admin_of(actor)?;
         let mut v = common::validate::Validator::new();
         let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
         v.finish()?;
