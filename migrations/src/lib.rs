@@ -14,6 +14,7 @@ mod m20261201_000006_delivery;
 mod m20261202_000007_bank_transfers;
 mod m20261202_000008_owed_back;
 mod m20261202_000009_ledger;
+mod m20261202_000010_notify;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_bank_transfers::Migration),
             Box::new(m20261202_000008_owed_back::Migration),
             Box::new(m20261202_000009_ledger::Migration),
+            Box::new(m20261202_000010_notify::Migration),
         ]
     }
 }

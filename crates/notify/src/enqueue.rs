@@ -1,0 +1,225 @@
+//! Writing notifications in the caller's transaction: the inbox rows, the emails and the
+//! stall's webhook deliveries of one event, all or nothing with the event itself.
+
+use std::{collections::HashSet, sync::Arc};
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::{
+    Event, Facts, Templates, channels,
+    entity::{delivery, notification, optout, recipient, webhook},
+    status,
+};
+
+/// What an event is about, for links and filters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Refs {
+    /// The stall concerned.
+    pub stall_id: Option<Uuid>,
+    /// The order concerned.
+    pub order_id: Option<Uuid>,
+}
+
+/// Writes notifications. Cheap to clone; every domain service holds one.
+#[derive(Clone)]
+pub struct Notifier {
+    templates: Arc<Templates>,
+}
+
+impl Default for Notifier {
+    fn default() -> Self {
+        Self::new(Templates::shipped())
+    }
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notifier")
+    }
+}
+
+impl Notifier {
+    /// A notifier with these texts.
+    pub fn new(templates: Templates) -> Self {
+        Self {
+            templates: Arc::new(templates),
+        }
+    }
+
+    /// The texts.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// Tells `users` of `event`: an inbox entry each (unless the event is for the mailbox
+    /// only), and an email each unless they turned this event's email off. Disabled accounts
+    /// hear nothing; a user named twice hears once.
+    pub async fn to_users<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        users: &[Uuid],
+        event: Event,
+        facts: &Facts,
+        refs: Refs,
+    ) -> Result<(), DbErr> {
+        let mut seen = HashSet::new();
+        let ids: Vec<Uuid> = users.iter().copied().filter(|u| seen.insert(*u)).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let people = recipient::Entity::find()
+            .filter(recipient::Column::Id.is_in(ids.iter().copied()))
+            .filter(recipient::Column::DisabledAt.is_null())
+            .all(db)
+            .await?;
+        let opted_out: HashSet<Uuid> = if event.email_optional() {
+            optout::Entity::find()
+                .filter(optout::Column::UserId.is_in(ids.iter().copied()))
+                .filter(optout::Column::Event.eq(event.as_str()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|o| o.user_id)
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let now = Utc::now();
+        let data = facts.to_data().to_string();
+        for person in people {
+            let (title, body) = self
+                .templates
+                .render(event, &facts.clone().with_name(&person.full_name));
+            let id = Uuid::now_v7();
+            if event.in_inbox() {
+                notification::Entity::insert(notification::ActiveModel {
+                    id: Set(id),
+                    user_id: Set(person.id),
+                    event: Set(event.as_str().into()),
+                    title: Set(title.clone()),
+                    body: Set(body.clone()),
+                    data: Set(data.clone()),
+                    stall_id: Set(refs.stall_id),
+                    order_id: Set(refs.order_id),
+                    created_at: Set(now),
+                    read_at: Set(None),
+                })
+                .exec_without_returning(db)
+                .await?;
+            }
+            if opted_out.contains(&person.id) {
+                continue;
+            }
+            insert_delivery(
+                db,
+                Outgoing {
+                    channel: channels::EMAIL,
+                    source_id: id,
+                    ordering_key: person.id,
+                    target: person.email,
+                    event,
+                    subject: title,
+                    body,
+                    sensitive: !event.in_inbox(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Tells a stall of `event`: its `members` as [`Notifier::to_users`] does, and each of its
+    /// live webhooks with the event's data as JSON.
+    pub async fn to_stall<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stall_id: Uuid,
+        members: &[Uuid],
+        event: Event,
+        facts: &Facts,
+        refs: Refs,
+    ) -> Result<(), DbErr> {
+        let refs = Refs {
+            stall_id: Some(stall_id),
+            ..refs
+        };
+        self.to_users(db, members, event, facts, refs).await?;
+        let hooks = webhook::Entity::find()
+            .filter(webhook::Column::StallId.eq(stall_id))
+            .filter(webhook::Column::DeletedAt.is_null())
+            .all(db)
+            .await?;
+        if hooks.is_empty() {
+            return Ok(());
+        }
+        let event_id = Uuid::now_v7();
+        let mut data = facts.to_data();
+        data["stall_id"] = stall_id.to_string().into();
+        if let Some(order_id) = refs.order_id {
+            data["order_id"] = order_id.to_string().into();
+        }
+        let payload = serde_json::json!({
+            "type": event.as_str(),
+            "timestamp": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "data": data,
+        })
+        .to_string();
+        for hook in hooks {
+            insert_delivery(
+                db,
+                Outgoing {
+                    channel: channels::WEBHOOK,
+                    source_id: event_id,
+                    ordering_key: hook.id,
+                    target: hook.url,
+                    event,
+                    subject: event.as_str().into(),
+                    body: payload.clone(),
+                    sensitive: false,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+struct Outgoing {
+    channel: &'static str,
+    source_id: Uuid,
+    ordering_key: Uuid,
+    target: String,
+    event: Event,
+    subject: String,
+    body: String,
+    sensitive: bool,
+}
+
+async fn insert_delivery<C: ConnectionTrait>(db: &C, o: Outgoing) -> Result<(), DbErr> {
+    let now = Utc::now();
+    delivery::Entity::insert(delivery::ActiveModel {
+        public_id: Set(Uuid::now_v7()),
+        channel: Set(o.channel.into()),
+        source_id: Set(o.source_id),
+        ordering_key: Set(o.ordering_key),
+        target: Set(o.target),
+        event: Set(o.event.as_str().into()),
+        subject: Set(o.subject),
+        body: Set(o.body),
+        sensitive: Set(o.sensitive),
+        status: Set(status::PENDING.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        response_status: Set(None),
+        last_error: Set(None),
+        sent_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}

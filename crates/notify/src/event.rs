@@ -1,0 +1,178 @@
+//! The events people hear about, who hears them, and the facts each one's text may use.
+
+use serde::{Deserialize, Serialize};
+
+/// Something that happened that somebody must hear about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// Vendor: an order to act on (cash on delivery, at checkout).
+    NewOrder,
+    /// Vendor: a buyer paid an order online; it is ready to confirm.
+    PaymentReceived,
+    /// Vendor: the buyer cancelled an order.
+    OrderCancelledByBuyer,
+    /// Vendor: a delivered order was refunded; its earnings are reversed.
+    RefundNeeded,
+    /// Vendor: the province approved the stall.
+    StallApproved,
+    /// Vendor: the province rejected the stall's application, with why.
+    StallRejected,
+    /// Vendor: the province suspended the stall, with why.
+    StallSuspended,
+    /// Vendor: the stall sells again.
+    StallReinstated,
+    /// Vendor: a product's OCOP claim was verified.
+    OcopVerified,
+    /// Vendor: a product's OCOP claim was rejected, with why.
+    OcopRejected,
+    /// Buyer: the stall confirmed the order.
+    OrderConfirmed,
+    /// Buyer: the order is on its way, with the tracking number.
+    OrderShipped,
+    /// Buyer: the order was handed over.
+    OrderDelivered,
+    /// Buyer: the order was cancelled or refused, with why.
+    OrderCancelled,
+    /// Buyer: money went back.
+    RefundSent,
+    /// Account: a password reset link (always by email, never shown in the inbox).
+    PasswordReset,
+    /// Account: an email verification link (always by email).
+    VerifyEmail,
+    /// Account: the password was changed (always by email).
+    PasswordChanged,
+}
+
+/// Who an event is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// The stall's members, and the stall's webhooks.
+    Stall,
+    /// The buyer of an order.
+    Buyer,
+    /// The account's owner.
+    Account,
+}
+
+impl Event {
+    /// Every event, in the order the settings page lists them.
+    pub const ALL: &'static [Event] = &[
+        Self::NewOrder,
+        Self::PaymentReceived,
+        Self::OrderCancelledByBuyer,
+        Self::RefundNeeded,
+        Self::StallApproved,
+        Self::StallRejected,
+        Self::StallSuspended,
+        Self::StallReinstated,
+        Self::OcopVerified,
+        Self::OcopRejected,
+        Self::OrderConfirmed,
+        Self::OrderShipped,
+        Self::OrderDelivered,
+        Self::OrderCancelled,
+        Self::RefundSent,
+        Self::PasswordReset,
+        Self::VerifyEmail,
+        Self::PasswordChanged,
+    ];
+
+    /// The stored name (also the webhook's `type` and the template's table).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NewOrder => "new_order",
+            Self::PaymentReceived => "payment_received",
+            Self::OrderCancelledByBuyer => "order_cancelled_by_buyer",
+            Self::RefundNeeded => "refund_needed",
+            Self::StallApproved => "stall_approved",
+            Self::StallRejected => "stall_rejected",
+            Self::StallSuspended => "stall_suspended",
+            Self::StallReinstated => "stall_reinstated",
+            Self::OcopVerified => "ocop_verified",
+            Self::OcopRejected => "ocop_rejected",
+            Self::OrderConfirmed => "order_confirmed",
+            Self::OrderShipped => "order_shipped",
+            Self::OrderDelivered => "order_delivered",
+            Self::OrderCancelled => "order_cancelled",
+            Self::RefundSent => "refund_sent",
+            Self::PasswordReset => "password_reset",
+            Self::VerifyEmail => "verify_email",
+            Self::PasswordChanged => "password_changed",
+        }
+    }
+
+    /// The event stored as `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|e| e.as_str() == name)
+    }
+
+    /// Who hears it.
+    pub fn audience(self) -> Audience {
+        match self {
+            Self::NewOrder
+            | Self::PaymentReceived
+            | Self::OrderCancelledByBuyer
+            | Self::RefundNeeded
+            | Self::StallApproved
+            | Self::StallRejected
+            | Self::StallSuspended
+            | Self::StallReinstated
+            | Self::OcopVerified
+            | Self::OcopRejected => Audience::Stall,
+            Self::OrderConfirmed
+            | Self::OrderShipped
+            | Self::OrderDelivered
+            | Self::OrderCancelled
+            | Self::RefundSent => Audience::Buyer,
+            Self::PasswordReset | Self::VerifyEmail | Self::PasswordChanged => Audience::Account,
+        }
+    }
+
+    /// Whether the recipient may turn its email off (account events always go by email).
+    pub fn email_optional(self) -> bool {
+        self.audience() != Audience::Account
+    }
+
+    /// Whether it appears in the inbox. A reset or verification link is for the mailbox only:
+    /// the inbox is read by whoever holds a session, and the link must not outlive its email.
+    pub fn in_inbox(self) -> bool {
+        !matches!(self, Self::PasswordReset | Self::VerifyEmail)
+    }
+
+    /// The facts its templates may name (`{name}`); the caller supplies each.
+    pub fn facts(self) -> &'static [&'static str] {
+        match self {
+            Self::NewOrder => &["name", "stall", "order", "total", "items", "payment", "commune"],
+            Self::PaymentReceived => &["name", "stall", "order", "total", "payment"],
+            Self::OrderCancelledByBuyer => &["name", "stall", "order", "total", "reason"],
+            Self::RefundNeeded => &["name", "stall", "order", "total", "reason", "payment"],
+            Self::StallApproved | Self::StallReinstated => &["name", "stall"],
+            Self::StallRejected | Self::StallSuspended => &["name", "stall", "reason"],
+            Self::OcopVerified => &["name", "stall", "product", "stars"],
+            Self::OcopRejected => &["name", "stall", "product", "reason"],
+            Self::OrderConfirmed | Self::OrderDelivered => &["name", "stall", "order", "total"],
+            Self::OrderShipped => &["name", "stall", "order", "total", "carrier", "tracking"],
+            Self::OrderCancelled => &["name", "stall", "order", "total", "reason"],
+            Self::RefundSent => &["name", "stall", "order", "amount"],
+            Self::PasswordReset | Self::VerifyEmail => &["name", "link", "minutes"],
+            Self::PasswordChanged => &["name"],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for e in Event::ALL {
+            assert_eq!(Event::parse(e.as_str()), Some(*e));
+            let json = serde_json::to_value(e).unwrap_or_default();
+            assert_eq!(json, serde_json::json!(e.as_str()));
+        }
+        assert_eq!(Event::parse("nope"), None);
+    }
+}
