@@ -14,6 +14,12 @@ pub enum AccountsError {
     /// A bearer token that is malformed, unknown, expired or revoked.
     #[error("The token is invalid, expired or revoked; sign in again.")]
     InvalidToken,
+    /// A disabled account signing in with the right password.
+    #[error("This account is disabled; contact the marketplace's administrators.")]
+    Disabled,
+    /// A reset or verification token that is unknown, expired or used.
+    #[error("The link is invalid, expired or used already; ask for a new one.")]
+    InvalidLink,
     /// Input that breaks a rule; names each bad field.
     #[error(transparent)]
     Invalid(Error),
@@ -33,7 +39,8 @@ impl AccountsError {
             AccountsError::InvalidCredentials | AccountsError::InvalidToken => {
                 ErrorKind::Unauthorized
             }
-            AccountsError::Invalid(_) => ErrorKind::Invalid,
+            AccountsError::Invalid(_) | AccountsError::InvalidLink => ErrorKind::Invalid,
+            AccountsError::Disabled => ErrorKind::Forbidden,
             AccountsError::Hashing(_) => ErrorKind::Internal,
             AccountsError::Db(_) => ErrorKind::Internal,
         }
@@ -46,6 +53,8 @@ impl AccountsError {
             AccountsError::InvalidCredentials => "invalid_credentials",
             AccountsError::InvalidToken => "unauthorized",
             AccountsError::Invalid(e) => e.code,
+            AccountsError::Disabled => "account_disabled",
+            AccountsError::InvalidLink => "invalid_link",
             AccountsError::Hashing(_) => "internal",
             AccountsError::Db(_) => "internal",
         }

@@ -5,11 +5,14 @@
 
 pub mod entity;
 pub mod error;
+pub mod manage;
 pub mod password;
+pub mod recovery;
 pub mod service;
 pub mod token;
 pub mod user;
 
 pub use error::AccountsError;
-pub use service::{Accounts, LoginOutcome, NewUser};
+pub use manage::{ProfileChange, SessionView};
+pub use service::{Accounts, Links, LoginOutcome, NewUser};
 pub use user::User;

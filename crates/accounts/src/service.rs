@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use common::{phone::normalize_vn_phone, validate::Validator};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -39,11 +40,35 @@ pub struct LoginOutcome {
     pub user: User,
 }
 
+/// Where the links of account emails lead, and how long they work.
+#[derive(Clone, Debug)]
+pub struct Links {
+    /// The shop's address; links are `{app_url}/reset-password?token=…` and
+    /// `{app_url}/verify-email?token=…`.
+    pub app_url: String,
+    /// How long a password reset link works.
+    pub reset_ttl: Duration,
+    /// How long an email verification link works.
+    pub verify_ttl: Duration,
+}
+
+impl Default for Links {
+    fn default() -> Self {
+        Self {
+            app_url: "http://127.0.0.1:8080".into(),
+            reset_ttl: Duration::minutes(30),
+            verify_ttl: Duration::hours(48),
+        }
+    }
+}
+
 /// The accounts service.
 #[derive(Clone)]
 pub struct Accounts {
-    hasher: PasswordHasher,
+    pub(crate) hasher: PasswordHasher,
     session_ttl: Duration,
+    pub(crate) notifier: notify::Notifier,
+    pub(crate) links: Links,
 }
 
 impl Accounts {
@@ -52,16 +77,30 @@ impl Accounts {
         Self {
             hasher: PasswordHasher::new(),
             session_ttl,
+            notifier: notify::Notifier::default(),
+            links: Links::default(),
         }
     }
 
-    /// Opens an account. Every bad field is reported at once; a taken email is `EmailTaken`.
-    pub async fn register<C: ConnectionTrait>(
+    /// The same service writing notifications with `notifier` and links as `links` say.
+    pub fn with_notifications(mut self, notifier: notify::Notifier, links: Links) -> Self {
+        self.notifier = notifier;
+        self.links = links;
+        self
+    }
+
+    /// Opens an account and emails a link that verifies its address. Every bad field is
+    /// reported at once; a taken email is `EmailTaken`.
+    pub async fn register<C: ConnectionTrait + sea_orm::TransactionTrait>(
         &self,
         db: &C,
         input: NewUser,
     ) -> Result<User, AccountsError> {
-        self.create(db, input, false).await
+        let txn = common::begin_write(db).await?;
+        let user = self.create(&txn, input, false).await?;
+        self.send_verification(&txn, &user).await?;
+        txn.commit().await?;
+        Ok(user)
     }
 
     /// Opens an account, an administrator's when `is_admin` (for the operator's CLI only).
@@ -121,6 +160,8 @@ impl Accounts {
             is_admin: Set(is_admin),
             created_at: Set(now),
             updated_at: Set(now),
+            email_verified_at: Set(None),
+            disabled_at: Set(None),
         };
         // Two registrations may race past the check above; the unique index decides.
         match model.insert(db).await {
@@ -161,6 +202,9 @@ impl Accounts {
         let Some(found) = found.filter(|_| password_ok) else {
             return Err(AccountsError::InvalidCredentials);
         };
+        if found.disabled_at.is_some() {
+            return Err(AccountsError::Disabled);
+        }
 
         let now = Utc::now();
         // Expired sessions of this user are of no use to anyone: sweep them as we go.
@@ -205,6 +249,7 @@ impl Accounts {
             .await?
             .ok_or(AccountsError::InvalidToken)?;
         let found = user::Entity::find_by_id(live.user_id)
+            .filter(user::Column::DisabledAt.is_null())
             .one(db)
             .await?
             .ok_or(AccountsError::InvalidToken)?;
@@ -258,7 +303,7 @@ impl Accounts {
     }
 }
 
-fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     matches!(
         e.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))

@@ -21,6 +21,10 @@ pub struct User {
     pub is_admin: bool,
     /// When the account was made.
     pub created_at: DateTime<Utc>,
+    /// When the user proved the email is theirs.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// When an administrator disabled the account.
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 impl From<user::Model> for User {
@@ -32,6 +36,8 @@ impl From<user::Model> for User {
             phone: m.phone,
             is_admin: m.is_admin,
             created_at: m.created_at,
+            email_verified_at: m.email_verified_at,
+            disabled_at: m.disabled_at,
         }
     }
 }

@@ -22,4 +22,4 @@ pub mod visibility;
 
 pub use error::CatalogError;
 pub use region::Regions;
-pub use service::Catalog;
+pub use service::{Catalog, tell_stall};

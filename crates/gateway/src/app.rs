@@ -26,7 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{addresses, admin, auth, catalog, me, money, ops, orders, payments, regions, search},
+    routes::{account, addresses, admin, auth, catalog, me, money, notices, ops, orders, payments, regions, search},
     state::AppState,
 };
 
@@ -36,7 +36,37 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
-        .route("/me", get(me::me))
+        .route("/me", get(me::me).patch(account::update_me))
+        .route("/me/password", post(account::change_password))
+        .route("/me/sessions", get(account::sessions))
+        .route("/me/sessions/{id}", delete(account::revoke_session))
+        .route("/me/verify-email", post(account::resend_verification))
+        .route("/me/notifications", get(notices::inbox))
+        .route("/me/notifications/read-all", post(notices::mark_all_read))
+        .route("/me/notifications/{id}/read", post(notices::mark_read))
+        .route(
+            "/me/notification-settings",
+            get(notices::settings).put(notices::set_settings),
+        )
+        .route("/auth/password-reset", post(account::request_reset))
+        .route("/auth/password-reset/confirm", post(account::confirm_reset))
+        .route("/auth/verify-email", post(account::verify_email))
+        .route("/admin/users", get(account::find_user))
+        .route("/admin/users/{id}/disable", post(account::disable_user))
+        .route("/admin/users/{id}/enable", post(account::enable_user))
+        .route(
+            "/stalls/{id}/webhooks",
+            get(notices::webhooks).post(notices::create_webhook),
+        )
+        .route("/stalls/{id}/webhooks/{wid}", delete(notices::delete_webhook))
+        .route(
+            "/stalls/{id}/webhooks/{wid}/rotate-secret",
+            post(notices::rotate_secret),
+        )
+        .route(
+            "/stalls/{id}/webhooks/{wid}/deliveries",
+            get(notices::deliveries),
+        )
         .route("/me/stalls", get(catalog::my_stalls))
         .route("/regions", get(catalog::regions))
         .route("/regions/provinces", get(regions::provinces))

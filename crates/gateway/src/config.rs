@@ -84,6 +84,124 @@ pub struct Config {
     /// Redis, for rate limits shared by every instance.
     #[serde(default)]
     pub redis: RedisConfig,
+    /// Notifications: email, webhooks, account links.
+    #[serde(default)]
+    pub notify: NotifyConfig,
+}
+
+/// `[notify]`
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// `smtp://host:port` (plain; `?tls=required` for STARTTLS) or `smtps://host:465`; unset:
+    /// no email, notifications reach the inbox and the stalls' webhooks only.
+    pub smtp_url: Option<String>,
+    /// The SMTP user name, if the server wants one.
+    pub smtp_username: Option<String>,
+    /// The SMTP password: set it in the environment (`MARKETPLACE_NOTIFY__SMTP_PASSWORD`).
+    pub smtp_password: Option<String>,
+    /// The sender, `Name <address>`.
+    pub from: String,
+    /// The shop's address, for the links of account emails.
+    pub app_url: String,
+    /// How long a password reset link works, in minutes.
+    pub reset_minutes: u32,
+    /// How long an email verification link works, in hours.
+    pub verify_hours: u32,
+    /// Whether this instance runs the delivery worker.
+    pub worker: bool,
+    /// How often the worker looks for deliveries, in milliseconds.
+    pub poll_ms: u64,
+    /// The first wait after a failed delivery, in milliseconds; each further failure doubles it
+    /// (up to an hour).
+    pub retry_base_ms: u64,
+    /// Tries before a webhook delivery is given up (email is retried until it goes).
+    pub max_webhook_attempts: u32,
+    /// How long a webhook's receiver has to answer, in seconds.
+    pub webhook_timeout_secs: u64,
+    /// Allows `http://` webhooks and webhooks to loopback and private addresses (development
+    /// and tests only: in production a stall must not reach the marketplace's own network).
+    pub webhooks_allow_private: bool,
+    /// Password reset requests per client address per minute.
+    pub reset_per_ip_per_minute: u32,
+    /// Password reset requests per email per minute (counted whether or not it has an
+    /// account).
+    pub reset_per_email_per_minute: u32,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            smtp_username: None,
+            smtp_password: None,
+            from: "Chợ OCOP <no-reply@localhost>".into(),
+            app_url: "http://127.0.0.1:8080".into(),
+            reset_minutes: 30,
+            verify_hours: 48,
+            worker: true,
+            poll_ms: 1000,
+            retry_base_ms: 30_000,
+            max_webhook_attempts: 15,
+            webhook_timeout_secs: 10,
+            webhooks_allow_private: false,
+            reset_per_ip_per_minute: 10,
+            reset_per_email_per_minute: 3,
+        }
+    }
+}
+
+impl std::fmt::Debug for NotifyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifyConfig")
+            .field("smtp_url", &self.smtp_url.as_deref().map(crate::serve::redact))
+            .field("smtp_username", &self.smtp_username)
+            .field(
+                "smtp_password",
+                &self.smtp_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("from", &self.from)
+            .field("app_url", &self.app_url)
+            .field("worker", &self.worker)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NotifyConfig {
+    /// The email channel, when a mail server is configured.
+    pub fn email_channel(&self) -> Result<Option<notify::channel::Smtp>, ConfigError> {
+        let Some(url) = &self.smtp_url else {
+            return Ok(None);
+        };
+        let credentials = self
+            .smtp_username
+            .clone()
+            .map(|u| (u, self.smtp_password.clone().unwrap_or_default()));
+        notify::channel::Smtp::new(url, credentials, &self.from)
+            .map(Some)
+            .map_err(|message| ConfigError::Invalid {
+                key: "notify.smtp_url",
+                message,
+            })
+    }
+
+    /// How the worker retries.
+    pub fn retry(&self) -> notify::worker::Retry {
+        notify::worker::Retry {
+            base: std::time::Duration::from_millis(self.retry_base_ms),
+            max_wait: std::time::Duration::from_secs(3600),
+            max_webhook_attempts: i32::try_from(self.max_webhook_attempts).unwrap_or(15),
+        }
+    }
+
+    /// Where account links lead and how long they work.
+    pub fn links(&self) -> accounts::Links {
+        accounts::Links {
+            app_url: self.app_url.clone(),
+            reset_ttl: chrono::Duration::minutes(i64::from(self.reset_minutes)),
+            verify_ttl: chrono::Duration::hours(i64::from(self.verify_hours)),
+        }
+    }
 }
 
 /// `[redis]`
@@ -674,6 +792,35 @@ impl Config {
                 "must be 1 to 64 letters, digits, '-', '_' or '.'",
             ));
         }
+        let n = &self.notify;
+        if !(n.app_url.starts_with("https://") || n.app_url.starts_with("http://")) {
+            return Err(invalid("notify.app_url", "must be an http(s) URL"));
+        }
+        if !(1..=1440).contains(&n.reset_minutes) {
+            return Err(invalid("notify.reset_minutes", "must be 1 to 1440"));
+        }
+        if !(1..=720).contains(&n.verify_hours) {
+            return Err(invalid("notify.verify_hours", "must be 1 to 720"));
+        }
+        if !(10..=60_000).contains(&n.poll_ms) {
+            return Err(invalid("notify.poll_ms", "must be 10 to 60000"));
+        }
+        if !(10..=3_600_000).contains(&n.retry_base_ms) {
+            return Err(invalid("notify.retry_base_ms", "must be 10 to 3600000"));
+        }
+        if !(1..=100).contains(&n.max_webhook_attempts) {
+            return Err(invalid("notify.max_webhook_attempts", "must be 1 to 100"));
+        }
+        if !(1..=120).contains(&n.webhook_timeout_secs) {
+            return Err(invalid("notify.webhook_timeout_secs", "must be 1 to 120"));
+        }
+        if n.reset_per_ip_per_minute == 0 || n.reset_per_email_per_minute == 0 {
+            return Err(invalid(
+                "notify.reset_per_ip_per_minute",
+                "reset limits must be at least 1",
+            ));
+        }
+        n.email_channel()?;
         let l = &self.ledger;
         if l.holding_days > 90 {
             return Err(invalid("ledger.holding_days", "must be 0 to 90"));

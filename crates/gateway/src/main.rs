@@ -61,9 +61,10 @@ enum UserCommand {
         /// Email address.
         #[arg(long)]
         email: String,
-        /// Password (8 to 128 characters).
+        /// Password (8 to 128 characters). Better left out: it is then read from standard input
+        /// (or asked for on a terminal), and stays out of the shell's history.
         #[arg(long)]
-        password: String,
+        password: Option<String>,
         /// Full name.
         #[arg(long, default_value = "Quản trị viên")]
         full_name: String,
@@ -71,6 +72,48 @@ enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Set an account's password, read from standard input (or asked for on a terminal);
+    /// every session of the account ends.
+    SetPassword {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Make an existing account an administrator.
+    Promote {
+        /// The account's email.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// A password from standard input: asked for without echo on a terminal, else its first line.
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt).context("cannot read the password");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input");
+    }
+    Ok(password)
+}
+
+/// An accounts error as one line for the operator.
+fn explain(e: accounts::AccountsError) -> anyhow::Error {
+    let e = common::Error::from(e);
+    let fields: Vec<String> = e
+        .fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect();
+    anyhow::anyhow!("{} {}", e.message, fields.join("; "))
 }
 
 #[tokio::main]
@@ -142,6 +185,13 @@ async fn main() -> anyhow::Result<()> {
             full_name,
             admin,
         }) => {
+            let password = match password {
+                Some(p) => {
+                    eprintln!("note: a password on the command line lands in the shell's history; leave --password out to type it or pipe it in");
+                    p
+                }
+                None => read_password("Password: ")?,
+            };
             let db = serve::open_database(&config).await?;
             serve::migrate(&db).await?;
             let ttl = chrono::Duration::hours(1);
@@ -157,15 +207,7 @@ async fn main() -> anyhow::Result<()> {
                     admin,
                 )
                 .await
-                .map_err(common::Error::from)
-                .map_err(|e| {
-                    let fields: Vec<String> = e
-                        .fields
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect();
-                    anyhow::anyhow!("{} {}", e.message, fields.join("; "))
-                })
+                .map_err(explain)
                 .context("cannot create the user")?;
             let role = if user.is_admin {
                 "administrator"
@@ -173,6 +215,29 @@ async fn main() -> anyhow::Result<()> {
                 "user"
             };
             println!("created {role} {} ({})", user.email, user.id);
+            Ok(())
+        }
+        Command::User(UserCommand::SetPassword { email }) => {
+            let password = read_password("New password: ")?;
+            let db = serve::open_database(&config).await?;
+            serve::migrate(&db).await?;
+            let user = accounts::Accounts::new(chrono::Duration::hours(1))
+                .set_password(&db, &email, &password)
+                .await
+                .map_err(explain)
+                .context("cannot set the password")?;
+            println!("password set for {} ({}); its sessions ended", user.email, user.id);
+            Ok(())
+        }
+        Command::User(UserCommand::Promote { email }) => {
+            let db = serve::open_database(&config).await?;
+            serve::migrate(&db).await?;
+            let user = accounts::Accounts::new(chrono::Duration::hours(1))
+                .promote(&db, &email)
+                .await
+                .map_err(explain)
+                .context("cannot promote the user")?;
+            println!("{} ({}) is an administrator", user.email, user.id);
             Ok(())
         }
     }

@@ -29,6 +29,11 @@ struct TransferLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ChannelLabels {
+    channel: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
     commit: &'static str,
@@ -132,6 +137,7 @@ pub struct Metrics {
     transfer_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
     payable_total: Gauge,
     payouts_pending: Gauge,
+    deliveries_pending: Family<ChannelLabels, Gauge>,
     search_up: Gauge,
     runtime: Arc<Runtime>,
     requests: Family<RequestLabels, Counter>,
@@ -230,6 +236,12 @@ impl Metrics {
             "Payouts made and not yet confirmed paid or returned",
             payouts_pending.clone(),
         );
+        let deliveries_pending = Family::<ChannelLabels, Gauge>::default();
+        registry.register(
+            "notify_deliveries_pending",
+            "Emails and webhook calls waiting to be sent or retried, per channel",
+            deliveries_pending.clone(),
+        );
         let runtime = Arc::new(Runtime::register(&mut registry));
         let search_up = Gauge::default();
         registry.register(
@@ -242,6 +254,7 @@ impl Metrics {
             search_up,
             payable_total,
             payouts_pending,
+            deliveries_pending,
             transfers,
             transfer_oldest,
             registry,
@@ -303,6 +316,19 @@ impl Metrics {
         self.payable_total.set(g.payable_total);
         self.payouts_pending
             .set(i64::try_from(g.payouts_pending).unwrap_or(i64::MAX));
+    }
+
+    /// Records the deliveries waiting per channel (read at each scrape).
+    pub fn set_deliveries(&self, pending: &[(String, i64)]) {
+        for channel in [notify::channels::EMAIL, notify::channels::WEBHOOK] {
+            let n = pending
+                .iter()
+                .find(|(c, _)| c == channel)
+                .map_or(0, |(_, n)| *n);
+            self.deliveries_pending
+                .get_or_create(&ChannelLabels { channel })
+                .set(n);
+        }
     }
 
     /// Records the payment figures (read at each scrape).

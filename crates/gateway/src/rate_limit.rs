@@ -235,6 +235,11 @@ pub struct Limits {
     pub login_failures: RateLimiter,
     /// Registrations per client address.
     pub register_ip: RateLimiter,
+    /// Password reset requests per client address.
+    pub reset_ip: RateLimiter,
+    /// Password reset requests per email (whether or not it has an account, so the answer
+    /// tells nothing).
+    pub reset_email: RateLimiter,
 }
 
 #[cfg(test)]

@@ -265,6 +265,11 @@ pub async fn serve_with_ops(
         .payments
         .worker
         .then(|| spawn_sweep(&state, stopping_rx.clone()));
+    let deliveries = state
+        .config
+        .notify
+        .worker
+        .then(|| spawn_deliveries(&state, stopping_rx.clone()));
     let limits = ConnectionLimits {
         header_read_timeout: Duration::from_secs(state.config.http.header_read_timeout_secs),
         max_connections: state.config.http.max_connections,
@@ -301,7 +306,10 @@ pub async fn serve_with_ops(
         () = all_closed => {},
         () = deadline => tracing::warn!("grace period over; dropping remaining connections"),
     }
-    for task in [Some(recovery), worker, sweep].into_iter().flatten() {
+    for task in [Some(recovery), worker, sweep, deliveries]
+        .into_iter()
+        .flatten()
+    {
         // The workers saw the same stop signal; let them finish their batch.
         let _ = tokio::time::timeout(grace.max(Duration::from_secs(1)), task).await;
     }
@@ -322,16 +330,18 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
     let indexer =
         search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
     let task = tokio::spawn(indexer.run(state.db.clone(), stop_rx.clone()));
-    let sweep = spawn_sweep(&state, stop_rx);
+    let sweep = spawn_sweep(&state, stop_rx.clone());
+    let deliveries = spawn_deliveries(&state, stop_rx);
     tracing::info!(
         engine = state.search.engine().name(),
-        "indexer and payment sweep running"
+        "indexer, payment sweep and notification deliveries running"
     );
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     task.await.context("indexer task failed")?;
     recovery.await.context("index recovery failed")?;
     sweep.await.context("payment sweep failed")?;
+    deliveries.await.context("notification deliveries failed")?;
     Ok(())
 }
 
@@ -352,6 +362,29 @@ fn spawn_recovery(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task:
 fn spawn_sweep(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     let every = Duration::from_secs(state.config.payments.sweep_interval_secs);
     tokio::spawn(state.payments.clone().run(state.db.clone(), every, stop))
+}
+
+/// Starts the worker that sends email and the stalls' webhooks.
+fn spawn_deliveries(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    let n = &state.config.notify;
+    // Validated when the configuration was loaded.
+    let email = n
+        .email_channel()
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "email is off");
+            None
+        })
+        .map(|smtp| std::sync::Arc::new(smtp) as std::sync::Arc<dyn notify::channel::Channel>);
+    if email.is_none() {
+        tracing::info!("no mail server configured (notify.smtp_url): notifications reach the inbox and webhooks only");
+    }
+    let webhook = std::sync::Arc::new(notify::channel::WebhookSender::new(
+        Duration::from_secs(n.webhook_timeout_secs),
+        n.webhooks_allow_private,
+    ));
+    let deliverer = notify::worker::Deliverer::new(email, webhook, n.retry());
+    let every = Duration::from_millis(n.poll_ms);
+    tokio::spawn(deliverer.run(state.db.clone(), every, stop))
 }
 
 /// Rebuilds the search indexes from the database (`marketplace reindex`), showing progress.

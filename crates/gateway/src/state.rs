@@ -66,13 +66,28 @@ impl AppState {
                 r.login_per_email_per_minute,
                 shared.clone(),
             ),
-            register_ip: RateLimiter::named("register_ip", r.register_per_ip_per_minute, shared),
+            register_ip: RateLimiter::named(
+                "register_ip",
+                r.register_per_ip_per_minute,
+                shared.clone(),
+            ),
+            reset_ip: RateLimiter::named(
+                "reset_ip",
+                config.notify.reset_per_ip_per_minute,
+                shared.clone(),
+            ),
+            reset_email: RateLimiter::named(
+                "reset_email",
+                config.notify.reset_per_email_per_minute,
+                shared,
+            ),
         };
         // Validated when the configuration was loaded.
         let regions = config
             .regions()
             .unwrap_or_else(|_| catalog::Regions::builtin());
-        let catalog = Catalog::new(regions);
+        let notifier = notify::Notifier::default();
+        let catalog = Catalog::new(regions).with_notifier(notifier.clone());
         // Validated when the configuration was loaded, like the regions.
         let card = config.card_provider().unwrap_or_else(|e| {
             tracing::error!(error = %e, "card payments are off");
@@ -102,7 +117,7 @@ impl AppState {
             ));
         Self {
             db,
-            accounts: Accounts::new(ttl),
+            accounts: Accounts::new(ttl).with_notifications(notifier, config.notify.links()),
             carts: order::Carts::new(catalog.clone()).with_rates(rates),
             addresses: order::Addresses::new(),
             checkouts,

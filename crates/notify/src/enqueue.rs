@@ -28,9 +28,16 @@ pub struct Notifier {
     templates: Arc<Templates>,
 }
 
+/// The shipped templates, parsed once.
+static SHIPPED: std::sync::LazyLock<Arc<Templates>> =
+    std::sync::LazyLock::new(|| Arc::new(Templates::shipped()));
+
 impl Default for Notifier {
+    /// A notifier with the shipped texts (`config/notify/templates.toml`).
     fn default() -> Self {
-        Self::new(Templates::shipped())
+        Self {
+            templates: SHIPPED.clone(),
+        }
     }
 }
 

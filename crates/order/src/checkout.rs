@@ -680,7 +680,7 @@ async fn insert_order<C: ConnectionTrait>(
         OrderStatus::Placed
     };
     let order_id = Uuid::now_v7();
-    order::ActiveModel {
+    let placed = order::ActiveModel {
         id: Set(order_id),
         checkout_id: Set(d.id),
         buyer_id: Set(d.buyer),
@@ -732,6 +732,10 @@ async fn insert_order<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
+    if status == OrderStatus::Placed {
+        let items = stall.items.iter().map(|i| i.quantity).sum();
+        crate::notices::placed(txn, &placed, items).await?;
+    }
     Ok(order_id)
 }
 

@@ -30,6 +30,7 @@ pub mod checkout;
 pub mod destination;
 pub mod entity;
 pub mod error;
+pub mod notices;
 pub mod orders;
 pub mod payments;
 pub(crate) mod pricing;

@@ -216,6 +216,7 @@ impl Orders {
             .into());
         }
         store::record_refund_event(&txn, &o, actor.user_id(), &reason).await?;
+        crate::notices::refunded_after_delivery(&txn, &o, &reason).await?;
         txn.commit().await?;
         views::order_view(db, id).await
     }

@@ -69,6 +69,7 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
     if res.rows_affected == 0 {
         return Ok(false);
     }
+    crate::notices::moved(txn, o, &c).await?;
     order_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(o.id),

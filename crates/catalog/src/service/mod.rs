@@ -28,6 +28,7 @@ use crate::{
 #[derive(Clone, Debug)]
 pub struct Catalog {
     regions: Arc<Regions>,
+    notifier: notify::Notifier,
 }
 
 /// How much of a stall (and its products) the caller may see and do.
@@ -52,7 +53,32 @@ impl Catalog {
     pub fn new(regions: Regions) -> Self {
         Self {
             regions: Arc::new(regions),
+            notifier: notify::Notifier::default(),
         }
+    }
+
+    /// The same catalogue writing notifications with `notifier`.
+    pub fn with_notifier(mut self, notifier: notify::Notifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// The notifier that the catalogue and the crates built on it write notifications with.
+    pub fn notifier(&self) -> &notify::Notifier {
+        &self.notifier
+    }
+
+    /// Tells the members of `stall_id` (and its webhooks) of `event`, in the caller's
+    /// transaction; see [`crate::tell_stall`].
+    pub async fn tell_stall<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stall_id: Uuid,
+        event: notify::Event,
+        facts: notify::Facts,
+        order_id: Option<Uuid>,
+    ) -> Result<()> {
+        crate::tell_stall(db, &self.notifier, stall_id, event, facts, order_id).await
     }
 
     /// The province's communes.
@@ -238,4 +264,41 @@ pub(crate) fn required_reason(reason: Option<&str>) -> Result<String> {
     let text = v.text("reason", reason.unwrap_or(""), 3, 1000);
     v.finish().map_err(CatalogError::from)?;
     Ok(text)
+}
+
+/// Tells the members of `stall_id` (and its webhooks) of `event` with `notifier`, in the
+/// caller's transaction. The stall's name is added to the facts as `stall`.
+pub async fn tell_stall<C: ConnectionTrait>(
+    db: &C,
+    notifier: &notify::Notifier,
+    stall_id: Uuid,
+    event: notify::Event,
+    facts: notify::Facts,
+    order_id: Option<Uuid>,
+) -> Result<()> {
+    let Some(s) = stall::Entity::find_by_id(stall_id).one(db).await? else {
+        return Ok(());
+    };
+    let members: Vec<Uuid> = stall_member::Entity::find()
+        .filter(stall_member::Column::StallId.eq(stall_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let facts = facts.text("stall", s.name);
+    notifier
+        .to_stall(
+            db,
+            stall_id,
+            &members,
+            event,
+            &facts,
+            notify::Refs {
+                stall_id: Some(stall_id),
+                order_id,
+            },
+        )
+        .await?;
+    Ok(())
 }

@@ -109,6 +109,17 @@ impl Catalog {
         )
         .await?;
         outbox::enqueue(&txn, outbox::Entity::Stall, current.id).await?;
+        let event = match action {
+            StallAction::Approve => Some(notify::Event::StallApproved),
+            StallAction::Reject => Some(notify::Event::StallRejected),
+            StallAction::Suspend => Some(notify::Event::StallSuspended),
+            StallAction::Reinstate => Some(notify::Event::StallReinstated),
+            StallAction::Resubmit => None,
+        };
+        if let Some(event) = event {
+            let facts = notify::Facts::new().text("reason", reason.clone().unwrap_or_default());
+            self.tell_stall(&txn, current.id, event, facts, None).await?;
+        }
         txn.commit().await?;
         Ok(self.stall_view(updated, Viewer::Admin))
     }
@@ -120,6 +131,7 @@ impl Catalog {
         id_or_slug: &str,
         action: &str,
         reason: Option<String>,
+        notice: Option<notify::Event>,
         change: F,
     ) -> Result<Product>
     where
@@ -149,6 +161,15 @@ impl Catalog {
         )
         .await?;
         outbox::enqueue(&txn, outbox::Entity::Product, current.id).await?;
+        if let Some(event) = notice {
+            let facts = notify::Facts::new()
+                .text("product", updated.name.clone())
+                .number("stars", i64::from(updated.ocop_stars.unwrap_or(0)))
+                .text("reason", reason.clone().unwrap_or_default())
+                .data("product_id", updated.id.to_string());
+            self.tell_stall(&txn, updated.stall_id, event, facts, None)
+                .await?;
+        }
         txn.commit().await?;
         self.one_view(db, updated, true).await
     }
@@ -170,6 +191,7 @@ impl Catalog {
             id_or_slug,
             "product.hide",
             Some(reason),
+            None,
             move |p, am| {
                 if p.hidden {
                     return Err(CatalogError::InvalidTransition(
@@ -196,7 +218,7 @@ impl Catalog {
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(str::to_owned);
-        self.moderate_product(db, actor, id_or_slug, "product.unhide", reason, |p, am| {
+        self.moderate_product(db, actor, id_or_slug, "product.unhide", reason, None, |p, am| {
             if !p.hidden {
                 return Err(CatalogError::InvalidTransition(
                     "The product is not hidden.".into(),
@@ -247,7 +269,11 @@ impl Catalog {
             _ => "ocop.reject",
         };
         let stored = reason.clone();
-        self.moderate_product(db, actor, id_or_slug, action, reason, move |p, am| {
+        let notice = Some(match to {
+            OcopStatus::Verified => notify::Event::OcopVerified,
+            _ => notify::Event::OcopRejected,
+        });
+        self.moderate_product(db, actor, id_or_slug, action, reason, notice, move |p, am| {
             let Some(from) = p.ocop_status.as_deref().and_then(OcopStatus::parse) else {
                 return Err(CatalogError::InvalidTransition(
                     "The product claims no OCOP certificate.".into(),

@@ -390,6 +390,32 @@ impl Catalog {
         Ok(self.stall_view(updated, Viewer::Member(role)))
     }
 
+    /// The stalls `user` owns, with their status and its reason (for disabling an account).
+    pub async fn owned_stalls<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: Uuid,
+    ) -> Result<Vec<(Uuid, StallStatus, Option<String>)>> {
+        let ids: Vec<Uuid> = stall_member::Entity::find()
+            .filter(stall_member::Column::UserId.eq(user))
+            .filter(stall_member::Column::Role.eq(Role::Owner.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.stall_id)
+            .collect();
+        Ok(stall::Entity::find()
+            .filter(stall::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let status = StallStatus::parse(&s.status).unwrap_or(StallStatus::Pending);
+                (s.id, status, s.status_reason)
+            })
+            .collect())
+    }
+
     /// The role `user` holds in `stall_id`, if any (for other crates' authorization).
     pub async fn role_in<C: ConnectionTrait>(
         &self,

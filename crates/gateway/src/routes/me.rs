@@ -22,6 +22,11 @@ pub struct UserView {
     pub is_admin: bool,
     /// When the account was made.
     pub created_at: DateTime<Utc>,
+    /// When the user proved the email is theirs; `null` until then.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// When an administrator disabled the account (seen by administrators only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 impl From<accounts::User> for UserView {
@@ -33,6 +38,8 @@ impl From<accounts::User> for UserView {
             phone: u.phone,
             is_admin: u.is_admin,
             created_at: u.created_at,
+            email_verified_at: u.email_verified_at,
+            disabled_at: u.disabled_at,
         }
     }
 }

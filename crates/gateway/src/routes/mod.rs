@@ -1,11 +1,13 @@
 //! HTTP handlers, one module per resource.
 
+pub mod account;
 pub mod addresses;
 pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod me;
 pub mod money;
+pub mod notices;
 pub mod ops;
 pub mod orders;
 pub mod payments;

@@ -117,6 +117,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(g) = state.ledger.gauges(&state.db).await {
         state.metrics.set_ledger(&g);
     }
+    if let Ok(p) = notify::worker::pending(&state.db).await {
+        state.metrics.set_deliveries(&p);
+    }
     state
         .metrics
         .set_search_up(state.search.engine().health().await.is_ok());

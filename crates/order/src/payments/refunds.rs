@@ -34,7 +34,7 @@ fn backoff(attempts: i32) -> chrono::Duration {
 impl Payments {
     /// Sends the refunds that are due; returns (sent, failed). A failed call is retried later
     /// with the same idempotency key, so the provider never refunds twice.
-    pub async fn process_refunds<C: ConnectionTrait>(
+    pub async fn process_refunds<C: ConnectionTrait + sea_orm::TransactionTrait>(
         &self,
         db: &C,
         now: DateTime<Utc>,
@@ -60,7 +60,7 @@ impl Payments {
 
     /// Tries the refund owed for `order_id` now, if one is queued (after a cancellation, so
     /// the answer can already show it sent).
-    pub async fn refund_now<C: ConnectionTrait>(&self, db: &C, order_id: Uuid) -> Result<()> {
+    pub async fn refund_now<C: ConnectionTrait + sea_orm::TransactionTrait>(&self, db: &C, order_id: Uuid) -> Result<()> {
         if let Some(r) = refund::Entity::find()
             .filter(refund::Column::OrderId.eq(order_id))
             .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
@@ -74,7 +74,7 @@ impl Payments {
 
     /// One call for one refund, claimed first so that two instances never send it at once.
     /// `None`: someone else holds it.
-    async fn attempt_refund<C: ConnectionTrait>(
+    async fn attempt_refund<C: ConnectionTrait + sea_orm::TransactionTrait>(
         &self,
         db: &C,
         r: refund::Model,
@@ -142,7 +142,15 @@ impl Payments {
                 false
             }
         };
-        update.filter(refund::Column::Id.eq(r.id)).exec(db).await?;
+        if ok {
+            // The buyer hears of it in the transaction that records it.
+            let txn = common::begin_write(db).await?;
+            update.filter(refund::Column::Id.eq(r.id)).exec(&txn).await?;
+            crate::notices::refund_sent(&txn, r.order_id, r.amount).await?;
+            sea_orm::TransactionSession::commit(txn).await?;
+        } else {
+            update.filter(refund::Column::Id.eq(r.id)).exec(db).await?;
+        }
         Ok(Some(ok))
     }
 
@@ -225,6 +233,7 @@ impl Payments {
             Some(serde_json::json!({"refund_id": r.id, "order_id": r.order_id, "amount": r.amount, "was": status.as_str()})),
         )
         .await?;
+        crate::notices::refund_sent(&txn, r.order_id, r.amount).await?;
         txn.commit().await?;
         let settled = refund::Entity::find_by_id(id)
             .one(db)
