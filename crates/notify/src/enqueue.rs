@@ -153,6 +153,19 @@ impl Notifier {
             ..refs
         };
         self.to_users(db, members, event, facts, refs).await?;
+        self.to_webhooks(db, stall_id, event, facts, refs).await
+    }
+
+    /// Posts `event` to the stall's live webhooks only (the steps of its orders that its
+    /// buyers hear of, which a stall's own systems want too).
+    pub async fn to_webhooks<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stall_id: Uuid,
+        event: Event,
+        facts: &Facts,
+        refs: Refs,
+    ) -> Result<(), DbErr> {
         let hooks = webhook::Entity::find()
             .filter(webhook::Column::StallId.eq(stall_id))
             .filter(webhook::Column::DeletedAt.is_null())

@@ -68,17 +68,18 @@ async fn tell_buyer<C: ConnectionTrait>(
         .await?
         .map(|s| s.name)
         .unwrap_or_default();
-    Notifier::default()
-        .to_users(
-            txn,
-            &[o.buyer_id],
-            event,
-            &facts.text("stall", stall),
-            Refs {
-                stall_id: Some(o.stall_id),
-                order_id: Some(o.id),
-            },
-        )
+    let facts = facts.text("stall", stall);
+    let refs = Refs {
+        stall_id: Some(o.stall_id),
+        order_id: Some(o.id),
+    };
+    let notifier = Notifier::default();
+    notifier
+        .to_users(txn, &[o.buyer_id], event, &facts, refs)
+        .await?;
+    // The stall's own systems follow its orders too.
+    notifier
+        .to_webhooks(txn, o.stall_id, event, &facts, refs)
         .await?;
     Ok(())
 }

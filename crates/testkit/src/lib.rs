@@ -5,7 +5,9 @@
 //! schema in the database named by `TEST_POSTGRES_URL` (for example
 //! `postgres://postgres@127.0.0.1:5432/marketplace_test`); the database is created if missing.
 
+pub mod smtp;
 pub mod stripe;
+pub mod webhooks;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};

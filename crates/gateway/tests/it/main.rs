@@ -18,6 +18,7 @@ mod hostile;
 mod instances;
 mod matrix;
 mod money;
+mod notify;
 mod ops;
 mod orders;
 mod payments;
