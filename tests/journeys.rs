@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use gateway::{AppState, Config};
 use serde_json::{Value, json};
-use testkit::{TestDb, db_test, stripe::StubStripe};
+use testkit::{TestDb, db_test, smtp::TestSmtp, stripe::StubStripe};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 /// A running server and the means to stop it.
@@ -21,15 +21,15 @@ struct Server {
 }
 
 async fn start(db: TestDb) -> Server {
-    start_with(db, None).await
+    start_with(db, None, None).await
 }
 
 /// The webhook secret of the journeys' Stripe double.
 const WEBHOOK_SECRET: &str = "whsec_journey";
 const BANK_SECRET: &str = "bank_journey";
 
-/// A server, with card payments through `stripe` when given.
-async fn start_with(db: TestDb, stripe: Option<&StubStripe>) -> Server {
+/// A server, with card payments through `stripe` and email through `smtp` when given.
+async fn start_with(db: TestDb, stripe: Option<&StubStripe>, smtp: Option<&TestSmtp>) -> Server {
     let dir = std::env::temp_dir().join(format!("marketplace-e2e-{}", uuid::Uuid::now_v7()));
     let mut config =
         Config::with_overrides(&format!("[data]\ndir = {:?}", dir.display().to_string()))
@@ -48,6 +48,12 @@ async fn start_with(db: TestDb, stripe: Option<&StubStripe>) -> Server {
         // Earnings payable at once, so the journey can end with a payout.
         config.ledger.holding_days = 0;
         config.ledger.cooling_off_hours = 0;
+    }
+    if let Some(smtp) = smtp {
+        config.notify.smtp_url = Some(smtp.url.clone());
+        config.notify.from = "Chợ OCOP Quảng Trị <no-reply@cho.test>".into();
+        config.notify.poll_ms = 50;
+        config.notify.retry_base_ms = 100;
     }
     let engine = config.search_engine().expect("the embedded index opens");
     let state = AppState::new(config, db.conn.clone(), engine);
@@ -183,7 +189,8 @@ db_test!(
             .await
             .unwrap();
         let stripe = StubStripe::start().await;
-        let server = start_with(db, Some(&stripe)).await;
+        let smtp = TestSmtp::start().await;
+        let server = start_with(db, Some(&stripe), Some(&smtp)).await;
         let http = reqwest::Client::new();
         let url = |p: &str| format!("{}/api/v1{p}", server.base);
         let sign_up = |email: &'static str| {
@@ -219,6 +226,8 @@ db_test!(
 
         // Two vendors apply; the administrator approves; they list products.
         let mut products = Vec::new();
+        // Each stall's id → its name.
+        let mut stall_names = std::collections::HashMap::new();
         let categories = call(&http, Method::GET, url("/categories"), None, None, None)
             .await
             .1;
@@ -257,6 +266,7 @@ db_test!(
         })), None).await;
             assert_eq!(s, 201);
             let id = stall["id"].as_str().unwrap().to_owned();
+            stall_names.insert(id.clone(), name);
             let (s, _) = call(
                 &http,
                 Method::POST,
@@ -760,6 +770,163 @@ db_test!(
                 assert_eq!(t["payout"], -earned, "{st}");
                 assert_eq!(st["closing_balance"], 0, "{st}");
             }
+        }
+
+        // Everyone heard of what concerned them, by email and in the inbox, once each, in
+        // order, in Vietnamese with the amounts as Vietnamese readers write them.
+        let label =
+            |o: &Value| order::notices::order_label(o["id"].as_str().unwrap().parse().unwrap());
+        let stall_of = |o: &Value| o["stall_id"].as_str().unwrap().to_owned();
+        let card_orders = paid["orders"].as_array().unwrap().clone();
+        let bank_orders = by_bank["orders"].as_array().unwrap().clone();
+        let cancelled = &out["orders"][0];
+        let mut buyer_expects = vec!["Xác nhận địa chỉ email".to_owned()];
+        for o in orders.iter().chain(card_orders.iter()) {
+            let l = label(o);
+            buyer_expects.push(format!("Đơn hàng {l} đã được xác nhận"));
+            buyer_expects.push(format!("Đơn hàng {l} đang được giao"));
+            buyer_expects.push(format!("Đơn hàng {l} đã giao thành công"));
+        }
+        let mut expected = vec![("khach@example.vn", buyer_expects)];
+        for (email, stall) in [
+            (
+                "htx@example.vn",
+                stall_of(
+                    &orders
+                        .iter()
+                        .find(|o| stall_names[&stall_of(o)] == "HTX Nước mắm Cửa Tùng")
+                        .unwrap()
+                        .clone(),
+                ),
+            ),
+            (
+                "caphe@example.vn",
+                stall_of(
+                    &orders
+                        .iter()
+                        .find(|o| stall_names[&stall_of(o)] == "Cà phê Khe Sanh")
+                        .unwrap()
+                        .clone(),
+                ),
+            ),
+        ] {
+            let name = stall_names[&stall];
+            let mine = |list: &[Value]| -> Vec<Value> {
+                list.iter()
+                    .filter(|o| stall_of(o) == stall)
+                    .cloned()
+                    .collect()
+            };
+            let mut e = vec![
+                "Xác nhận địa chỉ email".to_owned(),
+                format!("Gian hàng {name} đã được duyệt"),
+            ];
+            for o in mine(&orders) {
+                e.push(format!("Đơn hàng mới {} tại {name}", label(&o)));
+            }
+            for o in mine(&card_orders) {
+                e.push(format!("Đơn hàng {} đã được thanh toán", label(&o)));
+            }
+            if stall_of(cancelled) == stall {
+                e.push(format!("Đơn hàng mới {} tại {name}", label(cancelled)));
+                e.push(format!("Khách hàng đã huỷ đơn hàng {}", label(cancelled)));
+            }
+            for o in mine(&bank_orders) {
+                e.push(format!("Đơn hàng {} đã được thanh toán", label(&o)));
+            }
+            expected.push((email, e));
+        }
+        let want: usize = expected.iter().map(|(_, e)| e.len()).sum();
+        for _ in 0..200 {
+            if smtp.mails().len() >= want {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        for (email, e) in &expected {
+            let got: Vec<String> = smtp.mails_to(email).iter().map(|m| m.subject()).collect();
+            assert_eq!(&got, e, "the emails of {email}");
+        }
+        assert_eq!(
+            smtp.mails().len(),
+            want,
+            "nobody else got mail, nobody twice"
+        );
+        // The card order's payment, to its stall, with the amount written the Vietnamese way.
+        let card_a = &card_orders[0];
+        let paid_mail = smtp
+            .mails()
+            .into_iter()
+            .find(|m| m.subject() == format!("Đơn hàng {} đã được thanh toán", label(card_a)))
+            .unwrap();
+        let amount = card_a["total"].as_i64().unwrap();
+        let dotted = {
+            let digits = amount.to_string();
+            let mut s = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    s.push('.');
+                }
+                s.push(c);
+            }
+            format!("{s} ₫")
+        };
+        assert!(
+            paid_mail
+                .body()
+                .contains(&format!("thanh toán {dotted} (thẻ)")),
+            "{}",
+            paid_mail.body()
+        );
+        let shipped = smtp.mails_to("khach@example.vn")[2].body();
+        assert!(shipped.starts_with("Chào Người dùng,"), "{shipped}");
+        // The inbox holds the same, without the account links.
+        let (s, inbox) = call(
+            &http,
+            Method::GET,
+            url("/me/notifications?per_page=100"),
+            Some(&buyer),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{inbox}");
+        let titles: Vec<&str> = inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|n| n["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            expected[0].1[1..]
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        );
+        for (token, email) in [
+            (&vendor_a, "htx@example.vn"),
+            (&vendor_b, "caphe@example.vn"),
+        ] {
+            let (_, inbox) = call(
+                &http,
+                Method::GET,
+                url("/me/notifications?per_page=100"),
+                Some(token),
+                None,
+                None,
+            )
+            .await;
+            let titles: Vec<String> = inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .rev()
+                .map(|n| n["title"].as_str().unwrap().to_owned())
+                .collect();
+            let e = &expected.iter().find(|(m, _)| *m == email).unwrap().1;
+            assert_eq!(&titles, &e[1..].to_vec(), "the inbox of {email}");
         }
 
         server.stop.send(()).unwrap();

@@ -115,7 +115,11 @@ impl MigrationTrait for Migration {
                 &["channel", "source_id", "ordering_key"][..],
                 true,
             ),
-            ("idx_deliveries_due", &["status", "next_attempt_at"][..], false),
+            (
+                "idx_deliveries_due",
+                &["status", "next_attempt_at"][..],
+                false,
+            ),
             ("idx_deliveries_key", &["ordering_key", "status"][..], false),
         ] {
             let mut idx = Index::create();

@@ -6,8 +6,7 @@ use common::{Actor, phone::normalize_vn_phone, validate::Validator};
 use notify::{Event, Facts, Refs};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
-    TransactionTrait,
-    sea_query::Expr,
+    TransactionTrait, sea_query::Expr,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -102,7 +101,9 @@ impl Accounts {
                 .verify(current.to_owned(), u.password_hash.clone())
                 .await?;
         if !current_ok {
-            return Err(common::Error::invalid_field("current", "is not your current password").into());
+            return Err(
+                common::Error::invalid_field("current", "is not your current password").into(),
+            );
         }
         let hash = self.hasher.hash(new.to_owned()).await?;
         let keep = session::Entity::find()

@@ -7,8 +7,8 @@
 use chrono::Utc;
 use notify::{Event, Facts, Refs};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession, TransactionTrait,
-    sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
+    TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 

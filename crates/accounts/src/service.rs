@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use common::{phone::normalize_vn_phone, validate::Validator};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, sea_query::Expr,
 };
 use uuid::Uuid;
 

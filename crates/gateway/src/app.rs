@@ -26,7 +26,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
-    routes::{account, addresses, admin, auth, catalog, me, money, notices, ops, orders, payments, regions, search},
+    routes::{
+        account, addresses, admin, auth, catalog, me, money, notices, ops, orders, payments,
+        regions, search,
+    },
     state::AppState,
 };
 
@@ -58,7 +61,10 @@ pub fn router(state: AppState) -> Router {
             "/stalls/{id}/webhooks",
             get(notices::webhooks).post(notices::create_webhook),
         )
-        .route("/stalls/{id}/webhooks/{wid}", delete(notices::delete_webhook))
+        .route(
+            "/stalls/{id}/webhooks/{wid}",
+            delete(notices::delete_webhook),
+        )
         .route(
             "/stalls/{id}/webhooks/{wid}/rotate-secret",
             post(notices::rotate_secret),

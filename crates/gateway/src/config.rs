@@ -154,7 +154,10 @@ impl Default for NotifyConfig {
 impl std::fmt::Debug for NotifyConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NotifyConfig")
-            .field("smtp_url", &self.smtp_url.as_deref().map(crate::serve::redact))
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_deref().map(crate::serve::redact),
+            )
             .field("smtp_username", &self.smtp_username)
             .field(
                 "smtp_password",

@@ -187,7 +187,9 @@ async fn main() -> anyhow::Result<()> {
         }) => {
             let password = match password {
                 Some(p) => {
-                    eprintln!("note: a password on the command line lands in the shell's history; leave --password out to type it or pipe it in");
+                    eprintln!(
+                        "note: a password on the command line lands in the shell's history; leave --password out to type it or pipe it in"
+                    );
                     p
                 }
                 None => read_password("Password: ")?,
@@ -226,7 +228,10 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(explain)
                 .context("cannot set the password")?;
-            println!("password set for {} ({}); its sessions ended", user.email, user.id);
+            println!(
+                "password set for {} ({}); its sessions ended",
+                user.email, user.id
+            );
             Ok(())
         }
         Command::User(UserCommand::Promote { email }) => {

@@ -376,7 +376,9 @@ fn spawn_deliveries(state: &AppState, stop: watch::Receiver<bool>) -> tokio::tas
         })
         .map(|smtp| std::sync::Arc::new(smtp) as std::sync::Arc<dyn notify::channel::Channel>);
     if email.is_none() {
-        tracing::info!("no mail server configured (notify.smtp_url): notifications reach the inbox and webhooks only");
+        tracing::info!(
+            "no mail server configured (notify.smtp_url): notifications reach the inbox and webhooks only"
+        );
     }
     let webhook = std::sync::Arc::new(notify::channel::WebhookSender::new(
         Duration::from_secs(n.webhook_timeout_secs),

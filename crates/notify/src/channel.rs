@@ -95,9 +95,9 @@ impl Smtp {
             .map_err(|e| format!("notify.smtp_url: {e}"))?
             .timeout(Some(Duration::from_secs(20)));
         if let Some((user, password)) = credentials {
-            builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
-                user, password,
-            ));
+            builder = builder.credentials(
+                lettre::transport::smtp::authentication::Credentials::new(user, password),
+            );
         }
         let from = from
             .parse()
@@ -116,10 +116,9 @@ impl Channel for Smtp {
     }
 
     async fn send(&self, m: &Message) -> Result<Option<u16>, SendError> {
-        let to = m
-            .to
-            .parse::<lettre::message::Mailbox>()
-            .map_err(|e| SendError::permanent(format!("not an email address: {e}")))?;
+        let to =
+            m.to.parse::<lettre::message::Mailbox>()
+                .map_err(|e| SendError::permanent(format!("not an email address: {e}")))?;
         let domain = self.from.email.domain().to_owned();
         let email = lettre::Message::builder()
             .from(self.from.clone())
@@ -200,7 +199,9 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v6.is_unspecified()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| !is_public(IpAddr::V4(v4))))
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| !is_public(IpAddr::V4(v4))))
         }
     }
 }
@@ -212,8 +213,8 @@ impl Channel for WebhookSender {
     }
 
     async fn send(&self, m: &Message) -> Result<Option<u16>, SendError> {
-        let url = url::Url::parse(&m.to)
-            .map_err(|e| SendError::permanent(format!("not a URL: {e}")))?;
+        let url =
+            url::Url::parse(&m.to).map_err(|e| SendError::permanent(format!("not a URL: {e}")))?;
         self.check_address(&url).await?;
         let mut req = self
             .http

@@ -144,7 +144,9 @@ impl Event {
     /// The facts its templates may name (`{name}`); the caller supplies each.
     pub fn facts(self) -> &'static [&'static str] {
         match self {
-            Self::NewOrder => &["name", "stall", "order", "total", "items", "payment", "commune"],
+            Self::NewOrder => &[
+                "name", "stall", "order", "total", "items", "payment", "commune",
+            ],
             Self::PaymentReceived => &["name", "stall", "order", "total", "payment"],
             Self::OrderCancelledByBuyer => &["name", "stall", "order", "total", "reason"],
             Self::RefundNeeded => &["name", "stall", "order", "total", "reason", "payment"],

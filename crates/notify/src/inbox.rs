@@ -21,7 +21,10 @@ pub struct NotificationView {
     #[cfg_attr(feature = "openapi", schema(example = "order_shipped"))]
     pub event: String,
     /// One line.
-    #[cfg_attr(feature = "openapi", schema(example = "Đơn hàng #0193ABCD đang được giao"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Đơn hàng #0193ABCD đang được giao")
+    )]
     pub title: String,
     /// The whole text.
     pub body: String,

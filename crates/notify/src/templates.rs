@@ -221,6 +221,9 @@ mod tests {
     fn secrets_are_shown_but_never_data() {
         let f = Facts::new().secret("link", "https://x/reset?token=abc");
         assert_eq!(f.to_data(), serde_json::json!({}));
-        assert_eq!(fill("{link}", &f.with_name("A")), "https://x/reset?token=abc");
+        assert_eq!(
+            fill("{link}", &f.with_name("A")),
+            "https://x/reset?token=abc"
+        );
     }
 }

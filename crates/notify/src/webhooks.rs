@@ -35,7 +35,10 @@ pub struct WebhookView {
     /// Its id.
     pub id: Uuid,
     /// Where events are posted.
-    #[cfg_attr(feature = "openapi", schema(example = "https://ketoan.htx-cuatung.vn/hooks/cho"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "https://ketoan.htx-cuatung.vn/hooks/cho")
+    )]
     pub url: String,
     /// The signing secret (`whsec_…`): whole on creation and rotation, its first characters
     /// otherwise.
@@ -282,7 +285,11 @@ fn view(w: webhook::Model, whole: bool) -> WebhookView {
     }
 }
 
-async fn live<C: ConnectionTrait>(db: &C, stall_id: Uuid, id: Uuid) -> Result<webhook::Model, Error> {
+async fn live<C: ConnectionTrait>(
+    db: &C,
+    stall_id: Uuid,
+    id: Uuid,
+) -> Result<webhook::Model, Error> {
     webhook::Entity::find_by_id(id)
         .filter(webhook::Column::StallId.eq(stall_id))
         .filter(webhook::Column::DeletedAt.is_null())

@@ -109,7 +109,11 @@ impl Deliverer {
     }
 
     /// One round: every recipient's and webhook's oldest due delivery, sent at once.
-    pub async fn round<C: ConnectionTrait>(&self, db: &C, now: DateTime<Utc>) -> Result<Round, DbErr> {
+    pub async fn round<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+    ) -> Result<Round, DbErr> {
         if self.email.is_none() {
             delivery::Entity::update_many()
                 .col_expr(delivery::Column::Status, Expr::value(status::OFF))
@@ -245,7 +249,8 @@ impl Deliverer {
                 let give_up = match &e {
                     SendError::Permanent { .. } => true,
                     SendError::Transient { .. } => {
-                        d.channel == channels::WEBHOOK && attempts >= self.retry.max_webhook_attempts
+                        d.channel == channels::WEBHOOK
+                            && attempts >= self.retry.max_webhook_attempts
                     }
                 };
                 tracing::warn!(
@@ -273,7 +278,10 @@ impl Deliverer {
                 }
             }
         }
-        update.filter(delivery::Column::Id.eq(d.id)).exec(db).await?;
+        update
+            .filter(delivery::Column::Id.eq(d.id))
+            .exec(db)
+            .await?;
         Ok(())
     }
 }

@@ -90,9 +90,10 @@ pub(crate) async fn placed<C: ConnectionTrait>(
     o: &order::Model,
     items: i64,
 ) -> Result<()> {
-    let facts = order_facts(o)
-        .number("items", items)
-        .text("commune", o.shipping_commune_name.clone().unwrap_or_default());
+    let facts = order_facts(o).number("items", items).text(
+        "commune",
+        o.shipping_commune_name.clone().unwrap_or_default(),
+    );
     tell_stall(txn, o, Event::NewOrder, facts).await
 }
 
@@ -105,8 +106,16 @@ pub(crate) async fn moved<C: ConnectionTrait>(txn: &C, o: &order::Model, c: &Cha
         (_, OrderStatus::Confirmed) => tell_buyer(txn, o, Event::OrderConfirmed, facts).await,
         (_, OrderStatus::Shipped) => {
             let facts = facts
-                .text("carrier", c.carrier.clone().unwrap_or_else(|| "đơn vị vận chuyển".into()))
-                .text("tracking", c.tracking.clone().unwrap_or_else(|| "chưa có".into()));
+                .text(
+                    "carrier",
+                    c.carrier
+                        .clone()
+                        .unwrap_or_else(|| "đơn vị vận chuyển".into()),
+                )
+                .text(
+                    "tracking",
+                    c.tracking.clone().unwrap_or_else(|| "chưa có".into()),
+                );
             tell_buyer(txn, o, Event::OrderShipped, facts).await
         }
         (_, OrderStatus::Delivered) => tell_buyer(txn, o, Event::OrderDelivered, facts).await,

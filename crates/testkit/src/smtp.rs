@@ -32,8 +32,7 @@ impl Mail {
         let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
         unfolded.split("\r\n").find_map(|line| {
             let (k, v) = line.split_once(':')?;
-            k.eq_ignore_ascii_case(name)
-                .then(|| decode_words(v.trim()))
+            k.eq_ignore_ascii_case(name).then(|| decode_words(v.trim()))
         })
     }
 
@@ -302,6 +301,9 @@ mod tests {
             "Đơn hàng mới"
         );
         assert_eq!(decode_words("plain text"), "plain text");
-        assert_eq!(quoted_printable("Ch=C3=A0o=\r\n b=E1=BA=A1n"), "Chào bạn".as_bytes());
+        assert_eq!(
+            quoted_printable("Ch=C3=A0o=\r\n b=E1=BA=A1n"),
+            "Chào bạn".as_bytes()
+        );
     }
 }

@@ -118,7 +118,8 @@ impl Catalog {
         };
         if let Some(event) = event {
             let facts = notify::Facts::new().text("reason", reason.clone().unwrap_or_default());
-            self.tell_stall(&txn, current.id, event, facts, None).await?;
+            self.tell_stall(&txn, current.id, event, facts, None)
+                .await?;
         }
         txn.commit().await?;
         Ok(self.stall_view(updated, Viewer::Admin))
@@ -218,16 +219,24 @@ impl Catalog {
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(str::to_owned);
-        self.moderate_product(db, actor, id_or_slug, "product.unhide", reason, None, |p, am| {
-            if !p.hidden {
-                return Err(CatalogError::InvalidTransition(
-                    "The product is not hidden.".into(),
-                ));
-            }
-            am.hidden = Set(false);
-            am.hidden_reason = Set(None);
-            Ok((json!({"hidden": true}), json!({"hidden": false})))
-        })
+        self.moderate_product(
+            db,
+            actor,
+            id_or_slug,
+            "product.unhide",
+            reason,
+            None,
+            |p, am| {
+                if !p.hidden {
+                    return Err(CatalogError::InvalidTransition(
+                        "The product is not hidden.".into(),
+                    ));
+                }
+                am.hidden = Set(false);
+                am.hidden_reason = Set(None);
+                Ok((json!({"hidden": true}), json!({"hidden": false})))
+            },
+        )
         .await
     }
 
@@ -273,26 +282,34 @@ impl Catalog {
             OcopStatus::Verified => notify::Event::OcopVerified,
             _ => notify::Event::OcopRejected,
         });
-        self.moderate_product(db, actor, id_or_slug, action, reason, notice, move |p, am| {
-            let Some(from) = p.ocop_status.as_deref().and_then(OcopStatus::parse) else {
-                return Err(CatalogError::InvalidTransition(
-                    "The product claims no OCOP certificate.".into(),
-                ));
-            };
-            if from == to {
-                return Err(CatalogError::InvalidTransition(format!(
-                    "The OCOP claim is already {}.",
-                    to.as_str()
-                )));
-            }
-            am.ocop_status = Set(Some(to.as_str().to_owned()));
-            am.ocop_status_reason = Set(stored);
-            am.ocop_reviewed_at = Set(Some(Utc::now()));
-            Ok((
-                json!({"ocop_status": from.as_str()}),
-                json!({"ocop_status": to.as_str(), "stars": p.ocop_stars}),
-            ))
-        })
+        self.moderate_product(
+            db,
+            actor,
+            id_or_slug,
+            action,
+            reason,
+            notice,
+            move |p, am| {
+                let Some(from) = p.ocop_status.as_deref().and_then(OcopStatus::parse) else {
+                    return Err(CatalogError::InvalidTransition(
+                        "The product claims no OCOP certificate.".into(),
+                    ));
+                };
+                if from == to {
+                    return Err(CatalogError::InvalidTransition(format!(
+                        "The OCOP claim is already {}.",
+                        to.as_str()
+                    )));
+                }
+                am.ocop_status = Set(Some(to.as_str().to_owned()));
+                am.ocop_status_reason = Set(stored);
+                am.ocop_reviewed_at = Set(Some(Utc::now()));
+                Ok((
+                    json!({"ocop_status": from.as_str()}),
+                    json!({"ocop_status": to.as_str(), "stars": p.ocop_stars}),
+                ))
+            },
+        )
         .await
     }
 

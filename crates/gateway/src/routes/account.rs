@@ -95,7 +95,13 @@ pub async fn change_password(
 ) -> ApiResult<axum::Json<PasswordChanged>> {
     let ended = state
         .accounts
-        .change_password(&state.db, auth.user.id, &auth.token, &body.current, &body.new)
+        .change_password(
+            &state.db,
+            auth.user.id,
+            &auth.token,
+            &body.current,
+            &body.new,
+        )
         .await?;
     Ok(axum::Json(PasswordChanged {
         other_sessions_ended: ended,
@@ -353,7 +359,9 @@ async fn set_disabled(
     let actor = auth.user.actor();
     actor.require_admin()?;
     let id = path_id(id)?;
-    let txn = common::begin_write(&state.db).await.map_err(common::Error::from)?;
+    let txn = common::begin_write(&state.db)
+        .await
+        .map_err(common::Error::from)?;
     let user = state
         .accounts
         .set_disabled(&txn, &actor, id, disabled)
@@ -374,7 +382,9 @@ async fn set_disabled(
                 .await?;
         } else if !disabled
             && status == StallStatus::Suspended
-            && why.as_deref().is_some_and(|w| w.starts_with(OWNER_DISABLED))
+            && why
+                .as_deref()
+                .is_some_and(|w| w.starts_with(OWNER_DISABLED))
         {
             state
                 .catalog

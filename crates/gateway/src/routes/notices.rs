@@ -146,7 +146,9 @@ async fn owned(state: &AppState, auth: &AuthUser, id: &str) -> ApiResult<Uuid> {
         .membership(&state.db, &auth.user.actor(), id)
         .await?;
     if role != catalog::stall::Role::Owner {
-        return Err(common::Error::forbidden("Only the stall's owner manages its webhooks.").into());
+        return Err(
+            common::Error::forbidden("Only the stall's owner manages its webhooks.").into(),
+        );
     }
     Ok(stall_id)
 }
@@ -196,7 +198,9 @@ pub async fn webhooks(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Vec<WebhookView>>> {
     let stall_id = owned(&state, &auth, &id).await?;
-    Ok(axum::Json(notify::webhooks::list(&state.db, stall_id).await?))
+    Ok(axum::Json(
+        notify::webhooks::list(&state.db, stall_id).await?,
+    ))
 }
 
 /// Deletes a webhook (the owner); what is still pending for it is given up, its log stays.

@@ -819,13 +819,19 @@ db_test!(catalog_authorization_matrix, |db: TestDb| async move {
 async fn fresh_hook(fx: &Fixture) -> String {
     let list = fx
         .app
-        .get(&format!("/api/v1/stalls/{}/webhooks", fx.open), Some(fx.owner()))
+        .get(
+            &format!("/api/v1/stalls/{}/webhooks", fx.open),
+            Some(fx.owner()),
+        )
         .await
         .json();
     for w in list.as_array().unwrap() {
         let id = w["id"].as_str().unwrap();
         fx.app
-            .delete(&format!("/api/v1/stalls/{}/webhooks/{id}", fx.open), Some(fx.owner()))
+            .delete(
+                &format!("/api/v1/stalls/{}/webhooks/{id}", fx.open),
+                Some(fx.owner()),
+            )
             .await;
     }
     let res = fx
@@ -849,185 +855,291 @@ async fn fresh_user(fx: &Fixture, i: usize, what: &str) -> String {
         .to_owned()
 }
 
-db_test!(account_and_notification_authorization_matrix, |db: TestDb| async move {
-    let fx = Fixture::with_config(db, "[notify]\nwebhooks_allow_private = true").await;
-    let mut failures = Vec::new();
-    let user = [401, 200, 200, 200, 200, 200];
-    for (name, method, path, body) in [
-        ("GET me/notifications", Method::GET, "/api/v1/me/notifications", None),
-        ("POST me/notifications/read-all", Method::POST, "/api/v1/me/notifications/read-all", None),
-        ("GET me/notification-settings", Method::GET, "/api/v1/me/notification-settings", None),
-        (
-            "PUT me/notification-settings",
-            Method::PUT,
-            "/api/v1/me/notification-settings",
-            Some(json!({"email": {"order_shipped": true}})),
-        ),
-        ("PATCH me", Method::PATCH, "/api/v1/me", Some(json!({"full_name": "Nguyễn Văn Tư"}))),
-        ("GET me/sessions", Method::GET, "/api/v1/me/sessions", None),
-    ] {
-        failures.extend(
-            row(&fx, name, user, move |_, _| {
-                let (method, body) = (method.clone(), body.clone());
-                async move { (method, path.into(), body) }
-            })
-            .await,
-        );
-    }
-    failures.extend(
-        row(&fx, "POST me/verify-email", [401, 202, 202, 202, 202, 202], |_, _| async {
-            (Method::POST, "/api/v1/me/verify-email".into(), None)
-        })
-        .await,
-    );
-    failures.extend(
-        row(&fx, "POST me/password (wrong current)", [401, 422, 422, 422, 422, 422], |_, _| async {
+db_test!(
+    account_and_notification_authorization_matrix,
+    |db: TestDb| async move {
+        let fx = Fixture::with_config(db, "[notify]\nwebhooks_allow_private = true").await;
+        let mut failures = Vec::new();
+        let user = [401, 200, 200, 200, 200, 200];
+        for (name, method, path, body) in [
             (
-                Method::POST,
-                "/api/v1/me/password".into(),
-                Some(json!({"current": "not-it-at-all", "new": "mat-khau-moi-2026"})),
-            )
-        })
-        .await,
-    );
-    // The owner's notification (the stall's approval): nobody else's to mark.
-    let owner_note = fx.app.get("/api/v1/me/notifications", Some(fx.owner())).await.json()
-        ["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    failures.extend(
-        row(&fx, "POST another's notification read", [401, 404, 404, 200, 404, 404], move |_, _| {
-            let id = owner_note.clone();
-            async move { (Method::POST, format!("/api/v1/me/notifications/{id}/read"), None) }
-        })
-        .await,
-    );
-    failures.extend(
-        row(&fx, "DELETE another's session", [401, 404, 404, 204, 404, 404], |fx, _| async move {
-            fx.app.login("owner@example.vn").await;
-            let list = fx.app.get("/api/v1/me/sessions", Some(fx.owner())).await.json();
-            let id = list
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|s| s["current"] == false)
-                .unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned();
-            (Method::DELETE, format!("/api/v1/me/sessions/{id}"), None)
-        })
-        .await,
-    );
-    for (name, path, body, expected) in [
-        (
-            "POST auth/password-reset/confirm (bad token)",
-            "/api/v1/auth/password-reset/confirm",
-            json!({"token": "0".repeat(64), "password": "mat-khau-moi-2026"}),
-            [422; 6],
-        ),
-        (
-            "POST auth/verify-email (bad token)",
-            "/api/v1/auth/verify-email",
-            json!({"token": "0".repeat(64)}),
-            [422; 6],
-        ),
-    ] {
-        failures.extend(
-            row(&fx, name, expected, move |_, _| {
-                let body = body.clone();
-                async move { (Method::POST, path.into(), Some(body)) }
-            })
-            .await,
-        );
-    }
-    // One email each: the same email is limited to three requests a minute, whoever asks.
-    failures.extend(
-        row(&fx, "POST auth/password-reset", [202; 6], |_, i| async move {
+                "GET me/notifications",
+                Method::GET,
+                "/api/v1/me/notifications",
+                None,
+            ),
             (
+                "POST me/notifications/read-all",
                 Method::POST,
-                "/api/v1/auth/password-reset".into(),
-                Some(json!({"email": format!("reset{i}@example.vn")})),
+                "/api/v1/me/notifications/read-all",
+                None,
+            ),
+            (
+                "GET me/notification-settings",
+                Method::GET,
+                "/api/v1/me/notification-settings",
+                None,
+            ),
+            (
+                "PUT me/notification-settings",
+                Method::PUT,
+                "/api/v1/me/notification-settings",
+                Some(json!({"email": {"order_shipped": true}})),
+            ),
+            (
+                "PATCH me",
+                Method::PATCH,
+                "/api/v1/me",
+                Some(json!({"full_name": "Nguyễn Văn Tư"})),
+            ),
+            ("GET me/sessions", Method::GET, "/api/v1/me/sessions", None),
+        ] {
+            failures.extend(
+                row(&fx, name, user, move |_, _| {
+                    let (method, body) = (method.clone(), body.clone());
+                    async move { (method, path.into(), body) }
+                })
+                .await,
+            );
+        }
+        failures.extend(
+            row(
+                &fx,
+                "POST me/verify-email",
+                [401, 202, 202, 202, 202, 202],
+                |_, _| async { (Method::POST, "/api/v1/me/verify-email".into(), None) },
             )
-        })
-        .await,
-    );
-    let admin_only = [401, 403, 403, 403, 403, 200];
-    failures.extend(
-        row(&fx, "GET admin/users", admin_only, |_, _| async {
-            get("/api/v1/admin/users?email=buyer@example.vn".into())
-        })
-        .await,
-    );
-    for action in ["disable", "enable"] {
+            .await,
+        );
         failures.extend(
-            row(&fx, &format!("POST admin/users/{{id}}/{action}"), admin_only, move |fx, i| async move {
-                let id = fresh_user(&fx, i, action).await;
-                (Method::POST, format!("/api/v1/admin/users/{id}/{action}"), None)
+            row(
+                &fx,
+                "POST me/password (wrong current)",
+                [401, 422, 422, 422, 422, 422],
+                |_, _| async {
+                    (
+                        Method::POST,
+                        "/api/v1/me/password".into(),
+                        Some(json!({"current": "not-it-at-all", "new": "mat-khau-moi-2026"})),
+                    )
+                },
+            )
+            .await,
+        );
+        // The owner's notification (the stall's approval): nobody else's to mark.
+        let owner_note = fx
+            .app
+            .get("/api/v1/me/notifications", Some(fx.owner()))
+            .await
+            .json()["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        failures.extend(
+            row(
+                &fx,
+                "POST another's notification read",
+                [401, 404, 404, 200, 404, 404],
+                move |_, _| {
+                    let id = owner_note.clone();
+                    async move {
+                        (
+                            Method::POST,
+                            format!("/api/v1/me/notifications/{id}/read"),
+                            None,
+                        )
+                    }
+                },
+            )
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "DELETE another's session",
+                [401, 404, 404, 204, 404, 404],
+                |fx, _| async move {
+                    fx.app.login("owner@example.vn").await;
+                    let list = fx
+                        .app
+                        .get("/api/v1/me/sessions", Some(fx.owner()))
+                        .await
+                        .json();
+                    let id = list
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|s| s["current"] == false)
+                        .unwrap()["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    (Method::DELETE, format!("/api/v1/me/sessions/{id}"), None)
+                },
+            )
+            .await,
+        );
+        for (name, path, body, expected) in [
+            (
+                "POST auth/password-reset/confirm (bad token)",
+                "/api/v1/auth/password-reset/confirm",
+                json!({"token": "0".repeat(64), "password": "mat-khau-moi-2026"}),
+                [422; 6],
+            ),
+            (
+                "POST auth/verify-email (bad token)",
+                "/api/v1/auth/verify-email",
+                json!({"token": "0".repeat(64)}),
+                [422; 6],
+            ),
+        ] {
+            failures.extend(
+                row(&fx, name, expected, move |_, _| {
+                    let body = body.clone();
+                    async move { (Method::POST, path.into(), Some(body)) }
+                })
+                .await,
+            );
+        }
+        // One email each: the same email is limited to three requests a minute, whoever asks.
+        failures.extend(
+            row(
+                &fx,
+                "POST auth/password-reset",
+                [202; 6],
+                |_, i| async move {
+                    (
+                        Method::POST,
+                        "/api/v1/auth/password-reset".into(),
+                        Some(json!({"email": format!("reset{i}@example.vn")})),
+                    )
+                },
+            )
+            .await,
+        );
+        let admin_only = [401, 403, 403, 403, 403, 200];
+        failures.extend(
+            row(&fx, "GET admin/users", admin_only, |_, _| async {
+                get("/api/v1/admin/users?email=buyer@example.vn".into())
             })
             .await,
         );
-    }
-    let (open, closed) = (fx.open.clone(), fx.closed.clone());
-    for (name, stall, expected) in [
-        ("GET approved stall webhooks", open.clone(), [401, 403, 403, 200, 403, 403]),
-        ("GET pending stall webhooks", closed.clone(), [401, 404, 403, 200, 404, 403]),
-    ] {
-        failures.extend(
-            row(&fx, name, expected, move |_, _| {
-                let stall = stall.clone();
-                async move { get(format!("/api/v1/stalls/{stall}/webhooks")) }
-            })
-            .await,
-        );
-    }
-    let owner_only = [401, 403, 403, 200, 403, 403];
-    let o = open.clone();
-    failures.extend(
-        row(&fx, "POST stall webhooks", [401, 403, 403, 201, 403, 403], move |_, _| {
-            let o = o.clone();
-            async move {
-                (
-                    Method::POST,
-                    format!("/api/v1/stalls/{o}/webhooks"),
-                    Some(json!({"url": "http://127.0.0.1:9/other"})),
+        for action in ["disable", "enable"] {
+            failures.extend(
+                row(
+                    &fx,
+                    &format!("POST admin/users/{{id}}/{action}"),
+                    admin_only,
+                    move |fx, i| async move {
+                        let id = fresh_user(&fx, i, action).await;
+                        (
+                            Method::POST,
+                            format!("/api/v1/admin/users/{id}/{action}"),
+                            None,
+                        )
+                    },
                 )
-            }
-        })
-        .await,
-    );
-    failures.extend(
-        row(&fx, "DELETE stall webhook", [401, 403, 403, 204, 403, 403], |fx, _| async move {
-            let wid = fresh_hook(&fx).await;
-            (Method::DELETE, format!("/api/v1/stalls/{}/webhooks/{wid}", fx.open), None)
-        })
-        .await,
-    );
-    failures.extend(
-        row(&fx, "POST webhook rotate-secret", owner_only, |fx, _| async move {
-            let wid = fresh_hook(&fx).await;
-            let path = format!("/api/v1/stalls/{}/webhooks/{wid}/rotate-secret", fx.open);
-            (Method::POST, path, None)
-        })
-        .await,
-    );
-    failures.extend(
-        row(&fx, "GET webhook deliveries", owner_only, |fx, _| async move {
-            let list = fx
-                .app
-                .get(&format!("/api/v1/stalls/{}/webhooks", fx.open), Some(fx.owner()))
-                .await
-                .json();
-            let wid = list[0]["id"].as_str().unwrap().to_owned();
-            get(format!("/api/v1/stalls/{}/webhooks/{wid}/deliveries", fx.open))
-        })
-        .await,
-    );
-    assert!(
-        failures.is_empty(),
-        "{} mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-});
+                .await,
+            );
+        }
+        let (open, closed) = (fx.open.clone(), fx.closed.clone());
+        for (name, stall, expected) in [
+            (
+                "GET approved stall webhooks",
+                open.clone(),
+                [401, 403, 403, 200, 403, 403],
+            ),
+            (
+                "GET pending stall webhooks",
+                closed.clone(),
+                [401, 404, 403, 200, 404, 403],
+            ),
+        ] {
+            failures.extend(
+                row(&fx, name, expected, move |_, _| {
+                    let stall = stall.clone();
+                    async move { get(format!("/api/v1/stalls/{stall}/webhooks")) }
+                })
+                .await,
+            );
+        }
+        let owner_only = [401, 403, 403, 200, 403, 403];
+        let o = open.clone();
+        failures.extend(
+            row(
+                &fx,
+                "POST stall webhooks",
+                [401, 403, 403, 201, 403, 403],
+                move |_, _| {
+                    let o = o.clone();
+                    async move {
+                        (
+                            Method::POST,
+                            format!("/api/v1/stalls/{o}/webhooks"),
+                            Some(json!({"url": "http://127.0.0.1:9/other"})),
+                        )
+                    }
+                },
+            )
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "DELETE stall webhook",
+                [401, 403, 403, 204, 403, 403],
+                |fx, _| async move {
+                    let wid = fresh_hook(&fx).await;
+                    (
+                        Method::DELETE,
+                        format!("/api/v1/stalls/{}/webhooks/{wid}", fx.open),
+                        None,
+                    )
+                },
+            )
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "POST webhook rotate-secret",
+                owner_only,
+                |fx, _| async move {
+                    let wid = fresh_hook(&fx).await;
+                    let path = format!("/api/v1/stalls/{}/webhooks/{wid}/rotate-secret", fx.open);
+                    (Method::POST, path, None)
+                },
+            )
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "GET webhook deliveries",
+                owner_only,
+                |fx, _| async move {
+                    let list = fx
+                        .app
+                        .get(
+                            &format!("/api/v1/stalls/{}/webhooks", fx.open),
+                            Some(fx.owner()),
+                        )
+                        .await
+                        .json();
+                    let wid = list[0]["id"].as_str().unwrap().to_owned();
+                    get(format!(
+                        "/api/v1/stalls/{}/webhooks/{wid}/deliveries",
+                        fx.open
+                    ))
+                },
+            )
+            .await,
+        );
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+);

@@ -7,11 +7,11 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::http::Method;
-use sea_orm::ConnectionTrait;
 use notify::{
     channel::{Smtp, WebhookSender},
     worker::{Deliverer, Retry, Round},
 };
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use testkit::{smtp::TestSmtp, webhooks::TestReceiver};
 
@@ -128,7 +128,11 @@ db_test!(
         let out = cod_order(&app, &m, "n1", &[(&m.sauce, 2), (&m.coffee, 1)]).await;
         let (a, b) = (order_of(&out, &m.stall_a), order_of(&out, &m.stall_b));
         let res = app
-            .post(&format!("/api/v1/orders/{a}/confirm"), Some(&m.owner_a), json!({}))
+            .post(
+                &format!("/api/v1/orders/{a}/confirm"),
+                Some(&m.owner_a),
+                json!({}),
+            )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         let res = app
@@ -140,7 +144,11 @@ db_test!(
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         let res = app
-            .post(&format!("/api/v1/orders/{a}/deliver"), Some(&m.owner_a), json!({}))
+            .post(
+                &format!("/api/v1/orders/{a}/deliver"),
+                Some(&m.owner_a),
+                json!({}),
+            )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         let res = app
@@ -188,9 +196,15 @@ db_test!(
         assert!(body.contains("thanh toán khi nhận hàng"), "{body}");
         assert!(new_order.header("Message-ID").is_some());
         let shipped = smtp.mails_to("buyer@example.vn")[2].body();
-        assert!(shipped.contains("Viettel Post") && shipped.contains("VTP123456789"), "{shipped}");
+        assert!(
+            shipped.contains("Viettel Post") && shipped.contains("VTP123456789"),
+            "{shipped}"
+        );
         let cancelled = smtp.mails_to("b@example.vn")[3].body();
-        assert!(cancelled.contains("Lý do: Đặt nhầm số lượng"), "{cancelled}");
+        assert!(
+            cancelled.contains("Lý do: Đặt nhầm số lượng"),
+            "{cancelled}"
+        );
         assert!(cancelled.contains("165.000 ₫"), "{cancelled}");
 
         // The inbox holds the same, newest first; account links stay out of it.
@@ -201,20 +215,31 @@ db_test!(
             .iter()
             .map(|n| n["event"].as_str().unwrap())
             .collect();
-        assert_eq!(events, ["order_delivered", "order_shipped", "order_confirmed"]);
+        assert_eq!(
+            events,
+            ["order_delivered", "order_shipped", "order_confirmed"]
+        );
         assert_eq!(ib["unread"], 3);
         assert_eq!(ib["items"][0]["data"]["total"], 240_000);
         assert_eq!(ib["items"][0]["order_id"], a.as_str());
         let first = ib["items"][2]["id"].as_str().unwrap();
         let res = app
-            .post(&format!("/api/v1/me/notifications/{first}/read"), Some(&m.buyer), json!({}))
+            .post(
+                &format!("/api/v1/me/notifications/{first}/read"),
+                Some(&m.buyer),
+                json!({}),
+            )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         assert!(res.json()["read_at"].is_string());
         assert_eq!(inbox(&app, &m.buyer).await["unread"], 2);
         // Another's notification is not found.
         let res = app
-            .post(&format!("/api/v1/me/notifications/{first}/read"), Some(&m.owner_a), json!({}))
+            .post(
+                &format!("/api/v1/me/notifications/{first}/read"),
+                Some(&m.owner_a),
+                json!({}),
+            )
             .await;
         res.problem(404, "not_found");
         let unread = app
@@ -231,7 +256,12 @@ db_test!(
             .collect();
         assert_eq!(
             got,
-            ["new_order", "order_confirmed", "order_shipped", "order_delivered"]
+            [
+                "new_order",
+                "order_confirmed",
+                "order_shipped",
+                "order_delivered"
+            ]
         );
         assert!(receiver.received().iter().all(|r| r.verified));
         let first = &receiver.accepted()[0].body;
@@ -293,7 +323,9 @@ db_test!(
         let tried: Vec<Value> = receiver.received().iter().map(|r| r.body.clone()).collect();
         assert!(tried.len() >= 2, "{tried:?}");
         assert!(
-            tried.iter().all(|b| b["data"]["order_id"] == orders[0].as_str()),
+            tried
+                .iter()
+                .all(|b| b["data"]["order_id"] == orders[0].as_str()),
             "{tried:?}"
         );
         let wid = wh["id"].as_str().unwrap();
@@ -343,18 +375,34 @@ db_test!(
             )
             .await
             .json();
-        assert!(log["items"].as_array().unwrap().iter().all(|i| i["status"] == "sent"), "{log}");
+        assert!(
+            log["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["status"] == "sent"),
+            "{log}"
+        );
 
         // Only the owner manages webhooks; a deleted one gets nothing more.
         let res = app
-            .get(&format!("/api/v1/stalls/{}/webhooks", m.stall_a), Some(&m.buyer))
+            .get(
+                &format!("/api/v1/stalls/{}/webhooks", m.stall_a),
+                Some(&m.buyer),
+            )
             .await;
         assert!(matches!(res.status.as_u16(), 403 | 404), "{}", res.text());
         let listed = app
-            .get(&format!("/api/v1/stalls/{}/webhooks", m.stall_a), Some(&m.owner_a))
+            .get(
+                &format!("/api/v1/stalls/{}/webhooks", m.stall_a),
+                Some(&m.owner_a),
+            )
             .await
             .json();
-        assert!(listed[0]["secret"].as_str().unwrap().ends_with('…'), "{listed}");
+        assert!(
+            listed[0]["secret"].as_str().unwrap().ends_with('…'),
+            "{listed}"
+        );
         let res = app
             .delete(
                 &format!("/api/v1/stalls/{}/webhooks/{wid}", m.stall_a),
@@ -377,127 +425,149 @@ db_test!(
     }
 );
 
-db_test!(password_reset_works_once_expires_and_ends_sessions, |db| async move {
-    let app = notify_app(db);
-    let smtp = TestSmtp::start().await;
-    let d = deliverer(&smtp);
-    let first = app.signed_in("hoa@example.vn").await;
-    let second = app.login("hoa@example.vn").await;
-    for email in ["hoa@example.vn", "nobody@example.vn"] {
+db_test!(
+    password_reset_works_once_expires_and_ends_sessions,
+    |db| async move {
+        let app = notify_app(db);
+        let smtp = TestSmtp::start().await;
+        let d = deliverer(&smtp);
+        let first = app.signed_in("hoa@example.vn").await;
+        let second = app.login("hoa@example.vn").await;
+        for email in ["hoa@example.vn", "nobody@example.vn"] {
+            let res = app
+                .post("/api/v1/auth/password-reset", None, json!({"email": email}))
+                .await;
+            assert_eq!(res.status, 202, "{}", res.text());
+            assert!(res.body.is_empty());
+        }
+        drain(&d, &app).await;
+        assert!(smtp.mails_to("nobody@example.vn").is_empty());
+        let mails = smtp.mails_to("hoa@example.vn");
+        assert_eq!(mails[1].subject(), "Đặt lại mật khẩu");
+        assert!(
+            mails[1].body().contains("trong vòng 30 phút"),
+            "{}",
+            mails[1].body()
+        );
+        let token = mails[1].token().unwrap();
+        assert_eq!(token.len(), 64);
+        // The token is nowhere in the database: the mail's text was emptied once sent.
+        let leaked = app
+            .state
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.state.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM deliveries WHERE body LIKE '%{token}%'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(leaked, 0);
+        // Nor in the inbox.
+        assert_eq!(inbox(&app, &first).await["total"], 0);
+
         let res = app
-            .post("/api/v1/auth/password-reset", None, json!({"email": email}))
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({"token": "0".repeat(64), "password": "mat-khau-moi-2026"}),
+            )
             .await;
-        assert_eq!(res.status, 202, "{}", res.text());
-        assert!(res.body.is_empty());
-    }
-    drain(&d, &app).await;
-    assert!(smtp.mails_to("nobody@example.vn").is_empty());
-    let mails = smtp.mails_to("hoa@example.vn");
-    assert_eq!(mails[1].subject(), "Đặt lại mật khẩu");
-    assert!(mails[1].body().contains("trong vòng 30 phút"), "{}", mails[1].body());
-    let token = mails[1].token().unwrap();
-    assert_eq!(token.len(), 64);
-    // The token is nowhere in the database: the mail's text was emptied once sent.
-    let leaked = app
-        .state
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.state.db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM deliveries WHERE body LIKE '%{token}%'"),
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap();
-    assert_eq!(leaked, 0);
-    // Nor in the inbox.
-    assert_eq!(inbox(&app, &first).await["total"], 0);
-
-    let res = app
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            None,
-            json!({"token": "0".repeat(64), "password": "mat-khau-moi-2026"}),
-        )
-        .await;
-    res.problem(422, "invalid_link");
-    let res = app
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            None,
-            json!({"token": token, "password": "short"}),
-        )
-        .await;
-    res.problem(422, "validation_failed");
-    let res = app
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            None,
-            json!({"token": token, "password": "mat-khau-moi-2026"}),
-        )
-        .await;
-    assert_eq!(res.status, 204, "{}", res.text());
-    for old in [&first, &second] {
-        app.get("/api/v1/me", Some(old)).await.problem(401, "unauthorized");
-    }
-    let res = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"email": "hoa@example.vn", "password": "mat-khau-moi-2026"}),
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    // Single use.
-    let res = app
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            None,
-            json!({"token": token, "password": "mot-lan-nua-2026"}),
-        )
-        .await;
-    res.problem(422, "invalid_link");
-    drain(&d, &app).await;
-    assert_eq!(
-        smtp.mails_to("hoa@example.vn").last().unwrap().subject(),
-        "Mật khẩu của bạn đã được thay đổi"
-    );
-
-    // Expired: a link past its time does nothing.
-    let res = app
-        .post("/api/v1/auth/password-reset", None, json!({"email": "hoa@example.vn"}))
-        .await;
-    assert_eq!(res.status, 202);
-    drain(&d, &app).await;
-    let token = smtp.mails_to("hoa@example.vn").last().unwrap().token().unwrap();
-    app.state
-        .db
-        .execute_raw(sea_orm::Statement::from_string(
-            app.state.db.get_database_backend(),
-            "UPDATE account_tokens SET expires_at = created_at",
-        ))
-        .await
-        .unwrap();
-    let res = app
-        .post(
-            "/api/v1/auth/password-reset/confirm",
-            None,
-            json!({"token": token, "password": "het-han-roi-2026"}),
-        )
-        .await;
-    res.problem(422, "invalid_link");
-
-    // Asking again and again for one email is limited, whether or not it exists.
-    let mut statuses = Vec::new();
-    for _ in 0..4 {
+        res.problem(422, "invalid_link");
         let res = app
-            .post("/api/v1/auth/password-reset", None, json!({"email": "ghost@example.vn"}))
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({"token": token, "password": "short"}),
+            )
             .await;
-        statuses.push(res.status.as_u16());
+        res.problem(422, "validation_failed");
+        let res = app
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({"token": token, "password": "mat-khau-moi-2026"}),
+            )
+            .await;
+        assert_eq!(res.status, 204, "{}", res.text());
+        for old in [&first, &second] {
+            app.get("/api/v1/me", Some(old))
+                .await
+                .problem(401, "unauthorized");
+        }
+        let res = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": "hoa@example.vn", "password": "mat-khau-moi-2026"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        // Single use.
+        let res = app
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({"token": token, "password": "mot-lan-nua-2026"}),
+            )
+            .await;
+        res.problem(422, "invalid_link");
+        drain(&d, &app).await;
+        assert_eq!(
+            smtp.mails_to("hoa@example.vn").last().unwrap().subject(),
+            "Mật khẩu của bạn đã được thay đổi"
+        );
+
+        // Expired: a link past its time does nothing.
+        let res = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({"email": "hoa@example.vn"}),
+            )
+            .await;
+        assert_eq!(res.status, 202);
+        drain(&d, &app).await;
+        let token = smtp
+            .mails_to("hoa@example.vn")
+            .last()
+            .unwrap()
+            .token()
+            .unwrap();
+        app.state
+            .db
+            .execute_raw(sea_orm::Statement::from_string(
+                app.state.db.get_database_backend(),
+                "UPDATE account_tokens SET expires_at = created_at",
+            ))
+            .await
+            .unwrap();
+        let res = app
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({"token": token, "password": "het-han-roi-2026"}),
+            )
+            .await;
+        res.problem(422, "invalid_link");
+
+        // Asking again and again for one email is limited, whether or not it exists.
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            let res = app
+                .post(
+                    "/api/v1/auth/password-reset",
+                    None,
+                    json!({"email": "ghost@example.vn"}),
+                )
+                .await;
+            statuses.push(res.status.as_u16());
+        }
+        assert_eq!(statuses, [202, 202, 202, 429]);
     }
-    assert_eq!(statuses, [202, 202, 202, 429]);
-});
+);
 
 db_test!(email_verification_by_a_single_use_link, |db| async move {
     let app = notify_app(db);
@@ -507,7 +577,11 @@ db_test!(email_verification_by_a_single_use_link, |db| async move {
     assert!(app.get("/api/v1/me", Some(&token)).await.json()["email_verified_at"].is_null());
     drain(&d, &app).await;
     let mail = &smtp.mails_to("nam@example.vn")[0];
-    assert!(mail.body().contains("/verify-email?token="), "{}", mail.body());
+    assert!(
+        mail.body().contains("/verify-email?token="),
+        "{}",
+        mail.body()
+    );
     let link = mail.token().unwrap();
     let res = app
         .post("/api/v1/auth/verify-email", None, json!({"token": link}))
@@ -518,7 +592,9 @@ db_test!(email_verification_by_a_single_use_link, |db| async move {
         .post("/api/v1/auth/verify-email", None, json!({"token": link}))
         .await;
     res.problem(422, "invalid_link");
-    let res = app.post("/api/v1/me/verify-email", Some(&token), json!({})).await;
+    let res = app
+        .post("/api/v1/me/verify-email", Some(&token), json!({}))
+        .await;
     res.problem(409, "already_verified");
 });
 
@@ -557,11 +633,17 @@ db_test!(password_changes_and_sessions, |db| async move {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["other_sessions_ended"], 1);
-    app.get("/api/v1/me", Some(&b)).await.problem(401, "unauthorized");
+    app.get("/api/v1/me", Some(&b))
+        .await
+        .problem(401, "unauthorized");
     assert_eq!(app.get("/api/v1/me", Some(&a)).await.status, 200);
     // Profile edits, checked.
     let res = app
-        .patch("/api/v1/me", Some(&a), json!({"full_name": "Lê Thị Mai", "phone": "0912 000 111"}))
+        .patch(
+            "/api/v1/me",
+            Some(&a),
+            json!({"full_name": "Lê Thị Mai", "phone": "0912 000 111"}),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["phone"], "0912000111");
@@ -576,113 +658,148 @@ db_test!(password_changes_and_sessions, |db| async move {
         .as_str()
         .unwrap()
         .to_owned();
-    let res = app.delete(&format!("/api/v1/me/sessions/{mine}"), Some(&a)).await;
+    let res = app
+        .delete(&format!("/api/v1/me/sessions/{mine}"), Some(&a))
+        .await;
     assert_eq!(res.status, 204);
-    app.get("/api/v1/me", Some(&a)).await.problem(401, "unauthorized");
+    app.get("/api/v1/me", Some(&a))
+        .await
+        .problem(401, "unauthorized");
 });
 
-db_test!(a_disabled_vendor_stops_selling_until_enabled, |db| async move {
-    let app = notify_app(db);
-    let m = market(&app).await;
-    let owner_id = app.get("/api/v1/me", Some(&m.owner_a)).await.json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let found = app
-        .get("/api/v1/admin/users?email=A@example.vn", Some(&m.admin))
-        .await
-        .json();
-    assert_eq!(found[0]["id"], owner_id.as_str());
-    app.get("/api/v1/admin/users?email=a@example.vn", Some(&m.buyer))
-        .await
-        .problem(403, "forbidden");
-    let res = app
-        .post(
-            &format!("/api/v1/admin/users/{owner_id}/disable"),
-            Some(&m.admin),
-            json!({"reason": "Bán hàng giả"}),
+db_test!(
+    a_disabled_vendor_stops_selling_until_enabled,
+    |db| async move {
+        let app = notify_app(db);
+        let m = market(&app).await;
+        let owner_id = app.get("/api/v1/me", Some(&m.owner_a)).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let found = app
+            .get("/api/v1/admin/users?email=A@example.vn", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(found[0]["id"], owner_id.as_str());
+        app.get("/api/v1/admin/users?email=a@example.vn", Some(&m.buyer))
+            .await
+            .problem(403, "forbidden");
+        let res = app
+            .post(
+                &format!("/api/v1/admin/users/{owner_id}/disable"),
+                Some(&m.admin),
+                json!({"reason": "Bán hàng giả"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert!(res.json()["disabled_at"].is_string());
+        app.get("/api/v1/me", Some(&m.owner_a))
+            .await
+            .problem(401, "unauthorized");
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "a@example.vn", "password": PASSWORD}),
         )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert!(res.json()["disabled_at"].is_string());
-    app.get("/api/v1/me", Some(&m.owner_a)).await.problem(401, "unauthorized");
-    app.post(
-        "/api/v1/auth/login",
-        None,
-        json!({"email": "a@example.vn", "password": PASSWORD}),
-    )
-    .await
-    .problem(403, "account_disabled");
-    let res = app
-        .get(&format!("/api/v1/stalls/{}", m.stall_a), None)
-        .await;
-    assert_eq!(res.status, 404, "{}", res.text());
-    let res = put_item(&app, &m.buyer, &m.sauce, 1).await;
-    assert!(res.status.is_client_error(), "{}", res.text());
-    let admin_id = app.get("/api/v1/me", Some(&m.admin)).await.json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.post(&format!("/api/v1/admin/users/{admin_id}/disable"), Some(&m.admin), json!({}))
+        .await
+        .problem(403, "account_disabled");
+        let res = app
+            .get(&format!("/api/v1/stalls/{}", m.stall_a), None)
+            .await;
+        assert_eq!(res.status, 404, "{}", res.text());
+        let res = put_item(&app, &m.buyer, &m.sauce, 1).await;
+        assert!(res.status.is_client_error(), "{}", res.text());
+        let admin_id = app.get("/api/v1/me", Some(&m.admin)).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.post(
+            &format!("/api/v1/admin/users/{admin_id}/disable"),
+            Some(&m.admin),
+            json!({}),
+        )
         .await
         .problem(409, "cannot_disable_self");
 
-    let res = app
-        .post(&format!("/api/v1/admin/users/{owner_id}/enable"), Some(&m.admin), json!({}))
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    let stall = app.get(&format!("/api/v1/stalls/{}", m.stall_a), None).await;
-    assert_eq!(stall.status, 200, "{}", stall.text());
-    let token = app.login("a@example.vn").await;
-    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status, 200);
-    assert_eq!(put_item(&app, &m.buyer, &m.sauce, 1).await.status, 200);
-});
-
-db_test!(each_user_chooses_which_events_come_by_email, |db| async move {
-    let app = notify_app(db);
-    let smtp = TestSmtp::start().await;
-    let d = deliverer(&smtp);
-    let m = market(&app).await;
-    let settings = app.get("/api/v1/me/notification-settings", Some(&m.buyer)).await.json();
-    assert_eq!(settings["email"]["order_shipped"], true);
-    assert!(settings["email"].get("password_reset").is_none(), "{settings}");
-    let res = app
-        .request(
-            Method::PUT,
-            "/api/v1/me/notification-settings",
-            Some(&m.buyer),
-            Some(json!({"email": {"order_shipped": false, "order_confirmed": false}})),
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json()["email"]["order_shipped"], false);
-    for bad in [json!({"email": {"password_reset": false}}), json!({"email": {"nope": true}})] {
-        app.request(
-            Method::PUT,
-            "/api/v1/me/notification-settings",
-            Some(&m.buyer),
-            Some(bad),
-        )
-        .await
-        .problem(422, "validation_failed");
-    }
-    let out = cod_order(&app, &m, "p1", &[(&m.sauce, 1)]).await;
-    let a = order_of(&out, &m.stall_a);
-    for step in ["confirm", "ship", "deliver"] {
         let res = app
-            .post(&format!("/api/v1/orders/{a}/{step}"), Some(&m.owner_a), json!({}))
+            .post(
+                &format!("/api/v1/admin/users/{owner_id}/enable"),
+                Some(&m.admin),
+                json!({}),
+            )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
+        let stall = app
+            .get(&format!("/api/v1/stalls/{}", m.stall_a), None)
+            .await;
+        assert_eq!(stall.status, 200, "{}", stall.text());
+        let token = app.login("a@example.vn").await;
+        assert_eq!(app.get("/api/v1/me", Some(&token)).await.status, 200);
+        assert_eq!(put_item(&app, &m.buyer, &m.sauce, 1).await.status, 200);
     }
-    drain(&d, &app).await;
-    let la = order_label(&a);
-    assert_eq!(
-        subjects(&smtp, "buyer@example.vn"),
-        vec![
-            "Xác nhận địa chỉ email".to_owned(),
-            format!("Đơn hàng {la} đã giao thành công"),
-        ]
-    );
-    // The inbox still has every step.
-    assert_eq!(inbox(&app, &m.buyer).await["total"], 3);
-});
+);
+
+db_test!(
+    each_user_chooses_which_events_come_by_email,
+    |db| async move {
+        let app = notify_app(db);
+        let smtp = TestSmtp::start().await;
+        let d = deliverer(&smtp);
+        let m = market(&app).await;
+        let settings = app
+            .get("/api/v1/me/notification-settings", Some(&m.buyer))
+            .await
+            .json();
+        assert_eq!(settings["email"]["order_shipped"], true);
+        assert!(
+            settings["email"].get("password_reset").is_none(),
+            "{settings}"
+        );
+        let res = app
+            .request(
+                Method::PUT,
+                "/api/v1/me/notification-settings",
+                Some(&m.buyer),
+                Some(json!({"email": {"order_shipped": false, "order_confirmed": false}})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["email"]["order_shipped"], false);
+        for bad in [
+            json!({"email": {"password_reset": false}}),
+            json!({"email": {"nope": true}}),
+        ] {
+            app.request(
+                Method::PUT,
+                "/api/v1/me/notification-settings",
+                Some(&m.buyer),
+                Some(bad),
+            )
+            .await
+            .problem(422, "validation_failed");
+        }
+        let out = cod_order(&app, &m, "p1", &[(&m.sauce, 1)]).await;
+        let a = order_of(&out, &m.stall_a);
+        for step in ["confirm", "ship", "deliver"] {
+            let res = app
+                .post(
+                    &format!("/api/v1/orders/{a}/{step}"),
+                    Some(&m.owner_a),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+        drain(&d, &app).await;
+        let la = order_label(&a);
+        assert_eq!(
+            subjects(&smtp, "buyer@example.vn"),
+            vec![
+                "Xác nhận địa chỉ email".to_owned(),
+                format!("Đơn hàng {la} đã giao thành công"),
+            ]
+        );
+        // The inbox still has every step.
+        assert_eq!(inbox(&app, &m.buyer).await["total"], 3);
+    }
+);

@@ -60,7 +60,11 @@ impl Payments {
 
     /// Tries the refund owed for `order_id` now, if one is queued (after a cancellation, so
     /// the answer can already show it sent).
-    pub async fn refund_now<C: ConnectionTrait + sea_orm::TransactionTrait>(&self, db: &C, order_id: Uuid) -> Result<()> {
+    pub async fn refund_now<C: ConnectionTrait + sea_orm::TransactionTrait>(
+        &self,
+        db: &C,
+        order_id: Uuid,
+    ) -> Result<()> {
         if let Some(r) = refund::Entity::find()
             .filter(refund::Column::OrderId.eq(order_id))
             .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
@@ -145,7 +149,10 @@ impl Payments {
         if ok {
             // The buyer hears of it in the transaction that records it.
             let txn = common::begin_write(db).await?;
-            update.filter(refund::Column::Id.eq(r.id)).exec(&txn).await?;
+            update
+                .filter(refund::Column::Id.eq(r.id))
+                .exec(&txn)
+                .await?;
             crate::notices::refund_sent(&txn, r.order_id, r.amount).await?;
             sea_orm::TransactionSession::commit(txn).await?;
         } else {
