@@ -130,9 +130,7 @@ impl Catalog {
         db: &C,
         actor: &Actor,
         id_or_slug: &str,
-        action: &str,
-        reason: Option<String>,
-        notice: Option<notify::Event>,
+        ruling: Ruling<'_>,
         change: F,
     ) -> Result<Product>
     where
@@ -142,6 +140,11 @@ impl Catalog {
             &mut product::ActiveModel,
         ) -> Result<(serde_json::Value, serde_json::Value)>,
     {
+        let Ruling {
+            action,
+            reason,
+            notice,
+        } = ruling;
         let admin = actor.require_admin()?;
         let txn = common::begin_write(db).await?;
         let current = find_product(&txn, id_or_slug)
@@ -190,9 +193,11 @@ impl Catalog {
             db,
             actor,
             id_or_slug,
-            "product.hide",
-            Some(reason),
-            None,
+            Ruling {
+                action: "product.hide",
+                reason: Some(reason),
+                notice: None,
+            },
             move |p, am| {
                 if p.hidden {
                     return Err(CatalogError::InvalidTransition(
@@ -223,9 +228,11 @@ impl Catalog {
             db,
             actor,
             id_or_slug,
-            "product.unhide",
-            reason,
-            None,
+            Ruling {
+                action: "product.unhide",
+                reason,
+                notice: None,
+            },
             |p, am| {
                 if !p.hidden {
                     return Err(CatalogError::InvalidTransition(
@@ -286,9 +293,11 @@ impl Catalog {
             db,
             actor,
             id_or_slug,
-            action,
-            reason,
-            notice,
+            Ruling {
+                action,
+                reason,
+                notice,
+            },
             move |p, am| {
                 let Some(from) = p.ocop_status.as_deref().and_then(OcopStatus::parse) else {
                     return Err(CatalogError::InvalidTransition(
@@ -346,4 +355,12 @@ impl Catalog {
             page,
         ))
     }
+}
+
+/// What a moderator's act on a product is recorded as: the audit action, the reason, and the
+/// event the stall hears of, if any.
+struct Ruling<'a> {
+    action: &'a str,
+    reason: Option<String>,
+    notice: Option<notify::Event>,
 }
