@@ -317,3 +317,89 @@ fn reindex_reports_progress_in_plain_lines_off_a_terminal() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed "));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn passwords_come_from_standard_input_and_accounts_can_be_promoted() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("marketplace-cli-{}", uuid::Uuid::now_v7()));
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = marketplace()
+            .args(args)
+            .env("MARKETPLACE_DATA__DIR", &dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "hoa@example.vn",
+            "--full-name",
+            "Trần Thị Hoa",
+        ],
+        "mat-khau-tu-stdin\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("created user hoa@example.vn"), "{stdout}");
+    let out = run(
+        &["user", "set-password", "--email", "hoa@example.vn"],
+        "mat-khau-moi-2026\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["user", "set-password", "--email", "hoa@example.vn"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no password"));
+    let out = run(
+        &["user", "set-password", "--email", "nobody@example.vn"],
+        "mat-khau-moi-2026\n",
+    );
+    assert!(!out.status.success());
+    let out = run(&["user", "promote", "--email", "hoa@example.vn"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is an administrator"));
+
+    // The password read from standard input is the one that signs in, and the account is an
+    // administrator now.
+    let url = format!("sqlite://{}?mode=rw", dir.join("marketplace.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        let accounts = accounts::Accounts::new(chrono::Duration::hours(1));
+        let out = accounts
+            .login(&db, "hoa@example.vn", "mat-khau-moi-2026")
+            .await
+            .unwrap();
+        assert!(out.user.is_admin);
+        assert!(
+            accounts
+                .login(&db, "hoa@example.vn", "mat-khau-tu-stdin")
+                .await
+                .is_err()
+        );
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
