@@ -18,8 +18,9 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Keys whose values are secrets: they must come from the environment, never from a file that
 /// may end up in version control.
-pub const SECRET_KEYS: [&str; 5] = [
+pub const SECRET_KEYS: [&str; 6] = [
     "database.password",
+    "notify.smtp_password",
     "search.meili_key",
     "stripe.secret_key",
     "stripe.webhook_secret",
@@ -173,14 +174,14 @@ impl std::fmt::Debug for NotifyConfig {
 impl NotifyConfig {
     /// The email channel, when a mail server is configured.
     pub fn email_channel(&self) -> Result<Option<notify::channel::Smtp>, ConfigError> {
-        let Some(url) = &self.smtp_url else {
+        // An empty value (an unset variable in docker compose) is no value.
+        let set = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        let Some(url) = set(&self.smtp_url) else {
             return Ok(None);
         };
-        let credentials = self
-            .smtp_username
-            .clone()
-            .map(|u| (u, self.smtp_password.clone().unwrap_or_default()));
-        notify::channel::Smtp::new(url, credentials, &self.from)
+        let credentials =
+            set(&self.smtp_username).map(|u| (u, set(&self.smtp_password).unwrap_or_default()));
+        notify::channel::Smtp::new(&url, credentials, &self.from)
             .map(Some)
             .map_err(|message| ConfigError::Invalid {
                 key: "notify.smtp_url",
@@ -1021,6 +1022,17 @@ mod tests {
             e.contains("search.meili_key") && e.contains("MARKETPLACE_SEARCH__MEILI_KEY"),
             "{e}"
         );
+        let e = Config::with_overrides("[notify]\nsmtp_password = \"mat-khau\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MARKETPLACE_NOTIFY__SMTP_PASSWORD"), "{e}");
+        // An empty value (an unset variable in docker compose) is no mail server.
+        let c = Config::with_overrides("[notify]\nsmtp_url = \"\"").unwrap();
+        assert!(c.notify.email_channel().unwrap().is_none());
+        let e = Config::with_overrides("[notify]\nsmtp_url = \"http://mail.example.vn\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("notify.smtp_url"), "{e}");
         let e = Config::with_overrides("[search]\nindex_prefix = \"Tinh Quang Tri\"")
             .unwrap_err()
             .to_string();
