@@ -85,16 +85,25 @@ impl Deliverer {
         }
     }
 
-    /// Runs rounds every `every` until `stop` turns true.
+    /// Runs rounds every `every` until `stop` turns true; once an hour it also prunes the log.
     pub async fn run<C: ConnectionTrait + Clone + Send + Sync + 'static>(
         self,
         db: C,
         every: Duration,
         mut stop: watch::Receiver<bool>,
     ) {
+        let mut pruned_at: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 return;
+            }
+            if pruned_at.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+                pruned_at = Some(std::time::Instant::now());
+                match prune(&db, Utc::now() - chrono::Duration::days(KEEP_DAYS)).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deliveries = n, "pruned the delivery log"),
+                    Err(e) => tracing::warn!(error = %e, "pruning the delivery log failed"),
+                }
             }
             match self.round(&db, Utc::now()).await {
                 Ok(r) if r.sent + r.retrying + r.failed == self.batch as usize => continue,
@@ -284,6 +293,21 @@ impl Deliverer {
             .await?;
         Ok(())
     }
+}
+
+/// How long finished deliveries (sent, failed, off) stay in the log, in days. The inbox keeps
+/// its entries; only the outbox of deliveries is pruned.
+pub const KEEP_DAYS: i64 = 30;
+
+/// Deletes finished deliveries written before `before`; how many went. Pending ones stay,
+/// however old.
+pub async fn prune<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(delivery::Entity::delete_many()
+        .filter(delivery::Column::Status.ne(status::PENDING))
+        .filter(delivery::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// How many deliveries wait, per channel (for `/metrics`).

@@ -803,3 +803,55 @@ db_test!(
         assert_eq!(inbox(&app, &m.buyer).await["total"], 3);
     }
 );
+
+db_test!(
+    several_workers_at_once_send_each_email_once,
+    |db| async move {
+        let app = TestApp::with_config(db, "[rate_limit]\nregister_per_ip_per_minute = 100");
+        let smtp = TestSmtp::start().await;
+        for i in 0..24 {
+            app.signed_in(&format!("nguoi{i}@example.vn")).await;
+        }
+        // Three instances' workers on real threads, racing over the same rows.
+        let mut workers = Vec::new();
+        for _ in 0..3 {
+            let d = deliverer(&smtp);
+            let conn = app.db.conn.clone();
+            workers.push(tokio::spawn(async move {
+                for _ in 0..200 {
+                    d.round(&conn, chrono::Utc::now()).await.unwrap();
+                    let left: i64 = notify::worker::pending(&conn)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|(_, n)| n)
+                        .sum();
+                    if left == 0 {
+                        break;
+                    }
+                }
+            }));
+        }
+        for w in workers {
+            w.await.unwrap();
+        }
+        let mails = smtp.mails();
+        assert_eq!(mails.len(), 24);
+        let ids: std::collections::HashSet<String> = mails
+            .iter()
+            .map(|m| m.header("Message-ID").unwrap())
+            .collect();
+        assert_eq!(ids.len(), 24, "no email sent twice");
+        for i in 0..24 {
+            assert_eq!(smtp.mails_to(&format!("nguoi{i}@example.vn")).len(), 1);
+        }
+        // Finished deliveries leave the log after their time; pending ones never do.
+        let gone = notify::worker::prune(
+            &app.db.conn,
+            chrono::Utc::now() + chrono::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+        assert_eq!(gone, 24);
+    }
+);
