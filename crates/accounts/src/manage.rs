@@ -2,8 +2,7 @@
 //! operators do to accounts (disable, enable, set a password, promote).
 
 use chrono::{DateTime, Utc};
-use common::{Actor, phone::normalize_vn_phone, validate::Validator};
-use notify::{Event, Facts, Refs};
+use common::{Actor, validate::Validator};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
     TransactionTrait, sea_query::Expr,
@@ -54,18 +53,10 @@ impl Accounts {
             .full_name
             .as_deref()
             .map(|n| v.text("full_name", n, 1, 100));
-        let phone = change.phone.as_deref().map(str::trim).map(|p| {
-            if p.is_empty() {
-                return None;
-            }
-            let normalized = normalize_vn_phone(p);
-            v.check(
-                normalized.is_some(),
-                "phone",
-                "must be a Vietnamese phone number such as 0912 345 678",
-            );
-            normalized
-        });
+        let phone = change
+            .phone
+            .as_deref()
+            .map(|p| crate::user::checked_phone(&mut v, p));
         v.finish()?;
         let mut q = user::Entity::update_many()
             .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -112,22 +103,7 @@ impl Accounts {
             .await?
             .map(|s| s.id);
         let txn = common::begin_write(db).await?;
-        user::Entity::update_many()
-            .col_expr(user::Column::PasswordHash, Expr::value(hash))
-            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(user::Column::Id.eq(user_id))
-            .exec(&txn)
-            .await?;
-        let ended = end_sessions(&txn, user_id, keep).await?;
-        self.notifier
-            .to_users(
-                &txn,
-                &[user_id],
-                Event::PasswordChanged,
-                &Facts::new(),
-                Refs::default(),
-            )
-            .await?;
+        let ended = self.replace_password(&txn, user_id, hash, keep).await?;
         txn.commit().await?;
         Ok(ended)
     }
@@ -211,7 +187,8 @@ impl Accounts {
         self.user(db, user_id).await
     }
 
-    /// Sets the password of the account with `email` (the operator's CLI); every session ends.
+    /// Sets the password of the account with `email` (the operator's CLI); every session ends
+    /// and the owner is told by email.
     pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
@@ -222,13 +199,7 @@ impl Accounts {
         let u = self.by_email_or_not_found(db, email).await?;
         let hash = self.hasher.hash(password.to_owned()).await?;
         let txn = common::begin_write(db).await?;
-        user::Entity::update_many()
-            .col_expr(user::Column::PasswordHash, Expr::value(hash))
-            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(user::Column::Id.eq(u.id))
-            .exec(&txn)
-            .await?;
-        end_sessions(&txn, u.id, None).await?;
+        self.replace_password(&txn, u.id, hash, None).await?;
         txn.commit().await?;
         Ok(u)
     }

@@ -79,29 +79,41 @@ impl Accounts {
         let hash = self.hasher.hash(password.to_owned()).await?;
         let txn = common::begin_write(db).await?;
         let user_id = redeem(&txn, token, Purpose::Reset).await?;
-        let now = Utc::now();
-        user::Entity::update_many()
-            .col_expr(user::Column::PasswordHash, Expr::value(hash))
-            .col_expr(user::Column::UpdatedAt, Expr::value(now))
-            .filter(user::Column::Id.eq(user_id))
-            .exec(&txn)
-            .await?;
-        end_sessions(&txn, user_id, None).await?;
+        self.replace_password(&txn, user_id, hash, None).await?;
         let u = user::Entity::find_by_id(user_id)
             .one(&txn)
             .await?
             .ok_or(AccountsError::InvalidLink)?;
+        txn.commit().await?;
+        Ok(u.into())
+    }
+
+    /// Stores a new password hash, ends the user's sessions but `keep`, and tells the owner by
+    /// email, in the caller's transaction; how many sessions ended.
+    pub(crate) async fn replace_password<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        user_id: Uuid,
+        hash: String,
+        keep: Option<Uuid>,
+    ) -> Result<u64, AccountsError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(txn)
+            .await?;
+        let ended = end_sessions(txn, user_id, keep).await?;
         self.notifier
             .to_users(
-                &txn,
+                txn,
                 &[user_id],
                 Event::PasswordChanged,
                 &Facts::new(),
                 Refs::default(),
             )
             .await?;
-        txn.commit().await?;
-        Ok(u.into())
+        Ok(ended)
     }
 
     /// Marks the account's email verified with a verification token.

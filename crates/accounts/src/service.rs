@@ -1,7 +1,7 @@
 //! Use cases of the accounts crate: register, log in, authenticate a token, log out.
 
 use chrono::{DateTime, Duration, Utc};
-use common::{phone::normalize_vn_phone, validate::Validator};
+use common::validate::Validator;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
     TransactionSession, sea_query::Expr,
@@ -124,18 +124,10 @@ impl Accounts {
             format!("must have {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
         );
         let full_name = v.text("full_name", &input.full_name, 1, 100);
-        let phone = match input.phone.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(p) => {
-                let normalized = normalize_vn_phone(p);
-                v.check(
-                    normalized.is_some(),
-                    "phone",
-                    "must be a Vietnamese phone number such as 0912 345 678",
-                );
-                normalized
-            }
-        };
+        let phone = input
+            .phone
+            .as_deref()
+            .and_then(|p| crate::user::checked_phone(&mut v, p));
         v.finish()?;
         let Some(email) = email else {
             return Err(AccountsError::InvalidCredentials);

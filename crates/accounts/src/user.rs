@@ -73,6 +73,22 @@ pub fn normalize_email(input: &str) -> Option<String> {
     (!local.is_empty() && local.len() <= 64 && domain_ok).then_some(email)
 }
 
+/// A Vietnamese phone number as given (trimmed), normalised; an empty one is none, a bad one
+/// is reported on `v` as `phone`.
+pub(crate) fn checked_phone(v: &mut common::validate::Validator, input: &str) -> Option<String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return None;
+    }
+    let normalized = common::phone::normalize_vn_phone(input);
+    v.check(
+        normalized.is_some(),
+        "phone",
+        "must be a Vietnamese phone number such as 0912 345 678",
+    );
+    normalized
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use crate::{
     entity::order,
     error::Result,
-    status::{Move, OrderStatus},
-    store::Change,
+    status::{Change, Move, OrderStatus},
     types::{PaymentMethod, Stored, stored},
 };
 
@@ -97,7 +96,7 @@ pub(crate) async fn placed<C: ConnectionTrait>(
     tell_stall(txn, o, Event::NewOrder, facts).await
 }
 
-/// An order moved (`c`), as [`crate::store::apply_move`] recorded it.
+/// An order moved (`c`), as the store recorded it.
 pub(crate) async fn moved<C: ConnectionTrait>(txn: &C, o: &order::Model, c: &Change) -> Result<()> {
     let facts = order_facts(o).text("status", c.to.as_str());
     let reason = || c.reason.clone().unwrap_or_else(|| "không nêu lý do".into());

@@ -12,8 +12,8 @@ use crate::{
     OrderError,
     entity::order,
     error::Result,
-    status::{Move, OrderStatus, Party},
-    store::{self, Change},
+    status::{Change, Move, OrderStatus, Party},
+    store,
     types::{Stored, stored},
     views::{self, OrderView},
 };

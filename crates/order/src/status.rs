@@ -116,6 +116,24 @@ impl OrderStatus {
     }
 }
 
+/// A move that the state machine allowed, with what to record.
+pub(crate) struct Change {
+    /// The move.
+    pub m: Move,
+    /// The status it leaves.
+    pub from: OrderStatus,
+    /// The status it reaches.
+    pub to: OrderStatus,
+    /// Who made it; `None` for the system (a payment event, a sweep).
+    pub actor_id: Option<uuid::Uuid>,
+    /// Why, when given.
+    pub reason: Option<String>,
+    /// The carrier's tracking number, on shipping.
+    pub tracking: Option<String>,
+    /// The carrier, on shipping.
+    pub carrier: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Move as M, OrderStatus as S, Party as P};

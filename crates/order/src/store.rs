@@ -13,27 +13,9 @@ use crate::{
     destination::Shipping,
     entity::{address, cart_item, checkout, order, order_event, order_item, refund},
     error::Result,
-    status::{Move, OrderStatus, Party},
+    status::{Change, Move, OrderStatus, Party},
     types::{CheckoutStatus, PaymentMethod, RefundStatus, Stored, stored},
 };
-
-/// A move that the state machine allowed, with what to record.
-pub(crate) struct Change {
-    /// The move.
-    pub m: Move,
-    /// The status it leaves.
-    pub from: OrderStatus,
-    /// The status it reaches.
-    pub to: OrderStatus,
-    /// Who made it; `None` for the system (a payment event, a sweep).
-    pub actor_id: Option<Uuid>,
-    /// Why, when given.
-    pub reason: Option<String>,
-    /// The carrier's tracking number, on shipping.
-    pub tracking: Option<String>,
-    /// The carrier, on shipping.
-    pub carrier: Option<String>,
-}
 
 /// Applies a move the state machine allowed: the status changes only if nobody moved the order
 /// meanwhile (returns `false` and changes nothing otherwise), the event is recorded, a payment

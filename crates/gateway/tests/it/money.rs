@@ -75,7 +75,7 @@ async fn deliver(app: &TestApp, owner: &str, order: &str) {
 }
 
 /// The order of `stall` in a checkout's answer.
-fn order_of(out: &Value, stall: &str) -> String {
+pub(crate) fn order_of(out: &Value, stall: &str) -> String {
     out["orders"]
         .as_array()
         .unwrap()

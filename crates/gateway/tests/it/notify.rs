@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use testkit::{smtp::TestSmtp, webhooks::TestReceiver};
 
 use crate::{
+    money::order_of,
     orders::{Market, checkout, market, put_item, shipping},
     support::*,
 };
@@ -104,16 +105,12 @@ async fn cod_order(app: &TestApp, m: &Market, key: &str, items: &[(&str, i64)]) 
     res.json()
 }
 
-fn order_of(out: &Value, stall: &str) -> String {
-    out["orders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["stall_id"] == stall)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+/// Moves order `id` one `step` as `token`, with `body`.
+async fn step(app: &TestApp, token: &str, id: &str, step: &str, body: Value) {
+    let res = app
+        .post(&format!("/api/v1/orders/{id}/{step}"), Some(token), body)
+        .await;
+    assert_eq!(res.status, 200, "{step}: {}", res.text());
 }
 
 db_test!(
@@ -127,38 +124,12 @@ db_test!(
         hook(&app, &m.owner_a, &m.stall_a, &receiver).await;
         let out = cod_order(&app, &m, "n1", &[(&m.sauce, 2), (&m.coffee, 1)]).await;
         let (a, b) = (order_of(&out, &m.stall_a), order_of(&out, &m.stall_b));
-        let res = app
-            .post(
-                &format!("/api/v1/orders/{a}/confirm"),
-                Some(&m.owner_a),
-                json!({}),
-            )
-            .await;
-        assert_eq!(res.status, 200, "{}", res.text());
-        let res = app
-            .post(
-                &format!("/api/v1/orders/{a}/ship"),
-                Some(&m.owner_a),
-                json!({"tracking_no": "VTP123456789", "carrier": "Viettel Post"}),
-            )
-            .await;
-        assert_eq!(res.status, 200, "{}", res.text());
-        let res = app
-            .post(
-                &format!("/api/v1/orders/{a}/deliver"),
-                Some(&m.owner_a),
-                json!({}),
-            )
-            .await;
-        assert_eq!(res.status, 200, "{}", res.text());
-        let res = app
-            .post(
-                &format!("/api/v1/orders/{b}/cancel"),
-                Some(&m.buyer),
-                json!({"reason": "Đặt nhầm số lượng"}),
-            )
-            .await;
-        assert_eq!(res.status, 200, "{}", res.text());
+        step(&app, &m.owner_a, &a, "confirm", json!({})).await;
+        let tracking = json!({"tracking_no": "VTP123456789", "carrier": "Viettel Post"});
+        step(&app, &m.owner_a, &a, "ship", tracking).await;
+        step(&app, &m.owner_a, &a, "deliver", json!({})).await;
+        let why = json!({"reason": "Đặt nhầm số lượng"});
+        step(&app, &m.buyer, &b, "cancel", why).await;
 
         let sent = drain(&d, &app).await;
         assert_eq!(sent.failed, 0);
@@ -780,15 +751,8 @@ db_test!(
         }
         let out = cod_order(&app, &m, "p1", &[(&m.sauce, 1)]).await;
         let a = order_of(&out, &m.stall_a);
-        for step in ["confirm", "ship", "deliver"] {
-            let res = app
-                .post(
-                    &format!("/api/v1/orders/{a}/{step}"),
-                    Some(&m.owner_a),
-                    json!({}),
-                )
-                .await;
-            assert_eq!(res.status, 200, "{}", res.text());
+        for s in ["confirm", "ship", "deliver"] {
+            step(&app, &m.owner_a, &a, s, json!({})).await;
         }
         drain(&d, &app).await;
         let la = order_label(&a);
