@@ -296,6 +296,8 @@ fn with_layers(
             .layer(middleware::from_fn(refuse_control_characters))
             .layer(CatchPanicLayer::new())
             .layer(CompressionLayer::new())
+            // Inside compression: it reads the problem bodies handlers write.
+            .layer(middleware::from_fn(crate::messages::localize))
             .layer(middleware::from_fn(cache_public_reads))
             .option_layer(cors)
             .layer(TimeoutLayer::with_status_code(

@@ -60,8 +60,15 @@ pub struct Problem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemField {
     /// Dotted path of the field in the request.
+    #[schema(example = "shipping.phone")]
     pub field: String,
-    /// What is wrong with it.
+    /// A stable code for what is wrong (`required`, `too_short`, `too_long`, `out_of_range`,
+    /// `unknown_commune`, `invalid_phone`, …; the list is `config/messages.toml`), or `invalid`.
+    #[schema(example = "invalid_phone")]
+    pub code: String,
+    /// What is wrong with it, in English, or in Vietnamese when the request says
+    /// `Accept-Language: vi`.
+    #[schema(example = "must be a Vietnamese phone number such as 0912 345 678")]
     pub message: String,
 }
 
@@ -220,6 +227,9 @@ impl IntoResponse for ApiError {
                 .errors
                 .into_iter()
                 .map(|f| ProblemField {
+                    code: crate::messages::Messages::shipped()
+                        .field_code(&f.message)
+                        .to_owned(),
                     field: f.field,
                     message: f.message,
                 })

@@ -8,6 +8,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod messages;
 pub mod metrics;
 pub mod openapi;
 pub mod process;

@@ -129,3 +129,71 @@ db_test!(oversized_body_is_413, |db: TestDb| async move {
         .await;
     res.problem(413, "payload_too_large");
 });
+
+db_test!(
+    field_errors_carry_codes_and_speak_vietnamese_when_asked,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let body = json!({"email": "lan", "password": "ngan", "full_name": " ", "phone": "12"});
+        let ask = |lang: Option<&'static str>| {
+            let mut req =
+                Request::post("/api/v1/auth/register").header("content-type", "application/json");
+            if let Some(l) = lang {
+                req = req.header("accept-language", l);
+            }
+            req.body(Body::from(body.to_string())).unwrap()
+        };
+        let en = app.send(ask(None)).await;
+        let en_body = en.problem(422, "validation_failed");
+        assert!(en.header("vary").unwrap_or("").contains("accept-language"));
+        assert_eq!(en.header("content-language"), None);
+        let codes = |b: &serde_json::Value| -> Vec<(String, String)> {
+            b["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap().to_owned(),
+                        e["code"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let expected = vec![
+            ("email".to_owned(), "invalid_email".to_owned()),
+            ("password".to_owned(), "length_out_of_range".to_owned()),
+            ("full_name".to_owned(), "required".to_owned()),
+            ("phone".to_owned(), "invalid_phone".to_owned()),
+        ];
+        assert_eq!(codes(&en_body), expected);
+        assert_eq!(
+            en_body["errors"][1]["message"],
+            "must have 8 to 128 characters"
+        );
+
+        let vi = app.send(ask(Some("vi-VN,vi;q=0.9,en;q=0.5"))).await;
+        let vi_body = vi.problem(422, "validation_failed");
+        assert_eq!(vi.header("content-language"), Some("vi"));
+        assert_eq!(
+            codes(&vi_body),
+            expected,
+            "the codes do not change with the language"
+        );
+        assert_eq!(vi_body["detail"], "Một số trường không hợp lệ.");
+        assert_eq!(
+            vi_body["errors"][1]["message"],
+            "phải có từ 8 đến 128 ký tự"
+        );
+        assert_eq!(
+            vi_body["errors"][3]["message"],
+            "phải là số điện thoại Việt Nam, ví dụ 0912 345 678"
+        );
+        // English ranked first keeps English.
+        let en2 = app.send(ask(Some("en-US,en;q=0.9,vi;q=0.8"))).await;
+        assert_eq!(
+            en2.json()["errors"][1]["message"],
+            "must have 8 to 128 characters"
+        );
+    }
+);
