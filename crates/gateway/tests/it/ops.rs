@@ -272,3 +272,94 @@ db_test!(
         assert!(checked > 40, "{checked} secured operations");
     }
 );
+
+/// The routes `app.rs` declares, as `(METHOD, path)` with `/api/v1` in front of the API's.
+fn declared_routes() -> std::collections::BTreeSet<(String, String)> {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/app.rs")).unwrap();
+    let api_start = src.find("let api = Router::new()").expect("the API router");
+    let api_end = src[api_start..].find("let docs").unwrap() + api_start;
+    let mut out = std::collections::BTreeSet::new();
+    for (block, prefix) in [(&src[api_start..api_end], "/api/v1"), (&src[api_end..], "")] {
+        for (at, _) in block.match_indices(".route(") {
+            let rest = &block[at + ".route(".len()..];
+            let Some(open) = rest.find('"') else { continue };
+            let close = rest[open + 1..].find('"').unwrap() + open + 1;
+            let path = &rest[open + 1..close];
+            // The handlers: up to this call's closing parenthesis.
+            let (mut depth, mut end) = (1, close + 1);
+            for (i, c) in rest[close + 1..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = close + 1 + i;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let handlers = &rest[close + 1..end];
+            for m in ["get", "post", "put", "patch", "delete"] {
+                let called = handlers
+                    .match_indices(&format!("{m}("))
+                    .any(|(i, _)| i == 0 || !handlers.as_bytes()[i - 1].is_ascii_alphanumeric());
+                if called {
+                    out.insert((m.to_uppercase(), format!("{prefix}{path}")));
+                }
+            }
+        }
+    }
+    out
+}
+
+db_test!(
+    every_route_is_documented_and_every_documented_operation_is_routed,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let doc = app.get("/openapi.json", None).await.json();
+        let mut documented = std::collections::BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for m in ["get", "post", "put", "patch", "delete"] {
+                if item.get(m).is_some() {
+                    documented.insert((m.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        let routed = declared_routes();
+        assert!(
+            routed.len() > 100,
+            "read {} routes from app.rs",
+            routed.len()
+        );
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty(),
+            "routes missing from /openapi.json: {undocumented:?}"
+        );
+        assert!(
+            unrouted.is_empty(),
+            "documented but not routed: {unrouted:?}"
+        );
+        // And the router itself agrees: no documented operation answers 405.
+        for (method, path) in &documented {
+            let concrete = path
+                .split('/')
+                .map(|s| {
+                    if s.starts_with('{') {
+                        "0193f0e0-0000-7000-8000-000000000000"
+                    } else {
+                        s
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let res = app
+                .request(method.parse().unwrap(), &concrete, None, None)
+                .await;
+            assert_ne!(res.status, 405, "{method} {path}");
+        }
+    }
+);
