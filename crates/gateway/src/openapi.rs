@@ -202,7 +202,21 @@ impl Modify for CommonErrors {
                     .parameters
                     .as_ref()
                     .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == ParameterIn::Query));
+                let in_path = path.contains('{');
+                let admin = path.starts_with("/api/v1/admin/");
                 let r = &mut op.responses.responses;
+                if in_path {
+                    r.entry("400".into()).or_insert_with(|| {
+                        problem("`bad_request`: the path holds a control character once decoded")
+                    });
+                    r.entry("404".into()).or_insert_with(|| {
+                        problem("`not_found`: nothing with this id, or not the caller's to see")
+                    });
+                }
+                if admin {
+                    r.entry("403".into())
+                        .or_insert_with(|| problem("`forbidden`: administrators only"));
+                }
                 if secured {
                     r.entry("401".into()).or_insert_with(|| {
                         problem("`unauthorized`: no token, or an expired or revoked one")

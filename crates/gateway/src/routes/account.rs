@@ -169,6 +169,7 @@ pub async fn revoke_session(
     responses(
         (status = 202, description = "A link is on its way"),
         (status = 409, description = "`already_verified`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: three links a minute at most", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn resend_verification(
     State(state): State<AppState>,

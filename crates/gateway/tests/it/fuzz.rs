@@ -266,6 +266,7 @@ db_test!(
         ];
         let mut sent = 0;
         let mut failures = Vec::new();
+        let mut undocumented = std::collections::BTreeSet::new();
         for (path, ops) in doc["paths"].as_object().unwrap() {
             for (method, op) in ops.as_object().unwrap() {
                 // Signing out would end the roles' sessions mid-run.
@@ -318,6 +319,10 @@ db_test!(
                         let problem = res
                             .header("content-type")
                             .is_some_and(|c| c.starts_with("application/problem+json"));
+                        let status = res.status.as_u16().to_string();
+                        if op["responses"].get(&status).is_none() {
+                            undocumented.insert(format!("{} {method} {path}", res.status.as_u16()));
+                        }
                         if res.status.is_server_error()
                             || (res.status.is_client_error() && !problem)
                         {
@@ -337,6 +342,12 @@ db_test!(
             }
         }
         assert!(sent > 400, "only {sent} requests were generated");
+        assert!(
+            undocumented.is_empty(),
+            "seed {seed}: {} statuses answered but not documented:\n{}",
+            undocumented.len(),
+            undocumented.iter().cloned().collect::<Vec<_>>().join("\n")
+        );
         assert!(
             failures.is_empty(),
             "seed {seed}: {} of {sent} failed:\n{}",
