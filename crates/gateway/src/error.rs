@@ -34,6 +34,146 @@ pub struct ApiError {
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
+/// Every problem `code` the API answers with (stable; clients may branch on them).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "documents the codes; problems carry them as text")]
+pub enum ProblemCode {
+    /// `validation_failed`.
+    ValidationFailed,
+    /// `malformed_json`.
+    MalformedJson,
+    /// `bad_request`.
+    BadRequest,
+    /// `unsupported_media_type`.
+    UnsupportedMediaType,
+    /// `payload_too_large`.
+    PayloadTooLarge,
+    /// `unauthorized`.
+    Unauthorized,
+    /// `forbidden`.
+    Forbidden,
+    /// `invalid_credentials`.
+    InvalidCredentials,
+    /// `email_taken`.
+    EmailTaken,
+    /// `not_found`.
+    NotFound,
+    /// `method_not_allowed`.
+    MethodNotAllowed,
+    /// `rate_limited`.
+    RateLimited,
+    /// `timeout`.
+    Timeout,
+    /// `unavailable`.
+    Unavailable,
+    /// `search_unavailable`.
+    SearchUnavailable,
+    /// `internal`.
+    Internal,
+    /// `http_error`.
+    HttpError,
+    /// `version_conflict`.
+    VersionConflict,
+    /// `in_use`.
+    InUse,
+    /// `already_member`.
+    AlreadyMember,
+    /// `too_many_addresses`.
+    TooManyAddresses,
+    /// `out_of_stock`.
+    OutOfStock,
+    /// `invalid_transition`.
+    InvalidTransition,
+    /// `cart_not_ready`.
+    CartNotReady,
+    /// `cart_changed`.
+    CartChanged,
+    /// `total_changed`.
+    TotalChanged,
+    /// `idempotency_key_reused`.
+    IdempotencyKeyReused,
+    /// `payment_unavailable`.
+    PaymentUnavailable,
+    /// `payment_refused`.
+    PaymentRefused,
+    /// `already_refunded`.
+    AlreadyRefunded,
+    /// `invalid_signature`.
+    InvalidSignature,
+    /// `malformed_event`.
+    MalformedEvent,
+    /// `stale_notification`.
+    StaleNotification,
+    /// `transfer_decided`.
+    TransferDecided,
+    /// `not_awaiting_payment`.
+    NotAwaitingPayment,
+    /// `nothing_owed`.
+    NothingOwed,
+    /// `refund_not_manual`.
+    RefundNotManual,
+    /// `payout_decided`.
+    PayoutDecided,
+    /// `account_disabled`.
+    AccountDisabled,
+    /// `invalid_link`.
+    InvalidLink,
+    /// `already_verified`.
+    AlreadyVerified,
+    /// `cannot_disable_self`.
+    CannotDisableSelf,
+    /// `too_many_webhooks`.
+    TooManyWebhooks,
+}
+
+/// The codes of [`ProblemCode`], as sent.
+pub const PROBLEM_CODES: &[&str] = &[
+    "validation_failed",
+    "malformed_json",
+    "bad_request",
+    "unsupported_media_type",
+    "payload_too_large",
+    "unauthorized",
+    "forbidden",
+    "invalid_credentials",
+    "email_taken",
+    "not_found",
+    "method_not_allowed",
+    "rate_limited",
+    "timeout",
+    "unavailable",
+    "search_unavailable",
+    "internal",
+    "http_error",
+    "version_conflict",
+    "in_use",
+    "already_member",
+    "too_many_addresses",
+    "out_of_stock",
+    "invalid_transition",
+    "cart_not_ready",
+    "cart_changed",
+    "total_changed",
+    "idempotency_key_reused",
+    "payment_unavailable",
+    "payment_refused",
+    "already_refunded",
+    "invalid_signature",
+    "malformed_event",
+    "stale_notification",
+    "transfer_decided",
+    "not_awaiting_payment",
+    "nothing_owed",
+    "refund_not_manual",
+    "payout_decided",
+    "account_disabled",
+    "invalid_link",
+    "already_verified",
+    "cannot_disable_self",
+    "too_many_webhooks",
+];
+
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -46,7 +186,8 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this case.
     pub detail: String,
-    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `conflict`.
+    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`.
+    #[schema(value_type = ProblemCode)]
     pub code: String,
     /// Per-field messages for validation failures (empty otherwise).
     pub errors: Vec<ProblemField>,

@@ -126,7 +126,7 @@ use crate::{error, routes};
         routes::ops::readyz,
         routes::ops::metrics,
     ),
-    components(schemas(error::Problem, error::ProblemField)),
+    components(schemas(error::Problem, error::ProblemField, error::ProblemCode)),
     modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "auth", description = "Accounts and sessions"),
@@ -216,6 +216,15 @@ impl Modify for CommonErrors {
                 if admin {
                     r.entry("403".into())
                         .or_insert_with(|| problem("`forbidden`: administrators only"));
+                }
+                // A stall, product or order the caller may see but not act on (another's
+                // public stall, a move only an administrator makes) is 403; one they may not
+                // even see is 404.
+                let shared = ["/api/v1/stalls/", "/api/v1/products/", "/api/v1/orders/"];
+                if secured && in_path && shared.iter().any(|p| path.starts_with(p)) {
+                    r.entry("403".into()).or_insert_with(|| {
+                        problem("`forbidden`: visible to the caller, but not theirs to act on")
+                    });
                 }
                 if secured {
                     r.entry("401".into()).or_insert_with(|| {

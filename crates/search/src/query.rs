@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 /// Orders of product results.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
 pub enum ProductSort {
     /// Best match first (newest first without a query).
     #[default]

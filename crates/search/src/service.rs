@@ -42,10 +42,13 @@ pub struct ProductSearch {
     /// Stall id or slug.
     pub stall: Option<String>,
     /// `relevance` (default), `price_asc`, `price_desc`, `newest` or `bestselling`.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::query::ProductSort>))]
     pub sort: Option<String>,
     /// Page number.
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u64>,
     /// Page size (1 to 100).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub per_page: Option<u64>,
 }
 
@@ -59,8 +62,10 @@ pub struct StallSearch {
     /// Commune code.
     pub commune: Option<String>,
     /// Page number.
+    #[cfg_attr(feature = "openapi", param(minimum = 1))]
     pub page: Option<u64>,
     /// Page size (1 to 100).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub per_page: Option<u64>,
 }
 

@@ -38,8 +38,10 @@ pub struct QueueParams {
     /// `pending` (default), `approved`, `rejected` or `suspended`.
     pub status: Option<StallStatus>,
     /// Page number.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -291,8 +293,10 @@ pub struct AuditParams {
     /// One administrator's id.
     pub actor_id: Option<Uuid>,
     /// Page number.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 

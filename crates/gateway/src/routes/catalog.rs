@@ -31,9 +31,27 @@ pub struct StallListParams {
     /// Only stalls of this commune code.
     pub commune: Option<String>,
     /// Page number (from 1).
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size (1 to 100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+}
+
+/// The orders of a product listing.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(
+    dead_code,
+    reason = "documents the accepted values; the service parses the text"
+)]
+pub enum ListSort {
+    /// Newest first.
+    Newest,
+    /// Cheapest first.
+    PriceAsc,
+    /// Dearest first.
+    PriceDesc,
 }
 
 /// `?category=&sort=&page=&per_page=`
@@ -43,10 +61,13 @@ pub struct ProductListParams {
     /// Category id or slug (its subcategories included).
     pub category: Option<String>,
     /// `newest` (default), `price_asc` or `price_desc`.
+    #[param(value_type = Option<ListSort>)]
     pub sort: Option<String>,
     /// Page number (from 1).
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size (1 to 100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -254,7 +275,11 @@ async fn member_views(state: &AppState, members: Vec<Member>) -> ApiResult<Vec<M
 /// The stall's members (members and admins).
 #[utoipa::path(get, path = "/api/v1/stalls/{id}/members", tag = "stalls", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
-    responses((status = 200, body = [MemberView]), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses(
+        (status = 200, body = [MemberView]),
+        (status = 403, description = "`forbidden`: an approved stall, and the caller is not its member", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn members(
     State(state): State<AppState>,
     auth: AuthUser,

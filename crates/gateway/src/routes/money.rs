@@ -80,8 +80,10 @@ pub struct LedgerParams {
     /// Of one kind.
     pub kind: Option<EntryKind>,
     /// Page number.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -480,8 +482,10 @@ pub async fn adjust(
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// Page number.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 

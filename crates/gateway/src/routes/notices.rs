@@ -30,8 +30,10 @@ pub struct InboxParams {
     /// Only the unread ones.
     pub unread: Option<bool>,
     /// Page number, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -246,8 +248,10 @@ pub async fn rotate_secret(
 #[serde(deny_unknown_fields)]
 pub struct LogParams {
     /// Page number, from 1.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 

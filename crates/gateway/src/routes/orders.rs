@@ -144,6 +144,7 @@ pub async fn checkout_qr(
 #[serde(deny_unknown_fields)]
 pub struct Quantity {
     /// 0 to 1000; 0 removes the line.
+    #[schema(minimum = 0, maximum = 1000, example = 2)]
     pub quantity: i64,
 }
 
@@ -223,8 +224,10 @@ pub async fn checkout(
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// Page number.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -235,8 +238,10 @@ pub struct StallOrderParams {
     /// Only orders in this status.
     pub status: Option<OrderStatus>,
     /// Page number.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 

@@ -137,8 +137,10 @@ pub struct TransferParams {
     /// `unmatched` (no reference found: assign or return it), `matched`, `returned`.
     pub status: Option<TransferStatus>,
     /// Page number.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -279,8 +281,10 @@ pub struct RefundParams {
     /// bank-transfer order was cancelled: pay it back by transfer, then settle it).
     pub status: Option<RefundStatus>,
     /// Page number.
+    #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Page size.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 

@@ -267,6 +267,14 @@ db_test!(
         let mut sent = 0;
         let mut failures = Vec::new();
         let mut undocumented = std::collections::BTreeSet::new();
+        // The problem codes the document lists (an enum, for generated clients).
+        let codes: Vec<String> = doc["components"]["schemas"]["ProblemCode"]["enum"]
+            .as_array()
+            .expect("the document lists the problem codes")
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        assert!(codes.len() > 30, "{codes:?}");
         for (path, ops) in doc["paths"].as_object().unwrap() {
             for (method, op) in ops.as_object().unwrap() {
                 // Signing out would end the roles' sessions mid-run.
@@ -319,6 +327,12 @@ db_test!(
                         let problem = res
                             .header("content-type")
                             .is_some_and(|c| c.starts_with("application/problem+json"));
+                        if problem {
+                            let code = res.json()["code"].as_str().unwrap_or("").to_owned();
+                            if !codes.contains(&code) {
+                                undocumented.insert(format!("code {code:?} of {method} {path}"));
+                            }
+                        }
                         let status = res.status.as_u16().to_string();
                         if op["responses"].get(&status).is_none() {
                             undocumented.insert(format!("{} {method} {path}", res.status.as_u16()));
