@@ -35,8 +35,16 @@ pub struct CartLine {
     pub product_id: Uuid,
     /// Its stall.
     pub stall_id: Option<Uuid>,
+    /// Its stall's id, slug and name.
+    pub stall: Option<catalog::product::StallRef>,
     /// Its name now.
     pub name: String,
+    /// Its slug, for a link to its page.
+    pub slug: Option<String>,
+    /// Its unit of sale (`chai 500 ml`).
+    pub unit: Option<String>,
+    /// Its first image.
+    pub image: Option<String>,
     /// Its unit price now, in đồng.
     pub price: i64,
     /// Units wanted.
@@ -207,7 +215,11 @@ impl Carts {
                     CartLine {
                         product_id: r.product_id,
                         stall_id: Some(p.stall.id),
+                        stall: Some(p.stall.clone()),
                         name: p.name.clone(),
+                        slug: Some(p.slug.clone()),
+                        unit: Some(p.unit.clone()),
+                        image: p.images.first().cloned(),
                         price: p.price.dong(),
                         quantity: r.quantity,
                         line_total: line_total.dong(),
@@ -219,7 +231,11 @@ impl Carts {
                 None => CartLine {
                     product_id: r.product_id,
                     stall_id: None,
+                    stall: None,
                     name: String::new(),
+                    slug: None,
+                    unit: None,
+                    image: None,
                     price: 0,
                     quantity: r.quantity,
                     line_total: 0,

@@ -74,6 +74,8 @@ pub struct OrderView {
     pub buyer_id: Uuid,
     /// The stall it is for.
     pub stall_id: Uuid,
+    /// The stall's id, slug and name, for the order page.
+    pub stall: catalog::product::StallRef,
     /// Status.
     pub status: OrderStatus,
     /// Sum of the lines, in đồng.
@@ -162,6 +164,7 @@ struct Rows {
     items: Vec<order_item::Model>,
     events: Vec<order_event::Model>,
     refunds: Vec<refund::Model>,
+    stalls: std::collections::HashMap<Uuid, catalog::product::StallRef>,
 }
 
 impl Rows {
@@ -183,6 +186,7 @@ impl Rows {
                 .filter(refund::Column::OrderId.is_in(ids()))
                 .all(db)
                 .await?,
+            stalls: std::collections::HashMap::new(),
         })
     }
 
@@ -213,6 +217,13 @@ impl Rows {
             checkout_id: o.checkout_id,
             buyer_id: o.buyer_id,
             stall_id: o.stall_id,
+            stall: self.stalls.get(&o.stall_id).cloned().unwrap_or_else(|| {
+                catalog::product::StallRef {
+                    id: o.stall_id,
+                    slug: String::new(),
+                    name: String::new(),
+                }
+            }),
             status: stored(&o.status)?,
             subtotal: o.subtotal,
             delivery_fee: o.delivery_fee,
@@ -278,7 +289,21 @@ pub(crate) async fn order_views<C: ConnectionTrait>(
         .filter(order::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await?;
-    let rows = Rows::load(db, ids).await?;
+    let mut rows = Rows::load(db, ids).await?;
+    rows.stalls = catalog::entity::stall::Entity::find()
+        .filter(catalog::entity::stall::Column::Id.is_in(orders.iter().map(|o| o.stall_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let r = catalog::product::StallRef {
+                id: s.id,
+                slug: s.slug,
+                name: s.name,
+            };
+            (r.id, r)
+        })
+        .collect();
     ids.iter()
         .filter_map(|id| orders.iter().find(|o| o.id == *id))
         .map(|o| rows.view(o))

@@ -690,3 +690,37 @@ db_test!(
         assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, 9);
     }
 );
+
+db_test!(
+    cart_lines_and_orders_carry_what_a_page_shows,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        let res = put_item(&app, &m.buyer, &m.sauce, 2).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let cart = app.get("/api/v1/cart", Some(&m.buyer)).await.json();
+        let line = &cart["items"][0];
+        let product = app
+            .get(&format!("/api/v1/products/{}", m.sauce), None)
+            .await
+            .json();
+        assert_eq!(line["slug"], product["slug"], "{line}");
+        assert_eq!(line["unit"], product["unit"], "{line}");
+        assert_eq!(line["image"], product["images"][0], "{line}");
+        assert_eq!(line["stall"]["id"], m.stall_a.as_str(), "{line}");
+        assert_eq!(line["stall"]["name"], "HTX Nước mắm Cửa Tùng", "{line}");
+        assert!(line["stall"]["slug"].is_string(), "{line}");
+        let res = checkout(&app, &m.buyer, "page-1", shipping()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let order = &res.json()["orders"][0];
+        assert_eq!(order["stall"]["name"], "HTX Nước mắm Cửa Tùng", "{order}");
+        let id = order["id"].as_str().unwrap();
+        let listed = app.get("/api/v1/orders", Some(&m.buyer)).await.json();
+        assert_eq!(listed["items"][0]["stall"]["id"], m.stall_a.as_str());
+        let seen = app
+            .get(&format!("/api/v1/orders/{id}"), Some(&m.owner_a))
+            .await
+            .json();
+        assert_eq!(seen["stall"]["slug"], line["stall"]["slug"]);
+    }
+);
