@@ -122,7 +122,7 @@ pub struct SessionView {
 }
 
 /// The caller's live sessions, newest first.
-#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "account", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_sessions", path = "/api/v1/me/sessions", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = [SessionView])))]
 pub async fn sessions(
     State(state): State<AppState>,

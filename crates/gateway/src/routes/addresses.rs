@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// The caller's addresses, the default first.
-#[utoipa::path(get, path = "/api/v1/me/addresses", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_addresses", path = "/api/v1/me/addresses", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, body = [AddressView]),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
@@ -28,7 +28,7 @@ pub async fn list(
 }
 
 /// Adds an address (checked against the national map); the first becomes the default.
-#[utoipa::path(post, path = "/api/v1/me/addresses", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "add_address", path = "/api/v1/me/addresses", tag = "auth", security(("bearer" = [])),
     request_body = NewAddress,
     responses(
         (status = 201, body = AddressView),
@@ -49,7 +49,7 @@ pub async fn add(
 }
 
 /// Changes an address of the caller's.
-#[utoipa::path(patch, path = "/api/v1/me/addresses/{id}", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "update_address", path = "/api/v1/me/addresses/{id}", tag = "auth", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Address id")),
     request_body = AddressPatch,
     responses(
@@ -73,7 +73,7 @@ pub async fn update(
 }
 
 /// Deletes an address of the caller's.
-#[utoipa::path(delete, path = "/api/v1/me/addresses/{id}", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "delete_address", path = "/api/v1/me/addresses/{id}", tag = "auth", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Address id")),
     responses(
         (status = 204, description = "Deleted"),

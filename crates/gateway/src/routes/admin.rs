@@ -46,7 +46,7 @@ pub struct QueueParams {
 }
 
 /// Stalls by status, oldest first: the moderation queue.
-#[utoipa::path(get, path = "/api/v1/admin/stalls", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_stall_queue", path = "/api/v1/admin/stalls", tag = "admin", security(("bearer" = [])),
     params(QueueParams),
     responses(
         (status = 200, body = Page<Stall>),
@@ -301,7 +301,7 @@ pub struct AuditParams {
 }
 
 /// Every moderation act, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_audit_log", path = "/api/v1/admin/audit-log", tag = "admin", security(("bearer" = [])),
     params(AuditParams),
     responses((status = 200, body = Page<AuditEntry>), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn audit_log(

@@ -73,21 +73,21 @@ pub struct ProductListParams {
 
 /// The communes and wards of the operating province: where stalls may sit. Buyers' addresses
 /// use the national map (`regions/provinces`, `regions/lookup`).
-#[utoipa::path(get, path = "/api/v1/regions", tag = "catalog",
+#[utoipa::path(get, operation_id = "list_communes", path = "/api/v1/regions", tag = "catalog",
     responses((status = 200, description = "Communes, wards and special zones", body = [Commune])))]
 pub async fn regions(State(state): State<AppState>) -> axum::Json<Vec<Commune>> {
     axum::Json(state.catalog.regions().all().to_vec())
 }
 
 /// The category tree (the OCOP programme's six groups and their subgroups).
-#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog",
+#[utoipa::path(get, operation_id = "list_categories", path = "/api/v1/categories", tag = "catalog",
     responses((status = 200, description = "Top-level categories with their children", body = [CategoryNode])))]
 pub async fn categories(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<CategoryNode>>> {
     Ok(axum::Json(state.catalog.categories(&state.db).await?))
 }
 
 /// Visible products of a category and its subcategories.
-#[utoipa::path(get, path = "/api/v1/categories/{id_or_slug}/products", tag = "catalog",
+#[utoipa::path(get, operation_id = "list_category_products", path = "/api/v1/categories/{id_or_slug}/products", tag = "catalog",
     params(("id_or_slug" = String, Path, description = "Category id or slug"), ProductListParams),
     responses(
         (status = 200, body = Page<Product>),
@@ -115,7 +115,7 @@ pub async fn category_products(
 }
 
 /// Applies for a stall; it starts `pending` and the caller is its owner.
-#[utoipa::path(post, path = "/api/v1/stalls", tag = "stalls", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "apply_for_stall", path = "/api/v1/stalls", tag = "stalls", security(("bearer" = [])),
     request_body = NewStall,
     responses(
         (status = 201, body = Stall),
@@ -215,7 +215,7 @@ pub async fn set_delivery(
 }
 
 /// The caller's stalls, in every status.
-#[utoipa::path(get, path = "/api/v1/me/stalls", tag = "stalls", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_my_stalls", path = "/api/v1/me/stalls", tag = "stalls", security(("bearer" = [])),
     responses((status = 200, body = [Stall]), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn my_stalls(
     State(state): State<AppState>,
@@ -273,7 +273,7 @@ async fn member_views(state: &AppState, members: Vec<Member>) -> ApiResult<Vec<M
 }
 
 /// The stall's members (members and admins).
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/members", tag = "stalls", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_members", path = "/api/v1/stalls/{id}/members", tag = "stalls", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = [MemberView]),
@@ -379,7 +379,7 @@ pub async fn create_product(
 }
 
 /// A stall's products: visible ones for the public, all of them for members and admins.
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/products", tag = "products",
+#[utoipa::path(get, operation_id = "list_stall_products", path = "/api/v1/stalls/{id}/products", tag = "products",
     params(("id" = String, Path, description = "Stall id or slug"), ProductListParams),
     responses(
         (status = 200, body = Page<Product>),

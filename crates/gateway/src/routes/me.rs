@@ -46,7 +46,7 @@ impl From<accounts::User> for UserView {
 
 /// The signed-in user.
 #[utoipa::path(
-    get, path = "/api/v1/me", tag = "auth",
+    get, operation_id = "get_me", path = "/api/v1/me", tag = "auth",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = UserView),

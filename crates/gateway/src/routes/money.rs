@@ -49,7 +49,7 @@ fn csv(name: &str, body: String) -> Response {
 
 /// The stall's balance: `pending` (in its holding period), `payable`, `in_payout` (paid out,
 /// not yet confirmed); negative when the stall owes the marketplace (members, admins).
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/balance", tag = "money", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_stall_balance", path = "/api/v1/stalls/{id}/balance", tag = "money", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = Balance),
@@ -89,7 +89,7 @@ pub struct LedgerParams {
 
 /// The stall's ledger entries, newest first (members, admins). `amount` is signed: + owed
 /// to the stall.
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/ledger", tag = "money", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_ledger_entries", path = "/api/v1/stalls/{id}/ledger", tag = "money", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug"), LedgerParams),
     responses(
         (status = 200, body = Page<EntryView>),
@@ -120,7 +120,7 @@ pub async fn ledger_entries(
 /// The stall's statement of a month of Vietnam's calendar: opening balance, sums per kind
 /// (sales, delivery, commission, VAT, PIT, refunds, payouts…), closing balance and every
 /// entry; CSV with `Accept: text/csv` (members, admins).
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/statements/{month}", tag = "money", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_statement", path = "/api/v1/stalls/{id}/statements/{month}", tag = "money", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug"), ("month" = String, Path, description = "`yyyy-mm`")),
     responses(
         (status = 200, body = Statement, content_type = "application/json"),
@@ -176,7 +176,7 @@ pub async fn set_bank_account(
 }
 
 /// The account payouts go to (the owner, admins); 404 `not_found` when none is registered.
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/bank-account", tag = "money", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_bank_account", path = "/api/v1/stalls/{id}/bank-account", tag = "money", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = BankAccountView),
@@ -223,7 +223,7 @@ pub async fn set_tax_profile(
 }
 
 /// The seller's tax profile (the owner, admins).
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/tax-profile", tag = "money", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_tax_profile", path = "/api/v1/stalls/{id}/tax-profile", tag = "money", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = TaxProfile),
@@ -245,7 +245,7 @@ pub async fn tax_profile(
 }
 
 /// Every commission rule, newest first (admins).
-#[utoipa::path(get, path = "/api/v1/admin/commission-rules", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_commission_rules", path = "/api/v1/admin/commission-rules", tag = "admin", security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<RuleView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -316,7 +316,7 @@ pub async fn update_commission_rule(
 /// (default `ledger.payout_minimum`) and whose bank account is past its cooling-off is paid
 /// it; with `stall_id`, that stall only. The answer lists the payouts and the stalls skipped,
 /// with why. Two batches at once never pay one earning twice.
-#[utoipa::path(post, path = "/api/v1/admin/payout-batches", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "create_payout_batch", path = "/api/v1/admin/payout-batches", tag = "admin", security(("bearer" = [])),
     request_body(content = Option<BatchRequest>),
     responses(
         (status = 201, body = BatchView),
@@ -338,7 +338,7 @@ pub async fn run_batch(
 
 /// A payout batch with its payouts (admins); with `Accept: text/csv`, the bank's bulk
 /// transfer file.
-#[utoipa::path(get, path = "/api/v1/admin/payout-batches/{id}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_payout_batch", path = "/api/v1/admin/payout-batches/{id}", tag = "admin", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Batch id")),
     responses(
         (status = 200, body = BatchView, content_type = "application/json"),
@@ -448,7 +448,7 @@ pub struct AdjustmentBody {
 
 /// Corrects a stall's balance by a new `adjustment` entry (admins; entries are never changed).
 /// Audited.
-#[utoipa::path(post, path = "/api/v1/admin/stalls/{id}/adjustments", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "adjust_stall_balance", path = "/api/v1/admin/stalls/{id}/adjustments", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
     request_body = AdjustmentBody,
     responses(
@@ -490,7 +490,7 @@ pub struct PageParams {
 }
 
 /// Every stall's balance that has money (admins).
-#[utoipa::path(get, path = "/api/v1/admin/balances", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_balances", path = "/api/v1/admin/balances", tag = "admin", security(("bearer" = [])),
     params(PageParams),
     responses(
         (status = 200, body = Page<Balance>),
@@ -515,7 +515,7 @@ pub async fn balances(
 /// The month's withholding report for the tax declaration under Decree 117 (admins): per
 /// household-business or individual seller, name, tax code or citizen id, goods revenue, VAT
 /// and PIT withheld, net of refunds, with totals; CSV with `Accept: text/csv`.
-#[utoipa::path(get, path = "/api/v1/admin/reports/withholding/{month}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_withholding_report", path = "/api/v1/admin/reports/withholding/{month}", tag = "admin", security(("bearer" = [])),
     params(("month" = String, Path, description = "`yyyy-mm`")),
     responses(
         (status = 200, body = WithholdingReport, content_type = "application/json"),

@@ -38,7 +38,7 @@ pub struct InboxParams {
 }
 
 /// The caller's notifications, newest first, with the count of unread ones.
-#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "account", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_notifications", path = "/api/v1/me/notifications", tag = "account", security(("bearer" = [])),
     params(InboxParams),
     responses((status = 200, body = Inbox)))]
 pub async fn inbox(
@@ -53,7 +53,7 @@ pub async fn inbox(
 }
 
 /// Marks one notification read.
-#[utoipa::path(post, path = "/api/v1/me/notifications/{id}/read", tag = "account", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "mark_notification_read", path = "/api/v1/me/notifications/{id}/read", tag = "account", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Notification id")),
     responses(
         (status = 200, body = NotificationView),
@@ -78,7 +78,7 @@ pub struct Marked {
 }
 
 /// Marks every notification read.
-#[utoipa::path(post, path = "/api/v1/me/notifications/read-all", tag = "account", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "mark_all_notifications_read", path = "/api/v1/me/notifications/read-all", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = Marked)))]
 pub async fn mark_all_read(
     State(state): State<AppState>,
@@ -99,7 +99,7 @@ pub struct NotificationSettings {
 }
 
 /// The caller's email choices, every optional event listed.
-#[utoipa::path(get, path = "/api/v1/me/notification-settings", tag = "account", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_notification_settings", path = "/api/v1/me/notification-settings", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = NotificationSettings)))]
 pub async fn settings(
     State(state): State<AppState>,
@@ -112,7 +112,7 @@ pub async fn settings(
 }
 
 /// Turns events' email on or off.
-#[utoipa::path(put, path = "/api/v1/me/notification-settings", tag = "account", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "set_notification_settings", path = "/api/v1/me/notification-settings", tag = "account", security(("bearer" = [])),
     request_body = NotificationSettings,
     responses(
         (status = 200, body = NotificationSettings),
@@ -187,7 +187,7 @@ pub async fn create_webhook(
 }
 
 /// The stall's webhooks (the owner); secrets shortened.
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/webhooks", tag = "stalls", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_webhooks", path = "/api/v1/stalls/{id}/webhooks", tag = "stalls", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = [WebhookView]),
@@ -256,7 +256,7 @@ pub struct LogParams {
 }
 
 /// A webhook's delivery log, newest first (the owner).
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/webhooks/{wid}/deliveries", tag = "stalls", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_webhook_deliveries", path = "/api/v1/stalls/{id}/webhooks/{wid}/deliveries", tag = "stalls", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug"), ("wid" = Uuid, Path, description = "Webhook id"), LogParams),
     responses(
         (status = 200, body = Page<DeliveryView>),

@@ -38,7 +38,7 @@ pub struct CartParams {
 
 /// The caller's cart, priced now; lines that can no longer be bought are flagged. With an
 /// `address_id` or a `commune_code`, each stall's delivery line and the grand total too.
-#[utoipa::path(get, path = "/api/v1/cart", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_cart", path = "/api/v1/cart", tag = "orders", security(("bearer" = [])),
     params(CartParams),
     responses(
         (status = 200, body = Cart),
@@ -82,7 +82,7 @@ pub async fn cart(
 
 /// Where a checkout's payment stands: amount paid and due, and what the client needs to pay
 /// while it waits (the buyer only).
-#[utoipa::path(get, path = "/api/v1/checkouts/{id}", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_checkout", path = "/api/v1/checkouts/{id}", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Checkout id")),
     responses(
         (status = 200, body = CheckoutState),
@@ -103,7 +103,7 @@ pub async fn checkout_state(
 }
 
 /// The checkout's VietQR code as SVG, for a bank transfer still waiting (the buyer only).
-#[utoipa::path(get, path = "/api/v1/checkouts/{id}/qr.svg", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "get_checkout_qr", path = "/api/v1/checkouts/{id}/qr.svg", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Checkout id")),
     responses(
         (status = 200, description = "The QR code", content_type = "image/svg+xml"),
@@ -149,7 +149,7 @@ pub struct Quantity {
 }
 
 /// Sets how many of a product the cart holds (0 removes it).
-#[utoipa::path(put, path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(put, operation_id = "set_cart_item", path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
     params(("product_id" = Uuid, Path, description = "Product id")),
     request_body = Quantity,
     responses((status = 200, body = Cart), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -169,7 +169,7 @@ pub async fn set_item(
 }
 
 /// Removes a product from the cart.
-#[utoipa::path(delete, path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "remove_cart_item", path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
     params(("product_id" = Uuid, Path, description = "Product id")),
     responses(
         (status = 204, description = "Removed, or was not in the cart"),
@@ -191,7 +191,7 @@ pub async fn remove_item(
 
 /// Checks the cart out: one order per stall, stock reserved, names and prices kept as sold.
 /// Needs an `Idempotency-Key` header; a retry with the same key returns the first result.
-#[utoipa::path(post, path = "/api/v1/checkout", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "check_out", path = "/api/v1/checkout", tag = "orders", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header, description = "Unique per checkout attempt")),
     request_body = CheckoutRequest,
     responses(
@@ -246,7 +246,7 @@ pub struct StallOrderParams {
 }
 
 /// The caller's orders.
-#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_my_orders", path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
     params(PageParams), responses((status = 200, body = Page<OrderView>)))]
 pub async fn my_orders(
     State(state): State<AppState>,
@@ -263,7 +263,7 @@ pub async fn my_orders(
 }
 
 /// A stall's orders (members).
-#[utoipa::path(get, path = "/api/v1/stalls/{id}/orders", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_stall_orders", path = "/api/v1/stalls/{id}/orders", tag = "orders", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug"), StallOrderParams),
     responses((status = 200, body = Page<OrderView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn stall_orders(
@@ -344,9 +344,9 @@ async fn do_move(
 }
 
 macro_rules! order_move {
-    ($name:ident, $move:expr, $path:literal, $doc:literal) => {
+    ($name:ident, $op:literal, $move:expr, $path:literal, $doc:literal) => {
         #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "orders", security(("bearer" = [])),
+        #[utoipa::path(post, operation_id = $op, path = $path, tag = "orders", security(("bearer" = [])),
             params(("id" = Uuid, Path, description = "Order id")),
             request_body(content = Option<MoveBody>),
             responses(
@@ -368,30 +368,35 @@ macro_rules! order_move {
 
 order_move!(
     cancel,
+    "cancel_order",
     Move::Cancel,
     "/api/v1/orders/{id}/cancel",
     "Cancels an order: its buyer before the stall confirms, an admin (with a reason) before it ships. The stock comes back."
 );
 order_move!(
     confirm,
+    "confirm_order",
     Move::Confirm,
     "/api/v1/orders/{id}/confirm",
     "The stall accepts a placed order."
 );
 order_move!(
     ship,
+    "ship_order",
     Move::Ship,
     "/api/v1/orders/{id}/ship",
     "The stall ships a confirmed order (`tracking_no` and `carrier` optional)."
 );
 order_move!(
     deliver,
+    "deliver_order",
     Move::Deliver,
     "/api/v1/orders/{id}/deliver",
     "The stall marks a shipped order delivered; cash on delivery is then paid."
 );
 order_move!(
     reject,
+    "reject_order",
     Move::Reject,
     "/api/v1/orders/{id}/reject",
     "The stall refuses an order before shipping, with a reason. The stock comes back."
@@ -409,7 +414,7 @@ pub struct RefundBody {
 /// paid online is owed back to the buyer (a card refund is sent now and retried, a bank
 /// transfer's is paid back by hand); for cash on delivery the stall pays back what it
 /// collected. The order stays `delivered`; its history records the refund.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/refund", tag = "orders", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "refund_order", path = "/api/v1/orders/{id}/refund", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Order id")),
     request_body = RefundBody,
     responses(

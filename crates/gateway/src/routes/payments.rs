@@ -145,7 +145,7 @@ pub struct TransferParams {
 }
 
 /// Bank transfers the marketplace received, newest first (administrators).
-#[utoipa::path(get, path = "/api/v1/admin/bank-transfers", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_bank_transfers", path = "/api/v1/admin/bank-transfers", tag = "admin", security(("bearer" = [])),
     params(TransferParams),
     responses(
         (status = 200, body = Page<TransferView>),
@@ -290,7 +290,7 @@ pub struct RefundParams {
 
 /// Refunds of cancelled card orders, oldest first: queued ones are retried until Stripe takes
 /// them, with the last error shown.
-#[utoipa::path(get, path = "/api/v1/admin/refunds", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_refunds", path = "/api/v1/admin/refunds", tag = "admin", security(("bearer" = [])),
     params(RefundParams),
     responses((status = 200, body = Page<RefundView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn refunds(

@@ -58,14 +58,14 @@ fn nation(_: &AppState) -> &'static Nation {
 }
 
 /// Every province and centrally-run city, in code order.
-#[utoipa::path(get, path = "/api/v1/regions/provinces", tag = "catalog",
+#[utoipa::path(get, operation_id = "list_provinces", path = "/api/v1/regions/provinces", tag = "catalog",
     responses((status = 200, description = "The 34 provinces and centrally-run cities", body = [Province])))]
 pub async fn provinces(State(state): State<AppState>) -> axum::Json<Vec<Province>> {
     axum::Json(nation(&state).provinces().to_vec())
 }
 
 /// The communes, wards and special zones of one province.
-#[utoipa::path(get, path = "/api/v1/regions/provinces/{code}/communes", tag = "catalog",
+#[utoipa::path(get, operation_id = "list_province_communes", path = "/api/v1/regions/provinces/{code}/communes", tag = "catalog",
     params(("code" = String, Path, description = "Province code", example = "44")),
     responses(
         (status = 200, description = "Its communes, in code order", body = [Unit]),
@@ -84,7 +84,7 @@ pub async fn province_communes(
 /// Communes anywhere in the country whose name starts with, or has a word starting with,
 /// what was typed (folded: `hoan kiem` finds Phường Hoàn Kiếm). At most 20, best first: for
 /// address forms, on each keystroke.
-#[utoipa::path(get, path = "/api/v1/regions/lookup", tag = "catalog",
+#[utoipa::path(get, operation_id = "lookup_communes", path = "/api/v1/regions/lookup", tag = "catalog",
     params(LookupParams),
     responses(
         (status = 200, description = "Matching communes with their provinces", body = [CommuneHit]),

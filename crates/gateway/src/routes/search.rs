@@ -11,7 +11,7 @@ use crate::{
 
 /// Finds products the way buyers type: with or without diacritics, with a typo, the last word
 /// still being typed. Filters are typed values; facets count by category, commune and stars.
-#[utoipa::path(get, path = "/api/v1/search/products", tag = "search",
+#[utoipa::path(get, operation_id = "search_products", path = "/api/v1/search/products", tag = "search",
     params(ProductSearch),
     responses(
         (status = 200, body = Results<ProductHit>),
@@ -31,7 +31,7 @@ pub async fn products(
 }
 
 /// Finds approved stalls by name, description or commune.
-#[utoipa::path(get, path = "/api/v1/search/stalls", tag = "search",
+#[utoipa::path(get, operation_id = "search_stalls", path = "/api/v1/search/stalls", tag = "search",
     params(StallSearch),
     responses(
         (status = 200, body = Results<StallHit>),

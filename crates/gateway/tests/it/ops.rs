@@ -327,6 +327,24 @@ db_test!(
                 }
             }
         }
+        // Every operationId reads as a client method name: unique, and more than one word but
+        // for a few that are verbs of their own.
+        let mut ids = std::collections::BTreeSet::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                let Some(id) = op["operationId"].as_str() else {
+                    continue;
+                };
+                assert!(ids.insert(id.to_owned()), "operationId {id} twice");
+                let lone = [
+                    "login", "logout", "register", "healthz", "readyz", "metrics",
+                ];
+                assert!(
+                    id.contains('_') || lone.contains(&id),
+                    "operationId {id} is too generic"
+                );
+            }
+        }
         let routed = declared_routes();
         assert!(
             routed.len() > 100,
