@@ -10,6 +10,14 @@ pub mod stripe;
 pub mod webhooks;
 
 use migrations::{Migrator, MigratorTrait};
+
+/// The state behind a stand-in's mutex; a test that panicked while holding it leaves the state
+/// readable rather than poisoning every later request.
+pub(crate) fn lock<T>(inner: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    inner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
 

@@ -5,9 +5,10 @@
 
 use std::{
     net::SocketAddr,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex},
 };
 
+use crate::lock;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -84,12 +85,6 @@ pub struct TestSmtp {
     /// `smtp://127.0.0.1:PORT`, for `notify.smtp_url`.
     pub url: String,
     inner: Arc<Mutex<Inner>>,
-}
-
-fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
-    inner
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl TestSmtp {

@@ -8,9 +8,10 @@
 use std::{
     collections::HashMap,
     net::SocketAddr,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex},
 };
 
+use crate::lock;
 use axum::{
     Router,
     body::Bytes,
@@ -61,12 +62,6 @@ pub struct StubStripe {
     /// `http://127.0.0.1:PORT/`, for `stripe.api_base`.
     pub base: String,
     inner: Arc<Mutex<Inner>>,
-}
-
-fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
-    inner
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn error(status: StatusCode, kind: &str, message: &str) -> Response {

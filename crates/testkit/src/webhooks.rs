@@ -5,9 +5,10 @@
 
 use std::{
     net::SocketAddr,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex},
 };
 
+use crate::lock;
 use axum::{
     Router,
     body::Bytes,
@@ -45,12 +46,6 @@ pub struct TestReceiver {
     /// `http://127.0.0.1:PORT/hook`.
     pub url: String,
     inner: Arc<Mutex<Inner>>,
-}
-
-fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
-    inner
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Checks a Standard Webhooks signature header against `secret` (`whsec_<base64>`), the way

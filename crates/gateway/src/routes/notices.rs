@@ -98,6 +98,14 @@ pub struct NotificationSettings {
     pub email: BTreeMap<String, bool>,
 }
 
+impl From<BTreeMap<&'static str, bool>> for NotificationSettings {
+    fn from(email: BTreeMap<&'static str, bool>) -> Self {
+        Self {
+            email: email.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        }
+    }
+}
+
 /// The caller's email choices, every optional event listed.
 #[utoipa::path(get, operation_id = "get_notification_settings", path = "/api/v1/me/notification-settings", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = NotificationSettings)))]
@@ -106,9 +114,7 @@ pub async fn settings(
     auth: AuthUser,
 ) -> ApiResult<axum::Json<NotificationSettings>> {
     let email = notify::prefs::email_settings(&state.db, auth.user.id).await?;
-    Ok(axum::Json(NotificationSettings {
-        email: email.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-    }))
+    Ok(axum::Json(NotificationSettings::from(email)))
 }
 
 /// Turns events' email on or off.
@@ -127,9 +133,7 @@ pub async fn set_settings(
         return Err(common::Error::invalid_field("email", "names at most 100 events").into());
     }
     let email = notify::prefs::set_email(&state.db, auth.user.id, &body.email).await?;
-    Ok(axum::Json(NotificationSettings {
-        email: email.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-    }))
+    Ok(axum::Json(NotificationSettings::from(email)))
 }
 
 /// Where a stall's events go.
