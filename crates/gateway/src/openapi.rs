@@ -162,9 +162,10 @@ impl Modify for BearerAuth {
 }
 
 /// Answers every operation of a kind can give, documented on each so a generated client
-/// knows them: 401 on every secured operation; 400 (`malformed_json`), 415
-/// (`unsupported_media_type`) and 422 (`validation_failed`) on every operation with a JSON
-/// body; 422 on every operation with query parameters; 304 on public reads (`If-None-Match`).
+/// knows them: 401 on every secured operation; 400 (`malformed_json`), 413
+/// (`payload_too_large`), 415 (`unsupported_media_type`) and 422 (`validation_failed`) on
+/// every operation with a JSON body; 422 on every operation with query parameters; 304 on
+/// public reads (`If-None-Match`); 500 and 503 on every operation.
 struct CommonErrors;
 
 impl Modify for CommonErrors {
@@ -234,6 +235,9 @@ impl Modify for CommonErrors {
                 if json_body {
                     r.entry("400".into())
                         .or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
+                    r.entry("413".into()).or_insert_with(|| {
+                        problem("`payload_too_large`: the body is over `http.body_limit_bytes`")
+                    });
                     r.entry("415".into()).or_insert_with(|| {
                         problem("`unsupported_media_type`: send `Content-Type: application/json`")
                     });
@@ -241,6 +245,20 @@ impl Modify for CommonErrors {
                 if json_body || query {
                     r.entry("422".into()).or_insert_with(|| {
                         problem("`validation_failed`: `errors` names each bad field")
+                    });
+                }
+                // What no client causes, but any request may meet.
+                r.entry("500".into()).or_insert_with(|| {
+                    problem("`internal`: a fault of the service, logged with the request id")
+                });
+                r.entry("503".into()).or_insert_with(|| {
+                    problem("`timeout`: the answer took longer than `http.request_timeout_secs`; `unavailable`: a service it needs is down")
+                });
+                if path == "/metrics" {
+                    r.entry("404".into()).or_insert_with(|| {
+                        problem(
+                            "`not_found`: `http.ops_listen` is set, so metrics are served there",
+                        )
                     });
                 }
                 if is_get && !secured && path.starts_with("/api/v1/") {

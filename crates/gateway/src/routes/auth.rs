@@ -100,6 +100,7 @@ pub async fn register(
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 401, description = "`invalid_credentials`: unknown email or wrong password", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`: an administrator disabled the account", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]

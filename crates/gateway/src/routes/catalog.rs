@@ -341,6 +341,7 @@ pub async fn add_member(
         (status = 204, description = "Removed"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the owner cannot be removed", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn remove_member(
     State(state): State<AppState>,

@@ -123,8 +123,7 @@ pub async fn ledger_entries(
 #[utoipa::path(get, operation_id = "get_statement", path = "/api/v1/stalls/{id}/statements/{month}", tag = "money", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug"), ("month" = String, Path, description = "`yyyy-mm`")),
     responses(
-        (status = 200, body = Statement, content_type = "application/json"),
-        (status = 200, description = "With `Accept: text/csv`", body = String, content_type = "text/csv"),
+        (status = 200, description = "JSON, or CSV with `Accept: text/csv`", content((Statement = "application/json"), (String = "text/csv"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: not `yyyy-mm`", body = Problem, content_type = "application/problem+json"),
@@ -341,8 +340,7 @@ pub async fn run_batch(
 #[utoipa::path(get, operation_id = "get_payout_batch", path = "/api/v1/admin/payout-batches/{id}", tag = "admin", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Batch id")),
     responses(
-        (status = 200, body = BatchView, content_type = "application/json"),
-        (status = 200, description = "With `Accept: text/csv`", body = String, content_type = "text/csv"),
+        (status = 200, description = "JSON, or CSV with `Accept: text/csv`", content((BatchView = "application/json"), (String = "text/csv"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -518,8 +516,7 @@ pub async fn balances(
 #[utoipa::path(get, operation_id = "get_withholding_report", path = "/api/v1/admin/reports/withholding/{month}", tag = "admin", security(("bearer" = [])),
     params(("month" = String, Path, description = "`yyyy-mm`")),
     responses(
-        (status = 200, body = WithholdingReport, content_type = "application/json"),
-        (status = 200, description = "With `Accept: text/csv`", body = String, content_type = "text/csv"),
+        (status = 200, description = "JSON, or CSV with `Accept: text/csv`", content((WithholdingReport = "application/json"), (String = "text/csv"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),

@@ -16,7 +16,7 @@ use crate::{
     responses(
         (status = 200, body = Results<ProductHit>),
         (status = 422, description = "`validation_failed`: a query over 200 characters, an unknown sort or a malformed filter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`search_unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn products(
     State(state): State<AppState>,
@@ -36,6 +36,7 @@ pub async fn products(
     responses(
         (status = 200, body = Results<StallHit>),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`search_unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stalls(
     State(state): State<AppState>,

@@ -1,8 +1,10 @@
 //! A property-based run over `/openapi.json`: for every documented operation and every role
 //! (anonymous, buyer, vendor, administrator), requests generated from the operation's schemas,
 //! often valid, often hostile (control characters, huge and negative numbers, wrong types,
-//! missing and unknown fields, other users' ids). The property: no answer is a 5xx, and every
-//! error is problem+json. On SQLite and PostgreSQL.
+//! missing and unknown fields, other users' ids). The property: no answer is a 5xx, every
+//! error is problem+json with a code the document lists, and (checked for every request by
+//! `TestApp::send`, see `conform`) every status is documented for its operation and every body
+//! matches its documented schema. On SQLite and PostgreSQL.
 //!
 //! Bounded for CI; `FUZZ_ROUNDS=50 FUZZ_SEED=7 cargo test -p gateway --test it fuzz` runs more.
 
@@ -253,6 +255,7 @@ db_test!(
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0x9E37_79B9_7F4A_7C15);
+        eprintln!("fuzz seed {seed}, {rounds} rounds");
         let mut fuzz = Fuzzer {
             doc: &doc,
             rng: Rng(seed),
@@ -333,10 +336,6 @@ db_test!(
                                 undocumented.insert(format!("code {code:?} of {method} {path}"));
                             }
                         }
-                        let status = res.status.as_u16().to_string();
-                        if op["responses"].get(&status).is_none() {
-                            undocumented.insert(format!("{} {method} {path}", res.status.as_u16()));
-                        }
                         if res.status.is_server_error()
                             || (res.status.is_client_error() && !problem)
                         {
@@ -358,7 +357,7 @@ db_test!(
         assert!(sent > 400, "only {sent} requests were generated");
         assert!(
             undocumented.is_empty(),
-            "seed {seed}: {} statuses answered but not documented:\n{}",
+            "seed {seed}: {} problem codes answered but not documented:\n{}",
             undocumented.len(),
             undocumented.iter().cloned().collect::<Vec<_>>().join("\n")
         );

@@ -11,6 +11,7 @@ mod backup;
 mod bank;
 mod catalog;
 mod cli;
+mod conform;
 mod delivery;
 mod errors;
 mod fuzz;

@@ -130,7 +130,11 @@ impl TestApp {
         }
     }
 
+    /// Sends `req` and reads the answer whole; the answer is held to `/openapi.json`
+    /// (`conform::check`).
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let method = req.method().to_string();
+        let uri = req.uri().to_string();
         let res = self
             .router
             .clone()
@@ -139,6 +143,13 @@ impl TestApp {
             .expect("the router never fails");
         let (parts, body) = res.into_parts();
         let body = body.collect().await.expect("body is readable").to_bytes();
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if !parts.headers.contains_key(header::CONTENT_ENCODING) {
+            crate::conform::check(&method, &uri, parts.status.as_u16(), content_type, &body);
+        }
         TestResponse {
             status: parts.status,
             headers: parts.headers,
