@@ -249,6 +249,35 @@ pub struct CategoryRef {
     pub name: String,
 }
 
+/// A product as a listing card or a search hit shows it. Every field is also a field of
+/// `Product`, with the same name and shape.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductSummary {
+    /// Id.
+    pub id: Uuid,
+    /// URL slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Price in whole đồng.
+    pub price: i64,
+    /// Unit of sale, e.g. "chai 500 ml".
+    pub unit: String,
+    /// The cover image.
+    pub image: Option<String>,
+    /// Stars of a verified certificate valid today, else null.
+    pub ocop_stars: Option<u8>,
+    /// Units sold.
+    pub sales_count: i64,
+    /// Its category.
+    pub category: CategoryRef,
+    /// Where it comes from: its origin commune, else its stall's.
+    pub commune: Option<Commune>,
+    /// The stall selling it.
+    pub stall: StallRef,
+}
+
 /// A product as its viewer may see it.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -272,9 +301,14 @@ pub struct Product {
     pub unit: String,
     /// Units in stock.
     pub stock: i64,
+    /// The cover image (the first of `images`), as listings and search hits show it.
+    pub image: Option<String>,
     /// Image URLs.
     pub images: Vec<String>,
-    /// Where it is made.
+    /// Where it comes from: `origin_commune`, else its stall's commune (what the `commune`
+    /// filter and facet of search count).
+    pub commune: Option<Commune>,
+    /// Where it is made, when its stall says (null: at the stall).
     pub origin_commune: Option<Commune>,
     /// Shipping weight.
     pub weight_grams: Option<i32>,

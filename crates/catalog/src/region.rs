@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 /// The built-in region file (Quảng Trị).
 pub const BUILTIN: &str = include_str!("../../../config/regions/quang-tri.toml");
 
-/// A commune, ward or special zone.
+/// A commune, ward or special zone: `CommuneRef` wherever the API names one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CommuneRef))]
 pub struct Commune {
     /// Official code, e.g. `19429`.
     pub code: String,

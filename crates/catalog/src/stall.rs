@@ -213,6 +213,23 @@ pub struct StallPatch {
     pub registration_no: Option<Option<String>>,
 }
 
+/// A stall as a search hit shows it. Every field is also a field of `Stall`, with the same
+/// name and shape.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StallSummary {
+    /// Id.
+    pub id: Uuid,
+    /// URL slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Where it is.
+    pub commune: Commune,
+}
+
 /// A stall as its viewer may see it.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -38,6 +38,10 @@ pub struct ProductDoc {
     pub ocop_valid_until: i64,
     /// Where it is made (the stall's commune when the product names none).
     pub commune_code: String,
+    /// Its category's id (absent from documents indexed before it was added: `reindex`
+    /// fills it).
+    #[serde(default)]
+    pub category_id: Option<Uuid>,
     /// Its category's slug.
     pub category_slug: String,
     /// Its category's slug and every ancestor's, for filtering by a parent category.
@@ -123,6 +127,7 @@ pub fn product_doc(
             .origin_commune_code
             .clone()
             .unwrap_or_else(|| s.commune_code.clone()),
+        category_id: Some(p.category_id),
         category_slug: category.map(|c| c.slug.clone()).unwrap_or_default(),
         category_path: path,
         category_name: category.map(|c| c.name.clone()).unwrap_or_default(),

@@ -3,11 +3,14 @@
 
 use std::{sync::Arc, time::Instant};
 
-use catalog::Catalog;
+use catalog::{
+    Catalog,
+    product::{CategoryRef, StallRef},
+    region::Commune,
+};
 use common::{Error, FieldError, PageRequest};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::{
     SearchEngine,
@@ -69,61 +72,11 @@ pub struct StallSearch {
     pub per_page: Option<u64>,
 }
 
-/// The stall a product hit belongs to.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct HitStall {
-    /// Id.
-    pub id: Uuid,
-    /// Slug.
-    pub slug: String,
-    /// Name.
-    pub name: String,
-}
+/// A product found: the catalogue's `ProductSummary`, the shape of a listing card.
+pub type ProductHit = catalog::product::ProductSummary;
 
-/// A product found.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ProductHit {
-    /// Id.
-    pub id: Uuid,
-    /// Slug.
-    pub slug: String,
-    /// Name.
-    pub name: String,
-    /// Price in đồng.
-    pub price: i64,
-    /// Unit of sale.
-    pub unit: String,
-    /// First image.
-    pub image: Option<String>,
-    /// Stars of a verified certificate valid today, else null.
-    pub ocop_stars: Option<u8>,
-    /// Where it is made.
-    pub commune_code: String,
-    /// Category slug.
-    pub category: String,
-    /// Its stall.
-    pub stall: HitStall,
-}
-
-/// A stall found.
-#[derive(Clone, Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct StallHit {
-    /// Id.
-    pub id: Uuid,
-    /// Slug.
-    pub slug: String,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// Commune code.
-    pub commune_code: String,
-    /// Commune name.
-    pub commune_name: String,
-}
+/// A stall found: the catalogue's `StallSummary`.
+pub type StallHit = catalog::stall::StallSummary;
 
 /// A page of search results.
 #[derive(Clone, Debug, Serialize)]
@@ -361,12 +314,14 @@ impl Search {
         let started = Instant::now();
         let result = self.engine.search_products(&query).await?;
         let took_ms = started.elapsed().as_millis() as u64;
+        let mut hits: Vec<ProductHit> = result
+            .hits
+            .into_iter()
+            .map(|d| product_hit(d, today, catalog))
+            .collect();
+        fill_category_ids(db, &mut hits).await?;
         Ok(Results {
-            hits: result
-                .hits
-                .into_iter()
-                .map(|d| product_hit(d, today))
-                .collect(),
+            hits,
             total: result.total,
             page: page.page,
             per_page: page.per_page,
@@ -409,7 +364,7 @@ impl Search {
     }
 }
 
-fn product_hit(d: ProductDoc, today: i64) -> ProductHit {
+fn product_hit(d: ProductDoc, today: i64, catalog: &Catalog) -> ProductHit {
     let valid = d.ocop_stars > 0 && d.ocop_valid_until >= today;
     ProductHit {
         id: d.id,
@@ -419,14 +374,48 @@ fn product_hit(d: ProductDoc, today: i64) -> ProductHit {
         unit: d.unit,
         image: d.image,
         ocop_stars: valid.then_some(d.ocop_stars),
-        commune_code: d.commune_code,
-        category: d.category_slug,
-        stall: HitStall {
+        sales_count: d.sales_count,
+        category: CategoryRef {
+            id: d.category_id.unwrap_or_default(),
+            slug: d.category_slug,
+            name: d.category_name,
+        },
+        commune: catalog.regions().get(&d.commune_code).cloned(),
+        stall: StallRef {
             id: d.stall_id,
             slug: d.stall_slug,
             name: d.stall_name,
         },
     }
+}
+
+/// Documents indexed before they carried their category's id name only its slug; those hits
+/// get the id from the catalogue (one query, and none once `reindex` has run).
+async fn fill_category_ids<C: ConnectionTrait>(
+    db: &C,
+    hits: &mut [ProductHit],
+) -> Result<(), Error> {
+    use catalog::entity::category;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let missing: Vec<String> = hits
+        .iter()
+        .filter(|h| h.category.id.is_nil())
+        .map(|h| h.category.slug.clone())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let found = category::Entity::find()
+        .filter(category::Column::Slug.is_in(missing))
+        .all(db)
+        .await
+        .map_err(Error::from)?;
+    for hit in hits.iter_mut().filter(|h| h.category.id.is_nil()) {
+        if let Some(c) = found.iter().find(|c| c.slug == hit.category.slug) {
+            hit.category.id = c.id;
+        }
+    }
+    Ok(())
 }
 
 fn stall_hit(d: StallDoc) -> StallHit {
@@ -435,7 +424,9 @@ fn stall_hit(d: StallDoc) -> StallHit {
         slug: d.slug,
         name: d.name,
         description: d.description,
-        commune_code: d.commune_code,
-        commune_name: d.commune_name,
+        commune: Commune {
+            code: d.commune_code,
+            name: d.commune_name,
+        },
     }
 }

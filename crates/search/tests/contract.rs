@@ -103,6 +103,7 @@ fn doc(
             0
         },
         commune_code: commune.into(),
+        category_id: Some(Uuid::from_u128(0xCA7)),
         category_slug: category[0].into(),
         category_path: category.iter().map(|s| s.to_string()).collect(),
         category_name: category[0].replace('-', " "),

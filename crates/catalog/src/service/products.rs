@@ -112,6 +112,7 @@ impl Catalog {
             _ => None,
         };
         let ocop_stars = ocop.as_ref().filter(|o| o.valid).map(|o| o.stars);
+        let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
         Product {
             id: p.id,
             slug: p.slug,
@@ -137,7 +138,16 @@ impl Catalog {
             price: Money::from_dong(p.price),
             unit: p.unit,
             stock: p.stock,
-            images: serde_json::from_str(&p.images).unwrap_or_default(),
+            image: images.first().cloned(),
+            images,
+            commune: self
+                .regions
+                .get(
+                    p.origin_commune_code
+                        .as_deref()
+                        .unwrap_or(&stall.commune_code),
+                )
+                .cloned(),
             origin_commune: p
                 .origin_commune_code
                 .as_deref()

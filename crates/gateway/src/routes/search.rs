@@ -1,6 +1,7 @@
 //! `search/products` and `search/stalls`.
 
 use axum::extract::State;
+use catalog::{product::ProductSummary, stall::StallSummary};
 use search::service::{ProductHit, ProductSearch, Results, StallHit, StallSearch};
 
 use crate::{
@@ -14,7 +15,7 @@ use crate::{
 #[utoipa::path(get, operation_id = "search_products", path = "/api/v1/search/products", tag = "search",
     params(ProductSearch),
     responses(
-        (status = 200, body = Results<ProductHit>),
+        (status = 200, body = Results<ProductSummary>),
         (status = 422, description = "`validation_failed`: a query over 200 characters, an unknown sort or a malformed filter", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`search_unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -34,7 +35,7 @@ pub async fn products(
 #[utoipa::path(get, operation_id = "search_stalls", path = "/api/v1/search/stalls", tag = "search",
     params(StallSearch),
     responses(
-        (status = 200, body = Results<StallHit>),
+        (status = 200, body = Results<StallSummary>),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`search_unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -117,7 +117,22 @@ engine_test!(search_finds_what_buyers_type, |db: TestDb,
     assert_eq!(hit["ocop_stars"], 4);
     assert_eq!(hit["price"], 120_000);
     assert_eq!(hit["stall"]["slug"], "htx-nuoc-mam-cua-tung");
-    assert_eq!(hit["commune_code"], "19414");
+    assert_eq!(hit["commune"]["code"], "19414");
+    assert_eq!(hit["category"]["slug"], "gia-vi-nuoc-cham");
+    // A hit is the product's summary: every field it has, the product page has, the same.
+    let page = app
+        .get(
+            &format!("/api/v1/products/{}", hit["slug"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .json();
+    for (field, value) in hit.as_object().unwrap() {
+        assert_eq!(
+            &page[field], value,
+            "{field} differs between the hit and the page"
+        );
+    }
     assert_eq!(
         (
             body["total"].as_u64(),
@@ -147,7 +162,17 @@ engine_test!(search_finds_what_buyers_type, |db: TestDb,
         .await
         .json();
     assert_eq!(stalls["hits"][0]["slug"], "htx-nuoc-mam-cua-tung");
-    assert_eq!(stalls["hits"][0]["commune_name"], "Xã Cửa Tùng");
+    assert_eq!(stalls["hits"][0]["commune"]["name"], "Xã Cửa Tùng");
+    let stall = app
+        .get("/api/v1/stalls/htx-nuoc-mam-cua-tung", None)
+        .await
+        .json();
+    for (field, value) in stalls["hits"][0].as_object().unwrap() {
+        assert_eq!(
+            &stall[field], value,
+            "{field} differs between the hit and the stall"
+        );
+    }
 });
 
 engine_test!(only_the_public_catalogue_is_found, |db: TestDb,
