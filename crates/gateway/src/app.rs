@@ -248,6 +248,7 @@ fn with_layers(
     let timeout = Duration::from_secs(http.request_timeout_secs);
     let body_limit = http.body_limit_bytes;
     let trust_forwarded_for = http.trust_forwarded_for;
+    let max_age = http.public_max_age_secs;
     router.layer(
         // Top to bottom: outermost first.
         ServiceBuilder::new()
@@ -298,7 +299,9 @@ fn with_layers(
             .layer(CompressionLayer::new())
             // Inside compression: it reads the problem bodies handlers write.
             .layer(middleware::from_fn(crate::messages::localize))
-            .layer(middleware::from_fn(cache_public_reads))
+            .layer(middleware::from_fn(move |req, next| {
+                cache_public_reads(max_age, req, next)
+            }))
             .option_layer(cors)
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -407,15 +410,13 @@ async fn refuse_control_characters(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// How long shared caches (a CDN, a browser) may keep a public read before asking again.
-const PUBLIC_MAX_AGE: &str = "public, max-age=60";
-
 /// Public reads (an anonymous `GET` under `/api/v1` that answers 200: what anyone may see)
-/// carry an `ETag` of their body and `Cache-Control: public, max-age=60`, and a request whose
+/// carry an `ETag` of their body and `Cache-Control: public, max-age=N`
+/// (`http.public_max_age_secs`), and a request whose
 /// `If-None-Match` names the current tag gets 304 with no body. Answers for one caller (any
 /// request with a token) are `no-store` instead (`protect_headers`). The tag is weak: the body
 /// is the same whatever compression carries it.
-async fn cache_public_reads(req: Request, next: Next) -> Response {
+async fn cache_public_reads(max_age: u32, req: Request, next: Next) -> Response {
     use sha2::Digest;
     let cacheable = req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
@@ -433,14 +434,16 @@ async fn cache_public_reads(req: Request, next: Next) -> Response {
         return ApiError::from_status(StatusCode::INTERNAL_SERVER_ERROR).into_response();
     };
     let tag = format!("W/\"{}\"", hex::encode(&sha2::Sha256::digest(&bytes)[..16]));
+    let Ok(cache_control) = HeaderValue::from_str(&format!("public, max-age={max_age}")) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
     let Ok(tag_value) = HeaderValue::from_str(&tag) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
     parts.headers.insert(header::ETAG, tag_value.clone());
-    parts.headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(PUBLIC_MAX_AGE),
-    );
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, cache_control.clone());
     let matches = wanted
         .as_ref()
         .and_then(|v| v.to_str().ok())
@@ -455,10 +458,7 @@ async fn cache_public_reads(req: Request, next: Next) -> Response {
         *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
         let h = not_modified.headers_mut();
         h.insert(header::ETAG, tag_value);
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(PUBLIC_MAX_AGE),
-        );
+        h.insert(header::CACHE_CONTROL, cache_control);
         return not_modified;
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -384,6 +384,9 @@ pub struct HttpConfig {
     pub trust_forwarded_for: bool,
     /// Seconds in-flight requests get at shutdown.
     pub shutdown_grace_secs: u64,
+    /// How long browsers and shared caches may keep a public read, in seconds
+    /// (`Cache-Control: public, max-age=N`); 0 to 86400.
+    pub public_max_age_secs: u32,
     /// Seconds a client has to send a request's headers.
     pub header_read_timeout_secs: u64,
     /// Most connections open at once.
@@ -722,6 +725,9 @@ impl Config {
                 "http.body_limit_bytes",
                 "must be 1024 to 67108864 (64 MiB)",
             ));
+        }
+        if h.public_max_age_secs > 86_400 {
+            return Err(invalid("http.public_max_age_secs", "must be 0 to 86400"));
         }
         if h.shutdown_grace_secs > 600 {
             return Err(invalid("http.shutdown_grace_secs", "must be 0 to 600"));

@@ -242,6 +242,58 @@ db_test!(
         let res = app.get("/api/v1/products/no-such-product", None).await;
         assert_eq!(res.status, 404);
         assert_eq!(res.header("etag"), None);
+        // A product page: unchanged, 304; after its vendor edits it, 200 with a new tag.
+        let vendor = app.signed_in("lan@htx.vn").await;
+        let stall = app.stall(&vendor, "HTX Nước mắm Cửa Tùng").await;
+        let stall_id = stall["id"].as_str().unwrap().to_owned();
+        app.approve(&admin, &stall_id).await;
+        let category = app.category("gia-vi-nuoc-cham").await;
+        let body = app.product_body(&category, "Nước mắm nhĩ", 120_000);
+        let product = app.product(&vendor, &stall_id, body).await;
+        let path = format!("/api/v1/products/{}", product["id"].as_str().unwrap());
+        let conditional = |tag: String| {
+            let (app, path) = (&app, path.clone());
+            async move {
+                app.send(
+                    Request::get(path)
+                        .header("if-none-match", tag)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let first = app.get(&path, None).await;
+        let tag = first.header("etag").expect("a tag").to_owned();
+        assert_eq!(conditional(tag.clone()).await.status, 304);
+        let edit = app
+            .patch(
+                &path,
+                Some(&vendor),
+                serde_json::json!({"price": 125_000, "version": product["version"]}),
+            )
+            .await;
+        assert_eq!(edit.status, 200, "{}", edit.text());
+        let after = conditional(tag.clone()).await;
+        assert_eq!(after.status, 200);
+        assert_eq!(after.json()["price"], 125_000);
+        let new_tag = after.header("etag").expect("a tag").to_owned();
+        assert_ne!(new_tag, tag);
+        assert_eq!(conditional(new_tag).await.status, 304);
+    }
+);
+
+db_test!(
+    the_public_cache_lifetime_is_configurable,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(db, "[http]\npublic_max_age_secs = 300");
+        let res = app.get("/api/v1/regions/provinces", None).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.header("cache-control"), Some("public, max-age=300"));
+        assert!(
+            gateway::Config::with_overrides("[http]\npublic_max_age_secs = 90000").is_err(),
+            "a lifetime over a day is refused"
+        );
     }
 );
 
