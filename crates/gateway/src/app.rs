@@ -248,7 +248,10 @@ fn with_layers(
     let timeout = Duration::from_secs(http.request_timeout_secs);
     let body_limit = http.body_limit_bytes;
     let trust_forwarded_for = http.trust_forwarded_for;
-    let max_age = http.public_max_age_secs;
+    // Digits and ASCII only, so always a valid header; `no-cache` (always revalidate) if not.
+    let cache_control =
+        HeaderValue::from_str(&format!("public, max-age={}", http.public_max_age_secs))
+            .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
     router.layer(
         // Top to bottom: outermost first.
         ServiceBuilder::new()
@@ -300,7 +303,7 @@ fn with_layers(
             // Inside compression: it reads the problem bodies handlers write.
             .layer(middleware::from_fn(crate::messages::localize))
             .layer(middleware::from_fn(move |req, next| {
-                cache_public_reads(max_age, req, next)
+                cache_public_reads(cache_control.clone(), req, next)
             }))
             .option_layer(cors)
             .layer(TimeoutLayer::with_status_code(
@@ -416,7 +419,7 @@ async fn refuse_control_characters(req: Request, next: Next) -> Response {
 /// `If-None-Match` names the current tag gets 304 with no body. Answers for one caller (any
 /// request with a token) are `no-store` instead (`protect_headers`). The tag is weak: the body
 /// is the same whatever compression carries it.
-async fn cache_public_reads(max_age: u32, req: Request, next: Next) -> Response {
+async fn cache_public_reads(cache_control: HeaderValue, req: Request, next: Next) -> Response {
     use sha2::Digest;
     let cacheable = req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
@@ -434,9 +437,6 @@ async fn cache_public_reads(max_age: u32, req: Request, next: Next) -> Response 
         return ApiError::from_status(StatusCode::INTERNAL_SERVER_ERROR).into_response();
     };
     let tag = format!("W/\"{}\"", hex::encode(&sha2::Sha256::digest(&bytes)[..16]));
-    let Ok(cache_control) = HeaderValue::from_str(&format!("public, max-age={max_age}")) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
     let Ok(tag_value) = HeaderValue::from_str(&tag) else {
         return Response::from_parts(parts, Body::from(bytes));
     };

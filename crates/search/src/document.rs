@@ -123,10 +123,7 @@ pub fn product_doc(
             .and_then(|s| u8::try_from(s).ok())
             .unwrap_or(0),
         ocop_valid_until: valid_until.map_or(0, day_number),
-        commune_code: p
-            .origin_commune_code
-            .clone()
-            .unwrap_or_else(|| s.commune_code.clone()),
+        commune_code: p.commune_code(s).to_owned(),
         category_id: Some(p.category_id),
         category_slug: category.map(|c| c.slug.clone()).unwrap_or_default(),
         category_path: path,

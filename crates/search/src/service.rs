@@ -5,8 +5,9 @@ use std::{sync::Arc, time::Instant};
 
 use catalog::{
     Catalog,
-    product::{CategoryRef, StallRef},
+    product::{CategoryRef, ProductSummary, StallRef},
     region::Commune,
+    stall::StallSummary,
 };
 use common::{Error, FieldError, PageRequest};
 use sea_orm::ConnectionTrait;
@@ -71,12 +72,6 @@ pub struct StallSearch {
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub per_page: Option<u64>,
 }
-
-/// A product found: the catalogue's `ProductSummary`, the shape of a listing card.
-pub type ProductHit = catalog::product::ProductSummary;
-
-/// A stall found: the catalogue's `StallSummary`.
-pub type StallHit = catalog::stall::StallSummary;
 
 /// A page of search results.
 #[derive(Clone, Debug, Serialize)]
@@ -240,7 +235,7 @@ impl Search {
         db: &C,
         catalog: &Catalog,
         p: ProductSearch,
-    ) -> Result<Results<ProductHit>, Error> {
+    ) -> Result<Results<ProductSummary>, Error> {
         let mut errors = Vec::new();
         let text = text(&mut errors, p.q);
         let sort = match p.sort.as_deref() {
@@ -314,7 +309,7 @@ impl Search {
         let started = Instant::now();
         let result = self.engine.search_products(&query).await?;
         let took_ms = started.elapsed().as_millis() as u64;
-        let mut hits: Vec<ProductHit> = result
+        let mut hits: Vec<ProductSummary> = result
             .hits
             .into_iter()
             .map(|d| product_hit(d, today, catalog))
@@ -335,7 +330,7 @@ impl Search {
         &self,
         catalog: &Catalog,
         p: StallSearch,
-    ) -> Result<Results<StallHit>, Error> {
+    ) -> Result<Results<StallSummary>, Error> {
         let mut errors = Vec::new();
         let text = text(&mut errors, p.q);
         commune(&mut errors, catalog, p.commune.as_deref());
@@ -364,9 +359,9 @@ impl Search {
     }
 }
 
-fn product_hit(d: ProductDoc, today: i64, catalog: &Catalog) -> ProductHit {
+fn product_hit(d: ProductDoc, today: i64, catalog: &Catalog) -> ProductSummary {
     let valid = d.ocop_stars > 0 && d.ocop_valid_until >= today;
-    ProductHit {
+    ProductSummary {
         id: d.id,
         slug: d.slug,
         name: d.name,
@@ -393,7 +388,7 @@ fn product_hit(d: ProductDoc, today: i64, catalog: &Catalog) -> ProductHit {
 /// get the id from the catalogue (one query, and none once `reindex` has run).
 async fn fill_category_ids<C: ConnectionTrait>(
     db: &C,
-    hits: &mut [ProductHit],
+    hits: &mut [ProductSummary],
 ) -> Result<(), Error> {
     use catalog::entity::category;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -418,8 +413,8 @@ async fn fill_category_ids<C: ConnectionTrait>(
     Ok(())
 }
 
-fn stall_hit(d: StallDoc) -> StallHit {
-    StallHit {
+fn stall_hit(d: StallDoc) -> StallSummary {
+    StallSummary {
         id: d.id,
         slug: d.slug,
         name: d.name,

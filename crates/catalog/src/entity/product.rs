@@ -38,3 +38,13 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Where the product comes from: its origin commune, else that of its stall `s` (what
+    /// product pages show as `commune` and search filters and counts by).
+    pub fn commune_code<'a>(&'a self, s: &'a super::stall::Model) -> &'a str {
+        self.origin_commune_code
+            .as_deref()
+            .unwrap_or(&s.commune_code)
+    }
+}

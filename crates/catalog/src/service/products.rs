@@ -113,6 +113,7 @@ impl Catalog {
         };
         let ocop_stars = ocop.as_ref().filter(|o| o.valid).map(|o| o.stars);
         let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
+        let commune = self.regions.get(p.commune_code(stall)).cloned();
         Product {
             id: p.id,
             slug: p.slug,
@@ -140,14 +141,7 @@ impl Catalog {
             stock: p.stock,
             image: images.first().cloned(),
             images,
-            commune: self
-                .regions
-                .get(
-                    p.origin_commune_code
-                        .as_deref()
-                        .unwrap_or(&stall.commune_code),
-                )
-                .cloned(),
+            commune,
             origin_commune: p
                 .origin_commune_code
                 .as_deref()

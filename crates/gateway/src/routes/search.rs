@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use catalog::{product::ProductSummary, stall::StallSummary};
-use search::service::{ProductHit, ProductSearch, Results, StallHit, StallSearch};
+use search::service::{ProductSearch, Results, StallSearch};
 
 use crate::{
     error::{ApiResult, Problem},
@@ -22,7 +22,7 @@ use crate::{
 pub async fn products(
     State(state): State<AppState>,
     Query(params): Query<ProductSearch>,
-) -> ApiResult<axum::Json<Results<ProductHit>>> {
+) -> ApiResult<axum::Json<Results<ProductSummary>>> {
     Ok(axum::Json(
         state
             .search
@@ -42,7 +42,7 @@ pub async fn products(
 pub async fn stalls(
     State(state): State<AppState>,
     Query(params): Query<StallSearch>,
-) -> ApiResult<axum::Json<Results<StallHit>>> {
+) -> ApiResult<axum::Json<Results<StallSummary>>> {
     Ok(axum::Json(
         state.search.stalls(&state.catalog, params).await?,
     ))
