@@ -32,6 +32,7 @@ pub struct CategoryNode {
 #[serde(deny_unknown_fields)]
 pub struct NewCategory {
     /// 2 to 100 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 100))]
     pub name: String,
     /// Defaults to one made from the name.
     pub slug: Option<String>,
@@ -48,6 +49,7 @@ pub struct NewCategory {
 #[serde(deny_unknown_fields)]
 pub struct CategoryPatch {
     /// New name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 100))]
     pub name: Option<String>,
     /// New slug.
     pub slug: Option<String>,

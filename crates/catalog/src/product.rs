@@ -339,20 +339,24 @@ pub struct Product {
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
     /// 3 to 150 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 150))]
     pub name: String,
     /// Up to 10000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub description: String,
     /// A category id.
     pub category_id: Uuid,
     /// Whole đồng, 1 to 1 000 000 000.
     pub price: i64,
     /// Unit of sale, 1 to 50 characters, e.g. "chai 500 ml".
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub unit: String,
     /// 0 to 1 000 000.
     pub stock: i64,
     /// Up to 10 http(s) URLs.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub images: Vec<String>,
     /// Commune code where it is made.
     pub origin_commune_code: Option<String>,
@@ -370,18 +374,22 @@ pub struct ProductPatch {
     /// The version the editor read.
     pub version: i32,
     /// New name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 150))]
     pub name: Option<String>,
     /// New description.
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub description: Option<String>,
     /// New category.
     pub category_id: Option<Uuid>,
     /// New price.
     pub price: Option<i64>,
     /// New unit.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub unit: Option<String>,
     /// New stock.
     pub stock: Option<i64>,
     /// New images (replaces the list).
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub images: Option<Vec<String>>,
     /// New origin commune; `null` removes it.
     #[serde(default, deserialize_with = "double_option")]

@@ -174,19 +174,23 @@ impl Role {
 #[serde(deny_unknown_fields)]
 pub struct NewStall {
     /// 3 to 120 characters, e.g. "HTX Nước mắm Cửa Tùng".
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 120))]
     pub name: String,
     /// Up to 5000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub description: String,
     /// A commune code from `GET /api/v1/regions`.
     pub commune_code: String,
     /// Street address within the commune, 5 to 255 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 5, max_length = 255))]
     pub address: String,
     /// Vietnamese phone number.
     pub phone: String,
     /// Legal form.
     pub business_type: BusinessType,
     /// Business registration or tax number, 5 to 32 letters, digits or `-`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 5, max_length = 32))]
     pub registration_no: Option<String>,
 }
 
@@ -196,12 +200,15 @@ pub struct NewStall {
 #[serde(deny_unknown_fields)]
 pub struct StallPatch {
     /// New name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 120))]
     pub name: Option<String>,
     /// New description.
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub description: Option<String>,
     /// New commune code.
     pub commune_code: Option<String>,
     /// New address.
+    #[cfg_attr(feature = "openapi", schema(min_length = 5, max_length = 255))]
     pub address: Option<String>,
     /// New phone.
     pub phone: Option<String>,
@@ -210,6 +217,7 @@ pub struct StallPatch {
     /// New registration number; `null` removes it.
     #[serde(default, deserialize_with = "crate::product::double_option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 5, max_length = 32))]
     pub registration_no: Option<Option<String>>,
 }
 

@@ -28,6 +28,7 @@ pub const MAX_ADDRESSES: u64 = 20;
 pub struct NewAddress {
     /// Who receives it, 2 to 100 characters.
     #[cfg_attr(feature = "openapi", schema(example = "Nguyễn Thu Hà"))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 100))]
     pub recipient: String,
     /// A Vietnamese phone number.
     #[cfg_attr(feature = "openapi", schema(example = "0987 654 321"))]

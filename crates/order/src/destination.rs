@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub struct Shipping {
     /// Who receives it, 2 to 100 characters.
     #[cfg_attr(feature = "openapi", schema(example = "Trần Thị Mai"))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 100))]
     pub recipient: String,
     /// A Vietnamese phone number; stored as `0912345678`.
     #[cfg_attr(feature = "openapi", schema(example = "0912 345 678"))]
@@ -26,6 +27,7 @@ pub struct Shipping {
     pub commune_code: String,
     /// Street, house number, village: 3 to 255 characters.
     #[cfg_attr(feature = "openapi", schema(example = "12 Lê Thái Tổ"))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 255))]
     pub street: String,
 }
 

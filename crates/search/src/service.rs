@@ -32,6 +32,7 @@ pub const MAX_SEARCH_WINDOW: u64 = 1000;
 #[serde(deny_unknown_fields)]
 pub struct ProductSearch {
     /// Words, with or without diacritics (at most 200 characters).
+    #[cfg_attr(feature = "openapi", param(max_length = 200, example = "mật ong"))]
     pub q: Option<String>,
     /// Category id or slug; its subcategories are included.
     pub category: Option<String>,
@@ -62,6 +63,7 @@ pub struct ProductSearch {
 #[serde(deny_unknown_fields)]
 pub struct StallSearch {
     /// Words (at most 200 characters).
+    #[cfg_attr(feature = "openapi", param(max_length = 200, example = "nước mắm"))]
     pub q: Option<String>,
     /// Commune code.
     pub commune: Option<String>,

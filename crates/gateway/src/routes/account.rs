@@ -29,6 +29,7 @@ const OWNER_DISABLED: &str = "Tài khoản chủ gian hàng đã bị khoá";
 pub struct ProfilePatch {
     /// 1 to 100 characters.
     #[schema(example = "Trần Thị Hoa")]
+    #[schema(min_length = 1, max_length = 100)]
     pub full_name: Option<String>,
     /// A Vietnamese phone number; an empty string removes it.
     #[schema(example = "0233 3856 123")]
@@ -70,6 +71,7 @@ pub struct PasswordChange {
     pub current: String,
     /// 8 to 128 characters.
     #[schema(example = "mam-ruoc-gio-linh-2026")]
+    #[schema(min_length = 8, max_length = 128)]
     pub new: String,
 }
 
@@ -243,6 +245,7 @@ pub struct ResetConfirm {
     pub token: String,
     /// 8 to 128 characters.
     #[schema(example = "mam-ruoc-gio-linh-2026")]
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 

@@ -28,6 +28,7 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     /// Why; required to reject, suspend, hide or refuse a certificate (3 to 1000 characters).
+    #[schema(min_length = 3, max_length = 1000)]
     pub reason: Option<String>,
 }
 

@@ -21,9 +21,11 @@ pub struct RegisterRequest {
     pub email: String,
     /// 8 to 128 characters.
     #[schema(example = "nuoc-mam-cua-tung")]
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     /// Name shown on orders, 1 to 100 characters.
     #[schema(example = "Nguyễn Thị Lan")]
+    #[schema(min_length = 1, max_length = 100)]
     pub full_name: String,
     /// Vietnamese phone number, stored as `0912345678`.
     #[schema(example = "0912 345 678")]

@@ -368,6 +368,7 @@ pub async fn batch(
 #[serde(deny_unknown_fields)]
 pub struct PaidBody {
     /// 3 to 100 characters, as on the bank statement.
+    #[schema(min_length = 3, max_length = 100)]
     pub bank_reference: String,
 }
 
@@ -376,6 +377,7 @@ pub struct PaidBody {
 #[serde(deny_unknown_fields)]
 pub struct ReturnedBody {
     /// 3 to 1000 characters.
+    #[schema(min_length = 3, max_length = 1000)]
     pub reason: String,
 }
 
@@ -441,6 +443,7 @@ pub struct AdjustmentBody {
     /// Signed đồng, non-zero: + owed to the stall.
     pub amount: i64,
     /// 3 to 1000 characters.
+    #[schema(min_length = 3, max_length = 1000)]
     pub reason: String,
 }
 

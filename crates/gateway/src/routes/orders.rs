@@ -407,6 +407,7 @@ order_move!(
 #[serde(deny_unknown_fields)]
 pub struct RefundBody {
     /// 3 to 1000 characters (a return accepted, a dispute decided for the buyer).
+    #[schema(min_length = 3, max_length = 1000)]
     pub reason: String,
 }
 

@@ -180,6 +180,7 @@ pub struct AssignBody {
 #[serde(deny_unknown_fields)]
 pub struct ReturnBody {
     /// 3 to 1000 characters, e.g. the bank reference of the outgoing transfer.
+    #[schema(min_length = 3, max_length = 1000)]
     pub reason: String,
 }
 
@@ -242,6 +243,7 @@ pub async fn return_transfer(
 #[serde(deny_unknown_fields)]
 pub struct ConfirmPaidBody {
     /// 3 to 100 characters, as on the bank statement.
+    #[schema(min_length = 3, max_length = 100)]
     pub bank_reference: String,
 }
 
@@ -313,6 +315,7 @@ pub async fn refunds(
 #[serde(deny_unknown_fields)]
 pub struct RepaidBody {
     /// 3 to 100 characters, as on the bank statement.
+    #[schema(min_length = 3, max_length = 100)]
     pub bank_reference: String,
 }
 

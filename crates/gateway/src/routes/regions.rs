@@ -49,7 +49,7 @@ pub struct CommuneHit {
 #[serde(deny_unknown_fields)]
 pub struct LookupParams {
     /// What the buyer has typed so far, with or without diacritics (1 to 100 characters).
-    #[param(example = "hoan kiem")]
+    #[param(min_length = 1, max_length = 100, example = "hoan kiem")]
     pub q: String,
 }
 
