@@ -204,7 +204,7 @@ pub fn router(state: AppState) -> Router {
         );
 
     let docs = SwaggerUi::new("/docs")
-        .url("/openapi.json", openapi::document())
+        .external_url_unchecked("/openapi.json", openapi::document())
         .config(
             utoipa_swagger_ui::Config::default()
                 // The default validator is a remote service; the page must work offline.

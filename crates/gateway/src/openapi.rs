@@ -126,7 +126,13 @@ use crate::{error, routes};
         routes::ops::readyz,
         routes::ops::metrics,
     ),
-    components(schemas(error::Problem, error::ProblemField, error::ProblemCode)),
+    components(schemas(
+        error::Problem,
+        error::ProblemField,
+        error::ProblemCode,
+        search::query::ProductSort,
+        routes::catalog::ListSort,
+    )),
     modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "auth", description = "Accounts and sessions"),
@@ -277,7 +283,149 @@ impl Modify for CommonErrors {
     }
 }
 
-/// The document as served.
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// `openapi/examples.json`.
+#[derive(serde::Deserialize)]
+struct ExampleTable {
+    fields: serde_json::Map<String, serde_json::Value>,
+    schemas: std::collections::HashMap<String, serde_json::Map<String, serde_json::Value>>,
+    items_of: std::collections::HashMap<String, String>,
+    parameters: serde_json::Map<String, serde_json::Value>,
+    operations: std::collections::HashMap<String, serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ExampleTable {
+    fn field(&self, schema: &str, field: &str) -> Option<&serde_json::Value> {
+        self.schemas
+            .get(schema)
+            .and_then(|s| s.get(field))
+            .or_else(|| self.fields.get(field))
+    }
+
+    /// Gives every field of `schema` (named `owner`) without an example one, through nested
+    /// objects, lists and the parts of `oneOf`/`anyOf`/`allOf`; `$ref`s are filled where they
+    /// are defined, enums show their first value.
+    fn fill(&self, owner: &str, schema: &mut serde_json::Value) {
+        use serde_json::Value;
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        for key in ["oneOf", "anyOf", "allOf"] {
+            if let Some(Value::Array(parts)) = obj.get_mut(key) {
+                for part in parts {
+                    self.fill(owner, part);
+                }
+            }
+        }
+        if let Some(Value::Object(props)) = obj.get_mut("properties") {
+            for (name, prop) in props.iter_mut() {
+                let inner = match (self.items_of.get(owner), name.as_str()) {
+                    (Some(item), "items" | "hits") => item.as_str(),
+                    _ => owner,
+                };
+                self.fill(inner, prop);
+                let Some(p) = prop.as_object_mut() else {
+                    continue;
+                };
+                let described = p.contains_key("example")
+                    || p.contains_key("$ref")
+                    || p.contains_key("enum")
+                    || p.contains_key("oneOf")
+                    || p.contains_key("allOf")
+                    || p.contains_key("properties")
+                    || p.get("items").is_some_and(|i| i.get("type").is_none());
+                if !described && let Some(example) = self.field(owner, name) {
+                    p.insert("example".into(), example.clone());
+                }
+            }
+        }
+        if let Some(items) = obj.get_mut("items") {
+            self.fill(owner, items);
+        }
+    }
+}
+
+/// Examples where the annotations give none, from `openapi/examples.json` (data, so a story
+/// can be told across schemas without repeating it on every field): every field of every
+/// schema, parameters, and whole bodies for the operations a shop front starts from. Applied
+/// to the document as JSON: the typed document does not read its own output back.
+#[allow(
+    clippy::expect_used,
+    reason = "built-in data, read by a test; a broken table must stop the build's tests, not be skipped"
+)]
+fn add_examples(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    let table: ExampleTable = serde_json::from_str(include_str!("openapi/examples.json"))
+        .expect("openapi/examples.json is a table of examples");
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        for (name, schema) in schemas.iter_mut() {
+            table.fill(name, schema);
+        }
+    }
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for (path, item) in paths.iter_mut() {
+            let segment = path
+                .strip_prefix("/api/v1/")
+                .and_then(|p| p.split('/').next())
+                .unwrap_or_default();
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for op in item.values_mut() {
+                let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+                if let Some(Value::Array(params)) = op.get_mut("parameters") {
+                    for p in params {
+                        let name = p["name"].as_str().unwrap_or_default();
+                        let example = table
+                            .parameters
+                            .get(&format!("{segment}/{name}"))
+                            .filter(|_| p["in"] == "path")
+                            .or_else(|| table.parameters.get(name))
+                            .cloned();
+                        // A closed set shows its own values.
+                        let open = p["schema"].get("type").is_some();
+                        if let (Some(e), Some(p)) = (example, p.as_object_mut())
+                            && open
+                            && !p.contains_key("example")
+                        {
+                            p.insert("example".into(), e);
+                        }
+                    }
+                }
+                let whole = table.operations.get(&id);
+                let fill_bodies = |key: &str, content: Option<&mut Value>| {
+                    let Some(Value::Object(content)) = content else {
+                        return;
+                    };
+                    for (media, entry) in content.iter_mut() {
+                        if let Some(schema) = entry.get_mut("schema") {
+                            table.fill(&id, schema);
+                        }
+                        if media == "application/json"
+                            && let Some(example) = whole.and_then(|w| w.get(key))
+                            && let Some(entry) = entry.as_object_mut()
+                        {
+                            entry.insert("example".into(), example.clone());
+                        }
+                    }
+                };
+                fill_bodies("request", op.pointer_mut("/requestBody/content"));
+                if let Some(Value::Object(responses)) = op.get_mut("responses") {
+                    for (status, r) in responses.iter_mut() {
+                        fill_bodies(status, r.get_mut("content"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The document as served: the handlers' annotations, with examples.
+#[allow(
+    clippy::expect_used,
+    reason = "the typed document is plain data; it serialises or the program is wrong"
+)]
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    add_examples(&mut doc);
+    doc
 }

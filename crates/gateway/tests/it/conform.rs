@@ -5,7 +5,8 @@
 //!
 //! The checker covers the subset of JSON Schema the document uses: `$ref`, `type` (one or a
 //! list), `enum`, `oneOf`/`anyOf`/`allOf`, `properties`/`required`/`additionalProperties`,
-//! `propertyNames`, `items`, `minimum`/`maximum`, `minLength`/`maxLength`, and the `uuid`,
+//! `propertyNames`, `items`, `minItems`/`maxItems`, `minimum`/`maximum`,
+//! `minLength`/`maxLength`, and the `uuid`,
 //! `date-time` and `date` formats. A keyword outside it fails the check, so the subset cannot
 //! silently shrink what is checked.
 
@@ -13,11 +14,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-fn document() -> &'static Value {
+pub fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| {
-        serde_json::to_value(gateway::openapi::document()).expect("the document serialises")
-    })
+    DOC.get_or_init(gateway::openapi::document)
 }
 
 /// The documented operation a request names: the path template with the most literal
@@ -219,6 +218,17 @@ pub fn conforms(schema: &Value, value: &Value, at: &str, errors: &mut Vec<String
             }
         }
         Value::Array(items) => {
+            let len = items.len() as u64;
+            if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+                && len < min
+            {
+                errors.push(format!("{at}: {len} items, fewer than {min}"));
+            }
+            if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+                && len > max
+            {
+                errors.push(format!("{at}: {len} items, more than {max}"));
+            }
             if let Some(item) = schema.get("items") {
                 for (i, v) in items.iter().enumerate() {
                     conforms(item, v, &format!("{at}[{i}]"), errors);
@@ -321,7 +331,7 @@ fn the_checker_refuses_what_the_schema_refuses() {
             "id": {"type": "string", "format": "uuid"},
             "price": {"type": "integer", "minimum": 0},
             "ocop": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ProblemCode"}]},
-            "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}}
+            "tags": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 3}}
         }
     });
     let good = serde_json::json!({"id": uuid::Uuid::now_v7().to_string(), "price": 5,
@@ -329,7 +339,7 @@ fn the_checker_refuses_what_the_schema_refuses() {
     let mut errors = Vec::new();
     conforms(&schema, &good, "$", &mut errors);
     assert!(errors.is_empty(), "{errors:?}");
-    let bad = serde_json::json!({"id": "x", "price": -1, "ocop": "nope", "tags": ["abcd", 1],
+    let bad = serde_json::json!({"id": "x", "price": -1, "ocop": "nope", "tags": ["abcd", 1, "c"],
         "extra": true});
     conforms(&schema, &bad, "$", &mut errors);
     let text = errors.join("\n");
@@ -339,6 +349,7 @@ fn the_checker_refuses_what_the_schema_refuses() {
         "$.ocop: 0 of the 2 options",
         "$.tags[0]: 4 characters",
         "$.tags[1]: 1 is not string",
+        "$.tags: 3 items, more than 2",
         "$.extra: not a documented field",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");

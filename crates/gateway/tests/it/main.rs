@@ -14,6 +14,7 @@ mod cli;
 mod conform;
 mod delivery;
 mod errors;
+mod examples;
 mod fuzz;
 mod hostile;
 mod instances;
