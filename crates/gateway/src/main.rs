@@ -1,4 +1,4 @@
-//! The `marketplace` binary: `serve` (the default), `migrate`, `user create`.
+//! The `marketplace` binary: `serve` (the default), `migrate`, `user create`, `openapi`, …
 
 use std::path::PathBuf;
 
@@ -46,6 +46,9 @@ enum Command {
         #[arg(long, value_name = "N")]
         synthetic: Option<u64>,
     },
+    /// Print the OpenAPI document (as served at `/openapi.json`) to standard output, for
+    /// generating a client without a running gateway.
+    Openapi,
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -124,6 +127,11 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run(config).await,
         Command::Healthcheck => serve::healthcheck(&config).await,
+        Command::Openapi => {
+            let doc = serde_json::to_string_pretty(&gateway::openapi::document())?;
+            println!("{doc}");
+            Ok(())
+        }
         Command::Worker => serve::worker(config).await,
         Command::Reindex => serve::reindex(config).await,
         Command::Seed { demo, synthetic } => {

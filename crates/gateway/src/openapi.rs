@@ -333,7 +333,12 @@ impl ExampleTable {
                     || p.contains_key("allOf")
                     || p.contains_key("properties")
                     || p.get("items").is_some_and(|i| i.get("type").is_none());
-                if !described && let Some(example) = self.field(owner, name) {
+                // An example given for this schema's field wins even over a `$ref`'s (a tree's
+                // children, which a docs page would otherwise expand without end).
+                let own = self.schemas.get(owner).and_then(|s| s.get(name));
+                if let Some(example) = own.filter(|_| !p.contains_key("example")) {
+                    p.insert("example".into(), example.clone());
+                } else if !described && let Some(example) = self.field(owner, name) {
                     p.insert("example".into(), example.clone());
                 }
             }

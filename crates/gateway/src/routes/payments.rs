@@ -38,7 +38,7 @@ pub struct WebhookAck {
 /// event id is processed once however often it arrives.
 #[utoipa::path(post, path = "/api/v1/payments/stripe/webhook", tag = "payments",
     params(("Stripe-Signature" = String, Header, description = "`t=…,v1=…`, as Stripe sends it")),
-    request_body(content = Object, description = "A Stripe event, as Stripe sent it", content_type = "application/json"),
+    request_body(content = serde_json::Value, description = "A Stripe event, as Stripe sent it", content_type = "application/json"),
     responses(
         (status = 200, body = WebhookAck),
         (status = 400, description = "`invalid_signature` or `malformed_event`; nothing changed", body = Problem, content_type = "application/problem+json"),

@@ -403,3 +403,16 @@ fn passwords_come_from_standard_input_and_accounts_can_be_promoted() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn openapi_prints_the_document_the_gateway_serves() {
+    let out = marketplace().arg("openapi").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, *crate::conform::document());
+    assert!(printed["openapi"].as_str().unwrap().starts_with("3.1"));
+}
