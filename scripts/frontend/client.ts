@@ -41,6 +41,13 @@ export const fromPage = (p: Schemas["Product"]): Schemas["ProductSummary"] => ({
   commune: p.commune, stall: p.stall,
 });
 
+export const fieldCode: Schemas["ProblemField"]["code"] = "too_short";
+// @ts-expect-error: field codes are a closed set (config/messages.toml)
+export const notAFieldCode: Schemas["ProblemField"]["code"] = "too_shrt";
+export const event: Schemas["NotificationView"]["event"] = "order_shipped";
+// @ts-expect-error: events are a closed set
+export const notAnEvent: Schemas["NotificationView"]["event"] = "order_sent";
+
 /** A form shows each field's error by its code, in the shop's own words. */
 export function fieldCodes(p: Schemas["Problem"]): Record<string, string> {
   return Object.fromEntries(p.errors.map((e) => [e.field, e.code]));

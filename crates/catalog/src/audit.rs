@@ -38,6 +38,26 @@ impl Subject {
     }
 }
 
+/// The kinds of thing an audit entry is about, as `subject_type` names them.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
+#[allow(dead_code, reason = "documents the values the text field takes")]
+pub enum SubjectType {
+    /// A stall.
+    Stall,
+    /// A product.
+    Product,
+    /// A category.
+    Category,
+    /// A checkout.
+    Checkout,
+    /// A commission rule.
+    CommissionRule,
+    /// A payout.
+    Payout,
+}
+
 /// One audit entry.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -48,7 +68,9 @@ pub struct AuditEntry {
     pub actor_id: Uuid,
     /// What was done, e.g. `stall.approve`.
     pub action: String,
-    /// `stall`, `product` or `category`.
+    /// What it is about: `stall`, `product`, `category`, `checkout`, `commission_rule` or
+    /// `payout`.
+    #[cfg_attr(feature = "openapi", schema(value_type = SubjectType))]
     pub subject_type: String,
     /// The subject's id.
     pub subject_id: Uuid,

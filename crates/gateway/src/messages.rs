@@ -119,6 +119,21 @@ impl Messages {
         })
     }
 
+    /// Every field code an answer can carry: the table's, and `invalid` for a message it does
+    /// not know; sorted, once each.
+    pub fn field_codes(&self) -> Vec<&str> {
+        let mut codes: Vec<&str> = self
+            .exact
+            .values()
+            .map(|(code, _)| code.as_str())
+            .chain(self.patterns.iter().map(|p| p.code.as_str()))
+            .chain([UNKNOWN_CODE])
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+
     /// The code and Vietnamese text of a field message; `None` when the table does not know it.
     pub fn field(&self, en: &str) -> Option<(&str, String)> {
         if let Some((code, vi)) = self.exact.get(en) {

@@ -58,6 +58,20 @@ pub struct PayoutView {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
+/// Why a batch did not pay a stall.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
+#[allow(dead_code, reason = "documents the values the text field takes")]
+pub enum SkipReason {
+    /// Its payable balance is below the batch's minimum.
+    BelowMinimum,
+    /// It has no bank account to pay to.
+    NoBankAccount,
+    /// Its bank account changed too recently to be paid to.
+    CoolingOff,
+}
+
 /// A stall a batch did not pay, and why.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -67,6 +81,7 @@ pub struct Skipped {
     /// Its payable balance.
     pub payable: i64,
     /// `below_minimum`, `no_bank_account` or `cooling_off`.
+    #[cfg_attr(feature = "openapi", schema(value_type = SkipReason))]
     pub reason: String,
 }
 

@@ -176,6 +176,7 @@ pub struct SellerTax {
     /// Its name.
     pub name: String,
     /// `household_business` or `individual`.
+    #[cfg_attr(feature = "openapi", schema(value_type = catalog::stall::BusinessType))]
     pub business_type: String,
     /// Its tax code, if recorded.
     pub tax_code: Option<String>,

@@ -18,7 +18,10 @@ pub struct NotificationView {
     /// Its id.
     pub id: Uuid,
     /// What happened.
-    #[cfg_attr(feature = "openapi", schema(example = "order_shipped"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = crate::Event, example = "order_shipped")
+    )]
     pub event: String,
     /// One line.
     #[cfg_attr(

@@ -49,6 +49,20 @@ pub struct WebhookView {
     pub created_at: DateTime<Utc>,
 }
 
+/// Where a webhook delivery stands.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
+#[allow(dead_code, reason = "documents the values the text field takes")]
+pub enum DeliveryStatus {
+    /// Not yet accepted by the receiver; tried again later.
+    Pending,
+    /// The receiver answered 2xx.
+    Sent,
+    /// Given up after the last try.
+    Failed,
+}
+
 /// One entry of a webhook's delivery log.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -56,8 +70,10 @@ pub struct DeliveryView {
     /// The `webhook-id` it was sent with.
     pub id: Uuid,
     /// The event.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::Event))]
     pub event: String,
     /// `pending`, `sent` or `failed`.
+    #[cfg_attr(feature = "openapi", schema(value_type = DeliveryStatus))]
     pub status: String,
     /// Tries so far.
     pub attempts: i32,

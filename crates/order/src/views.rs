@@ -108,6 +108,18 @@ pub struct OrderView {
     pub created_at: DateTime<Utc>,
 }
 
+/// Who pays a refund back.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
+#[allow(dead_code, reason = "documents the values the text field takes")]
+pub enum RefundProvider {
+    /// Stripe, sent by the refund worker.
+    Stripe,
+    /// A bank transfer made by hand.
+    Vietqr,
+}
+
 /// A refund of one order.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -119,6 +131,7 @@ pub struct RefundView {
     /// Its checkout.
     pub checkout_id: Uuid,
     /// `stripe` (sent by the refund worker) or `vietqr` (paid back by hand).
+    #[cfg_attr(feature = "openapi", schema(value_type = RefundProvider))]
     pub provider: String,
     /// The provider's payment (a bank transfer's: the checkout's reference).
     pub payment_intent_id: String,

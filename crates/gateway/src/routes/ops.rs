@@ -18,6 +18,7 @@ use crate::{
 pub struct Health {
     /// `ok` (liveness); `ready`, or `degraded` when the gateway serves but search is
     /// incomplete (its index is being rebuilt).
+    #[schema(value_type = HealthStatus)]
     pub status: &'static str,
     /// Readiness only: how far the search index lags behind the catalogue.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,7 +36,34 @@ pub struct SearchStatus {
     pub oldest_secs: f64,
     /// `ok`; `rebuilding` while a missing or damaged index is rebuilt from the database
     /// (searches may find less until then); `unavailable` while the engine does not answer.
+    #[schema(value_type = SearchState)]
     pub state: &'static str,
+}
+
+/// The values of `Health.status`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "documents the values the text field takes")]
+pub enum HealthStatus {
+    /// Alive (`/healthz`).
+    Ok,
+    /// Serving, search complete.
+    Ready,
+    /// Serving, search index being rebuilt.
+    Degraded,
+}
+
+/// The values of `SearchStatus.state`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "documents the values the text field takes")]
+pub enum SearchState {
+    /// Up to date, or catching up.
+    Ok,
+    /// A missing or damaged index is being rebuilt.
+    Rebuilding,
+    /// The engine does not answer.
+    Unavailable,
 }
 
 /// The process is up (it does not look at dependencies).

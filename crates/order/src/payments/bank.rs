@@ -371,6 +371,7 @@ pub struct TransferView {
     /// Matched, unmatched or returned.
     pub status: TransferStatus,
     /// What it came to: exact, partial, excess, late, unmatched.
+    #[cfg_attr(feature = "openapi", schema(value_type = TransferOutcome))]
     pub outcome: String,
     /// Owed back to the payer, in đồng (settled by hand).
     pub owed_back: i64,
