@@ -370,7 +370,7 @@ db_test!(
         for o in &orders {
             assert_eq!(o["delivery"]["zone"], "other_region", "{o}");
             assert!(o["delivery_fee"].as_i64().unwrap() > 0, "{o}");
-            assert_eq!(o["shipping"]["province_name"], "Thành phố Hà Nội");
+            assert_eq!(o["shipping"]["province"]["name"], "Thành phố Hà Nội");
             collected += o["total"].as_i64().unwrap();
         }
         assert_eq!(

@@ -28,7 +28,7 @@ export function cartLine(l: Schemas["CartLine"]): string {
 
 /** An order page names the stall and where it goes. */
 export function orderHeading(o: Schemas["OrderView"]): string {
-  return `${o.stall.name}: ${o.shipping.commune_name ?? o.shipping.commune_code}, ${o.total} đ`;
+  return `${o.stall.name}: ${o.shipping.commune.name}, ${o.shipping.province?.name ?? ""}, ${o.total} đ`;
 }
 
 /** A search hit is a product card: the same fields as the product page. */

@@ -18,6 +18,16 @@ pub struct Commune {
     pub name: String,
 }
 
+/// A province: `ProvinceRef` wherever the API names one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProvinceRef {
+    /// Official code, e.g. `44`.
+    pub code: String,
+    /// Name, e.g. `Quảng Trị`.
+    pub name: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RegionFile {

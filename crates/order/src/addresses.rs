@@ -1,7 +1,10 @@
 //! The buyer's address book: up to [`MAX_ADDRESSES`] addresses checked against the national
 //! map, one of them the default. Another user's address is "not found".
 
-use catalog::nation::Nation;
+use catalog::{
+    nation::Nation,
+    region::{Commune, ProvinceRef},
+};
 use chrono::{DateTime, Utc};
 use common::{Actor, validate::Validator};
 use sea_orm::{
@@ -77,14 +80,10 @@ pub struct AddressView {
     pub recipient: String,
     /// Phone, normalised.
     pub phone: String,
-    /// Province code.
-    pub province_code: String,
-    /// Province name.
-    pub province_name: String,
-    /// Commune code.
-    pub commune_code: String,
-    /// Commune name.
-    pub commune_name: String,
+    /// The province.
+    pub province: ProvinceRef,
+    /// The commune.
+    pub commune: Commune,
     /// Street, house number, village.
     pub street: String,
     /// The default address.
@@ -119,10 +118,14 @@ impl Addresses {
             id: a.id,
             recipient: a.recipient,
             phone: a.phone,
-            province_name: commune.map(|(_, p)| p.name.clone()).unwrap_or_default(),
-            province_code: a.province_code,
-            commune_name: commune.map(|(u, _)| u.name.clone()).unwrap_or_default(),
-            commune_code: a.commune_code,
+            province: ProvinceRef {
+                name: commune.map_or_else(|| a.province_code.clone(), |(_, p)| p.name.clone()),
+                code: a.province_code,
+            },
+            commune: Commune {
+                name: commune.map_or_else(|| a.commune_code.clone(), |(u, _)| u.name.clone()),
+                code: a.commune_code,
+            },
             street: a.street,
             is_default: a.is_default,
             created_at: a.created_at,

@@ -2,7 +2,10 @@
 //! map into a [`Destination`], and the snapshot an order keeps (names as well as codes, so a
 //! later edit or a change of the map never rewrites history).
 
-use catalog::nation::Nation;
+use catalog::{
+    nation::Nation,
+    region::{Commune, ProvinceRef},
+};
 use common::{phone::normalize_vn_phone, validate::Validator};
 use serde::{Deserialize, Serialize};
 
@@ -39,14 +42,12 @@ pub struct ShippingAddress {
     pub recipient: String,
     /// Phone, normalised.
     pub phone: String,
-    /// Province code (absent on orders placed before addresses had provinces).
-    pub province_code: Option<String>,
-    /// Province name then.
-    pub province_name: Option<String>,
-    /// Commune code.
-    pub commune_code: String,
-    /// Commune name then.
-    pub commune_name: Option<String>,
+    /// The province, named as it was then (absent on orders placed before addresses had
+    /// provinces).
+    pub province: Option<ProvinceRef>,
+    /// The commune, named as it was then (orders placed before names were kept: as the map
+    /// names it now, or by its code if the map no longer has it).
+    pub commune: Commune,
     /// Street, house number, village.
     pub street: String,
 }

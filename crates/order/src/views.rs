@@ -1,6 +1,10 @@
 //! Read views: orders as buyers, stalls and administrators see them, and refunds. Every stored
 //! status is read through its type, so a corrupt row is an error, not a made-up state.
 
+use catalog::{
+    nation::Nation,
+    region::{Commune, ProvinceRef},
+};
 use chrono::{DateTime, Utc};
 use common::{Page, PageRequest};
 use sea_orm::{
@@ -259,10 +263,25 @@ impl Rows {
             shipping: ShippingAddress {
                 recipient: o.shipping_recipient.clone(),
                 phone: o.shipping_phone.clone(),
-                province_code: o.shipping_province_code.clone(),
-                province_name: o.shipping_province_name.clone(),
-                commune_code: o.shipping_commune_code.clone(),
-                commune_name: o.shipping_commune_name.clone(),
+                province: o.shipping_province_code.clone().map(|code| {
+                    let name = o.shipping_province_name.clone().unwrap_or_else(|| {
+                        Nation::builtin()
+                            .province(&code)
+                            .map_or_else(|| code.clone(), |p| p.name.clone())
+                    });
+                    ProvinceRef { code, name }
+                }),
+                commune: Commune {
+                    code: o.shipping_commune_code.clone(),
+                    name: o.shipping_commune_name.clone().unwrap_or_else(|| {
+                        Nation::builtin()
+                            .commune(&o.shipping_commune_code)
+                            .map_or_else(
+                                || o.shipping_commune_code.clone(),
+                                |(u, _)| u.name.clone(),
+                            )
+                    }),
+                },
                 street: o.shipping_street.clone(),
             },
             carrier: o.carrier.clone(),

@@ -5,7 +5,10 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use catalog::nation::{Nation, Province, Unit};
+use catalog::{
+    nation::{Nation, Province, Unit},
+    region::ProvinceRef,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,17 +22,6 @@ use crate::{
 const LOOKUP_LIMIT: usize = 20;
 /// Longest lookup query, in characters.
 const MAX_LOOKUP: usize = 100;
-
-/// A province, as a reference.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProvinceRef {
-    /// Code.
-    #[schema(example = "01")]
-    pub code: String,
-    /// Name.
-    #[schema(example = "Thành phố Hà Nội")]
-    pub name: String,
-}
 
 /// A commune found by a lookup, with its province.
 #[derive(Debug, Serialize, ToSchema)]

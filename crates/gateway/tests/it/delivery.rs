@@ -93,8 +93,14 @@ db_test!(
             address["is_default"], true,
             "the first address is the default"
         );
-        assert_eq!(address["province_name"], "Thành phố Hà Nội");
-        assert_eq!(address["commune_name"], "Phường Hoàn Kiếm");
+        assert_eq!(
+            address["province"],
+            json!({"code": "01", "name": "Thành phố Hà Nội"})
+        );
+        assert_eq!(
+            address["commune"],
+            json!({"code": "00070", "name": "Phường Hoàn Kiếm"})
+        );
         assert_eq!(address["phone"], "0987654321");
         let address_id = address["id"].as_str().unwrap().to_owned();
 
@@ -147,8 +153,14 @@ db_test!(
         assert_eq!(oa["delivery_fee"], 75_000);
         assert_eq!(oa["total"], 375_000, "what the courier collects in cash");
         assert_eq!(oa["delivery"]["zone"], "other_region");
-        assert_eq!(oa["shipping"]["province_name"], "Thành phố Hà Nội");
-        assert_eq!(oa["shipping"]["commune_name"], "Phường Hoàn Kiếm");
+        assert_eq!(
+            oa["shipping"]["province"],
+            json!({"code": "01", "name": "Thành phố Hà Nội"})
+        );
+        assert_eq!(
+            oa["shipping"]["commune"],
+            json!({"code": "00070", "name": "Phường Hoàn Kiếm"})
+        );
         let ob = stall_of(orders, &s.stall_b);
         assert_eq!(ob["total"], 322_000);
         let sum: i64 = orders
@@ -169,7 +181,7 @@ db_test!(
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         assert_eq!(
-            res.json()["province_code"],
+            res.json()["province"]["code"],
             "44",
             "the commune brings its province"
         );
@@ -178,7 +190,7 @@ db_test!(
             .get(&format!("/api/v1/orders/{order_id}"), Some(&s.owner_a))
             .await
             .json();
-        assert_eq!(seen["shipping"]["commune_code"], "00070");
+        assert_eq!(seen["shipping"]["commune"]["code"], "00070");
         assert_eq!(seen["shipping"]["street"], "12 Lê Thái Tổ");
 
         // The stall ships with its carrier.
