@@ -1,5 +1,27 @@
 //! Vietnamese text folding: diacritics removed and `đ` turned into `d`, so "Nước mắm Cửa Tùng"
-//! and "nuoc mam cua tung" compare equal. Used for slugs and for search.
+//! and "nuoc mam cua tung" compare equal. Used for slugs and for search. And Unicode
+//! normalisation: the same word typed composed (`ư` as one character) or decomposed (`u` then
+//! a combining horn, as some input methods and macOS send it) is one text after [`nfc`].
+
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// `input` in Unicode normalisation form C (composed), borrowed when it already is (the common
+/// case, told by a quick check without allocating).
+pub fn nfc(input: &str) -> Cow<'_, str> {
+    match is_nfc_quick(input.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(input),
+        IsNormalized::No | IsNormalized::Maybe => {
+            let composed: String = input.nfc().collect();
+            if composed == input {
+                Cow::Borrowed(input)
+            } else {
+                Cow::Owned(composed)
+            }
+        }
+    }
+}
 
 /// Lower-cases `input` and strips Vietnamese diacritics, precomposed (NFC) or combining (NFD).
 pub fn fold(input: &str) -> String {
@@ -74,6 +96,16 @@ mod tests {
         assert_eq!(fold("Ỷ Lan, Ỵ, Ữ"), "y lan, y, u");
         // Decomposed input (NFD): base letters followed by combining marks.
         assert_eq!(fold("Nu\u{031b}o\u{031b}\u{0301}c"), "nuoc");
+    }
+
+    #[test]
+    fn decomposed_text_is_composed_and_composed_text_is_borrowed() {
+        let composed = "Nước mắm Cửa Tùng";
+        let decomposed: String = composed.nfd().collect();
+        assert_ne!(decomposed, composed, "the test needs a decomposed form");
+        assert_eq!(nfc(&decomposed), composed);
+        assert!(matches!(nfc(composed), Cow::Borrowed(_)));
+        assert!(matches!(nfc("nuoc mam"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -445,6 +445,8 @@ pub struct SearchConfig {
     pub index_prefix: String,
     /// Run the indexer inside `serve`.
     pub worker: bool,
+    /// Synonym table file; empty for the built-in one.
+    pub synonyms_file: PathBuf,
 }
 
 /// `[catalog]`
@@ -592,6 +594,22 @@ impl Config {
         })
     }
 
+    /// The regional synonyms search applies: the configured file, or the built-in one.
+    pub fn synonyms(&self) -> Result<search::synonyms::Synonyms, ConfigError> {
+        if self.search.synonyms_file.as_os_str().is_empty() {
+            return Ok(search::synonyms::Synonyms::builtin());
+        }
+        let path = &self.search.synonyms_file;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+            key: "search.synonyms_file",
+            message: format!("cannot read {}: {e}", path.display()),
+        })?;
+        search::synonyms::Synonyms::from_toml(&text).map_err(|e| ConfigError::Invalid {
+            key: "search.synonyms_file",
+            message: format!("{}: {e}", path.display()),
+        })
+    }
+
     /// The delivery rate table: the configured file, or the built-in one.
     pub fn shipping_rates(&self) -> Result<order::shipping::ShippingRates, ConfigError> {
         if self.shipping.rates_file.as_os_str().is_empty() {
@@ -613,15 +631,22 @@ impl Config {
     pub fn search_engine(
         &self,
     ) -> Result<std::sync::Arc<dyn search::SearchEngine>, search::EngineError> {
+        let synonyms = self
+            .synonyms()
+            .map_err(|e| search::EngineError::Internal(e.to_string()))?;
         Ok(match &self.search.meili_url {
-            Some(url) => std::sync::Arc::new(search::meili::Meili::new(
-                url,
-                self.search.meili_key.as_deref(),
-                &self.search.index_prefix,
-            )?),
-            None => std::sync::Arc::new(search::embedded::Embedded::open(
-                self.data.dir.join("search"),
-            )?),
+            Some(url) => std::sync::Arc::new(
+                search::meili::Meili::new(
+                    url,
+                    self.search.meili_key.as_deref(),
+                    &self.search.index_prefix,
+                )?
+                .with_synonyms(synonyms),
+            ),
+            None => std::sync::Arc::new(
+                search::embedded::Embedded::open(self.data.dir.join("search"))?
+                    .with_synonyms(synonyms),
+            ),
         })
     }
 
@@ -876,6 +901,7 @@ impl Config {
                 "may hold only lower-case letters, digits, - and _ (at most 64)",
             ));
         }
+        self.synonyms()?;
         if !(1..=1000).contains(&self.database.max_connections) {
             return Err(invalid("database.max_connections", "must be 1 to 1000"));
         }

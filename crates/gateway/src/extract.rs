@@ -92,8 +92,9 @@ pub fn has_control(text: &str) -> bool {
         .any(|c| (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}')
 }
 
-/// Rewrites whole-number floats as integers, and returns the path of the first string (or key)
-/// holding a control character.
+/// Rewrites whole-number floats as integers and every string in Unicode form C (so text is
+/// stored and searched composed however it was typed), and returns the path of the first
+/// string (or key) holding a control character.
 fn tidy_json(value: &mut serde_json::Value, path: &str) -> Option<String> {
     use serde_json::Value;
     let join = |key: &str| {
@@ -104,7 +105,12 @@ fn tidy_json(value: &mut serde_json::Value, path: &str) -> Option<String> {
         }
     };
     match value {
-        Value::String(s) => has_control(s).then(|| path.to_owned()),
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(composed) = common::text::nfc(s) {
+                *s = composed;
+            }
+            has_control(s).then(|| path.to_owned())
+        }
         Value::Number(n) => {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64())
                 && f.fract() == 0.0
@@ -240,7 +246,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
+        let query = composed_query(parts.uri.query().unwrap_or_default());
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize::<_, T>(de)
             .map(Query)
@@ -264,6 +270,24 @@ where
                 ApiError::validation(vec![FieldError::new(field, message)])
             })
     }
+}
+
+/// The query string with every value in Unicode form C: borrowed when it already is, else
+/// decoded, composed and encoded again.
+fn composed_query(query: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let decomposed = form_urlencoded::parse(query.as_bytes()).any(|(k, v)| {
+        matches!(common::text::nfc(&k), Cow::Owned(_))
+            || matches!(common::text::nfc(&v), Cow::Owned(_))
+    });
+    if !decomposed {
+        return Cow::Borrowed(query);
+    }
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        out.append_pair(&common::text::nfc(&k), &common::text::nfc(&v));
+    }
+    Cow::Owned(out.finish())
 }
 
 /// Says in the API's words what the query parser (Rust's number parsing) complained of.
@@ -444,6 +468,28 @@ mod tests {
             query_message("invalid digit found in string".into()),
             "must be a whole number within range"
         );
+    }
+
+    #[test]
+    fn decomposed_text_arrives_composed_in_bodies_and_queries() {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            name: String,
+        }
+        let body: Body = parse_json(
+            "{\"name\": \"Nu\u{031b}o\u{031b}\u{0301}c ma\u{0306}\u{0301}m\"}".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(body.name, "Nước mắm");
+        let query = composed_query("q=nu%CC%9Bo%CC%9B%CC%81c&page=1");
+        assert_eq!(
+            form_urlencoded::parse(query.as_bytes()).collect::<Vec<_>>(),
+            [("q".into(), "nước".into()), ("page".into(), "1".into())]
+        );
+        assert!(matches!(
+            composed_query("q=nuoc+mam"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

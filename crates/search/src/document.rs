@@ -8,11 +8,12 @@ use catalog::{
     entity::{category, product, stall},
 };
 use chrono::{Datelike, NaiveDate};
-use common::text::fold;
+use common::text::{fold, nfc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// A product as the engines index it.
+/// A product as the engines index it. A hit read back from Meilisearch carries only what an
+/// answer shows (the fields marked `default` are left out of it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProductDoc {
     /// Id (the primary key).
@@ -22,8 +23,10 @@ pub struct ProductDoc {
     /// Name as written.
     pub name: String,
     /// Name without diacritics, so engines that keep them still match folded queries.
+    #[serde(default)]
     pub name_folded: String,
     /// Description.
+    #[serde(default)]
     pub description: String,
     /// Price in đồng.
     pub price: i64,
@@ -45,6 +48,7 @@ pub struct ProductDoc {
     /// Its category's slug.
     pub category_slug: String,
     /// Its category's slug and every ancestor's, for filtering by a parent category.
+    #[serde(default)]
     pub category_path: Vec<String>,
     /// Its category's name.
     pub category_name: String,
@@ -55,6 +59,7 @@ pub struct ProductDoc {
     /// Its stall's name.
     pub stall_name: String,
     /// Created, as Unix seconds (for `newest`).
+    #[serde(default)]
     pub created_at: i64,
     /// Units sold (for `bestselling`).
     pub sales_count: i64,
@@ -112,9 +117,9 @@ pub fn product_doc(
     ProductDoc {
         id: p.id,
         slug: p.slug.clone(),
-        name: p.name.clone(),
+        name: nfc(&p.name).into_owned(),
         name_folded: fold(&p.name),
-        description: p.description.clone(),
+        description: nfc(&p.description).into_owned(),
         price: p.price,
         unit: p.unit.clone(),
         image: images.into_iter().next(),
@@ -130,7 +135,7 @@ pub fn product_doc(
         category_name: category.map(|c| c.name.clone()).unwrap_or_default(),
         stall_id: s.id,
         stall_slug: s.slug.clone(),
-        stall_name: s.name.clone(),
+        stall_name: nfc(&s.name).into_owned(),
         created_at: p.created_at.timestamp(),
         sales_count: p.sales_count,
     }
@@ -141,9 +146,9 @@ pub fn stall_doc(s: &stall::Model, regions: &Regions) -> StallDoc {
     StallDoc {
         id: s.id,
         slug: s.slug.clone(),
-        name: s.name.clone(),
+        name: nfc(&s.name).into_owned(),
         name_folded: fold(&s.name),
-        description: s.description.clone(),
+        description: nfc(&s.description).into_owned(),
         commune_code: s.commune_code.clone(),
         commune_name: regions
             .get(&s.commune_code)

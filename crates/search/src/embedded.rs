@@ -21,7 +21,7 @@ use std::{
 };
 
 use async_trait::async_trait;
-use common::text::fold;
+use common::text::{fold, nfc};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
     Term,
@@ -42,6 +42,7 @@ use crate::{
     document::{ProductDoc, StallDoc},
     engine::{EngineError, IndexBuild, SearchEngine},
     query::{Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
+    synonyms::Synonyms,
 };
 
 const WRITER_MEMORY: usize = 30_000_000;
@@ -52,7 +53,7 @@ fn internal(e: impl std::fmt::Display) -> EngineError {
 }
 
 /// Splits text into lower-case words the way the default tokenizer does.
-use crate::exact::words;
+use crate::exact::{joined, words};
 
 #[derive(Clone, Copy)]
 struct ProductFields {
@@ -61,6 +62,7 @@ struct ProductFields {
     name_f: Field,
     name_x: Field,
     body_f: Field,
+    joined: Field,
     category_path: Field,
     category_slug: Field,
     commune: Field,
@@ -80,6 +82,7 @@ fn product_schema() -> (Schema, ProductFields) {
         name_f: b.add_text_field("name_f", TEXT),
         name_x: b.add_text_field("name_x", TEXT),
         body_f: b.add_text_field("body_f", TEXT),
+        joined: b.add_text_field("joined", TEXT),
         category_path: b.add_text_field("category_path", STRING),
         category_slug: b.add_text_field("category_slug", STRING | FAST),
         commune: b.add_text_field("commune", STRING | FAST),
@@ -100,6 +103,7 @@ struct StallFields {
     name_f: Field,
     name_x: Field,
     body_f: Field,
+    joined: Field,
     commune: Field,
     approved: Field,
 }
@@ -112,6 +116,7 @@ fn stall_schema() -> (Schema, StallFields) {
         name_f: b.add_text_field("name_f", TEXT),
         name_x: b.add_text_field("name_x", TEXT),
         body_f: b.add_text_field("body_f", TEXT),
+        joined: b.add_text_field("joined", TEXT),
         commune: b.add_text_field("commune", STRING | FAST),
         approved: b.add_i64_field("approved", FAST),
     };
@@ -130,6 +135,10 @@ fn product_document(f: &ProductFields, d: &ProductDoc) -> Result<TantivyDocument
             "{} {} {}",
             d.stall_name, d.category_name, d.description
         )),
+    );
+    doc.add_text(
+        f.joined,
+        joined(&[&d.name, &d.stall_name, &d.category_name]),
     );
     for slug in &d.category_path {
         doc.add_text(f.category_path, slug);
@@ -155,67 +164,235 @@ fn stall_document(f: &StallFields, d: &StallDoc) -> Result<TantivyDocument, Engi
         f.body_f,
         fold(&format!("{} {}", d.description, d.commune_name)),
     );
+    doc.add_text(f.joined, joined(&[&d.name, &d.commune_name]));
     doc.add_text(f.commune, &d.commune_code);
     doc.add_i64(f.approved, d.approved_at);
     Ok(doc)
 }
 
+/// The text fields a query searches.
+#[derive(Clone, Copy)]
+struct TextFields {
+    name_f: Field,
+    name_x: Field,
+    body_f: Field,
+    joined: Field,
+}
+
 /// The words of a query as clauses over folded and exact fields: every word must match; the
 /// last may be a prefix (the buyer is still typing); words of four letters or more forgive one
-/// typo; exact diacritics and name matches score higher.
-fn text_query(text: &str, name_f: Field, name_x: Field, body_f: Field) -> Box<dyn Query> {
-    let folded = words(&fold(text));
-    let exact = words(text);
+/// typo; exact diacritics and name matches score higher. A word may also be syllables run
+/// together (`nuocmam`), found among the joined runs of the names. A phrase with regional
+/// synonyms (`lạc`) matches as itself or as any of them (`đậu phộng`).
+fn text_query(
+    text: &str,
+    fields: TextFields,
+    synonyms: &Synonyms,
+    searcher: &Searcher,
+) -> Box<dyn Query> {
+    let text = nfc(text);
+    let folded = words(&fold(&text));
+    let exact = words(&text);
     if folded.is_empty() {
         return Box::new(AllQuery);
     }
     let last = folded.len() - 1;
+    let expansions = synonyms.expansions(&exact, &folded);
     let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for (i, word) in folded.iter().enumerate() {
-        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let term = |field: Field| Term::from_field_text(field, word);
-        let boosted = |q: Box<dyn Query>, boost: f32| -> (Occur, Box<dyn Query>) {
-            (Occur::Should, Box::new(BoostQuery::new(q, boost)))
+    let mut i = 0;
+    while i < folded.len() {
+        let original = |i: usize| {
+            exact
+                .get(i)
+                .filter(|o| **o != folded[i])
+                .map(String::as_str)
         };
-        any.push(boosted(
-            Box::new(TermQuery::new(term(name_f), IndexRecordOption::WithFreqs)),
-            3.0,
-        ));
-        any.push(boosted(
-            Box::new(TermQuery::new(term(body_f), IndexRecordOption::WithFreqs)),
-            1.0,
-        ));
-        if let Some(original) = exact.get(i).filter(|o| *o != word) {
-            let t = Term::from_field_text(name_x, original);
-            any.push(boosted(
-                Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)),
-                2.0,
-            ));
+        match expansions.iter().find(|e| e.start == i) {
+            Some(e) => {
+                let end = i + e.len;
+                let own: Vec<(Occur, Box<dyn Query>)> = (i..end)
+                    .map(|k| {
+                        let q = word_query(&folded[k], original(k), k == last, fields);
+                        (Occur::Must, q)
+                    })
+                    .collect();
+                let mut any: Vec<(Occur, Box<dyn Query>)> =
+                    vec![(Occur::Should, Box::new(BooleanQuery::new(own)))];
+                for alternative in &e.alternatives {
+                    let alt: Vec<(Occur, Box<dyn Query>)> = alternative
+                        .iter()
+                        .map(|w| (Occur::Must, word_query(w, None, false, fields)))
+                        .collect();
+                    any.push((Occur::Should, Box::new(BooleanQuery::new(alt))));
+                }
+                musts.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+                i = end;
+            }
+            None => {
+                let q = word_query(&folded[i], original(i), i == last, fields);
+                // Syllables run together that no name joins as typed (`tieuvinhlinh` for
+                // "Hồ tiêu đỏ Vĩnh Linh"): also as the known words they split into.
+                let q = match split_known(&folded[i], |w| known(searcher, fields, w)) {
+                    Some(parts) => {
+                        let parts: Vec<(Occur, Box<dyn Query>)> = parts
+                            .iter()
+                            .map(|p| (Occur::Must, word_query(p, None, false, fields)))
+                            .collect();
+                        Box::new(BooleanQuery::new(vec![
+                            (Occur::Should, q),
+                            (Occur::Should, Box::new(BooleanQuery::new(parts))),
+                        ])) as Box<dyn Query>
+                    }
+                    None => q,
+                };
+                musts.push((Occur::Must, q));
+                i += 1;
+            }
         }
-        let long = word.chars().count() >= 4;
-        if i == last {
-            any.push(boosted(
-                Box::new(FuzzyTermQuery::new_prefix(term(name_f), 0, true)),
-                1.5,
-            ));
-            any.push(boosted(
-                Box::new(FuzzyTermQuery::new_prefix(term(body_f), 0, true)),
-                0.5,
-            ));
-        }
-        if long {
-            any.push(boosted(
-                Box::new(FuzzyTermQuery::new(term(name_f), 1, true)),
-                1.0,
-            ));
-            any.push(boosted(
-                Box::new(FuzzyTermQuery::new(term(body_f), 1, true)),
-                0.3,
-            ));
-        }
-        musts.push((Occur::Must, Box::new(BooleanQuery::new(any))));
     }
     Box::new(BooleanQuery::new(musts))
+}
+
+/// Whether `word` is a word of some name or text of the index.
+fn known(searcher: &Searcher, f: TextFields, word: &str) -> bool {
+    searcher.segment_readers().iter().any(|segment| {
+        [f.name_f, f.body_f].iter().any(|&field| {
+            segment
+                .inverted_index(field)
+                .ok()
+                .and_then(|ii| ii.terms().get(word.as_bytes()).ok().flatten())
+                .is_some()
+        })
+    })
+}
+
+/// Longest a query word is for splitting, in letters; longest and shortest part.
+const SPLIT_MAX: usize = 40;
+const PART_MAX: usize = 7;
+const PART_MIN: usize = 2;
+
+/// `word` as the fewest known words it is made of (two at least), when it is not itself known
+/// and is made of them: Vietnamese syllables are two to seven letters once folded.
+fn split_known(word: &str, known: impl Fn(&str) -> bool) -> Option<Vec<String>> {
+    let letters: Vec<char> = word.chars().collect();
+    let n = letters.len();
+    if !(2 * PART_MIN..=SPLIT_MAX).contains(&n) || known(word) {
+        return None;
+    }
+    // best[i]: the fewest parts covering the first i letters, and where the last part starts.
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+    best[0] = Some((0, 0));
+    for end in PART_MIN..=n {
+        for len in PART_MIN..=PART_MAX.min(end) {
+            let start = end - len;
+            let Some((parts, _)) = best[start] else {
+                continue;
+            };
+            let better = best[end].is_none_or(|(p, _)| parts + 1 < p);
+            if better && known(&letters[start..end].iter().collect::<String>()) {
+                best[end] = Some((parts + 1, start));
+            }
+        }
+    }
+    let (parts, _) = best[n]?;
+    if parts < 2 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(parts);
+    let mut end = n;
+    while end > 0 {
+        let (_, start) = best[end]?;
+        out.push(letters[start..end].iter().collect());
+        end = start;
+    }
+    out.reverse();
+    Some(out)
+}
+
+/// One folded query word: in the name (best), with its typed diacritics, in the rest of the
+/// text, as a prefix when it is the last word, with a typo when long, or as joined syllables.
+fn word_query(word: &str, original: Option<&str>, last: bool, f: TextFields) -> Box<dyn Query> {
+    let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let term = |field: Field| Term::from_field_text(field, word);
+    let boosted = |q: Box<dyn Query>, boost: f32| -> (Occur, Box<dyn Query>) {
+        (Occur::Should, Box::new(BoostQuery::new(q, boost)))
+    };
+    let exact = |field: Field| -> Box<dyn Query> {
+        Box::new(TermQuery::new(term(field), IndexRecordOption::WithFreqs))
+    };
+    any.push(boosted(exact(f.name_f), 3.0));
+    any.push(boosted(exact(f.body_f), 1.0));
+    if let Some(original) = original {
+        let t = Term::from_field_text(f.name_x, original);
+        any.push(boosted(
+            Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)),
+            2.0,
+        ));
+    }
+    let letters = word.chars().count();
+    if letters >= 5 {
+        // Two syllables or more typed as one word.
+        any.push(boosted(exact(f.joined), 2.5));
+        if letters >= 8 {
+            any.push(boosted(
+                Box::new(FuzzyTermQuery::new(term(f.joined), 1, true)),
+                1.0,
+            ));
+        }
+    }
+    if last {
+        any.push(boosted(
+            Box::new(FuzzyTermQuery::new_prefix(term(f.name_f), 0, true)),
+            1.5,
+        ));
+        any.push(boosted(
+            Box::new(FuzzyTermQuery::new_prefix(term(f.body_f), 0, true)),
+            0.5,
+        ));
+        if letters >= 5 {
+            any.push(boosted(
+                Box::new(FuzzyTermQuery::new_prefix(term(f.joined), 0, true)),
+                1.0,
+            ));
+        }
+    }
+    if letters >= 4 {
+        any.push(boosted(
+            Box::new(FuzzyTermQuery::new(term(f.name_f), 1, true)),
+            1.0,
+        ));
+        any.push(boosted(
+            Box::new(FuzzyTermQuery::new(term(f.body_f), 1, true)),
+            0.3,
+        ));
+    }
+    Box::new(BooleanQuery::new(any))
+}
+
+/// Relevance, then the market's tie-break: among hits of the same relevance (scores equal to
+/// two decimals), more verified OCOP stars first, then more units sold. The same order as
+/// Meilisearch's ranking rules (`ocop_stars:desc`, `sales_count:desc` after relevance).
+fn tie_break(
+    segment: &tantivy::SegmentReader,
+) -> impl Fn(tantivy::DocId, tantivy::Score) -> (i64, u64, i64) + use<> {
+    let stars = segment
+        .fast_fields()
+        .u64("stars")
+        .ok()
+        .map(|c| c.first_or_default_col(0));
+    let sales = segment
+        .fast_fields()
+        .i64("sales")
+        .ok()
+        .map(|c| c.first_or_default_col(0));
+    move |doc, score| {
+        let relevance = (f64::from(score) * 100.0).round() as i64;
+        (
+            relevance,
+            stars.as_ref().map_or(0, |c| c.get_val(doc)),
+            sales.as_ref().map_or(0, |c| c.get_val(doc)),
+        )
+    }
 }
 
 fn i64_range(lo: Option<i64>, hi: Option<i64>, field: Field) -> Box<dyn Query> {
@@ -363,6 +540,8 @@ pub struct Embedded {
     state: Arc<RwLock<State>>,
     /// What was wrong at open, until a rebuild replaces the index.
     damage: Arc<Mutex<Option<String>>>,
+    /// Regional words a query expands to.
+    synonyms: Arc<Synonyms>,
 }
 
 fn read_current(root: &Path) -> Option<String> {
@@ -427,7 +606,15 @@ impl Embedded {
                 checked: Instant::now(),
             })),
             damage: Arc::new(Mutex::new(damage)),
+            synonyms: Arc::new(Synonyms::builtin()),
         })
+    }
+
+    /// The same engine with another synonym table (the built-in one otherwise).
+    #[must_use]
+    pub fn with_synonyms(mut self, synonyms: Synonyms) -> Self {
+        self.synonyms = Arc::new(synonyms);
+        self
     }
 
     /// The live generation, reopened if another process swapped in a rebuilt one.
@@ -600,11 +787,23 @@ fn load<T: serde::de::DeserializeOwned>(
 fn product_search(
     g: &Generation,
     q: &ProductQuery,
+    synonyms: &Synonyms,
 ) -> Result<SearchResult<ProductDoc>, EngineError> {
     let f = &g.product_fields;
+    let searcher = g.products.searcher();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Must,
-        text_query(&q.text, f.name_f, f.name_x, f.body_f),
+        text_query(
+            &q.text,
+            TextFields {
+                name_f: f.name_f,
+                name_x: f.name_x,
+                body_f: f.body_f,
+                joined: f.joined,
+            },
+            synonyms,
+            &searcher,
+        ),
     )];
     let term = |field: Field, value: &str| -> Box<dyn Query> {
         Box::new(TermQuery::new(
@@ -635,7 +834,6 @@ fn product_search(
         clauses.push((Occur::Must, i64_range(q.price_min, q.price_max, f.price)));
     }
     let query = BooleanQuery::new(clauses);
-    let searcher = g.products.searcher();
     let aggs: Aggregations = serde_json::from_value(serde_json::json!({
         "category": {"terms": {"field": "category_slug", "size": 500}},
         "commune": {"terms": {"field": "commune", "size": 500}},
@@ -663,7 +861,7 @@ fn product_search(
         ProductSort::Bestselling => Some(("sales", Order::Desc)),
     };
     let (addrs, total, aggs) = match by_field {
-        None => collect(&searcher, &query, top.order_by_score(), Some(facets))?,
+        None => collect(&searcher, &query, top.tweak_score(tie_break), Some(facets))?,
         Some((field, order)) => collect(
             &searcher,
             &query,
@@ -690,11 +888,26 @@ fn product_search(
     })
 }
 
-fn stall_search(g: &Generation, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError> {
+fn stall_search(
+    g: &Generation,
+    q: &StallQuery,
+    synonyms: &Synonyms,
+) -> Result<SearchResult<StallDoc>, EngineError> {
     let f = &g.stall_fields;
+    let searcher = g.stalls.searcher();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Must,
-        text_query(&q.text, f.name_f, f.name_x, f.body_f),
+        text_query(
+            &q.text,
+            TextFields {
+                name_f: f.name_f,
+                name_x: f.name_x,
+                body_f: f.body_f,
+                joined: f.joined,
+            },
+            synonyms,
+            &searcher,
+        ),
     )];
     if let Some(c) = &q.commune {
         clauses.push((
@@ -706,7 +919,6 @@ fn stall_search(g: &Generation, q: &StallQuery) -> Result<SearchResult<StallDoc>
         ));
     }
     let query = BooleanQuery::new(clauses);
-    let searcher = g.stalls.searcher();
     let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
     let (addrs, total, _) = if words(&q.text).is_empty() {
         collect(
@@ -775,12 +987,16 @@ impl SearchEngine for Embedded {
         q: &ProductQuery,
     ) -> Result<SearchResult<ProductDoc>, EngineError> {
         let q = q.clone();
-        self.blocking(move |g| product_search(&g, &q)).await
+        let synonyms = self.synonyms.clone();
+        self.blocking(move |g| product_search(&g, &q, &synonyms))
+            .await
     }
 
     async fn search_stalls(&self, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError> {
         let q = q.clone();
-        self.blocking(move |g| stall_search(&g, &q)).await
+        let synonyms = self.synonyms.clone();
+        self.blocking(move |g| stall_search(&g, &q, &synonyms))
+            .await
     }
 
     async fn health(&self) -> Result<(), EngineError> {
@@ -871,5 +1087,25 @@ impl IndexBuild for EmbeddedBuild {
             *damage = None;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joined_syllables_split_into_the_fewest_known_words() {
+        let vocabulary = [
+            "ho", "tieu", "do", "vinh", "linh", "mat", "ong", "rung", "nuoc", "mam",
+        ];
+        let known = |w: &str| vocabulary.contains(&w);
+        let split = |w: &str| split_known(w, known);
+        assert_eq!(split("tieuvinhlinh").unwrap(), ["tieu", "vinh", "linh"]);
+        assert_eq!(split("matongrung").unwrap(), ["mat", "ong", "rung"]);
+        assert_eq!(split("nuocmam").unwrap(), ["nuoc", "mam"]);
+        assert_eq!(split("tieu"), None, "a known word stays whole");
+        assert_eq!(split("tieuxyz"), None, "every part must be known");
+        assert_eq!(split("abc"), None);
     }
 }

@@ -17,6 +17,25 @@ pub(crate) fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Syllables run together, as buyers type them on phones (`nuocmam`, `matongrung`,
+/// `tieuvinhlinh`): every run of two and three adjacent folded words of each phrase, joined,
+/// once each. Indexed beside the words, so a joined query word finds the name it joins.
+pub(crate) fn joined(phrases: &[&str]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for phrase in phrases {
+        let w = words(&fold(phrase));
+        for n in 2..=3 {
+            for run in w.windows(n) {
+                let j = run.concat();
+                if !out.contains(&j) {
+                    out.push(j);
+                }
+            }
+        }
+    }
+    out.join(" ")
+}
+
 /// The typed words that carry diacritics (or `đ`): the ones whose spelling can rank. Empty when
 /// the buyer typed without them, and then nothing is re-ordered.
 pub(crate) fn marked_words(text: &str) -> Vec<String> {

@@ -14,6 +14,8 @@ pub mod indexer;
 pub mod meili;
 pub mod query;
 pub mod service;
+mod syllables;
+pub mod synonyms;
 
 pub use engine::{EngineError, SearchEngine};
 pub use service::{ProductSearch, Search, StallSearch};

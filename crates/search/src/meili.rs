@@ -22,9 +22,12 @@ use uuid::Uuid;
 use crate::{
     document::{ProductDoc, StallDoc},
     engine::{EngineError, IndexBuild, SearchEngine},
-    exact::Rerank,
+    exact::{Rerank, joined, words},
     query::{Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
+    syllables::splits,
+    synonyms::Synonyms,
 };
+use common::text::{fold, nfc};
 
 const TASK_TIMEOUT: Duration = Duration::from_secs(120);
 const TASK_POLL: Duration = Duration::from_millis(25);
@@ -42,6 +45,7 @@ pub struct Meili {
     products: String,
     stalls: String,
     ready: AtomicBool,
+    synonyms: Synonyms,
 }
 
 /// Quotes a value for a filter expression. Values are typed and checked before they get here
@@ -50,7 +54,68 @@ fn quoted(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn product_settings() -> Settings {
+/// Meilisearch's own ranking rules, then the market's tie-break among equally relevant hits:
+/// more verified OCOP stars, then more units sold (as the embedded engine orders them).
+const PRODUCT_RANKING: [&str; 8] = [
+    "words",
+    "typo",
+    "proximity",
+    "attribute",
+    "sort",
+    "exactness",
+    "ocop_stars:desc",
+    "sales_count:desc",
+];
+
+/// What a product hit is read back with: what the answer shows and the re-ranking reads, not
+/// the description or the fields kept for filtering.
+const PRODUCT_HIT: [&str; 16] = [
+    "id",
+    "slug",
+    "name",
+    "price",
+    "unit",
+    "image",
+    "ocop_stars",
+    "ocop_valid_until",
+    "sales_count",
+    "commune_code",
+    "category_id",
+    "category_slug",
+    "category_name",
+    "stall_id",
+    "stall_slug",
+    "stall_name",
+];
+
+/// A document as sent: the engine's fields and the joined syllables of its names (see
+/// `exact::joined`), which Meilisearch's own word splitting does not reach past two words.
+#[derive(serde::Serialize)]
+struct Sent<'a, T> {
+    #[serde(flatten)]
+    doc: &'a T,
+    joined: String,
+}
+
+fn sent_products(docs: &[ProductDoc]) -> Vec<Sent<'_, ProductDoc>> {
+    docs.iter()
+        .map(|d| Sent {
+            doc: d,
+            joined: joined(&[&d.name, &d.stall_name, &d.category_name]),
+        })
+        .collect()
+}
+
+fn sent_stalls(docs: &[StallDoc]) -> Vec<Sent<'_, StallDoc>> {
+    docs.iter()
+        .map(|d| Sent {
+            doc: d,
+            joined: joined(&[&d.name, &d.commune_name]),
+        })
+        .collect()
+}
+
+fn product_settings(synonyms: &Synonyms) -> Settings {
     Settings::new()
         .with_searchable_attributes([
             "name",
@@ -58,7 +123,15 @@ fn product_settings() -> Settings {
             "stall_name",
             "category_name",
             "description",
+            "joined",
         ])
+        .with_ranking_rules(PRODUCT_RANKING)
+        .with_synonyms(
+            synonyms
+                .meili_setting()
+                .into_iter()
+                .collect::<std::collections::HashMap<_, _>>(),
+        )
         // Facet counts are only available on filterable attributes.
         .with_filterable_attributes([
             "category_path",
@@ -73,9 +146,21 @@ fn product_settings() -> Settings {
         .with_typo_tolerance(typo_tolerance())
 }
 
-fn stall_settings() -> Settings {
+fn stall_settings(synonyms: &Synonyms) -> Settings {
     Settings::new()
-        .with_searchable_attributes(["name", "name_folded", "description", "commune_name"])
+        .with_searchable_attributes([
+            "name",
+            "name_folded",
+            "description",
+            "commune_name",
+            "joined",
+        ])
+        .with_synonyms(
+            synonyms
+                .meili_setting()
+                .into_iter()
+                .collect::<std::collections::HashMap<_, _>>(),
+        )
         .with_filterable_attributes(["commune_code"])
         .with_sortable_attributes(["approved_at"])
         .with_typo_tolerance(typo_tolerance())
@@ -103,6 +188,131 @@ impl Meili {
             products: format!("{prefix}products"),
             stalls: format!("{prefix}stalls"),
             ready: AtomicBool::new(false),
+            synonyms: Synonyms::builtin(),
+        })
+    }
+
+    /// The same client with another synonym table (the built-in one otherwise), applied to the
+    /// indexes' settings when they are next prepared.
+    #[must_use]
+    pub fn with_synonyms(mut self, synonyms: Synonyms) -> Self {
+        self.synonyms = synonyms;
+        self
+    }
+
+    async fn products_for(
+        &self,
+        q: &ProductQuery,
+        text: &str,
+    ) -> Result<SearchResult<ProductDoc>, EngineError> {
+        let mut filters = Vec::new();
+        if let Some(c) = &q.category {
+            filters.push(format!("category_path = {}", quoted(c)));
+        }
+        if let Some(c) = &q.commune {
+            filters.push(format!("commune_code = {}", quoted(c)));
+        }
+        if let Some(s) = q.stall {
+            filters.push(format!("stall_id = {}", quoted(&s.to_string())));
+        }
+        if let Some(stars) = q.min_stars {
+            filters.push(format!(
+                "ocop_stars >= {stars} AND ocop_valid_until >= {}",
+                q.today
+            ));
+        }
+        if let Some(lo) = q.price_min {
+            filters.push(format!("price >= {lo}"));
+        }
+        if let Some(hi) = q.price_max {
+            filters.push(format!("price <= {hi}"));
+        }
+        let filter = filters.join(" AND ");
+        let browsing = text.split_whitespace().next().is_none();
+        let sort: &[&str] = match q.sort {
+            ProductSort::Relevance if browsing => &["created_at:desc"],
+            ProductSort::Relevance => &[],
+            ProductSort::PriceAsc => &["price:asc"],
+            ProductSort::PriceDesc => &["price:desc"],
+            ProductSort::Newest => &["created_at:desc"],
+            ProductSort::Bestselling => &["sales_count:desc"],
+        };
+        // Typed diacritics rank within the top window (see `exact`): fetch it whole.
+        let rerank = Rerank::plan(
+            text,
+            q.sort == ProductSort::Relevance,
+            q.offset,
+            q.limit.max(1),
+        );
+        let (page, per_page) = Rerank::request(rerank.as_ref(), q.offset, q.limit);
+        let index = self.client.index(&self.products);
+        let mut search = index.search();
+        search
+            .with_query(text)
+            .with_page(page)
+            .with_hits_per_page(per_page)
+            .with_matching_strategy(MatchingStrategies::ALL)
+            .with_attributes_to_retrieve(Selectors::Some(&PRODUCT_HIT))
+            .with_facets(Selectors::Some(&[
+                "category_slug",
+                "commune_code",
+                "ocop_stars",
+            ]));
+        if !filter.is_empty() {
+            search.with_filter(&filter);
+        }
+        if !sort.is_empty() {
+            search.with_sort(sort);
+        }
+        let res = search.execute::<ProductDoc>().await.map_err(classify)?;
+        let hits: Vec<ProductDoc> = res.hits.into_iter().map(|h| h.result).collect();
+        Ok(SearchResult {
+            total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
+            facets: Facets {
+                category: facet(&res.facet_distribution, "category_slug"),
+                commune: facet(&res.facet_distribution, "commune_code"),
+                ocop_stars: facet(&res.facet_distribution, "ocop_stars"),
+            },
+            hits: match &rerank {
+                Some(plan) => plan.apply(hits, |d| &d.name),
+                None => hits,
+            },
+        })
+    }
+
+    async fn stalls_for(
+        &self,
+        q: &StallQuery,
+        text: &str,
+    ) -> Result<SearchResult<StallDoc>, EngineError> {
+        let filter = q
+            .commune
+            .as_ref()
+            .map(|c| format!("commune_code = {}", quoted(c)));
+        let rerank = Rerank::plan(text, true, q.offset, q.limit.max(1));
+        let (page, per_page) = Rerank::request(rerank.as_ref(), q.offset, q.limit);
+        let index = self.client.index(&self.stalls);
+        let mut search = index.search();
+        search
+            .with_query(text)
+            .with_page(page)
+            .with_hits_per_page(per_page)
+            .with_matching_strategy(MatchingStrategies::ALL);
+        if let Some(f) = &filter {
+            search.with_filter(f);
+        }
+        if text.split_whitespace().next().is_none() {
+            search.with_sort(&["approved_at:desc"]);
+        }
+        let res = search.execute::<StallDoc>().await.map_err(classify)?;
+        let hits: Vec<StallDoc> = res.hits.into_iter().map(|h| h.result).collect();
+        Ok(SearchResult {
+            total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
+            facets: Facets::default(),
+            hits: match &rerank {
+                Some(plan) => plan.apply(hits, |d| &d.name),
+                None => hits,
+            },
         })
     }
 
@@ -145,8 +355,10 @@ impl Meili {
         if self.ready.load(Ordering::Acquire) {
             return Ok(());
         }
-        self.prepare(&self.products, &product_settings()).await?;
-        self.prepare(&self.stalls, &stall_settings()).await?;
+        self.prepare(&self.products, &product_settings(&self.synonyms))
+            .await?;
+        self.prepare(&self.stalls, &stall_settings(&self.synonyms))
+            .await?;
         self.ready.store(true, Ordering::Release);
         Ok(())
     }
@@ -183,6 +395,28 @@ impl Meili {
     }
 }
 
+/// Other readings of a query with syllables run together (`tieuvinhlinh` as
+/// `tieu vinh linh`), for when it finds nothing as typed: each run-together word is split into
+/// Vietnamese syllables, up to three readings.
+fn split_readings(text: &str) -> Vec<String> {
+    let typed = words(&fold(text));
+    let options: Vec<Vec<Vec<String>>> = typed.iter().map(|w| splits(w, 3)).collect();
+    let most = options.iter().map(Vec::len).max().unwrap_or(0);
+    (0..most)
+        .map(|k| {
+            typed
+                .iter()
+                .zip(&options)
+                .map(|(w, o)| match o.get(k).or(o.last()) {
+                    Some(parts) => parts.join(" "),
+                    None => w.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
 fn facet(
     dist: &Option<std::collections::HashMap<String, std::collections::HashMap<String, usize>>>,
     name: &str,
@@ -206,7 +440,7 @@ impl SearchEngine for Meili {
 
     async fn upsert_products(&self, docs: Vec<ProductDoc>) -> Result<(), EngineError> {
         self.ensure().await?;
-        self.add(&self.products, &docs).await
+        self.add(&self.products, &sent_products(&docs)).await
     }
 
     async fn delete_products(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
@@ -216,7 +450,7 @@ impl SearchEngine for Meili {
 
     async fn upsert_stalls(&self, docs: Vec<StallDoc>) -> Result<(), EngineError> {
         self.ensure().await?;
-        self.add(&self.stalls, &docs).await
+        self.add(&self.stalls, &sent_stalls(&docs)).await
     }
 
     async fn delete_stalls(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
@@ -229,113 +463,36 @@ impl SearchEngine for Meili {
         q: &ProductQuery,
     ) -> Result<SearchResult<ProductDoc>, EngineError> {
         self.ensure().await?;
-        let mut filters = Vec::new();
-        if let Some(c) = &q.category {
-            filters.push(format!("category_path = {}", quoted(c)));
+        let text = nfc(&q.text);
+        let found = self.products_for(q, &text).await?;
+        if found.total > 0 {
+            return Ok(found);
         }
-        if let Some(c) = &q.commune {
-            filters.push(format!("commune_code = {}", quoted(c)));
+        // Nothing: perhaps syllables run together past what Meilisearch splits (two words).
+        for split in split_readings(&text) {
+            let again = self.products_for(q, &split).await?;
+            if again.total > 0 {
+                return Ok(again);
+            }
         }
-        if let Some(s) = q.stall {
-            filters.push(format!("stall_id = {}", quoted(&s.to_string())));
-        }
-        if let Some(stars) = q.min_stars {
-            filters.push(format!(
-                "ocop_stars >= {stars} AND ocop_valid_until >= {}",
-                q.today
-            ));
-        }
-        if let Some(lo) = q.price_min {
-            filters.push(format!("price >= {lo}"));
-        }
-        if let Some(hi) = q.price_max {
-            filters.push(format!("price <= {hi}"));
-        }
-        let filter = filters.join(" AND ");
-        let browsing = q.text.split_whitespace().next().is_none();
-        let sort: &[&str] = match q.sort {
-            ProductSort::Relevance if browsing => &["created_at:desc"],
-            ProductSort::Relevance => &[],
-            ProductSort::PriceAsc => &["price:asc"],
-            ProductSort::PriceDesc => &["price:desc"],
-            ProductSort::Newest => &["created_at:desc"],
-            ProductSort::Bestselling => &["sales_count:desc"],
-        };
-        // Typed diacritics rank within the top window (see `exact`): fetch it whole.
-        let rerank = Rerank::plan(
-            &q.text,
-            q.sort == ProductSort::Relevance,
-            q.offset,
-            q.limit.max(1),
-        );
-        let (page, per_page) = Rerank::request(rerank.as_ref(), q.offset, q.limit);
-        let index = self.client.index(&self.products);
-        let mut search = index.search();
-        search
-            .with_query(&q.text)
-            .with_page(page)
-            .with_hits_per_page(per_page)
-            .with_matching_strategy(MatchingStrategies::ALL)
-            .with_facets(Selectors::Some(&[
-                "category_slug",
-                "commune_code",
-                "ocop_stars",
-            ]));
-        if !filter.is_empty() {
-            search.with_filter(&filter);
-        }
-        if !sort.is_empty() {
-            search.with_sort(sort);
-        }
-        let res = search.execute::<ProductDoc>().await.map_err(classify)?;
-        let hits: Vec<ProductDoc> = res.hits.into_iter().map(|h| h.result).collect();
-        Ok(SearchResult {
-            total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
-            facets: Facets {
-                category: facet(&res.facet_distribution, "category_slug"),
-                commune: facet(&res.facet_distribution, "commune_code"),
-                ocop_stars: facet(&res.facet_distribution, "ocop_stars"),
-            },
-            hits: match &rerank {
-                Some(plan) => plan.apply(hits, |d| &d.name),
-                None => hits,
-            },
-        })
+        Ok(found)
     }
 
     async fn search_stalls(&self, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError> {
         self.ensure().await?;
-        let filter = q
-            .commune
-            .as_ref()
-            .map(|c| format!("commune_code = {}", quoted(c)));
-        let rerank = Rerank::plan(&q.text, true, q.offset, q.limit.max(1));
-        let (page, per_page) = Rerank::request(rerank.as_ref(), q.offset, q.limit);
-        let index = self.client.index(&self.stalls);
-        let mut search = index.search();
-        search
-            .with_query(&q.text)
-            .with_page(page)
-            .with_hits_per_page(per_page)
-            .with_matching_strategy(MatchingStrategies::ALL);
-        if let Some(f) = &filter {
-            search.with_filter(f);
+        let text = nfc(&q.text);
+        let found = self.stalls_for(q, &text).await?;
+        if found.total > 0 {
+            return Ok(found);
         }
-        if q.text.split_whitespace().next().is_none() {
-            search.with_sort(&["approved_at:desc"]);
+        for split in split_readings(&text) {
+            let again = self.stalls_for(q, &split).await?;
+            if again.total > 0 {
+                return Ok(again);
+            }
         }
-        let res = search.execute::<StallDoc>().await.map_err(classify)?;
-        let hits: Vec<StallDoc> = res.hits.into_iter().map(|h| h.result).collect();
-        Ok(SearchResult {
-            total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
-            facets: Facets::default(),
-            hits: match &rerank {
-                Some(plan) => plan.apply(hits, |d| &d.name),
-                None => hits,
-            },
-        })
+        Ok(found)
     }
-
     async fn health(&self) -> Result<(), EngineError> {
         self.client.health().await.map_err(classify).map(|_| ())
     }
@@ -345,8 +502,10 @@ impl SearchEngine for Meili {
         let suffix = Uuid::now_v7().simple().to_string();
         let products = format!("{}_rebuild_{suffix}", self.products);
         let stalls = format!("{}_rebuild_{suffix}", self.stalls);
-        self.prepare(&products, &product_settings()).await?;
-        self.prepare(&stalls, &stall_settings()).await?;
+        self.prepare(&products, &product_settings(&self.synonyms))
+            .await?;
+        self.prepare(&stalls, &stall_settings(&self.synonyms))
+            .await?;
         Ok(Box::new(MeiliBuild {
             engine: self,
             products,
@@ -364,11 +523,11 @@ struct MeiliBuild<'a> {
 #[async_trait]
 impl IndexBuild for MeiliBuild<'_> {
     async fn add_products(&mut self, docs: Vec<ProductDoc>) -> Result<(), EngineError> {
-        self.engine.add(&self.products, &docs).await
+        self.engine.add(&self.products, &sent_products(&docs)).await
     }
 
     async fn add_stalls(&mut self, docs: Vec<StallDoc>) -> Result<(), EngineError> {
-        self.engine.add(&self.stalls, &docs).await
+        self.engine.add(&self.stalls, &sent_stalls(&docs)).await
     }
 
     async fn finish(self: Box<Self>) -> Result<(), EngineError> {

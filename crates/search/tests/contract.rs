@@ -321,6 +321,200 @@ contract!(
     }
 );
 
+contract!(joined_syllables_find_what_spaced_ones_find, |e: Arc<
+    dyn SearchEngine,
+>| async move {
+    loaded(&e).await;
+    // Syllables run together, as typed on a phone, find what the spaced words find.
+    for (joined, spaced) in [
+        ("nuocmam", "nuoc mam"),
+        ("matongrung", "mat ong rung"),
+        ("matong rung", "mat ong rung"),
+        ("tieuvinhlinh", "tieu vinh linh"),
+        ("khesanh", "khe sanh"),
+        ("caphe khe sanh", "ca phe khe sanh"),
+    ] {
+        let want = ids(&e, q(spaced)).await;
+        assert!(!want.is_empty(), "{spaced} finds something");
+        assert_eq!(ids(&e, q(joined)).await, want, "{joined:?} as {spaced:?}");
+    }
+    let hits = names(&e, q("khesanh")).await;
+    assert_eq!(
+        hits.first().map(String::as_str),
+        Some("Cà phê Khe Sanh rang mộc"),
+        "the product named so ranks above the stall's others: {hits:?}"
+    );
+});
+
+contract!(decomposed_input_is_the_same_word, |e: Arc<
+    dyn SearchEngine,
+>| async move {
+    use unicode_normalization::UnicodeNormalization;
+    // Documents written decomposed (as some input methods send text) are found and ranked
+    // as if composed.
+    let mut decomposed = doc(
+        40,
+        "x",
+        &["tra", "do-uong"],
+        "19429",
+        50_000,
+        0,
+        0,
+        STALL_B,
+        1,
+    );
+    decomposed.name = "Trà Cung Đình Huế".nfd().collect();
+    decomposed.name_folded = common::text::fold(&decomposed.name);
+    decomposed.description = decomposed.name.clone();
+    e.upsert_products(vec![decomposed]).await.unwrap();
+    loaded(&e).await;
+    for typed in ["Nước mắm", "đậu", "dâu", "trà cung đình"] {
+        let composed = names(&e, q(typed)).await;
+        let nfd: String = typed.nfd().collect();
+        assert_ne!(nfd, typed);
+        assert!(!composed.is_empty(), "{typed} finds something");
+        assert_eq!(
+            names(&e, q(&nfd)).await,
+            composed,
+            "{typed} typed decomposed"
+        );
+    }
+    assert_eq!(ids(&e, q("tra cung dinh")).await, [40]);
+});
+
+contract!(regional_words_find_each_other, |e: Arc<
+    dyn SearchEngine,
+>| async move {
+    loaded(&e).await;
+    e.upsert_products(vec![
+        doc(
+            20,
+            "Kẹo lạc Cồn Cỏ",
+            &["banh-keo"],
+            "19414",
+            45_000,
+            0,
+            0,
+            STALL_A,
+            3,
+        ),
+        doc(
+            21,
+            "Bánh tráng mè Quảng Trị",
+            &["banh-keo"],
+            "19414",
+            35_000,
+            0,
+            0,
+            STALL_A,
+            3,
+        ),
+        doc(
+            22,
+            "Chả heo Gio Linh",
+            &["thuc-pham"],
+            "19495",
+            90_000,
+            0,
+            0,
+            STALL_A,
+            3,
+        ),
+        doc(
+            23,
+            "Mứt khóm Hướng Hóa",
+            &["banh-keo"],
+            "19441",
+            60_000,
+            0,
+            0,
+            STALL_B,
+            3,
+        ),
+    ])
+    .await
+    .unwrap();
+    for (typed, found) in [
+        ("đậu phộng", 20),
+        ("keo dau phong", 20),
+        ("lạc", 20),
+        ("vừng", 21),
+        ("bánh đa vừng", 21),
+        ("banh da", 21),
+        ("chả lợn", 22),
+        ("mứt dứa", 23),
+        ("mut thom", 23),
+    ] {
+        let got = ids(&e, q(typed)).await;
+        assert!(got.contains(&found), "{typed:?} finds {found}: {got:?}");
+    }
+    // The word itself still finds what it names.
+    assert!(ids(&e, q("kẹo lạc")).await.contains(&20));
+});
+
+contract!(ties_go_to_ocop_stars_then_sales, |e: Arc<
+    dyn SearchEngine,
+>| async move {
+    // The same name: equally relevant. Verified stars first, then units sold.
+    e.upsert_products(vec![
+        doc(
+            30,
+            "Bánh ít lá gai",
+            &["banh-keo"],
+            "19414",
+            30_000,
+            0,
+            0,
+            STALL_A,
+            500,
+        ),
+        doc(
+            31,
+            "Bánh ít lá gai",
+            &["banh-keo"],
+            "19414",
+            30_000,
+            4,
+            300,
+            STALL_A,
+            10,
+        ),
+        doc(
+            32,
+            "Bánh ít lá gai",
+            &["banh-keo"],
+            "19414",
+            30_000,
+            4,
+            300,
+            STALL_A,
+            90,
+        ),
+        doc(
+            33,
+            "Bánh ít lá gai",
+            &["banh-keo"],
+            "19414",
+            30_000,
+            5,
+            300,
+            STALL_A,
+            1,
+        ),
+    ])
+    .await
+    .unwrap();
+    let order: Vec<u128> = e
+        .search_products(&q("banh it la gai"))
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.id.as_u128())
+        .collect();
+    assert_eq!(order, [33, 32, 31, 30]);
+});
+
 contract!(filters, |e: Arc<dyn SearchEngine>| async move {
     loaded(&e).await;
     let with = |f: fn(&mut ProductQuery)| {
