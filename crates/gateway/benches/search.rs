@@ -192,10 +192,10 @@ async fn main() {
         let engine = config.search_engine().unwrap();
         let state = AppState::new(config.clone(), db.clone(), engine.clone());
         let t = Instant::now();
-        let (n, _) =
-            search::indexer::reindex(&state.db, engine.as_ref(), &state.catalog, |_, _| {})
-                .await
-                .unwrap();
+        let n = search::indexer::reindex(&state.db, engine.as_ref(), &state.catalog, |_, _| {})
+            .await
+            .unwrap()
+            .products;
         let reindex = t.elapsed();
         notes.push(format!(
             "{name}: full reindex of {n} products in {:.1} s",

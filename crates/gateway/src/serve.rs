@@ -399,7 +399,7 @@ pub async fn reindex(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(config, db, engine);
     let started = std::time::Instant::now();
     let mut progress = crate::progress::Progress::new("reindexing products");
-    let (products, stalls) = search::indexer::reindex(
+    let done = search::indexer::reindex(
         &state.db,
         state.search.engine().as_ref(),
         &state.catalog,
@@ -409,9 +409,12 @@ pub async fn reindex(config: Config) -> anyhow::Result<()> {
     .context("reindex failed")?;
     progress.finish();
     println!(
-        "reindexed {products} products and {stalls} stalls into {} in {:.1} s",
+        "reindexed {} products and {} stalls into {} in {:.1} s; {} outbox rows already covered, not re-applied",
+        done.products,
+        done.stalls,
         state.search.engine().name(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        done.covered_rows
     );
     Ok(())
 }

@@ -203,10 +203,11 @@ impl Search {
         loop {
             let started = Instant::now();
             match crate::indexer::reindex(db, self.engine.as_ref(), catalog, |_, _| {}).await {
-                Ok((products, stalls)) => {
+                Ok(done) => {
                     tracing::info!(
-                        products,
-                        stalls,
+                        products = done.products,
+                        stalls = done.stalls,
+                        covered_rows = done.covered_rows,
                         secs = started.elapsed().as_secs_f64(),
                         "search index rebuilt"
                     );

@@ -443,3 +443,33 @@ engine_test!(an_engine_outage_loses_nothing, |db: TestDb,
     let ready = app.get("/readyz", None).await.json();
     assert_eq!(ready["search"]["backlog"], 0);
 });
+
+engine_test!(a_reindex_leaves_no_backlog_to_reapply, |db: TestDb,
+                                                      meili: Option<
+    Arc<dyn SearchEngine>,
+>| async move {
+    let app = TestApp::with_engine(db, "", |e| meili.unwrap_or(e));
+    // A catalogue written without the indexer running, as a bulk import leaves it.
+    shop(&app).await;
+    let waiting = search::indexer::backlog(&app.db.conn).await.unwrap().rows;
+    assert!(waiting >= 3, "{waiting} rows wait");
+    let done = search::indexer::reindex(
+        &app.db.conn,
+        app.state.search.engine().as_ref(),
+        &app.state.catalog,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.covered_rows, waiting, "every waiting row was covered");
+    assert_eq!(
+        search::indexer::backlog(&app.db.conn).await.unwrap().rows,
+        0,
+        "nothing is left to re-apply"
+    );
+    let found = app
+        .get("/api/v1/search/products?q=nuoc%20mam%2040", None)
+        .await
+        .json();
+    assert_eq!(names(&found), ["Nước mắm Cửa Tùng 40 độ đạm"]);
+});
