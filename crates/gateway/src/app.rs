@@ -152,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/search/products", get(search::products))
         .route("/search/stalls", get(search::stalls))
+        .route("/search/suggest", get(search::suggest))
         .route("/cart", get(orders::cart))
         .route(
             "/cart/items/{product_id}",

@@ -81,6 +81,7 @@ use crate::{error, routes};
         routes::admin::audit_log,
         routes::search::products,
         routes::search::stalls,
+        routes::search::suggest,
         routes::orders::cart,
         routes::orders::set_item,
         routes::orders::remove_item,

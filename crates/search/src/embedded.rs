@@ -834,6 +834,26 @@ fn product_search(
         clauses.push((Occur::Must, i64_range(q.price_min, q.price_max, f.price)));
     }
     let query = BooleanQuery::new(clauses);
+    if q.lean {
+        let found = searcher
+            .search(
+                &query,
+                &TopDocs::with_limit(q.limit.max(1))
+                    .and_offset(q.offset)
+                    .tweak_score(tie_break),
+            )
+            .map_err(internal)?;
+        let hits = load(
+            &searcher,
+            f.doc,
+            found.into_iter().map(|(_, a)| a).collect(),
+        )?;
+        return Ok(SearchResult {
+            total: hits.len() as u64,
+            hits,
+            facets: Facets::default(),
+        });
+    }
     let aggs: Aggregations = serde_json::from_value(serde_json::json!({
         "category": {"terms": {"field": "category_slug", "size": 500}},
         "commune": {"terms": {"field": "commune", "size": 500}},

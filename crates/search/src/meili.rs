@@ -252,12 +252,14 @@ impl Meili {
             .with_page(page)
             .with_hits_per_page(per_page)
             .with_matching_strategy(MatchingStrategies::ALL)
-            .with_attributes_to_retrieve(Selectors::Some(&PRODUCT_HIT))
-            .with_facets(Selectors::Some(&[
+            .with_attributes_to_retrieve(Selectors::Some(&PRODUCT_HIT));
+        if !q.lean {
+            search.with_facets(Selectors::Some(&[
                 "category_slug",
                 "commune_code",
                 "ocop_stars",
             ]));
+        }
         if !filter.is_empty() {
             search.with_filter(&filter);
         }

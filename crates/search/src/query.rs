@@ -62,6 +62,9 @@ pub struct ProductQuery {
     pub limit: usize,
     /// Today as `yyyymmdd`, for certificate validity.
     pub today: i64,
+    /// Only the top hits, by relevance: no facets and no exact total (`total` is the number of
+    /// hits), for suggestions as the buyer types.
+    pub lean: bool,
 }
 
 /// A stall search.

@@ -10,7 +10,7 @@ use catalog::{
     stall::StallSummary,
 };
 use common::{Error, FieldError, PageRequest};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -25,6 +25,69 @@ pub const MAX_QUERY: usize = 200;
 /// Meilisearch's default `maxTotalHits`: a deep page costs an engine work and memory for every
 /// hit before it. Beyond: 422 naming `page`.
 pub const MAX_SEARCH_WINDOW: u64 = 1000;
+
+/// Longest partial query a suggestion is made for, in characters.
+pub const MAX_SUGGEST_QUERY: usize = 100;
+/// Products, stalls and categories in one suggestion answer.
+const SUGGEST_PRODUCTS: usize = 5;
+const SUGGEST_STALLS: usize = 3;
+const SUGGEST_CATEGORIES: usize = 3;
+
+/// Parameters of `GET /search/suggest`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct SuggestSearch {
+    /// What the buyer has typed so far (1 to 100 characters), with or without diacritics; the
+    /// last word may be unfinished.
+    #[cfg_attr(
+        feature = "openapi",
+        param(min_length = 1, max_length = 100, example = "nuoc ma")
+    )]
+    pub q: Option<String>,
+}
+
+/// Suggestions for a partial query, from the public catalogue: product names, stalls and
+/// categories, each best first.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suggestions {
+    /// Up to 5 products.
+    pub products: Vec<ProductSummary>,
+    /// Up to 3 stalls.
+    pub stalls: Vec<StallSummary>,
+    /// Up to 3 categories.
+    pub categories: Vec<CategoryRef>,
+}
+
+/// Whether a category's name matches what was typed: every typed word is a word of the name
+/// (folded), the last one perhaps unfinished, a word of four letters or more with one typo.
+fn category_matches(name: &str, typed: &[String]) -> bool {
+    let words = crate::exact::words(&common::text::fold(name));
+    let last = typed.len().saturating_sub(1);
+    typed.iter().enumerate().all(|(i, t)| {
+        words.iter().any(|w| {
+            w == t
+                || (i == last && w.starts_with(t.as_str()))
+                || (t.chars().count() >= 4 && within_one_edit(w, t))
+        })
+    })
+}
+
+/// Whether `a` becomes `b` by at most one insertion, deletion or substitution.
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(&long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        prefix == short.len() || short[prefix + 1..] == long[prefix + 1..]
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
 
 /// Parameters of `GET /search/products`.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -308,6 +371,7 @@ impl Search {
             offset: page.offset() as usize,
             limit: page.per_page as usize,
             today,
+            lean: false,
         };
         let started = Instant::now();
         let result = self.engine.search_products(&query).await?;
@@ -325,6 +389,69 @@ impl Search {
             per_page: page.per_page,
             facets: result.facets,
             took_ms,
+        })
+    }
+
+    /// Suggestions for what the buyer is typing: a few products, stalls and categories at
+    /// once. Products and stalls come from the engine (the last word as a prefix, typos
+    /// forgiven, regional words and run-together syllables understood); categories from the
+    /// catalogue.
+    pub async fn suggest<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        catalog: &Catalog,
+        p: SuggestSearch,
+    ) -> Result<Suggestions, Error> {
+        let text = p.q.unwrap_or_default().trim().to_owned();
+        let letters = text.chars().count();
+        if letters == 0 || letters > MAX_SUGGEST_QUERY {
+            return Err(Error::validation(vec![FieldError::new(
+                "q",
+                format!("must have 1 to {MAX_SUGGEST_QUERY} characters"),
+            )]));
+        }
+        let today = day_number(Catalog::today());
+        let products = ProductQuery {
+            text: text.clone(),
+            limit: SUGGEST_PRODUCTS,
+            today,
+            lean: true,
+            ..Default::default()
+        };
+        let stalls = StallQuery {
+            text: text.clone(),
+            commune: None,
+            offset: 0,
+            limit: SUGGEST_STALLS,
+        };
+        let (products, stalls, categories) = tokio::join!(
+            self.engine.search_products(&products),
+            self.engine.search_stalls(&stalls),
+            catalog::entity::category::Entity::find().all(db),
+        );
+        let typed = crate::exact::words(&common::text::fold(&text));
+        let mut categories: Vec<CategoryRef> = categories
+            .map_err(|e| Error::from(catalog::CatalogError::from(e)))?
+            .into_iter()
+            .filter(|c| category_matches(&c.name, &typed))
+            .map(|c| CategoryRef {
+                id: c.id,
+                slug: c.slug,
+                name: c.name,
+            })
+            .collect();
+        categories.sort_by(|a, b| a.name.len().cmp(&b.name.len()).then(a.name.cmp(&b.name)));
+        categories.truncate(SUGGEST_CATEGORIES);
+        let mut products: Vec<ProductSummary> = products?
+            .hits
+            .into_iter()
+            .map(|d| product_hit(d, today, catalog))
+            .collect();
+        fill_category_ids(db, &mut products).await?;
+        Ok(Suggestions {
+            products,
+            stalls: stalls?.hits.into_iter().map(stall_hit).collect(),
+            categories,
         })
     }
 
@@ -426,5 +553,27 @@ fn stall_hit(d: StallDoc) -> StallSummary {
             code: d.commune_code,
             name: d.commune_name,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_match_folded_words_the_last_unfinished_with_a_typo_forgiven() {
+        let typed = |q: &str| crate::exact::words(&common::text::fold(q));
+        assert!(category_matches("Gia vị, nước chấm", &typed("nuoc ch")));
+        assert!(category_matches("Gia vị, nước chấm", &typed("gia vi")));
+        assert!(category_matches("Cà phê", &typed("ca phe")));
+        assert!(category_matches("Mật ong", &typed("mat ongg")), "one typo");
+        assert!(!category_matches("Mật ong", &typed("mat ong rung")));
+        assert!(!category_matches("Cà phê", &typed("tra")));
+        assert!(within_one_edit("nuoc", "nuoc"));
+        assert!(within_one_edit("nuoc", "nuoe"));
+        assert!(within_one_edit("nuoc", "nuo"));
+        assert!(within_one_edit("nuoc", "nuocc"));
+        assert!(!within_one_edit("nuoc", "nouc"));
+        assert!(!within_one_edit("nuoc", "nu"));
     }
 }

@@ -473,3 +473,76 @@ engine_test!(a_reindex_leaves_no_backlog_to_reapply, |db: TestDb,
         .json();
     assert_eq!(names(&found), ["Nước mắm Cửa Tùng 40 độ đạm"]);
 });
+
+engine_test!(suggestions_come_as_the_buyer_types, |db: TestDb,
+                                                   meili: Option<
+    Arc<dyn SearchEngine>,
+>| async move {
+    let app = TestApp::with_engine(db, "", |e| meili.unwrap_or(e));
+    shop(&app).await;
+    app.index().await;
+    let got = app.get("/api/v1/search/suggest?q=nuoc%20ma", None).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    let got = got.json();
+    assert_eq!(
+        got["products"][0]["name"], "Nước mắm Cửa Tùng 40 độ đạm",
+        "the last word is a prefix: {got}"
+    );
+    assert_eq!(got["stalls"][0]["name"], "HTX Nước mắm Cửa Tùng");
+    let categories: Vec<&str> = got["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        categories.is_empty(),
+        "no category is named so: {categories:?}"
+    );
+    // A typo, no diacritics, an unfinished word; a category by its name.
+    let got = app
+        .get("/api/v1/search/suggest?q=ca%20phe%20khe%20sabh", None)
+        .await
+        .json();
+    assert_eq!(
+        got["products"][0]["name"], "Cà phê Khe Sanh rang mộc",
+        "{got}"
+    );
+    let got = app
+        .get("/api/v1/search/suggest?q=ca%20p", None)
+        .await
+        .json();
+    assert!(
+        got["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["slug"] == "ca-phe"),
+        "{got}"
+    );
+    // Only the public catalogue: a hidden product is not suggested.
+    let app_admin = app.admin("moderator@tinh.vn").await;
+    let id = got["products"][0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/admin/products/{id}/hide"),
+            Some(&app_admin),
+            json!({"reason": "Nhãn sai quy định"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    app.index().await;
+    let got = app
+        .get("/api/v1/search/suggest?q=ca%20phe%20khe", None)
+        .await
+        .json();
+    assert!(got["products"].as_array().unwrap().is_empty(), "{got}");
+    // Nothing typed, or too much, is a clear error.
+    app.get("/api/v1/search/suggest?q=", None)
+        .await
+        .problem(422, "validation_failed");
+    let long = "a".repeat(101);
+    app.get(&format!("/api/v1/search/suggest?q={long}"), None)
+        .await
+        .problem(422, "validation_failed");
+});
