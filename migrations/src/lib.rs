@@ -15,6 +15,7 @@ mod m20261202_000007_bank_transfers;
 mod m20261202_000008_owed_back;
 mod m20261202_000009_ledger;
 mod m20261202_000010_notify;
+mod m20261202_000011_search_misses;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_owed_back::Migration),
             Box::new(m20261202_000009_ledger::Migration),
             Box::new(m20261202_000010_notify::Migration),
+            Box::new(m20261202_000011_search_misses::Migration),
         ]
     }
 }

@@ -92,6 +92,61 @@ fn meili_body(i: usize, today: i64) -> serde_json::Value {
     b
 }
 
+/// Partial queries as a buyer types them, for suggestions.
+const PARTIAL: &[&str] = &[
+    "nuoc m",
+    "ca ph",
+    "mat o",
+    "tieu vinh l",
+    "khe s",
+    "banh i",
+    "tra h",
+    "gao l",
+    "dau tr",
+    "nuocma",
+    "ca phe khe",
+    "mut g",
+];
+
+/// Meilisearch's own answer to a suggestion: the products and stalls a suggestion shows, in
+/// one multi-search (the gateway adds categories from its database).
+fn meili_suggest_body(i: usize, products: &str, stalls: &str) -> serde_json::Value {
+    let q = PARTIAL[i % PARTIAL.len()];
+    serde_json::json!({"queries": [
+        {"indexUid": products, "q": q, "limit": 5, "matchingStrategy": "all",
+         "attributesToRetrieve": ["id", "slug", "name", "price", "unit", "image", "ocop_stars",
+           "ocop_valid_until", "sales_count", "commune_code", "category_id", "category_slug",
+           "category_name", "stall_id", "stall_slug", "stall_name"]},
+        {"indexUid": stalls, "q": q, "limit": 3, "matchingStrategy": "all"},
+    ]})
+}
+
+/// One client alternating two kinds of request on the same index `i` (`a(i)`, then `b(i)`),
+/// so both meet the same machine state: the fair way to compare them on two cores.
+async fn interleaved<A, B>(n: usize, a: A, b: B) -> (Stats, Stats)
+where
+    A: Fn(usize) -> reqwest::RequestBuilder,
+    B: Fn(usize) -> reqwest::RequestBuilder,
+{
+    let (mut sa, mut sb) = (Stats::default(), Stats::default());
+    let started = Instant::now();
+    for i in 0..n {
+        for (make, stats) in [
+            (&a as &dyn Fn(usize) -> reqwest::RequestBuilder, &mut sa),
+            (&b, &mut sb),
+        ] {
+            let t = Instant::now();
+            let res = make(i).send().await.expect("request sent");
+            assert!(res.status().is_success(), "{}", res.status());
+            let _ = res.bytes().await.expect("body read");
+            stats.latencies.push(t.elapsed());
+        }
+    }
+    sa.wall = started.elapsed() / 2;
+    sb.wall = sa.wall;
+    (sa, sb)
+}
+
 /// Sends `n` requests from `clients` concurrent clients; `make(i)` builds request `i`.
 async fn load<F>(n: usize, clients: usize, make: F) -> Stats
 where
@@ -262,6 +317,20 @@ async fn main() {
             &inproc,
         ));
 
+        // Suggestions as the buyer types.
+        let suggest = {
+            let base = base.clone();
+            move |i: usize| {
+                let q: String = form_urlencoded_q(PARTIAL[i % PARTIAL.len()]);
+                format!("{base}/api/v1/search/suggest?q={q}")
+            }
+        };
+        let (h, u) = (http.clone(), suggest.clone());
+        load(200, 1, move |i| h.get(u(i))).await;
+        let (h, u) = (http.clone(), suggest.clone());
+        let s1 = load(requests, 1, move |i| h.get(u(i))).await;
+        report.push(row(&format!("{name} suggest via gateway, 1 client"), &s1));
+
         if name == "meilisearch" {
             let meili = std::env::var("MEILI_URL").unwrap();
             let key = std::env::var("MEILI_MASTER_KEY").unwrap_or_default();
@@ -292,6 +361,42 @@ async fn main() {
                 "service in-process over direct Meilisearch, 1 client: p50 {:+.1}%, p99 {:+.1}%",
                 (inproc.pct(0.5) / d1.pct(0.5) - 1.0) * 100.0,
                 (inproc.pct(0.99) / d1.pct(0.99) - 1.0) * 100.0
+            ));
+            // Interleaved, one client: each search through the gateway, then the same straight
+            // to Meilisearch, request by request.
+            let (h, u) = (http.clone(), url.clone());
+            let (gw, own) = interleaved(requests, move |i| h.get(u(i)), direct(http.clone())).await;
+            report.push(row("meilisearch via gateway, interleaved", &gw));
+            report.push(row("meilisearch direct, interleaved", &own));
+            notes.push(format!(
+                "interleaved, one client: gateway median / Meilisearch median = {:.3} (p99 {:.3})",
+                gw.pct(0.5) / own.pct(0.5),
+                gw.pct(0.99) / own.pct(0.99)
+            ));
+            let (products, stalls) = (
+                format!("{}products", config.search.index_prefix),
+                format!("{}stalls", config.search.index_prefix),
+            );
+            let (meili, key) = (
+                std::env::var("MEILI_URL").unwrap(),
+                std::env::var("MEILI_MASTER_KEY").unwrap_or_default(),
+            );
+            let own_suggest = {
+                let h = http.clone();
+                move |i: usize| {
+                    h.post(format!("{meili}/multi-search"))
+                        .bearer_auth(&key)
+                        .json(&meili_suggest_body(i, &products, &stalls))
+                }
+            };
+            let (h, u) = (http.clone(), suggest.clone());
+            let (gs, os) = interleaved(requests, move |i| h.get(u(i)), own_suggest).await;
+            report.push(row("meilisearch suggest via gateway, interleaved", &gs));
+            report.push(row("meilisearch multi-search direct, interleaved", &os));
+            notes.push(format!(
+                "suggest, interleaved, one client: gateway median / Meilisearch median = {:.3} (p99 {:.3})",
+                gs.pct(0.5) / os.pct(0.5),
+                gs.pct(0.99) / os.pct(0.99)
             ));
         }
 
@@ -358,4 +463,9 @@ async fn main() {
         println!("- {n}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `text` for a query string (spaces as `%20`).
+fn form_urlencoded_q(text: &str) -> String {
+    text.replace(' ', "%20")
 }

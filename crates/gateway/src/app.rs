@@ -199,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/payouts/{id}/returned", post(money::payout_returned))
         .route("/admin/stalls/{id}/adjustments", post(money::adjust))
         .route("/admin/balances", get(money::balances))
+        .route("/admin/search/misses", get(search::misses))
         .route(
             "/admin/reports/withholding/{month}",
             get(money::withholding_report),

@@ -139,6 +139,7 @@ pub struct Metrics {
     payouts_pending: Gauge,
     deliveries_pending: Family<ChannelLabels, Gauge>,
     search_up: Gauge,
+    zero_results: Counter,
     runtime: Arc<Runtime>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
@@ -243,6 +244,12 @@ impl Metrics {
             deliveries_pending.clone(),
         );
         let runtime = Arc::new(Runtime::register(&mut registry));
+        let zero_results = Counter::default();
+        registry.register(
+            "search_zero_results",
+            "Product searches with words that found nothing (GET /api/v1/admin/search/misses lists the words)",
+            zero_results.clone(),
+        );
         let search_up = Gauge::default();
         registry.register(
             "search_engine_up",
@@ -252,6 +259,7 @@ impl Metrics {
         Self {
             runtime,
             search_up,
+            zero_results,
             payable_total,
             payouts_pending,
             deliveries_pending,
@@ -304,6 +312,11 @@ impl Metrics {
                 .get_or_create(&OrderLabels { status: s.as_str() })
                 .set(i64::try_from(n).unwrap_or(i64::MAX));
         }
+    }
+
+    /// Counts a product search with words that found nothing.
+    pub fn zero_result(&self) {
+        self.zero_results.inc();
     }
 
     /// Records whether the search engine answers (read at each scrape).

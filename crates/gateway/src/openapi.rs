@@ -79,6 +79,7 @@ use crate::{error, routes};
         routes::admin::update_category,
         routes::admin::delete_category,
         routes::admin::audit_log,
+        routes::search::misses,
         routes::search::products,
         routes::search::stalls,
         routes::search::suggest,

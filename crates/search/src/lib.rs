@@ -12,10 +12,12 @@ pub mod engine;
 mod exact;
 pub mod indexer;
 pub mod meili;
+pub mod misses;
 pub mod query;
 pub mod service;
 mod syllables;
 pub mod synonyms;
+pub mod vocabulary;
 
 pub use engine::{EngineError, SearchEngine};
 pub use service::{ProductSearch, Search, StallSearch};

@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     SearchEngine,
     document::{ProductDoc, StallDoc, day_number},
+    misses::Misses,
     query::{Facets, ProductQuery, ProductSort, StallQuery},
+    vocabulary::Vocabulary,
 };
 
 /// Longest query accepted, in characters.
@@ -154,6 +156,10 @@ pub struct Results<T> {
     pub facets: Facets,
     /// Time the engine took, in milliseconds.
     pub took_ms: u64,
+    /// When a product search finds nothing: the nearest query that does find products (each
+    /// word the catalogue does not know replaced by a known one at most two edits away).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
 }
 
 /// The search service.
@@ -161,7 +167,17 @@ pub struct Results<T> {
 pub struct Search {
     engine: Arc<dyn SearchEngine>,
     recovery: Arc<std::sync::atomic::AtomicU8>,
+    /// The catalogue's words for "did you mean", with when they were read.
+    vocabulary: Arc<tokio::sync::Mutex<Option<ReadWords>>>,
+    /// Searches that found nothing.
+    misses: Misses,
 }
+
+/// The catalogue's words and when they were read.
+type ReadWords = (Instant, Arc<Vocabulary>);
+
+/// How long the words of the catalogue are kept before they are read again.
+const VOCABULARY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Where the rebuild of a missing or damaged index stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,6 +223,8 @@ impl Search {
         Self {
             engine,
             recovery: Arc::default(),
+            vocabulary: Arc::default(),
+            misses: Misses::default(),
         }
     }
 
@@ -288,6 +306,11 @@ impl Search {
                 return false;
             }
         }
+    }
+
+    /// Searches that found nothing, for the administrators' list.
+    pub fn misses(&self) -> &Misses {
+        &self.misses
     }
 
     /// The engine.
@@ -382,6 +405,16 @@ impl Search {
             .map(|d| product_hit(d, today, catalog))
             .collect();
         fill_category_ids(db, &mut hits).await?;
+        let did_you_mean = if result.total == 0 && !query.text.is_empty() {
+            if self.misses.record(&query.text, Catalog::today())
+                && let Err(e) = self.misses.flush(db).await
+            {
+                tracing::warn!(error = %e, "cannot write the searches that found nothing");
+            }
+            self.did_you_mean(db, &query).await?
+        } else {
+            None
+        };
         Ok(Results {
             hits,
             total: result.total,
@@ -389,7 +422,72 @@ impl Search {
             per_page: page.per_page,
             facets: result.facets,
             took_ms,
+            did_you_mean,
         })
+    }
+
+    /// The words of the public catalogue (product, stall and category names), read again when
+    /// older than five minutes.
+    async fn vocabulary<C: ConnectionTrait>(&self, db: &C) -> Result<Arc<Vocabulary>, Error> {
+        use catalog::entity::{category, product, stall};
+        use sea_orm::QuerySelect;
+        let mut slot = self.vocabulary.lock().await;
+        if let Some((at, words)) = slot.as_ref()
+            && at.elapsed() < VOCABULARY_TTL
+        {
+            return Ok(words.clone());
+        }
+        let db_err = |e: sea_orm::DbErr| Error::from(catalog::CatalogError::from(e));
+        let products: Vec<String> = catalog::visibility::public_products()
+            .select_only()
+            .column(product::Column::Name)
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(db_err)?;
+        let stalls: Vec<String> = catalog::visibility::public_stalls()
+            .select_only()
+            .column(stall::Column::Name)
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(db_err)?;
+        let categories: Vec<String> = category::Entity::find()
+            .select_only()
+            .column(category::Column::Name)
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(db_err)?;
+        let words = Arc::new(Vocabulary::from_texts(
+            products
+                .iter()
+                .chain(&stalls)
+                .chain(&categories)
+                .map(String::as_str),
+        ));
+        *slot = Some((Instant::now(), words.clone()));
+        Ok(words)
+    }
+
+    /// The nearest query to `query` that finds products with the same filters, if any.
+    async fn did_you_mean<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        query: &ProductQuery,
+    ) -> Result<Option<String>, Error> {
+        let Some(corrected) = self.vocabulary(db).await?.correct(&query.text) else {
+            return Ok(None);
+        };
+        let probe = ProductQuery {
+            text: corrected.clone(),
+            offset: 0,
+            limit: 1,
+            lean: true,
+            ..query.clone()
+        };
+        let found = self.engine.search_products(&probe).await?;
+        Ok((!found.hits.is_empty()).then_some(corrected))
     }
 
     /// Suggestions for what the buyer is typing: a few products, stalls and categories at
@@ -485,6 +583,7 @@ impl Search {
             per_page: page.per_page,
             facets: Facets::default(),
             took_ms: started.elapsed().as_millis() as u64,
+            did_you_mean: None,
         })
     }
 }

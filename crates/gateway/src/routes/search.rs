@@ -2,10 +2,15 @@
 
 use axum::extract::State;
 use catalog::{product::ProductSummary, stall::StallSummary};
-use search::service::{ProductSearch, Results, StallSearch, SuggestSearch, Suggestions};
+use common::{Page, PageRequest};
+use search::{
+    misses::Miss,
+    service::{ProductSearch, Results, StallSearch, SuggestSearch, Suggestions},
+};
 
 use crate::{
     error::{ApiResult, Problem},
+    extract::AuthUser,
     extract::Query,
     state::AppState,
 };
@@ -23,12 +28,61 @@ pub async fn products(
     State(state): State<AppState>,
     Query(params): Query<ProductSearch>,
 ) -> ApiResult<axum::Json<Results<ProductSummary>>> {
-    Ok(axum::Json(
-        state
-            .search
-            .products(&state.db, &state.catalog, params)
-            .await?,
-    ))
+    let typed = params.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let found = state
+        .search
+        .products(&state.db, &state.catalog, params)
+        .await?;
+    if typed && found.total == 0 {
+        state.metrics.zero_result();
+    }
+    Ok(axum::Json(found))
+}
+
+/// `?days=&page=&per_page=`
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MissParams {
+    /// The last this many days, today included (1 to 366, default 30).
+    #[param(minimum = 1, maximum = 366, example = 30)]
+    pub days: Option<u32>,
+    /// Page number.
+    #[param(minimum = 1)]
+    pub page: Option<u64>,
+    /// Page size.
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
+/// What buyers searched for and did not find, the most frequent first, over the last days
+/// (administrators): the words of each product search that found nothing, folded, with how
+/// many searches.
+#[utoipa::path(get, operation_id = "list_search_misses", path = "/api/v1/admin/search/misses", tag = "admin", security(("bearer" = [])),
+    params(MissParams),
+    responses((status = 200, body = Page<Miss>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn misses(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<MissParams>,
+) -> ApiResult<axum::Json<Page<Miss>>> {
+    auth.user.actor().require_admin()?;
+    let days = q.days.unwrap_or(30);
+    if !(1..=366).contains(&days) {
+        return Err(common::Error::validation(vec![common::FieldError::new(
+            "days",
+            "must be a whole number from 1 to 366",
+        )])
+        .into());
+    }
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let since = catalog::Catalog::today() - chrono::Duration::days(i64::from(days) - 1);
+    let found = state
+        .search
+        .misses()
+        .top(&state.db, since, page)
+        .await
+        .map_err(|e| common::Error::from(catalog::CatalogError::from(e)))?;
+    Ok(axum::Json(found))
 }
 
 /// Finds approved stalls by name, description or commune.

@@ -546,3 +546,59 @@ engine_test!(suggestions_come_as_the_buyer_types, |db: TestDb,
         .await
         .problem(422, "validation_failed");
 });
+
+engine_test!(
+    nothing_found_offers_a_correction_and_is_counted,
+    |db: TestDb, meili: Option<Arc<dyn SearchEngine>>| async move {
+        let app = TestApp::with_engine(db, "", |e| meili.unwrap_or(e));
+        let (admin, owner, _) = shop(&app).await;
+        app.index().await;
+        // `mxm` is three letters, too short to forgive a typo in: nothing is found.
+        for _ in 0..2 {
+            let res = app.get("/api/v1/search/products?q=nuocc%20mxm", None).await;
+            assert_eq!(res.status, 200, "{}", res.text());
+            let body = res.json();
+            assert_eq!(body["total"], 0, "{body}");
+            assert_eq!(body["did_you_mean"], "nuoc mam", "{body}");
+        }
+        let fixed = app
+            .get("/api/v1/search/products?q=nuoc%20mam", None)
+            .await
+            .json();
+        assert!(fixed["total"].as_u64().unwrap() > 0);
+        assert!(
+            fixed.get("did_you_mean").is_none(),
+            "only when nothing is found"
+        );
+        // Nothing near enough: no suggestion, still counted.
+        let far = app
+            .get("/api/v1/search/products?q=qqqqzzzz", None)
+            .await
+            .json();
+        assert_eq!(far["total"], 0);
+        assert!(far.get("did_you_mean").is_none(), "{far}");
+
+        let metrics = app.get("/metrics", None).await.text();
+        assert!(
+            metrics.contains("marketplace_search_zero_results_total 3"),
+            "{metrics}"
+        );
+        let misses = app
+            .get("/api/v1/admin/search/misses?days=7", Some(&admin))
+            .await;
+        assert_eq!(misses.status, 200, "{}", misses.text());
+        let misses = misses.json();
+        assert_eq!(misses["total"], 2);
+        assert_eq!(
+            misses["items"][0],
+            json!({"query": "nuocc mxm", "count": 2})
+        );
+        assert_eq!(misses["items"][1], json!({"query": "qqqqzzzz", "count": 1}));
+        app.get("/api/v1/admin/search/misses", Some(&owner))
+            .await
+            .problem(403, "forbidden");
+        app.get("/api/v1/admin/search/misses?days=0", Some(&admin))
+            .await
+            .problem(422, "validation_failed");
+    }
+);
