@@ -64,8 +64,14 @@ pub struct Suggestions {
 
 /// Whether a category's name matches what was typed: every typed word is a word of the name
 /// (folded), the last one perhaps unfinished, a word of four letters or more with one typo.
+#[cfg(test)]
 fn category_matches(name: &str, typed: &[String]) -> bool {
-    let words = crate::exact::words(&common::text::fold(name));
+    words_match(&crate::exact::words(&common::text::fold(name)), typed)
+}
+
+/// Whether every typed word is one of `words` (a name's, folded), the last perhaps unfinished,
+/// a word of four letters or more with one typo.
+fn words_match(words: &[String], typed: &[String]) -> bool {
     let last = typed.len().saturating_sub(1);
     typed.iter().enumerate().all(|(i, t)| {
         words.iter().any(|w| {
@@ -171,7 +177,15 @@ pub struct Search {
     vocabulary: Arc<tokio::sync::Mutex<Option<ReadWords>>>,
     /// Searches that found nothing.
     misses: Misses,
+    /// The categories suggestions match, with their folded words, and when they were read.
+    categories: Arc<tokio::sync::Mutex<Option<ReadCategories>>>,
 }
+
+/// Categories with the folded words of their names, and when they were read.
+type ReadCategories = (Instant, Arc<Vec<(CategoryRef, Vec<String>)>>);
+
+/// How long suggestions use the categories they read (an edit shows within this).
+const CATEGORIES_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The catalogue's words and when they were read.
 type ReadWords = (Instant, Arc<Vocabulary>);
@@ -225,6 +239,7 @@ impl Search {
             recovery: Arc::default(),
             vocabulary: Arc::default(),
             misses: Misses::default(),
+            categories: Arc::default(),
         }
     }
 
@@ -525,18 +540,13 @@ impl Search {
         let (products, stalls, categories) = tokio::join!(
             self.engine.search_products(&products),
             self.engine.search_stalls(&stalls),
-            catalog::entity::category::Entity::find().all(db),
+            self.suggestable_categories(db),
         );
         let typed = crate::exact::words(&common::text::fold(&text));
-        let mut categories: Vec<CategoryRef> = categories
-            .map_err(|e| Error::from(catalog::CatalogError::from(e)))?
-            .into_iter()
-            .filter(|c| category_matches(&c.name, &typed))
-            .map(|c| CategoryRef {
-                id: c.id,
-                slug: c.slug,
-                name: c.name,
-            })
+        let mut categories: Vec<CategoryRef> = categories?
+            .iter()
+            .filter(|(_, words)| words_match(words, &typed))
+            .map(|(c, _)| c.clone())
             .collect();
         categories.sort_by(|a, b| a.name.len().cmp(&b.name.len()).then(a.name.cmp(&b.name)));
         categories.truncate(SUGGEST_CATEGORIES);
@@ -551,6 +561,38 @@ impl Search {
             stalls: stalls?.hits.into_iter().map(stall_hit).collect(),
             categories,
         })
+    }
+
+    /// Every category with the folded words of its name, read again after 30 seconds.
+    async fn suggestable_categories<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> Result<Arc<Vec<(CategoryRef, Vec<String>)>>, Error> {
+        let mut slot = self.categories.lock().await;
+        if let Some((at, list)) = slot.as_ref()
+            && at.elapsed() < CATEGORIES_TTL
+        {
+            return Ok(list.clone());
+        }
+        let rows = catalog::entity::category::Entity::find()
+            .all(db)
+            .await
+            .map_err(|e| Error::from(catalog::CatalogError::from(e)))?;
+        let list = Arc::new(
+            rows.into_iter()
+                .map(|c| {
+                    let words = crate::exact::words(&common::text::fold(&c.name));
+                    let r = CategoryRef {
+                        id: c.id,
+                        slug: c.slug,
+                        name: c.name,
+                    };
+                    (r, words)
+                })
+                .collect::<Vec<_>>(),
+        );
+        *slot = Some((Instant::now(), list.clone()));
+        Ok(list)
     }
 
     /// Checks the parameters and searches stalls.
