@@ -214,13 +214,8 @@ async fn main() {
         "seeded {products} products in {:.1} s",
         seed_started.elapsed().as_secs_f64()
     );
-    // The bulk seed queued every product; a reindex covers them, so drop the queue.
-    {
-        use sea_orm::ConnectionTrait;
-        db.execute_unprepared("DELETE FROM search_outbox")
-            .await
-            .unwrap();
-    }
+    // The bulk seed queued every product; the first reindex below covers those rows and
+    // removes them.
 
     let mut engines = vec![("embedded", base_toml.clone())];
     if let Ok(url) = std::env::var("MEILI_URL") {
