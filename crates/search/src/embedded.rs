@@ -74,6 +74,17 @@ struct ProductFields {
     sales: Field,
 }
 
+impl ProductFields {
+    fn text(&self) -> TextFields {
+        TextFields {
+            name_f: self.name_f,
+            name_x: self.name_x,
+            body_f: self.body_f,
+            joined: self.joined,
+        }
+    }
+}
+
 fn product_schema() -> (Schema, ProductFields) {
     let mut b = Schema::builder();
     let f = ProductFields {
@@ -106,6 +117,17 @@ struct StallFields {
     joined: Field,
     commune: Field,
     approved: Field,
+}
+
+impl StallFields {
+    fn text(&self) -> TextFields {
+        TextFields {
+            name_f: self.name_f,
+            name_x: self.name_x,
+            body_f: self.body_f,
+            joined: self.joined,
+        }
+    }
 }
 
 fn stall_schema() -> (Schema, StallFields) {
@@ -793,17 +815,7 @@ fn product_search(
     let searcher = g.products.searcher();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Must,
-        text_query(
-            &q.text,
-            TextFields {
-                name_f: f.name_f,
-                name_x: f.name_x,
-                body_f: f.body_f,
-                joined: f.joined,
-            },
-            synonyms,
-            &searcher,
-        ),
+        text_query(&q.text, f.text(), synonyms, &searcher),
     )];
     let term = |field: Field, value: &str| -> Box<dyn Query> {
         Box::new(TermQuery::new(
@@ -917,17 +929,7 @@ fn stall_search(
     let searcher = g.stalls.searcher();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Must,
-        text_query(
-            &q.text,
-            TextFields {
-                name_f: f.name_f,
-                name_x: f.name_x,
-                body_f: f.body_f,
-                joined: f.joined,
-            },
-            synonyms,
-            &searcher,
-        ),
+        text_query(&q.text, f.text(), synonyms, &searcher),
     )];
     if let Some(c) = &q.commune {
         clauses.push((
