@@ -288,47 +288,12 @@ fn known(searcher: &Searcher, f: TextFields, word: &str) -> bool {
     })
 }
 
-/// Longest a query word is for splitting, in letters; longest and shortest part.
-const SPLIT_MAX: usize = 40;
-const PART_MAX: usize = 7;
-const PART_MIN: usize = 2;
-
 /// `word` as the fewest known words it is made of (two at least), when it is not itself known
 /// and is made of them: Vietnamese syllables are two to seven letters once folded.
 fn split_known(word: &str, known: impl Fn(&str) -> bool) -> Option<Vec<String>> {
-    let letters: Vec<char> = word.chars().collect();
-    let n = letters.len();
-    if !(2 * PART_MIN..=SPLIT_MAX).contains(&n) || known(word) {
-        return None;
-    }
-    // best[i]: the fewest parts covering the first i letters, and where the last part starts.
-    let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
-    best[0] = Some((0, 0));
-    for end in PART_MIN..=n {
-        for len in PART_MIN..=PART_MAX.min(end) {
-            let start = end - len;
-            let Some((parts, _)) = best[start] else {
-                continue;
-            };
-            let better = best[end].is_none_or(|(p, _)| parts + 1 < p);
-            if better && known(&letters[start..end].iter().collect::<String>()) {
-                best[end] = Some((parts + 1, start));
-            }
-        }
-    }
-    let (parts, _) = best[n]?;
-    if parts < 2 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(parts);
-    let mut end = n;
-    while end > 0 {
-        let (_, start) = best[end]?;
-        out.push(letters[start..end].iter().collect());
-        end = start;
-    }
-    out.reverse();
-    Some(out)
+    crate::syllables::fewest_parts(word, 2, 1, &known)
+        .into_iter()
+        .next()
 }
 
 /// One folded query word: in the name (best), with its typed diacritics, in the rest of the

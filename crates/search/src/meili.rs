@@ -126,12 +126,7 @@ fn product_settings(synonyms: &Synonyms) -> Settings {
             "joined",
         ])
         .with_ranking_rules(PRODUCT_RANKING)
-        .with_synonyms(
-            synonyms
-                .meili_setting()
-                .into_iter()
-                .collect::<std::collections::HashMap<_, _>>(),
-        )
+        .with_synonyms(synonyms.meili_setting())
         // Facet counts are only available on filterable attributes.
         .with_filterable_attributes([
             "category_path",
@@ -155,12 +150,7 @@ fn stall_settings(synonyms: &Synonyms) -> Settings {
             "commune_name",
             "joined",
         ])
-        .with_synonyms(
-            synonyms
-                .meili_setting()
-                .into_iter()
-                .collect::<std::collections::HashMap<_, _>>(),
-        )
+        .with_synonyms(synonyms.meili_setting())
         .with_filterable_attributes(["commune_code"])
         .with_sortable_attributes(["approved_at"])
         .with_typo_tolerance(typo_tolerance())

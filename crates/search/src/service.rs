@@ -62,13 +62,6 @@ pub struct Suggestions {
     pub categories: Vec<CategoryRef>,
 }
 
-/// Whether a category's name matches what was typed: every typed word is a word of the name
-/// (folded), the last one perhaps unfinished, a word of four letters or more with one typo.
-#[cfg(test)]
-fn category_matches(name: &str, typed: &[String]) -> bool {
-    words_match(&crate::exact::words(&common::text::fold(name)), typed)
-}
-
 /// Whether every typed word is one of `words` (a name's, folded), the last perhaps unfinished,
 /// a word of four letters or more with one typo.
 fn words_match(words: &[String], typed: &[String]) -> bool {
@@ -77,24 +70,9 @@ fn words_match(words: &[String], typed: &[String]) -> bool {
         words.iter().any(|w| {
             w == t
                 || (i == last && w.starts_with(t.as_str()))
-                || (t.chars().count() >= 4 && within_one_edit(w, t))
+                || (t.chars().count() >= 4 && crate::vocabulary::edits(w, t, 1).is_some())
         })
     })
-}
-
-/// Whether `a` becomes `b` by at most one insertion, deletion or substitution.
-fn within_one_edit(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if long.len() - short.len() > 1 {
-        return false;
-    }
-    let prefix = short.iter().zip(&long).take_while(|(x, y)| x == y).count();
-    if short.len() == long.len() {
-        prefix == short.len() || short[prefix + 1..] == long[prefix + 1..]
-    } else {
-        short[prefix..] == long[prefix + 1..]
-    }
 }
 
 /// Parameters of `GET /search/products`.
@@ -173,22 +151,48 @@ pub struct Results<T> {
 pub struct Search {
     engine: Arc<dyn SearchEngine>,
     recovery: Arc<std::sync::atomic::AtomicU8>,
-    /// The catalogue's words for "did you mean", with when they were read.
-    vocabulary: Arc<tokio::sync::Mutex<Option<ReadWords>>>,
+    /// The catalogue's words for "did you mean".
+    vocabulary: Arc<Kept<Vocabulary>>,
     /// Searches that found nothing.
     misses: Misses,
-    /// The categories suggestions match, with their folded words, and when they were read.
-    categories: Arc<tokio::sync::Mutex<Option<ReadCategories>>>,
+    /// The categories suggestions match, with the folded words of their names.
+    categories: Arc<Kept<Vec<NamedCategory>>>,
 }
 
-/// Categories with the folded words of their names, and when they were read.
-type ReadCategories = (Instant, Arc<Vec<(CategoryRef, Vec<String>)>>);
+/// A category and the folded words of its name.
+type NamedCategory = (CategoryRef, Vec<String>);
 
 /// How long suggestions use the categories they read (an edit shows within this).
 const CATEGORIES_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The catalogue's words and when they were read.
-type ReadWords = (Instant, Arc<Vocabulary>);
+/// A value read from the database and kept for a while: read again once older than `ttl`.
+struct Kept<T> {
+    ttl: std::time::Duration,
+    slot: tokio::sync::Mutex<Option<(Instant, Arc<T>)>>,
+}
+
+impl<T> Kept<T> {
+    fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            slot: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The kept value, or what `read` gives when there is none or it is too old (one reader
+    /// at a time; the others wait for its value).
+    async fn get<E>(&self, read: impl Future<Output = Result<T, E>>) -> Result<Arc<T>, E> {
+        let mut slot = self.slot.lock().await;
+        if let Some((at, value)) = slot.as_ref()
+            && at.elapsed() < self.ttl
+        {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(read.await?);
+        *slot = Some((Instant::now(), value.clone()));
+        Ok(value)
+    }
+}
 
 /// How long the words of the catalogue are kept before they are read again.
 const VOCABULARY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
@@ -237,9 +241,9 @@ impl Search {
         Self {
             engine,
             recovery: Arc::default(),
-            vocabulary: Arc::default(),
+            vocabulary: Arc::new(Kept::new(VOCABULARY_TTL)),
             misses: Misses::default(),
-            categories: Arc::default(),
+            categories: Arc::new(Kept::new(CATEGORIES_TTL)),
         }
     }
 
@@ -446,43 +450,39 @@ impl Search {
     async fn vocabulary<C: ConnectionTrait>(&self, db: &C) -> Result<Arc<Vocabulary>, Error> {
         use catalog::entity::{category, product, stall};
         use sea_orm::QuerySelect;
-        let mut slot = self.vocabulary.lock().await;
-        if let Some((at, words)) = slot.as_ref()
-            && at.elapsed() < VOCABULARY_TTL
-        {
-            return Ok(words.clone());
-        }
-        let db_err = |e: sea_orm::DbErr| Error::from(catalog::CatalogError::from(e));
-        let products: Vec<String> = catalog::visibility::public_products()
-            .select_only()
-            .column(product::Column::Name)
-            .into_tuple()
-            .all(db)
+        self.vocabulary
+            .get(async {
+                let db_err = |e: sea_orm::DbErr| Error::from(catalog::CatalogError::from(e));
+                let products: Vec<String> = catalog::visibility::public_products()
+                    .select_only()
+                    .column(product::Column::Name)
+                    .into_tuple()
+                    .all(db)
+                    .await
+                    .map_err(db_err)?;
+                let stalls: Vec<String> = catalog::visibility::public_stalls()
+                    .select_only()
+                    .column(stall::Column::Name)
+                    .into_tuple()
+                    .all(db)
+                    .await
+                    .map_err(db_err)?;
+                let categories: Vec<String> = category::Entity::find()
+                    .select_only()
+                    .column(category::Column::Name)
+                    .into_tuple()
+                    .all(db)
+                    .await
+                    .map_err(db_err)?;
+                Ok(Vocabulary::from_texts(
+                    products
+                        .iter()
+                        .chain(&stalls)
+                        .chain(&categories)
+                        .map(String::as_str),
+                ))
+            })
             .await
-            .map_err(db_err)?;
-        let stalls: Vec<String> = catalog::visibility::public_stalls()
-            .select_only()
-            .column(stall::Column::Name)
-            .into_tuple()
-            .all(db)
-            .await
-            .map_err(db_err)?;
-        let categories: Vec<String> = category::Entity::find()
-            .select_only()
-            .column(category::Column::Name)
-            .into_tuple()
-            .all(db)
-            .await
-            .map_err(db_err)?;
-        let words = Arc::new(Vocabulary::from_texts(
-            products
-                .iter()
-                .chain(&stalls)
-                .chain(&categories)
-                .map(String::as_str),
-        ));
-        *slot = Some((Instant::now(), words.clone()));
-        Ok(words)
     }
 
     /// The nearest query to `query` that finds products with the same filters, if any.
@@ -567,32 +567,27 @@ impl Search {
     async fn suggestable_categories<C: ConnectionTrait>(
         &self,
         db: &C,
-    ) -> Result<Arc<Vec<(CategoryRef, Vec<String>)>>, Error> {
-        let mut slot = self.categories.lock().await;
-        if let Some((at, list)) = slot.as_ref()
-            && at.elapsed() < CATEGORIES_TTL
-        {
-            return Ok(list.clone());
-        }
-        let rows = catalog::entity::category::Entity::find()
-            .all(db)
+    ) -> Result<Arc<Vec<NamedCategory>>, Error> {
+        self.categories
+            .get(async {
+                let rows = catalog::entity::category::Entity::find()
+                    .all(db)
+                    .await
+                    .map_err(|e| Error::from(catalog::CatalogError::from(e)))?;
+                Ok(rows
+                    .into_iter()
+                    .map(|c| {
+                        let words = crate::exact::words(&common::text::fold(&c.name));
+                        let r = CategoryRef {
+                            id: c.id,
+                            slug: c.slug,
+                            name: c.name,
+                        };
+                        (r, words)
+                    })
+                    .collect())
+            })
             .await
-            .map_err(|e| Error::from(catalog::CatalogError::from(e)))?;
-        let list = Arc::new(
-            rows.into_iter()
-                .map(|c| {
-                    let words = crate::exact::words(&common::text::fold(&c.name));
-                    let r = CategoryRef {
-                        id: c.id,
-                        slug: c.slug,
-                        name: c.name,
-                    };
-                    (r, words)
-                })
-                .collect::<Vec<_>>(),
-        );
-        *slot = Some((Instant::now(), list.clone()));
-        Ok(list)
     }
 
     /// Checks the parameters and searches stalls.
@@ -703,18 +698,14 @@ mod tests {
 
     #[test]
     fn categories_match_folded_words_the_last_unfinished_with_a_typo_forgiven() {
-        let typed = |q: &str| crate::exact::words(&common::text::fold(q));
-        assert!(category_matches("Gia vị, nước chấm", &typed("nuoc ch")));
-        assert!(category_matches("Gia vị, nước chấm", &typed("gia vi")));
-        assert!(category_matches("Cà phê", &typed("ca phe")));
-        assert!(category_matches("Mật ong", &typed("mat ongg")), "one typo");
-        assert!(!category_matches("Mật ong", &typed("mat ong rung")));
-        assert!(!category_matches("Cà phê", &typed("tra")));
-        assert!(within_one_edit("nuoc", "nuoc"));
-        assert!(within_one_edit("nuoc", "nuoe"));
-        assert!(within_one_edit("nuoc", "nuo"));
-        assert!(within_one_edit("nuoc", "nuocc"));
-        assert!(!within_one_edit("nuoc", "nouc"));
-        assert!(!within_one_edit("nuoc", "nu"));
+        let folded = |q: &str| crate::exact::words(&common::text::fold(q));
+        let matches = |name: &str, q: &str| words_match(&folded(name), &folded(q));
+        assert!(matches("Gia vị, nước chấm", "nuoc ch"));
+        assert!(matches("Gia vị, nước chấm", "gia vi"));
+        assert!(matches("Cà phê", "ca phe"));
+        assert!(matches("Mật ong", "mat ongg"), "one typo");
+        assert!(!matches("Mật ong", "mat ong rung"));
+        assert!(!matches("Cà phê", "tra"));
+        assert!(!matches("Nước mắm", "nouc"), "two edits are too many");
     }
 }

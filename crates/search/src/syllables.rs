@@ -33,16 +33,38 @@ pub(crate) fn is_syllable(s: &str) -> bool {
 /// The ways to read `word` as the fewest syllables (two at least), at most `limit` of them,
 /// the ones with longer first syllables first. None for a word that is one syllable itself.
 pub(crate) fn splits(word: &str, limit: usize) -> Vec<Vec<String>> {
-    let n = word.len();
-    if !word.is_ascii() || !(4..=40).contains(&n) || is_syllable(word) {
+    if !word.is_ascii() {
         return Vec::new();
     }
-    // fewest[i]: the fewest syllables covering word[i..].
+    fewest_parts(word, 1, limit, &is_syllable)
+}
+
+/// Longest part of a split, in letters: the longest folded Vietnamese syllable (`nghieng`).
+const PART_MAX: usize = 7;
+/// Longest word that is split, in letters.
+const SPLIT_MAX: usize = 40;
+
+/// The ways to read `word` as the fewest parts (two at least) that `known` accepts, each
+/// `min_part` to seven letters, at most `limit` of them, longer first parts first. None when
+/// `word` is itself known, or shorter than four letters or longer than forty.
+pub(crate) fn fewest_parts(
+    word: &str,
+    min_part: usize,
+    limit: usize,
+    known: &dyn Fn(&str) -> bool,
+) -> Vec<Vec<String>> {
+    let letters: Vec<char> = word.chars().collect();
+    let n = letters.len();
+    if !(4..=SPLIT_MAX).contains(&n) || known(word) {
+        return Vec::new();
+    }
+    let part = |start: usize, end: usize| letters[start..end].iter().collect::<String>();
+    // fewest[i]: the fewest parts covering the letters from i on.
     let mut fewest = vec![usize::MAX; n + 1];
     fewest[n] = 0;
     for start in (0..n).rev() {
-        for end in (start + 1..=n.min(start + 7)).rev() {
-            if fewest[end] != usize::MAX && is_syllable(&word[start..end]) {
+        for end in (start + min_part..=n.min(start + PART_MAX)).rev() {
+            if fewest[end] != usize::MAX && known(&part(start, end)) {
                 fewest[start] = fewest[start].min(fewest[end] + 1);
             }
         }
@@ -52,33 +74,50 @@ pub(crate) fn splits(word: &str, limit: usize) -> Vec<Vec<String>> {
     }
     let mut out = Vec::new();
     let mut parts = Vec::new();
-    walk(word, 0, &fewest, &mut parts, &mut out, limit);
+    let mut walk = Walk {
+        fewest: &fewest,
+        min_part,
+        limit,
+        known,
+        part: &part,
+    };
+    walk.from(0, n, &mut parts, &mut out);
     out
 }
 
-fn walk(
-    word: &str,
-    start: usize,
-    fewest: &[usize],
-    parts: &mut Vec<String>,
-    out: &mut Vec<Vec<String>>,
+/// The readings of a word, walked through its table of fewest parts.
+struct Walk<'a> {
+    fewest: &'a [usize],
+    min_part: usize,
     limit: usize,
-) {
-    if out.len() >= limit {
-        return;
-    }
-    if start == word.len() {
-        out.push(parts.clone());
-        return;
-    }
-    for end in (start + 1..=word.len().min(start + 7)).rev() {
-        if fewest[end] != usize::MAX
-            && fewest[end] + 1 == fewest[start]
-            && is_syllable(&word[start..end])
-        {
-            parts.push(word[start..end].to_owned());
-            walk(word, end, fewest, parts, out, limit);
-            parts.pop();
+    known: &'a dyn Fn(&str) -> bool,
+    part: &'a dyn Fn(usize, usize) -> String,
+}
+
+impl Walk<'_> {
+    fn from(
+        &mut self,
+        start: usize,
+        n: usize,
+        parts: &mut Vec<String>,
+        out: &mut Vec<Vec<String>>,
+    ) {
+        if out.len() >= self.limit {
+            return;
+        }
+        if start == n {
+            out.push(parts.clone());
+            return;
+        }
+        for end in (start + self.min_part..=n.min(start + PART_MAX)).rev() {
+            if self.fewest[end] != usize::MAX && self.fewest[end] + 1 == self.fewest[start] {
+                let p = (self.part)(start, end);
+                if (self.known)(&p) {
+                    parts.push(p);
+                    self.from(end, n, parts, out);
+                    parts.pop();
+                }
+            }
         }
     }
 }

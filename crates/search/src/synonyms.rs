@@ -3,7 +3,7 @@
 //! engines: the embedded one expands the query, Meilisearch gets them as its `synonyms`
 //! setting. Phrases are compared folded (without diacritics), as search compares words.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use common::text::{fold, nfc};
 use serde::Deserialize;
@@ -137,8 +137,8 @@ impl Synonyms {
 
     /// Meilisearch's `synonyms` setting: every phrase, as written and folded, maps to the
     /// others of its group (Meilisearch applies them both ways, phrases included).
-    pub fn meili_setting(&self) -> BTreeMap<String, Vec<String>> {
-        let mut out = BTreeMap::new();
+    pub fn meili_setting(&self) -> HashMap<String, Vec<String>> {
+        let mut out = HashMap::new();
         for group in &self.groups {
             let mut forms: Vec<String> = Vec::new();
             for p in group {

@@ -82,7 +82,7 @@ impl Vocabulary {
 
 /// The edit distance between `a` and `b` (insertions, deletions, substitutions), if at most
 /// `limit`.
-fn edits(a: &str, b: &str, limit: usize) -> Option<usize> {
+pub(crate) fn edits(a: &str, b: &str, limit: usize) -> Option<usize> {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.len().abs_diff(b.len()) > limit {
         return None;
