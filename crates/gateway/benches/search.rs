@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p gateway --bench search`; settings from the environment:
 //! `BENCH_PRODUCTS` (100000), `BENCH_REQUESTS` (2000), `BENCH_CONCURRENCY` (8),
-//! `BENCH_FRESHNESS` (50), and `MEILI_URL` / `MEILI_MASTER_KEY` to include Meilisearch.
+//! `BENCH_FRESHNESS` (50), `MEILI_URL` / `MEILI_MASTER_KEY` to include Meilisearch, and
+//! `BENCH_ENGINES` (`embedded,meilisearch`) to run fewer.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -42,11 +43,45 @@ const QUERIES: &[&str] = &[
     "sort=bestselling",
 ];
 
+/// The fields a product hit shows, as the gateway asks Meilisearch for them: the direct side
+/// asks for the same, so both make Meilisearch do the same work.
+const PRODUCT_FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "name",
+    "price",
+    "unit",
+    "image",
+    "ocop_stars",
+    "ocop_valid_until",
+    "sales_count",
+    "commune_code",
+    "category_id",
+    "category_slug",
+    "category_name",
+    "stall_id",
+    "stall_slug",
+    "stall_name",
+];
+
+/// The fields a stall hit shows.
+const STALL_FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "name",
+    "description",
+    "commune_code",
+    "commune_name",
+];
+
 /// The same searches as Meilisearch's own JSON, for the direct comparison.
 fn meili_body(i: usize, today: i64) -> serde_json::Value {
     use serde_json::json;
     let facets = ["category_slug", "commune_code", "ocop_stars"];
-    let base = |q: &str| json!({"q": q, "page": 1, "hitsPerPage": 20, "matchingStrategy": "all", "facets": facets});
+    let base = |q: &str| {
+        json!({"q": q, "page": 1, "hitsPerPage": 20, "matchingStrategy": "all", "facets": facets,
+            "attributesToRetrieve": PRODUCT_FIELDS})
+    };
     let mut b = match i % QUERIES.len() {
         0 => base("nuoc mam"),
         1 => base("ca phe khe san"),
@@ -114,15 +149,15 @@ fn meili_suggest_body(i: usize, products: &str, stalls: &str) -> serde_json::Val
     let q = PARTIAL[i % PARTIAL.len()];
     serde_json::json!({"queries": [
         {"indexUid": products, "q": q, "limit": 5, "matchingStrategy": "all",
-         "attributesToRetrieve": ["id", "slug", "name", "price", "unit", "image", "ocop_stars",
-           "ocop_valid_until", "sales_count", "commune_code", "category_id", "category_slug",
-           "category_name", "stall_id", "stall_slug", "stall_name"]},
-        {"indexUid": stalls, "q": q, "limit": 3, "matchingStrategy": "all"},
+         "attributesToRetrieve": PRODUCT_FIELDS},
+        {"indexUid": stalls, "q": q, "limit": 3, "matchingStrategy": "all",
+         "attributesToRetrieve": STALL_FIELDS},
     ]})
 }
 
-/// One client alternating two kinds of request on the same index `i` (`a(i)`, then `b(i)`),
-/// so both meet the same machine state: the fair way to compare them on two cores.
+/// One client alternating two kinds of request on the same index `i` (`a(i)` and `b(i)`, which
+/// goes first alternating too, so neither always meets the caches the other warmed), so both
+/// meet the same machine state: the fair way to compare them on two cores.
 async fn interleaved<A, B>(n: usize, a: A, b: B) -> (Stats, Stats)
 where
     A: Fn(usize) -> reqwest::RequestBuilder,
@@ -131,10 +166,14 @@ where
     let (mut sa, mut sb) = (Stats::default(), Stats::default());
     let started = Instant::now();
     for i in 0..n {
-        for (make, stats) in [
+        let mut pair = [
             (&a as &dyn Fn(usize) -> reqwest::RequestBuilder, &mut sa),
             (&b, &mut sb),
-        ] {
+        ];
+        if i % 2 == 1 {
+            pair.reverse();
+        }
+        for (make, stats) in pair {
             let t = Instant::now();
             let res = make(i).send().await.expect("request sent");
             assert!(res.status().is_success(), "{}", res.status());
@@ -217,8 +256,19 @@ async fn main() {
     // The bulk seed queued every product; the first reindex below covers those rows and
     // removes them.
 
-    let mut engines = vec![("embedded", base_toml.clone())];
-    if let Ok(url) = std::env::var("MEILI_URL") {
+    // `BENCH_ENGINES=meilisearch` (or `embedded`) runs one engine only.
+    let only = std::env::var("BENCH_ENGINES").ok();
+    let wanted = |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|e| e == name))
+    };
+    let mut engines = Vec::new();
+    if wanted("embedded") {
+        engines.push(("embedded", base_toml.clone()));
+    }
+    if let Ok(url) = std::env::var("MEILI_URL")
+        && wanted("meilisearch")
+    {
         let prefix = format!("bench{}_", uuid::Uuid::now_v7().simple());
         engines.push((
             "meilisearch",

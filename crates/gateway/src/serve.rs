@@ -195,6 +195,11 @@ pub async fn serve_connections(
             },
             () = stopped(&mut stop) => break,
         };
+        // Answers leave at once: an answer written in two parts must not wait for the client's
+        // acknowledgement of the first (Nagle's algorithm).
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, error = %e, "cannot turn off Nagle's algorithm");
+        }
         let router = router.clone();
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {

@@ -65,7 +65,8 @@ pub struct ProductDoc {
     pub sales_count: i64,
 }
 
-/// A stall as the engines index it.
+/// A stall as the engines index it. A hit read back from Meilisearch carries only what an
+/// answer shows (the fields marked `default` are left out of it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StallDoc {
     /// Id.
@@ -75,6 +76,7 @@ pub struct StallDoc {
     /// Name.
     pub name: String,
     /// Name without diacritics.
+    #[serde(default)]
     pub name_folded: String,
     /// Description.
     pub description: String,
@@ -83,8 +85,10 @@ pub struct StallDoc {
     /// Commune name.
     pub commune_name: String,
     /// Legal form.
+    #[serde(default)]
     pub business_type: String,
     /// When it was approved, as Unix seconds.
+    #[serde(default)]
     pub approved_at: i64,
 }
 

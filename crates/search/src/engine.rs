@@ -68,6 +68,15 @@ pub trait SearchEngine: Send + Sync {
     ) -> Result<SearchResult<ProductDoc>, EngineError>;
     /// Searches stalls.
     async fn search_stalls(&self, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError>;
+    /// A suggestion's products and stalls for one partial query; both at once by default, in
+    /// one request where the engine can.
+    async fn suggest(
+        &self,
+        products: &ProductQuery,
+        stalls: &StallQuery,
+    ) -> Result<(SearchResult<ProductDoc>, SearchResult<StallDoc>), EngineError> {
+        tokio::try_join!(self.search_products(products), self.search_stalls(stalls))
+    }
     /// Whether the engine answers.
     async fn health(&self) -> Result<(), EngineError>;
     /// Starts building replacement indexes.

@@ -537,11 +537,11 @@ impl Search {
             offset: 0,
             limit: SUGGEST_STALLS,
         };
-        let (products, stalls, categories) = tokio::join!(
-            self.engine.search_products(&products),
-            self.engine.search_stalls(&stalls),
+        let (found, categories) = tokio::join!(
+            self.engine.suggest(&products, &stalls),
             self.suggestable_categories(db),
         );
+        let (products, stalls) = found?;
         let typed = crate::exact::words(&common::text::fold(&text));
         let mut categories: Vec<CategoryRef> = categories?
             .iter()
@@ -550,7 +550,7 @@ impl Search {
             .collect();
         categories.sort_by(|a, b| a.name.len().cmp(&b.name.len()).then(a.name.cmp(&b.name)));
         categories.truncate(SUGGEST_CATEGORIES);
-        let mut products: Vec<ProductSummary> = products?
+        let mut products: Vec<ProductSummary> = products
             .hits
             .into_iter()
             .map(|d| product_hit(d, today, catalog))
@@ -558,7 +558,7 @@ impl Search {
         fill_category_ids(db, &mut products).await?;
         Ok(Suggestions {
             products,
-            stalls: stalls?.hits.into_iter().map(stall_hit).collect(),
+            stalls: stalls.hits.into_iter().map(stall_hit).collect(),
             categories,
         })
     }

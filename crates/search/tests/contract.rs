@@ -672,27 +672,76 @@ contract!(updates_and_deletes_show_at_once, |e: Arc<
     assert_eq!(e.search_products(&q("")).await.unwrap().total, 8);
 });
 
+fn stall(n: u128, name: &str, commune: &str, commune_name: &str) -> StallDoc {
+    StallDoc {
+        id: Uuid::from_u128(n),
+        slug: format!("s{n}"),
+        name: name.into(),
+        name_folded: common::text::fold(name),
+        description: "Đặc sản địa phương".into(),
+        commune_code: commune.into(),
+        commune_name: commune_name.into(),
+        business_type: "cooperative".into(),
+        approved_at: 1_700_000_000 + n as i64,
+    }
+}
+
+fn stalls() -> Vec<StallDoc> {
+    vec![
+        stall(1, "HTX Nước mắm Cửa Tùng", "19414", "Xã Cửa Tùng"),
+        stall(2, "Cà phê Khe Sanh Hoàng Minh", "19429", "Xã Khe Sanh"),
+        stall(3, "Dầu tràm Gio Linh", "19495", "Xã Gio Linh"),
+    ]
+}
+
+/// A suggestion's products and stalls for what the buyer has typed so far, as ids.
+async fn suggested(e: &Arc<dyn SearchEngine>, text: &str) -> (Vec<u128>, Vec<u128>) {
+    let products = ProductQuery {
+        text: text.into(),
+        limit: 5,
+        today: today(),
+        lean: true,
+        ..Default::default()
+    };
+    let stalls = StallQuery {
+        text: text.into(),
+        commune: None,
+        offset: 0,
+        limit: 3,
+    };
+    let (p, s) = e.suggest(&products, &stalls).await.unwrap();
+    assert!(p.hits.len() <= 5 && s.hits.len() <= 3);
+    let sorted = |mut v: Vec<u128>| {
+        v.sort();
+        v
+    };
+    (
+        sorted(p.hits.iter().map(|h| h.id.as_u128()).collect()),
+        sorted(s.hits.iter().map(|h| h.id.as_u128()).collect()),
+    )
+}
+
+contract!(suggestions_as_the_buyer_types, |e: Arc<
+    dyn SearchEngine,
+>| async move {
+    loaded(&e).await;
+    e.upsert_stalls(stalls()).await.unwrap();
+    // The last word unfinished, folded, in products and stalls at once.
+    assert_eq!(suggested(&e, "nuoc m").await, (vec![1, 2], vec![1]));
+    assert_eq!(suggested(&e, "ca phe k").await, (vec![4, 9], vec![2]));
+    // Run-together syllables, on each side of the answer by itself.
+    assert_eq!(suggested(&e, "tieuvinhlinh").await, (vec![8], vec![]));
+    assert_eq!(suggested(&e, "dautram").await, (vec![3], vec![3]));
+    // Decomposed input is the same word.
+    let decomposed: String = unicode_normalization::UnicodeNormalization::nfd("mật o").collect();
+    assert_eq!(suggested(&e, &decomposed).await, (vec![7], vec![]));
+    assert_eq!(suggested(&e, "xyz khong").await, (vec![], vec![]));
+});
+
 contract!(
     stalls_are_searchable,
     |e: Arc<dyn SearchEngine>| async move {
-        let stall = |n: u128, name: &str, commune: &str, commune_name: &str| StallDoc {
-            id: Uuid::from_u128(n),
-            slug: format!("s{n}"),
-            name: name.into(),
-            name_folded: common::text::fold(name),
-            description: "Đặc sản địa phương".into(),
-            commune_code: commune.into(),
-            commune_name: commune_name.into(),
-            business_type: "cooperative".into(),
-            approved_at: 1_700_000_000 + n as i64,
-        };
-        e.upsert_stalls(vec![
-            stall(1, "HTX Nước mắm Cửa Tùng", "19414", "Xã Cửa Tùng"),
-            stall(2, "Cà phê Khe Sanh Hoàng Minh", "19429", "Xã Khe Sanh"),
-            stall(3, "Dầu tràm Gio Linh", "19495", "Xã Gio Linh"),
-        ])
-        .await
-        .unwrap();
+        e.upsert_stalls(stalls()).await.unwrap();
         let found = |text: &str, commune: Option<&str>| {
             let e = e.clone();
             let query = StallQuery {

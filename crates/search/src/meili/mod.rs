@@ -3,7 +3,6 @@
 //! succeeded: a 202 from Meilisearch only means "queued".
 
 use std::{
-    collections::BTreeMap,
     sync::atomic::{AtomicBool, Ordering},
     time::Duration,
 };
@@ -12,12 +11,15 @@ use async_trait::async_trait;
 use meilisearch_sdk::{
     client::{Client, SwapIndexes},
     errors::Error as MeiliError,
-    search::{MatchingStrategies, Selectors},
     settings::{MinWordSizeForTypos, Settings, TypoToleranceSettings},
     task_info::TaskInfo,
     tasks::Task,
 };
 use uuid::Uuid;
+
+mod read;
+
+use read::{Ask, Found, Reader, Window};
 
 use crate::{
     document::{ProductDoc, StallDoc},
@@ -42,6 +44,7 @@ fn classify(e: MeiliError) -> EngineError {
 /// A Meilisearch server.
 pub struct Meili {
     client: Client,
+    reader: Reader,
     products: String,
     stalls: String,
     ready: AtomicBool,
@@ -86,6 +89,19 @@ const PRODUCT_HIT: [&str; 16] = [
     "stall_id",
     "stall_slug",
     "stall_name",
+];
+
+/// The facets a product search counts.
+const PRODUCT_FACETS: [&str; 3] = ["category_slug", "commune_code", "ocop_stars"];
+
+/// What a stall hit is read back with.
+const STALL_HIT: [&str; 6] = [
+    "id",
+    "slug",
+    "name",
+    "description",
+    "commune_code",
+    "commune_name",
 ];
 
 /// A document as sent: the engine's fields and the joined syllables of its names (see
@@ -175,6 +191,7 @@ impl Meili {
         let client = Client::new(url, key).map_err(classify)?;
         Ok(Self {
             client,
+            reader: Reader::new(url, key)?,
             products: format!("{prefix}products"),
             stalls: format!("{prefix}stalls"),
             ready: AtomicBool::new(false),
@@ -190,11 +207,8 @@ impl Meili {
         self
     }
 
-    async fn products_for(
-        &self,
-        q: &ProductQuery,
-        text: &str,
-    ) -> Result<SearchResult<ProductDoc>, EngineError> {
+    /// A product search as Meilisearch reads it, and the re-ranking its hits need.
+    fn product_ask<'a>(q: &ProductQuery, text: &'a str) -> (Ask<'a>, Option<Rerank>) {
         let mut filters = Vec::new();
         if let Some(c) = &q.category {
             filters.push(format!("category_path = {}", quoted(c)));
@@ -217,16 +231,7 @@ impl Meili {
         if let Some(hi) = q.price_max {
             filters.push(format!("price <= {hi}"));
         }
-        let filter = filters.join(" AND ");
         let browsing = text.split_whitespace().next().is_none();
-        let sort: &[&str] = match q.sort {
-            ProductSort::Relevance if browsing => &["created_at:desc"],
-            ProductSort::Relevance => &[],
-            ProductSort::PriceAsc => &["price:asc"],
-            ProductSort::PriceDesc => &["price:desc"],
-            ProductSort::Newest => &["created_at:desc"],
-            ProductSort::Bestselling => &["sales_count:desc"],
-        };
         // Typed diacritics rank within the top window (see `exact`): fetch it whole.
         let rerank = Rerank::plan(
             text,
@@ -234,42 +239,51 @@ impl Meili {
             q.offset,
             q.limit.max(1),
         );
-        let (page, per_page) = Rerank::request(rerank.as_ref(), q.offset, q.limit);
-        let index = self.client.index(&self.products);
-        let mut search = index.search();
-        search
-            .with_query(text)
-            .with_page(page)
-            .with_hits_per_page(per_page)
-            .with_matching_strategy(MatchingStrategies::ALL)
-            .with_attributes_to_retrieve(Selectors::Some(&PRODUCT_HIT));
+        let mut ask = Ask::new(
+            text,
+            window(rerank.as_ref(), q.offset, q.limit, q.lean),
+            &PRODUCT_HIT,
+        );
+        ask.filter = filters.join(" AND ");
+        ask.sort = match q.sort {
+            ProductSort::Relevance if browsing => &["created_at:desc"],
+            ProductSort::Relevance => &[],
+            ProductSort::PriceAsc => &["price:asc"],
+            ProductSort::PriceDesc => &["price:desc"],
+            ProductSort::Newest => &["created_at:desc"],
+            ProductSort::Bestselling => &["sales_count:desc"],
+        };
         if !q.lean {
-            search.with_facets(Selectors::Some(&[
-                "category_slug",
-                "commune_code",
-                "ocop_stars",
-            ]));
+            ask.facets = &PRODUCT_FACETS;
         }
-        if !filter.is_empty() {
-            search.with_filter(&filter);
+        (ask, rerank)
+    }
+
+    /// A stall search as Meilisearch reads it, and the re-ranking its hits need.
+    fn stall_ask<'a>(q: &StallQuery, text: &'a str) -> (Ask<'a>, Option<Rerank>) {
+        let rerank = Rerank::plan(text, true, q.offset, q.limit.max(1));
+        let mut ask = Ask::new(
+            text,
+            window(rerank.as_ref(), q.offset, q.limit, false),
+            &STALL_HIT,
+        );
+        if let Some(c) = &q.commune {
+            ask.filter = format!("commune_code = {}", quoted(c));
         }
-        if !sort.is_empty() {
-            search.with_sort(sort);
+        if text.split_whitespace().next().is_none() {
+            ask.sort = &["approved_at:desc"];
         }
-        let res = search.execute::<ProductDoc>().await.map_err(classify)?;
-        let hits: Vec<ProductDoc> = res.hits.into_iter().map(|h| h.result).collect();
-        Ok(SearchResult {
-            total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
-            facets: Facets {
-                category: facet(&res.facet_distribution, "category_slug"),
-                commune: facet(&res.facet_distribution, "commune_code"),
-                ocop_stars: facet(&res.facet_distribution, "ocop_stars"),
-            },
-            hits: match &rerank {
-                Some(plan) => plan.apply(hits, |d| &d.name),
-                None => hits,
-            },
-        })
+        (ask, rerank)
+    }
+
+    async fn products_for(
+        &self,
+        q: &ProductQuery,
+        text: &str,
+    ) -> Result<SearchResult<ProductDoc>, EngineError> {
+        let (ask, rerank) = Self::product_ask(q, text);
+        let found = self.reader.search(&self.products, &ask).await?;
+        Ok(product_result(found, rerank.as_ref()))
     }
 
     async fn stalls_for(
@@ -277,35 +291,9 @@ impl Meili {
         q: &StallQuery,
         text: &str,
     ) -> Result<SearchResult<StallDoc>, EngineError> {
-        let filter = q
-            .commune
-            .as_ref()
-            .map(|c| format!("commune_code = {}", quoted(c)));
-        let rerank = Rerank::plan(text, true, q.offset, q.limit.max(1));
-        let (page, per_page) = Rerank::request(rerank.as_ref(), q.offset, q.limit);
-        let index = self.client.index(&self.stalls);
-        let mut search = index.search();
-        search
-            .with_query(text)
-            .with_page(page)
-            .with_hits_per_page(per_page)
-            .with_matching_strategy(MatchingStrategies::ALL);
-        if let Some(f) = &filter {
-            search.with_filter(f);
-        }
-        if text.split_whitespace().next().is_none() {
-            search.with_sort(&["approved_at:desc"]);
-        }
-        let res = search.execute::<StallDoc>().await.map_err(classify)?;
-        let hits: Vec<StallDoc> = res.hits.into_iter().map(|h| h.result).collect();
-        Ok(SearchResult {
-            total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
-            facets: Facets::default(),
-            hits: match &rerank {
-                Some(plan) => plan.apply(hits, |d| &d.name),
-                None => hits,
-            },
-        })
+        let (ask, rerank) = Self::stall_ask(q, text);
+        let found = self.reader.search(&self.stalls, &ask).await?;
+        Ok(stall_result(found, rerank.as_ref()))
     }
 
     async fn wait(&self, task: TaskInfo) -> Result<(), EngineError> {
@@ -409,19 +397,73 @@ fn split_readings(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn facet(
-    dist: &Option<std::collections::HashMap<String, std::collections::HashMap<String, usize>>>,
-    name: &str,
-) -> BTreeMap<String, u64> {
-    dist.as_ref()
-        .and_then(|d| d.get(name))
-        .map(|m| {
-            m.iter()
-                .filter(|(k, v)| **v > 0 && !k.is_empty() && k.as_str() != "0")
-                .map(|(k, v)| (k.clone(), *v as u64))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The hits to ask for: the whole top window when re-ranking, the top hits for a lean query
+/// (no exact count), else the page.
+fn window(rerank: Option<&Rerank>, offset: usize, limit: usize, lean: bool) -> Window {
+    let (page, per_page) = Rerank::request(rerank, offset, limit);
+    if lean {
+        Window::Top {
+            offset: (page - 1) * per_page,
+            limit: per_page,
+        }
+    } else {
+        Window::Page { page, per_page }
+    }
+}
+
+fn product_result(
+    mut found: Found<ProductDoc>,
+    rerank: Option<&Rerank>,
+) -> SearchResult<ProductDoc> {
+    let total = found.total();
+    let facets = Facets {
+        category: found.facet("category_slug"),
+        commune: found.facet("commune_code"),
+        ocop_stars: found.facet("ocop_stars"),
+    };
+    SearchResult {
+        total,
+        facets,
+        hits: match rerank {
+            Some(plan) => plan.apply(found.hits, |d| &d.name),
+            None => found.hits,
+        },
+    }
+}
+
+fn stall_result(found: Found<StallDoc>, rerank: Option<&Rerank>) -> SearchResult<StallDoc> {
+    SearchResult {
+        total: found.total(),
+        facets: Facets::default(),
+        hits: match rerank {
+            Some(plan) => plan.apply(found.hits, |d| &d.name),
+            None => found.hits,
+        },
+    }
+}
+
+/// `found` (the answer to `text` as typed) if it has hits; otherwise the first reading of
+/// `text` with syllables split (`tieuvinhlinh` as `tieu vinh linh`) that finds something, asked
+/// with `again`; `found` if none does. Meilisearch splits a word in two at most by itself.
+async fn or_split_readings<T, F, Fut>(
+    found: SearchResult<T>,
+    text: &str,
+    again: F,
+) -> Result<SearchResult<T>, EngineError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<SearchResult<T>, EngineError>>,
+{
+    if found.total > 0 {
+        return Ok(found);
+    }
+    for split in split_readings(text) {
+        let res = again(split).await?;
+        if res.total > 0 {
+            return Ok(res);
+        }
+    }
+    Ok(found)
 }
 
 #[async_trait]
@@ -457,34 +499,54 @@ impl SearchEngine for Meili {
         self.ensure().await?;
         let text = nfc(&q.text);
         let found = self.products_for(q, &text).await?;
-        if found.total > 0 {
-            return Ok(found);
-        }
-        // Nothing: perhaps syllables run together past what Meilisearch splits (two words).
-        for split in split_readings(&text) {
-            let again = self.products_for(q, &split).await?;
-            if again.total > 0 {
-                return Ok(again);
-            }
-        }
-        Ok(found)
+        or_split_readings(
+            found,
+            &text,
+            |t| async move { self.products_for(q, &t).await },
+        )
+        .await
     }
 
     async fn search_stalls(&self, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError> {
         self.ensure().await?;
         let text = nfc(&q.text);
         let found = self.stalls_for(q, &text).await?;
-        if found.total > 0 {
-            return Ok(found);
-        }
-        for split in split_readings(&text) {
-            let again = self.stalls_for(q, &split).await?;
-            if again.total > 0 {
-                return Ok(again);
-            }
-        }
-        Ok(found)
+        or_split_readings(
+            found,
+            &text,
+            |t| async move { self.stalls_for(q, &t).await },
+        )
+        .await
     }
+
+    /// Products and stalls in one multi-search: one round trip per keystroke.
+    async fn suggest(
+        &self,
+        products: &ProductQuery,
+        stalls: &StallQuery,
+    ) -> Result<(SearchResult<ProductDoc>, SearchResult<StallDoc>), EngineError> {
+        self.ensure().await?;
+        let (pt, st) = (nfc(&products.text), nfc(&stalls.text));
+        let (p_ask, p_rerank) = Self::product_ask(products, &pt);
+        let (s_ask, s_rerank) = Self::stall_ask(stalls, &st);
+        let (p_found, s_found) = self
+            .reader
+            .both((&self.products, &p_ask), (&self.stalls, &s_ask))
+            .await?;
+        let (p, s) = (
+            product_result(p_found, p_rerank.as_ref()),
+            stall_result(s_found, s_rerank.as_ref()),
+        );
+        tokio::try_join!(
+            or_split_readings(
+                p,
+                &pt,
+                |t| async move { self.products_for(products, &t).await }
+            ),
+            or_split_readings(s, &st, |t| async move { self.stalls_for(stalls, &t).await }),
+        )
+    }
+
     async fn health(&self) -> Result<(), EngineError> {
         self.client.health().await.map_err(classify).map(|_| ())
     }
