@@ -186,6 +186,33 @@ where
     (sa, sb)
 }
 
+/// Per query of an interleaved run (request `i` asked `queries[i % len]`): the gateway's
+/// median over Meilisearch's, and Meilisearch's median in ms.
+fn by_query(gateway: &Stats, own: &Stats, queries: &[&str]) -> String {
+    let of = |s: &Stats, k: usize| Stats {
+        latencies: s
+            .latencies
+            .iter()
+            .skip(k)
+            .step_by(queries.len())
+            .copied()
+            .collect(),
+        wall: s.wall,
+    };
+    (0..queries.len())
+        .map(|k| {
+            let (g, o) = (of(gateway, k), of(own, k));
+            format!(
+                "`{}` {:.2} ({:.2} ms)",
+                queries[k],
+                g.pct(0.5) / o.pct(0.5),
+                o.pct(0.5)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Sends `n` requests from `clients` concurrent clients; `make(i)` builds request `i`.
 async fn load<F>(n: usize, clients: usize, make: F) -> Stats
 where
@@ -414,9 +441,47 @@ async fn main() {
             report.push(row("meilisearch via gateway, interleaved", &gw));
             report.push(row("meilisearch direct, interleaved", &own));
             notes.push(format!(
-                "interleaved, one client: gateway median / Meilisearch median = {:.3} (p99 {:.3})",
+                "interleaved, one client: gateway median / Meilisearch median = {:.3} (p99 {:.3}); by query: {}",
                 gw.pct(0.5) / own.pct(0.5),
-                gw.pct(0.99) / own.pct(0.99)
+                gw.pct(0.99) / own.pct(0.99),
+                by_query(&gw, &own, QUERIES)
+            ));
+            // The search service in-process against Meilisearch's own answer, interleaved the
+            // same way: what the service costs without the HTTP hop into the gateway.
+            let (mut sv, mut dv) = (Stats::default(), Stats::default());
+            let started = Instant::now();
+            let direct_one = direct(http.clone());
+            for i in 0..requests {
+                let params: search::service::ProductSearch =
+                    serde_urlencoded::from_str(QUERIES[i % QUERIES.len()]).unwrap();
+                for first in [i % 2 == 0, i % 2 == 1] {
+                    let t = Instant::now();
+                    if first {
+                        state
+                            .search
+                            .products(&state.db, &state.catalog, params.clone())
+                            .await
+                            .unwrap();
+                        sv.latencies.push(t.elapsed());
+                    } else {
+                        let res = direct_one(i).send().await.unwrap();
+                        let _ = res.bytes().await.unwrap();
+                        dv.latencies.push(t.elapsed());
+                    }
+                }
+            }
+            sv.wall = started.elapsed() / 2;
+            dv.wall = sv.wall;
+            report.push(row(
+                "meilisearch via the service in-process, interleaved",
+                &sv,
+            ));
+            report.push(row("meilisearch direct, interleaved with the service", &dv));
+            notes.push(format!(
+                "interleaved, one client: service in-process median / Meilisearch median = {:.3} (p99 {:.3}); by query: {}",
+                sv.pct(0.5) / dv.pct(0.5),
+                sv.pct(0.99) / dv.pct(0.99),
+                by_query(&sv, &dv, QUERIES)
             ));
             let (products, stalls) = (
                 format!("{}products", config.search.index_prefix),
@@ -439,9 +504,10 @@ async fn main() {
             report.push(row("meilisearch suggest via gateway, interleaved", &gs));
             report.push(row("meilisearch multi-search direct, interleaved", &os));
             notes.push(format!(
-                "suggest, interleaved, one client: gateway median / Meilisearch median = {:.3} (p99 {:.3})",
+                "suggest, interleaved, one client: gateway median / Meilisearch median = {:.3} (p99 {:.3}); by query: {}",
                 gs.pct(0.5) / os.pct(0.5),
-                gs.pct(0.99) / os.pct(0.99)
+                gs.pct(0.99) / os.pct(0.99),
+                by_query(&gs, &os, PARTIAL)
             ));
         }
 

@@ -739,6 +739,21 @@ contract!(suggestions_as_the_buyer_types, |e: Arc<
 });
 
 contract!(
+    a_search_before_anything_is_indexed_finds_nothing,
+    |e: Arc<dyn SearchEngine>| async move {
+        // A new deployment: buyers may search before the first document is written.
+        assert_eq!(e.search_products(&q("nuoc mam")).await.unwrap().total, 0);
+        assert_eq!(e.search_products(&q("")).await.unwrap().total, 0);
+        assert_eq!(suggested(&e, "ca ph").await, (vec![], vec![]));
+        assert_eq!(e.product_count().await.unwrap(), Some(0));
+        // And the index then takes documents as usual.
+        loaded(&e).await;
+        assert_eq!(ids(&e, q("nuoc mam")).await, [1, 2]);
+        assert_eq!(e.product_count().await.unwrap(), Some(9));
+    }
+);
+
+contract!(
     stalls_are_searchable,
     |e: Arc<dyn SearchEngine>| async move {
         e.upsert_stalls(stalls()).await.unwrap();

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 mod read;
 
-use read::{Ask, Found, Reader, Window};
+use read::{Ask, Found, ReadError, Reader, Window};
 
 use crate::{
     document::{ProductDoc, StallDoc},
@@ -48,6 +48,9 @@ pub struct Meili {
     products: String,
     stalls: String,
     ready: AtomicBool,
+    /// Held while the indexes are prepared, so that callers arriving together prepare them
+    /// once.
+    preparing: tokio::sync::Mutex<()>,
     synonyms: Synonyms,
 }
 
@@ -189,12 +192,14 @@ impl Meili {
     /// A client for the server at `url`; index names start with `prefix`.
     pub fn new(url: &str, key: Option<&str>, prefix: &str) -> Result<Self, EngineError> {
         let client = Client::new(url, key).map_err(classify)?;
+        let (products, stalls) = (format!("{prefix}products"), format!("{prefix}stalls"));
         Ok(Self {
             client,
-            reader: Reader::new(url, key)?,
-            products: format!("{prefix}products"),
-            stalls: format!("{prefix}stalls"),
+            reader: Reader::new(url, key, &products, &stalls)?,
+            products,
+            stalls,
             ready: AtomicBool::new(false),
+            preparing: tokio::sync::Mutex::new(()),
             synonyms: Synonyms::builtin(),
         })
     }
@@ -280,9 +285,9 @@ impl Meili {
         &self,
         q: &ProductQuery,
         text: &str,
-    ) -> Result<SearchResult<ProductDoc>, EngineError> {
+    ) -> Result<SearchResult<ProductDoc>, ReadError> {
         let (ask, rerank) = Self::product_ask(q, text);
-        let found = self.reader.search(&self.products, &ask).await?;
+        let found = self.reader.products(&ask).await?;
         Ok(product_result(found, rerank.as_ref()))
     }
 
@@ -290,9 +295,9 @@ impl Meili {
         &self,
         q: &StallQuery,
         text: &str,
-    ) -> Result<SearchResult<StallDoc>, EngineError> {
+    ) -> Result<SearchResult<StallDoc>, ReadError> {
         let (ask, rerank) = Self::stall_ask(q, text);
-        let found = self.reader.search(&self.stalls, &ask).await?;
+        let found = self.reader.stalls(&ask).await?;
         Ok(stall_result(found, rerank.as_ref()))
     }
 
@@ -331,7 +336,15 @@ impl Meili {
         self.wait(task).await
     }
 
+    /// Creates the indexes and applies their settings, once per process (callers arriving
+    /// together wait for the one doing it). Writes call it first; searches only when they
+    /// find an index missing, so a restart never makes buyers wait for Meilisearch to
+    /// re-apply settings to a large index.
     async fn ensure(&self) -> Result<(), EngineError> {
+        if self.ready.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _one = self.preparing.lock().await;
         if self.ready.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -341,6 +354,21 @@ impl Meili {
             .await?;
         self.ready.store(true, Ordering::Release);
         Ok(())
+    }
+
+    /// `run` (a search), and once more after preparing the indexes if it found one missing.
+    async fn searching<T, F, Fut>(&self, run: F) -> Result<T, EngineError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, ReadError>>,
+    {
+        match run().await {
+            Err(ReadError::Missing) => {
+                self.ensure().await?;
+                Ok(run().await?)
+            }
+            other => Ok(other?),
+        }
     }
 
     async fn add<T: serde::Serialize + Send + Sync>(
@@ -449,10 +477,10 @@ async fn or_split_readings<T, F, Fut>(
     found: SearchResult<T>,
     text: &str,
     again: F,
-) -> Result<SearchResult<T>, EngineError>
+) -> Result<SearchResult<T>, ReadError>
 where
     F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<SearchResult<T>, EngineError>>,
+    Fut: Future<Output = Result<SearchResult<T>, ReadError>>,
 {
     if found.total > 0 {
         return Ok(found);
@@ -496,26 +524,30 @@ impl SearchEngine for Meili {
         &self,
         q: &ProductQuery,
     ) -> Result<SearchResult<ProductDoc>, EngineError> {
-        self.ensure().await?;
         let text = nfc(&q.text);
-        let found = self.products_for(q, &text).await?;
-        or_split_readings(
-            found,
-            &text,
-            |t| async move { self.products_for(q, &t).await },
-        )
+        self.searching(|| async {
+            let found = self.products_for(q, &text).await?;
+            or_split_readings(
+                found,
+                &text,
+                |t| async move { self.products_for(q, &t).await },
+            )
+            .await
+        })
         .await
     }
 
     async fn search_stalls(&self, q: &StallQuery) -> Result<SearchResult<StallDoc>, EngineError> {
-        self.ensure().await?;
         let text = nfc(&q.text);
-        let found = self.stalls_for(q, &text).await?;
-        or_split_readings(
-            found,
-            &text,
-            |t| async move { self.stalls_for(q, &t).await },
-        )
+        self.searching(|| async {
+            let found = self.stalls_for(q, &text).await?;
+            or_split_readings(
+                found,
+                &text,
+                |t| async move { self.stalls_for(q, &t).await },
+            )
+            .await
+        })
         .await
     }
 
@@ -525,26 +557,38 @@ impl SearchEngine for Meili {
         products: &ProductQuery,
         stalls: &StallQuery,
     ) -> Result<(SearchResult<ProductDoc>, SearchResult<StallDoc>), EngineError> {
-        self.ensure().await?;
         let (pt, st) = (nfc(&products.text), nfc(&stalls.text));
-        let (p_ask, p_rerank) = Self::product_ask(products, &pt);
-        let (s_ask, s_rerank) = Self::stall_ask(stalls, &st);
-        let (p_found, s_found) = self
-            .reader
-            .both((&self.products, &p_ask), (&self.stalls, &s_ask))
-            .await?;
-        let (p, s) = (
-            product_result(p_found, p_rerank.as_ref()),
-            stall_result(s_found, s_rerank.as_ref()),
-        );
-        tokio::try_join!(
-            or_split_readings(
-                p,
-                &pt,
-                |t| async move { self.products_for(products, &t).await }
-            ),
-            or_split_readings(s, &st, |t| async move { self.stalls_for(stalls, &t).await }),
-        )
+        self.searching(|| async {
+            let (p_ask, p_rerank) = Self::product_ask(products, &pt);
+            let (s_ask, s_rerank) = Self::stall_ask(stalls, &st);
+            let (p_found, s_found) = self.reader.both(&p_ask, &s_ask).await?;
+            let (p, s) = (
+                product_result(p_found, p_rerank.as_ref()),
+                stall_result(s_found, s_rerank.as_ref()),
+            );
+            tokio::try_join!(
+                or_split_readings(
+                    p,
+                    &pt,
+                    |t| async move { self.products_for(products, &t).await }
+                ),
+                or_split_readings(s, &st, |t| async move { self.stalls_for(stalls, &t).await }),
+            )
+        })
+        .await
+    }
+
+    /// Prepares the indexes (the gateway asks at start, so new settings apply then) and counts
+    /// the products: an empty index over a catalogue that is not is rebuilt at start.
+    async fn product_count(&self) -> Result<Option<u64>, EngineError> {
+        self.ensure().await?;
+        let stats = self
+            .client
+            .index(&self.products)
+            .get_stats()
+            .await
+            .map_err(classify)?;
+        Ok(Some(stats.number_of_documents as u64))
     }
 
     async fn health(&self) -> Result<(), EngineError> {

@@ -6,7 +6,10 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{
+    Url,
+    header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue},
+};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::engine::EngineError;
@@ -104,6 +107,25 @@ struct Both<A, B> {
     results: (Found<A>, Found<B>),
 }
 
+/// Why a search failed.
+#[derive(Debug)]
+pub(super) enum ReadError {
+    /// The index does not exist yet (a new deployment, or one whose Meilisearch lost its
+    /// data): the engine creates it and asks again.
+    Missing,
+    /// Any other failure.
+    Failed(EngineError),
+}
+
+impl From<ReadError> for EngineError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Missing => EngineError::Internal("the Meilisearch index is missing".into()),
+            ReadError::Failed(e) => e,
+        }
+    }
+}
+
 /// Meilisearch's error answer, for the message.
 #[derive(Deserialize)]
 struct Refusal {
@@ -112,15 +134,26 @@ struct Refusal {
     code: String,
 }
 
-/// A client for Meilisearch's search routes.
+/// A client for the search routes of one deployment's two indexes, their addresses parsed
+/// once.
 pub(super) struct Reader {
     http: reqwest::Client,
-    base: String,
+    products_uid: String,
+    stalls_uid: String,
+    products: Url,
+    stalls: Url,
+    multi: Url,
 }
 
 impl Reader {
-    /// A reader of the server at `url`, with `key` as its bearer token.
-    pub fn new(url: &str, key: Option<&str>) -> Result<Self, EngineError> {
+    /// A reader of indexes `products_uid` and `stalls_uid` on the server at `url`, with `key`
+    /// as its bearer token.
+    pub fn new(
+        url: &str,
+        key: Option<&str>,
+        products_uid: &str,
+        stalls_uid: &str,
+    ) -> Result<Self, EngineError> {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(key) = key {
@@ -133,31 +166,45 @@ impl Reader {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .tcp_nodelay(true)
+            // Searches are never redirected: no redirect policy to run on every answer.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(SEARCH_TIMEOUT)
             .build()
             .map_err(|e| EngineError::Internal(format!("Meilisearch client: {e}")))?;
+        let base = url.trim_end_matches('/');
+        let parse = |path: String| {
+            Url::parse(&format!("{base}{path}"))
+                .map_err(|e| EngineError::Internal(format!("Meilisearch address {url:?}: {e}")))
+        };
         Ok(Self {
             http,
-            base: url.trim_end_matches('/').to_owned(),
+            products: parse(format!("/indexes/{products_uid}/search"))?,
+            stalls: parse(format!("/indexes/{stalls_uid}/search"))?,
+            multi: parse("/multi-search".to_owned())?,
+            products_uid: products_uid.to_owned(),
+            stalls_uid: stalls_uid.to_owned(),
         })
     }
 
-    /// One search of index `uid`.
-    pub async fn search<T: DeserializeOwned>(
+    /// One search of the products.
+    pub async fn products<T: DeserializeOwned>(
         &self,
-        uid: &str,
         ask: &Ask<'_>,
-    ) -> Result<Found<T>, EngineError> {
-        self.post(&format!("{}/indexes/{uid}/search", self.base), ask)
-            .await
+    ) -> Result<Found<T>, ReadError> {
+        self.post(&self.products, ask).await
     }
 
-    /// Two searches in one round trip (a multi-search): `a` of index `a_uid`, `b` of `b_uid`.
+    /// One search of the stalls.
+    pub async fn stalls<T: DeserializeOwned>(&self, ask: &Ask<'_>) -> Result<Found<T>, ReadError> {
+        self.post(&self.stalls, ask).await
+    }
+
+    /// A search of the products and one of the stalls in one round trip (a multi-search).
     pub async fn both<A: DeserializeOwned, B: DeserializeOwned>(
         &self,
-        (a_uid, a): (&str, &Ask<'_>),
-        (b_uid, b): (&str, &Ask<'_>),
-    ) -> Result<(Found<A>, Found<B>), EngineError> {
+        products: &Ask<'_>,
+        stalls: &Ask<'_>,
+    ) -> Result<(Found<A>, Found<B>), ReadError> {
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Of<'q, 'a> {
@@ -172,54 +219,65 @@ impl Reader {
         let queries = Queries {
             queries: [
                 Of {
-                    index_uid: a_uid,
-                    ask: a,
+                    index_uid: &self.products_uid,
+                    ask: products,
                 },
                 Of {
-                    index_uid: b_uid,
-                    ask: b,
+                    index_uid: &self.stalls_uid,
+                    ask: stalls,
                 },
             ],
         };
-        let both: Both<A, B> = self
-            .post(&format!("{}/multi-search", self.base), &queries)
-            .await?;
+        let both: Both<A, B> = self.post(&self.multi, &queries).await?;
         Ok(both.results)
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
-        url: &str,
+        url: &Url,
         body: &B,
-    ) -> Result<T, EngineError> {
+    ) -> Result<T, ReadError> {
+        let failed = |e: EngineError| ReadError::Failed(e);
         let body = serde_json::to_vec(body)
-            .map_err(|e| EngineError::Internal(format!("search request: {e}")))?;
+            .map_err(|e| failed(EngineError::Internal(format!("search request: {e}"))))?;
         let res = self
             .http
-            .post(url)
+            .post(url.clone())
             .body(body)
             .send()
             .await
-            .map_err(|e| EngineError::Unavailable(format!("Meilisearch: {e}")))?;
+            .map_err(|e| failed(EngineError::Unavailable(format!("Meilisearch: {e}"))))?;
         let status = res.status();
         let bytes = res
             .bytes()
             .await
-            .map_err(|e| EngineError::Unavailable(format!("Meilisearch: {e}")))?;
+            .map_err(|e| failed(EngineError::Unavailable(format!("Meilisearch: {e}"))))?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| EngineError::Internal(format!("unreadable Meilisearch answer: {e}")));
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                failed(EngineError::Internal(format!(
+                    "unreadable Meilisearch answer: {e}"
+                )))
+            });
         }
-        let why = serde_json::from_slice::<Refusal>(&bytes).map_or_else(
-            |_| format!("Meilisearch answered {status}"),
+        let refusal = serde_json::from_slice::<Refusal>(&bytes).ok();
+        if refusal
+            .as_ref()
+            .is_some_and(|r| r.code == "index_not_found")
+        {
+            return Err(ReadError::Missing);
+        }
+        let why = refusal.map_or_else(
+            || format!("Meilisearch answered {status}"),
             |r| format!("Meilisearch answered {status} ({}): {}", r.code, r.message),
         );
         // Overloaded or failing servers may recover; a refused request will not.
-        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            Err(EngineError::Unavailable(why))
-        } else {
-            Err(EngineError::Internal(why))
-        }
+        Err(failed(
+            if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                EngineError::Unavailable(why)
+            } else {
+                EngineError::Internal(why)
+            },
+        ))
     }
 }
 
