@@ -21,6 +21,9 @@ use std::{
 
 use gateway::{AppState, Config};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+// The fields a hit shows, as the gateway asks Meilisearch for them: the direct side asks for
+// the same, so both make Meilisearch do the same work.
+use search::meili::{PRODUCT_HIT as PRODUCT_FIELDS, STALL_HIT as STALL_FIELDS};
 use tokio::{net::TcpListener, sync::oneshot};
 
 mod common;
@@ -41,37 +44,6 @@ const QUERIES: &[&str] = &[
     "commune=19429&price_min=50000&price_max=200000",
     "q=banh%20it&category=banh-keo-mut",
     "sort=bestselling",
-];
-
-/// The fields a product hit shows, as the gateway asks Meilisearch for them: the direct side
-/// asks for the same, so both make Meilisearch do the same work.
-const PRODUCT_FIELDS: &[&str] = &[
-    "id",
-    "slug",
-    "name",
-    "price",
-    "unit",
-    "image",
-    "ocop_stars",
-    "ocop_valid_until",
-    "sales_count",
-    "commune_code",
-    "category_id",
-    "category_slug",
-    "category_name",
-    "stall_id",
-    "stall_slug",
-    "stall_name",
-];
-
-/// The fields a stall hit shows.
-const STALL_FIELDS: &[&str] = &[
-    "id",
-    "slug",
-    "name",
-    "description",
-    "commune_code",
-    "commune_name",
 ];
 
 /// The same searches as Meilisearch's own JSON, for the direct comparison.

@@ -75,7 +75,7 @@ const PRODUCT_RANKING: [&str; 8] = [
 
 /// What a product hit is read back with: what the answer shows and the re-ranking reads, not
 /// the description or the fields kept for filtering.
-const PRODUCT_HIT: [&str; 16] = [
+pub const PRODUCT_HIT: [&str; 16] = [
     "id",
     "slug",
     "name",
@@ -98,7 +98,7 @@ const PRODUCT_HIT: [&str; 16] = [
 const PRODUCT_FACETS: [&str; 3] = ["category_slug", "commune_code", "ocop_stars"];
 
 /// What a stall hit is read back with.
-const STALL_HIT: [&str; 6] = [
+pub const STALL_HIT: [&str; 6] = [
     "id",
     "slug",
     "name",
