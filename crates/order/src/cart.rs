@@ -17,7 +17,7 @@ use crate::{
     OrderError,
     entity::cart_item,
     error::Result,
-    pricing::{Place, StallTotal},
+    pricing::{Place, StallTotal, Unbuyable, buyable},
     shipping::ShippingRates,
     store,
 };
@@ -208,8 +208,8 @@ impl Carts {
             let line = match products.get(&r.product_id) {
                 Some(p) => {
                     let line_total = p.price.checked_mul(r.quantity).unwrap_or(Money::ZERO);
-                    let in_stock = p.stock >= r.quantity;
-                    if in_stock {
+                    let state = buyable(r.quantity, Some(p));
+                    if state.is_ok() {
                         total = total.checked_add(line_total).unwrap_or(total);
                     }
                     CartLine {
@@ -224,8 +224,8 @@ impl Carts {
                         quantity: r.quantity,
                         line_total: line_total.dong(),
                         stock: p.stock,
-                        available: in_stock,
-                        problem: (!in_stock).then(|| format!("only {} left", p.stock)),
+                        available: state.is_ok(),
+                        problem: state.err().map(problem),
                     }
                 }
                 None => CartLine {
@@ -241,7 +241,7 @@ impl Carts {
                     line_total: 0,
                     stock: 0,
                     available: false,
-                    problem: Some("no longer sold".into()),
+                    problem: Some(problem(Unbuyable::NotSold)),
                 },
             };
             items.push(line);
@@ -323,5 +323,13 @@ impl Carts {
             .exec(db)
             .await?;
         Ok(())
+    }
+}
+
+/// What a line that cannot be bought says about itself.
+fn problem(why: Unbuyable) -> String {
+    match why {
+        Unbuyable::NotSold => "no longer sold".into(),
+        Unbuyable::Short { stock } => format!("only {stock} left"),
     }
 }

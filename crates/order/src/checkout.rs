@@ -26,7 +26,7 @@ use crate::{
     destination::{Destination, Shipping},
     entity::{cart_item, checkout, order, order_event, order_item},
     error::{Result, Shortage},
-    pricing::{Place, Quote, StallQuote, StallTotal},
+    pricing::{Place, Quote, StallQuote, StallTotal, Unbuyable, buyable},
     provider::{CashOnDelivery, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
     shipping::ShippingRates,
     status::OrderStatus,
@@ -367,7 +367,8 @@ impl Checkouts {
         .await
     }
 
-    /// The visible products of the cart's lines, refusing a line that can no longer be bought.
+    /// The visible products of the cart's lines, refusing the cart as the cart shows it
+    /// ([`buyable`]): a line no longer sold, then every line short of stock, by name.
     async fn priced_products<C: ConnectionTrait>(
         &self,
         txn: &C,
@@ -375,11 +376,29 @@ impl Checkouts {
     ) -> Result<HashMap<Uuid, Product>> {
         let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
         let products = self.catalog.visible_products_by_id(txn, &ids).await?;
-        if let Some(gone) = lines.iter().find(|l| !products.contains_key(&l.product_id)) {
-            return Err(OrderError::CartNotReady(format!(
-                "A product in the cart ({}) is no longer sold; remove it first.",
-                gone.product_id
-            )));
+        let mut short = Vec::new();
+        for l in lines {
+            match buyable(l.quantity, products.get(&l.product_id)) {
+                Ok(_) => {}
+                Err(Unbuyable::NotSold) => {
+                    return Err(OrderError::CartNotReady(format!(
+                        "A product in the cart ({}) is no longer sold; remove it first.",
+                        l.product_id
+                    )));
+                }
+                Err(Unbuyable::Short { stock }) => short.push(Shortage {
+                    product_id: l.product_id,
+                    name: products
+                        .get(&l.product_id)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default(),
+                    requested: l.quantity,
+                    available: stock,
+                }),
+            }
+        }
+        if !short.is_empty() {
+            return Err(OrderError::OutOfStock(short));
         }
         Ok(products)
     }
@@ -486,7 +505,8 @@ impl Checkouts {
 pub struct CheckoutState {
     /// The checkout.
     pub checkout_id: Uuid,
-    /// Completed (nothing to collect up front), awaiting payment, paid, failed or expired.
+    /// Completed (nothing to collect up front), awaiting payment, paid, failed, expired, or
+    /// cancelled (every order cancelled before it was paid).
     pub status: CheckoutStatus,
     /// How it is paid.
     pub payment_method: PaymentMethod,

@@ -10,6 +10,30 @@ use uuid::Uuid;
 
 use crate::shipping::{Delivery, ShippingRates, StallRules, Zone};
 
+/// Why a cart line cannot be bought now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unbuyable {
+    /// Its product is archived, hidden, or its stall is not open.
+    NotSold,
+    /// Fewer units are in stock than the line wants.
+    Short {
+        /// Units in stock.
+        stock: i64,
+    },
+}
+
+/// The one rule for a cart line: it can be bought when its product is on sale (`product` is
+/// the visible product, if any) with the units it wants. The cart flags a line that cannot and
+/// leaves it out of its totals; the checkout refuses a cart that holds one, naming it, before
+/// it compares totals, so a buyer is never asked to confirm a total nobody can order.
+pub(crate) fn buyable(quantity: i64, product: Option<&Product>) -> Result<&Product, Unbuyable> {
+    match product {
+        None => Err(Unbuyable::NotSold),
+        Some(p) if p.stock < quantity => Err(Unbuyable::Short { stock: p.stock }),
+        Some(p) => Ok(p),
+    }
+}
+
 /// Where a cart would go: codes of the national map, already checked.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Place<'a> {

@@ -5,16 +5,17 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
     destination::Shipping,
-    entity::{address, cart_item, checkout, order, order_event, order_item, refund},
+    entity::{address, bank_transfer, cart_item, checkout, order, order_event, order_item, refund},
     error::Result,
     status::{Change, Move, OrderStatus, Party},
-    types::{CheckoutStatus, PaymentMethod, RefundStatus, Stored, stored},
+    types::{CheckoutStatus, PaymentMethod, RefundStatus, Stored, TransferOutcome, stored},
 };
 
 /// Applies a move the state machine allowed: the status changes only if nobody moved the order
@@ -28,6 +29,11 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
 ) -> Result<bool> {
     let now = Utc::now();
     let method = stored::<PaymentMethod>(&o.payment_method)?;
+    if c.from == OrderStatus::PendingPayment {
+        // A payment for the checkout takes the checkout's row first too: a cancellation and a
+        // payment of the same checkout happen one after the other, never across each other.
+        lock_checkout(txn, o.checkout_id).await?;
+    }
     let mut update = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(c.to.as_str()))
         .col_expr(order::Column::UpdatedAt, Expr::value(now));
@@ -68,8 +74,135 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
         if o.paid && matches!(method, PaymentMethod::Card | PaymentMethod::BankTransfer) {
             owe_refund(txn, o, method).await?;
         }
+        if c.from == OrderStatus::PendingPayment {
+            withdraw_unpaid(txn, o, method).await?;
+        }
     }
     Ok(true)
+}
+
+/// The checkout `id`, its row locked until the transaction ends.
+pub(crate) async fn lock_checkout<C: ConnectionTrait>(
+    txn: &C,
+    id: Uuid,
+) -> Result<Option<checkout::Model>> {
+    use sea_orm::QuerySelect;
+    Ok(checkout::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?)
+}
+
+/// An order cancelled before it was paid leaves its checkout: a bank transfer is asked for
+/// what the other orders still cost, and a checkout with no order left to pay is cancelled
+/// (what was transferred towards it so far is owed back). A card payment's amount is fixed at
+/// the provider: a payment that arrives anyway owes the cancelled orders back
+/// ([`pay_orders`]).
+async fn withdraw_unpaid<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    method: PaymentMethod,
+) -> Result<()> {
+    let Some(c) = lock_checkout(txn, o.checkout_id).await? else {
+        return Ok(());
+    };
+    if stored::<CheckoutStatus>(&c.status)? != CheckoutStatus::AwaitingPayment {
+        return Ok(());
+    }
+    if method == PaymentMethod::BankTransfer {
+        let total = c.total.saturating_sub(order_amount(o)).max(0);
+        checkout::Entity::update_many()
+            .col_expr(checkout::Column::Total, Expr::value(total))
+            .filter(checkout::Column::Id.eq(c.id))
+            .exec(txn)
+            .await?;
+    }
+    let waiting = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(c.id))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+        .count(txn)
+        .await?;
+    if waiting == 0 && settle_unpaid(txn, c.id, CheckoutStatus::Cancelled, false).await? {
+        owe_back_partial(txn, c.id).await?;
+    }
+    Ok(())
+}
+
+/// What the buyer pays for an order: its goods and their delivery.
+pub(crate) fn order_amount(o: &order::Model) -> i64 {
+    o.subtotal.saturating_add(o.delivery_fee)
+}
+
+/// What paying a checkout's orders came to.
+#[derive(Debug, Default)]
+pub(crate) struct PaidOrders {
+    /// What the orders it placed cost (goods and delivery), in đồng.
+    pub placed: i64,
+    /// Orders cancelled before the money came: nothing of them was bought.
+    pub cancelled: Vec<order::Model>,
+}
+
+/// The one rule for a checkout whose money arrived (a card payment, a bank transfer, an
+/// administrator's confirmation): the checkout is paid, and each of its orders that waits for
+/// payment is placed, as the system. The caller holds the checkout's row locked
+/// ([`lock_checkout`]), so no cancellation runs across it; an order cancelled before is
+/// reported, for the caller to owe its money back.
+pub(crate) async fn pay_orders<C: ConnectionTrait>(
+    txn: &C,
+    checkout_id: Uuid,
+    payment_intent_id: Option<&str>,
+    reason: &str,
+) -> Result<PaidOrders> {
+    let mut update = checkout::Entity::update_many()
+        .col_expr(
+            checkout::Column::Status,
+            Expr::value(CheckoutStatus::Paid.as_str()),
+        )
+        .col_expr(checkout::Column::PaidAt, Expr::value(Utc::now()));
+    if let Some(intent) = payment_intent_id {
+        update = update.col_expr(checkout::Column::PaymentIntentId, Expr::value(intent));
+    }
+    update
+        .filter(checkout::Column::Id.eq(checkout_id))
+        .exec(txn)
+        .await?;
+    let orders = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(checkout_id))
+        .all(txn)
+        .await?;
+    let mut paid = PaidOrders::default();
+    for o in orders {
+        match stored::<OrderStatus>(&o.status)? {
+            OrderStatus::PendingPayment => {
+                if system_move(txn, &o, Move::Pay, reason).await? {
+                    paid.placed = paid.placed.saturating_add(order_amount(&o));
+                } else if let Some(now) = order::Entity::find_by_id(o.id).one(txn).await?
+                    && stored::<OrderStatus>(&now.status)? == OrderStatus::Cancelled
+                    && !now.paid
+                {
+                    paid.cancelled.push(now);
+                }
+            }
+            OrderStatus::Cancelled if !o.paid => paid.cancelled.push(o),
+            _ => {}
+        }
+    }
+    Ok(paid)
+}
+
+/// A checkout that ended unpaid (expired, or every order cancelled) after part of it came by
+/// bank transfer owes those transfers back in full.
+pub(crate) async fn owe_back_partial<C: ConnectionTrait>(txn: &C, checkout_id: Uuid) -> Result<()> {
+    bank_transfer::Entity::update_many()
+        .col_expr(
+            bank_transfer::Column::OwedBack,
+            Expr::col(bank_transfer::Column::Amount),
+        )
+        .filter(bank_transfer::Column::CheckoutId.eq(checkout_id))
+        .filter(bank_transfer::Column::Outcome.eq(TransferOutcome::Partial.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// A move made by the system (a payment event, the expiry sweep), through the same state
@@ -231,7 +364,7 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(
         provider: Set(provider.into()),
         payment_intent_id: Set(payment),
         // The buyer paid for the goods and their delivery; both go back.
-        amount: Set(o.subtotal.saturating_add(o.delivery_fee)),
+        amount: Set(order_amount(o)),
         status: Set(status.as_str().into()),
         attempts: Set(0),
         last_error: Set(None),
@@ -291,31 +424,6 @@ pub(crate) async fn settle_unpaid<C: ConnectionTrait>(
         .exec(txn)
         .await?;
     Ok(res.rows_affected > 0)
-}
-
-/// Marks a checkout paid by `payment_intent_id`; `false` if it already was.
-pub(crate) async fn mark_paid<C: ConnectionTrait>(
-    txn: &C,
-    c: &checkout::Model,
-    payment_intent_id: &str,
-) -> Result<bool> {
-    if stored::<CheckoutStatus>(&c.status)? == CheckoutStatus::Paid {
-        return Ok(false);
-    }
-    checkout::Entity::update_many()
-        .col_expr(
-            checkout::Column::Status,
-            Expr::value(CheckoutStatus::Paid.as_str()),
-        )
-        .col_expr(checkout::Column::PaidAt, Expr::value(Utc::now()))
-        .col_expr(
-            checkout::Column::PaymentIntentId,
-            Expr::value(payment_intent_id),
-        )
-        .filter(checkout::Column::Id.eq(c.id))
-        .exec(txn)
-        .await?;
-    Ok(true)
 }
 
 /// Empties a buyer's cart.
@@ -379,7 +487,7 @@ where
     E: EntityTrait,
     E::Model: Sync,
 {
-    use sea_orm::{PaginatorTrait, QuerySelect};
+    use sea_orm::QuerySelect;
     let total = q.clone().count(db).await?;
     let rows = q.offset(page.offset()).limit(page.per_page).all(db).await?;
     Ok((rows, total))

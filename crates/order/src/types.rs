@@ -40,6 +40,9 @@ pub enum CheckoutStatus {
     Failed,
     /// Not paid in time; its orders were cancelled.
     Expired,
+    /// Every order was cancelled before it was paid: nothing is to be paid any more, and a
+    /// transfer that arrives for it is owed back in full.
+    Cancelled,
 }
 
 impl Stored for CheckoutStatus {
@@ -50,6 +53,7 @@ impl Stored for CheckoutStatus {
         Self::Paid,
         Self::Failed,
         Self::Expired,
+        Self::Cancelled,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -58,6 +62,7 @@ impl Stored for CheckoutStatus {
             Self::Paid => "paid",
             Self::Failed => "failed",
             Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
         }
     }
 }
@@ -141,6 +146,48 @@ impl Stored for TransferStatus {
     }
 }
 
+/// What a notification did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TransferOutcome {
+    /// It paid its checkout exactly.
+    Exact,
+    /// Less than what is due: recorded; the checkout waits for the rest.
+    Partial,
+    /// More than was due: the checkout is paid and the excess is owed back.
+    Excess,
+    /// For a checkout already paid, expired or cancelled, or whose orders were all cancelled:
+    /// all of it is owed back.
+    Late,
+    /// No checkout's reference in it: waiting for an administrator.
+    Unmatched,
+    /// This transaction was reported before; nothing happened.
+    Duplicate,
+}
+
+impl Stored for TransferOutcome {
+    const WHAT: &'static str = "bank transfer outcome";
+    const ALL: &'static [Self] = &[
+        Self::Exact,
+        Self::Partial,
+        Self::Excess,
+        Self::Late,
+        Self::Unmatched,
+        Self::Duplicate,
+    ];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::Partial => "partial",
+            Self::Excess => "excess",
+            Self::Late => "late",
+            Self::Unmatched => "unmatched",
+            Self::Duplicate => "duplicate",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +205,7 @@ mod tests {
         round_trips::<RefundStatus>();
         round_trips::<PaymentMethod>();
         round_trips::<TransferStatus>();
+        round_trips::<TransferOutcome>();
         round_trips::<OrderStatus>();
     }
 

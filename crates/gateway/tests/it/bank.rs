@@ -687,3 +687,176 @@ db_test!(
         assert_eq!(log["items"][0]["action"], "refund.settle");
     }
 );
+
+/// The buyer cancels order `id` of a checkout.
+async fn cancel(app: &TestApp, token: &str, id: &str) -> TestResponse {
+    app.post(
+        &format!("/api/v1/orders/{id}/cancel"),
+        Some(token),
+        json!({}),
+    )
+    .await
+}
+
+fn order_ids(out: &Value) -> Vec<String> {
+    out["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every transfer matched to checkout `id`, as administrators see them: (outcome, owed back).
+async fn transfers_of(app: &TestApp, admin: &str, id: &str) -> Vec<(String, i64)> {
+    let list = app
+        .get("/api/v1/admin/bank-transfers?per_page=100", Some(admin))
+        .await
+        .json();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["checkout_id"] == id)
+        .map(|t| {
+            (
+                t["outcome"].as_str().unwrap().to_owned(),
+                t["owed_back"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+db_test!(
+    a_transfer_for_a_checkout_whose_orders_were_all_cancelled_is_owed_back_whole,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-cancel-all").await;
+        let id = out["checkout_id"].as_str().unwrap().to_owned();
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        assert_eq!(send(&app, "FT-part", 100_000, &reference).await, "partial");
+        for order in order_ids(&out) {
+            let res = cancel(&app, &m.buyer, &order).await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+        // Nothing is left to pay: the checkout says so and shows no code to pay with.
+        let seen = app
+            .get(&format!("/api/v1/checkouts/{id}"), Some(&m.buyer))
+            .await
+            .json();
+        assert_eq!(seen["status"], "cancelled", "{seen}");
+        assert_eq!(seen["amount_due"], 0);
+        assert!(seen.get("payment").is_none(), "{seen}");
+        // The buyer's bank app still had the code: the money is owed back, every part of it.
+        assert_eq!(send(&app, "FT-rest", 305_000, &reference).await, "late");
+        for (status, paid) in statuses(&app, &m.buyer, &out).await {
+            assert_eq!((status.as_str(), paid), ("cancelled", false));
+        }
+        let mut owed = transfers_of(&app, &m.admin, &id).await;
+        owed.sort();
+        assert_eq!(
+            owed,
+            [
+                ("late".to_owned(), 305_000),
+                ("partial".to_owned(), 100_000)
+            ]
+        );
+    }
+);
+
+db_test!(
+    cancelling_one_order_of_a_transfer_checkout_lowers_what_is_asked,
+    |db: TestDb| async move {
+        let app = bank_app(db);
+        let m = market(&app).await;
+        let out = transfer_checkout(&app, &m, "vqr-cancel-one").await;
+        let id = out["checkout_id"].as_str().unwrap().to_owned();
+        let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+        let first = &out["orders"][0];
+        let first_cost = first["total"].as_i64().unwrap();
+        let res = cancel(&app, &m.buyer, first["id"].as_str().unwrap()).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let seen = app
+            .get(&format!("/api/v1/checkouts/{id}"), Some(&m.buyer))
+            .await
+            .json();
+        assert_eq!(seen["status"], "awaiting_payment");
+        assert_eq!(seen["amount_due"], 405_000 - first_cost, "{seen}");
+        assert_eq!(seen["payment"]["amount"], 405_000 - first_cost, "{seen}");
+        // Paid as first asked: the other order is placed, the cancelled one's share owed back.
+        assert_eq!(send(&app, "FT-whole", 405_000, &reference).await, "excess");
+        let mut seen = statuses(&app, &m.buyer, &out).await;
+        seen.sort();
+        assert_eq!(
+            seen,
+            [("cancelled".to_owned(), false), ("placed".to_owned(), true)]
+        );
+        assert_eq!(
+            transfers_of(&app, &m.admin, &id).await,
+            [("excess".to_owned(), first_cost)]
+        );
+    }
+);
+
+db_test!(
+    a_transfer_racing_the_buyers_cancellations_never_keeps_money_for_cancelled_orders,
+    |db: TestDb| async move {
+        let app = std::sync::Arc::new(bank_app(db));
+        let m = market(&app).await;
+        for round in 0..6 {
+            let out = transfer_checkout(&app, &m, &format!("vqr-race-{round}")).await;
+            let id = out["checkout_id"].as_str().unwrap().to_owned();
+            let reference = out["payment"]["reference"].as_str().unwrap().to_owned();
+            let mut tasks = Vec::new();
+            for order in order_ids(&out) {
+                let (app, buyer) = (app.clone(), m.buyer.clone());
+                tasks.push(tokio::spawn(async move {
+                    let res = cancel(&app, &buyer, &order).await;
+                    assert!(matches!(res.status.as_u16(), 200 | 409), "{}", res.text());
+                }));
+            }
+            let (app2, reference2) = (app.clone(), reference.clone());
+            let transfer = tokio::spawn(async move {
+                send(&app2, &format!("FT-race-{round}"), 405_000, &reference2).await
+            });
+            for t in tasks {
+                t.await.unwrap();
+            }
+            transfer.await.unwrap();
+            // Whatever the order of events: what was bought plus what is owed back is what
+            // came in, and a cancelled order was never paid.
+            let mut bought = 0;
+            for o in order_ids(&out) {
+                let seen = app
+                    .get(&format!("/api/v1/orders/{o}"), Some(&m.buyer))
+                    .await
+                    .json();
+                match seen["status"].as_str().unwrap() {
+                    "placed" => {
+                        assert_eq!(seen["paid"], true);
+                        bought += seen["total"].as_i64().unwrap();
+                    }
+                    "cancelled" => assert_eq!(seen["paid"], false, "{seen}"),
+                    other => panic!("order {o} is {other}"),
+                }
+            }
+            let owed: i64 = transfers_of(&app, &m.admin, &id)
+                .await
+                .iter()
+                .map(|t| t.1)
+                .sum();
+            assert_eq!(bought + owed, 405_000, "round {round}");
+            // Put the stock back for the next round.
+            for o in order_ids(&out) {
+                let _ = app
+                    .post(
+                        &format!("/api/v1/orders/{o}/cancel"),
+                        Some(&m.admin),
+                        json!({"reason": "dọn dẹp sau vòng thử"}),
+                    )
+                    .await;
+            }
+        }
+    }
+);

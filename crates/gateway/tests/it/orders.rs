@@ -724,3 +724,48 @@ db_test!(
         assert_eq!(seen["stall"]["slug"], line["stall"]["slug"]);
     }
 );
+
+db_test!(
+    a_sold_out_line_is_refused_by_name_not_as_a_changed_total,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        put_item(&app, &m.buyer, &m.sauce, 2).await;
+        put_item(&app, &m.buyer, &m.coffee, 7).await;
+        // The cart flags the short line and leaves it out of what it asks.
+        let cart = app
+            .get("/api/v1/cart?commune_code=19333", Some(&m.buyer))
+            .await
+            .json();
+        let lines = cart["items"].as_array().unwrap();
+        assert_eq!(lines[1]["available"], false, "{cart}");
+        assert_eq!(lines[1]["problem"], "only 6 left");
+        let shown = cart["grand_total"].as_i64().unwrap();
+        // The buyer confirms what the cart showed: the checkout names the sold-out line, as
+        // the cart did, rather than a total that no checkout of this cart could charge.
+        let mut body = shipping();
+        body["expected_total"] = json!(shown);
+        let problem = checkout(&app, &m.buyer, "seen-short", body.clone())
+            .await
+            .problem(409, "out_of_stock");
+        assert_eq!(problem["errors"].as_array().unwrap().len(), 1, "{problem}");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("7 requested, 6 left"),
+            "{problem}"
+        );
+        assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, 10);
+        // Once the line fits, the total the cart showed is the total charged.
+        put_item(&app, &m.buyer, &m.coffee, 6).await;
+        let cart = app
+            .get("/api/v1/cart?commune_code=19333", Some(&m.buyer))
+            .await
+            .json();
+        body["expected_total"] = cart["grand_total"].clone();
+        let res = checkout(&app, &m.buyer, "seen-fits", body).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        assert_eq!(res.json()["total"], cart["grand_total"]);
+    }
+);

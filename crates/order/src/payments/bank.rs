@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::Payments;
+pub use crate::types::TransferOutcome;
 use crate::{
-    entity::{bank_transfer, checkout, order},
+    entity::{bank_transfer, checkout},
     error::Result,
     provider::vietqr::references_in,
-    status::{Move, OrderStatus},
     store,
     types::{CheckoutStatus, Stored, TransferStatus, stored},
 };
@@ -53,38 +53,6 @@ pub struct BankNotification {
     /// The bank's own reference, if the service sends one.
     #[serde(default)]
     pub reference: Option<String>,
-}
-
-/// What a notification did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum TransferOutcome {
-    /// It paid its checkout exactly.
-    Exact,
-    /// Less than what is due: recorded; the checkout waits for the rest.
-    Partial,
-    /// More than was due: the checkout is paid and the excess is owed back.
-    Excess,
-    /// For a checkout already paid, expired or cancelled: all of it is owed back.
-    Late,
-    /// No checkout's reference in it: waiting for an administrator.
-    Unmatched,
-    /// This transaction was reported before; nothing happened.
-    Duplicate,
-}
-
-impl TransferOutcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Exact => "exact",
-            Self::Partial => "partial",
-            Self::Excess => "excess",
-            Self::Late => "late",
-            Self::Unmatched => "unmatched",
-            Self::Duplicate => "duplicate",
-        }
-    }
 }
 
 /// Why a bank notification was refused.
@@ -289,7 +257,9 @@ async fn apply_to<C: ConnectionTrait>(
 }
 
 /// Credits `amount` to checkout `c` (locked by the caller): pays it when it is covered;
-/// returns what it came to and how much is owed back.
+/// returns what it came to and how much is owed back. A checkout no longer awaiting payment
+/// (paid, expired, failed, or every order cancelled) buys nothing with it: all of it is owed
+/// back; what a paying transfer brings beyond what the orders it placed cost is owed back too.
 async fn credit<C: ConnectionTrait>(
     txn: &C,
     c: &checkout::Model,
@@ -297,7 +267,6 @@ async fn credit<C: ConnectionTrait>(
 ) -> Result<(TransferOutcome, i64)> {
     let status = stored::<CheckoutStatus>(&c.status)?;
     if status != CheckoutStatus::AwaitingPayment {
-        // Paid already, expired, or failed: nothing is bought with it.
         return Ok((TransferOutcome::Late, amount));
     }
     let paid = c.amount_paid.saturating_add(amount);
@@ -309,21 +278,24 @@ async fn credit<C: ConnectionTrait>(
     if paid < c.total {
         return Ok((TransferOutcome::Partial, 0));
     }
-    store::settle_unpaid(txn, c.id, CheckoutStatus::Paid, false).await?;
-    checkout::Entity::update_many()
-        .col_expr(checkout::Column::PaidAt, Expr::value(Utc::now()))
-        .filter(checkout::Column::Id.eq(c.id))
-        .exec(txn)
-        .await?;
-    let orders = order::Entity::find()
-        .filter(order::Column::CheckoutId.eq(c.id))
-        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
-        .all(txn)
-        .await?;
-    for o in &orders {
-        store::system_move(txn, o, Move::Pay, "bank transfer received").await?;
+    let placed = store::pay_orders(txn, c.id, None, "bank transfer received")
+        .await?
+        .placed;
+    if placed == 0 {
+        // No order was left to buy (cancelled before this rule kept the checkout in step).
+        checkout::Entity::update_many()
+            .col_expr(
+                checkout::Column::Status,
+                Expr::value(CheckoutStatus::Cancelled.as_str()),
+            )
+            .filter(checkout::Column::Id.eq(c.id))
+            .exec(txn)
+            .await?;
+        store::owe_back_partial(txn, c.id).await?;
+        return Ok((TransferOutcome::Late, amount));
     }
-    let excess = paid - c.total;
+    // Never more than this transfer: earlier parts were all spent on the orders.
+    let excess = paid.saturating_sub(placed).clamp(0, amount);
     if excess > 0 {
         Ok((TransferOutcome::Excess, excess))
     } else {
@@ -594,23 +566,6 @@ impl Payments {
         txn.commit().await?;
         Ok(())
     }
-}
-
-/// A checkout that expired after part of it was paid owes those transfers back in full.
-pub(crate) async fn owe_back_partial<C: ConnectionTrait>(
-    txn: &C,
-    checkout_id: uuid::Uuid,
-) -> Result<()> {
-    bank_transfer::Entity::update_many()
-        .col_expr(
-            bank_transfer::Column::OwedBack,
-            Expr::col(bank_transfer::Column::Amount),
-        )
-        .filter(bank_transfer::Column::CheckoutId.eq(checkout_id))
-        .filter(bank_transfer::Column::Outcome.eq(TransferOutcome::Partial.as_str()))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 /// The unmatched transfer `id`, locked; a decided one is a conflict.

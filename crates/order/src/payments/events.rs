@@ -16,7 +16,6 @@ use crate::{
     entity::{checkout, order, payment_event, refund},
     error::Result,
     provider::stripe,
-    status::{Move, OrderStatus},
     store,
     types::{CheckoutStatus, PaymentMethod, RefundStatus, Stored, stored},
 };
@@ -184,36 +183,25 @@ impl Payments {
         let Some(c) = Self::checkout_of(txn, intent, obj).await? else {
             return Ok(EventOutcome::UnknownIntent);
         };
-        if !store::mark_paid(txn, &c, intent).await? {
+        let c = store::lock_checkout(txn, c.id).await?.unwrap_or(c);
+        if stored::<CheckoutStatus>(&c.status)? == CheckoutStatus::Paid {
             return Ok(EventOutcome::Ignored);
         }
-        let orders = order::Entity::find()
-            .filter(order::Column::CheckoutId.eq(c.id))
-            .all(txn)
-            .await?;
-        let mut outcome = EventOutcome::Applied;
-        for o in &orders {
-            match stored::<OrderStatus>(&o.status)? {
-                OrderStatus::PendingPayment => {
-                    store::system_move(txn, o, Move::Pay, "card payment received").await?;
-                }
-                OrderStatus::Cancelled if !o.paid => {
-                    // Paid after it was cancelled (expired, or a failure reported first):
-                    // the money goes back.
-                    order::Entity::update_many()
-                        .col_expr(order::Column::Paid, Expr::value(true))
-                        .filter(order::Column::Id.eq(o.id))
-                        .exec(txn)
-                        .await?;
-                    let mut paid = o.clone();
-                    paid.paid = true;
-                    store::owe_refund(txn, &paid, PaymentMethod::Card).await?;
-                    outcome = EventOutcome::RefundOwed;
-                }
-                _ => {}
-            }
+        let paid = store::pay_orders(txn, c.id, Some(intent), "card payment received").await?;
+        if paid.cancelled.is_empty() {
+            return Ok(EventOutcome::Applied);
         }
-        Ok(outcome)
+        // Paid after they were cancelled (expired, a failure reported first, or cancelled by
+        // the buyer): their money goes back.
+        for o in paid.cancelled {
+            order::Entity::update_many()
+                .col_expr(order::Column::Paid, Expr::value(true))
+                .filter(order::Column::Id.eq(o.id))
+                .exec(txn)
+                .await?;
+            store::owe_refund(txn, &order::Model { paid: true, ..o }, PaymentMethod::Card).await?;
+        }
+        Ok(EventOutcome::RefundOwed)
     }
 
     async fn unpaid<C: ConnectionTrait>(

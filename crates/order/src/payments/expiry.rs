@@ -40,7 +40,7 @@ impl Payments {
             store::cancel_unpaid(&txn, c.id, "not paid in time").await?;
             if c.amount_paid > 0 {
                 // Part of it came by bank transfer: that money goes back.
-                super::bank::owe_back_partial(&txn, c.id).await?;
+                store::owe_back_partial(&txn, c.id).await?;
             }
             txn.commit().await?;
             expired += 1;
