@@ -2,16 +2,19 @@
 //! environment variables; validated at start-up so a bad value stops the process with the key
 //! named, instead of failing later at the first request that needs it.
 
+mod env;
+
 use std::{
+    ffi::OsStr,
     net::SocketAddr,
     path::{Path, PathBuf},
 };
 
 use figment::{
     Figment,
-    providers::{Env, Format, Toml},
+    providers::{Format, Toml},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 /// The built-in defaults, every key commented.
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -51,6 +54,7 @@ pub enum ConfigError {
 
 /// The whole configuration.
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The HTTP listener.
@@ -92,14 +96,18 @@ pub struct Config {
 
 /// `[notify]`
 #[derive(Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields, default)]
 pub struct NotifyConfig {
     /// `smtp://host:port` (plain; `?tls=required` for STARTTLS) or `smtps://host:465`; unset:
     /// no email, notifications reach the inbox and the stalls' webhooks only.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub smtp_url: Option<String>,
     /// The SMTP user name, if the server wants one.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub smtp_username: Option<String>,
     /// The SMTP password: set it in the environment (`MARKETPLACE_NOTIFY__SMTP_PASSWORD`).
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub smtp_password: Option<String>,
     /// The sender, `Name <address>`.
     pub from: String,
@@ -210,9 +218,11 @@ impl NotifyConfig {
 
 /// `[redis]`
 #[derive(Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields, default)]
 pub struct RedisConfig {
     /// `redis://host:port/db`; unset: rate limits in each instance's memory.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub url: Option<String>,
     /// What the keys start with, so deployments can share one Redis.
     pub key_prefix: String,
@@ -246,6 +256,7 @@ impl std::fmt::Debug for RedisConfig {
 
 /// `[ledger]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct LedgerConfig {
     /// Days after delivery before an earning is payable.
@@ -269,13 +280,17 @@ impl LedgerConfig {
 
 /// `[stripe]`
 #[derive(Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct StripeConfig {
     /// Secret API key (environment only); set: card payments are on.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub secret_key: Option<String>,
     /// Webhook signing secrets, comma-separated during a rotation (environment only).
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub webhook_secret: Option<String>,
     /// Stripe's API base URL; `None` for Stripe itself.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub api_base: Option<String>,
 }
 
@@ -315,16 +330,21 @@ impl StripeConfig {
 
 /// `[bank_transfer]`
 #[derive(Clone, Default, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct BankTransferConfig {
     /// The receiving bank's BIN (6 digits).
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub bank_bin: Option<String>,
     /// The receiving account number.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub account_no: Option<String>,
     /// The account holder, as the bank shows it.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub account_name: Option<String>,
     /// Secrets the bank-notification service signs with, comma-separated during a rotation
     /// (environment only).
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub webhook_secret: Option<String>,
     /// Minutes a bank-transfer checkout may stay unpaid.
     pub checkout_ttl_minutes: u64,
@@ -358,6 +378,7 @@ impl BankTransferConfig {
 
 /// `[payments]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct PaymentsConfig {
     /// Minutes a card checkout may stay unpaid.
@@ -370,6 +391,7 @@ pub struct PaymentsConfig {
 
 /// `[http]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct HttpConfig {
     /// Address to listen on.
@@ -379,6 +401,7 @@ pub struct HttpConfig {
     /// Largest request body, in bytes.
     pub body_limit_bytes: usize,
     /// Origins allowed by CORS; `*` for any.
+    #[serde(deserialize_with = "text_list")]
     pub cors_origins: Vec<String>,
     /// Whether to take the client address from `X-Forwarded-For`.
     pub trust_forwarded_for: bool,
@@ -395,11 +418,13 @@ pub struct HttpConfig {
     pub listen_backlog: u32,
     /// A second address for `/metrics`, `/healthz` and `/readyz`; `/metrics` then leaves the
     /// main listener.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub ops_listen: Option<SocketAddr>,
 }
 
 /// `[data]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
     /// Directory of the embedded database and index.
@@ -408,13 +433,15 @@ pub struct DataConfig {
 
 /// `[database]`
 #[derive(Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// Database URL; `None` means an SQLite file in `data.dir`.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub url: Option<String>,
     /// PostgreSQL password (environment only), put into `url` percent-encoded, so any
     /// character works; the URL then names no password.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub password: Option<String>,
     /// Pool size.
     pub max_connections: u32,
@@ -435,11 +462,14 @@ impl std::fmt::Debug for DatabaseConfig {
 
 /// `[search]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct SearchConfig {
     /// Meilisearch URL; `None` means the embedded engine.
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub meili_url: Option<String>,
     /// Meilisearch API key (environment only).
+    #[serde(default, deserialize_with = "blank_is_unset")]
     pub meili_key: Option<String>,
     /// Prefix of index names.
     pub index_prefix: String,
@@ -451,6 +481,7 @@ pub struct SearchConfig {
 
 /// `[catalog]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct CatalogConfig {
     /// Region file; empty for the built-in one.
@@ -459,6 +490,7 @@ pub struct CatalogConfig {
 
 /// `[shipping]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct ShippingConfig {
     /// Rate table file; empty for the built-in one.
@@ -467,6 +499,7 @@ pub struct ShippingConfig {
 
 /// `[demo]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct DemoConfig {
     /// Seed an empty database on `serve`.
@@ -475,6 +508,7 @@ pub struct DemoConfig {
 
 /// `[auth]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     /// Token lifetime in hours.
@@ -483,6 +517,7 @@ pub struct AuthConfig {
 
 /// `[rate_limit]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitConfig {
     /// Login attempts per client address per minute.
@@ -495,6 +530,7 @@ pub struct RateLimitConfig {
 
 /// `[log]`
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     /// Output format.
@@ -505,6 +541,7 @@ pub struct LogConfig {
 
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -513,9 +550,86 @@ pub enum LogFormat {
     Json,
 }
 
+/// An optional setting: a blank value (what compose passes for an unset variable,
+/// `${VAR:-}`) leaves it unset; any other is read as the setting's type.
+fn blank_is_unset<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match Option::<String>::deserialize(deserializer)? {
+        Some(text) if !text.trim().is_empty() => text
+            .parse()
+            .map(Some)
+            .map_err(|e| serde::de::Error::custom(format!("{text:?}: {e}"))),
+        _ => Ok(None),
+    }
+}
+
+/// A list of texts: an array in a file, or one text in the environment, written `["a", "b"]`,
+/// `[a, b]` or `a,b`; blank items are dropped, so an empty value is an empty list.
+fn text_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    struct Items;
+    impl<'de> serde::de::Visitor<'de> for Items {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of texts")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            let text = text.trim();
+            let inner = text
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .unwrap_or(text);
+            Ok(inner
+                .split(',')
+                .map(|item| {
+                    let item = item.trim();
+                    item.strip_prefix('"')
+                        .and_then(|i| i.strip_suffix('"'))
+                        .unwrap_or(item)
+                })
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect())
+        }
+    }
+    deserializer.deserialize_any(Items)
+}
+
 impl Config {
     /// Loads defaults, then `file` (if any), then the environment, and validates the result.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, std::env::vars_os())
+    }
+
+    /// [`Config::load`] with the environment given as variables.
+    fn load_with_env<K: AsRef<OsStr>, V: AsRef<OsStr>>(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::layers(file, vars)?)
+    }
+
+    /// The layers, each over the one before: the built-in defaults, `file`, the environment.
+    fn layers<K: AsRef<OsStr>, V: AsRef<OsStr>>(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Figment, ConfigError> {
         let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
         if let Some(file) = file {
             if !file.is_file() {
@@ -523,19 +637,19 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(file));
         }
-        // Only `MARKETPLACE_<SECTION>__<KEY>` is configuration: platforms inject variables of
-        // their own under the same prefix (Kubernetes sets `MARKETPLACE_PORT=tcp://…` for a
-        // Service named `marketplace`), and those must not stop start-up.
-        figment = figment.merge(
-            Env::prefixed(ENV_PREFIX)
-                .filter(|key| key.as_str().contains("__"))
-                .split("__"),
-        );
-        Self::from_figment(figment)
+        Ok(figment.merge(env::EnvVars::new(vars)))
     }
 
     /// Extracts and validates a configuration from any figment (tests build their own).
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config = Self::read(&figment)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The typed settings of `figment`, secrets checked for where they came from, but values
+    /// not yet checked against their ranges.
+    fn read(figment: &Figment) -> Result<Self, ConfigError> {
         for key in SECRET_KEYS {
             if let Some(meta) = figment.find_metadata(key)
                 && !meta.name.contains("environment")
@@ -552,25 +666,10 @@ impl Config {
                 });
             }
         }
-        let mut config: Config = figment.extract().map_err(describe)?;
-        // An empty variable (as compose passes an unset one) means "not set".
-        for value in [
-            &mut config.stripe.secret_key,
-            &mut config.stripe.webhook_secret,
-            &mut config.stripe.api_base,
-            &mut config.bank_transfer.bank_bin,
-            &mut config.bank_transfer.account_no,
-            &mut config.bank_transfer.account_name,
-            &mut config.bank_transfer.webhook_secret,
-            &mut config.redis.url,
-            &mut config.database.password,
-        ] {
-            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                *value = None;
-            }
-        }
-        config.validate()?;
-        Ok(config)
+        // The environment gives every value as text: a number or a boolean is read from the
+        // text where the setting is one (`extract` would refuse "20" for a pool size), and a
+        // text setting takes the text as it is.
+        figment.extract_lossy().map_err(describe)
     }
 
     /// The built-in defaults with `toml` merged over them, validated.

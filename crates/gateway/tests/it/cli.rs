@@ -64,6 +64,30 @@ fn an_invalid_rust_log_is_an_error_like_an_invalid_log_filter() {
 }
 
 #[test]
+fn a_bank_account_given_as_compose_passes_it_starts() {
+    // docker-compose.yml passes these through the environment; digits once stopped start-up
+    // ("found unsigned int, expected a string").
+    let out = marketplace()
+        .arg("openapi")
+        .env("MARKETPLACE_BANK_TRANSFER__BANK_BIN", "970436")
+        .env("MARKETPLACE_BANK_TRANSFER__ACCOUNT_NO", "0071000123456")
+        .env(
+            "MARKETPLACE_BANK_TRANSFER__ACCOUNT_NAME",
+            "CONG TY CHO OCOP",
+        )
+        .env("MARKETPLACE_BANK_TRANSFER__WEBHOOK_SECRET", "20240101")
+        .env("MARKETPLACE_STRIPE__SECRET_KEY", "")
+        .env("MARKETPLACE_DEMO__SEED", "false")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn platform_variables_under_the_prefix_do_not_stop_start_up() {
     let dir = std::env::temp_dir().join(format!("marketplace-cli-{}", uuid::Uuid::now_v7()));
     // What Kubernetes injects for a Service named `marketplace`.
