@@ -1,11 +1,13 @@
 //! The channels that carry a delivery out of the process, behind one trait: email by SMTP and
 //! the stalls' webhooks by signed HTTP.
 
-use std::{net::IpAddr, time::Duration};
+use std::{error::Error as _, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor, message::header::ContentType};
 use uuid::Uuid;
+
+use crate::address::{Refused, Resolver};
 
 /// One message on its way out.
 #[derive(Clone, Debug)]
@@ -24,7 +26,7 @@ pub struct Message {
 }
 
 /// Why a message did not go.
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     /// Worth trying again later (a server down, a 4xx from SMTP, a 5xx from a webhook).
     #[error("{message}")]
@@ -136,74 +138,62 @@ impl Channel for Smtp {
     }
 }
 
-/// Webhooks by HTTP POST.
+/// Webhooks by HTTP POST, only to public addresses (see [`crate::address`]): an address
+/// literal is checked before the request, a name by the client's resolver, which hands the
+/// client only the addresses it checked. Redirects are not followed and no proxy is used, so
+/// nothing but the checked address is ever connected to.
 pub struct WebhookSender {
-    http: reqwest::Client,
-    allow_private: bool,
+    http: Result<reqwest::Client, String>,
+    resolver: Resolver,
 }
 
 impl WebhookSender {
-    /// A sender; `allow_private` lets webhooks reach loopback and private addresses (for
-    /// development and tests: in production a stall must not reach the marketplace's own
-    /// network through its webhook).
+    /// A sender; `allow_private` lets webhooks reach loopback, private and other
+    /// special-purpose addresses (for development and tests: in production a stall must not
+    /// reach the marketplace's own network through its webhook).
     pub fn new(timeout: Duration, allow_private: bool) -> Self {
+        Self::with_resolver(timeout, Resolver::new(allow_private))
+    }
+
+    /// A sender whose names are looked up by `resolver`.
+    pub fn with_resolver(timeout: Duration, resolver: Resolver) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(resolver.clone()))
             .build()
-            .unwrap_or_default();
-        Self {
-            http,
-            allow_private,
+            // Not the default client: it would follow redirects and resolve names unchecked.
+            .map_err(|e| format!("the webhook HTTP client cannot be built: {e}"));
+        if let Err(e) = &http {
+            tracing::error!(error = %e, "webhooks cannot be sent");
         }
-    }
-
-    async fn check_address(&self, url: &url::Url) -> Result<(), SendError> {
-        if self.allow_private {
-            return Ok(());
-        }
-        let host = url
-            .host_str()
-            .ok_or_else(|| SendError::permanent("the URL has no host"))?;
-        let port = url.port_or_known_default().unwrap_or(443);
-        let addrs = tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|e| SendError::transient(format!("cannot resolve {host}: {e}")))?;
-        for a in addrs {
-            if !is_public(a.ip()) {
-                return Err(SendError::permanent(format!(
-                    "{host} resolves to {}, which is not a public address",
-                    a.ip()
-                )));
-            }
-        }
-        Ok(())
+        Self { http, resolver }
     }
 }
 
-/// Whether `ip` is on the public internet (not loopback, private, link-local, …).
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| !is_public(IpAddr::V4(v4))))
+impl From<Refused> for SendError {
+    fn from(r: Refused) -> Self {
+        match r {
+            // The resolver may be down: worth another try.
+            Refused::Unresolved { .. } => Self::transient(r.to_string()),
+            _ => Self::permanent(r.to_string()),
         }
     }
+}
+
+/// Why a request failed: the resolver's refusal if it refused, else the whole chain of causes
+/// (reqwest's own message does not say whether it was DNS, the connection or TLS).
+fn request_error(e: &reqwest::Error) -> SendError {
+    let causes = || std::iter::successors(e.source(), |&c| c.source());
+    if let Some(refused) = causes().find_map(|c| c.downcast_ref::<Refused>()) {
+        return refused.clone().into();
+    }
+    let mut message = format!("no answer: {e}");
+    for c in causes() {
+        message.push_str(&format!(": {c}"));
+    }
+    SendError::transient(message)
 }
 
 #[async_trait]
@@ -215,9 +205,9 @@ impl Channel for WebhookSender {
     async fn send(&self, m: &Message) -> Result<Option<u16>, SendError> {
         let url =
             url::Url::parse(&m.to).map_err(|e| SendError::permanent(format!("not a URL: {e}")))?;
-        self.check_address(&url).await?;
-        let mut req = self
-            .http
+        self.resolver.precheck(&url)?;
+        let http = self.http.as_ref().map_err(SendError::transient)?;
+        let mut req = http
             .post(url)
             .header("content-type", "application/json")
             .header("user-agent", "marketplace-webhooks/1");
@@ -228,7 +218,7 @@ impl Channel for WebhookSender {
             .body(m.body.clone())
             .send()
             .await
-            .map_err(|e| SendError::transient(format!("no answer: {e}")))?;
+            .map_err(|e| request_error(&e))?;
         let code = res.status().as_u16();
         if res.status().is_success() {
             return Ok(Some(code));
@@ -251,29 +241,192 @@ impl Channel for WebhookSender {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::{
+        net::{IpAddr, Ipv4Addr, Ipv6Addr},
+        sync::atomic::{AtomicUsize, Ordering},
+    };
 
-    #[test]
-    fn only_public_addresses_are_public() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            let ip: IpAddr = private.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
-            assert!(!is_public(ip), "{private}");
+    use testkit::webhooks::TestReceiver;
+
+    use super::*;
+    use crate::address::Lookup;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    /// A lookup answering `answers` in turn (the last one again and again), counting calls.
+    struct Answers {
+        answers: Vec<IpAddr>,
+        calls: AtomicUsize,
+    }
+
+    impl Answers {
+        fn new(answers: &[IpAddr]) -> Arc<Self> {
+            Arc::new(Self {
+                answers: answers.to_vec(),
+                calls: AtomicUsize::new(0),
+            })
         }
-        for public in ["203.113.131.1", "8.8.8.8", "2001:4860:4860::8888"] {
-            let ip: IpAddr = public.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
-            assert!(is_public(ip), "{public}");
+
+        fn calls(&self) -> usize {
+            self.calls.load(Ordering::SeqCst)
+        }
+    }
+
+    #[async_trait]
+    impl Lookup for Answers {
+        async fn lookup(&self, _host: &str) -> std::io::Result<Vec<IpAddr>> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            Ok(vec![self.answers[n.min(self.answers.len() - 1)]])
+        }
+    }
+
+    fn sender(allow_private: bool, lookup: Arc<Answers>) -> WebhookSender {
+        WebhookSender::with_resolver(
+            Duration::from_secs(1),
+            Resolver::with_lookup(allow_private, lookup),
+        )
+    }
+
+    /// A signed event for `to`.
+    fn event(to: &str) -> Message {
+        let id = Uuid::now_v7();
+        let ts = chrono::Utc::now().timestamp();
+        let body = r#"{"type":"ping","data":{}}"#.to_owned();
+        let sig = crate::webhooks::sign(SECRET, &id.to_string(), ts, &body);
+        Message {
+            id,
+            to: to.to_owned(),
+            subject: "ping".into(),
+            headers: vec![
+                ("webhook-id".into(), id.to_string()),
+                ("webhook-timestamp".into(), ts.to_string()),
+                ("webhook-signature".into(), format!("v1,{sig}")),
+            ],
+            body,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_ipv6_literal_is_delivered() {
+        let receiver = TestReceiver::start_on(IpAddr::V6(Ipv6Addr::LOCALHOST)).await;
+        receiver.trust(SECRET);
+        let lookup = Answers::new(&[]);
+        let s = sender(true, lookup.clone());
+        assert!(
+            receiver.url.starts_with("http://[::1]:"),
+            "{}",
+            receiver.url
+        );
+        assert_eq!(s.send(&event(&receiver.url)).await, Ok(Some(204)));
+        assert_eq!(receiver.accepted().len(), 1);
+        assert_eq!(lookup.calls(), 0, "an address literal is not looked up");
+    }
+
+    /// An IPv6 literal is checked as the address it is, not looked up with its brackets (which
+    /// fails, so no IPv6 webhook ever went out): here it is refused for good as loopback.
+    #[tokio::test]
+    async fn an_ipv6_literal_is_checked_as_an_address() {
+        let receiver = TestReceiver::start_on(IpAddr::V6(Ipv6Addr::LOCALHOST)).await;
+        receiver.trust(SECRET);
+        let lookup = Answers::new(&[]);
+        let s = sender(false, lookup.clone());
+        match s.send(&event(&receiver.url)).await {
+            Err(SendError::Permanent { message, .. }) => {
+                assert_eq!(
+                    message,
+                    "::1 is in the loopback (::1/128) block, not a public address"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(receiver.received().is_empty());
+        assert_eq!(lookup.calls(), 0);
+    }
+
+    /// The name is looked up once, by the client's own resolver, and the address it answered is
+    /// the one connected to, with the name kept as the `Host`.
+    #[tokio::test]
+    async fn a_name_is_looked_up_once_and_its_checked_address_connected_to() {
+        let receiver = TestReceiver::start().await;
+        receiver.trust(SECRET);
+        let lookup = Answers::new(&[IpAddr::V4(Ipv4Addr::LOCALHOST)]);
+        let s = sender(true, lookup.clone());
+        let port = receiver.addr.port();
+        let url = format!("http://hooks.example.test:{port}/hook");
+        assert_eq!(s.send(&event(&url)).await, Ok(Some(204)));
+        assert_eq!(lookup.calls(), 1);
+        let got = receiver.accepted();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].host, format!("hooks.example.test:{port}"));
+    }
+
+    /// A name answering a private address is refused at delivery before any connection.
+    #[tokio::test]
+    async fn a_name_resolving_to_a_private_address_is_never_connected_to() {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let lookup = Answers::new(&[IpAddr::V4(Ipv4Addr::LOCALHOST)]);
+        let s = sender(false, lookup.clone());
+        let url = format!("http://hooks.example.vn:{port}/hook");
+        match s.send(&event(&url)).await {
+            Err(SendError::Permanent { message, .. }) => {
+                assert_eq!(
+                    message,
+                    "hooks.example.vn: 127.0.0.1 is in the loopback (127.0.0.0/8) block, \
+                     not a public address"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(lookup.calls(), 1);
+        let accepted = tokio::time::timeout(Duration::from_millis(300), listener.accept()).await;
+        assert!(accepted.is_err(), "a connection was made");
+    }
+
+    /// DNS rebinding: a name answering a public address, then a private one. The one lookup
+    /// is the address the client tries; the private answer is never asked for, let alone used.
+    #[tokio::test]
+    async fn a_rebinding_name_never_reaches_its_second_answer() {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let lookup = Answers::new(&[
+            IpAddr::V4(Ipv4Addr::new(8, 8, 8, 8)),
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ]);
+        let s = sender(false, lookup.clone());
+        let url = format!("http://rebind.example.vn:{port}/hook");
+        // Offline, or with nothing listening there, the public address does not answer.
+        assert!(s.send(&event(&url)).await.is_err());
+        assert_eq!(lookup.calls(), 1);
+        let accepted = tokio::time::timeout(Duration::from_millis(300), listener.accept()).await;
+        assert!(accepted.is_err(), "the private address was connected to");
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_tried_again_later() {
+        struct Nothing;
+        #[async_trait]
+        impl Lookup for Nothing {
+            async fn lookup(&self, _host: &str) -> std::io::Result<Vec<IpAddr>> {
+                Err(std::io::Error::other("no such name"))
+            }
+        }
+        let s = WebhookSender::with_resolver(
+            Duration::from_secs(1),
+            Resolver::with_lookup(false, Arc::new(Nothing)),
+        );
+        match s.send(&event("http://gone.example.vn/hook")).await {
+            Err(SendError::Transient { message, .. }) => {
+                assert!(
+                    message.contains("cannot resolve gone.example.vn"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

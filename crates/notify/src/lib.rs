@@ -9,7 +9,10 @@
 //!   channel and event (a unique index) keeps each delivered once; rows of one recipient or one
 //!   webhook go out in the order they were written; failures are retried with back-off.
 //! - Texts are Vietnamese templates kept as data ([`templates`]).
+//! - Webhooks reach public addresses only, checked when registered and at each delivery, on
+//!   the very address connected to ([`address`]).
 
+pub mod address;
 pub mod channel;
 pub mod enqueue;
 pub mod entity;

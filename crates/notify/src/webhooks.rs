@@ -16,9 +16,11 @@ use sea_orm::{
 };
 use serde::Serialize;
 use sha2::Sha256;
+use url::Url;
 use uuid::Uuid;
 
 use crate::{
+    address::{Refused, Resolver},
     channels,
     entity::{delivery, webhook},
 };
@@ -91,16 +93,19 @@ pub struct DeliveryView {
     pub payload: serde_json::Value,
 }
 
-/// Registers a webhook for `stall_id` (the caller checked the owner). `allow_insecure` admits
-/// `http://` URLs (development and tests).
+/// Registers a webhook for `stall_id` (the caller checked the owner). Its host must be public
+/// ([`crate::address`]): an address outside the special-purpose blocks, or a name that resolves
+/// to such addresses only; a name that does not resolve is refused too, until it does.
+/// `allow_private` (development and tests) admits `http://` URLs and any host, unresolved.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
     stall_id: Uuid,
     by: Uuid,
     url: &str,
-    allow_insecure: bool,
+    allow_private: bool,
 ) -> Result<WebhookView, Error> {
-    let url = checked_url(url, allow_insecure)?;
+    let url = checked_url(url, allow_private)?;
+    admitted(&Resolver::new(allow_private), &url).await?;
     let live = webhook::Entity::find()
         .filter(webhook::Column::StallId.eq(stall_id))
         .filter(webhook::Column::DeletedAt.is_null())
@@ -116,7 +121,7 @@ pub async fn create<C: ConnectionTrait>(
     let model = webhook::ActiveModel {
         id: Set(Uuid::now_v7()),
         stall_id: Set(stall_id),
-        url: Set(url),
+        url: Set(url.into()),
         secret: Set(new_secret()),
         previous_secret: Set(None),
         previous_until: Set(None),
@@ -315,10 +320,12 @@ async fn live<C: ConnectionTrait>(
         .ok_or_else(|| Error::not_found("Webhook"))
 }
 
-fn checked_url(url: &str, allow_insecure: bool) -> Result<String, Error> {
+/// The URL, parsed (which also normalises the spelling of an address host), if its form is
+/// allowed.
+fn checked_url(url: &str, allow_insecure: bool) -> Result<Url, Error> {
     let mut v = Validator::new();
     let url = url.trim();
-    let parsed = url::Url::parse(url).ok();
+    let parsed = Url::parse(url).ok();
     let ok = url.len() <= 2048
         && parsed.as_ref().is_some_and(|u| {
             (u.scheme() == "https" || (allow_insecure && u.scheme() == "http"))
@@ -336,7 +343,22 @@ fn checked_url(url: &str, allow_insecure: bool) -> Result<String, Error> {
         },
     );
     v.finish()?;
-    Ok(parsed.map_or_else(|| url.to_owned(), |u| u.to_string()))
+    parsed.ok_or_else(|| Error::invalid_field("url", "must be an http(s) URL"))
+}
+
+/// Refuses, as an error of the `url` field, a URL whose host is not public.
+async fn admitted(resolver: &Resolver, url: &Url) -> Result<(), Error> {
+    match resolver.admit(url).await {
+        Ok(()) => Ok(()),
+        Err(Refused::Unresolved { .. }) => Err(Error::invalid_field(
+            "url",
+            "must name a host that can be found in DNS",
+        )),
+        Err(_) => Err(Error::invalid_field(
+            "url",
+            "must reach a public internet address (not loopback, private, link-local, multicast or reserved)",
+        )),
+    }
 }
 
 #[cfg(test)]

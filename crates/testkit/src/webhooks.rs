@@ -4,7 +4,7 @@
 //! while, as a receiver that is down.
 
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
     sync::{Arc, Mutex},
 };
 
@@ -25,6 +25,8 @@ use sha2::Sha256;
 pub struct Received {
     /// `webhook-id`.
     pub id: String,
+    /// The `Host` header: the name the sender was given, whatever address it connected to.
+    pub host: String,
     /// The parsed JSON body.
     pub body: serde_json::Value,
     /// Whether a signature matched one of the secrets.
@@ -43,8 +45,10 @@ struct Inner {
 /// The running receiver.
 #[derive(Clone)]
 pub struct TestReceiver {
-    /// `http://127.0.0.1:PORT/hook`.
+    /// `http://127.0.0.1:PORT/hook` (`http://[::1]:PORT/hook` on IPv6).
     pub url: String,
+    /// Where it listens.
+    pub addr: SocketAddr,
     inner: Arc<Mutex<Inner>>,
 }
 
@@ -88,6 +92,7 @@ async fn handle(
     let refused = st.down;
     st.received.push(Received {
         id,
+        host: header("host"),
         body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
         verified,
         refused,
@@ -102,18 +107,26 @@ async fn handle(
 }
 
 impl TestReceiver {
-    /// Starts a receiver on a free loopback port.
+    /// Starts a receiver on a free port of 127.0.0.1.
     ///
     /// # Panics
     /// When no loopback port is free.
     pub async fn start() -> Self {
+        Self::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST)).await
+    }
+
+    /// Starts a receiver on a free port of `ip` (`::1` for an IPv6 receiver).
+    ///
+    /// # Panics
+    /// When no port of `ip` is free.
+    pub async fn start_on(ip: IpAddr) -> Self {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let app = Router::new()
             .route("/hook", post(handle))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, 0))
             .await
-            .unwrap_or_else(|e| panic!("no loopback port for the webhook receiver: {e}"));
+            .unwrap_or_else(|e| panic!("no port on {ip} for the webhook receiver: {e}"));
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("webhook receiver has no address: {e}"));
@@ -122,6 +135,7 @@ impl TestReceiver {
         });
         Self {
             url: format!("http://{addr}/hook"),
+            addr,
             inner,
         }
     }

@@ -140,7 +140,9 @@ pub async fn set_settings(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
-    /// An https URL.
+    /// An https URL whose host is a public internet address: not loopback, private,
+    /// link-local, multicast or any other special-purpose address, nor a name that resolves to
+    /// one, nor a name that does not resolve.
     #[schema(example = "https://ketoan.htx-cuatung.vn/hooks/cho")]
     pub url: String,
 }
@@ -162,7 +164,8 @@ async fn owned(state: &AppState, auth: &AuthUser, id: &str) -> ApiResult<Uuid> {
 /// Registers a webhook (the owner); its secret is shown this once. Events are posted as JSON
 /// `{type,timestamp,data}`, signed Standard Webhooks style (`webhook-id`, `webhook-timestamp`,
 /// `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`), retried with back-off,
-/// in order per webhook.
+/// in order per webhook. Only public internet addresses are reached: the URL's host is checked
+/// here and again at each delivery, on the very address connected to.
 #[utoipa::path(post, path = "/api/v1/stalls/{id}/webhooks", tag = "stalls", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
     request_body = NewWebhook,
@@ -171,6 +174,7 @@ async fn owned(state: &AppState, auth: &AuthUser, id: &str) -> ApiResult<Uuid> {
         (status = 403, description = "`forbidden`: not the owner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`too_many_webhooks`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `url` is not https, carries credentials, or its host is not a public internet address", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_webhook(
     State(state): State<AppState>,

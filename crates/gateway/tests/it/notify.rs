@@ -4,9 +4,16 @@
 //! amounts; an SMTP outage and a receiver that is down lose nothing; reset and verification
 //! links work once and expire; password changes, resets and disabling end sessions.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    net::{IpAddr, Ipv6Addr},
+    sync::Arc,
+    time::Duration,
+};
 
-use axum::http::Method;
+use axum::{
+    body::Body,
+    http::{Method, Request},
+};
 use notify::{
     channel::{Smtp, WebhookSender},
     worker::{Deliverer, Retry, Round},
@@ -26,11 +33,16 @@ fn notify_app(db: TestDb) -> TestApp {
 }
 
 fn deliverer(smtp: &TestSmtp) -> Deliverer {
+    deliverer_reaching(smtp, true)
+}
+
+/// A deliverer whose webhooks reach private addresses only if `allow_private`.
+fn deliverer_reaching(smtp: &TestSmtp, allow_private: bool) -> Deliverer {
     let email = Smtp::new(&smtp.url, None, "Chợ OCOP Quảng Trị <no-reply@cho.test>")
         .expect("the test mail server's URL is valid");
     Deliverer::new(
         Some(Arc::new(email)),
-        Arc::new(WebhookSender::new(Duration::from_secs(5), true)),
+        Arc::new(WebhookSender::new(Duration::from_secs(5), allow_private)),
         Retry {
             base: Duration::from_millis(20),
             max_wait: Duration::from_millis(200),
@@ -817,5 +829,126 @@ db_test!(
         .await
         .unwrap();
         assert_eq!(gone, 24);
+    }
+);
+
+db_test!(
+    webhooks_reach_only_public_internet_addresses,
+    |db| async move {
+        // Production settings: private addresses are not allowed.
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        let path = format!("/api/v1/stalls/{}/webhooks", m.stall_a);
+        let register = |url: &str| app.post(&path, Some(&m.owner_a), json!({"url": url}));
+        let not_public = "must reach a public internet address (not loopback, private, \
+                          link-local, multicast or reserved)";
+        for (url, message) in [
+            ("https://169.254.169.254/latest/meta-data/", not_public),
+            (
+                "https://metadata.google.internal/computeMetadata/v1/",
+                not_public,
+            ),
+            ("https://localhost/hook", not_public),
+            ("https://[::1]/hook", not_public),
+            ("https://2130706433/hook", not_public),
+            ("https://0x7f000001/hook", not_public),
+            ("https://017700000001/hook", not_public),
+            ("https://127.1/hook", not_public),
+            ("https://0x7f.0.0.1/hook", not_public),
+            ("https://[::ffff:127.0.0.1]/hook", not_public),
+            ("https://10.0.0.8/hook", not_public),
+            ("https://100.64.0.1/hook", not_public),
+            ("https://198.18.0.1/hook", not_public),
+            ("https://240.0.0.1/hook", not_public),
+            ("https://224.0.0.1/hook", not_public),
+            ("https://[64:ff9b::7f00:1]/hook", not_public),
+            ("https://[2002:7f00:1::]/hook", not_public),
+            ("https://[fec0::1]/hook", not_public),
+            ("https://[::127.0.0.1]/hook", not_public),
+            ("https://[fd00::1]/hook", not_public),
+            // `.invalid` never resolves (RFC 6761), online or not.
+            (
+                "https://ketoan.invalid/hook",
+                "must name a host that can be found in DNS",
+            ),
+        ] {
+            let body = register(url).await.problem(422, "validation_failed");
+            assert_eq!(body["errors"][0]["field"], "url", "{url}: {body}");
+            assert_eq!(body["errors"][0]["code"], "invalid_url", "{url}: {body}");
+            assert_eq!(body["errors"][0]["message"], message, "{url}: {body}");
+        }
+        let listed = app.get(&path, Some(&m.owner_a)).await.json();
+        assert_eq!(listed, json!([]), "nothing refused was stored");
+
+        // In Vietnamese, like every field error.
+        let req = Request::post(&path)
+            .header("authorization", format!("Bearer {}", m.owner_a))
+            .header("content-type", "application/json")
+            .header("accept-language", "vi")
+            .body(Body::from(
+                json!({"url": "https://0x7f000001/"}).to_string(),
+            ))
+            .unwrap();
+        let body = app.send(req).await.problem(422, "validation_failed");
+        assert_eq!(
+            body["errors"][0]["message"],
+            "phải trỏ tới một địa chỉ Internet công cộng (không phải địa chỉ loopback, nội bộ, \
+             link-local, multicast hay dành riêng)"
+        );
+
+        // Public addresses are taken, IPv6 ones too.
+        for url in [
+            "https://8.8.8.8/hook",
+            "https://[2001:4860:4860::8888]/hook",
+        ] {
+            let res = register(url).await;
+            assert_eq!(res.status, 201, "{url}: {}", res.text());
+            assert_eq!(res.json()["url"], url);
+        }
+    }
+);
+
+db_test!(
+    an_ipv6_webhook_is_delivered_and_checked_at_each_delivery,
+    |db| async move {
+        let app = notify_app(db);
+        let smtp = TestSmtp::start().await;
+        let receiver = TestReceiver::start_on(IpAddr::V6(Ipv6Addr::LOCALHOST)).await;
+        let m = market(&app).await;
+        let wh = hook(&app, &m.owner_a, &m.stall_a, &receiver).await;
+        assert!(
+            wh["url"].as_str().unwrap().starts_with("http://[::1]:"),
+            "{wh}"
+        );
+        let out = cod_order(&app, &m, "v6", &[(&m.sauce, 1)]).await;
+        let a = order_of(&out, &m.stall_a);
+        let sent = drain(&deliverer(&smtp), &app).await;
+        assert_eq!(sent.failed, 0);
+        let got: Vec<Value> = receiver.accepted().iter().map(|r| r.body.clone()).collect();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0]["type"], "new_order");
+        assert_eq!(got[0]["data"]["order_id"], a.as_str());
+
+        // A worker that may not reach private addresses gives the next event up at once,
+        // saying why, and never connects.
+        step(&app, &m.owner_a, &a, "confirm", json!({})).await;
+        let strict = drain(&deliverer_reaching(&smtp, false), &app).await;
+        assert_eq!(strict.failed, 1);
+        assert_eq!(receiver.received().len(), 1);
+        let wid = wh["id"].as_str().unwrap();
+        let log = app
+            .get(
+                &format!("/api/v1/stalls/{}/webhooks/{wid}/deliveries", m.stall_a),
+                Some(&m.owner_a),
+            )
+            .await
+            .json();
+        let last = &log["items"][0];
+        assert_eq!(last["event"], "order_confirmed");
+        assert_eq!(last["status"], "failed");
+        assert_eq!(
+            last["last_error"],
+            "::1 is in the loopback (::1/128) block, not a public address"
+        );
     }
 );
