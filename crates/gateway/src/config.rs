@@ -265,6 +265,10 @@ pub struct LedgerConfig {
     pub cooling_off_hours: u32,
     /// The least payable balance a payout batch pays, in đồng.
     pub payout_minimum: i64,
+    /// Statements sent at once.
+    pub max_concurrent_exports: usize,
+    /// Seconds a statement waits for its turn before it is refused.
+    pub export_wait_secs: u64,
 }
 
 impl LedgerConfig {
@@ -274,6 +278,8 @@ impl LedgerConfig {
             holding: chrono::Duration::days(i64::from(self.holding_days)),
             cooling_off: chrono::Duration::hours(i64::from(self.cooling_off_hours)),
             payout_minimum: self.payout_minimum,
+            max_concurrent_exports: self.max_concurrent_exports,
+            export_wait: std::time::Duration::from_secs(self.export_wait_secs),
         }
     }
 }
@@ -967,6 +973,15 @@ impl Config {
                 "ledger.payout_minimum",
                 "must be 1 to 1000000000 đồng",
             ));
+        }
+        if !(1..=1000).contains(&l.max_concurrent_exports) {
+            return Err(invalid(
+                "ledger.max_concurrent_exports",
+                "must be 1 to 1000",
+            ));
+        }
+        if l.export_wait_secs > 60 {
+            return Err(invalid("ledger.export_wait_secs", "must be 0 to 60"));
         }
         if !(1..=3600).contains(&p.sweep_interval_secs) {
             return Err(invalid("payments.sweep_interval_secs", "must be 1 to 3600"));

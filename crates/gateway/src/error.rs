@@ -125,6 +125,8 @@ pub enum ProblemCode {
     CannotDisableSelf,
     /// `too_many_webhooks`.
     TooManyWebhooks,
+    /// `exports_busy`.
+    ExportsBusy,
 }
 
 /// The codes of [`ProblemCode`], as sent.
@@ -172,6 +174,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "already_verified",
     "cannot_disable_self",
     "too_many_webhooks",
+    "exports_busy",
 ];
 
 /// The body of every error response.

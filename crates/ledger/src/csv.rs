@@ -12,6 +12,11 @@ impl Csv {
         c
     }
 
+    /// A document without a header line: the lines that follow a part already written.
+    pub fn headless() -> Self {
+        Self(String::new())
+    }
+
     /// Adds a line.
     pub fn row(&mut self, fields: &[&str]) {
         for (i, f) in fields.iter().enumerate() {

@@ -10,7 +10,8 @@
 //!   written in the caller's transaction from plain data: the ledger knows nothing of
 //!   orders), [`rules`] (commission rules), [`profile`] (a stall's bank account with its
 //!   cooling-off, and tax profile), [`payouts`] (batches, one payout per stall, paid or
-//!   returned), [`reading`] (balances, the ledger, statements, the withholding report).
+//!   returned), [`reading`] (balances, the ledger, statements read out in chunks, the
+//!   withholding report).
 //!
 //! Every read and change checks who asks: a stall's money is its members' and the
 //! administrators'; another user gets "not found".
@@ -42,6 +43,11 @@ pub struct Settings {
     pub cooling_off: Duration,
     /// The least payable balance a batch pays out.
     pub payout_minimum: i64,
+    /// How many statements may be read out at once (each holds a chunk of entries).
+    pub max_concurrent_exports: usize,
+    /// How long a statement waits for its turn when that many are being read, before it is
+    /// refused (`exports_busy`); zero refuses at once.
+    pub export_wait: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -50,6 +56,8 @@ impl Default for Settings {
             holding: Duration::days(7),
             cooling_off: Duration::hours(48),
             payout_minimum: 100_000,
+            max_concurrent_exports: 4,
+            export_wait: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -60,12 +68,17 @@ pub struct Ledger {
     settings: Settings,
     withholding: Arc<rates::Withholding>,
     banks: Arc<vietqr::Banks>,
+    /// One permit per statement being read out.
+    exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl Ledger {
     /// A ledger with these settings, the shipped withholding rates and bank list.
     pub fn new(settings: Settings) -> Self {
         Self {
+            exports: Arc::new(tokio::sync::Semaphore::new(
+                settings.max_concurrent_exports.max(1),
+            )),
             settings,
             withholding: Arc::new(rates::Withholding::builtin()),
             banks: Arc::new(vietqr::Banks::builtin()),

@@ -3,7 +3,10 @@
 //! stall's balance and the monthly withholding report. Statements, batches and the report
 //! answer CSV to `Accept: text/csv`.
 
+use std::time::Duration;
+
 use axum::{
+    body::{Body, Bytes},
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
@@ -14,10 +17,15 @@ use ledger::{
     EntryKind,
     payouts::{BatchRequest, BatchView, PayoutView},
     profile::{BankAccountInput, BankAccountView, TaxProfile},
-    reading::{Balance, EntryFilter, EntryView, Statement, WithholdingReport},
+    reading::{
+        Balance, EntryFilter, EntryView, Statement, StatementExport, StatementFormat,
+        WithholdingReport,
+    },
     rules::{NewRule, RulePatch, RuleView},
 };
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
+use tracing::Instrument;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{
@@ -33,7 +41,7 @@ fn wants_csv(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("text/csv"))
 }
 
-fn csv(name: &str, body: String) -> Response {
+fn csv(name: &str, body: impl Into<Body>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -42,7 +50,7 @@ fn csv(name: &str, body: String) -> Response {
                 format!("attachment; filename=\"{name}.csv\""),
             ),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
@@ -120,6 +128,12 @@ pub async fn ledger_entries(
 /// The stall's statement of a month of Vietnam's calendar: opening balance, sums per kind
 /// (sales, delivery, commission, VAT, PIT, refunds, payouts…), closing balance and every
 /// entry; CSV with `Accept: text/csv` (members, admins).
+///
+/// Sent as it is read, a thousand entries at a time; of the current month, it lists the
+/// entries written before the request. One cut short by a failure ends without HTTP's end of
+/// body (and a CSV without its `closing_balance` line). At most
+/// `ledger.max_concurrent_exports` are sent at once; one more waits up to
+/// `ledger.export_wait_secs` for its turn, then is refused with 503 `exports_busy`.
 #[utoipa::path(get, operation_id = "get_statement", path = "/api/v1/stalls/{id}/statements/{month}", tag = "money", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug"), ("month" = String, Path, description = "`yyyy-mm`")),
     responses(
@@ -127,6 +141,7 @@ pub async fn ledger_entries(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: not `yyyy-mm`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`exports_busy`: too many statements are being sent at once, with `Retry-After`; `timeout`: the answer took longer than `http.request_timeout_secs`; `unavailable`: a service it needs is down", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn statement(
     State(state): State<AppState>,
@@ -134,18 +149,75 @@ pub async fn statement(
     headers: HeaderMap,
     Path((id, month)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let s = state
-        .ledger
-        .statement(&state.db, &auth.user.actor(), &id, &month)
-        .await?;
-    Ok(if wants_csv(&headers) {
-        csv(
-            &format!("statement-{month}"),
-            state.ledger.statement_csv(&s),
-        )
+    let format = if wants_csv(&headers) {
+        StatementFormat::Csv
     } else {
-        axum::Json(s).into_response()
+        StatementFormat::Json
+    };
+    let export = state
+        .ledger
+        .statement_export(&state.db, &auth.user.actor(), &id, &month, format)
+        .await?;
+    let stall_limit = Duration::from_secs(state.config.http.request_timeout_secs);
+    let body = export_body(state.db.clone(), export, stall_limit);
+    Ok(match format {
+        StatementFormat::Csv => csv(&format!("statement-{month}"), body),
+        StatementFormat::Json => {
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
     })
+}
+
+/// A piece of a statement on its way to the client.
+enum Part {
+    Bytes(Vec<u8>),
+    /// The statement is whole.
+    End,
+}
+
+/// The export as a response body, read by a task of its own one piece ahead of the client, so
+/// a statement holds a chunk or two in memory however long it is. A failure, or a client that
+/// takes longer than `stall_limit` to accept the next piece (its export permit would be held
+/// for nothing), ends the body without its end: the client sees a broken transfer, never a
+/// statement that looks whole.
+fn export_body(db: DatabaseConnection, mut export: StatementExport, stall_limit: Duration) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Part>(1);
+    tokio::spawn(
+        async move {
+            loop {
+                let bytes = match export.next_part(&db).await {
+                    Ok(Some(bytes)) => bytes,
+                    Ok(None) => break,
+                    Err(e) => {
+                        let cause = e.source.as_ref().map_or(e.message, ToString::to_string);
+                        tracing::error!(code = e.code, error = %cause, "statement cut short");
+                        return;
+                    }
+                };
+                match tokio::time::timeout(stall_limit, tx.send(Part::Bytes(bytes))).await {
+                    Ok(Ok(())) => {}
+                    // The client went away.
+                    Ok(Err(_)) => return,
+                    Err(_) => {
+                        tracing::warn!(?export, "client stopped reading a statement; cut short");
+                        return;
+                    }
+                }
+            }
+            // The permit goes back before the client learns the statement is whole.
+            drop(export);
+            let _ = tokio::time::timeout(stall_limit, tx.send(Part::End)).await;
+        }
+        .instrument(tracing::Span::current()),
+    );
+    Body::from_stream(futures_util::stream::unfold(Some(rx), |rx| async move {
+        let mut rx = rx?;
+        match rx.recv().await {
+            Some(Part::Bytes(bytes)) => Some((Ok(Bytes::from(bytes)), Some(rx))),
+            Some(Part::End) => None,
+            None => Some((Err(std::io::Error::other("statement cut short")), None)),
+        }
+    }))
 }
 
 /// Registers or changes the account payouts go to (the owner). Audited; no payout goes to a

@@ -1092,3 +1092,335 @@ db_test!(
         }
     }
 );
+
+/// An entry written by [`write_entries`].
+#[derive(Clone, Debug)]
+struct Written {
+    at: chrono::DateTime<chrono::Utc>,
+    id: uuid::Uuid,
+    /// The CSV's only per-entry id.
+    order: uuid::Uuid,
+    kind: &'static str,
+    amount: i64,
+}
+
+/// Writes `n` entries of `stall` straight to the ledger, `created_at` from `at(i)`, ids in an
+/// order unrelated to the instants, each with its own order id.
+async fn write_entries(
+    app: &TestApp,
+    stall: &str,
+    n: u64,
+    at: impl Fn(u64) -> chrono::DateTime<chrono::Utc>,
+) -> Vec<Written> {
+    use ledger::entity::entry;
+    use sea_orm::{EntityTrait, Set};
+    let stall: uuid::Uuid = stall.parse().unwrap();
+    let kinds = [
+        ("sale", 120_000),
+        ("commission", -8_400),
+        ("adjustment", -1_000),
+    ];
+    let rows: Vec<_> = (0..n)
+        .map(|i| {
+            let (kind, amount) = kinds[(i % 3) as usize];
+            // Unique ids scattered over the id space (an odd multiplier is a bijection).
+            let id = uuid::Uuid::from_u128(
+                uuid::Uuid::now_v7()
+                    .as_u128()
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835),
+            );
+            Written {
+                at: at(i),
+                id,
+                order: uuid::Uuid::now_v7(),
+                kind,
+                amount: amount + (i % 5) as i64,
+            }
+        })
+        .collect();
+    for batch in rows.chunks(500) {
+        entry::Entity::insert_many(batch.iter().map(|e| entry::ActiveModel {
+            id: Set(e.id),
+            stall_id: Set(stall),
+            kind: Set(e.kind.to_owned()),
+            amount: Set(e.amount),
+            order_id: Set(Some(e.order)),
+            payout_id: Set(None),
+            rule: Set(None),
+            reverses: Set(None),
+            note: Set(None),
+            actor_id: Set(None),
+            available_at: Set(e.at),
+            created_at: Set(e.at),
+        }))
+        .exec(&app.db.conn)
+        .await
+        .unwrap();
+    }
+    rows
+}
+
+/// A statement as CSV, read whole.
+async fn statement_csv(app: &TestApp, token: &str, stall: &str, month: &str) -> TestResponse {
+    app.send(
+        Request::get(format!("/api/v1/stalls/{stall}/statements/{month}"))
+            .header("authorization", format!("Bearer {token}"))
+            .header("accept", "text/csv")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+db_test!(
+    a_long_statement_lists_every_entry_once_in_order_with_its_sums,
+    |db: TestDb| async move {
+        let app = money_app(db);
+        let owner = app.signed_in("chu-sap@example.vn").await;
+        let stall = app.stall(&owner, "Sạp nhiều bút toán").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let other = app.signed_in("sap-ben@example.vn").await;
+        let other = app.stall(&other, "Sạp bên cạnh").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // November 2026 in Vietnam: from 2026-10-31T17:00Z to 2026-11-30T17:00Z.
+        let start = chrono::DateTime::parse_from_rfc3339("2026-10-31T17:00:00Z")
+            .unwrap()
+            .to_utc();
+        // 2 345 entries (more than two chunks of 1 000), seven to an instant, so chunk
+        // boundaries fall between entries written at the same instant.
+        let month = write_entries(&app, &stall, 2_345, |i| {
+            start + chrono::Duration::seconds((i / 7) as i64 * 60)
+        })
+        .await;
+        // Before the month (the opening balance), just after it, and another stall's: none of
+        // them listed.
+        let before = write_entries(&app, &stall, 4, |i| {
+            start - chrono::Duration::seconds(1 + i as i64)
+        })
+        .await;
+        write_entries(&app, &stall, 3, |i| {
+            start + chrono::Duration::days(30) + chrono::Duration::seconds(i as i64)
+        })
+        .await;
+        write_entries(&app, &other, 10, |_| start).await;
+
+        let mut expected = month.clone();
+        expected.sort_by_key(|e| (e.at, e.id));
+        let opening: i64 = before.iter().map(|e| e.amount).sum();
+        let sum = |kind: &str| -> i64 {
+            month
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.amount)
+                .sum()
+        };
+        let closing = opening + month.iter().map(|e| e.amount).sum::<i64>();
+
+        // JSON: the statement's shape, every entry once, oldest first, sums that add up.
+        let res = app
+            .get(
+                &format!("/api/v1/stalls/{stall}/statements/2026-11"),
+                Some(&owner),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.header("content-type"), Some("application/json"));
+        let st = res.json();
+        let ids: Vec<String> = st["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect();
+        let want: Vec<String> = expected.iter().map(|e| e.id.to_string()).collect();
+        assert_eq!(ids.len(), want.len());
+        assert!(ids == want, "entries out of order or repeated");
+        assert_eq!(st["opening_balance"], opening);
+        assert_eq!(st["totals"]["sale"], sum("sale"));
+        assert_eq!(st["totals"]["commission"], sum("commission"));
+        assert_eq!(st["totals"]["adjustment"], sum("adjustment"));
+        assert_eq!(st["totals"]["payout"], 0);
+        assert_eq!(st["closing_balance"], closing);
+        assert_eq!(st["month"], "2026-11");
+        assert_eq!(st["stall_name"], "Sạp nhiều bút toán");
+
+        // CSV: the same entries in the same order (by their order ids), then sums, closing.
+        let res = statement_csv(&app, &owner, &stall, "2026-11").await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert_eq!(
+            res.header("content-disposition"),
+            Some("attachment; filename=\"statement-2026-11.csv\"")
+        );
+        let text = res.text();
+        let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+        assert_eq!(lines.len(), 1 + 1 + month.len() + 10 + 1);
+        assert_eq!(lines[0], "date,kind,amount,order_id,payout_id,note");
+        assert_eq!(
+            lines[1],
+            format!(",opening_balance,{opening},,,Sạp nhiều bút toán")
+        );
+        let orders: Vec<&str> = lines[2..2 + month.len()]
+            .iter()
+            .map(|l| l.split(',').nth(3).unwrap())
+            .collect();
+        let want: Vec<String> = expected.iter().map(|e| e.order.to_string()).collect();
+        assert!(orders == want, "CSV lines out of order or repeated");
+        let first = &expected[0];
+        assert_eq!(
+            lines[2],
+            format!(
+                "{},{},{},{},,",
+                first.at.to_rfc3339(),
+                first.kind,
+                first.amount,
+                first.order
+            )
+        );
+        let tail = &lines[2 + month.len()..];
+        assert_eq!(tail[0], format!(",total_sale,{},,,", sum("sale")));
+        assert_eq!(
+            tail[3],
+            format!(",total_commission,{},,,", sum("commission"))
+        );
+        assert_eq!(
+            tail[9],
+            format!(",total_adjustment,{},,,", sum("adjustment"))
+        );
+        assert_eq!(tail[10], format!(",closing_balance,{closing},,,"));
+
+        // A month with nothing in it still has its balances.
+        let st = app
+            .get(
+                &format!("/api/v1/stalls/{stall}/statements/2026-09"),
+                Some(&owner),
+            )
+            .await
+            .json();
+        assert_eq!(st["entries"], json!([]));
+        assert_eq!(
+            (
+                st["opening_balance"].as_i64(),
+                st["closing_balance"].as_i64()
+            ),
+            (Some(0), Some(0))
+        );
+    }
+);
+
+/// Starts a statement and leaves its body unread: the export holds its permit meanwhile.
+async fn unread_statement(app: &TestApp, token: &str, stall: &str) -> axum::response::Response {
+    use tower::ServiceExt;
+    let res = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get(format!("/api/v1/stalls/{stall}/statements/2026-11"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res
+}
+
+async fn read_whole(res: axum::response::Response) -> Value {
+    use http_body_util::BodyExt;
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&body).unwrap()
+}
+
+db_test!(
+    statements_beyond_the_bound_wait_their_turn_then_are_refused,
+    |db: TestDb| async move {
+        // One at a time, no waiting: the second is refused while the first is being sent.
+        let app = TestApp::with_config(
+            db,
+            "[ledger]\nmax_concurrent_exports = 1\nexport_wait_secs = 0",
+        );
+        let owner = app.signed_in("chu-sap@example.vn").await;
+        let stall = app.stall(&owner, "Sạp đông khách").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        write_entries(&app, &stall, 30, |i| {
+            start + chrono::Duration::minutes(i as i64)
+        })
+        .await;
+        let first = unread_statement(&app, &owner, &stall).await;
+        let path = format!("/api/v1/stalls/{stall}/statements/2026-11");
+        let refused = app.get(&path, Some(&owner)).await;
+        refused.problem(503, "exports_busy");
+        assert_eq!(refused.header("retry-after"), Some("5"));
+        statement_csv(&app, &owner, &stall, "2026-11")
+            .await
+            .problem(503, "exports_busy");
+        // A bad month or a stranger is answered as ever, busy or not.
+        app.get(
+            &format!("/api/v1/stalls/{stall}/statements/2026-13"),
+            Some(&owner),
+        )
+        .await
+        .problem(422, "validation_failed");
+        assert_eq!(
+            read_whole(first).await["entries"].as_array().unwrap().len(),
+            30
+        );
+        // Sent whole: the permit is back.
+        let res = app.get(&path, Some(&owner)).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["entries"].as_array().unwrap().len(), 30);
+        // A client that goes away gives its permit back too.
+        drop(unread_statement(&app, &owner, &stall).await);
+        let mut answered = app.get(&path, Some(&owner)).await;
+        for _ in 0..50 {
+            if answered.status == 200 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            answered = app.get(&path, Some(&owner)).await;
+        }
+        assert_eq!(answered.status, 200, "{}", answered.text());
+    }
+);
+
+db_test!(
+    a_statement_waits_for_a_permit_while_one_is_sent,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(
+            db,
+            "[ledger]\nmax_concurrent_exports = 1\nexport_wait_secs = 5",
+        );
+        let owner = app.signed_in("chu-sap@example.vn").await;
+        let stall = app.stall(&owner, "Sạp đông khách").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let first = unread_statement(&app, &owner, &stall).await;
+        let app = std::sync::Arc::new(app);
+        let second = tokio::spawn({
+            let (app, owner, stall) = (app.clone(), owner.clone(), stall.clone());
+            async move {
+                app.get(
+                    &format!("/api/v1/stalls/{stall}/statements/2026-11"),
+                    Some(&owner),
+                )
+                .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!second.is_finished(), "the second waits for the first");
+        read_whole(first).await;
+        let second = second.await.unwrap();
+        assert_eq!(second.status, 200, "{}", second.text());
+    }
+);
