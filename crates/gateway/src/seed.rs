@@ -88,7 +88,7 @@ async fn account(
     {
         return Ok(u);
     }
-    accounts
+    let made = accounts
         .create(
             db,
             NewUser {
@@ -100,7 +100,36 @@ async fn account(
             admin,
         )
         .await
-        .map_err(|e| anyhow::anyhow!(common::Error::from(e)))
+        .map_err(common::Error::from);
+    match made {
+        Ok(u) => Ok(u),
+        // Made meanwhile by another seeding (another process on the same SQLite file): use it.
+        Err(e) if e.code == "email_taken" => accounts
+            .find_by_email(db, email)
+            .await
+            .map_err(common::Error::from)?
+            .ok_or_else(|| anyhow::anyhow!(e)),
+        Err(e) => Err(anyhow::anyhow!(e)),
+    }
+}
+
+/// The PostgreSQL advisory lock a seeding holds, so instances started together on an empty
+/// database seed once: the first seeds, the others wait, then find the demo there.
+const SEED_LOCK: i64 = 0x6d61_726b_6564_656d; // "markedem"
+
+/// Holds [`SEED_LOCK`] for as long as the returned transaction lives (on PostgreSQL; `None`
+/// elsewhere). The seeding itself runs on other connections of the pool.
+async fn seed_lock(
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<sea_orm::DatabaseTransaction>> {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(None);
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({SEED_LOCK})"))
+        .await?;
+    Ok(Some(txn))
 }
 
 /// Seeds the demo catalogue unless it is already there; prints the demo accounts. Idempotent:
@@ -113,6 +142,7 @@ pub async fn demo(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let data = demo_data()?;
+    let lock = seed_lock(db).await?;
     let admin = account(accounts, db, DEMO_ADMIN, "Quản trị viên tỉnh", true).await?;
     account(accounts, db, DEMO_BUYER, "Nguyễn Văn Khách", false).await?;
     let mut created = 0;
@@ -139,6 +169,9 @@ pub async fn demo(
             "seeded {created} demo stalls with their products ({} approved, the rest waiting for review)",
             data.stall.iter().filter(|s| s.approved).count()
         )?;
+    }
+    if let Some(lock) = lock {
+        lock.commit().await?;
     }
     writeln!(out, "demo accounts (password {DEMO_PASSWORD}):")?;
     writeln!(out, "  administrator  {DEMO_ADMIN}")?;

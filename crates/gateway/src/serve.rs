@@ -24,40 +24,74 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
         .with_context(|| format!("cannot open the database (database.url = {})", redact(&url)))
 }
 
-/// The PostgreSQL advisory lock an instance holds while it keeps an embedded search index of a
-/// shared database.
-const EMBEDDED_INDEX_LOCK: i64 = 0x6d61_726b_6574_6978; // "marketix"
+/// The PostgreSQL advisory lock by which the instances sharing a database agree on their
+/// search engine: an instance with the embedded index holds it alone, instances with
+/// Meilisearch hold it shared.
+const SEARCH_ENGINE_LOCK: i64 = 0x6d61_726b_6574_6978; // "marketix"
 
-/// The embedded search index is one process's: with a PostgreSQL that several instances share,
-/// a second instance would answer searches from an index that never sees the first one's
-/// changes. So an instance with the embedded engine on PostgreSQL holds a session advisory lock
-/// for as long as it runs (on a connection of its own, outside the pool), and a second one
-/// refuses to start, saying to use Meilisearch. `None` for SQLite or Meilisearch.
-pub async fn claim_embedded_index(
+/// The search engine is the fleet's, not an instance's: every instance on one PostgreSQL
+/// drains the same search outbox. An instance with the embedded index (one process's: it
+/// would never see another instance's changes) must be the only one; instances with
+/// Meilisearch may be many, but none beside an embedded one, whose indexer would otherwise
+/// take half of the changes away from Meilisearch. So every serving or working instance takes
+/// [`SEARCH_ENGINE_LOCK`] (alone for the embedded engine, shared for Meilisearch) for as long
+/// as it runs, on a connection of its own outside the pool, and one that disagrees with the
+/// instances already running refuses to start, naming the difference. `None` for SQLite.
+pub async fn claim_search_engine(
     config: &Config,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Option<sea_orm::sqlx::PgConnection>> {
     use sea_orm::sqlx::{self, Connection as _};
-    if config.search.meili_url.is_some()
-        || db.get_database_backend() != sea_orm::DbBackend::Postgres
-    {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
         return Ok(None);
     }
+    let embedded = config.search.meili_url.is_none();
     let url = config.database_url();
     let mut conn = sqlx::PgConnection::connect(&url)
         .await
         .with_context(|| format!("cannot open the database (database.url = {})", redact(&url)))?;
-    let (held,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
-        .bind(EMBEDDED_INDEX_LOCK)
+    let take = if embedded {
+        "SELECT pg_try_advisory_lock($1)"
+    } else {
+        "SELECT pg_try_advisory_lock_shared($1)"
+    };
+    let (held,): (bool,) = sqlx::query_as(take)
+        .bind(SEARCH_ENGINE_LOCK)
         .fetch_one(&mut conn)
         .await
-        .context("cannot take the embedded search index's lock")?;
-    if !held {
-        anyhow::bail!(
-            "another instance already serves this PostgreSQL database with the embedded search              index, which is one process's and would not see this instance's changes: run              several instances with Meilisearch (search.meili_url), or only one"
-        );
+        .context("cannot take the search engine's lock")?;
+    if held {
+        return Ok(Some(conn));
     }
-    Ok(Some(conn))
+    // Who holds it says what the others run: shared holders use Meilisearch.
+    let (shared,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND mode = 'ShareLock' AND database = (SELECT oid FROM pg_database \
+         WHERE datname = current_database()) \
+         AND ((classid::bigint << 32) | objid::bigint) = $1",
+    )
+    .bind(SEARCH_ENGINE_LOCK)
+    .fetch_one(&mut conn)
+    .await
+    .context("cannot read the search engine's lock")?;
+    match (embedded, shared > 0) {
+        (true, true) => anyhow::bail!(
+            "this instance is configured with the embedded search index, but {shared} \
+             instance(s) already serve this PostgreSQL database with Meilisearch: set \
+             search.meili_url (and search.index_prefix) as they have it"
+        ),
+        (true, false) => anyhow::bail!(
+            "another instance already serves this PostgreSQL database with the embedded search \
+             index, which is one process's and would not see this instance's changes: run \
+             several instances with Meilisearch (search.meili_url), or only one"
+        ),
+        (false, _) => anyhow::bail!(
+            "this instance is configured with Meilisearch, but an instance with the embedded \
+             search index already serves this PostgreSQL database, and its indexer drains the \
+             same changes: give every instance the same search settings (search.meili_url), \
+             then start them again"
+        ),
+    }
 }
 
 /// Writes a consistent copy of the SQLite database to `to` while the marketplace keeps running
@@ -99,7 +133,7 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
     // Held until the process ends.
-    let _embedded_index = claim_embedded_index(&config, &db).await?;
+    let _embedded_index = claim_search_engine(&config, &db).await?;
     if config.database.migrate_on_start {
         migrate(&db).await?;
     }
@@ -133,6 +167,23 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             );
         }
         print!("{said}");
+        if state.config.search.meili_url.is_none() {
+            // Indexed now, before the workers start: the index is then whole when the first
+            // request comes, and the indexer and a rebuild never race over a new index.
+            let done = search::indexer::reindex(
+                &state.db,
+                state.search.engine().as_ref(),
+                &state.catalog,
+                |_, _| {},
+            )
+            .await
+            .context("indexing the demo catalogue failed")?;
+            tracing::info!(
+                products = done.products,
+                stalls = done.stalls,
+                "demo catalogue indexed"
+            );
+        }
     }
     serve_with_ops(listener, ops, state, shutdown_signal()).await
 }
@@ -325,7 +376,7 @@ pub async fn serve_with_ops(
 /// Runs the search indexer and the payment sweep alone (`marketplace worker`) until SIGTERM or Ctrl-C.
 pub async fn worker(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
-    let _embedded_index = claim_embedded_index(&config, &db).await?;
+    let _embedded_index = claim_search_engine(&config, &db).await?;
     let engine = config
         .search_engine()
         .context("cannot open the search engine")?;

@@ -479,3 +479,116 @@ mod three_at_once {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set TEST_POSTGRES_URL and run with --ignored"]
+async fn demo_seeding_started_at_once_seeds_once() {
+    let db = Fresh::new().await;
+    let dir = temp_dir();
+    // Migrated first, so the seedings overlap each other rather than queue on migrations.
+    assert!(on(&db, &dir).arg("migrate").status().unwrap().success());
+    let runs: Vec<Child> = (0..3)
+        .map(|_| {
+            on(&db, &dir)
+                .args(["seed", "--demo"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut said = Vec::new();
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        said.push(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let seeded = said
+        .iter()
+        .filter(|s| s.contains("seeded 11 demo stalls"))
+        .count();
+    let found = said
+        .iter()
+        .filter(|s| s.contains("demo data already present"))
+        .count();
+    assert_eq!((seeded, found), (1, 2), "{said:?}");
+    let conn = Database::connect(&db.url).await.unwrap();
+    let count = |sql: &'static str| {
+        let conn = &conn;
+        async move {
+            conn.query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT count(*) FROM stalls").await, 11);
+    assert_eq!(
+        count("SELECT count(*) - count(DISTINCT name) FROM stalls").await,
+        0
+    );
+    conn.close().await.ok();
+    db.drop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set TEST_POSTGRES_URL and run with --ignored"]
+async fn an_instance_that_disagrees_with_the_fleet_on_search_refuses_to_start() {
+    let db = Fresh::new().await;
+    let first_dir = temp_dir();
+    let (mut first, listen) = serve(&db, &first_dir, &[]);
+    assert!(
+        came_up(&mut first, &listen),
+        "the embedded instance came up"
+    );
+    // A Meilisearch instance beside it would lose half the changes to its indexer: it stops
+    // before it touches anything, naming the difference.
+    let other_dir = temp_dir();
+    for command in ["serve", "worker"] {
+        let out = on(&db, &other_dir)
+            .arg(command)
+            .env("MARKETPLACE_HTTP__LISTEN", "127.0.0.1:0")
+            .env("MARKETPLACE_SEARCH__MEILI_URL", "http://127.0.0.1:9")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{command} started");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("configured with Meilisearch, but an instance with the embedded"),
+            "{command}: {err}"
+        );
+    }
+    stop(first);
+    // Instances with Meilisearch hold the lock shared (as this connection does for them): an
+    // embedded one refuses, saying what the others use.
+    let conn = Database::connect(&db.url).await.unwrap();
+    conn.execute_unprepared("SELECT pg_advisory_lock_shared(7881706628464273784)")
+        .await
+        .unwrap();
+    let out = on(&db, &other_dir)
+        .arg("serve")
+        .env("MARKETPLACE_HTTP__LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("already serve this PostgreSQL database with Meilisearch"),
+        "{err}"
+    );
+    conn.close().await.ok();
+    db.drop().await;
+    for d in [first_dir, other_dir] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
