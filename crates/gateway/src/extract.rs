@@ -72,6 +72,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             CONTROL_MESSAGE,
         )]));
     }
+    if value.is_array() {
+        // Every body of this API is an object; serde would also fill a struct from an array
+        // by position, past the unknown-field check.
+        return Err(ApiError::validation(vec![FieldError::new(
+            "body",
+            OBJECT_MESSAGE,
+        )]));
+    }
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(value) => Ok(value),
         Err(err) => {
@@ -80,6 +88,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     }
 }
+
+/// What a body that is not a JSON object is told.
+pub const OBJECT_MESSAGE: &str = "must be a JSON object";
 
 /// What a field holding a control character is told.
 pub const CONTROL_MESSAGE: &str =
@@ -307,7 +318,7 @@ fn query_message(message: String) -> String {
     }
 }
 
-/// A JSON body that may be absent altogether (an empty body is `None`).
+/// A JSON body that may be absent altogether (an empty body or `null` is `None`).
 #[derive(Debug, Clone, Default)]
 pub struct OptionalJson<T>(pub Option<T>);
 
@@ -335,9 +346,10 @@ where
             }
             return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
-        Json::<T>::from_request(req, state)
+        // `null` is no body too, as a nullable body in the document allows.
+        Json::<Option<T>>::from_request(req, state)
             .await
-            .map(|Json(v)| OptionalJson(Some(v)))
+            .map(|Json(v)| OptionalJson(v))
     }
 }
 
@@ -490,6 +502,13 @@ mod tests {
             composed_query("q=nuoc+mam"),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn a_body_by_position_is_refused() {
+        let (status, code, f) = fields(r#"["a", ["0912345678"]]"#);
+        assert_eq!((status, code.as_str()), (422, "validation_failed"));
+        assert_eq!(f, [("body".into(), OBJECT_MESSAGE.into())]);
     }
 
     #[test]

@@ -426,6 +426,76 @@ fn add_examples(doc: &mut serde_json::Value) {
     }
 }
 
+/// No text of this API holds a control character other than tab and line breaks (see
+/// [`crate::extract::has_control`]), as a JSON Schema pattern.
+pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
+
+/// Says in the document what the server refuses, so that a request valid by the document is
+/// never refused (a generated client, a fuzzer): text without control characters, on every
+/// free string; pages only as deep as the list's window (the first
+/// [`common::page::MAX_LIST_WINDOW`] items, or [`search::service::MAX_SEARCH_WINDOW`] hits),
+/// whatever the page size.
+fn tighten(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    fn texts(v: &mut Value) {
+        match v {
+            Value::Object(obj) => {
+                let is_string = match obj.get("type") {
+                    Some(Value::String(t)) => t == "string",
+                    Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                    _ => false,
+                };
+                let free = !["enum", "format", "pattern", "const"]
+                    .iter()
+                    .any(|k| obj.contains_key(*k));
+                if is_string && free {
+                    obj.insert("pattern".into(), Value::from(TEXT_PATTERN));
+                }
+                for (key, inner) in obj.iter_mut() {
+                    // Examples are values, not schemas.
+                    if key != "example" && key != "examples" {
+                        texts(inner);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(texts),
+            _ => {}
+        }
+    }
+    if let Some(schemas) = doc.pointer_mut("/components/schemas") {
+        texts(schemas);
+    }
+    let per_page = common::page::MAX_PER_PAGE;
+    if let Some(Value::Object(paths)) = doc.get_mut("paths") {
+        for (path, item) in paths.iter_mut() {
+            let window = if path.starts_with("/api/v1/search/") {
+                search::service::MAX_SEARCH_WINDOW
+            } else {
+                common::page::MAX_LIST_WINDOW
+            };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for op in item.values_mut() {
+                if let Some(Value::Array(params)) = op.get_mut("parameters") {
+                    for p in params.iter_mut() {
+                        let is_page = p["name"] == "page" && p["in"] == "query";
+                        if let Some(schema) = p.get_mut("schema") {
+                            texts(schema);
+                            if is_page && let Some(schema) = schema.as_object_mut() {
+                                schema.insert("maximum".into(), Value::from(window / per_page));
+                            }
+                        }
+                    }
+                }
+                if let Some(body) = op.pointer_mut("/requestBody/content") {
+                    texts(body);
+                }
+            }
+        }
+    }
+}
+
 /// The document as served: the handlers' annotations, with examples.
 #[allow(
     clippy::expect_used,
@@ -434,6 +504,7 @@ fn add_examples(doc: &mut serde_json::Value) {
 pub fn document() -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
     add_examples(&mut doc);
+    tighten(&mut doc);
     // Field codes are a closed set kept as data (`config/messages.toml`): listed here, so a
     // generated client has them as a union and every answer of the tests is held to them.
     if let Some(code) = doc.pointer_mut("/components/schemas/ProblemField/properties/code")

@@ -152,7 +152,7 @@ pub async fn list_stalls(
 /// A stall: public once approved; its members and admins see it in every status.
 #[utoipa::path(get, path = "/api/v1/stalls/{id}", tag = "stalls",
     params(("id" = String, Path, description = "Stall id or slug")),
-    responses((status = 200, body = Stall), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Stall), (status = 401, description = "`unauthorized`: a token was sent but is not live (revoked or expired); without one the answer is the public view", body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_stall(
     State(state): State<AppState>,
     MaybeActor(actor): MaybeActor,
@@ -384,6 +384,7 @@ pub async fn create_product(
     params(("id" = String, Path, description = "Stall id or slug"), ProductListParams),
     responses(
         (status = 200, body = Page<Product>),
+        (status = 401, description = "`unauthorized`: a token was sent but is not live (revoked or expired); without one the answer is the public view", body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
@@ -412,7 +413,7 @@ pub async fn stall_products(
 /// A product: public while visible; its stall's members and admins see it in every state.
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products",
     params(("id" = String, Path, description = "Product id or slug")),
-    responses((status = 200, body = Product), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Product), (status = 401, description = "`unauthorized`: a token was sent but is not live (revoked or expired); without one the answer is the public view", body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_product(
     State(state): State<AppState>,
     MaybeActor(actor): MaybeActor,

@@ -131,9 +131,9 @@ pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>,
     }))
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the OpenMetrics text format (which Prometheus scrapes as it is).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Metrics", content_type = "text/plain")))]
+    responses((status = 200, description = "Metrics", body = String, content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     // A database that does not answer leaves the last values; /readyz reports the outage.
     if let Ok(b) = search::indexer::backlog(&state.db).await {

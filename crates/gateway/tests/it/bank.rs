@@ -260,6 +260,17 @@ db_test!(
             .json();
         assert_eq!(list["items"][0]["owed_back"], 20_000, "{list}");
         assert_eq!(list["items"][0]["outcome"], "excess");
+        // The buyer's view: paid what it cost; the excess is owed back, not kept.
+        let id = out["checkout_id"].as_str().unwrap();
+        let seen = app
+            .get(&format!("/api/v1/checkouts/{id}"), Some(&m.buyer))
+            .await
+            .json();
+        assert_eq!(
+            (seen["status"].clone(), seen["amount_paid"].clone()),
+            (json!("paid"), json!(405_000)),
+            "{seen}"
+        );
         // A second payment for a paid checkout is owed back whole.
         assert_eq!(send(&app, "FT-again", 405_000, &reference).await, "late");
     }
@@ -824,9 +835,11 @@ db_test!(
                 t.await.unwrap();
             }
             transfer.await.unwrap();
-            // Whatever the order of events: what was bought plus what is owed back is what
-            // came in, and a cancelled order was never paid.
+            // Whatever the order of events: what was bought plus what is owed back (on the
+            // transfer, or as the refund of an order cancelled after it was paid) is what
+            // came in.
             let mut bought = 0;
+            let mut refunded = 0;
             for o in order_ids(&out) {
                 let seen = app
                     .get(&format!("/api/v1/orders/{o}"), Some(&m.buyer))
@@ -837,7 +850,11 @@ db_test!(
                         assert_eq!(seen["paid"], true);
                         bought += seen["total"].as_i64().unwrap();
                     }
-                    "cancelled" => assert_eq!(seen["paid"], false, "{seen}"),
+                    "cancelled" if seen["paid"] == true => {
+                        assert_eq!(seen["refund"]["amount"], seen["total"], "{seen}");
+                        refunded += seen["refund"]["amount"].as_i64().unwrap();
+                    }
+                    "cancelled" => assert!(seen["refund"].is_null(), "{seen}"),
                     other => panic!("order {o} is {other}"),
                 }
             }
@@ -846,7 +863,7 @@ db_test!(
                 .iter()
                 .map(|t| t.1)
                 .sum();
-            assert_eq!(bought + owed, 405_000, "round {round}");
+            assert_eq!(bought + owed + refunded, 405_000, "round {round}");
             // Put the stock back for the next round.
             for o in order_ids(&out) {
                 let _ = app

@@ -254,6 +254,8 @@ fn serve_healthcheck_and_graceful_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // The workers' first round (search recovery, indexer) happens meanwhile.
+    std::thread::sleep(Duration::from_millis(1500));
     let status = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
@@ -269,6 +271,10 @@ fn serve_healthcheck_and_graceful_sigterm() {
         .unwrap();
     assert!(exit.success(), "exit {exit:?}: {log}");
     assert!(log.contains("shutting down"), "{log}");
+    // A first start with the demo data is an ordinary start: the demo is indexed before the
+    // workers run, so nothing rebuilds or races over the new index.
+    assert!(log.contains("demo catalogue indexed"), "{log}");
+    assert!(!log.contains("WARN"), "{log}");
     assert!(log.contains("stopped"), "{log}");
     assert!(!healthcheck().status.success(), "nothing listens any more");
     let _ = std::fs::remove_dir_all(&dir);

@@ -101,6 +101,7 @@ const KNOWN: &[&str] = &[
     "maximum",
     "minLength",
     "maxLength",
+    "pattern",
     "format",
     "description",
     "example",
@@ -259,6 +260,16 @@ pub fn conforms(schema: &Value, value: &Value, at: &str, errors: &mut Vec<String
                 && len > max
             {
                 errors.push(format!("{at}: {len} characters, more than {max}"));
+            }
+            // The one pattern the document uses: text without control characters.
+            match schema.get("pattern").and_then(Value::as_str) {
+                None => {}
+                Some(gateway::openapi::TEXT_PATTERN) => {
+                    if gateway::extract::has_control(s) {
+                        errors.push(format!("{at}: {s:?} holds a control character"));
+                    }
+                }
+                Some(other) => errors.push(format!("{at}: the checker does not know {other:?}")),
             }
             let format_ok = match schema.get("format").and_then(Value::as_str) {
                 Some("uuid") => uuid::Uuid::parse_str(s).is_ok(),

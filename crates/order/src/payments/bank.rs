@@ -297,6 +297,12 @@ async fn credit<C: ConnectionTrait>(
     // Never more than this transfer: earlier parts were all spent on the orders.
     let excess = paid.saturating_sub(placed).clamp(0, amount);
     if excess > 0 {
+        // What is owed back was not paid for the checkout: it shows what its orders cost.
+        checkout::Entity::update_many()
+            .col_expr(checkout::Column::AmountPaid, Expr::value(paid - excess))
+            .filter(checkout::Column::Id.eq(c.id))
+            .exec(txn)
+            .await?;
         Ok((TransferOutcome::Excess, excess))
     } else {
         Ok((TransferOutcome::Exact, 0))
