@@ -226,6 +226,10 @@ pub struct RedisConfig {
     pub url: Option<String>,
     /// What the keys start with, so deployments can share one Redis.
     pub key_prefix: String,
+    /// How long an attempt waits for Redis before deciding on this instance's own limits.
+    pub timeout_ms: u64,
+    /// After Redis fails, how long each instance keeps its own limits before trying Redis again.
+    pub cool_down_ms: u64,
 }
 
 impl Default for RedisConfig {
@@ -233,6 +237,8 @@ impl Default for RedisConfig {
         Self {
             url: None,
             key_prefix: "marketplace".into(),
+            timeout_ms: 100,
+            cool_down_ms: 5000,
         }
     }
 }
@@ -250,6 +256,8 @@ impl std::fmt::Debug for RedisConfig {
         f.debug_struct("RedisConfig")
             .field("url", &url)
             .field("key_prefix", &self.key_prefix)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("cool_down_ms", &self.cool_down_ms)
             .finish()
     }
 }
@@ -932,6 +940,12 @@ impl Config {
                 "must be 1 to 64 letters, digits, '-', '_' or '.'",
             ));
         }
+        if !(10..=5000).contains(&self.redis.timeout_ms) {
+            return Err(invalid("redis.timeout_ms", "must be 10 to 5000"));
+        }
+        if !(100..=600_000).contains(&self.redis.cool_down_ms) {
+            return Err(invalid("redis.cool_down_ms", "must be 100 to 600000"));
+        }
         let n = &self.notify;
         if !(n.app_url.starts_with("https://") || n.app_url.starts_with("http://")) {
             return Err(invalid("notify.app_url", "must be an http(s) URL"));
@@ -1157,6 +1171,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("http.cors_origins"), "{e}");
+
+        // A rate-limited request must never wait on Redis for seconds.
+        let e = Config::with_overrides("[redis]\ntimeout_ms = 10000")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("redis.timeout_ms"), "{e}");
     }
 
     #[test]

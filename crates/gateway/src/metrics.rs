@@ -118,6 +118,15 @@ impl Runtime {
     }
 }
 
+/// The rate limiters' metrics, held by the Redis store that updates them.
+#[derive(Clone, Debug, Default)]
+pub struct RateLimitMetrics {
+    /// Attempts decided in this instance's memory because Redis failed or was being skipped.
+    pub fallbacks: Counter,
+    /// 1 while the limits are shared through Redis.
+    pub shared: Gauge,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
@@ -140,6 +149,7 @@ pub struct Metrics {
     deliveries_pending: Family<ChannelLabels, Gauge>,
     search_up: Gauge,
     zero_results: Counter,
+    rate_limits: RateLimitMetrics,
     runtime: Arc<Runtime>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
@@ -256,9 +266,21 @@ impl Metrics {
             "1 while the search engine answers, 0 during an outage (searches answer 503, the rest serves)",
             search_up.clone(),
         );
+        let rate_limits = RateLimitMetrics::default();
+        registry.register(
+            "rate_limit_shared",
+            "1 while rate limits are shared through Redis; 0 while this instance keeps its own (redis.url unset, or Redis failing)",
+            rate_limits.shared.clone(),
+        );
+        registry.register(
+            "rate_limit_redis_fallbacks",
+            "Rate-limit attempts decided in this instance's memory because Redis failed or was being skipped after a failure",
+            rate_limits.fallbacks.clone(),
+        );
         Self {
             runtime,
             search_up,
+            rate_limits,
             zero_results,
             payable_total,
             payouts_pending,
@@ -317,6 +339,11 @@ impl Metrics {
     /// Counts a product search with words that found nothing.
     pub fn zero_result(&self) {
         self.zero_results.inc();
+    }
+
+    /// The rate limiters' metrics, for the Redis store to update.
+    pub fn rate_limits(&self) -> RateLimitMetrics {
+        self.rate_limits.clone()
     }
 
     /// Records whether the search engine answers (read at each scrape).

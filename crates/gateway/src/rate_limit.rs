@@ -4,13 +4,20 @@
 //! one. With `redis.url` set the buckets live in Redis, shared by every gateway instance (one
 //! Lua script reads, refills and takes atomically, on Redis's own clock); otherwise, or while
 //! Redis does not answer, in this process's memory. An outage degrades to the in-memory
-//! buckets with a warning: never an error for the client, never an open door.
+//! buckets at once (a circuit breaker: no attempt waits on a Redis that is down), with one
+//! warning and the `rate_limit_shared` gauge at 0: never an error for the client, never an open
+//! door, never a wait of more than `redis.timeout_ms`.
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, RwLock},
+    sync::{
+        Arc, Mutex, RwLock, Weak,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
+
+use crate::{config::RedisConfig, metrics::RateLimitMetrics};
 
 /// The shared bucket: refill by elapsed time on Redis's clock, take one if asked, answer the
 /// whole seconds to wait (0: allowed). Keys expire once idle (a full bucket needs no row).
@@ -36,13 +43,34 @@ redis.call('EXPIRE', KEYS[1], 120)
 return wait
 ";
 
-/// Redis shared by the limiters, once connected.
+/// Redis shared by the limiters, behind a circuit breaker. While Redis answers, each attempt
+/// asks it, and waits for it at most `redis.timeout_ms`. The first failure or late answer opens
+/// the breaker: from then on the limiters decide in memory without asking Redis at all (no
+/// attempt waits on a Redis that is down), while one probe in the background tries a new
+/// connection every `redis.cool_down_ms` and closes the breaker once Redis answers.
 #[derive(Clone)]
 pub struct SharedStore {
+    inner: Arc<Store>,
+}
+
+struct Store {
+    client: redis::Client,
     prefix: String,
-    conn: Arc<RwLock<Option<redis::aio::ConnectionManager>>>,
-    script: Arc<redis::Script>,
-    warned: Arc<Mutex<Option<Instant>>>,
+    script: redis::Script,
+    timeout: Duration,
+    cool_down: Duration,
+    /// The connection while the breaker is closed; `None` while it is open.
+    link: RwLock<Option<Link>>,
+    /// Numbers the connections, so that a failure seen on an old one cannot open the breaker
+    /// over the new one.
+    links_made: AtomicU64,
+    metrics: RateLimitMetrics,
+}
+
+#[derive(Clone)]
+struct Link {
+    number: u64,
+    conn: redis::aio::MultiplexedConnection,
 }
 
 impl std::fmt::Debug for SharedStore {
@@ -52,78 +80,162 @@ impl std::fmt::Debug for SharedStore {
 }
 
 impl SharedStore {
-    /// Connects to Redis at `url` in the background (retrying every few seconds until it
-    /// answers); until then the limiters use their in-memory buckets.
-    pub fn connect(url: &str, prefix: &str) -> Result<Self, redis::RedisError> {
-        let client = redis::Client::open(url)?;
+    /// Connects to Redis at `url` in the background, with `config`'s key prefix and timings;
+    /// until it answers, the limiters use their in-memory buckets.
+    pub fn connect(
+        url: &str,
+        config: &RedisConfig,
+        metrics: RateLimitMetrics,
+    ) -> Result<Self, redis::RedisError> {
         let store = Self {
-            prefix: prefix.to_owned(),
-            conn: Arc::new(RwLock::new(None)),
-            script: Arc::new(redis::Script::new(BUCKET_LUA)),
-            warned: Arc::new(Mutex::new(None)),
+            inner: Arc::new(Store {
+                client: redis::Client::open(url)?,
+                prefix: config.key_prefix.clone(),
+                script: redis::Script::new(BUCKET_LUA),
+                timeout: Duration::from_millis(config.timeout_ms),
+                cool_down: Duration::from_millis(config.cool_down_ms),
+                link: RwLock::new(None),
+                links_made: AtomicU64::new(0),
+                metrics,
+            }),
         };
-        let slot = store.conn.clone();
-        tokio::spawn(async move {
-            let config = redis::aio::ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(Duration::from_millis(500)))
-                .set_response_timeout(Some(Duration::from_millis(250)));
-            loop {
-                match redis::aio::ConnectionManager::new_with_config(client.clone(), config.clone())
-                    .await
-                {
-                    Ok(conn) => {
-                        *slot
-                            .write()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(conn);
-                        tracing::info!("rate limits shared through Redis");
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "Redis does not answer; rate limits are this instance's until it does");
-                        tokio::time::sleep(Duration::from_secs(5)).await;
-                    }
-                }
-            }
-        });
+        tokio::spawn(reconnect(
+            Arc::downgrade(&store.inner),
+            Duration::ZERO,
+            Outage::Start,
+        ));
         Ok(store)
     }
 
-    /// Whether a connection was made (it reconnects by itself after that).
+    /// Whether the limiters ask Redis now (the breaker is closed).
     pub fn is_connected(&self) -> bool {
-        self.conn
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_some()
+        self.inner.link().is_some()
     }
 
     /// Runs the bucket for `key`; `None` when Redis cannot answer now.
     async fn bucket(&self, key: &str, per_minute: u32, take: bool) -> Option<u64> {
-        let mut conn = self
-            .conn
+        let wait = self.inner.ask(key, per_minute, take).await;
+        if wait.is_none() {
+            self.inner.metrics.fallbacks.inc();
+        }
+        wait
+    }
+}
+
+/// Why the breaker is open, for the log.
+#[derive(Clone, Copy)]
+enum Outage {
+    /// Not connected yet.
+    Start,
+    /// Redis failed after answering.
+    Failed,
+}
+
+impl Store {
+    fn link(&self) -> Option<Link> {
+        self.link
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()?;
-        let result: Result<u64, _> = self
-            .script
-            .key(key)
-            .arg(per_minute)
-            .arg(i32::from(take))
-            .invoke_async(&mut conn)
-            .await;
-        match result {
-            Ok(wait) => Some(wait),
-            Err(e) => {
-                let mut warned = self
-                    .warned
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if warned.is_none_or(|at| at.elapsed() > Duration::from_secs(30)) {
-                    tracing::warn!(error = %e, "Redis failed; rate limits are this instance's until it answers");
-                    *warned = Some(Instant::now());
-                }
-                None
+            .clone()
+    }
+
+    /// Asks Redis, unless the breaker is open; a failure opens it.
+    async fn ask(self: &Arc<Self>, key: &str, per_minute: u32, take: bool) -> Option<u64> {
+        let Link { number, mut conn } = self.link()?;
+        let mut call = self.script.key(key);
+        call.arg(per_minute).arg(i32::from(take));
+        let error = match tokio::time::timeout(self.timeout, call.invoke_async(&mut conn)).await {
+            Ok(Ok(wait)) => return Some(wait),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} ms", self.timeout.as_millis()),
+        };
+        self.open(number, &error);
+        None
+    }
+
+    /// Opens the breaker, if connection `number` is still the one in use, and starts probing.
+    fn open(self: &Arc<Self>, number: u64, error: &str) {
+        {
+            let mut link = self
+                .link
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if link.as_ref().is_none_or(|l| l.number != number) {
+                return;
             }
+            *link = None;
         }
+        self.metrics.shared.set(0);
+        tracing::warn!(
+            error,
+            retry_in_ms = self.cool_down.as_millis(),
+            "Redis failed; rate limits are this instance's until it answers"
+        );
+        tokio::spawn(reconnect(
+            Arc::downgrade(self),
+            self.cool_down,
+            Outage::Failed,
+        ));
+    }
+
+    /// A new connection, with the script loaded, if Redis answers in time.
+    async fn probe(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout));
+        let attempt = async {
+            let mut conn = self
+                .client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            // The script loaded now spares the first attempt a round trip. (Not through
+            // `Script::load_async`, which asserts the answer in debug builds.)
+            let _: String = redis::cmd("SCRIPT")
+                .arg("LOAD")
+                .arg(BUCKET_LUA)
+                .query_async(&mut conn)
+                .await?;
+            Ok(conn)
+        };
+        tokio::time::timeout(self.timeout * 2, attempt)
+            .await
+            .unwrap_or_else(|_| Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into()))
+    }
+}
+
+/// The breaker's half-open side: after `first_wait`, then every cool-down, one probe, until
+/// Redis answers (the breaker closes) or the store is dropped.
+async fn reconnect(store: Weak<Store>, first_wait: Duration, outage: Outage) {
+    let mut wait = first_wait;
+    let mut announced = matches!(outage, Outage::Failed);
+    loop {
+        tokio::time::sleep(wait).await;
+        let Some(store) = store.upgrade() else {
+            return;
+        };
+        match store.probe().await {
+            Ok(conn) => {
+                let number = store.links_made.fetch_add(1, Ordering::Relaxed) + 1;
+                *store
+                    .link
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some(Link { number, conn });
+                store.metrics.shared.set(1);
+                tracing::info!("rate limits shared through Redis");
+                return;
+            }
+            Err(e) if !announced => {
+                tracing::warn!(
+                    error = %e,
+                    retry_in_ms = store.cool_down.as_millis(),
+                    "Redis does not answer; rate limits are this instance's until it does"
+                );
+                announced = true;
+            }
+            Err(e) => tracing::debug!(error = %e, "Redis still does not answer"),
+        }
+        wait = store.cool_down;
     }
 }
 
@@ -186,7 +298,7 @@ impl RateLimiter {
             // Keys hold emails and addresses: Redis sees only their digest.
             use sha2::Digest;
             let digest = hex::encode(&sha2::Sha256::digest(key.as_bytes())[..16]);
-            let redis_key = format!("{}:rate:{}:{digest}", shared.prefix, self.name);
+            let redis_key = format!("{}:rate:{}:{digest}", shared.inner.prefix, self.name);
             let per_minute = self.per_minute as u32;
             if let Some(wait) = shared.bucket(&redis_key, per_minute, take).await {
                 return if wait == 0 { Ok(()) } else { Err(wait) };

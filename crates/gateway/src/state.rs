@@ -53,9 +53,10 @@ impl AppState {
         let ttl =
             chrono::Duration::hours(i64::try_from(config.auth.session_ttl_hours).unwrap_or(720));
         let r = &config.rate_limit;
+        let metrics = Metrics::new();
         // Validated when the configuration was loaded.
         let shared = config.redis.url.as_deref().and_then(|url| {
-            crate::rate_limit::SharedStore::connect(url, &config.redis.key_prefix)
+            crate::rate_limit::SharedStore::connect(url, &config.redis, metrics.rate_limits())
                 .map_err(|e| tracing::error!(error = %e, "redis.url is unusable; rate limits are this instance's"))
                 .ok()
         });
@@ -128,7 +129,7 @@ impl AppState {
             search: search::Search::new(engine),
             config: Arc::new(config),
             limits: Arc::new(limits),
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(metrics),
         }
     }
 }

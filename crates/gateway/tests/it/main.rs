@@ -24,5 +24,6 @@ mod notify;
 mod ops;
 mod orders;
 mod payments;
+mod rate_limit;
 mod search;
 mod support;
