@@ -31,8 +31,8 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
-    /// Validates what the client sent; absent values take the defaults. Pages reach the first
-    /// [`MAX_LIST_WINDOW`] items.
+    /// Validates what the client sent; absent values take the defaults. Pages go up to
+    /// [`MAX_LIST_WINDOW`] / [`MAX_PER_PAGE`] whatever their size.
     pub fn new(page: Option<u64>, per_page: Option<u64>) -> Result<Self, Error> {
         Self::within(page, per_page, MAX_LIST_WINDOW)
     }
@@ -44,20 +44,15 @@ impl PageRequest {
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         let mut errors = Vec::new();
         let per_page_ok = (1..=MAX_PER_PAGE).contains(&per_page);
-        // The message names the last page for this size (or the default one, if the size is
-        // wrong too).
-        let size = if per_page_ok {
-            per_page
-        } else {
-            DEFAULT_PER_PAGE
-        };
-        let last = (window / size).max(1);
+        // The last page does not depend on the page size, so the document can state both
+        // bounds on their own: at the largest size, pages reach the first `window` items.
+        let last = (window / MAX_PER_PAGE).max(1);
         if !(1..=last).contains(&page) {
             errors.push(FieldError::new(
                 "page",
                 format!(
-                    "must be a whole number from 1 to {last} (with per_page {size}, pages reach \
-                     the first {window} items; narrow the list with filters)"
+                    "must be a whole number from 1 to {last} (with per_page {MAX_PER_PAGE}, \
+                     pages reach the first {window} items; narrow the list with filters)"
                 ),
             ));
         }
@@ -152,8 +147,10 @@ mod tests {
         // A search window of 1 000 hits.
         assert!(PageRequest::within(Some(10), Some(100), 1000).is_ok());
         assert!(PageRequest::within(Some(11), Some(100), 1000).is_err());
-        assert!(PageRequest::within(Some(50), Some(20), 1000).is_ok());
-        assert!(PageRequest::within(Some(51), Some(20), 1000).is_err());
+        // The same last page at any size, so the document can say it.
+        assert!(PageRequest::within(Some(10), Some(20), 1000).is_ok());
+        assert!(PageRequest::within(Some(11), Some(20), 1000).is_err());
+        assert!(PageRequest::new(Some(1001), Some(20)).is_err());
         // A window smaller than a page still allows the first page.
         assert!(PageRequest::within(Some(1), Some(100), 50).is_ok());
     }

@@ -505,6 +505,18 @@ pub fn document() -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
     add_examples(&mut doc);
     tighten(&mut doc);
+    // Email settings name only the events whose email a user may turn off.
+    if let Some(email) =
+        doc.pointer_mut("/components/schemas/NotificationSettings/properties/email")
+        && let Some(email) = email.as_object_mut()
+    {
+        let events: Vec<&str> = notify::Event::ALL
+            .iter()
+            .filter(|e| e.email_optional())
+            .map(|e| e.as_str())
+            .collect();
+        email.insert("propertyNames".into(), serde_json::json!({"enum": events}));
+    }
     // Field codes are a closed set kept as data (`config/messages.toml`): listed here, so a
     // generated client has them as a union and every answer of the tests is held to them.
     if let Some(code) = doc.pointer_mut("/components/schemas/ProblemField/properties/code")

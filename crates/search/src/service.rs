@@ -46,7 +46,7 @@ pub struct SuggestSearch {
         feature = "openapi",
         param(min_length = 1, max_length = 100, example = "nuoc ma")
     )]
-    pub q: Option<String>,
+    pub q: String,
 }
 
 /// Suggestions for a partial query, from the public catalogue: product names, stalls and
@@ -515,7 +515,7 @@ impl Search {
         catalog: &Catalog,
         p: SuggestSearch,
     ) -> Result<Suggestions, Error> {
-        let text = p.q.unwrap_or_default().trim().to_owned();
+        let text = p.q.trim().to_owned();
         let letters = text.chars().count();
         if letters == 0 || letters > MAX_SUGGEST_QUERY {
             return Err(Error::validation(vec![FieldError::new(

@@ -71,6 +71,21 @@ pub struct ProductListParams {
     pub per_page: Option<u64>,
 }
 
+/// `?sort=&page=&per_page=` (the path names the category).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryProductParams {
+    /// `newest` (default), `price_asc` or `price_desc`.
+    #[param(value_type = Option<ListSort>)]
+    pub sort: Option<String>,
+    /// Page number (from 1).
+    #[param(minimum = 1)]
+    pub page: Option<u64>,
+    /// Page size (1 to 100, default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
 /// The communes and wards of the operating province: where stalls may sit. Buyers' addresses
 /// use the national map (`regions/provinces`, `regions/lookup`).
 #[utoipa::path(get, operation_id = "list_communes", path = "/api/v1/regions", tag = "catalog",
@@ -88,7 +103,7 @@ pub async fn categories(State(state): State<AppState>) -> ApiResult<axum::Json<V
 
 /// Visible products of a category and its subcategories.
 #[utoipa::path(get, operation_id = "list_category_products", path = "/api/v1/categories/{id_or_slug}/products", tag = "catalog",
-    params(("id_or_slug" = String, Path, description = "Category id or slug"), ProductListParams),
+    params(("id_or_slug" = String, Path, description = "Category id or slug"), CategoryProductParams),
     responses(
         (status = 200, body = Page<Product>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -97,14 +112,8 @@ pub async fn categories(State(state): State<AppState>) -> ApiResult<axum::Json<V
 pub async fn category_products(
     State(state): State<AppState>,
     Path(id_or_slug): Path<String>,
-    Query(q): Query<ProductListParams>,
+    Query(q): Query<CategoryProductParams>,
 ) -> ApiResult<axum::Json<Page<Product>>> {
-    if q.category.is_some() {
-        return Err(ApiError::validation(vec![common::FieldError::new(
-            "category",
-            "is given by the path here",
-        )]));
-    }
     let page = PageRequest::new(q.page, q.per_page)?;
     let sort = ProductSort::parse(q.sort.as_deref())?;
     let products = state

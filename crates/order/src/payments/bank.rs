@@ -119,6 +119,12 @@ impl Payments {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> std::result::Result<BankNotification, BankWebhookError> {
+        // A request without the header is refused as such even where notifications are off.
+        if signature.is_none() {
+            return Err(BankWebhookError::Signature(
+                "the X-Signature header is missing",
+            ));
+        }
         if self.bank_secrets.is_empty() {
             return Err(BankWebhookError::Off);
         }
