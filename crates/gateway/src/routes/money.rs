@@ -210,14 +210,19 @@ fn export_body(db: DatabaseConnection, mut export: StatementExport, stall_limit:
         }
         .instrument(tracing::Span::current()),
     );
-    Body::from_stream(futures_util::stream::unfold(Some(rx), |rx| async move {
-        let mut rx = rx?;
-        match rx.recv().await {
-            Some(Part::Bytes(bytes)) => Some((Ok(Bytes::from(bytes)), Some(rx))),
-            Some(Part::End) => None,
-            None => Some((Err(std::io::Error::other("statement cut short")), None)),
-        }
-    }))
+    // Fused: a layer above (compression) may poll again after the end, which a bare unfold
+    // answers with a panic.
+    Body::from_stream(futures_util::StreamExt::fuse(futures_util::stream::unfold(
+        Some(rx),
+        |rx| async move {
+            let mut rx = rx?;
+            match rx.recv().await {
+                Some(Part::Bytes(bytes)) => Some((Ok(Bytes::from(bytes)), Some(rx))),
+                Some(Part::End) => None,
+                None => Some((Err(std::io::Error::other("statement cut short")), None)),
+            }
+        },
+    )))
 }
 
 /// Registers or changes the account payouts go to (the owner). Audited; no payout goes to a
