@@ -3,12 +3,14 @@
 //! transaction. Nothing here knows about HTTP.
 
 pub mod actor;
+pub mod calendar;
 pub mod db;
 pub mod error;
 pub mod id;
 pub mod money;
 pub mod page;
 pub mod phone;
+pub mod stored;
 pub mod text;
 pub mod validate;
 
@@ -17,6 +19,7 @@ pub use db::begin_write;
 pub use error::{Error, ErrorKind, FieldError};
 pub use money::Money;
 pub use page::{Page, PageRequest};
+pub use stored::{Stored, stored};
 
 /// The result type of domain services.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
