@@ -64,7 +64,12 @@ async fn main() {
     let mut opts = migrations::connect_options(&test_db.url, config.database.max_connections);
     opts.set_schema_search_path(test_db.schema.clone().unwrap());
     let db = sea_orm::Database::connect(opts).await.unwrap();
-    let state = AppState::new(config.clone(), db.clone(), config.search_engine().unwrap());
+    let state = AppState::new(
+        config.clone(),
+        config.build().unwrap(),
+        db.clone(),
+        config.search_engine().unwrap(),
+    );
     gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, products_n)
         .await
         .unwrap();

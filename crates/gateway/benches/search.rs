@@ -244,7 +244,12 @@ async fn main() {
     gateway::serve::migrate(&db).await.unwrap();
 
     let seed_started = Instant::now();
-    let state = AppState::new(config.clone(), db.clone(), config.search_engine().unwrap());
+    let state = AppState::new(
+        config.clone(),
+        config.build().unwrap(),
+        db.clone(),
+        config.search_engine().unwrap(),
+    );
     gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, products)
         .await
         .unwrap();
@@ -289,7 +294,12 @@ async fn main() {
         let mut config = Config::with_overrides(&toml).unwrap();
         config.search.meili_key = std::env::var("MEILI_MASTER_KEY").ok();
         let engine = config.search_engine().unwrap();
-        let state = AppState::new(config.clone(), db.clone(), engine.clone());
+        let state = AppState::new(
+            config.clone(),
+            config.build().unwrap(),
+            db.clone(),
+            engine.clone(),
+        );
         let t = Instant::now();
         let n = search::indexer::reindex(&state.db, engine.as_ref(), &state.catalog, |_, _| {})
             .await

@@ -93,7 +93,12 @@ async fn run(
     let mut config = Config::with_overrides(&overrides).unwrap();
     config.database.url = Some(test_db.url.clone());
     let db = test_db.conn.clone();
-    let state = AppState::new(config.clone(), db.clone(), config.search_engine().unwrap());
+    let state = AppState::new(
+        config.clone(),
+        config.build().unwrap(),
+        db.clone(),
+        config.search_engine().unwrap(),
+    );
 
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

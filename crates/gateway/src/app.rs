@@ -303,7 +303,7 @@ fn with_layers(
             .layer(CatchPanicLayer::new())
             .layer(CompressionLayer::new())
             // Inside compression: it reads the problem bodies handlers write.
-            .layer(middleware::from_fn(crate::messages::localize))
+            .layer(middleware::from_fn(crate::error::localize))
             .layer(middleware::from_fn(move |req, next| {
                 cache_public_reads(cache_control.clone(), req, next)
             }))

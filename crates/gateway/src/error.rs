@@ -5,12 +5,17 @@ use std::borrow::Cow;
 
 use axum::{
     Json,
+    body::{Body, to_bytes},
+    extract::Request,
     http::{HeaderValue, StatusCode, header},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
 use common::{ErrorKind, FieldError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::messages::{Messages, prefers_vietnamese};
 
 /// The media type of error bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -371,9 +376,7 @@ impl IntoResponse for ApiError {
                 .errors
                 .into_iter()
                 .map(|f| ProblemField {
-                    code: crate::messages::Messages::shipped()
-                        .field_code(&f.message)
-                        .to_owned(),
+                    code: Messages::shipped().field_code(&f.message).to_owned(),
                     field: f.field,
                     message: f.message,
                 })
@@ -395,3 +398,39 @@ impl IntoResponse for ApiError {
 
 /// Result type of handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The largest problem body that is translated (they are a few hundred bytes).
+const MAX_PROBLEM_BYTES: usize = 256 * 1024;
+
+/// Middleware: problem answers to a request that prefers Vietnamese carry the Vietnamese texts
+/// of the message table (`Content-Language: vi`); every problem answer says it varies by
+/// `Accept-Language`.
+pub async fn localize(req: Request, next: Next) -> Response {
+    let vietnamese = prefers_vietnamese(req.headers().get(header::ACCEPT_LANGUAGE));
+    let mut res = next.run(req).await;
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !is_problem {
+        return res;
+    }
+    res.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept-language"));
+    if !vietnamese {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_PROBLEM_BYTES).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let Ok(mut problem) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    Messages::shipped().translate_problem(&mut problem);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("vi"));
+    Response::from_parts(parts, Body::from(problem.to_string()))
+}

@@ -141,7 +141,8 @@ async fn main() -> anyhow::Result<()> {
             let db = serve::open_database(&config).await?;
             serve::migrate(&db).await?;
             let engine = config.search_engine()?;
-            let state = gateway::AppState::new(config, db, engine);
+            let built = config.build()?;
+            let state = gateway::AppState::new(config, built, db, engine);
             if demo {
                 gateway::seed::demo(
                     &state.db,

@@ -1,17 +1,12 @@
 //! The messages of errors in the client's language: each field error gets a stable `code` from
 //! the message table (`config/messages.toml`), and a request that prefers Vietnamese
 //! (`Accept-Language: vi`) gets the table's Vietnamese texts. Services write English; the
-//! translation happens here, at the edge, for every problem answer alike.
+//! translation happens at the edge, for every problem answer alike (`error::localize` applies
+//! this table).
 
 use std::{collections::HashMap, sync::LazyLock};
 
-use axum::{
-    body::{Body, to_bytes},
-    extract::Request,
-    http::{HeaderValue, header},
-    middleware::Next,
-    response::Response,
-};
+use axum::http::HeaderValue;
 use serde::Deserialize;
 
 /// The shipped table.
@@ -172,6 +167,21 @@ impl Messages {
     pub fn problem(&self, code: &str) -> Option<&str> {
         self.problems.get(code).map(String::as_str)
     }
+
+    /// Puts a problem body (as sent) into Vietnamese: the detail, when its code always has the
+    /// same one, and each field message the table knows.
+    pub fn translate_problem(&self, problem: &mut serde_json::Value) {
+        if let Some(detail) = problem["code"].as_str().and_then(|c| self.problem(c)) {
+            problem["detail"] = detail.into();
+        }
+        if let Some(errors) = problem["errors"].as_array_mut() {
+            for e in errors {
+                if let Some((_, vi)) = e["message"].as_str().and_then(|m| self.field(m)) {
+                    e["message"] = vi.into();
+                }
+            }
+        }
+    }
 }
 
 /// The text in the holes of `p` when `text` is `p` filled in.
@@ -223,52 +233,6 @@ pub fn prefers_vietnamese(accept_language: Option<&HeaderValue>) -> bool {
         }
     }
     best.is_some_and(|(q, vi)| vi && q > 0.0)
-}
-
-/// The largest problem body that is translated (they are a few hundred bytes).
-const MAX_PROBLEM_BYTES: usize = 256 * 1024;
-
-/// Middleware: problem answers to a request that prefers Vietnamese carry the Vietnamese texts
-/// of the table (`Content-Language: vi`); every problem answer says it varies by
-/// `Accept-Language`.
-pub async fn localize(req: Request, next: Next) -> Response {
-    let vietnamese = prefers_vietnamese(req.headers().get(header::ACCEPT_LANGUAGE));
-    let mut res = next.run(req).await;
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == crate::error::PROBLEM_JSON.as_bytes());
-    if !is_problem {
-        return res;
-    }
-    res.headers_mut()
-        .append(header::VARY, HeaderValue::from_static("accept-language"));
-    if !vietnamese {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_PROBLEM_BYTES).await else {
-        return Response::from_parts(parts, Body::empty());
-    };
-    let Ok(mut problem) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let table = Messages::shipped();
-    if let Some(detail) = problem["code"].as_str().and_then(|c| table.problem(c)) {
-        problem["detail"] = detail.into();
-    }
-    if let Some(errors) = problem["errors"].as_array_mut() {
-        for e in errors {
-            if let Some((_, vi)) = e["message"].as_str().and_then(|m| table.field(m)) {
-                e["message"] = vi.into();
-            }
-        }
-    }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("vi"));
-    Response::from_parts(parts, Body::from(problem.to_string()))
 }
 
 #[cfg(test)]

@@ -6,7 +6,11 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tokio::{net::TcpListener, sync::watch};
 
-use crate::{app, config::Config, state::AppState};
+use crate::{
+    app,
+    config::{Config, redact},
+    state::AppState,
+};
 
 /// Opens the configured database, creating the data directory for the default SQLite file.
 pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -151,7 +155,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let engine = config
         .search_engine()
         .context("cannot open the search engine (search.*, data.dir)")?;
-    let state = AppState::new(config, db, engine);
+    let built = config.build()?;
+    let state = AppState::new(config, built, db, engine);
     if seed && crate::seed::is_empty(&state.db).await? {
         let mut said = Vec::new();
         crate::seed::demo(&state.db, &state.accounts, &state.catalog, &mut said)
@@ -380,7 +385,8 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
     let engine = config
         .search_engine()
         .context("cannot open the search engine")?;
-    let state = AppState::new(config, db, engine);
+    let built = config.build()?;
+    let state = AppState::new(config, built, db, engine);
     let (stop_tx, stop_rx) = watch::channel(false);
     let recovery = spawn_recovery(&state, stop_rx.clone());
     let indexer =
@@ -423,14 +429,7 @@ fn spawn_sweep(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::Jo
 /// Starts the worker that sends email and the stalls' webhooks.
 fn spawn_deliveries(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     let n = &state.config.notify;
-    // Validated when the configuration was loaded.
-    let email = n
-        .email_channel()
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "email is off");
-            None
-        })
-        .map(|smtp| std::sync::Arc::new(smtp) as std::sync::Arc<dyn notify::channel::Channel>);
+    let email = state.email.clone();
     if email.is_none() {
         tracing::info!(
             "no mail server configured (notify.smtp_url): notifications reach the inbox and webhooks only"
@@ -452,7 +451,8 @@ pub async fn reindex(config: Config) -> anyhow::Result<()> {
     let engine = config
         .search_engine()
         .context("cannot open the search engine")?;
-    let state = AppState::new(config, db, engine);
+    let built = config.build()?;
+    let state = AppState::new(config, built, db, engine);
     let started = std::time::Instant::now();
     let mut progress = crate::progress::Progress::new("reindexing products");
     let done = search::indexer::reindex(
@@ -545,40 +545,5 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    }
-}
-
-/// The URL with any password replaced, for messages.
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://market:s3cret@db:5432/market"),
-            "postgres://market:***@db:5432/market"
-        );
-        assert_eq!(
-            redact("postgres://market@db/market"),
-            "postgres://market@db/market"
-        );
-        assert_eq!(
-            redact("sqlite://data/m.db?mode=rwc"),
-            "sqlite://data/m.db?mode=rwc"
-        );
     }
 }

@@ -1,4 +1,5 @@
-//! What every handler can reach: the database pool, the domain services and the configuration.
+//! What every handler can reach: the database pool, the domain services and the configuration,
+//! made from the pieces the configuration built ([`crate::config::Built`]).
 
 use std::sync::Arc;
 
@@ -7,9 +8,9 @@ use catalog::Catalog;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    config::Config,
+    config::{Built, Config},
     metrics::Metrics,
-    rate_limit::{Limits, RateLimiter},
+    rate_limit::{Limits, RateLimiter, SharedStore},
 };
 
 /// Shared, cheaply cloned application state.
@@ -35,6 +36,8 @@ pub struct AppState {
     pub ledger: ledger::Ledger,
     /// Webhooks, expiry of unpaid checkouts, refunds.
     pub payments: order::Payments,
+    /// The mail server, when one is configured (for the delivery worker).
+    pub email: Option<Arc<dyn notify::channel::Channel>>,
     /// The validated configuration.
     pub config: Arc<Config>,
     /// Rate limits.
@@ -44,82 +47,34 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over an open database pool and a search engine.
+    /// State over the configuration, the pieces built from it ([`Config::build`]), an open
+    /// database pool and a search engine.
     pub fn new(
         config: Config,
+        built: Built,
         db: DatabaseConnection,
-        engine: std::sync::Arc<dyn search::SearchEngine>,
+        engine: Arc<dyn search::SearchEngine>,
     ) -> Self {
-        let ttl =
-            chrono::Duration::hours(i64::try_from(config.auth.session_ttl_hours).unwrap_or(720));
-        let r = &config.rate_limit;
         let metrics = Metrics::new();
-        // Validated when the configuration was loaded.
-        let shared = config.redis.url.as_deref().and_then(|url| {
-            crate::rate_limit::SharedStore::connect(url, &config.redis, metrics.rate_limits())
-                .map_err(|e| tracing::error!(error = %e, "redis.url is unusable; rate limits are this instance's"))
-                .ok()
-        });
-        let limits = Limits {
-            login_ip: RateLimiter::named("login_ip", r.login_per_ip_per_minute, shared.clone()),
-            login_failures: RateLimiter::named(
-                "login_failures",
-                r.login_per_email_per_minute,
-                shared.clone(),
-            ),
-            register_ip: RateLimiter::named(
-                "register_ip",
-                r.register_per_ip_per_minute,
-                shared.clone(),
-            ),
-            reset_ip: RateLimiter::named(
-                "reset_ip",
-                config.notify.reset_per_ip_per_minute,
-                shared.clone(),
-            ),
-            reset_email: RateLimiter::named(
-                "reset_email",
-                config.notify.reset_per_email_per_minute,
-                shared,
-            ),
-        };
-        // Validated when the configuration was loaded.
-        let regions = config
-            .regions()
-            .unwrap_or_else(|_| catalog::Regions::builtin());
+        let limits = limits(&config, &metrics);
         let notifier = notify::Notifier::default();
-        let catalog = Catalog::new(regions).with_notifier(notifier.clone());
-        // Validated when the configuration was loaded, like the regions.
-        let card = config.card_provider().unwrap_or_else(|e| {
-            tracing::error!(error = %e, "card payments are off");
-            None
-        });
-        // Validated when the configuration was loaded, like the regions.
-        let rates = std::sync::Arc::new(
-            config
-                .shipping_rates()
-                .unwrap_or_else(|_| order::shipping::ShippingRates::builtin()),
-        );
-        let mut checkouts = order::Checkouts::new(catalog.clone()).with_rates(rates.clone());
-        if let Some(card) = &card {
-            let minutes = i64::try_from(config.payments.checkout_ttl_minutes).unwrap_or(30);
-            checkouts = checkouts.with_card(card.clone(), chrono::Duration::minutes(minutes));
+        let catalog = Catalog::new(built.regions).with_notifier(notifier.clone());
+        let mut checkouts = order::Checkouts::new(catalog.clone()).with_rates(built.rates.clone());
+        if let Some(card) = &built.card {
+            checkouts = checkouts.with_card(card.clone(), built.card_checkout_ttl);
         }
-        // Validated when the configuration was loaded, like the regions.
-        if let Ok(Some(bank)) = config.bank_provider() {
-            let minutes = i64::try_from(config.bank_transfer.checkout_ttl_minutes).unwrap_or(60);
-            checkouts = checkouts.with_bank_transfer(bank, chrono::Duration::minutes(minutes));
+        if let Some(bank) = built.bank {
+            checkouts = checkouts.with_bank_transfer(bank, built.bank_checkout_ttl);
         }
         let ledger = ledger::Ledger::new(config.ledger.settings());
-        let payments = order::Payments::new(card, config.stripe.webhook_secrets())
+        let payments = order::Payments::new(built.card, config.stripe.webhook_secrets())
             .with_bank_secrets(config.bank_transfer.webhook_secrets())
-            .with_bank_max_age(chrono::Duration::hours(
-                i64::try_from(config.bank_transfer.max_age_hours).unwrap_or(72),
-            ));
+            .with_bank_max_age(built.bank_max_age);
         Self {
             db,
-            accounts: Accounts::new(ttl).with_notifications(notifier, config.notify.links()),
-            carts: order::Carts::new(catalog.clone()).with_rates(rates),
+            accounts: Accounts::new(built.session_ttl)
+                .with_notifications(notifier, config.notify.links()),
+            carts: order::Carts::new(catalog.clone()).with_rates(built.rates),
             addresses: order::Addresses::new(),
             checkouts,
             payments,
@@ -127,9 +82,32 @@ impl AppState {
             ledger,
             catalog,
             search: search::Search::new(engine),
+            email: built.email,
             config: Arc::new(config),
             limits: Arc::new(limits),
             metrics: Arc::new(metrics),
         }
+    }
+}
+
+/// The rate limiters, shared through Redis when `redis.url` is set.
+fn limits(config: &Config, metrics: &Metrics) -> Limits {
+    let r = &config.rate_limit;
+    // Redis is asked at each attempt, not here: a client that cannot be made leaves the limits
+    // to this instance, as an outage would.
+    let shared = config.redis.url.as_deref().and_then(|url| {
+        SharedStore::connect(url, &config.redis, metrics.rate_limits())
+            .map_err(|e| {
+                tracing::error!(error = %e, "redis.url is unusable; rate limits are this instance's")
+            })
+            .ok()
+    });
+    let limiter = |name, per_minute| RateLimiter::named(name, per_minute, shared.clone());
+    Limits {
+        login_ip: limiter("login_ip", r.login_per_ip_per_minute),
+        login_failures: limiter("login_failures", r.login_per_email_per_minute),
+        register_ip: limiter("register_ip", r.register_per_ip_per_minute),
+        reset_ip: limiter("reset_ip", config.notify.reset_per_ip_per_minute),
+        reset_email: limiter("reset_email", config.notify.reset_per_email_per_minute),
     }
 }

@@ -121,7 +121,8 @@ impl TestApp {
         let engine = wrap(std::sync::Arc::new(
             search::embedded::Embedded::open(&search_dir).expect("search index opens"),
         ));
-        let state = AppState::new(config, db.conn.clone(), engine);
+        let built = config.build().expect("test configuration builds");
+        let state = AppState::new(config, built, db.conn.clone(), engine);
         Self {
             router: gateway::router(state.clone()),
             state,
