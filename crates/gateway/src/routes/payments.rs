@@ -41,7 +41,8 @@ pub struct WebhookAck {
     request_body(content = serde_json::Value, description = "A Stripe event, as Stripe sent it", content_type = "application/json"),
     responses(
         (status = 200, body = WebhookAck),
-        (status = 400, description = "`invalid_signature` or `malformed_event`; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`malformed_event`: signed, but not an event; nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_signature`: missing or forged; nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Card payments are not configured", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stripe_webhook(
@@ -56,13 +57,12 @@ pub async fn stripe_webhook(
         .payments
         .verify_stripe(signature, &body, chrono::Utc::now().timestamp())
         .map_err(|e| match e {
-            WebhookError::Off => ApiError::from_status(StatusCode::NOT_FOUND),
-            WebhookError::Signature(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_signature", e.to_string())
-            }
+            // No kind means "the body cannot be read as what it claims" (400, like
+            // `malformed_json`), and `Invalid` would make it 422: this one keeps 400 here.
             WebhookError::Malformed(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_event", e.to_string())
+                ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
             }
+            e => ApiError::from(common::Error::from(e)),
         })?;
     let outcome = state
         .payments
@@ -108,16 +108,11 @@ pub async fn bank_webhook(
         .payments
         .verify_bank(signature, &body, chrono::Utc::now())
         .map_err(|e| match e {
-            BankWebhookError::Off => ApiError::from_status(StatusCode::NOT_FOUND),
-            BankWebhookError::Signature(_) => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", e.to_string())
+            // As for Stripe's: no kind answers 400, which these keep.
+            BankWebhookError::Malformed(_) | BankWebhookError::Stale(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
             }
-            BankWebhookError::Malformed(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_event", e.to_string())
-            }
-            BankWebhookError::Stale(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "stale_notification", e.to_string())
-            }
+            e => ApiError::from(common::Error::from(e)),
         })?;
     let outcome = state
         .payments

@@ -205,22 +205,22 @@ db_test!(
         // Forgeries and replays change nothing.
         webhook(&app, &body, None)
             .await
-            .problem(400, "invalid_signature");
+            .problem(401, "invalid_signature");
         webhook(&app, &body, Some(&sign(&body, "whsec_wrong", now)))
             .await
-            .problem(400, "invalid_signature");
+            .problem(401, "invalid_signature");
         webhook(&app, &body, Some(&sign(&body, "whsec_new", now - 301)))
             .await
-            .problem(400, "invalid_signature");
+            .problem(401, "invalid_signature");
         let mut tampered = body.clone();
         let at = tampered.len() - 3;
         tampered[at] = b' ';
         webhook(&app, &tampered, Some(&sign(&body, "whsec_new", now)))
             .await
-            .problem(400, "invalid_signature");
+            .problem(401, "invalid_signature");
         webhook(&app, &body, Some("t=abc,v1=zz"))
             .await
-            .problem(400, "invalid_signature");
+            .problem(401, "invalid_signature");
         for o in orders_of(&app, &m.buyer, &out).await {
             assert_eq!(o["status"], "pending_payment", "a forged event moved it");
         }

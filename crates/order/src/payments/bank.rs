@@ -72,6 +72,36 @@ pub enum BankWebhookError {
     Stale(String),
 }
 
+impl BankWebhookError {
+    /// The class of failure: a missing or forged signature proves no sender, so it is
+    /// `Unauthorized`, as for Stripe's webhook.
+    pub fn kind(&self) -> common::ErrorKind {
+        match self {
+            BankWebhookError::Off => common::ErrorKind::NotFound,
+            BankWebhookError::Signature(_) => common::ErrorKind::Unauthorized,
+            BankWebhookError::Malformed(_) | BankWebhookError::Stale(_) => {
+                common::ErrorKind::Invalid
+            }
+        }
+    }
+
+    /// The stable code clients see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BankWebhookError::Off => "not_found",
+            BankWebhookError::Signature(_) => "invalid_signature",
+            BankWebhookError::Malformed(_) => "malformed_event",
+            BankWebhookError::Stale(_) => "stale_notification",
+        }
+    }
+}
+
+impl From<BankWebhookError> for common::Error {
+    fn from(e: BankWebhookError) -> Self {
+        common::Error::new(e.kind(), e.code(), e.to_string())
+    }
+}
+
 /// The `X-Signature` value for `body` signed with `secret` (what the notification service
 /// sends; for its tests and ours).
 pub fn sign_bank(body: &[u8], secret: &str) -> String {

@@ -194,3 +194,30 @@ pub enum WebhookError {
     #[error("The body is not a Stripe event: {0}")]
     Malformed(String),
 }
+
+impl WebhookError {
+    /// The class of failure: a missing or forged signature proves no sender, so it is
+    /// `Unauthorized`, as for the bank's webhook.
+    pub fn kind(&self) -> common::ErrorKind {
+        match self {
+            WebhookError::Off => common::ErrorKind::NotFound,
+            WebhookError::Signature(_) => common::ErrorKind::Unauthorized,
+            WebhookError::Malformed(_) => common::ErrorKind::Invalid,
+        }
+    }
+
+    /// The stable code clients see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebhookError::Off => "not_found",
+            WebhookError::Signature(_) => "invalid_signature",
+            WebhookError::Malformed(_) => "malformed_event",
+        }
+    }
+}
+
+impl From<WebhookError> for common::Error {
+    fn from(e: WebhookError) -> Self {
+        common::Error::new(e.kind(), e.code(), e.to_string())
+    }
+}
