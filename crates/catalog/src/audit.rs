@@ -2,6 +2,7 @@
 //! transaction as the act itself, so the record and the change stand or fall together.
 
 use chrono::{DateTime, Utc};
+use common::{Stored, stored};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde::Serialize;
 use uuid::Uuid;
@@ -26,23 +27,22 @@ pub enum Subject {
 }
 
 impl Subject {
-    fn parts(self) -> (&'static str, Uuid) {
+    fn parts(self) -> (SubjectType, Uuid) {
         match self {
-            Subject::Stall(id) => ("stall", id),
-            Subject::Product(id) => ("product", id),
-            Subject::Category(id) => ("category", id),
-            Subject::Checkout(id) => ("checkout", id),
-            Subject::CommissionRule(id) => ("commission_rule", id),
-            Subject::Payout(id) => ("payout", id),
+            Subject::Stall(id) => (SubjectType::Stall, id),
+            Subject::Product(id) => (SubjectType::Product, id),
+            Subject::Category(id) => (SubjectType::Category, id),
+            Subject::Checkout(id) => (SubjectType::Checkout, id),
+            Subject::CommissionRule(id) => (SubjectType::CommissionRule, id),
+            Subject::Payout(id) => (SubjectType::Payout, id),
         }
     }
 }
 
-/// The kinds of thing an audit entry is about, as `subject_type` names them.
-#[derive(Clone, Copy, Debug)]
+/// The kinds of thing an audit entry is about, as `subject_type` stores and shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
-#[allow(dead_code, reason = "documents the values the text field takes")]
+#[serde(rename_all = "snake_case")]
 pub enum SubjectType {
     /// A stall.
     Stall,
@@ -58,6 +58,28 @@ pub enum SubjectType {
     Payout,
 }
 
+impl Stored for SubjectType {
+    const WHAT: &'static str = "audit subject type";
+    const ALL: &'static [Self] = &[
+        SubjectType::Stall,
+        SubjectType::Product,
+        SubjectType::Category,
+        SubjectType::Checkout,
+        SubjectType::CommissionRule,
+        SubjectType::Payout,
+    ];
+    fn as_str(self) -> &'static str {
+        match self {
+            SubjectType::Stall => "stall",
+            SubjectType::Product => "product",
+            SubjectType::Category => "category",
+            SubjectType::Checkout => "checkout",
+            SubjectType::CommissionRule => "commission_rule",
+            SubjectType::Payout => "payout",
+        }
+    }
+}
+
 /// One audit entry.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -70,8 +92,7 @@ pub struct AuditEntry {
     pub action: String,
     /// What it is about: `stall`, `product`, `category`, `checkout`, `commission_rule` or
     /// `payout`.
-    #[cfg_attr(feature = "openapi", schema(value_type = SubjectType))]
-    pub subject_type: String,
+    pub subject_type: SubjectType,
     /// The subject's id.
     pub subject_id: Uuid,
     /// The reason given.
@@ -84,20 +105,23 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
 }
 
-impl From<audit_log::Model> for AuditEntry {
-    fn from(m: audit_log::Model) -> Self {
+impl TryFrom<audit_log::Model> for AuditEntry {
+    type Error = common::Error;
+
+    /// The entry a row holds; a row whose subject type is unknown is corrupt.
+    fn try_from(m: audit_log::Model) -> Result<Self, Self::Error> {
         let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-        Self {
+        Ok(Self {
             id: m.id,
             actor_id: m.actor_id,
             action: m.action,
-            subject_type: m.subject_type,
+            subject_type: stored(&m.subject_type)?,
             subject_id: m.subject_id,
             reason: m.reason,
             before: parse(m.before),
             after: parse(m.after),
             at: m.created_at,
-        }
+        })
     }
 }
 
@@ -116,7 +140,7 @@ pub async fn record<C: ConnectionTrait>(
         id: Set(Uuid::now_v7()),
         actor_id: Set(actor_id),
         action: Set(action.to_owned()),
-        subject_type: Set(subject_type.to_owned()),
+        subject_type: Set(subject_type.as_str().to_owned()),
         subject_id: Set(subject_id),
         reason: Set(reason.map(str::to_owned)),
         before: Set(before.map(|v| v.to_string())),
@@ -126,4 +150,46 @@ pub async fn record<C: ConnectionTrait>(
     .insert(db)
     .await
     .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(subject_type: &str) -> audit_log::Model {
+        audit_log::Model {
+            id: Uuid::now_v7(),
+            actor_id: Uuid::now_v7(),
+            action: "stall.approve".into(),
+            subject_type: subject_type.into(),
+            subject_id: Uuid::now_v7(),
+            reason: None,
+            before: Some(r#"{"status":"pending"}"#.into()),
+            after: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn every_subject_type_reads_back_and_shows_as_it_is_stored() {
+        for t in SubjectType::ALL {
+            let entry = AuditEntry::try_from(row(t.as_str())).unwrap();
+            assert_eq!(entry.subject_type, *t);
+            let json = serde_json::to_value(&entry).unwrap();
+            assert_eq!(json["subject_type"], t.as_str());
+            assert_eq!(json["before"]["status"], "pending");
+        }
+        assert_eq!(
+            serde_json::to_value(SubjectType::CommissionRule).unwrap(),
+            "commission_rule"
+        );
+    }
+
+    #[test]
+    fn a_row_with_an_unknown_subject_type_is_an_internal_error() {
+        for bad in ["", "Stall", "order", "commission-rule"] {
+            let e = AuditEntry::try_from(row(bad)).unwrap_err();
+            assert_eq!(e.kind, common::ErrorKind::Internal, "{bad:?}");
+        }
+    }
 }

@@ -2,12 +2,13 @@
 //! category adds a row here in the same transaction, for the search indexer to pick up.
 
 use chrono::Utc;
+use common::Stored;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, Set};
 use uuid::Uuid;
 
 use crate::entity::search_outbox;
 
-/// The kind of entity whose search document is stale.
+/// The kind of entity whose search document is stale, as the row's `entity` stores it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entity {
     /// A product's document.
@@ -18,9 +19,10 @@ pub enum Entity {
     Category,
 }
 
-impl Entity {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for Entity {
+    const WHAT: &'static str = "search outbox entity";
+    const ALL: &'static [Self] = &[Entity::Product, Entity::Stall, Entity::Category];
+    fn as_str(self) -> &'static str {
         match self {
             Entity::Product => "product",
             Entity::Stall => "stall",
@@ -46,4 +48,22 @@ pub async fn enqueue<C: ConnectionTrait>(
     .insert(db)
     .await
     .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use common::Stored;
+
+    use super::Entity;
+
+    #[test]
+    fn every_kind_reads_back_and_nothing_else_does() {
+        for e in Entity::ALL {
+            assert_eq!(common::stored::<Entity>(e.as_str()).unwrap(), *e);
+        }
+        for bad in ["", "products", "Product", "order"] {
+            let e = common::stored::<Entity>(bad).unwrap_err();
+            assert_eq!(e.kind, common::ErrorKind::Internal, "{bad:?}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! time, so expiry needs no job).
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use common::{Money, validate::Validator};
+use common::{Money, Stored, validate::Validator};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
@@ -29,21 +29,13 @@ pub enum ProductStatus {
     Archived,
 }
 
-impl ProductStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for ProductStatus {
+    const WHAT: &'static str = "product status";
+    const ALL: &'static [Self] = &[ProductStatus::Active, ProductStatus::Archived];
+    fn as_str(self) -> &'static str {
         match self {
             ProductStatus::Active => "active",
             ProductStatus::Archived => "archived",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(ProductStatus::Active),
-            "archived" => Some(ProductStatus::Archived),
-            _ => None,
         }
     }
 }
@@ -59,21 +51,13 @@ pub enum OcopIssuer {
     National,
 }
 
-impl OcopIssuer {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for OcopIssuer {
+    const WHAT: &'static str = "OCOP issuer";
+    const ALL: &'static [Self] = &[OcopIssuer::Province, OcopIssuer::National];
+    fn as_str(self) -> &'static str {
         match self {
             OcopIssuer::Province => "province",
             OcopIssuer::National => "national",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "province" => Some(OcopIssuer::Province),
-            "national" => Some(OcopIssuer::National),
-            _ => None,
         }
     }
 }
@@ -91,23 +75,18 @@ pub enum OcopStatus {
     Rejected,
 }
 
-impl OcopStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for OcopStatus {
+    const WHAT: &'static str = "OCOP status";
+    const ALL: &'static [Self] = &[
+        OcopStatus::Unverified,
+        OcopStatus::Verified,
+        OcopStatus::Rejected,
+    ];
+    fn as_str(self) -> &'static str {
         match self {
             OcopStatus::Unverified => "unverified",
             OcopStatus::Verified => "verified",
             OcopStatus::Rejected => "rejected",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "unverified" => Some(OcopStatus::Unverified),
-            "verified" => Some(OcopStatus::Verified),
-            "rejected" => Some(OcopStatus::Rejected),
-            _ => None,
         }
     }
 }
@@ -592,5 +571,28 @@ mod tests {
         let mut v = Validator::new();
         rules::stock(&mut v, -1);
         assert!(!v.is_ok());
+    }
+
+    #[test]
+    fn stored_forms_read_back_and_are_the_json_forms() {
+        fn round_trips<T: Stored + PartialEq + std::fmt::Debug + Serialize>() {
+            for v in T::ALL {
+                assert_eq!(common::stored::<T>(v.as_str()).unwrap(), *v);
+                assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+            }
+        }
+        round_trips::<ProductStatus>();
+        round_trips::<OcopIssuer>();
+        round_trips::<OcopStatus>();
+    }
+
+    #[test]
+    fn a_corrupt_stored_value_is_an_internal_error_not_a_default() {
+        for bad in ["", "Active", "active ", "hidden", "verified\u{0}"] {
+            let e = common::stored::<ProductStatus>(bad).unwrap_err();
+            assert_eq!(e.kind, common::ErrorKind::Internal, "{bad:?}");
+            assert!(common::stored::<OcopIssuer>(bad).is_err(), "{bad:?}");
+            assert!(common::stored::<OcopStatus>(bad).is_err(), "{bad:?}");
+        }
     }
 }

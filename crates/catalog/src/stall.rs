@@ -1,6 +1,8 @@
 //! Stalls: their kinds, members' roles, the status state machine, and what clients send and see.
+//! Status, legal form and role are closed sets stored as text ([`Stored`]).
 
 use chrono::{DateTime, Utc};
+use common::Stored;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -54,9 +56,15 @@ impl StallAction {
     }
 }
 
-impl StallStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for StallStatus {
+    const WHAT: &'static str = "stall status";
+    const ALL: &'static [Self] = &[
+        StallStatus::Pending,
+        StallStatus::Approved,
+        StallStatus::Rejected,
+        StallStatus::Suspended,
+    ];
+    fn as_str(self) -> &'static str {
         match self {
             StallStatus::Pending => "pending",
             StallStatus::Approved => "approved",
@@ -64,18 +72,9 @@ impl StallStatus {
             StallStatus::Suspended => "suspended",
         }
     }
+}
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => StallStatus::Pending,
-            "approved" => StallStatus::Approved,
-            "rejected" => StallStatus::Rejected,
-            "suspended" => StallStatus::Suspended,
-            _ => return None,
-        })
-    }
-
+impl StallStatus {
     /// The status after `action`, or why it is not allowed.
     pub fn apply(self, action: StallAction) -> Result<StallStatus, CatalogError> {
         use StallAction as A;
@@ -115,26 +114,21 @@ pub enum BusinessType {
     Individual,
 }
 
-impl BusinessType {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for BusinessType {
+    const WHAT: &'static str = "business type";
+    const ALL: &'static [Self] = &[
+        BusinessType::HouseholdBusiness,
+        BusinessType::Cooperative,
+        BusinessType::Enterprise,
+        BusinessType::Individual,
+    ];
+    fn as_str(self) -> &'static str {
         match self {
             BusinessType::HouseholdBusiness => "household_business",
             BusinessType::Cooperative => "cooperative",
             BusinessType::Enterprise => "enterprise",
             BusinessType::Individual => "individual",
         }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "household_business" => BusinessType::HouseholdBusiness,
-            "cooperative" => BusinessType::Cooperative,
-            "enterprise" => BusinessType::Enterprise,
-            "individual" => BusinessType::Individual,
-            _ => return None,
-        })
     }
 }
 
@@ -149,21 +143,13 @@ pub enum Role {
     Staff,
 }
 
-impl Role {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for Role {
+    const WHAT: &'static str = "stall member role";
+    const ALL: &'static [Self] = &[Role::Owner, Role::Staff];
+    fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",
             Role::Staff => "staff",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "owner" => Some(Role::Owner),
-            "staff" => Some(Role::Staff),
-            _ => None,
         }
     }
 }
@@ -311,7 +297,9 @@ pub struct Member {
 
 #[cfg(test)]
 mod tests {
-    use super::{StallAction as A, StallStatus as S};
+    use common::Stored;
+
+    use super::{BusinessType, Role, StallAction as A, StallStatus as S};
 
     #[test]
     fn the_state_machine_allows_exactly_the_documented_moves() {
@@ -345,11 +333,27 @@ mod tests {
 
     #[test]
     fn stored_forms_round_trip() {
-        for s in [S::Pending, S::Approved, S::Rejected, S::Suspended] {
-            assert_eq!(S::parse(s.as_str()), Some(s));
+        // Each stored form reads back, and is the member's JSON form too.
+        fn round_trips<T: Stored + PartialEq + std::fmt::Debug + serde::Serialize>() {
+            for v in T::ALL {
+                assert_eq!(common::stored::<T>(v.as_str()).unwrap(), *v);
+                assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+            }
         }
-        assert_eq!(S::parse("deleted"), None);
+        round_trips::<S>();
+        round_trips::<BusinessType>();
+        round_trips::<Role>();
         assert!(A::Reject.needs_reason() && A::Suspend.needs_reason());
         assert!(!A::Approve.needs_reason() && !A::Reinstate.needs_reason());
+    }
+
+    #[test]
+    fn a_corrupt_stored_value_is_an_internal_error_not_a_default() {
+        for bad in ["", "deleted", "Approved", "approved ", "owner\u{0}"] {
+            let e = common::stored::<S>(bad).unwrap_err();
+            assert_eq!(e.kind, common::ErrorKind::Internal, "{bad:?}");
+            assert!(common::stored::<BusinessType>(bad).is_err(), "{bad:?}");
+            assert!(common::stored::<Role>(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Synthetic catalogue for benchmarks: `n` deterministic products spread over many approved
 //! stalls, written in bulk. Re-running with the same or a larger `n` only adds what is missing.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use common::Stored;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, Set,
     TransactionSession, TransactionTrait,
@@ -12,6 +13,10 @@ use crate::{
     Catalog,
     entity::{category, product, search_outbox, stall, stall_member},
     error::Result,
+    outbox,
+    product::{OcopIssuer, OcopStatus, ProductStatus},
+    region::Commune,
+    stall::{BusinessType, Role, StallStatus},
 };
 
 /// Products per synthetic stall.
@@ -101,6 +106,95 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// What every synthetic product draws on: categories, communes, stalls, and the clock.
+struct Draw<'a> {
+    categories: &'a [category::Model],
+    communes: &'a [Commune],
+    stall_ids: &'a [Uuid],
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    /// How many products there will be (the newest is created `now`).
+    n: u64,
+}
+
+impl Draw<'_> {
+    /// Product `k` with `id`, the same on every run but its id and times; one in seven has an
+    /// OCOP certificate, and one certificate in ten has lapsed, to exercise expiry.
+    fn product(&self, k: u64, id: Uuid) -> product::ActiveModel {
+        let r = mix(k);
+        let g = GOODS[(k % GOODS.len() as u64) as usize];
+        let p = PLACES[((k / GOODS.len() as u64) % PLACES.len() as u64) as usize];
+        let q = GRADES[((r >> 8) % GRADES.len() as u64) as usize];
+        let category = &self.categories[((r >> 16) % self.categories.len() as u64) as usize];
+        let commune = &self.communes[((r >> 24) % self.communes.len() as u64) as usize];
+        let stars = match k % 7 {
+            0 => Some(3 + (r % 3) as i16),
+            _ => None,
+        };
+        let expired = stars.is_some() && (r >> 40).is_multiple_of(10);
+        let issued = self.today - Duration::days(if expired { 1200 } else { 200 });
+        let issuer = |s: i16| match s {
+            5 => OcopIssuer::National,
+            _ => OcopIssuer::Province,
+        };
+        product::ActiveModel {
+            id: Set(id),
+            slug: Set(format!("synthetic-{k:07}")),
+            stall_id: Set(self.stall_ids[(k % self.stall_ids.len() as u64) as usize]),
+            category_id: Set(category.id),
+            name: Set(format!("{g} {p} {q}")),
+            description: Set(format!("{g} {q} của vùng {p}, sản phẩm địa phương số {k}.")),
+            price: Set(10_000 + ((r >> 32) % 990) as i64 * 1_000),
+            unit: Set(UNITS[((r >> 4) % UNITS.len() as u64) as usize].to_owned()),
+            stock: Set(((r >> 12) % 500) as i64),
+            images: Set("[]".to_owned()),
+            origin_commune_code: Set(Some(commune.code.clone())),
+            weight_grams: Set(Some(250 + ((r >> 20) % 8) as i32 * 250)),
+            status: Set(ProductStatus::Active.as_str().to_owned()),
+            hidden: Set(false),
+            hidden_reason: Set(None),
+            sales_count: Set(((r >> 44) % 1000) as i64),
+            version: Set(1),
+            ocop_stars: Set(stars),
+            ocop_certificate_no: Set(stars.map(|_| format!("{}/QĐ-UBND", 1000 + k))),
+            ocop_issuer: Set(stars.map(|s| issuer(s).as_str().to_owned())),
+            ocop_issued_on: Set(stars.map(|_| issued)),
+            ocop_expires_on: Set(stars.map(|_| crate::product::default_expiry(issued))),
+            ocop_status: Set(stars.map(|_| OcopStatus::Verified.as_str().to_owned())),
+            ocop_status_reason: Set(None),
+            ocop_reviewed_at: Set(stars.map(|_| self.now)),
+            created_at: Set(self.now - Duration::seconds((self.n - k) as i64)),
+            updated_at: Set(self.now),
+        }
+    }
+
+    /// The outbox row that has product `id` indexed.
+    fn outbox_row(&self, id: Uuid) -> search_outbox::ActiveModel {
+        search_outbox::ActiveModel {
+            id: NotSet,
+            entity: Set(outbox::Entity::Product.as_str().to_owned()),
+            entity_id: Set(id),
+            created_at: Set(self.now),
+            claimed_until: Set(None),
+            attempts: Set(0),
+        }
+    }
+}
+
+/// The categories synthetic products go in: the subcategories, by slug, or every category if
+/// there are none.
+async fn synthetic_categories<C: ConnectionTrait>(db: &C) -> Result<Vec<category::Model>> {
+    let mut categories: Vec<category::Model> = category::Entity::find()
+        .filter(category::Column::ParentId.is_not_null())
+        .all(db)
+        .await?;
+    categories.sort_by(|a, b| a.slug.cmp(&b.slug));
+    if categories.is_empty() {
+        categories = category::Entity::find().all(db).await?;
+    }
+    Ok(categories)
+}
+
 impl Catalog {
     /// Ensures products `synthetic-0000000` to `synthetic-{n-1}` exist; returns how many were
     /// added. `progress(done, n)` is called after every batch.
@@ -115,81 +209,28 @@ impl Catalog {
             .filter(product::Column::Slug.starts_with("synthetic-"))
             .count(db)
             .await?;
-        let mut categories: Vec<category::Model> = category::Entity::find()
-            .filter(category::Column::ParentId.is_not_null())
-            .all(db)
-            .await?;
-        categories.sort_by(|a, b| a.slug.cmp(&b.slug));
-        if categories.is_empty() {
-            categories = category::Entity::find().all(db).await?;
-        }
-        let communes = self.regions().all();
+        let categories = synthetic_categories(db).await?;
         let stall_count = n.div_ceil(PER_STALL).max(1);
         let stall_ids = self.synthetic_stalls(db, owner, stall_count).await?;
-        let now = Utc::now();
-        let today = Self::today();
+        let draw = Draw {
+            categories: &categories,
+            communes: self.regions().all(),
+            stall_ids: &stall_ids,
+            now: Utc::now(),
+            today: Self::today(),
+            n,
+        };
         let mut done = existing.min(n);
         progress(done, n);
         while done < n {
             let end = (done + CHUNK).min(n);
+            let (products, outbox): (Vec<_>, Vec<_>) = (done..end)
+                .map(|k| {
+                    let id = Uuid::now_v7();
+                    (draw.product(k, id), draw.outbox_row(id))
+                })
+                .unzip();
             let txn = common::begin_write(db).await?;
-            let mut products = Vec::with_capacity((end - done) as usize);
-            let mut outbox = Vec::with_capacity((end - done) as usize);
-            for k in done..end {
-                let r = mix(k);
-                let g = GOODS[(k % GOODS.len() as u64) as usize];
-                let p = PLACES[((k / GOODS.len() as u64) % PLACES.len() as u64) as usize];
-                let q = GRADES[((r >> 8) % GRADES.len() as u64) as usize];
-                let id = Uuid::now_v7();
-                let category = &categories[((r >> 16) % categories.len() as u64) as usize];
-                let commune = &communes[((r >> 24) % communes.len() as u64) as usize];
-                let stars = match k % 7 {
-                    0 => Some(3 + (r % 3) as i16),
-                    _ => None,
-                };
-                // One certified product in ten has lapsed, to exercise expiry.
-                let expired = stars.is_some() && (r >> 40).is_multiple_of(10);
-                let issued = today - Duration::days(if expired { 1200 } else { 200 });
-                products.push(product::ActiveModel {
-                    id: Set(id),
-                    slug: Set(format!("synthetic-{k:07}")),
-                    stall_id: Set(stall_ids[(k % stall_count) as usize]),
-                    category_id: Set(category.id),
-                    name: Set(format!("{g} {p} {q}")),
-                    description: Set(format!("{g} {q} của vùng {p}, sản phẩm địa phương số {k}.")),
-                    price: Set(10_000 + ((r >> 32) % 990) as i64 * 1_000),
-                    unit: Set(UNITS[((r >> 4) % UNITS.len() as u64) as usize].to_owned()),
-                    stock: Set(((r >> 12) % 500) as i64),
-                    images: Set("[]".to_owned()),
-                    origin_commune_code: Set(Some(commune.code.clone())),
-                    weight_grams: Set(Some(250 + ((r >> 20) % 8) as i32 * 250)),
-                    status: Set("active".to_owned()),
-                    hidden: Set(false),
-                    hidden_reason: Set(None),
-                    sales_count: Set(((r >> 44) % 1000) as i64),
-                    version: Set(1),
-                    ocop_stars: Set(stars),
-                    ocop_certificate_no: Set(stars.map(|_| format!("{}/QĐ-UBND", 1000 + k))),
-                    ocop_issuer: Set(
-                        stars.map(|s| if s == 5 { "national" } else { "province" }.to_owned())
-                    ),
-                    ocop_issued_on: Set(stars.map(|_| issued)),
-                    ocop_expires_on: Set(stars.map(|_| crate::product::default_expiry(issued))),
-                    ocop_status: Set(stars.map(|_| "verified".to_owned())),
-                    ocop_status_reason: Set(None),
-                    ocop_reviewed_at: Set(stars.map(|_| now)),
-                    created_at: Set(now - Duration::seconds((n - k) as i64)),
-                    updated_at: Set(now),
-                });
-                outbox.push(search_outbox::ActiveModel {
-                    id: NotSet,
-                    entity: Set("product".to_owned()),
-                    entity_id: Set(id),
-                    created_at: Set(now),
-                    claimed_until: Set(None),
-                    attempts: Set(0),
-                });
-            }
             product::Entity::insert_many(products).exec(&txn).await?;
             search_outbox::Entity::insert_many(outbox)
                 .exec(&txn)
@@ -235,11 +276,9 @@ impl Catalog {
                 commune_code: Set(commune.code.clone()),
                 address: Set(format!("Số {} đường chính", i + 1)),
                 phone: Set("0912345678".to_owned()),
-                business_type: Set(crate::stall::BusinessType::HouseholdBusiness
-                    .as_str()
-                    .to_owned()),
+                business_type: Set(BusinessType::HouseholdBusiness.as_str().to_owned()),
                 registration_no: Set(None),
-                status: Set(crate::stall::StallStatus::Approved.as_str().to_owned()),
+                status: Set(StallStatus::Approved.as_str().to_owned()),
                 status_reason: Set(None),
                 owner_id: Set(owner),
                 created_at: Set(now),
@@ -255,7 +294,7 @@ impl Catalog {
             stall_member::Entity::insert(stall_member::ActiveModel {
                 stall_id: Set(id),
                 user_id: Set(owner),
-                role: Set("owner".to_owned()),
+                role: Set(Role::Owner.as_str().to_owned()),
                 created_at: Set(now),
             })
             .exec(&txn)

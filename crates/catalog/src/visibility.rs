@@ -4,6 +4,7 @@
 //! catalogue's reads, the search documents and the indexer all ask here.
 
 use chrono::NaiveDate;
+use common::Stored;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select, sea_query::Query};
 
 use crate::{
@@ -46,8 +47,7 @@ pub fn public_products() -> Select<product::Entity> {
 /// Until when the product's OCOP stars show, as of `today`: while its certificate is verified
 /// and not expired; `None` otherwise.
 pub fn stars_valid_until(p: &product::Model, today: NaiveDate) -> Option<NaiveDate> {
-    let verified =
-        p.ocop_status.as_deref().and_then(OcopStatus::parse) == Some(OcopStatus::Verified);
+    let verified = p.ocop_status.as_deref() == Some(OcopStatus::Verified.as_str());
     p.ocop_expires_on
         .filter(|until| verified && p.ocop_stars.is_some() && *until >= today)
 }

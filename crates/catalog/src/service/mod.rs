@@ -10,7 +10,7 @@ mod stalls;
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::{Duration, NaiveDate, Utc};
-use common::{Actor, text::slugify};
+use common::{Actor, stored, text::slugify};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 use uuid::Uuid;
 
@@ -104,7 +104,7 @@ impl Catalog {
         let member = stall_member::Entity::find_by_id((stall_id, user_id))
             .one(db)
             .await?;
-        Ok(match member.and_then(|m| Role::parse(&m.role)) {
+        Ok(match member.map(|m| stored::<Role>(&m.role)).transpose()? {
             Some(role) => Viewer::Member(role),
             None if actor.is_admin() => Viewer::Admin,
             None => Viewer::Public,

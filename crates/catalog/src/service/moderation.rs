@@ -2,7 +2,10 @@
 //! claims, and read the audit log. Every act is audited in its own transaction.
 
 use chrono::Utc;
-use common::{Actor, Page, PageRequest};
+use common::{
+    Actor, Page, PageRequest, Stored,
+    stored::{stored, stored_opt},
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
@@ -51,13 +54,11 @@ impl Catalog {
             .limit(page.per_page)
             .all(db)
             .await?;
-        Ok(Page::new(
-            rows.into_iter()
-                .map(|m| self.stall_view(m, Viewer::Admin))
-                .collect(),
-            total,
-            page,
-        ))
+        let items = rows
+            .into_iter()
+            .map(|m| self.stall_view(m, Viewer::Admin))
+            .collect::<Result<_>>()?;
+        Ok(Page::new(items, total, page))
     }
 
     /// Approves, rejects, suspends or reinstates a stall (admins). Reject and suspend need a
@@ -83,7 +84,7 @@ impl Catalog {
         let current = find_stall(&txn, id_or_slug)
             .await?
             .ok_or(CatalogError::NotFound("Stall"))?;
-        let from = StallStatus::parse(&current.status).unwrap_or(StallStatus::Pending);
+        let from: StallStatus = stored(&current.status)?;
         let to = from.apply(action)?;
         let now = Utc::now();
         let mut am = current.clone().into_active_model();
@@ -122,7 +123,7 @@ impl Catalog {
                 .await?;
         }
         txn.commit().await?;
-        Ok(self.stall_view(updated, Viewer::Admin))
+        self.stall_view(updated, Viewer::Admin)
     }
 
     async fn moderate_product<C, F>(
@@ -299,7 +300,7 @@ impl Catalog {
                 notice,
             },
             move |p, am| {
-                let Some(from) = p.ocop_status.as_deref().and_then(OcopStatus::parse) else {
+                let Some(from) = stored_opt::<OcopStatus>(p.ocop_status.as_deref())? else {
                     return Err(CatalogError::InvalidTransition(
                         "The product claims no OCOP certificate.".into(),
                     ));
@@ -349,11 +350,11 @@ impl Catalog {
             .limit(page.per_page)
             .all(db)
             .await?;
-        Ok(Page::new(
-            rows.into_iter().map(AuditEntry::from).collect(),
-            total,
-            page,
-        ))
+        let items = rows
+            .into_iter()
+            .map(AuditEntry::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Page::new(items, total, page))
     }
 }
 

@@ -2,8 +2,12 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
-use common::{Actor, Money, Page, PageRequest, validate::Validator};
+use chrono::{NaiveDate, Utc};
+use common::{
+    Actor, Money, Page, PageRequest, Stored,
+    stored::{stored, stored_opt},
+    validate::Validator,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, Set, TransactionSession, TransactionTrait,
@@ -69,52 +73,71 @@ impl ProductSort {
     }
 }
 
+/// The certificate a product's row claims, whole, as a viewer may see it on `today`: its review
+/// status for members and admins only. No review status yet reads as unverified; one that is no
+/// known status, or an unknown issuer, is an error.
+fn ocop_view(p: &product::Model, today: NaiveDate, privileged: bool) -> Result<Option<Ocop>> {
+    let (Some(stars), Some(certificate_no), Some(issued_on), Some(expires_on)) = (
+        p.ocop_stars,
+        p.ocop_certificate_no.clone(),
+        p.ocop_issued_on,
+        p.ocop_expires_on,
+    ) else {
+        return Ok(None);
+    };
+    let status = stored_opt(p.ocop_status.as_deref())?.unwrap_or(OcopStatus::Unverified);
+    let issuer = stored_opt(p.ocop_issuer.as_deref())?.unwrap_or(OcopIssuer::Province);
+    Ok(Some(Ocop {
+        stars: u8::try_from(stars).unwrap_or(0),
+        certificate_no,
+        issuer,
+        issued_on,
+        expires_on,
+        valid: status == OcopStatus::Verified && today <= expires_on,
+        status: privileged.then_some(status),
+        status_reason: p.ocop_status_reason.clone().filter(|_| privileged),
+    }))
+}
+
+/// The product's category as a product shows it; empty names if the row is gone.
+fn category_ref(id: Uuid, category: Option<&category::Model>) -> CategoryRef {
+    category.map_or_else(
+        || CategoryRef {
+            id,
+            slug: String::new(),
+            name: String::new(),
+        },
+        |c| CategoryRef {
+            id: c.id,
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+        },
+    )
+}
+
 use crate::visibility::product_is_public as is_visible;
 
 impl Catalog {
     /// Converts a stored product into what a viewer may see (`privileged`: member or admin).
+    /// A status in the row that is no known one is an error, never read as a default.
     pub(crate) fn product_view(
         &self,
         p: product::Model,
         stall: &stall::Model,
         category: Option<&category::Model>,
         privileged: bool,
-    ) -> Product {
-        let today = Self::today();
-        let ocop = match (
-            p.ocop_stars,
-            p.ocop_certificate_no.clone(),
-            p.ocop_issued_on,
-            p.ocop_expires_on,
-        ) {
-            (Some(stars), Some(certificate_no), Some(issued_on), Some(expires_on)) => {
-                let status = p
-                    .ocop_status
-                    .as_deref()
-                    .and_then(OcopStatus::parse)
-                    .unwrap_or(OcopStatus::Unverified);
-                let valid = status == OcopStatus::Verified && today <= expires_on;
-                Some(Ocop {
-                    stars: u8::try_from(stars).unwrap_or(0),
-                    certificate_no,
-                    issuer: p
-                        .ocop_issuer
-                        .as_deref()
-                        .and_then(OcopIssuer::parse)
-                        .unwrap_or(OcopIssuer::Province),
-                    issued_on,
-                    expires_on,
-                    valid,
-                    status: privileged.then_some(status),
-                    status_reason: p.ocop_status_reason.clone().filter(|_| privileged),
-                })
-            }
-            _ => None,
-        };
+    ) -> Result<Product> {
+        let ocop = ocop_view(&p, Self::today(), privileged)?;
+        let status = stored(&p.status)?;
         let ocop_stars = ocop.as_ref().filter(|o| o.valid).map(|o| o.stars);
         let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
         let commune = self.regions.get(p.commune_code(stall)).cloned();
-        Product {
+        let origin_commune = p
+            .origin_commune_code
+            .as_deref()
+            .and_then(|c| self.regions.get(c))
+            .cloned();
+        Ok(Product {
             id: p.id,
             slug: p.slug,
             stall: StallRef {
@@ -122,18 +145,7 @@ impl Catalog {
                 slug: stall.slug.clone(),
                 name: stall.name.clone(),
             },
-            category: category.map_or_else(
-                || CategoryRef {
-                    id: p.category_id,
-                    slug: String::new(),
-                    name: String::new(),
-                },
-                |c| CategoryRef {
-                    id: c.id,
-                    slug: c.slug.clone(),
-                    name: c.name.clone(),
-                },
-            ),
+            category: category_ref(p.category_id, category),
             name: p.name,
             description: p.description,
             price: Money::from_dong(p.price),
@@ -142,22 +154,18 @@ impl Catalog {
             image: images.first().cloned(),
             images,
             commune,
-            origin_commune: p
-                .origin_commune_code
-                .as_deref()
-                .and_then(|c| self.regions.get(c))
-                .cloned(),
+            origin_commune,
             weight_grams: p.weight_grams,
             ocop_stars,
             ocop: ocop.filter(|o| privileged || o.valid),
-            status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Active),
+            status,
             hidden: p.hidden,
             hidden_reason: p.hidden_reason.filter(|_| privileged),
             sales_count: p.sales_count,
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,
-        }
+        })
     }
 
     async fn views<C: ConnectionTrait>(
@@ -167,14 +175,15 @@ impl Catalog {
         privileged: bool,
     ) -> Result<Vec<Product>> {
         let (stalls, categories) = product_refs(db, &rows).await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|p| {
-                let stall = stalls.get(&p.stall_id)?;
-                let category = categories.get(&p.category_id);
-                Some(self.product_view(p, stall, category, privileged))
-            })
-            .collect())
+        let mut views = Vec::with_capacity(rows.len());
+        for p in rows {
+            let Some(stall) = stalls.get(&p.stall_id) else {
+                continue;
+            };
+            let category = categories.get(&p.category_id);
+            views.push(self.product_view(p, stall, category, privileged)?);
+        }
+        Ok(views)
     }
 
     /// One product's full view for a known viewer.
@@ -312,7 +321,7 @@ impl Catalog {
             return Err(CatalogError::NotFound("Product"));
         }
         let category = category::Entity::find_by_id(p.category_id).one(db).await?;
-        Ok(self.product_view(p, &stall, category.as_ref(), privileged))
+        self.product_view(p, &stall, category.as_ref(), privileged)
     }
 
     /// The product `id_or_slug` for a member of its stall to change.

@@ -1,7 +1,9 @@
 //! Applying for a stall, editing it, its members, and the public lists of stalls.
 
 use chrono::Utc;
-use common::{Actor, Page, PageRequest, phone::normalize_vn_phone, validate::Validator};
+use common::{
+    Actor, Page, PageRequest, Stored, phone::normalize_vn_phone, stored, validate::Validator,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
@@ -16,15 +18,13 @@ use crate::{
     error::Result,
     outbox,
     region::Commune,
-    stall::{
-        BusinessType, DeliveryRules, Member, NewStall, Role, Stall, StallAction, StallPatch,
-        StallStatus,
-    },
+    stall::{DeliveryRules, Member, NewStall, Role, Stall, StallAction, StallPatch, StallStatus},
 };
 
 impl Catalog {
-    /// Converts a stored stall into what `viewer` may see.
-    pub(crate) fn stall_view(&self, m: stall::Model, viewer: Viewer) -> Stall {
+    /// Converts a stored stall into what `viewer` may see. A status or legal form in the row
+    /// that is no known one is an error, never read as a default.
+    pub(crate) fn stall_view(&self, m: stall::Model, viewer: Viewer) -> Result<Stall> {
         let commune = self
             .regions
             .get(&m.commune_code)
@@ -33,7 +33,7 @@ impl Catalog {
                 name: m.commune_code.clone(),
                 code: m.commune_code.clone(),
             });
-        Stall {
+        Ok(Stall {
             id: m.id,
             slug: m.slug,
             name: m.name,
@@ -41,10 +41,9 @@ impl Catalog {
             commune,
             address: m.address,
             phone: m.phone,
-            business_type: BusinessType::parse(&m.business_type)
-                .unwrap_or(BusinessType::HouseholdBusiness),
+            business_type: stored(&m.business_type)?,
             registration_no: m.registration_no,
-            status: StallStatus::parse(&m.status).unwrap_or(StallStatus::Pending),
+            status: stored(&m.status)?,
             status_reason: m.status_reason.filter(|_| viewer.privileged()),
             owner_id: m.owner_id,
             my_role: match viewer {
@@ -59,7 +58,7 @@ impl Catalog {
                 own_delivery_in_province: m.delivery_own_in_province,
                 own_delivery_fee: m.delivery_own_fee,
             },
-        }
+        })
     }
 
     /// Sets a stall's own delivery rules (its owner only).
@@ -91,7 +90,7 @@ impl Catalog {
         am.delivery_own_fee = Set(rules.own_delivery_fee);
         am.updated_at = Set(Utc::now());
         let model = am.update(db).await?;
-        Ok(self.stall_view(model, Viewer::Member(role)))
+        self.stall_view(model, Viewer::Member(role))
     }
 
     /// Where each of these stalls sends from and its delivery rules, for pricing delivery.
@@ -216,7 +215,7 @@ impl Catalog {
         .insert(&txn)
         .await?;
         txn.commit().await?;
-        Ok(self.stall_view(model, Viewer::Member(Role::Owner)))
+        self.stall_view(model, Viewer::Member(Role::Owner))
     }
 
     /// A stall by id or slug: public once approved, otherwise only to members and admins.
@@ -233,7 +232,7 @@ impl Catalog {
         if !viewer.privileged() && !crate::visibility::stall_is_public(&m) {
             return Err(CatalogError::NotFound("Stall"));
         }
-        Ok(self.stall_view(m, viewer))
+        self.stall_view(m, viewer)
     }
 
     /// Approved stalls, newest first, optionally of one commune.
@@ -258,7 +257,7 @@ impl Catalog {
         let items = rows
             .into_iter()
             .map(|m| self.stall_view(m, Viewer::Public))
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(Page::new(items, total, page))
     }
 
@@ -274,17 +273,16 @@ impl Catalog {
             .order_by_asc(stall::Column::CreatedAt)
             .all(db)
             .await?;
-        Ok(stalls
+        stalls
             .into_iter()
             .map(|s| {
-                let role = memberships
-                    .iter()
-                    .find(|m| m.stall_id == s.id)
-                    .and_then(|m| Role::parse(&m.role))
-                    .unwrap_or(Role::Staff);
+                let role = match memberships.iter().find(|m| m.stall_id == s.id) {
+                    Some(m) => stored(&m.role)?,
+                    None => Role::Staff,
+                };
                 self.stall_view(s, Viewer::Member(role))
             })
-            .collect())
+            .collect()
     }
 
     /// The stall `id` for a member to change: 401 anonymous, 404 if the caller may not see it,
@@ -346,7 +344,7 @@ impl Catalog {
         v.finish()?;
 
         let txn = common::begin_write(db).await?;
-        let was = StallStatus::parse(&current.status).unwrap_or(StallStatus::Pending);
+        let was: StallStatus = stored(&current.status)?;
         let mut am = current.clone().into_active_model();
         if let Some(name) = name {
             am.name = Set(name);
@@ -387,7 +385,7 @@ impl Catalog {
         let updated = am.update(&txn).await?;
         outbox::enqueue(&txn, outbox::Entity::Stall, updated.id).await?;
         txn.commit().await?;
-        Ok(self.stall_view(updated, Viewer::Member(role)))
+        self.stall_view(updated, Viewer::Member(role))
     }
 
     /// The stalls `user` owns, with their status and its reason (for disabling an account).
@@ -404,16 +402,13 @@ impl Catalog {
             .into_iter()
             .map(|m| m.stall_id)
             .collect();
-        Ok(stall::Entity::find()
+        stall::Entity::find()
             .filter(stall::Column::Id.is_in(ids))
             .all(db)
             .await?
             .into_iter()
-            .map(|s| {
-                let status = StallStatus::parse(&s.status).unwrap_or(StallStatus::Pending);
-                (s.id, status, s.status_reason)
-            })
-            .collect())
+            .map(|s| Ok((s.id, stored(&s.status)?, s.status_reason)))
+            .collect()
     }
 
     /// The role `user` holds in `stall_id`, if any (for other crates' authorization).
@@ -423,10 +418,10 @@ impl Catalog {
         user: Uuid,
         stall_id: Uuid,
     ) -> Result<Option<Role>> {
-        Ok(stall_member::Entity::find_by_id((stall_id, user))
+        let member = stall_member::Entity::find_by_id((stall_id, user))
             .one(db)
-            .await?
-            .and_then(|m| Role::parse(&m.role)))
+            .await?;
+        Ok(member.map(|m| stored(&m.role)).transpose()?)
     }
 
     /// The stall `id_or_slug` and the caller's role in it; 404 unless the caller is a member
@@ -464,14 +459,15 @@ impl Catalog {
             .order_by_asc(stall_member::Column::CreatedAt)
             .all(db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Member {
-                user_id: r.user_id,
-                role: Role::parse(&r.role).unwrap_or(Role::Staff),
-                since: r.created_at,
+        rows.into_iter()
+            .map(|r| {
+                Ok(Member {
+                    user_id: r.user_id,
+                    role: stored(&r.role)?,
+                    since: r.created_at,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Adds `user_id` as staff (owner only).
