@@ -19,7 +19,7 @@ use crate::{
     error::Result,
     shipping::{Rule, Zone},
     status::OrderStatus,
-    types::{PaymentMethod, RefundStatus, stored},
+    types::{PaymentMethod, RefundStatus, Stored, stored},
 };
 
 /// How an order's delivery was priced.
@@ -113,15 +113,25 @@ pub struct OrderView {
 }
 
 /// Who pays a refund back.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
-#[allow(dead_code, reason = "documents the values the text field takes")]
+#[serde(rename_all = "snake_case")]
 pub enum RefundProvider {
     /// Stripe, sent by the refund worker.
     Stripe,
     /// A bank transfer made by hand.
     Vietqr,
+}
+
+impl Stored for RefundProvider {
+    const WHAT: &'static str = "refund provider";
+    const ALL: &'static [Self] = &[Self::Stripe, Self::Vietqr];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Stripe => crate::provider::stripe::NAME,
+            Self::Vietqr => crate::provider::vietqr::NAME,
+        }
+    }
 }
 
 /// A refund of one order.
@@ -135,8 +145,7 @@ pub struct RefundView {
     /// Its checkout.
     pub checkout_id: Uuid,
     /// `stripe` (sent by the refund worker) or `vietqr` (paid back by hand).
-    #[cfg_attr(feature = "openapi", schema(value_type = RefundProvider))]
-    pub provider: String,
+    pub provider: RefundProvider,
     /// The provider's payment (a bank transfer's: the checkout's reference).
     pub payment_intent_id: String,
     /// In đồng.
@@ -163,7 +172,7 @@ impl TryFrom<refund::Model> for RefundView {
             id: r.id,
             order_id: r.order_id,
             checkout_id: r.checkout_id,
-            provider: r.provider,
+            provider: stored(&r.provider)?,
             payment_intent_id: r.payment_intent_id,
             amount: r.amount,
             status: stored::<RefundStatus>(&r.status)?,
@@ -207,9 +216,9 @@ impl Rows {
         })
     }
 
-    fn view(&self, o: &order::Model) -> Result<OrderView> {
-        let history = self
-            .events
+    /// An order's moves, oldest first, each status read back checked.
+    fn history(&self, o: &order::Model) -> Result<Vec<OrderEvent>> {
+        self.events
             .iter()
             .filter(|e| e.order_id == o.id)
             .map(|e| {
@@ -221,7 +230,11 @@ impl Rows {
                     at: e.created_at,
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect()
+    }
+
+    fn view(&self, o: &order::Model) -> Result<OrderView> {
+        let history = self.history(o)?;
         let refund = self
             .refunds
             .iter()
@@ -260,30 +273,7 @@ impl Rows {
                     quantity: i.quantity,
                 })
                 .collect(),
-            shipping: ShippingAddress {
-                recipient: o.shipping_recipient.clone(),
-                phone: o.shipping_phone.clone(),
-                province: o.shipping_province_code.clone().map(|code| {
-                    let name = o.shipping_province_name.clone().unwrap_or_else(|| {
-                        Nation::builtin()
-                            .province(&code)
-                            .map_or_else(|| code.clone(), |p| p.name.clone())
-                    });
-                    ProvinceRef { code, name }
-                }),
-                commune: Commune {
-                    code: o.shipping_commune_code.clone(),
-                    name: o.shipping_commune_name.clone().unwrap_or_else(|| {
-                        Nation::builtin()
-                            .commune(&o.shipping_commune_code)
-                            .map_or_else(
-                                || o.shipping_commune_code.clone(),
-                                |(u, _)| u.name.clone(),
-                            )
-                    }),
-                },
-                street: o.shipping_street.clone(),
-            },
+            shipping: shipping_of(o),
             carrier: o.carrier.clone(),
             note: o.note.clone(),
             tracking_no: o.tracking_no.clone(),
@@ -291,6 +281,32 @@ impl Rows {
             refund,
             created_at: o.created_at,
         })
+    }
+}
+
+/// Where an order goes, as it was snapshotted; names missing from older rows come from the
+/// national map.
+fn shipping_of(o: &order::Model) -> ShippingAddress {
+    ShippingAddress {
+        recipient: o.shipping_recipient.clone(),
+        phone: o.shipping_phone.clone(),
+        province: o.shipping_province_code.clone().map(|code| {
+            let name = o.shipping_province_name.clone().unwrap_or_else(|| {
+                Nation::builtin()
+                    .province(&code)
+                    .map_or_else(|| code.clone(), |p| p.name.clone())
+            });
+            ProvinceRef { code, name }
+        }),
+        commune: Commune {
+            code: o.shipping_commune_code.clone(),
+            name: o.shipping_commune_name.clone().unwrap_or_else(|| {
+                Nation::builtin()
+                    .commune(&o.shipping_commune_code)
+                    .map_or_else(|| o.shipping_commune_code.clone(), |(u, _)| u.name.clone())
+            }),
+        },
+        street: o.shipping_street.clone(),
     }
 }
 

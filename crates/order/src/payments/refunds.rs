@@ -97,20 +97,7 @@ impl Payments {
         if claim.rows_affected == 0 {
             return Ok(None);
         }
-        let result = match &self.card {
-            Some(card) => {
-                card.refund(&RefundRequest {
-                    refund_id: r.id,
-                    order_id: r.order_id,
-                    payment_intent_id: r.payment_intent_id.clone(),
-                    amount: r.amount,
-                })
-                .await
-            }
-            None => Err(ProviderError::Unavailable(
-                "card payments are not configured".into(),
-            )),
-        };
+        let result = self.send_refund(&r).await;
         let done = Utc::now();
         let attempts = r.attempts.saturating_add(1);
         let mut update = refund::Entity::update_many()
@@ -159,6 +146,24 @@ impl Payments {
             update.filter(refund::Column::Id.eq(r.id)).exec(db).await?;
         }
         Ok(Some(ok))
+    }
+
+    /// Asks the card provider to send refund `r`; its refund id, or why not.
+    async fn send_refund(&self, r: &refund::Model) -> std::result::Result<String, ProviderError> {
+        match &self.card {
+            Some(card) => {
+                card.refund(&RefundRequest {
+                    refund_id: r.id,
+                    order_id: r.order_id,
+                    payment_intent_id: r.payment_intent_id.clone(),
+                    amount: r.amount,
+                })
+                .await
+            }
+            None => Err(ProviderError::Unavailable(
+                "card payments are not configured".into(),
+            )),
+        }
     }
 
     /// Refunds for administrators, oldest first, optionally in one status.
