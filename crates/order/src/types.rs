@@ -1,28 +1,17 @@
 //! The order side's closed sets, each an enum with the one stored form it is written as: the
 //! checkout's status, the refund's status and the payment method.
-//! A stored value that is none of them is an error ([`stored`]), never a default.
+//! A stored value that is none of them is an error ([`stored`]), never a default. The trait is
+//! the workspace's one [`common::Stored`], re-exported here.
 
 use serde::{Deserialize, Serialize};
 
 use crate::{OrderError, error::Result};
 
-/// A closed set stored as text.
-pub trait Stored: Sized + Copy + 'static {
-    /// What the set is called in errors (`order status`).
-    const WHAT: &'static str;
-    /// Every member.
-    const ALL: &'static [Self];
-    /// The stored form.
-    fn as_str(self) -> &'static str;
-    /// Parses the stored form.
-    fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|v| v.as_str() == s)
-    }
-}
+pub use common::Stored;
 
 /// Reads a stored value; anything else in the row is corrupt data, reported as such.
 pub fn stored<T: Stored>(s: &str) -> Result<T> {
-    T::parse(s).ok_or_else(|| OrderError::Corrupt(format!("{} {s:?} is not known", T::WHAT)))
+    common::stored::read(s).map_err(|c| OrderError::Corrupt(c.to_string()))
 }
 
 /// Where a checkout's money stands.
