@@ -33,47 +33,29 @@ use crate::{
     state::AppState,
 };
 
-/// The complete application.
+/// The complete application: the API's areas under `/api/v1`, the operators' endpoints and
+/// the docs page, behind the layers every request passes through.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
-        .route("/auth/register", post(auth::register))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(me::me).patch(account::update_me))
-        .route("/me/password", post(account::change_password))
-        .route("/me/sessions", get(account::sessions))
-        .route("/me/sessions/{id}", delete(account::revoke_session))
-        .route("/me/verify-email", post(account::resend_verification))
-        .route("/me/notifications", get(notices::inbox))
-        .route("/me/notifications/read-all", post(notices::mark_all_read))
-        .route("/me/notifications/{id}/read", post(notices::mark_read))
-        .route(
-            "/me/notification-settings",
-            get(notices::settings).put(notices::set_settings),
-        )
-        .route("/auth/password-reset", post(account::request_reset))
-        .route("/auth/password-reset/confirm", post(account::confirm_reset))
-        .route("/auth/verify-email", post(account::verify_email))
-        .route("/admin/users", get(account::find_user))
-        .route("/admin/users/{id}/disable", post(account::disable_user))
-        .route("/admin/users/{id}/enable", post(account::enable_user))
-        .route(
-            "/stalls/{id}/webhooks",
-            get(notices::webhooks).post(notices::create_webhook),
-        )
-        .route(
-            "/stalls/{id}/webhooks/{wid}",
-            delete(notices::delete_webhook),
-        )
-        .route(
-            "/stalls/{id}/webhooks/{wid}/rotate-secret",
-            post(notices::rotate_secret),
-        )
-        .route(
-            "/stalls/{id}/webhooks/{wid}/deliveries",
-            get(notices::deliveries),
-        )
-        .route("/me/stalls", get(catalog::my_stalls))
+        .merge(catalogue_routes())
+        .merge(search_routes())
+        .merge(account_routes())
+        .merge(order_routes())
+        .merge(money_routes())
+        .merge(admin_routes());
+    let http = &state.config.http;
+    let cors = cors_layer(&http.cors_origins);
+    let root = ops_routes(http.ops_listen.is_none())
+        .nest("/api/v1", api)
+        .merge(docs())
+        .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) });
+    with_layers(root, &state, cors).with_state(state)
+}
+
+/// The public catalogue and what vendors do with it: regions, categories, stalls, their
+/// members and products.
+fn catalogue_routes() -> Router<AppState> {
+    Router::new()
         .route("/regions", get(catalog::regions))
         .route("/regions/provinces", get(regions::provinces))
         .route(
@@ -81,15 +63,6 @@ pub fn router(state: AppState) -> Router {
             get(regions::province_communes),
         )
         .route("/regions/lookup", get(regions::lookup))
-        .route("/me/addresses", get(addresses::list).post(addresses::add))
-        .route(
-            "/me/addresses/{id}",
-            axum::routing::patch(addresses::update).delete(addresses::delete),
-        )
-        .route(
-            "/stalls/{id}/delivery",
-            axum::routing::put(catalog::set_delivery),
-        )
         .route("/categories", get(catalog::categories))
         .route(
             "/categories/{id_or_slug}/products",
@@ -99,6 +72,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/stalls/{id}",
             get(catalog::get_stall).patch(catalog::update_stall),
+        )
+        .route(
+            "/stalls/{id}/delivery",
+            axum::routing::put(catalog::set_delivery),
         )
         .route(
             "/stalls/{id}/members",
@@ -118,11 +95,116 @@ pub fn router(state: AppState) -> Router {
                 .patch(catalog::update_product)
                 .delete(catalog::archive_product),
         )
+}
+
+/// Product and stall search.
+fn search_routes() -> Router<AppState> {
+    Router::new()
+        .route("/search/products", get(search::products))
+        .route("/search/stalls", get(search::stalls))
+        .route("/search/suggest", get(search::suggest))
+}
+
+/// Signing in and out, the signed-in user's account, address book and notifications, and a
+/// stall's webhooks.
+fn account_routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/password-reset", post(account::request_reset))
+        .route("/auth/password-reset/confirm", post(account::confirm_reset))
+        .route("/auth/verify-email", post(account::verify_email))
+        .route("/me", get(me::me).patch(account::update_me))
+        .route("/me/password", post(account::change_password))
+        .route("/me/sessions", get(account::sessions))
+        .route("/me/sessions/{id}", delete(account::revoke_session))
+        .route("/me/verify-email", post(account::resend_verification))
+        .route("/me/stalls", get(catalog::my_stalls))
+        .route("/me/addresses", get(addresses::list).post(addresses::add))
+        .route(
+            "/me/addresses/{id}",
+            axum::routing::patch(addresses::update).delete(addresses::delete),
+        )
+        .route("/me/notifications", get(notices::inbox))
+        .route("/me/notifications/read-all", post(notices::mark_all_read))
+        .route("/me/notifications/{id}/read", post(notices::mark_read))
+        .route(
+            "/me/notification-settings",
+            get(notices::settings).put(notices::set_settings),
+        )
+        .route(
+            "/stalls/{id}/webhooks",
+            get(notices::webhooks).post(notices::create_webhook),
+        )
+        .route(
+            "/stalls/{id}/webhooks/{wid}",
+            delete(notices::delete_webhook),
+        )
+        .route(
+            "/stalls/{id}/webhooks/{wid}/rotate-secret",
+            post(notices::rotate_secret),
+        )
+        .route(
+            "/stalls/{id}/webhooks/{wid}/deliveries",
+            get(notices::deliveries),
+        )
+}
+
+/// The cart, checkout and orders, the buyer's and the stall's.
+fn order_routes() -> Router<AppState> {
+    Router::new()
+        .route("/cart", get(orders::cart))
+        .route(
+            "/cart/items/{product_id}",
+            axum::routing::put(orders::set_item).delete(orders::remove_item),
+        )
+        .route("/checkout", post(orders::checkout))
+        .route("/checkouts/{id}", get(orders::checkout_state))
+        .route("/checkouts/{id}/qr.svg", get(orders::checkout_qr))
+        .route("/orders", get(orders::my_orders))
+        .route("/orders/{id}", get(orders::get_order))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/orders/{id}/confirm", post(orders::confirm))
+        .route("/orders/{id}/ship", post(orders::ship))
+        .route("/orders/{id}/deliver", post(orders::deliver))
+        .route("/orders/{id}/reject", post(orders::reject))
+        .route("/orders/{id}/refund", post(orders::refund))
+        .route("/stalls/{id}/orders", get(orders::stall_orders))
+}
+
+/// Money: the payment providers' webhooks and a stall's balance, ledger, statements, payout
+/// account and tax profile.
+fn money_routes() -> Router<AppState> {
+    Router::new()
+        .route("/payments/stripe/webhook", post(payments::stripe_webhook))
+        .route("/payments/bank/webhook", post(payments::bank_webhook))
+        .route("/stalls/{id}/balance", get(money::balance))
+        .route("/stalls/{id}/ledger", get(money::ledger_entries))
+        .route("/stalls/{id}/statements/{month}", get(money::statement))
+        .route(
+            "/stalls/{id}/bank-account",
+            get(money::bank_account).put(money::set_bank_account),
+        )
+        .route(
+            "/stalls/{id}/tax-profile",
+            get(money::tax_profile).put(money::set_tax_profile),
+        )
+}
+
+/// What only administrators do: accounts, moderation, categories, the audit log, refunds and
+/// bank transfers, commission, payouts, reports.
+fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(account::find_user))
+        .route("/admin/users/{id}/disable", post(account::disable_user))
+        .route("/admin/users/{id}/enable", post(account::enable_user))
         .route("/admin/stalls", get(admin::stall_queue))
         .route("/admin/stalls/{id}/approve", post(admin::approve_stall))
         .route("/admin/stalls/{id}/reject", post(admin::reject_stall))
         .route("/admin/stalls/{id}/suspend", post(admin::suspend_stall))
         .route("/admin/stalls/{id}/reinstate", post(admin::reinstate_stall))
+        .route("/admin/stalls/{id}/adjustments", post(money::adjust))
         .route("/admin/products/{id}/hide", post(admin::hide_product))
         .route("/admin/products/{id}/unhide", post(admin::unhide_product))
         .route("/admin/products/{id}/ocop/verify", post(admin::verify_ocop))
@@ -133,10 +215,9 @@ pub fn router(state: AppState) -> Router {
             axum::routing::patch(admin::update_category).delete(admin::delete_category),
         )
         .route("/admin/audit-log", get(admin::audit_log))
+        .route("/admin/search/misses", get(search::misses))
         .route("/admin/refunds", get(payments::refunds))
         .route("/admin/refunds/{id}/settle", post(payments::settle_refund))
-        .route("/payments/stripe/webhook", post(payments::stripe_webhook))
-        .route("/payments/bank/webhook", post(payments::bank_webhook))
         .route("/admin/bank-transfers", get(payments::bank_transfers))
         .route(
             "/admin/bank-transfers/{id}/assign",
@@ -150,40 +231,9 @@ pub fn router(state: AppState) -> Router {
             "/admin/bank-transfers/{id}/repaid",
             post(payments::repay_transfer),
         )
-        .route("/search/products", get(search::products))
-        .route("/search/stalls", get(search::stalls))
-        .route("/search/suggest", get(search::suggest))
-        .route("/cart", get(orders::cart))
-        .route(
-            "/cart/items/{product_id}",
-            axum::routing::put(orders::set_item).delete(orders::remove_item),
-        )
-        .route("/checkout", post(orders::checkout))
-        .route("/checkouts/{id}", get(orders::checkout_state))
-        .route("/checkouts/{id}/qr.svg", get(orders::checkout_qr))
         .route(
             "/admin/checkouts/{id}/confirm-paid",
             post(payments::confirm_paid),
-        )
-        .route("/orders", get(orders::my_orders))
-        .route("/orders/{id}", get(orders::get_order))
-        .route("/orders/{id}/cancel", post(orders::cancel))
-        .route("/orders/{id}/confirm", post(orders::confirm))
-        .route("/orders/{id}/ship", post(orders::ship))
-        .route("/orders/{id}/deliver", post(orders::deliver))
-        .route("/orders/{id}/reject", post(orders::reject))
-        .route("/orders/{id}/refund", post(orders::refund))
-        .route("/stalls/{id}/orders", get(orders::stall_orders))
-        .route("/stalls/{id}/balance", get(money::balance))
-        .route("/stalls/{id}/ledger", get(money::ledger_entries))
-        .route("/stalls/{id}/statements/{month}", get(money::statement))
-        .route(
-            "/stalls/{id}/bank-account",
-            get(money::bank_account).put(money::set_bank_account),
-        )
-        .route(
-            "/stalls/{id}/tax-profile",
-            get(money::tax_profile).put(money::set_tax_profile),
         )
         .route(
             "/admin/commission-rules",
@@ -197,46 +247,41 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/payout-batches/{id}", get(money::batch))
         .route("/admin/payouts/{id}/paid", post(money::payout_paid))
         .route("/admin/payouts/{id}/returned", post(money::payout_returned))
-        .route("/admin/stalls/{id}/adjustments", post(money::adjust))
         .route("/admin/balances", get(money::balances))
-        .route("/admin/search/misses", get(search::misses))
         .route(
             "/admin/reports/withholding/{month}",
             get(money::withholding_report),
-        );
+        )
+}
 
-    let docs = SwaggerUi::new("/docs")
+/// `/healthz` and `/readyz`, and `/metrics` when `with_metrics` (it has no listener of its
+/// own).
+fn ops_routes(with_metrics: bool) -> Router<AppState> {
+    let ops = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz));
+    if with_metrics {
+        ops.route("/metrics", get(ops::metrics))
+    } else {
+        ops
+    }
+}
+
+/// The docs page (Swagger UI) over `/openapi.json`.
+fn docs() -> SwaggerUi {
+    SwaggerUi::new("/docs")
         .external_url_unchecked("/openapi.json", openapi::document())
         .config(
             utoipa_swagger_ui::Config::default()
                 // The default validator is a remote service; the page must work offline.
                 .validator_url("none")
                 .persist_authorization(true),
-        );
-
-    let http = &state.config.http;
-    let cors = cors_layer(&http.cors_origins);
-
-    let mut root = Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz));
-    if http.ops_listen.is_none() {
-        root = root.route("/metrics", get(ops::metrics));
-    }
-    let root = root
-        .nest("/api/v1", api)
-        .merge(docs)
-        .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) });
-    with_layers(root, &state, cors).with_state(state)
+        )
 }
 
 /// The operators' endpoints alone, for `http.ops_listen`.
 pub fn ops_router(state: AppState) -> Router {
-    let ops = Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) });
+    let ops = ops_routes(true).fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) });
     with_layers(ops, &state, None).with_state(state)
 }
 

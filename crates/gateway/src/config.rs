@@ -2,8 +2,8 @@
 //! environment variables; validated at start-up so a bad value stops the process with the key
 //! named, instead of failing later at the first request that needs it.
 //!
-//! [`sections`] holds the types, one per section; [`load`] reads the layers; `validate` checks
-//! each section's ranges; [`build`] makes the pieces the settings name (regions, rates,
+//! `sections` holds the types, one per section; `load` reads the layers; `validate` checks
+//! each section's ranges; `build` makes the pieces the settings name (regions, rates,
 //! providers, the mail server) into a [`Built`], the one place they are made.
 
 mod build;

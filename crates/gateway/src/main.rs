@@ -1,6 +1,6 @@
 //! The `marketplace` binary: `serve` (the default), `migrate`, `user create`, `openapi`, …
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -127,132 +127,172 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run(config).await,
         Command::Healthcheck => serve::healthcheck(&config).await,
-        Command::Openapi => {
-            let doc = serde_json::to_string_pretty(&gateway::openapi::document())?;
-            println!("{doc}");
-            Ok(())
-        }
+        Command::Openapi => openapi(),
         Command::Worker => serve::worker(config).await,
         Command::Reindex => serve::reindex(config).await,
-        Command::Seed { demo, synthetic } => {
-            if !demo && synthetic.is_none() {
-                anyhow::bail!("say what to seed: --demo and/or --synthetic N");
-            }
-            let db = serve::open_database(&config).await?;
-            serve::migrate(&db).await?;
-            let engine = config.search_engine()?;
-            let built = config.build()?;
-            let state = gateway::AppState::new(config, built, db, engine);
-            if demo {
-                gateway::seed::demo(
-                    &state.db,
-                    &state.accounts,
-                    &state.catalog,
-                    &mut std::io::stdout(),
-                )
-                .await?;
-            }
-            if let Some(n) = synthetic {
-                #[cfg(feature = "synthetic")]
-                {
-                    let added =
-                        gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, n)
-                            .await?;
-                    println!("synthetic products: {added} added, {n} in all");
-                }
-                #[cfg(not(feature = "synthetic"))]
-                anyhow::bail!(
-                    "this build has no synthetic generator ({n} products asked for); build with the `synthetic` feature"
-                );
-            }
-            Ok(())
+        Command::Seed { demo, synthetic } => seed(config, demo, synthetic).await,
+        Command::Backup { file } => backup(&config, &file).await,
+        Command::Migrate { status } => migrate(&config, status).await,
+        Command::User(command) => user(&config, command).await,
+    }
+}
+
+/// `marketplace openapi`: the document, as served.
+fn openapi() -> anyhow::Result<()> {
+    let doc = serde_json::to_string_pretty(&gateway::openapi::document())?;
+    println!("{doc}");
+    Ok(())
+}
+
+/// `marketplace seed`: the demo catalogue and/or `synthetic` products.
+async fn seed(config: Config, demo: bool, synthetic: Option<u64>) -> anyhow::Result<()> {
+    if !demo && synthetic.is_none() {
+        anyhow::bail!("say what to seed: --demo and/or --synthetic N");
+    }
+    let db = migrated_database(&config).await?;
+    let engine = config.search_engine()?;
+    let built = config.build()?;
+    let state = gateway::AppState::new(config, built, db, engine);
+    if demo {
+        gateway::seed::demo(
+            &state.db,
+            &state.accounts,
+            &state.catalog,
+            &mut std::io::stdout(),
+        )
+        .await?;
+    }
+    if let Some(n) = synthetic {
+        #[cfg(feature = "synthetic")]
+        {
+            let added =
+                gateway::seed::synthetic(&state.db, &state.accounts, &state.catalog, n).await?;
+            println!("synthetic products: {added} added, {n} in all");
         }
-        Command::Backup { file } => {
-            let db = serve::open_database(&config).await?;
-            let bytes = serve::backup(&db, &file).await?;
-            println!("backed up to {} ({bytes} bytes)", file.display());
-            Ok(())
+        #[cfg(not(feature = "synthetic"))]
+        anyhow::bail!(
+            "this build has no synthetic generator ({n} products asked for); build with the `synthetic` feature"
+        );
+    }
+    Ok(())
+}
+
+/// `marketplace backup FILE`.
+async fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let db = serve::open_database(config).await?;
+    let bytes = serve::backup(&db, file).await?;
+    println!("backed up to {} ({bytes} bytes)", file.display());
+    Ok(())
+}
+
+/// `marketplace migrate`, or with `status` the list of applied and pending migrations.
+async fn migrate(config: &Config, status: bool) -> anyhow::Result<()> {
+    let db = serve::open_database(config).await?;
+    if status {
+        let all = migrations::status(&db).await?;
+        let pending = all.iter().filter(|(_, applied)| !applied).count();
+        for (name, applied) in &all {
+            println!("{} {name}", if *applied { "applied" } else { "pending" });
         }
-        Command::Migrate { status } => {
-            let db = serve::open_database(&config).await?;
-            if status {
-                let all = migrations::status(&db).await?;
-                let pending = all.iter().filter(|(_, applied)| !applied).count();
-                for (name, applied) in &all {
-                    println!("{} {name}", if *applied { "applied" } else { "pending" });
-                }
-                println!("{} applied, {pending} pending", all.len() - pending);
-                return Ok(());
-            }
-            serve::migrate(&db).await?;
-            println!("migrations applied");
-            Ok(())
-        }
-        Command::User(UserCommand::Create {
+        println!("{} applied, {pending} pending", all.len() - pending);
+        return Ok(());
+    }
+    serve::migrate(&db).await?;
+    println!("migrations applied");
+    Ok(())
+}
+
+/// `marketplace user …`.
+async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create {
             email,
             password,
             full_name,
             admin,
-        }) => {
-            let password = match password {
-                Some(p) => {
-                    eprintln!(
-                        "note: a password on the command line lands in the shell's history; leave --password out to type it or pipe it in"
-                    );
-                    p
-                }
-                None => read_password("Password: ")?,
-            };
-            let db = serve::open_database(&config).await?;
-            serve::migrate(&db).await?;
-            let ttl = chrono::Duration::hours(1);
-            let user = accounts::Accounts::new(ttl)
-                .create(
-                    &db,
-                    accounts::NewUser {
-                        email,
-                        password,
-                        full_name,
-                        phone: None,
-                    },
-                    admin,
-                )
-                .await
-                .map_err(explain)
-                .context("cannot create the user")?;
-            let role = if user.is_admin {
-                "administrator"
-            } else {
-                "user"
-            };
-            println!("created {role} {} ({})", user.email, user.id);
-            Ok(())
-        }
-        Command::User(UserCommand::SetPassword { email }) => {
-            let password = read_password("New password: ")?;
-            let db = serve::open_database(&config).await?;
-            serve::migrate(&db).await?;
-            let user = accounts::Accounts::new(chrono::Duration::hours(1))
-                .set_password(&db, &email, &password)
-                .await
-                .map_err(explain)
-                .context("cannot set the password")?;
-            println!(
-                "password set for {} ({}); its sessions ended",
-                user.email, user.id
-            );
-            Ok(())
-        }
-        Command::User(UserCommand::Promote { email }) => {
-            let db = serve::open_database(&config).await?;
-            serve::migrate(&db).await?;
-            let user = accounts::Accounts::new(chrono::Duration::hours(1))
-                .promote(&db, &email)
-                .await
-                .map_err(explain)
-                .context("cannot promote the user")?;
-            println!("{} ({}) is an administrator", user.email, user.id);
-            Ok(())
-        }
+        } => create_user(config, email, password, full_name, admin).await,
+        UserCommand::SetPassword { email } => set_password(config, &email).await,
+        UserCommand::Promote { email } => promote(config, &email).await,
     }
+}
+
+/// The database, migrated.
+async fn migrated_database(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = serve::open_database(config).await?;
+    serve::migrate(&db).await?;
+    Ok(db)
+}
+
+/// Account commands make no session, so the session lifetime is any.
+fn accounts() -> accounts::Accounts {
+    accounts::Accounts::new(chrono::Duration::hours(1))
+}
+
+/// `marketplace user create`.
+async fn create_user(
+    config: &Config,
+    email: String,
+    password: Option<String>,
+    full_name: String,
+    admin: bool,
+) -> anyhow::Result<()> {
+    let password = match password {
+        Some(p) => {
+            eprintln!(
+                "note: a password on the command line lands in the shell's history; leave --password out to type it or pipe it in"
+            );
+            p
+        }
+        None => read_password("Password: ")?,
+    };
+    let db = migrated_database(config).await?;
+    let user = accounts()
+        .create(
+            &db,
+            accounts::NewUser {
+                email,
+                password,
+                full_name,
+                phone: None,
+            },
+            admin,
+        )
+        .await
+        .map_err(explain)
+        .context("cannot create the user")?;
+    let role = if user.is_admin {
+        "administrator"
+    } else {
+        "user"
+    };
+    println!("created {role} {} ({})", user.email, user.id);
+    Ok(())
+}
+
+/// `marketplace user set-password`.
+async fn set_password(config: &Config, email: &str) -> anyhow::Result<()> {
+    let password = read_password("New password: ")?;
+    let db = migrated_database(config).await?;
+    let user = accounts()
+        .set_password(&db, email, &password)
+        .await
+        .map_err(explain)
+        .context("cannot set the password")?;
+    println!(
+        "password set for {} ({}); its sessions ended",
+        user.email, user.id
+    );
+    Ok(())
+}
+
+/// `marketplace user promote`.
+async fn promote(config: &Config, email: &str) -> anyhow::Result<()> {
+    let db = migrated_database(config).await?;
+    let user = accounts()
+        .promote(&db, email)
+        .await
+        .map_err(explain)
+        .context("cannot promote the user")?;
+    println!("{} ({}) is an administrator", user.email, user.id);
+    Ok(())
 }

@@ -127,32 +127,202 @@ pub struct RateLimitMetrics {
     pub shared: Gauge,
 }
 
+impl RateLimitMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let r = Self::default();
+        registry.register(
+            "rate_limit_shared",
+            "1 while rate limits are shared through Redis; 0 while this instance keeps its own (redis.url unset, or Redis failing)",
+            r.shared.clone(),
+        );
+        registry.register(
+            "rate_limit_redis_fallbacks",
+            "Rate-limit attempts decided in this instance's memory because Redis failed or was being skipped after a failure",
+            r.fallbacks.clone(),
+        );
+        r
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
     route: String,
 }
 
+/// Requests answered and how long they took.
+struct Http {
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+}
+
+impl Http {
+    fn register(registry: &mut Registry) -> Self {
+        let h = Self {
+            requests: Family::default(),
+            latency: Family::new_with_constructor(|| {
+                Histogram::new([
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                ])
+            }),
+        };
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by method, route and status",
+            h.requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request, by method and route",
+            h.latency.clone(),
+        );
+        h
+    }
+}
+
+/// The search outbox: what waits to be indexed.
+struct Indexing {
+    backlog_rows: Gauge,
+    backlog_age: FloatGauge,
+}
+
+impl Indexing {
+    fn register(registry: &mut Registry) -> Self {
+        let i = Self {
+            backlog_rows: Gauge::default(),
+            backlog_age: FloatGauge::default(),
+        };
+        registry.register(
+            "search_backlog_rows",
+            "Search outbox rows waiting to be indexed",
+            i.backlog_rows.clone(),
+        );
+        registry.register(
+            "search_backlog_oldest_seconds",
+            "Age of the oldest search outbox row waiting to be indexed",
+            i.backlog_age.clone(),
+        );
+        i
+    }
+}
+
+/// Refunds, checkouts awaiting payment and bank transfers.
+struct Payments {
+    refunds_queued: Gauge,
+    refunds_failed: Gauge,
+    refund_oldest: FloatGauge,
+    checkouts_awaiting: Gauge,
+    transfers: Family<TransferLabels, Gauge>,
+    transfer_oldest: FloatGauge,
+}
+
+impl Payments {
+    fn register(registry: &mut Registry) -> Self {
+        let p = Self {
+            refunds_queued: Gauge::default(),
+            refunds_failed: Gauge::default(),
+            refund_oldest: FloatGauge::default(),
+            checkouts_awaiting: Gauge::default(),
+            transfers: Family::default(),
+            transfer_oldest: FloatGauge::default(),
+        };
+        registry.register(
+            "payments_refunds_queued",
+            "Refunds owed on cancelled paid orders and not yet accepted by Stripe",
+            p.refunds_queued.clone(),
+        );
+        registry.register(
+            "payments_refunds_failed",
+            "Refunds Stripe reported failed after accepting them (need a person)",
+            p.refunds_failed.clone(),
+        );
+        registry.register(
+            "payments_refund_oldest_queued_seconds",
+            "How long the oldest queued refund has waited",
+            p.refund_oldest.clone(),
+        );
+        registry.register(
+            "payments_checkouts_awaiting",
+            "Card checkouts waiting for their payment",
+            p.checkouts_awaiting.clone(),
+        );
+        registry.register(
+            "payments_bank_transfers",
+            "Bank transfers reported by the bank, by status (received: all of them)",
+            p.transfers.clone(),
+        );
+        registry.register(
+            "payments_bank_transfer_oldest_unmatched_seconds",
+            "How long the oldest unmatched bank transfer has waited for an administrator",
+            p.transfer_oldest.clone(),
+        );
+        p
+    }
+}
+
+/// The vendors' money.
+struct Ledger {
+    payable_total: Gauge,
+    payouts_pending: Gauge,
+}
+
+impl Ledger {
+    fn register(registry: &mut Registry) -> Self {
+        let l = Self {
+            payable_total: Gauge::default(),
+            payouts_pending: Gauge::default(),
+        };
+        registry.register(
+            "ledger_payable_dong",
+            "What stalls can be paid now, in đồng, summed over all stalls (negative balances included)",
+            l.payable_total.clone(),
+        );
+        registry.register(
+            "ledger_payouts_pending",
+            "Payouts made and not yet confirmed paid or returned",
+            l.payouts_pending.clone(),
+        );
+        l
+    }
+}
+
+/// Searches that found nothing, and whether the engine answers.
+struct Searches {
+    zero_results: Counter,
+    up: Gauge,
+}
+
+impl Searches {
+    fn register(registry: &mut Registry) -> Self {
+        let s = Self {
+            zero_results: Counter::default(),
+            up: Gauge::default(),
+        };
+        registry.register(
+            "search_zero_results",
+            "Product searches with words that found nothing (GET /api/v1/admin/search/misses lists the words)",
+            s.zero_results.clone(),
+        );
+        registry.register(
+            "search_engine_up",
+            "1 while the search engine answers, 0 during an outage (searches answer 503, the rest serves)",
+            s.up.clone(),
+        );
+        s
+    }
+}
+
 /// The gateway's metrics.
 pub struct Metrics {
     registry: Registry,
-    backlog_rows: Gauge,
-    backlog_age: Gauge<f64, std::sync::atomic::AtomicU64>,
-    refunds_queued: Gauge,
-    refunds_failed: Gauge,
-    refund_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
-    checkouts_awaiting: Gauge,
-    transfers: Family<TransferLabels, Gauge>,
-    transfer_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
-    payable_total: Gauge,
-    payouts_pending: Gauge,
+    http: Http,
+    indexing: Indexing,
+    payments: Payments,
+    ledger: Ledger,
     deliveries_pending: Family<ChannelLabels, Gauge>,
-    search_up: Gauge,
-    zero_results: Counter,
-    rate_limits: RateLimitMetrics,
     runtime: Arc<Runtime>,
-    requests: Family<RequestLabels, Counter>,
-    latency: Family<RouteLabels, Histogram>,
+    searches: Searches,
+    rate_limits: RateLimitMetrics,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -168,85 +338,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// A registry with the HTTP metrics.
+    /// A registry with every metric, registered group by group (in this order in the
+    /// exposition).
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("marketplace");
-        let requests = Family::<RequestLabels, Counter>::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests answered, by method, route and status",
-            requests.clone(),
-        );
-        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ])
-        });
-        registry.register(
-            "http_request_duration_seconds",
-            "Time to answer an HTTP request, by method and route",
-            latency.clone(),
-        );
-        let backlog_rows = Gauge::default();
-        registry.register(
-            "search_backlog_rows",
-            "Search outbox rows waiting to be indexed",
-            backlog_rows.clone(),
-        );
-        let backlog_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
-        registry.register(
-            "search_backlog_oldest_seconds",
-            "Age of the oldest search outbox row waiting to be indexed",
-            backlog_age.clone(),
-        );
-        let refunds_queued = Gauge::default();
-        registry.register(
-            "payments_refunds_queued",
-            "Refunds owed on cancelled paid orders and not yet accepted by Stripe",
-            refunds_queued.clone(),
-        );
-        let refunds_failed = Gauge::default();
-        registry.register(
-            "payments_refunds_failed",
-            "Refunds Stripe reported failed after accepting them (need a person)",
-            refunds_failed.clone(),
-        );
-        let refund_oldest = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
-        registry.register(
-            "payments_refund_oldest_queued_seconds",
-            "How long the oldest queued refund has waited",
-            refund_oldest.clone(),
-        );
-        let checkouts_awaiting = Gauge::default();
-        registry.register(
-            "payments_checkouts_awaiting",
-            "Card checkouts waiting for their payment",
-            checkouts_awaiting.clone(),
-        );
-        let transfers = Family::<TransferLabels, Gauge>::default();
-        registry.register(
-            "payments_bank_transfers",
-            "Bank transfers reported by the bank, by status (received: all of them)",
-            transfers.clone(),
-        );
-        let transfer_oldest = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
-        registry.register(
-            "payments_bank_transfer_oldest_unmatched_seconds",
-            "How long the oldest unmatched bank transfer has waited for an administrator",
-            transfer_oldest.clone(),
-        );
-        let payable_total = Gauge::default();
-        registry.register(
-            "ledger_payable_dong",
-            "What stalls can be paid now, in đồng, summed over all stalls (negative balances included)",
-            payable_total.clone(),
-        );
-        let payouts_pending = Gauge::default();
-        registry.register(
-            "ledger_payouts_pending",
-            "Payouts made and not yet confirmed paid or returned",
-            payouts_pending.clone(),
-        );
+        let http = Http::register(&mut registry);
+        let indexing = Indexing::register(&mut registry);
+        let payments = Payments::register(&mut registry);
+        let ledger = Ledger::register(&mut registry);
         let deliveries_pending = Family::<ChannelLabels, Gauge>::default();
         registry.register(
             "notify_deliveries_pending",
@@ -254,56 +353,27 @@ impl Metrics {
             deliveries_pending.clone(),
         );
         let runtime = Arc::new(Runtime::register(&mut registry));
-        let zero_results = Counter::default();
-        registry.register(
-            "search_zero_results",
-            "Product searches with words that found nothing (GET /api/v1/admin/search/misses lists the words)",
-            zero_results.clone(),
-        );
-        let search_up = Gauge::default();
-        registry.register(
-            "search_engine_up",
-            "1 while the search engine answers, 0 during an outage (searches answer 503, the rest serves)",
-            search_up.clone(),
-        );
-        let rate_limits = RateLimitMetrics::default();
-        registry.register(
-            "rate_limit_shared",
-            "1 while rate limits are shared through Redis; 0 while this instance keeps its own (redis.url unset, or Redis failing)",
-            rate_limits.shared.clone(),
-        );
-        registry.register(
-            "rate_limit_redis_fallbacks",
-            "Rate-limit attempts decided in this instance's memory because Redis failed or was being skipped after a failure",
-            rate_limits.fallbacks.clone(),
-        );
+        let searches = Searches::register(&mut registry);
+        let rate_limits = RateLimitMetrics::register(&mut registry);
         Self {
-            runtime,
-            search_up,
-            rate_limits,
-            zero_results,
-            payable_total,
-            payouts_pending,
-            deliveries_pending,
-            transfers,
-            transfer_oldest,
             registry,
-            backlog_rows,
-            backlog_age,
-            refunds_queued,
-            refunds_failed,
-            refund_oldest,
-            checkouts_awaiting,
-            requests,
-            latency,
+            http,
+            indexing,
+            payments,
+            ledger,
+            deliveries_pending,
+            runtime,
+            searches,
+            rate_limits,
         }
     }
 
     /// Records the search backlog (read at each scrape).
     pub fn set_backlog(&self, rows: u64, oldest_secs: f64) {
-        self.backlog_rows
+        self.indexing
+            .backlog_rows
             .set(i64::try_from(rows).unwrap_or(i64::MAX));
-        self.backlog_age.set(oldest_secs);
+        self.indexing.backlog_age.set(oldest_secs);
     }
 
     /// Records the process's figures (read at each scrape).
@@ -338,7 +408,7 @@ impl Metrics {
 
     /// Counts a product search with words that found nothing.
     pub fn zero_result(&self) {
-        self.zero_results.inc();
+        self.searches.zero_results.inc();
     }
 
     /// The rate limiters' metrics, for the Redis store to update.
@@ -348,13 +418,14 @@ impl Metrics {
 
     /// Records whether the search engine answers (read at each scrape).
     pub fn set_search_up(&self, up: bool) {
-        self.search_up.set(i64::from(up));
+        self.searches.up.set(i64::from(up));
     }
 
     /// Records the ledger figures (read at each scrape).
     pub fn set_ledger(&self, g: &ledger::reading::LedgerGauges) {
-        self.payable_total.set(g.payable_total);
-        self.payouts_pending
+        self.ledger.payable_total.set(g.payable_total);
+        self.ledger
+            .payouts_pending
             .set(i64::try_from(g.payouts_pending).unwrap_or(i64::MAX));
     }
 
@@ -374,22 +445,22 @@ impl Metrics {
     /// Records the payment figures (read at each scrape).
     pub fn set_payments(&self, g: &order::payments::PaymentGauges) {
         let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        self.refunds_queued.set(int(g.refunds_queued));
-        self.refunds_failed.set(int(g.refunds_failed));
-        self.refund_oldest.set(g.oldest_queued_refund_secs);
-        self.checkouts_awaiting
-            .set(int(g.checkouts_awaiting_payment));
+        let p = &self.payments;
+        p.refunds_queued.set(int(g.refunds_queued));
+        p.refunds_failed.set(int(g.refunds_failed));
+        p.refund_oldest.set(g.oldest_queued_refund_secs);
+        p.checkouts_awaiting.set(int(g.checkouts_awaiting_payment));
         let t = &g.transfers;
         for (status, n) in [
             ("received", t.received),
             ("matched", t.matched),
             ("unmatched", t.unmatched),
         ] {
-            self.transfers
+            p.transfers
                 .get_or_create(&TransferLabels { status })
                 .set(int(n));
         }
-        self.transfer_oldest.set(t.oldest_unmatched_secs);
+        p.transfer_oldest.set(t.oldest_unmatched_secs);
     }
 
     /// The Prometheus text exposition.
@@ -401,14 +472,16 @@ impl Metrics {
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests
+        self.http
+            .requests
             .get_or_create(&RequestLabels {
                 method: method.to_owned(),
                 route: route.to_owned(),
                 status,
             })
             .inc();
-        self.latency
+        self.http
+            .latency
             .get_or_create(&RouteLabels {
                 method: method.to_owned(),
                 route: route.to_owned(),

@@ -2,7 +2,11 @@
 
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        ContentBuilder, Ref, RefOr, Response, ResponseBuilder,
+        path::{Operation, ParameterIn},
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
 };
 
 use crate::{error, routes};
@@ -178,20 +182,6 @@ struct CommonErrors;
 
 impl Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, path::ParameterIn};
-        let problem = |description: &str| {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        "application/problem+json",
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
         for (path, item) in openapi.paths.paths.iter_mut() {
             let ops = [
                 (true, &mut item.get),
@@ -201,87 +191,113 @@ impl Modify for CommonErrors {
                 (false, &mut item.patch),
             ];
             for (is_get, op) in ops {
-                let Some(op) = op.as_mut() else { continue };
-                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-                let json_body = op
-                    .request_body
-                    .as_ref()
-                    .is_some_and(|b| b.content.keys().any(|k| k.starts_with("application/json")));
-                let query = op
-                    .parameters
-                    .as_ref()
-                    .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == ParameterIn::Query));
-                let in_path = path.contains('{');
-                let admin = path.starts_with("/api/v1/admin/");
-                let r = &mut op.responses.responses;
-                if in_path {
-                    r.entry("400".into()).or_insert_with(|| {
-                        problem("`bad_request`: the path holds a control character once decoded")
-                    });
-                    r.entry("404".into()).or_insert_with(|| {
-                        problem("`not_found`: nothing with this id, or not the caller's to see")
-                    });
-                }
-                if admin {
-                    r.entry("403".into())
-                        .or_insert_with(|| problem("`forbidden`: administrators only"));
-                }
-                // A stall, product or order the caller may see but not act on (another's
-                // public stall, a move only an administrator makes) is 403; one they may not
-                // even see is 404.
-                let shared = ["/api/v1/stalls/", "/api/v1/products/", "/api/v1/orders/"];
-                if secured && in_path && shared.iter().any(|p| path.starts_with(p)) {
-                    r.entry("403".into()).or_insert_with(|| {
-                        problem("`forbidden`: visible to the caller, but not theirs to act on")
-                    });
-                }
-                if secured {
-                    r.entry("401".into()).or_insert_with(|| {
-                        problem("`unauthorized`: no token, or an expired or revoked one")
-                    });
-                }
-                if json_body {
-                    r.entry("400".into())
-                        .or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
-                    r.entry("413".into()).or_insert_with(|| {
-                        problem("`payload_too_large`: the body is over `http.body_limit_bytes`")
-                    });
-                    r.entry("415".into()).or_insert_with(|| {
-                        problem("`unsupported_media_type`: send `Content-Type: application/json`")
-                    });
-                }
-                if json_body || query {
-                    r.entry("422".into()).or_insert_with(|| {
-                        problem("`validation_failed`: `errors` names each bad field")
-                    });
-                }
-                // What no client causes, but any request may meet.
-                r.entry("500".into()).or_insert_with(|| {
-                    problem("`internal`: a fault of the service, logged with the request id")
-                });
-                r.entry("503".into()).or_insert_with(|| {
-                    problem("`timeout`: the answer took longer than `http.request_timeout_secs`; `unavailable`: a service it needs is down")
-                });
-                if path == "/metrics" {
-                    r.entry("404".into()).or_insert_with(|| {
-                        problem(
-                            "`not_found`: `http.ops_listen` is set, so metrics are served there",
-                        )
-                    });
-                }
-                if is_get && !secured && path.starts_with("/api/v1/") {
-                    r.entry("304".into()).or_insert_with(|| {
-                        RefOr::T(
-                            ResponseBuilder::new()
-                                .description(
-                                    "Not modified: `If-None-Match` named the current `ETag`",
-                                )
-                                .build(),
-                        )
-                    });
+                if let Some(op) = op.as_mut() {
+                    add_common_errors(path, is_get, op);
                 }
             }
         }
+    }
+}
+
+type Responses = std::collections::BTreeMap<String, RefOr<Response>>;
+
+/// A problem+json answer.
+fn problem(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+/// The answers of [`CommonErrors`] that `op` (at `path`) does not document itself. The first
+/// description of a status wins, so the more particular ones come first.
+fn add_common_errors(path: &str, is_get: bool, op: &mut Operation) {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let json_body = op
+        .request_body
+        .as_ref()
+        .is_some_and(|b| b.content.keys().any(|k| k.starts_with("application/json")));
+    let query = op
+        .parameters
+        .as_ref()
+        .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == ParameterIn::Query));
+    let r = &mut op.responses.responses;
+    add_path_errors(r, path, secured);
+    if secured {
+        r.entry("401".into())
+            .or_insert_with(|| problem("`unauthorized`: no token, or an expired or revoked one"));
+    }
+    if json_body {
+        r.entry("400".into())
+            .or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
+        r.entry("413".into()).or_insert_with(|| {
+            problem("`payload_too_large`: the body is over `http.body_limit_bytes`")
+        });
+        r.entry("415".into()).or_insert_with(|| {
+            problem("`unsupported_media_type`: send `Content-Type: application/json`")
+        });
+    }
+    if json_body || query {
+        r.entry("422".into())
+            .or_insert_with(|| problem("`validation_failed`: `errors` names each bad field"));
+    }
+    add_service_errors(r, path);
+    if is_get && !secured && path.starts_with("/api/v1/") {
+        r.entry("304".into()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("Not modified: `If-None-Match` named the current `ETag`")
+                    .build(),
+            )
+        });
+    }
+}
+
+/// What the path itself can cause: a bad or unknown id, a place for administrators only, a
+/// thing the caller may see but not act on.
+fn add_path_errors(r: &mut Responses, path: &str, secured: bool) {
+    let in_path = path.contains('{');
+    if in_path {
+        r.entry("400".into()).or_insert_with(|| {
+            problem("`bad_request`: the path holds a control character once decoded")
+        });
+        r.entry("404".into()).or_insert_with(|| {
+            problem("`not_found`: nothing with this id, or not the caller's to see")
+        });
+    }
+    if path.starts_with("/api/v1/admin/") {
+        r.entry("403".into())
+            .or_insert_with(|| problem("`forbidden`: administrators only"));
+    }
+    // A stall, product or order the caller may see but not act on (another's public stall, a
+    // move only an administrator makes) is 403; one they may not even see is 404.
+    let shared = ["/api/v1/stalls/", "/api/v1/products/", "/api/v1/orders/"];
+    if secured && in_path && shared.iter().any(|p| path.starts_with(p)) {
+        r.entry("403".into()).or_insert_with(|| {
+            problem("`forbidden`: visible to the caller, but not theirs to act on")
+        });
+    }
+}
+
+/// What no client causes, but any request may meet.
+fn add_service_errors(r: &mut Responses, path: &str) {
+    r.entry("500".into()).or_insert_with(|| {
+        problem("`internal`: a fault of the service, logged with the request id")
+    });
+    r.entry("503".into()).or_insert_with(|| {
+        problem("`timeout`: the answer took longer than `http.request_timeout_secs`; `unavailable`: a service it needs is down")
+    });
+    if path == "/metrics" {
+        r.entry("404".into()).or_insert_with(|| {
+            problem("`not_found`: `http.ops_listen` is set, so metrics are served there")
+        });
     }
 }
 

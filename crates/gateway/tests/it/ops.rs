@@ -328,10 +328,20 @@ db_test!(
 /// The routes `app.rs` declares, as `(METHOD, path)` with `/api/v1` in front of the API's.
 fn declared_routes() -> std::collections::BTreeSet<(String, String)> {
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/app.rs")).unwrap();
-    let api_start = src.find("let api = Router::new()").expect("the API router");
-    let api_end = src[api_start..].find("let docs").unwrap() + api_start;
+    // The API's areas, nested under /api/v1, come before the operators' endpoints, which come
+    // before the docs page.
+    let api_start = src
+        .find("fn catalogue_routes()")
+        .expect("the API's first area");
+    let api_end = src
+        .find("fn ops_routes(")
+        .expect("the operators' endpoints");
+    let ops_end = src.find("fn docs()").expect("the docs page");
     let mut out = std::collections::BTreeSet::new();
-    for (block, prefix) in [(&src[api_start..api_end], "/api/v1"), (&src[api_end..], "")] {
+    for (block, prefix) in [
+        (&src[api_start..api_end], "/api/v1"),
+        (&src[api_end..ops_end], ""),
+    ] {
         for (at, _) in block.match_indices(".route(") {
             let rest = &block[at + ".route(".len()..];
             let Some(open) = rest.find('"') else { continue };
