@@ -66,7 +66,7 @@ impl AppState {
         if let Some(bank) = built.bank {
             checkouts = checkouts.with_bank_transfer(bank, built.bank_checkout_ttl);
         }
-        let ledger = ledger::Ledger::new(config.ledger.settings());
+        let ledger = ledger::Ledger::new(config.ledger.settings(), catalog.clone());
         let payments = order::Payments::new(built.card, config.stripe.webhook_secrets())
             .with_bank_secrets(config.bank_transfer.webhook_secrets())
             .with_bank_max_age(built.bank_max_age);

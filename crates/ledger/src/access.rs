@@ -1,9 +1,10 @@
 //! Who may see and change a stall's money: its members (some things its owner only) and
-//! administrators; anyone else is told the stall does not exist.
+//! administrators; anyone else is told the stall does not exist. Membership is the
+//! catalogue's, asked through its public API.
 
-use catalog::{entity::stall, service::find_stall, stall::Role};
+use catalog::{Catalog, entity::stall, service::find_stall, stall::Role};
 use common::{Actor, Error, Result};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 /// How the caller stands to a stall.
@@ -19,22 +20,16 @@ pub(crate) enum Standing {
 
 /// The stall `id_or_slug` and the caller's standing; "not found" for anyone else.
 pub(crate) async fn stall_for<C: ConnectionTrait>(
+    catalog: &Catalog,
     db: &C,
     actor: &Actor,
     id_or_slug: &str,
 ) -> Result<(stall::Model, Standing)> {
     let user = actor.require_user()?;
     let stall = find_stall(db, id_or_slug)
-        .await
-        .map_err(Error::from)?
-        .ok_or_else(|| Error::not_found("Stall"))?;
-    let role = catalog::entity::stall_member::Entity::find()
-        .filter(catalog::entity::stall_member::Column::StallId.eq(stall.id))
-        .filter(catalog::entity::stall_member::Column::UserId.eq(user))
-        .one(db)
         .await?
-        .and_then(|m| Role::parse(&m.role));
-    let standing = match role {
+        .ok_or_else(|| Error::not_found("Stall"))?;
+    let standing = match catalog.role_in(db, user, stall.id).await? {
         Some(Role::Owner) => Standing::Owner,
         Some(Role::Staff) => Standing::Staff,
         None if actor.is_admin() => Standing::Admin,

@@ -6,19 +6,19 @@
 
 use std::collections::HashMap;
 
+use catalog::{Catalog, category::CategoryNode};
 use chrono::{DateTime, Utc};
-use common::{Error, Result};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use common::{Error, Result, calendar, stored};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     Ledger,
-    entity::{commission_rule, entry, ledger_account},
+    entity::{commission_rule, entry},
     kind::{EntryKind, Holder},
     rates::{self, CommissionRule, Supply},
+    store::{self, NewEntry},
 };
 
 /// The goods of one order line.
@@ -47,91 +47,26 @@ pub struct DeliveredOrder {
     pub delivered_at: DateTime<Utc>,
 }
 
-/// One entry to write.
-pub(crate) struct NewEntry {
-    pub stall_id: Uuid,
-    pub kind: EntryKind,
-    pub amount: i64,
-    pub order_id: Option<Uuid>,
-    pub payout_id: Option<Uuid>,
-    pub rule: Option<serde_json::Value>,
-    pub reverses: Option<EntryKind>,
-    pub note: Option<String>,
-    pub actor_id: Option<Uuid>,
-    pub available_at: DateTime<Utc>,
-}
-
-impl NewEntry {
-    /// An entry of `kind` for `amount`, payable from `available_at`, tied to nothing yet.
-    pub(crate) fn of(
-        stall_id: Uuid,
-        kind: EntryKind,
-        amount: i64,
-        available_at: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            stall_id,
-            kind,
-            amount,
-            order_id: None,
-            payout_id: None,
-            rule: None,
-            reverses: None,
-            note: None,
-            actor_id: None,
-            available_at,
-        }
-    }
-}
-
-/// Appends an entry (and the stall's account row, the first time).
-pub(crate) async fn append<C: ConnectionTrait>(txn: &C, e: NewEntry) -> Result<()> {
-    let now = Utc::now();
-    ledger_account::Entity::insert(ledger_account::ActiveModel {
-        stall_id: Set(e.stall_id),
-        created_at: Set(now),
-    })
-    .on_conflict_do_nothing_on([ledger_account::Column::StallId])
-    .exec_without_returning(txn)
-    .await?;
-    entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        stall_id: Set(e.stall_id),
-        kind: Set(e.kind.as_str().into()),
-        amount: Set(e.amount),
-        order_id: Set(e.order_id),
-        payout_id: Set(e.payout_id),
-        rule: Set(e.rule.map(|r| r.to_string())),
-        reverses: Set(e.reverses.map(|k| k.as_str().into())),
-        note: Set(e.note),
-        actor_id: Set(e.actor_id),
-        available_at: Set(e.available_at),
-        created_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
-/// Vietnam's calendar day of an instant (UTC+7), for rates that start on a day.
-pub(crate) fn vietnam_day(at: DateTime<Utc>) -> chrono::NaiveDate {
-    (at + chrono::Duration::hours(7)).date_naive()
-}
-
 /// Every category's parent and slug.
 struct Tree(HashMap<Uuid, (Option<Uuid>, String)>);
 
 impl Tree {
-    async fn load<C: ConnectionTrait>(db: &C) -> Result<Self> {
-        use catalog::entity::category;
-        Ok(Self(
-            category::Entity::find()
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, (c.parent_id, c.slug)))
-                .collect(),
-        ))
+    /// The catalogue's category tree, flattened.
+    async fn load<C: ConnectionTrait>(catalog: &Catalog, db: &C) -> Result<Self> {
+        let mut nodes = HashMap::new();
+        let mut todo = catalog.categories(db).await?;
+        while let Some(CategoryNode {
+            id,
+            slug,
+            parent_id,
+            children,
+            ..
+        }) = todo.pop()
+        {
+            nodes.insert(id, (parent_id, slug));
+            todo.extend(children);
+        }
+        Ok(Self(nodes))
     }
 
     /// The category and its parents, nearest first (bounded, in case of a loop).
@@ -157,7 +92,7 @@ impl Tree {
 }
 
 /// The commission rules as the choice reads them.
-pub(crate) async fn all_rules<C: ConnectionTrait>(db: &C) -> Result<Vec<CommissionRule>> {
+async fn all_rules<C: ConnectionTrait>(db: &C) -> Result<Vec<CommissionRule>> {
     Ok(commission_rule::Entity::find()
         .order_by_asc(commission_rule::Column::Id)
         .all(db)
@@ -176,24 +111,17 @@ pub(crate) async fn all_rules<C: ConnectionTrait>(db: &C) -> Result<Vec<Commissi
         .collect())
 }
 
-/// Whether Decree 117's withholding applies to a stall of this business type.
-pub fn withholds(business_type: &str) -> bool {
-    matches!(business_type, "household_business" | "individual")
-}
-
 impl Ledger {
     /// Writes a delivered order's entries, in the caller's (delivering) transaction: the sale
     /// and delivery owed to the stall, the cash it collected if it holds the money, the
     /// commission by the rule in force, and for household businesses and individuals the VAT
     /// and PIT withheld. They become payable after the holding period.
     pub async fn earn<C: ConnectionTrait>(&self, txn: &C, o: &DeliveredOrder) -> Result<()> {
-        let stall = catalog::entity::stall::Entity::find_by_id(o.stall_id)
-            .one(txn)
-            .await?
-            .ok_or_else(|| {
-                Error::internal(format!("delivered order's stall {} is missing", o.stall_id))
-            })?;
-        let tree = Tree::load(txn).await?;
+        let stall = store::stall(txn, o.stall_id).await?.ok_or_else(|| {
+            Error::internal(format!("delivered order's stall {} is missing", o.stall_id))
+        })?;
+        let withheld = rates::withholds(store::business_type(&stall)?);
+        let tree = Tree::load(&self.catalog, txn).await?;
         let rules = all_rules(txn).await?;
         let available_at = o.delivered_at + self.settings.holding;
         let subtotal: i64 = o.lines.iter().map(|l| l.amount).sum();
@@ -242,11 +170,11 @@ impl Ledger {
                 entries.push(base(EntryKind::Commission, -c, Some(applied)));
             }
         }
-        if withholds(&stall.business_type) {
+        if withheld {
             entries.extend(self.withholding_entries(o, by_supply, &base));
         }
         for e in entries {
-            append(txn, e).await?;
+            store::append(txn, e).await?;
         }
         Ok(())
     }
@@ -257,7 +185,8 @@ impl Ledger {
         by_supply: Vec<(Supply, i64)>,
         base: &dyn Fn(EntryKind, i64, Option<serde_json::Value>) -> NewEntry,
     ) -> Vec<NewEntry> {
-        let day = vietnam_day(o.delivered_at);
+        // Rates start on a day of Vietnam's calendar.
+        let day = calendar::day_of(o.delivered_at);
         let mut out = Vec::new();
         for (supply, sum) in rates::sum_by(by_supply) {
             let Some(rate) = self.withholding.rate(supply, day) else {
@@ -295,19 +224,21 @@ impl Ledger {
             .order_by_asc(entry::Column::CreatedAt)
             .order_by_asc(entry::Column::Id)
             .all(txn)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|e| Ok((stored::<EntryKind>(&e.kind)?, e)))
+            .collect::<Result<Vec<_>>>()?;
         if written
             .iter()
-            .any(|e| e.kind == EntryKind::RefundReversal.as_str())
+            .any(|(kind, _)| *kind == EntryKind::RefundReversal)
         {
             return Ok(None);
         }
         let now = Utc::now();
         let mut total = 0;
-        for e in written {
-            let kind = EntryKind::parse(&e.kind)?;
+        for (kind, e) in written {
             total -= e.amount;
-            append(
+            store::append(
                 txn,
                 NewEntry {
                     order_id: Some(order_id),
@@ -320,80 +251,5 @@ impl Ledger {
             .await?;
         }
         Ok(Some(total))
-    }
-}
-
-impl Ledger {
-    /// An administrator's correction to a stall's balance (±, payable at once), with a
-    /// reason. Audited.
-    pub async fn adjust<C: ConnectionTrait + sea_orm::TransactionTrait>(
-        &self,
-        db: &C,
-        actor: &common::Actor,
-        stall: &str,
-        amount: i64,
-        reason: &str,
-    ) -> Result<crate::reading::EntryView> {
-        use sea_orm::TransactionSession;
-        let admin = crate::access::admin(actor)?;
-        let (stall, _) = crate::access::stall_for(db, actor, stall).await?;
-        let mut v = common::validate::Validator::new();
-        v.check(
-            amount != 0 && amount.abs() <= 1_000_000_000,
-            "amount",
-            "must be non-zero, at most 1000000000 đồng either way",
-        );
-        let reason = v.text("reason", reason, 3, 1000);
-        v.finish()?;
-        let txn = common::begin_write(db).await?;
-        append(
-            &txn,
-            NewEntry {
-                note: Some(reason.clone()),
-                actor_id: Some(admin),
-                ..NewEntry::of(stall.id, EntryKind::Adjustment, amount, Utc::now())
-            },
-        )
-        .await?;
-        catalog::audit::record(
-            &txn,
-            admin,
-            "ledger.adjustment",
-            catalog::audit::Subject::Stall(stall.id),
-            Some(&reason),
-            None,
-            Some(json!({"amount": amount})),
-        )
-        .await?;
-        let written = entry::Entity::find()
-            .filter(entry::Column::StallId.eq(stall.id))
-            .filter(entry::Column::Kind.eq(EntryKind::Adjustment.as_str()))
-            .order_by_desc(entry::Column::Id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| Error::internal("the adjustment just written is missing"))?;
-        txn.commit().await?;
-        crate::reading::EntryView::try_from(written)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_household_businesses_and_individuals_are_withheld_on() {
-        assert!(withholds("household_business"));
-        assert!(withholds("individual"));
-        assert!(!withholds("cooperative"));
-        assert!(!withholds("enterprise"));
-    }
-
-    #[test]
-    fn the_day_is_vietnams() {
-        use chrono::TimeZone;
-        // 30 June 2025 18:00 UTC is 1 July 01:00 in Vietnam: the decree applies.
-        let at = Utc.with_ymd_and_hms(2025, 6, 30, 18, 0, 0).unwrap();
-        assert_eq!(vietnam_day(at).to_string(), "2025-07-01");
     }
 }

@@ -1,5 +1,9 @@
-//! What an entry is for, and who holds an order's money.
+//! The ledger's closed sets: what an entry is for, who holds an order's money, where a payout
+//! is. The stored ones (entry kinds, payout statuses) are [`Stored`]: written and compared only
+//! through their stored form, and read back with [`common::stored()`], so a row holding any
+//! other text is an error, never a default.
 
+use common::Stored;
 use serde::{Deserialize, Serialize};
 
 /// The kind of a ledger entry. Amounts are signed: + owed to the stall, − owed by it.
@@ -29,9 +33,10 @@ pub enum EntryKind {
     Adjustment,
 }
 
-impl EntryKind {
+impl Stored for EntryKind {
+    const WHAT: &'static str = "ledger entry kind";
     /// Every kind, in statement order.
-    pub const ALL: [Self; 10] = [
+    const ALL: &'static [Self] = &[
         Self::Sale,
         Self::Delivery,
         Self::CashCollected,
@@ -44,8 +49,7 @@ impl EntryKind {
         Self::Adjustment,
     ];
 
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             Self::Sale => "sale",
             Self::Delivery => "delivery",
@@ -58,14 +62,6 @@ impl EntryKind {
             Self::PayoutReturned => "payout_returned",
             Self::Adjustment => "adjustment",
         }
-    }
-
-    /// Reads a stored kind; an unknown one is corrupt data, never a default.
-    pub fn parse(s: &str) -> common::Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| common::Error::internal(format!("corrupt ledger entry kind {s:?}")))
     }
 }
 
@@ -92,36 +88,50 @@ pub enum PayoutStatus {
     Returned,
 }
 
-impl PayoutStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
+impl Stored for PayoutStatus {
+    const WHAT: &'static str = "payout status";
+    const ALL: &'static [Self] = &[Self::Pending, Self::Paid, Self::Returned];
+    fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Paid => "paid",
             Self::Returned => "returned",
         }
     }
-
-    /// Reads a stored status; an unknown one is corrupt data.
-    pub fn parse(s: &str) -> common::Result<Self> {
-        [Self::Pending, Self::Paid, Self::Returned]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| common::Error::internal(format!("corrupt payout status {s:?}")))
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use common::{ErrorKind, stored};
+
     use super::*;
 
     #[test]
     fn kinds_round_trip_and_unknown_ones_are_errors() {
         for k in EntryKind::ALL {
-            assert_eq!(EntryKind::parse(k.as_str()).unwrap(), k);
+            assert_eq!(stored::<EntryKind>(k.as_str()).unwrap(), *k);
         }
-        assert!(EntryKind::parse("bonus").is_err());
-        assert!(PayoutStatus::parse("lost").is_err());
-        assert_eq!(PayoutStatus::parse("paid").unwrap(), PayoutStatus::Paid);
+        for s in PayoutStatus::ALL {
+            assert_eq!(stored::<PayoutStatus>(s.as_str()).unwrap(), *s);
+        }
+        for bad in ["bonus", "Sale", "sale ", ""] {
+            let e = stored::<EntryKind>(bad).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Internal, "{bad:?}");
+        }
+        for bad in ["lost", "Paid", ""] {
+            let e = stored::<PayoutStatus>(bad).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Internal, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_stored_forms_are_the_json_names() {
+        // One name per member, on the wire as in the table.
+        for k in EntryKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for s in PayoutStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
     }
 }

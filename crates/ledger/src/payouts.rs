@@ -7,7 +7,7 @@
 //! back to the balance.
 
 use chrono::{DateTime, Utc};
-use common::{Actor, Error, Result, validate::Validator};
+use common::{Actor, Error, Result, Stored, stored, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
@@ -17,9 +17,9 @@ use uuid::Uuid;
 
 use crate::{
     Ledger, access,
-    earn::{NewEntry, append},
-    entity::{bank_account, entry, ledger_account, payout, payout_batch},
+    entity::{bank_account, ledger_account, payout, payout_batch},
     kind::{EntryKind, PayoutStatus},
+    store::{self, NewEntry},
 };
 
 /// A payout to one stall.
@@ -59,10 +59,9 @@ pub struct PayoutView {
 }
 
 /// Why a batch did not pay a stall.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
-#[allow(dead_code, reason = "documents the values the text field takes")]
+#[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// Its payable balance is below the batch's minimum.
     BelowMinimum,
@@ -81,8 +80,7 @@ pub struct Skipped {
     /// Its payable balance.
     pub payable: i64,
     /// `below_minimum`, `no_bank_account` or `cooling_off`.
-    #[cfg_attr(feature = "openapi", schema(value_type = SkipReason))]
-    pub reason: String,
+    pub reason: SkipReason,
 }
 
 /// A batch of payouts.
@@ -114,42 +112,6 @@ pub struct BatchRequest {
     pub minimum: Option<i64>,
 }
 
-fn status_view(p: &payout::Model) -> Result<PayoutStatus> {
-    PayoutStatus::parse(&p.status)
-}
-
-/// What a stall can be paid now: every entry whose holding period has passed.
-pub(crate) async fn payable<C: ConnectionTrait>(
-    db: &C,
-    stall: Uuid,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    sum_where(db, stall, entry::Column::AvailableAt.lte(now)).await
-}
-
-/// `CAST(SUM(col) AS BIGINT)`: PostgreSQL sums a bigint as numeric.
-pub(crate) fn sum_of(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
-    use sea_orm::sea_query::Func;
-    Func::cast_as(Func::sum(Expr::col(col)), "BIGINT").into()
-}
-
-/// The sum of a stall's entries that match `cond`.
-pub(crate) async fn sum_where<C: ConnectionTrait>(
-    db: &C,
-    stall: Uuid,
-    cond: sea_orm::sea_query::SimpleExpr,
-) -> Result<i64> {
-    let sum: Option<Option<i64>> = entry::Entity::find()
-        .select_only()
-        .column_as(sum_of(entry::Column::Amount), "sum")
-        .filter(entry::Column::StallId.eq(stall))
-        .filter(cond)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(sum.flatten().unwrap_or(0))
-}
-
 impl Ledger {
     /// Runs a payout batch (administrators): every stall with a payable balance of at least
     /// the minimum and a bank account past its cooling-off is paid that balance; the others
@@ -175,11 +137,7 @@ impl Ledger {
         v.finish()?;
         let stalls: Vec<Uuid> = match req.stall_id {
             Some(s) => {
-                if catalog::entity::stall::Entity::find_by_id(s)
-                    .one(db)
-                    .await?
-                    .is_none()
-                {
+                if store::stall(db, s).await?.is_none() {
                     return Err(Error::invalid_field("stall_id", "is not a stall"));
                 }
                 vec![s]
@@ -229,25 +187,25 @@ impl Ledger {
             .await?;
         let now = Utc::now();
         let amount = if locked.is_some() {
-            payable(&txn, stall, now).await?
+            store::payable(&txn, stall, now).await?
         } else {
             0
         };
-        let skip = |reason: &str| {
+        let skip = |reason| {
             Ok(Err(Skipped {
                 stall_id: stall,
                 payable: amount,
-                reason: reason.into(),
+                reason,
             }))
         };
         if amount < minimum || amount <= 0 {
-            return skip("below_minimum");
+            return skip(SkipReason::BelowMinimum);
         }
         let Some(account) = bank_account::Entity::find_by_id(stall).one(&txn).await? else {
-            return skip("no_bank_account");
+            return skip(SkipReason::NoBankAccount);
         };
         if account.usable_from > now {
-            return skip("cooling_off");
+            return skip(SkipReason::CoolingOff);
         }
         let id = Uuid::now_v7();
         let reference = vietqr::short_reference("PO", Uuid::now_v7().as_u128() as u64);
@@ -279,7 +237,7 @@ impl Ledger {
         }
         .insert(&txn)
         .await?;
-        append(
+        store::append(
             &txn,
             NewEntry {
                 payout_id: Some(id),
@@ -358,7 +316,7 @@ impl Ledger {
     }
 
     pub(crate) fn payout_view(&self, p: payout::Model) -> Result<PayoutView> {
-        let status = status_view(&p)?;
+        let status = stored(&p.status)?;
         let bank_name = self
             .banks
             .get(&p.bank_bin)
@@ -436,7 +394,7 @@ impl Ledger {
         let p = self.pending_payout(&txn, id).await?;
         self.decide(&txn, &p, admin, PayoutStatus::Returned, None, Some(&reason))
             .await?;
-        append(
+        store::append(
             &txn,
             NewEntry {
                 payout_id: Some(p.id),
@@ -466,7 +424,7 @@ impl Ledger {
             .one(txn)
             .await?
             .ok_or_else(|| Error::not_found("Payout"))?;
-        if status_view(&p)? != PayoutStatus::Pending {
+        if stored::<PayoutStatus>(&p.status)? != PayoutStatus::Pending {
             return Err(Error::conflict(
                 "payout_decided",
                 "This payout is already paid or returned.",

@@ -5,8 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use common::{Actor, Error, Result, validate::Validator};
-use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait, sea_query::OnConflict,
+};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::{
     Ledger,
@@ -80,6 +83,13 @@ fn tax_code_ok(s: &str) -> bool {
     }
 }
 
+/// A bank account as checked: a bank of the list, and the number and holder as banks take them.
+struct CheckedAccount {
+    bank_bin: String,
+    account_no: String,
+    account_name: String,
+}
+
 impl Ledger {
     /// Registers or changes the stall's payout account (its owner). Audited; no payout goes to
     /// it until the cooling-off period has passed.
@@ -90,15 +100,36 @@ impl Ledger {
         stall: &str,
         input: BankAccountInput,
     ) -> Result<BankAccountView> {
-        let (stall, standing) = access::stall_for(db, actor, stall).await?;
+        let (stall, standing) = access::stall_for(&self.catalog, db, actor, stall).await?;
         if standing != Standing::Owner {
             return Err(Error::forbidden(
                 "Only the stall's owner sets its bank account.",
             ));
         }
         let user = actor.require_user()?;
+        let account = self.check_account(&input)?;
+        let now = Utc::now();
+        let txn = common::begin_write(db).await?;
+        let before = bank_account::Entity::find_by_id(stall.id).one(&txn).await?;
+        let after = bank_account::ActiveModel {
+            stall_id: Set(stall.id),
+            bank_bin: Set(account.bank_bin),
+            account_no: Set(account.account_no),
+            account_name: Set(account.account_name),
+            changed_by: Set(user),
+            changed_at: Set(now),
+            usable_from: Set(now + self.settings.cooling_off),
+        };
+        let after = save_account(&txn, stall.id, after).await?;
+        audit_account_change(&txn, user, before.as_ref(), &after).await?;
+        txn.commit().await?;
+        Ok(self.account_view(after))
+    }
+
+    /// The account checked field by field, every bad field named.
+    fn check_account(&self, input: &BankAccountInput) -> Result<CheckedAccount> {
         let mut v = Validator::new();
-        let bank = self.banks.get(input.bank_bin.trim()).cloned();
+        let bank = self.banks.get(input.bank_bin.trim());
         v.check(bank.is_some(), "bank_bin", "is not a bank of the list");
         let account_no = input.account_no.trim().to_owned();
         v.check(
@@ -125,50 +156,11 @@ impl Ledger {
                 "is not a bank of the list",
             ));
         };
-        let now = Utc::now();
-        let txn = common::begin_write(db).await?;
-        let before = bank_account::Entity::find_by_id(stall.id).one(&txn).await?;
-        let row = bank_account::ActiveModel {
-            stall_id: Set(stall.id),
-            bank_bin: Set(bank.bin.clone()),
-            account_no: Set(account_no),
-            account_name: Set(account_name),
-            changed_by: Set(user),
-            changed_at: Set(now),
-            usable_from: Set(now + self.settings.cooling_off),
-        };
-        bank_account::Entity::insert(row)
-            .on_conflict(
-                sea_orm::sea_query::OnConflict::column(bank_account::Column::StallId)
-                    .update_columns([
-                        bank_account::Column::BankBin,
-                        bank_account::Column::AccountNo,
-                        bank_account::Column::AccountName,
-                        bank_account::Column::ChangedBy,
-                        bank_account::Column::ChangedAt,
-                        bank_account::Column::UsableFrom,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-        let after = bank_account::Entity::find_by_id(stall.id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| Error::internal("the bank account just written is missing"))?;
-        let shape = |a: &bank_account::Model| serde_json::json!({"bank_bin": a.bank_bin, "account_no": a.account_no, "account_name": a.account_name});
-        catalog::audit::record(
-            &txn,
-            user,
-            "stall.bank_account",
-            catalog::audit::Subject::Stall(stall.id),
-            None,
-            before.as_ref().map(shape),
-            Some(shape(&after)),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(self.account_view(after))
+        Ok(CheckedAccount {
+            bank_bin: bank.bin.clone(),
+            account_no,
+            account_name,
+        })
     }
 
     /// The stall's payout account (its owner and administrators); `None` when none is set.
@@ -178,7 +170,7 @@ impl Ledger {
         actor: &Actor,
         stall: &str,
     ) -> Result<Option<BankAccountView>> {
-        let (stall, standing) = access::stall_for(db, actor, stall).await?;
+        let (stall, standing) = access::stall_for(&self.catalog, db, actor, stall).await?;
         if standing == Standing::Staff {
             return Err(Error::forbidden(
                 "Only the owner and administrators see the bank account.",
@@ -190,7 +182,7 @@ impl Ledger {
             .map(|a| self.account_view(a)))
     }
 
-    pub(crate) fn account_view(&self, a: bank_account::Model) -> BankAccountView {
+    fn account_view(&self, a: bank_account::Model) -> BankAccountView {
         let bank_name = self
             .banks
             .get(&a.bank_bin)
@@ -214,7 +206,7 @@ impl Ledger {
         stall: &str,
         input: TaxProfile,
     ) -> Result<TaxProfile> {
-        let (stall, standing) = access::stall_for(db, actor, stall).await?;
+        let (stall, standing) = access::stall_for(&self.catalog, db, actor, stall).await?;
         if standing != Standing::Owner {
             return Err(Error::forbidden(
                 "Only the stall's owner sets its tax profile.",
@@ -252,7 +244,7 @@ impl Ledger {
             updated_at: Set(Utc::now()),
         })
         .on_conflict(
-            sea_orm::sea_query::OnConflict::column(tax_profile::Column::StallId)
+            OnConflict::column(tax_profile::Column::StallId)
                 .update_columns([
                     tax_profile::Column::TaxCode,
                     tax_profile::Column::CitizenId,
@@ -276,7 +268,7 @@ impl Ledger {
         actor: &Actor,
         stall: &str,
     ) -> Result<TaxProfile> {
-        let (stall, standing) = access::stall_for(db, actor, stall).await?;
+        let (stall, standing) = access::stall_for(&self.catalog, db, actor, stall).await?;
         if standing == Standing::Staff {
             return Err(Error::forbidden(
                 "Only the owner and administrators see the tax profile.",
@@ -291,6 +283,61 @@ impl Ledger {
             })
             .unwrap_or_default())
     }
+}
+
+/// Writes the stall's account, replacing the one it had; returns it as stored.
+async fn save_account<C: ConnectionTrait>(
+    txn: &C,
+    stall_id: Uuid,
+    row: bank_account::ActiveModel,
+) -> Result<bank_account::Model> {
+    bank_account::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(bank_account::Column::StallId)
+                .update_columns([
+                    bank_account::Column::BankBin,
+                    bank_account::Column::AccountNo,
+                    bank_account::Column::AccountName,
+                    bank_account::Column::ChangedBy,
+                    bank_account::Column::ChangedAt,
+                    bank_account::Column::UsableFrom,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    bank_account::Entity::find_by_id(stall_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::internal("the bank account just written is missing"))
+}
+
+/// Puts a change of payout account on the stall's audit log, with the account before and
+/// after.
+async fn audit_account_change<C: ConnectionTrait>(
+    txn: &C,
+    user: Uuid,
+    before: Option<&bank_account::Model>,
+    after: &bank_account::Model,
+) -> Result<()> {
+    let shape = |a: &bank_account::Model| {
+        serde_json::json!({
+            "bank_bin": a.bank_bin,
+            "account_no": a.account_no,
+            "account_name": a.account_name,
+        })
+    };
+    catalog::audit::record(
+        txn,
+        user,
+        "stall.bank_account",
+        catalog::audit::Subject::Stall(after.stall_id),
+        None,
+        before.map(shape),
+        Some(shape(after)),
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

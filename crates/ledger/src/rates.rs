@@ -1,8 +1,10 @@
 //! The money rules, pure: shares in basis points rounded half up to the whole đồng, which
-//! commission rule applies to a sale, and the withholding rates of Decree 117 read from data.
+//! commission rule applies to a sale, which sellers are withheld on and the withholding rates
+//! of Decree 117 read from data.
 
 use std::collections::HashMap;
 
+use catalog::stall::BusinessType;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -76,6 +78,15 @@ pub fn choose_rule<'a>(
         })
         .max_by_key(|(rank, _)| *rank)
         .map(|(_, r)| r)
+}
+
+/// Whether Decree 117's withholding applies to a seller of this legal form: household
+/// businesses and individuals; cooperatives and enterprises declare their own taxes.
+pub fn withholds(business_type: BusinessType) -> bool {
+    matches!(
+        business_type,
+        BusinessType::HouseholdBusiness | BusinessType::Individual
+    )
 }
 
 /// A kind of supply, with its own withholding rates.
@@ -299,6 +310,14 @@ mod tests {
             Supply::Goods
         );
         assert!(Withholding::from_toml("[supply]\n[[rate]]\nsupply = \"goods\"\nvat_bp = 20000\npit_bp = 0\nvalid_from = \"2025-07-01\"").is_err());
+    }
+
+    #[test]
+    fn only_household_businesses_and_individuals_are_withheld_on() {
+        assert!(withholds(BusinessType::HouseholdBusiness));
+        assert!(withholds(BusinessType::Individual));
+        assert!(!withholds(BusinessType::Cooperative));
+        assert!(!withholds(BusinessType::Enterprise));
     }
 
     #[test]

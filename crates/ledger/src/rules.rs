@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Ledger, access, entity::commission_rule};
+use crate::{Ledger, access, entity::commission_rule, store};
 
 /// A commission rule as administrators see and send it.
 #[derive(Clone, Debug, Serialize)]
@@ -170,15 +170,11 @@ impl Ledger {
         let mut v = Validator::new();
         check(&mut v, r.rate_bp, r.min, r.max, from, r.valid_to);
         if let Some(c) = r.category_id {
-            let known = catalog::entity::category::Entity::find_by_id(c)
-                .one(db)
-                .await?;
+            let known = catalog::service::find_category(db, &c.to_string()).await?;
             v.check(known.is_some(), "category_id", "is not a category");
         }
         if let Some(s) = r.stall_id {
-            let known = catalog::entity::stall::Entity::find_by_id(s)
-                .one(db)
-                .await?;
+            let known = store::stall(db, s).await?;
             v.check(known.is_some(), "stall_id", "is not a stall");
         }
         v.finish()?;

@@ -30,8 +30,8 @@ impl Orders {
     /// with the default settings.
     pub fn new(catalog: catalog::Catalog) -> Self {
         Self {
+            ledger: ledger::Ledger::new(ledger::Settings::default(), catalog.clone()),
             catalog,
-            ledger: ledger::Ledger::default(),
         }
     }
 
