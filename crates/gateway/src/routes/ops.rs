@@ -18,8 +18,7 @@ use crate::{
 pub struct Health {
     /// `ok` (liveness); `ready`, or `degraded` when the gateway serves but search is
     /// incomplete (its index is being rebuilt).
-    #[schema(value_type = HealthStatus)]
-    pub status: &'static str,
+    pub status: HealthStatus,
     /// Readiness only: how far the search index lags behind the catalogue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<SearchStatus>,
@@ -36,14 +35,12 @@ pub struct SearchStatus {
     pub oldest_secs: f64,
     /// `ok`; `rebuilding` while a missing or damaged index is rebuilt from the database
     /// (searches may find less until then); `unavailable` while the engine does not answer.
-    #[schema(value_type = SearchState)]
-    pub state: &'static str,
+    pub state: SearchState,
 }
 
-/// The values of `Health.status`.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code, reason = "documents the values the text field takes")]
+/// How the instance is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     /// Alive (`/healthz`).
     Ok,
@@ -53,10 +50,9 @@ pub enum HealthStatus {
     Degraded,
 }
 
-/// The values of `SearchStatus.state`.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code, reason = "documents the values the text field takes")]
+/// How search is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum SearchState {
     /// Up to date, or catching up.
     Ok,
@@ -71,7 +67,7 @@ pub enum SearchState {
     responses((status = 200, description = "Up", body = Health)))]
 pub async fn healthz() -> axum::Json<Health> {
     axum::Json(Health {
-        status: "ok",
+        status: HealthStatus::Ok,
         search: None,
     })
 }
@@ -111,16 +107,18 @@ pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>,
     let search_state = match engine.health().await {
         Err(e) => {
             tracing::warn!(error = %e, "search engine unavailable; serving without search");
-            "unavailable"
+            SearchState::Unavailable
         }
-        Ok(()) if state.search.recovery() == search::service::Recovery::Rebuilding => "rebuilding",
-        Ok(()) => "ok",
+        Ok(()) if state.search.recovery() == search::service::Recovery::Rebuilding => {
+            SearchState::Rebuilding
+        }
+        Ok(()) => SearchState::Ok,
     };
     Ok(axum::Json(Health {
-        status: if search_state == "ok" {
-            "ready"
+        status: if search_state == SearchState::Ok {
+            HealthStatus::Ready
         } else {
-            "degraded"
+            HealthStatus::Degraded
         },
         search: Some(SearchStatus {
             engine: engine.name(),
