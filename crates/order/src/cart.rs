@@ -19,7 +19,7 @@ use crate::{
     error::Result,
     pricing::{Place, StallTotal, Unbuyable, buyable},
     shipping::ShippingRates,
-    store,
+    store::{self, Named},
 };
 
 /// Most units of one product in a cart.
@@ -91,6 +91,44 @@ pub enum CartDestination {
     },
 }
 
+impl CartDestination {
+    /// The destination a cart request names with its optional `address_id`, `province_code`
+    /// and `commune_code`: none of them is no destination; an address of the book and a
+    /// commune together are refused (`conflicting_fields` on `address_id`), as is a province
+    /// without its commune.
+    pub fn from_request(
+        address_id: Option<Uuid>,
+        province_code: Option<String>,
+        commune_code: Option<String>,
+    ) -> Result<Option<Self>> {
+        let written = (province_code.is_some() || commune_code.is_some())
+            .then_some((province_code, commune_code));
+        let named = store::named_destination(
+            address_id,
+            written,
+            "give either address_id or a commune, not both",
+        )
+        .map_err(|f| common::Error::validation(vec![f]))?;
+        Ok(match named {
+            None => None,
+            Some(Named::Book(id)) => Some(CartDestination::Address(id)),
+            Some(Named::Written((province_code, Some(commune_code)))) => {
+                Some(CartDestination::Place {
+                    province_code,
+                    commune_code,
+                })
+            }
+            Some(Named::Written((_, None))) => {
+                return Err(common::Error::invalid_field(
+                    "commune_code",
+                    "is required with province_code",
+                )
+                .into());
+            }
+        })
+    }
+}
+
 /// Reads and changes carts.
 #[derive(Clone, Debug)]
 pub struct Carts {
@@ -113,6 +151,20 @@ impl Carts {
     pub fn with_rates(mut self, rates: Arc<ShippingRates>) -> Self {
         self.rates = rates;
         self
+    }
+
+    /// The caller's cart as the buyer asks for it: priced for delivery when the request names
+    /// a destination ([`CartDestination::from_request`]), with current prices alone otherwise.
+    pub async fn read<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        to: Option<CartDestination>,
+    ) -> Result<Cart> {
+        match to {
+            Some(to) => self.priced(db, actor, to).await,
+            None => self.cart(db, actor).await,
+        }
     }
 
     /// The caller's cart priced for delivery to `to`: per stall, the delivery line, and the
@@ -331,5 +383,64 @@ fn problem(why: Unbuyable) -> String {
     match why {
         Unbuyable::NotSold => "no longer sold".into(),
         Unbuyable::Short { stock } => format!("only {stock} left"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(e: OrderError) -> Vec<(String, String)> {
+        common::Error::from(e)
+            .fields
+            .into_iter()
+            .map(|f| (f.field, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_cart_request_names_an_address_or_a_commune_never_both() {
+        let id = Uuid::now_v7();
+        let code = |c: &str| Some(c.to_owned());
+        assert!(matches!(
+            CartDestination::from_request(None, None, None),
+            Ok(None)
+        ));
+        assert!(matches!(
+            CartDestination::from_request(Some(id), None, None),
+            Ok(Some(CartDestination::Address(a))) if a == id
+        ));
+        assert!(matches!(
+            CartDestination::from_request(None, code("01"), code("00070")),
+            Ok(Some(CartDestination::Place { province_code: Some(p), commune_code: c }))
+                if p == "01" && c == "00070"
+        ));
+        assert!(matches!(
+            CartDestination::from_request(None, None, code("00070")),
+            Ok(Some(CartDestination::Place {
+                province_code: None,
+                ..
+            }))
+        ));
+        let both = (
+            "address_id".to_owned(),
+            "give either address_id or a commune, not both".to_owned(),
+        );
+        for (province, commune) in [
+            (None, code("00070")),
+            (code("01"), None),
+            (code("01"), code("00070")),
+        ] {
+            let e = CartDestination::from_request(Some(id), province, commune).unwrap_err();
+            assert_eq!(fields(e), [both.clone()]);
+        }
+        let e = CartDestination::from_request(None, code("01"), None).unwrap_err();
+        assert_eq!(
+            fields(e),
+            [(
+                "commune_code".to_owned(),
+                "is required with province_code".to_owned()
+            )]
+        );
     }
 }

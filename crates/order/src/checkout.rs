@@ -30,7 +30,7 @@ use crate::{
     provider::{CashOnDelivery, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
     shipping::ShippingRates,
     status::OrderStatus,
-    store,
+    store::{self, Named},
     types::{CheckoutStatus, PaymentMethod, Stored, stored},
     views::{self, OrderView},
 };
@@ -185,25 +185,26 @@ impl Checkouts {
             .as_deref()
             .map(|n| v.text("note", n, 0, 1000))
             .filter(|n| !n.is_empty());
-        let destination = match (&req.shipping, req.address_id) {
-            (Some(s), None) => Destination::check(&mut v, "shipping.", s, self.nation),
-            (None, Some(id)) => match store::book_address(db, buyer, id).await? {
+        let named = store::named_destination(
+            req.address_id,
+            req.shipping.as_ref(),
+            "give either shipping or address_id, not both",
+        );
+        let destination = match named {
+            Ok(Some(Named::Written(s))) => Destination::check(&mut v, "shipping.", s, self.nation),
+            Ok(Some(Named::Book(id))) => match store::book_address(db, buyer, id).await? {
                 Some(s) => Destination::check(&mut v, "address_id.", &s, self.nation),
                 None => {
-                    v.check(false, "address_id", "is not an address of yours");
+                    v.add("address_id", "is not an address of yours");
                     None
                 }
             },
-            (Some(_), Some(_)) => {
-                v.check(
-                    false,
-                    "address_id",
-                    "give either shipping or address_id, not both",
-                );
+            Ok(None) => {
+                v.add("shipping", "is required (or give address_id)");
                 None
             }
-            (None, None) => {
-                v.check(false, "shipping", "is required (or give address_id)");
+            Err(conflict) => {
+                v.add(&conflict.field, conflict.message);
                 None
             }
         };

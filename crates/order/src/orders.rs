@@ -160,6 +160,42 @@ impl Orders {
         views::order_view(db, id).await
     }
 
+    /// Moves an order on behalf of `actor` ([`Orders::transition`]); when the move cancelled a
+    /// paid order, its refund is sent at once through `payments`, so the answer already shows
+    /// it sent. If the provider fails, the refund stays queued and the sweep retries it.
+    pub async fn make_move<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: Uuid,
+        m: Move,
+        words: MoveWords<'_>,
+        payments: &crate::Payments,
+    ) -> Result<OrderView> {
+        let view = self.transition(db, actor, id, m, words).await?;
+        if view.refund.is_none() {
+            return Ok(view);
+        }
+        payments.refund_now(db, id).await?;
+        views::order_view(db, id).await
+    }
+
+    /// Refunds a delivered order ([`Orders::refund_delivered`]) and sends a card refund at once
+    /// through `payments`; if the provider fails, the refund stays queued and the sweep
+    /// retries it.
+    pub async fn refund<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id: Uuid,
+        reason: &str,
+        payments: &crate::Payments,
+    ) -> Result<OrderView> {
+        self.refund_delivered(db, actor, id, reason).await?;
+        payments.refund_now(db, id).await?;
+        views::order_view(db, id).await
+    }
+
     /// Refunds a delivered order (administrators; a return or a dispute decided for the
     /// buyer), with why. The stall's ledger entries for it are reversed in the same
     /// transaction; money paid online is owed back to the buyer (a card refund is sent by the

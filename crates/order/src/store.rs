@@ -457,6 +457,32 @@ pub(crate) async fn refill_cart<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Where a request asks to deliver, as it names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Named<T> {
+    /// The id of an address of the buyer's book (`address_id`).
+    Book(Uuid),
+    /// An address, or a place, written in the request itself.
+    Written(T),
+}
+
+/// The one rule of every request that says where to deliver (the cart priced for delivery,
+/// the checkout): an address of the book or one written in the request, never both. Both is a
+/// field error on `address_id` whose message, `conflict`, names the two as the request spells
+/// them (its code is `conflicting_fields`); neither is `None`, for the caller to allow or not.
+pub(crate) fn named_destination<T>(
+    address_id: Option<Uuid>,
+    written: Option<T>,
+    conflict: &str,
+) -> std::result::Result<Option<Named<T>>, common::FieldError> {
+    match (address_id, written) {
+        (Some(_), Some(_)) => Err(common::FieldError::new("address_id", conflict)),
+        (Some(id), None) => Ok(Some(Named::Book(id))),
+        (None, Some(w)) => Ok(Some(Named::Written(w))),
+        (None, None) => Ok(None),
+    }
+}
+
 /// An address of `buyer`'s book, as a shipping address; `None` if it is not theirs.
 pub(crate) async fn book_address<C: ConnectionTrait>(
     db: &C,

@@ -50,33 +50,8 @@ pub async fn cart(
     auth: AuthUser,
     Query(p): Query<CartParams>,
 ) -> ApiResult<axum::Json<Cart>> {
-    let actor = auth.user.actor();
-    let to = match (p.address_id, p.commune_code, p.province_code) {
-        (Some(id), None, None) => Some(CartDestination::Address(id)),
-        (None, Some(commune_code), province_code) => Some(CartDestination::Place {
-            province_code,
-            commune_code,
-        }),
-        (None, None, None) => None,
-        (None, None, Some(_)) => {
-            return Err(common::Error::invalid_field(
-                "commune_code",
-                "is required with province_code",
-            )
-            .into());
-        }
-        (Some(_), _, _) => {
-            return Err(common::Error::invalid_field(
-                "address_id",
-                "give either address_id or a commune, not both",
-            )
-            .into());
-        }
-    };
-    let cart = match to {
-        Some(to) => state.carts.priced(&state.db, &actor, to).await?,
-        None => state.carts.cart(&state.db, &actor).await?,
-    };
+    let to = CartDestination::from_request(p.address_id, p.province_code, p.commune_code)?;
+    let cart = state.carts.read(&state.db, &auth.user.actor(), to).await?;
     Ok(axum::Json(cart))
 }
 
@@ -318,28 +293,22 @@ async fn do_move(
     body: Option<MoveBody>,
 ) -> ApiResult<axum::Json<OrderView>> {
     let body = body.unwrap_or_default();
-    let id = super::path_id(id)?;
-    let actor = auth.user.actor();
-    let mut view = state
+    let words = order::orders::MoveWords {
+        reason: body.reason.as_deref(),
+        tracking_no: body.tracking_no.as_deref(),
+        carrier: body.carrier.as_deref(),
+    };
+    let view = state
         .orders
-        .transition(
+        .make_move(
             &state.db,
-            &actor,
-            id,
+            &auth.user.actor(),
+            super::path_id(id)?,
             m,
-            order::orders::MoveWords {
-                reason: body.reason.as_deref(),
-                tracking_no: body.tracking_no.as_deref(),
-                carrier: body.carrier.as_deref(),
-            },
+            words,
+            &state.payments,
         )
         .await?;
-    if view.refund.is_some() {
-        // A paid order was cancelled: send its refund now, so the answer can show it sent.
-        // If the provider fails, the refund stays queued and the sweep retries it.
-        state.payments.refund_now(&state.db, id).await?;
-        view = state.orders.get(&state.db, &actor, id).await?;
-    }
     Ok(axum::Json(view))
 }
 
@@ -433,12 +402,15 @@ pub async fn refund(
     Json(body): Json<RefundBody>,
 ) -> ApiResult<axum::Json<OrderView>> {
     let id = super::path_id(&id)?;
-    let actor = auth.user.actor();
-    state
+    let view = state
         .orders
-        .refund_delivered(&state.db, &actor, id, &body.reason)
+        .refund(
+            &state.db,
+            &auth.user.actor(),
+            id,
+            &body.reason,
+            &state.payments,
+        )
         .await?;
-    // A card refund goes out now; if Stripe fails, the sweep retries it.
-    state.payments.refund_now(&state.db, id).await?;
-    Ok(axum::Json(state.orders.get(&state.db, &actor, id).await?))
+    Ok(axum::Json(view))
 }
