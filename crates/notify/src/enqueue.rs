@@ -4,13 +4,14 @@
 use std::{collections::HashSet, sync::Arc};
 
 use chrono::Utc;
+use common::Stored;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::{
-    Event, Facts, Templates, channels,
+    Event, Facts, Templates,
     entity::{delivery, notification, optout, recipient, webhook},
-    status,
+    status::{ChannelKind, DeliveryState},
 };
 
 /// What an event is about, for links and filters.
@@ -122,7 +123,7 @@ impl Notifier {
             insert_delivery(
                 db,
                 Outgoing {
-                    channel: channels::EMAIL,
+                    channel: ChannelKind::Email,
                     source_id: id,
                     ordering_key: person.id,
                     target: person.email,
@@ -190,7 +191,7 @@ impl Notifier {
             insert_delivery(
                 db,
                 Outgoing {
-                    channel: channels::WEBHOOK,
+                    channel: ChannelKind::Webhook,
                     source_id: event_id,
                     ordering_key: hook.id,
                     target: hook.url,
@@ -207,7 +208,7 @@ impl Notifier {
 }
 
 struct Outgoing {
-    channel: &'static str,
+    channel: ChannelKind,
     source_id: Uuid,
     ordering_key: Uuid,
     target: String,
@@ -221,7 +222,7 @@ async fn insert_delivery<C: ConnectionTrait>(db: &C, o: Outgoing) -> Result<(), 
     let now = Utc::now();
     delivery::Entity::insert(delivery::ActiveModel {
         public_id: Set(Uuid::now_v7()),
-        channel: Set(o.channel.into()),
+        channel: Set(o.channel.as_str().into()),
         source_id: Set(o.source_id),
         ordering_key: Set(o.ordering_key),
         target: Set(o.target),
@@ -229,7 +230,7 @@ async fn insert_delivery<C: ConnectionTrait>(db: &C, o: Outgoing) -> Result<(), 
         subject: Set(o.subject),
         body: Set(o.body),
         sensitive: Set(o.sensitive),
-        status: Set(status::PENDING.into()),
+        status: Set(DeliveryState::Pending.as_str().into()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),

@@ -19,6 +19,7 @@ pub mod entity;
 pub mod event;
 pub mod inbox;
 pub mod prefs;
+pub mod status;
 pub mod templates;
 pub mod webhooks;
 pub mod worker;
@@ -27,22 +28,12 @@ pub use enqueue::{Notifier, Refs};
 pub use event::{Audience, Event};
 pub use templates::{Facts, Templates};
 
-/// The stored statuses of a delivery.
-pub mod status {
-    /// Waiting to be sent (or retried).
-    pub const PENDING: &str = "pending";
-    /// Accepted by the mail server or the webhook's receiver.
-    pub const SENT: &str = "sent";
-    /// Given up: refused for good, or retried too often.
-    pub const FAILED: &str = "failed";
-    /// Email while no mail server is configured: never sent.
-    pub const OFF: &str = "off";
-}
-
-/// The channels of deliveries.
+/// The channels of deliveries, as constants (the stored forms of [`status::ChannelKind`]).
 pub mod channels {
+    use crate::status::ChannelKind;
+
     /// By SMTP.
-    pub const EMAIL: &str = "email";
+    pub const EMAIL: &str = ChannelKind::Email.name();
     /// A stall's outgoing webhook.
-    pub const WEBHOOK: &str = "webhook";
+    pub const WEBHOOK: &str = ChannelKind::Webhook.name();
 }

@@ -8,7 +8,7 @@
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Duration, Utc};
-use common::{Error, page::Page, page::PageRequest, validate::Validator};
+use common::{Error, Stored, page::Page, page::PageRequest, stored, validate::Validator};
 use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
@@ -21,8 +21,8 @@ use uuid::Uuid;
 
 use crate::{
     address::{Refused, Resolver},
-    channels,
     entity::{delivery, webhook},
+    status::{ChannelKind, DeliveryState},
 };
 
 /// How long the previous secret keeps signing after a rotation.
@@ -52,10 +52,9 @@ pub struct WebhookView {
 }
 
 /// Where a webhook delivery stands.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
-#[allow(dead_code, reason = "documents the values the text field takes")]
+#[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Not yet accepted by the receiver; tried again later.
     Pending,
@@ -63,6 +62,24 @@ pub enum DeliveryStatus {
     Sent,
     /// Given up after the last try.
     Failed,
+}
+
+impl DeliveryStatus {
+    /// The status a webhook delivery's row holds; `off` (for email only) or anything unknown
+    /// is corrupt.
+    fn of_row(status: &str) -> Result<Self, Error> {
+        Ok(match stored::<DeliveryState>(status)? {
+            DeliveryState::Pending => Self::Pending,
+            DeliveryState::Sent => Self::Sent,
+            DeliveryState::Failed => Self::Failed,
+            DeliveryState::Off => {
+                return Err(Error::internal(common::stored::Corrupt {
+                    what: "webhook delivery status",
+                    value: status.to_owned(),
+                }));
+            }
+        })
+    }
 }
 
 /// One entry of a webhook's delivery log.
@@ -75,8 +92,7 @@ pub struct DeliveryView {
     #[cfg_attr(feature = "openapi", schema(value_type = crate::Event))]
     pub event: String,
     /// `pending`, `sent` or `failed`.
-    #[cfg_attr(feature = "openapi", schema(value_type = DeliveryStatus))]
-    pub status: String,
+    pub status: DeliveryStatus,
     /// Tries so far.
     pub attempts: i32,
     /// The receiver's last HTTP status.
@@ -160,15 +176,15 @@ pub async fn delete<C: ConnectionTrait>(db: &C, stall_id: Uuid, id: Uuid) -> Res
     delivery::Entity::update_many()
         .col_expr(
             delivery::Column::Status,
-            sea_orm::sea_query::Expr::value(crate::status::FAILED),
+            sea_orm::sea_query::Expr::value(DeliveryState::Failed.as_str()),
         )
         .col_expr(
             delivery::Column::LastError,
             sea_orm::sea_query::Expr::value("the webhook was deleted"),
         )
-        .filter(delivery::Column::Channel.eq(channels::WEBHOOK))
+        .filter(delivery::Column::Channel.eq(ChannelKind::Webhook.as_str()))
         .filter(delivery::Column::OrderingKey.eq(id))
-        .filter(delivery::Column::Status.eq(crate::status::PENDING))
+        .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
         .exec(db)
         .await
         .map_err(Error::internal)?;
@@ -207,7 +223,7 @@ pub async fn deliveries<C: ConnectionTrait>(
         return Err(Error::not_found("Webhook"));
     }
     let q = delivery::Entity::find()
-        .filter(delivery::Column::Channel.eq(channels::WEBHOOK))
+        .filter(delivery::Column::Channel.eq(ChannelKind::Webhook.as_str()))
         .filter(delivery::Column::OrderingKey.eq(id));
     let total = q.clone().count(db).await.map_err(Error::internal)?;
     let rows = q
@@ -219,19 +235,22 @@ pub async fn deliveries<C: ConnectionTrait>(
         .map_err(Error::internal)?;
     let items = rows
         .into_iter()
-        .map(|d| DeliveryView {
-            id: d.public_id,
-            event: d.event,
-            next_attempt_at: (d.status == crate::status::PENDING).then_some(d.next_attempt_at),
-            status: d.status,
-            attempts: d.attempts,
-            response_status: d.response_status,
-            last_error: d.last_error,
-            sent_at: d.sent_at,
-            created_at: d.created_at,
-            payload: serde_json::from_str(&d.body).unwrap_or(serde_json::Value::Null),
+        .map(|d| {
+            let status = DeliveryStatus::of_row(&d.status)?;
+            Ok(DeliveryView {
+                id: d.public_id,
+                event: d.event,
+                next_attempt_at: (status == DeliveryStatus::Pending).then_some(d.next_attempt_at),
+                status,
+                attempts: d.attempts,
+                response_status: d.response_status,
+                last_error: d.last_error,
+                sent_at: d.sent_at,
+                created_at: d.created_at,
+                payload: serde_json::from_str(&d.body).unwrap_or(serde_json::Value::Null),
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     Ok(Page::new(items, total, page))
 }
 
@@ -385,5 +404,21 @@ mod tests {
         assert!(checked_url("https://u:p@example.vn/", false).is_err());
         assert!(checked_url("ftp://example.vn/", true).is_err());
         assert!(checked_url("not a url", true).is_err());
+    }
+
+    #[test]
+    fn the_log_shows_a_row_status_as_stored_and_refuses_one_a_webhook_cannot_have() {
+        for (row, status) in [
+            ("pending", DeliveryStatus::Pending),
+            ("sent", DeliveryStatus::Sent),
+            ("failed", DeliveryStatus::Failed),
+        ] {
+            assert_eq!(DeliveryStatus::of_row(row).unwrap(), status);
+            assert_eq!(serde_json::to_value(status).unwrap(), row);
+        }
+        for bad in ["off", "", "Sent", "delivered"] {
+            let e = DeliveryStatus::of_row(bad).unwrap_err();
+            assert_eq!(e.kind, common::ErrorKind::Internal, "{bad:?}");
+        }
     }
 }

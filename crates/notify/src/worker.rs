@@ -11,6 +11,7 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
+use common::Stored;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, sea_query::Expr,
@@ -19,9 +20,9 @@ use tokio::sync::watch;
 
 use crate::{
     channel::{Channel, Message, SendError},
-    channels,
     entity::{delivery, webhook},
-    status, webhooks,
+    status::{ChannelKind, DeliveryState},
+    webhooks,
 };
 
 /// How the worker retries.
@@ -125,22 +126,26 @@ impl Deliverer {
     ) -> Result<Round, DbErr> {
         if self.email.is_none() {
             delivery::Entity::update_many()
-                .col_expr(delivery::Column::Status, Expr::value(status::OFF))
-                .filter(delivery::Column::Channel.eq(channels::EMAIL))
-                .filter(delivery::Column::Status.eq(status::PENDING))
+                .col_expr(
+                    delivery::Column::Status,
+                    Expr::value(DeliveryState::Off.as_str()),
+                )
+                .filter(delivery::Column::Channel.eq(ChannelKind::Email.as_str()))
+                .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
                 .exec(db)
                 .await?;
         }
         let heads = delivery::Entity::find()
-            .filter(delivery::Column::Status.eq(status::PENDING))
+            .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
             .filter(delivery::Column::NextAttemptAt.lte(now))
             .filter(unclaimed(now))
             // Only the oldest pending row of its recipient or webhook.
-            .filter(Expr::cust(
+            .filter(Expr::cust(format!(
                 "NOT EXISTS (SELECT 1 FROM deliveries older \
                  WHERE older.ordering_key = deliveries.ordering_key \
-                 AND older.status = 'pending' AND older.id < deliveries.id)",
-            ))
+                 AND older.status = '{}' AND older.id < deliveries.id)",
+                DeliveryState::Pending.as_str()
+            )))
             .order_by_asc(delivery::Column::Id)
             .limit(self.batch)
             .all(db)
@@ -154,7 +159,7 @@ impl Deliverer {
                     Expr::value(now + chrono::Duration::minutes(2)),
                 )
                 .filter(delivery::Column::Id.eq(d.id))
-                .filter(delivery::Column::Status.eq(status::PENDING))
+                .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
                 .filter(unclaimed(now))
                 .exec(db)
                 .await?;
@@ -196,7 +201,16 @@ impl Deliverer {
             body: d.body.clone(),
             headers: Vec::new(),
         };
-        if d.channel == channels::WEBHOOK {
+        let channel = match common::stored::read::<ChannelKind>(&d.channel) {
+            Ok(channel) => channel,
+            Err(corrupt) => {
+                return Ok(Err(SendError::Permanent {
+                    status: None,
+                    message: corrupt.to_string(),
+                }));
+            }
+        };
+        if channel == ChannelKind::Webhook {
             let hook = webhook::Entity::find_by_id(d.ordering_key)
                 .filter(webhook::Column::DeletedAt.is_null())
                 .one(db)
@@ -239,7 +253,10 @@ impl Deliverer {
             Ok(code) => {
                 round.sent += 1;
                 update = update
-                    .col_expr(delivery::Column::Status, Expr::value(status::SENT))
+                    .col_expr(
+                        delivery::Column::Status,
+                        Expr::value(DeliveryState::Sent.as_str()),
+                    )
                     .col_expr(delivery::Column::SentAt, Expr::value(now))
                     .col_expr(
                         delivery::Column::ResponseStatus,
@@ -258,7 +275,7 @@ impl Deliverer {
                 let give_up = match &e {
                     SendError::Permanent { .. } => true,
                     SendError::Transient { .. } => {
-                        d.channel == channels::WEBHOOK
+                        d.channel == ChannelKind::Webhook.as_str()
                             && attempts >= self.retry.max_webhook_attempts
                     }
                 };
@@ -274,7 +291,10 @@ impl Deliverer {
                     );
                 if give_up {
                     round.failed += 1;
-                    update = update.col_expr(delivery::Column::Status, Expr::value(status::FAILED));
+                    update = update.col_expr(
+                        delivery::Column::Status,
+                        Expr::value(DeliveryState::Failed.as_str()),
+                    );
                     if d.sensitive {
                         update = update.col_expr(delivery::Column::Body, Expr::value(""));
                     }
@@ -303,7 +323,7 @@ pub const KEEP_DAYS: i64 = 30;
 /// however old.
 pub async fn prune<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(delivery::Entity::delete_many()
-        .filter(delivery::Column::Status.ne(status::PENDING))
+        .filter(delivery::Column::Status.ne(DeliveryState::Pending.as_str()))
         .filter(delivery::Column::CreatedAt.lt(before))
         .exec(db)
         .await?
@@ -322,7 +342,7 @@ pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, i64)>, D
         .select_only()
         .column(delivery::Column::Channel)
         .column_as(delivery::Column::Id.count(), "n")
-        .filter(delivery::Column::Status.eq(status::PENDING))
+        .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
         .group_by(delivery::Column::Channel)
         .into_model::<Row>()
         .all(db)
