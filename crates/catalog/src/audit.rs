@@ -39,7 +39,7 @@ impl Subject {
     }
 }
 
-/// The kinds of thing an audit entry is about, as `subject_type` stores and shows them.
+/// The kinds of thing an audit entry is about, as `subject_type` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
