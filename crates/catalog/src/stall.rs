@@ -295,6 +295,21 @@ pub struct Member {
     pub since: DateTime<Utc>,
 }
 
+/// A member of a stall, with who they are.
+#[derive(Clone, Debug)]
+pub struct MemberProfile {
+    /// The user.
+    pub user_id: Uuid,
+    /// Their email.
+    pub email: String,
+    /// Their name.
+    pub full_name: String,
+    /// Their role.
+    pub role: Role,
+    /// Since when.
+    pub since: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use common::Stored;

@@ -3,6 +3,7 @@
 //! outbox rows.
 
 mod categories;
+mod members;
 mod moderation;
 mod products;
 mod stalls;

@@ -1,4 +1,5 @@
-//! Applying for a stall, editing it, its members, and the public lists of stalls.
+//! Applying for a stall, editing it, the caller's role in it, and the public lists of stalls;
+//! its members are in [`super::members`].
 
 use chrono::Utc;
 use common::{
@@ -18,7 +19,7 @@ use crate::{
     error::Result,
     outbox,
     region::Commune,
-    stall::{DeliveryRules, Member, NewStall, Role, Stall, StallAction, StallPatch, StallStatus},
+    stall::{DeliveryRules, NewStall, Role, Stall, StallAction, StallPatch, StallStatus},
 };
 
 impl Catalog {
@@ -434,98 +435,5 @@ impl Catalog {
     ) -> Result<(Uuid, Role)> {
         let (stall, role) = self.stall_for_member(db, actor, id_or_slug, false).await?;
         Ok((stall.id, role))
-    }
-
-    /// The stall's members (members and admins).
-    pub async fn members<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        id_or_slug: &str,
-    ) -> Result<Vec<Member>> {
-        actor.require_user()?;
-        let m = find_stall(db, id_or_slug)
-            .await?
-            .ok_or(CatalogError::NotFound("Stall"))?;
-        if !self.viewer(db, actor, m.id).await?.privileged() {
-            return Err(if crate::visibility::stall_is_public(&m) {
-                CatalogError::Forbidden("Only the stall's members may see its members.")
-            } else {
-                CatalogError::NotFound("Stall")
-            });
-        }
-        let rows = stall_member::Entity::find()
-            .filter(stall_member::Column::StallId.eq(m.id))
-            .order_by_asc(stall_member::Column::CreatedAt)
-            .all(db)
-            .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(Member {
-                    user_id: r.user_id,
-                    role: stored(&r.role)?,
-                    since: r.created_at,
-                })
-            })
-            .collect()
-    }
-
-    /// Adds `user_id` as staff (owner only).
-    pub async fn add_member<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        id_or_slug: &str,
-        user_id: Uuid,
-    ) -> Result<Member> {
-        let (stall, _) = self.stall_for_member(db, actor, id_or_slug, true).await?;
-        if stall_member::Entity::find_by_id((stall.id, user_id))
-            .one(db)
-            .await?
-            .is_some()
-        {
-            return Err(CatalogError::AlreadyMember);
-        }
-        let now = Utc::now();
-        let inserted = stall_member::ActiveModel {
-            stall_id: Set(stall.id),
-            user_id: Set(user_id),
-            role: Set(Role::Staff.as_str().to_owned()),
-            created_at: Set(now),
-        }
-        .insert(db)
-        .await;
-        match inserted {
-            Ok(_) => Ok(Member {
-                user_id,
-                role: Role::Staff,
-                since: now,
-            }),
-            Err(e) if is_unique_violation(&e) => Err(CatalogError::AlreadyMember),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Removes a staff member (owner only); the owner cannot be removed.
-    pub async fn remove_member<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        id_or_slug: &str,
-        user_id: Uuid,
-    ) -> Result<()> {
-        let (stall, _) = self.stall_for_member(db, actor, id_or_slug, true).await?;
-        if user_id == stall.owner_id {
-            return Err(CatalogError::InvalidTransition(
-                "The owner cannot be removed from the stall.".into(),
-            ));
-        }
-        let res = stall_member::Entity::delete_by_id((stall.id, user_id))
-            .exec(db)
-            .await?;
-        if res.rows_affected == 0 {
-            return Err(CatalogError::NotFound("Member"));
-        }
-        Ok(())
     }
 }

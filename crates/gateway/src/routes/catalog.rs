@@ -10,7 +10,7 @@ use catalog::{
     product::{NewProduct, Product, ProductPatch},
     region::Commune,
     service::ProductSort,
-    stall::{DeliveryRules, Member, NewStall, Role, Stall, StallPatch},
+    stall::{DeliveryRules, MemberProfile, NewStall, Role, Stall, StallPatch},
 };
 use chrono::{DateTime, Utc};
 use common::{Page, PageRequest};
@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::{
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiResult, Problem},
     extract::{AuthUser, Json, MaybeActor, Query},
     state::AppState,
 };
@@ -263,22 +263,16 @@ pub struct MemberView {
     pub since: DateTime<Utc>,
 }
 
-async fn member_views(state: &AppState, members: Vec<Member>) -> ApiResult<Vec<MemberView>> {
-    let ids: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
-    let users = state.accounts.users_by_ids(&state.db, &ids).await?;
-    Ok(members
-        .into_iter()
-        .filter_map(|m| {
-            let u = users.iter().find(|u| u.id == m.user_id)?;
-            Some(MemberView {
-                user_id: m.user_id,
-                email: u.email.clone(),
-                full_name: u.full_name.clone(),
-                role: m.role,
-                since: m.since,
-            })
-        })
-        .collect())
+impl From<MemberProfile> for MemberView {
+    fn from(m: MemberProfile) -> Self {
+        Self {
+            user_id: m.user_id,
+            email: m.email,
+            full_name: m.full_name,
+            role: m.role,
+            since: m.since,
+        }
+    }
 }
 
 /// The stall's members (members and admins).
@@ -296,9 +290,11 @@ pub async fn members(
 ) -> ApiResult<axum::Json<Vec<MemberView>>> {
     let members = state
         .catalog
-        .members(&state.db, &auth.user.actor(), &id)
+        .member_profiles(&state.db, &state.accounts, &auth.user.actor(), &id)
         .await?;
-    Ok(axum::Json(member_views(&state, members).await?))
+    Ok(axum::Json(
+        members.into_iter().map(MemberView::from).collect(),
+    ))
 }
 
 /// Adds a registered user as staff (owner only).
@@ -317,30 +313,18 @@ pub async fn add_member(
     Path(id): Path<String>,
     Json(body): Json<NewMember>,
 ) -> ApiResult<(StatusCode, axum::Json<MemberView>)> {
-    let actor = auth.user.actor();
-    // Authorize before looking the email up, so outsiders cannot probe for accounts.
-    state.catalog.members(&state.db, &actor, &id).await?;
-    if body.role != Role::Staff {
-        return Err(ApiError::validation(vec![common::FieldError::new(
-            "role",
-            "must be staff: a stall has one owner",
-        )]));
-    }
-    let Some(user) = state.accounts.find_by_email(&state.db, &body.email).await? else {
-        return Err(ApiError::validation(vec![common::FieldError::new(
-            "email",
-            "has no account here; ask them to register first",
-        )]));
-    };
     let member = state
         .catalog
-        .add_member(&state.db, &actor, &id, user.id)
+        .add_member(
+            &state.db,
+            &state.accounts,
+            &auth.user.actor(),
+            &id,
+            &body.email,
+            body.role,
+        )
         .await?;
-    let mut views = member_views(&state, vec![member]).await?;
-    let view = views
-        .pop()
-        .ok_or_else(|| ApiError::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
-    Ok((StatusCode::CREATED, axum::Json(view)))
+    Ok((StatusCode::CREATED, axum::Json(member.into())))
 }
 
 /// Removes a staff member (owner only).
