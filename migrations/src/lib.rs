@@ -16,6 +16,7 @@ mod m20261202_000008_owed_back;
 mod m20261202_000009_ledger;
 mod m20261202_000010_notify;
 mod m20261202_000011_search_misses;
+mod m20261204_000012_suspension_cause;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_ledger::Migration),
             Box::new(m20261202_000010_notify::Migration),
             Box::new(m20261202_000011_search_misses::Migration),
+            Box::new(m20261204_000012_suspension_cause::Migration),
         ]
     }
 }

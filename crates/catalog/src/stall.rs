@@ -1,5 +1,5 @@
 //! Stalls: their kinds, members' roles, the status state machine, and what clients send and see.
-//! Status, legal form and role are closed sets stored as text ([`Stored`]).
+//! Status, suspension cause, legal form and role are closed sets stored as text ([`Stored`]).
 
 use chrono::{DateTime, Utc};
 use common::Stored;
@@ -95,6 +95,27 @@ impl StallStatus {
                     A::Resubmit => "resubmitted",
                 }
             ))),
+        }
+    }
+}
+
+/// Why a suspended stall is suspended: what decides whether enabling its owner's account
+/// reinstates it. The reason the owner reads is text beside it, never parsed for this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuspensionCause {
+    /// An administrator suspended it, with a reason; only an administrator reinstates it.
+    Moderation,
+    /// Its owner's account was disabled; enabling the account reinstates it.
+    OwnerDisabled,
+}
+
+impl Stored for SuspensionCause {
+    const WHAT: &'static str = "stall suspension cause";
+    const ALL: &'static [Self] = &[SuspensionCause::Moderation, SuspensionCause::OwnerDisabled];
+    fn as_str(self) -> &'static str {
+        match self {
+            SuspensionCause::Moderation => "moderation",
+            SuspensionCause::OwnerDisabled => "owner_disabled",
         }
     }
 }
@@ -314,7 +335,7 @@ pub struct MemberProfile {
 mod tests {
     use common::Stored;
 
-    use super::{BusinessType, Role, StallAction as A, StallStatus as S};
+    use super::{BusinessType, Role, StallAction as A, StallStatus as S, SuspensionCause};
 
     #[test]
     fn the_state_machine_allows_exactly_the_documented_moves() {
@@ -358,6 +379,9 @@ mod tests {
         round_trips::<S>();
         round_trips::<BusinessType>();
         round_trips::<Role>();
+        for c in SuspensionCause::ALL {
+            assert_eq!(common::stored::<SuspensionCause>(c.as_str()).unwrap(), *c);
+        }
         assert!(A::Reject.needs_reason() && A::Suspend.needs_reason());
         assert!(!A::Approve.needs_reason() && !A::Reinstate.needs_reason());
     }
@@ -369,6 +393,7 @@ mod tests {
             assert_eq!(e.kind, common::ErrorKind::Internal, "{bad:?}");
             assert!(common::stored::<BusinessType>(bad).is_err(), "{bad:?}");
             assert!(common::stored::<Role>(bad).is_err(), "{bad:?}");
+            assert!(common::stored::<SuspensionCause>(bad).is_err(), "{bad:?}");
         }
     }
 }

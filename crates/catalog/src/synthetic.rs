@@ -280,6 +280,7 @@ impl Catalog {
                 registration_no: Set(None),
                 status: Set(StallStatus::Approved.as_str().to_owned()),
                 status_reason: Set(None),
+                suspension_cause: Set(None),
                 owner_id: Set(owner),
                 created_at: Set(now),
                 updated_at: Set(now),

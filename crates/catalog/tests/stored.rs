@@ -106,7 +106,12 @@ db_test!(
         let Actor::User { id: owner_id, .. } = owner else {
             unreachable!()
         };
-        assert_internal(c.owned_stalls(db, owner_id).await, "owned stalls");
+        let accounts = accounts::Accounts::new(chrono::Duration::hours(1));
+        assert_internal(
+            c.disable_account(db, &accounts, &admin, owner_id, None)
+                .await,
+            "disabling its owner",
+        );
         let queue = c
             .stall_queue(
                 db,

@@ -19,6 +19,8 @@ pub struct Model {
     pub registration_no: Option<String>,
     pub status: String,
     pub status_reason: Option<String>,
+    /// Why a suspended stall is suspended ([`crate::stall::SuspensionCause`]); null otherwise.
+    pub suspension_cause: Option<String>,
     pub owner_id: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -5,6 +5,7 @@
 mod categories;
 mod members;
 mod moderation;
+mod owners;
 mod products;
 mod stalls;
 
@@ -16,6 +17,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use uuid::Uuid;
 
 pub use moderation::AuditQuery;
+pub use owners::OWNER_DISABLED;
 pub use products::ProductSort;
 
 use crate::{

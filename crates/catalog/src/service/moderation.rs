@@ -21,7 +21,7 @@ use crate::{
     error::Result,
     outbox,
     product::{OcopStatus, Product},
-    stall::{Stall, StallAction, StallStatus},
+    stall::{Stall, StallAction, StallStatus, SuspensionCause},
 };
 
 /// Filters of the audit log.
@@ -84,6 +84,27 @@ impl Catalog {
         let current = find_stall(&txn, id_or_slug)
             .await?
             .ok_or(CatalogError::NotFound("Stall"))?;
+        let cause = SuspensionCause::Moderation;
+        let updated = self
+            .move_stall(&txn, admin, current, action, reason, cause)
+            .await?;
+        txn.commit().await?;
+        self.stall_view(updated, Viewer::Admin)
+    }
+
+    /// Moves `current` by `action` in the caller's transaction, for administrator `admin`:
+    /// the status through the state machine, with `reason` kept when the action needs one and
+    /// `cause` recorded when it suspends (every other move clears it); audited, queued for
+    /// search, and told to the stall.
+    pub(super) async fn move_stall<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        admin: Uuid,
+        current: stall::Model,
+        action: StallAction,
+        reason: Option<String>,
+        cause: SuspensionCause,
+    ) -> Result<stall::Model> {
         let from: StallStatus = stored(&current.status)?;
         let to = from.apply(action)?;
         let now = Utc::now();
@@ -94,13 +115,15 @@ impl Catalog {
         } else {
             None
         });
+        am.suspension_cause =
+            Set((to == StallStatus::Suspended).then(|| cause.as_str().to_owned()));
         if to == StallStatus::Approved {
             am.approved_at = Set(Some(now));
         }
         am.updated_at = Set(now);
-        let updated = am.update(&txn).await?;
+        let updated = am.update(txn).await?;
         audit::record(
-            &txn,
+            txn,
             admin,
             action.audit_name(),
             Subject::Stall(current.id),
@@ -109,7 +132,7 @@ impl Catalog {
             Some(json!({"status": to.as_str()})),
         )
         .await?;
-        outbox::enqueue(&txn, outbox::Entity::Stall, current.id).await?;
+        outbox::enqueue(txn, outbox::Entity::Stall, current.id).await?;
         let event = match action {
             StallAction::Approve => Some(notify::Event::StallApproved),
             StallAction::Reject => Some(notify::Event::StallRejected),
@@ -118,12 +141,10 @@ impl Catalog {
             StallAction::Resubmit => None,
         };
         if let Some(event) = event {
-            let facts = notify::Facts::new().text("reason", reason.clone().unwrap_or_default());
-            self.tell_stall(&txn, current.id, event, facts, None)
-                .await?;
+            let facts = notify::Facts::new().text("reason", reason.unwrap_or_default());
+            self.tell_stall(txn, current.id, event, facts, None).await?;
         }
-        txn.commit().await?;
-        self.stall_view(updated, Viewer::Admin)
+        Ok(updated)
     }
 
     async fn moderate_product<C, F>(

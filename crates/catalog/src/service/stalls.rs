@@ -189,6 +189,7 @@ impl Catalog {
             registration_no: Set(registration_no),
             status: Set(StallStatus::Pending.as_str().to_owned()),
             status_reason: Set(None),
+            suspension_cause: Set(None),
             owner_id: Set(owner),
             created_at: Set(now),
             updated_at: Set(now),
@@ -387,29 +388,6 @@ impl Catalog {
         outbox::enqueue(&txn, outbox::Entity::Stall, updated.id).await?;
         txn.commit().await?;
         self.stall_view(updated, Viewer::Member(role))
-    }
-
-    /// The stalls `user` owns, with their status and its reason (for disabling an account).
-    pub async fn owned_stalls<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        user: Uuid,
-    ) -> Result<Vec<(Uuid, StallStatus, Option<String>)>> {
-        let ids: Vec<Uuid> = stall_member::Entity::find()
-            .filter(stall_member::Column::UserId.eq(user))
-            .filter(stall_member::Column::Role.eq(Role::Owner.as_str()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.stall_id)
-            .collect();
-        stall::Entity::find()
-            .filter(stall::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| Ok((s.id, stored(&s.status)?, s.status_reason)))
-            .collect()
     }
 
     /// The role `user` holds in `stall_id`, if any (for other crates' authorization).

@@ -6,7 +6,6 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use catalog::stall::{StallAction, StallStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,10 +17,6 @@ use crate::{
     routes::{admin::ReasonBody, me::UserView, path_id},
     state::AppState,
 };
-
-/// The reason a stall is suspended with when its owner's account is disabled; enabling the
-/// account reinstates the stalls suspended so, and no others.
-const OWNER_DISABLED: &str = "Tài khoản chủ gian hàng đã bị khoá";
 
 /// What the user changes of themselves; absent fields stay.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -333,7 +328,21 @@ pub async fn disable_user(
     Path(id): Path<String>,
     OptionalJson(body): OptionalJson<ReasonBody>,
 ) -> ApiResult<axum::Json<UserView>> {
-    set_disabled(&state, &auth, &id, true, body.and_then(|b| b.reason)).await
+    let actor = auth.user.actor();
+    // Anyone else hears `forbidden`, whatever the path names.
+    actor.require_admin()?;
+    let reason = body.and_then(|b| b.reason);
+    let user = state
+        .catalog
+        .disable_account(
+            &state.db,
+            &state.accounts,
+            &actor,
+            path_id(&id)?,
+            reason.as_deref(),
+        )
+        .await?;
+    Ok(axum::Json(user.into()))
 }
 
 /// Enables a disabled account (admins); the stalls suspended because it was disabled sell
@@ -350,54 +359,12 @@ pub async fn enable_user(
     auth: AuthUser,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<UserView>> {
-    set_disabled(&state, &auth, &id, false, None).await
-}
-
-async fn set_disabled(
-    state: &AppState,
-    auth: &AuthUser,
-    id: &str,
-    disabled: bool,
-    reason: Option<String>,
-) -> ApiResult<axum::Json<UserView>> {
     let actor = auth.user.actor();
+    // Anyone else hears `forbidden`, whatever the path names.
     actor.require_admin()?;
-    let id = path_id(id)?;
-    let txn = common::begin_write(&state.db)
-        .await
-        .map_err(common::Error::from)?;
     let user = state
-        .accounts
-        .set_disabled(&txn, &actor, id, disabled)
+        .catalog
+        .enable_account(&state.db, &state.accounts, &actor, path_id(&id)?)
         .await?;
-    for (stall_id, status, why) in state.catalog.owned_stalls(&txn, id).await? {
-        let stall = stall_id.to_string();
-        if disabled && status == StallStatus::Approved {
-            let why = match reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-                Some(r) => format!(
-                    "{OWNER_DISABLED}: {}",
-                    r.chars().take(900).collect::<String>()
-                ),
-                None => format!("{OWNER_DISABLED}."),
-            };
-            state
-                .catalog
-                .moderate_stall(&txn, &actor, &stall, StallAction::Suspend, Some(&why))
-                .await?;
-        } else if !disabled
-            && status == StallStatus::Suspended
-            && why
-                .as_deref()
-                .is_some_and(|w| w.starts_with(OWNER_DISABLED))
-        {
-            state
-                .catalog
-                .moderate_stall(&txn, &actor, &stall, StallAction::Reinstate, None)
-                .await?;
-        }
-    }
-    sea_orm::TransactionSession::commit(txn)
-        .await
-        .map_err(common::Error::from)?;
     Ok(axum::Json(user.into()))
 }

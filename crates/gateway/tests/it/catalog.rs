@@ -923,3 +923,122 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    enabling_an_account_reinstates_only_the_stalls_its_disabling_suspended,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let admin = app.admin("admin@tinh.vn").await;
+        let owner = app.signed_in("owner@example.vn").await;
+        let owner_id = app.get("/api/v1/me", Some(&owner)).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut ids = Vec::new();
+        for name in [
+            "HTX Nước mắm Cửa Tùng",
+            "HTX Tiêu Vĩnh Linh",
+            "HTX Gạo Triệu Phong",
+            "HTX Chè Hướng Hóa",
+        ] {
+            let id = app.stall(&owner, name).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            ids.push(id);
+        }
+        let [selling, lookalike, moderated, pending] = ids.as_slice() else {
+            unreachable!()
+        };
+        for id in [selling, lookalike, moderated] {
+            app.approve(&admin, id).await;
+        }
+        // Suspended by an administrator before the account was disabled: one of them with a
+        // reason that happens to read like the one disabling writes.
+        for (id, reason) in [
+            (
+                lookalike,
+                "Tài khoản chủ gian hàng đã bị khoá: bị tố cáo, đang xác minh",
+            ),
+            (moderated, "Bán hàng giả"),
+        ] {
+            let res = app
+                .post(
+                    &format!("/api/v1/admin/stalls/{id}/suspend"),
+                    Some(&admin),
+                    json!({ "reason": reason }),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+        let seen = |id: &str| {
+            let app = &app;
+            let admin = &admin;
+            let path = format!("/api/v1/stalls/{id}");
+            async move {
+                let s = app.get(&path, Some(admin)).await.json();
+                (
+                    s["status"].as_str().unwrap().to_owned(),
+                    s["status_reason"].clone(),
+                )
+            }
+        };
+
+        let res = app
+            .post(
+                &format!("/api/v1/admin/users/{owner_id}/disable"),
+                Some(&admin),
+                json!({"reason": "Bán hàng giả"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(
+            seen(selling).await,
+            (
+                "suspended".into(),
+                json!("Tài khoản chủ gian hàng đã bị khoá: Bán hàng giả")
+            )
+        );
+        assert_eq!(seen(pending).await.0, "pending");
+
+        let res = app
+            .post(
+                &format!("/api/v1/admin/users/{owner_id}/enable"),
+                Some(&admin),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(seen(selling).await, ("approved".into(), Value::Null));
+        assert_eq!(
+            seen(lookalike).await,
+            (
+                "suspended".into(),
+                json!("Tài khoản chủ gian hàng đã bị khoá: bị tố cáo, đang xác minh")
+            )
+        );
+        assert_eq!(
+            seen(moderated).await,
+            ("suspended".into(), json!("Bán hàng giả"))
+        );
+        assert_eq!(seen(pending).await.0, "pending");
+
+        // Without a reason, disabling still names why the stall stopped selling.
+        let res = app
+            .request(
+                Method::POST,
+                &format!("/api/v1/admin/users/{owner_id}/disable"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(
+            seen(selling).await,
+            (
+                "suspended".into(),
+                json!("Tài khoản chủ gian hàng đã bị khoá.")
+            )
+        );
+    }
+);
