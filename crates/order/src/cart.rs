@@ -432,7 +432,7 @@ mod tests {
             (code("01"), code("00070")),
         ] {
             let e = CartDestination::from_request(Some(id), province, commune).unwrap_err();
-            assert_eq!(fields(e), [both.clone()]);
+            assert_eq!(fields(e), std::slice::from_ref(&both));
         }
         let e = CartDestination::from_request(None, code("01"), None).unwrap_err();
         assert_eq!(
