@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Lists which top-level modules of a crate use which, and fails on a cycle.
+"""Lists which top-level modules of each crate use which, and fails on any cycle.
 
-Usage: scripts/module-cycles.py crates/order/src
+Usage: scripts/module-cycles.py [crates/order/src ...]   (no argument: every crate's src)
+
+Every circle is reported: each group of modules that reach one another (a strongly connected
+component), with one path through it.
 
 Reads every `use crate::...` tree and every `crate::module::` path outside comments; a
 module's submodules (a folder) count as the module. `super::` inside a folder is the folder's
@@ -46,7 +49,7 @@ def module_of(root, path):
     return head[:-3] if head.endswith(".rs") else head
 
 
-def main(root):
+def edges_of(root):
     edges = {}
     for dirpath, _, files in os.walk(root):
         for f in files:
@@ -64,31 +67,84 @@ def main(root):
                 used.add(m.group(1))
             used.discard(me)
             edges.setdefault(me, set()).update(u for u in used if u and u[0].islower())
-    mods = {m for m in edges}
-    for m in sorted(edges):
-        print(f"{m:10} -> {', '.join(sorted(e for e in edges[m] if e in mods))}")
-    # Depth-first search for a cycle.
-    state, stack = {}, []
+    mods = set(edges)
+    return {m: {n for n in e if n in mods} for m, e in edges.items()}
+
+
+def circles(edges):
+    """The strongly connected components with more than one module (Tarjan)."""
+    index, low, on, stack, out = {}, {}, set(), [], []
 
     def visit(m):
-        state[m] = 1
+        index[m] = low[m] = len(index)
         stack.append(m)
-        for n in sorted(edges.get(m, ())):
-            if n not in mods:
-                continue
-            if state.get(n) == 1:
-                print("cycle: " + " -> ".join(stack[stack.index(n):] + [n]))
-                sys.exit(1)
-            if n not in state:
+        on.add(m)
+        for n in sorted(edges[m]):
+            if n not in index:
                 visit(n)
-        stack.pop()
-        state[m] = 2
+                low[m] = min(low[m], low[n])
+            elif n in on:
+                low[m] = min(low[m], index[n])
+        if low[m] == index[m]:
+            group = []
+            while True:
+                n = stack.pop()
+                on.discard(n)
+                group.append(n)
+                if n == m:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
 
-    for m in sorted(mods):
-        if m not in state:
+    for m in sorted(edges):
+        if m not in index:
             visit(m)
-    print("no cycle")
+    return out
+
+
+def path_through(edges, group):
+    """One cycle through the first module of `group`, staying inside it."""
+    start, members = group[0], set(group)
+    prev, frontier = {start: None}, [start]
+    while frontier:
+        nxt = []
+        for m in frontier:
+            for n in sorted(edges[m] & members):
+                if n == start:
+                    path = [m]
+                    while prev[path[-1]] is not None:
+                        path.append(prev[path[-1]])
+                    return list(reversed(path)) + [start]
+                if n not in prev:
+                    prev[n] = m
+                    nxt.append(n)
+        frontier = nxt
+    return group
+
+
+def main(roots):
+    found = 0
+    for root in roots:
+        edges = edges_of(root)
+        groups = circles(edges)
+        if groups:
+            print(f"== {root}")
+            for m in sorted(edges):
+                print(f"{m:12} -> {', '.join(sorted(edges[m]))}")
+        for group in groups:
+            found += 1
+            print(f"cycle in {root} among {len(group)} modules: " + " -> ".join(path_through(edges, group)))
+            if len(group) > 2:
+                print(f"  (all of: {', '.join(group)})")
+    if found:
+        sys.exit(1)
+    print(f"no cycle in {len(roots)} crate(s)")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "crates/order/src")
+    args = sys.argv[1:] or sorted(
+        os.path.join("crates", c, "src")
+        for c in os.listdir("crates")
+        if os.path.isdir(os.path.join("crates", c, "src"))
+    ) + ["migrations/src"]
+    main(args)
