@@ -16,8 +16,11 @@ use std::{
 use catalog::{
     Catalog,
     entity::{category, product, search_outbox, stall},
+    outbox,
+    product::OcopStatus,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use common::Stored;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -27,6 +30,7 @@ use uuid::Uuid;
 use crate::{
     SearchEngine,
     document::{product_doc, product_visible, stall_doc},
+    engine::IndexBuild,
 };
 
 /// How long a claim lasts before another worker may retry the row: what a crashed worker
@@ -81,6 +85,34 @@ struct Claimed {
     entity_id: Uuid,
 }
 
+/// The entities a batch of outbox rows names, by kind.
+#[derive(Debug, Default, PartialEq)]
+struct Stale {
+    products: BTreeSet<Uuid>,
+    stalls: BTreeSet<Uuid>,
+    categories: BTreeSet<Uuid>,
+}
+
+impl Stale {
+    /// Sorts the rows by kind. A row of no known kind is corrupt: it is logged and left out
+    /// (nothing can be refreshed for it, and kept it would be claimed again forever).
+    fn of(rows: &[Claimed]) -> Self {
+        let mut stale = Self::default();
+        for r in rows {
+            match common::stored::read::<outbox::Entity>(&r.entity) {
+                Ok(outbox::Entity::Product) => stale.products.insert(r.entity_id),
+                Ok(outbox::Entity::Stall) => stale.stalls.insert(r.entity_id),
+                Ok(outbox::Entity::Category) => stale.categories.insert(r.entity_id),
+                Err(corrupt) => {
+                    tracing::error!(row = r.id, %corrupt, "dropped a corrupt search outbox row");
+                    false
+                }
+            };
+        }
+        stale
+    }
+}
+
 /// The outbox worker.
 #[derive(Clone)]
 pub struct Indexer {
@@ -133,17 +165,11 @@ impl Indexer {
         if rows.is_empty() {
             return Ok(0);
         }
-        let mut products = BTreeSet::new();
-        let mut stalls = BTreeSet::new();
-        let mut categories = BTreeSet::new();
-        for r in &rows {
-            match r.entity.as_str() {
-                "product" => products.insert(r.entity_id),
-                "stall" => stalls.insert(r.entity_id),
-                "category" => categories.insert(r.entity_id),
-                _ => false,
-            };
-        }
+        let Stale {
+            products,
+            stalls,
+            categories,
+        } = Stale::of(&rows);
         self.refresh(db, products, stalls, categories).await?;
         search_outbox::Entity::delete_many()
             .filter(search_outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
@@ -161,89 +187,94 @@ impl Indexer {
         stalls: BTreeSet<Uuid>,
         categories: BTreeSet<Uuid>,
     ) -> Result<(), IndexerError> {
-        let all_categories: HashMap<Uuid, category::Model> = category::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        let all_categories = all_categories(db).await?;
         if !categories.is_empty() {
-            let rows: Vec<category::Model> = all_categories.values().cloned().collect();
-            let mut ids = BTreeSet::new();
-            for c in &categories {
-                ids.extend(catalog::category::descendants(&rows, *c));
-            }
-            let affected: Vec<Uuid> = product::Entity::find()
-                .select_only()
-                .column(product::Column::Id)
-                .filter(product::Column::CategoryId.is_in(ids))
-                .into_tuple()
-                .all(db)
-                .await?;
-            products.extend(affected);
+            products.extend(category_products(db, &all_categories, &categories).await?);
         }
         if !stalls.is_empty() {
-            let found = stall::Entity::find()
-                .filter(stall::Column::Id.is_in(stalls.iter().copied()))
-                .all(db)
-                .await?;
-            let (live, gone): (Vec<_>, Vec<_>) = found
-                .into_iter()
-                .partition(catalog::visibility::stall_is_public);
-            let mut deleted: Vec<Uuid> = gone.iter().map(|s| s.id).collect();
-            deleted.extend(
-                stalls
-                    .iter()
-                    .filter(|id| !live.iter().chain(gone.iter()).any(|s| s.id == **id)),
-            );
-            let docs = live
-                .iter()
-                .map(|s| stall_doc(s, self.catalog.regions()))
-                .collect::<Vec<_>>();
-            self.engine.upsert_stalls(docs).await?;
-            self.engine.delete_stalls(deleted).await?;
-            let carried: Vec<Uuid> = product::Entity::find()
-                .select_only()
-                .column(product::Column::Id)
-                .filter(product::Column::StallId.is_in(stalls.iter().copied()))
-                .into_tuple()
-                .all(db)
-                .await?;
-            products.extend(carried);
+            products.extend(self.refresh_stalls(db, &stalls).await?);
         }
         let ids: Vec<Uuid> = products.into_iter().collect();
         let today = Catalog::today();
         for chunk in ids.chunks(CHUNK) {
-            let found = product::Entity::find()
-                .filter(product::Column::Id.is_in(chunk.iter().copied()))
-                .all(db)
+            self.refresh_products(db, chunk, &all_categories, today)
                 .await?;
-            let stall_ids: BTreeSet<Uuid> = found.iter().map(|p| p.stall_id).collect();
-            let owners: HashMap<Uuid, stall::Model> = stall::Entity::find()
-                .filter(stall::Column::Id.is_in(stall_ids))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s))
-                .collect();
-            let mut docs = Vec::new();
-            let mut visible = BTreeSet::new();
-            for p in &found {
-                if let Some(s) = owners.get(&p.stall_id)
-                    && product_visible(p, s)
-                {
-                    docs.push(product_doc(p, s, &all_categories, today));
-                    visible.insert(p.id);
-                }
-            }
-            let gone: Vec<Uuid> = chunk
-                .iter()
-                .filter(|id| !visible.contains(id))
-                .copied()
-                .collect();
-            self.engine.upsert_products(docs).await?;
-            self.engine.delete_products(gone).await?;
         }
+        Ok(())
+    }
+
+    /// Writes these stalls' documents, or deletes those of stalls the public no longer sees;
+    /// returns the ids of their products, whose documents carry the stall.
+    async fn refresh_stalls(
+        &self,
+        db: &DatabaseConnection,
+        stalls: &BTreeSet<Uuid>,
+    ) -> Result<Vec<Uuid>, IndexerError> {
+        let found = stall::Entity::find()
+            .filter(stall::Column::Id.is_in(stalls.iter().copied()))
+            .all(db)
+            .await?;
+        let (live, gone): (Vec<_>, Vec<_>) = found
+            .into_iter()
+            .partition(catalog::visibility::stall_is_public);
+        let mut deleted: Vec<Uuid> = gone.iter().map(|s| s.id).collect();
+        deleted.extend(
+            stalls
+                .iter()
+                .filter(|id| !live.iter().chain(gone.iter()).any(|s| s.id == **id)),
+        );
+        let docs = live
+            .iter()
+            .map(|s| stall_doc(s, self.catalog.regions()))
+            .collect::<Vec<_>>();
+        self.engine.upsert_stalls(docs).await?;
+        self.engine.delete_stalls(deleted).await?;
+        Ok(product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .filter(product::Column::StallId.is_in(stalls.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?)
+    }
+
+    /// Writes the documents of these products the public sees, and deletes the others'.
+    async fn refresh_products(
+        &self,
+        db: &DatabaseConnection,
+        ids: &[Uuid],
+        categories: &HashMap<Uuid, category::Model>,
+        today: NaiveDate,
+    ) -> Result<(), IndexerError> {
+        let found = product::Entity::find()
+            .filter(product::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        let stall_ids: BTreeSet<Uuid> = found.iter().map(|p| p.stall_id).collect();
+        let owners: HashMap<Uuid, stall::Model> = stall::Entity::find()
+            .filter(stall::Column::Id.is_in(stall_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut docs = Vec::new();
+        let mut visible = BTreeSet::new();
+        for p in &found {
+            if let Some(s) = owners.get(&p.stall_id)
+                && product_visible(p, s)
+            {
+                docs.push(product_doc(p, s, categories, today));
+                visible.insert(p.id);
+            }
+        }
+        let gone: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !visible.contains(id))
+            .copied()
+            .collect();
+        self.engine.upsert_products(docs).await?;
+        self.engine.delete_products(gone).await?;
         Ok(())
     }
 
@@ -254,14 +285,14 @@ impl Indexer {
         let lapsed: Vec<Uuid> = product::Entity::find()
             .select_only()
             .column(product::Column::Id)
-            .filter(product::Column::OcopStatus.eq("verified"))
+            .filter(product::Column::OcopStatus.eq(OcopStatus::Verified.as_str()))
             .filter(product::Column::OcopExpiresOn.lt(today))
             .filter(product::Column::OcopExpiresOn.gte(today - chrono::Duration::days(2)))
             .into_tuple()
             .all(db)
             .await?;
         for id in &lapsed {
-            catalog::outbox::enqueue(db, catalog::outbox::Entity::Product, *id).await?;
+            outbox::enqueue(db, outbox::Entity::Product, *id).await?;
         }
         Ok(lapsed.len() as u64)
     }
@@ -337,7 +368,7 @@ pub async fn reindex(
     db: &DatabaseConnection,
     engine: &dyn SearchEngine,
     catalog: &Catalog,
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
 ) -> Result<Reindexed, IndexerError> {
     let started = Utc::now();
     // Exactly the rows visible now: their transactions have committed, so every read below
@@ -349,22 +380,76 @@ pub async fn reindex(
         .all(db)
         .await?;
     let mut build = engine.rebuild().await?;
-    let stalls = catalog::visibility::public_stalls().all(db).await?;
-    let stall_count = stalls.len() as u64;
-    let by_id: HashMap<Uuid, stall::Model> = stalls.into_iter().map(|s| (s.id, s)).collect();
-    let docs = by_id
+    let stalls: HashMap<Uuid, stall::Model> = catalog::visibility::public_stalls()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let docs = stalls
         .values()
         .map(|s| stall_doc(s, catalog.regions()))
         .collect::<Vec<_>>();
     for chunk in docs.chunks(CHUNK) {
         build.add_stalls(chunk.to_vec()).await?;
     }
-    let categories: HashMap<Uuid, category::Model> = category::Entity::find()
+    let products = add_all_products(db, build.as_mut(), &stalls, progress).await?;
+    build.finish().await?;
+    queue_changed_since(db, started).await?;
+    for ids in covered.chunks(1000) {
+        search_outbox::Entity::delete_many()
+            .filter(search_outbox::Column::Id.is_in(ids.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(Reindexed {
+        products,
+        stalls: stalls.len() as u64,
+        covered_rows: covered.len() as u64,
+    })
+}
+
+/// Every category, by id (their names go into product documents).
+async fn all_categories(
+    db: &DatabaseConnection,
+) -> Result<HashMap<Uuid, category::Model>, sea_orm::DbErr> {
+    Ok(category::Entity::find()
         .all(db)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
-        .collect();
+        .collect())
+}
+
+/// The products filed under these categories or their subcategories.
+async fn category_products(
+    db: &DatabaseConnection,
+    all: &HashMap<Uuid, category::Model>,
+    categories: &BTreeSet<Uuid>,
+) -> Result<Vec<Uuid>, sea_orm::DbErr> {
+    let rows: Vec<category::Model> = all.values().cloned().collect();
+    let mut ids = BTreeSet::new();
+    for c in categories {
+        ids.extend(catalog::category::descendants(&rows, *c));
+    }
+    product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::CategoryId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Adds the document of every product the public sees to `build`, a page at a time, reporting
+/// `progress(done, total)`; returns how many products were read.
+async fn add_all_products(
+    db: &DatabaseConnection,
+    build: &mut (dyn IndexBuild + '_),
+    stalls: &HashMap<Uuid, stall::Model>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<u64, IndexerError> {
+    let categories = all_categories(db).await?;
     let total = catalog::visibility::public_products().count(db).await?;
     let today = Catalog::today();
     let mut done = 0;
@@ -383,7 +468,7 @@ pub async fn reindex(
         let docs: Vec<_> = page
             .iter()
             .filter_map(|p| {
-                let s = by_id.get(&p.stall_id)?;
+                let s = stalls.get(&p.stall_id)?;
                 product_visible(p, s).then(|| product_doc(p, s, &categories, today))
             })
             .collect();
@@ -391,10 +476,21 @@ pub async fn reindex(
         build.add_products(docs).await?;
         progress(done.min(total), total);
     }
-    build.finish().await?;
-    // Anything changed since the rebuild began may be missing from the new index: queue it.
+    Ok(done)
+}
+
+/// Queues every product and stall changed since `started`: a rebuild that began then may have
+/// missed them.
+async fn queue_changed_since(
+    db: &DatabaseConnection,
+    started: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
     let backend = db.get_database_backend();
-    for (table, entity) in [("products", "product"), ("stalls", "stall")] {
+    for (table, entity) in [
+        ("products", outbox::Entity::Product),
+        ("stalls", outbox::Entity::Stall),
+    ] {
+        let entity = entity.as_str();
         let sql = match backend {
             DbBackend::Postgres => format!(
                 "INSERT INTO search_outbox (entity, entity_id, created_at, attempts) \
@@ -412,15 +508,35 @@ pub async fn reindex(
         ))
         .await?;
     }
-    for ids in covered.chunks(1000) {
-        search_outbox::Entity::delete_many()
-            .filter(search_outbox::Column::Id.is_in(ids.iter().copied()))
-            .exec(db)
-            .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_sorted_by_kind_and_a_corrupt_kind_is_left_out() {
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+        let row = |n: usize, entity: &str| Claimed {
+            id: n as i64,
+            entity: entity.into(),
+            entity_id: ids[n],
+        };
+        let rows = [
+            row(0, outbox::Entity::Product.as_str()),
+            row(1, outbox::Entity::Stall.as_str()),
+            row(2, outbox::Entity::Category.as_str()),
+            row(3, "products"),
+            row(4, ""),
+        ];
+        assert_eq!(
+            Stale::of(&rows),
+            Stale {
+                products: BTreeSet::from([ids[0]]),
+                stalls: BTreeSet::from([ids[1]]),
+                categories: BTreeSet::from([ids[2]]),
+            }
+        );
     }
-    Ok(Reindexed {
-        products: done,
-        stalls: stall_count,
-        covered_rows: covered.len() as u64,
-    })
 }

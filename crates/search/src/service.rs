@@ -235,6 +235,81 @@ fn text(v: &mut Vec<FieldError>, q: Option<String>) -> String {
     q.trim().to_owned()
 }
 
+/// The product query and page `p` asks for, or every problem with it, each named by its field.
+async fn product_query<C: ConnectionTrait>(
+    db: &C,
+    catalog: &Catalog,
+    p: ProductSearch,
+) -> Result<(ProductQuery, PageRequest), Error> {
+    let mut errors = Vec::new();
+    let text = text(&mut errors, p.q);
+    let sort = match p.sort.as_deref().map(ProductSort::parse) {
+        None => ProductSort::Relevance,
+        Some(Some(sort)) => sort,
+        Some(None) => {
+            errors.push(FieldError::new(
+                "sort",
+                "must be one of relevance, price_asc, price_desc, newest, bestselling",
+            ));
+            ProductSort::Relevance
+        }
+    };
+    if let Some(s) = p.ocop_stars
+        && !(3..=5).contains(&s)
+    {
+        errors.push(FieldError::new("ocop_stars", "must be 3, 4 or 5"));
+    }
+    for (field, value) in [("price_min", p.price_min), ("price_max", p.price_max)] {
+        if value.is_some_and(|v| v < 0) {
+            errors.push(FieldError::new(field, "must not be negative"));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (p.price_min, p.price_max)
+        && lo > hi
+    {
+        errors.push(FieldError::new("price_max", "must not be below price_min"));
+    }
+    commune(&mut errors, catalog, p.commune.as_deref());
+    let category = match &p.category {
+        Some(c) => catalog::service::find_category(db, c).await?,
+        None => None,
+    };
+    let category = named(&mut errors, "category", p.category.is_some(), category);
+    let stall = match &p.stall {
+        Some(s) => catalog::service::find_stall(db, s).await?,
+        None => None,
+    };
+    let stall = named(&mut errors, "stall", p.stall.is_some(), stall);
+    let page = page(&mut errors, p.page, p.per_page);
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    let query = ProductQuery {
+        text,
+        category: category.map(|c| c.slug),
+        commune: p.commune,
+        min_stars: p.ocop_stars,
+        price_min: p.price_min,
+        price_max: p.price_max,
+        stall: stall.map(|s| s.id),
+        sort,
+        offset: page.offset() as usize,
+        limit: page.per_page as usize,
+        today: day_number(Catalog::today()),
+        lean: false,
+    };
+    Ok((query, page))
+}
+
+/// The category or stall a filter named, noting under `field` one that was `asked` for and
+/// not found.
+fn named<T>(v: &mut Vec<FieldError>, field: &str, asked: bool, found: Option<T>) -> Option<T> {
+    if asked && found.is_none() {
+        v.push(FieldError::new(field, format!("is not a {field}")));
+    }
+    found
+}
+
 impl Search {
     /// Search over `engine`.
     pub fn new(engine: Arc<dyn SearchEngine>) -> Self {
@@ -344,93 +419,18 @@ impl Search {
         catalog: &Catalog,
         p: ProductSearch,
     ) -> Result<Results<ProductSummary>, Error> {
-        let mut errors = Vec::new();
-        let text = text(&mut errors, p.q);
-        let sort = match p.sort.as_deref() {
-            None => ProductSort::Relevance,
-            Some(s) => ProductSort::parse(s).unwrap_or_else(|| {
-                errors.push(FieldError::new(
-                    "sort",
-                    "must be one of relevance, price_asc, price_desc, newest, bestselling",
-                ));
-                ProductSort::Relevance
-            }),
-        };
-        if let Some(s) = p.ocop_stars
-            && !(3..=5).contains(&s)
-        {
-            errors.push(FieldError::new("ocop_stars", "must be 3, 4 or 5"));
-        }
-        for (field, value) in [("price_min", p.price_min), ("price_max", p.price_max)] {
-            if value.is_some_and(|v| v < 0) {
-                errors.push(FieldError::new(field, "must not be negative"));
-            }
-        }
-        if let (Some(lo), Some(hi)) = (p.price_min, p.price_max)
-            && lo > hi
-        {
-            errors.push(FieldError::new("price_max", "must not be below price_min"));
-        }
-        commune(&mut errors, catalog, p.commune.as_deref());
-        let category = match &p.category {
-            Some(c) => {
-                let found = catalog::service::find_category(db, c)
-                    .await
-                    .map_err(Error::from)?;
-                if found.is_none() {
-                    errors.push(FieldError::new("category", "is not a category"));
-                }
-                found.map(|c| c.slug)
-            }
-            None => None,
-        };
-        let stall = match &p.stall {
-            Some(s) => {
-                let found = catalog::service::find_stall(db, s)
-                    .await
-                    .map_err(Error::from)?;
-                if found.is_none() {
-                    errors.push(FieldError::new("stall", "is not a stall"));
-                }
-                found.map(|s| s.id)
-            }
-            None => None,
-        };
-        let page = page(&mut errors, p.page, p.per_page);
-        if !errors.is_empty() {
-            return Err(Error::validation(errors));
-        }
-        let today = day_number(Catalog::today());
-        let query = ProductQuery {
-            text,
-            category,
-            commune: p.commune,
-            min_stars: p.ocop_stars,
-            price_min: p.price_min,
-            price_max: p.price_max,
-            stall,
-            sort,
-            offset: page.offset() as usize,
-            limit: page.per_page as usize,
-            today,
-            lean: false,
-        };
+        let (query, page) = product_query(db, catalog, p).await?;
         let started = Instant::now();
         let result = self.engine.search_products(&query).await?;
         let took_ms = started.elapsed().as_millis() as u64;
         let mut hits: Vec<ProductSummary> = result
             .hits
             .into_iter()
-            .map(|d| product_hit(d, today, catalog))
+            .map(|d| product_hit(d, query.today, catalog))
             .collect();
         fill_category_ids(db, &mut hits).await?;
         let did_you_mean = if result.total == 0 && !query.text.is_empty() {
-            if self.misses.record(&query.text, Catalog::today())
-                && let Err(e) = self.misses.flush(db).await
-            {
-                tracing::warn!(error = %e, "cannot write the searches that found nothing");
-            }
-            self.did_you_mean(db, &query).await?
+            self.found_nothing(db, &query).await?
         } else {
             None
         };
@@ -443,6 +443,21 @@ impl Search {
             took_ms,
             did_you_mean,
         })
+    }
+
+    /// Records a search that found nothing (for the catalogue's gaps) and what the buyer may
+    /// have meant instead.
+    async fn found_nothing<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        query: &ProductQuery,
+    ) -> Result<Option<String>, Error> {
+        if self.misses.record(&query.text, Catalog::today())
+            && let Err(e) = self.misses.flush(db).await
+        {
+            tracing::warn!(error = %e, "cannot write the searches that found nothing");
+        }
+        self.did_you_mean(db, query).await
     }
 
     /// The words of the public catalogue (product, stall and category names), read again when
