@@ -137,7 +137,7 @@ use crate::{error, routes};
         error::ProblemField,
         error::ProblemCode,
         search::query::ProductSort,
-        routes::catalog::ListSort,
+        catalog::service::ProductSort,
     )),
     modifiers(&BearerAuth, &CommonErrors),
     tags(

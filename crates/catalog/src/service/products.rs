@@ -31,8 +31,10 @@ use crate::{
     },
 };
 
-/// Orders of a product list.
+/// The orders of a product listing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ListSort, rename_all = "snake_case"))]
 pub enum ProductSort {
     /// Newest first (the default).
     #[default]

@@ -38,22 +38,6 @@ pub struct StallListParams {
     pub per_page: Option<u64>,
 }
 
-/// The orders of a product listing.
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(
-    dead_code,
-    reason = "documents the accepted values; the service parses the text"
-)]
-pub enum ListSort {
-    /// Newest first.
-    Newest,
-    /// Cheapest first.
-    PriceAsc,
-    /// Dearest first.
-    PriceDesc,
-}
-
 /// `?category=&sort=&page=&per_page=`
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +45,7 @@ pub struct ProductListParams {
     /// Category id or slug (its subcategories included).
     pub category: Option<String>,
     /// `newest` (default), `price_asc` or `price_desc`.
-    #[param(value_type = Option<ListSort>)]
+    #[param(value_type = Option<catalog::service::ProductSort>)]
     pub sort: Option<String>,
     /// Page number (from 1).
     #[param(minimum = 1)]
@@ -76,7 +60,7 @@ pub struct ProductListParams {
 #[serde(deny_unknown_fields)]
 pub struct CategoryProductParams {
     /// `newest` (default), `price_asc` or `price_desc`.
-    #[param(value_type = Option<ListSort>)]
+    #[param(value_type = Option<catalog::service::ProductSort>)]
     pub sort: Option<String>,
     /// Page number (from 1).
     #[param(minimum = 1)]
