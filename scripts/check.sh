@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 echo "== cargo fmt"
 cargo fmt --all --check
 
-echo "== module layers of the order crate (no cycles)"
-python3 scripts/module-cycles.py crates/order/src
+echo "== module layers of every crate (no cycles)"
+python3 scripts/module-cycles.py
+
+echo "== the source's shape (function and file sizes, closed sets as types)"
+python3 scripts/structure-check.py
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
