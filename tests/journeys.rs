@@ -56,7 +56,8 @@ async fn start_with(db: TestDb, stripe: Option<&StubStripe>, smtp: Option<&TestS
         config.notify.retry_base_ms = 100;
     }
     let engine = config.search_engine().expect("the embedded index opens");
-    let state = AppState::new(config, db.conn.clone(), engine);
+    let built = config.build().expect("the test configuration builds");
+    let state = AppState::new(config, built, db.conn.clone(), engine);
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("a loopback port is free");
