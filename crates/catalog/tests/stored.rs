@@ -1,6 +1,11 @@
 //! A row holding a status, legal form, role or kind that is no member of its set is corrupt
 //! data: reading it is an internal error (a 500 that is logged), never a default that would let
 //! the row be shown or moved as if it were valid.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly where its expectation breaks"
+)]
 
 use catalog::{
     Catalog, CatalogError, Regions,

@@ -1,5 +1,10 @@
 //! A delivery row whose channel is no known one is corrupt: the worker gives it up, saying
 //! why, instead of sending it as an email.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly where its expectation breaks"
+)]
 
 use std::{
     sync::{
