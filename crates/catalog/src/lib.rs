@@ -4,6 +4,24 @@
 //! Services check authorization themselves (never only the routes): a vendor touches only its
 //! own stalls' products, only administrators moderate, and another user's private stall or
 //! product is "not found".
+//!
+//! Layers, each using only those above it:
+//! - types: [`stall`] (legal forms, roles and the status state machine), [`product`] (OCOP
+//!   claims and the rules for a listing), [`category`], [`region`] and [`nation`] (communes as
+//!   data), [`entity`] (the tables); every closed set is stored as text through
+//!   [`common::Stored`], and a row holding anything else is an internal error, never a default;
+//! - shared rules and steps: [`visibility`] (the one rule for what the public sees, in Rust and
+//!   in SQL), [`audit`] (the moderation record), [`outbox`] (what search must refresh),
+//!   [`stock`] (reserving and releasing, for checkouts);
+//! - [`service`]: the use cases on [`Catalog`], each opening its own write transaction.
+//!
+//! The walk of `POST /api/v1/admin/stalls/{id}/approve`: the gateway's route calls
+//! [`Catalog::moderate_stall`], which requires an administrator, opens one write transaction
+//! (`common::begin_write`), reads the stall and its stored status ([`common::stored()`]), asks the
+//! state machine ([`stall::StallStatus::apply`]) for the next status, updates the row, writes
+//! the [`audit`] entry and the search [`outbox`] row, tells the stall's members and webhooks
+//! ([`tell_stall`], through `notify`), commits, and returns the stall as an administrator sees
+//! it. The search indexer later picks the outbox row up.
 
 pub mod audit;
 pub mod category;
