@@ -274,12 +274,22 @@ async fn product_query<C: ConnectionTrait>(
         Some(c) => catalog::service::find_category(db, c).await?,
         None => None,
     };
-    let category = named(&mut errors, "category", p.category.is_some(), category);
+    let category = named(
+        &mut errors,
+        ("category", "is not a category"),
+        p.category.is_some(),
+        category,
+    );
     let stall = match &p.stall {
         Some(s) => catalog::service::find_stall(db, s).await?,
         None => None,
     };
-    let stall = named(&mut errors, "stall", p.stall.is_some(), stall);
+    let stall = named(
+        &mut errors,
+        ("stall", "is not a stall"),
+        p.stall.is_some(),
+        stall,
+    );
     let page = page(&mut errors, p.page, p.per_page);
     if !errors.is_empty() {
         return Err(Error::validation(errors));
@@ -301,11 +311,16 @@ async fn product_query<C: ConnectionTrait>(
     Ok((query, page))
 }
 
-/// The category or stall a filter named, noting under `field` one that was `asked` for and
-/// not found.
-fn named<T>(v: &mut Vec<FieldError>, field: &str, asked: bool, found: Option<T>) -> Option<T> {
+/// The category or stall a filter named, noting under `field` (with `message`) one that was
+/// `asked` for and not found.
+fn named<T>(
+    v: &mut Vec<FieldError>,
+    (field, message): (&str, &str),
+    asked: bool,
+    found: Option<T>,
+) -> Option<T> {
     if asked && found.is_none() {
-        v.push(FieldError::new(field, format!("is not a {field}")));
+        v.push(FieldError::new(field, message));
     }
     found
 }
