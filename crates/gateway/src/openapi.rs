@@ -446,6 +446,32 @@ fn add_examples(doc: &mut serde_json::Value) {
 /// [`crate::extract::has_control`]), as a JSON Schema pattern.
 pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
 
+/// An email address as accounts take it (`accounts::user::normalize_email`): a local part of
+/// 1 to 64 characters, one `@`, a domain of dot-separated parts; no space or control character.
+pub const EMAIL_PATTERN: &str = "^[^\\s@\\u0000-\\u001F\\u007F]{1,64}@[^\\s@.\\u0000-\\u001F\\u007F]+(\\.[^\\s@.\\u0000-\\u001F\\u007F]+)+$";
+
+/// Every string field named `email` in a schema holds an address: it gets [`EMAIL_PATTERN`]
+/// (in place of the text pattern) and at most 254 characters.
+fn emails(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Object(obj) => {
+            if let Some(Value::Object(props)) = obj.get_mut("properties")
+                && let Some(Value::Object(email)) = props.get_mut("email")
+                && email.get("pattern").and_then(Value::as_str) == Some(TEXT_PATTERN)
+            {
+                email.insert("pattern".into(), Value::from(EMAIL_PATTERN));
+                email.insert("maxLength".into(), Value::from(254));
+            }
+            for inner in obj.values_mut() {
+                emails(inner);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(emails),
+        _ => {}
+    }
+}
+
 /// Says in the document what the server refuses, so that a request valid by the document is
 /// never refused (a generated client, a fuzzer): text without control characters, on every
 /// free string; pages only as deep as the list's window (the first
@@ -480,6 +506,7 @@ fn tighten(doc: &mut serde_json::Value) {
     }
     if let Some(schemas) = doc.pointer_mut("/components/schemas") {
         texts(schemas);
+        emails(schemas);
     }
     let per_page = common::page::MAX_PER_PAGE;
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {

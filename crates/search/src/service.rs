@@ -88,10 +88,13 @@ pub struct ProductSearch {
     /// Commune code.
     pub commune: Option<String>,
     /// Minimum OCOP stars (3 to 5), of a verified, valid certificate.
+    #[cfg_attr(feature = "openapi", param(minimum = 3, maximum = 5))]
     pub ocop_stars: Option<u8>,
     /// Lowest price in đồng.
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub price_min: Option<i64>,
-    /// Highest price in đồng.
+    /// Highest price in đồng (not below `price_min`).
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub price_max: Option<i64>,
     /// Stall id or slug.
     pub stall: Option<String>,

@@ -268,6 +268,12 @@ pub fn conforms(schema: &Value, value: &Value, at: &str, errors: &mut Vec<String
                     errors.push(format!("{at}: {s:?} holds a control character"));
                 }
                 Some(gateway::openapi::TEXT_PATTERN) => {}
+                Some(gateway::openapi::EMAIL_PATTERN)
+                    if accounts::user::normalize_email(s).is_none() =>
+                {
+                    errors.push(format!("{at}: {s:?} is not an email address"));
+                }
+                Some(gateway::openapi::EMAIL_PATTERN) => {}
                 Some(other) => errors.push(format!("{at}: the checker does not know {other:?}")),
             }
             let format_ok = match schema.get("format").and_then(Value::as_str) {
