@@ -295,9 +295,4 @@ impl Accounts {
     }
 }
 
-pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
-    matches!(
-        e.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
-}
+pub(crate) use common::db::is_unique_violation;

@@ -1,4 +1,5 @@
-//! The one way every crate opens a transaction that writes.
+//! The one way every crate opens a transaction that writes, and the one way it tells a
+//! duplicate from any other database failure.
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails outright when
@@ -12,4 +13,13 @@ pub async fn begin_write<C: sea_orm::TransactionTrait>(
         ..Default::default()
     })
     .await
+}
+
+/// Whether a database error is a unique-constraint violation: the row is a duplicate of one
+/// that exists (an idempotency key, an event or transfer already recorded, an email taken).
+pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

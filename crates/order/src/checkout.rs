@@ -639,14 +639,7 @@ async fn claim_key<C: ConnectionTrait>(txn: &C, d: &Draft<'_>) -> Result<bool> {
     .await;
     match inserted {
         Ok(_) => Ok(true),
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            Ok(false)
-        }
+        Err(e) if common::db::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

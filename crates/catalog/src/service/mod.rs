@@ -11,7 +11,7 @@ mod stalls;
 
 use std::{collections::HashMap, sync::Arc};
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 use common::{Actor, stored, text::slugify};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 use uuid::Uuid;
@@ -91,7 +91,7 @@ impl Catalog {
 
     /// Today in Vietnam (UTC+7), the date certificates expire by.
     pub fn today() -> NaiveDate {
-        (Utc::now() + Duration::hours(7)).date_naive()
+        common::calendar::today()
     }
 
     /// What `actor` is to the stall `stall_id`.
@@ -230,12 +230,7 @@ pub(crate) async fn unique_slug<C: ConnectionTrait>(
 }
 
 /// Whether a database error is a unique-constraint violation.
-pub(crate) fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
-    matches!(
-        e.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
-}
+pub(crate) use common::db::is_unique_violation;
 
 /// Loads the stalls and categories a list of products refers to, by id.
 pub(crate) async fn product_refs<C: ConnectionTrait>(

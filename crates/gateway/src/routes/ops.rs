@@ -166,9 +166,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .metrics
         .set_pool(size, idle, state.config.database.max_connections);
     // Midnight in Vietnam (UTC+7), the day operators count in.
-    let now = chrono::Utc::now() + chrono::Duration::hours(7);
-    let midnight =
-        now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(7);
+    let midnight = common::calendar::start_of(common::calendar::today());
     if let Ok(counts) = order::views::status_counts_since(&state.db, midnight).await {
         state.metrics.set_orders_today(&counts);
     }

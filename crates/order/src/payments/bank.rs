@@ -214,10 +214,7 @@ impl Payments {
         .insert(&txn)
         .await;
         if let Err(e) = inserted {
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) {
+            if common::db::is_unique_violation(&e) {
                 return Ok(TransferOutcome::Duplicate);
             }
             return Err(e.into());
