@@ -8,6 +8,9 @@ use serde::Serialize;
 pub enum ErrorKind {
     /// The input is malformed or breaks a rule.
     Invalid,
+    /// The request cannot be read as what it says it is (a body that is not the JSON, or not
+    /// the signed event, it claims to be): nothing in it can be named as the field at fault.
+    Malformed,
     /// No valid credentials were presented.
     Unauthorized,
     /// The caller is known but may not do this.

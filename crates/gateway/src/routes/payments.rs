@@ -8,10 +8,7 @@ use axum::{
 };
 use common::{Page, PageRequest};
 use order::{
-    payments::{
-        BankNotification, BankWebhookError, EventOutcome, TransferOutcome, TransferView,
-        WebhookError,
-    },
+    payments::{BankNotification, EventOutcome, TransferOutcome, TransferView},
     types::{RefundStatus, TransferStatus},
     views::RefundView,
 };
@@ -56,14 +53,7 @@ pub async fn stripe_webhook(
     let event = state
         .payments
         .verify_stripe(signature, &body, chrono::Utc::now().timestamp())
-        .map_err(|e| match e {
-            // No kind means "the body cannot be read as what it claims" (400, like
-            // `malformed_json`), and `Invalid` would make it 422: this one keeps 400 here.
-            WebhookError::Malformed(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
-            }
-            e => ApiError::from(common::Error::from(e)),
-        })?;
+        .map_err(|e| ApiError::from(common::Error::from(e)))?;
     let outcome = state
         .payments
         .handle_stripe_event(&state.db, &event)
@@ -107,13 +97,7 @@ pub async fn bank_webhook(
     let n = state
         .payments
         .verify_bank(signature, &body, chrono::Utc::now())
-        .map_err(|e| match e {
-            // As for Stripe's: no kind answers 400, which these keep.
-            BankWebhookError::Malformed(_) | BankWebhookError::Stale(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
-            }
-            e => ApiError::from(common::Error::from(e)),
-        })?;
+        .map_err(|e| ApiError::from(common::Error::from(e)))?;
     let outcome = state
         .payments
         .handle_bank_notification(&state.db, &n)

@@ -80,7 +80,7 @@ impl BankWebhookError {
             BankWebhookError::Off => common::ErrorKind::NotFound,
             BankWebhookError::Signature(_) => common::ErrorKind::Unauthorized,
             BankWebhookError::Malformed(_) | BankWebhookError::Stale(_) => {
-                common::ErrorKind::Invalid
+                common::ErrorKind::Malformed
             }
         }
     }

@@ -202,7 +202,7 @@ impl WebhookError {
         match self {
             WebhookError::Off => common::ErrorKind::NotFound,
             WebhookError::Signature(_) => common::ErrorKind::Unauthorized,
-            WebhookError::Malformed(_) => common::ErrorKind::Invalid,
+            WebhookError::Malformed(_) => common::ErrorKind::Malformed,
         }
     }
 
