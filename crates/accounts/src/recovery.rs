@@ -38,14 +38,19 @@ impl Purpose {
 impl Accounts {
     /// Emails a password reset link to `email` if it has a live account; otherwise does
     /// nothing, and the caller answers the same either way. Earlier unused reset links of the
-    /// account stop working.
+    /// account stop working. Only text that is no email address at all is refused (that says
+    /// nothing of any account).
     pub async fn request_password_reset<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         email: &str,
     ) -> Result<(), AccountsError> {
         let Some(email) = normalize_email(email) else {
-            return Ok(());
+            return Err(common::Error::invalid_field(
+                "email",
+                "must be an email address such as lan@example.vn",
+            )
+            .into());
         };
         let txn = common::begin_write(db).await?;
         let found = user::Entity::find()

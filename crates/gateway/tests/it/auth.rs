@@ -336,3 +336,30 @@ async fn without_redis_each_instance_still_limits() {
         .problem(429, "rate_limited");
     assert!(!a.state.limits.login_ip.is_shared());
 }
+
+db_test!(
+    a_reset_asked_for_text_that_is_no_address_is_refused_naming_the_field,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        for bad in ["", "khong-phai-email", "a@b", "lan @example.vn"] {
+            let body = app
+                .post("/api/v1/auth/password-reset", None, json!({"email": bad}))
+                .await
+                .problem(422, "validation_failed");
+            assert_eq!(body["errors"][0]["field"], "email", "{bad:?}: {body}");
+            assert_eq!(
+                body["errors"][0]["code"], "invalid_email",
+                "{bad:?}: {body}"
+            );
+        }
+        // An address without an account is answered as one with: nothing is told.
+        let res = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({"email": "chua-co@example.vn"}),
+            )
+            .await;
+        assert_eq!(res.status, 202);
+    }
+);
