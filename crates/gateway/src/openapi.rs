@@ -447,8 +447,9 @@ fn add_examples(doc: &mut serde_json::Value) {
 pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
 
 /// An email address as accounts take it (`accounts::user::normalize_email`): a local part of
-/// 1 to 64 characters, one `@`, a domain of dot-separated parts; no space or control character.
-pub const EMAIL_PATTERN: &str = "^[^\\s@\\u0000-\\u001F\\u007F]{1,64}@[^\\s@.\\u0000-\\u001F\\u007F]+(\\.[^\\s@.\\u0000-\\u001F\\u007F]+)+$";
+/// 1 to 64 characters, one `@`, a domain of dot-separated parts; no space or control character
+/// (C0, DEL or C1, as `char::is_control` has them).
+pub const EMAIL_PATTERN: &str = "^[^\\s@\\u0000-\\u001F\\u007F-\\u009F]{1,64}@[^\\s@.\\u0000-\\u001F\\u007F-\\u009F]+(\\.[^\\s@.\\u0000-\\u001F\\u007F-\\u009F]+)+$";
 
 /// Every string field named `email` in a schema holds an address: it gets [`EMAIL_PATTERN`]
 /// (in place of the text pattern) and at most 254 characters.
