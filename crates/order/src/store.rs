@@ -29,11 +29,13 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
 ) -> Result<bool> {
     let now = Utc::now();
     let method = stored::<PaymentMethod>(&o.payment_method)?;
-    if c.from == OrderStatus::PendingPayment {
-        // A payment for the checkout takes the checkout's row first too: a cancellation and a
-        // payment of the same checkout happen one after the other, never across each other.
-        lock_checkout(txn, o.checkout_id).await?;
-    }
+    // A payment for the checkout takes the checkout's row first too: a cancellation and a
+    // payment of the same checkout happen one after the other, never across each other.
+    let unpaid_checkout = if c.from == OrderStatus::PendingPayment {
+        lock_checkout(txn, o.checkout_id).await?
+    } else {
+        None
+    };
     let mut update = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(c.to.as_str()))
         .col_expr(order::Column::UpdatedAt, Expr::value(now));
@@ -74,8 +76,8 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
         if o.paid && matches!(method, PaymentMethod::Card | PaymentMethod::BankTransfer) {
             owe_refund(txn, o, method).await?;
         }
-        if c.from == OrderStatus::PendingPayment {
-            withdraw_unpaid(txn, o, method).await?;
+        if let Some(checkout) = &unpaid_checkout {
+            withdraw_unpaid(txn, checkout, o, method).await?;
         }
     }
     Ok(true)
@@ -93,19 +95,17 @@ pub(crate) async fn lock_checkout<C: ConnectionTrait>(
         .await?)
 }
 
-/// An order cancelled before it was paid leaves its checkout: a bank transfer is asked for
-/// what the other orders still cost, and a checkout with no order left to pay is cancelled
-/// (what was transferred towards it so far is owed back). A card payment's amount is fixed at
+/// An order cancelled before it was paid leaves its checkout `c` (locked by the caller): a
+/// bank transfer is asked for what the other orders still cost, and a checkout with no order
+/// left to pay is cancelled (what was transferred towards it so far is owed back). A card payment's amount is fixed at
 /// the provider: a payment that arrives anyway owes the cancelled orders back
 /// ([`pay_orders`]).
 async fn withdraw_unpaid<C: ConnectionTrait>(
     txn: &C,
+    c: &checkout::Model,
     o: &order::Model,
     method: PaymentMethod,
 ) -> Result<()> {
-    let Some(c) = lock_checkout(txn, o.checkout_id).await? else {
-        return Ok(());
-    };
     if stored::<CheckoutStatus>(&c.status)? != CheckoutStatus::AwaitingPayment {
         return Ok(());
     }
