@@ -60,17 +60,35 @@ pub const PASSWORD_MAX: usize = 128;
 /// Trims and lower-cases an email and checks its shape. Returns `None` when it cannot be an
 /// address: the only sure test is a message, which is for a later verification step.
 pub fn normalize_email(input: &str) -> Option<String> {
-    let email = input.trim().to_lowercase();
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Lengths in characters, counted as given, as the document's pattern and maximum count them.
+    let given = input.trim();
+    if given.chars().count() > 254 || given.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return None;
     }
+    let (local, _) = given.split_once('@')?;
+    let local_chars = local.chars().count();
+    let email = lowercase_same_length(given);
     let (local, domain) = email.split_once('@')?;
     let domain_ok = !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..");
-    (!local.is_empty() && local.len() <= 64 && domain_ok).then_some(email)
+    (!local.is_empty() && local_chars <= 64 && domain_ok).then_some(email)
+}
+
+/// Lower case, one character for one: a character whose lower case is longer (`İ`) stays as
+/// it is, so the address keeps the length that was checked (the column holds 254 characters).
+fn lowercase_same_length(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 /// A Vietnamese phone number as given (trimmed), normalised; an empty one is none, a bad one
@@ -92,6 +110,22 @@ pub(crate) fn checked_phone(v: &mut common::validate::Validator, input: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_lengths_are_counted_in_characters_as_the_document_counts_them() {
+        let local = "ấ".repeat(64);
+        assert!(normalize_email(&format!("{local}@htx.vn")).is_some());
+        assert!(normalize_email(&format!("{local}a@htx.vn")).is_none());
+        let long = format!("a@{}.vn", "đ".repeat(249));
+        assert_eq!(long.chars().count(), 254);
+        assert_eq!(normalize_email(&long).map(|e| e.chars().count()), Some(254));
+        assert!(normalize_email(&format!("a@{}.vn", "đ".repeat(250))).is_none());
+        let dotted_i = format!("İ@{}.vn", "a".repeat(249));
+        assert_eq!(
+            normalize_email(&dotted_i).map(|e| e.chars().count()),
+            Some(254)
+        );
+    }
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {

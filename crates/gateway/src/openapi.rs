@@ -451,6 +451,41 @@ pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\
 /// (C0, DEL or C1, as `char::is_control` has them).
 pub const EMAIL_PATTERN: &str = "^[^\\s@\\u0000-\\u001F\\u007F-\\u009F]{1,64}@[^\\s@.\\u0000-\\u001F\\u007F-\\u009F]+(\\.[^\\s@.\\u0000-\\u001F\\u007F-\\u009F]+)+$";
 
+/// A Vietnamese phone number as `common::phone::normalize_vn_phone` takes it, written with
+/// spaces, dots, dashes or brackets between the digits: `0` and a mobile number of 10 digits
+/// (`03`, `05`, `07`, `08`, `09`) or a fixed line of 11 (`02`), or the same with `+84` or `84`
+/// in place of the `0`.
+pub const PHONE_PATTERN: &str =
+    "^[ .()-]*(0|\\+84|84)[ .()-]*([35789]([ .()-]*[0-9]){8}|2([ .()-]*[0-9]){9})[ .()-]*$";
+
+/// A phone number, or nothing (spaces only: an account without a phone, or one removed).
+pub const PHONE_OR_EMPTY_PATTERN: &str =
+    "^ *$|^[ .()-]*(0|\\+84|84)[ .()-]*([35789]([ .()-]*[0-9]){8}|2([ .()-]*[0-9]){9})[ .()-]*$";
+
+/// A business registration or tax number: 5 to 32 letters, digits or `-`.
+pub const REGISTRATION_PATTERN: &str = "^[A-Za-z0-9-]{5,32}$";
+
+/// The request fields whose rule is more than text, with the pattern that says it.
+const FIELD_PATTERNS: [(&str, &str, &str); 7] = [
+    ("RegisterRequest", "phone", PHONE_OR_EMPTY_PATTERN),
+    ("ProfilePatch", "phone", PHONE_OR_EMPTY_PATTERN),
+    ("NewStall", "phone", PHONE_PATTERN),
+    ("StallPatch", "phone", PHONE_PATTERN),
+    ("Shipping", "phone", PHONE_PATTERN),
+    ("NewStall", "registration_no", REGISTRATION_PATTERN),
+    ("StallPatch", "registration_no", REGISTRATION_PATTERN),
+];
+
+/// Puts [`FIELD_PATTERNS`] in place of the text pattern.
+fn field_patterns(schemas: &mut serde_json::Value) {
+    for (schema, field, pattern) in FIELD_PATTERNS {
+        let at = format!("/{schema}/properties/{field}");
+        if let Some(serde_json::Value::Object(prop)) = schemas.pointer_mut(&at) {
+            prop.insert("pattern".into(), serde_json::Value::from(pattern));
+        }
+    }
+}
+
 /// Every string field named `email` in a schema holds an address: it gets [`EMAIL_PATTERN`]
 /// (in place of the text pattern) and at most 254 characters.
 fn emails(v: &mut serde_json::Value) {
@@ -508,6 +543,7 @@ fn tighten(doc: &mut serde_json::Value) {
     if let Some(schemas) = doc.pointer_mut("/components/schemas") {
         texts(schemas);
         emails(schemas);
+        field_patterns(schemas);
     }
     let per_page = common::page::MAX_PER_PAGE;
     if let Some(Value::Object(paths)) = doc.get_mut("paths") {

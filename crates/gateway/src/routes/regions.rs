@@ -75,7 +75,7 @@ pub async fn province_communes(
 
 /// Communes anywhere in the country whose name starts with, or has a word starting with,
 /// what was typed (folded: `hoan kiem` finds Phường Hoàn Kiếm). At most 20, best first: for
-/// address forms, on each keystroke.
+/// address forms, on each keystroke. White space alone finds nothing (an empty list).
 #[utoipa::path(get, operation_id = "lookup_communes", path = "/api/v1/regions/lookup", tag = "catalog",
     params(LookupParams),
     responses(
@@ -86,7 +86,8 @@ pub async fn lookup(
     State(state): State<AppState>,
     Query(p): Query<LookupParams>,
 ) -> ApiResult<axum::Json<Vec<CommuneHit>>> {
-    let chars = p.q.trim().chars().count();
+    // Counted as sent, as the document bounds it; white space alone finds nothing.
+    let chars = p.q.chars().count();
     if !(1..=MAX_LOOKUP).contains(&chars) {
         return Err(common::Error::invalid_field(
             "q",

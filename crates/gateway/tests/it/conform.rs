@@ -274,6 +274,14 @@ pub fn conforms(schema: &Value, value: &Value, at: &str, errors: &mut Vec<String
                     errors.push(format!("{at}: {s:?} is not an email address"));
                 }
                 Some(gateway::openapi::EMAIL_PATTERN) => {}
+                Some(pattern) if !pattern_allows(pattern, s) => {
+                    errors.push(format!("{at}: {s:?} does not match {pattern:?}"));
+                }
+                Some(
+                    gateway::openapi::PHONE_PATTERN
+                    | gateway::openapi::PHONE_OR_EMPTY_PATTERN
+                    | gateway::openapi::REGISTRATION_PATTERN,
+                ) => {}
                 Some(other) => errors.push(format!("{at}: the checker does not know {other:?}")),
             }
             let format_ok = match schema.get("format").and_then(Value::as_str) {
@@ -291,6 +299,15 @@ pub fn conforms(schema: &Value, value: &Value, at: &str, errors: &mut Vec<String
 }
 
 /// The parts of an `allOf` as one schema: their fields and required fields together.
+/// Whether `s` matches one of the document's field patterns (the regular expressions are
+/// the same in JSON Schema's dialect and the `regex` crate's for these).
+fn pattern_allows(pattern: &str, s: &str) -> bool {
+    match regex::Regex::new(pattern) {
+        Ok(re) => re.is_match(s),
+        Err(_) => false,
+    }
+}
+
 fn merged(parts: &[Value]) -> (Value, Vec<&Value>) {
     let mut properties = serde_json::Map::new();
     let mut required = Vec::new();
@@ -373,4 +390,80 @@ fn the_checker_refuses_what_the_schema_refuses() {
     let mut errors = Vec::new();
     conforms(&schema, &serde_json::json!({"price": 1}), "$", &mut errors);
     assert_eq!(errors, vec!["$: the required field \"id\" is missing"]);
+}
+
+/// Every string a field pattern of the document allows is taken by the server's own rule: a
+/// request valid by the document is not refused for its phone or registration number.
+#[test]
+fn what_the_field_patterns_allow_the_server_takes() {
+    use gateway::openapi::{PHONE_OR_EMPTY_PATTERN, PHONE_PATTERN, REGISTRATION_PATTERN};
+    let doc = document();
+    for (schema, field) in [
+        ("RegisterRequest", "phone"),
+        ("ProfilePatch", "phone"),
+        ("NewStall", "phone"),
+        ("StallPatch", "phone"),
+        ("Shipping", "phone"),
+        ("NewStall", "registration_no"),
+        ("StallPatch", "registration_no"),
+    ] {
+        let at = format!("/components/schemas/{schema}/properties/{field}/pattern");
+        let pattern = doc.pointer(&at).and_then(Value::as_str);
+        assert!(
+            matches!(pattern, Some(p) if [PHONE_PATTERN, PHONE_OR_EMPTY_PATTERN, REGISTRATION_PATTERN].contains(&p)),
+            "{at}: {pattern:?}"
+        );
+    }
+    let (mut allowed, mut refused) = (0, 0);
+    let prefixes = [
+        "0", "+84", "84", "+ 84", "(+84) ", "(0", "8", "+8", "00", "",
+    ];
+    let bodies = [
+        "912345678",
+        "912 345 678",
+        "91.234.5678",
+        "2333852123",
+        "233) 3852 123",
+        "2-3-3-3852123",
+        "12345678",
+        "91234567",
+        "9123456789",
+        "233385212",
+        "4123456789",
+        "712a45678",
+        "912_345_678",
+    ];
+    for prefix in prefixes {
+        for body in bodies {
+            for sep in ["", " ", "-", ") "] {
+                let phone = format!("{prefix}{sep}{body}");
+                let takes = common::phone::normalize_vn_phone(&phone).is_some();
+                if pattern_allows(PHONE_PATTERN, &phone) {
+                    assert!(
+                        takes,
+                        "{phone:?} matches the pattern but the server refuses it"
+                    );
+                    allowed += 1;
+                } else {
+                    refused += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        allowed > 50 && refused > 50,
+        "{allowed} allowed, {refused} refused"
+    );
+    for blank in ["", " ", "   "] {
+        assert!(pattern_allows(PHONE_OR_EMPTY_PATTERN, blank));
+        assert!(!pattern_allows(PHONE_PATTERN, blank));
+    }
+    for (number, ok) in [
+        ("0123-ABC", true),
+        ("4401", false),
+        ("HTX 0123", false),
+        (&*"9".repeat(33), false),
+    ] {
+        assert_eq!(pattern_allows(REGISTRATION_PATTERN, number), ok, "{number}");
+    }
 }

@@ -425,6 +425,18 @@ db_test!(the_national_map_endpoints, |db: TestDb| async move {
     app.get("/api/v1/regions/lookup?q=", None)
         .await
         .problem(422, "validation_failed");
+    // White space alone is a query the document allows: it finds nothing.
+    for blank in ["%20%20", "%C2%85", "%E3%80%80"] {
+        let hits = app
+            .get(&format!("/api/v1/regions/lookup?q={blank}"), None)
+            .await
+            .json();
+        assert_eq!(hits, serde_json::json!([]), "{blank}");
+    }
+    let long = "a".repeat(101);
+    app.get(&format!("/api/v1/regions/lookup?q={long}"), None)
+        .await
+        .problem(422, "validation_failed");
     // The operating province's communes are still there for stalls.
     let local = app.get("/api/v1/regions", None).await.json();
     assert_eq!(local.as_array().unwrap().len(), 78);
