@@ -43,7 +43,7 @@ impl Validator {
             self.add(field, format!("must have at most {max} characters"));
         } else if trimmed
             .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
         {
             self.add(field, "must not contain control characters");
         }
@@ -84,6 +84,9 @@ mod tests {
         v.text("short", "Nước mắm Nam Ô", 1, 5);
         v.text("empty", "   ", 1, 5);
         v.text("bell", "a\u{7}b", 1, 5);
+        v.text("c1", "a\u{9b}b", 1, 5);
+        // Line breaks as any client writes them, and tabs, are text.
+        assert_eq!(v.text("lines", "a\r\nb\tc", 1, 10), "a\r\nb\tc");
         let e = v.finish().unwrap_err();
         let msgs: Vec<_> = e
             .fields
@@ -96,6 +99,7 @@ mod tests {
                 ("short", "must have at most 5 characters"),
                 ("empty", "must not be empty"),
                 ("bell", "must not contain control characters"),
+                ("c1", "must not contain control characters"),
             ]
         );
     }

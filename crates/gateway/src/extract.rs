@@ -96,11 +96,11 @@ pub const OBJECT_MESSAGE: &str = "must be a JSON object";
 pub const CONTROL_MESSAGE: &str =
     "must not contain control characters (only tab and line breaks are allowed in text)";
 
-/// Whether `text` holds a character no text of this API may hold: C0 controls other than tab,
-/// line feed and carriage return, and DEL.
+/// Whether `text` holds a character no text of this API may hold: a control character (C0,
+/// DEL or C1) other than tab, line feed and carriage return.
 pub fn has_control(text: &str) -> bool {
     text.chars()
-        .any(|c| (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}')
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// Rewrites whole-number floats as integers and every string in Unicode form C (so text is

@@ -444,7 +444,7 @@ fn add_examples(doc: &mut serde_json::Value) {
 
 /// No text of this API holds a control character other than tab and line breaks (see
 /// [`crate::extract::has_control`]), as a JSON Schema pattern.
-pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
+pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 
 /// An email address as accounts take it (`accounts::user::normalize_email`): a local part of
 /// 1 to 64 characters, one `@`, a domain of dot-separated parts; no space or control character

@@ -211,6 +211,7 @@ pub async fn request_reset(
     ClientIp(ip): ClientIp,
     Json(body): Json<ResetRequest>,
 ) -> ApiResult<StatusCode> {
+    // The limiter's key is bounded; the address itself is checked whole by the service.
     let email: String = body.email.trim().to_lowercase().chars().take(254).collect();
     state
         .limits
@@ -226,7 +227,7 @@ pub async fn request_reset(
         .map_err(ApiError::rate_limited)?;
     state
         .accounts
-        .request_password_reset(&state.db, &email)
+        .request_password_reset(&state.db, &body.email)
         .await?;
     Ok(StatusCode::ACCEPTED)
 }

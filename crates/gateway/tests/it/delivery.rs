@@ -426,7 +426,7 @@ db_test!(the_national_map_endpoints, |db: TestDb| async move {
         .await
         .problem(422, "validation_failed");
     // White space alone is a query the document allows: it finds nothing.
-    for blank in ["%20%20", "%C2%85", "%E3%80%80"] {
+    for blank in ["%20%20", "%E2%80%83", "%E3%80%80"] {
         let hits = app
             .get(&format!("/api/v1/regions/lookup?q={blank}"), None)
             .await

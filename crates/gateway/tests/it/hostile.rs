@@ -62,6 +62,27 @@ db_test!(
         assert_eq!(body["errors"][0]["field"], "name");
         let mine = app.get("/api/v1/me/stalls", Some(&owner)).await.json();
         assert_eq!(mine.as_array().unwrap().len(), 0, "{mine}");
+        // C1 controls are control characters too, as the document's text pattern says; a
+        // line break written as a Windows client writes it is text.
+        let body = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": "c1@example.vn", "password": "mat-ong-hoa-nhan",
+                       "full_name": "Lan\u{9b}"}),
+            )
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(body["errors"][0]["field"], "full_name", "{body}");
+        let res = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": "crlf@example.vn", "password": "mat-ong-hoa-nhan",
+                       "full_name": "Nguyễn\r\nLan"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
     }
 );
 
