@@ -476,13 +476,21 @@ const FIELD_PATTERNS: [(&str, &str, &str); 7] = [
     ("StallPatch", "registration_no", REGISTRATION_PATTERN),
 ];
 
-/// Puts [`FIELD_PATTERNS`] in place of the text pattern.
+/// Puts [`FIELD_PATTERNS`] in place of the text pattern; a member is added as staff only (a
+/// stall has one owner, so the request's role is narrower than the member's).
 fn field_patterns(schemas: &mut serde_json::Value) {
     for (schema, field, pattern) in FIELD_PATTERNS {
         let at = format!("/{schema}/properties/{field}");
         if let Some(serde_json::Value::Object(prop)) = schemas.pointer_mut(&at) {
             prop.insert("pattern".into(), serde_json::Value::from(pattern));
         }
+    }
+    if let Some(role) = schemas.pointer_mut("/NewMember/properties/role") {
+        *role = serde_json::json!({
+            "type": "string",
+            "enum": ["staff"],
+            "description": "Only `staff`: a stall has one owner."
+        });
     }
 }
 

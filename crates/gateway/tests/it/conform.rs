@@ -414,6 +414,10 @@ fn what_the_field_patterns_allow_the_server_takes() {
             "{at}: {pattern:?}"
         );
     }
+    assert_eq!(
+        doc.pointer("/components/schemas/NewMember/properties/role/enum"),
+        Some(&serde_json::json!(["staff"]))
+    );
     let (mut allowed, mut refused) = (0, 0);
     let prefixes = [
         "0", "+84", "84", "+ 84", "(+84) ", "(0", "8", "+8", "00", "",
