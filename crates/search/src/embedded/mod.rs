@@ -169,14 +169,18 @@ impl SearchEngine for Embedded {
                 .iter()
                 .map(|d| product_document(&f, d))
                 .collect::<Result<Vec<_>, _>>()?;
-            g.products.replace(f.id, docs.iter().map(|d| d.id), built)
+            g.products
+                .replace(f.base.id, docs.iter().map(|d| d.id), built)
         })
         .await
     }
 
     async fn delete_products(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
-        self.blocking(move |g| g.products.replace(g.product_fields.id, ids, Vec::new()))
-            .await
+        self.blocking(move |g| {
+            g.products
+                .replace(g.product_fields.base.id, ids, Vec::new())
+        })
+        .await
     }
 
     async fn upsert_stalls(&self, docs: Vec<StallDoc>) -> Result<(), EngineError> {
@@ -186,13 +190,14 @@ impl SearchEngine for Embedded {
                 .iter()
                 .map(|d| stall_document(&f, d))
                 .collect::<Result<Vec<_>, _>>()?;
-            g.stalls.replace(f.id, docs.iter().map(|d| d.id), built)
+            g.stalls
+                .replace(f.base.id, docs.iter().map(|d| d.id), built)
         })
         .await
     }
 
     async fn delete_stalls(&self, ids: Vec<Uuid>) -> Result<(), EngineError> {
-        self.blocking(move |g| g.stalls.replace(g.stall_fields.id, ids, Vec::new()))
+        self.blocking(move |g| g.stalls.replace(g.stall_fields.base.id, ids, Vec::new()))
             .await
     }
 

@@ -5,7 +5,7 @@
 use common::text::fold;
 use tantivy::{
     TantivyDocument,
-    schema::{FAST, Field, INDEXED, STORED, STRING, Schema, TEXT, TextOptions},
+    schema::{FAST, Field, INDEXED, STORED, STRING, Schema, SchemaBuilder, TEXT, TextOptions},
 };
 
 use super::internal;
@@ -15,14 +15,52 @@ use crate::{
     exact::joined,
 };
 
+/// The fields every index has: the id, the stored document, and the text a query searches.
 #[derive(Clone, Copy)]
-pub(super) struct ProductFields {
+pub(super) struct BaseFields {
     pub(super) id: Field,
     pub(super) doc: Field,
-    pub(super) name_f: Field,
-    pub(super) name_x: Field,
-    pub(super) body_f: Field,
-    pub(super) joined: Field,
+    pub(super) text: TextFields,
+}
+
+impl BaseFields {
+    fn add(b: &mut SchemaBuilder) -> Self {
+        Self {
+            id: b.add_text_field("id", STRING | STORED),
+            doc: b.add_text_field("doc", TextOptions::default().set_stored()),
+            text: TextFields {
+                name_f: b.add_text_field("name_f", TEXT),
+                name_x: b.add_text_field("name_x", TEXT),
+                body_f: b.add_text_field("body_f", TEXT),
+                joined: b.add_text_field("joined", TEXT),
+            },
+        }
+    }
+
+    /// A document with these fields filled: `body` is folded here, `joined` names the parts
+    /// whose syllables are joined.
+    fn document<T: serde::Serialize>(
+        &self,
+        id: uuid::Uuid,
+        whole: &T,
+        (name, name_folded): (&str, &str),
+        body: &str,
+        joined_parts: &[&str],
+    ) -> Result<TantivyDocument, EngineError> {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.id, id.to_string());
+        doc.add_text(self.doc, serde_json::to_string(whole).map_err(internal)?);
+        doc.add_text(self.text.name_f, name_folded);
+        doc.add_text(self.text.name_x, name);
+        doc.add_text(self.text.body_f, fold(body));
+        doc.add_text(self.text.joined, joined(joined_parts));
+        Ok(doc)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct ProductFields {
+    pub(super) base: BaseFields,
     pub(super) category_path: Field,
     pub(super) category_slug: Field,
     pub(super) commune: Field,
@@ -34,26 +72,10 @@ pub(super) struct ProductFields {
     pub(super) sales: Field,
 }
 
-impl ProductFields {
-    pub(super) fn text(&self) -> TextFields {
-        TextFields {
-            name_f: self.name_f,
-            name_x: self.name_x,
-            body_f: self.body_f,
-            joined: self.joined,
-        }
-    }
-}
-
 pub(super) fn product_schema() -> (Schema, ProductFields) {
     let mut b = Schema::builder();
     let f = ProductFields {
-        id: b.add_text_field("id", STRING | STORED),
-        doc: b.add_text_field("doc", TextOptions::default().set_stored()),
-        name_f: b.add_text_field("name_f", TEXT),
-        name_x: b.add_text_field("name_x", TEXT),
-        body_f: b.add_text_field("body_f", TEXT),
-        joined: b.add_text_field("joined", TEXT),
+        base: BaseFields::add(&mut b),
         category_path: b.add_text_field("category_path", STRING),
         category_slug: b.add_text_field("category_slug", STRING | FAST),
         commune: b.add_text_field("commune", STRING | FAST),
@@ -69,36 +91,15 @@ pub(super) fn product_schema() -> (Schema, ProductFields) {
 
 #[derive(Clone, Copy)]
 pub(super) struct StallFields {
-    pub(super) id: Field,
-    pub(super) doc: Field,
-    pub(super) name_f: Field,
-    pub(super) name_x: Field,
-    pub(super) body_f: Field,
-    pub(super) joined: Field,
+    pub(super) base: BaseFields,
     pub(super) commune: Field,
     pub(super) approved: Field,
-}
-
-impl StallFields {
-    pub(super) fn text(&self) -> TextFields {
-        TextFields {
-            name_f: self.name_f,
-            name_x: self.name_x,
-            body_f: self.body_f,
-            joined: self.joined,
-        }
-    }
 }
 
 pub(super) fn stall_schema() -> (Schema, StallFields) {
     let mut b = Schema::builder();
     let f = StallFields {
-        id: b.add_text_field("id", STRING | STORED),
-        doc: b.add_text_field("doc", TextOptions::default().set_stored()),
-        name_f: b.add_text_field("name_f", TEXT),
-        name_x: b.add_text_field("name_x", TEXT),
-        body_f: b.add_text_field("body_f", TEXT),
-        joined: b.add_text_field("joined", TEXT),
+        base: BaseFields::add(&mut b),
         commune: b.add_text_field("commune", STRING | FAST),
         approved: b.add_i64_field("approved", FAST),
     };
@@ -109,22 +110,13 @@ pub(super) fn product_document(
     f: &ProductFields,
     d: &ProductDoc,
 ) -> Result<TantivyDocument, EngineError> {
-    let mut doc = TantivyDocument::default();
-    doc.add_text(f.id, d.id.to_string());
-    doc.add_text(f.doc, serde_json::to_string(d).map_err(internal)?);
-    doc.add_text(f.name_f, &d.name_folded);
-    doc.add_text(f.name_x, &d.name);
-    doc.add_text(
-        f.body_f,
-        fold(&format!(
-            "{} {} {}",
-            d.stall_name, d.category_name, d.description
-        )),
-    );
-    doc.add_text(
-        f.joined,
-        joined(&[&d.name, &d.stall_name, &d.category_name]),
-    );
+    let mut doc = f.base.document(
+        d.id,
+        d,
+        (&d.name, &d.name_folded),
+        &format!("{} {} {}", d.stall_name, d.category_name, d.description),
+        &[&d.name, &d.stall_name, &d.category_name],
+    )?;
     for slug in &d.category_path {
         doc.add_text(f.category_path, slug);
     }
@@ -143,16 +135,13 @@ pub(super) fn stall_document(
     f: &StallFields,
     d: &StallDoc,
 ) -> Result<TantivyDocument, EngineError> {
-    let mut doc = TantivyDocument::default();
-    doc.add_text(f.id, d.id.to_string());
-    doc.add_text(f.doc, serde_json::to_string(d).map_err(internal)?);
-    doc.add_text(f.name_f, &d.name_folded);
-    doc.add_text(f.name_x, &d.name);
-    doc.add_text(
-        f.body_f,
-        fold(&format!("{} {}", d.description, d.commune_name)),
-    );
-    doc.add_text(f.joined, joined(&[&d.name, &d.commune_name]));
+    let mut doc = f.base.document(
+        d.id,
+        d,
+        (&d.name, &d.name_folded),
+        &format!("{} {}", d.description, d.commune_name),
+        &[&d.name, &d.commune_name],
+    )?;
     doc.add_text(f.commune, &d.commune_code);
     doc.add_i64(f.approved, d.approved_at);
     Ok(doc)

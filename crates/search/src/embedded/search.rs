@@ -136,7 +136,7 @@ pub(super) fn product_search(
 ) -> Result<SearchResult<ProductDoc>, EngineError> {
     let f = &g.product_fields;
     let searcher = g.products.searcher();
-    let query = product_query(f, q, text_query(&q.text, f.text(), synonyms, &searcher));
+    let query = product_query(f, q, text_query(&q.text, f.base.text, synonyms, &searcher));
     let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
     if q.lean {
         let found = searcher
@@ -144,7 +144,7 @@ pub(super) fn product_search(
             .map_err(internal)?;
         let hits = load(
             &searcher,
-            f.doc,
+            f.base.doc,
             found.into_iter().map(|(_, a)| a).collect(),
         )?;
         return Ok(SearchResult {
@@ -166,7 +166,7 @@ pub(super) fn product_search(
     let hits = if q.limit == 0 {
         Vec::new()
     } else {
-        load(&searcher, f.doc, addrs)?
+        load(&searcher, f.base.doc, addrs)?
     };
     Ok(SearchResult {
         hits,
@@ -264,7 +264,7 @@ pub(super) fn stall_search(
     let searcher = g.stalls.searcher();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Must,
-        text_query(&q.text, f.text(), synonyms, &searcher),
+        text_query(&q.text, f.base.text, synonyms, &searcher),
     )];
     if let Some(c) = &q.commune {
         clauses.push((
@@ -290,7 +290,7 @@ pub(super) fn stall_search(
     let hits = if q.limit == 0 {
         Vec::new()
     } else {
-        load(&searcher, f.doc, addrs)?
+        load(&searcher, f.base.doc, addrs)?
     };
     Ok(SearchResult {
         hits,
