@@ -14,16 +14,15 @@
     reason = "a benchmark binary"
 )]
 
-use std::{net::SocketAddr, sync::Arc, time::Instant};
+use std::{sync::Arc, time::Instant};
 
 use gateway::{AppState, Config};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
-use tokio::{net::TcpListener, sync::oneshot};
 
 mod common;
 
-use common::{Stats, env};
+use common::{Server, Stats, env, sign_in};
 
 /// A tiny deterministic generator, so every run buys the same carts.
 struct Lcg(u64);
@@ -96,14 +95,8 @@ async fn main() {
         .collect();
     assert!(catalogue.len() >= 4, "the synthetic catalogue is empty");
 
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(gateway::serve::serve(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let server = Server::start(state.clone()).await;
+    let base = format!("{}/api/v1", server.origin);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(128)
         .build()
@@ -113,21 +106,7 @@ async fn main() {
     let mut buyers = Vec::new();
     for i in 0..max_clients {
         let email = format!("buyer{i}@bench.test");
-        http.post(format!("{base}/auth/register"))
-            .json(&json!({"email": email, "password": "mat-khau-dai-du", "full_name": "Người mua"}))
-            .send()
-            .await
-            .unwrap();
-        let login: serde_json::Value = http
-            .post(format!("{base}/auth/login"))
-            .json(&json!({"email": email, "password": "mat-khau-dai-du"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        buyers.push(login["token"].as_str().unwrap().to_owned());
+        buyers.push(sign_in(&http, &base, &email, "Người mua").await);
     }
 
     // Two products of different stalls for a cart: from all products, or from the hot four.
@@ -254,8 +233,7 @@ async fn main() {
     report.push(format!(
         "stock taken = units ordered = {ordered} (checked after the runs)"
     ));
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
     println!("{}", report.join("\n"));
 }
 

@@ -14,7 +14,6 @@
 )]
 
 use std::{
-    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -24,11 +23,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 // The fields a hit shows, as the gateway asks Meilisearch for them: the direct side asks for
 // the same, so both make Meilisearch do the same work.
 use search::meili::{PRODUCT_HIT as PRODUCT_FIELDS, STALL_HIT as STALL_FIELDS};
-use tokio::{net::TcpListener, sync::oneshot};
 
 mod common;
 
-use common::{Stats, env};
+use common::{Server, Stats, env};
 
 /// The query mix: what buyers type and how they narrow.
 const QUERIES: &[&str] = &[
@@ -311,14 +309,8 @@ async fn main() {
             reindex.as_secs_f64()
         ));
 
-        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(gateway::serve::serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
+        let server = Server::start(state.clone()).await;
+        let base = server.origin.clone();
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .build()
@@ -548,8 +540,7 @@ async fn main() {
             fresh.pct(0.99),
             fresh.latencies.len()
         ));
-        let _ = stop.send(());
-        let _ = server.await;
+        server.stop().await;
     }
     println!("\n{}\n", report.join("\n"));
     for n in notes {

@@ -16,7 +16,6 @@
 )]
 
 use std::{
-    net::SocketAddr,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -29,12 +28,11 @@ use gateway::{AppState, Config};
 use ledger::entity::entry;
 use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::json;
-use tokio::{net::TcpListener, sync::oneshot};
 use uuid::Uuid;
 
 mod common;
 
-use common::{Stats, env};
+use common::{Server, Stats, env, sign_in};
 
 /// The month the entries are written in: a closed one, as most statements are.
 const MONTH: &str = "2026-11";
@@ -100,31 +98,10 @@ async fn run(
         config.search_engine().unwrap(),
     );
 
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(gateway::serve::serve(listener, state.clone(), async {
-        let _ = stopped.await;
-    }));
+    let server = Server::start(state.clone()).await;
+    let base = format!("{}/api/v1", server.origin);
     let http = reqwest::Client::new();
-    let email = "chu-sap@bench.test";
-    http.post(format!("{base}/auth/register"))
-        .json(&json!({"email": email, "password": "mat-khau-dai-du", "full_name": "Chủ sạp"}))
-        .send()
-        .await
-        .unwrap();
-    let login: serde_json::Value = http
-        .post(format!("{base}/auth/login"))
-        .json(&json!({"email": email, "password": "mat-khau-dai-du"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = sign_in(&http, &base, "chu-sap@bench.test", "Chủ sạp").await;
     let stall: serde_json::Value = http
         .post(format!("{base}/stalls"))
         .bearer_auth(&token)
@@ -237,8 +214,7 @@ async fn run(
         ));
         eprintln!("{}", report.last().unwrap());
     }
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -32,3 +32,55 @@ impl Stats {
         self.latencies.len() as f64 / self.wall.as_secs_f64()
     }
 }
+
+/// The gateway serving `state` on a free local port, until [`Server::stop`].
+pub struct Server {
+    /// `http://127.0.0.1:port`.
+    pub origin: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    /// Starts serving.
+    pub async fn start(state: gateway::AppState) -> Self {
+        let listener =
+            tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(gateway::serve::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Self { origin, stop, task }
+    }
+
+    /// Stops serving and waits for the server to end.
+    pub async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+/// Registers `email` (named `full_name`) and signs in; the bearer token.
+pub async fn sign_in(http: &reqwest::Client, api: &str, email: &str, full_name: &str) -> String {
+    let credentials = serde_json::json!({"email": email, "password": "mat-khau-dai-du"});
+    let mut register = credentials.clone();
+    register["full_name"] = full_name.into();
+    http.post(format!("{api}/auth/register"))
+        .json(&register)
+        .send()
+        .await
+        .unwrap();
+    let login: serde_json::Value = http
+        .post(format!("{api}/auth/login"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_owned()
+}
