@@ -2,7 +2,7 @@
 //! operators do to accounts (disable, enable, set a password, promote).
 
 use chrono::{DateTime, Utc};
-use common::{Actor, validate::Validator};
+use common::{Actor, FieldCode, validate::Validator};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionSession,
     TransactionTrait, sea_query::Expr,
@@ -92,9 +92,12 @@ impl Accounts {
                 .verify(current.to_owned(), u.password_hash.clone())
                 .await?;
         if !current_ok {
-            return Err(
-                common::Error::invalid_field("current", "is not your current password").into(),
-            );
+            return Err(common::Error::invalid_field(
+                "current",
+                FieldCode::WrongPassword,
+                "is not your current password",
+            )
+            .into());
         }
         let hash = self.hasher.hash(new.to_owned()).await?;
         let keep = session::Entity::find()
@@ -239,7 +242,12 @@ impl Accounts {
         email: &str,
     ) -> Result<User, AccountsError> {
         let Some(email) = normalize_email(email) else {
-            return Err(common::Error::invalid_field("email", "must be an email address").into());
+            return Err(common::Error::invalid_field(
+                "email",
+                FieldCode::InvalidEmail,
+                "must be an email address",
+            )
+            .into());
         };
         user::Entity::find()
             .filter(user::Column::Email.eq(email))

@@ -5,6 +5,7 @@
 //! the same whether or not the email has an account, and a reset ends every session.
 
 use chrono::Utc;
+use common::FieldCode;
 use notify::{Event, Facts, Refs};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
@@ -48,6 +49,7 @@ impl Accounts {
         let Some(email) = normalize_email(email) else {
             return Err(common::Error::invalid_field(
                 "email",
+                FieldCode::InvalidEmail,
                 "must be an email address such as lan@example.vn",
             )
             .into());
@@ -272,6 +274,7 @@ pub(crate) fn check_password(field: &str, password: &str) -> Result<(), Accounts
     v.check(
         (PASSWORD_MIN..=PASSWORD_MAX).contains(&len),
         field,
+        FieldCode::LengthOutOfRange,
         format!("must have {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
     );
     v.finish()?;

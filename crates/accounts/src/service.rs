@@ -1,7 +1,7 @@
 //! Use cases of the accounts crate: register, log in, authenticate a token, log out.
 
 use chrono::{DateTime, Duration, Utc};
-use common::validate::Validator;
+use common::{FieldCode, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
     TransactionSession, sea_query::Expr,
@@ -115,12 +115,14 @@ impl Accounts {
         v.check(
             email.is_some(),
             "email",
+            FieldCode::InvalidEmail,
             "must be an email address such as lan@example.vn",
         );
         let password_len = input.password.chars().count();
         v.check(
             (PASSWORD_MIN..=PASSWORD_MAX).contains(&password_len),
             "password",
+            FieldCode::LengthOutOfRange,
             format!("must have {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
         );
         let full_name = v.text("full_name", &input.full_name, 1, 100);

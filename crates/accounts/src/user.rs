@@ -1,6 +1,7 @@
 //! The user as the rest of the system sees it, and the rules for emails and passwords.
 
 use chrono::{DateTime, Utc};
+use common::FieldCode;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -102,6 +103,7 @@ pub(crate) fn checked_phone(v: &mut common::validate::Validator, input: &str) ->
     v.check(
         normalized.is_some(),
         "phone",
+        FieldCode::InvalidPhone,
         "must be a Vietnamese phone number such as 0912 345 678",
     );
     normalized

@@ -3,7 +3,7 @@
 //! time, so expiry needs no job).
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use common::{Money, Stored, validate::Validator};
+use common::{FieldCode, Money, Stored, validate::Validator};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
@@ -136,7 +136,11 @@ impl OcopInput {
     pub fn validate(&self, v: &mut Validator, field: &str, today: NaiveDate) -> Option<OcopClaim> {
         let errors_before = v.error_count();
         if !(3..=5).contains(&self.stars) {
-            v.add(&format!("{field}.stars"), "must be 3, 4 or 5");
+            v.add(
+                &format!("{field}.stars"),
+                FieldCode::NotOneOf,
+                "must be 3, 4 or 5",
+            );
         }
         let issuer = self.issuer.unwrap_or(if self.stars == 5 {
             OcopIssuer::National
@@ -146,12 +150,14 @@ impl OcopInput {
         if self.stars == 5 && issuer != OcopIssuer::National {
             v.add(
                 &format!("{field}.issuer"),
+                FieldCode::WrongIssuer,
                 "5-star certificates are issued only by the national council",
             );
         }
         if self.stars < 5 && issuer == OcopIssuer::National {
             v.add(
                 &format!("{field}.issuer"),
+                FieldCode::WrongIssuer,
                 "3- and 4-star certificates are issued by the province",
             );
         }
@@ -162,13 +168,21 @@ impl OcopInput {
             64,
         );
         if self.issued_on > today {
-            v.add(&format!("{field}.issued_on"), "must not be in the future");
+            v.add(
+                &format!("{field}.issued_on"),
+                FieldCode::InTheFuture,
+                "must not be in the future",
+            );
         }
         let expires_on = self
             .expires_on
             .unwrap_or_else(|| default_expiry(self.issued_on));
         if expires_on <= self.issued_on {
-            v.add(&format!("{field}.expires_on"), "must be after issued_on");
+            v.add(
+                &format!("{field}.expires_on"),
+                FieldCode::BeforeOther,
+                "must be after issued_on",
+            );
         }
         (v.error_count() == errors_before).then_some(OcopClaim {
             stars: self.stars,
@@ -413,6 +427,7 @@ pub(crate) mod rules {
         v.check(
             (1..=MAX_PRICE).contains(&value),
             "price",
+            FieldCode::OutOfRange,
             format!("must be a whole number of đồng from 1 to {MAX_PRICE}"),
         );
     }
@@ -421,6 +436,7 @@ pub(crate) mod rules {
         v.check(
             (0..=MAX_STOCK).contains(&value),
             "stock",
+            FieldCode::OutOfRange,
             format!("must be from 0 to {MAX_STOCK}"),
         );
     }
@@ -430,6 +446,7 @@ pub(crate) mod rules {
             v.check(
                 (1..=1_000_000).contains(&w),
                 "weight_grams",
+                FieldCode::OutOfRange,
                 "must be from 1 to 1000000",
             );
         }
@@ -437,7 +454,11 @@ pub(crate) mod rules {
 
     pub fn images(v: &mut Validator, images: &[String]) -> Vec<String> {
         if images.len() > MAX_IMAGES {
-            v.add("images", format!("at most {MAX_IMAGES} images"));
+            v.add(
+                "images",
+                FieldCode::TooMany,
+                format!("at most {MAX_IMAGES} images"),
+            );
         }
         let mut out = Vec::with_capacity(images.len());
         for (i, url) in images.iter().enumerate() {
@@ -449,7 +470,11 @@ pub(crate) mod rules {
                 .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
             let chars_ok = !url.chars().any(|c| c.is_whitespace() || c.is_control());
             if !(scheme_ok && host_ok && chars_ok) || url.len() > 2048 {
-                v.add(&format!("images[{i}]"), "must be an http(s) URL");
+                v.add(
+                    &format!("images[{i}]"),
+                    FieldCode::InvalidUrl,
+                    "must be an http(s) URL",
+                );
             }
             out.push(url.to_owned());
         }
@@ -460,6 +485,7 @@ pub(crate) mod rules {
         v.check(
             regions.get(code).is_some(),
             field,
+            FieldCode::UnknownCommune,
             "is not a commune of this province (see GET /api/v1/regions)",
         );
     }

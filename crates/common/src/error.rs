@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::FieldCode;
+
 /// What went wrong, in the terms a client can act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -32,15 +34,19 @@ pub enum ErrorKind {
 pub struct FieldError {
     /// Path of the field in the request, dotted for nested fields.
     pub field: String,
-    /// What is wrong with it, in words a user can act on.
+    /// What is wrong with it, for a client to branch on; named where the error is raised.
+    pub code: FieldCode,
+    /// What is wrong with it, in words a user can act on (English; the gateway's message table
+    /// has each code's texts in Vietnamese).
     pub message: String,
 }
 
 impl FieldError {
-    /// A field error for `field` with `message`.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A field error for `field` with its `code` and `message`.
+    pub fn new(field: impl Into<String>, code: FieldCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
+            code,
             message: message.into(),
         }
     }
@@ -91,8 +97,12 @@ impl Error {
     }
 
     /// A validation failure for a single field.
-    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError::new(field, message)])
+    pub fn invalid_field(
+        field: impl Into<String>,
+        code: FieldCode,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::validation(vec![FieldError::new(field, code, message)])
     }
 
     /// `what` does not exist (or the caller may not see it).

@@ -6,17 +6,18 @@
 //! through it: the gateway turns the bearer token into an [`Actor`] and the query into a
 //! [`PageRequest`] ([`page`]); the domain service asks the actor what it may do
 //! ([`Actor::require_user`], [`Actor::require_admin`]), checks the input with a
-//! [`validate::Validator`] (every bad field named; [`phone`] reads Vietnamese numbers, [`text`]
-//! folds diacritics and makes slugs), opens its writes with [`begin_write`] ([`db`]), reads each stored status or kind
-//! with [`stored()`] (a value of no known member is an internal error, never a default:
-//! [`mod@stored`]), counts money in [`Money`] and days in [`calendar`], and answers with its
-//! types in a [`Page`], or an [`Error`] whose kind the gateway maps to an HTTP status in one
-//! place ([`error`]).
+//! [`validate::Validator`] (every bad field named, with its [`FieldCode`]; [`phone`] reads
+//! Vietnamese numbers, [`text`] folds diacritics and makes slugs), opens its writes with
+//! [`begin_write`] ([`db`]), reads each stored status or kind with [`stored()`] (a value of no
+//! known member is an internal error, never a default: [`mod@stored`]), counts money in
+//! [`Money`] and days in [`calendar`], and answers with its types in a [`Page`], or an
+//! [`Error`] whose kind the gateway maps to an HTTP status in one place ([`error`]).
 
 pub mod actor;
 pub mod calendar;
 pub mod db;
 pub mod error;
+pub mod field_code;
 pub mod id;
 pub mod money;
 pub mod page;
@@ -28,6 +29,7 @@ pub mod validate;
 pub use actor::Actor;
 pub use db::begin_write;
 pub use error::{Error, ErrorKind, FieldError};
+pub use field_code::FieldCode;
 pub use money::Money;
 pub use page::{Page, PageRequest};
 pub use stored::{Stored, stored};

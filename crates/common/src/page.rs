@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::{Error, FieldError};
+use crate::{Error, FieldCode, FieldError};
 
 /// The largest page a client may ask for.
 pub const MAX_PER_PAGE: u64 = 100;
@@ -50,6 +50,7 @@ impl PageRequest {
         if !(1..=last).contains(&page) {
             errors.push(FieldError::new(
                 "page",
+                FieldCode::OutOfRange,
                 format!(
                     "must be a whole number from 1 to {last} (with per_page {MAX_PER_PAGE}, \
                      pages reach the first {window} items; narrow the list with filters)"
@@ -59,6 +60,7 @@ impl PageRequest {
         if !per_page_ok {
             errors.push(FieldError::new(
                 "per_page",
+                FieldCode::OutOfRange,
                 format!("must be a whole number from 1 to {MAX_PER_PAGE}"),
             ));
         }

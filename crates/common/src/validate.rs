@@ -1,6 +1,6 @@
 //! Collecting every problem with an input before answering, so a client fixes all fields at once.
 
-use crate::{Error, FieldError};
+use crate::{Error, FieldCode, FieldError};
 
 /// Gathers field errors; [`Validator::finish`] turns them into one `validation_failed` error.
 #[derive(Debug, Default)]
@@ -14,38 +14,58 @@ impl Validator {
         Self::default()
     }
 
-    /// Records `message` for `field` unless `ok`.
-    pub fn check(&mut self, ok: bool, field: &str, message: impl Into<String>) -> &mut Self {
+    /// Records `message` with its `code` for `field` unless `ok`.
+    pub fn check(
+        &mut self,
+        ok: bool,
+        field: &str,
+        code: FieldCode,
+        message: impl Into<String>,
+    ) -> &mut Self {
         if !ok {
-            self.errors.push(FieldError::new(field, message));
+            self.add(field, code, message);
         }
         self
     }
 
-    /// Records an error for `field`.
-    pub fn add(&mut self, field: &str, message: impl Into<String>) -> &mut Self {
-        self.errors.push(FieldError::new(field, message));
+    /// Records an error with its `code` for `field`.
+    pub fn add(&mut self, field: &str, code: FieldCode, message: impl Into<String>) -> &mut Self {
+        self.errors.push(FieldError::new(field, code, message));
         self
     }
 
     /// Trims `value` and checks that it has `min..=max` characters (not bytes: Vietnamese
-    /// letters take two or three bytes each). Returns the trimmed text.
+    /// letters take two or three bytes each) and no control character but line breaks and
+    /// tabs: `required`, `too_short`, `too_long` or `control_characters`. Returns the trimmed
+    /// text.
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> String {
         let trimmed = value.trim();
         let len = trimmed.chars().count();
         if len < min {
             if min == 1 {
-                self.add(field, "must not be empty");
+                self.add(field, FieldCode::Required, "must not be empty");
             } else {
-                self.add(field, format!("must have at least {min} characters"));
+                self.add(
+                    field,
+                    FieldCode::TooShort,
+                    format!("must have at least {min} characters"),
+                );
             }
         } else if len > max {
-            self.add(field, format!("must have at most {max} characters"));
+            self.add(
+                field,
+                FieldCode::TooLong,
+                format!("must have at most {max} characters"),
+            );
         } else if trimmed
             .chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
         {
-            self.add(field, "must not contain control characters");
+            self.add(
+                field,
+                FieldCode::ControlCharacters,
+                "must not contain control characters",
+            );
         }
         trimmed.to_owned()
     }
@@ -91,16 +111,54 @@ mod tests {
         let msgs: Vec<_> = e
             .fields
             .iter()
-            .map(|f| (f.field.as_str(), f.message.as_str()))
+            .map(|f| (f.field.as_str(), f.code, f.message.as_str()))
             .collect();
         assert_eq!(
             msgs,
             [
-                ("short", "must have at most 5 characters"),
-                ("empty", "must not be empty"),
-                ("bell", "must not contain control characters"),
-                ("c1", "must not contain control characters"),
+                (
+                    "short",
+                    FieldCode::TooLong,
+                    "must have at most 5 characters"
+                ),
+                ("empty", FieldCode::Required, "must not be empty"),
+                (
+                    "bell",
+                    FieldCode::ControlCharacters,
+                    "must not contain control characters"
+                ),
+                (
+                    "c1",
+                    FieldCode::ControlCharacters,
+                    "must not contain control characters"
+                ),
             ]
+        );
+    }
+
+    #[test]
+    fn each_rule_of_text_has_its_code() {
+        let mut v = Validator::new();
+        v.text("few", "ab", 3, 5);
+        v.text("none", "", 1, 5);
+        let codes: Vec<_> = v.errors.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [FieldCode::TooShort, FieldCode::Required]);
+    }
+
+    #[test]
+    fn check_records_its_code_only_when_the_rule_fails() {
+        let mut v = Validator::new();
+        v.check(true, "a", FieldCode::OutOfRange, "must be from 1 to 5");
+        assert!(v.is_ok());
+        v.check(false, "b", FieldCode::OutOfRange, "must be from 1 to 5");
+        let e = v.finish().unwrap_err();
+        assert_eq!(
+            e.fields,
+            [FieldError::new(
+                "b",
+                FieldCode::OutOfRange,
+                "must be from 1 to 5"
+            )]
         );
     }
 }

@@ -1,6 +1,7 @@
 //! The router: routes, the layers every request passes through, and the fallbacks that keep
 //! every error in problem+json.
 
+use common::FieldCode;
 use std::time::Duration;
 
 use axum::{
@@ -445,13 +446,23 @@ async fn refuse_control_characters(req: Request, next: Next) -> Response {
             "bad_request",
             "The path holds a control character.",
         );
-        e.errors = vec![common::FieldError::new("path", CONTROL_MESSAGE)];
+        e.errors = vec![common::FieldError::new(
+            "path",
+            FieldCode::Invalid,
+            CONTROL_MESSAGE,
+        )];
         return e.into_response();
     }
     if let Some(query) = uri.query() {
         let bad: Vec<_> = form_urlencoded::parse(query.as_bytes())
             .filter(|(k, v)| has_control(k) || has_control(v))
-            .map(|(k, _)| common::FieldError::new(k.escape_default().to_string(), CONTROL_MESSAGE))
+            .map(|(k, _)| {
+                common::FieldError::new(
+                    k.escape_default().to_string(),
+                    FieldCode::Invalid,
+                    CONTROL_MESSAGE,
+                )
+            })
             .collect();
         if !bad.is_empty() {
             return ApiError::validation(bad).into_response();

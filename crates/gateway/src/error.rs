@@ -300,7 +300,7 @@ impl IntoResponse for ApiError {
                 .errors
                 .into_iter()
                 .map(|f| ProblemField {
-                    code: Messages::shipped().field_code(&f.message).to_owned(),
+                    code: f.code.as_str().to_owned(),
                     field: f.field,
                     message: f.message,
                 })

@@ -8,7 +8,7 @@ use axum::{
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
     http::{StatusCode, header, request::Parts},
 };
-use common::FieldError;
+use common::{FieldCode, FieldError};
 use serde::de::DeserializeOwned;
 
 use crate::{error::ApiError, state::AppState};
@@ -69,6 +69,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             } else {
                 path
             },
+            FieldCode::Invalid,
             CONTROL_MESSAGE,
         )]));
     }
@@ -77,6 +78,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // by position, past the unknown-field check.
         return Err(ApiError::validation(vec![FieldError::new(
             "body",
+            FieldCode::Invalid,
             OBJECT_MESSAGE,
         )]));
     }
@@ -167,7 +169,7 @@ fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
         } else {
             prefix.to_owned()
         };
-        return FieldError::new(field, "is not a known field");
+        return FieldError::new(field, FieldCode::UnknownField, "is not a known field");
     }
     if let Some(name) = quoted(&message, "missing field `") {
         let field = if prefix.is_empty() {
@@ -175,14 +177,15 @@ fn field_error(path: &str, err: &serde_json::Error) -> FieldError {
         } else {
             format!("{prefix}.{name}")
         };
-        return FieldError::new(field, "is required");
+        return FieldError::new(field, FieldCode::Required, "is required");
     }
     let field = if prefix.is_empty() {
         "body".to_owned()
     } else {
         prefix.to_owned()
     };
-    FieldError::new(field, message)
+    // A value of the wrong type or form: serde's words, which name what was expected.
+    FieldError::new(field, FieldCode::Invalid, message)
 }
 
 /// The authenticated caller, from `Authorization: Bearer <token>`; 401 without a live token.
@@ -263,7 +266,7 @@ where
             .map(Query)
             .map_err(|err| {
                 let path = err.path().to_string();
-                let message = query_message(err.into_inner().to_string());
+                let message = err.into_inner().to_string();
                 let field = if path == "." {
                     message
                         .strip_prefix("unknown field `")
@@ -273,12 +276,15 @@ where
                 } else {
                     path
                 };
-                let message = if message.starts_with("unknown field") {
-                    "is not a known parameter".to_owned()
+                let (code, message) = if message.starts_with("unknown field") {
+                    (
+                        FieldCode::UnknownParameter,
+                        "is not a known parameter".to_owned(),
+                    )
                 } else {
-                    message
+                    query_message(message)
                 };
-                ApiError::validation(vec![FieldError::new(field, message)])
+                ApiError::validation(vec![FieldError::new(field, code, message)])
             })
     }
 }
@@ -301,8 +307,9 @@ fn composed_query(query: &str) -> std::borrow::Cow<'_, str> {
     Cow::Owned(out.finish())
 }
 
-/// Says in the API's words what the query parser (Rust's number parsing) complained of.
-fn query_message(message: String) -> String {
+/// Says in the API's words what the query parser (Rust's number parsing) complained of, with
+/// its code.
+fn query_message(message: String) -> (FieldCode, String) {
     const NUMBER: [&str; 4] = [
         "invalid digit found in string",
         "number too large to fit in target type",
@@ -310,11 +317,14 @@ fn query_message(message: String) -> String {
         "cannot parse integer from empty string",
     ];
     if NUMBER.contains(&message.as_str()) {
-        "must be a whole number within range".to_owned()
+        (
+            FieldCode::Invalid,
+            "must be a whole number within range".to_owned(),
+        )
     } else if message.contains("provided string was not `true` or `false`") {
-        "must be true or false".to_owned()
+        (FieldCode::Invalid, "must be true or false".to_owned())
     } else {
-        message
+        (FieldCode::Invalid, message)
     }
 }
 
@@ -478,7 +488,10 @@ mod tests {
     fn query_number_errors_are_plain_words() {
         assert_eq!(
             query_message("invalid digit found in string".into()),
-            "must be a whole number within range"
+            (
+                FieldCode::Invalid,
+                "must be a whole number within range".to_owned()
+            )
         );
     }
 

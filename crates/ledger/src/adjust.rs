@@ -2,7 +2,7 @@
 //! mistake put right), with a reason, payable at once and on the audit log.
 
 use chrono::Utc;
-use common::{Actor, Result, validate::Validator};
+use common::{Actor, FieldCode, Result, validate::Validator};
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 use serde_json::json;
 
@@ -30,6 +30,7 @@ impl Ledger {
         v.check(
             amount != 0 && amount.abs() <= 1_000_000_000,
             "amount",
+            FieldCode::OutOfRange,
             "must be non-zero, at most 1000000000 đồng either way",
         );
         let reason = v.text("reason", reason, 3, 1000);

@@ -7,7 +7,7 @@
 //! back to the balance.
 
 use chrono::{DateTime, Utc};
-use common::{Actor, Error, Result, Stored, stored, validate::Validator};
+use common::{Actor, Error, FieldCode, Result, Stored, stored, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
@@ -132,13 +132,18 @@ impl Ledger {
         v.check(
             (1..=1_000_000_000_000).contains(&minimum),
             "minimum",
+            FieldCode::OutOfRange,
             "must be 1 to 1000000000000 đồng",
         );
         v.finish()?;
         let stalls: Vec<Uuid> = match req.stall_id {
             Some(s) => {
                 if store::stall(db, s).await?.is_none() {
-                    return Err(Error::invalid_field("stall_id", "is not a stall"));
+                    return Err(Error::invalid_field(
+                        "stall_id",
+                        FieldCode::UnknownStall,
+                        "is not a stall",
+                    ));
                 }
                 vec![s]
             }

@@ -4,7 +4,7 @@
 //! seller's tax code or citizen id. Both are the owner's and the administrators' to see.
 
 use chrono::{DateTime, Utc};
-use common::{Actor, Error, Result, validate::Validator};
+use common::{Actor, Error, FieldCode, Result, validate::Validator};
 use sea_orm::{
     ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait, sea_query::OnConflict,
 };
@@ -130,7 +130,12 @@ impl Ledger {
     fn check_account(&self, input: &BankAccountInput) -> Result<CheckedAccount> {
         let mut v = Validator::new();
         let bank = self.banks.get(input.bank_bin.trim());
-        v.check(bank.is_some(), "bank_bin", "is not a bank of the list");
+        v.check(
+            bank.is_some(),
+            "bank_bin",
+            FieldCode::UnknownBank,
+            "is not a bank of the list",
+        );
         let account_no = input.account_no.trim().to_owned();
         v.check(
             (4..=19).contains(&account_no.len())
@@ -138,6 +143,7 @@ impl Ledger {
                     .chars()
                     .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
             "account_no",
+            FieldCode::InvalidAccountNo,
             "must be 4 to 19 digits or capital letters",
         );
         let account_name = bank_name_form(&input.account_name);
@@ -147,12 +153,14 @@ impl Ledger {
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c == ' '),
             "account_name",
+            FieldCode::InvalidName,
             "must be 2 to 100 letters and spaces",
         );
         v.finish()?;
         let Some(bank) = bank else {
             return Err(Error::invalid_field(
                 "bank_bin",
+                FieldCode::UnknownBank,
                 "is not a bank of the list",
             ));
         };
@@ -220,6 +228,7 @@ impl Ledger {
             v.check(
                 tax_code_ok(t),
                 "tax_code",
+                FieldCode::InvalidTaxCode,
                 "must be 10 digits, or 10 digits, '-' and 3 digits",
             );
         }
@@ -227,12 +236,14 @@ impl Ledger {
             v.check(
                 c.len() == 12 && c.chars().all(|c| c.is_ascii_digit()),
                 "citizen_id",
+                FieldCode::InvalidCitizenId,
                 "must be 12 digits",
             );
         }
         v.check(
             tax_code.is_some() || citizen_id.is_some(),
             "tax_code",
+            FieldCode::Required,
             "give a tax code or a citizen id",
         );
         v.finish()?;

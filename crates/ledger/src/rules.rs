@@ -4,7 +4,7 @@
 //! applied, so editing a rule never changes the past.
 
 use chrono::{DateTime, Utc};
-use common::{Actor, Error, Result, validate::Validator};
+use common::{Actor, Error, FieldCode, Result, validate::Validator};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -119,6 +119,7 @@ fn check(
     v.check(
         (0..=10_000).contains(&rate_bp),
         "rate_bp",
+        FieldCode::OutOfRange,
         "must be 0 to 10000 basis points",
     );
     for (field, x) in [("min", min), ("max", max)] {
@@ -126,15 +127,26 @@ fn check(
             v.check(
                 (0..=MAX_AMOUNT).contains(&x),
                 field,
+                FieldCode::OutOfRange,
                 "must be 0 to 1000000000 đồng",
             );
         }
     }
     if let (Some(min), Some(max)) = (min, max) {
-        v.check(min <= max, "max", "must not be below min");
+        v.check(
+            min <= max,
+            "max",
+            FieldCode::BelowOther,
+            "must not be below min",
+        );
     }
     if let Some(to) = to {
-        v.check(from < to, "valid_to", "must be after valid_from");
+        v.check(
+            from < to,
+            "valid_to",
+            FieldCode::BeforeOther,
+            "must be after valid_from",
+        );
     }
 }
 
@@ -171,11 +183,21 @@ impl Ledger {
         check(&mut v, r.rate_bp, r.min, r.max, from, r.valid_to);
         if let Some(c) = r.category_id {
             let known = catalog::service::find_category(db, &c.to_string()).await?;
-            v.check(known.is_some(), "category_id", "is not a category");
+            v.check(
+                known.is_some(),
+                "category_id",
+                FieldCode::UnknownCategory,
+                "is not a category",
+            );
         }
         if let Some(s) = r.stall_id {
             let known = store::stall(db, s).await?;
-            v.check(known.is_some(), "stall_id", "is not a stall");
+            v.check(
+                known.is_some(),
+                "stall_id",
+                FieldCode::UnknownStall,
+                "is not a stall",
+            );
         }
         v.finish()?;
         let txn = common::begin_write(db).await?;

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use common::Error;
+use common::{Error, FieldCode};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -43,7 +43,11 @@ pub async fn set_email<C: ConnectionTrait>(
             Some(e) => parsed.push((e, *on)),
             None => {
                 let field = format!("email.{}", name.chars().take(60).collect::<String>());
-                v.add(&field, "is not an event whose email can be turned off");
+                v.add(
+                    &field,
+                    FieldCode::UnknownEvent,
+                    "is not an event whose email can be turned off",
+                );
             }
         }
     }

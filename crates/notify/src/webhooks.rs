@@ -8,7 +8,9 @@
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Duration, Utc};
-use common::{Error, Stored, page::Page, page::PageRequest, stored, validate::Validator};
+use common::{
+    Error, FieldCode, Stored, page::Page, page::PageRequest, stored, validate::Validator,
+};
 use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
@@ -355,6 +357,7 @@ fn checked_url(url: &str, allow_insecure: bool) -> Result<Url, Error> {
     v.check(
         ok,
         "url",
+        FieldCode::InvalidUrl,
         if allow_insecure {
             "must be an http or https URL without credentials, at most 2048 characters"
         } else {
@@ -362,7 +365,8 @@ fn checked_url(url: &str, allow_insecure: bool) -> Result<Url, Error> {
         },
     );
     v.finish()?;
-    parsed.ok_or_else(|| Error::invalid_field("url", "must be an http(s) URL"))
+    parsed
+        .ok_or_else(|| Error::invalid_field("url", FieldCode::InvalidUrl, "must be an http(s) URL"))
 }
 
 /// Refuses, as an error of the `url` field, a URL whose host is not public.
@@ -371,10 +375,12 @@ async fn admitted(resolver: &Resolver, url: &Url) -> Result<(), Error> {
         Ok(()) => Ok(()),
         Err(Refused::Unresolved { .. }) => Err(Error::invalid_field(
             "url",
+            FieldCode::InvalidUrl,
             "must name a host that can be found in DNS",
         )),
         Err(_) => Err(Error::invalid_field(
             "url",
+            FieldCode::InvalidUrl,
             "must reach a public internet address (not loopback, private, link-local, multicast or reserved)",
         )),
     }

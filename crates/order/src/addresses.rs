@@ -6,7 +6,7 @@ use catalog::{
     region::{Commune, ProvinceRef},
 };
 use chrono::{DateTime, Utc};
-use common::{Actor, validate::Validator};
+use common::{Actor, FieldCode, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Set, TransactionSession, TransactionTrait, sea_query::Expr,
@@ -136,7 +136,9 @@ impl Addresses {
         let mut v = Validator::new();
         let d = Destination::check(&mut v, "", s, self.nation);
         v.finish()?;
-        d.ok_or_else(|| common::Error::invalid_field("commune_code", "is not valid").into())
+        d.ok_or_else(|| {
+            common::Error::invalid_field("commune_code", FieldCode::Invalid, "is not valid").into()
+        })
     }
 
     /// The caller's addresses, the default first.

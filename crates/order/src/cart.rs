@@ -2,7 +2,7 @@
 //! product can no longer be bought is flagged, not silently dropped.
 
 use chrono::Utc;
-use common::{Actor, Money};
+use common::{Actor, FieldCode, Money};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
 };
@@ -121,6 +121,7 @@ impl CartDestination {
             Some(Named::Written((_, None))) => {
                 return Err(common::Error::invalid_field(
                     "commune_code",
+                    FieldCode::Required,
                     "is required with province_code",
                 )
                 .into());
@@ -217,6 +218,7 @@ impl Carts {
                 None => {
                     return Err(common::Error::invalid_field(
                         "address_id",
+                        FieldCode::UnknownAddress,
                         "is not an address of yours",
                     )
                     .into());
@@ -230,6 +232,7 @@ impl Carts {
         let Some((_, p)) = self.nation.commune(&commune) else {
             return Err(common::Error::invalid_field(
                 field,
+                FieldCode::UnknownCommune,
                 "is not a commune, ward or special zone code of Vietnam",
             )
             .into());
@@ -237,6 +240,7 @@ impl Carts {
         if province.as_deref().is_some_and(|code| code != p.code) {
             return Err(common::Error::invalid_field(
                 "province_code",
+                FieldCode::CommuneOutsideProvince,
                 "is not the province of commune_code",
             )
             .into());
@@ -318,6 +322,7 @@ impl Carts {
         if !(0..=MAX_QUANTITY).contains(&quantity) {
             return Err(common::Error::invalid_field(
                 "quantity",
+                FieldCode::OutOfRange,
                 format!("must be from 0 to {MAX_QUANTITY}"),
             )
             .into());
@@ -343,6 +348,7 @@ impl Carts {
         if lines.len() >= MAX_LINES && !lines.iter().any(|l| l.product_id == product_id) {
             return Err(common::Error::invalid_field(
                 "product_id",
+                FieldCode::TooMany,
                 format!("a cart holds at most {MAX_LINES} products"),
             )
             .into());

@@ -12,7 +12,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use catalog::{nation::Nation, product::Product};
 use chrono::{DateTime, Utc};
-use common::{Actor, validate::Validator};
+use common::{Actor, FieldCode, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionSession, TransactionTrait, sea_query::Expr,
@@ -157,14 +157,14 @@ impl Checkouts {
             PaymentMethod::Card => self.card.as_ref().ok_or_else(|| {
                 common::Error::invalid_field(
                     "payment_method",
-                    "card payments are not available; choose cod",
+                    FieldCode::MethodUnavailable, "card payments are not available; choose cod",
                 )
                 .into()
             }),
             PaymentMethod::BankTransfer => self.bank.as_ref().ok_or_else(|| {
                 common::Error::invalid_field(
                     "payment_method",
-                    "bank transfers are not available until the marketplace's receiving account is configured; choose cod",
+                    FieldCode::MethodUnavailable, "bank transfers are not available until the marketplace's receiving account is configured; choose cod",
                 )
                 .into()
             }),
@@ -195,16 +195,24 @@ impl Checkouts {
             Ok(Some(Named::Book(id))) => match store::book_address(db, buyer, id).await? {
                 Some(s) => Destination::check(&mut v, "address_id.", &s, self.nation),
                 None => {
-                    v.add("address_id", "is not an address of yours");
+                    v.add(
+                        "address_id",
+                        FieldCode::UnknownAddress,
+                        "is not an address of yours",
+                    );
                     None
                 }
             },
             Ok(None) => {
-                v.add("shipping", "is required (or give address_id)");
+                v.add(
+                    "shipping",
+                    FieldCode::Required,
+                    "is required (or give address_id)",
+                );
                 None
             }
             Err(conflict) => {
-                v.add(&conflict.field, conflict.message);
+                v.add(&conflict.field, conflict.code, conflict.message);
                 None
             }
         };
@@ -212,6 +220,7 @@ impl Checkouts {
         let destination = destination.ok_or_else(|| {
             OrderError::from(common::Error::invalid_field(
                 "shipping",
+                FieldCode::InvalidAddress,
                 "is not a valid address",
             ))
         })?;
@@ -589,9 +598,12 @@ fn request_of(c: &checkout::Model) -> PaymentRequest {
 fn checked_key(key: &str) -> Result<&str> {
     let key = key.trim();
     if key.is_empty() || key.len() > 200 {
-        return Err(
-            common::Error::invalid_field("Idempotency-Key", "must be 1 to 200 characters").into(),
-        );
+        return Err(common::Error::invalid_field(
+            "Idempotency-Key",
+            FieldCode::LengthOutOfRange,
+            "must be 1 to 200 characters",
+        )
+        .into());
     }
     Ok(key)
 }

@@ -6,7 +6,7 @@ use catalog::{
     nation::Nation,
     region::{Commune, ProvinceRef},
 };
-use common::{phone::normalize_vn_phone, validate::Validator};
+use common::{FieldCode, phone::normalize_vn_phone, validate::Validator};
 use serde::{Deserialize, Serialize};
 
 /// A shipping address as the buyer gives it.
@@ -78,6 +78,7 @@ impl Destination {
         v.check(
             phone.is_some(),
             &field("phone"),
+            FieldCode::InvalidPhone,
             "must be a Vietnamese phone number such as 0912 345 678",
         );
         let named_province = s.province_code.as_deref().map(str::trim);
@@ -85,6 +86,7 @@ impl Destination {
             v.check(
                 nation.province(code).is_some(),
                 &field("province_code"),
+                FieldCode::UnknownProvince,
                 "is not a province code of Vietnam",
             );
         }
@@ -92,6 +94,7 @@ impl Destination {
         v.check(
             commune.is_some(),
             &field("commune_code"),
+            FieldCode::UnknownCommune,
             "is not a commune, ward or special zone code of Vietnam",
         );
         if let (Some(code), Some((_, p))) = (named_province, commune)
@@ -100,6 +103,7 @@ impl Destination {
             v.check(
                 p.code == code,
                 &field("commune_code"),
+                FieldCode::CommuneOutsideProvince,
                 "is not in the province named by province_code",
             );
         }

@@ -1,6 +1,6 @@
 //! Errors of the order crate, each with a kind and a stable code.
 
-use common::{Error, ErrorKind};
+use common::{Error, ErrorKind, FieldCode};
 use uuid::Uuid;
 
 /// A product there is not enough of.
@@ -126,6 +126,7 @@ impl From<OrderError> for Error {
                     .map(|s| {
                         common::FieldError::new(
                             format!("items.{}", s.product_id),
+                            FieldCode::OutOfStock,
                             format!(
                                 "{}: {} requested, {} left",
                                 s.name, s.requested, s.available
@@ -150,6 +151,7 @@ impl From<OrderError> for Error {
                 );
                 err.fields = vec![common::FieldError::new(
                     "expected_total",
+                    FieldCode::TotalChanged,
                     format!("is {expected}; the total is now {}", breakdown["total"]),
                 )];
                 err.details = Some(breakdown);

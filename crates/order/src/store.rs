@@ -476,7 +476,11 @@ pub(crate) fn named_destination<T>(
     conflict: &str,
 ) -> std::result::Result<Option<Named<T>>, common::FieldError> {
     match (address_id, written) {
-        (Some(_), Some(_)) => Err(common::FieldError::new("address_id", conflict)),
+        (Some(_), Some(_)) => Err(common::FieldError::new(
+            "address_id",
+            common::FieldCode::ConflictingFields,
+            conflict,
+        )),
         (Some(id), None) => Ok(Some(Named::Book(id))),
         (None, Some(w)) => Ok(Some(Named::Written(w))),
         (None, None) => Ok(None),

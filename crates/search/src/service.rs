@@ -9,7 +9,7 @@ use catalog::{
     region::Commune,
     stall::StallSummary,
 };
-use common::{Error, FieldError, PageRequest};
+use common::{Error, FieldCode, FieldError, PageRequest};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::{Deserialize, Serialize};
 
@@ -214,6 +214,7 @@ fn commune(v: &mut Vec<FieldError>, catalog: &Catalog, code: Option<&str>) {
     if code.is_some_and(|c| catalog.regions().get(c).is_none()) {
         v.push(FieldError::new(
             "commune",
+            FieldCode::UnknownCommune,
             "is not a commune of this province",
         ));
     }
@@ -232,6 +233,7 @@ fn text(v: &mut Vec<FieldError>, q: Option<String>) -> String {
     if q.chars().count() > MAX_QUERY {
         v.push(FieldError::new(
             "q",
+            FieldCode::TooLong,
             format!("must have at most {MAX_QUERY} characters"),
         ));
     }
@@ -252,6 +254,7 @@ async fn product_query<C: ConnectionTrait>(
         Some(None) => {
             errors.push(FieldError::new(
                 "sort",
+                FieldCode::NotOneOf,
                 "must be one of relevance, price_asc, price_desc, newest, bestselling",
             ));
             ProductSort::Relevance
@@ -260,17 +263,29 @@ async fn product_query<C: ConnectionTrait>(
     if let Some(s) = p.ocop_stars
         && !(3..=5).contains(&s)
     {
-        errors.push(FieldError::new("ocop_stars", "must be 3, 4 or 5"));
+        errors.push(FieldError::new(
+            "ocop_stars",
+            FieldCode::NotOneOf,
+            "must be 3, 4 or 5",
+        ));
     }
     for (field, value) in [("price_min", p.price_min), ("price_max", p.price_max)] {
         if value.is_some_and(|v| v < 0) {
-            errors.push(FieldError::new(field, "must not be negative"));
+            errors.push(FieldError::new(
+                field,
+                FieldCode::OutOfRange,
+                "must not be negative",
+            ));
         }
     }
     if let (Some(lo), Some(hi)) = (p.price_min, p.price_max)
         && lo > hi
     {
-        errors.push(FieldError::new("price_max", "must not be below price_min"));
+        errors.push(FieldError::new(
+            "price_max",
+            FieldCode::BelowOther,
+            "must not be below price_min",
+        ));
     }
     commune(&mut errors, catalog, p.commune.as_deref());
     let category = match &p.category {
@@ -279,7 +294,7 @@ async fn product_query<C: ConnectionTrait>(
     };
     let category = named(
         &mut errors,
-        ("category", "is not a category"),
+        ("category", FieldCode::UnknownCategory, "is not a category"),
         p.category.is_some(),
         category,
     );
@@ -289,7 +304,7 @@ async fn product_query<C: ConnectionTrait>(
     };
     let stall = named(
         &mut errors,
-        ("stall", "is not a stall"),
+        ("stall", FieldCode::UnknownStall, "is not a stall"),
         p.stall.is_some(),
         stall,
     );
@@ -314,16 +329,16 @@ async fn product_query<C: ConnectionTrait>(
     Ok((query, page))
 }
 
-/// The category or stall a filter named, noting under `field` (with `message`) one that was
-/// `asked` for and not found.
+/// The category or stall a filter named, noting under `field` (with `code` and `message`) one
+/// that was `asked` for and not found.
 fn named<T>(
     v: &mut Vec<FieldError>,
-    (field, message): (&str, &str),
+    (field, code, message): (&str, FieldCode, &str),
     asked: bool,
     found: Option<T>,
 ) -> Option<T> {
     if asked && found.is_none() {
-        v.push(FieldError::new(field, message));
+        v.push(FieldError::new(field, code, message));
     }
     found
 }
@@ -553,6 +568,7 @@ impl Search {
         if letters == 0 || letters > MAX_SUGGEST_QUERY {
             return Err(Error::validation(vec![FieldError::new(
                 "q",
+                FieldCode::LengthOutOfRange,
                 format!("must have 1 to {MAX_SUGGEST_QUERY} characters"),
             )]));
         }

@@ -1,7 +1,7 @@
 //! The category tree: public reads, administrators' changes (audited).
 
 use chrono::Utc;
-use common::{Actor, text::slugify, validate::Validator};
+use common::{Actor, FieldCode, text::slugify, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, Set, TransactionSession, TransactionTrait,
@@ -35,6 +35,7 @@ fn check_slug(v: &mut Validator, slug: &str) -> String {
     v.check(
         !s.is_empty() && s.len() <= 100 && slugify(&s, 100) == s,
         "slug",
+        FieldCode::InvalidSlug,
         "must be lower-case ASCII letters and digits joined by single hyphens",
     );
     s
@@ -62,7 +63,12 @@ impl Catalog {
                 .one(db)
                 .await?
                 .is_some();
-            v.check(exists, "parent_id", "is not a category");
+            v.check(
+                exists,
+                "parent_id",
+                FieldCode::UnknownCategory,
+                "is not a category",
+            );
         }
         v.finish()?;
 
@@ -116,9 +122,13 @@ impl Catalog {
         if let Some(Some(parent)) = patch.parent_id {
             let all = category::Entity::find().all(db).await?;
             if !all.iter().any(|c| c.id == parent) {
-                v.add("parent_id", "is not a category");
+                v.add("parent_id", FieldCode::UnknownCategory, "is not a category");
             } else if descendants(&all, current.id).contains(&parent) {
-                v.add("parent_id", "cannot be the category itself or one below it");
+                v.add(
+                    "parent_id",
+                    FieldCode::CategoryCycle,
+                    "cannot be the category itself or one below it",
+                );
             }
         }
         v.finish()?;
@@ -200,7 +210,8 @@ impl Catalog {
 
 fn slug_taken(e: sea_orm::DbErr) -> CatalogError {
     if is_unique_violation(&e) {
-        common::Error::invalid_field("slug", "is taken by another category").into()
+        common::Error::invalid_field("slug", FieldCode::Taken, "is taken by another category")
+            .into()
     } else {
         e.into()
     }

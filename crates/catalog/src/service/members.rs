@@ -3,7 +3,7 @@
 
 use accounts::Accounts;
 use chrono::Utc;
-use common::{Actor, Stored, stored};
+use common::{Actor, FieldCode, Stored, stored};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -88,6 +88,7 @@ impl Catalog {
         if role != Role::Staff {
             return Err(common::Error::invalid_field(
                 "role",
+                FieldCode::OneOwner,
                 "must be staff: a stall has one owner",
             )
             .into());
@@ -99,6 +100,7 @@ impl Catalog {
         else {
             return Err(common::Error::invalid_field(
                 "email",
+                FieldCode::UnknownUser,
                 "has no account here; ask them to register first",
             )
             .into());

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use common::{
-    Actor, Money, Page, PageRequest, Stored,
+    Actor, FieldCode, Money, Page, PageRequest, Stored,
     stored::{stored, stored_opt},
     validate::Validator,
 };
@@ -54,6 +54,7 @@ impl ProductSort {
             Some("price_desc") => Ok(ProductSort::PriceDesc),
             Some(_) => Err(common::Error::invalid_field(
                 "sort",
+                FieldCode::NotOneOf,
                 "must be one of newest, price_asc, price_desc",
             )
             .into()),
@@ -229,6 +230,7 @@ impl Catalog {
         v.check(
             exists,
             "category_id",
+            FieldCode::UnknownCategory,
             "is not a category (see GET /api/v1/categories)",
         );
         Ok(())

@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use common::{
-    Actor, Page, PageRequest, Stored, phone::normalize_vn_phone, stored, validate::Validator,
+    Actor, FieldCode, Page, PageRequest, Stored, phone::normalize_vn_phone, stored,
+    validate::Validator,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
@@ -80,6 +81,7 @@ impl Catalog {
             v.check(
                 value.is_none_or(|n| (0..=crate::product::MAX_PRICE).contains(&n)),
                 field,
+                FieldCode::OutOfRange,
                 "must be a whole number of đồng from 0 to 1000000000",
             );
         }
@@ -132,6 +134,7 @@ impl Catalog {
             v.check(
                 n.is_some(),
                 "phone",
+                FieldCode::InvalidPhone,
                 "must be a Vietnamese phone number such as 0233 3852 123",
             );
             n.unwrap_or_default()
@@ -142,6 +145,7 @@ impl Catalog {
                 (5..=32).contains(&r.len())
                     && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
                 "registration_no",
+                FieldCode::InvalidReference,
                 "must be 5 to 32 letters, digits or -",
             );
             r

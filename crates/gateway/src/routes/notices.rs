@@ -7,7 +7,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use common::{Page, PageRequest};
+use common::{FieldCode, Page, PageRequest};
 use notify::{
     inbox::{Inbox, NotificationView},
     webhooks::{DeliveryView, WebhookView},
@@ -130,7 +130,12 @@ pub async fn set_settings(
     Json(body): Json<NotificationSettings>,
 ) -> ApiResult<axum::Json<NotificationSettings>> {
     if body.email.len() > 100 {
-        return Err(common::Error::invalid_field("email", "names at most 100 events").into());
+        return Err(common::Error::invalid_field(
+            "email",
+            FieldCode::TooMany,
+            "names at most 100 events",
+        )
+        .into());
     }
     let email = notify::prefs::set_email(&state.db, auth.user.id, &body.email).await?;
     Ok(axum::Json(NotificationSettings::from(email)))

@@ -4,7 +4,7 @@ use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
 };
-use common::{Page, PageRequest};
+use common::{FieldCode, Page, PageRequest};
 use order::{
     cart::{Cart, CartDestination},
     checkout::{CheckoutRequest, CheckoutResult, CheckoutState},
@@ -184,6 +184,7 @@ pub async fn checkout(
     let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::validation(vec![common::FieldError::new(
             "Idempotency-Key",
+            FieldCode::Required,
             "this header is required",
         )]));
     };

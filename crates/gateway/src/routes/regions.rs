@@ -9,6 +9,7 @@ use catalog::{
     nation::{Nation, Province, Unit},
     region::ProvinceRef,
 };
+use common::FieldCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -91,6 +92,7 @@ pub async fn lookup(
     if !(1..=MAX_LOOKUP).contains(&chars) {
         return Err(common::Error::invalid_field(
             "q",
+            FieldCode::LengthOutOfRange,
             format!("must have 1 to {MAX_LOOKUP} characters"),
         )
         .into());

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use catalog::{product::ProductSummary, stall::StallSummary};
-use common::{Page, PageRequest};
+use common::{FieldCode, Page, PageRequest};
 use search::{
     misses::Miss,
     service::{ProductSearch, Results, StallSearch, SuggestSearch, Suggestions},
@@ -70,6 +70,7 @@ pub async fn misses(
     if !(1..=366).contains(&days) {
         return Err(common::Error::validation(vec![common::FieldError::new(
             "days",
+            FieldCode::OutOfRange,
             "must be a whole number from 1 to 366",
         )])
         .into());

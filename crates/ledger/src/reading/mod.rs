@@ -7,7 +7,7 @@ mod statement;
 
 use catalog::stall::BusinessType;
 use chrono::{DateTime, Utc};
-use common::{Actor, Error, Page, PageRequest, Result, Stored, calendar, stored};
+use common::{Actor, Error, FieldCode, Page, PageRequest, Result, Stored, calendar, stored};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -88,7 +88,13 @@ pub struct WithholdingReport {
 
 /// The first instant of `yyyy-mm` in Vietnam (UTC+7) and of the month after.
 pub fn month_bounds(month: &str) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
-    let bad = || Error::invalid_field("month", "must be yyyy-mm, e.g. 2026-12");
+    let bad = || {
+        Error::invalid_field(
+            "month",
+            FieldCode::InvalidMonth,
+            "must be yyyy-mm, e.g. 2026-12",
+        )
+    };
     let (y, m) = month.split_once('-').ok_or_else(bad)?;
     if y.len() != 4 || m.len() != 2 {
         return Err(bad());

@@ -461,7 +461,11 @@ impl Payments {
             .one(&txn)
             .await?
             .ok_or_else(|| {
-                common::Error::invalid_field("checkout_id", "is not a bank-transfer checkout")
+                common::Error::invalid_field(
+                    "checkout_id",
+                    common::FieldCode::Invalid,
+                    "is not a bank-transfer checkout",
+                )
             })?;
         let (outcome, owed_back) = apply_to(&txn, &t.id, &c, t.amount, Some(admin)).await?;
         catalog::audit::record(
