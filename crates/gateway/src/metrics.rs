@@ -34,6 +34,11 @@ struct ChannelLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
     commit: &'static str,
@@ -312,6 +317,74 @@ impl Searches {
     }
 }
 
+/// The background jobs, by kind (the jobs' fixed names): copied from the runner's figures at
+/// each scrape.
+struct Jobs {
+    runs: Family<JobLabels, Counter>,
+    failures: Family<JobLabels, Counter>,
+    items: Family<JobLabels, Counter>,
+    last_run: Family<JobLabels, FloatGauge>,
+    consecutive_failures: Family<JobLabels, Gauge>,
+}
+
+impl Jobs {
+    fn register(registry: &mut Registry) -> Self {
+        let j = Self {
+            runs: Family::default(),
+            failures: Family::default(),
+            items: Family::default(),
+            last_run: Family::default(),
+            consecutive_failures: Family::default(),
+        };
+        registry.register(
+            "job_runs",
+            "Runs of background jobs, failed ones included, by kind",
+            j.runs.clone(),
+        );
+        registry.register(
+            "job_failures",
+            "Runs of background jobs that failed, by kind",
+            j.failures.clone(),
+        );
+        registry.register(
+            "job_items",
+            "Items background jobs did (rows indexed, deliveries handled, refunds tried), by kind",
+            j.items.clone(),
+        );
+        registry.register(
+            "job_last_run_seconds",
+            "How long the last run of a background job took, by kind",
+            j.last_run.clone(),
+        );
+        registry.register(
+            "job_consecutive_failures",
+            "Failed runs of a background job since its last success (0 while all is well), by kind",
+            j.consecutive_failures.clone(),
+        );
+        j
+    }
+
+    fn set(&self, stats: &[jobs::JobStats]) {
+        // The runner's counts only grow; a counter is moved up to meet them.
+        let catch_up = |family: &Family<JobLabels, Counter>, labels: &JobLabels, to: u64| {
+            let counter = family.get_or_create(labels);
+            counter.inc_by(to.saturating_sub(counter.get()));
+        };
+        for s in stats {
+            let labels = JobLabels { kind: s.kind };
+            catch_up(&self.runs, &labels, s.runs);
+            catch_up(&self.failures, &labels, s.failures);
+            catch_up(&self.items, &labels, s.items);
+            self.last_run
+                .get_or_create(&labels)
+                .set(s.last_run.as_secs_f64());
+            self.consecutive_failures
+                .get_or_create(&labels)
+                .set(i64::from(s.consecutive_failures));
+        }
+    }
+}
+
 /// The gateway's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -320,6 +393,7 @@ pub struct Metrics {
     payments: Payments,
     ledger: Ledger,
     deliveries_pending: Family<ChannelLabels, Gauge>,
+    jobs: Jobs,
     runtime: Arc<Runtime>,
     searches: Searches,
     rate_limits: RateLimitMetrics,
@@ -352,6 +426,7 @@ impl Metrics {
             "Emails and webhook calls waiting to be sent or retried, per channel",
             deliveries_pending.clone(),
         );
+        let jobs = Jobs::register(&mut registry);
         let runtime = Arc::new(Runtime::register(&mut registry));
         let searches = Searches::register(&mut registry);
         let rate_limits = RateLimitMetrics::register(&mut registry);
@@ -362,6 +437,7 @@ impl Metrics {
             payments,
             ledger,
             deliveries_pending,
+            jobs,
             runtime,
             searches,
             rate_limits,
@@ -440,6 +516,11 @@ impl Metrics {
                 .get_or_create(&ChannelLabels { channel })
                 .set(n);
         }
+    }
+
+    /// Records the background jobs' figures (read at each scrape).
+    pub fn set_jobs(&self, stats: &[jobs::JobStats]) {
+        self.jobs.set(stats);
     }
 
     /// Records the payment figures (read at each scrape).

@@ -316,11 +316,8 @@ pub async fn serve_with_ops(
     tracing::info!(%addr, engine = state.search.engine().name(), "marketplace listening");
     let (stopping_tx, stopping_rx) = watch::channel(false);
     let recovery = spawn_recovery(&state, stopping_rx.clone());
-    let worker = state.config.search.worker.then(|| {
-        let indexer =
-            search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
-        tokio::spawn(indexer.run(state.db.clone(), stopping_rx.clone()))
-    });
+    let runner = runner(&state, Workers::configured(&state.config));
+    let jobs = (!runner.is_empty()).then(|| tokio::spawn(runner.run(stopping_rx.clone())));
     let sweep = state
         .config
         .payments
@@ -367,11 +364,11 @@ pub async fn serve_with_ops(
         () = all_closed => {},
         () = deadline => tracing::warn!("grace period over; dropping remaining connections"),
     }
-    for task in [Some(recovery), worker, sweep, deliveries]
+    for task in [Some(recovery), jobs, sweep, deliveries]
         .into_iter()
         .flatten()
     {
-        // The workers saw the same stop signal; let them finish their batch.
+        // The jobs saw the same stop signal; let them finish their batch.
         let _ = tokio::time::timeout(grace.max(Duration::from_secs(1)), task).await;
     }
     tracing::info!("stopped");
@@ -389,22 +386,55 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(config, built, db, engine);
     let (stop_tx, stop_rx) = watch::channel(false);
     let recovery = spawn_recovery(&state, stop_rx.clone());
-    let indexer =
-        search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
-    let task = tokio::spawn(indexer.run(state.db.clone(), stop_rx.clone()));
-    let sweep = spawn_sweep(&state, stop_rx.clone());
-    let deliveries = spawn_deliveries(&state, stop_rx);
+    let runner = runner(&state, Workers::ALL);
     tracing::info!(
         engine = state.search.engine().name(),
-        "indexer, payment sweep and notification deliveries running"
+        jobs = ?runner.kinds(),
+        "background jobs running"
     );
+    let jobs = tokio::spawn(runner.run(stop_rx.clone()));
+    let sweep = spawn_sweep(&state, stop_rx.clone());
+    let deliveries = spawn_deliveries(&state, stop_rx);
     shutdown_signal().await;
     let _ = stop_tx.send(true);
-    task.await.context("indexer task failed")?;
+    jobs.await.context("the background jobs failed")?;
     recovery.await.context("index recovery failed")?;
     sweep.await.context("payment sweep failed")?;
     deliveries.await.context("notification deliveries failed")?;
     Ok(())
+}
+
+/// Which background jobs a process runs.
+#[derive(Clone, Copy, Debug)]
+struct Workers {
+    /// The search indexer and the sweep of lapsed certificates (`search.worker`).
+    search: bool,
+}
+
+impl Workers {
+    /// Every job (`marketplace worker`).
+    const ALL: Self = Self { search: true };
+
+    /// The jobs the configuration turns on for a serving instance.
+    fn configured(config: &Config) -> Self {
+        Self {
+            search: config.search.worker,
+        }
+    }
+}
+
+/// One runner with the jobs `which` turns on, each given only what it needs (a pool, the
+/// engine, the catalogue, the channels), reporting to the state's figures for `/metrics`.
+fn runner(state: &AppState, which: Workers) -> jobs::Runner {
+    let mut runner = jobs::Runner::reporting_to(state.jobs.clone());
+    if which.search {
+        let indexer =
+            search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
+        runner = runner
+            .with(search::indexer::IndexOutbox::new(indexer, state.db.clone()))
+            .with(search::indexer::SweepLapsed::new(state.db.clone()));
+    }
+    runner
 }
 
 /// Rebuilds a missing or damaged embedded index from the database in the background; `/readyz`

@@ -38,6 +38,8 @@ pub struct AppState {
     pub payments: order::Payments,
     /// The mail server, when one is configured (for the delivery worker).
     pub email: Option<Arc<dyn notify::channel::Channel>>,
+    /// The figures of the background jobs this process runs (none until its runner starts).
+    pub jobs: jobs::Monitor,
     /// The validated configuration.
     pub config: Arc<Config>,
     /// Rate limits.
@@ -83,6 +85,7 @@ impl AppState {
             catalog,
             search: search::Search::new(engine),
             email: built.email,
+            jobs: jobs::Monitor::new(),
             config: Arc::new(config),
             limits: Arc::new(limits),
             metrics: Arc::new(metrics),

@@ -1,17 +1,20 @@
 //! Keeps the search indexes true to the catalogue.
 //!
 //! The catalogue writes a `search_outbox` row in the same transaction as every change the
-//! public can see. The worker claims rows in batches (on PostgreSQL with `FOR UPDATE SKIP
-//! LOCKED`, so any number of gateway instances share the work), loads the *current* state of
-//! each entity, and upserts or deletes its document; only then are the rows deleted. Replays
-//! are harmless and a search engine that is down loses nothing: claims lapse, rows wait, and
-//! the index converges when the engine returns.
+//! public can see. The worker claims rows in batches with a [`jobs::Lease`] (on PostgreSQL
+//! with `FOR UPDATE SKIP LOCKED`, so any number of gateway instances share the work), loads
+//! the *current* state of each entity, and upserts or deletes its document; only then are the
+//! rows deleted. Replays are harmless and a search engine that is down loses nothing: claims
+//! lapse, rows wait, and the index converges when the engine returns. Two jobs run it:
+//! [`IndexOutbox`] drains the outbox, [`SweepLapsed`] queues products whose certificate lapsed.
 
 use std::{
     collections::{BTreeSet, HashMap},
     sync::Arc,
     time::Duration,
 };
+
+use jobs::{Job, JobError, Lease, Schedule};
 
 use catalog::{
     Catalog,
@@ -22,8 +25,8 @@ use catalog::{
 use chrono::{DateTime, NaiveDate, Utc};
 use common::Stored;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -33,10 +36,10 @@ use crate::{
     engine::IndexBuild,
 };
 
-/// How long a claim lasts before another worker may retry the row: what a crashed worker
-/// leaves is picked up this soon. A pass is far shorter (a batch of rows, a few engine calls);
-/// one that runs longer only lets another worker repeat idempotent work.
-const CLAIM: Duration = Duration::from_secs(5);
+/// How long a claim lasts before another worker may retry the row, in seconds: what a crashed
+/// worker leaves is picked up this soon. A pass is far shorter (a batch of rows, a few engine
+/// calls); one that runs longer only lets another worker repeat idempotent work.
+const CLAIM_SECS: i64 = 5;
 /// Rows claimed at once: large, since an engine applies a large batch of documents about as
 /// fast as a small one (Meilisearch batches the tasks it queues itself).
 const BATCH: u64 = 1000;
@@ -78,13 +81,6 @@ pub async fn backlog<C: ConnectionTrait>(db: &C) -> Result<Backlog, sea_orm::DbE
     })
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Claimed {
-    id: i64,
-    entity: String,
-    entity_id: Uuid,
-}
-
 /// The entities a batch of outbox rows names, by kind.
 #[derive(Debug, Default, PartialEq)]
 struct Stale {
@@ -96,7 +92,7 @@ struct Stale {
 impl Stale {
     /// Sorts the rows by kind. A row of no known kind is corrupt: it is logged and left out
     /// (nothing can be refreshed for it, and kept it would be claimed again forever).
-    fn of(rows: &[Claimed]) -> Self {
+    fn of(rows: &[search_outbox::Model]) -> Self {
         let mut stale = Self::default();
         for r in rows {
             match common::stored::read::<outbox::Entity>(&r.entity) {
@@ -126,41 +122,28 @@ impl Indexer {
         Self { engine, catalog }
     }
 
-    /// Claims a batch of rows nobody else holds.
-    async fn claim(&self, db: &DatabaseConnection) -> Result<Vec<Claimed>, sea_orm::DbErr> {
-        let now = Utc::now();
-        let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
-        let backend = db.get_database_backend();
-        let stmt = match backend {
-            DbBackend::Postgres => Statement::from_sql_and_values(
-                backend,
-                "UPDATE search_outbox SET claimed_until = $1, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM search_outbox \
-                   WHERE claimed_until IS NULL OR claimed_until < $2 \
-                   ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, entity, entity_id",
-                [until.into(), now.into(), (BATCH as i64).into()],
-            ),
-            _ => Statement::from_sql_and_values(
-                backend,
-                "UPDATE search_outbox SET claimed_until = ?, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM search_outbox \
-                   WHERE claimed_until IS NULL OR claimed_until < ? \
-                   ORDER BY id LIMIT ?) \
-                 RETURNING id, entity, entity_id",
-                [until.into(), now.into(), (BATCH as i64).into()],
-            ),
-        };
-        Claimed::find_by_statement(stmt).all(db).await
+    /// Claims a batch of rows nobody else holds, counting the attempt.
+    async fn claim(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Vec<search_outbox::Model>, sea_orm::DbErr> {
+        use sea_orm::sea_query::ExprTrait as _;
+        use search_outbox::Column;
+        Lease::<search_outbox::Entity>::new(
+            Column::Id,
+            Column::ClaimedUntil,
+            chrono::Duration::seconds(CLAIM_SECS),
+        )
+        .also_set(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .batch(BATCH)
+        .claim(db, Utc::now())
+        .await
     }
 
     /// One pass: claims a batch, refreshes its documents, deletes the rows. Returns how many
     /// rows were done (0: nothing waiting).
     pub async fn run_once(&self, db: &DatabaseConnection) -> Result<usize, IndexerError> {
-        // A cheap read first, so an idle worker never takes SQLite's write lock.
-        if search_outbox::Entity::find().one(db).await?.is_none() {
-            return Ok(0);
-        }
+        // An idle worker only reads (the lease looks before it writes on SQLite).
         let rows = self.claim(db).await?;
         if rows.is_empty() {
             return Ok(0);
@@ -277,74 +260,91 @@ impl Indexer {
         self.engine.delete_products(gone).await?;
         Ok(())
     }
+}
 
-    /// Queues products whose certificate lapsed in the last two days, so their stars leave the
-    /// index (searches already ignore a lapsed certificate; this makes facets exact too).
-    pub async fn sweep_lapsed(&self, db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
-        let today = Catalog::today();
-        let lapsed: Vec<Uuid> = product::Entity::find()
-            .select_only()
-            .column(product::Column::Id)
-            .filter(product::Column::OcopStatus.eq(OcopStatus::Verified.as_str()))
-            .filter(product::Column::OcopExpiresOn.lt(today))
-            .filter(product::Column::OcopExpiresOn.gte(today - chrono::Duration::days(2)))
-            .into_tuple()
-            .all(db)
-            .await?;
-        for id in &lapsed {
-            outbox::enqueue(db, outbox::Entity::Product, *id).await?;
-        }
-        Ok(lapsed.len() as u64)
+/// Queues products whose certificate lapsed in the last two days, so their stars leave the
+/// index (searches already ignore a lapsed certificate; this makes facets exact too).
+pub async fn sweep_lapsed<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
+    let today = Catalog::today();
+    let lapsed: Vec<Uuid> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::OcopStatus.eq(OcopStatus::Verified.as_str()))
+        .filter(product::Column::OcopExpiresOn.lt(today))
+        .filter(product::Column::OcopExpiresOn.gte(today - chrono::Duration::days(2)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for id in &lapsed {
+        outbox::enqueue(db, outbox::Entity::Product, *id).await?;
+    }
+    Ok(lapsed.len() as u64)
+}
+
+/// The job that drains the outbox into the engine, a batch a run; polls every 100 ms once the
+/// outbox is empty.
+pub struct IndexOutbox {
+    indexer: Indexer,
+    db: DatabaseConnection,
+}
+
+impl IndexOutbox {
+    /// `indexer` draining the outbox of `db`.
+    pub fn new(indexer: Indexer, db: DatabaseConnection) -> Self {
+        Self { indexer, db }
+    }
+}
+
+#[jobs::async_trait]
+impl Job for IndexOutbox {
+    fn kind(&self) -> &'static str {
+        "search_index"
     }
 
-    /// Runs until `stop` resolves: drains the outbox, polls every 100 ms when idle, backs off
-    /// (up to 30 s) while the engine or database fails, and sweeps lapsed certificates hourly.
-    pub async fn run(self, db: DatabaseConnection, mut stop: tokio::sync::watch::Receiver<bool>) {
-        let mut backoff = Duration::from_millis(500);
-        let mut last_sweep: Option<DateTime<Utc>> = None;
-        loop {
-            if *stop.borrow() {
-                break;
-            }
-            if last_sweep.is_none_or(|t| Utc::now() - t > chrono::Duration::hours(1)) {
-                match self.sweep_lapsed(&db).await {
-                    Ok(n) => {
-                        if n > 0 {
-                            tracing::info!(
-                                products = n,
-                                "queued products whose OCOP certificate lapsed"
-                            );
-                        }
-                        last_sweep = Some(Utc::now());
-                    }
-                    Err(e) => tracing::warn!(error = %e, "certificate sweep failed"),
-                }
-            }
-            let wait = match self.run_once(&db).await {
-                Ok(0) => {
-                    backoff = Duration::from_millis(500);
-                    Duration::from_millis(100)
-                }
-                Ok(n) => {
-                    tracing::debug!(rows = n, engine = self.engine.name(), "indexed");
-                    backoff = Duration::from_millis(500);
-                    Duration::ZERO
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "indexing failed; will retry");
-                    let wait = backoff;
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
-                    wait
-                }
-            };
-            if !wait.is_zero() {
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
-                    _ = stop.changed() => {}
-                }
-            }
+    fn schedule(&self) -> Schedule {
+        Schedule::Drain {
+            batch: BATCH,
+            idle: Duration::from_millis(100),
         }
-        tracing::info!("indexer stopped");
+    }
+
+    async fn run(&self) -> Result<u64, JobError> {
+        let rows = self.indexer.run_once(&self.db).await?;
+        if rows > 0 {
+            tracing::debug!(rows, engine = self.indexer.engine.name(), "indexed");
+        }
+        Ok(rows as u64)
+    }
+}
+
+/// The hourly job that queues products whose OCOP certificate lapsed ([`sweep_lapsed`]).
+pub struct SweepLapsed {
+    db: DatabaseConnection,
+}
+
+impl SweepLapsed {
+    /// The sweep over `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[jobs::async_trait]
+impl Job for SweepLapsed {
+    fn kind(&self) -> &'static str {
+        "search_lapsed_certificates"
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::Every(Duration::from_secs(3600))
+    }
+
+    async fn run(&self) -> Result<u64, JobError> {
+        let products = sweep_lapsed(&self.db).await?;
+        if products > 0 {
+            tracing::info!(products, "queued products whose OCOP certificate lapsed");
+        }
+        Ok(products)
     }
 }
 
@@ -518,10 +518,13 @@ mod tests {
     #[test]
     fn rows_are_sorted_by_kind_and_a_corrupt_kind_is_left_out() {
         let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
-        let row = |n: usize, entity: &str| Claimed {
+        let row = |n: usize, entity: &str| search_outbox::Model {
             id: n as i64,
             entity: entity.into(),
             entity_id: ids[n],
+            created_at: Utc::now(),
+            claimed_until: None,
+            attempts: 1,
         };
         let rows = [
             row(0, outbox::Entity::Product.as_str()),

@@ -152,6 +152,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Some(p) = crate::process::read() {
         state.metrics.set_process(&p);
     }
+    state.metrics.set_jobs(&state.jobs.stats());
     let (size, idle) = match state.db.get_database_backend() {
         sea_orm::DbBackend::Postgres => {
             let pool = state.db.get_postgres_connection_pool();
