@@ -240,30 +240,28 @@ fn text(v: &mut Vec<FieldError>, q: Option<String>) -> String {
     q.trim().to_owned()
 }
 
-/// The product query and page `p` asks for, or every problem with it, each named by its field.
-async fn product_query<C: ConnectionTrait>(
-    db: &C,
-    catalog: &Catalog,
-    p: ProductSearch,
-) -> Result<(ProductQuery, PageRequest), Error> {
-    let mut errors = Vec::new();
-    let text = text(&mut errors, p.q);
-    let sort = match p.sort.as_deref().map(ProductSort::parse) {
+/// The order asked for (relevance when none), noting one that is no sort.
+fn sort(v: &mut Vec<FieldError>, sort: Option<&str>) -> ProductSort {
+    match sort.map(ProductSort::parse) {
         None => ProductSort::Relevance,
         Some(Some(sort)) => sort,
         Some(None) => {
-            errors.push(FieldError::new(
+            v.push(FieldError::new(
                 "sort",
                 FieldCode::NotOneOf,
                 "must be one of relevance, price_asc, price_desc, newest, bestselling",
             ));
             ProductSort::Relevance
         }
-    };
+    }
+}
+
+/// Checks the OCOP stars and the price range of a search.
+fn stars_and_prices(v: &mut Vec<FieldError>, p: &ProductSearch) {
     if let Some(s) = p.ocop_stars
         && !(3..=5).contains(&s)
     {
-        errors.push(FieldError::new(
+        v.push(FieldError::new(
             "ocop_stars",
             FieldCode::NotOneOf,
             "must be 3, 4 or 5",
@@ -271,7 +269,7 @@ async fn product_query<C: ConnectionTrait>(
     }
     for (field, value) in [("price_min", p.price_min), ("price_max", p.price_max)] {
         if value.is_some_and(|v| v < 0) {
-            errors.push(FieldError::new(
+            v.push(FieldError::new(
                 field,
                 FieldCode::OutOfRange,
                 "must not be negative",
@@ -281,12 +279,24 @@ async fn product_query<C: ConnectionTrait>(
     if let (Some(lo), Some(hi)) = (p.price_min, p.price_max)
         && lo > hi
     {
-        errors.push(FieldError::new(
+        v.push(FieldError::new(
             "price_max",
             FieldCode::BelowOther,
             "must not be below price_min",
         ));
     }
+}
+
+/// The product query and page `p` asks for, or every problem with it, each named by its field.
+async fn product_query<C: ConnectionTrait>(
+    db: &C,
+    catalog: &Catalog,
+    mut p: ProductSearch,
+) -> Result<(ProductQuery, PageRequest), Error> {
+    let mut errors = Vec::new();
+    let text = text(&mut errors, p.q.take());
+    let sort = sort(&mut errors, p.sort.as_deref());
+    stars_and_prices(&mut errors, &p);
     commune(&mut errors, catalog, p.commune.as_deref());
     let category = match &p.category {
         Some(c) => catalog::service::find_category(db, c).await?,
