@@ -1,33 +1,29 @@
-//! The messages of errors in the client's language: each field error gets a stable `code` from
-//! the message table (`config/messages.toml`), and a request that prefers Vietnamese
-//! (`Accept-Language: vi`) gets the table's Vietnamese texts. Services write English; the
-//! translation happens at the edge, for every problem answer alike (`error::localize` applies
-//! this table).
+//! The texts of field errors in the client's language. A field error is raised with its code
+//! ([`FieldCode`]) and an English message; the message table (`config/messages.toml`) holds each
+//! code's messages with their Vietnamese, looked up by code and then by the English text
+//! (`{name}` holes match what the service filled in). A request that prefers Vietnamese
+//! (`Accept-Language: vi`) gets the table's Vietnamese texts; the code is never read from the
+//! table. Services write English; the translation happens at the edge, for every problem answer
+//! alike (`error::localize` applies this table).
 
-use std::{collections::HashMap, sync::LazyLock};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::LazyLock,
+};
 
 use axum::http::HeaderValue;
+use common::FieldCode;
 use serde::Deserialize;
 
 /// The shipped table.
 pub const SHIPPED: &str = include_str!("../../../config/messages.toml");
 
-/// The code of a field message the table does not know.
-pub const UNKNOWN_CODE: &str = "invalid";
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
-    field: Vec<RawField>,
+    /// English message → Vietnamese, by code.
+    field: BTreeMap<String, BTreeMap<String, String>>,
     problem: HashMap<String, String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawField {
-    en: String,
-    code: String,
-    vi: String,
 }
 
 /// A message with `{name}` holes, split into its fixed pieces.
@@ -37,16 +33,22 @@ struct Pattern {
     pieces: Vec<String>,
     /// The holes' names, in order.
     holes: Vec<String>,
-    code: String,
     vi: String,
+}
+
+/// The messages of one code.
+#[derive(Debug, Default)]
+struct Texts {
+    /// Messages without holes, to their Vietnamese.
+    exact: HashMap<String, String>,
+    /// Longest fixed text first, so a longer message is not taken for a shorter one.
+    patterns: Vec<Pattern>,
 }
 
 /// The message table.
 #[derive(Debug)]
 pub struct Messages {
-    exact: HashMap<String, (String, String)>,
-    /// Longest fixed text first, so a longer message is not taken for a shorter one.
-    patterns: Vec<Pattern>,
+    fields: HashMap<FieldCode, Texts>,
     problems: HashMap<String, String>,
 }
 
@@ -68,6 +70,50 @@ fn split(text: &str) -> (Vec<String>, Vec<String>) {
     (pieces, holes)
 }
 
+impl Texts {
+    /// Reads one code's messages: each Vietnamese text is there and names no hole the English
+    /// has not.
+    fn parse(code: &str, rows: BTreeMap<String, String>) -> Result<Self, String> {
+        let mut texts = Self::default();
+        for (en, vi) in rows {
+            if vi.trim().is_empty() {
+                return Err(format!("{code}: {en:?} has no Vietnamese text"));
+            }
+            let (pieces, holes) = split(&en);
+            if holes.is_empty() {
+                texts.exact.insert(en, vi);
+                continue;
+            }
+            let (_, vi_holes) = split(&vi);
+            if let Some(h) = vi_holes.iter().find(|h| !holes.contains(h)) {
+                return Err(format!(
+                    "{code}: {en:?}: the Vietnamese names {{{h}}}, which the English has not"
+                ));
+            }
+            texts.patterns.push(Pattern { pieces, holes, vi });
+        }
+        texts
+            .patterns
+            .sort_by_key(|p| std::cmp::Reverse(p.pieces.iter().map(String::len).sum::<usize>()));
+        Ok(texts)
+    }
+
+    /// The Vietnamese of `en`, its holes filled as in `en`.
+    fn vietnamese(&self, en: &str) -> Option<String> {
+        if let Some(vi) = self.exact.get(en) {
+            return Some(vi.clone());
+        }
+        self.patterns.iter().find_map(|p| {
+            let values = fill_holes(p, en)?;
+            let mut vi = p.vi.clone();
+            for (name, value) in p.holes.iter().zip(values) {
+                vi = vi.replace(&format!("{{{name}}}"), value);
+            }
+            Some(vi)
+        })
+    }
+}
+
 impl Messages {
     /// The shipped table.
     ///
@@ -80,87 +126,56 @@ impl Messages {
         &TABLE
     }
 
-    /// Reads a table.
+    /// Reads a table; a section that names no [`FieldCode`], or a message without its
+    /// Vietnamese text, is an error.
     pub fn parse(text: &str) -> Result<Self, String> {
         let raw: Raw = toml::from_str(text).map_err(|e| e.to_string())?;
-        let mut exact = HashMap::new();
-        let mut patterns = Vec::new();
-        for f in raw.field {
-            let (pieces, holes) = split(&f.en);
-            if holes.is_empty() {
-                exact.insert(f.en, (f.code, f.vi));
-            } else {
-                let (_, vi_holes) = split(&f.vi);
-                if let Some(h) = vi_holes.iter().find(|h| !holes.contains(h)) {
-                    return Err(format!(
-                        "{:?}: the Vietnamese names {{{h}}}, which the English has not",
-                        f.en
-                    ));
-                }
-                patterns.push(Pattern {
-                    pieces,
-                    holes,
-                    code: f.code,
-                    vi: f.vi,
-                });
-            }
+        let mut fields = HashMap::new();
+        for (code, rows) in raw.field {
+            let Some(c) = FieldCode::parse(&code) else {
+                return Err(format!("[field.{code}]: no field code is called {code:?}"));
+            };
+            fields.insert(c, Texts::parse(&code, rows)?);
         }
-        patterns
-            .sort_by_key(|p| std::cmp::Reverse(p.pieces.iter().map(String::len).sum::<usize>()));
         Ok(Self {
-            exact,
-            patterns,
+            fields,
             problems: raw.problem,
         })
     }
 
-    /// Every field code an answer can carry: the table's, and `invalid` for a message it does
-    /// not know; sorted, once each.
-    pub fn field_codes(&self) -> Vec<&str> {
-        let mut codes: Vec<&str> = self
-            .exact
-            .values()
-            .map(|(code, _)| code.as_str())
-            .chain(self.patterns.iter().map(|p| p.code.as_str()))
-            .chain([UNKNOWN_CODE])
-            .collect();
-        codes.sort_unstable();
-        codes.dedup();
-        codes
+    /// The codes that have no message with a Vietnamese text in the table.
+    pub fn codes_without_texts(&self) -> Vec<FieldCode> {
+        FieldCode::ALL
+            .iter()
+            .copied()
+            .filter(|c| {
+                self.fields
+                    .get(c)
+                    .is_none_or(|t| t.exact.is_empty() && t.patterns.is_empty())
+            })
+            .collect()
     }
 
-    /// The code and Vietnamese text of a field message; `None` when the table does not know it.
-    pub fn field(&self, en: &str) -> Option<(&str, String)> {
-        if let Some((code, vi)) = self.exact.get(en) {
-            return Some((code, vi.clone()));
-        }
-        self.patterns.iter().find_map(|p| {
-            let values = fill_holes(p, en)?;
-            let mut vi = p.vi.clone();
-            for (name, value) in p.holes.iter().zip(values) {
-                vi = vi.replace(&format!("{{{name}}}"), value);
-            }
-            Some((p.code.as_str(), vi))
-        })
-    }
-
-    /// The code of a field message (`invalid` when unknown).
-    pub fn field_code(&self, en: &str) -> &str {
-        self.field(en).map_or(UNKNOWN_CODE, |(code, _)| code)
+    /// The Vietnamese text of the field message `en` raised with `code`; `None` when the table
+    /// does not have it.
+    pub fn field(&self, code: FieldCode, en: &str) -> Option<String> {
+        self.fields.get(&code)?.vietnamese(en)
     }
 
     /// Whether a message written in the code (with `{…}` holes, as in a `format!`) is in the
-    /// table; for the test that keeps the table whole.
-    pub fn knows_template(&self, template: &str) -> bool {
-        if self.exact.contains_key(template) {
+    /// table under `code`; for the test that keeps the table whole.
+    pub fn knows_template(&self, code: FieldCode, template: &str) -> bool {
+        let Some(texts) = self.fields.get(&code) else {
+            return false;
+        };
+        if texts.exact.contains_key(template) {
             return true;
         }
         let (pieces, _) = split(template);
-        self.patterns.iter().any(|p| p.pieces == pieces)
-            || self
-                .patterns
-                .iter()
-                .any(|p| fill_holes(p, template).is_some())
+        texts
+            .patterns
+            .iter()
+            .any(|p| p.pieces == pieces || fill_holes(p, template).is_some())
     }
 
     /// The Vietnamese detail of a problem code, if it is always the same.
@@ -169,14 +184,18 @@ impl Messages {
     }
 
     /// Puts a problem body (as sent) into Vietnamese: the detail, when its code always has the
-    /// same one, and each field message the table knows.
+    /// same one, and each field message the table has under the field's code.
     pub fn translate_problem(&self, problem: &mut serde_json::Value) {
         if let Some(detail) = problem["code"].as_str().and_then(|c| self.problem(c)) {
             problem["detail"] = detail.into();
         }
         if let Some(errors) = problem["errors"].as_array_mut() {
             for e in errors {
-                if let Some((_, vi)) = e["message"].as_str().and_then(|m| self.field(m)) {
+                let code = e["code"].as_str().and_then(FieldCode::parse);
+                let vi = code
+                    .zip(e["message"].as_str())
+                    .and_then(|(c, m)| self.field(c, m));
+                if let Some(vi) = vi {
                     e["message"] = vi.into();
                 }
             }
@@ -237,6 +256,8 @@ pub fn prefers_vietnamese(accept_language: Option<&HeaderValue>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     #[test]
@@ -245,27 +266,69 @@ mod tests {
         assert!(t.is_ok(), "{:?}", t.err());
         let t = Messages::shipped();
         assert_eq!(
-            t.field("must have at least 3 characters"),
-            Some(("too_short", "phải có ít nhất 3 ký tự".to_owned()))
+            t.field(FieldCode::TooShort, "must have at least 3 characters")
+                .as_deref(),
+            Some("phải có ít nhất 3 ký tự")
         );
         assert_eq!(
-            t.field("must be a whole number from 1 to 5 (with per_page 100, pages reach the first 100000 items; narrow the list with filters)").map(|(c, _)| c),
-            Some("out_of_range")
+            t.field(
+                FieldCode::OutOfRange,
+                "must be a whole number from 1 to 5 (with per_page 100, pages reach the first \
+                 100000 items; narrow the list with filters)"
+            )
+            .as_deref(),
+            Some(
+                "phải là số nguyên từ 1 đến 5 (với per_page 100, chỉ xem được 100000 mục đầu; \
+                 hãy lọc bớt danh sách)"
+            )
         );
         assert_eq!(
-            t.field_code("must be a whole number from 1 to 100"),
-            "out_of_range"
+            t.field(FieldCode::OutOfStock, "Nước mắm: 3 requested, 1 left")
+                .as_deref(),
+            Some("Nước mắm: đặt 3, chỉ còn 1")
+        );
+        // A message is looked up under the code it was raised with, and only there.
+        assert_eq!(
+            t.field(FieldCode::TooLong, "must have at least 3 characters"),
+            None
         );
         assert_eq!(
-            t.field("Nước mắm: 3 requested, 1 left"),
-            Some(("out_of_stock", "Nước mắm: đặt 3, chỉ còn 1".to_owned()))
+            t.field(FieldCode::Invalid, "invalid type: string, expected u64"),
+            None
         );
+        assert!(t.knows_template(FieldCode::OutOfRange, "must be from 0 to {MAX_QUANTITY}"));
+        assert!(!t.knows_template(FieldCode::Required, "must be from 0 to {MAX_QUANTITY}"));
+        assert!(!t.knows_template(FieldCode::Invalid, "must be purple"));
+    }
+
+    #[test]
+    fn a_problem_is_put_into_vietnamese_by_the_codes_it_carries() {
+        let mut p = serde_json::json!({
+            "code": "validation_failed",
+            "detail": "Some fields are invalid.",
+            "errors": [
+                {"field": "name", "code": "too_short",
+                 "message": "must have at least 3 characters"},
+                {"field": "q", "code": "too_long", "message": "must have at least 3 characters"},
+                {"field": "n", "code": "invalid", "message": "invalid type: string, expected u64"},
+            ]
+        });
+        Messages::shipped().translate_problem(&mut p);
+        assert_eq!(p["detail"], "Một số trường không hợp lệ.");
+        let errors: Vec<_> = p["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| (e["code"].as_str(), e["message"].as_str()))
+            .collect();
         assert_eq!(
-            t.field_code("invalid type: string, expected u64"),
-            UNKNOWN_CODE
+            errors,
+            [
+                (Some("too_short"), Some("phải có ít nhất 3 ký tự")),
+                (Some("too_long"), Some("must have at least 3 characters")),
+                (Some("invalid"), Some("invalid type: string, expected u64")),
+            ]
         );
-        assert!(t.knows_template("must be from 0 to {MAX_QUANTITY}"));
-        assert!(!t.knows_template("must be purple"));
     }
 
     #[test]
@@ -279,11 +342,108 @@ mod tests {
         assert!(!prefers_vietnamese(None));
     }
 
-    /// Every message a service can write for a field is in the table, so every field error has
-    /// a code and a Vietnamese text. Reads the sources: the messages are the string literals
-    /// with a space in the calls that record field errors.
+    /// Every code has at least one message with its Vietnamese text in the table: a code added
+    /// to `FieldCode` without its texts fails here.
     #[test]
-    fn every_field_message_in_the_code_is_in_the_table() {
+    fn every_field_code_has_a_vietnamese_text() {
+        let missing = Messages::shipped().codes_without_texts();
+        assert!(
+            missing.is_empty(),
+            "codes without a Vietnamese text in config/messages.toml: {missing:?}"
+        );
+        let one = Messages::parse("[field.required]\n\"is required\" = \"là bắt buộc\"\n[problem]");
+        let one = one.map(|t| t.codes_without_texts().len());
+        assert_eq!(one, Ok(FieldCode::ALL.len() - 1));
+    }
+
+    #[test]
+    fn a_table_with_an_unknown_code_or_a_missing_text_is_refused() {
+        let parse = |t: &str| Messages::parse(&format!("{t}\n[problem]\n")).err();
+        assert!(parse("[field.purple]\n\"is purple\" = \"màu tím\"").is_some());
+        assert!(parse("[field.required]\n\"is required\" = \" \"").is_some());
+        assert!(parse("[field.too_long]\n\"at most {max}\" = \"tối đa {min}\"").is_some());
+        assert_eq!(
+            parse("[field.too_long]\n\"at most {max}\" = \"tối đa {max}\""),
+            None
+        );
+    }
+
+    /// Every field message a service raises is in the table under the code it is raised with,
+    /// so every field error has its Vietnamese text. Reads the sources outside tests: after
+    /// each `FieldCode::X,` comes the message raised with it, a literal, a `format!` of one or
+    /// a constant holding one (a message passed on in a variable is checked where it is
+    /// written, when it is written with its code).
+    #[test]
+    fn every_field_message_raised_is_in_the_table_under_its_code() {
+        let sources: Vec<(PathBuf, String)> = sources()
+            .into_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                (p, without_tests(&text))
+            })
+            .collect();
+        assert!(sources.len() > 50, "read {} files", sources.len());
+        let consts = string_constants(&sources);
+        let table = Messages::shipped();
+        let (mut seen, mut missing) = (0, Vec::new());
+        for (path, text) in &sources {
+            for (code, message) in raised(text, &consts) {
+                seen += 1;
+                if !table.knows_template(code, &message) {
+                    missing.push(format!("{}: {code} {message:?}", path.display()));
+                }
+            }
+        }
+        assert!(seen > 90, "found only {seen} messages");
+        assert!(
+            missing.is_empty(),
+            "not in config/messages.toml under their code:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_sources_are_read_as_services_write_messages() {
+        let source = r##"
+pub const SHOUT: &str =
+    "is shouting";
+fn f(v: &mut Validator, ok: bool) {
+    v.check(ok, "name", FieldCode::Required, "must not be empty");
+    v.add(
+        "q",
+        FieldCode::TooLong,
+        format!("must have at most {MAX} \
+                 characters"),
+    );
+    FieldError::new("x", FieldCode::Invalid, SHOUT);
+    FieldError::new("y", FieldCode::Invalid, message);
+    let all = FieldCode::ALL;
+}
+#[cfg(test)]
+mod tests {
+    fn g(s: &'static str) { let c = '}'; let r = r#"}"#; v.add("z", FieldCode::Taken, "x y"); }
+}
+#[cfg(test)]
+use std::fmt;
+fn h() { v.add("w", FieldCode::Taken, "is taken"); }
+"##;
+        let text = without_tests(source);
+        let consts = string_constants(&[(PathBuf::new(), text.clone())]);
+        let found: Vec<_> = raised(&text, &consts);
+        let found: Vec<_> = found.iter().map(|(c, m)| (*c, m.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (FieldCode::Required, "must not be empty"),
+                (FieldCode::TooLong, "must have at most {MAX} characters"),
+                (FieldCode::Invalid, "is shouting"),
+                (FieldCode::Taken, "is taken"),
+            ]
+        );
+    }
+
+    /// The Rust files of every crate's `src`.
+    fn sources() -> Vec<PathBuf> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut files = Vec::new();
         let mut dirs = vec![root];
@@ -299,76 +459,174 @@ mod tests {
                 }
             }
         }
-        assert!(files.len() > 50, "read {} files", files.len());
-        let table = Messages::shipped();
-        let mut missing = Vec::new();
-        let mut seen = 0;
-        for f in files {
-            let text = std::fs::read_to_string(&f).unwrap_or_default();
-            let code = text.split("#[cfg(test)]").next().unwrap_or("");
-            for call in [
-                "v.check(",
-                "v.add(",
-                "self.add(",
-                "invalid_field(",
-                "FieldError::new(",
-            ] {
-                for (at, _) in code.match_indices(call) {
-                    for lit in literals(&code[at + call.len()..]) {
-                        if lit.contains(' ') {
-                            seen += 1;
-                            if !table.knows_template(&lit) {
-                                missing.push(format!("{}: {lit:?}", f.display()));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        assert!(seen > 60, "found only {seen} messages");
-        assert!(
-            missing.is_empty(),
-            "not in config/messages.toml:\n{}",
-            missing.join("\n")
-        );
+        files
     }
 
-    /// The string literals up to the call's closing parenthesis.
-    fn literals(after: &str) -> Vec<String> {
-        let (mut depth, mut out) = (1, Vec::new());
-        let mut chars = after.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        break;
-                    }
+    /// The (code, message) pairs raised in `text`: each `FieldCode::X,` and the message after it.
+    fn raised(text: &str, consts: &HashMap<String, String>) -> Vec<(FieldCode, String)> {
+        const PREFIX: &str = "FieldCode::";
+        let mut out = Vec::new();
+        for (at, _) in text.match_indices(PREFIX) {
+            let rest = &text[at + PREFIX.len()..];
+            let len = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            let Some(code) = FieldCode::ALL
+                .iter()
+                .copied()
+                .find(|c| format!("{c:?}") == rest[..len])
+            else {
+                continue;
+            };
+            let Some(arg) = rest[len..].trim_start().strip_prefix(',') else {
+                continue;
+            };
+            let arg = arg.trim_start();
+            let arg = arg.strip_prefix("format!(").map_or(arg, str::trim_start);
+            let message = if arg.starts_with('"') {
+                Some(literal(arg))
+            } else {
+                let name: String = arg
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                consts.get(&name).cloned()
+            };
+            out.extend(message.map(|m| (code, m)));
+        }
+        out
+    }
+
+    /// The text constants (`const NAME: &str = "…";`) of every source.
+    fn string_constants(sources: &[(PathBuf, String)]) -> HashMap<String, String> {
+        let mut out = HashMap::new();
+        for (_, text) in sources {
+            for (at, _) in text.match_indices("const ") {
+                let rest = &text[at + "const ".len()..];
+                let Some((name, value)) = rest.split_once(": &str =") else {
+                    continue;
+                };
+                let value = value.trim_start();
+                if name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                    && value.starts_with('"')
+                {
+                    out.insert(name.to_owned(), literal(value));
                 }
-                '"' => {
-                    let mut s = String::new();
-                    while let Some(c) = chars.next() {
-                        match c {
-                            '"' => break,
-                            '\\' => match chars.next() {
-                                Some('\n') => {
-                                    while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                                        chars.next();
-                                    }
-                                }
-                                Some('n') => s.push('\n'),
-                                Some(other) => s.push(other),
-                                None => {}
-                            },
-                            c => s.push(c),
-                        }
-                    }
-                    out.push(s);
-                }
-                _ => {}
             }
         }
         out
+    }
+
+    /// The string literal `text` starts with, its escapes read (a `\` at a line's end skips the
+    /// line break and the next line's indentation).
+    fn literal(text: &str) -> String {
+        let mut s = String::new();
+        let mut chars = text.chars().skip(1).peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('\n') => {
+                        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                            chars.next();
+                        }
+                    }
+                    Some('n') => s.push('\n'),
+                    Some('t') => s.push('\t'),
+                    Some(other) => s.push(other),
+                    None => {}
+                },
+                c => s.push(c),
+            }
+        }
+        s
+    }
+
+    /// `text` without its `#[cfg(test)]` items.
+    fn without_tests(text: &str) -> String {
+        const MARK: &str = "#[cfg(test)]";
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find(MARK) {
+            out.push_str(&rest[..at]);
+            rest = &rest[at + MARK.len()..];
+            rest = &rest[item_end(rest)..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Where the item `text` starts with ends: after its `;` when that comes before any `{`,
+    /// else after the `}` that closes its first `{`. Braces in strings, characters and comments
+    /// do not count.
+    fn item_end(text: &str) -> usize {
+        let b = text.as_bytes();
+        let mut depth = 0usize;
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b';' if depth == 0 => return i + 1,
+                b'{' => depth += 1,
+                b'}' if depth <= 1 => return i + 1,
+                b'}' => depth -= 1,
+                b'"' => i = string_end(b, i + 1),
+                b'r' if (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+                    && matches!(b.get(i + 1), Some(b'#' | b'"')) =>
+                {
+                    i = raw_string_end(b, i + 1);
+                }
+                b'\'' => i = char_end(text, i),
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    i += b[i..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .unwrap_or(b.len() - i);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        b.len()
+    }
+
+    /// The index of the `"` that closes a string whose text starts at `i`.
+    fn string_end(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'"' => return i,
+                _ => i += 1,
+            }
+        }
+        b.len()
+    }
+
+    /// The index of the last byte of a raw string whose hashes start at `i`.
+    fn raw_string_end(b: &[u8], i: usize) -> usize {
+        let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+        let close: Vec<u8> = std::iter::once(b'"')
+            .chain(std::iter::repeat_n(b'#', hashes))
+            .collect();
+        let start = i + hashes + 1;
+        b.get(start..)
+            .and_then(|t| t.windows(close.len()).position(|w| w == close.as_slice()))
+            .map_or(b.len(), |p| start + p + close.len() - 1)
+    }
+
+    /// The index of the `'` closing a character literal at `i`, or `i` for a lifetime.
+    fn char_end(text: &str, i: usize) -> usize {
+        let b = text.as_bytes();
+        if b.get(i + 1) == Some(&b'\\') {
+            return b[i + 2..]
+                .iter()
+                .position(|&c| c == b'\'')
+                .map_or(b.len(), |p| i + 2 + p);
+        }
+        let len = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+        if b.get(i + 1 + len) == Some(&b'\'') {
+            i + 1 + len
+        } else {
+            i
+        }
     }
 }

@@ -605,12 +605,13 @@ pub fn document() -> serde_json::Value {
             .collect();
         email.insert("propertyNames".into(), serde_json::json!({"enum": events}));
     }
-    // Field codes are a closed set kept as data (`config/messages.toml`): listed here, so a
-    // generated client has them as a union and every answer of the tests is held to them.
+    // Field codes are a closed set (`common::FieldCode`): listed here, sorted, so a generated
+    // client has them as a union and every answer of the tests is held to them.
     if let Some(code) = doc.pointer_mut("/components/schemas/ProblemField/properties/code")
         && let Some(code) = code.as_object_mut()
     {
-        let codes = crate::messages::Messages::shipped().field_codes();
+        let mut codes: Vec<&str> = common::FieldCode::ALL.iter().map(|c| c.as_str()).collect();
+        codes.sort_unstable();
         code.insert("enum".into(), serde_json::json!(codes));
     }
     doc
