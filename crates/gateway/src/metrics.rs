@@ -606,3 +606,38 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn job_figures_are_rendered_by_kind_and_follow_the_runner() {
+        let metrics = Metrics::new();
+        let mut stats = jobs::JobStats {
+            kind: "search_index",
+            runs: 3,
+            failures: 1,
+            items: 10,
+            last_run: Duration::from_millis(250),
+            consecutive_failures: 1,
+        };
+        metrics.set_jobs(std::slice::from_ref(&stats));
+        stats.runs = 5;
+        stats.items = 12;
+        stats.consecutive_failures = 0;
+        metrics.set_jobs(&[stats]);
+        let text = metrics.render();
+        for line in [
+            r#"marketplace_job_runs_total{kind="search_index"} 5"#,
+            r#"marketplace_job_failures_total{kind="search_index"} 1"#,
+            r#"marketplace_job_items_total{kind="search_index"} 12"#,
+            r#"marketplace_job_last_run_seconds{kind="search_index"} 0.25"#,
+            r#"marketplace_job_consecutive_failures{kind="search_index"} 0"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+    }
+}

@@ -323,11 +323,6 @@ pub async fn serve_with_ops(
         .payments
         .worker
         .then(|| spawn_sweep(&state, stopping_rx.clone()));
-    let deliveries = state
-        .config
-        .notify
-        .worker
-        .then(|| spawn_deliveries(&state, stopping_rx.clone()));
     let limits = ConnectionLimits {
         header_read_timeout: Duration::from_secs(state.config.http.header_read_timeout_secs),
         max_connections: state.config.http.max_connections,
@@ -364,10 +359,7 @@ pub async fn serve_with_ops(
         () = all_closed => {},
         () = deadline => tracing::warn!("grace period over; dropping remaining connections"),
     }
-    for task in [Some(recovery), jobs, sweep, deliveries]
-        .into_iter()
-        .flatten()
-    {
+    for task in [Some(recovery), jobs, sweep].into_iter().flatten() {
         // The jobs saw the same stop signal; let them finish their batch.
         let _ = tokio::time::timeout(grace.max(Duration::from_secs(1)), task).await;
     }
@@ -393,14 +385,12 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
         "background jobs running"
     );
     let jobs = tokio::spawn(runner.run(stop_rx.clone()));
-    let sweep = spawn_sweep(&state, stop_rx.clone());
-    let deliveries = spawn_deliveries(&state, stop_rx);
+    let sweep = spawn_sweep(&state, stop_rx);
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     jobs.await.context("the background jobs failed")?;
     recovery.await.context("index recovery failed")?;
     sweep.await.context("payment sweep failed")?;
-    deliveries.await.context("notification deliveries failed")?;
     Ok(())
 }
 
@@ -409,16 +399,22 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
 struct Workers {
     /// The search indexer and the sweep of lapsed certificates (`search.worker`).
     search: bool,
+    /// The notification deliveries and the prune of their log (`notify.worker`).
+    notify: bool,
 }
 
 impl Workers {
     /// Every job (`marketplace worker`).
-    const ALL: Self = Self { search: true };
+    const ALL: Self = Self {
+        search: true,
+        notify: true,
+    };
 
     /// The jobs the configuration turns on for a serving instance.
     fn configured(config: &Config) -> Self {
         Self {
             search: config.search.worker,
+            notify: config.notify.worker,
         }
     }
 }
@@ -433,6 +429,11 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
         runner = runner
             .with(search::indexer::IndexOutbox::new(indexer, state.db.clone()))
             .with(search::indexer::SweepLapsed::new(state.db.clone()));
+    }
+    if which.notify {
+        runner = runner
+            .with(deliveries(state))
+            .with(notify::worker::PruneDeliveries::new(state.db.clone()));
     }
     runner
 }
@@ -456,8 +457,8 @@ fn spawn_sweep(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::Jo
     tokio::spawn(state.payments.clone().run(state.db.clone(), every, stop))
 }
 
-/// Starts the worker that sends email and the stalls' webhooks.
-fn spawn_deliveries(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+/// The job that sends email and the stalls' webhooks.
+fn deliveries(state: &AppState) -> notify::worker::SendDeliveries {
     let n = &state.config.notify;
     let email = state.email.clone();
     if email.is_none() {
@@ -470,8 +471,11 @@ fn spawn_deliveries(state: &AppState, stop: watch::Receiver<bool>) -> tokio::tas
         n.webhooks_allow_private,
     ));
     let deliverer = notify::worker::Deliverer::new(email, webhook, n.retry());
-    let every = Duration::from_millis(n.poll_ms);
-    tokio::spawn(deliverer.run(state.db.clone(), every, stop))
+    notify::worker::SendDeliveries::new(
+        deliverer,
+        state.db.clone(),
+        Duration::from_millis(n.poll_ms),
+    )
 }
 
 /// Rebuilds the search indexes from the database (`marketplace reindex`), showing progress.

@@ -1,22 +1,23 @@
 //! The delivery worker: sends what `deliveries` holds, oldest first per recipient or webhook,
 //! with back-off, and keeps the log.
 //!
-//! A row is claimed (a conditional update) before it is sent, so several instances never send
-//! it at once; only the oldest pending row of a recipient or webhook is a candidate, so a
-//! receiver that was down gets its events afterwards in order. Email is retried until the
+//! Rows are claimed with a [`jobs::Lease`] before they are sent, so several instances never
+//! send one at once; only the oldest pending row of a recipient or webhook is a candidate, so
+//! a receiver that was down gets its events afterwards in order. Email is retried until the
 //! mail server takes it (an outage loses nothing) unless the server refuses it for good; a
 //! webhook is given up after `max_attempts`. A crash between sending and recording may send a
-//! row once more, with the same id, so that the receiver can drop it.
+//! row once more, with the same id, so that the receiver can drop it. Two jobs run it:
+//! [`SendDeliveries`] and the hourly [`PruneDeliveries`].
 
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use common::Stored;
+use jobs::{Job, JobError, Lease, Schedule};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QuerySelect, sea_query::Expr,
 };
-use tokio::sync::watch;
 
 use crate::{
     channel::{Channel, Message, SendError},
@@ -86,38 +87,6 @@ impl Deliverer {
         }
     }
 
-    /// Runs rounds every `every` until `stop` turns true; once an hour it also prunes the log.
-    pub async fn run<C: ConnectionTrait + Clone + Send + Sync + 'static>(
-        self,
-        db: C,
-        every: Duration,
-        mut stop: watch::Receiver<bool>,
-    ) {
-        let mut pruned_at: Option<std::time::Instant> = None;
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            if pruned_at.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
-                pruned_at = Some(std::time::Instant::now());
-                match prune(&db, Utc::now() - chrono::Duration::days(KEEP_DAYS)).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(deliveries = n, "pruned the delivery log"),
-                    Err(e) => tracing::warn!(error = %e, "pruning the delivery log failed"),
-                }
-            }
-            match self.round(&db, Utc::now()).await {
-                Ok(r) if r.sent + r.retrying + r.failed == self.batch as usize => continue,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "notification round failed"),
-            }
-            tokio::select! {
-                () = tokio::time::sleep(every) => {},
-                _ = stop.changed() => {},
-            }
-        }
-    }
-
     /// One round: every recipient's and webhook's oldest due delivery, sent at once.
     pub async fn round<C: ConnectionTrait>(
         &self,
@@ -135,37 +104,10 @@ impl Deliverer {
                 .exec(db)
                 .await?;
         }
-        let heads = delivery::Entity::find()
-            .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
-            .filter(delivery::Column::NextAttemptAt.lte(now))
-            .filter(unclaimed(now))
-            // Only the oldest pending row of its recipient or webhook.
-            .filter(Expr::cust(format!(
-                "NOT EXISTS (SELECT 1 FROM deliveries older \
-                 WHERE older.ordering_key = deliveries.ordering_key \
-                 AND older.status = '{}' AND older.id < deliveries.id)",
-                DeliveryState::Pending.as_str()
-            )))
-            .order_by_asc(delivery::Column::Id)
-            .limit(self.batch)
-            .all(db)
-            .await?;
+        let heads = self.claim(db, now).await?;
         let mut round = Round::default();
         let mut sends = tokio::task::JoinSet::new();
         for d in heads {
-            let claim = delivery::Entity::update_many()
-                .col_expr(
-                    delivery::Column::ClaimedUntil,
-                    Expr::value(now + chrono::Duration::minutes(2)),
-                )
-                .filter(delivery::Column::Id.eq(d.id))
-                .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
-                .filter(unclaimed(now))
-                .exec(db)
-                .await?;
-            if claim.rows_affected == 0 {
-                continue;
-            }
             match self.prepare(db, &d, now).await? {
                 Ok((channel, message)) => {
                     sends.spawn(async move {
@@ -186,6 +128,31 @@ impl Deliverer {
             }
         }
         Ok(round)
+    }
+
+    /// Claims the oldest due delivery of each recipient and webhook, up to a batch, for two
+    /// minutes: a later row of a key waits while an earlier one is pending, sent or not.
+    async fn claim<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<delivery::Model>, DbErr> {
+        use delivery::Column;
+        let pending = DeliveryState::Pending.as_str();
+        Lease::<delivery::Entity>::new(
+            Column::Id,
+            Column::ClaimedUntil,
+            chrono::Duration::minutes(2),
+        )
+        .due(
+            Condition::all()
+                .add(Column::Status.eq(pending))
+                .add(Column::NextAttemptAt.lte(now)),
+        )
+        .one_per_key(Column::OrderingKey, [(Column::Status, pending.into())])
+        .batch(self.batch)
+        .claim(db, now)
+        .await
     }
 
     async fn prepare<C: ConnectionTrait>(
@@ -350,8 +317,71 @@ pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, i64)>, D
     Ok(rows.into_iter().map(|r| (r.channel, r.n)).collect())
 }
 
-fn unclaimed(now: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(delivery::Column::ClaimedUntil.is_null())
-        .add(delivery::Column::ClaimedUntil.lt(now))
+/// The job that sends deliveries, a round a run: while rounds come back full the next follows
+/// at once, else after the poll interval.
+pub struct SendDeliveries {
+    deliverer: Deliverer,
+    db: DatabaseConnection,
+    every: Duration,
+}
+
+impl SendDeliveries {
+    /// `deliverer` sending what `db` holds, looking again every `every` once all is sent.
+    pub fn new(deliverer: Deliverer, db: DatabaseConnection, every: Duration) -> Self {
+        Self {
+            deliverer,
+            db,
+            every,
+        }
+    }
+}
+
+#[jobs::async_trait]
+impl Job for SendDeliveries {
+    fn kind(&self) -> &'static str {
+        "notify_deliveries"
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::Drain {
+            batch: self.deliverer.batch,
+            idle: self.every,
+        }
+    }
+
+    async fn run(&self) -> Result<u64, JobError> {
+        let r = self.deliverer.round(&self.db, Utc::now()).await?;
+        Ok((r.sent + r.retrying + r.failed) as u64)
+    }
+}
+
+/// The hourly job that prunes the delivery log of what is older than [`KEEP_DAYS`].
+pub struct PruneDeliveries {
+    db: DatabaseConnection,
+}
+
+impl PruneDeliveries {
+    /// The prune of `db`'s log.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[jobs::async_trait]
+impl Job for PruneDeliveries {
+    fn kind(&self) -> &'static str {
+        "notify_prune"
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::Every(Duration::from_secs(3600))
+    }
+
+    async fn run(&self) -> Result<u64, JobError> {
+        let pruned = prune(&self.db, Utc::now() - chrono::Duration::days(KEEP_DAYS)).await?;
+        if pruned > 0 {
+            tracing::info!(deliveries = pruned, "pruned the delivery log");
+        }
+        Ok(pruned)
+    }
 }
