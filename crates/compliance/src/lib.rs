@@ -1,0 +1,9 @@
+//! What the E-commerce Law (in force since 1 July 2026), Decree 52/2013 as amended by Decree
+//! 85/2021 and the Personal Data Protection Law ask of the trading floor, beside the commerce
+//! itself.
+//!
+//! This crate is the floor's compliance office. It knows the catalogue (stalls, products) only
+//! through `catalog`'s public API: where the catalogue must enforce a fact of compliance (a
+//! stall without a verified seller may not be approved, a product whose stall lacks a document
+//! its category requires is not shown), this crate tells the catalogue the fact and the
+//! catalogue enforces it. It never writes the catalogue's tables.
