@@ -318,11 +318,6 @@ pub async fn serve_with_ops(
     let recovery = spawn_recovery(&state, stopping_rx.clone());
     let runner = runner(&state, Workers::configured(&state.config));
     let jobs = (!runner.is_empty()).then(|| tokio::spawn(runner.run(stopping_rx.clone())));
-    let sweep = state
-        .config
-        .payments
-        .worker
-        .then(|| spawn_sweep(&state, stopping_rx.clone()));
     let limits = ConnectionLimits {
         header_read_timeout: Duration::from_secs(state.config.http.header_read_timeout_secs),
         max_connections: state.config.http.max_connections,
@@ -359,7 +354,7 @@ pub async fn serve_with_ops(
         () = all_closed => {},
         () = deadline => tracing::warn!("grace period over; dropping remaining connections"),
     }
-    for task in [Some(recovery), jobs, sweep].into_iter().flatten() {
+    for task in [Some(recovery), jobs].into_iter().flatten() {
         // The jobs saw the same stop signal; let them finish their batch.
         let _ = tokio::time::timeout(grace.max(Duration::from_secs(1)), task).await;
     }
@@ -367,7 +362,8 @@ pub async fn serve_with_ops(
     Ok(())
 }
 
-/// Runs the search indexer and the payment sweep alone (`marketplace worker`) until SIGTERM or Ctrl-C.
+/// Runs every background job alone (`marketplace worker`: the search indexer, the payment
+/// jobs, the notification deliveries) until SIGTERM or Ctrl-C.
 pub async fn worker(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
     let _embedded_index = claim_search_engine(&config, &db).await?;
@@ -384,13 +380,11 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
         jobs = ?runner.kinds(),
         "background jobs running"
     );
-    let jobs = tokio::spawn(runner.run(stop_rx.clone()));
-    let sweep = spawn_sweep(&state, stop_rx);
+    let jobs = tokio::spawn(runner.run(stop_rx));
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     jobs.await.context("the background jobs failed")?;
     recovery.await.context("index recovery failed")?;
-    sweep.await.context("payment sweep failed")?;
     Ok(())
 }
 
@@ -399,6 +393,8 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
 struct Workers {
     /// The search indexer and the sweep of lapsed certificates (`search.worker`).
     search: bool,
+    /// The expiry of unpaid checkouts and the refund retries (`payments.worker`).
+    payments: bool,
     /// The notification deliveries and the prune of their log (`notify.worker`).
     notify: bool,
 }
@@ -407,6 +403,7 @@ impl Workers {
     /// Every job (`marketplace worker`).
     const ALL: Self = Self {
         search: true,
+        payments: true,
         notify: true,
     };
 
@@ -414,6 +411,7 @@ impl Workers {
     fn configured(config: &Config) -> Self {
         Self {
             search: config.search.worker,
+            payments: config.payments.worker,
             notify: config.notify.worker,
         }
     }
@@ -429,6 +427,21 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
         runner = runner
             .with(search::indexer::IndexOutbox::new(indexer, state.db.clone()))
             .with(search::indexer::SweepLapsed::new(state.db.clone()));
+    }
+    if which.payments {
+        let every = Duration::from_secs(state.config.payments.sweep_interval_secs);
+        let payments = &state.payments;
+        runner = runner
+            .with(order::payments::ExpireUnpaid::new(
+                payments.clone(),
+                state.db.clone(),
+                every,
+            ))
+            .with(order::payments::RetryRefunds::new(
+                payments.clone(),
+                state.db.clone(),
+                every,
+            ));
     }
     if which.notify {
         runner = runner
@@ -449,12 +462,6 @@ fn spawn_recovery(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task:
             .recover(&db, &catalog, Duration::from_secs(5), stop)
             .await;
     })
-}
-
-/// Starts the sweep that expires unpaid card checkouts and retries refunds.
-fn spawn_sweep(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
-    let every = Duration::from_secs(state.config.payments.sweep_interval_secs);
-    tokio::spawn(state.payments.clone().run(state.db.clone(), every, stop))
 }
 
 /// The job that sends email and the stalls' webhooks.

@@ -1,10 +1,13 @@
 //! Expiry: checkouts whose money was to be collected up front and never came are cancelled
 //! (as the system, through the state machine) and their stock returned.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
+use jobs::{Job, JobError, Schedule};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionSession, TransactionTrait,
 };
 
 use super::Payments;
@@ -14,6 +17,9 @@ use crate::{
     store,
     types::{CheckoutStatus, Stored},
 };
+
+/// Checkouts expired in one pass at most.
+const BATCH: u64 = 100;
 
 impl Payments {
     /// Cancels the orders of card checkouts still unpaid at their deadline and returns their
@@ -28,7 +34,7 @@ impl Payments {
             .filter(checkout::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()))
             .filter(checkout::Column::ExpiresAt.lt(now))
             .order_by_asc(checkout::Column::ExpiresAt)
-            .limit(100)
+            .limit(BATCH)
             .all(db)
             .await?;
         let mut expired = 0;
@@ -56,5 +62,47 @@ impl Payments {
             tracing::info!(expired, "unpaid checkouts expired; their stock is back");
         }
         Ok(expired)
+    }
+}
+
+/// The job that expires unpaid checkouts, a batch a run; once none is left, it looks again
+/// after the sweep interval.
+pub struct ExpireUnpaid {
+    payments: Payments,
+    db: DatabaseConnection,
+    every: Duration,
+}
+
+impl ExpireUnpaid {
+    /// `payments` expiring the checkouts of `db`, looking every `every`.
+    pub fn new(payments: Payments, db: DatabaseConnection, every: Duration) -> Self {
+        Self {
+            payments,
+            db,
+            every,
+        }
+    }
+}
+
+#[jobs::async_trait]
+impl Job for ExpireUnpaid {
+    fn kind(&self) -> &'static str {
+        "payments_expiry"
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::Drain {
+            batch: BATCH,
+            idle: self.every,
+        }
+    }
+
+    async fn run(&self) -> Result<u64, JobError> {
+        let expired = self
+            .payments
+            .expire_unpaid(&self.db, Utc::now())
+            .await
+            .map_err(common::Error::from)?;
+        Ok(expired as u64)
     }
 }

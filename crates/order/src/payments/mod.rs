@@ -1,26 +1,25 @@
 //! What happens to money after checkout, one use case per module: provider webhooks
 //! ([`events`]), the sweep that cancels checkouts left unpaid ([`expiry`]), and refunds owed on
-//! cancelled paid orders ([`refunds`]). They share the [`crate::store`], never each other.
+//! cancelled paid orders ([`refunds`]). They share the [`crate::store`], never each other. The
+//! sweep and the refund retries run as jobs: [`ExpireUnpaid`] and [`RetryRefunds`].
 
 mod bank;
 mod events;
 mod expiry;
 mod refunds;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
-};
-use tokio::sync::watch;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 pub use bank::{
     BankNotification, BankWebhookError, TransferOutcome, TransferView, sign_bank,
     verify_bank_signature,
 };
 pub use events::EventOutcome;
+pub use expiry::ExpireUnpaid;
+pub use refunds::RetryRefunds;
 
 use crate::{
     entity::{bank_transfer, checkout, refund},
@@ -129,27 +128,6 @@ impl Payments {
             unmatched: count(Some(TransferStatus::Unmatched)).await?,
             oldest_unmatched_secs: oldest,
         })
-    }
-
-    /// Expires unpaid checkouts and sends due refunds every `every`, until `stop` turns true.
-    pub async fn run(
-        self,
-        db: DatabaseConnection,
-        every: Duration,
-        mut stop: watch::Receiver<bool>,
-    ) {
-        loop {
-            if let Err(e) = self.expire_unpaid(&db, Utc::now()).await {
-                tracing::warn!(error = %common::Error::from(e), "expiring unpaid checkouts failed");
-            }
-            if let Err(e) = self.process_refunds(&db, Utc::now()).await {
-                tracing::warn!(error = %common::Error::from(e), "sending refunds failed");
-            }
-            tokio::select! {
-                () = tokio::time::sleep(every) => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
-        }
     }
 }
 

@@ -1,11 +1,15 @@
 //! Refunds: money owed back on cancelled paid orders, sent to the provider with our refund id
-//! as its idempotency key, retried with back-off until it takes them, one instance at a time.
+//! as its idempotency key, retried with back-off until it takes them, one instance at a time
+//! (each refund claimed with a [`jobs::Lease`] just before its call).
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::{Actor, Page, PageRequest};
+use jobs::{Job, JobError, Lease, Schedule};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -19,11 +23,19 @@ use crate::{
     views::RefundView,
 };
 
-/// Refunds no instance holds a lease on at `now`.
-fn unclaimed(now: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(refund::Column::ClaimedUntil.is_null())
-        .add(refund::Column::ClaimedUntil.lt(now))
+/// Refunds tried in one pass at most.
+const BATCH: usize = 20;
+
+/// A claim on one queued refund meeting `due`, for two minutes: the provider's call is made
+/// under it, so two instances never send one refund at once.
+fn claim_one(due: Condition) -> Lease<refund::Entity> {
+    let queued = refund::Column::Status.eq(RefundStatus::Queued.as_str());
+    Lease::new(
+        refund::Column::Id,
+        refund::Column::ClaimedUntil,
+        chrono::Duration::minutes(2),
+    )
+    .due(Condition::all().add(queued).add(due))
 }
 
 fn backoff(attempts: i32) -> chrono::Duration {
@@ -39,20 +51,26 @@ impl Payments {
         db: &C,
         now: DateTime<Utc>,
     ) -> Result<(usize, usize)> {
-        let due = refund::Entity::find()
-            .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
-            .filter(refund::Column::NextAttemptAt.lte(now))
-            .filter(unclaimed(now))
-            .order_by_asc(refund::Column::NextAttemptAt)
-            .limit(20)
-            .all(db)
-            .await?;
         let (mut sent, mut failed) = (0, 0);
-        for r in due {
-            match self.attempt_refund(db, r, now).await? {
-                Some(true) => sent += 1,
-                Some(false) => failed += 1,
-                None => {}
+        let mut tried = Vec::new();
+        // One at a time, each claimed just before its call, so that slow calls before it never
+        // outlast its lease; a refund tried in this pass is not tried again in it.
+        while tried.len() < BATCH {
+            let due = Condition::all()
+                .add(refund::Column::NextAttemptAt.lte(now))
+                .add(refund::Column::Id.is_not_in(tried.clone()));
+            let claimed = claim_one(due)
+                .order_by(refund::Column::NextAttemptAt)
+                .claim(db, now)
+                .await?;
+            let Some(r) = claimed.into_iter().next() else {
+                break;
+            };
+            tried.push(r.id);
+            if self.attempt_refund(db, r).await? {
+                sent += 1;
+            } else {
+                failed += 1;
             }
         }
         Ok((sent, failed))
@@ -65,38 +83,21 @@ impl Payments {
         db: &C,
         order_id: Uuid,
     ) -> Result<()> {
-        if let Some(r) = refund::Entity::find()
-            .filter(refund::Column::OrderId.eq(order_id))
-            .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
-            .one(db)
-            .await?
-        {
-            self.attempt_refund(db, r, Utc::now()).await?;
+        let due = Condition::all().add(refund::Column::OrderId.eq(order_id));
+        let claimed = claim_one(due).claim(db, Utc::now()).await?;
+        if let Some(r) = claimed.into_iter().next() {
+            self.attempt_refund(db, r).await?;
         }
         Ok(())
     }
 
-    /// One call for one refund, claimed first so that two instances never send it at once.
-    /// `None`: someone else holds it.
+    /// One call for one refund this instance has claimed; records the outcome and ends the
+    /// claim. Whether the provider took it.
     async fn attempt_refund<C: ConnectionTrait + sea_orm::TransactionTrait>(
         &self,
         db: &C,
         r: refund::Model,
-        now: DateTime<Utc>,
-    ) -> Result<Option<bool>> {
-        let claim = refund::Entity::update_many()
-            .col_expr(
-                refund::Column::ClaimedUntil,
-                Expr::value(now + chrono::Duration::minutes(2)),
-            )
-            .filter(refund::Column::Id.eq(r.id))
-            .filter(refund::Column::Status.eq(RefundStatus::Queued.as_str()))
-            .filter(unclaimed(now))
-            .exec(db)
-            .await?;
-        if claim.rows_affected == 0 {
-            return Ok(None);
-        }
+    ) -> Result<bool> {
         let result = self.send_refund(&r).await;
         let done = Utc::now();
         let attempts = r.attempts.saturating_add(1);
@@ -145,7 +146,7 @@ impl Payments {
         } else {
             update.filter(refund::Column::Id.eq(r.id)).exec(db).await?;
         }
-        Ok(Some(ok))
+        Ok(ok)
     }
 
     /// Asks the card provider to send refund `r`; its refund id, or why not.
@@ -252,5 +253,47 @@ impl Payments {
             .await?
             .ok_or(crate::OrderError::NotFound("Refund"))?;
         RefundView::try_from(settled)
+    }
+}
+
+/// The job that sends the refunds that are due, a batch a run; once none is due, it looks
+/// again after the sweep interval.
+pub struct RetryRefunds {
+    payments: Payments,
+    db: DatabaseConnection,
+    every: Duration,
+}
+
+impl RetryRefunds {
+    /// `payments` sending the refunds `db` holds, looking every `every`.
+    pub fn new(payments: Payments, db: DatabaseConnection, every: Duration) -> Self {
+        Self {
+            payments,
+            db,
+            every,
+        }
+    }
+}
+
+#[jobs::async_trait]
+impl Job for RetryRefunds {
+    fn kind(&self) -> &'static str {
+        "payments_refunds"
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::Drain {
+            batch: BATCH as u64,
+            idle: self.every,
+        }
+    }
+
+    async fn run(&self) -> Result<u64, JobError> {
+        let (sent, failed) = self
+            .payments
+            .process_refunds(&self.db, Utc::now())
+            .await
+            .map_err(common::Error::from)?;
+        Ok((sent + failed) as u64)
     }
 }
