@@ -27,6 +27,16 @@ pub enum Event {
     OcopVerified,
     /// Vendor: a product's OCOP claim was rejected, with why.
     OcopRejected,
+    /// Vendor: an administrator took a product down on a report, with why; the stall may fix
+    /// it and ask for a review.
+    ProductTakenDown,
+    /// Vendor: an administrator took the stall down on a report, with why; the stall may ask
+    /// for a review.
+    StallTakenDown,
+    /// Vendor: a product taken down is shown again after a review.
+    ProductRestored,
+    /// Vendor: a review of a takedown was refused, with why; the takedown stays.
+    TakedownUpheld,
     /// Buyer: the stall confirmed the order.
     OrderConfirmed,
     /// Buyer: the order is on its way, with the tracking number.
@@ -43,6 +53,12 @@ pub enum Event {
     VerifyEmail,
     /// Account: the password was changed (always by email).
     PasswordChanged,
+    /// Administrators: a competent authority asked for a listing's removal, due within 24
+    /// hours (always by email).
+    AuthorityRequest,
+    /// Administrators: a stall fixed a listing taken down and asks for a review (always by
+    /// email).
+    TakedownReviewRequested,
 }
 
 /// Who an event is for.
@@ -54,6 +70,8 @@ pub enum Audience {
     Buyer,
     /// The account's owner.
     Account,
+    /// The marketplace's administrators.
+    Admin,
 }
 
 impl Event {
@@ -69,6 +87,10 @@ impl Event {
         Self::StallReinstated,
         Self::OcopVerified,
         Self::OcopRejected,
+        Self::ProductTakenDown,
+        Self::StallTakenDown,
+        Self::ProductRestored,
+        Self::TakedownUpheld,
         Self::OrderConfirmed,
         Self::OrderShipped,
         Self::OrderDelivered,
@@ -77,6 +99,8 @@ impl Event {
         Self::PasswordReset,
         Self::VerifyEmail,
         Self::PasswordChanged,
+        Self::AuthorityRequest,
+        Self::TakedownReviewRequested,
     ];
 
     /// The stored name (also the webhook's `type` and the template's table).
@@ -92,6 +116,10 @@ impl Event {
             Self::StallReinstated => "stall_reinstated",
             Self::OcopVerified => "ocop_verified",
             Self::OcopRejected => "ocop_rejected",
+            Self::ProductTakenDown => "product_taken_down",
+            Self::StallTakenDown => "stall_taken_down",
+            Self::ProductRestored => "product_restored",
+            Self::TakedownUpheld => "takedown_upheld",
             Self::OrderConfirmed => "order_confirmed",
             Self::OrderShipped => "order_shipped",
             Self::OrderDelivered => "order_delivered",
@@ -100,6 +128,8 @@ impl Event {
             Self::PasswordReset => "password_reset",
             Self::VerifyEmail => "verify_email",
             Self::PasswordChanged => "password_changed",
+            Self::AuthorityRequest => "authority_request",
+            Self::TakedownReviewRequested => "takedown_review_requested",
         }
     }
 
@@ -120,19 +150,25 @@ impl Event {
             | Self::StallSuspended
             | Self::StallReinstated
             | Self::OcopVerified
-            | Self::OcopRejected => Audience::Stall,
+            | Self::OcopRejected
+            | Self::ProductTakenDown
+            | Self::StallTakenDown
+            | Self::ProductRestored
+            | Self::TakedownUpheld => Audience::Stall,
             Self::OrderConfirmed
             | Self::OrderShipped
             | Self::OrderDelivered
             | Self::OrderCancelled
             | Self::RefundSent => Audience::Buyer,
             Self::PasswordReset | Self::VerifyEmail | Self::PasswordChanged => Audience::Account,
+            Self::AuthorityRequest | Self::TakedownReviewRequested => Audience::Admin,
         }
     }
 
-    /// Whether the recipient may turn its email off (account events always go by email).
+    /// Whether the recipient may turn its email off (account events always go by email, and
+    /// so do administrators' alerts, which run against legal deadlines).
     pub fn email_optional(self) -> bool {
-        self.audience() != Audience::Account
+        !matches!(self.audience(), Audience::Account | Audience::Admin)
     }
 
     /// Whether it appears in the inbox. A reset or verification link is for the mailbox only:
@@ -154,12 +190,18 @@ impl Event {
             Self::StallRejected | Self::StallSuspended => &["name", "stall", "reason"],
             Self::OcopVerified => &["name", "stall", "product", "stars"],
             Self::OcopRejected => &["name", "stall", "product", "reason"],
+            Self::ProductTakenDown => &["name", "stall", "product", "reason"],
+            Self::StallTakenDown => &["name", "stall", "reason"],
+            Self::ProductRestored => &["name", "stall", "product"],
+            Self::TakedownUpheld => &["name", "stall", "subject", "reason"],
             Self::OrderConfirmed | Self::OrderDelivered => &["name", "stall", "order", "total"],
             Self::OrderShipped => &["name", "stall", "order", "total", "carrier", "tracking"],
             Self::OrderCancelled => &["name", "stall", "order", "total", "reason"],
             Self::RefundSent => &["name", "stall", "order", "amount"],
             Self::PasswordReset | Self::VerifyEmail => &["name", "link", "minutes"],
             Self::PasswordChanged => &["name"],
+            Self::AuthorityRequest => &["name", "authority", "reference", "subject", "due"],
+            Self::TakedownReviewRequested => &["name", "stall", "subject", "message"],
         }
     }
 }
