@@ -12,7 +12,8 @@
 //!   [`common::Stored`], and a row holding anything else is an internal error, never a default;
 //! - shared rules and steps: [`visibility`] (the one rule for what the public sees, in Rust and
 //!   in SQL), [`audit`] (the moderation record), [`outbox`] (what search must refresh),
-//!   [`stock`] (reserving and releasing, for checkouts);
+//!   [`stock`] (reserving and releasing, for checkouts), [`lookup`] (what other domains read
+//!   by id);
 //! - [`service`]: the use cases on [`Catalog`], each opening its own write transaction.
 //!
 //! The walk of `POST /api/v1/admin/stalls/{id}/approve`: the gateway's route calls
@@ -27,6 +28,7 @@ pub mod audit;
 pub mod category;
 pub mod entity;
 pub mod error;
+pub mod lookup;
 pub mod nation;
 pub mod outbox;
 pub mod product;

@@ -62,9 +62,9 @@ async fn tell_buyer<C: ConnectionTrait>(
     event: Event,
     facts: Facts,
 ) -> Result<()> {
-    let stall = catalog::entity::stall::Entity::find_by_id(o.stall_id)
-        .one(txn)
+    let stall = catalog::lookup::stall_refs(txn, [o.stall_id])
         .await?
+        .remove(&o.stall_id)
         .map(|s| s.name)
         .unwrap_or_default();
     let facts = facts.text("stall", stall);

@@ -237,18 +237,12 @@ pub(crate) async fn delivered<C: ConnectionTrait>(
     o: &order::Model,
     at: chrono::DateTime<Utc>,
 ) -> Result<ledger::DeliveredOrder> {
-    use catalog::entity::product;
     let items = order_item::Entity::find()
         .filter(order_item::Column::OrderId.eq(o.id))
         .all(txn)
         .await?;
-    let products: std::collections::HashMap<Uuid, Uuid> = product::Entity::find()
-        .filter(product::Column::Id.is_in(items.iter().map(|i| i.product_id)))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.category_id))
-        .collect();
+    let products =
+        catalog::lookup::product_categories(txn, items.iter().map(|i| i.product_id)).await?;
     let mut lines = Vec::with_capacity(items.len());
     for i in &items {
         let Some(category_id) = products.get(&i.product_id).copied() else {

@@ -338,20 +338,7 @@ pub(crate) async fn order_views<C: ConnectionTrait>(
         .all(db)
         .await?;
     let mut rows = Rows::load(db, ids).await?;
-    rows.stalls = catalog::entity::stall::Entity::find()
-        .filter(catalog::entity::stall::Column::Id.is_in(orders.iter().map(|o| o.stall_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let r = catalog::product::StallRef {
-                id: s.id,
-                slug: s.slug,
-                name: s.name,
-            };
-            (r.id, r)
-        })
-        .collect();
+    rows.stalls = catalog::lookup::stall_refs(db, orders.iter().map(|o| o.stall_id)).await?;
     ids.iter()
         .filter_map(|id| orders.iter().find(|o| o.id == *id))
         .map(|o| rows.view(o))
