@@ -17,6 +17,7 @@ mod m20261202_000009_ledger;
 mod m20261202_000010_notify;
 mod m20261202_000011_search_misses;
 mod m20261204_000012_suspension_cause;
+mod m20261205_000015_seller_identity;
 mod m20261205_000016_reports;
 
 /// Runs the marketplace's migrations in order.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_notify::Migration),
             Box::new(m20261202_000011_search_misses::Migration),
             Box::new(m20261204_000012_suspension_cause::Migration),
+            Box::new(m20261205_000015_seller_identity::Migration),
             Box::new(m20261205_000016_reports::Migration),
         ]
     }

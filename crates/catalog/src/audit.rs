@@ -9,6 +9,10 @@ use uuid::Uuid;
 
 use crate::entity::audit_log;
 
+/// The actor of the acts the marketplace does by itself (a job, a provider's answer): no user
+/// has this id.
+pub const SYSTEM: Uuid = Uuid::nil();
+
 /// What an entry is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Subject {

@@ -26,6 +26,13 @@ pub enum CatalogError {
     /// The user is already a member.
     #[error("This user already manages the stall.")]
     AlreadyMember,
+    /// The stall's seller has no verified identity: it may not be approved (or reinstated
+    /// after a suspension for that reason).
+    #[error(
+        "The stall's seller has no verified identity yet: the owner submits it \
+         (POST /api/v1/stalls/{{id}}/identity) and an administrator verifies it first."
+    )]
+    IdentityUnverified,
     /// Input that breaks a rule, naming each field, or a caller problem from common.
     #[error(transparent)]
     Common(#[from] Error),
@@ -43,7 +50,8 @@ impl CatalogError {
             CatalogError::InvalidTransition(_)
             | CatalogError::VersionConflict { .. }
             | CatalogError::InUse(_)
-            | CatalogError::AlreadyMember => ErrorKind::Conflict,
+            | CatalogError::AlreadyMember
+            | CatalogError::IdentityUnverified => ErrorKind::Conflict,
             CatalogError::Common(e) => e.kind,
             CatalogError::Db(_) => ErrorKind::Internal,
         }
@@ -58,6 +66,7 @@ impl CatalogError {
             CatalogError::VersionConflict { .. } => "version_conflict",
             CatalogError::InUse(_) => "in_use",
             CatalogError::AlreadyMember => "already_member",
+            CatalogError::IdentityUnverified => "identity_unverified",
             CatalogError::Common(e) => e.code,
             CatalogError::Db(_) => "internal",
         }

@@ -107,15 +107,23 @@ pub enum SuspensionCause {
     Moderation,
     /// Its owner's account was disabled; enabling the account reinstates it.
     OwnerDisabled,
+    /// It sold past its grace period without a verified seller identity; verifying the
+    /// identity reinstates it.
+    IdentityUnverified,
 }
 
 impl Stored for SuspensionCause {
     const WHAT: &'static str = "stall suspension cause";
-    const ALL: &'static [Self] = &[SuspensionCause::Moderation, SuspensionCause::OwnerDisabled];
+    const ALL: &'static [Self] = &[
+        SuspensionCause::Moderation,
+        SuspensionCause::OwnerDisabled,
+        SuspensionCause::IdentityUnverified,
+    ];
     fn as_str(self) -> &'static str {
         match self {
             SuspensionCause::Moderation => "moderation",
             SuspensionCause::OwnerDisabled => "owner_disabled",
+            SuspensionCause::IdentityUnverified => "identity_unverified",
         }
     }
 }

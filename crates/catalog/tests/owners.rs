@@ -77,6 +77,12 @@ impl World {
             .unwrap();
         let id = s.id.to_string();
         if approve {
+            // As the compliance office does once the seller's identity is verified.
+            let admin = self.admin.user_id().unwrap();
+            self.catalog
+                .set_seller_verified(db, admin, s.id, true)
+                .await
+                .unwrap();
             self.moderate(db, &id, StallAction::Approve, None).await;
         }
         id

@@ -29,6 +29,9 @@ pub struct Model {
     pub delivery_flat_fee: Option<i64>,
     pub delivery_own_in_province: bool,
     pub delivery_own_fee: i64,
+    /// Whether the seller's identity is verified (told by the compliance office); a stall is
+    /// approved only with it.
+    pub seller_verified: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

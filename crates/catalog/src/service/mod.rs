@@ -7,6 +7,7 @@ mod members;
 mod moderation;
 mod owners;
 mod products;
+mod sellers;
 mod stalls;
 
 use std::{collections::HashMap, sync::Arc};
@@ -19,6 +20,7 @@ use uuid::Uuid;
 pub use moderation::AuditQuery;
 pub use owners::OWNER_DISABLED;
 pub use products::ProductSort;
+pub use sellers::UnverifiedSeller;
 
 use crate::{
     CatalogError, Regions,

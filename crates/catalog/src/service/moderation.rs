@@ -107,6 +107,9 @@ impl Catalog {
     ) -> Result<stall::Model> {
         let from: StallStatus = stored(&current.status)?;
         let to = from.apply(action)?;
+        if super::sellers::needs_verified_seller(&current, action)? && !current.seller_verified {
+            return Err(CatalogError::IdentityUnverified);
+        }
         let now = Utc::now();
         let mut am = current.clone().into_active_model();
         am.status = Set(to.as_str().to_owned());

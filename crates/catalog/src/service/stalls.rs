@@ -202,6 +202,7 @@ impl Catalog {
             delivery_flat_fee: Set(None),
             delivery_own_in_province: Set(false),
             delivery_own_fee: Set(0),
+            seller_verified: Set(false),
         };
         let model = match model.insert(&txn).await {
             Ok(m) => m,
