@@ -110,6 +110,9 @@ pub enum SuspensionCause {
     /// It sold past its grace period without a verified seller identity; verifying the
     /// identity reinstates it.
     IdentityUnverified,
+    /// An administrator took it down on a report (the compliance office's takedown); only
+    /// lifting the takedown, or an administrator, reinstates it.
+    Takedown,
 }
 
 impl Stored for SuspensionCause {
@@ -118,12 +121,14 @@ impl Stored for SuspensionCause {
         SuspensionCause::Moderation,
         SuspensionCause::OwnerDisabled,
         SuspensionCause::IdentityUnverified,
+        SuspensionCause::Takedown,
     ];
     fn as_str(self) -> &'static str {
         match self {
             SuspensionCause::Moderation => "moderation",
             SuspensionCause::OwnerDisabled => "owner_disabled",
             SuspensionCause::IdentityUnverified => "identity_unverified",
+            SuspensionCause::Takedown => "takedown",
         }
     }
 }

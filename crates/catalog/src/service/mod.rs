@@ -9,6 +9,7 @@ mod owners;
 mod products;
 mod sellers;
 mod stalls;
+mod takedowns;
 
 use std::{collections::HashMap, sync::Arc};
 

@@ -139,6 +139,9 @@ impl Catalog {
         let event = match action {
             StallAction::Approve => Some(notify::Event::StallApproved),
             StallAction::Reject => Some(notify::Event::StallRejected),
+            StallAction::Suspend if cause == SuspensionCause::Takedown => {
+                Some(notify::Event::StallTakenDown)
+            }
             StallAction::Suspend => Some(notify::Event::StallSuspended),
             StallAction::Reinstate => Some(notify::Event::StallReinstated),
             StallAction::Resubmit => None,
