@@ -236,6 +236,20 @@ impl Accounts {
             .ok_or_else(|| common::Error::not_found("User").into())
     }
 
+    /// The ids of the administrators whose accounts are not disabled, oldest first (who hears
+    /// the administrators' alerts).
+    pub async fn admin_ids<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<Uuid>, AccountsError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::IsAdmin.eq(true))
+            .filter(user::Column::DisabledAt.is_null())
+            .order_by_asc(user::Column::CreatedAt)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect())
+    }
+
     async fn by_email_or_not_found<C: ConnectionTrait>(
         &self,
         db: &C,
