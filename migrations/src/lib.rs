@@ -17,6 +17,8 @@ mod m20261202_000009_ledger;
 mod m20261202_000010_notify;
 mod m20261202_000011_search_misses;
 mod m20261204_000012_suspension_cause;
+mod m20261205_000013_policies;
+mod m20261205_000014_consents;
 mod m20261205_000015_seller_identity;
 mod m20261205_000016_reports;
 
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_notify::Migration),
             Box::new(m20261202_000011_search_misses::Migration),
             Box::new(m20261204_000012_suspension_cause::Migration),
+            Box::new(m20261205_000013_policies::Migration),
+            Box::new(m20261205_000014_consents::Migration),
             Box::new(m20261205_000015_seller_identity::Migration),
             Box::new(m20261205_000016_reports::Migration),
         ]

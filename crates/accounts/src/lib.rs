@@ -8,7 +8,8 @@
 //!   (tokens and their digests), [`password`] (hashing off the async threads), [`entity`];
 //! - use cases on [`Accounts`]: [`service`] (register, sign in, authenticate a bearer token),
 //!   [`recovery`] (password reset and email verification links, single use), [`manage`]
-//!   (profile, password change, sessions, disabling an account's sign-in).
+//!   (profile, password change, sessions, disabling an account's sign-in), [`consent`] (the
+//!   append-only record of the policies each user accepted).
 //!
 //! The walk of `POST /api/v1/auth/login`: the gateway's route checks the caller's rate limits,
 //! then calls [`Accounts::login`], which finds the user by the normalised email, verifies the
@@ -19,6 +20,7 @@
 //! the catalogue's use case (`catalog::Catalog::disable_account`), which calls [`manage`]'s
 //! flag in its own transaction.
 
+pub mod consent;
 pub mod entity;
 pub mod error;
 pub mod manage;
@@ -28,6 +30,7 @@ pub mod service;
 pub mod token;
 pub mod user;
 
+pub use consent::{Acceptance, Consent};
 pub use error::AccountsError;
 pub use manage::{ProfileChange, SessionView};
 pub use service::{Accounts, Links, LoginOutcome, NewUser};

@@ -110,31 +110,11 @@ impl Accounts {
         input: NewUser,
         is_admin: bool,
     ) -> Result<User, AccountsError> {
-        let mut v = Validator::new();
-        let email = normalize_email(&input.email);
-        v.check(
-            email.is_some(),
-            "email",
-            FieldCode::InvalidEmail,
-            "must be an email address such as lan@example.vn",
-        );
-        let password_len = input.password.chars().count();
-        v.check(
-            (PASSWORD_MIN..=PASSWORD_MAX).contains(&password_len),
-            "password",
-            FieldCode::LengthOutOfRange,
-            format!("must have {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
-        );
-        let full_name = v.text("full_name", &input.full_name, 1, 100);
-        let phone = input
-            .phone
-            .as_deref()
-            .and_then(|p| crate::user::checked_phone(&mut v, p));
-        v.finish()?;
-        let Some(email) = email else {
-            return Err(AccountsError::InvalidCredentials);
-        };
-
+        let Checked {
+            email,
+            full_name,
+            phone,
+        } = check(&input)?;
         if user::Entity::find()
             .filter(user::Column::Email.eq(&email))
             .one(db)
@@ -298,3 +278,54 @@ impl Accounts {
 }
 
 pub(crate) use common::db::is_unique_violation;
+
+/// What [`check_new_user`] makes of a new account's fields.
+struct Checked {
+    email: String,
+    full_name: String,
+    phone: Option<String>,
+}
+
+/// Checks the fields of a new account without the database (whether the email is taken is
+/// the database's to say): every bad field at once, for a use case that checks more of the
+/// request and answers every bad field together.
+pub fn check_new_user(input: &NewUser) -> Result<(), common::Error> {
+    check(input).map(|_| ())
+}
+
+fn check(input: &NewUser) -> Result<Checked, common::Error> {
+    let mut v = Validator::new();
+    let email = normalize_email(&input.email);
+    v.check(
+        email.is_some(),
+        "email",
+        FieldCode::InvalidEmail,
+        "must be an email address such as lan@example.vn",
+    );
+    let password_len = input.password.chars().count();
+    v.check(
+        (PASSWORD_MIN..=PASSWORD_MAX).contains(&password_len),
+        "password",
+        FieldCode::LengthOutOfRange,
+        format!("must have {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
+    );
+    let full_name = v.text("full_name", &input.full_name, 1, 100);
+    let phone = input
+        .phone
+        .as_deref()
+        .and_then(|p| crate::user::checked_phone(&mut v, p));
+    match (v.finish(), email) {
+        (Ok(()), Some(email)) => Ok(Checked {
+            email,
+            full_name,
+            phone,
+        }),
+        (Err(e), _) => Err(e),
+        // The check above reported it; kept apart so no address is ever made up.
+        (Ok(()), None) => Err(common::Error::invalid_field(
+            "email",
+            FieldCode::InvalidEmail,
+            "must be an email address such as lan@example.vn",
+        )),
+    }
+}

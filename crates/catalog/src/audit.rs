@@ -28,6 +28,8 @@ pub enum Subject {
     CommissionRule(Uuid),
     /// A payout to a stall.
     Payout(Uuid),
+    /// A published version of a policy.
+    Policy(Uuid),
 }
 
 impl Subject {
@@ -39,6 +41,7 @@ impl Subject {
             Subject::Checkout(id) => (SubjectType::Checkout, id),
             Subject::CommissionRule(id) => (SubjectType::CommissionRule, id),
             Subject::Payout(id) => (SubjectType::Payout, id),
+            Subject::Policy(id) => (SubjectType::Policy, id),
         }
     }
 }
@@ -60,6 +63,8 @@ pub enum SubjectType {
     CommissionRule,
     /// A payout.
     Payout,
+    /// A version of a policy.
+    Policy,
 }
 
 impl Stored for SubjectType {
@@ -71,6 +76,7 @@ impl Stored for SubjectType {
         SubjectType::Checkout,
         SubjectType::CommissionRule,
         SubjectType::Payout,
+        SubjectType::Policy,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -80,6 +86,7 @@ impl Stored for SubjectType {
             SubjectType::Checkout => "checkout",
             SubjectType::CommissionRule => "commission_rule",
             SubjectType::Payout => "payout",
+            SubjectType::Policy => "policy",
         }
     }
 }
@@ -94,8 +101,8 @@ pub struct AuditEntry {
     pub actor_id: Uuid,
     /// What was done, e.g. `stall.approve`.
     pub action: String,
-    /// What it is about: `stall`, `product`, `category`, `checkout`, `commission_rule` or
-    /// `payout`.
+    /// What it is about: `stall`, `product`, `category`, `checkout`, `commission_rule`,
+    /// `payout` or `policy`.
     pub subject_type: SubjectType,
     /// The subject's id.
     pub subject_id: Uuid,

@@ -100,6 +100,10 @@ field_codes! {
     BeforeOther = "before_other",
     /// A date in the future.
     InTheFuture = "in_the_future",
+    /// A date in the past.
+    InThePast = "in_the_past",
+    /// A version that is not the one in effect (of a published policy).
+    NotInEffect = "not_in_effect",
     /// Already used by another of its kind.
     Taken = "taken",
     /// A category placed under itself.

@@ -7,3 +7,12 @@
 //! stall without a verified seller may not be approved, a product whose stall lacks a document
 //! its category requires is not shown), this crate tells the catalogue the fact and the
 //! catalogue enforces it. It never writes the catalogue's tables.
+//!
+//! Modules: [`policies`] (the published policies, their versions, and what users must accept
+//! before ordering; the consents themselves are the accounts crate's), [`error`].
+
+pub mod error;
+pub mod policies;
+
+pub use error::ComplianceError;
+pub use policies::{PendingPolicy, Policies, Policy, PolicyKind};

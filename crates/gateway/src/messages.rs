@@ -178,15 +178,22 @@ impl Messages {
             .any(|p| p.pieces == pieces || fill_holes(p, template).is_some())
     }
 
-    /// The Vietnamese detail of a problem code, if it is always the same.
+    /// The Vietnamese detail of a problem code, if it is always the same (but for `{name}`
+    /// holes, which [`Messages::translate_problem`] fills from the problem's `details`).
     pub fn problem(&self, code: &str) -> Option<&str> {
         self.problems.get(code).map(String::as_str)
     }
 
     /// Puts a problem body (as sent) into Vietnamese: the detail, when its code always has the
-    /// same one, and each field message the table has under the field's code.
+    /// same one, its `{name}` holes filled with the text of `details.name` (a detail whose
+    /// holes cannot all be filled stays as it was), and each field message the table has under
+    /// the field's code.
     pub fn translate_problem(&self, problem: &mut serde_json::Value) {
-        if let Some(detail) = problem["code"].as_str().and_then(|c| self.problem(c)) {
+        let detail = problem["code"]
+            .as_str()
+            .and_then(|c| self.problem(c))
+            .and_then(|d| fill_from_details(d, &problem["details"]));
+        if let Some(detail) = detail {
             problem["detail"] = detail.into();
         }
         if let Some(errors) = problem["errors"].as_array_mut() {
@@ -201,6 +208,20 @@ impl Messages {
             }
         }
     }
+}
+
+/// `text` with each `{name}` hole replaced by the string `details.name`; `None` when one has
+/// no such string.
+fn fill_from_details(text: &str, details: &serde_json::Value) -> Option<String> {
+    let (pieces, holes) = split(text);
+    let mut out = String::with_capacity(text.len());
+    for (i, piece) in pieces.iter().enumerate() {
+        out.push_str(piece);
+        if let Some(name) = holes.get(i) {
+            out.push_str(details.get(name)?.as_str()?);
+        }
+    }
+    Some(out)
 }
 
 /// The text in the holes of `p` when `text` is `p` filled in.
@@ -329,6 +350,25 @@ mod tests {
                 (Some("invalid"), Some("invalid type: string, expected u64")),
             ]
         );
+    }
+
+    #[test]
+    fn a_problem_detail_takes_its_holes_from_the_details_or_stays_english() {
+        let mut p = serde_json::json!({
+            "code": "policy_not_accepted",
+            "detail": "Accept the versions in effect of these policies before ordering: privacy.",
+            "details": {"kinds": "operating_rules, privacy"},
+        });
+        Messages::shipped().translate_problem(&mut p);
+        assert_eq!(
+            p["detail"],
+            "Vui lòng đồng ý phiên bản đang có hiệu lực của các chính sách sau trước khi đặt \
+             hàng: operating_rules, privacy."
+        );
+        let english = "Accept the versions in effect of these policies before ordering: privacy.";
+        let mut bare = serde_json::json!({"code": "policy_not_accepted", "detail": english});
+        Messages::shipped().translate_problem(&mut bare);
+        assert_eq!(bare["detail"], english);
     }
 
     #[test]
