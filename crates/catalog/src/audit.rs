@@ -30,6 +30,10 @@ pub enum Subject {
     Payout(Uuid),
     /// A published version of a policy.
     Policy(Uuid),
+    /// A report of a listing, or an authority's request (the compliance office).
+    Report(Uuid),
+    /// A takedown decided on a report.
+    Takedown(Uuid),
 }
 
 impl Subject {
@@ -42,6 +46,8 @@ impl Subject {
             Subject::CommissionRule(id) => (SubjectType::CommissionRule, id),
             Subject::Payout(id) => (SubjectType::Payout, id),
             Subject::Policy(id) => (SubjectType::Policy, id),
+            Subject::Report(id) => (SubjectType::Report, id),
+            Subject::Takedown(id) => (SubjectType::Takedown, id),
         }
     }
 }
@@ -65,6 +71,10 @@ pub enum SubjectType {
     Payout,
     /// A version of a policy.
     Policy,
+    /// A report of a listing.
+    Report,
+    /// A takedown.
+    Takedown,
 }
 
 impl Stored for SubjectType {
@@ -77,6 +87,8 @@ impl Stored for SubjectType {
         SubjectType::CommissionRule,
         SubjectType::Payout,
         SubjectType::Policy,
+        SubjectType::Report,
+        SubjectType::Takedown,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -87,6 +99,8 @@ impl Stored for SubjectType {
             SubjectType::CommissionRule => "commission_rule",
             SubjectType::Payout => "payout",
             SubjectType::Policy => "policy",
+            SubjectType::Report => "report",
+            SubjectType::Takedown => "takedown",
         }
     }
 }
@@ -102,7 +116,7 @@ pub struct AuditEntry {
     /// What was done, e.g. `stall.approve`.
     pub action: String,
     /// What it is about: `stall`, `product`, `category`, `checkout`, `commission_rule`,
-    /// `payout` or `policy`.
+    /// `payout`, `policy`, `report` or `takedown`.
     pub subject_type: SubjectType,
     /// The subject's id.
     pub subject_id: Uuid,
