@@ -9,10 +9,12 @@
 //! catalogue enforces it. It never writes the catalogue's tables.
 //!
 //! Modules: [`policies`] (the published policies, their versions, and what users must accept
-//! before ordering; the consents themselves are the accounts crate's), [`error`].
+//! before ordering; the consents themselves are the accounts crate's), [`reports`] (reports of
+//! listings, authority requests, takedowns and their reviews), [`error`].
 
 pub mod error;
 pub mod policies;
+pub mod reports;
 
 pub use error::ComplianceError;
 pub use policies::{PendingPolicy, Policies, Policy, PolicyKind};
