@@ -29,7 +29,7 @@ use crate::{
     metrics, openapi,
     routes::{
         account, addresses, admin, auth, catalog, me, money, notices, ops, orders, payments,
-        regions, search,
+        policies, regions, search,
     },
     state::AppState,
 };
@@ -106,8 +106,8 @@ fn search_routes() -> Router<AppState> {
         .route("/search/suggest", get(search::suggest))
 }
 
-/// Signing in and out, the signed-in user's account, address book and notifications, and a
-/// stall's webhooks.
+/// Signing in and out, the published policies, the signed-in user's account, consents,
+/// address book and notifications, and a stall's webhooks.
 fn account_routes() -> Router<AppState> {
     Router::new()
         .route("/auth/register", post(auth::register))
@@ -120,6 +120,12 @@ fn account_routes() -> Router<AppState> {
         .route("/me/password", post(account::change_password))
         .route("/me/sessions", get(account::sessions))
         .route("/me/sessions/{id}", delete(account::revoke_session))
+        .route(
+            "/me/consents",
+            get(policies::consents).post(policies::give_consent),
+        )
+        .route("/policies", get(policies::list))
+        .route("/policies/{kind}", get(policies::get))
         .route("/me/verify-email", post(account::resend_verification))
         .route("/me/stalls", get(catalog::my_stalls))
         .route("/me/addresses", get(addresses::list).post(addresses::add))
@@ -200,6 +206,7 @@ fn admin_routes() -> Router<AppState> {
         .route("/admin/users", get(account::find_user))
         .route("/admin/users/{id}/disable", post(account::disable_user))
         .route("/admin/users/{id}/enable", post(account::enable_user))
+        .route("/admin/policies/{kind}", post(policies::publish))
         .route("/admin/stalls", get(admin::stall_queue))
         .route("/admin/stalls/{id}/approve", post(admin::approve_stall))
         .route("/admin/stalls/{id}/reject", post(admin::reject_stall))

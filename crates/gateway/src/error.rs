@@ -103,6 +103,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "cannot_disable_self",
     "too_many_webhooks",
     "exports_busy",
+    "policy_not_accepted",
 ];
 
 /// The body of every error response.
@@ -267,6 +268,12 @@ impl From<catalog::CatalogError> for ApiError {
 
 impl From<order::OrderError> for ApiError {
     fn from(e: order::OrderError) -> Self {
+        common::Error::from(e).into()
+    }
+}
+
+impl From<compliance::ComplianceError> for ApiError {
+    fn from(e: compliance::ComplianceError) -> Self {
         common::Error::from(e).into()
     }
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub orders: order::Orders,
     /// The vendors' money.
     pub ledger: ledger::Ledger,
+    /// The published policies and what users accepted of them.
+    pub policies: compliance::Policies,
     /// Webhooks, expiry of unpaid checkouts, refunds.
     pub payments: order::Payments,
     /// The mail server, when one is configured (for the delivery worker).
@@ -72,10 +74,12 @@ impl AppState {
         let payments = order::Payments::new(built.card, config.stripe.webhook_secrets())
             .with_bank_secrets(config.bank_transfer.webhook_secrets())
             .with_bank_max_age(built.bank_max_age);
+        let accounts =
+            Accounts::new(built.session_ttl).with_notifications(notifier, config.notify.links());
         Self {
             db,
-            accounts: Accounts::new(built.session_ttl)
-                .with_notifications(notifier, config.notify.links()),
+            policies: compliance::Policies::new(accounts.clone()),
+            accounts,
             carts: order::Carts::new(catalog.clone()).with_rates(built.rates),
             addresses: order::Addresses::new(),
             checkouts,

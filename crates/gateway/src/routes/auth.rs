@@ -8,7 +8,10 @@ use utoipa::ToSchema;
 use crate::{
     error::{ApiError, ApiResult, Problem},
     extract::{AuthUser, ClientIp, Json},
-    routes::me::UserView,
+    routes::{
+        me::UserView,
+        policies::{AcceptedPolicy, known},
+    },
     state::AppState,
 };
 
@@ -30,6 +33,14 @@ pub struct RegisterRequest {
     /// Vietnamese phone number, stored as `0912345678`.
     #[schema(example = "0912 345 678")]
     pub phone: Option<String>,
+    /// The policies the user accepts, each in its version in effect (`GET /api/v1/policies`):
+    /// at least `operating_rules` and `privacy`, each an entry of its own (the privacy consent
+    /// is asked and recorded apart from the operating rules). Each is recorded with the time
+    /// and the client address. Left out (older clients), the account is still made but
+    /// nothing is taken as accepted: `GET /api/v1/me` lists both as `pending_policies`, and
+    /// checkout answers 409 `policy_not_accepted` until they are accepted
+    /// (`POST /api/v1/me/consents`).
+    pub accepted_policies: Option<Vec<AcceptedPolicy>>,
 }
 
 /// Credentials.
@@ -62,7 +73,7 @@ pub struct LoginResponse {
     responses(
         (status = 201, description = "Account created", body = UserView),
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, naming each field", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, naming each field; a policy missing from `accepted_policies` or not in its version in effect is named `accepted_policies.<kind>` (`required`, `not_in_effect`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -77,8 +88,11 @@ pub async fn register(
         .check(&ip.to_string())
         .await
         .map_err(ApiError::rate_limited)?;
+    let accepted = body
+        .accepted_policies
+        .map(|list| list.into_iter().map(Into::into).collect());
     let user = state
-        .accounts
+        .policies
         .register(
             &state.db,
             accounts::NewUser {
@@ -87,6 +101,9 @@ pub async fn register(
                 full_name: body.full_name,
                 phone: body.phone,
             },
+            accepted,
+            known(ip),
+            chrono::Utc::now(),
         )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))

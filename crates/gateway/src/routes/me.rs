@@ -1,11 +1,17 @@
 //! `me`: the signed-in user.
 
+use axum::extract::State;
 use chrono::{DateTime, Utc};
+use compliance::PendingPolicy;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{error::Problem, extract::AuthUser};
+use crate::{
+    error::{ApiResult, Problem},
+    extract::AuthUser,
+    state::AppState,
+};
 
 /// A user as clients see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,15 +50,35 @@ impl From<accounts::User> for UserView {
     }
 }
 
-/// The signed-in user.
+/// The signed-in user, and what they must accept before ordering.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    /// The user.
+    #[serde(flatten)]
+    pub user: UserView,
+    /// The policies the user must accept before ordering (`POST /api/v1/me/consents`): the
+    /// versions in effect of the operating rules and the privacy policy that the user has not
+    /// accepted, including one that took effect after they accepted the version before. Empty
+    /// when there is nothing to accept.
+    pub pending_policies: Vec<PendingPolicy>,
+}
+
+/// The signed-in user, with the policies they must still accept.
 #[utoipa::path(
     get, operation_id = "get_me", path = "/api/v1/me", tag = "auth",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller", body = UserView),
+        (status = 200, description = "The caller", body = MeView),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn me(auth: AuthUser) -> axum::Json<UserView> {
-    axum::Json(auth.user.into())
+pub async fn me(State(state): State<AppState>, auth: AuthUser) -> ApiResult<axum::Json<MeView>> {
+    let pending_policies = state
+        .policies
+        .pending(&state.db, auth.user.id, Utc::now())
+        .await?;
+    Ok(axum::Json(MeView {
+        user: auth.user.into(),
+        pending_policies,
+    }))
 }

@@ -11,6 +11,7 @@ pub mod notices;
 pub mod ops;
 pub mod orders;
 pub mod payments;
+pub mod policies;
 pub mod regions;
 pub mod search;
 

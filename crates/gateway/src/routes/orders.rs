@@ -171,7 +171,7 @@ pub async fn remove_item(
     request_body = CheckoutRequest,
     responses(
         (status = 201, body = CheckoutResult),
-        (status = 409, description = "`out_of_stock`, naming each product and what is left; `total_changed`, when `expected_total` differs from the total now, with the new breakdown in `details`; `cart_changed`, when the cart was checked out or edited meanwhile. Nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`policy_not_accepted`, while the caller has not accepted the versions in effect of the policies every buyer accepts (named in `detail`; `details.pending` lists `{kind, version, title}`, as `GET /api/v1/me` does); `out_of_stock`, naming each product and what is left; `total_changed`, when `expected_total` differs from the total now, with the new breakdown in `details`; `cart_changed`, when the cart was checked out or edited meanwhile. Nothing changed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `cart_not_ready`, `idempotency_key_reused` or `payment_refused`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`payment_unavailable`: the card payment could not start; nothing was ordered, the cart is as it was, and the same request may be retried", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -188,6 +188,11 @@ pub async fn checkout(
             "this header is required",
         )]));
     };
+    // Ordering waits for the policies every buyer accepts; the order crate knows no policy.
+    state
+        .policies
+        .require_accepted(&state.db, auth.user.id, chrono::Utc::now())
+        .await?;
     let result = state
         .checkouts
         .checkout(&state.db, &auth.user.actor(), key, body)

@@ -1135,6 +1135,63 @@ db_test!(
             )
             .await,
         );
+        // Published policies: anyone reads them, every user accepts and reads their own
+        // consents, only administrators publish. A kind no user must accept, so the rows
+        // change nothing the other rows depend on.
+        for (name, path) in [
+            ("GET policies", "/api/v1/policies"),
+            ("GET policies/{kind}", "/api/v1/policies/returns?version=1"),
+        ] {
+            failures.extend(
+                row(
+                    &fx,
+                    name,
+                    [200; 6],
+                    move |_, _| async move { get(path.into()) },
+                )
+                .await,
+            );
+        }
+        failures.extend(
+            row(&fx, "GET me/consents", user, |_, _| async {
+                get("/api/v1/me/consents".into())
+            })
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "POST me/consents",
+                [401, 201, 201, 201, 201, 201],
+                |_, _| async {
+                    (
+                        Method::POST,
+                        "/api/v1/me/consents".into(),
+                        Some(json!({"kind": "returns", "version": 1})),
+                    )
+                },
+            )
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "POST admin/policies/{kind}",
+                [401, 403, 403, 403, 403, 201],
+                |_, i| async move {
+                    (
+                        Method::POST,
+                        "/api/v1/admin/policies/shipping".into(),
+                        Some(json!({
+                            "title": format!("Chính sách vận chuyển {i}"),
+                            "body": "Giao trong tỉnh trong 2 ngày.",
+                            "effective_from": "2030-01-01T00:00:00Z",
+                        })),
+                    )
+                },
+            )
+            .await,
+        );
         assert!(
             failures.is_empty(),
             "{} mismatches:\n{}",

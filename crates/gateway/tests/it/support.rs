@@ -186,17 +186,40 @@ impl TestApp {
         self.request(Method::POST, path, token, Some(body)).await
     }
 
-    /// Registers `email` with a fixed password and returns a login token.
+    /// Registers `email` with a fixed password, accepting the policies a user must accept as
+    /// a client would (their versions in effect, from `GET /api/v1/policies`), and returns a
+    /// login token.
     pub async fn signed_in(&self, email: &str) -> String {
+        let accepted = self.policies_to_accept().await;
         let res = self
             .post(
                 "/api/v1/auth/register",
                 None,
-                json!({"email": email, "password": PASSWORD, "full_name": "Trần Văn Minh"}),
+                json!({"email": email, "password": PASSWORD, "full_name": "Trần Văn Minh",
+                       "accepted_policies": accepted}),
             )
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
         self.login(email).await
+    }
+
+    /// `[{kind, version}]` of the versions in effect of the policies every user accepts.
+    pub async fn policies_to_accept(&self) -> Value {
+        let res = self.get("/api/v1/policies", None).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let accepted: Vec<Value> = res
+            .json()
+            .as_array()
+            .expect("the policies are a list")
+            .iter()
+            .filter(|p| {
+                compliance::policies::ACCEPTED_BY_USERS
+                    .iter()
+                    .any(|k| p["kind"] == common::Stored::as_str(*k))
+            })
+            .map(|p| json!({"kind": p["kind"], "version": p["version"]}))
+            .collect();
+        Value::from(accepted)
     }
 
     pub async fn login(&self, email: &str) -> String {
@@ -226,7 +249,8 @@ impl TestApp {
         self.request(Method::DELETE, path, token, None).await
     }
 
-    /// Makes an administrator (only the CLI can, in real life) and returns their token.
+    /// Makes an administrator (only the CLI can, in real life) who accepted the policies in
+    /// effect, as every user the tests make, and returns their token.
     pub async fn admin(&self, email: &str) -> String {
         self.state
             .accounts
@@ -242,7 +266,14 @@ impl TestApp {
             )
             .await
             .unwrap();
-        self.login(email).await
+        let token = self.login(email).await;
+        for p in self.policies_to_accept().await.as_array().unwrap() {
+            let res = self
+                .post("/api/v1/me/consents", Some(&token), p.clone())
+                .await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        }
+        token
     }
 
     /// Applies for a stall named `name` as `token`'s user; returns the stall.
