@@ -9,13 +9,14 @@ use std::collections::HashMap;
 use catalog::{Catalog, category::CategoryNode};
 use chrono::{DateTime, Utc};
 use common::{Error, Result, calendar, stored};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     Ledger,
-    entity::{commission_rule, entry},
+    entity::{commission_rule, entry, ledger_account},
     kind::{EntryKind, Holder},
     rates::{self, CommissionRule, Supply},
     store::{self, NewEntry},
@@ -28,6 +29,38 @@ pub struct SaleLine {
     pub category_id: Uuid,
     /// Unit price × quantity, in đồng.
     pub amount: i64,
+}
+
+/// A refund of part of a delivered order's goods, as the ledger needs it.
+#[derive(Clone, Debug)]
+pub struct PartialRefund {
+    /// The order.
+    pub order_id: Uuid,
+    /// Its stall.
+    pub stall_id: Uuid,
+    /// The goods value refunded, in đồng (the delivery fee is never part of it).
+    pub amount: i64,
+    /// The order's goods total, as the order has it (checked against the sale entries).
+    pub goods_total: i64,
+    /// Who decided the refund.
+    pub actor_id: Option<Uuid>,
+    /// Why, as the entries' note.
+    pub note: String,
+    /// When (the reversal is payable at once).
+    pub at: DateTime<Utc>,
+}
+
+/// How a partial refund was shared out: the parts add up to the refund exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PartialReversal {
+    /// What the stall gives back: the goods' revenue less the parts below.
+    pub stall: i64,
+    /// The commission the marketplace gives back.
+    pub commission: i64,
+    /// The VAT withheld that is no longer owed.
+    pub vat: i64,
+    /// The PIT withheld that is no longer owed.
+    pub pit: i64,
 }
 
 /// A delivered order, as the ledger needs it.
@@ -251,5 +284,106 @@ impl Ledger {
             .await?;
         }
         Ok(Some(total))
+    }
+
+    /// Undoes part of a delivered order's goods after a partial refund, in the caller's
+    /// transaction: the sale by the refunded amount, and the commission, VAT and PIT withheld
+    /// in proportion to what remains of each (largest remainder, to the đồng, by
+    /// [`rates::split`]), so the parts add up to the refund and several refunds never undo
+    /// more than the order's entries. Payable at once. The delivery fee and the cash the stall
+    /// collected are left as they are: the delivery took place, the cash was taken.
+    ///
+    /// Errors: `not_earned` (conflict) when the order has no sale entries,
+    /// `refund_exceeds_remaining` (conflict) when more is asked than remains unrefunded.
+    pub async fn reverse_part<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        r: &PartialRefund,
+    ) -> Result<PartialReversal> {
+        // One refund of a stall's order at a time: they read what remains, then write.
+        ledger_account::Entity::find_by_id(r.stall_id)
+            .lock_exclusive()
+            .one(txn)
+            .await?;
+        let rows = entry::Entity::find()
+            .filter(entry::Column::OrderId.eq(r.order_id))
+            .filter(entry::Column::StallId.eq(r.stall_id))
+            .all(txn)
+            .await?;
+        // What remains of each part: [sale, commission, VAT, PIT], as positive amounts.
+        let mut left = [0i64; 4];
+        let slot = |k: EntryKind| match k {
+            EntryKind::Sale => Some(0),
+            EntryKind::Commission => Some(1),
+            EntryKind::VatWithheld => Some(2),
+            EntryKind::PitWithheld => Some(3),
+            _ => None,
+        };
+        let mut sale = 0;
+        for e in &rows {
+            let written = stored::<EntryKind>(&e.kind)?;
+            let kind = match (written, e.reverses.as_deref()) {
+                (EntryKind::RefundReversal, Some(k)) => stored(k)?,
+                (k, _) => k,
+            };
+            if let Some(i) = slot(kind) {
+                // The sale is +, the others −; reversals have the opposite sign.
+                left[i] += if i == 0 { e.amount } else { -e.amount };
+            }
+            if written == EntryKind::Sale {
+                sale += e.amount;
+            }
+        }
+        if sale == 0 {
+            return Err(Error::conflict(
+                "not_earned",
+                "the order has no delivered goods in the ledger",
+            ));
+        }
+        if sale != r.goods_total {
+            return Err(Error::internal(format!(
+                "order {} has goods of {} but its sale entries are {sale}",
+                r.order_id, r.goods_total
+            )));
+        }
+        if r.amount <= 0 || r.amount > left[0] {
+            return Err(Error::conflict(
+                "refund_exceeds_remaining",
+                format!("at most {} remains to refund", left[0]),
+            ));
+        }
+        let [sale_left, commission, vat, pit] = left;
+        let net = sale_left - commission - vat - pit;
+        let [stall, commission, vat, pit] = rates::split(r.amount, [net, commission, vat, pit])
+            .ok_or_else(|| {
+                Error::internal(format!("order {} has more deducted than sold", r.order_id))
+            })?;
+        for (kind, amount) in [
+            (EntryKind::Sale, -r.amount),
+            (EntryKind::Commission, commission),
+            (EntryKind::VatWithheld, vat),
+            (EntryKind::PitWithheld, pit),
+        ] {
+            if amount == 0 {
+                continue;
+            }
+            store::append(
+                txn,
+                NewEntry {
+                    order_id: Some(r.order_id),
+                    reverses: Some(kind),
+                    note: Some(r.note.clone()),
+                    actor_id: r.actor_id,
+                    ..NewEntry::of(r.stall_id, EntryKind::RefundReversal, amount, r.at)
+                },
+            )
+            .await?;
+        }
+        Ok(PartialReversal {
+            stall,
+            commission,
+            vat,
+            pit,
+        })
     }
 }

@@ -14,7 +14,8 @@
 //!   entries, what is payable now, a stall and its legal form read from the catalogue);
 //! - [`views`]: an entry as members and administrators read it;
 //! - use cases, which call the store and the views and never each other: [`earn`] (a
-//!   delivered order's entries and their reversal after a refund, written in the caller's
+//!   delivered order's entries and their reversal after a refund, whole or in part (the
+//!   commission and withholding in proportion, to the đồng), written in the caller's
 //!   transaction from plain data: the ledger knows nothing of orders), [`adjust`]
 //!   (administrators' corrections), [`rules`] (commission rules), [`profile`] (a stall's bank
 //!   account with its cooling-off, and tax profile), [`payouts`] (batches, one payout per
@@ -62,7 +63,7 @@ use std::sync::Arc;
 use catalog::Catalog;
 use chrono::Duration;
 
-pub use earn::{DeliveredOrder, SaleLine};
+pub use earn::{DeliveredOrder, PartialRefund, PartialReversal, SaleLine};
 pub use kind::{EntryKind, Holder, PayoutStatus};
 
 /// The ledger's settings.

@@ -175,6 +175,40 @@ impl Withholding {
     }
 }
 
+/// Splits `amount` over `parts` in proportion to them, in whole đồng, so that the shares add
+/// up to exactly `amount` and none exceeds its part (largest remainder: each share is the
+/// floor of its exact value, and the đồng left over go one each to the largest fractions,
+/// ties to the earlier part). Needs `0 ≤ amount ≤ Σ parts` and parts ≥ 0; otherwise `None`.
+///
+/// A partial refund splits what remains unreversed of an order's parts, so that successive
+/// refunds never reverse more than a part, and the last one reverses exactly what is left.
+pub fn split<const N: usize>(amount: i64, parts: [i64; N]) -> Option<[i64; N]> {
+    let total: i128 = parts.iter().map(|&p| i128::from(p)).sum();
+    if amount < 0 || parts.iter().any(|&p| p < 0) || i128::from(amount) > total {
+        return None;
+    }
+    let mut out = [0i64; N];
+    if total == 0 {
+        return Some(out);
+    }
+    let mut fractions = [(0i128, 0usize); N];
+    let mut given: i128 = 0;
+    for (i, &p) in parts.iter().enumerate() {
+        let exact = i128::from(p) * i128::from(amount);
+        let share = exact / total;
+        out[i] = i64::try_from(share).ok()?;
+        given += share;
+        fractions[i] = (exact % total, i);
+    }
+    // Largest fraction first; among equal ones, the earlier part.
+    fractions.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let left = usize::try_from(i128::from(amount) - given).ok()?;
+    for &(_, i) in fractions.iter().take(left) {
+        out[i] += 1;
+    }
+    Some(out)
+}
+
 /// Sums amounts by a key, keeping the keys' first-seen order.
 pub(crate) fn sum_by<K: Eq + std::hash::Hash + Clone>(
     items: impl IntoIterator<Item = (K, i64)>,
@@ -326,5 +360,85 @@ mod tests {
             sum_by([("a", 1), ("b", 2), ("a", 3)]),
             vec![("a", 4), ("b", 2)]
         );
+    }
+
+    /// A small deterministic generator (xorshift), so the property runs the same each time.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: i64) -> i64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            i64::try_from(self.0 % u64::try_from(n.max(1)).unwrap()).unwrap()
+        }
+    }
+
+    #[test]
+    fn a_split_adds_up_exactly_and_never_exceeds_a_part() {
+        assert_eq!(split(100, [50, 30, 20]), Some([50, 30, 20]));
+        assert_eq!(split(10, [1, 1, 1]), None);
+        assert_eq!(split(-1, [1, 1]), None);
+        assert_eq!(split(0, [0, 0]), Some([0, 0]));
+        // 1/3 each of 2 đồng: the earlier parts take the đồng.
+        assert_eq!(split(2, [1, 1, 1]), Some([1, 1, 0]));
+        // 33 333.33 / 16 666.67: the larger fraction takes the đồng.
+        assert_eq!(split(50_000, [100_000, 50_000]), Some([33_333, 16_667]));
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..20_000 {
+            let parts = [
+                rng.below(5_000_000),
+                rng.below(600_000),
+                rng.below(60_000),
+                rng.below(30_000),
+            ];
+            let total: i64 = parts.iter().sum();
+            let amount = rng.below(total + 1);
+            let shares = split(amount, parts).unwrap();
+            assert_eq!(shares.iter().sum::<i64>(), amount, "{amount} of {parts:?}");
+            for (s, p) in shares.iter().zip(parts) {
+                assert!(*s >= 0 && *s <= p, "{shares:?} of {parts:?}");
+                // Within one đồng of the exact proportion.
+                let exact = i128::from(p) * i128::from(amount);
+                let s = i128::from(*s) * i128::from(total.max(1));
+                assert!(
+                    (s - exact).abs() < i128::from(total.max(1)),
+                    "{shares:?} of {parts:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn successive_splits_of_what_remains_never_reverse_more_than_the_whole() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..5_000 {
+            let original = [
+                rng.below(3_000_000),
+                rng.below(300_000),
+                rng.below(30_000),
+                rng.below(15_000),
+            ];
+            let mut left = original;
+            let mut refunded = 0;
+            let whole: i64 = original.iter().sum();
+            // Refunds in a few steps; the last takes whatever is left.
+            for step in 0..4 {
+                let remaining: i64 = left.iter().sum();
+                let amount = if step == 3 {
+                    remaining
+                } else {
+                    rng.below(remaining + 1)
+                };
+                let shares = split(amount, left).unwrap();
+                for (l, s) in left.iter_mut().zip(shares) {
+                    *l -= s;
+                    assert!(*l >= 0);
+                }
+                refunded += amount;
+                assert!(split(remaining - amount + 1, left).is_none());
+            }
+            assert_eq!(refunded, whole);
+            assert_eq!(left, [0; 4], "{original:?}");
+        }
     }
 }
