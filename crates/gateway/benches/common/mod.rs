@@ -63,11 +63,28 @@ impl Server {
     }
 }
 
-/// Registers `email` (named `full_name`) and signs in; the bearer token.
+/// Registers `email` (named `full_name`), accepting the operating rules and the privacy policy
+/// in effect as a client does, and signs in; the bearer token.
 pub async fn sign_in(http: &reqwest::Client, api: &str, email: &str, full_name: &str) -> String {
     let credentials = serde_json::json!({"email": email, "password": "mat-khau-dai-du"});
+    let policies: serde_json::Value = http
+        .get(format!("{api}/policies"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let accepted: Vec<serde_json::Value> = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "operating_rules" || p["kind"] == "privacy")
+        .map(|p| serde_json::json!({"kind": p["kind"], "version": p["version"]}))
+        .collect();
     let mut register = credentials.clone();
     register["full_name"] = full_name.into();
+    register["accepted_policies"] = accepted.into();
     http.post(format!("{api}/auth/register"))
         .json(&register)
         .send()

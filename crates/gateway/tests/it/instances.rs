@@ -359,8 +359,18 @@ mod three_at_once {
             bases: started.iter().map(|(_, l)| l.clone()).collect(),
             next: Default::default(),
         };
+        // Users accept the operating rules and the privacy policy in effect, as a client asks.
+        let accepted: Vec<Value> = rr
+            .ok(Method::GET, "/policies", None, None)
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["kind"] == "operating_rules" || p["kind"] == "privacy")
+            .map(|p| json!({"kind": p["kind"], "version": p["version"]}))
+            .collect();
         for email in ["htx@example.vn", "khach@example.vn"] {
-            rr.ok(Method::POST, "/auth/register", None, Some(json!({"email": email, "password": "mat-khau-rat-dai", "full_name": "Người dùng"}))).await;
+            rr.ok(Method::POST, "/auth/register", None, Some(json!({"email": email, "password": "mat-khau-rat-dai", "full_name": "Người dùng", "accepted_policies": accepted}))).await;
         }
         let admin = rr.login("quantri@tinh.vn").await;
         let vendor = rr.login("htx@example.vn").await;
