@@ -35,6 +35,7 @@ pub mod extract;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;
+pub mod personal;
 pub mod process;
 pub mod progress;
 pub mod rate_limit;

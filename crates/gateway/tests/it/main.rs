@@ -24,6 +24,7 @@ mod notify;
 mod ops;
 mod orders;
 mod payments;
+mod personal;
 mod policies;
 mod rate_limit;
 mod search;
