@@ -1,6 +1,11 @@
 //! Published policies and consents against real SQLite and PostgreSQL databases: versions and
 //! their dates, what a user must accept and when again, the consent records, and registration.
 //! Time is passed in by each test, never slept.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly where its expectation breaks"
+)]
 
 use std::net::IpAddr;
 
