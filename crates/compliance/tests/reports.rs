@@ -131,6 +131,7 @@ impl World {
                     origin_commune_code: None,
                     weight_grams: None,
                     ocop: None,
+                    facts: Some(serde_json::from_value(testkit::facts::complete()).unwrap()),
                 },
             )
             .await

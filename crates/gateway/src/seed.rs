@@ -8,6 +8,7 @@ use std::io::Write;
 use accounts::{Accounts, NewUser, User};
 use catalog::{
     Catalog,
+    facts::ProductFacts,
     product::{NewProduct, OcopInput},
     stall::{BusinessType, NewStall, StallAction},
 };
@@ -29,6 +30,9 @@ const DEMO_FILE: &str = include_str!("../../../config/demo/quang-tri.toml");
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoData {
+    /// What the label of a packaged product of each category states, by category slug.
+    #[serde(default)]
+    label: std::collections::HashMap<String, ProductFacts>,
     stall: Vec<DemoStall>,
 }
 
@@ -157,7 +161,7 @@ pub async fn demo(
             skipped += 1;
             continue;
         }
-        if demo_stall(db, accounts, catalog, &admin.actor(), index, s).await? {
+        if demo_stall(db, accounts, catalog, &admin.actor(), index, s, &data.label).await? {
             created += 1;
         }
     }
@@ -191,6 +195,7 @@ async fn demo_stall(
     admin: &Actor,
     index: usize,
     s: &DemoStall,
+    labels: &std::collections::HashMap<String, ProductFacts>,
 ) -> anyhow::Result<bool> {
     let owner = account(accounts, db, &s.owner, &s.owner_name, false).await?;
     let owner_actor = owner.actor();
@@ -219,7 +224,19 @@ async fn demo_stall(
         .map_err(common::Error::from)?;
     let stall_id = stall.id.to_string();
     for p in &s.product {
-        demo_product(db, catalog, &owner_actor, admin, &stall_id, index, s, p).await?;
+        let label = labels.get(&p.category);
+        demo_product(
+            db,
+            catalog,
+            &owner_actor,
+            admin,
+            &stall_id,
+            index,
+            s,
+            p,
+            label,
+        )
+        .await?;
     }
     if s.approved {
         catalog
@@ -244,6 +261,7 @@ async fn demo_product(
     index: usize,
     s: &DemoStall,
     p: &DemoProduct,
+    label: Option<&ProductFacts>,
 ) -> anyhow::Result<()> {
     let category_id = catalog::service::find_category(db, &p.category)
         .await
@@ -268,6 +286,7 @@ async fn demo_product(
                 )],
                 origin_commune_code: Some(s.commune.clone()),
                 weight_grams: None,
+                facts: label.map(|l| demo_facts(catalog, l, s, p)),
                 ocop: p.ocop_stars.map(|stars| OcopInput {
                     stars,
                     certificate_no: format!("{}/QĐ-UBND", 100 + index * 7),
@@ -286,6 +305,29 @@ async fn demo_product(
             .map_err(common::Error::from)?;
     }
     Ok(())
+}
+
+/// The facts of demo product `p` of stall `s`: its category's `label`, made where the stall is,
+/// by the stall, in the quantity of its unit.
+fn demo_facts(
+    catalog: &Catalog,
+    label: &ProductFacts,
+    s: &DemoStall,
+    p: &DemoProduct,
+) -> ProductFacts {
+    let commune = catalog
+        .regions()
+        .get(&s.commune)
+        .map_or_else(|| s.commune.clone(), |c| c.name.clone());
+    ProductFacts {
+        origin: Some(format!(
+            "{commune}, tỉnh {}, Việt Nam",
+            catalog.regions().province()
+        )),
+        producer: Some(format!("{}, {}", s.name, s.address)),
+        net_quantity: Some(p.unit.clone()),
+        ..label.clone()
+    }
 }
 
 #[cfg(feature = "synthetic")]

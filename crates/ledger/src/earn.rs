@@ -305,35 +305,7 @@ impl Ledger {
             .lock_exclusive()
             .one(txn)
             .await?;
-        let rows = entry::Entity::find()
-            .filter(entry::Column::OrderId.eq(r.order_id))
-            .filter(entry::Column::StallId.eq(r.stall_id))
-            .all(txn)
-            .await?;
-        // What remains of each part: [sale, commission, VAT, PIT], as positive amounts.
-        let mut left = [0i64; 4];
-        let slot = |k: EntryKind| match k {
-            EntryKind::Sale => Some(0),
-            EntryKind::Commission => Some(1),
-            EntryKind::VatWithheld => Some(2),
-            EntryKind::PitWithheld => Some(3),
-            _ => None,
-        };
-        let mut sale = 0;
-        for e in &rows {
-            let written = stored::<EntryKind>(&e.kind)?;
-            let kind = match (written, e.reverses.as_deref()) {
-                (EntryKind::RefundReversal, Some(k)) => stored(k)?,
-                (k, _) => k,
-            };
-            if let Some(i) = slot(kind) {
-                // The sale is +, the others −; reversals have the opposite sign.
-                left[i] += if i == 0 { e.amount } else { -e.amount };
-            }
-            if written == EntryKind::Sale {
-                sale += e.amount;
-            }
-        }
+        let (left, sale) = remaining(txn, r).await?;
         if sale == 0 {
             return Err(Error::conflict(
                 "not_earned",
@@ -386,4 +358,39 @@ impl Ledger {
             pit,
         })
     }
+}
+
+/// What remains unreversed of an order's parts, `[sale, commission, VAT, PIT]` as positive
+/// amounts, and the sale as first written.
+async fn remaining<C: ConnectionTrait>(txn: &C, r: &PartialRefund) -> Result<([i64; 4], i64)> {
+    let rows = entry::Entity::find()
+        .filter(entry::Column::OrderId.eq(r.order_id))
+        .filter(entry::Column::StallId.eq(r.stall_id))
+        .all(txn)
+        .await?;
+    // What remains of each part: [sale, commission, VAT, PIT], as positive amounts.
+    let mut left = [0i64; 4];
+    let slot = |k: EntryKind| match k {
+        EntryKind::Sale => Some(0),
+        EntryKind::Commission => Some(1),
+        EntryKind::VatWithheld => Some(2),
+        EntryKind::PitWithheld => Some(3),
+        _ => None,
+    };
+    let mut sale = 0;
+    for e in &rows {
+        let written = stored::<EntryKind>(&e.kind)?;
+        let kind = match (written, e.reverses.as_deref()) {
+            (EntryKind::RefundReversal, Some(k)) => stored(k)?,
+            (k, _) => k,
+        };
+        if let Some(i) = slot(kind) {
+            // The sale is +, the others −; reversals have the opposite sign.
+            left[i] += if i == 0 { e.amount } else { -e.amount };
+        }
+        if written == EntryKind::Sale {
+            sale += e.amount;
+        }
+    }
+    Ok((left, sale))
 }

@@ -5,6 +5,7 @@
 //! schema in the database named by `TEST_POSTGRES_URL` (for example
 //! `postgres://postgres@127.0.0.1:5432/marketplace_test`); the database is created if missing.
 
+pub mod facts;
 pub mod smtp;
 pub mod stripe;
 pub mod webhooks;

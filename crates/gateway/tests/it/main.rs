@@ -15,6 +15,7 @@ mod conform;
 mod delivery;
 mod errors;
 mod examples;
+mod facts;
 mod fuzz;
 mod hostile;
 mod instances;

@@ -337,7 +337,8 @@ impl TestApp {
         res.json()
     }
 
-    /// A valid product body in category `category_id`.
+    /// A valid product body in category `category_id`, with every fact a category may
+    /// require.
     pub fn product_body(&self, category_id: &str, name: &str, price: i64) -> Value {
         json!({
             "name": name,
@@ -347,6 +348,7 @@ impl TestApp {
             "unit": "chai 500 ml",
             "stock": 20,
             "images": ["https://anh.example.com/a.jpg"],
+            "facts": testkit::facts::complete(),
         })
     }
 
