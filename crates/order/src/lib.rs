@@ -2,7 +2,7 @@
 //! never oversells, the order state machine, and payments.
 //!
 //! Layers, each using only those above it:
-//! - types: [`status`] (the order state machine), [`types`] (checkout and refund statuses,
+//! - types: [`status`] (the order state machine), [`case`] (a case's kinds, statuses and steps), [`types`] (checkout and refund statuses,
 //!   payment methods; stored values read back checked), [`destination`] (addresses checked
 //!   against the national map), [`shipping`] (zones, weights and the rate table), [`entity`]
 //!   (the tables);
@@ -13,6 +13,7 @@
 //! - [`views`]: what buyers, stalls and administrators read;
 //! - use cases, which call the store and the views and never each other: [`cart`],
 //!   [`addresses`] (the buyer's book), [`checkout`], [`orders`] (vendor and buyer handling),
+//!   [`cases`] (complaints, returns and partial refunds of delivered orders),
 //!   [`payments`] (payment events, expiry, refunds).
 //!
 //! The walk of `POST /api/v1/checkout`: the gateway's route calls
@@ -26,6 +27,8 @@
 
 pub mod addresses;
 pub mod cart;
+pub mod case;
+pub mod cases;
 pub mod checkout;
 pub mod destination;
 pub mod entity;
@@ -43,6 +46,7 @@ pub mod views;
 
 pub use addresses::Addresses;
 pub use cart::Carts;
+pub use cases::Cases;
 pub use checkout::Checkouts;
 pub use error::OrderError;
 pub use orders::Orders;

@@ -333,6 +333,20 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(
     o: &order::Model,
     method: PaymentMethod,
 ) -> Result<()> {
+    // The buyer paid for the goods and their delivery; both go back.
+    owe_refund_of(txn, o, method, order_amount(o)).await?;
+    Ok(())
+}
+
+/// Records `amount` owed back on a paid order, as [`owe_refund`] does; `false` when a refund
+/// of the order is owed or sent already (one per order: the provider's payment is refunded
+/// once by this path).
+pub(crate) async fn owe_refund_of<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    method: PaymentMethod,
+    amount: i64,
+) -> Result<bool> {
     let c = checkout::Entity::find_by_id(o.checkout_id).one(txn).await?;
     let (provider, payment, status) = match method {
         PaymentMethod::BankTransfer => (
@@ -348,17 +362,16 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(
     };
     let Some(payment) = payment else {
         tracing::error!(order = %o.id, provider, "a paid order has no payment reference; no refund owed");
-        return Ok(());
+        return Ok(true);
     };
     let now = Utc::now();
-    refund::Entity::insert(refund::ActiveModel {
+    let written = refund::Entity::insert(refund::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(o.id),
         checkout_id: Set(o.checkout_id),
         provider: Set(provider.into()),
         payment_intent_id: Set(payment),
-        // The buyer paid for the goods and their delivery; both go back.
-        amount: Set(order_amount(o)),
+        amount: Set(amount),
         status: Set(status.as_str().into()),
         attempts: Set(0),
         last_error: Set(None),
@@ -369,9 +382,9 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(
         updated_at: Set(now),
     })
     .on_conflict_do_nothing_on([refund::Column::OrderId])
-    .exec(txn)
+    .exec_without_returning(txn)
     .await?;
-    Ok(())
+    Ok(matches!(written, sea_orm::TryInsertResult::Inserted(1)))
 }
 
 /// Cancels a checkout's orders that still wait for payment, as the system; returns the ones

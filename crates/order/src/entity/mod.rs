@@ -4,6 +4,8 @@
 pub mod address;
 pub mod bank_transfer;
 pub mod cart_item;
+pub mod case;
+pub mod case_event;
 pub mod checkout;
 pub mod order;
 pub mod order_event;
