@@ -29,7 +29,7 @@ use crate::{
     metrics, openapi,
     routes::{
         account, addresses, admin, auth, catalog, me, money, notices, ops, orders, payments,
-        policies, regions, search,
+        policies, regions, reports, search,
     },
     state::AppState,
 };
@@ -43,7 +43,8 @@ pub fn router(state: AppState) -> Router {
         .merge(account_routes())
         .merge(order_routes())
         .merge(money_routes())
-        .merge(admin_routes());
+        .merge(admin_routes())
+        .merge(report_routes());
     let http = &state.config.http;
     let cors = cors_layer(&http.cors_origins);
     let root = ops_routes(http.ops_listen.is_none())
@@ -260,6 +261,31 @@ fn admin_routes() -> Router<AppState> {
             "/admin/reports/withholding/{month}",
             get(money::withholding_report),
         )
+}
+
+/// Reports of products and stalls, authority requests, the administrators' queue, takedowns
+/// and their reviews.
+fn report_routes() -> Router<AppState> {
+    Router::new()
+        .route("/products/{id}/reports", post(reports::report_product))
+        .route("/stalls/{id}/reports", post(reports::report_stall))
+        .route(
+            "/products/{id}/review-request",
+            post(reports::request_product_review),
+        )
+        .route(
+            "/stalls/{id}/review-request",
+            post(reports::request_stall_review),
+        )
+        .route(
+            "/admin/reports",
+            get(reports::queue).post(reports::record_authority_request),
+        )
+        .route("/admin/reports/{id}/takedown", post(reports::take_down))
+        .route("/admin/reports/{id}/dismiss", post(reports::dismiss))
+        .route("/admin/takedowns", get(reports::takedowns))
+        .route("/admin/takedowns/{id}/lift", post(reports::lift))
+        .route("/admin/takedowns/{id}/uphold", post(reports::uphold))
 }
 
 /// `/healthz` and `/readyz`, and `/metrics` when `with_metrics` (it has no listener of its

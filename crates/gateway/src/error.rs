@@ -104,6 +104,10 @@ pub const PROBLEM_CODES: &[&str] = &[
     "too_many_webhooks",
     "exports_busy",
     "policy_not_accepted",
+    "report_closed",
+    "not_taken_down",
+    "review_pending",
+    "no_review_pending",
 ];
 
 /// The body of every error response.

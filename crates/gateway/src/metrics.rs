@@ -39,6 +39,11 @@ struct JobLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReportLabels {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
     commit: &'static str,
@@ -317,6 +322,60 @@ impl Searches {
     }
 }
 
+/// Reports of listings waiting for administrators, by kind, and the authority requests past
+/// their 24 hours: read from the database at each scrape.
+struct Reports {
+    open: Family<ReportLabels, Gauge>,
+    oldest: Family<ReportLabels, FloatGauge>,
+    overdue: Gauge,
+}
+
+impl Reports {
+    fn register(registry: &mut Registry) -> Self {
+        let r = Self {
+            open: Family::default(),
+            oldest: Family::default(),
+            overdue: Gauge::default(),
+        };
+        registry.register(
+            "reports_open",
+            "Open reports of listings waiting for an administrator, by kind (user_report, authority_request)",
+            r.open.clone(),
+        );
+        registry.register(
+            "reports_oldest_open_seconds",
+            "How long the oldest open report of each kind has waited (0 when none is open)",
+            r.oldest.clone(),
+        );
+        registry.register(
+            "reports_authority_overdue",
+            "Open authority requests past their 24 hours for removal (Decree 85/2021): alert on any",
+            r.overdue.clone(),
+        );
+        r
+    }
+
+    fn set(&self, g: &compliance::reports::ReportGauges) {
+        use common::Stored;
+        for (kind, n) in &g.open {
+            self.open
+                .get_or_create(&ReportLabels {
+                    kind: kind.as_str(),
+                })
+                .set(i64::try_from(*n).unwrap_or(i64::MAX));
+        }
+        for (kind, secs) in &g.oldest_open_secs {
+            self.oldest
+                .get_or_create(&ReportLabels {
+                    kind: kind.as_str(),
+                })
+                .set(*secs);
+        }
+        self.overdue
+            .set(i64::try_from(g.authority_overdue).unwrap_or(i64::MAX));
+    }
+}
+
 /// The background jobs, by kind (the jobs' fixed names): copied from the runner's figures at
 /// each scrape.
 struct Jobs {
@@ -397,6 +456,7 @@ pub struct Metrics {
     runtime: Arc<Runtime>,
     searches: Searches,
     rate_limits: RateLimitMetrics,
+    reports: Reports,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -430,6 +490,7 @@ impl Metrics {
         let runtime = Arc::new(Runtime::register(&mut registry));
         let searches = Searches::register(&mut registry);
         let rate_limits = RateLimitMetrics::register(&mut registry);
+        let reports = Reports::register(&mut registry);
         Self {
             registry,
             http,
@@ -441,6 +502,7 @@ impl Metrics {
             runtime,
             searches,
             rate_limits,
+            reports,
         }
     }
 
@@ -516,6 +578,11 @@ impl Metrics {
                 .get_or_create(&ChannelLabels { channel })
                 .set(n);
         }
+    }
+
+    /// Records the reports waiting for administrators (read at each scrape).
+    pub fn set_reports(&self, g: &compliance::reports::ReportGauges) {
+        self.reports.set(g);
     }
 
     /// Records the background jobs' figures (read at each scrape).

@@ -1,12 +1,13 @@
-//! Token-bucket rate limits, keyed by client address or email.
+//! Token-bucket rate limits, keyed by client address, email or user.
 //!
-//! Each key has a bucket of `per_minute` tokens refilled evenly over a minute; an attempt takes
-//! one. With `redis.url` set the buckets live in Redis, shared by every gateway instance (one
-//! Lua script reads, refills and takes atomically, on Redis's own clock); otherwise, or while
-//! Redis does not answer, in this process's memory. An outage degrades to the in-memory
-//! buckets at once (a circuit breaker: no attempt waits on a Redis that is down), with one
-//! warning and the `rate_limit_shared` gauge at 0: never an error for the client, never an open
-//! door, never a wait of more than `redis.timeout_ms`.
+//! Each key has a bucket of as many tokens as the limit allows per period (a minute for
+//! sign-ins, an hour for reports), refilled evenly over the period; an attempt takes one. With
+//! `redis.url` set the buckets live in Redis, shared by every gateway instance (one Lua script
+//! reads, refills and takes atomically, on Redis's own clock); otherwise, or while Redis does
+//! not answer, in this process's memory. An outage degrades to the in-memory buckets at once (a
+//! circuit breaker: no attempt waits on a Redis that is down), with one warning and the
+//! `rate_limit_shared` gauge at 0: never an error for the client, never an open door, never a
+//! wait of more than `redis.timeout_ms`.
 
 use std::{
     collections::HashMap,
@@ -19,18 +20,20 @@ use std::{
 
 use crate::{config::RedisConfig, metrics::RateLimitMetrics};
 
-/// The shared bucket: refill by elapsed time on Redis's clock, take one if asked, answer the
-/// whole seconds to wait (0: allowed). Keys expire once idle (a full bucket needs no row).
+/// The shared bucket: `ARGV[1]` tokens refilled over `ARGV[3]` seconds; refill by elapsed time
+/// on Redis's clock, take one if asked, answer the whole seconds to wait (0: allowed). Keys
+/// expire once idle (a full bucket needs no row).
 const BUCKET_LUA: &str = r"
-local per_min = tonumber(ARGV[1])
+local burst = tonumber(ARGV[1])
 local take = tonumber(ARGV[2])
+local period = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(b[1]) or per_min
+local tokens = tonumber(b[1]) or burst
 local at = tonumber(b[2]) or now
-local rate = per_min / 60
-tokens = math.min(per_min, tokens + math.max(0, now - at) * rate)
+local rate = burst / period
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
 local wait = 0
 if tokens >= 1 then
   if take == 1 then tokens = tokens - 1 end
@@ -39,7 +42,7 @@ else
   if wait < 1 then wait = 1 end
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], 120)
+redis.call('EXPIRE', KEYS[1], period * 2)
 return wait
 ";
 
@@ -113,8 +116,8 @@ impl SharedStore {
     }
 
     /// Runs the bucket for `key`; `None` when Redis cannot answer now.
-    async fn bucket(&self, key: &str, per_minute: u32, take: bool) -> Option<u64> {
-        let wait = self.inner.ask(key, per_minute, take).await;
+    async fn bucket(&self, key: &str, limit: Limit, take: bool) -> Option<u64> {
+        let wait = self.inner.ask(key, limit, take).await;
         if wait.is_none() {
             self.inner.metrics.fallbacks.inc();
         }
@@ -140,10 +143,12 @@ impl Store {
     }
 
     /// Asks Redis, unless the breaker is open; a failure opens it.
-    async fn ask(self: &Arc<Self>, key: &str, per_minute: u32, take: bool) -> Option<u64> {
+    async fn ask(self: &Arc<Self>, key: &str, limit: Limit, take: bool) -> Option<u64> {
         let Link { number, mut conn } = self.link()?;
         let mut call = self.script.key(key);
-        call.arg(per_minute).arg(i32::from(take));
+        call.arg(limit.burst)
+            .arg(i32::from(take))
+            .arg(limit.period.as_secs());
         let error = match tokio::time::timeout(self.timeout, call.invoke_async(&mut conn)).await {
             Ok(Ok(wait)) => return Some(wait),
             Ok(Err(e)) => e.to_string(),
@@ -239,8 +244,13 @@ async fn reconnect(store: Weak<Store>, first_wait: Duration, outage: Outage) {
     }
 }
 
-/// Keys are dropped once idle this long (their bucket is full again by then).
-const IDLE: Duration = Duration::from_secs(120);
+/// How many attempts a limit allows per period: a burst of `burst` at once, refilled evenly
+/// over `period` (whole seconds, at least one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Limit {
+    burst: u32,
+    period: Duration,
+}
 /// Above this many keys, idle ones are swept on the next attempt.
 const SWEEP_ABOVE: usize = 10_000;
 
@@ -254,7 +264,7 @@ struct Bucket {
 #[derive(Debug)]
 pub struct RateLimiter {
     name: &'static str,
-    per_minute: f64,
+    limit: Limit,
     buckets: Mutex<HashMap<String, Bucket>>,
     shared: Option<SharedStore>,
 }
@@ -266,12 +276,30 @@ impl RateLimiter {
         Self::named("local", per_minute, None)
     }
 
-    /// A limiter called `name` (its keys' namespace in Redis), shared through `shared` when
-    /// given.
+    /// A limiter called `name` (its keys' namespace in Redis) allowing `per_minute` attempts
+    /// per key per minute, shared through `shared` when given.
     pub fn named(name: &'static str, per_minute: u32, shared: Option<SharedStore>) -> Self {
+        Self::per_period(name, per_minute, Duration::from_secs(60), shared)
+    }
+
+    /// A limiter called `name` allowing `per_hour` attempts per key per hour, in bursts of as
+    /// many, refilled evenly over the hour; shared through `shared` when given.
+    pub fn hourly(name: &'static str, per_hour: u32, shared: Option<SharedStore>) -> Self {
+        Self::per_period(name, per_hour, Duration::from_secs(3600), shared)
+    }
+
+    fn per_period(
+        name: &'static str,
+        burst: u32,
+        period: Duration,
+        shared: Option<SharedStore>,
+    ) -> Self {
         Self {
             name,
-            per_minute: f64::from(per_minute.max(1)),
+            limit: Limit {
+                burst: burst.max(1),
+                period: period.max(Duration::from_secs(1)),
+            },
             buckets: Mutex::new(HashMap::new()),
             shared,
         }
@@ -299,8 +327,7 @@ impl RateLimiter {
             use sha2::Digest;
             let digest = hex::encode(&sha2::Sha256::digest(key.as_bytes())[..16]);
             let redis_key = format!("{}:rate:{}:{digest}", shared.inner.prefix, self.name);
-            let per_minute = self.per_minute as u32;
-            if let Some(wait) = shared.bucket(&redis_key, per_minute, take).await {
+            if let Some(wait) = shared.bucket(&redis_key, self.limit, take).await {
                 return if wait == 0 { Ok(()) } else { Err(wait) };
             }
         }
@@ -308,21 +335,24 @@ impl RateLimiter {
     }
 
     fn check_at(&self, key: &str, now: Instant, take: bool) -> Result<(), u64> {
-        let rate_per_sec = self.per_minute / 60.0;
+        let burst = f64::from(self.limit.burst);
+        let rate_per_sec = burst / self.limit.period.as_secs_f64();
+        // Keys are dropped once idle for two periods (their bucket is full again by then).
+        let idle = self.limit.period * 2;
         // A poisoned lock only means another thread panicked mid-update of plain numbers.
         let mut buckets = self
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() > SWEEP_ABOVE {
-            buckets.retain(|_, b| now.saturating_duration_since(b.at) < IDLE);
+            buckets.retain(|_, b| now.saturating_duration_since(b.at) < idle);
         }
         let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: self.per_minute,
+            tokens: burst,
             at: now,
         });
         let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate_per_sec).min(self.per_minute);
+        bucket.tokens = (bucket.tokens + elapsed * rate_per_sec).min(burst);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
             if take {
@@ -352,6 +382,11 @@ pub struct Limits {
     /// Password reset requests per email (whether or not it has an account, so the answer
     /// tells nothing).
     pub reset_email: RateLimiter,
+    /// Reports of listings per client address, per hour.
+    pub report_ip: RateLimiter,
+    /// Reports of listings per signed-in user, per hour, from whatever address: a user cannot
+    /// flood the queue by changing addresses.
+    pub report_user: RateLimiter,
 }
 
 #[cfg(test)]
@@ -377,5 +412,24 @@ mod tests {
             assert_eq!(l.check_at("a", later, true), Ok(()));
         }
         assert!(l.check_at("a", later, true).is_err());
+    }
+
+    #[test]
+    fn an_hourly_limit_refills_over_the_hour() {
+        let l = RateLimiter::hourly("reports", 4, None); // one token every 15 minutes
+        let t0 = Instant::now();
+        for _ in 0..4 {
+            assert_eq!(l.check_at("a", t0, true), Ok(()));
+        }
+        assert_eq!(l.check_at("a", t0, true), Err(900));
+        // A third of a token is missing after 10 minutes (rounded up to the second).
+        let wait = l
+            .check_at("a", t0 + Duration::from_secs(600), true)
+            .unwrap_err();
+        assert!((300..=301).contains(&wait), "{wait}");
+        let later = t0 + Duration::from_secs(901);
+        assert_eq!(l.check_at("a", later, true), Ok(()));
+        let wait = l.check_at("a", later, false).unwrap_err();
+        assert!((898..=900).contains(&wait), "{wait}");
     }
 }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub ledger: ledger::Ledger,
     /// The published policies and what users accepted of them.
     pub policies: compliance::Policies,
+    /// Reports of listings, authority requests and takedowns.
+    pub reports: compliance::reports::Reports,
     /// Webhooks, expiry of unpaid checkouts, refunds.
     pub payments: order::Payments,
     /// The mail server, when one is configured (for the delivery worker).
@@ -79,6 +81,7 @@ impl AppState {
         Self {
             db,
             policies: compliance::Policies::new(accounts.clone()),
+            reports: compliance::reports::Reports::new(catalog.clone(), accounts.clone()),
             accounts,
             carts: order::Carts::new(catalog.clone()).with_rates(built.rates),
             addresses: order::Addresses::new(),
@@ -116,5 +119,7 @@ fn limits(config: &Config, metrics: &Metrics) -> Limits {
         register_ip: limiter("register_ip", r.register_per_ip_per_minute),
         reset_ip: limiter("reset_ip", config.notify.reset_per_ip_per_minute),
         reset_email: limiter("reset_email", config.notify.reset_per_email_per_minute),
+        report_ip: RateLimiter::hourly("report_ip", r.reports_per_ip_per_hour, shared.clone()),
+        report_user: RateLimiter::hourly("report_user", r.reports_per_user_per_hour, shared),
     }
 }

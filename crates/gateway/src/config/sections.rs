@@ -450,6 +450,10 @@ pub struct RateLimitConfig {
     pub login_per_email_per_minute: u32,
     /// Registrations per client address per minute.
     pub register_per_ip_per_minute: u32,
+    /// Reports of listings per client address per hour.
+    pub reports_per_ip_per_hour: u32,
+    /// Reports of listings per signed-in user per hour, whatever the address.
+    pub reports_per_user_per_hour: u32,
 }
 
 /// `[log]`

@@ -181,6 +181,14 @@ fn rate_limit(r: &RateLimitConfig) -> Result<(), ConfigError> {
             "rate_limit.register_per_ip_per_minute",
             r.register_per_ip_per_minute,
         ),
+        (
+            "rate_limit.reports_per_ip_per_hour",
+            r.reports_per_ip_per_hour,
+        ),
+        (
+            "rate_limit.reports_per_user_per_hour",
+            r.reports_per_user_per_hour,
+        ),
     ] {
         if value == 0 {
             return Err(invalid(key, "must be at least 1"));

@@ -13,6 +13,7 @@ pub mod orders;
 pub mod payments;
 pub mod policies;
 pub mod regions;
+pub mod reports;
 pub mod search;
 
 /// A UUID in the path; a malformed one names nothing there, so it is 404 like an unknown one.

@@ -146,6 +146,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(p) = notify::worker::pending(&state.db).await {
         state.metrics.set_deliveries(&p);
     }
+    if let Ok(g) = compliance::reports::gauges::gauges(&state.db, chrono::Utc::now()).await {
+        state.metrics.set_reports(&g);
+    }
     state
         .metrics
         .set_search_up(state.search.engine().health().await.is_ok());

@@ -28,5 +28,6 @@ mod payments;
 mod personal;
 mod policies;
 mod rate_limit;
+mod reports;
 mod search;
 mod support;

@@ -1200,3 +1200,224 @@ db_test!(
         );
     }
 );
+
+/// A fresh product of `open`, reported and taken down; its id and the takedown's.
+async fn taken_down_product(fx: &Fixture) -> (String, String) {
+    let product = fx.fresh_product().await;
+    let takedown = take_down(fx, &format!("/api/v1/products/{product}/reports")).await;
+    (product, takedown)
+}
+
+/// Reports what `reports` names, takes it down as the administrator; the takedown's id.
+async fn take_down(fx: &Fixture, reports: &str) -> String {
+    let body = json!({"reason": "counterfeit"});
+    let report = fx.app.post(reports, None, body).await;
+    assert_eq!(report.status, 201, "{}", report.text());
+    let id = report.json()["id"].as_str().unwrap().to_owned();
+    let res = fx
+        .app
+        .post(
+            &format!("/api/v1/admin/reports/{id}/takedown"),
+            Some(fx.admin()),
+            json!({"reason": "Hàng giả nhãn hiệu"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["takedown_id"].as_str().unwrap().to_owned()
+}
+
+/// A fresh open report of a fresh product of `open`.
+async fn fresh_report(fx: &Fixture) -> String {
+    let product = fx.fresh_product().await;
+    let res = fx
+        .app
+        .post(
+            &format!("/api/v1/products/{product}/reports"),
+            None,
+            json!({"reason": "misleading"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["id"].as_str().unwrap().to_owned()
+}
+
+db_test!(report_authorization_matrix, |db: TestDb| async move {
+    let fx = Fixture::with_config(
+        db,
+        "[rate_limit]\nreports_per_ip_per_hour = 10000\nreports_per_user_per_hour = 10000",
+    )
+    .await;
+    let mut failures = Vec::new();
+    let admin_only = [401, 403, 403, 403, 403, 200];
+    let report = json!({"reason": "counterfeit", "detail": "Hàng nhái"});
+    // Anyone reports what the public sees; nobody reports what it does not, members and
+    // administrators included.
+    for (name, path, expected) in [
+        (
+            "POST products/{visible}/reports",
+            format!("/api/v1/products/{}/reports", fx.product),
+            [201; 6],
+        ),
+        (
+            "POST products/{of pending stall}/reports",
+            format!("/api/v1/products/{}/reports", fx.hidden_product),
+            [404; 6],
+        ),
+        (
+            "POST stalls/{approved}/reports",
+            format!("/api/v1/stalls/{}/reports", fx.open),
+            [201; 6],
+        ),
+        (
+            "POST stalls/{pending}/reports",
+            format!("/api/v1/stalls/{}/reports", fx.closed),
+            [404; 6],
+        ),
+    ] {
+        let body = report.clone();
+        failures.extend(
+            row(&fx, name, expected, move |_, _| {
+                let (path, body) = (path.clone(), body.clone());
+                async move { (Method::POST, path, Some(body)) }
+            })
+            .await,
+        );
+    }
+    let product = fx.product.clone();
+    failures.extend(
+        row(
+            &fx,
+            "POST admin/reports",
+            [401, 403, 403, 403, 403, 201],
+            move |_, _| {
+                let product = product.clone();
+                async move {
+                    (
+                        Method::POST,
+                        "/api/v1/admin/reports".into(),
+                        Some(json!({
+                            "subject": {"product_id": product},
+                            "authority": "Chi cục Quản lý thị trường",
+                            "reference": "125/QLTT-NV",
+                        })),
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    for path in ["/api/v1/admin/reports", "/api/v1/admin/takedowns"] {
+        failures.extend(
+            row(
+                &fx,
+                &format!("GET {path}"),
+                admin_only,
+                move |_, _| async move { get(path.into()) },
+            )
+            .await,
+        );
+    }
+    for action in ["takedown", "dismiss"] {
+        failures.extend(
+            row(
+                &fx,
+                &format!("POST admin/reports/{{id}}/{action}"),
+                admin_only,
+                move |fx, _| async move {
+                    let id = fresh_report(&fx).await;
+                    (
+                        Method::POST,
+                        format!("/api/v1/admin/reports/{id}/{action}"),
+                        Some(json!({"reason": "Đã kiểm tra"})),
+                    )
+                },
+            )
+            .await,
+        );
+    }
+    // A product taken down is hidden: only its stall's members see it, and only they ask.
+    failures.extend(
+        row(
+            &fx,
+            "POST products/{taken down}/review-request",
+            [401, 404, 200, 200, 404, 403],
+            |fx, _| async move {
+                let (product, _) = taken_down_product(&fx).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/products/{product}/review-request"),
+                    Some(json!({"message": "Đã sửa nhãn"})),
+                )
+            },
+        )
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "POST stalls/{taken down}/review-request",
+            [401, 404, 200, 200, 404, 403],
+            |fx, _| async move {
+                let stall = fx.fresh_stall().await;
+                fx.app.approve(fx.admin(), &stall).await;
+                let res = fx
+                    .app
+                    .post(
+                        &format!("/api/v1/stalls/{stall}/members"),
+                        Some(fx.owner()),
+                        json!({"email": "staff@example.vn", "role": "staff"}),
+                    )
+                    .await;
+                assert_eq!(res.status, 201, "{}", res.text());
+                take_down(&fx, &format!("/api/v1/stalls/{stall}/reports")).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/stalls/{stall}/review-request"),
+                    Some(json!({"message": "Đã gỡ hàng cấm"})),
+                )
+            },
+        )
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "POST admin/takedowns/{id}/lift",
+            admin_only,
+            |fx, _| async move {
+                let (_, takedown) = taken_down_product(&fx).await;
+                let path = format!("/api/v1/admin/takedowns/{takedown}/lift");
+                (Method::POST, path, None)
+            },
+        )
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "POST admin/takedowns/{id}/uphold",
+            admin_only,
+            |fx, _| async move {
+                let (product, takedown) = taken_down_product(&fx).await;
+                let res = fx
+                    .app
+                    .post(
+                        &format!("/api/v1/products/{product}/review-request"),
+                        Some(fx.owner()),
+                        json!({"message": "Đã sửa nhãn"}),
+                    )
+                    .await;
+                assert_eq!(res.status, 200, "{}", res.text());
+                let path = format!("/api/v1/admin/takedowns/{takedown}/uphold");
+                (Method::POST, path, Some(json!({"reason": "Ảnh vẫn sai"})))
+            },
+        )
+        .await,
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+});
