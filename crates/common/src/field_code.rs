@@ -66,6 +66,8 @@ field_codes! {
     InvalidTaxCode = "invalid_tax_code",
     /// Not a citizen id number.
     InvalidCitizenId = "invalid_citizen_id",
+    /// Not an identity document's number (a foreign seller's passport, say).
+    InvalidDocumentNumber = "invalid_document_number",
     /// Not a person's name.
     InvalidName = "invalid_name",
     /// Not a bank account number.
@@ -100,6 +102,8 @@ field_codes! {
     BeforeOther = "before_other",
     /// A date in the future.
     InTheFuture = "in_the_future",
+    /// A date of birth of someone younger than the law allows.
+    TooYoung = "too_young",
     /// A date in the past.
     InThePast = "in_the_past",
     /// A version that is not the one in effect (of a published policy).

@@ -9,12 +9,16 @@
 //! catalogue enforces it. It never writes the catalogue's tables.
 //!
 //! Modules: [`policies`] (the published policies, their versions, and what users must accept
-//! before ordering; the consents themselves are the accounts crate's), [`reports`] (reports of
-//! listings, authority requests, takedowns and their reviews), [`error`].
+//! before ordering; the consents themselves are the accounts crate's), [`identity`] (the
+//! seller's identity, its check behind [`IdentityVerifier`], and the grace period of the
+//! stalls that sold before it was required), [`reports`] (reports of listings, authority
+//! requests, takedowns and their reviews), [`error`].
 
 pub mod error;
+pub mod identity;
 pub mod policies;
 pub mod reports;
 
 pub use error::ComplianceError;
+pub use identity::{Identities, IdentityVerifier};
 pub use policies::{PendingPolicy, Policies, Policy, PolicyKind};

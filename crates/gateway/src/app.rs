@@ -28,8 +28,8 @@ use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
     routes::{
-        account, addresses, admin, auth, catalog, me, money, notices, ops, orders, payments,
-        policies, regions, reports, search,
+        account, addresses, admin, auth, catalog, identity, me, money, notices, ops, orders,
+        payments, policies, regions, reports, search,
     },
     state::AppState,
 };
@@ -78,6 +78,10 @@ fn catalogue_routes() -> Router<AppState> {
         .route(
             "/stalls/{id}/delivery",
             axum::routing::put(catalog::set_delivery),
+        )
+        .route(
+            "/stalls/{id}/identity",
+            post(identity::submit).get(identity::get),
         )
         .route(
             "/stalls/{id}/members",
@@ -213,6 +217,9 @@ fn admin_routes() -> Router<AppState> {
         .route("/admin/stalls/{id}/reject", post(admin::reject_stall))
         .route("/admin/stalls/{id}/suspend", post(admin::suspend_stall))
         .route("/admin/stalls/{id}/reinstate", post(admin::reinstate_stall))
+        .route("/admin/stalls/{id}/identity/verify", post(identity::verify))
+        .route("/admin/stalls/{id}/identity/reject", post(identity::reject))
+        .route("/admin/identities", get(identity::queue))
         .route("/admin/stalls/{id}/adjustments", post(money::adjust))
         .route("/admin/products/{id}/hide", post(admin::hide_product))
         .route("/admin/products/{id}/unhide", post(admin::unhide_product))

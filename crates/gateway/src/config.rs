@@ -92,6 +92,8 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// The vendors' money.
     pub ledger: LedgerConfig,
+    /// What the E-commerce Law asks of the floor: seller identity.
+    pub compliance: ComplianceConfig,
     /// Redis, for rate limits shared by every instance.
     #[serde(default)]
     pub redis: RedisConfig,

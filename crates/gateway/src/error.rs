@@ -103,6 +103,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "cannot_disable_self",
     "too_many_webhooks",
     "exports_busy",
+    "identity_unverified",
     "policy_not_accepted",
     "report_closed",
     "not_taken_down",

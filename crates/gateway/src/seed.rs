@@ -239,12 +239,46 @@ async fn demo_stall(
         .await?;
     }
     if s.approved {
+        demo_identity(db, catalog, &owner_actor, admin, index, s, &stall_id).await?;
         catalog
             .moderate_stall(db, admin, &stall_id, StallAction::Approve, None)
             .await
             .map_err(common::Error::from)?;
     }
     Ok(true)
+}
+
+/// The seller identity of an approved demo stall, submitted by its owner and verified by the
+/// administrator, as a real stall's is before approval. The numbers are made up: province 045
+/// (Quảng Trị), born 1980, then the stall's place in the file.
+async fn demo_identity(
+    db: &DatabaseConnection,
+    catalog: &Catalog,
+    owner: &Actor,
+    admin: &Actor,
+    index: usize,
+    s: &DemoStall,
+    stall_id: &str,
+) -> anyhow::Result<()> {
+    let identities = compliance::Identities::new(catalog.clone());
+    let now = chrono::Utc::now();
+    let input = compliance::identity::NewIdentity {
+        method: compliance::identity::IdentityMethod::CitizenIdCard,
+        full_name: s.owner_name.clone(),
+        id_number: format!("045080{:06}", 100 + index),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1980, 1, 15).unwrap_or_default(),
+        document_urls: Vec::new(),
+        document_media_ids: Vec::new(),
+    };
+    identities
+        .submit(db, owner, stall_id, input, now)
+        .await
+        .map_err(common::Error::from)?;
+    identities
+        .verify(db, admin, stall_id, now)
+        .await
+        .map_err(common::Error::from)?;
+    Ok(())
 }
 
 /// Lists one demo product, its OCOP claim verified if the data says so.

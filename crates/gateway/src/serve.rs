@@ -397,6 +397,8 @@ struct Workers {
     payments: bool,
     /// The notification deliveries and the prune of their log (`notify.worker`).
     notify: bool,
+    /// The sweep of the seller identity grace periods (`compliance.worker`).
+    compliance: bool,
 }
 
 impl Workers {
@@ -405,6 +407,7 @@ impl Workers {
         search: true,
         payments: true,
         notify: true,
+        compliance: true,
     };
 
     /// The jobs the configuration turns on for a serving instance.
@@ -413,6 +416,7 @@ impl Workers {
             search: config.search.worker,
             payments: config.payments.worker,
             notify: config.notify.worker,
+            compliance: config.compliance.worker,
         }
     }
 }
@@ -447,6 +451,15 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
         runner = runner
             .with(deliveries(state))
             .with(notify::worker::PruneDeliveries::new(state.db.clone()));
+    }
+    if which.compliance {
+        let days = state.config.compliance.identity_grace_days;
+        let grace = compliance::identity::Grace::new(state.catalog.clone(), days);
+        runner = runner.with(compliance::identity::IdentityGrace::new(
+            grace,
+            state.db.clone(),
+            Duration::from_secs(3600),
+        ));
     }
     runner
 }

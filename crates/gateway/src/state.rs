@@ -34,6 +34,8 @@ pub struct AppState {
     pub orders: order::Orders,
     /// The vendors' money.
     pub ledger: ledger::Ledger,
+    /// Sellers' identities and their check (by administrators).
+    pub identities: compliance::Identities,
     /// The published policies and what users accepted of them.
     pub policies: compliance::Policies,
     /// Reports of listings, authority requests and takedowns.
@@ -89,6 +91,7 @@ impl AppState {
             payments,
             orders: order::Orders::new(catalog.clone()).with_ledger(ledger.clone()),
             ledger,
+            identities: compliance::Identities::new(catalog.clone()),
             catalog,
             search: search::Search::new(engine),
             email: built.email,

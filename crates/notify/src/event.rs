@@ -53,6 +53,17 @@ pub enum Event {
     VerifyEmail,
     /// Account: the password was changed (always by email).
     PasswordChanged,
+    /// Account, a stall's owner: the stall sells without a verified seller identity and must
+    /// have one by a deadline (always by email: a legal notice).
+    IdentityRequired,
+    /// Account, a stall's owner: a week is left before the stall is suspended for lacking a
+    /// verified seller identity (always by email).
+    IdentityReminder,
+    /// Account, a stall's owner: the seller's identity was verified (always by email).
+    IdentityVerified,
+    /// Account, a stall's owner: the seller's identity was rejected, with why (always by
+    /// email).
+    IdentityRejected,
     /// Administrators: a competent authority asked for a listing's removal, due within 24
     /// hours (always by email).
     AuthorityRequest,
@@ -99,6 +110,10 @@ impl Event {
         Self::PasswordReset,
         Self::VerifyEmail,
         Self::PasswordChanged,
+        Self::IdentityRequired,
+        Self::IdentityReminder,
+        Self::IdentityVerified,
+        Self::IdentityRejected,
         Self::AuthorityRequest,
         Self::TakedownReviewRequested,
     ];
@@ -128,6 +143,10 @@ impl Event {
             Self::PasswordReset => "password_reset",
             Self::VerifyEmail => "verify_email",
             Self::PasswordChanged => "password_changed",
+            Self::IdentityRequired => "identity_required",
+            Self::IdentityReminder => "identity_reminder",
+            Self::IdentityVerified => "identity_verified",
+            Self::IdentityRejected => "identity_rejected",
             Self::AuthorityRequest => "authority_request",
             Self::TakedownReviewRequested => "takedown_review_requested",
         }
@@ -160,7 +179,13 @@ impl Event {
             | Self::OrderDelivered
             | Self::OrderCancelled
             | Self::RefundSent => Audience::Buyer,
-            Self::PasswordReset | Self::VerifyEmail | Self::PasswordChanged => Audience::Account,
+            Self::PasswordReset
+            | Self::VerifyEmail
+            | Self::PasswordChanged
+            | Self::IdentityRequired
+            | Self::IdentityReminder
+            | Self::IdentityVerified
+            | Self::IdentityRejected => Audience::Account,
             Self::AuthorityRequest | Self::TakedownReviewRequested => Audience::Admin,
         }
     }
@@ -200,6 +225,10 @@ impl Event {
             Self::RefundSent => &["name", "stall", "order", "amount"],
             Self::PasswordReset | Self::VerifyEmail => &["name", "link", "minutes"],
             Self::PasswordChanged => &["name"],
+            Self::IdentityRequired => &["name", "stall", "deadline", "days"],
+            Self::IdentityReminder => &["name", "stall", "deadline", "days"],
+            Self::IdentityVerified => &["name", "stall"],
+            Self::IdentityRejected => &["name", "stall", "reason"],
             Self::AuthorityRequest => &["name", "authority", "reference", "subject", "due"],
             Self::TakedownReviewRequested => &["name", "stall", "subject", "message"],
         }

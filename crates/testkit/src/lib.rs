@@ -6,6 +6,8 @@
 //! `postgres://postgres@127.0.0.1:5432/marketplace_test`); the database is created if missing.
 
 pub mod facts;
+#[cfg(feature = "identity")]
+pub mod identity;
 pub mod smtp;
 pub mod stripe;
 pub mod webhooks;

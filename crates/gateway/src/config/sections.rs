@@ -202,6 +202,18 @@ impl LedgerConfig {
     }
 }
 
+/// `[compliance]`
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceConfig {
+    /// Days an approved stall whose seller identity is not verified may still sell, counted
+    /// from when the sweep first finds it; then it is suspended until the identity is verified.
+    pub identity_grace_days: u32,
+    /// Whether this instance runs the hourly sweep of those grace periods.
+    pub worker: bool,
+}
+
 /// `[stripe]`
 #[derive(Clone, Default, Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]

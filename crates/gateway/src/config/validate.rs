@@ -3,9 +3,9 @@
 //! building it ([`Config::build`]).
 
 use super::{
-    AuthConfig, BankTransferConfig, Config, ConfigError, DatabaseConfig, HttpConfig, LedgerConfig,
-    LogConfig, NotifyConfig, PaymentsConfig, RateLimitConfig, RedisConfig, SearchConfig,
-    StripeConfig,
+    AuthConfig, BankTransferConfig, ComplianceConfig, Config, ConfigError, DatabaseConfig,
+    HttpConfig, LedgerConfig, LogConfig, NotifyConfig, PaymentsConfig, RateLimitConfig,
+    RedisConfig, SearchConfig, StripeConfig,
 };
 
 impl Config {
@@ -21,6 +21,7 @@ impl Config {
         bank_transfer(&self.bank_transfer)?;
         notify(&self.notify)?;
         ledger(&self.ledger)?;
+        compliance(&self.compliance)?;
         redis(&self.redis)?;
         log(&self.log)
     }
@@ -323,6 +324,16 @@ fn ledger(l: &LedgerConfig) -> Result<(), ConfigError> {
         l.export_wait_secs,
         0..=60,
         "must be 0 to 60",
+    )
+}
+
+/// `[compliance]`
+fn compliance(c: &ComplianceConfig) -> Result<(), ConfigError> {
+    within(
+        "compliance.identity_grace_days",
+        c.identity_grace_days,
+        1..=365,
+        "must be 1 to 365",
     )
 }
 

@@ -142,6 +142,9 @@ db_test!(
                 "stall.reinstate",
                 "stall.suspend",
                 "stall.approve",
+                // Its seller identified before the approval (`TestApp::approve`).
+                "identity.verify",
+                "identity.submit",
                 "stall.resubmit",
                 "stall.reject"
             ]
@@ -162,7 +165,8 @@ db_test!(
             )
             .await
             .json();
-        assert_eq!(by_actor["total"], 4);
+        // Reject, verify the seller, approve, suspend, reinstate.
+        assert_eq!(by_actor["total"], 5);
         // Each public change queued the stall for search.
         assert!(app.outbox_rows(&id).await >= 4);
     }

@@ -18,6 +18,7 @@ mod examples;
 mod facts;
 mod fuzz;
 mod hostile;
+mod identity;
 mod instances;
 mod matrix;
 mod money;

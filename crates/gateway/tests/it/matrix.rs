@@ -855,6 +855,116 @@ async fn fresh_user(fx: &Fixture, i: usize, what: &str) -> String {
         .to_owned()
 }
 
+/// A fresh pending stall of `owner` whose seller identity waits for an administrator.
+async fn stall_with_pending_identity(fx: &Fixture) -> String {
+    let id = fx.fresh_stall().await;
+    let res = fx
+        .app
+        .post(
+            &format!("/api/v1/stalls/{id}/identity"),
+            Some(fx.owner()),
+            identity_body(),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    id
+}
+
+db_test!(
+    seller_identity_authorization_matrix,
+    |db: TestDb| async move {
+        let fx = Fixture::new(db).await;
+        let mut failures = Vec::new();
+        // The owner submits; staff, other users and administrators may not. Of a pending
+        // stall, those who may not see it are told it does not exist.
+        for (name, stall, expected) in [
+            (
+                "POST pending stall identity",
+                fx.closed.clone(),
+                [401, 404, 403, 201, 404, 403],
+            ),
+            // Its seller is verified already (the fixture approved it).
+            (
+                "POST approved stall identity",
+                fx.open.clone(),
+                [401, 403, 403, 409, 403, 403],
+            ),
+        ] {
+            failures.extend(
+                row(&fx, name, expected, move |_, _| {
+                    let stall = stall.clone();
+                    async move {
+                        (
+                            Method::POST,
+                            format!("/api/v1/stalls/{stall}/identity"),
+                            Some(identity_body()),
+                        )
+                    }
+                })
+                .await,
+            );
+        }
+        // The number is the owner's and the administrators' to read, not the staff's.
+        for (name, stall, expected) in [
+            (
+                "GET pending stall identity",
+                fx.closed.clone(),
+                [401, 404, 403, 200, 404, 200],
+            ),
+            (
+                "GET approved stall identity",
+                fx.open.clone(),
+                [401, 403, 403, 200, 403, 200],
+            ),
+        ] {
+            failures.extend(
+                row(&fx, name, expected, move |_, _| {
+                    let stall = stall.clone();
+                    async move { get(format!("/api/v1/stalls/{stall}/identity")) }
+                })
+                .await,
+            );
+        }
+        let admin_only = [401, 403, 403, 403, 403, 200];
+        for (action, body) in [
+            ("verify", None),
+            (
+                "reject",
+                Some(json!({"reason": "Ảnh căn cước bị mờ"})),
+            ),
+        ] {
+            failures.extend(
+                row(
+                    &fx,
+                    &format!("POST admin/stalls/{{id}}/identity/{action}"),
+                    admin_only,
+                    move |fx, _| {
+                        let body = body.clone();
+                        async move {
+                            let id = stall_with_pending_identity(&fx).await;
+                            let path = format!("/api/v1/admin/stalls/{id}/identity/{action}");
+                            (Method::POST, path, body)
+                        }
+                    },
+                )
+                .await,
+            );
+        }
+        failures.extend(
+            row(&fx, "GET admin/identities", admin_only, |_, _| async {
+                get("/api/v1/admin/identities?status=pending".into())
+            })
+            .await,
+        );
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+);
+
 db_test!(
     account_and_notification_authorization_matrix,
     |db: TestDb| async move {

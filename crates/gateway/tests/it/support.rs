@@ -18,6 +18,9 @@ pub struct TestApp {
     pub db: TestDb,
     /// The embedded search index's directory, removed with the app.
     pub search_dir: std::path::PathBuf,
+    /// The token of each stall's owner, by stall id, for what the owner does before an
+    /// approval (`TestApp::stall` records it).
+    owners: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl Drop for TestApp {
@@ -128,7 +131,19 @@ impl TestApp {
             state,
             db,
             search_dir,
+            owners: Default::default(),
         }
+    }
+
+    /// The same app with its seller identities checked by `verifier` first (the test kit's
+    /// stand-in for an automatic provider) instead of by administrators only.
+    pub fn with_identity_verifier(
+        mut self,
+        verifier: std::sync::Arc<dyn compliance::IdentityVerifier>,
+    ) -> Self {
+        self.state.identities = self.state.identities.clone().with_verifier(verifier);
+        self.router = gateway::router(self.state.clone());
+        self
     }
 
     /// Sends `req` and reads the answer whole; the answer is held to `/openapi.json`
@@ -293,11 +308,16 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status, 201, "{}", res.text());
-        res.json()
+        let stall = res.json();
+        let id = stall["id"].as_str().expect("a stall has an id").to_owned();
+        crate::support::lock(&self.owners).insert(id, token.to_owned());
+        stall
     }
 
-    /// Approves a stall as an administrator.
+    /// Approves a stall as an administrator, as it is done: its owner submits the seller's
+    /// identity and the administrator verifies it first.
     pub async fn approve(&self, admin: &str, stall_id: &str) {
+        self.verify_seller(admin, stall_id).await;
         let res = self
             .request(
                 Method::POST,
@@ -307,6 +327,49 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
+    }
+
+    /// The seller of `stall_id` identified as a client does it: its owner submits the identity
+    /// (`identity_body`), `admin` verifies it. One verified already is left as it is.
+    pub async fn verify_seller(&self, admin: &str, stall_id: &str) {
+        let owner = self.owner_token(admin, stall_id).await;
+        let path = format!("/api/v1/stalls/{stall_id}/identity");
+        let res = self.post(&path, Some(&owner), identity_body()).await;
+        if res.status == 409 {
+            res.problem(409, "already_verified");
+            return;
+        }
+        assert_eq!(res.status, 201, "{}", res.text());
+        if res.json()["status"] == "verified" {
+            return;
+        }
+        let verify = format!("/api/v1/admin/stalls/{stall_id}/identity/verify");
+        let res = self.request(Method::POST, &verify, Some(admin), None).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+
+    /// A token of the owner of `stall_id`: the one it applied with, else a new sign-in (every
+    /// test user has [`PASSWORD`]).
+    async fn owner_token(&self, admin: &str, stall_id: &str) -> String {
+        if let Some(token) = crate::support::lock(&self.owners).get(stall_id) {
+            return token.clone();
+        }
+        let stall = self
+            .get(&format!("/api/v1/stalls/{stall_id}"), Some(admin))
+            .await
+            .json();
+        let owner = uuid::Uuid::parse_str(stall["owner_id"].as_str().unwrap()).unwrap();
+        let user = self
+            .state
+            .accounts
+            .users_by_ids(&self.db.conn, &[owner])
+            .await
+            .unwrap()
+            .pop()
+            .expect("the stall's owner exists");
+        let token = self.login(&user.email).await;
+        crate::support::lock(&self.owners).insert(stall_id.to_owned(), token.clone());
+        token
     }
 
     /// The id of the category with `slug`.
@@ -378,4 +441,22 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// A seller identity as an owner submits it: a citizen id card of a seller born in 1980.
+pub fn identity_body() -> Value {
+    json!({
+        "method": "citizen_id_card",
+        "full_name": "Lê Văn Tùng",
+        "id_number": "045080001234",
+        "date_of_birth": "1980-05-12",
+        "document_urls": ["https://anh.example.vn/cccd-mat-truoc.jpg"],
+    })
+}
+
+/// The value behind `inner`'s lock, even after a test panicked holding it.
+pub fn lock<T>(inner: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    inner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

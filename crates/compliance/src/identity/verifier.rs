@@ -1,0 +1,90 @@
+//! Who checks a submitted identity: the [`IdentityVerifier`] trait, what it answers
+//! ([`Verdict`]), and the [`ManualVerifier`] production uses.
+//!
+//! The national identity platform (VNeID's services for platforms) is not reachable from here,
+//! so no provider is implemented or imitated: every identity waits for an administrator. A
+//! provider, when one is contracted, is one more implementation of the trait; the test kit
+//! has a stand-in that answers by a rule on the number, to drive the automatic path.
+//!
+//! The service asks the verifier after the submission is committed, never inside a
+//! transaction, and applies its answer only if the submission is still the pending one.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::{IdentityMethod, rules::mask};
+
+/// What a verifier is asked about: one submission, as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// The stall whose seller it is.
+    pub stall_id: Uuid,
+    /// This submission (a resubmission has another).
+    pub submission_id: Uuid,
+    /// How the seller is identified.
+    pub method: IdentityMethod,
+    /// The seller's full name.
+    pub full_name: String,
+    /// The personal identification number or the foreign document's number.
+    pub id_number: String,
+    /// The seller's date of birth.
+    pub date_of_birth: NaiveDate,
+    /// Pictures of the documents, as https URLs.
+    pub document_urls: Vec<String>,
+    /// Pictures of the documents, as media ids.
+    pub document_media_ids: Vec<Uuid>,
+}
+
+impl std::fmt::Debug for Submission {
+    /// Never the whole number: a verifier's error may log its submission.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("stall_id", &self.stall_id)
+            .field("submission_id", &self.submission_id)
+            .field("method", &self.method)
+            .field("id_number", &mask(&self.id_number))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A verifier's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The identity is the seller's: verified.
+    Verified,
+    /// The identity is refused, with the reason the owner reads.
+    Rejected(String),
+    /// The verifier cannot tell: an administrator decides.
+    NeedsPerson,
+}
+
+/// Why a verifier could not answer (unreachable, say); the identity then waits for an
+/// administrator, as with [`Verdict::NeedsPerson`].
+pub type VerifierError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Checks a submitted seller identity.
+#[async_trait]
+pub trait IdentityVerifier: Send + Sync + 'static {
+    /// A short name for logs (`manual`).
+    fn name(&self) -> &'static str;
+
+    /// The answer about `submission`. Must not log the number whole.
+    async fn check(&self, submission: &Submission) -> Result<Verdict, VerifierError>;
+}
+
+/// The check production uses: every identity waits for an administrator, who compares the
+/// documents and verifies or rejects it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ManualVerifier;
+
+#[async_trait]
+impl IdentityVerifier for ManualVerifier {
+    fn name(&self) -> &'static str {
+        "manual"
+    }
+
+    async fn check(&self, _: &Submission) -> Result<Verdict, VerifierError> {
+        Ok(Verdict::NeedsPerson)
+    }
+}
