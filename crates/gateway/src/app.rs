@@ -29,7 +29,7 @@ use crate::{
     metrics, openapi,
     routes::{
         account, addresses, admin, auth, catalog, identity, me, money, notices, ops, orders,
-        payments, policies, regions, reports, search,
+        payments, personal, policies, regions, reports, search,
     },
     state::AppState,
 };
@@ -122,6 +122,7 @@ fn account_routes() -> Router<AppState> {
         .route("/auth/password-reset/confirm", post(account::confirm_reset))
         .route("/auth/verify-email", post(account::verify_email))
         .route("/me", get(me::me).patch(account::update_me))
+        .route("/me/export", get(personal::export))
         .route("/me/password", post(account::change_password))
         .route("/me/sessions", get(account::sessions))
         .route("/me/sessions/{id}", delete(account::revoke_session))

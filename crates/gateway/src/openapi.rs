@@ -25,6 +25,7 @@ use crate::{error, routes};
         routes::auth::login,
         routes::auth::logout,
         routes::me::me,
+        routes::personal::export,
         routes::account::update_me,
         routes::account::change_password,
         routes::account::sessions,

@@ -12,6 +12,7 @@ pub mod notices;
 pub mod ops;
 pub mod orders;
 pub mod payments;
+pub mod personal;
 pub mod policies;
 pub mod regions;
 pub mod reports;

@@ -1003,6 +1003,7 @@ db_test!(
                 Some(json!({"full_name": "Nguyễn Văn Tư"})),
             ),
             ("GET me/sessions", Method::GET, "/api/v1/me/sessions", None),
+            ("GET me/export", Method::GET, "/api/v1/me/export", None),
         ] {
             failures.extend(
                 row(&fx, name, user, move |_, _| {
