@@ -268,18 +268,27 @@ db_test!(
             assert_eq!(s, 201);
             let id = stall["id"].as_str().unwrap().to_owned();
             stall_names.insert(id.clone(), name);
-            let (s, _) = call(
-                &http,
-                Method::POST,
-                url(&format!("/admin/stalls/{id}/approve")),
-                Some(&admin),
-                None,
-                None,
-            )
-            .await;
-            assert_eq!(s, 200);
+            // The vendor identifies its seller; the administrator verifies, then approves.
+            let (s, identity) = call(&http, Method::POST, url(&format!("/stalls/{id}/identity")), Some(token), Some(json!({
+            "method": "citizen_id_card", "full_name": "Lê Văn Tùng", "id_number": "045080001234", "date_of_birth": "1980-05-12",
+            "document_urls": ["https://anh.example.vn/cccd-mat-truoc.jpg"]
+        })), None).await;
+            assert_eq!((s, &identity["status"]), (201, &json!("pending")), "{identity}");
+            for step in ["identity/verify", "approve"] {
+                let (s, body) = call(
+                    &http,
+                    Method::POST,
+                    url(&format!("/admin/stalls/{id}/{step}")),
+                    Some(&admin),
+                    None,
+                    None,
+                )
+                .await;
+                assert_eq!(s, 200, "{step}: {body}");
+            }
             let (s, p) = call(&http, Method::POST, url(&format!("/stalls/{id}/products")), Some(token), Some(json!({
-            "name": product, "category_id": cat(category), "price": price, "unit": "chai", "stock": 10
+            "name": product, "category_id": cat(category), "price": price, "unit": "chai", "stock": 10,
+            "facts": testkit::facts::complete()
         })), None).await;
             assert_eq!(s, 201, "{p}");
             products.push(p["id"].as_str().unwrap().to_owned());

@@ -21,6 +21,7 @@ mod m20261205_000013_policies;
 mod m20261205_000014_consents;
 mod m20261205_000015_seller_identity;
 mod m20261205_000016_reports;
+mod m20261205_000017_product_facts;
 mod m20261205_000019_cases;
 
 /// Runs the marketplace's migrations in order.
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_consents::Migration),
             Box::new(m20261205_000015_seller_identity::Migration),
             Box::new(m20261205_000016_reports::Migration),
+            Box::new(m20261205_000017_product_facts::Migration),
             Box::new(m20261205_000019_cases::Migration),
         ]
     }

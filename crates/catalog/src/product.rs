@@ -7,7 +7,10 @@ use common::{FieldCode, Money, Stored, validate::Validator};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
-use crate::region::{Commune, Regions};
+use crate::{
+    facts::ProductFacts,
+    region::{Commune, Regions},
+};
 
 /// Highest price a product may have: 1 tỷ đồng.
 pub const MAX_PRICE: i64 = 1_000_000_000;
@@ -309,6 +312,13 @@ pub struct Product {
     pub ocop_stars: Option<u8>,
     /// The certificate: for the public only while valid; for members and admins always.
     pub ocop: Option<Ocop>,
+    /// What its label states (`{}` when nothing).
+    pub facts: ProductFacts,
+    /// The facts its category requires that it does not state, as `facts.<key>` (members and
+    /// admins only): a product listed before the requirement stays visible, and its stall
+    /// completes these; an edit of its facts or category must leave none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_facts: Option<Vec<String>>,
     /// Listed or archived.
     pub status: ProductStatus,
     /// Hidden by an administrator.
@@ -357,6 +367,10 @@ pub struct NewProduct {
     pub weight_grams: Option<i32>,
     /// The OCOP certificate, if the product has one.
     pub ocop: Option<OcopInput>,
+    /// What its label states; those its category requires must be given (missing → 422
+    /// naming each `facts.<key>`).
+    #[serde(default)]
+    pub facts: Option<ProductFacts>,
 }
 
 /// Changes to a product; absent fields stay as they are; `version` is the one read.
@@ -396,6 +410,9 @@ pub struct ProductPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<OcopInput>))]
     pub ocop: Option<Option<OcopInput>>,
+    /// New facts (replace the whole set); with a new category, those it requires must all be
+    /// stated.
+    pub facts: Option<ProductFacts>,
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).

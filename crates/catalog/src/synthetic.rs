@@ -163,6 +163,8 @@ impl Draw<'_> {
             ocop_status: Set(stars.map(|_| OcopStatus::Verified.as_str().to_owned())),
             ocop_status_reason: Set(None),
             ocop_reviewed_at: Set(stars.map(|_| self.now)),
+            // Benchmark rows load and search like listings made before facts were required.
+            facts: Set(None),
             created_at: Set(self.now - Duration::seconds((self.n - k) as i64)),
             updated_at: Set(self.now),
         }

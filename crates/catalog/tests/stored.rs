@@ -205,6 +205,7 @@ db_test!(
                         issued_on: Catalog::today() - chrono::Duration::days(30),
                         expires_on: None,
                     }),
+                    facts: Some(serde_json::from_value(testkit::facts::complete()).unwrap()),
                 },
             )
             .await

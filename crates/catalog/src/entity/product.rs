@@ -1,4 +1,5 @@
-//! The `products` table, with the product's OCOP claim in the `ocop_*` columns.
+//! The `products` table, with the product's OCOP claim in the `ocop_*` columns and its label's
+//! facts in `facts`.
 
 use sea_orm::entity::prelude::*;
 
@@ -33,6 +34,9 @@ pub struct Model {
     pub ocop_status: Option<String>,
     pub ocop_status_reason: Option<String>,
     pub ocop_reviewed_at: Option<DateTimeUtc>,
+    /// What the label states (`facts::ProductFacts` as JSON); null: nothing.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub facts: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

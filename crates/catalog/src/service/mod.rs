@@ -27,6 +27,7 @@ use crate::{
     CatalogError, Regions,
     entity::{category, product, stall, stall_member},
     error::Result,
+    facts::FactRules,
     stall::Role,
 };
 
@@ -34,6 +35,7 @@ use crate::{
 #[derive(Clone, Debug)]
 pub struct Catalog {
     regions: Arc<Regions>,
+    fact_rules: Arc<FactRules>,
     notifier: notify::Notifier,
 }
 
@@ -59,8 +61,38 @@ impl Catalog {
     pub fn new(regions: Regions) -> Self {
         Self {
             regions: Arc::new(regions),
+            fact_rules: Arc::new(FactRules::builtin()),
             notifier: notify::Notifier::default(),
         }
+    }
+
+    /// The same catalogue requiring the product facts of `rules` (by default the shipped
+    /// config/compliance/facts.toml).
+    pub fn with_fact_rules(mut self, rules: FactRules) -> Self {
+        self.fact_rules = Arc::new(rules);
+        self
+    }
+
+    /// The facts a product of category `category_id` must state, among `all` categories (its
+    /// own slug and its ancestors' decide).
+    pub(crate) fn required_facts(
+        &self,
+        all: &[category::Model],
+        category_id: Uuid,
+    ) -> Vec<&'static str> {
+        let mut lineage: Vec<&str> = Vec::new();
+        let mut next = Some(category_id);
+        while let Some(id) = next {
+            let Some(c) = all.iter().find(|c| c.id == id) else {
+                break;
+            };
+            if lineage.contains(&c.slug.as_str()) {
+                break; // a cycle in bad data; stop rather than loop
+            }
+            lineage.push(&c.slug);
+            next = c.parent_id;
+        }
+        self.fact_rules.required(&lineage)
     }
 
     /// The same catalogue writing notifications with `notifier`.

@@ -24,6 +24,7 @@ use crate::{
     category::descendants,
     entity::{category, product, stall},
     error::Result,
+    facts::{self, ProductFacts},
     outbox,
     product::{
         CategoryRef, NewProduct, Ocop, OcopClaim, OcopIssuer, OcopStatus, Product, ProductPatch,
@@ -121,16 +122,26 @@ fn category_ref(id: Uuid, category: Option<&category::Model>) -> CategoryRef {
 use crate::visibility::product_is_public as is_visible;
 
 impl Catalog {
-    /// Converts a stored product into what a viewer may see (`privileged`: member or admin).
-    /// A status in the row that is no known one is an error, never read as a default.
+    /// Converts a stored product into what a viewer may see (`privileged`: member or admin,
+    /// who also read which of the `required` facts it lacks). A status in the row that is no
+    /// known one is an error, never read as a default.
     pub(crate) fn product_view(
         &self,
         p: product::Model,
         stall: &stall::Model,
         category: Option<&category::Model>,
         privileged: bool,
+        required: &[&'static str],
     ) -> Result<Product> {
         let ocop = ocop_view(&p, Self::today(), privileged)?;
+        let facts = ProductFacts::from_stored(p.facts.as_deref())?;
+        let missing_facts = privileged.then(|| {
+            facts
+                .missing(required)
+                .into_iter()
+                .map(|k| format!("facts.{k}"))
+                .collect()
+        });
         let status = stored(&p.status)?;
         let ocop_stars = ocop.as_ref().filter(|o| o.valid).map(|o| o.stars);
         let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
@@ -161,6 +172,8 @@ impl Catalog {
             weight_grams: p.weight_grams,
             ocop_stars,
             ocop: ocop.filter(|o| privileged || o.valid),
+            facts,
+            missing_facts,
             status,
             hidden: p.hidden,
             hidden_reason: p.hidden_reason.filter(|_| privileged),
@@ -178,13 +191,25 @@ impl Catalog {
         privileged: bool,
     ) -> Result<Vec<Product>> {
         let (stalls, categories) = product_refs(db, &rows).await?;
+        // Which facts each category requires depends on its ancestors: only the privileged
+        // views, which list what is missing, need the whole (small) tree.
+        let tree = if privileged {
+            category::Entity::find().all(db).await?
+        } else {
+            Vec::new()
+        };
         let mut views = Vec::with_capacity(rows.len());
         for p in rows {
             let Some(stall) = stalls.get(&p.stall_id) else {
                 continue;
             };
             let category = categories.get(&p.category_id);
-            views.push(self.product_view(p, stall, category, privileged)?);
+            let required = if privileged {
+                self.required_facts(&tree, p.category_id)
+            } else {
+                Vec::new()
+            };
+            views.push(self.product_view(p, stall, category, privileged, &required)?);
         }
         Ok(views)
     }
@@ -236,6 +261,21 @@ impl Catalog {
         Ok(())
     }
 
+    /// Records each fact that category `category_id` requires and `facts` lacks, as a
+    /// required field `facts.<key>`: a product cannot be listed without them.
+    async fn check_facts<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        v: &mut Validator,
+        category_id: Uuid,
+        facts: &ProductFacts,
+    ) -> Result<()> {
+        let tree = category::Entity::find().all(db).await?;
+        let required = self.required_facts(&tree, category_id);
+        facts::require(v, &facts.missing(&required));
+        Ok(())
+    }
+
     /// Lists a new product on a stall (members). An OCOP claim starts `unverified`.
     pub async fn create_product<C: ConnectionTrait + TransactionTrait>(
         &self,
@@ -262,7 +302,14 @@ impl Catalog {
             .ocop
             .as_ref()
             .and_then(|o| o.validate(&mut v, "ocop", Self::today()));
+        let product_facts = input
+            .facts
+            .as_ref()
+            .map(|f| f.validate(&mut v, Self::today()))
+            .unwrap_or_default();
         Self::check_category(db, &mut v, input.category_id).await?;
+        self.check_facts(db, &mut v, input.category_id, &product_facts)
+            .await?;
         v.finish()?;
 
         let txn = common::begin_write(db).await?;
@@ -281,6 +328,7 @@ impl Catalog {
             images: Set(serde_json::to_string(&images).unwrap_or_else(|_| "[]".into())),
             origin_commune_code: Set(input.origin_commune_code),
             weight_grams: Set(input.weight_grams),
+            facts: Set(product_facts.to_stored()),
             status: Set(ProductStatus::Active.as_str().to_owned()),
             hidden: Set(false),
             hidden_reason: Set(None),
@@ -324,8 +372,10 @@ impl Catalog {
         if !privileged && !is_visible(&p, &stall) {
             return Err(CatalogError::NotFound("Product"));
         }
-        let category = category::Entity::find_by_id(p.category_id).one(db).await?;
-        self.product_view(p, &stall, category.as_ref(), privileged)
+        self.views(db, vec![p], privileged)
+            .await?
+            .pop()
+            .ok_or(CatalogError::NotFound("Product"))
     }
 
     /// The product `id_or_slug` for a member of its stall to change.
@@ -350,6 +400,34 @@ impl Catalog {
             )),
             _ => Err(CatalogError::NotFound("Product")),
         }
+    }
+
+    /// Sets the patch's facts on `am`. A listed product whose facts or category change must
+    /// state all its category requires; other edits leave a product listed before the
+    /// requirement as it is (its stall sees `missing_facts`).
+    async fn patch_facts<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        v: &mut Validator,
+        am: &mut product::ActiveModel,
+        current: &product::Model,
+        patch: &ProductPatch,
+    ) -> Result<()> {
+        let new_facts = patch.facts.as_ref().map(|f| f.validate(v, Self::today()));
+        if let Some(f) = &new_facts {
+            am.facts = Set(f.to_stored());
+        }
+        if (new_facts.is_none() && patch.category_id.is_none())
+            || current.status != ProductStatus::Active.as_str()
+        {
+            return Ok(());
+        }
+        let facts = match new_facts {
+            Some(f) => f,
+            None => ProductFacts::from_stored(current.facts.as_deref())?,
+        };
+        let category_id = patch.category_id.unwrap_or(current.category_id);
+        self.check_facts(db, v, category_id, &facts).await
     }
 
     /// Edits a product (members), refusing a stale `version`. A new OCOP claim goes back to
@@ -407,6 +485,8 @@ impl Catalog {
                 Self::ocop_columns(&mut am, claim);
             }
         }
+        self.patch_facts(db, &mut v, &mut am, &current, &patch)
+            .await?;
         v.finish()?;
 
         let txn = common::begin_write(db).await?;
