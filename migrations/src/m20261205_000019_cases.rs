@@ -23,7 +23,7 @@ impl MigrationTrait for Migration {
                     .col(string_len("status", 16))
                     .col(string_len("reason", 200))
                     .col(text("description"))
-                    // The lines concerned, `[{order_item_id, quantity}]`, as JSON.
+                    // The lines concerned, `[{product_id, quantity}]` (one line per product), as JSON.
                     .col(text("items"))
                     // The evidence's https URLs, as a JSON array.
                     .col(text("evidence"))

@@ -53,8 +53,8 @@ impl Default for CaseSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CaseItem {
-    /// The order's line.
-    pub order_item_id: Uuid,
+    /// The product of the order's line (an order has one line per product).
+    pub product_id: Uuid,
     /// How many of its units (at most as many as were bought).
     pub quantity: i64,
 }
@@ -766,15 +766,15 @@ fn check_new(new: &NewCase, lines: &[order_item::Model]) -> Result<(String, Stri
         "names more lines than the order has",
     );
     for (i, item) in new.items.iter().enumerate() {
-        let line = lines.iter().find(|l| l.id == item.order_item_id);
+        let line = lines.iter().find(|l| l.product_id == item.product_id);
         let twice = new.items[..i]
             .iter()
-            .any(|o| o.order_item_id == item.order_item_id);
+            .any(|o| o.product_id == item.product_id);
         v.check(
             line.is_some() && !twice,
-            &format!("items[{i}].order_item_id"),
+            &format!("items[{i}].product_id"),
             FieldCode::Invalid,
-            "is not a line of this order (or is named twice)",
+            "is not a product of this order (or is named twice)",
         );
         if let Some(l) = line {
             v.check(
@@ -849,7 +849,7 @@ async fn returned_lines<C: ConnectionTrait>(
             } else {
                 named
                     .iter()
-                    .find(|n| n.order_item_id == l.id)
+                    .find(|n| n.product_id == l.product_id)
                     .map(|n| n.quantity)
             };
             quantity.map(|quantity| catalog::stock::StockLine {
@@ -878,7 +878,7 @@ async fn refundable<C: ConnectionTrait>(
     Ok(named
         .iter()
         .filter_map(|n| {
-            let l = lines.iter().find(|l| l.id == n.order_item_id)?;
+            let l = lines.iter().find(|l| l.product_id == n.product_id)?;
             Some(l.unit_price.saturating_mul(n.quantity))
         })
         .sum())
