@@ -12,8 +12,10 @@
 //! before ordering; the consents themselves are the accounts crate's), [`identity`] (the
 //! seller's identity, its check behind [`IdentityVerifier`], and the grace period of the
 //! stalls that sold before it was required), [`reports`] (reports of listings, authority
-//! requests, takedowns and their reviews), [`error`].
+//! requests, takedowns and their reviews), [`documents`] (the kinds of business documents and
+//! which categories require which, as data), [`error`].
 
+pub mod documents;
 pub mod error;
 pub mod identity;
 pub mod policies;
