@@ -14,8 +14,10 @@ use order::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use axum::{body::Body, http::Request};
+
 use crate::{
-    bank::bank_app_with,
+    bank::{bank_app_with, bank_config},
     orders::{Market, checkout, market, put_item, shipping, stock},
     support::*,
 };
@@ -370,5 +372,90 @@ db_test!(
         // Once.
         assert!(cases.received(db, &owner, c.id, now).await.is_err());
         assert_eq!(stock(&app, &m.owner_a, &m.sauce).await, before + 2);
+    }
+);
+
+const STRIPE_SECRET: &str = "whsec_cases";
+
+db_test!(
+    a_card_refund_of_part_of_an_order_goes_back_through_stripe,
+    |db: TestDb| async move {
+        let stripe = testkit::stripe::StubStripe::start().await;
+        let mut config = bank_config("[ledger]\nholding_days = 0");
+        config.stripe.secret_key = Some("sk_test_marketplace".into());
+        config.stripe.webhook_secret = Some(STRIPE_SECRET.into());
+        config.stripe.api_base = Some(stripe.base.clone());
+        let app = TestApp::from_config(db, config, |engine| engine);
+        let m = market(&app).await;
+        put_item(&app, &m.buyer, &m.sauce, 2).await;
+        let mut body = shipping();
+        body["payment_method"] = json!("card");
+        let res = checkout(&app, &m.buyer, "case-card", body).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let out = res.json();
+        let event = testkit::stripe::event(
+            "evt_case_card",
+            "payment_intent.succeeded",
+            out["payment"]["payment_intent_id"].as_str().unwrap(),
+            out["checkout_id"].as_str().unwrap(),
+            out["total"].as_i64().unwrap(),
+        );
+        let sig = order::provider::stripe::sign(&event, STRIPE_SECRET, Utc::now().timestamp());
+        let res = app
+            .send(
+                Request::post("/api/v1/payments/stripe/webhook")
+                    .header("content-type", "application/json")
+                    .header("stripe-signature", sig)
+                    .body(Body::from(event))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let id = out["orders"][0]["id"].as_str().unwrap().to_owned();
+        for step in ["confirm", "ship", "deliver"] {
+            let res = app
+                .post(
+                    &format!("/api/v1/orders/{id}/{step}"),
+                    Some(&m.owner_a),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{step}: {}", res.text());
+        }
+        let order_id: Uuid = id.parse().unwrap();
+        let (buyer, owner, admin) = (
+            actor(&app, &m.buyer).await,
+            actor(&app, &m.owner_a).await,
+            actor(&app, &m.admin).await,
+        );
+        let cases = cases(&app);
+        let db = &app.state.db;
+        let now = Utc::now().trunc_subsecs(0);
+        let mut new = new_case(CaseKind::Refund, vec![]);
+        new.refund_account = None;
+        let c = cases.open(db, &buyer, order_id, new, now).await.unwrap();
+        cases
+            .respond(db, &owner, c.id, true, "Xin lỗi quý khách.", now)
+            .await
+            .unwrap();
+        let c = cases
+            .resolve(
+                db,
+                &admin,
+                c.id,
+                Resolution {
+                    decision: Decision::Refund,
+                    refund_amount: Some(50_000),
+                    message: "Hoàn một phần.".into(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(c.refund_via, Some(order::types::PaymentMethod::Card));
+        app.state.payments.refund_now(db, order_id).await.unwrap();
+        let sent = stripe.requests_to("/v1/refunds");
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].field("amount"), Some("50000"));
     }
 );
