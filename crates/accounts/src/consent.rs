@@ -1,10 +1,10 @@
 //! Consents: a user's acceptance of one version of a published policy, kept as a record of
 //! who accepted which version, when and from which client address.
 //!
-//! The records are append-only: this module inserts and reads them and nothing in the crate
-//! changes or removes one (a test holds the sources to that), so the history a user or an
-//! inspector reads is the history that happened. Accepting a policy again, or a new version of
-//! it, adds a record.
+//! The records are append-only: this module inserts and reads them, nothing in the crate removes
+//! one, and the only change one ever sees is the loss of its client address when the account
+//! is erased (a test holds the sources to that), so the history a user or an inspector reads is
+//! the history that happened. Accepting a policy again, or a new version of it, adds a record.
 //!
 //! Which policies exist and which version of each is in effect is the compliance crate's
 //! business; this one stores consents of any closed set of kinds (`K`, stored through
@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use common::{Stored, stored};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -109,6 +109,26 @@ impl Accounts {
             .collect()
     }
 
+    /// Removes the client addresses of `user_id`'s consents (when the account is erased): the
+    /// one change a consent ever sees. Who accepted which version and when stays, the proof the
+    /// floor keeps. How many records lost an address.
+    pub async fn forget_consent_addresses<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: Uuid,
+    ) -> Result<u64, AccountsError> {
+        let res = consent::Entity::update_many()
+            .col_expr(
+                consent::Column::ClientAddress,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(consent::Column::UserId.eq(user_id))
+            .filter(consent::Column::ClientAddress.is_not_null())
+            .exec(db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
     /// Opens an account that accepts `accepted` at `at` from `client`, and emails a link that
     /// verifies its address: the account and its consents are made together or not at all.
     pub async fn register_consenting<K: Stored, C: ConnectionTrait + TransactionTrait>(
@@ -131,20 +151,22 @@ impl Accounts {
 
 #[cfg(test)]
 mod tests {
-    /// Nothing in the crate changes or removes a consent: no update or delete names the
-    /// table's entity or the table.
+    /// Nothing in the crate removes a consent, and the one update of the table
+    /// ([`crate::Accounts::forget_consent_addresses`]) sets the client address alone.
     #[test]
-    fn no_source_of_the_crate_changes_or_removes_a_consent() {
+    fn no_source_of_the_crate_removes_a_consent_or_changes_what_it_proves() {
         // Written in pieces so this test does not find itself.
-        let forbidden = [
-            ["consent::Entity::", "update"].concat(),
+        let removing = [
             ["consent::Entity::", "delete"].concat(),
             ["consent::ActiveModel", "::update"].concat(),
+            ["consent::ActiveModel", "::delete"].concat(),
             ["UPDATE ", "consents"].concat(),
             ["DELETE FROM ", "consents"].concat(),
         ];
+        let update = ["consent::Entity::", "update"].concat();
+        let column = ["col_expr(", "consent::Column::"].concat();
         let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
-        let mut read = 0;
+        let (mut read, mut updates) = (0, 0);
         while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -152,17 +174,40 @@ mod tests {
                     dirs.push(path);
                     continue;
                 }
-                let source = std::fs::read_to_string(&path).unwrap();
+                // Without white space, however a statement is laid out.
+                let source: String = std::fs::read_to_string(&path)
+                    .unwrap()
+                    .split_whitespace()
+                    .collect();
                 read += 1;
-                for f in &forbidden {
-                    assert!(
-                        !source.contains(f.as_str()),
-                        "{} holds {f:?}",
+                for f in &removing {
+                    let f: String = f.split_whitespace().collect();
+                    assert!(!source.contains(&f), "{} holds {f:?}", path.display());
+                }
+                for (at, _) in source.match_indices(update.as_str()) {
+                    updates += 1;
+                    let statement = &source[at..];
+                    let statement = &statement[..statement.find(".exec(").unwrap()];
+                    let set: Vec<_> = statement
+                        .match_indices(column.as_str())
+                        .map(|(i, _)| {
+                            let rest = &statement[i + column.len()..];
+                            &rest[..rest.find(',').unwrap()]
+                        })
+                        .collect();
+                    assert_eq!(
+                        set,
+                        ["ClientAddress"],
+                        "{} changes a consent",
                         path.display()
                     );
                 }
             }
         }
         assert!(read > 5, "the sources were read");
+        assert_eq!(
+            updates, 1,
+            "one update of consents: forgetting their addresses"
+        );
     }
 }

@@ -400,6 +400,21 @@ db_test!(
         );
         let anonymous = p.consents(&db.conn, &Actor::Anonymous).await.unwrap_err();
         assert_eq!(anonymous.kind(), ErrorKind::Unauthorized);
+        // Erasing the account forgets where the consents came from, and only that.
+        let forgotten = accounts
+            .forget_consent_addresses(&db.conn, user.id)
+            .await
+            .unwrap();
+        assert_eq!(forgotten, 3);
+        let kept = p.consents(&db.conn, &user.actor()).await.unwrap();
+        assert_eq!(kept.len(), 3);
+        for (k, was) in kept.iter().zip(&after) {
+            assert_eq!(
+                (k.id, k.user_id, k.kind, k.version, k.accepted_at),
+                (was.id, was.user_id, was.kind, was.version, was.accepted_at)
+            );
+            assert_eq!(k.client_address, None);
+        }
         // A kind with no version in effect is refused naming the kind.
         use compliance::policies::entity as policy;
         policy::Entity::delete_many()
