@@ -235,6 +235,32 @@ mod tests {
     }
 
     #[test]
+    fn the_identity_grace_period_is_a_setting_of_the_environment() {
+        let c = Config::with_overrides("").unwrap();
+        assert_eq!(c.compliance.identity_grace_days, 30);
+        assert!(c.compliance.worker);
+        let c = Config::load_with_env(
+            None,
+            [
+                ("MARKETPLACE_COMPLIANCE__IDENTITY_GRACE_DAYS", "45"),
+                ("MARKETPLACE_COMPLIANCE__WORKER", "false"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.compliance.identity_grace_days, 45);
+        assert!(!c.compliance.worker);
+        for bad in ["0", "366", "a month"] {
+            let e = Config::load_with_env(
+                None,
+                [("MARKETPLACE_COMPLIANCE__IDENTITY_GRACE_DAYS", bad)],
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("compliance.identity_grace_days"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn an_unknown_key_is_refused() {
         let e = Config::with_overrides("[http]\nlisten_port = 80")
             .unwrap_err()

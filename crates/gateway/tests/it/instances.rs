@@ -381,13 +381,23 @@ mod three_at_once {
             .as_str()
             .unwrap()
             .to_owned();
+        // The seller is identified, then the stall approved.
         rr.ok(
             Method::POST,
-            &format!("/admin/stalls/{stall}/approve"),
-            Some(&admin),
-            None,
+            &format!("/stalls/{stall}/identity"),
+            Some(&vendor),
+            Some(crate::support::identity_body()),
         )
         .await;
+        for step in ["identity/verify", "approve"] {
+            rr.ok(
+                Method::POST,
+                &format!("/admin/stalls/{stall}/{step}"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        }
         let tree = rr.ok(Method::GET, "/categories", None, None).await;
         let category = tree[0]["children"][0]["id"].as_str().unwrap().to_owned();
         let product = rr

@@ -644,6 +644,8 @@ db_test!(catalog_authorization_matrix, |db: TestDb| async move {
                     let body = body.clone();
                     async move {
                         let id = fx.fresh_stall().await;
+                        // Approval needs the seller identified first.
+                        fx.app.verify_seller(fx.admin(), &id).await;
                         (
                             Method::POST,
                             format!("/api/v1/admin/stalls/{id}/{action}"),
