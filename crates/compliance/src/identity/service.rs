@@ -121,7 +121,7 @@ impl Identities {
             )
             .into());
         }
-        view(pending_or_any(db, stall.id).await?, true)
+        view(identity_of(db, stall.id).await?, true)
     }
 
     /// Verifies the pending identity of stall `stall` (administrators): the stall may now be
@@ -230,17 +230,19 @@ impl Identities {
         let stall = find_stall(db, stall)
             .await?
             .ok_or_else(|| Error::not_found("Stall"))?;
-        let row = pending_or_any(db, stall.id).await?;
+        let row = identity_of(db, stall.id).await?;
         let status: IdentityStatus = stored(&row.status)?;
         if status != IdentityStatus::Pending {
             return Err(not_pending(status));
         }
         match self.decide(db, &stall, row.submission_id, decision).await? {
             Some(row) => view(row, true),
-            // Decided or replaced between the read and the write.
-            None => Err(not_pending(stored(
-                &pending_or_any(db, stall.id).await?.status,
-            )?)),
+            // Decided or resubmitted between the read and the write.
+            None => Err(Error::conflict(
+                "invalid_transition",
+                "The seller's identity changed while it was being decided; read it again.",
+            )
+            .into()),
         }
     }
 
@@ -277,7 +279,7 @@ impl Identities {
         };
         match self.decide(db, stall, row.submission_id, decision).await? {
             Some(decided) => Ok(decided),
-            None => Ok(pending_or_any(db, stall.id).await?),
+            None => Ok(identity_of(db, stall.id).await?),
         }
     }
 
@@ -347,7 +349,7 @@ impl Identities {
             .notifier()
             .to_users(&txn, &[stall.owner_id], event, &facts, refs)
             .await?;
-        let row = pending_or_any(&txn, stall.id).await?;
+        let row = identity_of(&txn, stall.id).await?;
         txn.commit().await?;
         tracing::info!(stall = %stall.id, status = d.to.as_str(), "seller identity decided");
         Ok(Some(row))
@@ -426,7 +428,7 @@ async fn store_submission<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The identity of `stall_id`, whatever its status; 404 if none was submitted.
-async fn pending_or_any<C: ConnectionTrait>(db: &C, stall_id: Uuid) -> Result<identity::Model> {
+async fn identity_of<C: ConnectionTrait>(db: &C, stall_id: Uuid) -> Result<identity::Model> {
     identity::Entity::find_by_id(stall_id)
         .one(db)
         .await?
