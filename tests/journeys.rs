@@ -273,7 +273,11 @@ db_test!(
             "method": "citizen_id_card", "full_name": "Lê Văn Tùng", "id_number": "045080001234", "date_of_birth": "1980-05-12",
             "document_urls": ["https://anh.example.vn/cccd-mat-truoc.jpg"]
         })), None).await;
-            assert_eq!((s, &identity["status"]), (201, &json!("pending")), "{identity}");
+            assert_eq!(
+                (s, &identity["status"]),
+                (201, &json!("pending")),
+                "{identity}"
+            );
             for step in ["identity/verify", "approve"] {
                 let (s, body) = call(
                     &http,

@@ -250,12 +250,10 @@ mod tests {
         assert_eq!(c.compliance.identity_grace_days, 45);
         assert!(!c.compliance.worker);
         for bad in ["0", "366", "a month"] {
-            let e = Config::load_with_env(
-                None,
-                [("MARKETPLACE_COMPLIANCE__IDENTITY_GRACE_DAYS", bad)],
-            )
-            .unwrap_err()
-            .to_string();
+            let e =
+                Config::load_with_env(None, [("MARKETPLACE_COMPLIANCE__IDENTITY_GRACE_DAYS", bad)])
+                    .unwrap_err()
+                    .to_string();
             assert!(e.contains("compliance.identity_grace_days"), "{bad}: {e}");
         }
     }

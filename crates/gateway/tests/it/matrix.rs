@@ -930,10 +930,7 @@ db_test!(
         let admin_only = [401, 403, 403, 403, 403, 200];
         for (action, body) in [
             ("verify", None),
-            (
-                "reject",
-                Some(json!({"reason": "Ảnh căn cước bị mờ"})),
-            ),
+            ("reject", Some(json!({"reason": "Ảnh căn cước bị mờ"}))),
         ] {
             failures.extend(
                 row(
