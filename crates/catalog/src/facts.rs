@@ -36,18 +36,32 @@ pub const FACT_KEYS: &[&str] = &[
 pub struct Nutrition {
     /// Energy, kcal: 0 to 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 1000, example = 320)
+    )]
     pub energy_kcal: Option<f64>,
     /// Protein, g: 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 100, example = 12.5)
+    )]
     pub protein_g: Option<f64>,
     /// Carbohydrate, g: 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100, example = 60))]
     pub carbohydrate_g: Option<f64>,
     /// Fat, g: 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100, example = 4.2))]
     pub fat_g: Option<f64>,
     /// Sodium, mg: 0 to 40000 (salt itself is about 39300).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 0, maximum = 40000, example = 850)
+    )]
     pub sodium_mg: Option<f64>,
 }
 
@@ -58,12 +72,21 @@ pub struct Nutrition {
 pub struct Licence {
     /// Its number, up to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, example = "0123/2025/GPSX-RU")
+    )]
     pub number: Option<String>,
     /// Date of issue (not in the future).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "2025-03-01"))]
     pub issued_on: Option<NaiveDate>,
     /// The issuing body, up to 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 200, example = "Sở Công Thương tỉnh Quảng Trị")
+    )]
     pub issued_by: Option<String>,
 }
 
@@ -75,27 +98,62 @@ pub struct Licence {
 pub struct ProductFacts {
     /// Where it is made (origin of goods), up to 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 200, example = "Gio Linh, Quảng Trị, Việt Nam")
+    )]
     pub origin: Option<String>,
     /// The responsible producer or trader, with address, up to 300 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 300,
+            example = "HTX Nước mắm Cửa Tùng, thôn Tân Lý, xã Cửa Tùng, Quảng Trị"
+        )
+    )]
     pub producer: Option<String>,
     /// Net quantity, e.g. "500 ml", up to 100 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100, example = "500 ml"))]
     pub net_quantity: Option<String>,
     /// Ingredients, up to 2000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, example = "Cá cơm 75%, muối biển 25%")
+    )]
     pub ingredients: Option<String>,
     /// Warnings, up to 1000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 1000, example = "Không dùng cho người dị ứng cá")
+    )]
     pub warnings: Option<String>,
     /// Instructions for use, up to 1000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 1000, example = "Dùng làm nước chấm hoặc nêm nếm món ăn")
+    )]
     pub usage: Option<String>,
     /// Instructions for storage, up to 1000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 1000,
+            example = "Nơi khô ráo, thoáng mát, tránh ánh nắng trực tiếp"
+        )
+    )]
     pub storage: Option<String>,
     /// Shelf life or expiry, e.g. "24 tháng kể từ ngày sản xuất", up to 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 200, example = "24 tháng kể từ ngày sản xuất")
+    )]
     pub shelf_life: Option<String>,
     /// Nutrition per 100 g or 100 ml.
     #[serde(default, skip_serializing_if = "Option::is_none")]

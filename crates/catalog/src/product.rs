@@ -318,6 +318,10 @@ pub struct Product {
     /// admins only): a product listed before the requirement stays visible, and its stall
     /// completes these; an edit of its facts or category must leave none.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = json!(["facts.nutrition.sodium_mg", "facts.shelf_life"]))
+    )]
     pub missing_facts: Option<Vec<String>>,
     /// Listed or archived.
     pub status: ProductStatus,
