@@ -24,7 +24,7 @@ pub struct Export {
     /// The rows by table (`users`, `addresses`, `orders`, `order_items`, `cases`, `consents`,
     /// `sessions`, `notifications`, `stall_members`, `seller_identities`, ...), each row with
     /// its columns as stored; a table where the user has no row is an empty list.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, Vec<std::collections::HashMap<String, serde_json::Value>>>)]
     pub tables: Map<String, Value>,
 }
 

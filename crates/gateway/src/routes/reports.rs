@@ -334,7 +334,7 @@ pub async fn takedowns(
 /// stall hears it.
 #[utoipa::path(post, operation_id = "lift_takedown", path = "/api/v1/admin/takedowns/{id}/lift", tag = "admin", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Takedown id")),
-    request_body(content = Option<ReasonBody>, description = "An optional reason, recorded"),
+    request_body(content = ReasonBody, description = "A reason, recorded if given (an empty body is taken too)"),
     responses(
         (status = 200, description = "Lifted", body = Takedown),
         (status = 409, description = "`not_taken_down`: lifted already; `identity_unverified`: the stall's seller is not verified", body = Problem, content_type = "application/problem+json"),
