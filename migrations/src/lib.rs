@@ -23,6 +23,7 @@ mod m20261205_000015_seller_identity;
 mod m20261205_000016_reports;
 mod m20261205_000017_product_facts;
 mod m20261205_000019_cases;
+mod m20261205_000020_documents;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_reports::Migration),
             Box::new(m20261205_000017_product_facts::Migration),
             Box::new(m20261205_000019_cases::Migration),
+            Box::new(m20261205_000020_documents::Migration),
         ]
     }
 }

@@ -8,9 +8,11 @@
 //! Layers, each using only those above it:
 //! - types: [`stall`] (legal forms, roles and the status state machine), [`product`] (OCOP
 //!   claims and the rules for a listing), [`facts`] (what a label states, and what each
-//!   category requires, as data), [`category`], [`region`] and [`nation`] (communes as
-//!   data), [`entity`] (the tables); every closed set is stored as text through
-//!   [`common::Stored`], and a row holding anything else is an internal error, never a default;
+//!   category requires, as data), [`documents`] (the business documents a category's
+//!   products need their stall to hold, as data the compliance office gives), [`category`],
+//!   [`region`] and [`nation`] (communes as data), [`entity`] (the tables); every closed set
+//!   is stored as text through [`common::Stored`], and a row holding anything else is an
+//!   internal error, never a default;
 //! - shared rules and steps: [`visibility`] (the one rule for what the public sees, in Rust and
 //!   in SQL), [`audit`] (the moderation record), [`outbox`] (what search must refresh),
 //!   [`stock`] (reserving and releasing, for checkouts), [`lookup`] (what other domains read
@@ -27,6 +29,7 @@
 
 pub mod audit;
 pub mod category;
+pub mod documents;
 pub mod entity;
 pub mod error;
 pub mod facts;

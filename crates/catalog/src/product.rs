@@ -323,6 +323,12 @@ pub struct Product {
         schema(example = json!(["facts.nutrition.sodium_mg", "facts.shelf_life"]))
     )]
     pub missing_facts: Option<Vec<String>>,
+    /// The kinds of business documents its category requires that its stall does not hold
+    /// verified and unexpired (members and admins only): while any is missing, the public
+    /// does not see the product. See `GET /api/v1/stalls/{id}/documents`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = json!(["food_safety"])))]
+    pub missing_documents: Option<Vec<String>>,
     /// Listed or archived.
     pub status: ProductStatus,
     /// Hidden by an administrator.

@@ -165,6 +165,7 @@ impl Draw<'_> {
             ocop_reviewed_at: Set(stars.map(|_| self.now)),
             // Benchmark rows load and search like listings made before facts were required.
             facts: Set(None),
+            missing_documents: Set(None),
             created_at: Set(self.now - Duration::seconds((self.n - k) as i64)),
             updated_at: Set(self.now),
         }
@@ -294,6 +295,11 @@ impl Catalog {
                 // Benchmark data, no person behind it: counted as identified, so the grace
                 // period's job leaves it alone.
                 seller_verified: Set(true),
+                // And holding the documents the shipped requirements name, for good.
+                documents_held: Set(
+                    r#"[{"kind":"food_safety","valid_through":null},{"kind":"alcohol_licence","valid_through":null}]"#
+                        .to_owned(),
+                ),
             })
             .exec(&txn)
             .await?;

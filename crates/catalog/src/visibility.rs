@@ -1,6 +1,8 @@
 //! The one rule for what the public sees, in both its forms (on loaded rows, and as SQL):
-//! a product is public when it is active, not hidden, and its stall is approved; a stall when
-//! it is approved; OCOP stars show only while the certificate is verified and in force. The
+//! a product is public when it is active, not hidden, its stall is approved, and its stall
+//! holds every business document its category requires, verified and unexpired (the
+//! `missing_documents` the catalogue keeps on the product: see [`crate::documents`]); a stall
+//! when it is approved; OCOP stars show only while the certificate is verified and in force. The
 //! catalogue's reads, the search documents and the indexer all ask here.
 
 use chrono::NaiveDate;
@@ -20,7 +22,10 @@ pub fn stall_is_public(s: &stall::Model) -> bool {
 
 /// Whether the public sees this product of stall `s`.
 pub fn product_is_public(p: &product::Model, s: &stall::Model) -> bool {
-    p.status == ProductStatus::Active.as_str() && !p.hidden && stall_is_public(s)
+    p.status == ProductStatus::Active.as_str()
+        && !p.hidden
+        && p.missing_documents.is_none()
+        && stall_is_public(s)
 }
 
 /// The approved stalls, as a query.
@@ -33,6 +38,7 @@ pub fn public_products() -> Select<product::Entity> {
     product::Entity::find()
         .filter(product::Column::Status.eq(ProductStatus::Active.as_str()))
         .filter(product::Column::Hidden.eq(false))
+        .filter(product::Column::MissingDocuments.is_null())
         .filter(
             product::Column::StallId.in_subquery(
                 Query::select()

@@ -12,8 +12,9 @@
 //! before ordering; the consents themselves are the accounts crate's), [`identity`] (the
 //! seller's identity, its check behind [`IdentityVerifier`], and the grace period of the
 //! stalls that sold before it was required), [`reports`] (reports of listings, authority
-//! requests, takedowns and their reviews), [`documents`] (the kinds of business documents and
-//! which categories require which, as data), [`error`].
+//! requests, takedowns and their reviews), [`documents`] (the stalls' business documents: their
+//! kinds and which categories require which, as data; their check; the watch on their expiry),
+//! [`error`].
 
 pub mod documents;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod identity;
 pub mod policies;
 pub mod reports;
 
+pub use documents::Documents;
 pub use error::ComplianceError;
 pub use identity::{Identities, IdentityVerifier};
 pub use policies::{PendingPolicy, Policies, Policy, PolicyKind};

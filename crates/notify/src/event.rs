@@ -64,6 +64,16 @@ pub enum Event {
     /// Account, a stall's owner: the seller's identity was rejected, with why (always by
     /// email).
     IdentityRejected,
+    /// Account, a stall's owner: a business document was verified (always by email).
+    DocumentVerified,
+    /// Account, a stall's owner: a business document was rejected, with why (always by email).
+    DocumentRejected,
+    /// Account, a stall's owner: a verified business document's last valid day is 30 or 7
+    /// days away (always by email: its products hide when it lapses).
+    DocumentExpiring,
+    /// Account, a stall's owner: a business document expired; the products that need it are
+    /// hidden until a renewed one is verified (always by email).
+    DocumentExpired,
     /// Administrators: a competent authority asked for a listing's removal, due within 24
     /// hours (always by email).
     AuthorityRequest,
@@ -114,6 +124,10 @@ impl Event {
         Self::IdentityReminder,
         Self::IdentityVerified,
         Self::IdentityRejected,
+        Self::DocumentVerified,
+        Self::DocumentRejected,
+        Self::DocumentExpiring,
+        Self::DocumentExpired,
         Self::AuthorityRequest,
         Self::TakedownReviewRequested,
     ];
@@ -147,6 +161,10 @@ impl Event {
             Self::IdentityReminder => "identity_reminder",
             Self::IdentityVerified => "identity_verified",
             Self::IdentityRejected => "identity_rejected",
+            Self::DocumentVerified => "document_verified",
+            Self::DocumentRejected => "document_rejected",
+            Self::DocumentExpiring => "document_expiring",
+            Self::DocumentExpired => "document_expired",
             Self::AuthorityRequest => "authority_request",
             Self::TakedownReviewRequested => "takedown_review_requested",
         }
@@ -185,7 +203,11 @@ impl Event {
             | Self::IdentityRequired
             | Self::IdentityReminder
             | Self::IdentityVerified
-            | Self::IdentityRejected => Audience::Account,
+            | Self::IdentityRejected
+            | Self::DocumentVerified
+            | Self::DocumentRejected
+            | Self::DocumentExpiring
+            | Self::DocumentExpired => Audience::Account,
             Self::AuthorityRequest | Self::TakedownReviewRequested => Audience::Admin,
         }
     }
@@ -229,6 +251,10 @@ impl Event {
             Self::IdentityReminder => &["name", "stall", "deadline", "days"],
             Self::IdentityVerified => &["name", "stall"],
             Self::IdentityRejected => &["name", "stall", "reason"],
+            Self::DocumentVerified => &["name", "stall", "document", "number"],
+            Self::DocumentRejected => &["name", "stall", "document", "number", "reason"],
+            Self::DocumentExpiring => &["name", "stall", "document", "number", "last_day", "days"],
+            Self::DocumentExpired => &["name", "stall", "document", "number", "last_day"],
             Self::AuthorityRequest => &["name", "authority", "reference", "subject", "due"],
             Self::TakedownReviewRequested => &["name", "stall", "subject", "message"],
         }

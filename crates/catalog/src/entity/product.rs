@@ -37,6 +37,10 @@ pub struct Model {
     /// What the label states (`facts::ProductFacts` as JSON); null: nothing.
     #[sea_orm(column_type = "Text", nullable)]
     pub facts: Option<String>,
+    /// The kinds of documents its category requires that its stall lacks (a JSON array of
+    /// keys); null: none. A product lacking one is not public.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub missing_documents: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -32,6 +32,10 @@ pub struct Model {
     /// Whether the seller's identity is verified (told by the compliance office); a stall is
     /// approved only with it.
     pub seller_verified: bool,
+    /// The kinds of business documents it holds verified, with their last valid day
+    /// (`documents::HeldDocument`s as JSON; told by the compliance office).
+    #[sea_orm(column_type = "Text")]
+    pub documents_held: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

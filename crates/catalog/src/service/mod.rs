@@ -3,6 +3,7 @@
 //! outbox rows.
 
 mod categories;
+mod documents;
 mod members;
 mod moderation;
 mod owners;
@@ -25,6 +26,7 @@ pub use sellers::UnverifiedSeller;
 
 use crate::{
     CatalogError, Regions,
+    documents::DocumentRequirements,
     entity::{category, product, stall, stall_member},
     error::Result,
     facts::FactRules,
@@ -36,6 +38,7 @@ use crate::{
 pub struct Catalog {
     regions: Arc<Regions>,
     fact_rules: Arc<FactRules>,
+    document_rules: Arc<DocumentRequirements>,
     notifier: notify::Notifier,
 }
 
@@ -62,6 +65,7 @@ impl Catalog {
         Self {
             regions: Arc::new(regions),
             fact_rules: Arc::new(FactRules::builtin()),
+            document_rules: Arc::new(DocumentRequirements::default()),
             notifier: notify::Notifier::default(),
         }
     }
@@ -80,19 +84,25 @@ impl Catalog {
         all: &[category::Model],
         category_id: Uuid,
     ) -> Vec<&'static str> {
-        let mut lineage: Vec<&str> = Vec::new();
-        let mut next = Some(category_id);
-        while let Some(id) = next {
-            let Some(c) = all.iter().find(|c| c.id == id) else {
-                break;
-            };
-            if lineage.contains(&c.slug.as_str()) {
-                break; // a cycle in bad data; stop rather than loop
-            }
-            lineage.push(&c.slug);
-            next = c.parent_id;
-        }
-        self.fact_rules.required(&lineage)
+        self.fact_rules.required(&lineage(all, category_id))
+    }
+
+    /// The same catalogue showing a product only while its stall holds the documents its
+    /// category requires by `requirements` (none by default; the gateway gives the compliance
+    /// office's).
+    pub fn with_document_requirements(mut self, requirements: DocumentRequirements) -> Self {
+        self.document_rules = Arc::new(requirements);
+        self
+    }
+
+    /// The kinds of documents a product of category `category_id` needs its stall to hold,
+    /// among `all` categories.
+    pub(crate) fn required_documents<'a>(
+        &'a self,
+        all: &[category::Model],
+        category_id: Uuid,
+    ) -> Vec<&'a str> {
+        self.document_rules.required(&lineage(all, category_id))
     }
 
     /// The same catalogue writing notifications with `notifier`.
@@ -148,6 +158,23 @@ impl Catalog {
             None => Viewer::Public,
         })
     }
+}
+
+/// The slugs of category `category_id` and its ancestors among `all`, the category first.
+fn lineage(all: &[category::Model], category_id: Uuid) -> Vec<&str> {
+    let mut lineage: Vec<&str> = Vec::new();
+    let mut next = Some(category_id);
+    while let Some(id) = next {
+        let Some(c) = all.iter().find(|c| c.id == id) else {
+            break;
+        };
+        if lineage.contains(&c.slug.as_str()) {
+            break; // a cycle in bad data; stop rather than loop
+        }
+        lineage.push(&c.slug);
+        next = c.parent_id;
+    }
+    lineage
 }
 
 /// Finds a stall by UUID or slug.

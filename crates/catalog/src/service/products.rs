@@ -142,6 +142,13 @@ impl Catalog {
                 .map(|k| format!("facts.{k}"))
                 .collect()
         });
+        let missing_documents = if privileged {
+            Some(crate::documents::from_stored(
+                p.missing_documents.as_deref(),
+            )?)
+        } else {
+            None
+        };
         let status = stored(&p.status)?;
         let ocop_stars = ocop.as_ref().filter(|o| o.valid).map(|o| o.stars);
         let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
@@ -174,6 +181,7 @@ impl Catalog {
             ocop: ocop.filter(|o| privileged || o.valid),
             facts,
             missing_facts,
+            missing_documents,
             status,
             hidden: p.hidden,
             hidden_reason: p.hidden_reason.filter(|_| privileged),
@@ -329,6 +337,9 @@ impl Catalog {
             origin_commune_code: Set(input.origin_commune_code),
             weight_grams: Set(input.weight_grams),
             facts: Set(product_facts.to_stored()),
+            missing_documents: Set(self
+                .missing_documents_of(&txn, &stall, input.category_id)
+                .await?),
             status: Set(ProductStatus::Active.as_str().to_owned()),
             hidden: Set(false),
             hidden_reason: Set(None),
@@ -430,6 +441,24 @@ impl Catalog {
         self.check_facts(db, v, category_id, &facts).await
     }
 
+    /// Moves the product `current` into category `c` on `am`, with the documents its stall
+    /// lacks for it.
+    async fn patch_category<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        v: &mut Validator,
+        am: &mut product::ActiveModel,
+        current: &product::Model,
+        c: Uuid,
+    ) -> Result<()> {
+        Self::check_category(db, v, c).await?;
+        am.category_id = Set(c);
+        if let Some(s) = stall::Entity::find_by_id(current.stall_id).one(db).await? {
+            am.missing_documents = Set(self.missing_documents_of(db, &s, c).await?);
+        }
+        Ok(())
+    }
+
     /// Edits a product (members), refusing a stale `version`. A new OCOP claim goes back to
     /// `unverified`.
     pub async fn update_product<C: ConnectionTrait + TransactionTrait>(
@@ -474,8 +503,8 @@ impl Catalog {
             am.origin_commune_code = Set(code.clone());
         }
         if let Some(c) = patch.category_id {
-            Self::check_category(db, &mut v, c).await?;
-            am.category_id = Set(c);
+            self.patch_category(db, &mut v, &mut am, &current, c)
+                .await?;
         }
         if let Some(ocop) = &patch.ocop {
             let claim = ocop

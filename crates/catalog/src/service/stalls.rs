@@ -203,6 +203,7 @@ impl Catalog {
             delivery_own_in_province: Set(false),
             delivery_own_fee: Set(0),
             seller_verified: Set(false),
+            documents_held: Set("[]".to_owned()),
         };
         let model = match model.insert(&txn).await {
             Ok(m) => m,

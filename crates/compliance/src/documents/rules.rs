@@ -1,9 +1,23 @@
-//! The kinds of business documents and the categories that require them, read from data, and
-//! the one rule of what a stall lacks: a required kind it holds not at all, not verified, or
-//! expired.
+//! The kinds of business documents and the categories that require them, read from data; what
+//! a stall holds of them for the catalogue (verified documents only); and what a submission
+//! must be, checked field by field (every bad field named at once). Pure: the caller gives
+//! today's date.
 
+use catalog::documents::{DocumentRequirement, DocumentRequirements, HeldDocument};
 use chrono::NaiveDate;
+use common::{Error, FieldCode, validate::Validator};
 use serde::Deserialize;
+use uuid::Uuid;
+
+use super::NewDocument;
+
+/// The most pictures of one document (URLs and media ids together).
+pub const MAX_EVIDENCE: usize = 10;
+/// The earliest issue date taken (anything before is a typing mistake).
+const EARLIEST_ISSUE: NaiveDate = match NaiveDate::from_ymd_opt(1950, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
 
 /// The built-in kinds and requirements, part of the source tree and checked by a test.
 const BUILTIN: &str = include_str!("../../../../config/compliance/documents.toml");
@@ -53,7 +67,7 @@ pub struct Held<'a> {
 #[derive(Clone, Debug)]
 pub struct DocumentRules {
     kinds: Vec<DocumentKind>,
-    requirements: Vec<Requirement>,
+    requirements: DocumentRequirements,
 }
 
 impl DocumentRules {
@@ -92,9 +106,19 @@ impl DocumentRules {
                 return Err(format!("requirement #{}: {d} is not a kind", i + 1));
             }
         }
+        let keys = file.kind.iter().map(|k| k.key.clone()).collect();
+        let requirements = file
+            .requirement
+            .into_iter()
+            .map(|r| DocumentRequirement {
+                categories: r.categories,
+                except: r.except,
+                documents: r.documents,
+            })
+            .collect();
         Ok(Self {
             kinds: file.kind,
-            requirements: file.requirement,
+            requirements: DocumentRequirements::new(keys, requirements),
         })
     }
 
@@ -117,33 +141,158 @@ impl DocumentRules {
     /// The kinds a product must have its stall hold in the category whose slug and ancestors'
     /// slugs are `lineage` (the category first), in file order.
     pub fn required(&self, lineage: &[&str]) -> Vec<&str> {
-        let named = |list: &[String]| lineage.iter().any(|s| list.iter().any(|c| c == s));
-        let mut out: Vec<&str> = Vec::new();
-        for k in &self.kinds {
-            let needed = self
-                .requirements
-                .iter()
-                .any(|r| named(&r.categories) && !named(&r.except) && r.documents.contains(&k.key));
-            if needed {
-                out.push(&k.key);
-            }
-        }
-        out
+        self.requirements.required(lineage)
+    }
+
+    /// The requirements as the catalogue takes them (`Catalog::with_document_requirements`).
+    pub fn requirements(&self) -> DocumentRequirements {
+        self.requirements.clone()
     }
 }
 
-/// Of the `required` kinds, those a stall holding `held` lacks on `today`: held not at all,
-/// not verified, or past its last valid day.
-pub fn lacking<'a>(required: &[&'a str], held: &[Held<'_>], today: NaiveDate) -> Vec<&'a str> {
-    required
-        .iter()
-        .copied()
-        .filter(|kind| {
-            !held.iter().any(|h| {
-                h.kind == *kind && h.verified && h.expires_on.is_none_or(|until| today <= until)
-            })
-        })
-        .collect()
+/// What a stall holding `documents` holds for the catalogue: its verified documents' kinds,
+/// each with the latest last valid day among them (`None`, never expiring, beats any).
+pub fn held(documents: &[Held<'_>]) -> Vec<HeldDocument> {
+    let mut out: Vec<HeldDocument> = Vec::new();
+    for h in documents.iter().filter(|h| h.verified) {
+        match out.iter_mut().find(|o| o.kind == h.kind) {
+            Some(o) => {
+                o.valid_through = match (o.valid_through, h.expires_on) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                }
+            }
+            None => out.push(HeldDocument {
+                kind: h.kind.to_owned(),
+                valid_through: h.expires_on,
+            }),
+        }
+    }
+    out
+}
+
+/// Of the `required` kinds, those a stall holding `documents` lacks on `today`: held not at
+/// all, not verified, or past its last valid day (the catalogue's rule, over [`held`]).
+pub fn lacking<'a>(required: &[&'a str], documents: &[Held<'_>], today: NaiveDate) -> Vec<&'a str> {
+    catalog::documents::missing(required, &held(documents), today)
+}
+
+/// A submission that passed the rules, in its stored forms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// Its kind's key.
+    pub kind: String,
+    /// Its number, trimmed.
+    pub number: String,
+    /// Its issuer, trimmed.
+    pub issued_by: String,
+    /// When it was issued.
+    pub issued_on: NaiveDate,
+    /// Its last valid day.
+    pub expires_on: Option<NaiveDate>,
+    /// Its pictures' URLs, trimmed.
+    pub evidence_urls: Vec<String>,
+    /// Its pictures' media ids.
+    pub media_ids: Vec<Uuid>,
+}
+
+/// Checks `input` against `rules` on `today` (Vietnam's date).
+pub fn check(
+    rules: &DocumentRules,
+    input: &NewDocument,
+    today: NaiveDate,
+) -> Result<Checked, Error> {
+    let mut v = Validator::new();
+    let kind = rules.kind(input.kind.trim());
+    if kind.is_none() {
+        let values = rules
+            .kinds()
+            .iter()
+            .map(|k| k.key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        v.add(
+            "kind",
+            FieldCode::NotOneOf,
+            format!("must be one of {values}"),
+        );
+    }
+    let number = v.text("number", &common::text::nfc(&input.number), 1, 64);
+    let issued_by = v.text("issued_by", &common::text::nfc(&input.issued_by), 2, 200);
+    if input.issued_on > today {
+        v.add(
+            "issued_on",
+            FieldCode::InTheFuture,
+            "must not be in the future",
+        );
+    } else if input.issued_on < EARLIEST_ISSUE {
+        v.add(
+            "issued_on",
+            FieldCode::OutOfRange,
+            format!("must be from {EARLIEST_ISSUE} to {today}"),
+        );
+    }
+    expiry(&mut v, kind.is_some_and(|k| k.expires), input, today);
+    let evidence_urls = evidence(&mut v, &input.evidence_urls, input.media_ids.len());
+    v.finish()?;
+    Ok(Checked {
+        kind: input.kind.trim().to_owned(),
+        number,
+        issued_by,
+        issued_on: input.issued_on,
+        expires_on: input.expires_on,
+        evidence_urls,
+        media_ids: input.media_ids.clone(),
+    })
+}
+
+/// The last valid day: given for a kind that `expires`, after the issue date, not past.
+fn expiry(v: &mut Validator, expires: bool, input: &NewDocument, today: NaiveDate) {
+    let field = "expires_on";
+    match input.expires_on {
+        None if expires => {
+            v.add(
+                field,
+                FieldCode::Required,
+                "is required for this kind of document",
+            );
+        }
+        Some(last) if last <= input.issued_on => {
+            v.add(field, FieldCode::BeforeOther, "must be after issued_on");
+        }
+        Some(last) if last < today => {
+            v.add(
+                field,
+                FieldCode::InThePast,
+                "must not be in the past: the document has expired",
+            );
+        }
+        None | Some(_) => {}
+    }
+}
+
+/// The pictures' URLs, trimmed: https without credentials, and with the `media` ids at most
+/// [`MAX_EVIDENCE`].
+fn evidence(v: &mut Validator, urls: &[String], media: usize) -> Vec<String> {
+    if urls.len() + media > MAX_EVIDENCE {
+        v.add(
+            "evidence_urls",
+            FieldCode::TooMany,
+            format!("at most {MAX_EVIDENCE} pictures"),
+        );
+    }
+    let mut out = Vec::with_capacity(urls.len());
+    for (i, url) in urls.iter().take(MAX_EVIDENCE).enumerate() {
+        let url = url.trim();
+        v.check(
+            crate::identity::rules::https_url(url),
+            &format!("evidence_urls[{i}]"),
+            FieldCode::InvalidUrl,
+            "must be an https URL without credentials, at most 2048 characters",
+        );
+        out.push(url.to_owned());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -183,6 +332,149 @@ mod tests {
         ] {
             assert!(DocumentRules::from_toml(&bad).is_err(), "{bad}");
         }
+    }
+
+    fn submission(overrides: serde_json::Value) -> NewDocument {
+        let mut body = serde_json::json!({
+            "kind": "food_safety",
+            "number": " 123/2026/ATTP-CNĐK ",
+            "issued_by": "Sở Y tế tỉnh Quảng Trị",
+            "issued_on": "2026-03-02",
+            "expires_on": "2029-03-01",
+            "evidence_urls": ["https://anh.example.vn/attp.jpg"],
+        });
+        for (k, val) in overrides.as_object().unwrap() {
+            body[k] = val.clone();
+        }
+        serde_json::from_value(body).unwrap()
+    }
+
+    /// The (field, code, message) of each error of checking `overrides` on 2026-12-05.
+    fn errors(overrides: serde_json::Value) -> Vec<(String, FieldCode, String)> {
+        match check(
+            &DocumentRules::builtin(),
+            &submission(overrides),
+            d("2026-12-05"),
+        ) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .fields
+                .into_iter()
+                .map(|f| (f.field, f.code, f.message))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_submission_is_trimmed_and_kept() {
+        let ok = check(
+            &DocumentRules::builtin(),
+            &submission(serde_json::json!({})),
+            d("2026-12-05"),
+        )
+        .unwrap();
+        assert_eq!(ok.number, "123/2026/ATTP-CNĐK");
+        assert_eq!(ok.expires_on, Some(d("2029-03-01")));
+        // A kind that does not expire needs no last day.
+        assert!(
+            errors(serde_json::json!({"kind": "business_registration", "expires_on": null}))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_named_with_its_code() {
+        let e = |o| errors(o);
+        let one = |f: &str, c: FieldCode, m: &str| vec![(f.to_owned(), c, m.to_owned())];
+        assert_eq!(
+            e(serde_json::json!({"kind": "giay_phep"})),
+            one(
+                "kind",
+                FieldCode::NotOneOf,
+                "must be one of business_registration, food_safety, alcohol_licence, product_declaration"
+            )
+        );
+        assert_eq!(
+            e(serde_json::json!({"expires_on": null})),
+            one(
+                "expires_on",
+                FieldCode::Required,
+                "is required for this kind of document"
+            )
+        );
+        assert_eq!(
+            e(serde_json::json!({"expires_on": "2026-03-02"})),
+            one(
+                "expires_on",
+                FieldCode::BeforeOther,
+                "must be after issued_on"
+            )
+        );
+        assert_eq!(
+            e(serde_json::json!({"expires_on": "2026-12-04"})),
+            one(
+                "expires_on",
+                FieldCode::InThePast,
+                "must not be in the past: the document has expired"
+            )
+        );
+        assert!(
+            e(serde_json::json!({"expires_on": "2026-12-05"})).is_empty(),
+            "valid today"
+        );
+        assert_eq!(
+            e(serde_json::json!({"issued_on": "2026-12-06", "expires_on": "2029-01-01"})),
+            one(
+                "issued_on",
+                FieldCode::InTheFuture,
+                "must not be in the future"
+            )
+        );
+        assert_eq!(
+            e(serde_json::json!({"evidence_urls": ["http://a.vn/x.jpg"]})),
+            one(
+                "evidence_urls[0]",
+                FieldCode::InvalidUrl,
+                "must be an https URL without credentials, at most 2048 characters"
+            )
+        );
+        let many: Vec<String> = (0..11).map(|i| format!("https://a.vn/{i}.jpg")).collect();
+        assert_eq!(
+            e(serde_json::json!({"evidence_urls": many})),
+            one("evidence_urls", FieldCode::TooMany, "at most 10 pictures")
+        );
+        let fields: Vec<String> = e(serde_json::json!({"number": " ", "issued_by": "x"}))
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
+        assert_eq!(fields, ["number", "issued_by"]);
+    }
+
+    #[test]
+    fn a_stall_holds_its_verified_kinds_through_their_latest_day() {
+        let h = |kind, verified, until: Option<&str>| Held {
+            kind,
+            verified,
+            expires_on: until.map(d),
+        };
+        assert_eq!(
+            held(&[
+                h("food_safety", true, Some("2027-01-31")),
+                h("food_safety", true, Some("2028-01-31")),
+                h("alcohol_licence", false, Some("2029-01-31")),
+                h("business_registration", true, None),
+            ]),
+            [
+                HeldDocument {
+                    kind: "food_safety".into(),
+                    valid_through: Some(d("2028-01-31"))
+                },
+                HeldDocument {
+                    kind: "business_registration".into(),
+                    valid_through: None
+                },
+            ]
+        );
     }
 
     #[test]

@@ -202,7 +202,7 @@ fn documents(v: &mut Validator, urls: &[String], media: usize) -> Vec<String> {
 }
 
 /// Whether `url` is `https://host…` with no credentials, space or control character.
-fn https_url(url: &str) -> bool {
+pub(crate) fn https_url(url: &str) -> bool {
     let Some(rest) = url.strip_prefix("https://") else {
         return false;
     };

@@ -1,0 +1,135 @@
+//! What the compliance office tells the catalogue about a stall's business documents, and how
+//! the catalogue keeps each product's `missing_documents` (what [`crate::visibility`] hides a
+//! product for) up to date: when the stall's documents change, when a product is listed or
+//! moves category, and in the daily recheck that lets lapsed documents hide their products.
+//! Every product whose answer changes gets a search outbox row in the same transaction.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::Catalog;
+use crate::{
+    documents::{self, HeldDocument},
+    entity::{category, product, stall},
+    error::Result,
+    outbox,
+};
+
+/// How many stalls one step of the recheck of every stall reads at once.
+const RECHECK_BATCH: u64 = 200;
+
+impl Catalog {
+    /// Records that stall `stall_id` holds `held` (its verified documents, with their last
+    /// valid day), in the caller's transaction, and recomputes what its products lack on
+    /// `today`; returns how many products changed. An unknown stall changes nothing.
+    pub async fn set_documents_held<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        stall_id: Uuid,
+        held: &[HeldDocument],
+        today: NaiveDate,
+    ) -> Result<u64> {
+        let text = serde_json::to_string(held)
+            .map_err(|e| common::Error::internal(format!("documents held: {e}")))?;
+        stall::Entity::update_many()
+            .col_expr(stall::Column::DocumentsHeld, Expr::value(text))
+            .filter(stall::Column::Id.eq(stall_id))
+            .exec(txn)
+            .await?;
+        self.recheck_documents(txn, stall_id, today).await
+    }
+
+    /// Recomputes what the products of stall `stall_id` lack on `today` from the documents it
+    /// holds, in the caller's transaction; returns how many products changed.
+    pub async fn recheck_documents<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        stall_id: Uuid,
+        today: NaiveDate,
+    ) -> Result<u64> {
+        let Some(s) = stall::Entity::find_by_id(stall_id).one(txn).await? else {
+            return Ok(0);
+        };
+        let held = documents::held_from_stored(&s.documents_held)?;
+        let tree = category::Entity::find().all(txn).await?;
+        let products = product::Entity::find()
+            .filter(product::Column::StallId.eq(stall_id))
+            .all(txn)
+            .await?;
+        let mut changed = 0;
+        for p in products {
+            let required = self.required_documents(&tree, p.category_id);
+            let lacking = documents::to_stored(&documents::missing(&required, &held, today));
+            if lacking == p.missing_documents {
+                continue;
+            }
+            product::Entity::update_many()
+                .col_expr(product::Column::MissingDocuments, Expr::value(lacking))
+                .col_expr(product::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(product::Column::Id.eq(p.id))
+                .exec(txn)
+                .await?;
+            outbox::enqueue(txn, outbox::Entity::Product, p.id).await?;
+            changed += 1;
+        }
+        Ok(changed)
+    }
+
+    /// Recomputes what every stall's products lack on `today`, a few stalls per transaction
+    /// (documents that lapsed, requirements changed since the last run); returns how many
+    /// products changed. Safe to run on several instances at once: each writes the same
+    /// answer.
+    pub async fn recheck_all_documents<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        today: NaiveDate,
+    ) -> Result<u64> {
+        let mut after: Option<Uuid> = None;
+        let mut changed = 0;
+        loop {
+            let mut q = stall::Entity::find()
+                .select_only()
+                .column(stall::Column::Id)
+                .order_by_asc(stall::Column::Id)
+                .limit(RECHECK_BATCH);
+            if let Some(last) = after {
+                q = q.filter(stall::Column::Id.gt(last));
+            }
+            let ids: Vec<Uuid> = q.into_tuple().all(db).await?;
+            let Some(last) = ids.last().copied() else {
+                break;
+            };
+            let txn = common::begin_write(db).await?;
+            for id in &ids {
+                changed += self.recheck_documents(&txn, *id, today).await?;
+            }
+            txn.commit().await?;
+            after = Some(last);
+        }
+        Ok(changed)
+    }
+
+    /// What a product of category `category_id` on stall `s` lacks today, in its stored form.
+    pub(crate) async fn missing_documents_of<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        s: &stall::Model,
+        category_id: Uuid,
+    ) -> Result<Option<String>> {
+        if self.document_rules.is_empty() {
+            return Ok(None);
+        }
+        let held = documents::held_from_stored(&s.documents_held)?;
+        let tree = category::Entity::find().all(db).await?;
+        let required = self.required_documents(&tree, category_id);
+        Ok(documents::to_stored(&documents::missing(
+            &required,
+            &held,
+            Self::today(),
+        )))
+    }
+}
