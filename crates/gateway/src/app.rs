@@ -28,8 +28,8 @@ use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
     routes::{
-        account, addresses, admin, auth, catalog, identity, me, money, notices, ops, orders,
-        payments, personal, policies, regions, reports, search,
+        account, addresses, admin, auth, catalog, documents, identity, me, money, notices, ops,
+        orders, payments, personal, policies, regions, reports, search,
     },
     state::AppState,
 };
@@ -82,6 +82,10 @@ fn catalogue_routes() -> Router<AppState> {
         .route(
             "/stalls/{id}/identity",
             post(identity::submit).get(identity::get),
+        )
+        .route(
+            "/stalls/{id}/documents",
+            post(documents::submit).get(documents::list),
         )
         .route(
             "/stalls/{id}/members",
@@ -221,6 +225,9 @@ fn admin_routes() -> Router<AppState> {
         .route("/admin/stalls/{id}/identity/verify", post(identity::verify))
         .route("/admin/stalls/{id}/identity/reject", post(identity::reject))
         .route("/admin/identities", get(identity::queue))
+        .route("/admin/documents", get(documents::queue))
+        .route("/admin/documents/{id}/verify", post(documents::verify))
+        .route("/admin/documents/{id}/reject", post(documents::reject))
         .route("/admin/stalls/{id}/adjustments", post(money::adjust))
         .route("/admin/products/{id}/hide", post(admin::hide_product))
         .route("/admin/products/{id}/unhide", post(admin::unhide_product))

@@ -397,7 +397,8 @@ struct Workers {
     payments: bool,
     /// The notification deliveries and the prune of their log (`notify.worker`).
     notify: bool,
-    /// The sweep of the seller identity grace periods (`compliance.worker`).
+    /// The sweep of the seller identity grace periods and of business documents' expiry
+    /// (`compliance.worker`).
     compliance: bool,
 }
 
@@ -457,6 +458,12 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
         let grace = compliance::identity::Grace::new(state.catalog.clone(), days);
         runner = runner.with(compliance::identity::IdentityGrace::new(
             grace,
+            state.db.clone(),
+            Duration::from_secs(3600),
+        ));
+        let expiry = compliance::documents::Expiry::new(state.documents.clone());
+        runner = runner.with(compliance::documents::DocumentExpiry::new(
+            expiry,
             state.db.clone(),
             Duration::from_secs(3600),
         ));

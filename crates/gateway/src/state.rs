@@ -36,6 +36,8 @@ pub struct AppState {
     pub ledger: ledger::Ledger,
     /// Sellers' identities and their check (by administrators).
     pub identities: compliance::Identities,
+    /// Stalls' business documents and their check (by administrators).
+    pub documents: compliance::Documents,
     /// The published policies and what users accepted of them.
     pub policies: compliance::Policies,
     /// Reports of listings, authority requests and takedowns.
@@ -66,7 +68,10 @@ impl AppState {
         let metrics = Metrics::new();
         let limits = limits(&config, &metrics);
         let notifier = notify::Notifier::default();
-        let catalog = Catalog::new(built.regions).with_notifier(notifier.clone());
+        let document_rules = compliance::documents::DocumentRules::builtin();
+        let catalog = Catalog::new(built.regions)
+            .with_notifier(notifier.clone())
+            .with_document_requirements(document_rules.requirements());
         let mut checkouts = order::Checkouts::new(catalog.clone()).with_rates(built.rates.clone());
         if let Some(card) = &built.card {
             checkouts = checkouts.with_card(card.clone(), built.card_checkout_ttl);
@@ -92,6 +97,7 @@ impl AppState {
             orders: order::Orders::new(catalog.clone()).with_ledger(ledger.clone()),
             ledger,
             identities: compliance::Identities::new(catalog.clone()),
+            documents: compliance::Documents::new(catalog.clone(), document_rules),
             catalog,
             search: search::Search::new(engine),
             email: built.email,

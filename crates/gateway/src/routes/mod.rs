@@ -5,6 +5,7 @@ pub mod addresses;
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod documents;
 pub mod identity;
 pub mod me;
 pub mod money;
