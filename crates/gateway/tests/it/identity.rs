@@ -475,3 +475,67 @@ db_test!(
         assert_eq!(res.status, 200, "{}", res.text());
     }
 );
+
+/// Everything the app logs, at every level, while `f` runs on this thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        lock(&self.0).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A seller's identity submitted, refused, read, queued, verified and the stall approved, all
+/// logged at the most verbose level: the log shows the requests, never the number.
+async fn no_number_in_the_logs(backend: testkit::Backend) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The runtime has this one thread, so every task of the app logs here.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let w = world(TestApp::new(testkit::TestDb::new(backend).await).await).await;
+    let mut bad = identity_body();
+    bad["id_number"] = json!("04508000123");
+    w.submit(bad).await.problem(422, "validation_failed");
+    let mut foreign = identity_body();
+    foreign["method"] = json!("foreign_documents");
+    foreign["id_number"] = json!("B1234567");
+    let _ = w.submit(foreign).await;
+    assert_eq!(w.submit(identity_body()).await.status, 201);
+    assert_eq!(w.app.get(&w.path(), Some(&w.owner)).await.status, 200);
+    let queue = w
+        .app
+        .get("/api/v1/admin/identities?status=pending", Some(&w.admin))
+        .await;
+    assert_eq!(queue.status, 200, "{}", queue.text());
+    assert_eq!(w.decide("verify", None).await.status, 200);
+    assert_eq!(w.approve().await.status, 200);
+
+    let log = String::from_utf8(lock(&captured.0).clone()).unwrap();
+    assert!(log.contains("request answered"), "the log was captured");
+    assert!(log.contains("/identity"), "{log}");
+    for secret in [NUMBER, "04508000123", "B1234567", "080001"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn identity_numbers_never_reach_the_logs_sqlite() {
+    no_number_in_the_logs(testkit::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs PostgreSQL: set TEST_POSTGRES_URL and run with --ignored"]
+async fn identity_numbers_never_reach_the_logs_postgres() {
+    no_number_in_the_logs(testkit::Backend::Postgres).await;
+}
