@@ -24,6 +24,7 @@ mod m20261205_000016_reports;
 mod m20261205_000017_product_facts;
 mod m20261205_000019_cases;
 mod m20261205_000020_documents;
+mod m20261205_000021_erasure;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_product_facts::Migration),
             Box::new(m20261205_000019_cases::Migration),
             Box::new(m20261205_000020_documents::Migration),
+            Box::new(m20261205_000021_erasure::Migration),
         ]
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! The records are append-only: this module inserts and reads them, nothing in the crate removes
 //! one, and the only change one ever sees is the loss of its client address when the account
-//! is erased (a test holds the sources to that), so the history a user or an inspector reads is
-//! the history that happened. Accepting a policy again, or a new version of it, adds a record.
+//! is erased or the address's retention period ends (the gateway's erasure and retention job,
+//! which follow the register of personal data; a test holds this crate's sources to that), so
+//! the history a user or an inspector reads is the history that happened. Accepting a policy again, or a new version of it, adds a record.
 //!
 //! Which policies exist and which version of each is in effect is the compliance crate's
 //! business; this one stores consents of any closed set of kinds (`K`, stored through

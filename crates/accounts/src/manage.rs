@@ -250,6 +250,30 @@ impl Accounts {
             .collect())
     }
 
+    /// The hash of a random password nobody is told: what an erased account keeps, so no
+    /// password signs in to it (and signing in answers `invalid_credentials` as for any wrong
+    /// password, never an error about the stored hash).
+    pub async fn unusable_password_hash(&self) -> Result<String, AccountsError> {
+        self.hasher.hash(token::generate()).await
+    }
+
+    /// Deletes the sessions that ended (expired or were revoked) before `ended_before`, the
+    /// end of their retention period; live sessions are never touched. How many went.
+    pub async fn prune_sessions<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ended_before: DateTime<Utc>,
+    ) -> Result<u64, AccountsError> {
+        let ended = sea_orm::Condition::any()
+            .add(session::Column::ExpiresAt.lt(ended_before))
+            .add(session::Column::RevokedAt.lt(ended_before));
+        let res = session::Entity::delete_many()
+            .filter(ended)
+            .exec(db)
+            .await?;
+        Ok(res.rows_affected)
+    }
+
     async fn by_email_or_not_found<C: ConnectionTrait>(
         &self,
         db: &C,

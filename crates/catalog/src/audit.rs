@@ -34,6 +34,8 @@ pub enum Subject {
     Report(Uuid),
     /// A takedown decided on a report.
     Takedown(Uuid),
+    /// A user's account (its erasure, which records the id alone).
+    User(Uuid),
 }
 
 impl Subject {
@@ -48,6 +50,7 @@ impl Subject {
             Subject::Policy(id) => (SubjectType::Policy, id),
             Subject::Report(id) => (SubjectType::Report, id),
             Subject::Takedown(id) => (SubjectType::Takedown, id),
+            Subject::User(id) => (SubjectType::User, id),
         }
     }
 }
@@ -75,6 +78,8 @@ pub enum SubjectType {
     Report,
     /// A takedown.
     Takedown,
+    /// A user's account.
+    User,
 }
 
 impl Stored for SubjectType {
@@ -89,6 +94,7 @@ impl Stored for SubjectType {
         SubjectType::Policy,
         SubjectType::Report,
         SubjectType::Takedown,
+        SubjectType::User,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -101,6 +107,7 @@ impl Stored for SubjectType {
             SubjectType::Policy => "policy",
             SubjectType::Report => "report",
             SubjectType::Takedown => "takedown",
+            SubjectType::User => "user",
         }
     }
 }
@@ -116,7 +123,7 @@ pub struct AuditEntry {
     /// What was done, e.g. `stall.approve`.
     pub action: String,
     /// What it is about: `stall`, `product`, `category`, `checkout`, `commission_rule`,
-    /// `payout`, `policy`, `report` or `takedown`.
+    /// `payout`, `policy`, `report`, `takedown` or `user`.
     pub subject_type: SubjectType,
     /// The subject's id.
     pub subject_id: Uuid,

@@ -125,7 +125,12 @@ fn account_routes() -> Router<AppState> {
         .route("/auth/password-reset", post(account::request_reset))
         .route("/auth/password-reset/confirm", post(account::confirm_reset))
         .route("/auth/verify-email", post(account::verify_email))
-        .route("/me", get(me::me).patch(account::update_me))
+        .route(
+            "/me",
+            get(me::me)
+                .patch(account::update_me)
+                .delete(personal::erase),
+        )
         .route("/me/export", get(personal::export))
         .route("/me/password", post(account::change_password))
         .route("/me/sessions", get(account::sessions))

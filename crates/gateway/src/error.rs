@@ -109,6 +109,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "not_taken_down",
     "review_pending",
     "no_review_pending",
+    "erasure_blocked",
 ];
 
 /// The body of every error response.

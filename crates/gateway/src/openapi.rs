@@ -26,6 +26,7 @@ use crate::{error, routes};
         routes::auth::logout,
         routes::me::me,
         routes::personal::export,
+        routes::personal::erase,
         routes::account::update_me,
         routes::account::change_password,
         routes::account::sessions,

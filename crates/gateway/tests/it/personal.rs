@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// Every table of the migrated database with its columns, read from the database itself.
-async fn schema(db: &TestDb) -> BTreeMap<String, BTreeSet<String>> {
+pub(crate) async fn schema(db: &TestDb) -> BTreeMap<String, BTreeSet<String>> {
     let conn = &db.conn;
     let backend = conn.get_database_backend();
     let sql = match backend {

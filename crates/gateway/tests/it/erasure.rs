@@ -1,0 +1,417 @@
+//! `DELETE me` and the retention job over the real schema, on SQLite and PostgreSQL: a user
+//! who filled every field they can with marker strings is erased, and a scan of every column
+//! of every table the database has (read from the database, so a new table is covered by
+//! itself) finds none of the markers, while the tax report and the ledger add up as before and
+//! another user's data is untouched. The retention job, with time moved, deletes ended
+//! sessions and clears client addresses past their periods, and nothing else.
+
+use axum::{
+    body::Body,
+    http::{Method, Request, header},
+};
+use chrono::{Duration, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::{
+    orders::{checkout, market, put_item},
+    personal::schema,
+    support::*,
+};
+
+/// Every marker the erased user typed: names, emails, phones, streets, notes, reasons, keys and
+/// the client address their requests came from.
+const MARKERS: [&str; 3] = ["zqx", "9613579", "203.0.113.77"];
+const IP: &str = "203.0.113.77";
+const EMAIL: &str = "zqxmail@example.vn";
+
+/// `table.column` of every column holding `needle` (any case), over every table of the schema.
+async fn holding(db: &TestDb, needle: &str) -> Vec<String> {
+    let conn = &db.conn;
+    let backend = conn.get_database_backend();
+    let mut found = Vec::new();
+    for (table, columns) in schema(db).await {
+        for column in columns {
+            let (text, param) = match backend {
+                DbBackend::Postgres => (format!("\"{column}\"::text"), "$1"),
+                _ => (format!("CAST(\"{column}\" AS TEXT)"), "?"),
+            };
+            let sql =
+                format!("SELECT COUNT(*) AS n FROM \"{table}\" WHERE lower({text}) LIKE {param}");
+            let row = conn
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    sql,
+                    [format!("%{}%", needle.to_lowercase()).into()],
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let n: i64 = row.try_get("", "n").unwrap();
+            if n > 0 {
+                found.push(format!("{table}.{column}"));
+            }
+        }
+    }
+    found
+}
+
+/// `method path` as `token` from the marker client address.
+async fn from_ip(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> TestResponse {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-forwarded-for", IP);
+    if let Some(token) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    app.send(req.body(Body::from(body.to_string())).unwrap())
+        .await
+}
+
+/// Registers the marked user from the marker address, accepting the policies; a token.
+async fn marked_user(app: &TestApp) -> String {
+    let accepted = app.policies_to_accept().await;
+    let body = json!({"email": EMAIL, "password": PASSWORD, "full_name": "Nguyễn Zqxname",
+                      "phone": "0961357913", "accepted_policies": accepted});
+    let res = from_ip(app, Method::POST, "/api/v1/auth/register", None, body).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let token = app.login(EMAIL).await;
+    let res = app
+        .patch(
+            "/api/v1/me",
+            Some(&token),
+            json!({"full_name": "Trần Zqxname", "phone": "0961357913"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let address = json!({"recipient": "Zqxrecipient Lê", "phone": "0961357914",
+                         "province_code": "01", "commune_code": "00070",
+                         "street": "7 Zqxstreet"});
+    let res = app
+        .post("/api/v1/me/addresses", Some(&token), address)
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    token
+}
+
+fn marked_shipping() -> Value {
+    json!({
+        "shipping": {"recipient": "Zqxship Phạm", "phone": "0961357915",
+                     "commune_code": "19333", "street": "9 Zqxshipstreet"},
+        "payment_method": "cod",
+        "note": "zqxnote giao buổi chiều"
+    })
+}
+
+async fn order_id(res: &TestResponse) -> String {
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["orders"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// The withholding report of this month and stall B's ledger, as their readers see them.
+async fn books(app: &TestApp, admin: &str, owner: &str, stall: &str) -> Value {
+    let month = (Utc::now() + Duration::hours(7))
+        .format("%Y-%m")
+        .to_string();
+    let report = app
+        .get(
+            &format!("/api/v1/admin/reports/withholding/{month}"),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text());
+    let mut report = report.json();
+    report.as_object_mut().unwrap().remove("generated_at");
+    let ledger = app
+        .get(&format!("/api/v1/stalls/{stall}/ledger"), Some(owner))
+        .await
+        .json();
+    let balance = app
+        .get(&format!("/api/v1/stalls/{stall}/balance"), Some(owner))
+        .await
+        .json();
+    json!({"report": report, "ledger": ledger, "balance": balance})
+}
+
+async fn household_with_tax_code(app: &TestApp, owner: &str, stall: &str) {
+    let res = app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/stalls/{stall}"),
+            Some(owner),
+            Some(json!({"business_type": "household_business"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let res = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/stalls/{stall}/tax-profile"),
+            Some(owner),
+            Some(json!({"tax_code": "3200123456"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}
+
+async fn deliver(app: &TestApp, owner: &str, order: &str) {
+    for (step, body) in [
+        ("confirm", None),
+        ("ship", Some(json!({"tracking_no": "VN123456789"}))),
+        ("deliver", None),
+    ] {
+        let res = app
+            .request(
+                Method::POST,
+                &format!("/api/v1/orders/{order}/{step}"),
+                Some(owner),
+                body,
+            )
+            .await;
+        assert_eq!(res.status, 200, "{step}: {}", res.text());
+    }
+}
+
+db_test!(
+    erasure_leaves_no_personal_data_in_any_table_and_the_books_unchanged,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(db, "[http]\ntrust_forwarded_for = true");
+        let m = market(&app).await;
+        household_with_tax_code(&app, &m.owner_b, &m.stall_b).await;
+        let zed = marked_user(&app).await;
+
+        // An order delivered, one cancelled with the buyer's reason, and a report filed.
+        assert_eq!(put_item(&app, &zed, &m.coffee, 2).await.status, 200);
+        let delivered = order_id(&checkout(&app, &zed, "zqx-key-1", marked_shipping()).await).await;
+        assert_eq!(put_item(&app, &zed, &m.sauce, 1).await.status, 200);
+        let cancelled = order_id(&checkout(&app, &zed, "zqx-key-2", marked_shipping()).await).await;
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{cancelled}/cancel"),
+                Some(&zed),
+                json!({"reason": "zqxreason đổi ý"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let report = json!({"reason": "counterfeit", "detail": "zqxdetail nhãn giả"});
+        let path = format!("/api/v1/products/{}/reports", m.pepper);
+        let res = from_ip(&app, Method::POST, &path, Some(&zed), report).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        assert_eq!(put_item(&app, &zed, &m.pepper, 1).await.status, 200);
+
+        // Refused while the order is under way, naming it; nothing changed.
+        let res = app
+            .request(Method::DELETE, "/api/v1/me", Some(&zed), None)
+            .await;
+        let problem = res.problem(409, "erasure_blocked");
+        assert_eq!(problem["details"]["orders"], "1", "{problem}");
+        assert_eq!(problem["details"]["open_orders"][0], delivered.as_str());
+        let vi = app
+            .send(
+                Request::delete("/api/v1/me")
+                    .header(header::AUTHORIZATION, format!("Bearer {zed}"))
+                    .header("accept-language", "vi")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .problem(409, "erasure_blocked");
+        assert!(
+            vi["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Chưa thể xoá tài khoản: còn 1 đơn hàng"),
+            "{vi}"
+        );
+        assert_eq!(app.get("/api/v1/me", Some(&zed)).await.status, 200);
+        // A stall's owner is refused too, until the stall is handed over.
+        let problem = app
+            .delete("/api/v1/me", Some(&m.owner_a))
+            .await
+            .problem(409, "erasure_blocked");
+        assert_eq!(
+            problem["details"]["stalls_held"][0]["id"],
+            m.stall_a.as_str()
+        );
+
+        deliver(&app, &m.owner_b, &delivered).await;
+        // The other buyer's data, and the books, before.
+        let other = app.post(
+            "/api/v1/me/addresses",
+            Some(&m.buyer),
+            json!({"recipient": "Nguyễn Thu Hà", "phone": "0987654321",
+                   "province_code": "01", "commune_code": "00070", "street": "12 Lê Thái Tổ"}),
+        );
+        assert_eq!(other.await.status, 201);
+        let other_before = app.get("/api/v1/me/export", Some(&m.buyer)).await.json();
+        let books_before = books(&app, &m.admin, &m.owner_b, &m.stall_b).await;
+        assert_eq!(
+            books_before["report"]["sellers"].as_array().map(Vec::len),
+            Some(1),
+            "the household stall's sale is in the report: {books_before}"
+        );
+        for marker in MARKERS {
+            assert!(
+                !holding(&app.db, marker).await.is_empty(),
+                "{marker} was stored"
+            );
+        }
+
+        let res = app
+            .request(Method::DELETE, "/api/v1/me", Some(&zed), None)
+            .await;
+        assert_eq!(res.status, 204, "{}", res.text());
+
+        // Nothing of the user is left anywhere.
+        for marker in MARKERS {
+            let found = holding(&app.db, marker).await;
+            assert!(found.is_empty(), "{marker} is still in {found:?}");
+        }
+        // They cannot sign in, with the old token or the password.
+        app.get("/api/v1/me", Some(&zed))
+            .await
+            .problem(401, "unauthorized");
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": EMAIL, "password": PASSWORD}),
+        )
+        .await
+        .problem(401, "invalid_credentials");
+        // The books add up as before; the other buyer's data is theirs as it was.
+        assert_eq!(
+            books(&app, &m.admin, &m.owner_b, &m.stall_b).await,
+            books_before
+        );
+        let other_after = app.get("/api/v1/me/export", Some(&m.buyer)).await.json();
+        assert_eq!(other_after["tables"], other_before["tables"]);
+        // The orders stay, for the stall, with an anonymous buyer.
+        let order = app
+            .get(&format!("/api/v1/orders/{delivered}"), Some(&m.owner_b))
+            .await;
+        assert_eq!(order.status, 200, "{}", order.text());
+        assert_eq!(order.json()["status"], "delivered");
+        assert_eq!(order.json()["shipping"]["recipient"], "(đã xoá)");
+        // The erasure is in the audit log, naming the account and nothing of it.
+        let log = app
+            .get("/api/v1/admin/audit-log?subject_type=user", Some(&m.admin))
+            .await
+            .json();
+        let entries = log["items"].as_array().unwrap();
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["action"] == "account.erase" && e["subject_type"] == "user"),
+            "{log}"
+        );
+        // The address is free: it registers again, as a new account.
+        let again = app.signed_in(EMAIL).await;
+        let me = app.get("/api/v1/me", Some(&again)).await.json();
+        assert_eq!(me["email"], EMAIL);
+        assert_eq!(
+            app.get("/api/v1/orders", Some(&again)).await.json()["total"],
+            0,
+            "the new account has none of the old one's orders"
+        );
+    }
+);
+
+/// The one number `sql` reads (as `n`).
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let conn = &db.conn;
+    let row = conn
+        .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+db_test!(
+    the_retention_job_removes_ended_sessions_and_old_client_addresses_only,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(db, "[http]\ntrust_forwarded_for = true");
+        let m = market(&app).await;
+        let zed = marked_user(&app).await;
+        // A session ended by signing out, and the one in use.
+        let ended = app.login(EMAIL).await;
+        let res = app
+            .post("/api/v1/auth/logout", Some(&ended), json!({}))
+            .await;
+        assert!(res.status.is_success(), "{}", res.text());
+        assert_eq!(put_item(&app, &zed, &m.coffee, 1).await.status, 200);
+        let order = order_id(&checkout(&app, &zed, "zqx-key-1", marked_shipping()).await).await;
+        deliver(&app, &m.owner_b, &order).await;
+
+        let accounting = "SELECT (SELECT COUNT(*) FROM orders) * 1000000 \
+                          + (SELECT COUNT(*) FROM ledger_entries) * 1000 \
+                          + (SELECT COUNT(*) FROM checkouts) AS n";
+        let sums = "SELECT CAST(COALESCE(SUM(amount), 0) \
+                    + (SELECT COALESCE(SUM(subtotal), 0) FROM orders) AS BIGINT) AS n \
+                    FROM ledger_entries";
+        let before = (count(&app.db, accounting).await, count(&app.db, sums).await);
+        let sessions = "SELECT COUNT(*) AS n FROM sessions";
+        let addresses = "SELECT COUNT(*) AS n FROM consents WHERE client_address IS NOT NULL";
+        let consents = "SELECT COUNT(*) AS n FROM consents";
+        let (all_sessions, all_consents) = (
+            count(&app.db, sessions).await,
+            count(&app.db, consents).await,
+        );
+        assert!(
+            count(&app.db, addresses).await > 0,
+            "the consents keep the address"
+        );
+
+        // The defaults, `retention.sessions_days` and `retention.client_addresses_days`.
+        let periods = gateway::personal::retention::Periods {
+            sessions: Duration::days(365),
+            client_addresses: Duration::days(365),
+        };
+        let accounts = &app.state.accounts;
+        let sweep = |days: i64| {
+            gateway::personal::retention::sweep(
+                &app.db.conn,
+                accounts,
+                periods,
+                Utc::now() + Duration::days(days),
+            )
+        };
+        // Within the periods: nothing goes.
+        let swept = sweep(300).await.unwrap();
+        assert_eq!((swept.sessions, swept.client_addresses), (0, 0));
+        assert_eq!(count(&app.db, sessions).await, all_sessions);
+        // A year and a day on: the signed-out session ended more than 365 days ago and goes,
+        // the sessions still live then (30 days from their sign-in) stay; the client addresses
+        // are older than 365 days and are cleared, the consents themselves stay.
+        let swept = sweep(366).await.unwrap();
+        assert_eq!(swept.sessions, 1, "the signed-out session");
+        assert_eq!(count(&app.db, sessions).await, all_sessions - 1);
+        assert!(swept.client_addresses > 0);
+        assert_eq!(count(&app.db, addresses).await, 0);
+        assert_eq!(count(&app.db, consents).await, all_consents);
+        assert_eq!(
+            app.get("/api/v1/me", Some(&zed)).await.status,
+            200,
+            "still signed in"
+        );
+        // Later still, every session has ended long enough ago; the books never change.
+        let swept = sweep(400).await.unwrap();
+        assert_eq!(swept.sessions as i64, all_sessions - 1);
+        assert_eq!(count(&app.db, sessions).await, 0);
+        let after = (count(&app.db, accounting).await, count(&app.db, sums).await);
+        assert_eq!(
+            after, before,
+            "orders, checkouts and the ledger are untouched"
+        );
+        assert_eq!(sweep(4000).await.unwrap(), Default::default());
+        assert_eq!(count(&app.db, accounting).await, before.0);
+    }
+);
