@@ -94,6 +94,8 @@ pub struct Config {
     pub ledger: LedgerConfig,
     /// What the E-commerce Law asks of the floor: seller identity.
     pub compliance: ComplianceConfig,
+    /// How long personal data kept only as a log is kept.
+    pub retention: RetentionConfig,
     /// Redis, for rate limits shared by every instance.
     #[serde(default)]
     pub redis: RedisConfig,
@@ -256,6 +258,49 @@ mod tests {
                     .to_string();
             assert!(e.contains("compliance.identity_grace_days"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn retention_periods_are_settings_of_the_environment_and_respect_the_law() {
+        let c = Config::with_overrides("").unwrap();
+        assert_eq!(
+            (c.retention.sessions_days, c.retention.client_addresses_days),
+            (365, 365)
+        );
+        let c = Config::load_with_env(
+            None,
+            [
+                ("MARKETPLACE_RETENTION__SESSIONS_DAYS", "90"),
+                ("MARKETPLACE_RETENTION__CLIENT_ADDRESSES_DAYS", "730"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.retention.sessions_days, 90);
+        assert_eq!(c.retention.client_addresses_days, 730);
+        assert_eq!(c.retention.periods().sessions, chrono::Duration::days(90));
+        for bad in ["364", "0", "3651", "a year"] {
+            let e = Config::load_with_env(
+                None,
+                [("MARKETPLACE_RETENTION__CLIENT_ADDRESSES_DAYS", bad)],
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("retention.client_addresses_days"), "{bad}: {e}");
+        }
+        let e = Config::load_with_env(
+            None,
+            [("MARKETPLACE_RETENTION__CLIENT_ADDRESSES_DAYS", "30")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("Decree 53/2022") && e.contains("12 months"),
+            "{e}"
+        );
+        let e = Config::with_overrides("[retention]\nsessions_days = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("retention.sessions_days"), "{e}");
     }
 
     #[test]

@@ -397,8 +397,8 @@ struct Workers {
     payments: bool,
     /// The notification deliveries and the prune of their log (`notify.worker`).
     notify: bool,
-    /// The sweep of the seller identity grace periods and of business documents' expiry
-    /// (`compliance.worker`).
+    /// The sweep of the seller identity grace periods and of business documents' expiry, and
+    /// the daily sweep of the retention periods (`compliance.worker`).
     compliance: bool,
 }
 
@@ -460,6 +460,12 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
             grace,
             state.db.clone(),
             Duration::from_secs(3600),
+        ));
+        runner = runner.with(crate::personal::retention::Retention::new(
+            state.accounts.clone(),
+            state.db.clone(),
+            state.config.retention.periods(),
+            Duration::from_secs(24 * 3600),
         ));
         let expiry = compliance::documents::Expiry::new(state.documents.clone());
         runner = runner.with(compliance::documents::DocumentExpiry::new(

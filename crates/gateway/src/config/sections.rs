@@ -214,6 +214,27 @@ pub struct ComplianceConfig {
     pub worker: bool,
 }
 
+/// `[retention]`: how long the personal data kept only as a log is kept.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days a session that ended (expired or signed out) is kept before it is deleted.
+    pub sessions_days: u32,
+    /// Days a client address is kept before it is cleared (at least 365: Decree 53/2022).
+    pub client_addresses_days: u32,
+}
+
+impl RetentionConfig {
+    /// The periods as the retention job takes them.
+    pub fn periods(&self) -> crate::personal::retention::Periods {
+        crate::personal::retention::Periods {
+            sessions: chrono::Duration::days(i64::from(self.sessions_days)),
+            client_addresses: chrono::Duration::days(i64::from(self.client_addresses_days)),
+        }
+    }
+}
+
 /// `[stripe]`
 #[derive(Clone, Default, Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]

@@ -5,7 +5,7 @@
 use super::{
     AuthConfig, BankTransferConfig, ComplianceConfig, Config, ConfigError, DatabaseConfig,
     HttpConfig, LedgerConfig, LogConfig, NotifyConfig, PaymentsConfig, RateLimitConfig,
-    RedisConfig, SearchConfig, StripeConfig,
+    RedisConfig, RetentionConfig, SearchConfig, StripeConfig,
 };
 
 impl Config {
@@ -22,6 +22,7 @@ impl Config {
         notify(&self.notify)?;
         ledger(&self.ledger)?;
         compliance(&self.compliance)?;
+        retention(&self.retention)?;
         redis(&self.redis)?;
         log(&self.log)
     }
@@ -334,6 +335,23 @@ fn compliance(c: &ComplianceConfig) -> Result<(), ConfigError> {
         c.identity_grace_days,
         1..=365,
         "must be 1 to 365",
+    )
+}
+
+/// `[retention]`: client addresses are kept at least the 12 months Decree 53/2022 asks of
+/// system logs; nothing is kept longer than ten years.
+fn retention(r: &RetentionConfig) -> Result<(), ConfigError> {
+    within(
+        "retention.sessions_days",
+        r.sessions_days,
+        1..=3650,
+        "must be 1 to 3650",
+    )?;
+    within(
+        "retention.client_addresses_days",
+        r.client_addresses_days,
+        365..=3650,
+        "must be 365 to 3650: Decree 53/2022 has logs with client addresses kept at least 12 months",
     )
 }
 
