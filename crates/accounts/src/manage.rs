@@ -157,7 +157,8 @@ impl Accounts {
     }
 
     /// Disables (`true`) or enables an account (administrators, in the caller's transaction).
-    /// Disabling ends its sessions at once; an administrator cannot disable themselves.
+    /// Disabling ends its sessions at once; an administrator cannot disable themselves, nor
+    /// enable an erased account.
     pub async fn set_disabled<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -174,6 +175,14 @@ impl Accounts {
             .into());
         }
         let u = self.user(db, user_id).await?;
+        if !disabled && u.erased_at.is_some() {
+            return Err(common::Error::conflict(
+                "account_erased",
+                "This account was erased by its owner; it cannot be enabled again (its owner may \
+                 register anew).",
+            )
+            .into());
+        }
         let now = Utc::now();
         user::Entity::update_many()
             .col_expr(

@@ -136,6 +136,7 @@ impl Accounts {
             updated_at: Set(now),
             email_verified_at: Set(None),
             disabled_at: Set(None),
+            erased_at: Set(None),
         };
         // Two registrations may race past the check above; the unique index decides.
         match model.insert(db).await {

@@ -24,8 +24,11 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// When the user proved the email is theirs.
     pub email_verified_at: Option<DateTime<Utc>>,
-    /// When an administrator disabled the account.
+    /// When an administrator disabled the account (or its owner erased it).
     pub disabled_at: Option<DateTime<Utc>>,
+    /// When its owner erased the account: what is left is the anonymous buyer of the orders it
+    /// made, which nobody can sign in to or enable again.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl From<user::Model> for User {
@@ -39,6 +42,7 @@ impl From<user::Model> for User {
             created_at: m.created_at,
             email_verified_at: m.email_verified_at,
             disabled_at: m.disabled_at,
+            erased_at: m.erased_at,
         }
     }
 }

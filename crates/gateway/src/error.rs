@@ -110,6 +110,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "review_pending",
     "no_review_pending",
     "erasure_blocked",
+    "account_erased",
 ];
 
 /// The body of every error response.

@@ -18,6 +18,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub email_verified_at: Option<DateTimeUtc>,
     pub disabled_at: Option<DateTimeUtc>,
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

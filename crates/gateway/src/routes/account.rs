@@ -347,13 +347,14 @@ pub async fn disable_user(
 }
 
 /// Enables a disabled account (admins); the stalls suspended because it was disabled sell
-/// again.
+/// again. An account its owner erased stays disabled.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", tag = "admin", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, body = UserView),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`account_erased`: its owner erased it", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn enable_user(
     State(state): State<AppState>,

@@ -206,6 +206,10 @@ db_test!(
         let res = from_ip(&app, Method::POST, &path, Some(&zed), report).await;
         assert_eq!(res.status, 201, "{}", res.text());
         assert_eq!(put_item(&app, &zed, &m.pepper, 1).await.status, 200);
+        let zed_id = app.get("/api/v1/me", Some(&zed)).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
 
         // Refused while the order is under way, naming it; nothing changed.
         let res = app
@@ -286,6 +290,14 @@ db_test!(
         )
         .await
         .problem(401, "invalid_credentials");
+        // An administrator cannot bring the account back.
+        app.post(
+            &format!("/api/v1/admin/users/{zed_id}/enable"),
+            Some(&m.admin),
+            json!({}),
+        )
+        .await
+        .problem(409, "account_erased");
         // The books add up as before; the other buyer's data is theirs as it was.
         assert_eq!(
             books(&app, &m.admin, &m.owner_b, &m.stall_b).await,
