@@ -138,6 +138,26 @@ impl Notifier {
         Ok(())
     }
 
+    /// Tells every administrator whose account is not disabled of `event`, as
+    /// [`Notifier::to_users`] does.
+    pub async fn to_admins<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        event: Event,
+        facts: &Facts,
+        refs: Refs,
+    ) -> Result<(), DbErr> {
+        let admins: Vec<Uuid> = recipient::Entity::find()
+            .filter(recipient::Column::IsAdmin.eq(true))
+            .filter(recipient::Column::DisabledAt.is_null())
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        self.to_users(db, &admins, event, facts, refs).await
+    }
+
     /// Tells a stall of `event`: its `members` as [`Notifier::to_users`] does, and each of its
     /// live webhooks with the event's data as JSON.
     pub async fn to_stall<C: ConnectionTrait>(

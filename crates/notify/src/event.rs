@@ -80,6 +80,22 @@ pub enum Event {
     /// Administrators: a stall fixed a listing taken down and asks for a review (always by
     /// email).
     TakedownReviewRequested,
+    /// Vendor: a buyer opened a case (a return, refund or complaint) on an order, to answer by
+    /// a deadline.
+    CaseOpened,
+    /// Buyer: the stall accepted or rejected the case, with its message.
+    CaseAnswered,
+    /// Buyer and vendor: the case went to the administrators (the buyer escalated a
+    /// rejection, or the stall did not answer in time).
+    CaseEscalated,
+    /// Administrators: a case waits for their decision (always by email).
+    CaseForAdmins,
+    /// Buyer and vendor: someone wrote on the case.
+    CaseMessage,
+    /// Buyer: the stall received the returned goods.
+    CaseGoodsReceived,
+    /// Buyer and vendor: an administrator decided the case, with any refund.
+    CaseResolved,
 }
 
 /// Who an event is for.
@@ -130,6 +146,13 @@ impl Event {
         Self::DocumentExpired,
         Self::AuthorityRequest,
         Self::TakedownReviewRequested,
+        Self::CaseOpened,
+        Self::CaseAnswered,
+        Self::CaseEscalated,
+        Self::CaseForAdmins,
+        Self::CaseMessage,
+        Self::CaseGoodsReceived,
+        Self::CaseResolved,
     ];
 
     /// The stored name (also the webhook's `type` and the template's table).
@@ -167,6 +190,13 @@ impl Event {
             Self::DocumentExpired => "document_expired",
             Self::AuthorityRequest => "authority_request",
             Self::TakedownReviewRequested => "takedown_review_requested",
+            Self::CaseOpened => "case_opened",
+            Self::CaseAnswered => "case_answered",
+            Self::CaseEscalated => "case_escalated",
+            Self::CaseForAdmins => "case_for_admins",
+            Self::CaseMessage => "case_message",
+            Self::CaseGoodsReceived => "case_goods_received",
+            Self::CaseResolved => "case_resolved",
         }
     }
 
@@ -191,12 +221,18 @@ impl Event {
             | Self::ProductTakenDown
             | Self::StallTakenDown
             | Self::ProductRestored
-            | Self::TakedownUpheld => Audience::Stall,
+            | Self::TakedownUpheld
+            | Self::CaseOpened => Audience::Stall,
             Self::OrderConfirmed
             | Self::OrderShipped
             | Self::OrderDelivered
             | Self::OrderCancelled
-            | Self::RefundSent => Audience::Buyer,
+            | Self::RefundSent
+            | Self::CaseAnswered
+            | Self::CaseEscalated
+            | Self::CaseMessage
+            | Self::CaseGoodsReceived
+            | Self::CaseResolved => Audience::Buyer,
             Self::PasswordReset
             | Self::VerifyEmail
             | Self::PasswordChanged
@@ -208,7 +244,9 @@ impl Event {
             | Self::DocumentRejected
             | Self::DocumentExpiring
             | Self::DocumentExpired => Audience::Account,
-            Self::AuthorityRequest | Self::TakedownReviewRequested => Audience::Admin,
+            Self::AuthorityRequest | Self::TakedownReviewRequested | Self::CaseForAdmins => {
+                Audience::Admin
+            }
         }
     }
 
@@ -257,6 +295,14 @@ impl Event {
             Self::DocumentExpired => &["name", "stall", "document", "number", "last_day"],
             Self::AuthorityRequest => &["name", "authority", "reference", "subject", "due"],
             Self::TakedownReviewRequested => &["name", "stall", "subject", "message"],
+            Self::CaseOpened => &["name", "stall", "order", "kind", "reason", "due"],
+            Self::CaseAnswered => &["name", "stall", "order", "kind", "decision", "message"],
+            Self::CaseEscalated | Self::CaseForAdmins => {
+                &["name", "stall", "order", "kind", "reason", "why"]
+            }
+            Self::CaseMessage => &["name", "stall", "order", "kind", "from", "message"],
+            Self::CaseGoodsReceived => &["name", "stall", "order"],
+            Self::CaseResolved => &["name", "stall", "order", "kind", "outcome", "message"],
         }
     }
 }

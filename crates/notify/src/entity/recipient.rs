@@ -1,5 +1,6 @@
 //! A read-only view of the `users` table (owned by the accounts crate): the address an email
-//! goes to, and whether the account is disabled. Notifications never write users.
+//! goes to, whether the account is disabled, and whether it is an administrator's.
+//! Notifications never write users.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,6 +13,7 @@ pub struct Model {
     pub email: String,
     pub full_name: String,
     pub disabled_at: Option<DateTimeUtc>,
+    pub is_admin: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
