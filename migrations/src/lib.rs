@@ -25,6 +25,7 @@ mod m20261205_000017_product_facts;
 mod m20261205_000019_cases;
 mod m20261205_000020_documents;
 mod m20261205_000021_erasure;
+mod m20261205_000022_partial_refunds;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_cases::Migration),
             Box::new(m20261205_000020_documents::Migration),
             Box::new(m20261205_000021_erasure::Migration),
+            Box::new(m20261205_000022_partial_refunds::Migration),
         ]
     }
 }

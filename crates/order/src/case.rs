@@ -1,7 +1,9 @@
 //! A case's closed sets and its state machine, pure: what a case is about, where it stands,
-//! which step moves it where, and who took a step. Stored values read back checked.
+//! which step moves it where, and who took a step; the lines it names and where its money goes
+//! back. Stored values read back checked.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::types::Stored;
 
@@ -160,6 +162,34 @@ impl Stored for Decision {
             Self::Reject => "reject",
         }
     }
+}
+
+/// One line of the order a case is about, as the case keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseItem {
+    /// The order's line (`items[].id` of the order).
+    pub order_item_id: Uuid,
+    /// Its product.
+    pub product_id: Uuid,
+    /// How many of its units (at most as many as were bought).
+    pub quantity: i64,
+}
+
+/// Where money goes back when it cannot go back to a card: the buyer's bank account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefundAccount {
+    /// The bank's name or BIN, 2 to 100 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 100, example = "Vietcombank"))]
+    pub bank: String,
+    /// The account number, 4 to 32 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 4, max_length = 32, example = "0123456789"))]
+    pub account_number: String,
+    /// The holder's name, 2 to 100 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 100, example = "TRAN THI MAI"))]
+    pub holder_name: String,
 }
 
 /// The status a step moves a case in `from` to, or `None` when the step is not allowed there.

@@ -338,23 +338,91 @@ pub(crate) async fn owe_refund<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Records `amount` owed back on a paid order, as [`owe_refund`] does; `false` when a refund
-/// of the order is owed or sent already (one per order: the provider's payment is refunded
-/// once by this path).
+/// Records `amount` owed back on a paid order, as [`owe_refund`] does; `false` when the
+/// order's whole refund is owed or sent already (one per order: a case's refunds of its parts
+/// are recorded by [`owe_part_refund`]).
 pub(crate) async fn owe_refund_of<C: ConnectionTrait>(
     txn: &C,
     o: &order::Model,
     method: PaymentMethod,
     amount: i64,
 ) -> Result<bool> {
+    let Some(row) = refund_row(txn, o, method, amount).await? else {
+        return Ok(true);
+    };
+    let written = refund::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(refund::Column::OrderId)
+                .target_and_where(refund::Column::CaseId.is_null())
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(written == 1)
+}
+
+/// A case's refund of part of a delivered order: one more refund of it, tied to `case_id`. A
+/// card payment goes back through the provider (queued for the refund job); a bank transfer
+/// and cash on delivery are owed by hand, to `account` (the buyer's, given on the case).
+/// Refused with `refund_exceeds_paid` when, with every refund owed or sent before, more would
+/// go back than the buyer paid for the order. The caller holds the order's row locked.
+pub(crate) async fn owe_part_refund<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    method: PaymentMethod,
+    amount: i64,
+    case_id: Uuid,
+    account: Option<String>,
+) -> Result<()> {
+    let before: i64 = refund::Entity::find()
+        .filter(refund::Column::OrderId.eq(o.id))
+        .all(txn)
+        .await?
+        .iter()
+        .map(|r| r.amount)
+        .sum();
+    let paid = order_amount(o);
+    if before.saturating_add(amount) > paid {
+        return Err(common::Error::conflict(
+            "refund_exceeds_paid",
+            format!(
+                "{before} of the {paid} đồng paid for this order went back already; at most {} more can.",
+                paid.saturating_sub(before).max(0)
+            ),
+        )
+        .into());
+    }
+    let mut row = match refund_row(txn, o, method, amount).await? {
+        Some(row) => row,
+        None => manual_row(o, crate::notices::order_label(o.id), amount),
+    };
+    row.case_id = Set(Some(case_id));
+    row.refund_account = Set(account);
+    row.insert(txn).await?;
+    Ok(())
+}
+
+/// A refund's row for `amount` of `o`, by how it was paid: a card's queued for the provider,
+/// a bank transfer's owed by hand; cash on delivery's by hand too, by the order's label. `None`
+/// when an order paid online has no payment reference (logged: nothing can be sent back).
+async fn refund_row<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    method: PaymentMethod,
+    amount: i64,
+) -> Result<Option<refund::ActiveModel>> {
     let c = checkout::Entity::find_by_id(o.checkout_id).one(txn).await?;
     let (provider, payment, status) = match method {
+        PaymentMethod::Cod => {
+            return Ok(Some(manual_row(o, crate::notices::order_label(o.id), amount)));
+        }
         PaymentMethod::BankTransfer => (
             crate::provider::vietqr::NAME,
             c.and_then(|c| c.reference),
             RefundStatus::Manual,
         ),
-        _ => (
+        PaymentMethod::Card => (
             crate::provider::stripe::NAME,
             c.and_then(|c| c.payment_intent_id),
             RefundStatus::Queued,
@@ -362,17 +430,25 @@ pub(crate) async fn owe_refund_of<C: ConnectionTrait>(
     };
     let Some(payment) = payment else {
         tracing::error!(order = %o.id, provider, "a paid order has no payment reference; no refund owed");
-        return Ok(true);
+        return Ok(None);
     };
+    let mut row = manual_row(o, payment, amount);
+    row.provider = Set(provider.into());
+    row.status = Set(status.as_str().into());
+    Ok(Some(row))
+}
+
+/// A refund of `amount` of `o` owed by hand (cash on delivery's), `payment` naming it.
+fn manual_row(o: &order::Model, payment: String, amount: i64) -> refund::ActiveModel {
     let now = Utc::now();
-    let written = refund::Entity::insert(refund::ActiveModel {
+    refund::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(o.id),
         checkout_id: Set(o.checkout_id),
-        provider: Set(provider.into()),
+        provider: Set(crate::types::RefundProvider::Cod.as_str().into()),
         payment_intent_id: Set(payment),
         amount: Set(amount),
-        status: Set(status.as_str().into()),
+        status: Set(RefundStatus::Manual.as_str().into()),
         attempts: Set(0),
         last_error: Set(None),
         provider_refund_id: Set(None),
@@ -380,11 +456,9 @@ pub(crate) async fn owe_refund_of<C: ConnectionTrait>(
         claimed_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
-    })
-    .on_conflict_do_nothing_on([refund::Column::OrderId])
-    .exec_without_returning(txn)
-    .await?;
-    Ok(matches!(written, sea_orm::TryInsertResult::Inserted(1)))
+        case_id: Set(None),
+        refund_account: Set(None),
+    }
 }
 
 /// Cancels a checkout's orders that still wait for payment, as the system; returns the ones

@@ -177,6 +177,31 @@ impl Stored for TransferOutcome {
     }
 }
 
+/// Who pays a refund back (the providers' names, as `provider::*::NAME`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RefundProvider {
+    /// Stripe, sent by the refund worker.
+    Stripe,
+    /// A bank transfer made by hand.
+    Vietqr,
+    /// Cash on delivery, paid back by hand by bank transfer to the account the buyer gave.
+    Cod,
+}
+
+impl Stored for RefundProvider {
+    const WHAT: &'static str = "refund provider";
+    const ALL: &'static [Self] = &[Self::Stripe, Self::Vietqr, Self::Cod];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Stripe => "stripe",
+            Self::Vietqr => "vietqr",
+            Self::Cod => "cod",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,13 +13,15 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
+pub use crate::types::RefundProvider;
+
 use crate::{
     destination::ShippingAddress,
     entity::{order, order_event, order_item, refund},
     error::Result,
     shipping::{Rule, Zone},
     status::OrderStatus,
-    types::{PaymentMethod, RefundStatus, Stored, stored},
+    types::{PaymentMethod, RefundStatus, stored},
 };
 
 /// How an order's delivery was priced.
@@ -38,6 +40,8 @@ pub struct OrderDelivery {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
+    /// The line (what a case names as `order_item_id`).
+    pub id: Uuid,
     /// The product.
     pub product_id: Uuid,
     /// Its name when sold.
@@ -106,35 +110,16 @@ pub struct OrderView {
     pub tracking_no: Option<String>,
     /// Every status change, oldest first.
     pub history: Vec<OrderEvent>,
-    /// The refund owed or sent, for a cancelled order that was paid by card.
+    /// The refund owed or sent for the whole order (a cancelled order paid online, or a
+    /// delivered one refunded whole).
     pub refund: Option<RefundView>,
+    /// Every refund owed or sent for it, oldest first: the whole order's and each case's.
+    pub refunds: Vec<RefundView>,
     /// Placed at.
     pub created_at: DateTime<Utc>,
 }
 
-/// Who pays a refund back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum RefundProvider {
-    /// Stripe, sent by the refund worker.
-    Stripe,
-    /// A bank transfer made by hand.
-    Vietqr,
-}
-
-impl Stored for RefundProvider {
-    const WHAT: &'static str = "refund provider";
-    const ALL: &'static [Self] = &[Self::Stripe, Self::Vietqr];
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Stripe => crate::provider::stripe::NAME,
-            Self::Vietqr => crate::provider::vietqr::NAME,
-        }
-    }
-}
-
-/// A refund of one order.
+/// A refund of an order, whole or in part.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefundView {
@@ -144,9 +129,14 @@ pub struct RefundView {
     pub order_id: Uuid,
     /// Its checkout.
     pub checkout_id: Uuid,
-    /// `stripe` (sent by the refund worker) or `vietqr` (paid back by hand).
+    /// `stripe` (sent by the refund worker), `vietqr` or `cod` (paid back by hand).
     pub provider: RefundProvider,
-    /// The provider's payment (a bank transfer's: the checkout's reference).
+    /// The case whose decision owes it; none for a cancellation's or a whole refund.
+    pub case_id: Option<Uuid>,
+    /// Where a refund paid by hand goes, as the buyer gave it on the case.
+    pub refund_account: Option<crate::case::RefundAccount>,
+    /// The provider's payment (a bank transfer's: the checkout's reference; cash on
+    /// delivery's: the order's label).
     pub payment_intent_id: String,
     /// In đồng.
     pub amount: i64,
@@ -173,6 +163,13 @@ impl TryFrom<refund::Model> for RefundView {
             order_id: r.order_id,
             checkout_id: r.checkout_id,
             provider: stored(&r.provider)?,
+            case_id: r.case_id,
+            refund_account: r
+                .refund_account
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| crate::OrderError::Corrupt(format!("refund account: {e}")))?,
             payment_intent_id: r.payment_intent_id,
             amount: r.amount,
             status: stored::<RefundStatus>(&r.status)?,
@@ -210,6 +207,8 @@ impl Rows {
                 .await?,
             refunds: refund::Entity::find()
                 .filter(refund::Column::OrderId.is_in(ids()))
+                .order_by_asc(refund::Column::CreatedAt)
+                .order_by_asc(refund::Column::Id)
                 .all(db)
                 .await?,
             stalls: std::collections::HashMap::new(),
@@ -235,13 +234,14 @@ impl Rows {
 
     fn view(&self, o: &order::Model) -> Result<OrderView> {
         let history = self.history(o)?;
-        let refund = self
+        let refunds = self
             .refunds
             .iter()
-            .find(|r| r.order_id == o.id)
+            .filter(|r| r.order_id == o.id)
             .cloned()
             .map(RefundView::try_from)
-            .transpose()?;
+            .collect::<Result<Vec<_>>>()?;
+        let refund = refunds.iter().find(|r| r.case_id.is_none()).cloned();
         Ok(OrderView {
             id: o.id,
             checkout_id: o.checkout_id,
@@ -266,6 +266,7 @@ impl Rows {
                 .iter()
                 .filter(|i| i.order_id == o.id)
                 .map(|i| OrderLine {
+                    id: i.id,
                     product_id: i.product_id,
                     name: i.name.clone(),
                     unit: i.unit.clone(),
@@ -279,6 +280,7 @@ impl Rows {
             tracking_no: o.tracking_no.clone(),
             history,
             refund,
+            refunds,
             created_at: o.created_at,
         })
     }

@@ -26,6 +26,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub resolved_at: Option<DateTimeUtc>,
+    pub media_ids: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

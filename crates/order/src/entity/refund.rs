@@ -1,4 +1,5 @@
-//! The `refunds` table: money owed back on a cancelled paid order, until the provider took it.
+//! The `refunds` table: money owed back on a paid order (its cancellation, a whole refund, or
+//! each case's refund of part of it), until the provider took it or a person paid it.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,7 +9,6 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    #[sea_orm(unique)]
     pub order_id: Uuid,
     pub checkout_id: Uuid,
     pub provider: String,
@@ -22,6 +22,8 @@ pub struct Model {
     pub claimed_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub case_id: Option<Uuid>,
+    pub refund_account: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
