@@ -5,9 +5,9 @@
 //! The statements are made from the register rather than written per table: the register is
 //! the one list of what is personal, and it refuses a personal column without its erasure, so a
 //! new column cannot be forgotten here. Erasure is refused while something of the user's is
-//! still under way: an order not finished, a case not resolved, or a stall they own or manage
-//! (a stall is a business's, with its own obligations: its owner hands it over or has it
-//! closed first).
+//! still under way: an order not finished, a case not resolved, a refund not yet paid to them
+//! (it needs their account), or a stall they own or manage (a stall is a business's, with its
+//! own obligations: its owner hands it over or has it closed first).
 
 use chrono::{DateTime, Utc};
 use common::{Stored, begin_write};
@@ -34,33 +34,42 @@ pub struct Blockers {
     pub orders: Vec<Uuid>,
     /// Their cases not yet resolved.
     pub cases: Vec<Uuid>,
+    /// The refunds of their orders not yet paid (queued, failed or owed by hand).
+    pub refunds: Vec<Uuid>,
     /// The stalls they own or manage, by id and name.
     pub stalls: Vec<(Uuid, String)>,
 }
 
 impl Blockers {
     fn is_empty(&self) -> bool {
-        self.orders.is_empty() && self.cases.is_empty() && self.stalls.is_empty()
+        self.orders.is_empty()
+            && self.cases.is_empty()
+            && self.refunds.is_empty()
+            && self.stalls.is_empty()
     }
 
     /// The 409 naming each: the counts fill the message's holes (`{orders}`, `{cases}`,
-    /// `{stalls}`), the ids and names are in `details`.
+    /// `{refunds}`, `{stalls}`), the ids and names are in `details`.
     fn into_error(self) -> common::Error {
-        let (o, c, s) = (self.orders.len(), self.cases.len(), self.stalls.len());
+        let (o, c) = (self.orders.len(), self.cases.len());
+        let (r, s) = (self.refunds.len(), self.stalls.len());
         let mut err = common::Error::conflict(
             "erasure_blocked",
             format!(
                 "The account cannot be erased yet: {o} orders not finished, {c} cases not \
-                 resolved and {s} stalls owned or managed. Wait for the orders to be delivered \
-                 or cancelled and the cases to be resolved, and hand over or close the stalls."
+                 resolved, {r} refunds not yet paid and {s} stalls owned or managed. Wait for \
+                 the orders to be delivered or cancelled, the cases to be resolved and the \
+                 refunds to be paid, and hand over or close the stalls."
             ),
         );
         err.details = Some(json!({
             "orders": o.to_string(),
             "cases": c.to_string(),
+            "refunds": r.to_string(),
             "stalls": s.to_string(),
             "open_orders": self.orders,
             "open_cases": self.cases,
+            "owed_refunds": self.refunds,
             "stalls_held": self.stalls.iter()
                 .map(|(id, name)| json!({"id": id, "name": name}))
                 .collect::<Vec<_>>(),
@@ -121,7 +130,7 @@ async fn blockers<C: ConnectionTrait>(
     catalog: &catalog::Catalog,
     user: &accounts::User,
 ) -> Result<Blockers, common::Error> {
-    use order::{case::CaseStatus, status::OrderStatus};
+    use order::{case::CaseStatus, status::OrderStatus, types::RefundStatus};
 
     let stalls = catalog
         .my_stalls(db, &user.actor())
@@ -146,9 +155,19 @@ async fn blockers<C: ConnectionTrait>(
         user.id,
     )
     .await?;
+    let refunds = ids(
+        db,
+        "SELECT \"id\" FROM \"refunds\" WHERE \"order_id\" IN \
+         (SELECT \"id\" FROM \"orders\" WHERE \"buyer_id\" = {p}) \
+         AND \"status\" <> '{0}' ORDER BY \"created_at\"",
+        &[RefundStatus::Sent.as_str()],
+        user.id,
+    )
+    .await?;
     Ok(Blockers {
         orders,
         cases,
+        refunds,
         stalls,
     })
 }
@@ -333,7 +352,7 @@ mod tests {
     #[test]
     fn kept_tables_are_left_alone_and_deleted_ones_go() {
         assert!(sql_of(DbBackend::Sqlite, "order_items").is_none());
-        assert!(sql_of(DbBackend::Sqlite, "refunds").is_none());
+        assert!(sql_of(DbBackend::Sqlite, "bank_transfers").is_none());
         let s = sql_of(DbBackend::Sqlite, "sessions").unwrap();
         assert_eq!(s.sql, "DELETE FROM \"sessions\" WHERE \"user_id\" = ?");
         let s = sql_of(DbBackend::Postgres, "notifications").unwrap();
@@ -364,6 +383,7 @@ mod tests {
         let b = Blockers {
             orders: vec![Uuid::now_v7()],
             cases: vec![],
+            refunds: vec![],
             stalls: vec![(Uuid::now_v7(), "Cà phê Khe Sanh".into())],
         };
         let err = b.into_error();

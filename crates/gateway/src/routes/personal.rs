@@ -67,26 +67,27 @@ pub async fn export(
 /// descriptions and messages, report details) and client addresses are removed or replaced.
 /// Orders, ledger entries and tax records keep their amounts and dates for the legal
 /// retention period, attributed to the anonymous account. Refused while an order of the
-/// caller's is not delivered or cancelled, a case of theirs is not resolved, or they own or
-/// manage a stall (hand it over or have it closed first).
+/// caller's is not delivered or cancelled, a case of theirs is not resolved, a refund owed to
+/// them is not paid, or they own or manage a stall (hand it over or have it closed first).
 #[utoipa::path(
     delete, operation_id = "erase_me", path = "/api/v1/me", tag = "auth",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Erased; the caller's token no longer works"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`erasure_blocked`: orders not finished, cases not resolved or stalls owned or managed; `details` counts each (`orders`, `cases`, `stalls`) and names them (`open_orders`, `open_cases`, `stalls_held` as `{id, name}`). Nothing changed", body = Problem, content_type = "application/problem+json",
+        (status = 409, description = "`erasure_blocked`: orders not finished, cases not resolved, refunds not yet paid or stalls owned or managed; `details` counts each (`orders`, `cases`, `refunds`, `stalls`) and names them (`open_orders`, `open_cases`, `owed_refunds`, `stalls_held` as `{id, name}`). Nothing changed", body = Problem, content_type = "application/problem+json",
          example = json!({
              "type": "urn:problem:marketplace:erasure_blocked",
              "title": "Conflict",
              "status": 409,
-             "detail": "Chưa thể xoá tài khoản: còn 1 đơn hàng chưa hoàn tất, 0 khiếu nại chưa giải quyết và 0 gian hàng bạn sở hữu hoặc quản lý. Hãy chờ đơn hàng được giao hoặc huỷ và khiếu nại được giải quyết, bàn giao hoặc đóng gian hàng trước.",
+             "detail": "Chưa thể xoá tài khoản: còn 1 đơn hàng chưa hoàn tất, 0 khiếu nại chưa giải quyết, 0 khoản hoàn tiền chưa trả xong và 0 gian hàng bạn sở hữu hoặc quản lý. Hãy chờ đơn hàng được giao hoặc huỷ, khiếu nại được giải quyết và tiền được hoàn, bàn giao hoặc đóng gian hàng trước.",
              "code": "erasure_blocked",
              "errors": [],
              "details": {
-                 "orders": "1", "cases": "0", "stalls": "0",
+                 "orders": "1", "cases": "0", "refunds": "0", "stalls": "0",
                  "open_orders": ["01938a52-9e3f-7b52-9c3d-2b3c4d5e6f70"],
                  "open_cases": [],
+                 "owed_refunds": [],
                  "stalls_held": []
              }
          })),
