@@ -28,8 +28,8 @@ use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
     routes::{
-        account, addresses, admin, auth, catalog, documents, identity, me, money, notices, ops,
-        orders, payments, personal, policies, regions, reports, search,
+        account, addresses, admin, auth, cases, catalog, documents, identity, me, money, notices,
+        ops, orders, payments, personal, policies, regions, reports, search,
     },
     state::AppState,
 };
@@ -44,7 +44,8 @@ pub fn router(state: AppState) -> Router {
         .merge(order_routes())
         .merge(money_routes())
         .merge(admin_routes())
-        .merge(report_routes());
+        .merge(report_routes())
+        .merge(case_routes());
     let http = &state.config.http;
     let cors = cors_layer(&http.cors_origins);
     let root = ops_routes(http.ops_listen.is_none())
@@ -306,6 +307,22 @@ fn report_routes() -> Router<AppState> {
         .route("/admin/takedowns", get(reports::takedowns))
         .route("/admin/takedowns/{id}/lift", post(reports::lift))
         .route("/admin/takedowns/{id}/uphold", post(reports::uphold))
+}
+
+/// Complaints, returns and refunds: cases on delivered orders, their steps, the buyer's, the
+/// stall's and the administrators' lists.
+fn case_routes() -> Router<AppState> {
+    Router::new()
+        .route("/orders/{id}/cases", post(cases::open))
+        .route("/cases/{id}", get(cases::get))
+        .route("/cases/{id}/messages", post(cases::message))
+        .route("/cases/{id}/respond", post(cases::respond))
+        .route("/cases/{id}/escalate", post(cases::escalate))
+        .route("/cases/{id}/received", post(cases::received))
+        .route("/me/cases", get(cases::mine))
+        .route("/stalls/{id}/cases", get(cases::of_stall))
+        .route("/admin/cases", get(cases::queue))
+        .route("/admin/cases/{id}/resolve", post(cases::resolve))
 }
 
 /// `/healthz` and `/readyz`, and `/metrics` when `with_metrics` (it has no listener of its

@@ -94,6 +94,8 @@ pub struct Config {
     pub ledger: LedgerConfig,
     /// What the E-commerce Law asks of the floor: seller identity.
     pub compliance: ComplianceConfig,
+    /// Complaints, returns and refunds: the window to open a case, the stall's time to answer.
+    pub cases: CasesConfig,
     /// How long personal data kept only as a log is kept.
     pub retention: RetentionConfig,
     /// Redis, for rate limits shared by every instance.
@@ -301,6 +303,48 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("retention.sessions_days"), "{e}");
+    }
+
+    #[test]
+    fn the_cases_deadlines_are_settings_of_the_environment() {
+        let c = Config::with_overrides("").unwrap();
+        assert_eq!(
+            (
+                c.cases.window_days,
+                c.cases.stall_response_hours,
+                c.cases.worker
+            ),
+            (7, 48, true)
+        );
+        let c = Config::load_with_env(
+            None,
+            [
+                ("MARKETPLACE_CASES__WINDOW_DAYS", "14"),
+                ("MARKETPLACE_CASES__STALL_RESPONSE_HOURS", "72"),
+                ("MARKETPLACE_CASES__WORKER", "false"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.cases.settings().window, chrono::Duration::days(14));
+        assert_eq!(
+            c.cases.settings().stall_response,
+            chrono::Duration::hours(72)
+        );
+        assert!(!c.cases.worker);
+        for (key, bad) in [
+            ("MARKETPLACE_CASES__WINDOW_DAYS", "0"),
+            ("MARKETPLACE_CASES__WINDOW_DAYS", "91"),
+            ("MARKETPLACE_CASES__WINDOW_DAYS", "a week"),
+            ("MARKETPLACE_CASES__STALL_RESPONSE_HOURS", "0"),
+            ("MARKETPLACE_CASES__STALL_RESPONSE_HOURS", "721"),
+            ("MARKETPLACE_CASES__STALL_RESPONSE_HOURS", "-1"),
+        ] {
+            let e = Config::load_with_env(None, [(key, bad)])
+                .unwrap_err()
+                .to_string();
+            let named = key.trim_start_matches("MARKETPLACE_CASES__").to_lowercase();
+            assert!(e.contains(&format!("cases.{named}")), "{key}={bad}: {e}");
+        }
     }
 
     #[test]

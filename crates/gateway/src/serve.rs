@@ -400,6 +400,8 @@ struct Workers {
     /// The sweep of the seller identity grace periods and of business documents' expiry, and
     /// the daily sweep of the retention periods (`compliance.worker`).
     compliance: bool,
+    /// The escalation of cases the stall did not answer in time (`cases.worker`).
+    cases: bool,
 }
 
 impl Workers {
@@ -409,6 +411,7 @@ impl Workers {
         payments: true,
         notify: true,
         compliance: true,
+        cases: true,
     };
 
     /// The jobs the configuration turns on for a serving instance.
@@ -418,6 +421,7 @@ impl Workers {
             payments: config.payments.worker,
             notify: config.notify.worker,
             compliance: config.compliance.worker,
+            cases: config.cases.worker,
         }
     }
 }
@@ -472,6 +476,13 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
             expiry,
             state.db.clone(),
             Duration::from_secs(3600),
+        ));
+    }
+    if which.cases {
+        runner = runner.with(order::cases::EscalateOverdue::new(
+            state.cases.clone(),
+            state.db.clone(),
+            Duration::from_secs(60),
         ));
     }
     runner

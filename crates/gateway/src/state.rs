@@ -32,6 +32,8 @@ pub struct AppState {
     pub checkouts: order::Checkouts,
     /// Orders.
     pub orders: order::Orders,
+    /// Complaints, returns and refunds of delivered orders.
+    pub cases: order::Cases,
     /// The vendors' money.
     pub ledger: ledger::Ledger,
     /// Sellers' identities and their check (by administrators).
@@ -95,6 +97,7 @@ impl AppState {
             checkouts,
             payments,
             orders: order::Orders::new(catalog.clone()).with_ledger(ledger.clone()),
+            cases: order::Cases::new(catalog.clone(), ledger.clone(), config.cases.settings()),
             ledger,
             identities: compliance::Identities::new(catalog.clone()),
             documents: compliance::Documents::new(catalog.clone(), document_rules),

@@ -235,6 +235,29 @@ impl RetentionConfig {
     }
 }
 
+/// `[cases]`
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(deny_unknown_fields)]
+pub struct CasesConfig {
+    /// Days after delivery a buyer may open a case on an order (the returns policy's window).
+    pub window_days: u32,
+    /// Hours a stall has to answer a case before it goes to the administrators by itself.
+    pub stall_response_hours: u32,
+    /// Whether this instance runs the escalation of the cases whose stall did not answer.
+    pub worker: bool,
+}
+
+impl CasesConfig {
+    /// The cases' settings.
+    pub fn settings(&self) -> order::cases::CaseSettings {
+        order::cases::CaseSettings {
+            window: chrono::Duration::days(i64::from(self.window_days)),
+            stall_response: chrono::Duration::hours(i64::from(self.stall_response_hours)),
+        }
+    }
+}
+
 /// `[stripe]`
 #[derive(Clone, Default, Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]

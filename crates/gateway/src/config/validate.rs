@@ -3,9 +3,9 @@
 //! building it ([`Config::build`]).
 
 use super::{
-    AuthConfig, BankTransferConfig, ComplianceConfig, Config, ConfigError, DatabaseConfig,
-    HttpConfig, LedgerConfig, LogConfig, NotifyConfig, PaymentsConfig, RateLimitConfig,
-    RedisConfig, RetentionConfig, SearchConfig, StripeConfig,
+    AuthConfig, BankTransferConfig, CasesConfig, ComplianceConfig, Config, ConfigError,
+    DatabaseConfig, HttpConfig, LedgerConfig, LogConfig, NotifyConfig, PaymentsConfig,
+    RateLimitConfig, RedisConfig, RetentionConfig, SearchConfig, StripeConfig,
 };
 
 impl Config {
@@ -22,6 +22,7 @@ impl Config {
         notify(&self.notify)?;
         ledger(&self.ledger)?;
         compliance(&self.compliance)?;
+        cases(&self.cases)?;
         retention(&self.retention)?;
         redis(&self.redis)?;
         log(&self.log)
@@ -352,6 +353,22 @@ fn retention(r: &RetentionConfig) -> Result<(), ConfigError> {
         r.client_addresses_days,
         365..=3650,
         "must be 365 to 3650: Decree 53/2022 has logs with client addresses kept at least 12 months",
+    )
+}
+
+/// `[cases]`
+fn cases(c: &CasesConfig) -> Result<(), ConfigError> {
+    within(
+        "cases.window_days",
+        c.window_days,
+        1..=90,
+        "must be 1 to 90",
+    )?;
+    within(
+        "cases.stall_response_hours",
+        c.stall_response_hours,
+        1..=720,
+        "must be 1 to 720",
     )
 }
 

@@ -1555,3 +1555,194 @@ db_test!(erasure_authorization_matrix, |db: TestDb| async move {
         );
     }
 });
+
+/// An order of a fresh product of `open`, bought by `buyer` and delivered; its id.
+async fn delivered_order(fx: &Fixture) -> String {
+    let product = fx.fresh_product().await;
+    let buyer = fx.tokens[1].as_deref().unwrap();
+    let res = crate::orders::put_item(&fx.app, buyer, &product, 1).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let key = uuid::Uuid::now_v7().to_string();
+    let res = crate::orders::checkout(&fx.app, buyer, &key, crate::orders::shipping()).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let order = res.json()["orders"][0]["id"].as_str().unwrap().to_owned();
+    for step in ["confirm", "ship", "deliver"] {
+        let res = fx
+            .app
+            .post(
+                &format!("/api/v1/orders/{order}/{step}"),
+                Some(fx.owner()),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{step}: {}", res.text());
+    }
+    order
+}
+
+/// A case of `kind` on a fresh delivered order, moved by the stall's `answer` if any; its id.
+async fn fresh_case(fx: &Fixture, kind: &str, answer: Option<&str>) -> String {
+    let order = delivered_order(fx).await;
+    let res = fx
+        .app
+        .post(
+            &format!("/api/v1/orders/{order}/cases"),
+            fx.tokens[1].as_deref(),
+            json!({"kind": kind, "reason": "Hàng bị lỗi"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let case = res.json()["id"].as_str().unwrap().to_owned();
+    if let Some(decision) = answer {
+        let res = fx
+            .app
+            .post(
+                &format!("/api/v1/cases/{case}/respond"),
+                Some(fx.owner()),
+                json!({"decision": decision, "message": "Shop đã xem."}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    case
+}
+
+db_test!(case_authorization_matrix, |db: TestDb| async move {
+    let fx = Fixture::new(db).await;
+    let mut failures = Vec::new();
+    let admin_only = [401, 403, 403, 403, 403, 200];
+    // Only the buyer opens a case; the stall and administrators are told they may not, and
+    // anyone else that the order does not exist.
+    failures.extend(
+        row(
+            &fx,
+            "POST orders/{id}/cases",
+            [401, 201, 403, 403, 404, 403],
+            |fx, _| async move {
+                let order = delivered_order(&fx).await;
+                let body = json!({"kind": "complaint", "reason": "Giao thiếu hàng"});
+                (
+                    Method::POST,
+                    format!("/api/v1/orders/{order}/cases"),
+                    Some(body),
+                )
+            },
+        )
+        .await,
+    );
+    let case = fresh_case(&fx, "complaint", None).await;
+    let parties = [401, 200, 200, 200, 404, 200];
+    let c = case.clone();
+    failures.extend(
+        row(&fx, "GET cases/{id}", parties, move |_, _| {
+            let c = c.clone();
+            async move { get(format!("/api/v1/cases/{c}")) }
+        })
+        .await,
+    );
+    let c = case.clone();
+    failures.extend(
+        row(
+            &fx,
+            "POST cases/{id}/messages",
+            [401, 201, 201, 201, 404, 201],
+            move |_, _| {
+                let c = c.clone();
+                async move {
+                    let body = json!({"message": "Xin cho biết thêm."});
+                    (
+                        Method::POST,
+                        format!("/api/v1/cases/{c}/messages"),
+                        Some(body),
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    // The stall answers and receives; the buyer escalates; each on a fresh case.
+    for (name, kind, answer, action, body, expected) in [
+        (
+            "POST cases/{id}/respond",
+            "refund",
+            None,
+            "respond",
+            Some(json!({"decision": "accept", "message": "Đồng ý hoàn tiền."})),
+            [401, 403, 200, 200, 404, 403],
+        ),
+        (
+            "POST cases/{id}/escalate",
+            "refund",
+            Some("reject"),
+            "escalate",
+            None,
+            [401, 200, 403, 403, 404, 403],
+        ),
+        (
+            "POST cases/{id}/received",
+            "return",
+            Some("accept"),
+            "received",
+            None,
+            [401, 403, 200, 200, 404, 403],
+        ),
+    ] {
+        failures.extend(
+            row(&fx, name, expected, move |fx, _| {
+                let body = body.clone();
+                async move {
+                    let c = fresh_case(&fx, kind, answer).await;
+                    (Method::POST, format!("/api/v1/cases/{c}/{action}"), body)
+                }
+            })
+            .await,
+        );
+    }
+    failures.extend(
+        row(
+            &fx,
+            "GET me/cases",
+            [401, 200, 200, 200, 200, 200],
+            |_, _| async { get("/api/v1/me/cases".into()) },
+        )
+        .await,
+    );
+    let open = fx.open.clone();
+    failures.extend(
+        row(
+            &fx,
+            "GET stalls/{id}/cases",
+            [401, 403, 200, 200, 403, 403],
+            move |_, _| {
+                let open = open.clone();
+                async move { get(format!("/api/v1/stalls/{open}/cases?status=open")) }
+            },
+        )
+        .await,
+    );
+    failures.extend(
+        row(&fx, "GET admin/cases", admin_only, |_, _| async {
+            get("/api/v1/admin/cases?status=escalated".into())
+        })
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "POST admin/cases/{id}/resolve",
+            admin_only,
+            |fx, _| async move {
+                let c = fresh_case(&fx, "refund", Some("accept")).await;
+                let body = json!({"decision": "refund", "refund_amount": 1000, "message": "Hoàn một phần."});
+                (Method::POST, format!("/api/v1/admin/cases/{c}/resolve"), Some(body))
+            },
+        )
+        .await,
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+});
