@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
 use crate::{
-    orders::{checkout, market, put_item},
+    orders::{Market, checkout, market, put_item},
     personal::schema,
     support::*,
 };
@@ -180,6 +180,73 @@ async fn deliver(app: &TestApp, owner: &str, order: &str) {
     }
 }
 
+/// `token`'s case on `order`, with their words and bank account: erasure waits for it to be
+/// resolved and for the refund to be paid, then it proceeds.
+async fn resolved_case(app: &TestApp, m: &Market, token: &str, order: &str) {
+    let res = app
+        .post(
+            &format!("/api/v1/orders/{order}/cases"),
+            Some(token),
+            json!({"kind": "refund", "reason": "Hàng bị ẩm", "description": "zqxcase cà phê bị ẩm",
+                   "refund_account": {"bank": "Vietcombank", "account_number": "9613579001",
+                                      "holder_name": "ZQXHOLDER NGUYEN"}}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let case = res.json()["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case}/messages"),
+            Some(token),
+            json!({"message": "zqxmessage ảnh gói hàng"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let blocked = app.delete("/api/v1/me", Some(token)).await;
+    let problem = blocked.problem(409, "erasure_blocked");
+    assert_eq!(
+        (&problem["details"]["orders"], &problem["details"]["cases"]),
+        (&json!("0"), &json!("1")),
+        "{problem}"
+    );
+    assert_eq!(problem["details"]["open_cases"][0], case.as_str());
+    let res = app
+        .post(
+            &format!("/api/v1/cases/{case}/respond"),
+            Some(&m.owner_b),
+            json!({"decision": "accept", "message": "Shop đồng ý hoàn tiền."}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let res = app
+        .post(
+            &format!("/api/v1/admin/cases/{case}/resolve"),
+            Some(&m.admin),
+            json!({"decision": "refund", "refund_amount": 50_000, "message": "Hoàn một phần."}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    // Cash on delivery: the refund is owed by transfer to the buyer's account, and erasure
+    // waits until it is paid.
+    let problem = app
+        .delete("/api/v1/me", Some(token))
+        .await
+        .problem(409, "erasure_blocked");
+    assert_eq!(problem["details"]["refunds"], "1", "{problem}");
+    let refund = problem["details"]["owed_refunds"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post(
+            &format!("/api/v1/admin/refunds/{refund}/settle"),
+            Some(&m.admin),
+            json!({"bank_reference": "FT26339123456"}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}
+
 db_test!(
     erasure_leaves_no_personal_data_in_any_table_and_the_books_unchanged,
     |db: TestDb| async move {
@@ -247,6 +314,7 @@ db_test!(
         );
 
         deliver(&app, &m.owner_b, &delivered).await;
+        resolved_case(&app, &m, &zed, &delivered).await;
         // The other buyer's data, and the books, before.
         let other = app.post(
             "/api/v1/me/addresses",
