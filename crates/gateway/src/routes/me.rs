@@ -33,6 +33,10 @@ pub struct UserView {
     /// When an administrator disabled the account (seen by administrators only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled_at: Option<DateTime<Utc>>,
+    /// When its owner erased the account (`DELETE /api/v1/me`; seen by administrators only):
+    /// what is left is the anonymous buyer of the orders it made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl From<accounts::User> for UserView {
@@ -46,6 +50,7 @@ impl From<accounts::User> for UserView {
             created_at: u.created_at,
             email_verified_at: u.email_verified_at,
             disabled_at: u.disabled_at,
+            erased_at: u.erased_at,
         }
     }
 }

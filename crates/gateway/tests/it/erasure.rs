@@ -358,7 +358,25 @@ db_test!(
         )
         .await
         .problem(401, "invalid_credentials");
-        // An administrator cannot bring the account back.
+        // Administrators see the account as erased, and cannot bring it back.
+        let found = app
+            .get(
+                &format!(
+                    "/api/v1/admin/users?email=erased-{}@erased.invalid",
+                    zed_id.replace('-', "")
+                ),
+                Some(&m.admin),
+            )
+            .await;
+        assert_eq!(found.status, 200, "{}", found.text());
+        let found = found.json()[0].clone();
+        assert_eq!(found["id"], zed_id.as_str(), "{found}");
+        assert!(
+            found["erased_at"].is_string() && found["disabled_at"].is_string(),
+            "{found}"
+        );
+        assert_eq!(found["full_name"], "(đã xoá)");
+        assert!(found["phone"].is_null(), "{found}");
         app.post(
             &format!("/api/v1/admin/users/{zed_id}/enable"),
             Some(&m.admin),
