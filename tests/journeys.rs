@@ -302,6 +302,20 @@ db_test!(
                 .await;
                 assert_eq!(s, 200, "{step}: {body}");
             }
+            // Food and drinks show only with a verified food-safety certificate: the vendor
+            // submits it, the administrator verifies it.
+            let (s, document) = call(&http, Method::POST, url(&format!("/stalls/{id}/documents")), Some(token), Some(json!({
+            "kind": "food_safety", "number": "123/2026/ATTP-CNĐK", "issued_by": "Sở Y tế tỉnh Quảng Trị",
+            "issued_on": "2026-03-02", "expires_on": "2029-03-01",
+            "evidence_urls": ["https://anh.example.vn/giay-chung-nhan-attp.jpg"]
+        })), None).await;
+            assert_eq!(s, 201, "{document}");
+            let verify = format!(
+                "/admin/documents/{}/verify",
+                document["id"].as_str().unwrap()
+            );
+            let (s, body) = call(&http, Method::POST, url(&verify), Some(&admin), None, None).await;
+            assert_eq!(s, 200, "{body}");
             let (s, p) = call(&http, Method::POST, url(&format!("/stalls/{id}/products")), Some(token), Some(json!({
             "name": product, "category_id": cat(category), "price": price, "unit": "chai", "stock": 10,
             "facts": testkit::facts::complete()
@@ -847,6 +861,11 @@ db_test!(
                 "Xác nhận địa chỉ email".to_owned(),
                 format!("Danh tính người bán của gian hàng {name} đã được xác minh"),
                 format!("Gian hàng {name} đã được duyệt"),
+                // Its food-safety certificate, verified after the approval.
+                format!(
+                    "Giấy tờ của gian hàng {name} đã được xác minh: Giấy chứng nhận cơ sở đủ \
+                     điều kiện an toàn thực phẩm (Nghị định 15/2018)"
+                ),
             ];
             for o in mine(&orders) {
                 e.push(format!("Đơn hàng mới {} tại {name}", label(&o)));

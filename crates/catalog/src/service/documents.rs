@@ -51,18 +51,29 @@ impl Catalog {
         stall_id: Uuid,
         today: NaiveDate,
     ) -> Result<u64> {
+        let tree = category::Entity::find().all(txn).await?;
+        self.recheck_with(txn, stall_id, &tree, today).await
+    }
+
+    /// [`Catalog::recheck_documents`] with the category tree `tree` read already.
+    async fn recheck_with<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        stall_id: Uuid,
+        tree: &[category::Model],
+        today: NaiveDate,
+    ) -> Result<u64> {
         let Some(s) = stall::Entity::find_by_id(stall_id).one(txn).await? else {
             return Ok(0);
         };
         let held = documents::held_from_stored(&s.documents_held)?;
-        let tree = category::Entity::find().all(txn).await?;
         let products = product::Entity::find()
             .filter(product::Column::StallId.eq(stall_id))
             .all(txn)
             .await?;
         let mut changed = 0;
         for p in products {
-            let required = self.required_documents(&tree, p.category_id);
+            let required = self.required_documents(tree, p.category_id);
             let lacking = documents::to_stored(&documents::missing(&required, &held, today));
             if lacking == p.missing_documents {
                 continue;
@@ -104,8 +115,9 @@ impl Catalog {
                 break;
             };
             let txn = common::begin_write(db).await?;
+            let tree = category::Entity::find().all(&txn).await?;
             for id in &ids {
-                changed += self.recheck_documents(&txn, *id, today).await?;
+                changed += self.recheck_with(&txn, *id, &tree, today).await?;
             }
             txn.commit().await?;
             after = Some(last);

@@ -142,7 +142,12 @@ db_test!(
                 "stall.reinstate",
                 "stall.suspend",
                 "stall.approve",
-                // Its seller identified before the approval (`TestApp::approve`).
+                // Its documents verified and its seller identified before the approval
+                // (`TestApp::approve`).
+                "document.verify",
+                "document.submit",
+                "document.verify",
+                "document.submit",
                 "identity.verify",
                 "identity.submit",
                 "stall.resubmit",
@@ -165,8 +170,8 @@ db_test!(
             )
             .await
             .json();
-        // Reject, verify the seller, approve, suspend, reinstate.
-        assert_eq!(by_actor["total"], 5);
+        // Reject, verify the seller and two documents, approve, suspend, reinstate.
+        assert_eq!(by_actor["total"], 7);
         // Each public change queued the stall for search.
         assert!(app.outbox_rows(&id).await >= 4);
     }

@@ -14,6 +14,7 @@ mod catalog;
 mod cli;
 mod conform;
 mod delivery;
+mod documents;
 mod erasure;
 mod errors;
 mod examples;

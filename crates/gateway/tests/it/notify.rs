@@ -162,6 +162,9 @@ db_test!(
                 // The seller identified before the approval (`TestApp::approve`).
                 "Danh tính người bán của gian hàng HTX Nước mắm Cửa Tùng đã được xác minh"
                     .to_owned(),
+                // And its documents verified (`TestApp::approve`).
+                "Giấy tờ của gian hàng HTX Nước mắm Cửa Tùng đã được xác minh: Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm (Nghị định 15/2018)".to_owned(),
+                "Giấy tờ của gian hàng HTX Nước mắm Cửa Tùng đã được xác minh: Giấy phép bán lẻ hoặc sản xuất rượu (Nghị định 105/2017)".to_owned(),
                 "Gian hàng HTX Nước mắm Cửa Tùng đã được duyệt".to_owned(),
                 format!("Đơn hàng mới {la} tại HTX Nước mắm Cửa Tùng"),
             ]
@@ -171,12 +174,15 @@ db_test!(
             vec![
                 "Xác nhận địa chỉ email".to_owned(),
                 "Danh tính người bán của gian hàng Cà phê Khe Sanh đã được xác minh".to_owned(),
+                // And its documents verified (`TestApp::approve`).
+                "Giấy tờ của gian hàng Cà phê Khe Sanh đã được xác minh: Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm (Nghị định 15/2018)".to_owned(),
+                "Giấy tờ của gian hàng Cà phê Khe Sanh đã được xác minh: Giấy phép bán lẻ hoặc sản xuất rượu (Nghị định 105/2017)".to_owned(),
                 "Gian hàng Cà phê Khe Sanh đã được duyệt".to_owned(),
                 format!("Đơn hàng mới {lb} tại Cà phê Khe Sanh"),
                 format!("Khách hàng đã huỷ đơn hàng {lb}"),
             ]
         );
-        let new_order = &smtp.mails_to("a@example.vn")[3];
+        let new_order = &smtp.mails_to("a@example.vn")[5];
         let body = new_order.body();
         assert!(body.starts_with("Chào Trần Văn Minh,"), "{body}");
         assert!(body.contains("2 sản phẩm, tổng cộng 240.000 ₫"), "{body}");
@@ -187,7 +193,7 @@ db_test!(
             shipped.contains("Viettel Post") && shipped.contains("VTP123456789"),
             "{shipped}"
         );
-        let cancelled = smtp.mails_to("b@example.vn")[4].body();
+        let cancelled = smtp.mails_to("b@example.vn")[6].body();
         assert!(
             cancelled.contains("Lý do: Đặt nhầm số lượng"),
             "{cancelled}"

@@ -315,9 +315,11 @@ impl TestApp {
     }
 
     /// Approves a stall as an administrator, as it is done: its owner submits the seller's
-    /// identity and the administrator verifies it first.
+    /// identity and the administrator verifies it first. The stall also holds the business
+    /// documents food and drinks need (`hold_documents`), so its products show.
     pub async fn approve(&self, admin: &str, stall_id: &str) {
         self.verify_seller(admin, stall_id).await;
+        self.hold_documents(admin, stall_id).await;
         let res = self
             .request(
                 Method::POST,
@@ -346,6 +348,34 @@ impl TestApp {
         let verify = format!("/api/v1/admin/stalls/{stall_id}/identity/verify");
         let res = self.request(Method::POST, &verify, Some(admin), None).await;
         assert_eq!(res.status, 200, "{}", res.text());
+    }
+
+    /// The business documents that the shipped requirements name (a food-safety certificate
+    /// and an alcohol licence), submitted by the owner of `stall_id` as a client does and
+    /// verified by `admin`. Kinds it holds verified already are left as they are.
+    pub async fn hold_documents(&self, admin: &str, stall_id: &str) {
+        let owner = self.owner_token(admin, stall_id).await;
+        let path = format!("/api/v1/stalls/{stall_id}/documents");
+        let held = self.get(&path, Some(&owner)).await;
+        assert_eq!(held.status, 200, "{}", held.text());
+        for kind in ["food_safety", "alcohol_licence"] {
+            let valid = held.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["kind"] == kind && d["valid"] == true);
+            if valid {
+                continue;
+            }
+            let res = self.post(&path, Some(&owner), document_body(kind)).await;
+            assert_eq!(res.status, 201, "{}", res.text());
+            let verify = format!(
+                "/api/v1/admin/documents/{}/verify",
+                res.json()["id"].as_str().unwrap()
+            );
+            let res = self.request(Method::POST, &verify, Some(admin), None).await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
     }
 
     /// A token of the owner of `stall_id`: the one it applied with, else a new sign-in (every
@@ -451,6 +481,23 @@ pub fn identity_body() -> Value {
         "id_number": "045080001234",
         "date_of_birth": "1980-05-12",
         "document_urls": ["https://anh.example.vn/cccd-mat-truoc.jpg"],
+    })
+}
+
+/// A business document of `kind` as an owner submits it: issued in March 2026, valid three
+/// years.
+pub fn document_body(kind: &str) -> Value {
+    let (number, issuer) = match kind {
+        "alcohol_licence" => ("45/2026/GP-BLR", "Sở Công Thương tỉnh Quảng Trị"),
+        _ => ("123/2026/ATTP-CNĐK", "Sở Y tế tỉnh Quảng Trị"),
+    };
+    json!({
+        "kind": kind,
+        "number": number,
+        "issued_by": issuer,
+        "issued_on": "2026-03-02",
+        "expires_on": "2029-03-01",
+        "evidence_urls": ["https://anh.example.vn/giay-chung-nhan.jpg"],
     })
 }
 
