@@ -188,6 +188,7 @@ async fn resolved_case(app: &TestApp, m: &Market, token: &str, order: &str) {
             &format!("/api/v1/orders/{order}/cases"),
             Some(token),
             json!({"kind": "refund", "reason": "Hàng bị ẩm", "description": "zqxcase cà phê bị ẩm",
+                   "evidence_urls": ["https://anh.example.vn/zqxcase.jpg"],
                    "refund_account": {"bank": "Vietcombank", "account_number": "9613579001",
                                       "holder_name": "ZQXHOLDER NGUYEN"}}),
         )
@@ -268,7 +269,8 @@ db_test!(
             )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
-        let report = json!({"reason": "counterfeit", "detail": "zqxdetail nhãn giả"});
+        let report = json!({"reason": "counterfeit", "detail": "zqxdetail nhãn giả",
+                            "evidence": ["https://anh.example.vn/zqxevidence.jpg"]});
         let path = format!("/api/v1/products/{}/reports", m.pepper);
         let res = from_ip(&app, Method::POST, &path, Some(&zed), report).await;
         assert_eq!(res.status, 201, "{}", res.text());
