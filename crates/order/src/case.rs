@@ -176,20 +176,26 @@ pub struct CaseItem {
     pub quantity: i64,
 }
 
-/// Where money goes back when it cannot go back to a card: the buyer's bank account.
+/// Where money goes back when it cannot go back to a card: the buyer's bank account, in the
+/// shape of every bank account of the marketplace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefundAccount {
-    /// The bank's name or BIN, 2 to 100 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 100, example = "Vietcombank"))]
-    pub bank: String,
-    /// The account number, 4 to 32 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 4, max_length = 32, example = "0123456789"))]
-    pub account_number: String,
-    /// The holder's name, 2 to 100 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 2, max_length = 100, example = "TRAN THI MAI"))]
-    pub holder_name: String,
+    /// A BIN of the bank list (`config/banks.toml`), or the name people know the bank by
+    /// (`Vietcombank`; kept as its BIN). Also read as `bank`.
+    #[serde(alias = "bank")]
+    #[cfg_attr(feature = "openapi", schema(example = "970436"))]
+    pub bank_bin: String,
+    /// 4 to 19 digits or capital letters. Also read as `account_number`.
+    #[serde(alias = "account_number")]
+    #[cfg_attr(feature = "openapi", schema(example = "0011004123456"))]
+    pub account_no: String,
+    /// The holder's name; diacritics are removed and it is upper-cased, as banks show it.
+    /// Also read as `holder_name`.
+    #[serde(alias = "holder_name")]
+    #[cfg_attr(feature = "openapi", schema(example = "NGUYEN THI LAN"))]
+    pub account_name: String,
 }
 
 /// The status a step moves a case in `from` to, or `None` when the step is not allowed there.

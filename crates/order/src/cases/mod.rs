@@ -297,7 +297,7 @@ impl Cases {
             .filter(order_item::Column::OrderId.eq(o.id))
             .all(db)
             .await?;
-        let (reason, description, items) = check_new(&new, &lines)?;
+        let checked = check_new(&new, &lines)?;
         if stored::<OrderStatus>(&o.status)? != OrderStatus::Delivered {
             return Err(conflict(
                 "order_not_delivered",
@@ -322,13 +322,12 @@ impl Cases {
             return Err(already());
         }
         let id = Uuid::now_v7();
+        let description = checked.description.clone();
         let row = NewRow {
             id,
             order: &o,
             new: &new,
-            items,
-            reason,
-            description: description.clone(),
+            checked,
             respond_by: now + self.settings.stall_response,
             now,
         }
@@ -418,15 +417,15 @@ impl Cases {
             .await?;
         let mut v = Validator::new();
         let message = v.text("message", &m.message, 1, 2000);
-        if let Some(a) = &m.refund_account {
+        let account = m.refund_account.as_ref().map(|a| {
             v.check(
                 parties.contains(&CaseBy::Buyer),
                 "refund_account",
                 FieldCode::Invalid,
                 "is given by the buyer only",
             );
-            rows::check_account(&mut v, a);
-        }
+            rows::check_account(&mut v, a)
+        });
         v.finish()?;
         if stored::<CaseStatus>(&c.status)? == CaseStatus::Resolved {
             return Err(closed());
@@ -436,7 +435,7 @@ impl Cases {
             .col_expr(case_row::Column::UpdatedAt, Expr::value(now))
             .filter(case_row::Column::Id.eq(c.id))
             .filter(case_row::Column::Status.ne(CaseStatus::Resolved.as_str()));
-        if let Some(a) = &m.refund_account {
+        if let Some(a) = &account {
             let account = rows::json(a)?;
             touch = touch.col_expr(case_row::Column::RefundAccount, Expr::value(account));
         }

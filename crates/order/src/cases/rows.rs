@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{CaseEventView, CaseView, NewCase};
 use crate::{
     OrderError,
-    case::{CaseBy, CaseItem, CaseStatus, CaseStep},
+    case::{CaseBy, CaseItem, CaseStatus, CaseStep, RefundAccount},
     entity::{case as case_row, case_event, order, order_event, order_item},
     error::Result,
     status::OrderStatus,
@@ -30,16 +30,14 @@ pub(super) struct NewRow<'a> {
     pub id: Uuid,
     pub order: &'a order::Model,
     pub new: &'a NewCase,
-    pub items: Vec<CaseItem>,
-    pub reason: String,
-    pub description: String,
+    pub checked: Checked,
     pub respond_by: DateTime<Utc>,
     pub now: DateTime<Utc>,
 }
 
 impl NewRow<'_> {
     pub fn row(self) -> Result<case_row::ActiveModel> {
-        let (o, new) = (self.order, self.new);
+        let (o, new, c) = (self.order, self.new, self.checked);
         Ok(case_row::ActiveModel {
             id: Set(self.id),
             order_id: Set(o.id),
@@ -47,12 +45,12 @@ impl NewRow<'_> {
             stall_id: Set(o.stall_id),
             kind: Set(new.kind.as_str().into()),
             status: Set(CaseStatus::Open.as_str().into()),
-            reason: Set(self.reason),
-            description: Set(self.description),
-            items: Set(json(&self.items)?),
+            reason: Set(c.reason),
+            description: Set(c.description),
+            items: Set(json(&c.items)?),
             evidence: Set(json(&new.evidence_urls)?),
             media_ids: Set(Some(json(&new.media_ids)?)),
-            refund_account: Set(new.refund_account.as_ref().map(json).transpose()?),
+            refund_account: Set(c.account.as_ref().map(json).transpose()?),
             respond_by: Set(self.respond_by),
             decision: Set(None),
             refund_amount: Set(None),
@@ -121,11 +119,16 @@ pub(super) fn checked_message(message: &str) -> Result<String> {
     Ok(m)
 }
 
-/// Checks a new case against the order's lines; returns its reason, description and lines.
-pub(super) fn check_new(
-    new: &NewCase,
-    lines: &[order_item::Model],
-) -> Result<(String, String, Vec<CaseItem>)> {
+/// A new case as checked: its reason, description, lines and refund account, as kept.
+pub(super) struct Checked {
+    pub reason: String,
+    pub description: String,
+    pub items: Vec<CaseItem>,
+    pub account: Option<RefundAccount>,
+}
+
+/// Checks a new case against the order's lines, every bad field named.
+pub(super) fn check_new(new: &NewCase, lines: &[order_item::Model]) -> Result<Checked> {
     let mut v = Validator::new();
     let reason = v.text("reason", &new.reason, 3, 200);
     let description = if new.description.trim().is_empty() {
@@ -135,18 +138,68 @@ pub(super) fn check_new(
     };
     let items = check_items(&mut v, new, lines);
     check_evidence(&mut v, new);
-    if let Some(a) = &new.refund_account {
-        check_account(&mut v, a);
-    }
+    let account = new
+        .refund_account
+        .as_ref()
+        .map(|a| check_account(&mut v, a));
     v.finish()?;
-    Ok((reason, description, items))
+    Ok(Checked {
+        reason,
+        description,
+        items,
+        account,
+    })
 }
 
-/// The refund account's fields, named under `refund_account`.
-pub(super) fn check_account(v: &mut Validator, a: &crate::case::RefundAccount) {
-    v.text("refund_account.bank", &a.bank, 2, 100);
-    v.text("refund_account.account_number", &a.account_number, 4, 32);
-    v.text("refund_account.holder_name", &a.holder_name, 2, 100);
+/// The refund account checked field by field (named under `refund_account`), as every bank
+/// account of the marketplace is: a bank of the list, its number, the holder's name as banks
+/// print it. The account as kept.
+pub(super) fn check_account(v: &mut Validator, a: &RefundAccount) -> RefundAccount {
+    static BANKS: std::sync::LazyLock<vietqr::Banks> =
+        std::sync::LazyLock::new(vietqr::Banks::builtin);
+    let named = common::text::fold(a.bank_bin.trim());
+    let bank = BANKS.get(a.bank_bin.trim()).or_else(|| {
+        BANKS
+            .all()
+            .iter()
+            .find(|b| common::text::fold(&b.short_name) == named)
+    });
+    v.check(
+        bank.is_some(),
+        "refund_account.bank_bin",
+        FieldCode::UnknownBank,
+        "is not a bank of the list",
+    );
+    let bank_bin = bank.map_or_else(String::new, |b| b.bin.clone());
+    let account_no = a.account_no.trim().to_owned();
+    v.check(
+        (4..=19).contains(&account_no.len())
+            && account_no
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+        "refund_account.account_no",
+        FieldCode::InvalidAccountNo,
+        "must be 4 to 19 digits or capital letters",
+    );
+    let account_name = common::text::fold(&a.account_name)
+        .to_uppercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    v.check(
+        (2..=100).contains(&account_name.len())
+            && account_name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == ' '),
+        "refund_account.account_name",
+        FieldCode::InvalidName,
+        "must be 2 to 100 letters and spaces",
+    );
+    RefundAccount {
+        bank_bin,
+        account_no,
+        account_name,
+    }
 }
 
 /// The lines a new case names, each by its line id or its product, once, with a quantity from
