@@ -523,6 +523,18 @@ db_test!(
         )
         .await
         .problem(409, "case_closed");
+        // The buyer's export holds the case, its timeline's words and the refund account.
+        let export = app.get("/api/v1/me/export", Some(&m.buyer)).await;
+        assert_eq!(export.status, 200, "{}", export.text());
+        let text = export.text();
+        for held in [
+            case.as_str(),
+            "Tôi có ảnh chụp khi mở hộp.",
+            "Ảnh cho thấy hàng đúng mô tả.",
+            "0123456789",
+        ] {
+            assert!(text.contains(held), "{held} is not in the export");
+        }
         // In Vietnamese for a reader who asks.
         let res = app
             .send(
