@@ -977,3 +977,58 @@ db_test!(
         assert!(owed <= 460_000, "{owed}");
     }
 );
+
+db_test!(
+    a_bank_transfer_refund_is_owed_by_hand_to_the_buyers_account,
+    |db: TestDb| async move {
+        let app = bank_app_with(db, AT_ONCE);
+        let m = market(&app).await;
+        put_item(&app, &m.buyer, &m.sauce, 2).await;
+        let res = checkout(&app, &m.buyer, "case-bank", crate::bank::by_transfer()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let out = res.json();
+        let (amount, reference) = (
+            out["payment"]["amount"].as_i64().unwrap(),
+            out["payment"]["reference"].as_str().unwrap().to_owned(),
+        );
+        let outcome = crate::bank::send(&app, "FT-case-bank", amount, &reference).await;
+        assert_eq!(outcome, "exact");
+        let order_id = out["orders"][0]["id"].as_str().unwrap().to_owned();
+        deliver(&app, &m.owner_a, &order_id).await;
+        let c = opened(
+            &app,
+            &m,
+            &order_id,
+            json!({"kind": "refund", "reason": "Nắp chai bị hở", "refund_account": account()}),
+        )
+        .await;
+        let res = resolve(&app, &m, &id(&c), refund(60_000)).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["refund_via"], "bank_transfer");
+        // Owed by hand, to the account the buyer gave, naming the transfer it came from.
+        let owed = app
+            .get("/api/v1/admin/refunds?status=manual", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(owed["total"], 1, "{owed}");
+        let r = &owed["items"][0];
+        assert_eq!(
+            (&r["provider"], &r["amount"], &r["payment_intent_id"]),
+            (&json!("vietqr"), &json!(60_000), &json!(reference))
+        );
+        assert_eq!(r["refund_account"], account());
+        let refund_id = r["id"].as_str().unwrap().to_owned();
+        assert!(!heard(&app, &m.buyer).await.contains(&"refund_sent".into()));
+        let res = app
+            .post(
+                &format!("/api/v1/admin/refunds/{refund_id}/settle"),
+                Some(&m.admin),
+                json!({"bank_reference": "FT26339REFUND1"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["status"], "sent");
+        assert!(heard(&app, &m.buyer).await.contains(&"refund_sent".into()));
+        assert_eq!(reversed(&app, &m, "sale").await, -60_000);
+    }
+);
