@@ -5,6 +5,8 @@
     reason = "a failing journey should stop loudly"
 )]
 
+mod lawful;
+
 use std::net::SocketAddr;
 
 use gateway::{AppState, Config};
