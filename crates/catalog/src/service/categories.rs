@@ -161,6 +161,10 @@ impl Catalog {
         )
         .await?;
         outbox::enqueue(&txn, outbox::Entity::Category, current.id).await?;
+        if updated.slug != current.slug || updated.parent_id != current.parent_id {
+            self.recheck_category(&txn, current.id, Self::today())
+                .await?;
+        }
         txn.commit().await?;
         Ok(node(updated))
     }

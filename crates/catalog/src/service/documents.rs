@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::Catalog;
 use crate::{
+    category::descendants,
     documents::{self, HeldDocument},
     entity::{category, product, stall},
     error::Result,
@@ -121,6 +122,35 @@ impl Catalog {
             }
             txn.commit().await?;
             after = Some(last);
+        }
+        Ok(changed)
+    }
+
+    /// Recomputes, in the caller's transaction, what the products of category `category_id`
+    /// and its subcategories lack on `today`, after the category moved or changed slug (which
+    /// categories need documents is written by slug); how many products changed.
+    pub(crate) async fn recheck_category<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        category_id: Uuid,
+        today: NaiveDate,
+    ) -> Result<u64> {
+        if self.document_rules.is_empty() {
+            return Ok(0);
+        }
+        let tree = category::Entity::find().all(txn).await?;
+        let mut stalls: Vec<Uuid> = product::Entity::find()
+            .select_only()
+            .column(product::Column::StallId)
+            .filter(product::Column::CategoryId.is_in(descendants(&tree, category_id)))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        stalls.sort_unstable();
+        stalls.dedup();
+        let mut changed = 0;
+        for stall_id in stalls {
+            changed += self.recheck_with(txn, stall_id, &tree, today).await?;
         }
         Ok(changed)
     }

@@ -551,3 +551,74 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_product_follows_its_category_into_and_out_of_the_document_requirements,
+    |db: TestDb| async move {
+        let w = world(TestApp::new(db).await).await;
+        // A new category outside food: its products need no document.
+        let res = w
+            .app
+            .post(
+                "/api/v1/admin/categories",
+                Some(&w.admin),
+                json!({"name": "Quà biếu", "slug": "qua-bieu", "position": 9}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let gifts = res.json()["id"].as_str().unwrap().to_owned();
+        let body = w.app.product_body(&gifts, "Hộp quà Cửa Tùng", 350_000);
+        let gift = w.app.product(&w.owner, &w.stall, body).await;
+        let gift = gift["id"].as_str().unwrap().to_owned();
+        let public = |id: String| {
+            let app = &w.app;
+            async move {
+                app.get(&format!("/api/v1/products/{id}"), None)
+                    .await
+                    .status
+            }
+        };
+        assert_eq!(public(gift.clone()).await, 200);
+        // The administrators move it under food: its products now wait for a certificate.
+        let food = w.app.category("thuc-pham").await;
+        let res = w
+            .app
+            .patch(
+                &format!("/api/v1/admin/categories/{gifts}"),
+                Some(&w.admin),
+                json!({"parent_id": food}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(public(gift.clone()).await, 404);
+        assert_eq!(
+            w.owner_view(&gift).await["missing_documents"],
+            json!(["food_safety"])
+        );
+        // And back out again.
+        let res = w
+            .app
+            .patch(
+                &format!("/api/v1/admin/categories/{gifts}"),
+                Some(&w.admin),
+                json!({"parent_id": null}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(public(gift.clone()).await, 200);
+        // The owner moving a product into honey hides it the same way.
+        let version = w.owner_view(&gift).await["version"].clone();
+        let honey = w.app.category("mat-ong").await;
+        let res = w
+            .app
+            .patch(
+                &format!("/api/v1/products/{gift}"),
+                Some(&w.owner),
+                json!({"category_id": honey, "version": version}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["missing_documents"], json!(["food_safety"]));
+        assert_eq!(public(gift.clone()).await, 404);
+    }
+);
