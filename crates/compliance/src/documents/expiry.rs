@@ -199,17 +199,11 @@ impl DocumentExpiry {
         }
     }
 
-    /// Whether the recheck of every stall is due on `today` (once a day), marking it done.
-    fn recheck_due(&self, today: NaiveDate) -> bool {
-        let mut last = self
-            .rechecked
+    /// The day of the last recheck of every stall, behind its lock.
+    fn last_recheck(&self) -> std::sync::MutexGuard<'_, Option<NaiveDate>> {
+        self.rechecked
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if *last == Some(today) {
-            return false;
-        }
-        *last = Some(today);
-        true
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -227,8 +221,11 @@ impl Job for DocumentExpiry {
         let today = calendar::day_of(Utc::now());
         let swept = self.expiry.sweep(&self.db, today).await?;
         let mut done = swept.warned + swept.expired;
-        if self.recheck_due(today) {
+        // Once a day; a recheck that failed is tried again at the next run.
+        let due = *self.last_recheck() != Some(today);
+        if due {
             done += self.expiry.recheck(&self.db, today).await?;
+            *self.last_recheck() = Some(today);
         }
         Ok(done)
     }
