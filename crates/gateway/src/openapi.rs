@@ -645,6 +645,14 @@ pub fn document() -> serde_json::Value {
             .collect();
         email.insert("propertyNames".into(), serde_json::json!({"enum": events}));
     }
+    // Document kinds are data built into the release (config/compliance/documents.toml).
+    if let Some(kind) = doc.pointer_mut("/components/schemas/NewDocument/properties/kind")
+        && let Some(kind) = kind.as_object_mut()
+    {
+        let rules = compliance::documents::DocumentRules::builtin();
+        let kinds: Vec<&str> = rules.kinds().iter().map(|k| k.key.as_str()).collect();
+        kind.insert("enum".into(), serde_json::json!(kinds));
+    }
     // Field codes are a closed set (`common::FieldCode`): listed here, sorted, so a generated
     // client has them as a union and every answer of the tests is held to them.
     if let Some(code) = doc.pointer_mut("/components/schemas/ProblemField/properties/code")
