@@ -5,7 +5,8 @@
 //!
 //! Layers, each using only those above it:
 //! - types: [`user`] (the user as the other crates see it, email and phone rules), [`token`]
-//!   (tokens and their digests), [`password`] (hashing off the async threads), [`entity`];
+//!   (tokens and their digests), [`password`] (hashing off the async threads), [`entity`],
+//!   [`hold`] (row locks that queue an erasure and a checkout of one user);
 //! - use cases on [`Accounts`]: [`service`] (register, sign in, authenticate a bearer token),
 //!   [`recovery`] (password reset and email verification links, single use), [`manage`]
 //!   (profile, password change, sessions, disabling an account's sign-in), [`consent`] (the
@@ -23,6 +24,7 @@
 pub mod consent;
 pub mod entity;
 pub mod error;
+pub mod hold;
 pub mod manage;
 pub mod password;
 pub mod recovery;

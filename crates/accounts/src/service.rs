@@ -303,6 +303,12 @@ fn check(input: &NewUser) -> Result<Checked, common::Error> {
         FieldCode::InvalidEmail,
         "must be an email address such as lan@example.vn",
     );
+    v.check(
+        !email.as_deref().is_some_and(crate::user::is_reserved_email),
+        "email",
+        FieldCode::InvalidEmail,
+        "must not be on a domain reserved for no mail (.invalid, .localhost)",
+    );
     let password_len = input.password.chars().count();
     v.check(
         (PASSWORD_MIN..=PASSWORD_MAX).contains(&password_len),

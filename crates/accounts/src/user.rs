@@ -82,6 +82,20 @@ pub fn normalize_email(input: &str) -> Option<String> {
     (!local.is_empty() && local_chars <= 64 && domain_ok).then_some(email)
 }
 
+/// The domains reserved never to receive mail (RFC 6761): `.invalid` and `.localhost`. An
+/// address there reaches nobody, and `erased.invalid` holds the addresses of erased accounts,
+/// so no account may take one.
+pub const RESERVED_EMAIL_DOMAINS: [&str; 2] = ["invalid", "localhost"];
+
+/// Whether a normalised `email` is on a domain reserved never to receive mail
+/// ([`RESERVED_EMAIL_DOMAINS`]).
+#[must_use]
+pub fn is_reserved_email(email: &str) -> bool {
+    let domain = email.rsplit_once('@').map_or(email, |(_, d)| d);
+    let top = domain.rsplit('.').next().unwrap_or(domain);
+    RESERVED_EMAIL_DOMAINS.contains(&top) || RESERVED_EMAIL_DOMAINS.contains(&domain)
+}
+
 /// Lower case, one character for one: a character whose lower case is longer (`İ`) stays as
 /// it is, so the address keeps the length that was checked (the column holds 254 characters).
 fn lowercase_same_length(s: &str) -> String {
@@ -156,6 +170,26 @@ mod tests {
             "lan@vn..vn",
         ] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn addresses_on_domains_reserved_for_no_mail_are_known() {
+        for reserved in [
+            "erased-0190@erased.invalid",
+            "lan@x.invalid",
+            "lan@localhost.localhost",
+            "lan@app.localhost",
+        ] {
+            assert!(is_reserved_email(reserved), "{reserved}");
+        }
+        for open in [
+            "lan@example.vn",
+            "lan@htx.test",
+            "lan@invalid.vn",
+            "lan@localhost.com.vn",
+        ] {
+            assert!(!is_reserved_email(open), "{open}");
         }
     }
 }

@@ -120,6 +120,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "no_review_pending",
     "erasure_blocked",
     "account_erased",
+    "last_administrator",
 ];
 
 /// The body of every error response.

@@ -311,6 +311,14 @@ impl Checkouts {
         seen: &[(Uuid, i64)],
     ) -> Result<Option<(i64, Vec<Uuid>)>> {
         let txn = common::begin_write(db).await?;
+        // The buyer's account is held first, against its erasure (which locks it before it
+        // looks for open orders): the orders are either committed before and block the
+        // erasure, or the account is found erased (or disabled) here and nothing is written.
+        if !accounts::hold::hold_active(&txn, d.buyer).await? {
+            return Err(OrderError::Common(common::Error::unauthorized(
+                "The account is closed.",
+            )));
+        }
         if !claim_key(&txn, d).await? {
             return Ok(None);
         }

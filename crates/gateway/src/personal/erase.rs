@@ -83,7 +83,8 @@ impl Blockers {
 /// account's id and nothing else) stand or fall together.
 ///
 /// # Errors
-/// `erasure_blocked`; `internal` when the register is malformed or the database fails.
+/// `last_administrator` when the user is the only active administrator; `erasure_blocked`;
+/// `not_found` when the account is already erased; `internal` when the register is malformed or the database fails.
 pub async fn erase_me<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     services: &Services<'_>,
@@ -98,6 +99,20 @@ pub async fn erase_me<C: ConnectionTrait + TransactionTrait>(
         .await
         .map_err(common::Error::from)?;
     let txn = begin_write(db).await?;
+    // The account's row is locked first (with the active administrators' when it is one): a
+    // checkout of the user holds it too, so an order is either committed before the open
+    // orders are looked for, and blocks, or refused once the account is erased.
+    let hold = accounts::hold::lock_for_erasure(&txn, user).await?;
+    let Some(current) = hold.user.filter(|u| u.erased_at.is_none()) else {
+        return Err(common::Error::not_found("Account"));
+    };
+    if current.is_admin && hold.other_admins == 0 {
+        return Err(common::Error::conflict(
+            "last_administrator",
+            "The account is the marketplace's only active administrator: make another \
+             account an administrator before erasing this one.",
+        ));
+    }
     let blockers = blockers(&txn, services.catalog, user).await?;
     if !blockers.is_empty() {
         return Err(blockers.into_error());

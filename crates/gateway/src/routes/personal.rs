@@ -68,14 +68,15 @@ pub async fn export(
 /// Orders, ledger entries and tax records keep their amounts and dates for the legal
 /// retention period, attributed to the anonymous account. Refused while an order of the
 /// caller's is not delivered or cancelled, a case of theirs is not resolved, a refund owed to
-/// them is not paid, or they own or manage a stall (hand it over or have it closed first).
+/// them is not paid, or they own or manage a stall (hand it over or have it closed first), and
+/// while the caller is the only active administrator.
 #[utoipa::path(
     delete, operation_id = "erase_me", path = "/api/v1/me", tag = "auth",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Erased; the caller's token no longer works"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`erasure_blocked`: orders not finished, cases not resolved, refunds not yet paid or stalls owned or managed; `details` counts each (`orders`, `cases`, `refunds`, `stalls`) and names them (`open_orders`, `open_cases`, `owed_refunds`, `stalls_held` as `{id, name}`). Nothing changed", body = Problem, content_type = "application/problem+json",
+        (status = 409, description = "`erasure_blocked`: orders not finished, cases not resolved, refunds not yet paid or stalls owned or managed; `details` counts each (`orders`, `cases`, `refunds`, `stalls`) and names them (`open_orders`, `open_cases`, `owed_refunds`, `stalls_held` as `{id, name}`); `last_administrator`: the caller is the marketplace's only active (neither disabled nor erased) administrator, and another account must be made one first. Nothing changed", body = Problem, content_type = "application/problem+json",
          example = json!({
              "type": "urn:problem:marketplace:erasure_blocked",
              "title": "Conflict",

@@ -515,3 +515,223 @@ db_test!(
         assert_eq!(count(&app.db, accounting).await, before.0);
     }
 );
+
+/// `DELETE me` as `token`'s user, asking for Vietnamese.
+async fn erase_vi(app: &TestApp, token: &str) -> TestResponse {
+    app.send(
+        Request::delete("/api/v1/me")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("accept-language", "vi")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+db_test!(
+    addresses_on_domains_reserved_for_no_mail_cannot_register,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let lan = app.signed_in("lan@example.vn").await;
+        let lan_id = app.get("/api/v1/me", Some(&lan)).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .replace('-', "");
+        // Another user's future placeholder, and addresses that reach nobody.
+        let placeholder = format!("erased-{lan_id}@erased.invalid");
+        let accepted = app.policies_to_accept().await;
+        for email in [
+            placeholder.as_str(),
+            "Minh@HTX.Invalid",
+            "minh@app.localhost",
+        ] {
+            let res = app
+                .send(
+                    Request::post("/api/v1/auth/register")
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .header("accept-language", "vi")
+                        .body(Body::from(
+                            json!({"email": email, "password": PASSWORD,
+                                   "full_name": "Trần Văn Minh", "accepted_policies": accepted})
+                            .to_string(),
+                        ))
+                        .unwrap(),
+                )
+                .await;
+            let problem = res.problem(422, "validation_failed");
+            assert_eq!(problem["errors"][0]["field"], "email", "{email}: {problem}");
+            assert_eq!(problem["errors"][0]["code"], "invalid_email", "{problem}");
+            assert_eq!(
+                problem["errors"][0]["message"],
+                "không được thuộc tên miền dành riêng, không nhận thư (.invalid, .localhost)",
+                "{problem}"
+            );
+        }
+        // The operator's CLI cannot make one either.
+        let made = app
+            .state
+            .accounts
+            .create(
+                &app.db.conn,
+                accounts::NewUser {
+                    email: "quantri@tinh.invalid".into(),
+                    password: PASSWORD.into(),
+                    full_name: "Quản trị".into(),
+                    phone: None,
+                },
+                true,
+            )
+            .await;
+        assert!(made.is_err(), "{made:?}");
+        let users = "SELECT COUNT(*) AS n FROM users";
+        assert_eq!(count(&app.db, users).await, 1, "nothing was written");
+        // So the erasure of the user whose placeholder was tried goes through.
+        assert_eq!(app.delete("/api/v1/me", Some(&lan)).await.status, 204);
+        let erased = "SELECT COUNT(*) AS n FROM users WHERE email LIKE 'erased-%@erased.invalid'";
+        assert_eq!(count(&app.db, erased).await, 1);
+    }
+);
+
+db_test!(
+    the_only_active_administrator_cannot_erase_their_account,
+    |db: TestDb| async move {
+        let app = std::sync::Arc::new(TestApp::new(db).await);
+        let hoa = app.admin("hoa@tinh.vn").await;
+        let problem = erase_vi(&app, &hoa)
+            .await
+            .problem(409, "last_administrator");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Tài khoản này là quản trị viên duy nhất"),
+            "{problem}"
+        );
+        // A disabled administrator does not count.
+        let binh = app.admin("binh@tinh.vn").await;
+        let binh_id = app.get("/api/v1/me", Some(&binh)).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .post(
+                &format!("/api/v1/admin/users/{binh_id}/disable"),
+                Some(&hoa),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        app.delete("/api/v1/me", Some(&hoa))
+            .await
+            .problem(409, "last_administrator");
+        assert_eq!(app.get("/api/v1/me", Some(&hoa)).await.status, 200);
+        // Two active administrators erasing themselves at once: one goes, the other stays.
+        let res = app
+            .post(
+                &format!("/api/v1/admin/users/{binh_id}/enable"),
+                Some(&hoa),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let binh = app.login("binh@tinh.vn").await;
+        let tasks = [hoa.clone(), binh.clone()].map(|token| {
+            let app = app.clone();
+            tokio::spawn(async move { app.delete("/api/v1/me", Some(&token)).await })
+        });
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        let erased: Vec<_> = answers.iter().filter(|r| r.status == 204).collect();
+        assert_eq!(
+            erased.len(),
+            1,
+            "{:?}",
+            answers.iter().map(|r| r.text()).collect::<Vec<_>>()
+        );
+        let kept = answers.iter().find(|r| r.status != 204).unwrap();
+        kept.problem(409, "last_administrator");
+        let admins = "SELECT COUNT(*) AS n FROM users WHERE is_admin \
+                      AND disabled_at IS NULL AND erased_at IS NULL";
+        assert_eq!(count(&app.db, admins).await, 1);
+    }
+);
+
+db_test!(
+    a_checkout_and_an_erasure_of_one_user_at_once_never_both_go_through,
+    |db: TestDb| async move {
+        let app = std::sync::Arc::new(TestApp::with_config(
+            db,
+            "[rate_limit]\nregister_per_ip_per_minute = 1000\nlogin_per_ip_per_minute = 1000",
+        ));
+        let m = market(&app).await;
+        let (mut placed, mut erased) = (0, 0);
+        for round in 0..8 {
+            let token = app.signed_in(&format!("race{round}@example.vn")).await;
+            let id = app.get("/api/v1/me", Some(&token)).await.json()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(put_item(&app, &token, &m.sauce, 1).await.status, 200);
+            let buy = {
+                let (app, token) = (app.clone(), token.clone());
+                tokio::spawn(async move {
+                    checkout(
+                        &app,
+                        &token,
+                        &format!("race-{round}"),
+                        crate::orders::shipping(),
+                    )
+                    .await
+                })
+            };
+            let erase = {
+                let (app, token) = (app.clone(), token.clone());
+                tokio::spawn(async move { app.delete("/api/v1/me", Some(&token)).await })
+            };
+            let (bought, gone) = (buy.await.unwrap(), erase.await.unwrap());
+            let orders = orders_of(&app.db, &id).await;
+            match (bought.status.as_u16(), gone.status.as_u16()) {
+                (201, 409) => {
+                    gone.problem(409, "erasure_blocked");
+                    assert_eq!(orders, 1, "round {round}");
+                    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status, 200);
+                    placed += 1;
+                }
+                (refused, 204) => {
+                    assert!(
+                        [401, 409].contains(&refused),
+                        "round {round}: {refused} {}",
+                        bought.text()
+                    );
+                    assert_eq!(orders, 0, "round {round}: no order of an erased account");
+                    erased += 1;
+                }
+                other => panic!(
+                    "round {round}: {other:?} {} / {}",
+                    bought.text(),
+                    gone.text()
+                ),
+            }
+        }
+        assert_eq!(placed + erased, 8);
+    }
+);
+
+/// How many orders the user `id` bought.
+async fn orders_of(db: &TestDb, id: &str) -> i64 {
+    let conn = &db.conn;
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT COUNT(*) AS n FROM orders WHERE buyer_id = $1",
+        _ => "SELECT COUNT(*) AS n FROM orders WHERE buyer_id = ?",
+    };
+    let id = uuid::Uuid::parse_str(id).unwrap();
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
