@@ -26,6 +26,7 @@ mod m20261205_000019_cases;
 mod m20261205_000020_documents;
 mod m20261205_000021_erasure;
 mod m20261205_000022_partial_refunds;
+mod m20261205_000023_documents_told;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_documents::Migration),
             Box::new(m20261205_000021_erasure::Migration),
             Box::new(m20261205_000022_partial_refunds::Migration),
+            Box::new(m20261205_000023_documents_told::Migration),
         ]
     }
 }

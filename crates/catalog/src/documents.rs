@@ -25,6 +25,8 @@ pub struct DocumentRequirement {
 pub struct DocumentRequirements {
     /// Every kind, in the order answers list them.
     kinds: Vec<String>,
+    /// Each kind's name as its stall reads it, beside `kinds` (none: the key stands for it).
+    names: Vec<String>,
     requirements: Vec<DocumentRequirement>,
 }
 
@@ -33,8 +35,34 @@ impl DocumentRequirements {
     pub fn new(kinds: Vec<String>, requirements: Vec<DocumentRequirement>) -> Self {
         Self {
             kinds,
+            names: Vec::new(),
             requirements,
         }
+    }
+
+    /// The same requirements naming each kind with `names` (beside the kinds, in their order),
+    /// as the notices to a stall's owner name them.
+    pub fn with_names(mut self, names: Vec<String>) -> Self {
+        self.names = names;
+        self
+    }
+
+    /// The name of kind `key` (its key when it has none).
+    pub fn name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.kinds
+            .iter()
+            .position(|k| k == key)
+            .and_then(|i| self.names.get(i))
+            .map_or(key, String::as_str)
+    }
+
+    /// `keys` in kind order, each once.
+    pub fn in_order<'a>(&'a self, keys: &[&str]) -> Vec<&'a str> {
+        self.kinds
+            .iter()
+            .filter(|k| keys.contains(&k.as_str()))
+            .map(String::as_str)
+            .collect()
     }
 
     /// The kinds a product must have its stall hold in the category whose slug and ancestors'
@@ -125,6 +153,19 @@ mod tests {
                 },
             ],
         )
+    }
+
+    #[test]
+    fn kinds_are_named_and_ordered_as_given() {
+        let r = rules().with_names(vec!["Giấy ATTP".into(), "Giấy phép rượu".into()]);
+        assert_eq!(r.name("alcohol_licence"), "Giấy phép rượu");
+        assert_eq!(r.name("food_safety"), "Giấy ATTP");
+        assert_eq!(r.name("unknown"), "unknown");
+        assert_eq!(rules().name("food_safety"), "food_safety");
+        assert_eq!(
+            r.in_order(&["alcohol_licence", "unknown", "food_safety"]),
+            ["food_safety", "alcohol_licence"]
+        );
     }
 
     #[test]

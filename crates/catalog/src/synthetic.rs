@@ -300,6 +300,7 @@ impl Catalog {
                     r#"[{"kind":"food_safety","valid_through":null},{"kind":"alcohol_licence","valid_through":null}]"#
                         .to_owned(),
                 ),
+                missing_documents_told: Set(None),
             })
             .exec(&txn)
             .await?;

@@ -74,6 +74,10 @@ pub enum Event {
     /// Account, a stall's owner: a business document expired; the products that need it are
     /// hidden until a renewed one is verified (always by email).
     DocumentExpired,
+    /// Account, a stall's owner: products of the stall are hidden because it never had a
+    /// document their category requires verified; names the kinds and how many products wait
+    /// (always by email).
+    DocumentsMissing,
     /// Administrators: a competent authority asked for a listing's removal, due within 24
     /// hours (always by email).
     AuthorityRequest,
@@ -144,6 +148,7 @@ impl Event {
         Self::DocumentRejected,
         Self::DocumentExpiring,
         Self::DocumentExpired,
+        Self::DocumentsMissing,
         Self::AuthorityRequest,
         Self::TakedownReviewRequested,
         Self::CaseOpened,
@@ -188,6 +193,7 @@ impl Event {
             Self::DocumentRejected => "document_rejected",
             Self::DocumentExpiring => "document_expiring",
             Self::DocumentExpired => "document_expired",
+            Self::DocumentsMissing => "documents_missing",
             Self::AuthorityRequest => "authority_request",
             Self::TakedownReviewRequested => "takedown_review_requested",
             Self::CaseOpened => "case_opened",
@@ -243,7 +249,8 @@ impl Event {
             | Self::DocumentVerified
             | Self::DocumentRejected
             | Self::DocumentExpiring
-            | Self::DocumentExpired => Audience::Account,
+            | Self::DocumentExpired
+            | Self::DocumentsMissing => Audience::Account,
             Self::AuthorityRequest | Self::TakedownReviewRequested | Self::CaseForAdmins => {
                 Audience::Admin
             }
@@ -293,6 +300,7 @@ impl Event {
             Self::DocumentRejected => &["name", "stall", "document", "number", "reason"],
             Self::DocumentExpiring => &["name", "stall", "document", "number", "last_day", "days"],
             Self::DocumentExpired => &["name", "stall", "document", "number", "last_day"],
+            Self::DocumentsMissing => &["name", "stall", "documents", "products"],
             Self::AuthorityRequest => &["name", "authority", "reference", "subject", "due"],
             Self::TakedownReviewRequested => &["name", "stall", "subject", "message"],
             Self::CaseOpened => &["name", "stall", "order", "kind", "reason", "due"],

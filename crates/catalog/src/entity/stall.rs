@@ -36,6 +36,10 @@ pub struct Model {
     /// (`documents::HeldDocument`s as JSON; told by the compliance office).
     #[sea_orm(column_type = "Text")]
     pub documents_held: String,
+    /// The kinds of documents its products wait on that its owner was last told of (a JSON
+    /// array of kind keys; null when none): see [`crate::service::Catalog::recheck_documents`].
+    #[sea_orm(column_type = "Text", nullable)]
+    pub missing_documents_told: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -3,8 +3,17 @@
 //! product for) up to date: when the stall's documents change, when a product is listed or
 //! moves category, and in the daily recheck that lets lapsed documents hide their products.
 //! Every product whose answer changes gets a search outbox row in the same transaction.
+//!
+//! Each recheck also tells the stall's owner which documents its listed products wait on that
+//! the stall never had verified (a `documents_missing` notice naming the kinds and how many
+//! products), once per set of kinds: `stalls.missing_documents_told` keeps what was told. A
+//! product listed or moved by the stall is not told at once (the answer names its
+//! `missing_documents` to whoever listed it); the owner hears at the next daily recheck, once,
+//! since a member other than the owner may have listed it. Lapsed documents are left to their
+//! expiry notices.
 
 use chrono::{NaiveDate, Utc};
+use common::Stored;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionSession, TransactionTrait, sea_query::Expr,
@@ -18,7 +27,42 @@ use crate::{
     entity::{category, product, stall},
     error::Result,
     outbox,
+    product::ProductStatus,
 };
+
+/// What a stall's listed products wait on that it never had verified.
+#[derive(Default)]
+struct Waiting {
+    /// The kinds.
+    kinds: Vec<String>,
+    /// How many products lack at least one of them.
+    products: i64,
+}
+
+impl Waiting {
+    /// The kinds, borrowed.
+    fn kinds(&self) -> Vec<&str> {
+        self.kinds.iter().map(String::as_str).collect()
+    }
+
+    /// Counts a listed product lacking `missing` of a stall holding `held`.
+    fn add(&mut self, missing: &[&str], held: &[HeldDocument]) {
+        let never: Vec<&str> = missing
+            .iter()
+            .copied()
+            .filter(|k| !held.iter().any(|h| h.kind == *k))
+            .collect();
+        if never.is_empty() {
+            return;
+        }
+        self.products += 1;
+        for k in never {
+            if !self.kinds.iter().any(|w| w == k) {
+                self.kinds.push(k.to_owned());
+            }
+        }
+    }
+}
 
 /// How many stalls one step of the recheck of every stall reads at once.
 const RECHECK_BATCH: u64 = 200;
@@ -45,7 +89,8 @@ impl Catalog {
     }
 
     /// Recomputes what the products of stall `stall_id` lack on `today` from the documents it
-    /// holds, in the caller's transaction; returns how many products changed.
+    /// holds, in the caller's transaction, telling its owner of documents never verified that
+    /// they newly wait on; returns how many products changed.
     pub async fn recheck_documents<C: ConnectionTrait>(
         &self,
         txn: &C,
@@ -73,9 +118,14 @@ impl Catalog {
             .all(txn)
             .await?;
         let mut changed = 0;
+        let mut waiting = Waiting::default();
         for p in products {
             let required = self.required_documents(tree, p.category_id);
-            let lacking = documents::to_stored(&documents::missing(&required, &held, today));
+            let missing = documents::missing(&required, &held, today);
+            if p.status == ProductStatus::Active.as_str() {
+                waiting.add(&missing, &held);
+            }
+            let lacking = documents::to_stored(&missing);
             if lacking == p.missing_documents {
                 continue;
             }
@@ -88,7 +138,61 @@ impl Catalog {
             outbox::enqueue(txn, outbox::Entity::Product, p.id).await?;
             changed += 1;
         }
+        self.tell_missing(txn, &s, &waiting).await?;
         Ok(changed)
+    }
+
+    /// Tells the owner of stall `s`, in the caller's transaction, which documents its listed
+    /// products wait on that it never had verified (`waiting`), when that names a kind not told
+    /// already (`stalls.missing_documents_told`); otherwise keeps the told kinds to those still
+    /// missing, so a kind that goes missing again is told again. Documents that lapsed are not
+    /// counted: their expiry has notices of its own. A conditional update claims each notice,
+    /// so rechecks running at once send it once.
+    async fn tell_missing<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        s: &stall::Model,
+        waiting: &Waiting,
+    ) -> Result<()> {
+        let told = documents::from_stored(s.missing_documents_told.as_deref())?;
+        let kinds = self.document_rules.in_order(&waiting.kinds());
+        if kinds.iter().eq(told.iter()) {
+            return Ok(());
+        }
+        let claim = stall::Entity::update_many()
+            .col_expr(
+                stall::Column::MissingDocumentsTold,
+                Expr::value(documents::to_stored(&kinds)),
+            )
+            .filter(stall::Column::Id.eq(s.id));
+        let claim = match &s.missing_documents_told {
+            Some(t) => claim.filter(stall::Column::MissingDocumentsTold.eq(t.clone())),
+            None => claim.filter(stall::Column::MissingDocumentsTold.is_null()),
+        };
+        let news = kinds.iter().any(|k| !told.iter().any(|t| t == k));
+        if claim.exec(txn).await?.rows_affected == 0 || !news {
+            // Told by a recheck running at once, or fewer kinds missing than told.
+            return Ok(());
+        }
+        let names: Vec<&str> = kinds.iter().map(|k| self.document_rules.name(k)).collect();
+        let facts = notify::Facts::new()
+            .text("stall", s.name.clone())
+            .text("documents", names.join("; "))
+            .number("products", waiting.products);
+        let refs = notify::Refs {
+            stall_id: Some(s.id),
+            order_id: None,
+        };
+        self.notifier
+            .to_users(
+                txn,
+                &[s.owner_id],
+                notify::Event::DocumentsMissing,
+                &facts,
+                refs,
+            )
+            .await?;
+        Ok(())
     }
 
     /// Recomputes what every stall's products lack on `today`, a few stalls per transaction

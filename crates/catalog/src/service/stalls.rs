@@ -204,6 +204,7 @@ impl Catalog {
             delivery_own_fee: Set(0),
             seller_verified: Set(false),
             documents_held: Set("[]".to_owned()),
+            missing_documents_told: Set(None),
         };
         let model = match model.insert(&txn).await {
             Ok(m) => m,

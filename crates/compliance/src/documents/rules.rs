@@ -107,6 +107,7 @@ impl DocumentRules {
             }
         }
         let keys = file.kind.iter().map(|k| k.key.clone()).collect();
+        let names = file.kind.iter().map(|k| k.name.clone()).collect();
         let requirements = file
             .requirement
             .into_iter()
@@ -118,7 +119,7 @@ impl DocumentRules {
             .collect();
         Ok(Self {
             kinds: file.kind,
-            requirements: DocumentRequirements::new(keys, requirements),
+            requirements: DocumentRequirements::new(keys, requirements).with_names(names),
         })
     }
 

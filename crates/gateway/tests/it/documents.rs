@@ -8,6 +8,7 @@ use axum::{
     http::{Method, Request},
 };
 use chrono::{Duration, NaiveDate};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -620,5 +621,104 @@ db_test!(
         assert_eq!(res.status, 200, "{}", res.text());
         assert_eq!(res.json()["missing_documents"], json!(["food_safety"]));
         assert_eq!(public(gift.clone()).await, 404);
+    }
+);
+
+impl World {
+    /// Runs the daily recheck of every stall as of `day`; how many products changed.
+    async fn recheck(&self, day: NaiveDate) -> u64 {
+        compliance::documents::Expiry::new(self.app.state.documents.clone())
+            .recheck(&self.app.db.conn, day)
+            .await
+            .unwrap()
+    }
+
+    /// The texts of the owner's notices that its products wait on documents, newest first.
+    async fn told_missing(&self) -> Vec<String> {
+        self.owner_heard()
+            .await
+            .into_iter()
+            .filter(|(e, _)| e == "documents_missing")
+            .map(|(_, text)| text)
+            .collect()
+    }
+}
+
+db_test!(
+    the_owner_hears_once_which_documents_its_hidden_products_wait_on,
+    |db: TestDb| async move {
+        let w = world(TestApp::new(db).await).await;
+        let sauce = w.fish_sauce().await;
+        let honey = w.app.category("mat-ong").await;
+        let body = w.app.product_body(&honey, "Mật ong rừng", 250_000);
+        w.app.product(&w.owner, &w.stall, body).await;
+        let pottery = w.app.category("gom-su").await;
+        let body = w.app.product_body(&pottery, "Bình gốm Cửa Tùng", 300_000);
+        w.app.product(&w.owner, &w.stall, body).await;
+        // As products listed before documents were required: shown until the first recheck.
+        w.app
+            .db
+            .conn
+            .execute_unprepared("UPDATE products SET missing_documents = NULL")
+            .await
+            .unwrap();
+        assert!(w.public_sees(&sauce).await, "before the upgrade's recheck");
+        assert!(w.told_missing().await.is_empty());
+
+        assert_eq!(w.recheck(today()).await, 2, "the two food products");
+        assert!(!w.public_sees(&sauce).await, "no certificate");
+        let told = w.told_missing().await;
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(told[0].contains("an toàn thực phẩm"), "{}", told[0]);
+        assert!(told[0].contains("2 sản phẩm"), "{}", told[0]);
+        assert!(told[0].contains("HTX Nước mắm Cửa Tùng"), "{}", told[0]);
+        assert!(told[0].contains("Giấy tờ kinh doanh"), "{}", told[0]);
+        assert!(!told[0].contains("rượu"), "{}", told[0]);
+        // The next days' rechecks, and one more food product, tell nothing more.
+        assert_eq!(w.recheck(today()).await, 0);
+        let body = w.app.product_body(&honey, "Mật ong hoa cà phê", 270_000);
+        let more = w.app.product(&w.owner, &w.stall, body).await;
+        assert_eq!(more["missing_documents"], json!(["food_safety"]));
+        assert_eq!(w.recheck(today() + Duration::days(1)).await, 0);
+        assert_eq!(w.told_missing().await.len(), 1);
+
+        // Verified: the products show, and nothing is told.
+        let certificate = w.food_safety(today() + Duration::days(1000)).await;
+        w.verify(&certificate).await;
+        assert!(w.public_sees(&sauce).await, "verified");
+        assert_eq!(w.recheck(today() + Duration::days(2)).await, 0);
+        assert_eq!(w.told_missing().await.len(), 1);
+
+        // Later the administrators move gift boxes under alcohol: the licence is told at once,
+        // in a notice of its own.
+        let res = w
+            .app
+            .post(
+                "/api/v1/admin/categories",
+                Some(&w.admin),
+                json!({"name": "Quà biếu", "slug": "qua-bieu", "position": 9}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let gifts = res.json()["id"].as_str().unwrap().to_owned();
+        let body = w.app.product_body(&gifts, "Hộp quà rượu ngô", 350_000);
+        w.app.product(&w.owner, &w.stall, body).await;
+        let alcohol = w.app.category("ruou-do-uong-co-con").await;
+        let res = w
+            .app
+            .patch(
+                &format!("/api/v1/admin/categories/{gifts}"),
+                Some(&w.admin),
+                json!({"parent_id": alcohol}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let told = w.told_missing().await;
+        assert_eq!(told.len(), 2, "{told:?}");
+        assert!(told[0].contains("rượu"), "{}", told[0]);
+        assert!(told[0].contains("1 sản phẩm"), "{}", told[0]);
+        assert!(!told[0].contains("an toàn thực phẩm"), "{}", told[0]);
+        assert_eq!(w.recheck(today() + Duration::days(4)).await, 0);
+        assert_eq!(w.told_missing().await.len(), 2);
     }
 );
