@@ -84,7 +84,8 @@ impl Blockers {
 ///
 /// # Errors
 /// `last_administrator` when the user is the only active administrator; `erasure_blocked`;
-/// `not_found` when the account is already erased; `internal` when the register is malformed or the database fails.
+/// `unauthorized` when a twin request erased the account first; `internal` when the register
+/// is malformed or the database fails.
 pub async fn erase_me<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     services: &Services<'_>,
@@ -104,7 +105,8 @@ pub async fn erase_me<C: ConnectionTrait + TransactionTrait>(
     // orders are looked for, and blocks, or refused once the account is erased.
     let hold = accounts::hold::lock_for_erasure(&txn, user).await?;
     let Some(current) = hold.user.filter(|u| u.erased_at.is_none()) else {
-        return Err(common::Error::not_found("Account"));
+        // A twin request erased it a moment ago: its token no longer works.
+        return Err(common::Error::unauthorized("The account is erased."));
     };
     if current.is_admin && hold.other_admins == 0 {
         return Err(common::Error::conflict(

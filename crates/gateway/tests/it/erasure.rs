@@ -735,3 +735,108 @@ async fn orders_of(db: &TestDb, id: &str) -> i64 {
         .unwrap();
     row.try_get("", "n").unwrap()
 }
+
+/// Whether a statement of this test's database waits for a lock.
+async fn someone_waits(db: &TestDb) -> bool {
+    // A row lock is waited for on the holder's transaction id, a lock of no database: the
+    // waiter is found by its session's.
+    let waiting = "SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                   WHERE NOT l.granted AND a.datname = current_database()";
+    count(db, waiting).await > 0
+}
+
+/// Waits until `task` queues on a lock; false when it finished instead (it did not wait).
+async fn queues<T>(db: &TestDb, task: &tokio::task::JoinHandle<T>) -> bool {
+    for _ in 0..10_000 {
+        if task.is_finished() {
+            return false;
+        }
+        if someone_waits(db).await {
+            return true;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the task neither waited nor finished");
+}
+
+/// The step by step twin of the race above, on PostgreSQL where the locks are rows': an erasure
+/// waits for a checkout holding the account, and a checkout waits for an erasure under way and
+/// is then refused, writing nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set TEST_POSTGRES_URL and run with --ignored"]
+async fn an_erasure_and_a_checkout_queue_on_the_account() {
+    use sea_orm::TransactionTrait;
+
+    let db = TestDb::new(testkit::Backend::Postgres).await;
+    let app = std::sync::Arc::new(TestApp::new(db).await);
+    let m = market(&app).await;
+    let me = |token: String| {
+        let app = app.clone();
+        async move {
+            let id = app.get("/api/v1/me", Some(&token)).await.json()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            uuid::Uuid::parse_str(&id).unwrap()
+        }
+    };
+    // A checkout holds the account: the erasure waits, and goes on once it ends.
+    let lan = app.signed_in("lan@example.vn").await;
+    let lan_id = me(lan.clone()).await;
+    let checkout_txn = app.db.conn.begin().await.unwrap();
+    assert!(
+        accounts::hold::hold_active(&checkout_txn, lan_id)
+            .await
+            .unwrap()
+    );
+    let erase = {
+        let (app, lan) = (app.clone(), lan.clone());
+        tokio::spawn(async move { app.delete("/api/v1/me", Some(&lan)).await.status })
+    };
+    assert!(
+        queues(&app.db, &erase).await,
+        "the erasure went on while a checkout held the account"
+    );
+    checkout_txn.commit().await.unwrap();
+    assert_eq!(erase.await.unwrap(), 204);
+
+    // An erasure holds the account: the checkout waits, then finds it erased and writes nothing.
+    let minh = app.signed_in("minh@example.vn").await;
+    let minh_id = me(minh.clone()).await;
+    assert_eq!(put_item(&app, &minh, &m.sauce, 1).await.status, 200);
+    let minh_user = app
+        .state
+        .accounts
+        .users_by_ids(&app.db.conn, &[minh_id])
+        .await
+        .unwrap()
+        .remove(0);
+    let erasure_txn = app.db.conn.begin().await.unwrap();
+    let hold = accounts::hold::lock_for_erasure(&erasure_txn, &minh_user)
+        .await
+        .unwrap();
+    assert_eq!(hold.user.map(|u| u.id), Some(minh_id));
+    let buy = {
+        let (app, minh) = (app.clone(), minh.clone());
+        tokio::spawn(async move {
+            checkout(&app, &minh, "held-1", crate::orders::shipping())
+                .await
+                .status
+        })
+    };
+    assert!(
+        queues(&app.db, &buy).await,
+        "the checkout went on while an erasure held the account"
+    );
+    erasure_txn
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE users SET erased_at = now() WHERE id = $1",
+            [minh_id.into()],
+        ))
+        .await
+        .unwrap();
+    erasure_txn.commit().await.unwrap();
+    assert_eq!(buy.await.unwrap(), 401);
+    assert_eq!(orders_of(&app.db, &minh_id.to_string()).await, 0);
+}
