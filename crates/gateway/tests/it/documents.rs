@@ -722,3 +722,23 @@ db_test!(
         assert_eq!(w.told_missing().await.len(), 2);
     }
 );
+
+db_test!(
+    rechecks_running_at_once_tell_the_owner_once,
+    |db: TestDb| async move {
+        let w = world(TestApp::new(db).await).await;
+        let sauce = w.fish_sauce().await;
+        w.app
+            .db
+            .conn
+            .execute_unprepared("UPDATE products SET missing_documents = NULL")
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(w.recheck(today()), w.recheck(today()));
+        assert!(a + b >= 1, "{a} {b}");
+        assert!(!w.public_sees(&sauce).await);
+        let told = w.told_missing().await;
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(told[0].contains("1 sản phẩm"), "{}", told[0]);
+    }
+);
