@@ -415,7 +415,11 @@ async fn refund_row<C: ConnectionTrait>(
     let c = checkout::Entity::find_by_id(o.checkout_id).one(txn).await?;
     let (provider, payment, status) = match method {
         PaymentMethod::Cod => {
-            return Ok(Some(manual_row(o, crate::notices::order_label(o.id), amount)));
+            return Ok(Some(manual_row(
+                o,
+                crate::notices::order_label(o.id),
+                amount,
+            )));
         }
         PaymentMethod::BankTransfer => (
             crate::provider::vietqr::NAME,

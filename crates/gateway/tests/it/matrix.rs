@@ -978,93 +978,99 @@ async fn submitted_document(fx: &Fixture) -> String {
     res.json()["id"].as_str().unwrap().to_owned()
 }
 
-db_test!(business_documents_authorization_matrix, |db: TestDb| async move {
-    let fx = Fixture::new(db).await;
-    let mut failures = Vec::new();
-    // The owner submits; staff, other users and administrators may not. Of a pending stall,
-    // those who may not see it are told it does not exist.
-    for (name, stall, expected) in [
-        (
-            "POST pending stall documents",
-            fx.closed.clone(),
-            [401, 404, 403, 201, 404, 403],
-        ),
-        (
-            "POST approved stall documents",
-            fx.open.clone(),
-            [401, 403, 403, 201, 403, 403],
-        ),
-    ] {
-        failures.extend(
-            row(&fx, name, expected, move |_, _| {
-                let stall = stall.clone();
-                async move {
-                    (
-                        Method::POST,
-                        format!("/api/v1/stalls/{stall}/documents"),
-                        Some(document_body("business_registration")),
-                    )
-                }
-            })
-            .await,
-        );
-    }
-    // The owner and administrators read them.
-    for (name, stall, expected) in [
-        (
-            "GET pending stall documents",
-            fx.closed.clone(),
-            [401, 404, 403, 200, 404, 200],
-        ),
-        (
-            "GET approved stall documents",
-            fx.open.clone(),
-            [401, 403, 403, 200, 403, 200],
-        ),
-    ] {
-        failures.extend(
-            row(&fx, name, expected, move |_, _| {
-                let stall = stall.clone();
-                async move { get(format!("/api/v1/stalls/{stall}/documents")) }
-            })
-            .await,
-        );
-    }
-    let admin_only = [401, 403, 403, 403, 403, 200];
-    for (action, body) in [
-        ("verify", None),
-        ("reject", Some(json!({"reason": "Ảnh giấy chứng nhận bị mờ"}))),
-    ] {
-        failures.extend(
-            row(
-                &fx,
-                &format!("POST admin/documents/{{id}}/{action}"),
-                admin_only,
-                move |fx, _| {
-                    let body = body.clone();
+db_test!(
+    business_documents_authorization_matrix,
+    |db: TestDb| async move {
+        let fx = Fixture::new(db).await;
+        let mut failures = Vec::new();
+        // The owner submits; staff, other users and administrators may not. Of a pending stall,
+        // those who may not see it are told it does not exist.
+        for (name, stall, expected) in [
+            (
+                "POST pending stall documents",
+                fx.closed.clone(),
+                [401, 404, 403, 201, 404, 403],
+            ),
+            (
+                "POST approved stall documents",
+                fx.open.clone(),
+                [401, 403, 403, 201, 403, 403],
+            ),
+        ] {
+            failures.extend(
+                row(&fx, name, expected, move |_, _| {
+                    let stall = stall.clone();
                     async move {
-                        let id = submitted_document(&fx).await;
-                        let path = format!("/api/v1/admin/documents/{id}/{action}");
-                        (Method::POST, path, body)
+                        (
+                            Method::POST,
+                            format!("/api/v1/stalls/{stall}/documents"),
+                            Some(document_body("business_registration")),
+                        )
                     }
-                },
-            )
+                })
+                .await,
+            );
+        }
+        // The owner and administrators read them.
+        for (name, stall, expected) in [
+            (
+                "GET pending stall documents",
+                fx.closed.clone(),
+                [401, 404, 403, 200, 404, 200],
+            ),
+            (
+                "GET approved stall documents",
+                fx.open.clone(),
+                [401, 403, 403, 200, 403, 200],
+            ),
+        ] {
+            failures.extend(
+                row(&fx, name, expected, move |_, _| {
+                    let stall = stall.clone();
+                    async move { get(format!("/api/v1/stalls/{stall}/documents")) }
+                })
+                .await,
+            );
+        }
+        let admin_only = [401, 403, 403, 403, 403, 200];
+        for (action, body) in [
+            ("verify", None),
+            (
+                "reject",
+                Some(json!({"reason": "Ảnh giấy chứng nhận bị mờ"})),
+            ),
+        ] {
+            failures.extend(
+                row(
+                    &fx,
+                    &format!("POST admin/documents/{{id}}/{action}"),
+                    admin_only,
+                    move |fx, _| {
+                        let body = body.clone();
+                        async move {
+                            let id = submitted_document(&fx).await;
+                            let path = format!("/api/v1/admin/documents/{id}/{action}");
+                            (Method::POST, path, body)
+                        }
+                    },
+                )
+                .await,
+            );
+        }
+        failures.extend(
+            row(&fx, "GET admin/documents", admin_only, |_, _| async {
+                get("/api/v1/admin/documents?status=submitted".into())
+            })
             .await,
         );
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
-    failures.extend(
-        row(&fx, "GET admin/documents", admin_only, |_, _| async {
-            get("/api/v1/admin/documents?status=submitted".into())
-        })
-        .await,
-    );
-    assert!(
-        failures.is_empty(),
-        "{} mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-});
+);
 
 db_test!(
     account_and_notification_authorization_matrix,
