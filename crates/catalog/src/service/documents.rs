@@ -115,6 +115,9 @@ impl Catalog {
         let held = documents::held_from_stored(&s.documents_held)?;
         let products = product::Entity::find()
             .filter(product::Column::StallId.eq(stall_id))
+            // Rows are updated in one order by every instance, so two rechecks queue rather
+            // than deadlock.
+            .order_by_asc(product::Column::Id)
             .all(txn)
             .await?;
         let mut changed = 0;
