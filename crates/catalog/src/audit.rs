@@ -112,6 +112,212 @@ impl Stored for SubjectType {
     }
 }
 
+/// What an entry records as done, stored (and served) as `action`, e.g. `stall.approve`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AuditAction))]
+pub enum Action {
+    /// An administrator accepted a pending stall.
+    #[serde(rename = "stall.approve")]
+    StallApprove,
+    /// An administrator refused a pending stall.
+    #[serde(rename = "stall.reject")]
+    StallReject,
+    /// An administrator took an approved stall down.
+    #[serde(rename = "stall.suspend")]
+    StallSuspend,
+    /// An administrator put a suspended stall back.
+    #[serde(rename = "stall.reinstate")]
+    StallReinstate,
+    /// A member edited a rejected stall, asking for another review.
+    #[serde(rename = "stall.resubmit")]
+    StallResubmit,
+    /// A member set the stall's bank account for payouts.
+    #[serde(rename = "stall.bank_account")]
+    StallBankAccount,
+    /// An administrator hid a product.
+    #[serde(rename = "product.hide")]
+    ProductHide,
+    /// An administrator showed a hidden product again.
+    #[serde(rename = "product.unhide")]
+    ProductUnhide,
+    /// A product was taken down on a report.
+    #[serde(rename = "product.take_down")]
+    ProductTakeDown,
+    /// A taken-down product was put back.
+    #[serde(rename = "product.restore")]
+    ProductRestore,
+    /// An administrator verified a product's OCOP claim.
+    #[serde(rename = "ocop.verify")]
+    OcopVerify,
+    /// An administrator rejected a product's OCOP claim.
+    #[serde(rename = "ocop.reject")]
+    OcopReject,
+    /// An administrator created a category.
+    #[serde(rename = "category.create")]
+    CategoryCreate,
+    /// An administrator changed a category.
+    #[serde(rename = "category.update")]
+    CategoryUpdate,
+    /// An administrator deleted an empty category.
+    #[serde(rename = "category.delete")]
+    CategoryDelete,
+    /// A stall's owner submitted the seller's identity.
+    #[serde(rename = "identity.submit")]
+    IdentitySubmit,
+    /// A seller's identity was verified (by an administrator or the provider).
+    #[serde(rename = "identity.verify")]
+    IdentityVerify,
+    /// A seller's identity was rejected (by an administrator or the provider).
+    #[serde(rename = "identity.reject")]
+    IdentityReject,
+    /// A stall's owner submitted a document.
+    #[serde(rename = "document.submit")]
+    DocumentSubmit,
+    /// An administrator verified a stall's document.
+    #[serde(rename = "document.verify")]
+    DocumentVerify,
+    /// An administrator rejected a stall's document.
+    #[serde(rename = "document.reject")]
+    DocumentReject,
+    /// An administrator published a new version of a policy.
+    #[serde(rename = "policy.publish")]
+    PolicyPublish,
+    /// An administrator recorded an authority's request as a report.
+    #[serde(rename = "report.record_authority_request")]
+    ReportRecordAuthorityRequest,
+    /// An administrator closed a report by taking the listing down.
+    #[serde(rename = "report.take_down")]
+    ReportTakeDown,
+    /// An administrator closed a report with nothing to take down.
+    #[serde(rename = "report.dismiss")]
+    ReportDismiss,
+    /// A member of the stall asked for a takedown to be reviewed.
+    #[serde(rename = "takedown.request_review")]
+    TakedownRequestReview,
+    /// An administrator refused a review: the takedown stays.
+    #[serde(rename = "takedown.uphold")]
+    TakedownUphold,
+    /// An administrator lifted a takedown: the listing is back.
+    #[serde(rename = "takedown.lift")]
+    TakedownLift,
+    /// A user erased their account.
+    #[serde(rename = "account.erase")]
+    AccountErase,
+    /// An administrator adjusted a stall's balance by hand.
+    #[serde(rename = "ledger.adjustment")]
+    LedgerAdjustment,
+    /// An administrator created a commission rule.
+    #[serde(rename = "commission_rule.create")]
+    CommissionRuleCreate,
+    /// An administrator changed a commission rule.
+    #[serde(rename = "commission_rule.update")]
+    CommissionRuleUpdate,
+    /// An administrator recorded a payout as paid.
+    #[serde(rename = "payout.paid")]
+    PayoutPaid,
+    /// An administrator recorded a payout returned by the bank.
+    #[serde(rename = "payout.returned")]
+    PayoutReturned,
+    /// An administrator settled a refund by hand.
+    #[serde(rename = "refund.settle")]
+    RefundSettle,
+    /// An administrator assigned a bank transfer to a checkout.
+    #[serde(rename = "bank_transfer.assign")]
+    BankTransferAssign,
+    /// An administrator recorded what a transfer owed back as paid back.
+    #[serde(rename = "bank_transfer.repaid")]
+    BankTransferRepaid,
+    /// An administrator confirmed a checkout as paid by hand.
+    #[serde(rename = "checkout.confirm_paid")]
+    CheckoutConfirmPaid,
+}
+
+impl Stored for Action {
+    const WHAT: &'static str = "audit action";
+    const ALL: &'static [Self] = &[
+        Action::StallApprove,
+        Action::StallReject,
+        Action::StallSuspend,
+        Action::StallReinstate,
+        Action::StallResubmit,
+        Action::StallBankAccount,
+        Action::ProductHide,
+        Action::ProductUnhide,
+        Action::ProductTakeDown,
+        Action::ProductRestore,
+        Action::OcopVerify,
+        Action::OcopReject,
+        Action::CategoryCreate,
+        Action::CategoryUpdate,
+        Action::CategoryDelete,
+        Action::IdentitySubmit,
+        Action::IdentityVerify,
+        Action::IdentityReject,
+        Action::DocumentSubmit,
+        Action::DocumentVerify,
+        Action::DocumentReject,
+        Action::PolicyPublish,
+        Action::ReportRecordAuthorityRequest,
+        Action::ReportTakeDown,
+        Action::ReportDismiss,
+        Action::TakedownRequestReview,
+        Action::TakedownUphold,
+        Action::TakedownLift,
+        Action::AccountErase,
+        Action::LedgerAdjustment,
+        Action::CommissionRuleCreate,
+        Action::CommissionRuleUpdate,
+        Action::PayoutPaid,
+        Action::PayoutReturned,
+        Action::RefundSettle,
+        Action::BankTransferAssign,
+        Action::BankTransferRepaid,
+        Action::CheckoutConfirmPaid,
+    ];
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::StallApprove => "stall.approve",
+            Action::StallReject => "stall.reject",
+            Action::StallSuspend => "stall.suspend",
+            Action::StallReinstate => "stall.reinstate",
+            Action::StallResubmit => "stall.resubmit",
+            Action::StallBankAccount => "stall.bank_account",
+            Action::ProductHide => "product.hide",
+            Action::ProductUnhide => "product.unhide",
+            Action::ProductTakeDown => "product.take_down",
+            Action::ProductRestore => "product.restore",
+            Action::OcopVerify => "ocop.verify",
+            Action::OcopReject => "ocop.reject",
+            Action::CategoryCreate => "category.create",
+            Action::CategoryUpdate => "category.update",
+            Action::CategoryDelete => "category.delete",
+            Action::IdentitySubmit => "identity.submit",
+            Action::IdentityVerify => "identity.verify",
+            Action::IdentityReject => "identity.reject",
+            Action::DocumentSubmit => "document.submit",
+            Action::DocumentVerify => "document.verify",
+            Action::DocumentReject => "document.reject",
+            Action::PolicyPublish => "policy.publish",
+            Action::ReportRecordAuthorityRequest => "report.record_authority_request",
+            Action::ReportTakeDown => "report.take_down",
+            Action::ReportDismiss => "report.dismiss",
+            Action::TakedownRequestReview => "takedown.request_review",
+            Action::TakedownUphold => "takedown.uphold",
+            Action::TakedownLift => "takedown.lift",
+            Action::AccountErase => "account.erase",
+            Action::LedgerAdjustment => "ledger.adjustment",
+            Action::CommissionRuleCreate => "commission_rule.create",
+            Action::CommissionRuleUpdate => "commission_rule.update",
+            Action::PayoutPaid => "payout.paid",
+            Action::PayoutReturned => "payout.returned",
+            Action::RefundSettle => "refund.settle",
+            Action::BankTransferAssign => "bank_transfer.assign",
+            Action::BankTransferRepaid => "bank_transfer.repaid",
+            Action::CheckoutConfirmPaid => "checkout.confirm_paid",
+        }
+    }
+}
+
 /// One audit entry.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -121,7 +327,7 @@ pub struct AuditEntry {
     /// Who acted.
     pub actor_id: Uuid,
     /// What was done, e.g. `stall.approve`.
-    pub action: String,
+    pub action: Action,
     /// What it is about: `stall`, `product`, `category`, `checkout`, `commission_rule`,
     /// `payout`, `policy`, `report`, `takedown` or `user`.
     pub subject_type: SubjectType,
@@ -140,13 +346,13 @@ pub struct AuditEntry {
 impl TryFrom<audit_log::Model> for AuditEntry {
     type Error = common::Error;
 
-    /// The entry a row holds; a row whose subject type is unknown is corrupt.
+    /// The entry a row holds; a row whose action or subject type is unknown is corrupt.
     fn try_from(m: audit_log::Model) -> Result<Self, Self::Error> {
         let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         Ok(Self {
             id: m.id,
             actor_id: m.actor_id,
-            action: m.action,
+            action: stored(&m.action)?,
             subject_type: stored(&m.subject_type)?,
             subject_id: m.subject_id,
             reason: m.reason,
@@ -161,7 +367,7 @@ impl TryFrom<audit_log::Model> for AuditEntry {
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     actor_id: Uuid,
-    action: &str,
+    action: Action,
     subject: Subject,
     reason: Option<&str>,
     before: Option<serde_json::Value>,
@@ -171,7 +377,7 @@ pub async fn record<C: ConnectionTrait>(
     audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
         actor_id: Set(actor_id),
-        action: Set(action.to_owned()),
+        action: Set(action.as_str().to_owned()),
         subject_type: Set(subject_type.as_str().to_owned()),
         subject_id: Set(subject_id),
         reason: Set(reason.map(str::to_owned)),
@@ -189,10 +395,14 @@ mod tests {
     use super::*;
 
     fn row(subject_type: &str) -> audit_log::Model {
+        acted(Action::StallApprove.as_str(), subject_type)
+    }
+
+    fn acted(action: &str, subject_type: &str) -> audit_log::Model {
         audit_log::Model {
             id: Uuid::now_v7(),
             actor_id: Uuid::now_v7(),
-            action: "stall.approve".into(),
+            action: action.into(),
             subject_type: subject_type.into(),
             subject_id: Uuid::now_v7(),
             reason: None,
@@ -223,5 +433,38 @@ mod tests {
             let e = AuditEntry::try_from(row(bad)).unwrap_err();
             assert_eq!(e.kind, common::ErrorKind::Internal, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn every_action_reads_back_and_shows_as_it_is_stored() {
+        let mut names = std::collections::HashSet::new();
+        for a in Action::ALL {
+            assert!(names.insert(a.as_str()), "{a:?} shares its name");
+            let entry = AuditEntry::try_from(acted(a.as_str(), "stall")).unwrap();
+            assert_eq!(entry.action, *a);
+            let json = serde_json::to_value(&entry).unwrap();
+            assert_eq!(json["action"], a.as_str());
+        }
+        assert_eq!(
+            serde_json::to_value(Action::BankTransferAssign).unwrap(),
+            "bank_transfer.assign"
+        );
+    }
+
+    #[test]
+    fn a_row_with_an_unknown_action_is_an_internal_error_naming_it() {
+        for bad in [
+            "",
+            "stall",
+            "Stall.Approve",
+            "stall.approve ",
+            "stall.delete",
+        ] {
+            let e = AuditEntry::try_from(acted(bad, "stall")).unwrap_err();
+            assert_eq!(e.kind, common::ErrorKind::Internal, "{bad:?}");
+        }
+        let corrupt = common::stored::read::<Action>("stall.delete").unwrap_err();
+        assert_eq!(corrupt.what, "audit action");
+        assert_eq!(corrupt.value, "stall.delete");
     }
 }

@@ -40,13 +40,14 @@ pub enum StallAction {
 
 impl StallAction {
     /// The audit-log name of the action.
-    pub fn audit_name(self) -> &'static str {
+    pub fn audit_name(self) -> crate::audit::Action {
+        use crate::audit::Action;
         match self {
-            StallAction::Approve => "stall.approve",
-            StallAction::Reject => "stall.reject",
-            StallAction::Suspend => "stall.suspend",
-            StallAction::Reinstate => "stall.reinstate",
-            StallAction::Resubmit => "stall.resubmit",
+            StallAction::Approve => Action::StallApprove,
+            StallAction::Reject => Action::StallReject,
+            StallAction::Suspend => Action::StallSuspend,
+            StallAction::Reinstate => Action::StallReinstate,
+            StallAction::Resubmit => Action::StallResubmit,
         }
     }
 

@@ -214,7 +214,7 @@ db_test!(
             )
             .await
             .unwrap();
-        assert_eq!(audit.items[0].action, "stall.suspend");
+        assert_eq!(audit.items[0].action, catalog::audit::Action::StallSuspend);
         assert_eq!(audit.items[0].actor_id, SYSTEM, "the marketplace did it");
 
         // An administrator cannot put it back while the seller is unverified...

@@ -241,7 +241,7 @@ db_test!(
 );
 
 db_test!(
-    a_corrupt_audit_subject_type_is_an_error,
+    a_corrupt_audit_subject_type_or_action_is_an_error,
     |db: TestDb| async move {
         let db = &db.conn;
         let c = catalog();
@@ -253,7 +253,7 @@ db_test!(
         catalog::audit::record(
             db,
             admin_id,
-            "stall.approve",
+            catalog::audit::Action::StallApprove,
             Subject::Stall(subject),
             None,
             None,
@@ -267,6 +267,7 @@ db_test!(
             .unwrap();
         let json = serde_json::to_value(&page.items[0]).unwrap();
         assert_eq!(json["subject_type"], "stall", "shown as it is stored");
+        assert_eq!(json["action"], "stall.approve", "shown as it is stored");
         audit_log::Entity::update_many()
             .col_expr(audit_log::Column::SubjectType, Expr::value("stalls"))
             .filter(audit_log::Column::SubjectId.eq(subject))
@@ -277,6 +278,27 @@ db_test!(
             c.audit_log(db, &admin, AuditQuery::default(), PageRequest::default())
                 .await,
             "the audit log",
+        );
+        let corrupt = |column: audit_log::Column, value: &'static str| async move {
+            audit_log::Entity::update_many()
+                .col_expr(column, Expr::value(value))
+                .filter(audit_log::Column::SubjectId.eq(subject))
+                .exec(db)
+                .await
+                .unwrap();
+        };
+        corrupt(audit_log::Column::SubjectType, "stall").await;
+        let page = c
+            .audit_log(db, &admin, AuditQuery::default(), PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(page.items[0].action, catalog::audit::Action::StallApprove);
+        // An action no version ever wrote is not read as some other act.
+        corrupt(audit_log::Column::Action, "stall.delete").await;
+        assert_internal(
+            c.audit_log(db, &admin, AuditQuery::default(), PageRequest::default())
+                .await,
+            "an unknown audit action",
         );
     }
 );

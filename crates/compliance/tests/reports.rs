@@ -499,7 +499,7 @@ db_test!(
             )
             .await
             .unwrap();
-        assert_eq!(log.items[0].action, "report.take_down");
+        assert_eq!(log.items[0].action, catalog::audit::Action::ReportTakeDown);
     }
 );
 

@@ -48,7 +48,7 @@ impl Ledger {
         catalog::audit::record(
             &txn,
             admin,
-            "ledger.adjustment",
+            catalog::audit::Action::LedgerAdjustment,
             catalog::audit::Subject::Stall(stall.id),
             Some(&reason),
             None,

@@ -371,7 +371,7 @@ impl Ledger {
         catalog::audit::record(
             &txn,
             admin,
-            "payout.paid",
+            catalog::audit::Action::PayoutPaid,
             catalog::audit::Subject::Payout(p.id),
             Some(&bank_reference),
             None,
@@ -412,7 +412,7 @@ impl Ledger {
         catalog::audit::record(
             &txn,
             admin,
-            "payout.returned",
+            catalog::audit::Action::PayoutReturned,
             catalog::audit::Subject::Payout(p.id),
             Some(&reason),
             None,

@@ -341,7 +341,7 @@ async fn audit_account_change<C: ConnectionTrait>(
     catalog::audit::record(
         txn,
         user,
-        "stall.bank_account",
+        catalog::audit::Action::StallBankAccount,
         catalog::audit::Subject::Stall(after.stall_id),
         None,
         before.map(shape),

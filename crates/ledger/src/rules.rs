@@ -217,7 +217,13 @@ impl Ledger {
         .insert(&txn)
         .await?;
         let view = RuleView::from(rule);
-        audit_rule(&txn, admin, "commission_rule.create", &view).await?;
+        audit_rule(
+            &txn,
+            admin,
+            catalog::audit::Action::CommissionRuleCreate,
+            &view,
+        )
+        .await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -253,7 +259,13 @@ impl Ledger {
         m.valid_to = Set(to);
         m.updated_at = Set(Utc::now());
         let view = RuleView::from(m.update(&txn).await?);
-        audit_rule(&txn, admin, "commission_rule.update", &view).await?;
+        audit_rule(
+            &txn,
+            admin,
+            catalog::audit::Action::CommissionRuleUpdate,
+            &view,
+        )
+        .await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -263,7 +275,7 @@ impl Ledger {
 async fn audit_rule<C: ConnectionTrait>(
     txn: &C,
     admin: Uuid,
-    action: &str,
+    action: catalog::audit::Action,
     r: &RuleView,
 ) -> Result<()> {
     use catalog::audit::{Subject, record};

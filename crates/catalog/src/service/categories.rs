@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{Catalog, SlugTable, find_category, is_unique_violation, unique_slug};
 use crate::{
     CatalogError,
-    audit::{self, Subject},
+    audit::{self, Action, Subject},
     category::{CategoryNode, CategoryPatch, NewCategory, descendants, tree},
     entity::{category, product},
     error::Result,
@@ -93,7 +93,7 @@ impl Catalog {
         audit::record(
             &txn,
             admin,
-            "category.create",
+            Action::CategoryCreate,
             Subject::Category(model.id),
             None,
             None,
@@ -153,7 +153,7 @@ impl Catalog {
         audit::record(
             &txn,
             admin,
-            "category.update",
+            Action::CategoryUpdate,
             Subject::Category(current.id),
             None,
             Some(before),
@@ -200,7 +200,7 @@ impl Catalog {
         audit::record(
             &txn,
             admin,
-            "category.delete",
+            Action::CategoryDelete,
             Subject::Category(current.id),
             None,
             Some(json!({"name": current.name, "slug": current.slug})),

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{Catalog, Viewer, find_product, find_stall, required_reason};
 use crate::{
     CatalogError,
-    audit::{self, AuditEntry, Subject},
+    audit::{self, Action, AuditEntry, Subject},
     entity::{audit_log, product, stall},
     error::Result,
     outbox,
@@ -158,7 +158,7 @@ impl Catalog {
         db: &C,
         actor: &Actor,
         id_or_slug: &str,
-        ruling: Ruling<'_>,
+        ruling: Ruling,
         change: F,
     ) -> Result<Product>
     where
@@ -222,7 +222,7 @@ impl Catalog {
             actor,
             id_or_slug,
             Ruling {
-                action: "product.hide",
+                action: Action::ProductHide,
                 reason: Some(reason),
                 notice: None,
             },
@@ -257,7 +257,7 @@ impl Catalog {
             actor,
             id_or_slug,
             Ruling {
-                action: "product.unhide",
+                action: Action::ProductUnhide,
                 reason,
                 notice: None,
             },
@@ -309,8 +309,8 @@ impl Catalog {
         reason: Option<String>,
     ) -> Result<Product> {
         let action = match to {
-            OcopStatus::Verified => "ocop.verify",
-            _ => "ocop.reject",
+            OcopStatus::Verified => Action::OcopVerify,
+            _ => Action::OcopReject,
         };
         let stored = reason.clone();
         let notice = Some(match to {
@@ -387,8 +387,8 @@ impl Catalog {
 
 /// What a moderator's act on a product is recorded as: the audit action, the reason, and the
 /// event the stall hears of, if any.
-struct Ruling<'a> {
-    action: &'a str,
+struct Ruling {
+    action: Action,
     reason: Option<String>,
     notice: Option<notify::Event>,
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::Catalog;
 use crate::{
     CatalogError,
-    audit::{self, Subject},
+    audit::{self, Action, Subject},
     entity::{product, stall},
     error::Result,
     outbox,
@@ -36,7 +36,7 @@ impl Catalog {
         audit::record(
             txn,
             admin,
-            "product.take_down",
+            Action::ProductTakeDown,
             Subject::Product(p.id),
             Some(reason),
             Some(json!({"hidden": p.hidden})),
@@ -71,7 +71,7 @@ impl Catalog {
         audit::record(
             txn,
             admin,
-            "product.restore",
+            Action::ProductRestore,
             Subject::Product(p.id),
             reason,
             Some(json!({"hidden": p.hidden})),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use catalog::{
     Catalog,
-    audit::{self, Subject},
+    audit::{self, Action, Subject},
     entity::stall,
     service::find_stall,
     stall::Role,
@@ -286,9 +286,9 @@ impl Documents {
             self.tell_catalog(&txn, row.stall_id, today).await?;
         }
         let action = if verified {
-            "document.verify"
+            Action::DocumentVerify
         } else {
-            "document.reject"
+            Action::DocumentReject
         };
         audit::record(
             &txn,
@@ -406,7 +406,7 @@ async fn store_submission<C: ConnectionTrait + TransactionTrait>(
     audit::record(
         &txn,
         owner,
-        "document.submit",
+        Action::DocumentSubmit,
         Subject::Stall(stall_id),
         None,
         None,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use catalog::{
     Catalog,
-    audit::{self, Subject},
+    audit::{self, Action, Subject},
     entity::stall,
     service::find_stall,
     stall::{BusinessType, Role},
@@ -317,9 +317,9 @@ impl Identities {
                 .await?;
         }
         let action = if verified {
-            "identity.verify"
+            Action::IdentityVerify
         } else {
-            "identity.reject"
+            Action::IdentityReject
         };
         audit::record(
             &txn,
@@ -416,7 +416,7 @@ async fn store_submission<C: ConnectionTrait + TransactionTrait>(
     audit::record(
         &txn,
         owner,
-        "identity.submit",
+        Action::IdentitySubmit,
         Subject::Stall(stall_id),
         None,
         Some(before),

@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 
 use accounts::{Accounts, NewUser, User};
-use catalog::audit::{self, Subject};
+use catalog::audit::{self, Action, Subject};
 use chrono::{DateTime, Utc};
 use common::{Actor, Stored, stored};
 use sea_orm::{
@@ -111,7 +111,7 @@ impl Policies {
         audit::record(
             &txn,
             admin,
-            "policy.publish",
+            Action::PolicyPublish,
             Subject::Policy(row.id),
             None,
             None,

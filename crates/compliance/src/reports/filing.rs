@@ -2,7 +2,7 @@
 //! competent authority's request, which starts its 24-hour clock and alerts every
 //! administrator at once.
 
-use catalog::audit::{self, Subject};
+use catalog::audit::{self, Action, Subject};
 use chrono::{DateTime, Utc};
 use common::{Actor, Stored};
 use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait};
@@ -165,7 +165,7 @@ impl Reports {
         audit::record(
             &txn,
             admin,
-            "report.record_authority_request",
+            Action::ReportRecordAuthorityRequest,
             Subject::Report(id),
             None,
             None,

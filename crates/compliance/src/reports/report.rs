@@ -2,6 +2,7 @@
 //! that closes an open report once), what reporters and administrators send, checked whole,
 //! and what administrators see.
 
+use catalog::audit::Action;
 use chrono::{DateTime, Duration, Utc};
 use common::{Error, FieldCode, Stored, validate::Validator};
 use serde::{Deserialize, Serialize};
@@ -152,10 +153,10 @@ pub enum Closing {
 
 impl Closing {
     /// The audit-log name of the act.
-    pub fn audit_name(self) -> &'static str {
+    pub fn audit_name(self) -> Action {
         match self {
-            Closing::TakeDown => "report.take_down",
-            Closing::Dismiss => "report.dismiss",
+            Closing::TakeDown => Action::ReportTakeDown,
+            Closing::Dismiss => Action::ReportDismiss,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! usually after the stall fixed it and asked for a review (a state machine, with its unit
 //! tests), and what stalls and administrators see of one.
 
+use catalog::audit::Action;
 use chrono::{DateTime, Utc};
 use common::Stored;
 use serde::{Deserialize, Serialize};
@@ -52,11 +53,11 @@ pub enum TakedownAction {
 
 impl TakedownAction {
     /// The audit-log name of the act.
-    pub fn audit_name(self) -> &'static str {
+    pub fn audit_name(self) -> Action {
         match self {
-            TakedownAction::RequestReview => "takedown.request_review",
-            TakedownAction::Uphold => "takedown.uphold",
-            TakedownAction::Lift => "takedown.lift",
+            TakedownAction::RequestReview => Action::TakedownRequestReview,
+            TakedownAction::Uphold => Action::TakedownUphold,
+            TakedownAction::Lift => Action::TakedownLift,
         }
     }
 }

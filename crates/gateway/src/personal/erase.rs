@@ -130,7 +130,7 @@ pub async fn erase_me<C: ConnectionTrait + TransactionTrait>(
     catalog::audit::record(
         &txn,
         user.id,
-        "account.erase",
+        catalog::audit::Action::AccountErase,
         catalog::audit::Subject::User(user.id),
         None,
         None,

@@ -471,7 +471,7 @@ impl Payments {
         catalog::audit::record(
             &txn,
             admin,
-            "bank_transfer.assign",
+            catalog::audit::Action::BankTransferAssign,
             catalog::audit::Subject::Checkout(c.id),
             None,
             None,
@@ -545,7 +545,7 @@ impl Payments {
         catalog::audit::record(
             &txn,
             admin,
-            "checkout.confirm_paid",
+            catalog::audit::Action::CheckoutConfirmPaid,
             catalog::audit::Subject::Checkout(c.id),
             Some(&bank_reference),
             None,
@@ -598,7 +598,7 @@ impl Payments {
             catalog::audit::record(
                 &txn,
                 admin,
-                "bank_transfer.repaid",
+                catalog::audit::Action::BankTransferRepaid,
                 catalog::audit::Subject::Checkout(checkout),
                 Some(&bank_reference),
                 None,

@@ -239,7 +239,7 @@ impl Payments {
         catalog::audit::record(
             &txn,
             admin,
-            "refund.settle",
+            catalog::audit::Action::RefundSettle,
             catalog::audit::Subject::Checkout(r.checkout_id),
             Some(&bank_reference),
             None,
