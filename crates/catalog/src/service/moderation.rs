@@ -27,8 +27,8 @@ use crate::{
 /// Filters of the audit log.
 #[derive(Clone, Debug, Default)]
 pub struct AuditQuery {
-    /// `stall`, `product` or `category`.
-    pub subject_type: Option<String>,
+    /// What the entries are about.
+    pub subject_type: Option<crate::audit::SubjectType>,
     /// One subject.
     pub subject_id: Option<Uuid>,
     /// One actor.
@@ -361,7 +361,7 @@ impl Catalog {
         actor.require_admin()?;
         let mut q = audit_log::Entity::find();
         if let Some(t) = filter.subject_type {
-            q = q.filter(audit_log::Column::SubjectType.eq(t));
+            q = q.filter(audit_log::Column::SubjectType.eq(t.as_str()));
         }
         if let Some(id) = filter.subject_id {
             q = q.filter(audit_log::Column::SubjectId.eq(id));

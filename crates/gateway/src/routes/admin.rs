@@ -287,8 +287,8 @@ pub async fn delete_category(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
-    /// `stall`, `product` or `category`.
-    pub subject_type: Option<String>,
+    /// What the entries are about.
+    pub subject_type: Option<catalog::audit::SubjectType>,
     /// One subject's id.
     pub subject_id: Option<Uuid>,
     /// One administrator's id.

@@ -826,6 +826,12 @@ db_test!(categories_are_a_managed_tree, |db: TestDb| async move {
         actions,
         ["category.delete", "category.update", "category.create"]
     );
+    // A subject type the log does not know is named, not answered with an empty page.
+    let problem = app
+        .get("/api/v1/admin/audit-log?subject_type=categry", Some(&admin))
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "subject_type", "{problem}");
 });
 
 db_test!(members_are_managed_by_the_owner, |db: TestDb| async move {
