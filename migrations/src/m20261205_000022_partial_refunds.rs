@@ -99,8 +99,13 @@ impl MigrationTrait for Migration {
                 .alter_table(Table::alter().table("refunds").drop_column(col).to_owned())
                 .await?;
         }
-        db.execute_unprepared("CREATE UNIQUE INDEX refunds_order_id_key ON refunds (order_id)")
-            .await?;
+        // Back as it was made: a column constraint on PostgreSQL, so `up` drops it again.
+        let unique = if manager.get_database_backend() == DbBackend::Sqlite {
+            "CREATE UNIQUE INDEX refunds_order_id_key ON refunds (order_id)"
+        } else {
+            "ALTER TABLE refunds ADD CONSTRAINT refunds_order_id_key UNIQUE (order_id)"
+        };
+        db.execute_unprepared(unique).await?;
         Ok(())
     }
 }
