@@ -15,6 +15,23 @@
 //! requests, takedowns and their reviews), [`documents`] (the stalls' business documents: their
 //! kinds and which categories require which, as data; their check; the watch on their expiry),
 //! [`error`].
+//!
+//! Each module holds its types and states (stored and read back checked), its tables, and the
+//! use cases, which own authorization and transactions; identity and documents also have pure
+//! rules (what a submission must be, what a stall lacks on a day) and a job each
+//! ([`identity::grace`], the grace period; [`documents::expiry`], the expiry watch).
+//!
+//! The walk of `POST /api/v1/admin/stalls/{id}/identity/verify`: the gateway's route calls
+//! [`Identities::verify`], which requires an administrator, finds the stall through
+//! `catalog`'s public API and checks that its identity is still `pending`; then in one write
+//! transaction (`common::begin_write`) it moves that very submission to `verified` by a
+//! conditional update (a submission decided or replaced meanwhile is 409
+//! `invalid_transition`), tells the catalogue the seller is verified
+//! (`Catalog::set_seller_verified`), writes the audit entry and queues the owner's notice
+//! through the catalogue's notifier, and answers the identity as its owner and administrators
+//! read it. The other decisions (a document verified or rejected, a report taken down, a
+//! takedown lifted) take the same path: one transaction with the change, its audit entry and
+//! the notice.
 
 pub mod documents;
 pub mod error;
