@@ -1,5 +1,10 @@
-//! Pagination: `?page=1&per_page=20` in, `{items,total,page,per_page}` out.
+//! Pagination: `?page=1&per_page=20` in, `{items,total,page,per_page}` out, and the one way
+//! a list reads its page from the database ([`fetch`]).
 
+use sea_orm::{
+    ConnectionTrait, DbErr, FromQueryResult, PaginatorTrait, SelectorTrait,
+    sea_query::{Expr, SelectStatement},
+};
 use serde::Serialize;
 
 use crate::{Error, FieldCode, FieldError};
@@ -111,6 +116,95 @@ impl<T> Page<T> {
             per_page: self.per_page,
         }
     }
+
+    /// The same page with each item converted, or the first conversion's error.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        })
+    }
+}
+
+/// The page `request` names of the rows `select` reads, and how many rows it reads in all.
+///
+/// The caller orders `select`, ending on a unique column (the id) so that rows with equal
+/// sort keys keep their place from one page to the next. The total is counted without the
+/// order. `select` is anything sea-orm pages: a `Select`, a `SelectTwo`, or a `Selector` made
+/// by `into_model` or `into_tuple`.
+pub async fn fetch<'db, C, S>(
+    db: &'db C,
+    select: S,
+    request: PageRequest,
+) -> Result<Page<<S::Selector as SelectorTrait>::Item>, DbErr>
+where
+    C: ConnectionTrait,
+    S: PaginatorTrait<'db, C>,
+{
+    // `paginate` refuses a page size of 0, which a validated request never has.
+    let paginator = select.paginate(db, request.per_page.max(1));
+    let total = paginator.num_items().await?;
+    let items = window_of(&paginator, request).await?;
+    Ok(Page::new(items, total, request))
+}
+
+/// Only the rows of the page `request` names, for a list whose total is known otherwise
+/// (counted by kind, say). The caller orders `select` as for [`fetch`].
+pub async fn window<'db, C, S>(
+    db: &'db C,
+    select: S,
+    request: PageRequest,
+) -> Result<Vec<<S::Selector as SelectorTrait>::Item>, DbErr>
+where
+    C: ConnectionTrait,
+    S: PaginatorTrait<'db, C>,
+{
+    window_of(&select.paginate(db, request.per_page.max(1)), request).await
+}
+
+async fn window_of<C, S>(
+    paginator: &sea_orm::Paginator<'_, C, S>,
+    request: PageRequest,
+) -> Result<Vec<S::Item>, DbErr>
+where
+    C: ConnectionTrait,
+    S: SelectorTrait,
+{
+    if request.per_page == 0 {
+        return Ok(Vec::new());
+    }
+    paginator.fetch_page(request.page.saturating_sub(1)).await
+}
+
+/// [`fetch`] for a statement built with sea-query (a grouped report, say), each row read as
+/// an `M`: the total counts the rows the statement yields, groups and all.
+pub async fn fetch_statement<C, M>(
+    db: &C,
+    statement: SelectStatement,
+    request: PageRequest,
+) -> Result<Page<M>, DbErr>
+where
+    C: ConnectionTrait,
+    M: FromQueryResult,
+{
+    let backend = db.get_database_backend();
+    let count = SelectStatement::new()
+        .expr(Expr::cust("COUNT(*) AS num_items"))
+        .from_subquery(statement.clone().clear_order_by().to_owned(), "sub_query")
+        .to_owned();
+    let total: i64 = match db.query_one(&count).await? {
+        Some(row) => row.try_get("", "num_items")?,
+        None => 0,
+    };
+    let rows = statement
+        .clone()
+        .limit(request.per_page)
+        .offset(request.offset())
+        .to_owned();
+    let items = M::find_by_statement(backend.build(&rows)).all(db).await?;
+    Ok(Page::new(items, total.unsigned_abs(), request))
 }
 
 #[cfg(test)]
