@@ -82,6 +82,10 @@ impl AppState {
             checkouts = checkouts.with_bank_transfer(bank, built.bank_checkout_ttl);
         }
         let ledger = ledger::Ledger::new(config.ledger.settings(), catalog.clone());
+        let mut orders = order::Orders::new(catalog.clone()).with_ledger(ledger.clone());
+        if let Some(card) = &built.card {
+            orders = orders.with_card(card.clone());
+        }
         let payments = order::Payments::new(built.card, config.stripe.webhook_secrets())
             .with_bank_secrets(config.bank_transfer.webhook_secrets())
             .with_bank_max_age(built.bank_max_age);
@@ -96,7 +100,7 @@ impl AppState {
             addresses: order::Addresses::new(),
             checkouts,
             payments,
-            orders: order::Orders::new(catalog.clone()).with_ledger(ledger.clone()),
+            orders,
             cases: order::Cases::new(catalog.clone(), ledger.clone(), config.cases.settings()),
             ledger,
             identities: compliance::Identities::new(catalog.clone()),

@@ -9,7 +9,9 @@
 //! - [`provider`]: the payment providers behind one trait (cash on delivery, Stripe);
 //! - [`store`]: transaction-level steps shared by the use cases (apply a move, settle a
 //!   checkout, owe a refund, empty or refill a cart, read an address of the book); `pricing`:
-//!   a cart priced per stall with its delivery line;
+//!   a cart priced per stall with its delivery line; `refunder`: a queued card refund
+//!   claimed, sent to the provider and recorded (for the moves that owe one at once and the
+//!   retry job);
 //! - [`views`]: what buyers, stalls and administrators read;
 //! - use cases, which call the store and the views and never each other: [`cart`],
 //!   [`addresses`] (the buyer's book), [`checkout`], [`orders`] (vendor and buyer handling),
@@ -38,6 +40,7 @@ pub mod orders;
 pub mod payments;
 pub(crate) mod pricing;
 pub mod provider;
+pub(crate) mod refunder;
 pub mod shipping;
 pub mod status;
 pub(crate) mod store;

@@ -23,6 +23,7 @@ use crate::{
 pub struct Orders {
     catalog: catalog::Catalog,
     ledger: ledger::Ledger,
+    refunder: crate::refunder::Refunder,
 }
 
 impl Orders {
@@ -32,7 +33,15 @@ impl Orders {
         Self {
             ledger: ledger::Ledger::new(ledger::Settings::default(), catalog.clone()),
             catalog,
+            refunder: crate::refunder::Refunder::default(),
         }
+    }
+
+    /// Sends the refunds a move owes on a card payment through `card` at once (without a
+    /// card provider they stay queued for the retry job).
+    pub fn with_card(mut self, card: std::sync::Arc<dyn crate::provider::PaymentProvider>) -> Self {
+        self.refunder = crate::refunder::Refunder::new(Some(card));
+        self
     }
 
     /// Writes deliveries and refunds to `ledger` (with its settings).
@@ -114,7 +123,7 @@ impl Orders {
     }
 
     /// Moves an order on behalf of `actor`.
-    pub async fn transition<C: ConnectionTrait + TransactionTrait>(
+    async fn transition<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         actor: &Actor,
@@ -160,9 +169,8 @@ impl Orders {
         views::order_view(db, id).await
     }
 
-    /// Moves an order on behalf of `actor` ([`Orders::transition`]); when the move cancelled a
-    /// paid order, its refund is sent at once through `payments`, so the answer already shows
-    /// it sent. If the provider fails, the refund stays queued and the sweep retries it.
+    /// Moves an order on behalf of `actor` (checked by the state machine for the caller's party); when the move cancelled a
+    /// paid order, its refund is sent at once, so the answer already shows it sent.
     pub async fn make_move<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
@@ -170,30 +178,36 @@ impl Orders {
         id: Uuid,
         m: Move,
         words: MoveWords<'_>,
-        payments: &crate::Payments,
     ) -> Result<OrderView> {
         let view = self.transition(db, actor, id, m, words).await?;
-        if view.refund.is_none() {
-            return Ok(view);
-        }
-        payments.refund_now(db, id).await?;
-        views::order_view(db, id).await
+        self.refund_sent(db, view).await
     }
 
-    /// Refunds a delivered order ([`Orders::refund_delivered`]) and sends a card refund at once
-    /// through `payments`; if the provider fails, the refund stays queued and the sweep
-    /// retries it.
+    /// Refunds a delivered order (administrators, with why) and sends a card refund at
+    /// once.
     pub async fn refund<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         actor: &Actor,
         id: Uuid,
         reason: &str,
-        payments: &crate::Payments,
     ) -> Result<OrderView> {
-        self.refund_delivered(db, actor, id, reason).await?;
-        payments.refund_now(db, id).await?;
-        views::order_view(db, id).await
+        let view = self.refund_delivered(db, actor, id, reason).await?;
+        self.refund_sent(db, view).await
+    }
+
+    /// `view` after the card refund it owes, if any, was sent (the one home of "cancel, then
+    /// refund"). If the provider fails, the refund stays queued and the retry job sends it.
+    async fn refund_sent<C: ConnectionTrait + TransactionTrait>(
+        &self,
+        db: &C,
+        view: OrderView,
+    ) -> Result<OrderView> {
+        if view.refund.is_none() {
+            return Ok(view);
+        }
+        self.refunder.send_now(db, view.id).await?;
+        views::order_view(db, view.id).await
     }
 
     /// Refunds a delivered order (administrators; a return or a dispute decided for the
@@ -201,7 +215,7 @@ impl Orders {
     /// transaction; money paid online is owed back to the buyer (a card refund is sent by the
     /// refund worker, a bank transfer's is paid back by hand); cash on delivery is paid back
     /// by the stall that collected it.
-    pub async fn refund_delivered<C: ConnectionTrait + TransactionTrait>(
+    async fn refund_delivered<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         actor: &Actor,

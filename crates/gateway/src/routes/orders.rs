@@ -312,7 +312,6 @@ async fn do_move(
             super::path_id(id)?,
             m,
             words,
-            &state.payments,
         )
         .await?;
     Ok(axum::Json(view))
@@ -415,7 +414,6 @@ pub async fn refund(
             &auth.user.actor(),
             id,
             &body.reason,
-            &state.payments,
         )
         .await?;
     Ok(axum::Json(view))

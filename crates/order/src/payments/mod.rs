@@ -68,6 +68,11 @@ impl Payments {
         self
     }
 
+    /// The card provider's refunds.
+    fn refunder(&self) -> crate::refunder::Refunder {
+        crate::refunder::Refunder::new(self.card.clone())
+    }
+
     /// Refuses notifications booked more than `max_age` ago (or more than five minutes
     /// ahead) as stale.
     pub fn with_bank_max_age(mut self, max_age: chrono::Duration) -> Self {
