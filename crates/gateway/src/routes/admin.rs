@@ -12,9 +12,9 @@ use catalog::{
     service::AuditQuery,
     stall::{Stall, StallAction, StallStatus},
 };
-use common::{Page, PageRequest};
+use common::Page;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
@@ -32,18 +32,12 @@ pub struct ReasonBody {
     pub reason: Option<String>,
 }
 
-/// `?status=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct QueueParams {
-    /// `pending` (default), `approved`, `rejected` or `suspended`.
-    pub status: Option<StallStatus>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    QueueParams {
+        /// `pending` (default), `approved`, `rejected` or `suspended`.
+        status: Option<StallStatus>,
+    }
 }
 
 /// Stalls by status, oldest first: the moderation queue.
@@ -51,14 +45,13 @@ pub struct QueueParams {
     params(QueueParams),
     responses(
         (status = 200, body = Page<Stall>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stall_queue(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<QueueParams>,
 ) -> ApiResult<axum::Json<Page<Stall>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let p = state
         .catalog
         .stall_queue(
@@ -95,8 +88,6 @@ macro_rules! stall_action {
             request_body(content = Option<ReasonBody>, description = "Optional for approve and reinstate"),
             responses(
                 (status = 200, body = Stall),
-                (status = 403, body = Problem, content_type = "application/problem+json"),
-                (status = 404, body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json"),
                 (status = 422, description = "`validation_failed`: a reason is required", body = Problem, content_type = "application/problem+json"),
             ))]
@@ -235,7 +226,7 @@ product_action!(
 /// Adds a category (admins).
 #[utoipa::path(post, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])),
     request_body = NewCategory,
-    responses((status = 201, body = CategoryNode), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = CategoryNode)))]
 pub async fn create_category(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -252,7 +243,7 @@ pub async fn create_category(
 #[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path, description = "Category id or slug")),
     request_body = CategoryPatch,
-    responses((status = 200, body = CategoryNode), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = CategoryNode)))]
 pub async fn update_category(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -283,34 +274,28 @@ pub async fn delete_category(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `?subject_type=&subject_id=&actor_id=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct AuditParams {
-    /// What the entries are about.
-    pub subject_type: Option<catalog::audit::SubjectType>,
-    /// One subject's id.
-    pub subject_id: Option<Uuid>,
-    /// One administrator's id.
-    pub actor_id: Option<Uuid>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?subject_type=&subject_id=&actor_id=&page=&per_page=`
+    AuditParams {
+        /// What the entries are about.
+        subject_type: Option<catalog::audit::SubjectType>,
+        /// One subject's id.
+        subject_id: Option<Uuid>,
+        /// One administrator's id.
+        actor_id: Option<Uuid>,
+    }
 }
 
 /// Every moderation act, newest first (admins).
 #[utoipa::path(get, operation_id = "list_audit_log", path = "/api/v1/admin/audit-log", tag = "admin", security(("bearer" = [])),
     params(AuditParams),
-    responses((status = 200, body = Page<AuditEntry>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<AuditEntry>)))]
 pub async fn audit_log(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<AuditParams>,
 ) -> ApiResult<axum::Json<Page<AuditEntry>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let p = state
         .catalog
         .audit_log(

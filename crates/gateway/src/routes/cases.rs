@@ -10,13 +10,13 @@ use axum::{
     http::StatusCode,
 };
 use chrono::Utc;
-use common::{Page, PageRequest};
+use common::Page;
 use order::{
     case::CaseStatus,
     cases::{Answer, CaseMessage, CaseView, NewCase, Resolution},
 };
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::path_id;
 use crate::{
@@ -40,18 +40,12 @@ pub struct CaseAnswer {
     pub message: String,
 }
 
-/// `?status=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct CaseListParams {
-    /// Only cases in this status.
-    pub status: Option<CaseStatus>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    CaseListParams {
+        /// Only cases in this status.
+        status: Option<CaseStatus>,
+    }
 }
 
 /// Opens a case on a delivered order (its buyer), within `cases.window_days` of delivery: a
@@ -63,7 +57,6 @@ pub struct CaseListParams {
     request_body = NewCase,
     responses(
         (status = 201, description = "Opened; the stall is told", body = CaseView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A member of the stall or an administrator, not the buyer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order, or another user's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`order_not_delivered`, `case_window_closed`, `case_already_open`", body = Problem, content_type = "application/problem+json"),
@@ -93,7 +86,6 @@ pub async fn open(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, body = CaseView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not the caller's", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get(
@@ -115,8 +107,6 @@ pub async fn get(
     request_body = CaseMessage,
     responses(
         (status = 201, description = "Written; the case with its timeline", body = CaseView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`case_closed`: the case was decided", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `length_out_of_range`, `invalid` (a refund account from anyone but the buyer)", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -146,11 +136,8 @@ pub async fn message(
     request_body = CaseAnswer,
     responses(
         (status = 200, body = CaseView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The buyer or an administrator, not a member of the stall", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`case_moved`: answered already or escalated; `case_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn respond(
     State(state): State<AppState>,
@@ -172,49 +159,38 @@ pub async fn respond(
     Ok(axum::Json(case))
 }
 
-/// The buyer sends a case the stall rejected to the administrators, who are told.
-#[utoipa::path(post, operation_id = "escalate_case", path = "/api/v1/cases/{id}/escalate", tag = "cases", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Case id")),
-    responses(
-        (status = 200, body = CaseView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the buyer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`case_not_rejected`: only a rejection is escalated by the buyer; `case_closed`", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn escalate(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-) -> ApiResult<axum::Json<CaseView>> {
-    let case = state
-        .cases
-        .escalate(&state.db, &auth.user.actor(), path_id(&id)?, Utc::now())
-        .await?;
-    Ok(axum::Json(case))
+/// A step of a case one side takes with nothing to say (`{id}` is the case): the use case of
+/// the same name, the case with its timeline afterwards.
+macro_rules! case_step {
+    ($($(#[$doc:meta])* $name:ident, $op:literal, $path:literal, $forbidden:literal, $conflict:literal;)*) => {$(
+        $(#[$doc])*
+        #[utoipa::path(post, operation_id = $op, path = $path, tag = "cases", security(("bearer" = [])),
+            params(("id" = Uuid, Path, description = "Case id")),
+            responses(
+                (status = 200, body = CaseView),
+                (status = 403, description = $forbidden, body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = $conflict, body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Path(id): Path<String>,
+        ) -> ApiResult<axum::Json<CaseView>> {
+            let case = state
+                .cases
+                .$name(&state.db, &auth.user.actor(), path_id(&id)?, Utc::now())
+                .await?;
+            Ok(axum::Json(case))
+        }
+    )*};
 }
 
-/// The stall confirms the returned goods arrived (a member), on a return it accepted or one
-/// decided: the lines concerned go back in stock, once, and the buyer is told.
-#[utoipa::path(post, operation_id = "receive_returned_goods", path = "/api/v1/cases/{id}/received", tag = "cases", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Case id")),
-    responses(
-        (status = 200, body = CaseView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a member of the stall", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`not_a_return`; `goods_not_expected`: not accepted, or received already", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn received(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-) -> ApiResult<axum::Json<CaseView>> {
-    let case = state
-        .cases
-        .received(&state.db, &auth.user.actor(), path_id(&id)?, Utc::now())
-        .await?;
-    Ok(axum::Json(case))
+case_step! {
+    /// The buyer sends a case the stall rejected to the administrators, who are told.
+    escalate, "escalate_case", "/api/v1/cases/{id}/escalate", "Not the buyer", "`case_not_rejected`: only a rejection is escalated by the buyer; `case_closed`";
+    /// The stall confirms the returned goods arrived (a member), on a return it accepted or one
+    /// decided: the lines concerned go back in stock, once, and the buyer is told.
+    received, "receive_returned_goods", "/api/v1/cases/{id}/received", "Not a member of the stall", "`not_a_return`; `goods_not_expected`: not accepted, or received already";
 }
 
 /// The caller's cases as a buyer, newest first.
@@ -222,15 +198,13 @@ pub async fn received(
     params(CaseListParams),
     responses(
         (status = 200, body = Page<CaseView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn mine(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<CaseListParams>,
 ) -> ApiResult<axum::Json<Page<CaseView>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let cases = state
         .cases
         .mine(&state.db, &auth.user.actor(), q.status, page)
@@ -243,10 +217,7 @@ pub async fn mine(
     params(("id" = String, Path, description = "Stall id or slug"), CaseListParams),
     responses(
         (status = 200, body = Page<CaseView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of a public stall", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn of_stall(
     State(state): State<AppState>,
@@ -254,7 +225,7 @@ pub async fn of_stall(
     Path(id): Path<String>,
     Query(q): Query<CaseListParams>,
 ) -> ApiResult<axum::Json<Page<CaseView>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let cases = state
         .cases
         .of_stall(&state.db, &auth.user.actor(), &id, q.status, page)
@@ -268,16 +239,13 @@ pub async fn of_stall(
     params(CaseListParams),
     responses(
         (status = 200, body = Page<CaseView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn queue(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<CaseListParams>,
 ) -> ApiResult<axum::Json<Page<CaseView>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let cases = state
         .cases
         .list(&state.db, &auth.user.actor(), q.status, page)
@@ -295,9 +263,6 @@ pub async fn queue(
     request_body = Resolution,
     responses(
         (status = 200, body = CaseView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`case_closed`: decided already; `case_moved`; `refund_exceeds_paid`: with the order's other refunds, more than was paid", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `out_of_range` (the amount), `conflicting_fields`, `length_out_of_range`", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -13,9 +13,9 @@ use catalog::{
     stall::{DeliveryRules, MemberProfile, NewStall, Role, Stall, StallPatch},
 };
 use chrono::{DateTime, Utc};
-use common::{Page, PageRequest};
+use common::Page;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
@@ -24,50 +24,32 @@ use crate::{
     state::AppState,
 };
 
-/// `?commune=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct StallListParams {
-    /// Only stalls of this commune code.
-    pub commune: Option<String>,
-    /// Page number (from 1).
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size (1 to 100, default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?commune=&page=&per_page=`
+    StallListParams {
+        /// Only stalls of this commune code.
+        commune: Option<String>,
+    }
 }
 
-/// `?category=&sort=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ProductListParams {
-    /// Category id or slug (its subcategories included).
-    pub category: Option<String>,
-    /// `newest` (default), `price_asc` or `price_desc`.
-    #[param(value_type = Option<catalog::service::ProductSort>)]
-    pub sort: Option<String>,
-    /// Page number (from 1).
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size (1 to 100, default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?category=&sort=&page=&per_page=`
+    ProductListParams {
+        /// Category id or slug (its subcategories included).
+        category: Option<String>,
+        /// `newest` (default), `price_asc` or `price_desc`.
+        #[param(value_type = Option<catalog::service::ProductSort>)]
+        sort: Option<String>,
+    }
 }
 
-/// `?sort=&page=&per_page=` (the path names the category).
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct CategoryProductParams {
-    /// `newest` (default), `price_asc` or `price_desc`.
-    #[param(value_type = Option<catalog::service::ProductSort>)]
-    pub sort: Option<String>,
-    /// Page number (from 1).
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size (1 to 100, default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?sort=&page=&per_page=` (the path names the category).
+    CategoryProductParams {
+        /// `newest` (default), `price_asc` or `price_desc`.
+        #[param(value_type = Option<catalog::service::ProductSort>)]
+        sort: Option<String>,
+    }
 }
 
 /// The communes and wards of the operating province: where stalls may sit. Buyers' addresses
@@ -90,15 +72,13 @@ pub async fn categories(State(state): State<AppState>) -> ApiResult<axum::Json<V
     params(("id_or_slug" = String, Path, description = "Category id or slug"), CategoryProductParams),
     responses(
         (status = 200, body = Page<Product>),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn category_products(
     State(state): State<AppState>,
     Path(id_or_slug): Path<String>,
     Query(q): Query<CategoryProductParams>,
 ) -> ApiResult<axum::Json<Page<Product>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let sort = ProductSort::parse(q.sort.as_deref())?;
     let products = state
         .catalog
@@ -112,8 +92,6 @@ pub async fn category_products(
     request_body = NewStall,
     responses(
         (status = 201, body = Stall),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn apply(
     State(state): State<AppState>,
@@ -129,12 +107,12 @@ pub async fn apply(
 
 /// Approved stalls, most recently approved first.
 #[utoipa::path(get, path = "/api/v1/stalls", tag = "stalls", params(StallListParams),
-    responses((status = 200, body = Page<Stall>), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Stall>)))]
 pub async fn list_stalls(
     State(state): State<AppState>,
     Query(q): Query<StallListParams>,
 ) -> ApiResult<axum::Json<Page<Stall>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let stalls = state
         .catalog
         .public_stalls(&state.db, q.commune.as_deref(), page)
@@ -145,7 +123,7 @@ pub async fn list_stalls(
 /// A stall: public once approved; its members and admins see it in every status.
 #[utoipa::path(get, path = "/api/v1/stalls/{id}", tag = "stalls",
     params(("id" = String, Path, description = "Stall id or slug")),
-    responses((status = 200, body = Stall), (status = 401, description = "`unauthorized`: a token was sent but is not live (revoked or expired); without one the answer is the public view", body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Stall), (status = 401, description = "`unauthorized`: a token was sent but is not live (revoked or expired); without one the answer is the public view", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_stall(
     State(state): State<AppState>,
     MaybeActor(actor): MaybeActor,
@@ -162,9 +140,6 @@ pub async fn get_stall(
     request_body = StallPatch,
     responses(
         (status = 200, body = Stall),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_stall(
     State(state): State<AppState>,
@@ -188,9 +163,7 @@ pub async fn update_stall(
     request_body = DeliveryRules,
     responses(
         (status = 200, body = Stall),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: staff may not", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a negative or too large amount", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set_delivery(
@@ -209,7 +182,7 @@ pub async fn set_delivery(
 
 /// The caller's stalls, in every status.
 #[utoipa::path(get, operation_id = "list_my_stalls", path = "/api/v1/me/stalls", tag = "stalls", security(("bearer" = [])),
-    responses((status = 200, body = [Stall]), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = [Stall])))]
 pub async fn my_stalls(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -265,7 +238,6 @@ impl From<MemberProfile> for MemberView {
     responses(
         (status = 200, body = [MemberView]),
         (status = 403, description = "`forbidden`: an approved stall, and the caller is not its member", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn members(
     State(state): State<AppState>,
@@ -287,9 +259,7 @@ pub async fn members(
     request_body = NewMember,
     responses(
         (status = 201, body = MemberView),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_member`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -316,8 +286,6 @@ pub async fn add_member(
     params(("id" = String, Path, description = "Stall id or slug"), ("user_id" = Uuid, Path, description = "Member's user id")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the owner cannot be removed", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn remove_member(
@@ -339,9 +307,6 @@ pub async fn remove_member(
     request_body = NewProduct,
     responses(
         (status = 201, body = Product),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_product(
     State(state): State<AppState>,
@@ -362,8 +327,6 @@ pub async fn create_product(
     responses(
         (status = 200, body = Page<Product>),
         (status = 401, description = "`unauthorized`: a token was sent but is not live (revoked or expired); without one the answer is the public view", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stall_products(
     State(state): State<AppState>,
@@ -371,7 +334,7 @@ pub async fn stall_products(
     Path(id_or_slug): Path<String>,
     Query(q): Query<ProductListParams>,
 ) -> ApiResult<axum::Json<Page<Product>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let sort = ProductSort::parse(q.sort.as_deref())?;
     let products = state
         .catalog
@@ -390,7 +353,7 @@ pub async fn stall_products(
 /// A product: public while visible; its stall's members and admins see it in every state.
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products",
     params(("id" = String, Path, description = "Product id or slug")),
-    responses((status = 200, body = Product), (status = 401, description = "`unauthorized`: a token was sent but is not live (revoked or expired); without one the answer is the public view", body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Product), (status = 401, description = "`unauthorized`: a token was sent but is not live (revoked or expired); without one the answer is the public view", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_product(
     State(state): State<AppState>,
     MaybeActor(actor): MaybeActor,
@@ -412,7 +375,6 @@ pub async fn get_product(
     responses(
         (status = 200, body = Product),
         (status = 409, description = "`version_conflict`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_product(
     State(state): State<AppState>,
@@ -433,8 +395,6 @@ pub async fn update_product(
     params(("id" = String, Path, description = "Product id or slug")),
     responses(
         (status = 204, description = "Archived"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn archive_product(
     State(state): State<AppState>,

@@ -7,11 +7,12 @@ use axum::{
     http::StatusCode,
 };
 use chrono::Utc;
-use common::{Page, PageRequest, calendar};
+use common::{Page, calendar};
 use compliance::documents::{DocumentStatus, NewDocument, StallDocument};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
+use super::PageParams;
 use crate::{
     error::{ApiResult, Problem},
     extract::{AuthUser, Json, Query},
@@ -28,30 +29,12 @@ pub struct DocumentRejection {
     pub reason: String,
 }
 
-/// `?page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct DocumentPageParams {
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
-}
-
-/// `?status=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct DocumentQueueParams {
-    /// `submitted` (default), `verified`, `rejected` or `superseded`.
-    pub status: Option<DocumentStatus>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    DocumentQueueParams {
+        /// `submitted` (default), `verified`, `rejected` or `superseded`.
+        status: Option<DocumentStatus>,
+    }
 }
 
 /// Submits a business document of the stall (its owner): it waits `submitted` for an
@@ -62,9 +45,7 @@ pub struct DocumentQueueParams {
     request_body = NewDocument,
     responses(
         (status = 201, description = "Submitted", body = StallDocument),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the stall's owner", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `not_one_of` (kind), `required`, `too_long`, `too_short`, `in_the_future`, `out_of_range`, `before_other`, `in_the_past` (expires_on: an expired document), `invalid_url`, `too_many`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn submit(
@@ -83,20 +64,18 @@ pub async fn submit(
 /// The stall's business documents, newest first, those superseded included (its owner and
 /// administrators).
 #[utoipa::path(get, operation_id = "list_stall_documents", path = "/api/v1/stalls/{id}/documents", tag = "stalls", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Stall id or slug"), DocumentPageParams),
+    params(("id" = String, Path, description = "Stall id or slug"), PageParams),
     responses(
         (status = 200, body = Page<StallDocument>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Staff of the stall, or another user of a public stall", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<String>,
-    Query(q): Query<DocumentPageParams>,
+    Query(q): Query<PageParams>,
 ) -> ApiResult<axum::Json<Page<StallDocument>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     Ok(axum::Json(
         state
             .documents
@@ -111,8 +90,6 @@ pub async fn list(
     params(("id" = uuid::Uuid, Path, description = "Document id")),
     responses(
         (status = 200, body = StallDocument),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the document is not waiting for a decision", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn verify(
@@ -136,8 +113,6 @@ pub async fn verify(
     request_body = DocumentRejection,
     responses(
         (status = 200, body = StallDocument),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the document is not waiting for a decision", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `required`, `too_short`, `too_long` (reason)", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -167,14 +142,13 @@ pub async fn reject(
     params(DocumentQueueParams),
     responses(
         (status = 200, body = Page<StallDocument>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn queue(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<DocumentQueueParams>,
 ) -> ApiResult<axum::Json<Page<StallDocument>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let status = q.status.unwrap_or(DocumentStatus::Submitted);
     Ok(axum::Json(
         state

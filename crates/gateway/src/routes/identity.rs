@@ -7,10 +7,10 @@ use axum::{
     http::StatusCode,
 };
 use chrono::Utc;
-use common::{Page, PageRequest};
+use common::Page;
 use compliance::identity::{IdentityStatus, NewIdentity, SellerIdentity};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::{
     error::{ApiResult, Problem},
@@ -27,18 +27,12 @@ pub struct IdentityRejection {
     pub reason: String,
 }
 
-/// `?status=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct IdentityQueueParams {
-    /// `pending` (default), `verified` or `rejected`.
-    pub status: Option<IdentityStatus>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    IdentityQueueParams {
+        /// `pending` (default), `verified` or `rejected`.
+        status: Option<IdentityStatus>,
+    }
 }
 
 /// Submits the seller's identity (the stall's owner). It replaces a pending or rejected one and
@@ -48,9 +42,7 @@ pub struct IdentityQueueParams {
     request_body = NewIdentity,
     responses(
         (status = 201, description = "Submitted; the number is shown whole to the owner", body = SellerIdentity),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the stall's owner", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_verified`: a verified identity is not replaced", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `invalid_citizen_id`, `invalid_document_number`, `invalid_name`, `too_young`, `in_the_future`, `invalid_url`, `too_many`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -72,7 +64,6 @@ pub async fn submit(
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = SellerIdentity),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Staff of the stall, or another user of a public stall", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such stall, or no identity submitted yet", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -95,7 +86,6 @@ pub async fn get(
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = SellerIdentity),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such stall, or no identity submitted", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the identity is not pending", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -119,10 +109,8 @@ pub async fn verify(
     request_body = IdentityRejection,
     responses(
         (status = 200, body = SellerIdentity),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such stall, or no identity submitted", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the identity is not pending", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn reject(
     State(state): State<AppState>,
@@ -150,14 +138,13 @@ pub async fn reject(
     params(IdentityQueueParams),
     responses(
         (status = 200, body = Page<SellerIdentity>),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn queue(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<IdentityQueueParams>,
 ) -> ApiResult<axum::Json<Page<SellerIdentity>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let status = q.status.unwrap_or(IdentityStatus::Pending);
     Ok(axum::Json(
         state

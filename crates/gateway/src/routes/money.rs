@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
-use common::{Page, PageRequest};
+use common::Page;
 use ledger::{
     EntryKind,
     payouts::{BatchRequest, BatchView, PayoutView},
@@ -26,8 +26,9 @@ use ledger::{
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use tracing::Instrument;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
+use super::PageParams;
 use crate::{
     error::{ApiResult, Problem},
     extract::{AuthUser, Json, OptionalJson, Query},
@@ -61,7 +62,6 @@ fn csv(name: &str, body: impl Into<Body>) -> Response {
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = Balance),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such stall, or not the caller's", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn balance(
@@ -77,22 +77,16 @@ pub async fn balance(
     ))
 }
 
-/// `?from=&to=&kind=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct LedgerParams {
-    /// Entries written at or after (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Entries written before (RFC 3339).
-    pub to: Option<DateTime<Utc>>,
-    /// Of one kind.
-    pub kind: Option<EntryKind>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?from=&to=&kind=&page=&per_page=`
+    LedgerParams {
+        /// Entries written at or after (RFC 3339).
+        from: Option<DateTime<Utc>>,
+        /// Entries written before (RFC 3339).
+        to: Option<DateTime<Utc>>,
+        /// Of one kind.
+        kind: Option<EntryKind>,
+    }
 }
 
 /// The stall's ledger entries, newest first (members, admins). `amount` is signed: + owed
@@ -101,9 +95,6 @@ pub struct LedgerParams {
     params(("id" = String, Path, description = "Stall id or slug"), LedgerParams),
     responses(
         (status = 200, body = Page<EntryView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn ledger_entries(
     State(state): State<AppState>,
@@ -111,7 +102,7 @@ pub async fn ledger_entries(
     Path(id): Path<String>,
     Query(q): Query<LedgerParams>,
 ) -> ApiResult<axum::Json<Page<EntryView>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let filter = EntryFilter {
         from: q.from,
         to: q.to,
@@ -138,8 +129,6 @@ pub async fn ledger_entries(
     params(("id" = String, Path, description = "Stall id or slug"), ("month" = String, Path, description = "`yyyy-mm`")),
     responses(
         (status = 200, description = "JSON, or CSV with `Accept: text/csv`", content((Statement = "application/json"), (String = "text/csv"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: not `yyyy-mm`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`exports_busy`: too many statements are being sent at once, with `Retry-After`; `timeout`: the answer took longer than `http.request_timeout_secs`; `unavailable`: a service it needs is down", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -232,10 +221,7 @@ fn export_body(db: DatabaseConnection, mut export: StatementExport, stall_limit:
     request_body = BankAccountInput,
     responses(
         (status = 200, body = BankAccountView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Staff and administrators cannot change it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set_bank_account(
     State(state): State<AppState>,
@@ -256,9 +242,6 @@ pub async fn set_bank_account(
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = BankAccountView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn bank_account(
     State(state): State<AppState>,
@@ -279,10 +262,6 @@ pub async fn bank_account(
     request_body = TaxProfile,
     responses(
         (status = 200, body = TaxProfile),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set_tax_profile(
     State(state): State<AppState>,
@@ -303,9 +282,6 @@ pub async fn set_tax_profile(
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = TaxProfile),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn tax_profile(
     State(state): State<AppState>,
@@ -324,8 +300,6 @@ pub async fn tax_profile(
 #[utoipa::path(get, operation_id = "list_commission_rules", path = "/api/v1/admin/commission-rules", tag = "admin", security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<RuleView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn commission_rules(
     State(state): State<AppState>,
@@ -346,9 +320,6 @@ pub async fn commission_rules(
     request_body = NewRule,
     responses(
         (status = 201, body = RuleView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add_commission_rule(
     State(state): State<AppState>,
@@ -368,10 +339,6 @@ pub async fn add_commission_rule(
     request_body = RulePatch,
     responses(
         (status = 200, body = RuleView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_commission_rule(
     State(state): State<AppState>,
@@ -396,9 +363,6 @@ pub async fn update_commission_rule(
     request_body(content = Option<BatchRequest>),
     responses(
         (status = 201, body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn run_batch(
     State(state): State<AppState>,
@@ -418,9 +382,6 @@ pub async fn run_batch(
     params(("id" = Uuid, Path, description = "Batch id")),
     responses(
         (status = 200, description = "JSON, or CSV with `Accept: text/csv`", content((BatchView = "application/json"), (String = "text/csv"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn batch(
     State(state): State<AppState>,
@@ -464,11 +425,7 @@ pub struct ReturnedBody {
     request_body = PaidBody,
     responses(
         (status = 200, body = PayoutView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`payout_decided`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn payout_paid(
     State(state): State<AppState>,
@@ -492,11 +449,7 @@ pub async fn payout_paid(
     request_body = ReturnedBody,
     responses(
         (status = 200, body = PayoutView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`payout_decided`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn payout_returned(
     State(state): State<AppState>,
@@ -531,10 +484,6 @@ pub struct AdjustmentBody {
     request_body = AdjustmentBody,
     responses(
         (status = 201, body = EntryView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn adjust(
     State(state): State<AppState>,
@@ -555,33 +504,18 @@ pub async fn adjust(
     Ok((StatusCode::CREATED, axum::Json(e)))
 }
 
-/// `?page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageParams {
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
-}
-
 /// Every stall's balance that has money (admins).
 #[utoipa::path(get, operation_id = "list_balances", path = "/api/v1/admin/balances", tag = "admin", security(("bearer" = [])),
     params(PageParams),
     responses(
         (status = 200, body = Page<Balance>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn balances(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<PageParams>,
 ) -> ApiResult<axum::Json<Page<Balance>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     Ok(axum::Json(
         state
             .ledger
@@ -597,9 +531,7 @@ pub async fn balances(
     params(("month" = String, Path, description = "`yyyy-mm`")),
     responses(
         (status = 200, description = "JSON, or CSV with `Accept: text/csv`", content((WithholdingReport = "application/json"), (String = "text/csv"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: not `yyyy-mm`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn withholding_report(
     State(state): State<AppState>,

@@ -7,15 +7,16 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use common::{FieldCode, Page, PageRequest};
+use common::{FieldCode, Page};
 use notify::{
     inbox::{Inbox, NotificationView},
     webhooks::{DeliveryView, WebhookView},
 };
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::PageParams;
 use crate::{
     error::{ApiResult, Problem},
     extract::{AuthUser, Json, Query},
@@ -23,18 +24,12 @@ use crate::{
     state::AppState,
 };
 
-/// `?unread=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct InboxParams {
-    /// Only the unread ones.
-    pub unread: Option<bool>,
-    /// Page number, from 1.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?unread=&page=&per_page=`
+    InboxParams {
+        /// Only the unread ones.
+        unread: Option<bool>,
+    }
 }
 
 /// The caller's notifications, newest first, with the count of unread ones.
@@ -46,7 +41,7 @@ pub async fn inbox(
     auth: AuthUser,
     Query(q): Query<InboxParams>,
 ) -> ApiResult<axum::Json<Inbox>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     Ok(axum::Json(
         notify::inbox::list(&state.db, auth.user.id, q.unread.unwrap_or(false), page).await?,
     ))
@@ -256,21 +251,9 @@ pub async fn rotate_secret(
     ))
 }
 
-/// `?page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct LogParams {
-    /// Page number, from 1.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size, 1 to 100.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
-}
-
 /// A webhook's delivery log, newest first (the owner).
 #[utoipa::path(get, operation_id = "list_webhook_deliveries", path = "/api/v1/stalls/{id}/webhooks/{wid}/deliveries", tag = "stalls", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Stall id or slug"), ("wid" = Uuid, Path, description = "Webhook id"), LogParams),
+    params(("id" = String, Path, description = "Stall id or slug"), ("wid" = Uuid, Path, description = "Webhook id"), PageParams),
     responses(
         (status = 200, body = Page<DeliveryView>),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
@@ -280,10 +263,10 @@ pub async fn deliveries(
     State(state): State<AppState>,
     auth: AuthUser,
     Path((id, wid)): Path<(String, String)>,
-    Query(q): Query<LogParams>,
+    Query(q): Query<PageParams>,
 ) -> ApiResult<axum::Json<Page<DeliveryView>>> {
     let stall_id = owned(&state, &auth, &id).await?;
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     Ok(axum::Json(
         notify::webhooks::deliveries(&state.db, stall_id, path_id(&wid)?, page).await?,
     ))

@@ -4,7 +4,7 @@ use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
 };
-use common::{FieldCode, Page, PageRequest};
+use common::{FieldCode, Page};
 use order::{
     cart::{Cart, CartDestination},
     checkout::{CheckoutRequest, CheckoutResult, CheckoutState},
@@ -16,6 +16,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::PageParams;
 use crate::{
     error::{ApiError, ApiResult, Problem},
     extract::{AuthUser, Json, OptionalJson, Query},
@@ -42,7 +43,6 @@ pub struct CartParams {
     params(CartParams),
     responses(
         (status = 200, body = Cart),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: an unknown commune, a commune of another province, or not the caller's address", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cart(
@@ -61,7 +61,6 @@ pub async fn cart(
     params(("id" = Uuid, Path, description = "Checkout id")),
     responses(
         (status = 200, body = CheckoutState),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: not the caller's checkout", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn checkout_state(
@@ -82,7 +81,6 @@ pub async fn checkout_state(
     params(("id" = Uuid, Path, description = "Checkout id")),
     responses(
         (status = 200, description = "The QR code", content_type = "image/svg+xml"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: not the caller's, not a bank transfer, or no longer waiting", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn checkout_qr(
@@ -127,7 +125,7 @@ pub struct Quantity {
 #[utoipa::path(put, operation_id = "set_cart_item", path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
     params(("product_id" = Uuid, Path, description = "Product id")),
     request_body = Quantity,
-    responses((status = 200, body = Cart), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Cart)))]
 pub async fn set_item(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -200,30 +198,12 @@ pub async fn checkout(
     Ok((StatusCode::CREATED, axum::Json(result)))
 }
 
-/// `?page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageParams {
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
-}
-
-/// `?status=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct StallOrderParams {
-    /// Only orders in this status.
-    pub status: Option<OrderStatus>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    StallOrderParams {
+        /// Only orders in this status.
+        status: Option<OrderStatus>,
+    }
 }
 
 /// The caller's orders.
@@ -234,7 +214,7 @@ pub async fn my_orders(
     auth: AuthUser,
     Query(q): Query<PageParams>,
 ) -> ApiResult<axum::Json<Page<OrderView>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     Ok(axum::Json(
         state
             .orders
@@ -246,14 +226,14 @@ pub async fn my_orders(
 /// A stall's orders (members).
 #[utoipa::path(get, operation_id = "list_stall_orders", path = "/api/v1/stalls/{id}/orders", tag = "orders", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug"), StallOrderParams),
-    responses((status = 200, body = Page<OrderView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<OrderView>)))]
 pub async fn stall_orders(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<String>,
     Query(q): Query<StallOrderParams>,
 ) -> ApiResult<axum::Json<Page<OrderView>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     Ok(axum::Json(
         state
             .orders
@@ -265,7 +245,7 @@ pub async fn stall_orders(
 /// An order with its history (its buyer, its stall's members, admins).
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Order id")),
-    responses((status = 200, body = OrderView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = OrderView)))]
 pub async fn get_order(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -306,13 +286,7 @@ async fn do_move(
     };
     let view = state
         .orders
-        .make_move(
-            &state.db,
-            &auth.user.actor(),
-            super::path_id(id)?,
-            m,
-            words,
-        )
+        .make_move(&state.db, &auth.user.actor(), super::path_id(id)?, m, words)
         .await?;
     Ok(axum::Json(view))
 }
@@ -325,9 +299,7 @@ macro_rules! order_move {
             request_body(content = Option<MoveBody>),
             responses(
                 (status = 200, body = OrderView),
-                (status = 404, body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "`invalid_transition`", body = Problem, content_type = "application/problem+json"),
-                (status = 422, body = Problem, content_type = "application/problem+json"),
             ))]
         pub async fn $name(
             State(state): State<AppState>,
@@ -394,11 +366,7 @@ pub struct RefundBody {
     request_body = RefundBody,
     responses(
         (status = 200, body = OrderView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: not delivered; `already_refunded`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn refund(
     State(state): State<AppState>,
@@ -409,12 +377,7 @@ pub async fn refund(
     let id = super::path_id(&id)?;
     let view = state
         .orders
-        .refund(
-            &state.db,
-            &auth.user.actor(),
-            id,
-            &body.reason,
-        )
+        .refund(&state.db, &auth.user.actor(), id, &body.reason)
         .await?;
     Ok(axum::Json(view))
 }

@@ -6,14 +6,14 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
 };
-use common::{Page, PageRequest};
+use common::Page;
 use order::{
     payments::{BankNotification, EventOutcome, TransferOutcome, TransferView},
     types::{RefundStatus, TransferStatus},
     views::RefundView,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::{
     error::{ApiError, ApiResult, Problem},
@@ -109,18 +109,12 @@ pub async fn bank_webhook(
     }))
 }
 
-/// `?status=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct TransferParams {
-    /// `unmatched` (no reference found: assign or return it), `matched`, `returned`.
-    pub status: Option<TransferStatus>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    TransferParams {
+        /// `unmatched` (no reference found: assign or return it), `matched`, `returned`.
+        status: Option<TransferStatus>,
+    }
 }
 
 /// Bank transfers the marketplace received, newest first (administrators).
@@ -128,16 +122,13 @@ pub struct TransferParams {
     params(TransferParams),
     responses(
         (status = 200, body = Page<TransferView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn bank_transfers(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<TransferParams>,
 ) -> ApiResult<axum::Json<Page<TransferView>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     Ok(axum::Json(
         state
             .payments
@@ -170,9 +161,6 @@ pub struct ReturnBody {
     request_body = AssignBody,
     responses(
         (status = 200, body = BankAck),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`transfer_decided`: already matched or returned", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: not a bank-transfer checkout", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -198,11 +186,7 @@ pub async fn assign_transfer(
     request_body = ReturnBody,
     responses(
         (status = 204, description = "Marked returned"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`transfer_decided`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn return_transfer(
     State(state): State<AppState>,
@@ -233,11 +217,8 @@ pub struct ConfirmPaidBody {
     request_body = ConfirmPaidBody,
     responses(
         (status = 204, description = "Paid; its orders are placed"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no bank-transfer checkout", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_awaiting_payment`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn confirm_paid(
     State(state): State<AppState>,
@@ -253,33 +234,27 @@ pub async fn confirm_paid(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `?status=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct RefundParams {
-    /// `queued` (owed; failed attempts show `last_error`), `sent`, `failed` (Stripe took it,
-    /// then could not complete it: pay the buyer back another way), or `manual` (a paid
-    /// bank-transfer order was cancelled: pay it back by transfer, then settle it).
-    pub status: Option<RefundStatus>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    RefundParams {
+        /// `queued` (owed; failed attempts show `last_error`), `sent`, `failed` (Stripe took it,
+        /// then could not complete it: pay the buyer back another way), or `manual` (a paid
+        /// bank-transfer order was cancelled: pay it back by transfer, then settle it).
+        status: Option<RefundStatus>,
+    }
 }
 
 /// Refunds of cancelled card orders, oldest first: queued ones are retried until Stripe takes
 /// them, with the last error shown.
 #[utoipa::path(get, operation_id = "list_refunds", path = "/api/v1/admin/refunds", tag = "admin", security(("bearer" = [])),
     params(RefundParams),
-    responses((status = 200, body = Page<RefundView>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<RefundView>)))]
 pub async fn refunds(
     State(state): State<AppState>,
     auth: AuthUser,
     Query(q): Query<RefundParams>,
 ) -> ApiResult<axum::Json<Page<RefundView>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     Ok(axum::Json(
         state
             .payments
@@ -306,11 +281,7 @@ pub struct RepaidBody {
     request_body = RepaidBody,
     responses(
         (status = 204, description = "Recorded paid back"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`nothing_owed`: it owes nothing back, or was paid back already", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn repay_transfer(
     State(state): State<AppState>,
@@ -333,11 +304,7 @@ pub async fn repay_transfer(
     request_body = RepaidBody,
     responses(
         (status = 200, body = RefundView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`refund_not_manual`: queued or sent already", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn settle_refund(
     State(state): State<AppState>,

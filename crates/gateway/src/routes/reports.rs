@@ -7,13 +7,13 @@ use axum::{
     http::StatusCode,
 };
 use chrono::Utc;
-use common::{Actor, Page, PageRequest};
+use common::{Actor, Page};
 use compliance::reports::{
     NewAuthorityRequest, NewReport, QueueFilter, Report, ReportKind, ReportQueue, ReportStatus,
     Takedown, TakedownStatus,
 };
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::{
     error::{ApiError, ApiResult, Problem},
@@ -31,34 +31,22 @@ pub struct ReviewRequest {
     pub message: String,
 }
 
-/// `?status=&kind=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct QueueParams {
-    /// `open` (default), `taken_down` or `dismissed`.
-    pub status: Option<ReportStatus>,
-    /// `user_report` or `authority_request` (default: both, authority requests first).
-    pub kind: Option<ReportKind>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&kind=&page=&per_page=`
+    QueueParams {
+        /// `open` (default), `taken_down` or `dismissed`.
+        status: Option<ReportStatus>,
+        /// `user_report` or `authority_request` (default: both, authority requests first).
+        kind: Option<ReportKind>,
+    }
 }
 
-/// `?status=&page=&per_page=`
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct TakedownParams {
-    /// `review_requested` (default), `in_force` or `lifted`.
-    pub status: Option<TakedownStatus>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    TakedownParams {
+        /// `review_requested` (default), `in_force` or `lifted`.
+        status: Option<TakedownStatus>,
+    }
 }
 
 /// Takes one report from the caller's address, and from the caller if signed in (any
@@ -89,65 +77,55 @@ fn filed(f: compliance::reports::Filed) -> (StatusCode, axum::Json<Report>) {
     };
     (status, axum::Json(f.report))
 }
-
-/// Reports a product (anyone; rate-limited per client address and per signed-in user).
-///
-/// A product the public does not see is 404, as its page is. A signed-in user's second report
-/// of a product while their first is open answers 200 with the first.
-#[utoipa::path(post, path = "/api/v1/products/{id}/reports", tag = "products",
-    params(("id" = String, Path, description = "Product id or slug")),
-    request_body = NewReport,
-    responses(
-        (status = 201, description = "Reported", body = Report),
-        (status = 200, description = "The caller's open report of this product", body = Report),
-        (status = 401, description = "`unauthorized`: a token was sent but is expired or revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such product, or the public does not see it", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `detail` is required for `other`, `evidence` for `intellectual_property`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn report_product(
-    State(state): State<AppState>,
-    MaybeActor(actor): MaybeActor,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
-    Json(body): Json<NewReport>,
-) -> ApiResult<(StatusCode, axum::Json<Report>)> {
-    limit(&state, ip, &actor).await?;
-    let f = state
-        .reports
-        .report_product(&state.db, &actor, &id, &body, Utc::now())
-        .await?;
-    Ok(filed(f))
+/// Reporting a listing (anyone; rate-limited per client address and per signed-in user): a
+/// listing the public does not see is 404, as its page is; a signed-in user's second report
+/// of it while their first is open answers 200 with the first.
+macro_rules! report_listing {
+    ($($(#[$doc:meta])* $name:ident, $path:literal, $tag:literal, $id:literal, $open:literal, $missing:literal;)*) => {$(
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = $tag,
+            params(("id" = String, Path, description = $id)),
+            request_body = NewReport,
+            responses(
+                (status = 201, description = "Reported", body = Report),
+                (status = 200, description = $open, body = Report),
+                (status = 401, description = "`unauthorized`: a token was sent but is expired or revoked", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = $missing, body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "`validation_failed`: `detail` is required for `other`, `evidence` for `intellectual_property`", body = Problem, content_type = "application/problem+json"),
+                (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            MaybeActor(actor): MaybeActor,
+            ClientIp(ip): ClientIp,
+            Path(id): Path<String>,
+            Json(body): Json<NewReport>,
+        ) -> ApiResult<(StatusCode, axum::Json<Report>)> {
+            limit(&state, ip, &actor).await?;
+            let f = state
+                .reports
+                .$name(&state.db, &actor, &id, &body, Utc::now())
+                .await?;
+            Ok(filed(f))
+        }
+    )*};
 }
 
-/// Reports a stall (anyone; rate-limited per client address and per signed-in user).
-///
-/// A stall the public does not see is 404, as its page is. A signed-in user's second report
-/// of a stall while their first is open answers 200 with the first.
-#[utoipa::path(post, path = "/api/v1/stalls/{id}/reports", tag = "stalls",
-    params(("id" = String, Path, description = "Stall id or slug")),
-    request_body = NewReport,
-    responses(
-        (status = 201, description = "Reported", body = Report),
-        (status = 200, description = "The caller's open report of this stall", body = Report),
-        (status = 401, description = "`unauthorized`: a token was sent but is expired or revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`: no such stall, or the public does not see it", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `detail` is required for `other`, `evidence` for `intellectual_property`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn report_stall(
-    State(state): State<AppState>,
-    MaybeActor(actor): MaybeActor,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
-    Json(body): Json<NewReport>,
-) -> ApiResult<(StatusCode, axum::Json<Report>)> {
-    limit(&state, ip, &actor).await?;
-    let f = state
-        .reports
-        .report_stall(&state.db, &actor, &id, &body, Utc::now())
-        .await?;
-    Ok(filed(f))
+report_listing! {
+    /// Reports a product (anyone; rate-limited per client address and per signed-in user).
+    ///
+    /// A product the public does not see is 404, as its page is. A signed-in user's second report
+    /// of a product while their first is open answers 200 with the first.
+    report_product, "/api/v1/products/{id}/reports", "products", "Product id or slug",
+        "The caller's open report of this product",
+        "`not_found`: no such product, or the public does not see it";
+    /// Reports a stall (anyone; rate-limited per client address and per signed-in user).
+    ///
+    /// A stall the public does not see is 404, as its page is. A signed-in user's second report
+    /// of a stall while their first is open answers 200 with the first.
+    report_stall, "/api/v1/stalls/{id}/reports", "stalls", "Stall id or slug",
+        "The caller's open report of this stall",
+        "`not_found`: no such stall, or the public does not see it";
 }
 
 /// Records a competent authority's request to remove a listing (admins): due 24 hours after
@@ -182,7 +160,7 @@ pub async fn queue(
     auth: AuthUser,
     Query(q): Query<QueueParams>,
 ) -> ApiResult<axum::Json<ReportQueue>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let filter = QueueFilter {
         status: q.status.unwrap_or(ReportStatus::Open),
         kind: q.kind,
@@ -193,122 +171,90 @@ pub async fn queue(
         .await?;
     Ok(axum::Json(r))
 }
-
-/// Takes the reported listing down with a reason its stall reads (admins): the product is
-/// hidden, or the stall suspended, and every open report of it closes.
-#[utoipa::path(post, operation_id = "take_down_report", path = "/api/v1/admin/reports/{id}/takedown", tag = "admin", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Report id")),
-    request_body = ReasonBody,
-    responses(
-        (status = 200, description = "Taken down", body = Report),
-        (status = 409, description = "`report_closed`: taken down or dismissed already; `invalid_transition`: the stall is not selling", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a reason is required", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn take_down(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ReasonBody>,
-) -> ApiResult<axum::Json<Report>> {
-    let id = path_id(&id)?;
-    let reason = body.and_then(|b| b.reason);
-    let r = state
-        .reports
-        .take_down(
-            &state.db,
-            &auth.user.actor(),
-            id,
-            reason.as_deref(),
-            Utc::now(),
-        )
-        .await?;
-    Ok(axum::Json(r))
+/// An administrator's decision on the report or takedown `{id}` (admins): the use case of the
+/// same name with the reason given, the row as it is afterwards. A `required` reason is 422
+/// when missing; an `optional` one is recorded if given, and an empty body is taken too.
+macro_rules! decision {
+    ($($(#[$doc:meta])* $name:ident -> $out:ty, $op:literal, $path:literal, $id:literal, $done:literal, $conflict:literal, $reason:ident;)*) => {$(
+        decision!(@$reason [$(#[$doc])*] $name, $out, $op, $path, $id, $done, $conflict);
+    )*};
+    (@required [$($doc:tt)*] $name:ident, $out:ty, $op:literal, $path:literal, $id:literal, $done:literal, $conflict:literal) => {
+        decision!(@handler [$($doc)*
+        #[utoipa::path(post, operation_id = $op, path = $path, tag = "admin", security(("bearer" = [])),
+            params(("id" = uuid::Uuid, Path, description = $id)),
+            request_body = ReasonBody,
+            responses(
+                (status = 200, description = $done, body = $out),
+                (status = 409, description = $conflict, body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "`validation_failed`: a reason is required", body = Problem, content_type = "application/problem+json"),
+            ))]] $name, $out);
+    };
+    (@optional [$($doc:tt)*] $name:ident, $out:ty, $op:literal, $path:literal, $id:literal, $done:literal, $conflict:literal) => {
+        decision!(@handler [$($doc)*
+        #[utoipa::path(post, operation_id = $op, path = $path, tag = "admin", security(("bearer" = [])),
+            params(("id" = uuid::Uuid, Path, description = $id)),
+            request_body(content = ReasonBody, description = "A reason, recorded if given (an empty body is taken too)"),
+            responses(
+                (status = 200, description = $done, body = $out),
+                (status = 409, description = $conflict, body = Problem, content_type = "application/problem+json"),
+            ))]] $name, $out);
+    };
+    (@handler [$($attrs:tt)*] $name:ident, $out:ty) => {
+        $($attrs)*
+        pub async fn $name(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Path(id): Path<String>,
+            OptionalJson(body): OptionalJson<ReasonBody>,
+        ) -> ApiResult<axum::Json<$out>> {
+            let id = path_id(&id)?;
+            let reason = body.and_then(|b| b.reason);
+            let decided = state
+                .reports
+                .$name(&state.db, &auth.user.actor(), id, reason.as_deref(), Utc::now())
+                .await?;
+            Ok(axum::Json(decided))
+        }
+    };
 }
 
-/// Dismisses a report with a reason (admins); the listing stays.
-#[utoipa::path(post, operation_id = "dismiss_report", path = "/api/v1/admin/reports/{id}/dismiss", tag = "admin", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Report id")),
-    request_body = ReasonBody,
-    responses(
-        (status = 200, description = "Dismissed", body = Report),
-        (status = 409, description = "`report_closed`: taken down or dismissed already", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a reason is required", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn dismiss(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ReasonBody>,
-) -> ApiResult<axum::Json<Report>> {
-    let id = path_id(&id)?;
-    let reason = body.and_then(|b| b.reason);
-    let r = state
-        .reports
-        .dismiss(
-            &state.db,
-            &auth.user.actor(),
-            id,
-            reason.as_deref(),
-            Utc::now(),
-        )
-        .await?;
-    Ok(axum::Json(r))
+/// Asking for a review of a listing's takedown, saying what was fixed (members of its stall).
+macro_rules! request_review {
+    ($($(#[$doc:meta])* $name:ident, $path:literal, $tag:literal, $id:literal, $conflict:literal;)*) => {$(
+        $(#[$doc])*
+        #[utoipa::path(post, path = $path, tag = $tag, security(("bearer" = [])),
+            params(("id" = String, Path, description = $id)),
+            request_body = ReviewRequest,
+            responses(
+                (status = 200, description = "Review requested", body = Takedown),
+                (status = 409, description = $conflict, body = Problem, content_type = "application/problem+json"),
+            ))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Path(id): Path<String>,
+            Json(body): Json<ReviewRequest>,
+        ) -> ApiResult<axum::Json<Takedown>> {
+            let actor = auth.user.actor();
+            let message = Some(body.message.as_str());
+            let t = state
+                .reports
+                .$name(&state.db, &actor, &id, message, Utc::now())
+                .await?;
+            Ok(axum::Json(t))
+        }
+    )*};
 }
 
-/// Asks for a review of a product's takedown, saying what was fixed (members of its stall);
-/// the administrators hear of it.
-#[utoipa::path(post, path = "/api/v1/products/{id}/review-request", tag = "products", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id or slug")),
-    request_body = ReviewRequest,
-    responses(
-        (status = 200, description = "Review requested", body = Takedown),
-        (status = 409, description = "`not_taken_down`: the product is not taken down; `review_pending`: a review is already asked for", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn request_product_review(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    Json(body): Json<ReviewRequest>,
-) -> ApiResult<axum::Json<Takedown>> {
-    let t = state
-        .reports
-        .request_product_review(
-            &state.db,
-            &auth.user.actor(),
-            &id,
-            Some(&body.message),
-            Utc::now(),
-        )
-        .await?;
-    Ok(axum::Json(t))
-}
-
-/// Asks for a review of the stall's takedown, saying what was fixed (its members); the
-/// administrators hear of it.
-#[utoipa::path(post, path = "/api/v1/stalls/{id}/review-request", tag = "stalls", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Stall id or slug")),
-    request_body = ReviewRequest,
-    responses(
-        (status = 200, description = "Review requested", body = Takedown),
-        (status = 409, description = "`not_taken_down`: the stall is not taken down; `review_pending`: a review is already asked for", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn request_stall_review(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    Json(body): Json<ReviewRequest>,
-) -> ApiResult<axum::Json<Takedown>> {
-    let t = state
-        .reports
-        .request_stall_review(
-            &state.db,
-            &auth.user.actor(),
-            &id,
-            Some(&body.message),
-            Utc::now(),
-        )
-        .await?;
-    Ok(axum::Json(t))
+request_review! {
+    /// Asks for a review of a product's takedown, saying what was fixed (members of its stall);
+    /// the administrators hear of it.
+    request_product_review, "/api/v1/products/{id}/review-request", "products", "Product id or slug",
+        "`not_taken_down`: the product is not taken down; `review_pending`: a review is already asked for";
+    /// Asks for a review of the stall's takedown, saying what was fixed (its members); the
+    /// administrators hear of it.
+    request_stall_review, "/api/v1/stalls/{id}/review-request", "stalls", "Stall id or slug",
+        "`not_taken_down`: the stall is not taken down; `review_pending`: a review is already asked for";
 }
 
 /// Takedowns by status (admins): reviews waiting for a decision by default, the longest
@@ -321,7 +267,7 @@ pub async fn takedowns(
     auth: AuthUser,
     Query(q): Query<TakedownParams>,
 ) -> ApiResult<axum::Json<Page<Takedown>>> {
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let status = q.status.unwrap_or(TakedownStatus::ReviewRequested);
     let p = state
         .reports
@@ -330,62 +276,15 @@ pub async fn takedowns(
     Ok(axum::Json(p))
 }
 
-/// Lifts a takedown (admins): the product shows again, or the stall sells again, and the
-/// stall hears it.
-#[utoipa::path(post, operation_id = "lift_takedown", path = "/api/v1/admin/takedowns/{id}/lift", tag = "admin", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Takedown id")),
-    request_body(content = ReasonBody, description = "A reason, recorded if given (an empty body is taken too)"),
-    responses(
-        (status = 200, description = "Lifted", body = Takedown),
-        (status = 409, description = "`not_taken_down`: lifted already; `identity_unverified`: the stall's seller is not verified", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn lift(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ReasonBody>,
-) -> ApiResult<axum::Json<Takedown>> {
-    let id = path_id(&id)?;
-    let reason = body.and_then(|b| b.reason);
-    let t = state
-        .reports
-        .lift(
-            &state.db,
-            &auth.user.actor(),
-            id,
-            reason.as_deref(),
-            Utc::now(),
-        )
-        .await?;
-    Ok(axum::Json(t))
-}
-
-/// Refuses a review with a reason the stall hears (admins): the takedown stays.
-#[utoipa::path(post, operation_id = "uphold_takedown", path = "/api/v1/admin/takedowns/{id}/uphold", tag = "admin", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Takedown id")),
-    request_body = ReasonBody,
-    responses(
-        (status = 200, description = "Upheld", body = Takedown),
-        (status = 409, description = "`no_review_pending`: no review is waiting; `not_taken_down`: lifted already", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a reason is required", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn uphold(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ReasonBody>,
-) -> ApiResult<axum::Json<Takedown>> {
-    let id = path_id(&id)?;
-    let reason = body.and_then(|b| b.reason);
-    let t = state
-        .reports
-        .uphold(
-            &state.db,
-            &auth.user.actor(),
-            id,
-            reason.as_deref(),
-            Utc::now(),
-        )
-        .await?;
-    Ok(axum::Json(t))
+decision! {
+    /// Takes the reported listing down with a reason its stall reads (admins): the product is
+    /// hidden, or the stall suspended, and every open report of it closes.
+    take_down -> Report, "take_down_report", "/api/v1/admin/reports/{id}/takedown", "Report id", "Taken down", "`report_closed`: taken down or dismissed already; `invalid_transition`: the stall is not selling", required;
+    /// Dismisses a report with a reason (admins); the listing stays.
+    dismiss -> Report, "dismiss_report", "/api/v1/admin/reports/{id}/dismiss", "Report id", "Dismissed", "`report_closed`: taken down or dismissed already", required;
+    /// Lifts a takedown (admins): the product shows again, or the stall sells again, and the
+    /// stall hears it.
+    lift -> Takedown, "lift_takedown", "/api/v1/admin/takedowns/{id}/lift", "Takedown id", "Lifted", "`not_taken_down`: lifted already; `identity_unverified`: the stall's seller is not verified", optional;
+    /// Refuses a review with a reason the stall hears (admins): the takedown stays.
+    uphold -> Takedown, "uphold_takedown", "/api/v1/admin/takedowns/{id}/uphold", "Takedown id", "Upheld", "`no_review_pending`: no review is waiting; `not_taken_down`: lifted already", required;
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use catalog::{product::ProductSummary, stall::StallSummary};
-use common::{FieldCode, Page, PageRequest};
+use common::{FieldCode, Page};
 use search::{
     misses::Miss,
     service::{ProductSearch, Results, StallSearch, SuggestSearch, Suggestions},
@@ -39,19 +39,13 @@ pub async fn products(
     Ok(axum::Json(found))
 }
 
-/// `?days=&page=&per_page=`
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct MissParams {
-    /// The last this many days, today included (1 to 366, default 30).
-    #[param(minimum = 1, maximum = 366, example = 30)]
-    pub days: Option<u32>,
-    /// Page number.
-    #[param(minimum = 1)]
-    pub page: Option<u64>,
-    /// Page size.
-    #[param(minimum = 1, maximum = 100)]
-    pub per_page: Option<u64>,
+super::paged_params! {
+    /// `?days=&page=&per_page=`
+    MissParams {
+        /// The last this many days, today included (1 to 366, default 30).
+        #[param(minimum = 1, maximum = 366, example = 30)]
+        days: Option<u32>,
+    }
 }
 
 /// What buyers searched for and did not find, the most frequent first, over the last days
@@ -59,7 +53,7 @@ pub struct MissParams {
 /// many searches.
 #[utoipa::path(get, operation_id = "list_search_misses", path = "/api/v1/admin/search/misses", tag = "admin", security(("bearer" = [])),
     params(MissParams),
-    responses((status = 200, body = Page<Miss>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Miss>)))]
 pub async fn misses(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -75,7 +69,7 @@ pub async fn misses(
         )])
         .into());
     }
-    let page = PageRequest::new(q.page, q.per_page)?;
+    let page = q.page()?;
     let since = catalog::Catalog::today() - chrono::Duration::days(i64::from(days) - 1);
     let found = state
         .search
@@ -91,7 +85,6 @@ pub async fn misses(
     params(StallSearch),
     responses(
         (status = 200, body = Results<StallSummary>),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`search_unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stalls(
