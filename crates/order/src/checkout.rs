@@ -27,7 +27,9 @@ use crate::{
     entity::{cart_item, checkout, order, order_event, order_item},
     error::{Result, Shortage},
     pricing::{Place, Quote, StallQuote, StallTotal, Unbuyable, buyable},
-    provider::{CashOnDelivery, PaymentProvider, PaymentRequest, PaymentStart, ProviderError},
+    provider::{
+        CashOnDelivery, Kept, PaymentProvider, PaymentRequest, PaymentStart, ProviderError,
+    },
     shipping::ShippingRates,
     status::OrderStatus,
     store::{self, Named},
@@ -273,8 +275,7 @@ impl Checkouts {
             expected_total: req.expected_total,
             at,
             expires_at: up_front.then(|| at + ttl),
-            reference: (req.payment_method == PaymentMethod::BankTransfer)
-                .then(|| crate::provider::vietqr::new_reference(Uuid::now_v7().as_u128() as u64)),
+            reference: provider.new_reference(),
         };
         let Some((total, order_ids)) = self.write(db, &draft, &seen).await? else {
             // The key was claimed by a concurrent twin that committed first.
@@ -290,6 +291,7 @@ impl Checkouts {
             amount: total,
             reference: draft.reference.clone(),
             expires_at: draft.expires_at,
+            kept: None,
         };
         let payment = self
             .start_payment(db, provider.as_ref(), &request, buyer)
@@ -434,19 +436,15 @@ impl Checkouts {
         let checkout_id = request.checkout_id;
         match provider.start(request).await {
             Ok(Some(start)) => {
-                if let PaymentStart::Stripe {
-                    payment_intent_id,
-                    client_secret,
-                } = &start
-                {
+                if let Some(kept) = provider.keep(&start) {
                     checkout::Entity::update_many()
                         .col_expr(
                             checkout::Column::PaymentIntentId,
-                            Expr::value(payment_intent_id.clone()),
+                            Expr::value(kept.payment_id),
                         )
                         .col_expr(
                             checkout::Column::ClientSecret,
-                            Expr::value(client_secret.clone()),
+                            Expr::value(kept.client_secret),
                         )
                         .filter(checkout::Column::Id.eq(checkout_id))
                         .filter(checkout::Column::PaymentIntentId.is_null())
@@ -494,16 +492,16 @@ impl Checkouts {
             .map(|o| o.id)
             .collect();
         let provider = self.provider(stored(&done.payment_method)?)?;
-        let payment = match (&done.payment_intent_id, &done.client_secret) {
-            (Some(id), Some(secret)) => Some(PaymentStart::Stripe {
-                payment_intent_id: id.clone(),
-                client_secret: secret.clone(),
-            }),
-            // The payment has not started (a card payment still starting, or that died; a
-            // bank transfer, whose answer is made again from the checkout): ask again; the
-            // provider answers with the same payment.
-            _ if stored::<CheckoutStatus>(&done.status)? == CheckoutStatus::AwaitingPayment => {
-                self.start_payment(db, provider.as_ref(), &request_of(&done), buyer)
+        let awaiting = stored::<CheckoutStatus>(&done.status)? == CheckoutStatus::AwaitingPayment;
+        let request = request_of(&done);
+        let payment = match provider.again(&request) {
+            // As first answered (a card payment's kept intent), or made again from the
+            // checkout while it waits (a bank transfer).
+            Some(p) if awaiting || request.kept.is_some() => Some(p),
+            // The payment has not started (a card payment still starting, or that died): ask
+            // again; the provider answers with the same payment.
+            None if awaiting => {
+                self.start_payment(db, provider.as_ref(), &request, buyer)
                     .await?
             }
             _ => None,
@@ -560,19 +558,10 @@ impl Checkouts {
         let status = stored::<CheckoutStatus>(&c.status)?;
         let method = stored::<PaymentMethod>(&c.payment_method)?;
         let awaiting = status == CheckoutStatus::AwaitingPayment;
-        let payment = match (&c.payment_intent_id, &c.client_secret) {
-            (Some(id), Some(secret)) if awaiting => Some(PaymentStart::Stripe {
-                payment_intent_id: id.clone(),
-                client_secret: secret.clone(),
-            }),
-            // A bank transfer's answer is made again from the checkout; nothing is called.
-            _ if awaiting && method == PaymentMethod::BankTransfer => self
-                .provider(method)?
-                .start(&request_of(&c))
-                .await
-                .ok()
-                .flatten(),
-            _ => None,
+        // What the provider answered, or makes again from the checkout; nothing is called.
+        let payment = match awaiting {
+            true => self.provider(method)?.again(&request_of(&c)),
+            false => None,
         };
         Ok(CheckoutState {
             checkout_id: c.id,
@@ -599,6 +588,14 @@ fn request_of(c: &checkout::Model) -> PaymentRequest {
         amount: c.total,
         reference: c.reference.clone(),
         expires_at: c.expires_at,
+        kept: c
+            .payment_intent_id
+            .clone()
+            .zip(c.client_secret.clone())
+            .map(|(payment_id, client_secret)| Kept {
+                payment_id,
+                client_secret,
+            }),
     }
 }
 

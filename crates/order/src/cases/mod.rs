@@ -21,7 +21,7 @@ mod rows;
 use chrono::{DateTime, Duration, Utc};
 use common::{Actor, FieldCode, Page, PageRequest, validate::Validator};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
@@ -238,8 +238,11 @@ impl Cases {
         self.settings
     }
 
-    fn tell(&self) -> Tell<'_> {
+    /// Who tells of case `c` in transaction `txn`.
+    fn tell<'a, C>(&'a self, txn: &'a C, c: &'a case_row::Model) -> Tell<'a, C> {
         Tell {
+            txn,
+            c,
             catalog: &self.catalog,
         }
     }
@@ -340,7 +343,7 @@ impl Cases {
         let said = (!description.is_empty()).then_some(description);
         let by = (CaseStep::Opened, CaseBy::Buyer);
         step(&txn, id, by, actor.user_id(), said, now).await?;
-        self.tell().opened(&txn, &c).await?;
+        self.tell(&txn, &c).opened().await?;
         txn.commit().await?;
         view(db, id).await
     }
@@ -366,7 +369,7 @@ impl Cases {
         let txn = self.advance(&c, db, to, now).await?;
         let by = (to, CaseBy::Stall);
         step(&txn, c.id, by, actor.user_id(), Some(message.clone()), now).await?;
-        self.tell().answered(&txn, &c, accepted, &message).await?;
+        self.tell(&txn, &c).answered(accepted, &message).await?;
         txn.commit().await?;
         view(db, c.id).await
     }
@@ -393,7 +396,7 @@ impl Cases {
         let txn = self.advance(&c, db, CaseStep::Escalated, now).await?;
         let by = (CaseStep::Escalated, CaseBy::Buyer);
         step(&txn, c.id, by, actor.user_id(), None, now).await?;
-        self.tell().escalated(&txn, &c, CaseBy::Buyer).await?;
+        self.tell(&txn, &c).escalated(CaseBy::Buyer).await?;
         txn.commit().await?;
         view(db, c.id).await
     }
@@ -453,7 +456,7 @@ impl Cases {
             now,
         )
         .await?;
-        self.tell().message(&txn, &c, by, &message).await?;
+        self.tell(&txn, &c).message(by, &message).await?;
         txn.commit().await?;
         view(db, id).await
     }
@@ -485,10 +488,7 @@ impl Cases {
         if !actor.is_admin() {
             return Err(common::Error::forbidden("Only administrators list every case.").into());
         }
-        let q = case_row::Entity::find()
-            .order_by_asc(case_row::Column::CreatedAt)
-            .order_by_asc(case_row::Column::Id);
-        page_of(db, q, status, page).await
+        page_of(db, case_row::Entity::find(), Order::Asc, status, page).await
     }
 
     /// The caller's own cases as a buyer, newest first.
@@ -500,11 +500,8 @@ impl Cases {
         page: PageRequest,
     ) -> Result<Page<CaseView>> {
         let user = actor.require_user()?;
-        let q = case_row::Entity::find()
-            .filter(case_row::Column::BuyerId.eq(user))
-            .order_by_desc(case_row::Column::CreatedAt)
-            .order_by_desc(case_row::Column::Id);
-        page_of(db, q, status, page).await
+        let q = case_row::Entity::find().filter(case_row::Column::BuyerId.eq(user));
+        page_of(db, q, Order::Desc, status, page).await
     }
 
     /// A stall's cases (its members), optionally in one status, oldest first: the ones to
@@ -518,11 +515,8 @@ impl Cases {
         page: PageRequest,
     ) -> Result<Page<CaseView>> {
         let (stall_id, _) = self.catalog.membership(db, actor, stall).await?;
-        let q = case_row::Entity::find()
-            .filter(case_row::Column::StallId.eq(stall_id))
-            .order_by_asc(case_row::Column::CreatedAt)
-            .order_by_asc(case_row::Column::Id);
-        page_of(db, q, status, page).await
+        let q = case_row::Entity::find().filter(case_row::Column::StallId.eq(stall_id));
+        page_of(db, q, Order::Asc, status, page).await
     }
 
     /// Sends at most `batch` open cases whose stall did not answer by `respond_by` to the
@@ -548,7 +542,7 @@ impl Cases {
                 let said = Some("Gian hàng không trả lời trong thời hạn.".to_owned());
                 let by = (CaseStep::Escalated, CaseBy::Deadline);
                 step(&txn, c.id, by, None, said, now).await?;
-                self.tell().escalated(&txn, &c, CaseBy::Deadline).await?;
+                self.tell(&txn, &c).escalated(CaseBy::Deadline).await?;
                 moved += 1;
             }
             txn.commit().await?;
@@ -605,8 +599,8 @@ impl Cases {
         done.update(&txn).await?;
         let by = (CaseStep::Resolved, CaseBy::Admin);
         step(&txn, c.id, by, actor.user_id(), Some(message.clone()), now).await?;
-        self.tell()
-            .resolved(&txn, &c, r.decision, amount, &message)
+        self.tell(&txn, &c)
+            .resolved(r.decision, amount, &message)
             .await?;
         txn.commit().await?;
         view(db, id).await
@@ -657,7 +651,7 @@ impl Cases {
         catalog::stock::release(&txn, &lines).await?;
         let by = (CaseStep::GoodsReceived, CaseBy::Stall);
         step(&txn, c.id, by, actor.user_id(), None, now).await?;
-        self.tell().goods_received(&txn, &c).await?;
+        self.tell(&txn, &c).goods_received().await?;
         txn.commit().await?;
         view(db, id).await
     }
@@ -747,12 +741,17 @@ fn check_resolution(r: &Resolution, at_most: i64) -> Result<(Option<i64>, String
     Ok((amount, message))
 }
 
-/// A page of cases of `q`, optionally in one status.
+/// A page of cases of `q` in `by_creation` order of their creation (queues oldest first, a
+/// buyer's own newest first), optionally in one status.
 async fn page_of<C: ConnectionTrait>(
     db: &C,
+    by_creation: Order,
     q: sea_orm::Select<case_row::Entity>,
     status: Option<CaseStatus>,
     page: PageRequest,
+    let q = q
+        .order_by(case_row::Column::CreatedAt, by_creation.clone())
+        .order_by(case_row::Column::Id, by_creation);
 ) -> Result<Page<CaseView>> {
     let q = match status {
         Some(s) => q.filter(case_row::Column::Status.eq(s.as_str())),

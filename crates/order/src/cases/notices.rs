@@ -44,36 +44,29 @@ fn refs(c: &case_row::Model) -> Refs {
     }
 }
 
-/// Who tells: the catalogue (the stall's members and webhooks) and the notifier.
-pub(super) struct Tell<'a> {
+/// Who tells of case `c`, in transaction `txn`: the catalogue (the stall's members and
+/// webhooks) and the notifier.
+pub(super) struct Tell<'a, C> {
     pub catalog: &'a catalog::Catalog,
+    pub txn: &'a C,
+    pub c: &'a case_row::Model,
 }
 
-impl Tell<'_> {
+impl<C: ConnectionTrait> Tell<'_, C> {
     fn notifier(&self) -> &Notifier {
         self.catalog.notifier()
     }
 
-    async fn stall<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        c: &case_row::Model,
-        event: Event,
-        facts: Facts,
-    ) -> Result<()> {
+    async fn stall(&self, event: Event, facts: Facts) -> Result<()> {
+        let (txn, c) = (self.txn, self.c);
         self.catalog
             .tell_stall(txn, c.stall_id, event, facts, Some(c.order_id))
             .await?;
         Ok(())
     }
 
-    async fn buyer<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        c: &case_row::Model,
-        event: Event,
-        facts: Facts,
-    ) -> Result<()> {
+    async fn buyer(&self, event: Event, facts: Facts) -> Result<()> {
+        let (txn, c) = (self.txn, self.c);
         let facts = facts.text("stall", stall_name(txn, c).await?);
         self.notifier()
             .to_users(txn, &[c.buyer_id], event, &facts, refs(c))
@@ -82,45 +75,37 @@ impl Tell<'_> {
     }
 
     /// A new case, to the stall, to answer by `respond_by`.
-    pub async fn opened<C: ConnectionTrait>(&self, txn: &C, c: &case_row::Model) -> Result<()> {
+    pub async fn opened(&self) -> Result<()> {
+        let c = self.c;
         let f = facts(c)
             .text("reason", c.reason.clone())
             .text("due", vietnam_time(c.respond_by));
-        self.stall(txn, c, Event::CaseOpened, f).await
+        self.stall(Event::CaseOpened, f).await
     }
 
     /// The stall's answer, to the buyer.
-    pub async fn answered<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        c: &case_row::Model,
-        accepted: bool,
-        message: &str,
-    ) -> Result<()> {
+    pub async fn answered(&self, accepted: bool, message: &str) -> Result<()> {
+        let c = self.c;
         let decision = if accepted {
             "chấp nhận"
         } else {
             "từ chối"
         };
         let f = facts(c).text("decision", decision).text("message", message);
-        self.buyer(txn, c, Event::CaseAnswered, f).await
+        self.buyer(Event::CaseAnswered, f).await
     }
 
     /// The case went to the administrators (`by` the buyer, or the deadline): the buyer, the
     /// stall and every administrator hear.
-    pub async fn escalated<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        c: &case_row::Model,
-        by: CaseBy,
-    ) -> Result<()> {
+    pub async fn escalated(&self, by: CaseBy) -> Result<()> {
+        let (txn, c) = (self.txn, self.c);
         let why = match by {
             CaseBy::Deadline => "gian hàng không trả lời trong thời hạn",
             _ => "người mua không đồng ý với việc gian hàng từ chối",
         };
         let f = facts(c).text("reason", c.reason.clone()).text("why", why);
-        self.buyer(txn, c, Event::CaseEscalated, f.clone()).await?;
-        self.stall(txn, c, Event::CaseEscalated, f.clone()).await?;
+        self.buyer(Event::CaseEscalated, f.clone()).await?;
+        self.stall(Event::CaseEscalated, f.clone()).await?;
         let f = f.text("stall", stall_name(txn, c).await?);
         self.notifier()
             .to_admins(txn, Event::CaseForAdmins, &f, refs(c))
@@ -129,13 +114,8 @@ impl Tell<'_> {
     }
 
     /// A message, to the other side (both, when an administrator writes).
-    pub async fn message<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        c: &case_row::Model,
-        by: CaseBy,
-        message: &str,
-    ) -> Result<()> {
+    pub async fn message(&self, by: CaseBy, message: &str) -> Result<()> {
+        let c = self.c;
         let from = match by {
             CaseBy::Buyer => "Người mua",
             CaseBy::Stall => "Gian hàng",
@@ -143,32 +123,28 @@ impl Tell<'_> {
         };
         let f = facts(c).text("from", from).text("message", message);
         if by != CaseBy::Buyer {
-            self.buyer(txn, c, Event::CaseMessage, f.clone()).await?;
+            self.buyer(Event::CaseMessage, f.clone()).await?;
         }
         if by != CaseBy::Stall {
-            self.stall(txn, c, Event::CaseMessage, f).await?;
+            self.stall(Event::CaseMessage, f).await?;
         }
         Ok(())
     }
 
     /// The returned goods arrived at the stall, to the buyer.
-    pub async fn goods_received<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        c: &case_row::Model,
-    ) -> Result<()> {
-        self.buyer(txn, c, Event::CaseGoodsReceived, facts(c)).await
+    pub async fn goods_received(&self) -> Result<()> {
+        let c = self.c;
+        self.buyer(Event::CaseGoodsReceived, facts(c)).await
     }
 
     /// The administrators' decision, to the buyer and the stall.
-    pub async fn resolved<C: ConnectionTrait>(
+    pub async fn resolved(
         &self,
-        txn: &C,
-        c: &case_row::Model,
         decision: Decision,
         amount: Option<i64>,
         message: &str,
     ) -> Result<()> {
+        let c = self.c;
         let outcome = match (decision, amount) {
             (Decision::Refund, Some(a)) => {
                 format!("hoàn lại {} cho người mua", common::Money::from_dong(a))
@@ -176,8 +152,8 @@ impl Tell<'_> {
             _ => "không hoàn tiền".to_owned(),
         };
         let f = facts(c).text("outcome", outcome).text("message", message);
-        self.buyer(txn, c, Event::CaseResolved, f.clone()).await?;
-        self.stall(txn, c, Event::CaseResolved, f).await
+        self.buyer(Event::CaseResolved, f.clone()).await?;
+        self.stall(Event::CaseResolved, f).await
     }
 }
 

@@ -490,10 +490,7 @@ impl Payments {
         transfer_id: &str,
         reason: &str,
     ) -> Result<()> {
-        let admin = super::admin_of(actor)?;
-        let mut v = common::validate::Validator::new();
-        let reason = v.text("reason", reason, 3, 1000);
-        v.finish()?;
+        let (admin, reason) = super::admin_with_text(actor, "reason", reason, 1000)?;
         let txn = common::begin_write(db).await?;
         let t = unmatched_transfer(&txn, transfer_id).await?;
         bank_transfer::Entity::update_many()
@@ -522,10 +519,8 @@ impl Payments {
         checkout_id: uuid::Uuid,
         bank_reference: &str,
     ) -> Result<()> {
-        let admin = super::admin_of(actor)?;
-        let mut v = common::validate::Validator::new();
-        let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
-        v.finish()?;
+        let (admin, bank_reference) =
+            super::admin_with_text(actor, "bank_reference", bank_reference, 100)?;
         let txn = common::begin_write(db).await?;
         let c = checkout::Entity::find_by_id(checkout_id)
             .filter(checkout::Column::Reference.is_not_null())
@@ -568,10 +563,8 @@ impl Payments {
         transfer_id: &str,
         bank_reference: &str,
     ) -> Result<()> {
-        let admin = super::admin_of(actor)?;
-        let mut v = common::validate::Validator::new();
-        let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
-        v.finish()?;
+        let (admin, bank_reference) =
+            super::admin_with_text(actor, "bank_reference", bank_reference, 100)?;
         let txn = common::begin_write(db).await?;
         let t = bank_transfer::Entity::find_by_id(transfer_id.to_owned())
             .lock_exclusive()

@@ -10,7 +10,7 @@ use sea_orm::{
     QuerySelect, TransactionSession, TransactionTrait,
 };
 
-use super::Payments;
+use super::{Payments, Sweep};
 use crate::{
     entity::checkout,
     error::Result,
@@ -67,20 +67,12 @@ impl Payments {
 
 /// The job that expires unpaid checkouts, a batch a run; once none is left, it looks again
 /// after the sweep interval.
-pub struct ExpireUnpaid {
-    payments: Payments,
-    db: DatabaseConnection,
-    every: Duration,
-}
+pub struct ExpireUnpaid(Sweep);
 
 impl ExpireUnpaid {
     /// `payments` expiring the checkouts of `db`, looking every `every`.
     pub fn new(payments: Payments, db: DatabaseConnection, every: Duration) -> Self {
-        Self {
-            payments,
-            db,
-            every,
-        }
+        Self(Sweep::new(payments, db, every))
     }
 }
 
@@ -91,16 +83,13 @@ impl Job for ExpireUnpaid {
     }
 
     fn schedule(&self) -> Schedule {
-        Schedule::Drain {
-            batch: BATCH,
-            idle: self.every,
-        }
+        self.0.drain(BATCH)
     }
 
     async fn run(&self) -> Result<u64, JobError> {
-        let expired = self
-            .payments
-            .expire_unpaid(&self.db, Utc::now())
+        let Sweep { payments, db, .. } = &self.0;
+        let expired = payments
+            .expire_unpaid(db, Utc::now())
             .await
             .map_err(common::Error::from)?;
         Ok(expired as u64)

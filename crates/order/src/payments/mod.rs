@@ -40,6 +40,21 @@ fn admin_of(actor: &common::Actor) -> Result<uuid::Uuid> {
     Ok(user)
 }
 
+/// The administrator deciding by hand (as [`admin_of`]) and the one text they give with it,
+/// `field` of 3 to `max` characters (a reason, the outgoing transfer's bank reference).
+fn admin_with_text(
+    actor: &common::Actor,
+    field: &'static str,
+    text: &str,
+    max: usize,
+) -> Result<(uuid::Uuid, String)> {
+    let admin = admin_of(actor)?;
+    let mut v = common::validate::Validator::new();
+    let text = v.text(field, text, 3, max);
+    v.finish()?;
+    Ok((admin, text))
+}
+
 /// Webhooks, expiry and refunds.
 #[derive(Clone, Debug, Default)]
 pub struct Payments {
@@ -133,6 +148,36 @@ impl Payments {
             unmatched: count(Some(TransferStatus::Unmatched)).await?,
             oldest_unmatched_secs: oldest,
         })
+    }
+}
+
+/// What a payments job works with: the service, its database, and how long it waits once
+/// nothing is left to do.
+struct Sweep {
+    payments: Payments,
+    db: sea_orm::DatabaseConnection,
+    every: std::time::Duration,
+}
+
+impl Sweep {
+    fn new(
+        payments: Payments,
+        db: sea_orm::DatabaseConnection,
+        every: std::time::Duration,
+    ) -> Self {
+        Self {
+            payments,
+            db,
+            every,
+        }
+    }
+
+    /// Batches of `batch`, then a wait of `every` once a run finds fewer.
+    fn drain(&self, batch: u64) -> jobs::Schedule {
+        jobs::Schedule::Drain {
+            batch,
+            idle: self.every,
+        }
     }
 }
 

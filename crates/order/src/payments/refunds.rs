@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Payments;
+use super::{Payments, Sweep};
 use crate::store;
 use crate::{
     entity::refund,
@@ -81,10 +81,8 @@ impl Payments {
         bank_reference: &str,
     ) -> Result<RefundView> {
         use sea_orm::TransactionSession;
-        let admin = super::admin_of(actor)?;
-        let mut v = common::validate::Validator::new();
-        let bank_reference = v.text("bank_reference", bank_reference, 3, 100);
-        v.finish()?;
+        let (admin, bank_reference) =
+            super::admin_with_text(actor, "bank_reference", bank_reference, 100)?;
         let txn = common::begin_write(db).await?;
         let r = refund::Entity::find_by_id(id)
             .lock_exclusive()
@@ -135,20 +133,12 @@ impl Payments {
 
 /// The job that sends the refunds that are due, a batch a run; once none is due, it looks
 /// again after the sweep interval.
-pub struct RetryRefunds {
-    payments: Payments,
-    db: DatabaseConnection,
-    every: Duration,
-}
+pub struct RetryRefunds(Sweep);
 
 impl RetryRefunds {
     /// `payments` sending the refunds `db` holds, looking every `every`.
     pub fn new(payments: Payments, db: DatabaseConnection, every: Duration) -> Self {
-        Self {
-            payments,
-            db,
-            every,
-        }
+        Self(Sweep::new(payments, db, every))
     }
 }
 
@@ -159,16 +149,14 @@ impl Job for RetryRefunds {
     }
 
     fn schedule(&self) -> Schedule {
-        Schedule::Drain {
-            batch: BATCH as u64,
-            idle: self.every,
-        }
+        self.0.drain(BATCH as u64)
     }
+            .0
 
     async fn run(&self) -> Result<u64, JobError> {
         let (sent, failed) = self
             .payments
-            .process_refunds(&self.db, Utc::now())
+            .process_refunds(&self.0.db, Utc::now())
             .await
             .map_err(common::Error::from)?;
         Ok((sent + failed) as u64)

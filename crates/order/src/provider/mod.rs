@@ -23,6 +23,18 @@ pub struct PaymentRequest {
     pub reference: Option<String>,
     /// When the checkout expires unpaid.
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What the checkout kept of a payment started before ([`PaymentProvider::keep`]).
+    pub kept: Option<Kept>,
+}
+
+/// What a checkout keeps of a payment its provider started, to answer with it again without
+/// a call (a Stripe PaymentIntent and its client secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kept {
+    /// The provider's payment (refunds point at it).
+    pub payment_id: String,
+    /// What the buyer's client confirms the payment with.
+    pub client_secret: String,
 }
 
 /// What the buyer's client needs to pay a checkout, by provider.
@@ -99,8 +111,29 @@ pub trait PaymentProvider: Send + Sync + fmt::Debug {
     /// `pending_payment` and the checkout expires unpaid; otherwise they start `placed`.
     fn collects_up_front(&self) -> bool;
 
+    /// A new reference for a checkout, for the buyer to quote when paying (a bank transfer's
+    /// description); `None`: the provider needs none.
+    fn new_reference(&self) -> Option<String> {
+        None
+    }
+
     /// Starts collecting a checkout's money. `None`: nothing is collected up front.
     async fn start(&self, req: &PaymentRequest) -> Result<Option<PaymentStart>, ProviderError>;
+
+    /// What the checkout keeps of a payment `start` answered; `None`: nothing (the answer is
+    /// made again from the checkout alone, or there is none).
+    fn keep(&self, start: &PaymentStart) -> Option<Kept> {
+        let _ = start;
+        None
+    }
+
+    /// The answer of a payment started before, made without a call: from what the checkout
+    /// kept (`req.kept`) or from the checkout alone. `None`: nothing to show without asking
+    /// [`PaymentProvider::start`] again.
+    fn again(&self, req: &PaymentRequest) -> Option<PaymentStart> {
+        let _ = req;
+        None
+    }
 
     /// Gives an order's money back; returns the provider's refund id.
     async fn refund(&self, req: &RefundRequest) -> Result<String, ProviderError>;

@@ -18,7 +18,7 @@ use stripe_core::{
     refund::CreateRefund,
 };
 
-use super::{PaymentProvider, PaymentRequest, PaymentStart, ProviderError, RefundRequest};
+use super::{Kept, PaymentProvider, PaymentRequest, PaymentStart, ProviderError, RefundRequest};
 
 /// How long one call to Stripe may take before it counts as an outage.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -119,6 +119,28 @@ impl PaymentProvider for Stripe {
             payment_intent_id: intent.id.to_string(),
             client_secret,
         }))
+    }
+
+    /// The PaymentIntent and its client secret: the buyer's client confirms with them, and
+    /// refunds point at the intent.
+    fn keep(&self, start: &PaymentStart) -> Option<Kept> {
+        match start {
+            PaymentStart::Stripe {
+                payment_intent_id,
+                client_secret,
+            } => Some(Kept {
+                payment_id: payment_intent_id.clone(),
+                client_secret: client_secret.clone(),
+            }),
+            PaymentStart::Vietqr(_) => None,
+        }
+    }
+
+    fn again(&self, req: &PaymentRequest) -> Option<PaymentStart> {
+        req.kept.as_ref().map(|k| PaymentStart::Stripe {
+            payment_intent_id: k.payment_id.clone(),
+            client_secret: k.client_secret.clone(),
+        })
     }
 
     async fn refund(&self, req: &RefundRequest) -> Result<String, ProviderError> {

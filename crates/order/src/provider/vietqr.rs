@@ -63,17 +63,10 @@ pub fn references_in(description: &str) -> Vec<String> {
     out
 }
 
-#[async_trait::async_trait]
-impl PaymentProvider for BankTransfer {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn collects_up_front(&self) -> bool {
-        true
-    }
-
-    async fn start(&self, req: &PaymentRequest) -> Result<Option<PaymentStart>, ProviderError> {
+impl BankTransfer {
+    /// The transfer the buyer makes for `req`: the account, the amount and the checkout's
+    /// reference, as a VietQR code and as text.
+    fn transfer(&self, req: &PaymentRequest) -> Result<PaymentStart, ProviderError> {
         let reference = req.reference.clone().ok_or_else(|| {
             ProviderError::Refused("a bank-transfer checkout has no reference".into())
         })?;
@@ -85,7 +78,7 @@ impl PaymentProvider for BankTransfer {
             service: ::vietqr::Service::Account,
         })
         .map_err(|e| ProviderError::Refused(e.to_string()))?;
-        Ok(Some(PaymentStart::Vietqr(VietqrPayment {
+        Ok(PaymentStart::Vietqr(VietqrPayment {
             amount: req.amount,
             bank_bin: self.bank_bin.clone(),
             bank_name: self.bank_name.clone(),
@@ -95,7 +88,31 @@ impl PaymentProvider for BankTransfer {
             qr_payload,
             qr_svg_url: format!("/api/v1/checkouts/{}/qr.svg", req.checkout_id),
             expires_at: req.expires_at,
-        })))
+        }))
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentProvider for BankTransfer {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn collects_up_front(&self) -> bool {
+        true
+    }
+
+    fn new_reference(&self) -> Option<String> {
+        Some(new_reference(uuid::Uuid::now_v7().as_u128() as u64))
+    }
+
+    async fn start(&self, req: &PaymentRequest) -> Result<Option<PaymentStart>, ProviderError> {
+        self.transfer(req).map(Some)
+    }
+
+    /// Nothing was called at the start: the transfer is made again from the checkout.
+    fn again(&self, req: &PaymentRequest) -> Option<PaymentStart> {
+        self.transfer(req).ok()
     }
 
     async fn refund(&self, _req: &RefundRequest) -> Result<String, ProviderError> {
