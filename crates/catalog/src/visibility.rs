@@ -7,7 +7,10 @@
 
 use chrono::NaiveDate;
 use common::Stored;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select, sea_query::Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Select,
+    sea_query::Query,
+};
 
 use crate::{
     entity::{product, stall},
@@ -48,6 +51,31 @@ pub fn public_products() -> Select<product::Entity> {
                     .to_owned(),
             ),
         )
+}
+
+/// The names the public can find: of the public products and stalls, and of every category
+/// (the words a search's "did you mean" draws on).
+pub async fn public_names<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
+    let mut names: Vec<String> = public_products()
+        .select_only()
+        .column(product::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let stalls: Vec<String> = public_stalls()
+        .select_only()
+        .column(stall::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?;
+    names.extend(stalls);
+    names.extend(
+        crate::lookup::categories(db)
+            .await?
+            .into_iter()
+            .map(|c| c.name),
+    );
+    Ok(names)
 }
 
 /// Until when the product's OCOP stars show, as of `today`: while its certificate is verified

@@ -10,7 +10,7 @@ use catalog::{
     stall::StallSummary,
 };
 use common::{Error, FieldCode, FieldError, PageRequest};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -506,39 +506,12 @@ impl Search {
     /// The words of the public catalogue (product, stall and category names), read again when
     /// older than five minutes.
     async fn vocabulary<C: ConnectionTrait>(&self, db: &C) -> Result<Arc<Vocabulary>, Error> {
-        use catalog::entity::{category, product, stall};
-        use sea_orm::QuerySelect;
         self.vocabulary
             .get(async {
-                let db_err = |e: sea_orm::DbErr| Error::from(catalog::CatalogError::from(e));
-                let products: Vec<String> = catalog::visibility::public_products()
-                    .select_only()
-                    .column(product::Column::Name)
-                    .into_tuple()
-                    .all(db)
+                let names = catalog::visibility::public_names(db)
                     .await
-                    .map_err(db_err)?;
-                let stalls: Vec<String> = catalog::visibility::public_stalls()
-                    .select_only()
-                    .column(stall::Column::Name)
-                    .into_tuple()
-                    .all(db)
-                    .await
-                    .map_err(db_err)?;
-                let categories: Vec<String> = category::Entity::find()
-                    .select_only()
-                    .column(category::Column::Name)
-                    .into_tuple()
-                    .all(db)
-                    .await
-                    .map_err(db_err)?;
-                Ok(Vocabulary::from_texts(
-                    products
-                        .iter()
-                        .chain(&stalls)
-                        .chain(&categories)
-                        .map(String::as_str),
-                ))
+                    .map_err(|e| Error::from(catalog::CatalogError::from(e)))?;
+                Ok(Vocabulary::from_texts(names.iter().map(String::as_str)))
             })
             .await
     }
@@ -629,20 +602,14 @@ impl Search {
     ) -> Result<Arc<Vec<NamedCategory>>, Error> {
         self.categories
             .get(async {
-                let rows = catalog::entity::category::Entity::find()
-                    .all(db)
+                let rows = catalog::lookup::categories(db)
                     .await
                     .map_err(|e| Error::from(catalog::CatalogError::from(e)))?;
                 Ok(rows
                     .into_iter()
                     .map(|c| {
                         let words = crate::exact::words(&common::text::fold(&c.name));
-                        let r = CategoryRef {
-                            id: c.id,
-                            slug: c.slug,
-                            name: c.name,
-                        };
-                        (r, words)
+                        (c, words)
                     })
                     .collect())
             })
@@ -715,8 +682,6 @@ async fn fill_category_ids<C: ConnectionTrait>(
     db: &C,
     hits: &mut [ProductSummary],
 ) -> Result<(), Error> {
-    use catalog::entity::category;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let missing: Vec<String> = hits
         .iter()
         .filter(|h| h.category.id.is_nil())
@@ -725,9 +690,7 @@ async fn fill_category_ids<C: ConnectionTrait>(
     if missing.is_empty() {
         return Ok(());
     }
-    let found = category::Entity::find()
-        .filter(category::Column::Slug.is_in(missing))
-        .all(db)
+    let found = catalog::lookup::categories_by_slug(db, missing)
         .await
         .map_err(Error::from)?;
     for hit in hits.iter_mut().filter(|h| h.category.id.is_nil()) {

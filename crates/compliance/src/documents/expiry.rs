@@ -13,7 +13,6 @@
 
 use std::{sync::Mutex, time::Duration};
 
-use catalog::entity::stall;
 use chrono::{NaiveDate, Utc};
 use common::{Stored, calendar, stored::stored_opt};
 use jobs::{Job, JobError, Schedule};
@@ -150,11 +149,11 @@ impl Expiry {
         last_day: NaiveDate,
         today: NaiveDate,
     ) -> Result<(), ComplianceError> {
-        let Some(s) = stall::Entity::find_by_id(row.stall_id).one(txn).await? else {
+        let Some(owned) = catalog::lookup::owned_stall(txn, row.stall_id).await? else {
             return Ok(());
         };
         let facts = notify::Facts::new()
-            .text("stall", s.name.clone())
+            .text("stall", owned.stall.name.clone())
             .text("document", self.documents.kind_name(&row.kind))
             .text("number", row.number.clone())
             .text("last_day", last_day.format("%d/%m/%Y").to_string());
@@ -166,13 +165,13 @@ impl Expiry {
             ),
         };
         let refs = notify::Refs {
-            stall_id: Some(s.id),
+            stall_id: Some(owned.stall.id),
             order_id: None,
         };
         self.documents
             .catalog()
             .notifier()
-            .to_users(txn, &[s.owner_id], event, &facts, refs)
+            .to_users(txn, &[owned.owner_id], event, &facts, refs)
             .await?;
         Ok(())
     }
