@@ -27,6 +27,7 @@ mod m20261205_000020_documents;
 mod m20261205_000021_erasure;
 mod m20261205_000022_partial_refunds;
 mod m20261205_000023_documents_told;
+mod m20261205_000024_media;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_erasure::Migration),
             Box::new(m20261205_000022_partial_refunds::Migration),
             Box::new(m20261205_000023_documents_told::Migration),
+            Box::new(m20261205_000024_media::Migration),
         ]
     }
 }

@@ -23,6 +23,10 @@ pub enum ErrorKind {
     Conflict,
     /// Too many requests; try again later.
     RateLimited,
+    /// The content is larger than allowed (bytes of a file, pixels of an image).
+    TooLarge,
+    /// The content is of a type not taken (an upload that is no image the marketplace reads).
+    UnsupportedType,
     /// A dependency (database, search engine, payment provider) is not answering.
     Unavailable,
     /// A bug or an unexpected failure; details are logged, never shown.
