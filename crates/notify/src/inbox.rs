@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use common::{Error, page::Page, page::PageRequest};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    sea_query::Expr,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -78,22 +78,18 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         mine
     };
-    let total = q.clone().count(db).await.map_err(Error::internal)?;
-    let rows = q
+    let q = q
         .order_by_desc(notification::Column::CreatedAt)
-        .order_by_desc(notification::Column::Id)
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(db)
-        .await
-        .map_err(Error::internal)?;
-    let items = rows.into_iter().map(view).collect();
+        .order_by_desc(notification::Column::Id);
     let Page {
         items,
         total,
         page,
         per_page,
-    } = Page::new(items, total, page);
+    } = common::page::fetch(db, q, page)
+        .await
+        .map_err(Error::internal)?
+        .map(view);
     Ok(Inbox {
         items,
         total,

@@ -14,7 +14,7 @@ use common::{
 use hmac::{Hmac, Mac};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use sha2::Sha256;
@@ -226,34 +226,26 @@ pub async fn deliveries<C: ConnectionTrait>(
     }
     let q = delivery::Entity::find()
         .filter(delivery::Column::Channel.eq(ChannelKind::Webhook.as_str()))
-        .filter(delivery::Column::OrderingKey.eq(id));
-    let total = q.clone().count(db).await.map_err(Error::internal)?;
-    let rows = q
-        .order_by_desc(delivery::Column::Id)
-        .offset(page.offset())
-        .limit(page.per_page)
-        .all(db)
+        .filter(delivery::Column::OrderingKey.eq(id))
+        .order_by_desc(delivery::Column::Id);
+    let rows = common::page::fetch(db, q, page)
         .await
         .map_err(Error::internal)?;
-    let items = rows
-        .into_iter()
-        .map(|d| {
-            let status = DeliveryStatus::of_row(&d.status)?;
-            Ok(DeliveryView {
-                id: d.public_id,
-                event: d.event,
-                next_attempt_at: (status == DeliveryStatus::Pending).then_some(d.next_attempt_at),
-                status,
-                attempts: d.attempts,
-                response_status: d.response_status,
-                last_error: d.last_error,
-                sent_at: d.sent_at,
-                created_at: d.created_at,
-                payload: serde_json::from_str(&d.body).unwrap_or(serde_json::Value::Null),
-            })
+    rows.try_map(|d| {
+        let status = DeliveryStatus::of_row(&d.status)?;
+        Ok(DeliveryView {
+            id: d.public_id,
+            event: d.event,
+            next_attempt_at: (status == DeliveryStatus::Pending).then_some(d.next_attempt_at),
+            status,
+            attempts: d.attempts,
+            response_status: d.response_status,
+            last_error: d.last_error,
+            sent_at: d.sent_at,
+            created_at: d.created_at,
+            payload: serde_json::from_str(&d.body).unwrap_or(serde_json::Value::Null),
         })
-        .collect::<Result<_, Error>>()?;
-    Ok(Page::new(items, total, page))
+    })
 }
 
 /// The headers that sign `body` as delivery `id` at `timestamp` (Unix seconds), with the

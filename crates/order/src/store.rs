@@ -590,20 +590,3 @@ pub(crate) async fn book_address<C: ConnectionTrait>(
             street: a.street,
         }))
 }
-
-/// One page of the rows `q` selects (ordered by the caller), and how many it selects in all.
-pub(crate) async fn page_of<C, E>(
-    db: &C,
-    q: sea_orm::Select<E>,
-    page: common::PageRequest,
-) -> Result<(Vec<E::Model>, u64)>
-where
-    C: ConnectionTrait,
-    E: EntityTrait,
-    E::Model: Sync,
-{
-    use sea_orm::QuerySelect;
-    let total = q.clone().count(db).await?;
-    let rows = q.offset(page.offset()).limit(page.per_page).all(db).await?;
-    Ok((rows, total))
-}

@@ -7,9 +7,7 @@ use catalog::{
 };
 use chrono::{DateTime, Utc};
 use common::{Page, PageRequest};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -361,18 +359,18 @@ pub(crate) async fn order_page<C: ConnectionTrait>(
     q: sea_orm::Select<order::Entity>,
     page: PageRequest,
 ) -> Result<Page<OrderView>> {
-    let total = q.clone().count(db).await?;
-    let ids: Vec<Uuid> = q
+    let ids = q
         .select_only()
         .column(order::Column::Id)
         .order_by_desc(order::Column::CreatedAt)
         .order_by_desc(order::Column::Id)
-        .offset(page.offset())
-        .limit(page.per_page)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(Page::new(order_views(db, &ids).await?, total, page))
+        .into_tuple::<Uuid>();
+    let ids = common::page::fetch(db, ids, page).await?;
+    Ok(Page::new(
+        order_views(db, &ids.items).await?,
+        ids.total,
+        page,
+    ))
 }
 
 /// How many orders were placed since `since`, by status (for operators' gauges).

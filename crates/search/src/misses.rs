@@ -148,16 +148,6 @@ impl Misses {
         page: PageRequest,
     ) -> Result<Page<Miss>, DbErr> {
         self.flush(db).await?;
-        let backend = db.get_database_backend();
-        let total = Query::select()
-            .expr(Func::count_distinct(Expr::col(Alias::new("query"))))
-            .from(Alias::new("search_misses"))
-            .and_where(Expr::col(Alias::new("day")).gte(since))
-            .to_owned();
-        let total: i64 = db
-            .query_one(&total)
-            .await?
-            .map_or(Ok(0), |r| r.try_get_by_index(0))?;
         let list = Query::select()
             .column(Alias::new("query"))
             .expr_as(
@@ -172,13 +162,8 @@ impl Misses {
                 Order::Desc,
             )
             .order_by(Alias::new("query"), Order::Asc)
-            .limit(page.per_page)
-            .offset(page.offset())
             .to_owned();
-        let items = Miss::find_by_statement(backend.build(&list))
-            .all(db)
-            .await?;
-        Ok(Page::new(items, total.unsigned_abs(), page))
+        common::page::fetch_statement(db, list, page).await
     }
 }
 

@@ -168,12 +168,12 @@ impl Ledger {
     ) -> Result<Page<Balance>> {
         access::admin(actor)?;
         let q = ledger_account::Entity::find().order_by_asc(ledger_account::Column::StallId);
-        let total = q.clone().count(db).await?;
+        let accounts = common::page::fetch(db, q, page).await?;
         let mut items = Vec::new();
-        for a in q.offset(page.offset()).limit(page.per_page).all(db).await? {
+        for a in accounts.items {
             items.push(self.balance_of(db, a.stall_id).await?);
         }
-        Ok(Page::new(items, total, page))
+        Ok(Page::new(items, accounts.total, page))
     }
 
     /// A stall's entries, newest first (members and administrators).
@@ -199,16 +199,9 @@ impl Ledger {
         let q = q
             .order_by_desc(entry::Column::CreatedAt)
             .order_by_desc(entry::Column::Id);
-        let total = q.clone().count(db).await?;
-        let items = q
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
+        common::page::fetch(db, q, page)
             .await?
-            .into_iter()
-            .map(EntryView::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Page::new(items, total, page))
+            .try_map(EntryView::try_from)
     }
 
     /// The withholding report of `yyyy-mm` (administrators): per household business or

@@ -36,7 +36,6 @@ use crate::{
     entity::{case as case_row, order, order_item},
     error::Result,
     status::OrderStatus,
-    store,
     types::{PaymentMethod, Stored, stored},
 };
 use notices::Tell;
@@ -241,9 +240,9 @@ impl Cases {
     /// Who tells of case `c` in transaction `txn`.
     fn tell<'a, C>(&'a self, txn: &'a C, c: &'a case_row::Model) -> Tell<'a, C> {
         Tell {
+            catalog: &self.catalog,
             txn,
             c,
-            catalog: &self.catalog,
         }
     }
 
@@ -745,18 +744,22 @@ fn check_resolution(r: &Resolution, at_most: i64) -> Result<(Option<i64>, String
 /// buyer's own newest first), optionally in one status.
 async fn page_of<C: ConnectionTrait>(
     db: &C,
-    by_creation: Order,
     q: sea_orm::Select<case_row::Entity>,
+    by_creation: Order,
     status: Option<CaseStatus>,
     page: PageRequest,
+) -> Result<Page<CaseView>> {
     let q = q
         .order_by(case_row::Column::CreatedAt, by_creation.clone())
         .order_by(case_row::Column::Id, by_creation);
-) -> Result<Page<CaseView>> {
     let q = match status {
         Some(s) => q.filter(case_row::Column::Status.eq(s.as_str())),
         None => q,
     };
-    let (rows, total) = store::page_of(db, q, page).await?;
-    Ok(Page::new(rows::views(db, rows).await?, total, page))
+    let found = common::page::fetch(db, q, page).await?;
+    Ok(Page::new(
+        rows::views(db, found.items).await?,
+        found.total,
+        page,
+    ))
 }

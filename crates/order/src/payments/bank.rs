@@ -416,29 +416,24 @@ impl Payments {
         let q = q
             .order_by_desc(bank_transfer::Column::ReceivedAt)
             .order_by_asc(bank_transfer::Column::Id);
-        let (rows, total) = store::page_of(db, q, page).await?;
-        let items = rows
-            .into_iter()
-            .map(|t| {
-                Ok(TransferView {
-                    status: stored(&t.status)?,
-                    id: t.id,
-                    bank: t.bank,
-                    account_no: t.account_no,
-                    amount: t.amount,
-                    description: t.description,
-                    transacted_at: t.transacted_at,
-                    checkout_id: t.checkout_id,
-                    outcome: t.outcome,
-                    owed_back: t.owed_back,
-                    received_at: t.received_at,
-                    decided_by: t.decided_by,
-                    note: t.note,
-                    repaid_reference: t.repaid_reference,
-                })
+        common::page::fetch(db, q, page).await?.try_map(|t| {
+            Ok(TransferView {
+                status: stored(&t.status)?,
+                id: t.id,
+                bank: t.bank,
+                account_no: t.account_no,
+                amount: t.amount,
+                description: t.description,
+                transacted_at: t.transacted_at,
+                checkout_id: t.checkout_id,
+                outcome: t.outcome,
+                owed_back: t.owed_back,
+                received_at: t.received_at,
+                decided_by: t.decided_by,
+                note: t.note,
+                repaid_reference: t.repaid_reference,
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(common::Page::new(items, total, page))
+        })
     }
 }
 

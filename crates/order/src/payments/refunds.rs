@@ -14,7 +14,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{Payments, Sweep};
-use crate::store;
 use crate::{
     entity::refund,
     error::Result,
@@ -62,12 +61,9 @@ impl Payments {
         let q = q
             .order_by_asc(refund::Column::CreatedAt)
             .order_by_asc(refund::Column::Id);
-        let (rows, total) = store::page_of(db, q, page).await?;
-        let items = rows
-            .into_iter()
-            .map(RefundView::try_from)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Page::new(items, total, page))
+        common::page::fetch(db, q, page)
+            .await?
+            .try_map(RefundView::try_from)
     }
 
     /// An administrator records that a refund owed by hand (a bank transfer's, or a card
@@ -151,10 +147,10 @@ impl Job for RetryRefunds {
     fn schedule(&self) -> Schedule {
         self.0.drain(BATCH as u64)
     }
-            .0
 
     async fn run(&self) -> Result<u64, JobError> {
         let (sent, failed) = self
+            .0
             .payments
             .process_refunds(&self.0.db, Utc::now())
             .await
