@@ -87,12 +87,7 @@ impl Accounts {
         let txn = common::begin_write(db).await?;
         let user_id = redeem(&txn, token, Purpose::Reset).await?;
         self.replace_password(&txn, user_id, hash, None).await?;
-        let u = user::Entity::find_by_id(user_id)
-            .one(&txn)
-            .await?
-            .ok_or(AccountsError::InvalidLink)?;
-        txn.commit().await?;
-        Ok(u.into())
+        redeemed(txn, user_id).await
     }
 
     /// Stores a new password hash, ends the user's sessions but `keep`, and tells the owner by
@@ -138,12 +133,7 @@ impl Accounts {
             .filter(user::Column::EmailVerifiedAt.is_null())
             .exec(&txn)
             .await?;
-        let u = user::Entity::find_by_id(user_id)
-            .one(&txn)
-            .await?
-            .ok_or(AccountsError::InvalidLink)?;
-        txn.commit().await?;
-        Ok(u.into())
+        redeemed(txn, user_id).await
     }
 
     /// Emails a new verification link to a user whose address is not verified yet (earlier
@@ -249,6 +239,19 @@ async fn redeem<C: ConnectionTrait>(
         .one(txn)
         .await?;
     live.map(|u| u.id).ok_or(AccountsError::InvalidLink)
+}
+
+/// Commits the redemption of a link in `txn` and answers the user it was for, as it is now.
+async fn redeemed<T: ConnectionTrait + TransactionSession>(
+    txn: T,
+    user_id: Uuid,
+) -> Result<User, AccountsError> {
+    let u = user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or(AccountsError::InvalidLink)?;
+    txn.commit().await?;
+    Ok(u.into())
 }
 
 /// Revokes the user's live sessions, all but `keep`.
