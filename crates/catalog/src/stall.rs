@@ -189,6 +189,18 @@ impl Stored for Role {
     }
 }
 
+/// How a signed-in user stands to a stall, for the crates that guard its other records
+/// (identity, documents, money): [`crate::Catalog::standing`] tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Its owner.
+    Owner,
+    /// Staff of it.
+    Staff,
+    /// An administrator who is not a member.
+    Admin,
+}
+
 /// An application for a stall.
 #[derive(Clone, Debug, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

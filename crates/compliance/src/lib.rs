@@ -33,9 +33,11 @@
 //! takedown lifted) take the same path: one transaction with the change, its audit entry and
 //! the notice.
 
+mod access;
 pub mod documents;
 pub mod error;
 pub mod identity;
+mod links;
 pub mod policies;
 pub mod reports;
 

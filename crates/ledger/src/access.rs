@@ -2,21 +2,11 @@
 //! administrators; anyone else is told the stall does not exist. Membership is the
 //! catalogue's, asked through its public API.
 
-use catalog::{Catalog, entity::stall, service::find_stall, stall::Role};
+pub(crate) use catalog::stall::Standing;
+use catalog::{Catalog, entity::stall};
 use common::{Actor, Error, Result};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
-
-/// How the caller stands to a stall.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Standing {
-    /// Its owner.
-    Owner,
-    /// Staff of it.
-    Staff,
-    /// An administrator who is not a member.
-    Admin,
-}
 
 /// The stall `id_or_slug` and the caller's standing; "not found" for anyone else.
 pub(crate) async fn stall_for<C: ConnectionTrait>(
@@ -25,17 +15,10 @@ pub(crate) async fn stall_for<C: ConnectionTrait>(
     actor: &Actor,
     id_or_slug: &str,
 ) -> Result<(stall::Model, Standing)> {
-    let user = actor.require_user()?;
-    let stall = find_stall(db, id_or_slug)
-        .await?
-        .ok_or_else(|| Error::not_found("Stall"))?;
-    let standing = match catalog.role_in(db, user, stall.id).await? {
-        Some(Role::Owner) => Standing::Owner,
-        Some(Role::Staff) => Standing::Staff,
-        None if actor.is_admin() => Standing::Admin,
-        None => return Err(Error::not_found("Stall")),
-    };
-    Ok((stall, standing))
+    match catalog.standing(db, actor, id_or_slug).await? {
+        (stall, Some(standing)) => Ok((stall, standing)),
+        (_, None) => Err(Error::not_found("Stall")),
+    }
 }
 
 /// The caller's id, if an administrator.

@@ -24,7 +24,7 @@ impl IdentityVerifier for RuleVerifier {
     }
 
     async fn check(&self, submission: &Submission) -> Result<Verdict, VerifierError> {
-        let number = submission.id_number.as_str();
+        let number = submission.identity.id_number.as_str();
         if number.ends_with("000") {
             Ok(Verdict::Rejected(REJECTED_REASON.to_owned()))
         } else if number.ends_with("999") {

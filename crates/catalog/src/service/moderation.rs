@@ -7,8 +7,8 @@ use common::{
     stored::{stored, stored_opt},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -45,20 +45,13 @@ impl Catalog {
         page: PageRequest,
     ) -> Result<Page<Stall>> {
         actor.require_admin()?;
-        let q = stall::Entity::find().filter(stall::Column::Status.eq(status.as_str()));
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = stall::Entity::find()
+            .filter(stall::Column::Status.eq(status.as_str()))
             .order_by_asc(stall::Column::UpdatedAt)
-            .order_by_asc(stall::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|m| self.stall_view(m, Viewer::Admin))
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, total, page))
+            .order_by_asc(stall::Column::Id);
+        common::page::fetch(db, q, page)
+            .await?
+            .try_map(|m| self.stall_view(m, Viewer::Admin))
     }
 
     /// Approves, rejects, suspends or reinstates a stall (admins). Reject and suspend need a
@@ -369,19 +362,12 @@ impl Catalog {
         if let Some(id) = filter.actor_id {
             q = q.filter(audit_log::Column::ActorId.eq(id));
         }
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = q
             .order_by_desc(audit_log::Column::CreatedAt)
-            .order_by_desc(audit_log::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(AuditEntry::try_from)
-            .collect::<Result<_, _>>()?;
-        Ok(Page::new(items, total, page))
+            .order_by_desc(audit_log::Column::Id);
+        Ok(common::page::fetch(db, q, page)
+            .await?
+            .try_map(AuditEntry::try_from)?)
     }
 }
 

@@ -9,8 +9,8 @@ use common::{
     validate::Validator,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    Set, TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -372,13 +372,7 @@ impl Catalog {
         actor: &Actor,
         id_or_slug: &str,
     ) -> Result<Product> {
-        let p = find_product(db, id_or_slug)
-            .await?
-            .ok_or(CatalogError::NotFound("Product"))?;
-        let stall = stall::Entity::find_by_id(p.stall_id)
-            .one(db)
-            .await?
-            .ok_or(CatalogError::NotFound("Product"))?;
+        let (p, stall) = product_and_stall(db, id_or_slug).await?;
         let privileged = self.viewer(db, actor, stall.id).await?.privileged();
         if !privileged && !is_visible(&p, &stall) {
             return Err(CatalogError::NotFound("Product"));
@@ -397,13 +391,7 @@ impl Catalog {
         id_or_slug: &str,
     ) -> Result<product::Model> {
         actor.require_user()?;
-        let p = find_product(db, id_or_slug)
-            .await?
-            .ok_or(CatalogError::NotFound("Product"))?;
-        let stall = stall::Entity::find_by_id(p.stall_id)
-            .one(db)
-            .await?
-            .ok_or(CatalogError::NotFound("Product"))?;
+        let (p, stall) = product_and_stall(db, id_or_slug).await?;
         match self.viewer(db, actor, stall.id).await? {
             Viewer::Member(_) => Ok(p),
             _ if is_visible(&p, &stall) || actor.is_admin() => Err(CatalogError::Forbidden(
@@ -633,15 +621,9 @@ impl Catalog {
         page: PageRequest,
         privileged: bool,
     ) -> Result<Page<Product>> {
-        let total = q.clone().count(db).await?;
-        let rows = sort
-            .apply(q)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
-        let items = self.views(db, rows, privileged).await?;
-        Ok(Page::new(items, total, page))
+        let rows = common::page::fetch(db, sort.apply(q), page).await?;
+        let items = self.views(db, rows.items, privileged).await?;
+        Ok(Page::new(items, rows.total, page))
     }
 
     /// Products by id, as the public sees them (for other crates: carts, search).
@@ -661,4 +643,19 @@ impl Catalog {
             .map(|p| (p.id, p))
             .collect())
     }
+}
+
+/// The product `id_or_slug` and its stall, whoever may see them.
+async fn product_and_stall<C: ConnectionTrait>(
+    db: &C,
+    id_or_slug: &str,
+) -> Result<(product::Model, stall::Model)> {
+    let p = find_product(db, id_or_slug)
+        .await?
+        .ok_or(CatalogError::NotFound("Product"))?;
+    let stall = stall::Entity::find_by_id(p.stall_id)
+        .one(db)
+        .await?
+        .ok_or(CatalogError::NotFound("Product"))?;
+    Ok((p, stall))
 }

@@ -7,8 +7,8 @@ use common::{
     validate::Validator,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ use crate::{
     error::Result,
     outbox,
     region::Commune,
-    stall::{DeliveryRules, NewStall, Role, Stall, StallAction, StallPatch, StallStatus},
+    stall::{DeliveryRules, NewStall, Role, Stall, StallAction, StallPatch, StallStatus, Standing},
 };
 
 impl Catalog {
@@ -255,19 +255,12 @@ impl Catalog {
         if let Some(code) = commune {
             q = q.filter(stall::Column::CommuneCode.eq(code));
         }
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = q
             .order_by_desc(stall::Column::ApprovedAt)
-            .order_by_desc(stall::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|m| self.stall_view(m, Viewer::Public))
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, total, page))
+            .order_by_desc(stall::Column::Id);
+        common::page::fetch(db, q, page)
+            .await?
+            .try_map(|m| self.stall_view(m, Viewer::Public))
     }
 
     /// The caller's stalls in every status.
@@ -408,6 +401,28 @@ impl Catalog {
             .one(db)
             .await?;
         Ok(member.map(|m| stored(&m.role)).transpose()?)
+    }
+
+    /// The stall `id_or_slug` and how the signed-in caller stands to it: a member, or an
+    /// administrator who is not one; `None` for anyone else, whom the caller answers as its
+    /// record requires. 401 without a user, 404 for no such stall.
+    pub async fn standing<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        id_or_slug: &str,
+    ) -> Result<(stall::Model, Option<Standing>)> {
+        actor.require_user()?;
+        let m = find_stall(db, id_or_slug)
+            .await?
+            .ok_or(CatalogError::NotFound("Stall"))?;
+        let standing = match self.viewer(db, actor, m.id).await? {
+            Viewer::Member(Role::Owner) => Some(Standing::Owner),
+            Viewer::Member(Role::Staff) => Some(Standing::Staff),
+            Viewer::Admin => Some(Standing::Admin),
+            Viewer::Public => None,
+        };
+        Ok((m, standing))
     }
 
     /// The stall `id_or_slug` and the caller's role in it; 404 unless the caller is a member

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::NewDocument;
+use crate::links::Links;
 
 /// The most pictures of one document (URLs and media ids together).
 pub const MAX_EVIDENCE: usize = 10;
@@ -234,7 +235,7 @@ pub fn check(
         );
     }
     expiry(&mut v, kind.is_some_and(|k| k.expires), input, today);
-    let evidence_urls = evidence(&mut v, &input.evidence_urls, input.media_ids.len());
+    let evidence_urls = EVIDENCE.check(&mut v, &input.evidence_urls, input.media_ids.len());
     v.finish()?;
     Ok(Checked {
         kind: input.kind.trim().to_owned(),
@@ -272,29 +273,12 @@ fn expiry(v: &mut Validator, expires: bool, input: &NewDocument, today: NaiveDat
     }
 }
 
-/// The pictures' URLs, trimmed: https without credentials, and with the `media` ids at most
-/// [`MAX_EVIDENCE`].
-fn evidence(v: &mut Validator, urls: &[String], media: usize) -> Vec<String> {
-    if urls.len() + media > MAX_EVIDENCE {
-        v.add(
-            "evidence_urls",
-            FieldCode::TooMany,
-            format!("at most {MAX_EVIDENCE} pictures"),
-        );
-    }
-    let mut out = Vec::with_capacity(urls.len());
-    for (i, url) in urls.iter().take(MAX_EVIDENCE).enumerate() {
-        let url = url.trim();
-        v.check(
-            crate::identity::rules::https_url(url),
-            &format!("evidence_urls[{i}]"),
-            FieldCode::InvalidUrl,
-            "must be an https URL without credentials, at most 2048 characters",
-        );
-        out.push(url.to_owned());
-    }
-    out
-}
+/// The pictures of a document, as links.
+const EVIDENCE: Links = Links {
+    field: "evidence_urls",
+    max: MAX_EVIDENCE,
+    noun: "pictures",
+};
 
 #[cfg(test)]
 mod tests {

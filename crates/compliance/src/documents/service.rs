@@ -10,13 +10,13 @@ use catalog::{
     audit::{self, Action, Subject},
     entity::stall,
     service::find_stall,
-    stall::Role,
+    stall::Standing,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use common::{Actor, Error, Page, PageRequest, Stored, calendar, stored, validate::Validator};
+use common::{Actor, Error, Page, PageRequest, Stored, calendar, stored};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -94,20 +94,13 @@ impl Documents {
         today: NaiveDate,
     ) -> Result<Page<StallDocument>> {
         let stall = self.owned(db, actor, stall, false).await?;
-        let q = document::Entity::find().filter(document::Column::StallId.eq(stall.id));
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = document::Entity::find()
+            .filter(document::Column::StallId.eq(stall.id))
             .order_by_desc(document::Column::CreatedAt)
-            .order_by_desc(document::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|r| self.view(r, today))
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, total, page))
+            .order_by_desc(document::Column::Id);
+        common::page::fetch(db, q, page)
+            .await?
+            .try_map(|r| self.view(r, today))
     }
 
     /// Verifies the submitted document `id` (administrators): it supersedes the verified one
@@ -138,10 +131,7 @@ impl Documents {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<StallDocument> {
-        let by = actor.require_admin()?;
-        let mut v = Validator::new();
-        let reason = v.text("reason", reason.unwrap_or(""), 3, 1000);
-        v.finish()?;
+        let (by, reason) = crate::access::reasoned(actor, reason)?;
         let decision = Decision {
             to: DocumentStatus::Rejected,
             reason: Some(reason),
@@ -161,20 +151,13 @@ impl Documents {
         today: NaiveDate,
     ) -> Result<Page<StallDocument>> {
         actor.require_admin()?;
-        let q = document::Entity::find().filter(document::Column::Status.eq(status.as_str()));
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = document::Entity::find()
+            .filter(document::Column::Status.eq(status.as_str()))
             .order_by_asc(document::Column::CreatedAt)
-            .order_by_asc(document::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|r| self.view(r, today))
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, total, page))
+            .order_by_asc(document::Column::Id);
+        common::page::fetch(db, q, page)
+            .await?
+            .try_map(|r| self.view(r, today))
     }
 
     /// Tells the catalogue what stall `stall_id` holds now, in `txn`; how many of its
@@ -214,25 +197,19 @@ impl Documents {
         id_or_slug: &str,
         write: bool,
     ) -> Result<stall::Model> {
-        let user = actor.require_user()?;
-        let stall = find_stall(db, id_or_slug)
-            .await?
-            .ok_or_else(|| Error::not_found("Stall"))?;
-        let role = self.catalog.role_in(db, user, stall.id).await?;
-        let may = match role {
-            Some(Role::Owner) => true,
-            Some(Role::Staff) => false,
-            None if actor.is_admin() => !write,
-            None if catalog::visibility::stall_is_public(&stall) => false,
-            None => return Err(Error::not_found("Stall").into()),
+        let why = if write {
+            "Only the stall's owner submits its business documents."
+        } else {
+            "Only the stall's owner and administrators read its business documents."
+        };
+        let (stall, standing) = self.catalog.standing(db, actor, id_or_slug).await?;
+        let may = match crate::access::insider(&stall, standing, why)? {
+            Standing::Owner => true,
+            Standing::Staff => false,
+            Standing::Admin => !write,
         };
         if !may {
-            let what = if write {
-                "Only the stall's owner submits its business documents."
-            } else {
-                "Only the stall's owner and administrators read its business documents."
-            };
-            return Err(Error::forbidden(what).into());
+            return Err(Error::forbidden(why).into());
         }
         Ok(stall)
     }

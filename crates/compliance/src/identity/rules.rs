@@ -23,6 +23,7 @@ use common::{Error, FieldCode, validate::Validator};
 use uuid::Uuid;
 
 use super::{IdentityMethod, NewIdentity};
+use crate::links::Links;
 
 /// The youngest seller of an individual's stall, in years.
 pub const MIN_AGE_INDIVIDUAL: u32 = 15;
@@ -30,8 +31,6 @@ pub const MIN_AGE_INDIVIDUAL: u32 = 15;
 pub const MIN_AGE_BUSINESS: u32 = 18;
 /// The most pictures of documents one identity carries (URLs and media ids together).
 pub const MAX_DOCUMENTS: usize = 10;
-/// The longest URL of a document's picture.
-pub const MAX_URL_LEN: usize = 2048;
 /// The earliest date of birth taken (anything before is a typing mistake).
 const EARLIEST_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
     Some(d) => d,
@@ -84,7 +83,8 @@ pub fn check(
     let full_name = name(&mut v, &input.full_name);
     let id_number = number(&mut v, input.method, &input.id_number);
     birth(&mut v, input.date_of_birth, min_age(business), today);
-    let document_urls = documents(&mut v, &input.document_urls, input.document_media_ids.len());
+    let document_urls =
+        DOCUMENTS.check(&mut v, &input.document_urls, input.document_media_ids.len());
     v.finish()?;
     Ok(Checked {
         method: input.method,
@@ -177,41 +177,12 @@ fn birth(v: &mut Validator, born: NaiveDate, min_age: u32, today: NaiveDate) {
     }
 }
 
-/// The documents' URLs, trimmed: https, no credentials, at most [`MAX_URL_LEN`] characters,
-/// and with the `media` ids at most [`MAX_DOCUMENTS`].
-fn documents(v: &mut Validator, urls: &[String], media: usize) -> Vec<String> {
-    if urls.len() + media > MAX_DOCUMENTS {
-        v.add(
-            "document_urls",
-            FieldCode::TooMany,
-            format!("at most {MAX_DOCUMENTS} documents"),
-        );
-    }
-    let mut out = Vec::with_capacity(urls.len());
-    for (i, url) in urls.iter().enumerate() {
-        let url = url.trim();
-        v.check(
-            https_url(url),
-            &format!("document_urls[{i}]"),
-            FieldCode::InvalidUrl,
-            "must be an https URL without credentials, at most 2048 characters",
-        );
-        out.push(url.to_owned());
-    }
-    out
-}
-
-/// Whether `url` is `https://host…` with no credentials, space or control character.
-pub(crate) fn https_url(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("https://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    url.len() <= MAX_URL_LEN
-        && !authority.is_empty()
-        && !authority.contains('@')
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-}
+/// The pictures of the documents, as links.
+const DOCUMENTS: Links = Links {
+    field: "document_urls",
+    max: MAX_DOCUMENTS,
+    noun: "documents",
+};
 
 #[cfg(test)]
 mod tests {

@@ -11,13 +11,13 @@ use catalog::{
     audit::{self, Action, Subject},
     entity::stall,
     service::find_stall,
-    stall::{BusinessType, Role},
+    stall::{BusinessType, Standing},
 };
 use chrono::{DateTime, Utc};
-use common::{Actor, Error, Page, PageRequest, Stored, calendar, stored, validate::Validator};
+use common::{Actor, Error, Page, PageRequest, Stored, calendar, stored};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -46,14 +46,6 @@ impl std::fmt::Debug for Identities {
             .field("verifier", &self.verifier.name())
             .finish_non_exhaustive()
     }
-}
-
-/// How the caller stands to a stall, for its seller's identity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Standing {
-    Owner,
-    Staff,
-    Admin,
 }
 
 /// A decision on a pending identity.
@@ -153,10 +145,7 @@ impl Identities {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<SellerIdentity> {
-        let admin = actor.require_admin()?;
-        let mut v = Validator::new();
-        let reason = v.text("reason", reason.unwrap_or(""), 3, 1000);
-        v.finish()?;
+        let (admin, reason) = crate::access::reasoned(actor, reason)?;
         let decision = Decision {
             to: IdentityStatus::Rejected,
             reason: Some(reason),
@@ -176,20 +165,13 @@ impl Identities {
         page: PageRequest,
     ) -> Result<Page<SellerIdentity>> {
         actor.require_admin()?;
-        let q = identity::Entity::find().filter(identity::Column::Status.eq(status.as_str()));
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = identity::Entity::find()
+            .filter(identity::Column::Status.eq(status.as_str()))
             .order_by_asc(identity::Column::SubmittedAt)
-            .order_by_asc(identity::Column::StallId)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
-        let items = rows
-            .into_iter()
-            .map(|r| view(r, false))
-            .collect::<Result<_>>()?;
-        Ok(Page::new(items, total, page))
+            .order_by_asc(identity::Column::StallId);
+        common::page::fetch(db, q, page)
+            .await?
+            .try_map(|r| view(r, false))
     }
 
     /// The stall `id_or_slug` and how the caller stands to it: its members and
@@ -201,22 +183,12 @@ impl Identities {
         actor: &Actor,
         id_or_slug: &str,
     ) -> Result<(stall::Model, Standing)> {
-        let user = actor.require_user()?;
-        let stall = find_stall(db, id_or_slug)
-            .await?
-            .ok_or_else(|| Error::not_found("Stall"))?;
-        let standing = match self.catalog.role_in(db, user, stall.id).await? {
-            Some(Role::Owner) => Standing::Owner,
-            Some(Role::Staff) => Standing::Staff,
-            None if actor.is_admin() => Standing::Admin,
-            None if catalog::visibility::stall_is_public(&stall) => {
-                return Err(Error::forbidden(
-                    "Only the stall's owner and administrators deal with its seller's identity.",
-                )
-                .into());
-            }
-            None => return Err(Error::not_found("Stall").into()),
-        };
+        let (stall, standing) = self.catalog.standing(db, actor, id_or_slug).await?;
+        let standing = crate::access::insider(
+            &stall,
+            standing,
+            "Only the stall's owner and administrators deal with its seller's identity.",
+        )?;
         Ok((stall, standing))
     }
 
@@ -452,12 +424,14 @@ fn submission(row: &identity::Model) -> Result<Submission> {
     Ok(Submission {
         stall_id: row.stall_id,
         submission_id: row.submission_id,
-        method: stored(&row.method)?,
-        full_name: row.full_name.clone(),
-        id_number: row.id_number.clone(),
-        date_of_birth: row.date_of_birth,
-        document_urls: json_list(&row.document_urls)?,
-        document_media_ids: json_list(&row.document_media_ids)?,
+        identity: Checked {
+            method: stored(&row.method)?,
+            full_name: row.full_name.clone(),
+            id_number: row.id_number.clone(),
+            date_of_birth: row.date_of_birth,
+            document_urls: json_list(&row.document_urls)?,
+            document_media_ids: json_list(&row.document_media_ids)?,
+        },
     })
 }
 

@@ -10,42 +10,20 @@
 //! transaction, and applies its answer only if the submission is still the pending one.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{IdentityMethod, rules::mask};
+use super::rules::Checked;
 
-/// What a verifier is asked about: one submission, as stored.
-#[derive(Clone, PartialEq, Eq)]
+/// What a verifier is asked about: one submission, as stored. Its `Debug` never shows the
+/// whole number (a verifier's error may log its submission).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submission {
     /// The stall whose seller it is.
     pub stall_id: Uuid,
     /// This submission (a resubmission has another).
     pub submission_id: Uuid,
-    /// How the seller is identified.
-    pub method: IdentityMethod,
-    /// The seller's full name.
-    pub full_name: String,
-    /// The personal identification number or the foreign document's number.
-    pub id_number: String,
-    /// The seller's date of birth.
-    pub date_of_birth: NaiveDate,
-    /// Pictures of the documents, as https URLs.
-    pub document_urls: Vec<String>,
-    /// Pictures of the documents, as media ids.
-    pub document_media_ids: Vec<Uuid>,
-}
-
-impl std::fmt::Debug for Submission {
-    /// Never the whole number: a verifier's error may log its submission.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Submission")
-            .field("stall_id", &self.stall_id)
-            .field("submission_id", &self.submission_id)
-            .field("method", &self.method)
-            .field("id_number", &mask(&self.id_number))
-            .finish_non_exhaustive()
-    }
+    /// The identity submitted, as it passed the rules and was stored.
+    pub identity: Checked,
 }
 
 /// A verifier's answer.

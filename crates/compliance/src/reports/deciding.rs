@@ -4,10 +4,8 @@
 
 use catalog::audit::{self, Subject};
 use chrono::{DateTime, Utc};
-use common::{Actor, PageRequest, Stored, stored, validate::Validator};
-use sea_orm::{
-    ConnectionTrait, EntityTrait, QuerySelect, Set, TransactionSession, TransactionTrait,
-};
+use common::{Actor, PageRequest, Stored, stored};
+use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -39,15 +37,6 @@ impl Default for QueueFilter {
     }
 }
 
-/// A decision's reason, which the stall (for a takedown) or the record (for a dismissal)
-/// keeps: trimmed, 3 to 1000 characters.
-pub(super) fn decision_reason(reason: Option<&str>) -> Result<String> {
-    let mut v = Validator::new();
-    let text = v.text("reason", reason.unwrap_or(""), 3, 1000);
-    v.finish()?;
-    Ok(text)
-}
-
 impl Reports {
     /// The queue (administrators): reports in `filter.status`, authority requests first
     /// (soonest due first), then the others, oldest first; with counts by kind and of overdue
@@ -72,11 +61,7 @@ impl Reports {
             Some(ReportKind::AuthorityRequest) => counts.authority_request,
             None => counts.user_report + counts.authority_request,
         };
-        let rows = store::queue(filter.status, filter.kind)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
+        let rows = common::page::window(db, store::queue(filter.status, filter.kind), page).await?;
         let takedowns = store::takedown_counts(db, rows.iter().map(|r| r.stall_id)).await?;
         let items = rows
             .into_iter()
@@ -117,8 +102,7 @@ impl Reports {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Report> {
-        let admin = actor.require_admin()?;
-        let reason = decision_reason(reason)?;
+        let (admin, reason) = crate::access::reasoned(actor, reason)?;
         let txn = common::begin_write(db).await?;
         let m = open_report(&txn, id, Closing::TakeDown).await?;
         let takedown_id = match store::takedown_in_force(&txn, m.subject_id).await? {
@@ -209,8 +193,7 @@ impl Reports {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Report> {
-        let admin = actor.require_admin()?;
-        let reason = decision_reason(reason)?;
+        let (admin, reason) = crate::access::reasoned(actor, reason)?;
         let txn = common::begin_write(db).await?;
         let m = open_report(&txn, id, Closing::Dismiss).await?;
         let closure = Closure {

@@ -8,7 +8,7 @@ use common::{Error, FieldCode, Stored, validate::Validator};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ComplianceError;
+use crate::{ComplianceError, links::Links};
 
 /// How long a competent authority gives for a removal (Decree 85/2021, article 1(36): within
 /// 24 hours of the request).
@@ -212,7 +212,7 @@ impl NewReport {
                 "is required when the reason is other",
             );
         }
-        let evidence = evidence(&mut v, &self.evidence);
+        let evidence = EVIDENCE.check(&mut v, &self.evidence, 0);
         if self.reason == ReportReason::IntellectualProperty && evidence.is_empty() {
             v.add(
                 "evidence",
@@ -306,7 +306,7 @@ impl NewAuthorityRequest {
         let authority = v.text("authority", &self.authority, 2, 200);
         let reference = v.text("reference", &self.reference, 1, 100);
         let detail = v.text("detail", &self.detail, 0, MAX_DETAIL);
-        let evidence = evidence(&mut v, &self.evidence);
+        let evidence = EVIDENCE.check(&mut v, &self.evidence, 0);
         let received_at = self.received_at.unwrap_or(now);
         // A minute of leeway for the clocks of the administrator's machine and this one.
         v.check(
@@ -328,42 +328,12 @@ impl NewAuthorityRequest {
     }
 }
 
-/// Checks evidence URLs: at most [`MAX_EVIDENCE`], each https, without credentials, at most
-/// 2048 characters. Returns them trimmed.
-fn evidence(v: &mut Validator, urls: &[String]) -> Vec<String> {
-    if urls.len() > MAX_EVIDENCE {
-        v.add(
-            "evidence",
-            FieldCode::TooMany,
-            format!("at most {MAX_EVIDENCE} URLs"),
-        );
-    }
-    let mut out = Vec::with_capacity(urls.len());
-    for (i, url) in urls.iter().enumerate() {
-        let url = url.trim();
-        if !is_evidence_url(url) {
-            v.add(
-                &format!("evidence[{i}]"),
-                FieldCode::InvalidUrl,
-                "must be an https URL without credentials, at most 2048 characters",
-            );
-        }
-        out.push(url.to_owned());
-    }
-    out
-}
-
-/// An https URL with a host, no credentials, nothing a link cannot hold.
-fn is_evidence_url(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("https://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    url.len() <= 2048
-        && !authority.is_empty()
-        && !authority.contains('@')
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-}
+/// A report's evidence, as links.
+const EVIDENCE: Links = Links {
+    field: "evidence",
+    max: MAX_EVIDENCE,
+    noun: "URLs",
+};
 
 /// The listing a report is about, as administrators see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

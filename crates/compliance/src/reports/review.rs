@@ -6,8 +6,8 @@ use catalog::audit::{self, Subject};
 use chrono::{DateTime, Utc};
 use common::{Actor, Page, PageRequest, Stored, stored, validate::Validator};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -15,7 +15,6 @@ use uuid::Uuid;
 use super::Result;
 use super::{
     Reports,
-    deciding::decision_reason,
     entity::takedown,
     report::{ListingType, ReportedListing},
     store,
@@ -123,22 +122,14 @@ impl Reports {
         page: PageRequest,
     ) -> Result<Page<Takedown>> {
         actor.require_admin()?;
-        let q = takedown::Entity::find().filter(takedown::Column::Status.eq(status.as_str()));
-        let total = q.clone().count(db).await?;
-        let rows = q
+        let q = takedown::Entity::find()
+            .filter(takedown::Column::Status.eq(status.as_str()))
             .order_by_asc(takedown::Column::ReviewRequestedAt)
             .order_by_asc(takedown::Column::CreatedAt)
-            .order_by_asc(takedown::Column::Id)
-            .offset(page.offset())
-            .limit(page.per_page)
-            .all(db)
-            .await?;
-        let counts = store::takedown_counts(db, rows.iter().map(|t| t.stall_id)).await?;
-        let items = rows
-            .into_iter()
-            .map(|t| store::takedown_view(t, Some(&counts)))
-            .collect::<Result<_, _>>()?;
-        Ok(Page::new(items, total, page))
+            .order_by_asc(takedown::Column::Id);
+        let rows = common::page::fetch(db, q, page).await?;
+        let counts = store::takedown_counts(db, rows.items.iter().map(|t| t.stall_id)).await?;
+        Ok(rows.try_map(|t| store::takedown_view(t, Some(&counts)))?)
     }
 
     /// Lifts takedown `id` (administrators): the product shows again, or the stall suspended
@@ -189,8 +180,7 @@ impl Reports {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Takedown> {
-        let admin = actor.require_admin()?;
-        let reason = decision_reason(reason)?;
+        let (admin, reason) = crate::access::reasoned(actor, reason)?;
         let txn = common::begin_write(db).await?;
         let t = takedown_row(&txn, id).await?;
         let step = Move {

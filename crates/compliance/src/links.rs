@@ -1,0 +1,58 @@
+//! Links to pictures and papers that a submission carries (an identity's documents, a business
+//! document's pictures, a report's evidence): each an https URL with a host, no credentials and
+//! nothing a link cannot hold, and a few of them at most.
+
+use common::{FieldCode, validate::Validator};
+
+/// The longest link taken, in bytes.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// Whether `url` is `https://host…` with no credentials, space or control character, at most
+/// [`MAX_URL_LEN`] long.
+pub(crate) fn https_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    url.len() <= MAX_URL_LEN
+        && !authority.is_empty()
+        && !authority.contains('@')
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A list of links in a submission: its field, and how many it may hold.
+pub(crate) struct Links {
+    /// The field that sends them (`document_urls`).
+    pub field: &'static str,
+    /// The most links, counted with the media ids sent beside them.
+    pub max: usize,
+    /// What the client is told it sent too many of (`documents`).
+    pub noun: &'static str,
+}
+
+impl Links {
+    /// Checks `urls`, sent beside `media` media ids, into `v`: at most [`Links::max`] in all
+    /// (the links past it are not read), each [`https_url`]. Returns them trimmed.
+    pub(crate) fn check(&self, v: &mut Validator, urls: &[String], media: usize) -> Vec<String> {
+        let max = self.max;
+        if urls.len() + media > max {
+            v.add(
+                self.field,
+                FieldCode::TooMany,
+                format!("at most {max} {}", self.noun),
+            );
+        }
+        let mut out = Vec::with_capacity(urls.len().min(max));
+        for (i, url) in urls.iter().take(max).enumerate() {
+            let url = url.trim();
+            v.check(
+                https_url(url),
+                &format!("{}[{i}]", self.field),
+                FieldCode::InvalidUrl,
+                "must be an https URL without credentials, at most 2048 characters",
+            );
+            out.push(url.to_owned());
+        }
+        out
+    }
+}
