@@ -16,7 +16,8 @@
 //! - use cases, which call the store and the views and never each other: [`cart`],
 //!   [`addresses`] (the buyer's book), [`checkout`], [`orders`] (vendor and buyer handling),
 //!   [`cases`] (complaints, returns and partial refunds of delivered orders),
-//!   [`payments`] (payment events, expiry, refunds).
+//!   [`payments`] (payment events, expiry, refunds), [`erasure`] (what of a buyer's keeps
+//!   their account from being erased).
 //!
 //! The walk of `POST /api/v1/checkout`: the gateway's route calls
 //! [`Checkouts::checkout`], which checks the request, replays an earlier result for the same
@@ -34,6 +35,7 @@ pub mod cases;
 pub mod checkout;
 pub mod destination;
 pub mod entity;
+pub mod erasure;
 pub mod error;
 pub mod notices;
 pub mod orders;
@@ -51,6 +53,7 @@ pub use addresses::Addresses;
 pub use cart::Carts;
 pub use cases::Cases;
 pub use checkout::Checkouts;
+pub use erasure::erasure_blockers;
 pub use error::OrderError;
 pub use orders::Orders;
 pub use payments::Payments;

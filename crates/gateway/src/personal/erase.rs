@@ -10,10 +10,8 @@
 //! own obligations: its owner hands it over or has it closed first).
 
 use chrono::{DateTime, Utc};
-use common::{Stored, begin_write};
-use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, Statement, TransactionSession, TransactionTrait, Value,
-};
+use common::begin_write;
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionSession, TransactionTrait, Value};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -147,76 +145,19 @@ async fn blockers<C: ConnectionTrait>(
     catalog: &catalog::Catalog,
     user: &accounts::User,
 ) -> Result<Blockers, common::Error> {
-    use order::{case::CaseStatus, status::OrderStatus, types::RefundStatus};
-
     let stalls = catalog
         .my_stalls(db, &user.actor())
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let finished = [OrderStatus::Delivered, OrderStatus::Cancelled].map(Stored::as_str);
-    let orders = ids(
-        db,
-        "SELECT \"id\" FROM \"orders\" WHERE \"buyer_id\" = {p} \
-         AND \"status\" NOT IN ('{0}', '{1}') ORDER BY \"created_at\"",
-        &finished,
-        user.id,
-    )
-    .await?;
-    let cases = ids(
-        db,
-        "SELECT \"id\" FROM \"cases\" WHERE \"buyer_id\" = {p} \
-         AND \"status\" <> '{0}' ORDER BY \"created_at\"",
-        &[CaseStatus::Resolved.as_str()],
-        user.id,
-    )
-    .await?;
-    let refunds = ids(
-        db,
-        "SELECT \"id\" FROM \"refunds\" WHERE \"order_id\" IN \
-         (SELECT \"id\" FROM \"orders\" WHERE \"buyer_id\" = {p}) \
-         AND \"status\" <> '{0}' ORDER BY \"created_at\"",
-        &[RefundStatus::Sent.as_str()],
-        user.id,
-    )
-    .await?;
+    let unfinished = order::erasure_blockers(db, user.id).await?;
     Ok(Blockers {
-        orders,
-        cases,
-        refunds,
+        orders: unfinished.orders,
+        cases: unfinished.cases,
+        refunds: unfinished.refunds,
         stalls,
     })
-}
-
-/// The ids a query of the user's rows finds: `{p}` is the user's id, `{0}`, `{1}` the stored
-/// names of statuses (fixed words, never a client's text).
-async fn ids<C: ConnectionTrait>(
-    db: &C,
-    sql: &str,
-    words: &[&str],
-    user_id: Uuid,
-) -> Result<Vec<Uuid>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut sql = sql.replace(
-        "{p}",
-        if backend == DbBackend::Postgres {
-            "$1"
-        } else {
-            "?"
-        },
-    );
-    for (i, w) in words.iter().enumerate() {
-        sql = sql.replace(&format!("{{{i}}}"), w);
-    }
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [user_id.into()],
-        ))
-        .await?;
-    rows.iter().map(|r| r.try_get::<Uuid>("", "id")).collect()
 }
 
 /// What the erasure writes that depends on the user and the moment.
