@@ -1,5 +1,6 @@
 //! The events people hear about, who hears them, and the facts each one's text may use.
 
+use common::Stored;
 use serde::{Deserialize, Serialize};
 
 /// Something that happened that somebody must hear about.
@@ -100,6 +101,15 @@ pub enum Event {
     CaseGoodsReceived,
     /// Buyer and vendor: an administrator decided the case, with any refund.
     CaseResolved,
+}
+
+/// Kept as text on notifications, deliveries and opt-outs: a row naming no event is corrupt.
+impl Stored for Event {
+    const WHAT: &'static str = "notification event";
+    const ALL: &'static [Self] = Event::ALL;
+    fn as_str(self) -> &'static str {
+        Event::as_str(self)
+    }
 }
 
 /// Who an event is for.
@@ -208,7 +218,7 @@ impl Event {
 
     /// The event stored as `name`.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|e| e.as_str() == name)
+        <Self as Stored>::parse(name)
     }
 
     /// Who hears it.

@@ -1,7 +1,7 @@
 //! The in-app inbox: a user's notifications, newest first, and marking them read.
 
 use chrono::{DateTime, Utc};
-use common::{Error, page::Page, page::PageRequest};
+use common::{Error, page::Page, page::PageRequest, stored};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     sea_query::Expr,
@@ -9,7 +9,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::entity::notification;
+use crate::{Event, entity::notification};
 
 /// One inbox entry.
 #[derive(Clone, Debug, Serialize)]
@@ -89,7 +89,7 @@ pub async fn list<C: ConnectionTrait>(
     } = common::page::fetch(db, q, page)
         .await
         .map_err(Error::internal)?
-        .map(view);
+        .try_map(view)?;
     Ok(Inbox {
         items,
         total,
@@ -112,7 +112,7 @@ pub async fn mark_read<C: ConnectionTrait>(
         .map_err(Error::internal)?
         .ok_or_else(|| Error::not_found("Notification"))?;
     if found.read_at.is_some() {
-        return Ok(view(found));
+        return view(found);
     }
     let now = Utc::now();
     notification::Entity::update_many()
@@ -122,10 +122,10 @@ pub async fn mark_read<C: ConnectionTrait>(
         .exec(db)
         .await
         .map_err(Error::internal)?;
-    Ok(view(notification::Model {
+    view(notification::Model {
         read_at: Some(now),
         ..found
-    }))
+    })
 }
 
 /// Marks all of the user's notifications read; returns how many were unread.
@@ -140,10 +140,11 @@ pub async fn mark_all_read<C: ConnectionTrait>(db: &C, user: Uuid) -> Result<u64
         .rows_affected)
 }
 
-fn view(n: notification::Model) -> NotificationView {
-    NotificationView {
+/// A notification as its user reads it; a row naming no event is corrupt, an error.
+fn view(n: notification::Model) -> Result<NotificationView, Error> {
+    Ok(NotificationView {
         id: n.id,
-        event: n.event,
+        event: stored::<Event>(&n.event)?.as_str().to_owned(),
         title: n.title,
         body: n.body,
         data: serde_json::from_str(&n.data).unwrap_or(serde_json::Value::Null),
@@ -151,5 +152,5 @@ fn view(n: notification::Model) -> NotificationView {
         order_id: n.order_id,
         created_at: n.created_at,
         read_at: n.read_at,
-    }
+    })
 }

@@ -14,18 +14,19 @@ pub async fn email_settings<C: ConnectionTrait>(
     db: &C,
     user: Uuid,
 ) -> Result<BTreeMap<&'static str, bool>, Error> {
-    let off: HashSet<String> = optout::Entity::find()
+    // A row naming no event is corrupt: an error, not an event silently left on.
+    let off: HashSet<Event> = optout::Entity::find()
         .filter(optout::Column::UserId.eq(user))
         .all(db)
         .await
         .map_err(Error::internal)?
-        .into_iter()
-        .map(|o| o.event)
-        .collect();
+        .iter()
+        .map(|o| common::stored::<Event>(&o.event))
+        .collect::<Result<_, _>>()?;
     Ok(Event::ALL
         .iter()
         .filter(|e| e.email_optional())
-        .map(|e| (e.as_str(), !off.contains(e.as_str())))
+        .map(|e| (e.as_str(), !off.contains(e)))
         .collect())
 }
 

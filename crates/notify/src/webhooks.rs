@@ -235,7 +235,9 @@ pub async fn deliveries<C: ConnectionTrait>(
         let status = DeliveryStatus::of_row(&d.status)?;
         Ok(DeliveryView {
             id: d.public_id,
-            event: d.event,
+            event: common::stored::<crate::Event>(&d.event)?
+                .as_str()
+                .to_owned(),
             next_attempt_at: (status == DeliveryStatus::Pending).then_some(d.next_attempt_at),
             status,
             attempts: d.attempts,

@@ -1,5 +1,6 @@
-//! A delivery row whose channel is no known one is corrupt: the worker gives it up, saying
-//! why, instead of sending it as an email.
+//! Rows holding a value outside its closed set are corrupt. A delivery whose channel is no
+//! known one: the worker gives it up, saying why, instead of sending it as an email. A
+//! notification or an email opt-out naming no event: reading it is an error, never a default.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,9 +17,10 @@ use std::{
 
 use async_trait::async_trait;
 use chrono::Utc;
+use common::ErrorKind;
 use notify::{
     channel::{Channel, Message, SendError, WebhookSender},
-    entity::delivery,
+    entity::{delivery, notification, optout},
     worker::{Deliverer, Retry},
 };
 use sea_orm::{ActiveValue::Set, EntityTrait};
@@ -94,5 +96,68 @@ db_test!(
         );
         let email = rows.iter().find(|d| d.channel == "email").unwrap();
         assert_eq!(email.status, "sent");
+    }
+);
+
+/// A notification of `user` naming `event`.
+fn notice(user: Uuid, event: &str) -> notification::ActiveModel {
+    notification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user),
+        event: Set(event.into()),
+        title: Set("Đơn hàng mới".into()),
+        body: Set("Có đơn hàng mới.".into()),
+        data: Set("{}".into()),
+        stall_id: Set(None),
+        order_id: Set(None),
+        created_at: Set(Utc::now()),
+        read_at: Set(None),
+    }
+}
+
+db_test!(
+    a_notification_of_an_unknown_event_is_an_error_not_shown_as_text,
+    |db: TestDb| async move {
+        let db = &db.conn;
+        let user = Uuid::now_v7();
+        let known = notice(user, notify::Event::NewOrder.as_str());
+        notification::Entity::insert(known)
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+        let page = common::PageRequest::default();
+        let inbox = notify::inbox::list(db, user, false, page).await.unwrap();
+        assert_eq!(inbox.items.len(), 1);
+        assert_eq!(inbox.items[0].event, "new_order");
+
+        let corrupt = notice(user, "new_odrer");
+        let id = corrupt.id.clone().unwrap();
+        notification::Entity::insert(corrupt)
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+        let e = notify::inbox::list(db, user, false, page).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Internal, "{e:?}");
+        let e = notify::inbox::mark_read(db, user, id).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Internal, "{e:?}");
+    }
+);
+
+db_test!(
+    an_opt_out_of_an_unknown_event_is_an_error_not_ignored,
+    |db: TestDb| async move {
+        let db = &db.conn;
+        let user = Uuid::now_v7();
+        let settings = notify::prefs::email_settings(db, user).await.unwrap();
+        assert!(settings.values().all(|on| *on), "every email is on at first");
+        optout::Entity::insert(optout::ActiveModel {
+            user_id: Set(user),
+            event: Set("no_such_event".into()),
+        })
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+        let e = notify::prefs::email_settings(db, user).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Internal, "{e:?}");
     }
 );
