@@ -183,17 +183,13 @@ pub struct CaseItem {
 #[serde(deny_unknown_fields)]
 pub struct RefundAccount {
     /// A BIN of the bank list (`config/banks.toml`), or the name people know the bank by
-    /// (`Vietcombank`; kept as its BIN). Also read as `bank`.
-    #[serde(alias = "bank")]
+    /// (`Vietcombank`; kept as its BIN).
     #[cfg_attr(feature = "openapi", schema(example = "970436"))]
     pub bank_bin: String,
-    /// 4 to 19 digits or capital letters. Also read as `account_number`.
-    #[serde(alias = "account_number")]
+    /// 4 to 19 digits or capital letters.
     #[cfg_attr(feature = "openapi", schema(example = "0011004123456"))]
     pub account_no: String,
     /// The holder's name; diacritics are removed and it is upper-cased, as banks show it.
-    /// Also read as `holder_name`.
-    #[serde(alias = "holder_name")]
     #[cfg_attr(feature = "openapi", schema(example = "NGUYEN THI LAN"))]
     pub account_name: String,
 }

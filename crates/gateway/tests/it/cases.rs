@@ -209,8 +209,8 @@ db_test!(
                 "items": [{"order_item_id": line(&order, &m.sauce), "quantity": 1}],
                 "evidence_urls": ["https://anh.example.vn/chai-vo.jpg"],
                 // The bank by the name people know it, kept as its BIN.
-                "refund_account": {"bank": "Vietcombank", "account_number": "0123456789",
-                                   "holder_name": "Trần Thị Mai"},
+                "refund_account": {"bank_bin": "Vietcombank", "account_no": "0123456789",
+                                   "account_name": "Trần Thị Mai"},
             }),
         )
         .await;
@@ -723,6 +723,13 @@ db_test!(
                     {"bank_bin": "970436", "account_no": "01-23", "account_name": "TRAN THI MAI"}}),
                 "refund_account.account_no",
                 "invalid_account_no",
+            ),
+            (
+                // One shape of a bank account: the other names are not read.
+                json!({"kind": "refund", "reason": "Vỡ chai", "refund_account":
+                    {"bank_bin": "970436", "account_number": "0123456789", "account_name": "TRAN THI MAI"}}),
+                "refund_account.account_number",
+                "unknown_field",
             ),
             (
                 json!({"kind": "exchange", "reason": "Vỡ chai"}),

@@ -189,8 +189,8 @@ async fn resolved_case(app: &TestApp, m: &Market, token: &str, order: &str) {
             Some(token),
             json!({"kind": "refund", "reason": "Hàng bị ẩm", "description": "zqxcase cà phê bị ẩm",
                    "evidence_urls": ["https://anh.example.vn/zqxcase.jpg"],
-                   "refund_account": {"bank": "Vietcombank", "account_number": "9613579001",
-                                      "holder_name": "ZQXHOLDER NGUYEN"}}),
+                   "refund_account": {"bank_bin": "Vietcombank", "account_no": "9613579001",
+                                      "account_name": "ZQXHOLDER NGUYEN"}}),
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
