@@ -1,5 +1,9 @@
 //! Reading a page of a list: totals, windows, the last partial page and the tie-break, on
 //! SQLite and PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly where its expectation breaks"
+)]
 
 use common::page::{self, PageRequest};
 use sea_orm::{

@@ -20,17 +20,21 @@ pub(crate) fn https_url(url: &str) -> bool {
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// A list of links in a submission: its field, and how many it may hold.
+/// A list of links in a submission: the field that sends them (`document_urls`), the most
+/// it holds counted with the media ids sent beside them, and what the client is told it sent
+/// too many of (`documents`).
 pub(crate) struct Links {
-    /// The field that sends them (`document_urls`).
-    pub field: &'static str,
-    /// The most links, counted with the media ids sent beside them.
-    pub max: usize,
-    /// What the client is told it sent too many of (`documents`).
-    pub noun: &'static str,
+    field: &'static str,
+    max: usize,
+    noun: &'static str,
 }
 
 impl Links {
+    /// The links of `field`, at most `max`, called `noun` in the message for too many.
+    pub(crate) const fn new(field: &'static str, max: usize, noun: &'static str) -> Self {
+        Self { field, max, noun }
+    }
+
     /// Checks `urls`, sent beside `media` media ids, into `v`: at most [`Links::max`] in all
     /// (the links past it are not read), each [`https_url`]. Returns them trimmed.
     pub(crate) fn check(&self, v: &mut Validator, urls: &[String], media: usize) -> Vec<String> {

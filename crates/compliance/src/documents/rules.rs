@@ -274,11 +274,7 @@ fn expiry(v: &mut Validator, expires: bool, input: &NewDocument, today: NaiveDat
 }
 
 /// The pictures of a document, as links.
-const EVIDENCE: Links = Links {
-    field: "evidence_urls",
-    max: MAX_EVIDENCE,
-    noun: "pictures",
-};
+const EVIDENCE: Links = Links::new("evidence_urls", MAX_EVIDENCE, "pictures");
 
 #[cfg(test)]
 mod tests {

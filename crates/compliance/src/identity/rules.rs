@@ -178,11 +178,7 @@ fn birth(v: &mut Validator, born: NaiveDate, min_age: u32, today: NaiveDate) {
 }
 
 /// The pictures of the documents, as links.
-const DOCUMENTS: Links = Links {
-    field: "document_urls",
-    max: MAX_DOCUMENTS,
-    noun: "documents",
-};
+const DOCUMENTS: Links = Links::new("document_urls", MAX_DOCUMENTS, "documents");
 
 #[cfg(test)]
 mod tests {

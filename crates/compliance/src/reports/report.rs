@@ -329,11 +329,7 @@ impl NewAuthorityRequest {
 }
 
 /// A report's evidence, as links.
-const EVIDENCE: Links = Links {
-    field: "evidence",
-    max: MAX_EVIDENCE,
-    noun: "URLs",
-};
+const EVIDENCE: Links = Links::new("evidence", MAX_EVIDENCE, "URLs");
 
 /// The listing a report is about, as administrators see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
