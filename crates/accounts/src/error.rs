@@ -20,7 +20,8 @@ pub enum AccountsError {
     /// A reset or verification token that is unknown, expired or used.
     #[error("The link is invalid, expired or used already; ask for a new one.")]
     InvalidLink,
-    /// Input that breaks a rule; names each bad field.
+    /// Input that breaks a rule, naming each bad field; or another error of the shared kind
+    /// (a corrupt stored value), which keeps its kind.
     #[error(transparent)]
     Invalid(Error),
     /// The password hasher failed (not the password's fault).
@@ -39,7 +40,9 @@ impl AccountsError {
             AccountsError::InvalidCredentials | AccountsError::InvalidToken => {
                 ErrorKind::Unauthorized
             }
-            AccountsError::Invalid(_) | AccountsError::InvalidLink => ErrorKind::Invalid,
+            // A rule's error keeps its own kind (a corrupt row read back is internal).
+            AccountsError::Invalid(e) => e.kind,
+            AccountsError::InvalidLink => ErrorKind::Invalid,
             AccountsError::Disabled => ErrorKind::Forbidden,
             AccountsError::Hashing(_) => ErrorKind::Internal,
             AccountsError::Db(_) => ErrorKind::Internal,

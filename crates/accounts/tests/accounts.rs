@@ -113,3 +113,53 @@ db_test!(admins_are_made_only_by_create, |db: TestDb| async move {
     assert!(admin.is_admin);
     assert!(admin.actor().is_admin());
 });
+
+/// A closed set of policy kinds, as the compliance crate passes one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Terms,
+}
+
+impl common::Stored for Kind {
+    const WHAT: &'static str = "policy kind";
+    const ALL: &'static [Self] = &[Self::Terms];
+    fn as_str(self) -> &'static str {
+        "terms"
+    }
+}
+
+db_test!(
+    a_consent_of_an_unknown_kind_is_an_error_not_a_default,
+    |db: TestDb| async move {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        let svc = service();
+        let user = svc.register(&db.conn, lan()).await.unwrap();
+        let accepted = [accounts::consent::Acceptance {
+            kind: Kind::Terms,
+            version: 1,
+        }];
+        svc.record_consents(&db.conn, user.id, &accepted, None, chrono::Utc::now())
+            .await
+            .unwrap();
+        let read = svc.consents::<Kind, _>(&db.conn, user.id).await.unwrap();
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].kind, Kind::Terms);
+
+        accounts::entity::consent::Entity::insert(accounts::entity::consent::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            user_id: Set(user.id),
+            kind: Set("cookie_banner".into()),
+            version: Set(1),
+            accepted_at: Set(chrono::Utc::now()),
+            client_address: Set(None),
+        })
+        .exec_without_returning(&db.conn)
+        .await
+        .unwrap();
+        let err = svc
+            .consents::<Kind, _>(&db.conn, user.id)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), common::ErrorKind::Internal, "{err:?}");
+    }
+);

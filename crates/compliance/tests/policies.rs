@@ -532,3 +532,29 @@ db_test!(
         assert_eq!(users, 0);
     }
 );
+
+db_test!(
+    a_policy_version_of_an_unknown_kind_is_an_error_not_left_out,
+    |db: TestDb| async move {
+        use compliance::policies::entity as policy;
+        use sea_orm::ActiveValue::Set;
+        let (_, p) = policies();
+        let now = now();
+        assert!(p.current(&db.conn, now).await.is_ok());
+        policy::Entity::insert(policy::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            kind: Set("cookie_banner".into()),
+            version: Set(1),
+            title: Set("Cookie".into()),
+            body: Set("Cookie".into()),
+            effective_from: Set(now - Duration::days(1)),
+            published_at: Set(now - Duration::days(1)),
+            published_by: Set(None),
+        })
+        .exec_without_returning(&db.conn)
+        .await
+        .unwrap();
+        let err: ComplianceError = p.current(&db.conn, now).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Internal, "{err:?}");
+    }
+);
