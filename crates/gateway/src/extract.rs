@@ -26,10 +26,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+        let is_json = header_text(&req, header::CONTENT_TYPE)
             .and_then(|v| v.split(';').next())
             .map(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
@@ -40,11 +37,20 @@ where
         if !is_json {
             return Err(ApiError::from_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|rejection| ApiError::from_status(rejection.status()))?;
-        parse_json(&bytes).map(Json)
+        parse_json(&read_body(req, state).await?).map(Json)
     }
+}
+
+/// The header `name` of `req` as text, if it is there and is text.
+fn header_text(req: &Request, name: header::HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The whole body; one over `http.body_limit_bytes` (413) or cut short (400) is refused.
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| ApiError::from_status(rejection.status()))
 }
 
 /// Deserializes `bytes`, turning serde's complaint into a field-level error.
@@ -340,17 +346,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let has_body = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_none_or(|v| v != "0")
+        let has_body = header_text(&req, header::CONTENT_LENGTH).is_none_or(|v| v != "0")
             && req.headers().contains_key(header::CONTENT_TYPE);
         if !has_body {
             // Still read the body so a body without a content type is refused, not ignored.
-            let bytes = Bytes::from_request(req, state)
-                .await
-                .map_err(|rejection| ApiError::from_status(rejection.status()))?;
+            let bytes = read_body(req, state).await?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Ok(OptionalJson(None));
             }

@@ -18,7 +18,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{config::RedisConfig, metrics::RateLimitMetrics};
+use crate::{config::RedisConfig, error::ApiError, metrics::RateLimitMetrics};
 
 /// The shared bucket: `ARGV[1]` tokens refilled over `ARGV[3]` seconds; refill by elapsed time
 /// on Redis's clock, take one if asked, answer the whole seconds to wait (0: allowed). Keys
@@ -319,6 +319,17 @@ impl RateLimiter {
     /// count only failures: look first, take when the attempt failed).
     pub async fn peek(&self, key: &str) -> Result<(), u64> {
         self.attempt(key, false).await
+    }
+
+    /// [`check`](Self::check) as the API answers it: 429 `rate_limited` with `Retry-After`
+    /// once none is left.
+    pub async fn take(&self, key: &str) -> Result<(), ApiError> {
+        self.check(key).await.map_err(ApiError::rate_limited)
+    }
+
+    /// [`peek`](Self::peek) as the API answers it.
+    pub async fn allows(&self, key: &str) -> Result<(), ApiError> {
+        self.peek(key).await.map_err(ApiError::rate_limited)
     }
 
     async fn attempt(&self, key: &str, take: bool) -> Result<(), u64> {

@@ -127,15 +127,19 @@ stall_action!(
     "Reinstates a suspended stall."
 );
 
-/// A moderator's act on one product: the same extractors, a reason when given, the product
-/// as it is afterwards.
+/// A moderator's act on one product (admins): the same extractors, a reason when given, the
+/// product as it is afterwards; 409 when the product is not in a state the act applies to.
 macro_rules! product_action {
-    ($name:ident, $path:literal, $doc:literal, [$($spec:tt)*],
-     |$state:ident, $actor:ident, $id:ident, $reason:ident| $call:expr) => {
-        #[doc = $doc]
+    ($($(#[$doc:meta])* $name:ident, $path:literal, [$($body:tt)*],
+     |$state:ident, $actor:ident, $id:ident, $reason:ident| $call:expr;)*) => {$(
+        $(#[$doc])*
         #[utoipa::path(post, path = $path, tag = "admin", security(("bearer" = [])),
             params(("id" = String, Path, description = "Product id or slug")),
-            $($spec)*)]
+            $($body)*
+            responses(
+                (status = 200, body = Product),
+                (status = 409, body = Problem, content_type = "application/problem+json"),
+            ))]
         pub async fn $name(
             State($state): State<AppState>,
             auth: AuthUser,
@@ -146,82 +150,23 @@ macro_rules! product_action {
             let $actor = auth.user.actor();
             Ok(axum::Json($call.await?))
         }
-    };
+    )*};
 }
 
-product_action!(
-    hide_product,
-    "/api/v1/admin/products/{id}/hide",
-    "Hides a product from the public, with a reason (admins).",
-    [
-        request_body = ReasonBody,
-        responses(
-            (status = 200, body = Product),
-            (
-                status = 409,
-                body = Problem,
-                content_type = "application/problem+json"
-            ),
-            (
-                status = 422,
-                body = Problem,
-                content_type = "application/problem+json"
-            )
-        )
-    ],
-    |state, actor, id, reason| state.catalog.hide_product(
-        &state.db,
-        &actor,
-        &id,
-        reason.as_deref()
-    )
-);
-product_action!(
-    unhide_product,
-    "/api/v1/admin/products/{id}/unhide",
-    "Shows a hidden product again (admins).",
-    [request_body(content = Option<ReasonBody>),
-     responses((status = 200, body = Product), (status = 409, body = Problem, content_type = "application/problem+json"))],
-    |state, actor, id, reason| state.catalog.unhide_product(&state.db, &actor, &id, reason.as_deref())
-);
-product_action!(
-    verify_ocop,
-    "/api/v1/admin/products/{id}/ocop/verify",
-    "Verifies a product's OCOP certificate (admins).",
-    [responses(
-        (status = 200, body = Product),
-        (
-            status = 409,
-            body = Problem,
-            content_type = "application/problem+json"
-        )
-    )],
-    |state, actor, id, _reason| state.catalog.verify_ocop(&state.db, &actor, &id)
-);
-product_action!(
-    reject_ocop,
-    "/api/v1/admin/products/{id}/ocop/reject",
-    "Refuses a product's OCOP claim with a reason (admins).",
-    [
-        request_body = ReasonBody,
-        responses(
-            (status = 200, body = Product),
-            (
-                status = 409,
-                body = Problem,
-                content_type = "application/problem+json"
-            ),
-            (
-                status = 422,
-                body = Problem,
-                content_type = "application/problem+json"
-            )
-        )
-    ],
-    |state, actor, id, reason| state
-        .catalog
-        .reject_ocop(&state.db, &actor, &id, reason.as_deref())
-);
+product_action! {
+    /// Hides a product from the public, with a reason (admins).
+    hide_product, "/api/v1/admin/products/{id}/hide", [request_body = ReasonBody,],
+        |state, actor, id, reason| state.catalog.hide_product(&state.db, &actor, &id, reason.as_deref());
+    /// Shows a hidden product again (admins).
+    unhide_product, "/api/v1/admin/products/{id}/unhide", [request_body(content = Option<ReasonBody>),],
+        |state, actor, id, reason| state.catalog.unhide_product(&state.db, &actor, &id, reason.as_deref());
+    /// Verifies a product's OCOP certificate (admins).
+    verify_ocop, "/api/v1/admin/products/{id}/ocop/verify", [],
+        |state, actor, id, _reason| state.catalog.verify_ocop(&state.db, &actor, &id);
+    /// Refuses a product's OCOP claim with a reason (admins).
+    reject_ocop, "/api/v1/admin/products/{id}/ocop/reject", [request_body = ReasonBody,],
+        |state, actor, id, reason| state.catalog.reject_ocop(&state.db, &actor, &id, reason.as_deref());
+}
 
 /// Adds a category (admins).
 #[utoipa::path(post, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])),

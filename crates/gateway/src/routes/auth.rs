@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiResult, Problem},
     extract::{AuthUser, ClientIp, Json},
     routes::{
         me::UserView,
@@ -82,12 +82,7 @@ pub async fn register(
     ClientIp(ip): ClientIp,
     Json(body): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<UserView>)> {
-    state
-        .limits
-        .register_ip
-        .check(&ip.to_string())
-        .await
-        .map_err(ApiError::rate_limited)?;
+    state.limits.register_ip.take(&ip.to_string()).await?;
     let accepted = body
         .accepted_policies
         .map(|list| list.into_iter().map(Into::into).collect());
@@ -129,17 +124,9 @@ pub async fn login(
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<axum::Json<LoginResponse>> {
     let limits = &state.limits;
-    limits
-        .login_ip
-        .check(&ip.to_string())
-        .await
-        .map_err(ApiError::rate_limited)?;
+    limits.login_ip.take(&ip.to_string()).await?;
     let failures_key = format!("{}|{ip}", body.email.trim().to_lowercase());
-    limits
-        .login_failures
-        .peek(&failures_key)
-        .await
-        .map_err(ApiError::rate_limited)?;
+    limits.login_failures.allows(&failures_key).await?;
     let out = match state
         .accounts
         .login(&state.db, &body.email, &body.password)

@@ -193,23 +193,31 @@ case_step! {
     received, "receive_returned_goods", "/api/v1/cases/{id}/received", "Not a member of the stall", "`not_a_return`; `goods_not_expected`: not accepted, or received already";
 }
 
-/// The caller's cases as a buyer, newest first.
-#[utoipa::path(get, operation_id = "list_my_cases", path = "/api/v1/me/cases", tag = "cases", security(("bearer" = [])),
-    params(CaseListParams),
-    responses(
-        (status = 200, body = Page<CaseView>),
-    ))]
-pub async fn mine(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Query(q): Query<CaseListParams>,
-) -> ApiResult<axum::Json<Page<CaseView>>> {
-    let page = q.page()?;
-    let cases = state
-        .cases
-        .mine(&state.db, &auth.user.actor(), q.status, page)
-        .await?;
-    Ok(axum::Json(cases))
+/// A list of cases in `?status=`, paged, in the order its use case of the same name keeps.
+macro_rules! case_list {
+    ($($(#[$doc:meta])* $name:ident => $call:ident, $op:literal, $path:literal, $tag:literal;)*) => {$(
+        $(#[$doc])*
+        #[utoipa::path(get, operation_id = $op, path = $path, tag = $tag, security(("bearer" = [])),
+            params(CaseListParams),
+            responses((status = 200, body = Page<CaseView>)))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Query(q): Query<CaseListParams>,
+        ) -> ApiResult<axum::Json<Page<CaseView>>> {
+            let page = q.page()?;
+            let actor = auth.user.actor();
+            Ok(axum::Json(state.cases.$call(&state.db, &actor, q.status, page).await?))
+        }
+    )*};
+}
+
+case_list! {
+    /// The caller's cases as a buyer, newest first.
+    mine => mine, "list_my_cases", "/api/v1/me/cases", "cases";
+    /// Every case, oldest first, optionally in one status (`escalated`: those waiting for a
+    /// decision): the administrators' queue.
+    queue => list, "list_cases", "/api/v1/admin/cases", "admin";
 }
 
 /// A stall's cases (its members), oldest first: `?status=open` lists those to answer.
@@ -229,26 +237,6 @@ pub async fn of_stall(
     let cases = state
         .cases
         .of_stall(&state.db, &auth.user.actor(), &id, q.status, page)
-        .await?;
-    Ok(axum::Json(cases))
-}
-
-/// Every case, oldest first, optionally in one status (`escalated`: those waiting for a
-/// decision): the administrators' queue.
-#[utoipa::path(get, operation_id = "list_cases", path = "/api/v1/admin/cases", tag = "admin", security(("bearer" = [])),
-    params(CaseListParams),
-    responses(
-        (status = 200, body = Page<CaseView>),
-    ))]
-pub async fn queue(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Query(q): Query<CaseListParams>,
-) -> ApiResult<axum::Json<Page<CaseView>>> {
-    let page = q.page()?;
-    let cases = state
-        .cases
-        .list(&state.db, &auth.user.actor(), q.status, page)
         .await?;
     Ok(axum::Json(cases))
 }

@@ -84,57 +84,19 @@ pub async fn list(
     ))
 }
 
-/// Verifies a submitted document (admins): it supersedes the verified one of its kind, the
-/// stall's products that need it may show, and the owner is told.
-#[utoipa::path(post, operation_id = "verify_stall_document", path = "/api/v1/admin/documents/{id}/verify", tag = "admin", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Document id")),
-    responses(
-        (status = 200, body = StallDocument),
+super::verdicts! {
+    documents, super::path_id, uuid::Uuid, "Document id" => StallDocument;
+    /// Verifies a submitted document (admins): it supersedes the verified one of its kind, the
+    /// stall's products that need it may show, and the owner is told.
+    verify: "verify_stall_document", "/api/v1/admin/documents/{id}/verify", [
         (status = 409, description = "`invalid_transition`: the document is not waiting for a decision", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn verify(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-) -> ApiResult<axum::Json<StallDocument>> {
-    let id = super::path_id(&id)?;
-    Ok(axum::Json(
-        state
-            .documents
-            .verify(&state.db, &auth.user.actor(), id, Utc::now())
-            .await?,
-    ))
-}
-
-/// Rejects a submitted document with a reason the owner reads (admins); the owner may submit
-/// again.
-#[utoipa::path(post, operation_id = "reject_stall_document", path = "/api/v1/admin/documents/{id}/reject", tag = "admin", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Document id")),
-    request_body = DocumentRejection,
-    responses(
-        (status = 200, body = StallDocument),
+    ];
+    /// Rejects a submitted document with a reason the owner reads (admins); the owner may submit
+    /// again.
+    reject(DocumentRejection): "reject_stall_document", "/api/v1/admin/documents/{id}/reject", [
         (status = 409, description = "`invalid_transition`: the document is not waiting for a decision", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `required`, `too_short`, `too_long` (reason)", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn reject(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    Json(body): Json<DocumentRejection>,
-) -> ApiResult<axum::Json<StallDocument>> {
-    let id = super::path_id(&id)?;
-    Ok(axum::Json(
-        state
-            .documents
-            .reject(
-                &state.db,
-                &auth.user.actor(),
-                id,
-                Some(&body.reason),
-                Utc::now(),
-            )
-            .await?,
-    ))
+    ];
 }
 
 /// Business documents by status, oldest submission first: the administrators' queue.

@@ -80,56 +80,25 @@ pub async fn get(
     ))
 }
 
-/// Verifies the stall's pending seller identity (admins): the stall may be approved, and one
-/// suspended for lacking it sells again. The owner is told.
-#[utoipa::path(post, operation_id = "verify_seller_identity", path = "/api/v1/admin/stalls/{id}/identity/verify", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Stall id or slug")),
-    responses(
-        (status = 200, body = SellerIdentity),
-        (status = 404, description = "No such stall, or no identity submitted", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_transition`: the identity is not pending", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn verify(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-) -> ApiResult<axum::Json<SellerIdentity>> {
-    Ok(axum::Json(
-        state
-            .identities
-            .verify(&state.db, &auth.user.actor(), &id, Utc::now())
-            .await?,
-    ))
+/// The stall's id or slug, as the path gives it.
+fn stall_ref(id: &str) -> ApiResult<&str> {
+    Ok(id)
 }
 
-/// Rejects the stall's pending seller identity with a reason the owner reads (admins); the
-/// owner may submit again.
-#[utoipa::path(post, operation_id = "reject_seller_identity", path = "/api/v1/admin/stalls/{id}/identity/reject", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Stall id or slug")),
-    request_body = IdentityRejection,
-    responses(
-        (status = 200, body = SellerIdentity),
+super::verdicts! {
+    identities, stall_ref, String, "Stall id or slug" => SellerIdentity;
+    /// Verifies the stall's pending seller identity (admins): the stall may be approved, and one
+    /// suspended for lacking it sells again. The owner is told.
+    verify: "verify_seller_identity", "/api/v1/admin/stalls/{id}/identity/verify", [
         (status = 404, description = "No such stall, or no identity submitted", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the identity is not pending", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn reject(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Path(id): Path<String>,
-    Json(body): Json<IdentityRejection>,
-) -> ApiResult<axum::Json<SellerIdentity>> {
-    Ok(axum::Json(
-        state
-            .identities
-            .reject(
-                &state.db,
-                &auth.user.actor(),
-                &id,
-                Some(&body.reason),
-                Utc::now(),
-            )
-            .await?,
-    ))
+    ];
+    /// Rejects the stall's pending seller identity with a reason the owner reads (admins); the
+    /// owner may submit again.
+    reject(IdentityRejection): "reject_seller_identity", "/api/v1/admin/stalls/{id}/identity/reject", [
+        (status = 409, description = "`invalid_transition`: the identity is not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such stall, or no identity submitted", body = Problem, content_type = "application/problem+json"),
+    ];
 }
 
 /// Seller identities by status, oldest submission first, numbers masked (all but the last

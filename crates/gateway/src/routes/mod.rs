@@ -48,6 +48,50 @@ macro_rules! paged_params {
 }
 pub(crate) use paged_params;
 
+/// An administrator's verdict on what a stall submitted (its seller's identity, a business
+/// document): `verify`, or `reject` with a reason its owner reads, each the use case of the
+/// same name on `state.$service`; `$id` turns the path's id into what the use case takes. The
+/// answers both have, and the rest each lists, make the operation's document.
+macro_rules! verdicts {
+    (
+        $service:ident, $id:path, $id_type:ty, $id_doc:literal => $view:ty;
+        $(#[$verify_doc:meta])* verify: $verify_op:literal, $verify_path:literal, [$($verify_answers:tt)*];
+        $(#[$reject_doc:meta])* reject($rejection:ty): $reject_op:literal, $reject_path:literal, [$($reject_answers:tt)*];
+    ) => {
+        $(#[$verify_doc])*
+        #[utoipa::path(post, operation_id = $verify_op, path = $verify_path, tag = "admin", security(("bearer" = [])),
+            params(("id" = $id_type, Path, description = $id_doc)),
+            responses((status = 200, body = $view), $($verify_answers)*))]
+        pub async fn verify(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Path(id): Path<String>,
+        ) -> ApiResult<axum::Json<$view>> {
+            let id = $id(&id)?;
+            let actor = auth.user.actor();
+            Ok(axum::Json(state.$service.verify(&state.db, &actor, id, Utc::now()).await?))
+        }
+
+        $(#[$reject_doc])*
+        #[utoipa::path(post, operation_id = $reject_op, path = $reject_path, tag = "admin", security(("bearer" = [])),
+            params(("id" = $id_type, Path, description = $id_doc)),
+            request_body = $rejection,
+            responses((status = 200, body = $view), $($reject_answers)*))]
+        pub async fn reject(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Path(id): Path<String>,
+            Json(body): Json<$rejection>,
+        ) -> ApiResult<axum::Json<$view>> {
+            let id = $id(&id)?;
+            let (actor, reason) = (auth.user.actor(), Some(body.reason.as_str()));
+            let rejected = state.$service.reject(&state.db, &actor, id, reason, Utc::now());
+            Ok(axum::Json(rejected.await?))
+        }
+    };
+}
+pub(crate) use verdicts;
+
 paged_params! {
     /// `?page=&per_page=`
     PageParams {}

@@ -52,7 +52,6 @@ pub async fn inbox(
     params(("id" = Uuid, Path, description = "Notification id")),
     responses(
         (status = 200, body = NotificationView),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn mark_read(
     State(state): State<AppState>,
@@ -172,7 +171,6 @@ async fn owned(state: &AppState, auth: &AuthUser, id: &str) -> ApiResult<Uuid> {
     responses(
         (status = 201, body = WebhookView),
         (status = 403, description = "`forbidden`: not the owner", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`too_many_webhooks`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `url` is not https, carries credentials, or its host is not a public internet address", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -199,8 +197,6 @@ pub async fn create_webhook(
     params(("id" = String, Path, description = "Stall id or slug")),
     responses(
         (status = 200, body = [WebhookView]),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn webhooks(
     State(state): State<AppState>,
@@ -218,8 +214,6 @@ pub async fn webhooks(
     params(("id" = String, Path, description = "Stall id or slug"), ("wid" = Uuid, Path, description = "Webhook id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_webhook(
     State(state): State<AppState>,
@@ -237,8 +231,6 @@ pub async fn delete_webhook(
     params(("id" = String, Path, description = "Stall id or slug"), ("wid" = Uuid, Path, description = "Webhook id")),
     responses(
         (status = 200, body = WebhookView),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
@@ -256,8 +248,6 @@ pub async fn rotate_secret(
     params(("id" = String, Path, description = "Stall id or slug"), ("wid" = Uuid, Path, description = "Webhook id"), PageParams),
     responses(
         (status = 200, body = Page<DeliveryView>),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn deliveries(
     State(state): State<AppState>,

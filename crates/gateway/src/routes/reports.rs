@@ -16,7 +16,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::{
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiResult, Problem},
     extract::{AuthUser, ClientIp, Json, MaybeActor, OptionalJson, Query},
     routes::{admin::ReasonBody, path_id},
     state::AppState,
@@ -53,17 +53,9 @@ super::paged_params! {
 /// address): 429 with `Retry-After` once either is spent.
 async fn limit(state: &AppState, ip: std::net::IpAddr, actor: &Actor) -> ApiResult<()> {
     let limits = &state.limits;
-    limits
-        .report_ip
-        .check(&ip.to_string())
-        .await
-        .map_err(ApiError::rate_limited)?;
+    limits.report_ip.take(&ip.to_string()).await?;
     if let Some(user) = actor.user_id() {
-        limits
-            .report_user
-            .check(&user.to_string())
-            .await
-            .map_err(ApiError::rate_limited)?;
+        limits.report_user.take(&user.to_string()).await?;
     }
     Ok(())
 }
