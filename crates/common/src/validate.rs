@@ -90,9 +90,28 @@ impl Validator {
     }
 }
 
+/// The reason a moderator gives for a decision the other side reads (a rejection, a
+/// takedown, a suspension): trimmed, 3 to 1000 characters, in the field `reason`.
+pub fn required_reason(reason: Option<&str>) -> Result<String, Error> {
+    let mut v = Validator::new();
+    let text = v.text("reason", reason.unwrap_or(""), 3, 1000);
+    v.finish()?;
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reason_is_trimmed_and_3_to_1000_characters() {
+        assert_eq!(required_reason(Some("  Sai giấy  ")).unwrap(), "Sai giấy");
+        for bad in [None, Some(""), Some(" ab "), Some(&*"x".repeat(1001))] {
+            let e = required_reason(bad).unwrap_err();
+            assert_eq!(e.fields[0].field, "reason", "{bad:?}");
+        }
+        assert!(required_reason(Some(&"ư".repeat(1000))).is_ok());
+    }
 
     #[test]
     fn text_counts_characters_not_bytes() {

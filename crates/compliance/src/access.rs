@@ -2,7 +2,7 @@
 //! needs: the two checks every use case of identity, documents and reports opens with.
 
 use catalog::{entity::stall, stall::Standing, visibility::stall_is_public};
-use common::{Actor, Error, validate::Validator};
+use common::{Actor, Error, validate::required_reason};
 use uuid::Uuid;
 
 /// The caller's standing to `stall` as [`catalog::Catalog::standing`] told it, or the answer
@@ -24,8 +24,5 @@ pub(crate) fn insider(
 /// characters. 403 for anyone else, 422 for a missing or bad reason.
 pub(crate) fn reasoned(actor: &Actor, reason: Option<&str>) -> Result<(Uuid, String), Error> {
     let admin = actor.require_admin()?;
-    let mut v = Validator::new();
-    let text = v.text("reason", reason.unwrap_or(""), 3, 1000);
-    v.finish()?;
-    Ok((admin, text))
+    Ok((admin, required_reason(reason)?))
 }

@@ -2,7 +2,7 @@
 //! document's pictures, a report's evidence): each an https URL with a host, no credentials and
 //! nothing a link cannot hold, and a few of them at most.
 
-use common::{FieldCode, validate::Validator};
+use common::{Error, FieldCode, validate::Validator};
 
 /// The longest link taken, in bytes.
 pub const MAX_URL_LEN: usize = 2048;
@@ -59,4 +59,10 @@ impl Links {
         }
         out
     }
+}
+
+/// A list of links or media ids as a row stores it (a JSON array); anything else in the row
+/// is corrupt data, an internal error.
+pub(crate) fn stored_list<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>, Error> {
+    serde_json::from_str(text).map_err(|e| Error::internal(format!("a stored list: {e}")))
 }

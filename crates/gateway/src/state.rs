@@ -83,8 +83,10 @@ impl AppState {
         }
         let ledger = ledger::Ledger::new(config.ledger.settings(), catalog.clone());
         let mut orders = order::Orders::new(catalog.clone()).with_ledger(ledger.clone());
+        let mut cases = order::Cases::new(catalog.clone(), ledger.clone(), config.cases.settings());
         if let Some(card) = &built.card {
             orders = orders.with_card(card.clone());
+            cases = cases.with_card(card.clone());
         }
         let payments = order::Payments::new(built.card, config.stripe.webhook_secrets())
             .with_bank_secrets(config.bank_transfer.webhook_secrets())
@@ -101,7 +103,7 @@ impl AppState {
             checkouts,
             payments,
             orders,
-            cases: order::Cases::new(catalog.clone(), ledger.clone(), config.cases.settings()),
+            cases,
             ledger,
             identities: compliance::Identities::new(catalog.clone()),
             documents: compliance::Documents::new(catalog.clone(), document_rules),

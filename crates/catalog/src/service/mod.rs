@@ -25,7 +25,7 @@ pub use products::ProductSort;
 pub use sellers::UnverifiedSeller;
 
 use crate::{
-    CatalogError, Regions,
+    Regions,
     documents::DocumentRequirements,
     entity::{category, product, stall, stall_member},
     error::Result,
@@ -127,6 +127,26 @@ impl Catalog {
         order_id: Option<Uuid>,
     ) -> Result<()> {
         crate::tell_stall(db, &self.notifier, stall_id, event, facts, order_id).await
+    }
+
+    /// Tells `owner_id`, the owner of stall `stall_id`, of `event`, in the caller's transaction:
+    /// the notices about the stall's seller (identity, documents), which its staff do not get.
+    pub async fn tell_owner<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stall_id: Uuid,
+        owner_id: Uuid,
+        event: notify::Event,
+        facts: &notify::Facts,
+    ) -> Result<()> {
+        let refs = notify::Refs {
+            stall_id: Some(stall_id),
+            order_id: None,
+        };
+        self.notifier
+            .to_users(db, &[owner_id], event, facts, refs)
+            .await?;
+        Ok(())
     }
 
     /// The province's communes.
@@ -320,10 +340,7 @@ pub(crate) async fn product_refs<C: ConnectionTrait>(
 
 /// A reason a moderator must give: trimmed, 3 to 1000 characters.
 pub(crate) fn required_reason(reason: Option<&str>) -> Result<String> {
-    let mut v = common::validate::Validator::new();
-    let text = v.text("reason", reason.unwrap_or(""), 3, 1000);
-    v.finish().map_err(CatalogError::from)?;
-    Ok(text)
+    Ok(common::validate::required_reason(reason)?)
 }
 
 /// Tells the members of `stall_id` (and its webhooks) of `event` with `notifier`, in the

@@ -306,13 +306,8 @@ impl Documents {
             ),
             _ => (notify::Event::DocumentVerified, facts),
         };
-        let refs = notify::Refs {
-            stall_id: Some(stall.id),
-            order_id: None,
-        };
         self.catalog
-            .notifier()
-            .to_users(txn, &[stall.owner_id], event, &facts, refs)
+            .tell_owner(txn, stall.id, stall.owner_id, event, &facts)
             .await?;
         Ok(())
     }
@@ -336,8 +331,8 @@ impl Documents {
             issued_by: row.issued_by,
             issued_on: row.issued_on,
             expires_on: row.expires_on,
-            evidence_urls: json_list(&row.evidence_urls)?,
-            media_ids: json_list(&row.evidence_media_ids)?,
+            evidence_urls: crate::links::stored_list(&row.evidence_urls)?,
+            media_ids: crate::links::stored_list(&row.evidence_media_ids)?,
             status,
             valid: status == DocumentStatus::Verified
                 && row.expires_on.is_none_or(|last| today <= last),
@@ -426,9 +421,4 @@ fn not_submitted(status: DocumentStatus) -> ComplianceError {
         ),
     )
     .into()
-}
-
-/// A stored JSON list; anything else in the row is corrupt data.
-fn json_list<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>> {
-    serde_json::from_str(text).map_err(|e| Error::internal(format!("a stored list: {e}")).into())
 }

@@ -161,13 +161,8 @@ impl Grace {
                 calendar::day_of(deadline).format("%d/%m/%Y").to_string(),
             )
             .number("days", i64::from(self.days));
-        let refs = notify::Refs {
-            stall_id: Some(seller.stall_id),
-            order_id: None,
-        };
         self.catalog
-            .notifier()
-            .to_users(txn, &[seller.owner_id], event, &facts, refs)
+            .tell_owner(txn, seller.stall_id, seller.owner_id, event, &facts)
             .await?;
         Ok(())
     }

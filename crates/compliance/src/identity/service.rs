@@ -313,13 +313,8 @@ impl Identities {
             )
         };
         let facts = facts.text("stall", stall.name.clone());
-        let refs = notify::Refs {
-            stall_id: Some(stall.id),
-            order_id: None,
-        };
         self.catalog
-            .notifier()
-            .to_users(&txn, &[stall.owner_id], event, &facts, refs)
+            .tell_owner(&txn, stall.id, stall.owner_id, event, &facts)
             .await?;
         let row = identity_of(&txn, stall.id).await?;
         txn.commit().await?;
@@ -429,8 +424,8 @@ fn submission(row: &identity::Model) -> Result<Submission> {
             full_name: row.full_name.clone(),
             id_number: row.id_number.clone(),
             date_of_birth: row.date_of_birth,
-            document_urls: json_list(&row.document_urls)?,
-            document_media_ids: json_list(&row.document_media_ids)?,
+            document_urls: crate::links::stored_list(&row.document_urls)?,
+            document_media_ids: crate::links::stored_list(&row.document_media_ids)?,
         },
     })
 }
@@ -448,16 +443,11 @@ fn view(row: identity::Model, whole: bool) -> Result<SellerIdentity> {
         full_name: row.full_name,
         id_number,
         date_of_birth: row.date_of_birth,
-        document_urls: json_list(&row.document_urls)?,
-        document_media_ids: json_list(&row.document_media_ids)?,
+        document_urls: crate::links::stored_list(&row.document_urls)?,
+        document_media_ids: crate::links::stored_list(&row.document_media_ids)?,
         status: stored(&row.status)?,
         reason: row.reason,
         submitted_at: row.submitted_at,
         reviewed_at: row.reviewed_at,
     })
-}
-
-/// A stored JSON list; anything else in the row is corrupt data.
-fn json_list<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>> {
-    serde_json::from_str(text).map_err(|e| Error::internal(format!("a stored list: {e}")).into())
 }

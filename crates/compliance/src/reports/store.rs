@@ -230,7 +230,7 @@ pub fn report_view(
     admin: Option<&HashMap<Uuid, u64>>,
 ) -> Result<Report, Error> {
     let status = stored::<ReportStatus>(&m.status)?;
-    let evidence: Vec<String> = serde_json::from_str(&m.evidence).map_err(Error::internal)?;
+    let evidence = crate::links::stored_list(&m.evidence)?;
     Ok(Report {
         id: m.id,
         kind: stored(&m.kind)?,

@@ -260,14 +260,9 @@ pub async fn resolve(
     Path(id): Path<String>,
     Json(body): Json<Resolution>,
 ) -> ApiResult<axum::Json<CaseView>> {
-    let db = &state.db;
     let case = state
         .cases
-        .resolve(db, &auth.user.actor(), path_id(&id)?, body, Utc::now())
+        .resolve(&state.db, &auth.user.actor(), path_id(&id)?, body, Utc::now())
         .await?;
-    if case.refund_via == Some(order::types::PaymentMethod::Card) {
-        // Sent at once when the provider answers; the refund job retries it otherwise.
-        state.payments.refund_now(db, case.order_id).await?;
-    }
     Ok(axum::Json(case))
 }
