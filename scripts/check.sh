@@ -4,6 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The S3 media store's tests run against moto (`pip install 'moto[server]'`), started here when
+# it is installed and TEST_S3_URL names no server; without either they say they skipped.
+if [ -z "${TEST_S3_URL:-}" ] && command -v moto_server >/dev/null 2>&1; then
+  moto_server -H 127.0.0.1 -p 5056 >/tmp/moto-check.log 2>&1 &
+  moto_pid=$!
+  trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 30); do
+    curl -sf -o /dev/null http://127.0.0.1:5056/ && break
+    sleep 1
+  done
+  export TEST_S3_URL="http://127.0.0.1:5056"
+fi
+
 echo "== cargo fmt"
 cargo fmt --all --check
 

@@ -45,11 +45,13 @@ pub fn router(state: AppState) -> Router {
         .merge(money_routes())
         .merge(admin_routes())
         .merge(report_routes())
-        .merge(case_routes());
+        .merge(case_routes())
+        .merge(media_routes(&state));
     let http = &state.config.http;
     let cors = cors_layer(&http.cors_origins);
     let root = ops_routes(http.ops_listen.is_none())
         .nest("/api/v1", api)
+        .route("/media/{id}/{size}", get(crate::routes::media::rendition))
         .merge(docs())
         .fallback(|| async { ApiError::from_status(StatusCode::NOT_FOUND) });
     with_layers(root, &state, cors).with_state(state)
@@ -325,6 +327,19 @@ fn case_routes() -> Router<AppState> {
         .route("/admin/cases/{id}/resolve", post(cases::resolve))
 }
 
+/// Photos: the upload, whose body may be as large as `media.max_bytes` and its multipart
+/// framing, and the renditions.
+fn media_routes(state: &AppState) -> Router<AppState> {
+    let max = usize::try_from(state.media.settings().max_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .route(
+            "/media",
+            post(crate::routes::media::upload)
+                .layer(DefaultBodyLimit::max(max.saturating_add(64 * 1024))),
+        )
+        .route("/media/{id}/{size}", get(crate::routes::media::rendition))
+}
+
 /// `/healthz` and `/readyz`, and `/metrics` when `with_metrics` (it has no listener of its
 /// own).
 fn ops_routes(with_metrics: bool) -> Router<AppState> {
@@ -557,7 +572,9 @@ async fn cache_public_reads(cache_control: HeaderValue, req: Request, next: Next
     }
     let wanted = req.headers().get(header::IF_NONE_MATCH).cloned();
     let response = next.run(req).await;
-    if response.status() != StatusCode::OK {
+    // A response that sets its own caching (a photo's rendition, immutable) keeps it.
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::CACHE_CONTROL)
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -10,11 +10,13 @@ mod build;
 mod env;
 mod load;
 mod sections;
+mod uploads;
 mod url;
 mod validate;
 
 pub use build::Built;
 pub use sections::*;
+pub use uploads::MediaConfig;
 pub use url::redact;
 use url::with_password;
 
@@ -27,13 +29,15 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Keys whose values are secrets: they must come from the environment, never from a file that
 /// may end up in version control.
-pub const SECRET_KEYS: [&str; 6] = [
+pub const SECRET_KEYS: [&str; 8] = [
     "database.password",
     "notify.smtp_password",
     "search.meili_key",
     "stripe.secret_key",
     "stripe.webhook_secret",
     "bank_transfer.webhook_secret",
+    "media.s3_access_key",
+    "media.s3_secret_key",
 ];
 
 /// Prefix of the environment variables that override configuration keys.
@@ -104,6 +108,8 @@ pub struct Config {
     /// Notifications: email, webhooks, account links.
     #[serde(default)]
     pub notify: NotifyConfig,
+    /// Uploaded photos.
+    pub media: MediaConfig,
 }
 
 impl Config {

@@ -60,6 +60,10 @@ impl utoipa::ToSchema for ProblemCode {}
 /// Every problem code, as sent.
 pub const PROBLEM_CODES: &[&str] = &[
     "validation_failed",
+    "file_too_large",
+    "image_too_large",
+    "image_unreadable",
+    "media_quota_exceeded",
     "malformed_json",
     "bad_request",
     "unsupported_media_type",
@@ -275,6 +279,12 @@ impl From<common::Error> for ApiError {
 
 impl From<accounts::AccountsError> for ApiError {
     fn from(e: accounts::AccountsError) -> Self {
+        common::Error::from(e).into()
+    }
+}
+
+impl From<media::MediaError> for ApiError {
+    fn from(e: media::MediaError) -> Self {
         common::Error::from(e).into()
     }
 }

@@ -402,6 +402,8 @@ struct Workers {
     compliance: bool,
     /// The escalation of cases the stall did not answer in time (`cases.worker`).
     cases: bool,
+    /// The collection of photos nothing refers to (`media.worker`).
+    media: bool,
 }
 
 impl Workers {
@@ -412,6 +414,7 @@ impl Workers {
         notify: true,
         compliance: true,
         cases: true,
+        media: true,
     };
 
     /// The jobs the configuration turns on for a serving instance.
@@ -422,6 +425,7 @@ impl Workers {
             notify: config.notify.worker,
             compliance: config.compliance.worker,
             cases: config.cases.worker,
+            media: config.media.worker,
         }
     }
 }
@@ -483,6 +487,13 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
             state.cases.clone(),
             state.db.clone(),
             Duration::from_secs(60),
+        ));
+    }
+    if which.media {
+        runner = runner.with(media::CollectUnused::new(
+            state.media.clone(),
+            state.db.clone(),
+            state.config.media.collect_every(),
         ));
     }
     runner

@@ -44,6 +44,8 @@ pub struct AppState {
     pub policies: compliance::Policies,
     /// Reports of listings, authority requests and takedowns.
     pub reports: compliance::reports::Reports,
+    /// Uploaded photos.
+    pub media: media::Media,
     /// Webhooks, expiry of unpaid checkouts, refunds.
     pub payments: order::Payments,
     /// The mail server, when one is configured (for the delivery worker).
@@ -109,6 +111,7 @@ impl AppState {
             documents: compliance::Documents::new(catalog.clone(), document_rules),
             catalog,
             search: search::Search::new(engine),
+            media: media::Media::new(built.media_store, config.media.settings()),
             email: built.email,
             jobs: jobs::Monitor::new(),
             config: Arc::new(config),

@@ -191,3 +191,10 @@ fn jpeg_app1_before_scan(file: &[u8]) -> bool {
     }
     false
 }
+
+/// The width and height of the picture `file` holds, decoded whole; `None` if it cannot be.
+pub fn decoded_size(file: &[u8]) -> Option<(u32, u32)> {
+    image::load_from_memory(file)
+        .ok()
+        .map(|p| (p.width(), p.height()))
+}

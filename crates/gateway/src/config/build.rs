@@ -30,6 +30,8 @@ pub struct Built {
     pub bank_checkout_ttl: chrono::Duration,
     /// How old a bank notification may be (`bank_transfer.max_age_hours`).
     pub bank_max_age: chrono::Duration,
+    /// Where uploaded photos are stored (`media.store`).
+    pub media_store: Arc<dyn media::MediaStore>,
 }
 
 impl std::fmt::Debug for Built {
@@ -82,6 +84,7 @@ impl Config {
                 self.bank_transfer.max_age_hours,
                 chrono::Duration::try_hours,
             )?,
+            media_store: self.media.store(&self.data.dir)?,
         })
     }
 

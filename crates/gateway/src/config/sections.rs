@@ -536,7 +536,7 @@ pub enum LogFormat {
 
 /// An optional setting: a blank value (what compose passes for an unset variable,
 /// `${VAR:-}`) leaves it unset; any other is read as the setting's type.
-fn blank_is_unset<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+pub(super) fn blank_is_unset<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: std::str::FromStr,

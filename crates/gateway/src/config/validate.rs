@@ -25,6 +25,7 @@ impl Config {
         cases(&self.cases)?;
         retention(&self.retention)?;
         redis(&self.redis)?;
+        self.media.validate()?;
         log(&self.log)
     }
 }

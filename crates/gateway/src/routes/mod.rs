@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod documents;
 pub mod identity;
 pub mod me;
+pub mod media;
 pub mod money;
 pub mod notices;
 pub mod ops;

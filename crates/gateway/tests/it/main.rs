@@ -24,6 +24,7 @@ mod hostile;
 mod identity;
 mod instances;
 mod matrix;
+mod media;
 mod money;
 mod notify;
 mod ops;
