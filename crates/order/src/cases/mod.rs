@@ -6,8 +6,8 @@
 //!
 //! A refund reverses the order's ledger entries in proportion ([`ledger::Ledger::reverse_part`])
 //! in the same transaction; the money goes back the way it came: a card payment through the
-//! provider (a refund queued for the refund job, which the caller may try at once with
-//! [`crate::Payments::refund_now`]), a bank transfer or cash on delivery to the refund account
+//! provider (queued, sent at once when the decision is made, retried by the refund job if the
+//! provider fails), a bank transfer or cash on delivery to the refund account
 //! the buyer gave, paid by hand. Refunds of one order never add up to more than was paid for
 //! it. The delivery fee is never part of a case's refund: the delivery took place, and the
 //! ledger keeps it the stall's; an order cancelled before delivery gets its fee back through
@@ -211,6 +211,7 @@ pub struct Cases {
     catalog: catalog::Catalog,
     ledger: ledger::Ledger,
     settings: CaseSettings,
+    refunder: crate::refunder::Refunder,
 }
 
 fn conflict(code: &'static str, message: &str) -> OrderError {
@@ -229,7 +230,15 @@ impl Cases {
             catalog,
             ledger,
             settings,
+            refunder: crate::refunder::Refunder::default(),
         }
+    }
+
+    /// Sends a card refund a decision owes through `card` at once (without a card provider
+    /// it stays queued for the retry job).
+    pub fn with_card(mut self, card: std::sync::Arc<dyn crate::provider::PaymentProvider>) -> Self {
+        self.refunder = crate::refunder::Refunder::new(Some(card));
+        self
     }
 
     /// The settings in force.
@@ -552,7 +561,8 @@ impl Cases {
     /// An administrator decides. A refund of 1 đồng up to the goods value of the lines
     /// concerned reverses the order's ledger entries in proportion and owes the money back
     /// by the order's payment method (never more, with the order's other refunds, than was
-    /// paid for it). The buyer and the stall hear of it.
+    /// paid for it). The buyer and the stall hear of it. A card refund is sent at once; if the
+    /// provider fails, it stays queued and the retry job sends it.
     pub async fn resolve<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
@@ -602,6 +612,9 @@ impl Cases {
             .resolved(r.decision, amount, &message)
             .await?;
         txn.commit().await?;
+        if amount.is_some() && method == PaymentMethod::Card {
+            self.refunder.send_now(db, c.order_id).await?;
+        }
         view(db, id).await
     }
 

@@ -33,16 +33,6 @@ impl Payments {
         self.refunder().send_due(db, now).await
     }
 
-    /// Tries the refund owed for `order_id` now, if one is queued (after a case decided for
-    /// the buyer, so the answer can already show it sent).
-    pub async fn refund_now<C: ConnectionTrait + sea_orm::TransactionTrait>(
-        &self,
-        db: &C,
-        order_id: Uuid,
-    ) -> Result<()> {
-        self.refunder().send_now(db, order_id).await
-    }
-
     /// Refunds for administrators, oldest first, optionally in one status.
     pub async fn refunds<C: ConnectionTrait>(
         &self,
