@@ -84,8 +84,10 @@ pub async fn list(
     ))
 }
 
-super::verdicts! {
+super::review_desk! {
     documents, super::path_id, uuid::Uuid, "Document id" => StallDocument;
+    /// Business documents by status, oldest submission first: the administrators' queue.
+    queue(DocumentQueueParams, DocumentStatus::Submitted, calendar::today()): "list_documents", "/api/v1/admin/documents";
     /// Verifies a submitted document (admins): it supersedes the verified one of its kind, the
     /// stall's products that need it may show, and the owner is told.
     verify: "verify_stall_document", "/api/v1/admin/documents/{id}/verify", [
@@ -97,31 +99,4 @@ super::verdicts! {
         (status = 409, description = "`invalid_transition`: the document is not waiting for a decision", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `required`, `too_short`, `too_long` (reason)", body = Problem, content_type = "application/problem+json"),
     ];
-}
-
-/// Business documents by status, oldest submission first: the administrators' queue.
-#[utoipa::path(get, operation_id = "list_documents", path = "/api/v1/admin/documents", tag = "admin", security(("bearer" = [])),
-    params(DocumentQueueParams),
-    responses(
-        (status = 200, body = Page<StallDocument>),
-    ))]
-pub async fn queue(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Query(q): Query<DocumentQueueParams>,
-) -> ApiResult<axum::Json<Page<StallDocument>>> {
-    let page = q.page()?;
-    let status = q.status.unwrap_or(DocumentStatus::Submitted);
-    Ok(axum::Json(
-        state
-            .documents
-            .queue(
-                &state.db,
-                &auth.user.actor(),
-                status,
-                page,
-                calendar::today(),
-            )
-            .await?,
-    ))
 }

@@ -85,8 +85,11 @@ fn stall_ref(id: &str) -> ApiResult<&str> {
     Ok(id)
 }
 
-super::verdicts! {
+super::review_desk! {
     identities, stall_ref, String, "Stall id or slug" => SellerIdentity;
+    /// Seller identities by status, oldest submission first, numbers masked (all but the last
+    /// three characters): the administrators' queue.
+    queue(IdentityQueueParams, IdentityStatus::Pending): "list_seller_identities", "/api/v1/admin/identities";
     /// Verifies the stall's pending seller identity (admins): the stall may be approved, and one
     /// suspended for lacking it sells again. The owner is told.
     verify: "verify_seller_identity", "/api/v1/admin/stalls/{id}/identity/verify", [
@@ -99,26 +102,4 @@ super::verdicts! {
         (status = 409, description = "`invalid_transition`: the identity is not pending", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such stall, or no identity submitted", body = Problem, content_type = "application/problem+json"),
     ];
-}
-
-/// Seller identities by status, oldest submission first, numbers masked (all but the last
-/// three characters): the administrators' queue.
-#[utoipa::path(get, operation_id = "list_seller_identities", path = "/api/v1/admin/identities", tag = "admin", security(("bearer" = [])),
-    params(IdentityQueueParams),
-    responses(
-        (status = 200, body = Page<SellerIdentity>),
-    ))]
-pub async fn queue(
-    State(state): State<AppState>,
-    auth: AuthUser,
-    Query(q): Query<IdentityQueueParams>,
-) -> ApiResult<axum::Json<Page<SellerIdentity>>> {
-    let page = q.page()?;
-    let status = q.status.unwrap_or(IdentityStatus::Pending);
-    Ok(axum::Json(
-        state
-            .identities
-            .queue(&state.db, &auth.user.actor(), status, page)
-            .await?,
-    ))
 }

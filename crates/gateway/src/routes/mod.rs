@@ -49,16 +49,32 @@ macro_rules! paged_params {
 }
 pub(crate) use paged_params;
 
-/// An administrator's verdict on what a stall submitted (its seller's identity, a business
-/// document): `verify`, or `reject` with a reason its owner reads, each the use case of the
-/// same name on `state.$service`; `$id` turns the path's id into what the use case takes. The
-/// answers both have, and the rest each lists, make the operation's document.
-macro_rules! verdicts {
+/// The administrators' desk for what stalls submit (their seller's identity, business
+/// documents): the `queue` by status (the first status by default), and the verdicts, `verify`
+/// or `reject` with a reason the owner reads; each the use case of the same name on
+/// `state.$service`. `$id` turns the path's id into what the use case takes; the answers every
+/// verdict has, and the rest each lists, make the operation's document.
+macro_rules! review_desk {
     (
         $service:ident, $id:path, $id_type:ty, $id_doc:literal => $view:ty;
+        $(#[$queue_doc:meta])* queue($params:ty, $default:expr $(, $extra:expr)?): $queue_op:literal, $queue_path:literal;
         $(#[$verify_doc:meta])* verify: $verify_op:literal, $verify_path:literal, [$($verify_answers:tt)*];
         $(#[$reject_doc:meta])* reject($rejection:ty): $reject_op:literal, $reject_path:literal, [$($reject_answers:tt)*];
     ) => {
+        $(#[$queue_doc])*
+        #[utoipa::path(get, operation_id = $queue_op, path = $queue_path, tag = "admin", security(("bearer" = [])),
+            params($params), responses((status = 200, body = Page<$view>)))]
+        pub async fn queue(
+            State(state): State<AppState>,
+            auth: AuthUser,
+            Query(q): Query<$params>,
+        ) -> ApiResult<axum::Json<Page<$view>>> {
+            let (page, status) = (q.page()?, q.status.unwrap_or($default));
+            let actor = auth.user.actor();
+            let rows = state.$service.queue(&state.db, &actor, status, page $(, $extra)?);
+            Ok(axum::Json(rows.await?))
+        }
+
         $(#[$verify_doc])*
         #[utoipa::path(post, operation_id = $verify_op, path = $verify_path, tag = "admin", security(("bearer" = [])),
             params(("id" = $id_type, Path, description = $id_doc)),
@@ -91,7 +107,7 @@ macro_rules! verdicts {
         }
     };
 }
-pub(crate) use verdicts;
+pub(crate) use review_desk;
 
 paged_params! {
     /// `?page=&per_page=`
