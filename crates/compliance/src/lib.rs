@@ -40,6 +40,8 @@ pub mod identity;
 mod links;
 pub mod policies;
 pub mod reports;
+#[cfg(test)]
+mod testing;
 
 pub use documents::Documents;
 pub use error::ComplianceError;

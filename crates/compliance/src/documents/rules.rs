@@ -316,7 +316,7 @@ mod tests {
     }
 
     fn submission(overrides: serde_json::Value) -> NewDocument {
-        let mut body = serde_json::json!({
+        let base = serde_json::json!({
             "kind": "food_safety",
             "number": " 123/2026/ATTP-CNĐK ",
             "issued_by": "Sở Y tế tỉnh Quảng Trị",
@@ -324,26 +324,16 @@ mod tests {
             "expires_on": "2029-03-01",
             "evidence_urls": ["https://anh.example.vn/attp.jpg"],
         });
-        for (k, val) in overrides.as_object().unwrap() {
-            body[k] = val.clone();
-        }
-        serde_json::from_value(body).unwrap()
+        crate::testing::body(base, overrides)
     }
 
     /// The (field, code, message) of each error of checking `overrides` on 2026-12-05.
     fn errors(overrides: serde_json::Value) -> Vec<(String, FieldCode, String)> {
-        match check(
+        crate::testing::field_errors(check(
             &DocumentRules::builtin(),
             &submission(overrides),
             d("2026-12-05"),
-        ) {
-            Ok(_) => Vec::new(),
-            Err(e) => e
-                .fields
-                .into_iter()
-                .map(|f| (f.field, f.code, f.message))
-                .collect(),
-        }
+        ))
     }
 
     #[test]

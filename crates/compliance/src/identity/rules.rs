@@ -193,16 +193,13 @@ mod tests {
     const TODAY: &str = "2026-12-05";
 
     fn input(overrides: serde_json::Value) -> NewIdentity {
-        let mut body = json!({
+        let base = json!({
             "method": "citizen_id_card",
             "full_name": "Lê Văn Tùng",
             "id_number": "045080001234",
             "date_of_birth": "1980-05-12",
         });
-        for (k, val) in overrides.as_object().unwrap() {
-            body[k] = val.clone();
-        }
-        serde_json::from_value(body).unwrap()
+        crate::testing::body(base, overrides)
     }
 
     /// The (field, code, message) of each error of checking `overrides`, or none.
@@ -210,14 +207,7 @@ mod tests {
         overrides: serde_json::Value,
         business: BusinessType,
     ) -> Vec<(String, FieldCode, String)> {
-        match check(&input(overrides), business, d(TODAY)) {
-            Ok(_) => Vec::new(),
-            Err(e) => e
-                .fields
-                .into_iter()
-                .map(|f| (f.field, f.code, f.message))
-                .collect(),
-        }
+        crate::testing::field_errors(check(&input(overrides), business, d(TODAY)))
     }
 
     fn one(field: &str, code: FieldCode, message: &str) -> Vec<(String, FieldCode, String)> {
