@@ -4,6 +4,7 @@
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
 };
 use uuid::Uuid;
 
@@ -28,45 +29,38 @@ pub struct Unfinished {
 
 /// What of `buyer`'s keeps their account from being erased now.
 pub async fn erasure_blockers<C: ConnectionTrait>(db: &C, buyer: Uuid) -> Result<Unfinished> {
+    use case_row::Column as K;
+    use order::Column as O;
+    use refund::Column as R;
     let finished = [OrderStatus::Delivered, OrderStatus::Cancelled].map(Stored::as_str);
-    let orders = order::Entity::find()
-        .select_only()
-        .column(order::Column::Id)
-        .filter(order::Column::BuyerId.eq(buyer))
-        .filter(order::Column::Status.is_not_in(finished))
-        .order_by_asc(order::Column::CreatedAt)
-        .order_by_asc(order::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let theirs = order::Entity::find().filter(O::BuyerId.eq(buyer));
+    let open = theirs.clone().filter(O::Status.is_not_in(finished));
     let cases = case_row::Entity::find()
-        .select_only()
-        .column(case_row::Column::Id)
-        .filter(case_row::Column::BuyerId.eq(buyer))
-        .filter(case_row::Column::Status.ne(CaseStatus::Resolved.as_str()))
-        .order_by_asc(case_row::Column::CreatedAt)
-        .order_by_asc(case_row::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let theirs = order::Entity::find()
-        .select_only()
-        .column(order::Column::Id)
-        .filter(order::Column::BuyerId.eq(buyer))
-        .into_query();
-    let refunds = refund::Entity::find()
-        .select_only()
-        .column(refund::Column::Id)
-        .filter(refund::Column::OrderId.in_subquery(theirs))
-        .filter(refund::Column::Status.ne(RefundStatus::Sent.as_str()))
-        .order_by_asc(refund::Column::CreatedAt)
-        .order_by_asc(refund::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
+        .filter(K::BuyerId.eq(buyer))
+        .filter(K::Status.ne(CaseStatus::Resolved.as_str()));
+    let theirs = theirs.select_only().column(O::Id).into_query();
+    let unpaid = refund::Entity::find()
+        .filter(R::OrderId.in_subquery(theirs))
+        .filter(R::Status.ne(RefundStatus::Sent.as_str()));
     Ok(Unfinished {
-        orders,
-        cases,
-        refunds,
+        orders: oldest_first(db, open, O::Id, O::CreatedAt).await?,
+        cases: oldest_first(db, cases, K::Id, K::CreatedAt).await?,
+        refunds: oldest_first(db, unpaid, R::Id, R::CreatedAt).await?,
     })
+}
+
+/// The ids `q` finds, oldest first.
+async fn oldest_first<C: ConnectionTrait, E: EntityTrait>(
+    db: &C,
+    q: Select<E>,
+    id: E::Column,
+    created_at: E::Column,
+) -> Result<Vec<Uuid>> {
+    Ok(q.select_only()
+        .column(id)
+        .order_by_asc(created_at)
+        .order_by_asc(id)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
