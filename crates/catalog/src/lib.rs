@@ -36,6 +36,7 @@ pub mod facts;
 pub mod lookup;
 pub mod nation;
 pub mod outbox;
+pub mod photos;
 pub mod product;
 pub mod region;
 pub mod service;

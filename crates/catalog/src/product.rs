@@ -299,7 +299,8 @@ pub struct Product {
     pub stock: i64,
     /// The cover image (the first of `images`), as listings and search hits show it.
     pub image: Option<String>,
-    /// Image URLs.
+    /// Image URLs (a photo uploaded to the stall, named by its id, as the URL of its large
+    /// rendition).
     pub images: Vec<String>,
     /// Where it comes from: `origin_commune`, else its stall's commune (what the `commune`
     /// filter and facet of search count).
@@ -490,6 +491,11 @@ pub(crate) mod rules {
         let mut out = Vec::with_capacity(images.len());
         for (i, url) in images.iter().enumerate() {
             let url = url.trim();
+            // A photo uploaded to the stall, by its id (the service checks it is the stall's).
+            if let Some(id) = crate::photos::photo_id(url) {
+                out.push(id.hyphenated().to_string());
+                continue;
+            }
             let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
             let host_ok = url
                 .split_once("://")

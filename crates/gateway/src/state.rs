@@ -73,7 +73,13 @@ impl AppState {
         let limits = limits(&config, &metrics);
         let notifier = notify::Notifier::default();
         let document_rules = compliance::documents::DocumentRules::builtin();
+        let media = media::Media::new(built.media_store, config.media.settings());
+        let photos = Arc::new(StallPhotos {
+            media: media.clone(),
+            db: db.clone(),
+        });
         let catalog = Catalog::new(built.regions)
+            .with_photos(photos)
             .with_notifier(notifier.clone())
             .with_document_requirements(document_rules.requirements());
         let mut checkouts = order::Checkouts::new(catalog.clone()).with_rates(built.rates.clone());
@@ -111,13 +117,31 @@ impl AppState {
             documents: compliance::Documents::new(catalog.clone(), document_rules),
             catalog,
             search: search::Search::new(engine),
-            media: media::Media::new(built.media_store, config.media.settings()),
+            media,
             email: built.email,
             jobs: jobs::Monitor::new(),
             config: Arc::new(config),
             limits: Arc::new(limits),
             metrics: Arc::new(metrics),
         }
+    }
+}
+
+/// The photos stalls hold, as the catalogue asks for those products name by id.
+#[derive(Debug)]
+struct StallPhotos {
+    media: media::Media,
+    db: DatabaseConnection,
+}
+
+#[async_trait::async_trait]
+impl catalog::photos::Photos for StallPhotos {
+    async fn held_by(
+        &self,
+        stall_id: uuid::Uuid,
+        ids: &[uuid::Uuid],
+    ) -> common::Result<std::collections::HashSet<uuid::Uuid>> {
+        Ok(self.media.held_by(&self.db, stall_id, ids).await?)
     }
 }
 

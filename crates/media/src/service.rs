@@ -350,21 +350,25 @@ impl Media {
             .ok_or(MediaError::NotFound)
     }
 
-    /// The photos among `ids` that exist and belong to `stall_id`, by id.
-    pub async fn of_stall<C: ConnectionTrait>(
+    /// The ids among `ids` of photos that exist and belong to `stall_id`.
+    pub async fn held_by<C: ConnectionTrait>(
         &self,
         db: &C,
         stall_id: Uuid,
         ids: &[Uuid],
-    ) -> Result<Vec<entity::Model>> {
+    ) -> Result<std::collections::HashSet<Uuid>> {
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Default::default());
         }
-        Ok(entity::Entity::find()
+        let rows = entity::Entity::find()
+            .select_only()
+            .column(Column::Id)
             .filter(Column::Id.is_in(ids.iter().copied()))
             .filter(Column::StallId.eq(stall_id))
+            .into_tuple::<Uuid>()
             .all(db)
-            .await?)
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Where `row`'s rendition at `size` in `encoding` is read: on `media.public_url` (a CDN

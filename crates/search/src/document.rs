@@ -117,7 +117,7 @@ pub fn product_doc(
     }
     let category = categories.get(&p.category_id);
     let valid_until = catalog::visibility::stars_valid_until(p, today);
-    let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
+    let images = catalog::photos::image_urls(&p.images);
     ProductDoc {
         id: p.id,
         slug: p.slug.clone(),

@@ -40,6 +40,8 @@ pub struct Catalog {
     fact_rules: Arc<FactRules>,
     document_rules: Arc<DocumentRequirements>,
     notifier: notify::Notifier,
+    /// The photos stalls hold, for products' `images` named by id.
+    photos: Option<Arc<dyn crate::photos::Photos>>,
 }
 
 /// How much of a stall (and its products) the caller may see and do.
@@ -67,6 +69,7 @@ impl Catalog {
             fact_rules: Arc::new(FactRules::builtin()),
             document_rules: Arc::new(DocumentRequirements::default()),
             notifier: notify::Notifier::default(),
+            photos: None,
         }
     }
 
@@ -103,6 +106,12 @@ impl Catalog {
         category_id: Uuid,
     ) -> Vec<&'a str> {
         self.document_rules.required(&lineage(all, category_id))
+    }
+
+    /// The same catalogue checking the photos products name by id with `photos`.
+    pub fn with_photos(mut self, photos: Arc<dyn crate::photos::Photos>) -> Self {
+        self.photos = Some(photos);
+        self
     }
 
     /// The same catalogue writing notifications with `notifier`.

@@ -151,7 +151,7 @@ impl Catalog {
         };
         let status = stored(&p.status)?;
         let ocop_stars = ocop.as_ref().filter(|o| o.valid).map(|o| o.stars);
-        let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
+        let images = crate::photos::image_urls(&p.images);
         let commune = self.regions.get(p.commune_code(stall)).cloned();
         let origin_commune = p
             .origin_commune_code
@@ -318,6 +318,7 @@ impl Catalog {
         Self::check_category(db, &mut v, input.category_id).await?;
         self.check_facts(db, &mut v, input.category_id, &product_facts)
             .await?;
+        crate::photos::check(self.photos.as_ref(), &mut v, stall.id, &images).await?;
         v.finish()?;
 
         let txn = common::begin_write(db).await?;
@@ -482,6 +483,7 @@ impl Catalog {
         }
         if let Some(images) = &patch.images {
             let images = rules::images(&mut v, images);
+            crate::photos::check(self.photos.as_ref(), &mut v, current.stall_id, &images).await?;
             am.images = Set(serde_json::to_string(&images).unwrap_or_else(|_| "[]".into()));
         }
         if let Some(code) = &patch.origin_commune_code {

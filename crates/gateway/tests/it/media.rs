@@ -390,3 +390,99 @@ db_test!(
         assert!(p.root.join("media").join(key).is_file(), "{key}");
     }
 );
+
+db_test!(
+    products_name_the_stalls_photos_by_id,
+    |db: TestDb| async move {
+        let p = photos(db, "").await;
+        let app = &p.app;
+        let upload = |seed: u8| {
+            let p = &p;
+            async move {
+                let res = p
+                    .upload(Some(&p.owner), &samples::jpeg(640, 480, seed), "a.jpg")
+                    .await;
+                assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+                res.json()["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let cover = upload(21).await;
+        let unused = upload(22).await;
+        // A photo of another stall of another owner.
+        let other = app.signed_in("chu-khac@example.vn").await;
+        let theirs_stall = app.stall(&other, "Tiêu Vĩnh Linh").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let body = multipart(
+            &samples::jpeg(640, 480, 23),
+            "b.jpg",
+            "image/jpeg",
+            &theirs_stall,
+        );
+        let theirs = app
+            .send(upload_request(Some(&other), Body::from(body)))
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let category = app.category("gia-vi-nuoc-cham").await;
+        let mut body = app.product_body(&category, "Nước mắm 40 độ đạm", 120_000);
+        body["images"] = serde_json::json!([cover, "https://anh.example.com/a.jpg"]);
+        let product = app.product(&p.owner, &p.stall, body.clone()).await;
+        assert_eq!(product["images"][0], format!("/media/{cover}/large"));
+        assert_eq!(product["images"][1], "https://anh.example.com/a.jpg");
+        assert_eq!(product["image"], format!("/media/{cover}/large"));
+        // Another stall's photo, or an id of nothing, is named.
+        let nothing = uuid::Uuid::now_v7().to_string();
+        body["images"] = serde_json::json!(["https://anh.example.com/a.jpg", theirs, nothing]);
+        let res = app
+            .post(
+                &format!("/api/v1/stalls/{}/products", p.stall),
+                Some(&p.owner),
+                body,
+            )
+            .await;
+        let problem = res.problem(422, "validation_failed");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["images[1]", "images[2]"], "{problem}");
+        // A product's photos change by id too.
+        let id = product["id"].as_str().unwrap();
+        let res = app
+            .patch(
+                &format!("/api/v1/products/{id}"),
+                Some(&p.owner),
+                serde_json::json!({"version": product["version"], "images": [theirs]}),
+            )
+            .await;
+        let problem = res.problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "images[0]");
+
+        // Past the grace period the photo no product names goes; the cover stays.
+        let old = chrono::Utc::now() - chrono::Duration::hours(25);
+        for m in [&cover, &unused] {
+            let row = media::entity::ActiveModel {
+                id: sea_orm::Set(m.parse().unwrap()),
+                created_at: sea_orm::Set(old),
+                ..Default::default()
+            };
+            media::entity::Entity::update(row)
+                .exec(&app.db.conn)
+                .await
+                .unwrap();
+        }
+        assert_eq!(app.state.media.collect(&app.db.conn).await.unwrap(), 1);
+        p.get(&format!("/media/{unused}/thumb"), None)
+            .await
+            .problem(404, "not_found");
+        let res = p.get(&format!("/media/{cover}/large"), None).await;
+        assert_eq!(res.status, StatusCode::OK);
+    }
+);

@@ -1,0 +1,89 @@
+//! Photos a product names by id, uploaded through the media service: `images` holds each as
+//! its id (a UUID) among https URLs. The catalogue asks the photos a stall holds through
+//! [`Photos`], which the gateway wires to the media service, so it reads no table of another
+//! crate; answers show a photo as the gateway's URL of its large rendition.
+
+use std::{collections::HashSet, sync::Arc};
+
+use common::{FieldCode, validate::Validator};
+use uuid::Uuid;
+
+/// The photos stalls hold.
+#[async_trait::async_trait]
+pub trait Photos: Send + Sync + std::fmt::Debug + 'static {
+    /// The ids among `ids` of photos that exist and belong to `stall_id`.
+    async fn held_by(&self, stall_id: Uuid, ids: &[Uuid]) -> common::Result<HashSet<Uuid>>;
+}
+
+/// The photo an entry of `images` names, if it is an id rather than a URL.
+pub fn photo_id(entry: &str) -> Option<Uuid> {
+    Uuid::parse_str(entry.trim()).ok()
+}
+
+/// What an answer shows for an entry of `images`: a photo's id becomes the URL of its large
+/// rendition (`/media/{id}/large`, redirected to `media.public_url` when one is set); a URL
+/// stays as it is.
+pub fn image_url(entry: &str) -> String {
+    match photo_id(entry) {
+        Some(id) => format!("/media/{id}/large"),
+        None => entry.to_owned(),
+    }
+}
+
+/// The stored `images` (a JSON array) as answers show them.
+pub fn image_urls(stored: &str) -> Vec<String> {
+    let entries: Vec<String> = serde_json::from_str(stored).unwrap_or_default();
+    entries.iter().map(|e| image_url(e)).collect()
+}
+
+/// Names each photo id among `images` that `stall_id` does not hold (`images[N]`); without
+/// `photos` (a catalogue not wired to the media service) none is held.
+pub(crate) async fn check(
+    photos: Option<&Arc<dyn Photos>>,
+    v: &mut Validator,
+    stall_id: Uuid,
+    images: &[String],
+) -> common::Result<()> {
+    let named: Vec<(usize, Uuid)> = images
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| photo_id(e).map(|id| (i, id)))
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = named.iter().map(|(_, id)| *id).collect();
+    let held = match photos {
+        Some(photos) => photos.held_by(stall_id, &ids).await?,
+        None => HashSet::new(),
+    };
+    for (i, id) in named {
+        if !held.contains(&id) {
+            v.add(
+                &format!("images[{i}]"),
+                FieldCode::Invalid,
+                "is not a photo uploaded to this stall",
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_become_the_gateways_urls_and_urls_stay() {
+        let id = Uuid::now_v7();
+        let stored = format!("[\"{id}\",\"https://anh.example.vn/a.jpg\"]");
+        assert_eq!(
+            image_urls(&stored),
+            [
+                format!("/media/{id}/large"),
+                "https://anh.example.vn/a.jpg".to_owned()
+            ]
+        );
+        assert_eq!(photo_id("https://anh.example.vn/a.jpg"), None);
+    }
+}
