@@ -482,9 +482,7 @@ impl Catalog {
             am.weight_grams = Set(w);
         }
         if let Some(images) = &patch.images {
-            let images = rules::images(&mut v, images);
-            crate::photos::check(self.photos.as_ref(), &mut v, current.stall_id, &images).await?;
-            am.images = Set(serde_json::to_string(&images).unwrap_or_else(|_| "[]".into()));
+            am.images = Set(self.checked_images(&mut v, &current, images).await?);
         }
         if let Some(code) = &patch.origin_commune_code {
             if let Some(code) = code {
@@ -532,6 +530,18 @@ impl Catalog {
             .ok_or(CatalogError::NotFound("Product"))?;
         txn.commit().await?;
         self.one_view(db, updated, true).await
+    }
+
+    /// `images` of `product` checked (URLs, and photos its stall holds), as the table keeps
+    /// them.
+    async fn checked_images(
+        &self,
+        v: &mut Validator,
+        product: &product::Model,
+        images: &[String],
+    ) -> Result<String> {
+        let photos = self.photos.as_ref();
+        Ok(crate::photos::checked(photos, v, product.stall_id, images).await?)
     }
 
     /// Archives a product (members): it leaves the shop but stays for order history.
