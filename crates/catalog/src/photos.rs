@@ -44,6 +44,17 @@ pub(crate) async fn check(
     stall_id: Uuid,
     images: &[String],
 ) -> common::Result<()> {
+    check_named(photos, v, stall_id, "images", images).await
+}
+
+/// [`check`] of the entries of `field`.
+pub(crate) async fn check_named(
+    photos: Option<&Arc<dyn Photos>>,
+    v: &mut Validator,
+    stall_id: Uuid,
+    field: &str,
+    images: &[String],
+) -> common::Result<()> {
     let named: Vec<(usize, Uuid)> = images
         .iter()
         .enumerate()
@@ -60,7 +71,7 @@ pub(crate) async fn check(
     for (i, id) in named {
         if !held.contains(&id) {
             v.add(
-                &format!("images[{i}]"),
+                &format!("{field}[{i}]"),
                 FieldCode::Invalid,
                 "is not a photo uploaded to this stall",
             );

@@ -114,6 +114,15 @@ impl Catalog {
         self
     }
 
+    /// Refuses (422, naming `{field}[N]`) each of `ids` that is no photo `stall_id` holds: the
+    /// evidence another crate's record names by id (a business document's `media_ids`).
+    pub async fn check_photos(&self, stall_id: Uuid, field: &str, ids: &[Uuid]) -> Result<()> {
+        let entries: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let mut v = common::validate::Validator::new();
+        crate::photos::check_named(self.photos.as_ref(), &mut v, stall_id, field, &entries).await?;
+        Ok(v.finish()?)
+    }
+
     /// The same catalogue writing notifications with `notifier`.
     pub fn with_notifier(mut self, notifier: notify::Notifier) -> Self {
         self.notifier = notifier;

@@ -77,6 +77,9 @@ impl Documents {
     ) -> Result<StallDocument> {
         let stall = self.owned(db, actor, stall, true).await?;
         let checked = rules::check(&self.rules, &input, calendar::day_of(now))?;
+        self.catalog
+            .check_photos(stall.id, "media_ids", &checked.media_ids)
+            .await?;
         let owner = actor.require_user()?;
         let row = store_submission(db, owner, stall.id, checked, now).await?;
         tracing::info!(stall = %stall.id, kind = %row.kind, "business document submitted");

@@ -486,3 +486,24 @@ db_test!(
         assert_eq!(res.status, StatusCode::OK);
     }
 );
+
+db_test!(
+    a_business_document_names_the_stalls_photos_only,
+    |db: TestDb| async move {
+        let p = photos(db, "").await;
+        let res = p
+            .upload(Some(&p.owner), &samples::jpeg(640, 480, 31), "giay.jpg")
+            .await;
+        let photo = res.json()["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/stalls/{}/documents", p.stall);
+        let mut body = document_body("food_safety");
+        body["media_ids"] = serde_json::json!([photo, uuid::Uuid::now_v7()]);
+        let res = p.app.post(&path, Some(&p.owner), body.clone()).await;
+        let problem = res.problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "media_ids[1]", "{problem}");
+        assert_eq!(problem["errors"].as_array().unwrap().len(), 1);
+        body["media_ids"] = serde_json::json!([photo]);
+        let res = p.app.post(&path, Some(&p.owner), body).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    }
+);
