@@ -413,24 +413,17 @@ async fn refund_row<C: ConnectionTrait>(
     amount: i64,
 ) -> Result<Option<refund::ActiveModel>> {
     let c = checkout::Entity::find_by_id(o.checkout_id).one(txn).await?;
-    let (provider, payment, status) = match method {
-        PaymentMethod::Cod => {
-            return Ok(Some(manual_row(
-                o,
-                crate::notices::order_label(o.id),
-                amount,
-            )));
-        }
-        PaymentMethod::BankTransfer => (
-            crate::provider::vietqr::NAME,
-            c.and_then(|c| c.reference),
-            RefundStatus::Manual,
-        ),
-        PaymentMethod::Card => (
-            crate::provider::stripe::NAME,
-            c.and_then(|c| c.payment_intent_id),
-            RefundStatus::Queued,
-        ),
+    let Some(crate::provider::RefundTarget {
+        provider,
+        payment,
+        status,
+    }) = crate::provider::refund_target(method, c.as_ref())
+    else {
+        return Ok(Some(manual_row(
+            o,
+            crate::notices::order_label(o.id),
+            amount,
+        )));
     };
     let Some(payment) = payment else {
         tracing::error!(order = %o.id, provider, "a paid order has no payment reference; no refund owed");

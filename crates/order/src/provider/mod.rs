@@ -90,6 +90,32 @@ pub struct RefundRequest {
     pub amount: i64,
 }
 
+/// Where the refund of an order paid online goes: the provider keeping it, the payment it
+/// points at and how it starts (queued for the provider, or owed by hand).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundTarget {
+    /// The provider's name, kept on the refund.
+    pub provider: &'static str,
+    /// The checkout's payment the money came from; `None`: the checkout has none.
+    pub payment: Option<String>,
+    /// How the refund starts.
+    pub status: crate::types::RefundStatus,
+}
+
+/// Where the refund of an order paid by `method` goes, from its checkout `c`; `None`: cash on
+/// delivery, paid back by hand without a provider.
+pub fn refund_target(
+    method: crate::types::PaymentMethod,
+    c: Option<&crate::entity::checkout::Model>,
+) -> Option<RefundTarget> {
+    use crate::types::PaymentMethod;
+    match method {
+        PaymentMethod::Cod => None,
+        PaymentMethod::BankTransfer => Some(vietqr::refund_target(c)),
+        PaymentMethod::Card => Some(stripe::refund_target(c)),
+    }
+}
+
 /// Why a provider call did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {

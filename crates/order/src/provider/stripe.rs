@@ -26,6 +26,16 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 /// The provider's name, on payments and refunds.
 pub const NAME: &str = "stripe";
 
+/// A card payment's refund: queued for the refund worker, against the checkout's
+/// PaymentIntent.
+pub fn refund_target(c: Option<&crate::entity::checkout::Model>) -> super::RefundTarget {
+    super::RefundTarget {
+        provider: NAME,
+        payment: c.and_then(|c| c.payment_intent_id.clone()),
+        status: crate::types::RefundStatus::Queued,
+    }
+}
+
 /// Stripe's card payments.
 #[derive(Clone)]
 pub struct Stripe {

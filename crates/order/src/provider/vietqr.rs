@@ -34,6 +34,15 @@ pub fn new_reference(random: u64) -> String {
     ::vietqr::short_reference(REFERENCE_PREFIX, random)
 }
 
+/// A bank transfer's refund: owed by hand, to the payer of the checkout's reference.
+pub fn refund_target(c: Option<&crate::entity::checkout::Model>) -> super::RefundTarget {
+    super::RefundTarget {
+        provider: NAME,
+        payment: c.and_then(|c| c.reference.clone()),
+        status: crate::types::RefundStatus::Manual,
+    }
+}
+
 /// The references a bank's description may hold, whatever the bank added around it: case,
 /// spaces, punctuation, diacritics, line breaks, prefixes such as `IBFT` or `MBVCB.123`.
 /// Candidates in order of appearance; the caller looks each up.
