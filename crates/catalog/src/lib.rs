@@ -16,7 +16,7 @@
 //! - shared rules and steps: [`visibility`] (the one rule for what the public sees, in Rust and
 //!   in SQL), [`audit`] (the moderation record), [`outbox`] (what search must refresh),
 //!   [`stock`] (reserving and releasing, for checkouts), [`lookup`] (what other domains read
-//!   by id);
+//!   by id), [`indexing`] (what the search indexer reads to build its documents);
 //! - [`service`]: the use cases on [`Catalog`], each opening its own write transaction.
 //!
 //! The walk of `POST /api/v1/admin/stalls/{id}/approve`: the gateway's route calls
@@ -33,6 +33,7 @@ pub mod documents;
 pub mod entity;
 pub mod error;
 pub mod facts;
+pub mod indexing;
 pub mod lookup;
 pub mod nation;
 pub mod outbox;

@@ -1,9 +1,12 @@
 //! The search outbox: every change that alters what the public may see of a stall, product or
 //! category adds a row here in the same transaction, for the search indexer to pick up.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use common::Stored;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, NotSet, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+};
 use uuid::Uuid;
 
 use crate::entity::search_outbox;
@@ -48,6 +51,68 @@ pub async fn enqueue<C: ConnectionTrait>(
     .insert(db)
     .await
     .map(|_| ())
+}
+
+/// How many rows wait, and when the oldest of them was written.
+pub async fn waiting<C: ConnectionTrait>(
+    db: &C,
+) -> Result<(u64, Option<DateTime<Utc>>), sea_orm::DbErr> {
+    let rows = search_outbox::Entity::find().count(db).await?;
+    let oldest = search_outbox::Entity::find()
+        .order_by_asc(search_outbox::Column::Id)
+        .one(db)
+        .await?;
+    Ok((rows, oldest.map(|o| o.created_at)))
+}
+
+/// Removes these rows (their documents were refreshed).
+pub async fn remove<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), sea_orm::DbErr> {
+    for chunk in ids.chunks(1000) {
+        search_outbox::Entity::delete_many()
+            .filter(search_outbox::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The ids of the rows visible now: their transactions have committed.
+pub async fn ids<C: ConnectionTrait>(db: &C) -> Result<Vec<i64>, sea_orm::DbErr> {
+    search_outbox::Entity::find()
+        .select_only()
+        .column(search_outbox::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Queues every product and stall changed since `started` (a rebuild of the indexes that
+/// began then may have missed them).
+pub async fn queue_changed_since<C: ConnectionTrait>(
+    db: &C,
+    started: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    for (table, entity) in [("products", Entity::Product), ("stalls", Entity::Stall)] {
+        let entity = entity.as_str();
+        let sql = match backend {
+            DbBackend::Postgres => format!(
+                "INSERT INTO search_outbox (entity, entity_id, created_at, attempts) \
+                 SELECT '{entity}', id, $1, 0 FROM {table} WHERE updated_at >= $2"
+            ),
+            _ => format!(
+                "INSERT INTO search_outbox (entity, entity_id, created_at, attempts) \
+                 SELECT '{entity}', id, ?, 0 FROM {table} WHERE updated_at >= ?"
+            ),
+        };
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [Utc::now().into(), started.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

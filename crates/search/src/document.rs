@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use catalog::{
     Regions,
-    entity::{category, product, stall},
+    indexing::{Category, Product, Stall},
 };
 use chrono::{Datelike, NaiveDate};
 use common::text::{fold, nfc};
@@ -101,9 +101,9 @@ pub use catalog::visibility::product_is_public as product_visible;
 
 /// Builds a product's document; `categories` holds every category (for the path).
 pub fn product_doc(
-    p: &product::Model,
-    s: &stall::Model,
-    categories: &HashMap<Uuid, category::Model>,
+    p: &Product,
+    s: &Stall,
+    categories: &HashMap<Uuid, Category>,
     today: NaiveDate,
 ) -> ProductDoc {
     let mut path = Vec::new();
@@ -146,7 +146,7 @@ pub fn product_doc(
 }
 
 /// Builds a stall's document.
-pub fn stall_doc(s: &stall::Model, regions: &Regions) -> StallDoc {
+pub fn stall_doc(s: &Stall, regions: &Regions) -> StallDoc {
     StallDoc {
         id: s.id,
         slug: s.slug.clone(),

@@ -18,16 +18,12 @@ use jobs::{Job, JobError, Lease, Schedule};
 
 use catalog::{
     Catalog,
-    entity::{category, product, search_outbox, stall},
+    entity::search_outbox,
+    indexing::{self, Category, Stall},
     outbox,
-    product::OcopStatus,
 };
-use chrono::{DateTime, NaiveDate, Utc};
-use common::Stored;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement, sea_query::Expr,
-};
+use chrono::{NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, sea_query::Expr};
 use uuid::Uuid;
 
 use crate::{
@@ -68,15 +64,11 @@ pub struct Backlog {
 
 /// Rows waiting and the age of the oldest.
 pub async fn backlog<C: ConnectionTrait>(db: &C) -> Result<Backlog, sea_orm::DbErr> {
-    let rows = search_outbox::Entity::find().count(db).await?;
-    let oldest = search_outbox::Entity::find()
-        .order_by_asc(search_outbox::Column::Id)
-        .one(db)
-        .await?;
+    let (rows, oldest) = outbox::waiting(db).await?;
     Ok(Backlog {
         rows,
         oldest_secs: oldest.map_or(0.0, |o| {
-            (Utc::now() - o.created_at).num_milliseconds().max(0) as f64 / 1000.0
+            (Utc::now() - o).num_milliseconds().max(0) as f64 / 1000.0
         }),
     })
 }
@@ -154,10 +146,8 @@ impl Indexer {
             categories,
         } = Stale::of(&rows);
         self.refresh(db, products, stalls, categories).await?;
-        search_outbox::Entity::delete_many()
-            .filter(search_outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
-            .exec(db)
-            .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        outbox::remove(db, &ids).await?;
         Ok(rows.len())
     }
 
@@ -170,9 +160,10 @@ impl Indexer {
         stalls: BTreeSet<Uuid>,
         categories: BTreeSet<Uuid>,
     ) -> Result<(), IndexerError> {
-        let all_categories = all_categories(db).await?;
+        let all_categories = indexing::categories_by_id(db).await?;
         if !categories.is_empty() {
-            products.extend(category_products(db, &all_categories, &categories).await?);
+            products
+                .extend(indexing::products_in_categories(db, &all_categories, &categories).await?);
         }
         if !stalls.is_empty() {
             products.extend(self.refresh_stalls(db, &stalls).await?);
@@ -193,10 +184,7 @@ impl Indexer {
         db: &DatabaseConnection,
         stalls: &BTreeSet<Uuid>,
     ) -> Result<Vec<Uuid>, IndexerError> {
-        let found = stall::Entity::find()
-            .filter(stall::Column::Id.is_in(stalls.iter().copied()))
-            .all(db)
-            .await?;
+        let found = indexing::stalls(db, stalls.iter().copied()).await?;
         let (live, gone): (Vec<_>, Vec<_>) = found
             .into_iter()
             .partition(catalog::visibility::stall_is_public);
@@ -212,13 +200,7 @@ impl Indexer {
             .collect::<Vec<_>>();
         self.engine.upsert_stalls(docs).await?;
         self.engine.delete_stalls(deleted).await?;
-        Ok(product::Entity::find()
-            .select_only()
-            .column(product::Column::Id)
-            .filter(product::Column::StallId.is_in(stalls.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?)
+        Ok(indexing::products_of_stalls(db, stalls.iter().copied()).await?)
     }
 
     /// Writes the documents of these products the public sees, and deletes the others'.
@@ -226,17 +208,12 @@ impl Indexer {
         &self,
         db: &DatabaseConnection,
         ids: &[Uuid],
-        categories: &HashMap<Uuid, category::Model>,
+        categories: &HashMap<Uuid, Category>,
         today: NaiveDate,
     ) -> Result<(), IndexerError> {
-        let found = product::Entity::find()
-            .filter(product::Column::Id.is_in(ids.iter().copied()))
-            .all(db)
-            .await?;
+        let found = indexing::products(db, ids.iter().copied()).await?;
         let stall_ids: BTreeSet<Uuid> = found.iter().map(|p| p.stall_id).collect();
-        let owners: HashMap<Uuid, stall::Model> = stall::Entity::find()
-            .filter(stall::Column::Id.is_in(stall_ids))
-            .all(db)
+        let owners: HashMap<Uuid, Stall> = indexing::stalls(db, stall_ids)
             .await?
             .into_iter()
             .map(|s| (s.id, s))
@@ -266,15 +243,7 @@ impl Indexer {
 /// index (searches already ignore a lapsed certificate; this makes facets exact too).
 pub async fn sweep_lapsed<C: ConnectionTrait>(db: &C) -> Result<u64, sea_orm::DbErr> {
     let today = Catalog::today();
-    let lapsed: Vec<Uuid> = product::Entity::find()
-        .select_only()
-        .column(product::Column::Id)
-        .filter(product::Column::OcopStatus.eq(OcopStatus::Verified.as_str()))
-        .filter(product::Column::OcopExpiresOn.lt(today))
-        .filter(product::Column::OcopExpiresOn.gte(today - chrono::Duration::days(2)))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let lapsed = indexing::lapsed_certificates(db, today, 2).await?;
     for id in &lapsed {
         outbox::enqueue(db, outbox::Entity::Product, *id).await?;
     }
@@ -373,19 +342,9 @@ pub async fn reindex(
     let started = Utc::now();
     // Exactly the rows visible now: their transactions have committed, so every read below
     // sees their changes. A row committed later (even with a lower id) is not among them.
-    let covered: Vec<i64> = search_outbox::Entity::find()
-        .select_only()
-        .column(search_outbox::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let covered = outbox::ids(db).await?;
     let mut build = engine.rebuild().await?;
-    let stalls: HashMap<Uuid, stall::Model> = catalog::visibility::public_stalls()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let stalls = indexing::public_stalls(db).await?;
     let docs = stalls
         .values()
         .map(|s| stall_doc(s, catalog.regions()))
@@ -395,13 +354,8 @@ pub async fn reindex(
     }
     let products = add_all_products(db, build.as_mut(), &stalls, progress).await?;
     build.finish().await?;
-    queue_changed_since(db, started).await?;
-    for ids in covered.chunks(1000) {
-        search_outbox::Entity::delete_many()
-            .filter(search_outbox::Column::Id.is_in(ids.iter().copied()))
-            .exec(db)
-            .await?;
-    }
+    outbox::queue_changed_since(db, started).await?;
+    outbox::remove(db, &covered).await?;
     Ok(Reindexed {
         products,
         stalls: stalls.len() as u64,
@@ -409,60 +363,22 @@ pub async fn reindex(
     })
 }
 
-/// Every category, by id (their names go into product documents).
-async fn all_categories(
-    db: &DatabaseConnection,
-) -> Result<HashMap<Uuid, category::Model>, sea_orm::DbErr> {
-    Ok(category::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect())
-}
-
-/// The products filed under these categories or their subcategories.
-async fn category_products(
-    db: &DatabaseConnection,
-    all: &HashMap<Uuid, category::Model>,
-    categories: &BTreeSet<Uuid>,
-) -> Result<Vec<Uuid>, sea_orm::DbErr> {
-    let rows: Vec<category::Model> = all.values().cloned().collect();
-    let mut ids = BTreeSet::new();
-    for c in categories {
-        ids.extend(catalog::category::descendants(&rows, *c));
-    }
-    product::Entity::find()
-        .select_only()
-        .column(product::Column::Id)
-        .filter(product::Column::CategoryId.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await
-}
-
 /// Adds the document of every product the public sees to `build`, a page at a time, reporting
 /// `progress(done, total)`; returns how many products were read.
 async fn add_all_products(
     db: &DatabaseConnection,
     build: &mut (dyn IndexBuild + '_),
-    stalls: &HashMap<Uuid, stall::Model>,
+    stalls: &HashMap<Uuid, Stall>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<u64, IndexerError> {
-    let categories = all_categories(db).await?;
-    let total = catalog::visibility::public_products().count(db).await?;
+    let categories = indexing::categories_by_id(db).await?;
+    let total = indexing::count_public_products(db).await?;
     let today = Catalog::today();
     let mut done = 0;
     let mut after: Option<Uuid> = None;
     progress(0, total);
     loop {
-        let mut q = catalog::visibility::public_products()
-            .order_by_asc(product::Column::Id)
-            .limit(2000);
-        if let Some(last) = after {
-            q = q.filter(product::Column::Id.gt(last));
-        }
-        let page = q.all(db).await?;
+        let page = indexing::public_products_after(db, after, 2000).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         let docs: Vec<_> = page
@@ -479,40 +395,10 @@ async fn add_all_products(
     Ok(done)
 }
 
-/// Queues every product and stall changed since `started`: a rebuild that began then may have
-/// missed them.
-async fn queue_changed_since(
-    db: &DatabaseConnection,
-    started: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
-    let backend = db.get_database_backend();
-    for (table, entity) in [
-        ("products", outbox::Entity::Product),
-        ("stalls", outbox::Entity::Stall),
-    ] {
-        let entity = entity.as_str();
-        let sql = match backend {
-            DbBackend::Postgres => format!(
-                "INSERT INTO search_outbox (entity, entity_id, created_at, attempts) \
-                 SELECT '{entity}', id, $1, 0 FROM {table} WHERE updated_at >= $2"
-            ),
-            _ => format!(
-                "INSERT INTO search_outbox (entity, entity_id, created_at, attempts) \
-                 SELECT '{entity}', id, ?, 0 FROM {table} WHERE updated_at >= ?"
-            ),
-        };
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [Utc::now().into(), started.into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use common::Stored;
+
     use super::*;
 
     #[test]
