@@ -53,6 +53,22 @@ pub async fn enqueue<C: ConnectionTrait>(
     .map(|_| ())
 }
 
+/// Claims up to `batch` rows nobody else holds, for `claim_for`, counting the attempt: what a
+/// crashed worker leaves is picked up once its claim lapses.
+pub async fn claim<C: ConnectionTrait>(
+    db: &C,
+    claim_for: chrono::Duration,
+    batch: u64,
+) -> Result<Vec<search_outbox::Model>, sea_orm::DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    use search_outbox::Column;
+    jobs::Lease::<search_outbox::Entity>::new(Column::Id, Column::ClaimedUntil, claim_for)
+        .also_set(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .batch(batch)
+        .claim(db, Utc::now())
+        .await
+}
+
 /// How many rows wait, and when the oldest of them was written.
 pub async fn waiting<C: ConnectionTrait>(
     db: &C,

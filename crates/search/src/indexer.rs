@@ -1,10 +1,10 @@
 //! Keeps the search indexes true to the catalogue.
 //!
 //! The catalogue writes a `search_outbox` row in the same transaction as every change the
-//! public can see. The worker claims rows in batches with a [`jobs::Lease`] (on PostgreSQL
-//! with `FOR UPDATE SKIP LOCKED`, so any number of gateway instances share the work), loads
-//! the *current* state of each entity, and upserts or deletes its document; only then are the
-//! rows deleted. Replays are harmless and a search engine that is down loses nothing: claims
+//! public can see. The worker claims rows in batches ([`outbox::claim`], a [`jobs::Lease`]: on
+//! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so any number of gateway instances share the work),
+//! loads the *current* state of each entity, and upserts or deletes its document; only then are
+//! the rows deleted. Replays are harmless and a search engine that is down loses nothing: claims
 //! lapse, rows wait, and the index converges when the engine returns. Two jobs run it:
 //! [`IndexOutbox`] drains the outbox, [`SweepLapsed`] queues products whose certificate lapsed.
 
@@ -14,7 +14,7 @@ use std::{
     time::Duration,
 };
 
-use jobs::{Job, JobError, Lease, Schedule};
+use jobs::{Job, JobError, Schedule};
 
 use catalog::{
     Catalog,
@@ -23,7 +23,7 @@ use catalog::{
     outbox,
 };
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, sea_query::Expr};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
 use crate::{
@@ -119,17 +119,7 @@ impl Indexer {
         &self,
         db: &DatabaseConnection,
     ) -> Result<Vec<search_outbox::Model>, sea_orm::DbErr> {
-        use sea_orm::sea_query::ExprTrait as _;
-        use search_outbox::Column;
-        Lease::<search_outbox::Entity>::new(
-            Column::Id,
-            Column::ClaimedUntil,
-            chrono::Duration::seconds(CLAIM_SECS),
-        )
-        .also_set(Column::Attempts, Expr::col(Column::Attempts).add(1))
-        .batch(BATCH)
-        .claim(db, Utc::now())
-        .await
+        outbox::claim(db, chrono::Duration::seconds(CLAIM_SECS), BATCH).await
     }
 
     /// One pass: claims a batch, refreshes its documents, deletes the rows. Returns how many
