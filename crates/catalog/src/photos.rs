@@ -80,18 +80,6 @@ pub(crate) async fn check_named(
     Ok(())
 }
 
-/// `images` checked (URLs, and photos `stall_id` holds), as the products table keeps them.
-pub(crate) async fn checked(
-    photos: Option<&Arc<dyn Photos>>,
-    v: &mut Validator,
-    stall_id: Uuid,
-    images: &[String],
-) -> common::Result<String> {
-    let images = crate::product::rules::images(v, images);
-    check(photos, v, stall_id, &images).await?;
-    Ok(serde_json::to_string(&images).unwrap_or_else(|_| "[]".into()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
