@@ -136,7 +136,9 @@ db_test!(
             .exec_without_returning(db)
             .await
             .unwrap();
-        let e = notify::inbox::list(db, user, false, page).await.unwrap_err();
+        let e = notify::inbox::list(db, user, false, page)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Internal, "{e:?}");
         let e = notify::inbox::mark_read(db, user, id).await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::Internal, "{e:?}");
@@ -149,7 +151,10 @@ db_test!(
         let db = &db.conn;
         let user = Uuid::now_v7();
         let settings = notify::prefs::email_settings(db, user).await.unwrap();
-        assert!(settings.values().all(|on| *on), "every email is on at first");
+        assert!(
+            settings.values().all(|on| *on),
+            "every email is on at first"
+        );
         optout::Entity::insert(optout::ActiveModel {
             user_id: Set(user),
             event: Set("no_such_event".into()),

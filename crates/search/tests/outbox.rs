@@ -38,7 +38,11 @@ db_test!(
         let indexer = Indexer::new(engine, Catalog::new(Regions::builtin()));
         assert_eq!(indexer.run_once(db).await.unwrap(), 2);
         assert_eq!(search_outbox::Entity::find().count(db).await.unwrap(), 0);
-        assert_eq!(indexer.run_once(db).await.unwrap(), 0, "nothing claimed again");
+        assert_eq!(
+            indexer.run_once(db).await.unwrap(),
+            0,
+            "nothing claimed again"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 );

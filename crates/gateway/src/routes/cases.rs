@@ -262,7 +262,13 @@ pub async fn resolve(
 ) -> ApiResult<axum::Json<CaseView>> {
     let case = state
         .cases
-        .resolve(&state.db, &auth.user.actor(), path_id(&id)?, body, Utc::now())
+        .resolve(
+            &state.db,
+            &auth.user.actor(),
+            path_id(&id)?,
+            body,
+            Utc::now(),
+        )
         .await?;
     Ok(axum::Json(case))
 }
