@@ -7,6 +7,7 @@
 //!   encodings and the content-addressed keys), [`entity`] (the `media` table), [`error`];
 //! - [`process`]: the pixel work, synchronous and pure (decode, orientation, hash, resize,
 //!   encode) on the `image` crate, with lossy WebP from libwebp (`webp` crate);
+//! - [`workers`]: the threads the pixel work runs on, at a lower priority than the requests';
 //! - [`store`]: where renditions live, behind [`MediaStore`]: files under `data.dir/media`
 //!   ([`store::files::FileStore`]) or an S3-compatible bucket ([`store::s3::S3Store`]);
 //! - use cases: [`service`] (take an upload, read a rendition, check the photos something
@@ -15,8 +16,9 @@
 //! The walk of `POST /api/v1/media`: the gateway's route checks that the caller is a member
 //! of the stall (or an administrator), reads the multipart `file` field chunk by chunk and
 //! refuses it (413) as soon as it passes `media.max_bytes`, then calls [`Media::upload`].
-//! That sniffs the format from the first bytes (else 415) and, on a
-//! blocking thread, one of at most `media.workers` at once, runs [`process::process`]: the
+//! That sniffs the format from the first bytes (else 415) and, on one of the
+//! `media.workers` threads of [`workers`] (at a lower priority than the requests'), runs
+//! [`process::process`]: the
 //! header's dimensions are checked against `media.max_pixels` before any pixel is decoded
 //! (413), the picture is decoded (a truncated or damaged one is 422), turned by its EXIF
 //! orientation, hashed (SHA-256 of the upright pixels), and encoded at each size from the
@@ -40,6 +42,7 @@ pub mod rendition;
 pub mod samples;
 pub mod service;
 pub mod store;
+pub mod workers;
 
 pub use collect::CollectUnused;
 pub use error::MediaError;

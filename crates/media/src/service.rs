@@ -20,6 +20,7 @@ use crate::{
     process::{Processed, process},
     rendition::{Encoding, Size, key},
     store::MediaStore,
+    workers::Workers,
 };
 
 /// The settings of `[media]`.
@@ -112,6 +113,9 @@ pub struct Uploaded {
 pub struct Media {
     store: Arc<dyn MediaStore>,
     settings: Arc<MediaSettings>,
+    /// The low-priority threads of the pixel work; `None` when they could not be started
+    /// (then Tokio's blocking threads do it, at most `workers` at once).
+    workers: Option<Arc<Workers>>,
     permits: Arc<Semaphore>,
 }
 
@@ -128,9 +132,17 @@ impl Media {
     /// The service over `store`, following `settings`.
     pub fn new(store: Arc<dyn MediaStore>, settings: MediaSettings) -> Self {
         let permits = Arc::new(Semaphore::new(settings.workers.max(1)));
+        let workers = match Workers::start(settings.workers) {
+            Ok(workers) => Some(Arc::new(workers)),
+            Err(e) => {
+                tracing::warn!(error = %e, "no photo workers of their own; blocking threads do it");
+                None
+            }
+        };
         Self {
             store,
             settings: Arc::new(settings),
+            workers,
             permits,
         }
     }
@@ -198,7 +210,8 @@ impl Media {
         })
     }
 
-    /// Decodes and resizes on a blocking thread, at most `workers` at once.
+    /// Decodes and resizes on one of the `workers` low-priority threads ([`Workers`]), at
+    /// most `workers` at once.
     async fn process(&self, bytes: Vec<u8>, format: SourceFormat) -> Result<Processed> {
         let _permit = self
             .permits
@@ -206,9 +219,16 @@ impl Media {
             .await
             .map_err(|e| MediaError::Corrupt(e.to_string()))?;
         let max_pixels = self.settings.max_pixels;
-        tokio::task::spawn_blocking(move || process(&bytes, format, max_pixels))
-            .await
-            .map_err(|e| MediaError::Corrupt(format!("image worker: {e}")))?
+        let work = move || process(&bytes, format, max_pixels);
+        match &self.workers {
+            Some(workers) => workers
+                .run(work)
+                .await
+                .ok_or_else(|| MediaError::Corrupt("image worker panicked".into()))?,
+            None => tokio::task::spawn_blocking(work)
+                .await
+                .map_err(|e| MediaError::Corrupt(format!("image worker: {e}")))?,
+        }
     }
 
     /// Inserts `row` within the stall's quota; `None` when the stall already holds its pixels.
