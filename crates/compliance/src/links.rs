@@ -26,12 +26,24 @@ pub(crate) fn https_url(url: &str) -> bool {
 pub(crate) struct Links {
     field: &'static str,
     max: usize,
-    noun: &'static str,
+    noun: Noun,
+}
+
+/// What a list of links is called in the message for too many (each message is in
+/// `config/messages.toml` with its Vietnamese text).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Noun {
+    /// `at most {max} documents`.
+    Documents,
+    /// `at most {max} URLs`.
+    Urls,
+    /// `at most {max} pictures`.
+    Pictures,
 }
 
 impl Links {
     /// The links of `field`, at most `max`, called `noun` in the message for too many.
-    pub(crate) const fn new(field: &'static str, max: usize, noun: &'static str) -> Self {
+    pub(crate) const fn new(field: &'static str, max: usize, noun: Noun) -> Self {
         Self { field, max, noun }
     }
 
@@ -40,11 +52,12 @@ impl Links {
     pub(crate) fn check(&self, v: &mut Validator, urls: &[String], media: usize) -> Vec<String> {
         let max = self.max;
         if urls.len() + media > max {
-            v.add(
-                self.field,
-                FieldCode::TooMany,
-                format!("at most {max} {}", self.noun),
-            );
+            let (code, message) = match self.noun {
+                Noun::Documents => (FieldCode::TooMany, format!("at most {max} documents")),
+                Noun::Urls => (FieldCode::TooMany, format!("at most {max} URLs")),
+                Noun::Pictures => (FieldCode::TooMany, format!("at most {max} pictures")),
+            };
+            v.add(self.field, code, message);
         }
         let mut out = Vec::with_capacity(urls.len().min(max));
         for (i, url) in urls.iter().take(max).enumerate() {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::NewDocument;
-use crate::links::Links;
+use crate::links::{Links, Noun};
 
 /// The most pictures of one document (URLs and media ids together).
 pub const MAX_EVIDENCE: usize = 10;
@@ -274,7 +274,7 @@ fn expiry(v: &mut Validator, expires: bool, input: &NewDocument, today: NaiveDat
 }
 
 /// The pictures of a document, as links.
-const EVIDENCE: Links = Links::new("evidence_urls", MAX_EVIDENCE, "pictures");
+const EVIDENCE: Links = Links::new("evidence_urls", MAX_EVIDENCE, Noun::Pictures);
 
 #[cfg(test)]
 mod tests {

@@ -23,7 +23,7 @@ use common::{Error, FieldCode, validate::Validator};
 use uuid::Uuid;
 
 use super::{IdentityMethod, NewIdentity};
-use crate::links::Links;
+use crate::links::{Links, Noun};
 
 /// The youngest seller of an individual's stall, in years.
 pub const MIN_AGE_INDIVIDUAL: u32 = 15;
@@ -178,7 +178,7 @@ fn birth(v: &mut Validator, born: NaiveDate, min_age: u32, today: NaiveDate) {
 }
 
 /// The pictures of the documents, as links.
-const DOCUMENTS: Links = Links::new("document_urls", MAX_DOCUMENTS, "documents");
+const DOCUMENTS: Links = Links::new("document_urls", MAX_DOCUMENTS, Noun::Documents);
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,10 @@ use common::{Error, FieldCode, Stored, validate::Validator};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{ComplianceError, links::Links};
+use crate::{
+    ComplianceError,
+    links::{Links, Noun},
+};
 
 /// How long a competent authority gives for a removal (Decree 85/2021, article 1(36): within
 /// 24 hours of the request).
@@ -329,7 +332,7 @@ impl NewAuthorityRequest {
 }
 
 /// A report's evidence, as links.
-const EVIDENCE: Links = Links::new("evidence", MAX_EVIDENCE, "URLs");
+const EVIDENCE: Links = Links::new("evidence", MAX_EVIDENCE, Noun::Urls);
 
 /// The listing a report is about, as administrators see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
