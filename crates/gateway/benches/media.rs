@@ -29,11 +29,10 @@ use std::{
 
 use gateway::{AppState, Config};
 use image::{ImageEncoder, RgbImage};
-use serde_json::json;
 
 mod common;
 
-use common::{Server, Stats, env, sign_in};
+use common::{Server, Stats, env, open_stall, reset_peak, sign_in, vm};
 
 const QUERIES: &[&str] = &[
     "q=nuoc%20mam",
@@ -86,24 +85,7 @@ async fn main() {
         .build()
         .unwrap();
     let token = sign_in(&http, &api, "chu-sap-anh@bench.test", "Chủ sạp").await;
-    let stall: serde_json::Value = http
-        .post(format!("{api}/stalls"))
-        .bearer_auth(&token)
-        .json(&json!({
-            "name": "Sạp ảnh đo tải",
-            "description": "Đặc sản địa phương",
-            "commune_code": "19414",
-            "address": "Thôn Tân Lý, xã Cửa Tùng",
-            "phone": "0233 3823 456",
-            "business_type": "cooperative",
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let stall = stall["id"].as_str().unwrap().to_owned();
+    let stall = open_stall(&http, &api, &token, "Sạp ảnh đo tải").await;
 
     // Distinct photos (the store keeps one copy of a photo uploaded twice): 4:3, noisy as a
     // camera's picture is, JPEG quality 92 as phones write them.
@@ -382,19 +364,4 @@ fn cpu_seconds() -> f64 {
     // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
     let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
     ticks as f64 / 100.0
-}
-
-/// A field of `/proc/self/status`, in KiB.
-fn vm(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// Resets the process's peak resident size (`VmHWM`) to its current one.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }

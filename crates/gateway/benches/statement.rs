@@ -27,12 +27,11 @@ use chrono::{TimeZone, Utc};
 use gateway::{AppState, Config};
 use ledger::entity::entry;
 use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
-use serde_json::json;
 use uuid::Uuid;
 
 mod common;
 
-use common::{Server, Stats, env, sign_in};
+use common::{Server, Stats, env, open_stall, reset_peak, sign_in, vm};
 
 /// The month the entries are written in: a closed one, as most statements are.
 const MONTH: &str = "2026-11";
@@ -102,24 +101,10 @@ async fn run(
     let base = format!("{}/api/v1", server.origin);
     let http = reqwest::Client::new();
     let token = sign_in(&http, &base, "chu-sap@bench.test", "Chủ sạp").await;
-    let stall: serde_json::Value = http
-        .post(format!("{base}/stalls"))
-        .bearer_auth(&token)
-        .json(&json!({
-            "name": "Sạp đo tải",
-            "description": "Đặc sản địa phương",
-            "commune_code": "19414",
-            "address": "Thôn Tân Lý, xã Cửa Tùng",
-            "phone": "0233 3823 456",
-            "business_type": "cooperative",
-        }))
-        .send()
+    let stall = open_stall(&http, &base, &token, "Sạp đo tải")
         .await
-        .unwrap()
-        .json()
-        .await
+        .parse::<Uuid>()
         .unwrap();
-    let stall = stall["id"].as_str().unwrap().parse::<Uuid>().unwrap();
 
     let seeded = Instant::now();
     seed(&db, stall, entries).await;
@@ -317,23 +302,6 @@ async fn download(http: &reqwest::Client, url: &str, token: &str, csv: bool) -> 
             bytes,
             items: kinds_seen,
         }
-    }
-}
-
-/// A field of `/proc/self/status`, in KiB.
-fn vm(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
-/// Resets `VmHWM` to the current RSS (Linux 4.0+).
-fn reset_peak() {
-    if std::fs::write("/proc/self/clear_refs", "5").is_err() {
-        eprintln!("cannot reset VmHWM; the peak is the sampled one");
     }
 }
 

@@ -101,3 +101,42 @@ pub async fn sign_in(http: &reqwest::Client, api: &str, email: &str, full_name: 
         .unwrap();
     login["token"].as_str().unwrap().to_owned()
 }
+
+/// Opens a stall named `name` for the signed-in owner `token` (a cooperative in Cửa Tùng); its id.
+pub async fn open_stall(http: &reqwest::Client, api: &str, token: &str, name: &str) -> String {
+    let stall: serde_json::Value = http
+        .post(format!("{api}/stalls"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "name": name,
+            "description": "Đặc sản địa phương",
+            "commune_code": "19414",
+            "address": "Thôn Tân Lý, xã Cửa Tùng",
+            "phone": "0233 3823 456",
+            "business_type": "cooperative",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stall["id"].as_str().unwrap().to_owned()
+}
+
+/// A field of `/proc/self/status`, in KiB.
+pub fn vm(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Resets `VmHWM` to the current RSS (Linux 4.0+).
+pub fn reset_peak() {
+    if std::fs::write("/proc/self/clear_refs", "5").is_err() {
+        eprintln!("cannot reset VmHWM; the peak is the sampled one");
+    }
+}
