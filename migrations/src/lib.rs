@@ -28,6 +28,7 @@ mod m20261205_000021_erasure;
 mod m20261205_000022_partial_refunds;
 mod m20261205_000023_documents_told;
 mod m20261205_000024_media;
+mod m20261205_000025_variants;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000022_partial_refunds::Migration),
             Box::new(m20261205_000023_documents_told::Migration),
             Box::new(m20261205_000024_media::Migration),
+            Box::new(m20261205_000025_variants::Migration),
         ]
     }
 }

@@ -45,6 +45,7 @@ pub mod stall;
 pub mod stock;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
+pub mod variant;
 pub mod visibility;
 
 pub use error::CatalogError;

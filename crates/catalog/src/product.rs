@@ -256,8 +256,12 @@ pub struct ProductSummary {
     pub slug: String,
     /// Name.
     pub name: String,
-    /// Price in whole đồng.
+    /// Price in whole đồng: its cheapest variant's.
     pub price: i64,
+    /// Its dearest variant's price.
+    pub price_max: i64,
+    /// Whether any of its variants is in stock.
+    pub in_stock: bool,
     /// Unit of sale, e.g. "chai 500 ml".
     pub unit: String,
     /// The cover image.
@@ -290,13 +294,20 @@ pub struct Product {
     pub name: String,
     /// Description.
     pub description: String,
-    /// Price in whole đồng.
+    /// Price in whole đồng: its cheapest variant's.
     #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub price: Money,
+    /// Its dearest variant's price (`price` when it has one variant, or all cost the same).
+    pub price_max: i64,
     /// Unit of sale, e.g. "chai 500 ml".
     pub unit: String,
-    /// Units in stock.
+    /// Units in stock (of all its variants).
     pub stock: i64,
+    /// Whether any of its variants is in stock.
+    pub in_stock: bool,
+    /// The ways it is sold, the first being its default (whose id is the product's for a
+    /// product listed before variants). `price` is the lowest of theirs, `stock` their sum.
+    pub variants: Vec<crate::variant::Variant>,
     /// The cover image (the first of `images`), as listings and search hits show it.
     pub image: Option<String>,
     /// Image URLs (a photo uploaded to the stall, named by its id, as the URL of its large
@@ -361,14 +372,20 @@ pub struct NewProduct {
     pub description: String,
     /// A category id.
     pub category_id: Uuid,
-    /// Whole đồng, 1 to 1 000 000 000.
-    pub price: i64,
+    /// Whole đồng, 1 to 1 000 000 000: the price of its one variant (required without
+    /// `variants`, refused with them).
+    pub price: Option<i64>,
     /// Unit of sale, 1 to 50 characters, e.g. "chai 500 ml".
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub unit: String,
-    /// 0 to 1 000 000.
-    pub stock: i64,
-    /// Up to 10 http(s) URLs.
+    /// 0 to 1 000 000: the stock of its one variant (required without `variants`, refused
+    /// with them).
+    pub stock: Option<i64>,
+    /// Its pack sizes, 1 to 50, the first being the default (without: one variant named
+    /// after `unit`, of `price` and `stock`).
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    pub variants: Option<Vec<crate::variant::VariantInput>>,
+    /// Up to 10 photo ids or http(s) URLs; the first is the cover.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub images: Vec<String>,
@@ -399,13 +416,18 @@ pub struct ProductPatch {
     pub description: Option<String>,
     /// New category.
     pub category_id: Option<Uuid>,
-    /// New price.
+    /// New price of its one variant (a product of several variants changes each in
+    /// `variants`).
     pub price: Option<i64>,
     /// New unit.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub unit: Option<String>,
-    /// New stock.
+    /// New stock of its one variant (as `price`).
     pub stock: Option<i64>,
+    /// Its variants, whole: those with an `id` are changed, those without are added, and
+    /// those not named are removed (their lines leave carts; orders keep what they sold).
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    pub variants: Option<Vec<crate::variant::VariantInput>>,
     /// New images (replaces the list).
     #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub images: Option<Vec<String>>,
@@ -488,6 +510,12 @@ pub(crate) mod rules {
                 format!("at most {MAX_IMAGES} images"),
             );
         }
+        image_entries(v, "images", images)
+    }
+
+    /// The entries of the list `field` (photo ids or http(s) URLs) as stored, each bad one
+    /// named `field[N]`.
+    pub fn image_entries(v: &mut Validator, field: &str, images: &[String]) -> Vec<String> {
         let mut out = Vec::with_capacity(images.len());
         for (i, url) in images.iter().enumerate() {
             let url = url.trim();
@@ -504,7 +532,7 @@ pub(crate) mod rules {
             let chars_ok = !url.chars().any(|c| c.is_whitespace() || c.is_control());
             if !(scheme_ok && host_ok && chars_ok) || url.len() > 2048 {
                 v.add(
-                    &format!("images[{i}]"),
+                    &format!("{field}[{i}]"),
                     FieldCode::InvalidUrl,
                     "must be an http(s) URL",
                 );

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     Catalog,
-    entity::{category, product, search_outbox, stall, stall_member},
+    entity::{category, product, product_variant, search_outbox, stall, stall_member},
     error::Result,
     outbox,
     product::{OcopIssuer, OcopStatus, ProductStatus},
@@ -137,6 +137,7 @@ impl Draw<'_> {
             5 => OcopIssuer::National,
             _ => OcopIssuer::Province,
         };
+        let price = 10_000 + ((r >> 32) % 990) as i64 * 1_000;
         product::ActiveModel {
             id: Set(id),
             slug: Set(format!("synthetic-{k:07}")),
@@ -144,7 +145,8 @@ impl Draw<'_> {
             category_id: Set(category.id),
             name: Set(format!("{g} {p} {q}")),
             description: Set(format!("{g} {q} của vùng {p}, sản phẩm địa phương số {k}.")),
-            price: Set(10_000 + ((r >> 32) % 990) as i64 * 1_000),
+            price: Set(price),
+            price_max: Set(price),
             unit: Set(UNITS[((r >> 4) % UNITS.len() as u64) as usize].to_owned()),
             stock: Set(((r >> 12) % 500) as i64),
             images: Set("[]".to_owned()),
@@ -168,6 +170,27 @@ impl Draw<'_> {
             missing_documents: Set(None),
             created_at: Set(self.now - Duration::seconds((self.n - k) as i64)),
             updated_at: Set(self.now),
+        }
+    }
+
+    /// Product `p`'s one variant, of its id, price, stock and weight.
+    fn variant_row(p: &product::ActiveModel) -> product_variant::ActiveModel {
+        let unit = p.unit.clone().unwrap();
+        product_variant::ActiveModel {
+            id: Set(p.id.clone().unwrap()),
+            product_id: Set(p.id.clone().unwrap()),
+            position: Set(0),
+            name: Set(unit),
+            sku: Set(None),
+            barcode: Set(None),
+            price: Set(p.price.clone().unwrap()),
+            compare_at_price: Set(None),
+            stock: Set(p.stock.clone().unwrap()),
+            weight_grams: Set(p.weight_grams.clone().unwrap()),
+            images: Set("[]".to_owned()),
+            sales_count: Set(p.sales_count.clone().unwrap()),
+            created_at: Set(p.created_at.clone().unwrap()),
+            updated_at: Set(p.updated_at.clone().unwrap()),
         }
     }
 
@@ -233,8 +256,12 @@ impl Catalog {
                     (draw.product(k, id), draw.outbox_row(id))
                 })
                 .unzip();
+            let variants: Vec<_> = products.iter().map(Draw::variant_row).collect();
             let txn = common::begin_write(db).await?;
             product::Entity::insert_many(products).exec(&txn).await?;
+            product_variant::Entity::insert_many(variants)
+                .exec(&txn)
+                .await?;
             search_outbox::Entity::insert_many(outbox)
                 .exec(&txn)
                 .await?;

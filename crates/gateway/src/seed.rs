@@ -371,9 +371,10 @@ async fn demo_product(
                 name: p.name.clone(),
                 description: p.description.clone(),
                 category_id,
-                price: p.price,
+                price: Some(p.price),
                 unit: p.unit.clone(),
-                stock: p.stock,
+                stock: Some(p.stock),
+                variants: None,
                 images: vec![format!(
                     "https://images.cho-ocop.test/{}.jpg",
                     common::text::slugify(&p.name, 80)

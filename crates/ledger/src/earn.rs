@@ -29,6 +29,9 @@ pub struct SaleLine {
     pub category_id: Uuid,
     /// Unit price × quantity, in đồng.
     pub amount: i64,
+    /// What was sold, as the sale's note names it: the product, its variant and the units
+    /// ("Nước mắm Phú Quốc 40 độ (Hộp 3 chai) × 2").
+    pub label: String,
 }
 
 /// A refund of part of a delivered order's goods, as the ledger needs it.
@@ -163,7 +166,11 @@ impl Ledger {
             rule,
             ..NewEntry::of(o.stall_id, kind, amount, available_at)
         };
-        let mut entries = vec![base(EntryKind::Sale, subtotal, None)];
+        let sold: Vec<&str> = o.lines.iter().map(|l| l.label.as_str()).collect();
+        let mut entries = vec![NewEntry {
+            note: (!sold.is_empty()).then(|| sold.join("; ")),
+            ..base(EntryKind::Sale, subtotal, None)
+        }];
         if o.delivery_fee > 0 {
             entries.push(base(EntryKind::Delivery, o.delivery_fee, None));
         }

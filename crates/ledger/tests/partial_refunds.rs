@@ -113,10 +113,12 @@ async fn delivered(db: &DatabaseConnection, s: &Stall, goods: i64, holder: Holde
                     SaleLine {
                         category_id,
                         amount: goods / 3,
+                        label: "Mật ong (Hũ 500 ml) × 1".into(),
                     },
                     SaleLine {
                         category_id,
                         amount: goods - goods / 3,
+                        label: "Mật ong (Hũ 1 lít) × 1".into(),
                     },
                 ],
                 delivery_fee: 30_000,

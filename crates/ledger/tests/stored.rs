@@ -279,6 +279,7 @@ db_test!(
             lines: vec![SaleLine {
                 category_id: Uuid::now_v7(),
                 amount: 240_000,
+                label: "Nước mắm (Chai 500 ml) × 1".into(),
             }],
             delivery_fee: 30_000,
             holder: Holder::Marketplace,

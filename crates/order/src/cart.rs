@@ -1,5 +1,5 @@
-//! The buyer's cart: one line per product, priced at read time from the catalogue. A line whose
-//! product can no longer be bought is flagged, not silently dropped.
+//! The buyer's cart: one line per variant of a product, priced at read time from the catalogue.
+//! A line whose variant can no longer be bought is flagged, not silently dropped.
 
 use chrono::Utc;
 use common::{Actor, FieldCode, Money};
@@ -22,7 +22,7 @@ use crate::{
     store::{self, Named},
 };
 
-/// Most units of one product in a cart.
+/// Most units of one variant in a cart.
 pub const MAX_QUANTITY: i64 = 1000;
 /// Most lines in a cart.
 pub const MAX_LINES: usize = 100;
@@ -33,6 +33,11 @@ pub const MAX_LINES: usize = 100;
 pub struct CartLine {
     /// The product.
     pub product_id: Uuid,
+    /// The variant (what `PUT /api/v1/cart/items/{id}` names; a product's first variant of a
+    /// product listed before variants has the product's id).
+    pub variant_id: Uuid,
+    /// The variant's name, e.g. "Hộp 3 chai".
+    pub variant_name: Option<String>,
     /// Its stall.
     pub stall_id: Option<Uuid>,
     /// Its stall's id, slug and name.
@@ -43,15 +48,15 @@ pub struct CartLine {
     pub slug: Option<String>,
     /// Its unit of sale (`chai 500 ml`).
     pub unit: Option<String>,
-    /// Its first image.
+    /// The variant's first image, else the product's.
     pub image: Option<String>,
-    /// Its unit price now, in đồng.
+    /// The variant's unit price now, in đồng.
     pub price: i64,
     /// Units wanted.
     pub quantity: i64,
     /// `price × quantity`.
     pub line_total: i64,
-    /// Units in stock now.
+    /// Units of the variant in stock now.
     pub stock: i64,
     /// Whether it can be bought now (visible and in stock for this quantity).
     pub available: bool,
@@ -183,10 +188,10 @@ impl Carts {
             .items
             .iter()
             .filter(|l| l.available)
-            .map(|l| (l.product_id, l.quantity))
+            .map(|l| (l.variant_id, l.quantity))
             .collect();
         let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect();
-        let products = self.catalog.visible_products_by_id(db, &ids).await?;
+        let offers = self.catalog.visible_offers(db, &ids).await?;
         let place = Place {
             province: &province,
             commune: &commune,
@@ -196,7 +201,7 @@ impl Carts {
             &self.catalog,
             (self.nation, &self.rates),
             &lines,
-            &products,
+            &offers,
             place,
         )
         .await?;
@@ -256,36 +261,50 @@ impl Carts {
             .order_by_asc(cart_item::Column::AddedAt)
             .all(db)
             .await?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.product_id).collect();
-        let products = self.catalog.visible_products_by_id(db, &ids).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.variant_id).collect();
+        let offers = self.catalog.visible_offers(db, &ids).await?;
+        // Lines of variants no longer sold still name their product.
+        let gone: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|id| !offers.contains_key(id))
+            .collect();
+        let gone = catalog::service::variants::products_of(db, &gone).await?;
         let mut total = Money::ZERO;
         let mut items = Vec::with_capacity(rows.len());
         for r in rows {
-            let line = match products.get(&r.product_id) {
-                Some(p) => {
-                    let line_total = p.price.checked_mul(r.quantity).unwrap_or(Money::ZERO);
-                    let state = buyable(r.quantity, Some(p));
+            let line = match offers.get(&r.variant_id) {
+                Some(o) => {
+                    let p = &o.product;
+                    let line_total = Money::from_dong(o.price())
+                        .checked_mul(r.quantity)
+                        .unwrap_or(Money::ZERO);
+                    let state = buyable(r.quantity, Some(o));
                     if state.is_ok() {
                         total = total.checked_add(line_total).unwrap_or(total);
                     }
                     CartLine {
-                        product_id: r.product_id,
+                        product_id: p.id,
+                        variant_id: r.variant_id,
+                        variant_name: Some(o.variant.name.clone()),
                         stall_id: Some(p.stall.id),
                         stall: Some(p.stall.clone()),
                         name: p.name.clone(),
                         slug: Some(p.slug.clone()),
                         unit: Some(p.unit.clone()),
-                        image: p.images.first().cloned(),
-                        price: p.price.dong(),
+                        image: o.image(),
+                        price: o.price(),
                         quantity: r.quantity,
                         line_total: line_total.dong(),
-                        stock: p.stock,
+                        stock: o.stock(),
                         available: state.is_ok(),
                         problem: state.err().map(problem),
                     }
                 }
                 None => CartLine {
-                    product_id: r.product_id,
+                    product_id: gone.get(&r.variant_id).map_or(r.variant_id, |g| g.0),
+                    variant_id: r.variant_id,
+                    variant_name: gone.get(&r.variant_id).map(|g| g.1.clone()),
                     stall_id: None,
                     stall: None,
                     name: String::new(),
@@ -310,12 +329,13 @@ impl Carts {
         })
     }
 
-    /// Sets a line's quantity (0 removes it). The product must be on sale.
+    /// Sets a line's quantity (0 removes it). `id` names a variant, or a product (its first
+    /// variant), which must be on sale.
     pub async fn set<C: ConnectionTrait>(
         &self,
         db: &C,
         actor: &Actor,
-        product_id: Uuid,
+        id: Uuid,
         quantity: i64,
     ) -> Result<Cart> {
         let user = actor.require_user()?;
@@ -328,24 +348,18 @@ impl Carts {
             .into());
         }
         if quantity == 0 {
-            cart_item::Entity::delete_by_id((user, product_id))
-                .exec(db)
-                .await?;
+            self.remove(db, actor, id).await?;
             return self.cart(db, actor).await;
         }
-        if self
-            .catalog
-            .visible_products_by_id(db, &[product_id])
-            .await?
-            .is_empty()
-        {
+        let Some(offer) = self.catalog.visible_offers(db, &[id]).await?.remove(&id) else {
             return Err(OrderError::NotFound("Product"));
-        }
+        };
+        let variant_id = offer.variant.id;
         let lines = cart_item::Entity::find()
             .filter(cart_item::Column::UserId.eq(user))
             .all(db)
             .await?;
-        if lines.len() >= MAX_LINES && !lines.iter().any(|l| l.product_id == product_id) {
+        if lines.len() >= MAX_LINES && !lines.iter().any(|l| l.variant_id == variant_id) {
             return Err(common::Error::invalid_field(
                 "product_id",
                 FieldCode::TooMany,
@@ -355,12 +369,12 @@ impl Carts {
         }
         cart_item::Entity::insert(cart_item::ActiveModel {
             user_id: Set(user),
-            product_id: Set(product_id),
+            variant_id: Set(variant_id),
             quantity: Set(quantity),
             added_at: Set(Utc::now()),
         })
         .on_conflict(
-            OnConflict::columns([cart_item::Column::UserId, cart_item::Column::ProductId])
+            OnConflict::columns([cart_item::Column::UserId, cart_item::Column::VariantId])
                 .update_column(cart_item::Column::Quantity)
                 .to_owned(),
         )
@@ -369,15 +383,14 @@ impl Carts {
         self.cart(db, actor).await
     }
 
-    /// Removes a line; removing an absent line is not an error.
-    pub async fn remove<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        product_id: Uuid,
-    ) -> Result<()> {
+    /// Removes the line of variant `id`, or every line of product `id`; removing an absent
+    /// line is not an error.
+    pub async fn remove<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: Uuid) -> Result<()> {
         let user = actor.require_user()?;
-        cart_item::Entity::delete_by_id((user, product_id))
+        let ids = catalog::service::variants::line_ids(db, id).await?;
+        cart_item::Entity::delete_many()
+            .filter(cart_item::Column::UserId.eq(user))
+            .filter(cart_item::Column::VariantId.is_in(ids))
             .exec(db)
             .await?;
         Ok(())

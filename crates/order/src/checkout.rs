@@ -10,7 +10,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use catalog::{nation::Nation, product::Product};
+use catalog::{nation::Nation, variant::Offer};
 use chrono::{DateTime, Utc};
 use common::{Actor, FieldCode, validate::Validator};
 use sea_orm::{
@@ -335,8 +335,8 @@ impl Checkouts {
         if cart_key(&lines) != seen {
             return Err(OrderError::CartChanged);
         }
-        let products = self.priced_products(&txn, &lines).await?;
-        let plan = self.price(&txn, &lines, &products, &d.destination).await?;
+        let offers = self.priced_offers(&txn, &lines).await?;
+        let plan = self.price(&txn, &lines, &offers, &d.destination).await?;
         if let Some(expected) = d.expected_total
             && expected != plan.total
         {
@@ -358,7 +358,7 @@ impl Checkouts {
         // Stock is reserved last, just before the commit: the conditional updates lock the
         // product rows, and a popular product's row is what concurrent checkouts queue on, so
         // it is held for as short a time as possible.
-        reserve_stock(&txn, &plan, &products).await?;
+        reserve_stock(&txn, &plan, &offers).await?;
         txn.commit().await?;
         Ok(Some((plan.total, order_ids)))
     }
@@ -368,10 +368,10 @@ impl Checkouts {
         &self,
         txn: &C,
         lines: &[cart_item::Model],
-        products: &HashMap<Uuid, Product>,
+        offers: &HashMap<Uuid, Offer>,
         destination: &Destination,
     ) -> Result<Quote> {
-        let lines: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+        let lines: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.variant_id, l.quantity)).collect();
         let place = Place {
             province: &destination.province.0,
             commune: &destination.commune.0,
@@ -381,37 +381,37 @@ impl Checkouts {
             &self.catalog,
             (self.nation, &self.rates),
             &lines,
-            products,
+            offers,
             place,
         )
         .await
     }
 
-    /// The visible products of the cart's lines, refusing the cart as the cart shows it
+    /// The variants on sale of the cart's lines, refusing the cart as the cart shows it
     /// ([`buyable`]): a line no longer sold, then every line short of stock, by name.
-    async fn priced_products<C: ConnectionTrait>(
+    async fn priced_offers<C: ConnectionTrait>(
         &self,
         txn: &C,
         lines: &[cart_item::Model],
-    ) -> Result<HashMap<Uuid, Product>> {
-        let ids: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
-        let products = self.catalog.visible_products_by_id(txn, &ids).await?;
+    ) -> Result<HashMap<Uuid, Offer>> {
+        let ids: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect();
+        let offers = self.catalog.visible_offers(txn, &ids).await?;
         let mut short = Vec::new();
         for l in lines {
-            match buyable(l.quantity, products.get(&l.product_id)) {
+            match buyable(l.quantity, offers.get(&l.variant_id)) {
                 Ok(_) => {}
                 Err(Unbuyable::NotSold) => {
                     return Err(OrderError::CartNotReady(format!(
                         "A product in the cart ({}) is no longer sold; remove it first.",
-                        l.product_id
+                        l.variant_id
                     )));
                 }
                 Err(Unbuyable::Short { stock }) => short.push(Shortage {
-                    product_id: l.product_id,
-                    name: products
-                        .get(&l.product_id)
-                        .map(|p| p.name.clone())
-                        .unwrap_or_default(),
+                    product_id: offers
+                        .get(&l.variant_id)
+                        .map_or(l.variant_id, |o| o.product.id),
+                    variant_id: l.variant_id,
+                    name: offers.get(&l.variant_id).map(named).unwrap_or_default(),
                     requested: l.quantity,
                     available: stock,
                 }),
@@ -420,7 +420,7 @@ impl Checkouts {
         if !short.is_empty() {
             return Err(OrderError::OutOfStock(short));
         }
-        Ok(products)
+        Ok(offers)
     }
 
     /// Asks the provider for a payment of the checkout's total and keeps its answer. The
@@ -615,7 +615,7 @@ fn checked_key(key: &str) -> Result<&str> {
 
 /// A cart's lines as (product, quantity) pairs in product order, to compare two reads.
 fn cart_key(lines: &[cart_item::Model]) -> Vec<(Uuid, i64)> {
-    let mut key: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+    let mut key: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.variant_id, l.quantity)).collect();
     key.sort_unstable();
     key
 }
@@ -689,6 +689,8 @@ fn breakdown(q: &Quote) -> serde_json::Value {
             let mut v = serde_json::to_value(StallTotal::from(s)).unwrap_or_default();
             v["items"] = s.items.iter().map(|i| serde_json::json!({
                 "product_id": i.product_id,
+                "variant_id": i.variant_id,
+                "variant_name": i.variant_name,
                 "name": i.name,
                 "unit_price": i.unit_price,
                 "quantity": i.quantity,
@@ -744,6 +746,8 @@ async fn insert_order<C: ConnectionTrait>(
             id: Set(Uuid::now_v7()),
             order_id: Set(order_id),
             product_id: Set(item.product_id),
+            variant_id: Set(Some(item.variant_id)),
+            variant_name: Set(Some(item.variant_name.clone())),
             name: Set(item.name.clone()),
             unit: Set(item.unit.clone()),
             unit_price: Set(item.unit_price),
@@ -775,7 +779,7 @@ async fn insert_order<C: ConnectionTrait>(
 async fn reserve_stock<C: ConnectionTrait>(
     txn: &C,
     plan: &Quote,
-    products: &HashMap<Uuid, Product>,
+    offers: &HashMap<Uuid, Offer>,
 ) -> Result<()> {
     let lines: Vec<catalog::stock::StockLine> = plan
         .stalls
@@ -783,6 +787,7 @@ async fn reserve_stock<C: ConnectionTrait>(
         .flat_map(|s| {
             s.items.iter().map(|i| catalog::stock::StockLine {
                 product_id: i.product_id,
+                variant_id: i.variant_id,
                 quantity: i.quantity,
             })
         })
@@ -796,13 +801,21 @@ async fn reserve_stock<C: ConnectionTrait>(
             .into_iter()
             .map(|s| Shortage {
                 product_id: s.product_id,
-                name: products
-                    .get(&s.product_id)
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default(),
+                variant_id: s.variant_id,
+                name: offers.get(&s.variant_id).map(named).unwrap_or_default(),
                 requested: s.requested,
                 available: s.available,
             })
             .collect(),
     ))
+}
+
+/// A variant as a shortage names it: the product's name, and the variant's when the product
+/// has several.
+fn named(o: &Offer) -> String {
+    if o.product.variants.len() > 1 {
+        format!("{} ({})", o.product.name, o.variant.name)
+    } else {
+        o.product.name.clone()
+    }
 }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 pub struct Shortage {
     /// The product.
     pub product_id: Uuid,
-    /// Its name.
+    /// Its variant (the cart line).
+    pub variant_id: Uuid,
+    /// Its name, with the variant's.
     pub name: String,
     /// How many were asked for.
     pub requested: i64,
@@ -125,7 +127,7 @@ impl From<OrderError> for Error {
                     .iter()
                     .map(|s| {
                         common::FieldError::new(
-                            format!("items.{}", s.product_id),
+                            format!("items.{}", s.variant_id),
                             FieldCode::OutOfStock,
                             format!(
                                 "{}: {} requested, {} left",

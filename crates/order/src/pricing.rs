@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use catalog::{nation::Nation, product::Product, stall::DeliveryRules};
+use catalog::{nation::Nation, stall::DeliveryRules, variant::Offer};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -22,15 +22,15 @@ pub(crate) enum Unbuyable {
     },
 }
 
-/// The one rule for a cart line: it can be bought when its product is on sale (`product` is
-/// the visible product, if any) with the units it wants. The cart flags a line that cannot and
+/// The one rule for a cart line: it can be bought when its variant is on sale (`offer`, if
+/// any: the variant of a visible product) with the units it wants. The cart flags a line that cannot and
 /// leaves it out of its totals; the checkout refuses a cart that holds one, naming it, before
 /// it compares totals, so a buyer is never asked to confirm a total nobody can order.
-pub(crate) fn buyable(quantity: i64, product: Option<&Product>) -> Result<&Product, Unbuyable> {
-    match product {
+pub(crate) fn buyable(quantity: i64, offer: Option<&Offer>) -> Result<&Offer, Unbuyable> {
+    match offer {
         None => Err(Unbuyable::NotSold),
-        Some(p) if p.stock < quantity => Err(Unbuyable::Short { stock: p.stock }),
-        Some(p) => Ok(p),
+        Some(o) if o.stock() < quantity => Err(Unbuyable::Short { stock: o.stock() }),
+        Some(o) => Ok(o),
     }
 }
 
@@ -45,6 +45,8 @@ pub(crate) struct Place<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PricedItem {
     pub product_id: Uuid,
+    pub variant_id: Uuid,
+    pub variant_name: String,
     pub name: String,
     pub unit: String,
     pub unit_price: i64,
@@ -86,17 +88,18 @@ pub(crate) struct Pricing<'a> {
 }
 
 impl Pricing<'_> {
-    /// Prices `(product, quantity)` lines of visible `products`; lines of unknown products are
+    /// Prices `(variant, quantity)` lines of visible `offers`; lines of unknown variants are
     /// left out (the caller refuses them first).
-    pub fn quote(&self, lines: &[(Uuid, i64)], products: &HashMap<Uuid, Product>) -> Quote {
-        // Quantities of one product are summed (a cart has one line per product, but be sure).
+    pub fn quote(&self, lines: &[(Uuid, i64)], offers: &HashMap<Uuid, Offer>) -> Quote {
+        // Quantities of one variant are summed (a cart has one line per variant, but be sure).
         let mut wanted: BTreeMap<Uuid, i64> = BTreeMap::new();
         for (id, qty) in lines {
             *wanted.entry(*id).or_default() += qty;
         }
         let mut by_stall: BTreeMap<Uuid, (StallQuote, i64, u32)> = BTreeMap::new();
         for (id, quantity) in wanted {
-            let Some(p) = products.get(&id) else { continue };
+            let Some(o) = offers.get(&id) else { continue };
+            let p = &o.product;
             let (stall, grams, unweighed) = by_stall.entry(p.stall.id).or_insert_with(|| {
                 let q = StallQuote {
                     stall_id: p.stall.id,
@@ -108,8 +111,8 @@ impl Pricing<'_> {
             });
             stall.subtotal = stall
                 .subtotal
-                .saturating_add(p.price.dong().saturating_mul(quantity));
-            let unit_grams = match p.weight_grams {
+                .saturating_add(o.price().saturating_mul(quantity));
+            let unit_grams = match o.weight_grams() {
                 Some(w) => i64::from(w),
                 None => {
                     *unweighed += 1;
@@ -118,10 +121,12 @@ impl Pricing<'_> {
             };
             *grams = grams.saturating_add(unit_grams.saturating_mul(quantity));
             stall.items.push(PricedItem {
-                product_id: id,
+                product_id: p.id,
+                variant_id: o.variant.id,
+                variant_name: o.variant.name.clone(),
                 name: p.name.clone(),
                 unit: p.unit.clone(),
-                unit_price: p.price.dong(),
+                unit_price: o.price(),
                 quantity,
             });
         }
@@ -150,17 +155,17 @@ impl Pricing<'_> {
     }
 }
 
-/// Prices `lines` of visible `products` for delivery to `place`, reading each stall's commune
+/// Prices `lines` of visible `offers` for delivery to `place`, reading each stall's commune
 /// and delivery rules from the catalogue (the cart and the checkout both price this way).
 pub(crate) async fn quote_to<C: sea_orm::ConnectionTrait>(
     db: &C,
     catalog: &catalog::Catalog,
     (nation, rates): (&Nation, &ShippingRates),
     lines: &[(Uuid, i64)],
-    products: &HashMap<Uuid, Product>,
+    offers: &HashMap<Uuid, Offer>,
     place: Place<'_>,
 ) -> crate::error::Result<Quote> {
-    let mut stall_ids: Vec<Uuid> = products.values().map(|p| p.stall.id).collect();
+    let mut stall_ids: Vec<Uuid> = offers.values().map(|o| o.product.stall.id).collect();
     stall_ids.sort_unstable();
     stall_ids.dedup();
     let stalls = catalog.delivery_profiles(db, &stall_ids).await?;
@@ -170,7 +175,7 @@ pub(crate) async fn quote_to<C: sea_orm::ConnectionTrait>(
         stalls: &stalls,
         destination: Some(place),
     };
-    Ok(pricing.quote(lines, products))
+    Ok(pricing.quote(lines, offers))
 }
 
 /// A stall's part of a priced cart, as the cart and a `total_changed` answer show it.

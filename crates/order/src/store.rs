@@ -251,9 +251,14 @@ pub(crate) async fn delivered<C: ConnectionTrait>(
                 i.product_id, o.id
             )));
         };
+        let name = match &i.variant_name {
+            Some(v) => format!("{} ({v})", i.name),
+            None => i.name.clone(),
+        };
         lines.push(ledger::SaleLine {
             category_id,
             amount: i.unit_price.saturating_mul(i.quantity),
+            label: format!("{name} × {}", i.quantity),
         });
     }
     let holder = match stored::<PaymentMethod>(&o.payment_method)? {
@@ -320,6 +325,7 @@ async fn stock_lines<C: ConnectionTrait>(
         .into_iter()
         .map(|i| catalog::stock::StockLine {
             product_id: i.product_id,
+            variant_id: i.variant_id.unwrap_or(i.product_id),
             quantity: i.quantity,
         })
         .collect())
@@ -514,21 +520,27 @@ pub(crate) async fn clear_cart<C: ConnectionTrait>(txn: &C, user: Uuid) -> Resul
 }
 
 /// Puts the lines of these (cancelled) orders back into the buyer's cart, keeping any line
-/// the buyer has added since.
+/// the buyer has added since; a variant removed since does not come back.
 pub(crate) async fn refill_cart<C: ConnectionTrait>(
     txn: &C,
     user: Uuid,
     orders: &[Uuid],
 ) -> Result<()> {
     let now = Utc::now();
-    for line in stock_lines(txn, orders).await? {
+    let lines = stock_lines(txn, orders).await?;
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect();
+    let still = catalog::service::variants::products_of(txn, &ids).await?;
+    for line in lines
+        .into_iter()
+        .filter(|l| still.contains_key(&l.variant_id))
+    {
         cart_item::Entity::insert(cart_item::ActiveModel {
             user_id: Set(user),
-            product_id: Set(line.product_id),
+            variant_id: Set(line.variant_id),
             quantity: Set(line.quantity),
             added_at: Set(now),
         })
-        .on_conflict_do_nothing_on([cart_item::Column::UserId, cart_item::Column::ProductId])
+        .on_conflict_do_nothing_on([cart_item::Column::UserId, cart_item::Column::VariantId])
         .exec(txn)
         .await?;
     }

@@ -42,6 +42,10 @@ pub struct OrderLine {
     pub id: Uuid,
     /// The product.
     pub product_id: Uuid,
+    /// The variant sold (a line sold before variants: the product's first, of its id).
+    pub variant_id: Uuid,
+    /// The variant's name when sold (null for a line sold before variants).
+    pub variant_name: Option<String>,
     /// Its name when sold.
     pub name: String,
     /// Unit of sale.
@@ -266,6 +270,8 @@ impl Rows {
                 .map(|i| OrderLine {
                     id: i.id,
                     product_id: i.product_id,
+                    variant_id: i.variant_id.unwrap_or(i.product_id),
+                    variant_name: i.variant_name.clone(),
                     name: i.name.clone(),
                     unit: i.unit.clone(),
                     unit_price: i.unit_price,

@@ -28,8 +28,14 @@ pub struct ProductDoc {
     /// Description.
     #[serde(default)]
     pub description: String,
-    /// Price in đồng.
+    /// Price in đồng: its cheapest variant's.
     pub price: i64,
+    /// Its dearest variant's price (documents indexed before variants: 0, read as `price`).
+    #[serde(default)]
+    pub price_max: i64,
+    /// Whether any of its variants is in stock (documents indexed before: true).
+    #[serde(default = "yes")]
+    pub in_stock: bool,
     /// Unit of sale.
     pub unit: String,
     /// First image.
@@ -92,6 +98,10 @@ pub struct StallDoc {
     pub approved_at: i64,
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// `yyyymmdd` for a date: comparable as a number.
 pub fn day_number(d: NaiveDate) -> i64 {
     i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
@@ -125,6 +135,8 @@ pub fn product_doc(
         name_folded: fold(&p.name),
         description: nfc(&p.description).into_owned(),
         price: p.price,
+        price_max: p.price_max.max(p.price),
+        in_stock: p.stock > 0,
         unit: p.unit.clone(),
         image: images.into_iter().next(),
         ocop_stars: valid_until

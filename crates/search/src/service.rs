@@ -90,7 +90,9 @@ pub struct ProductSearch {
     /// Minimum OCOP stars (3 to 5), of a verified, valid certificate.
     #[cfg_attr(feature = "openapi", param(minimum = 3, maximum = 5))]
     pub ocop_stars: Option<u8>,
-    /// Lowest price in đồng.
+    /// Lowest price in đồng. A product's prices run from its cheapest variant's to its
+    /// dearest's; it matches when that range meets `price_min..price_max` (sorting by
+    /// `price_asc` reads the cheapest, `price_desc` the dearest).
     #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub price_min: Option<i64>,
     /// Highest price in đồng (not below `price_min`).
@@ -657,6 +659,8 @@ fn product_hit(d: ProductDoc, today: i64, catalog: &Catalog) -> ProductSummary {
         id: d.id,
         slug: d.slug,
         name: d.name,
+        price_max: d.price_max.max(d.price),
+        in_stock: d.in_stock,
         price: d.price,
         unit: d.unit,
         image: d.image,

@@ -94,6 +94,8 @@ fn doc(
         name_folded: common::text::fold(name),
         description: format!("Đặc sản {name}"),
         price,
+        price_max: price,
+        in_stock: true,
         unit: "chai".into(),
         image: None,
         ocop_stars: stars,
@@ -560,6 +562,62 @@ contract!(filters, |e: Arc<dyn SearchEngine>| async move {
     both.price_max = Some(50_000);
     assert_eq!(ids(&e, both).await, [2]);
 });
+
+contract!(
+    a_product_of_several_pack_sizes_matches_prices_by_its_range,
+    |e: Arc<dyn SearchEngine>| async move {
+        // Mật ong rừng: a 250 ml jar at 95 000 đ up to a 2 l crate at 700 000 đ; out of stock.
+        let mut honey = doc(
+            20,
+            "Mật ong rừng nhiều cỡ",
+            &["mat-ong", "thuc-pham"],
+            "19441",
+            95_000,
+            0,
+            0,
+            STALL_B,
+            0,
+        );
+        honey.price_max = 700_000;
+        honey.in_stock = false;
+        e.upsert_products(vec![honey]).await.unwrap();
+        let range = |lo: Option<i64>, hi: Option<i64>| {
+            let mut query = q("mat ong nhieu co");
+            query.price_min = lo;
+            query.price_max = hi;
+            query
+        };
+        // The range meets the one asked at either end, or holds it whole.
+        for (lo, hi) in [
+            (Some(50_000), Some(100_000)),
+            (Some(600_000), Some(900_000)),
+            (Some(200_000), Some(300_000)),
+            (None, Some(95_000)),
+            (Some(700_000), None),
+        ] {
+            assert_eq!(ids(&e, range(lo, hi)).await, [20], "{lo:?}..{hi:?}");
+        }
+        for (lo, hi) in [(Some(10_000), Some(90_000)), (Some(700_001), None)] {
+            assert!(ids(&e, range(lo, hi)).await.is_empty(), "{lo:?}..{hi:?}");
+        }
+        let hit = e
+            .search_products(&range(None, None))
+            .await
+            .unwrap()
+            .hits
+            .remove(0);
+        assert_eq!(
+            (hit.price, hit.price_max, hit.in_stock),
+            (95_000, 700_000, false)
+        );
+        // Dearest first reads the dearest variant: it comes before the 380 000 đ honey.
+        loaded(&e).await;
+        let mut dearest = q("");
+        dearest.sort = ProductSort::PriceDesc;
+        let first = e.search_products(&dearest).await.unwrap().hits.remove(0);
+        assert_eq!(first.id.as_u128(), 20);
+    }
+);
 
 contract!(sorts, |e: Arc<dyn SearchEngine>| async move {
     loaded(&e).await;

@@ -15,7 +15,10 @@ pub struct Model {
     pub category_id: Uuid,
     pub name: String,
     pub description: String,
+    /// Its cheapest variant's price.
     pub price: i64,
+    /// Its dearest variant's price.
+    pub price_max: i64,
     pub unit: String,
     pub stock: i64,
     pub images: String,

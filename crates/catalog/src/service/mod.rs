@@ -11,6 +11,7 @@ mod products;
 mod sellers;
 mod stalls;
 mod takedowns;
+pub mod variants;
 
 use std::{collections::HashMap, sync::Arc};
 

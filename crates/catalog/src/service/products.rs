@@ -30,6 +30,7 @@ use crate::{
         CategoryRef, NewProduct, Ocop, OcopClaim, OcopIssuer, OcopStatus, Product, ProductPatch,
         ProductStatus, StallRef, rules,
     },
+    variant::CheckedVariant,
 };
 
 /// The orders of a product listing.
@@ -42,7 +43,7 @@ pub enum ProductSort {
     Newest,
     /// Cheapest first.
     PriceAsc,
-    /// Dearest first.
+    /// Dearest first (by its dearest variant).
     PriceDesc,
 }
 
@@ -71,7 +72,7 @@ impl ProductSort {
                 .order_by_asc(product::Column::Price)
                 .order_by_desc(product::Column::Id),
             ProductSort::PriceDesc => q
-                .order_by_desc(product::Column::Price)
+                .order_by_desc(product::Column::PriceMax)
                 .order_by_desc(product::Column::Id),
         }
     }
@@ -132,6 +133,7 @@ impl Catalog {
         category: Option<&category::Model>,
         privileged: bool,
         required: &[&'static str],
+        variants: Vec<crate::variant::Variant>,
     ) -> Result<Product> {
         let ocop = ocop_view(&p, Self::today(), privileged)?;
         let facts = ProductFacts::from_stored(p.facts.as_deref())?;
@@ -170,8 +172,11 @@ impl Catalog {
             name: p.name,
             description: p.description,
             price: Money::from_dong(p.price),
+            price_max: p.price_max,
             unit: p.unit,
             stock: p.stock,
+            in_stock: p.stock > 0,
+            variants,
             image: images.first().cloned(),
             images,
             commune,
@@ -192,13 +197,15 @@ impl Catalog {
         })
     }
 
-    async fn views<C: ConnectionTrait>(
+    pub(crate) async fn views<C: ConnectionTrait>(
         &self,
         db: &C,
         rows: Vec<product::Model>,
         privileged: bool,
     ) -> Result<Vec<Product>> {
         let (stalls, categories) = product_refs(db, &rows).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+        let mut variants = super::variants::of(db, &ids).await?;
         // Which facts each category requires depends on its ancestors: only the privileged
         // views, which list what is missing, need the whole (small) tree.
         let tree = if privileged {
@@ -217,7 +224,8 @@ impl Catalog {
             } else {
                 Vec::new()
             };
-            views.push(self.product_view(p, stall, category, privileged, &required)?);
+            let own = variants.remove(&p.id).unwrap_or_default();
+            views.push(self.product_view(p, stall, category, privileged, &required, own)?);
         }
         Ok(views)
     }
@@ -299,8 +307,7 @@ impl Catalog {
         let name = rules::name(&mut v, &input.name);
         let description = rules::description(&mut v, &input.description);
         let unit = rules::unit(&mut v, &input.unit);
-        rules::price(&mut v, input.price);
-        rules::stock(&mut v, input.stock);
+        let variants = Self::new_variants(&mut v, &input, &unit);
         rules::weight(&mut v, input.weight_grams);
         let images = rules::images(&mut v, &input.images);
         if let Some(code) = input.origin_commune_code.as_deref() {
@@ -319,7 +326,10 @@ impl Catalog {
         self.check_facts(db, &mut v, input.category_id, &product_facts)
             .await?;
         crate::photos::check(self.photos.as_ref(), &mut v, stall.id, &images).await?;
+        self.check_variant_photos(&mut v, stall.id, &variants)
+            .await?;
         v.finish()?;
+        let sums = super::variants::sums(&variants);
 
         let txn = common::begin_write(db).await?;
         let now = Utc::now();
@@ -331,9 +341,10 @@ impl Catalog {
             category_id: Set(input.category_id),
             name: Set(name),
             description: Set(description),
-            price: Set(input.price),
+            price: Set(sums.price),
+            price_max: Set(sums.price_max),
             unit: Set(unit),
-            stock: Set(input.stock),
+            stock: Set(sums.stock),
             images: Set(serde_json::to_string(&images).unwrap_or_else(|_| "[]".into())),
             origin_commune_code: Set(input.origin_commune_code),
             weight_grams: Set(input.weight_grams),
@@ -360,9 +371,154 @@ impl Catalog {
             }
             Err(e) => return Err(e.into()),
         };
+        super::variants::store(&txn, model.id, &variants, now).await?;
         outbox::enqueue(&txn, outbox::Entity::Product, model.id).await?;
         txn.commit().await?;
         self.one_view(db, model, true).await
+    }
+
+    /// The variants a new product is listed with: those of `variants`, else one named after
+    /// its `unit` of `price` and `stock` (which are then required, and refused beside
+    /// `variants`).
+    fn new_variants(v: &mut Validator, input: &NewProduct, unit: &str) -> Vec<CheckedVariant> {
+        if let Some(list) = &input.variants {
+            for (field, given) in [
+                ("price", input.price.is_some()),
+                ("stock", input.stock.is_some()),
+            ] {
+                v.check(
+                    !given,
+                    field,
+                    FieldCode::ConflictingFields,
+                    "give prices and stock in variants, or price and stock without variants",
+                );
+            }
+            return crate::variant::check(v, list);
+        }
+        for (field, given) in [
+            ("price", input.price.is_some()),
+            ("stock", input.stock.is_some()),
+        ] {
+            v.check(given, field, FieldCode::Required, "is required");
+        }
+        let (Some(price), Some(stock)) = (input.price, input.stock) else {
+            return Vec::new();
+        };
+        rules::price(v, price);
+        rules::stock(v, stock);
+        vec![CheckedVariant {
+            id: None,
+            name: if unit.is_empty() {
+                "Mặc định".into()
+            } else {
+                unit.to_owned()
+            },
+            sku: None,
+            barcode: None,
+            price,
+            compare_at_price: None,
+            stock,
+            weight_grams: input.weight_grams,
+            images: Vec::new(),
+        }]
+    }
+
+    /// Names each photo of a variant that the stall does not hold (`variants[N].images[M]`).
+    async fn check_variant_photos(
+        &self,
+        v: &mut Validator,
+        stall_id: Uuid,
+        variants: &[CheckedVariant],
+    ) -> Result<()> {
+        for (i, variant) in variants.iter().enumerate() {
+            crate::photos::check_named(
+                self.photos.as_ref(),
+                v,
+                stall_id,
+                &format!("variants[{i}].images"),
+                &variant.images,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The variants an edit leaves `current` with, checked, when it changes them: the list of
+    /// `variants` (each id one of the product's), or its one variant with a new `price`,
+    /// `stock` or weight. A product of several variants changes prices and stock in
+    /// `variants` only.
+    async fn patched_variants<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        v: &mut Validator,
+        current: &product::Model,
+        patch: &ProductPatch,
+    ) -> Result<Option<Vec<CheckedVariant>>> {
+        let rows = super::variants::rows(db, current.id).await?;
+        if let Some(list) = &patch.variants {
+            for (field, given) in [
+                ("price", patch.price.is_some()),
+                ("stock", patch.stock.is_some()),
+            ] {
+                v.check(
+                    !given,
+                    field,
+                    FieldCode::ConflictingFields,
+                    "give prices and stock in variants, or price and stock without variants",
+                );
+            }
+            let checked = crate::variant::check(v, list);
+            for (i, c) in checked.iter().enumerate() {
+                if let Some(id) = c.id {
+                    v.check(
+                        rows.iter().any(|r| r.id == id),
+                        &format!("variants[{i}].id"),
+                        FieldCode::Invalid,
+                        "is not a variant of this product",
+                    );
+                }
+            }
+            self.check_variant_photos(v, current.stall_id, &checked)
+                .await?;
+            return Ok(Some(checked));
+        }
+        let weight = patch.weight_grams;
+        if patch.price.is_none() && patch.stock.is_none() && weight.is_none() {
+            return Ok(None);
+        }
+        let [only] = rows.as_slice() else {
+            for (field, given) in [
+                ("price", patch.price.is_some()),
+                ("stock", patch.stock.is_some()),
+            ] {
+                v.check(
+                    !given,
+                    field,
+                    FieldCode::ConflictingFields,
+                    "this product has several variants: change each in variants",
+                );
+            }
+            return Ok(None);
+        };
+        if let Some(p) = patch.price {
+            rules::price(v, p);
+        }
+        if let Some(s) = patch.stock {
+            rules::stock(v, s);
+        }
+        Ok(Some(vec![CheckedVariant {
+            id: Some(only.id),
+            name: only.name.clone(),
+            sku: only.sku.clone(),
+            barcode: only.barcode.clone(),
+            price: patch.price.unwrap_or(only.price),
+            compare_at_price: only
+                .compare_at_price
+                .filter(|c| *c > patch.price.unwrap_or(only.price)),
+            stock: patch.stock.unwrap_or(only.stock),
+            weight_grams: weight.unwrap_or(only.weight_grams),
+            images: serde_json::from_str(&only.images).unwrap_or_default(),
+        }]))
     }
 
     /// A product by id or slug: public while visible, otherwise to its stall's members and
@@ -469,14 +625,7 @@ impl Catalog {
         if let Some(u) = &patch.unit {
             am.unit = Set(rules::unit(&mut v, u));
         }
-        if let Some(p) = patch.price {
-            rules::price(&mut v, p);
-            am.price = Set(p);
-        }
-        if let Some(s) = patch.stock {
-            rules::stock(&mut v, s);
-            am.stock = Set(s);
-        }
+        let variants = self.patched_variants(db, &mut v, &current, &patch).await?;
         if let Some(w) = patch.weight_grams {
             rules::weight(&mut v, w);
             am.weight_grams = Set(w);
@@ -522,6 +671,9 @@ impl Catalog {
                 .await?
                 .map_or(current.version, |p| p.version);
             return Err(CatalogError::VersionConflict { current: now });
+        }
+        if let Some(variants) = &variants {
+            super::variants::store(&txn, current.id, variants, Utc::now()).await?;
         }
         outbox::enqueue(&txn, outbox::Entity::Product, current.id).await?;
         let updated = product::Entity::find_by_id(current.id)

@@ -643,6 +643,7 @@ impl Cases {
             .into_iter()
             .map(|(l, quantity)| catalog::stock::StockLine {
                 product_id: l.product_id,
+                variant_id: l.variant_id.unwrap_or(l.product_id),
                 quantity,
             })
             .collect();

@@ -1,4 +1,5 @@
-//! The `cart_items` table: one row per buyer and product.
+//! The `cart_items` table: one row per buyer and variant of a product (a product's
+//! first variant has the product's id).
 
 use sea_orm::entity::prelude::*;
 
@@ -9,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub product_id: Uuid,
+    pub variant_id: Uuid,
     pub quantity: i64,
     pub added_at: DateTimeUtc,
 }

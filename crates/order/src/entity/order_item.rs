@@ -10,6 +10,10 @@ pub struct Model {
     pub id: Uuid,
     pub order_id: Uuid,
     pub product_id: Uuid,
+    /// The variant sold (rows older than variants: the product's first, of the product's id).
+    pub variant_id: Option<Uuid>,
+    /// Its name when sold.
+    pub variant_name: Option<String>,
     pub name: String,
     pub unit: String,
     pub unit_price: i64,

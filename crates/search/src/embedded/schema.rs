@@ -68,6 +68,7 @@ pub(super) struct ProductFields {
     pub(super) stars: Field,
     pub(super) valid: Field,
     pub(super) price: Field,
+    pub(super) price_max: Field,
     pub(super) created: Field,
     pub(super) sales: Field,
 }
@@ -83,6 +84,7 @@ pub(super) fn product_schema() -> (Schema, ProductFields) {
         stars: b.add_u64_field("stars", INDEXED | FAST),
         valid: b.add_i64_field("valid", INDEXED | FAST),
         price: b.add_i64_field("price", INDEXED | FAST),
+        price_max: b.add_i64_field("price_max", INDEXED | FAST),
         created: b.add_i64_field("created", FAST),
         sales: b.add_i64_field("sales", FAST),
     };
@@ -126,6 +128,7 @@ pub(super) fn product_document(
     doc.add_u64(f.stars, u64::from(d.ocop_stars));
     doc.add_i64(f.valid, d.ocop_valid_until);
     doc.add_i64(f.price, d.price);
+    doc.add_i64(f.price_max, d.price_max.max(d.price));
     doc.add_i64(f.created, d.created_at);
     doc.add_i64(f.sales, d.sales_count);
     Ok(doc)

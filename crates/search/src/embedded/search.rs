@@ -204,8 +204,13 @@ fn product_query(f: &ProductFields, q: &ProductQuery, text: Box<dyn Query>) -> B
         ));
         clauses.push((Occur::Must, i64_range(Some(q.today), None, f.valid)));
     }
-    if q.price_min.is_some() || q.price_max.is_some() {
-        clauses.push((Occur::Must, i64_range(q.price_min, q.price_max, f.price)));
+    // A product's prices run from `price` to `price_max`: it matches when that range meets
+    // the one asked.
+    if q.price_max.is_some() {
+        clauses.push((Occur::Must, i64_range(None, q.price_max, f.price)));
+    }
+    if q.price_min.is_some() {
+        clauses.push((Occur::Must, i64_range(q.price_min, None, f.price_max)));
     }
     BooleanQuery::new(clauses)
 }
@@ -238,7 +243,7 @@ fn sort_field(q: &ProductQuery) -> Option<(&'static str, Order)> {
     match sort {
         ProductSort::Relevance => None,
         ProductSort::PriceAsc => Some(("price", Order::Asc)),
-        ProductSort::PriceDesc => Some(("price", Order::Desc)),
+        ProductSort::PriceDesc => Some(("price_max", Order::Desc)),
         ProductSort::Newest => Some(("created", Order::Desc)),
         ProductSort::Bestselling => Some(("sales", Order::Desc)),
     }

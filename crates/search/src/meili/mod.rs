@@ -75,11 +75,13 @@ const PRODUCT_RANKING: [&str; 8] = [
 
 /// What a product hit is read back with: what the answer shows and the re-ranking reads, not
 /// the description or the fields kept for filtering.
-pub const PRODUCT_HIT: [&str; 16] = [
+pub const PRODUCT_HIT: [&str; 18] = [
     "id",
     "slug",
     "name",
     "price",
+    "price_max",
+    "in_stock",
     "unit",
     "image",
     "ocop_stars",
@@ -154,9 +156,10 @@ fn product_settings(synonyms: &Synonyms) -> Settings {
             "ocop_stars",
             "ocop_valid_until",
             "price",
+            "price_max",
             "stall_id",
         ])
-        .with_sortable_attributes(["price", "created_at", "sales_count"])
+        .with_sortable_attributes(["price", "price_max", "created_at", "sales_count"])
         .with_typo_tolerance(typo_tolerance())
 }
 
@@ -230,8 +233,10 @@ impl Meili {
                 q.today
             ));
         }
+        // A product's prices run from `price` to `price_max`: it matches when that range
+        // meets the one asked.
         if let Some(lo) = q.price_min {
-            filters.push(format!("price >= {lo}"));
+            filters.push(format!("price_max >= {lo}"));
         }
         if let Some(hi) = q.price_max {
             filters.push(format!("price <= {hi}"));
@@ -254,7 +259,7 @@ impl Meili {
             ProductSort::Relevance if browsing => &["created_at:desc"],
             ProductSort::Relevance => &[],
             ProductSort::PriceAsc => &["price:asc"],
-            ProductSort::PriceDesc => &["price:desc"],
+            ProductSort::PriceDesc => &["price_max:desc"],
             ProductSort::Newest => &["created_at:desc"],
             ProductSort::Bestselling => &["sales_count:desc"],
         };

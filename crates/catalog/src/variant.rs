@@ -1,0 +1,323 @@
+//! Pack sizes: the variants of a product ("Chai 500 ml", "Hộp 3 chai", "Thùng 12 chai"), each
+//! sold at its own price from its own stock. A product has one at least; the first is its
+//! default, and the first variant of a product listed before variants existed has the
+//! product's own id, so a cart or order line naming the product names it. The product's
+//! `price` is its cheapest variant's, its `stock` the sum of theirs.
+
+use std::collections::HashSet;
+
+use common::{FieldCode, validate::Validator};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::product::{MAX_IMAGES, MAX_PRICE, MAX_STOCK, Product, rules};
+
+/// Most variants of one product.
+pub const MAX_VARIANTS: usize = 50;
+
+/// A way a product is sold, as answers show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Variant {
+    /// Id: what a cart line and an order line name (`PUT /api/v1/cart/items/{id}`).
+    pub id: Uuid,
+    /// Its name, e.g. "Hộp 3 chai".
+    #[cfg_attr(feature = "openapi", schema(example = "Hộp 3 chai"))]
+    pub name: String,
+    /// The stall's stock-keeping code.
+    pub sku: Option<String>,
+    /// Its GTIN (EAN-8, UPC-A, EAN-13 or GTIN-14).
+    pub barcode: Option<String>,
+    /// Price in whole đồng.
+    pub price: i64,
+    /// The price before a reduction, shown struck through (above `price`).
+    pub compare_at_price: Option<i64>,
+    /// Units in stock.
+    pub stock: i64,
+    /// Shipping weight of one unit (null: the product's).
+    pub weight_grams: Option<i32>,
+    /// Its own images (URLs, as the product's); empty: the product's.
+    pub images: Vec<String>,
+    /// Units sold.
+    pub sales_count: i64,
+}
+
+/// A variant as a product body gives it: with `id`, an existing one changed; without, a new
+/// one. In an edit, the variants not named are removed.
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VariantInput {
+    /// An existing variant of this product (edits only).
+    pub id: Option<Uuid>,
+    /// 1 to 100 characters, unique within the product, e.g. "Chai 500 ml".
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, example = "Chai 500 ml")
+    )]
+    pub name: String,
+    /// Up to 64 letters, digits, `-`, `_` or `.`; unique within the product.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64, example = "NM-500"))]
+    pub sku: Option<String>,
+    /// A GTIN of 8, 12, 13 or 14 digits with its check digit.
+    #[cfg_attr(feature = "openapi", schema(example = "8934563138165"))]
+    pub barcode: Option<String>,
+    /// Whole đồng, 1 to 1 000 000 000.
+    pub price: i64,
+    /// Above `price`, when the price is reduced.
+    pub compare_at_price: Option<i64>,
+    /// 0 to 1 000 000.
+    pub stock: i64,
+    /// 1 to 1 000 000 g; null: the product's.
+    pub weight_grams: Option<i32>,
+    /// Up to 10 photo ids or http(s) URLs; empty: the product's.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
+    pub images: Vec<String>,
+}
+
+/// A variant checked: what is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CheckedVariant {
+    pub id: Option<Uuid>,
+    pub name: String,
+    pub sku: Option<String>,
+    pub barcode: Option<String>,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub stock: i64,
+    pub weight_grams: Option<i32>,
+    pub images: Vec<String>,
+}
+
+/// Whether `code` is a GTIN: 8, 12, 13 or 14 digits whose last is the check digit (weights 3
+/// and 1 from the right, GS1).
+pub fn gtin_ok(code: &str) -> bool {
+    if !matches!(code.len(), 8 | 12 | 13 | 14) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let digits: Vec<u32> = code.bytes().map(|b| u32::from(b - b'0')).collect();
+    let (body, check) = digits.split_at(digits.len() - 1);
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+        .sum();
+    (10 - sum % 10) % 10 == check[0]
+}
+
+/// Checks `variants` (the field `variants`), recording each problem as `variants[N].<field>`.
+pub(crate) fn check(v: &mut Validator, variants: &[VariantInput]) -> Vec<CheckedVariant> {
+    if variants.is_empty() {
+        v.add(
+            "variants",
+            FieldCode::Required,
+            "must name at least one variant",
+        );
+    } else if variants.len() > MAX_VARIANTS {
+        v.add(
+            "variants",
+            FieldCode::TooMany,
+            format!("at most {MAX_VARIANTS} variants"),
+        );
+    }
+    let (mut names, mut skus, mut ids) = (HashSet::new(), HashSet::new(), HashSet::new());
+    let mut out = Vec::with_capacity(variants.len());
+    for (i, input) in variants.iter().enumerate() {
+        let at = |field: &str| format!("variants[{i}].{field}");
+        let name = v.text(&at("name"), &input.name, 1, 100);
+        if !names.insert(name.to_lowercase()) {
+            v.add(
+                &at("name"),
+                FieldCode::Taken,
+                "is the name of another variant of this product",
+            );
+        }
+        let sku = input
+            .sku
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        if let Some(s) = sku {
+            let ok = s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            v.check(
+                ok,
+                &at("sku"),
+                FieldCode::Invalid,
+                "must be up to 64 letters, digits, -, _ or .",
+            );
+            if !skus.insert(s.to_ascii_uppercase()) {
+                v.add(
+                    &at("sku"),
+                    FieldCode::Taken,
+                    "is the SKU of another variant of this product",
+                );
+            }
+        }
+        let barcode = input
+            .barcode
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        if let Some(b) = barcode {
+            v.check(
+                gtin_ok(b),
+                &at("barcode"),
+                FieldCode::Invalid,
+                "must be a GTIN of 8, 12, 13 or 14 digits with a valid check digit",
+            );
+        }
+        v.check(
+            (1..=MAX_PRICE).contains(&input.price),
+            &at("price"),
+            FieldCode::OutOfRange,
+            format!("must be a whole number of đồng from 1 to {MAX_PRICE}"),
+        );
+        if let Some(c) = input.compare_at_price {
+            v.check(
+                c > input.price && c <= MAX_PRICE,
+                &at("compare_at_price"),
+                FieldCode::OutOfRange,
+                "must be above price and at most 1000000000",
+            );
+        }
+        v.check(
+            (0..=MAX_STOCK).contains(&input.stock),
+            &at("stock"),
+            FieldCode::OutOfRange,
+            format!("must be from 0 to {MAX_STOCK}"),
+        );
+        if let Some(w) = input.weight_grams {
+            v.check(
+                (1..=1_000_000).contains(&w),
+                &at("weight_grams"),
+                FieldCode::OutOfRange,
+                "must be from 1 to 1000000",
+            );
+        }
+        if input.images.len() > MAX_IMAGES {
+            v.add(
+                &at("images"),
+                FieldCode::TooMany,
+                format!("at most {MAX_IMAGES} images"),
+            );
+        }
+        let images = rules::image_entries(v, &at("images"), &input.images);
+        if let Some(id) = input.id
+            && !ids.insert(id)
+        {
+            v.add(
+                &at("id"),
+                FieldCode::Invalid,
+                "names a variant named before in this list",
+            );
+        }
+        out.push(CheckedVariant {
+            id: input.id,
+            name,
+            sku: sku.map(str::to_owned),
+            barcode: barcode.map(str::to_owned),
+            price: input.price,
+            compare_at_price: input.compare_at_price,
+            stock: input.stock,
+            weight_grams: input.weight_grams,
+            images,
+        });
+    }
+    out
+}
+
+/// A variant on sale with its product, as carts and checkouts price it: the variant's price,
+/// stock and weight (the product's when it has none).
+#[derive(Clone, Debug)]
+pub struct Offer {
+    /// The product as the public sees it.
+    pub product: Product,
+    /// The variant.
+    pub variant: Variant,
+}
+
+impl Offer {
+    /// Price in whole đồng.
+    pub fn price(&self) -> i64 {
+        self.variant.price
+    }
+
+    /// Units in stock.
+    pub fn stock(&self) -> i64 {
+        self.variant.stock
+    }
+
+    /// Shipping weight of one unit.
+    pub fn weight_grams(&self) -> Option<i32> {
+        self.variant.weight_grams.or(self.product.weight_grams)
+    }
+
+    /// Its first image, else the product's cover.
+    pub fn image(&self) -> Option<String> {
+        self.variant
+            .images
+            .first()
+            .cloned()
+            .or_else(|| self.product.image.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gtins_are_checked_by_their_last_digit() {
+        assert!(gtin_ok("8934563138165"));
+        assert!(!gtin_ok("8934563138166"));
+        assert!(gtin_ok("96385074"));
+        assert!(gtin_ok("036000291452"));
+        assert!(!gtin_ok("89345631381"));
+        assert!(!gtin_ok("893456313816a"));
+    }
+
+    fn input(name: &str, sku: Option<&str>, price: i64) -> VariantInput {
+        VariantInput {
+            id: None,
+            name: name.into(),
+            sku: sku.map(Into::into),
+            barcode: None,
+            price,
+            compare_at_price: None,
+            stock: 1,
+            weight_grams: None,
+            images: Vec::new(),
+        }
+    }
+
+    fn fields(v: Validator) -> Vec<String> {
+        match v.finish() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.fields.into_iter().map(|f| f.field).collect(),
+        }
+    }
+
+    #[test]
+    fn names_and_skus_are_unique_within_a_product_and_each_problem_is_named() {
+        let mut v = Validator::new();
+        let out = check(
+            &mut v,
+            &[
+                input("Chai 500 ml", Some("nm-500"), 85_000),
+                input("chai 500 ML", Some("NM-500"), 0),
+            ],
+        );
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            fields(v),
+            ["variants[1].name", "variants[1].sku", "variants[1].price"]
+        );
+        let mut v = Validator::new();
+        check(&mut v, &[]);
+        assert_eq!(fields(v), ["variants"]);
+    }
+}
