@@ -32,9 +32,13 @@ pub struct Reference {
 
 /// Every column that refers to photos: products' images, business documents' and seller
 /// identities' evidence, cases' evidence.
-pub const REFERENCES: [Reference; 4] = [
+pub const REFERENCES: [Reference; 5] = [
     Reference {
         table: "products",
+        column: "images",
+    },
+    Reference {
+        table: "product_variants",
         column: "images",
     },
     Reference {
