@@ -36,3 +36,4 @@ mod rate_limit;
 mod reports;
 mod search;
 mod support;
+mod variants;
