@@ -172,25 +172,155 @@ async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// The first administrator, made the way an operator does (`marketplace user create`).
+async fn make_admin(db: &TestDb) {
+    accounts::Accounts::new(chrono::Duration::hours(1))
+        .create(
+            &db.conn,
+            accounts::NewUser {
+                email: ADMIN_EMAIL.into(),
+                password: ADMIN_PASSWORD.into(),
+                full_name: "Quản trị".into(),
+                phone: None,
+            },
+            true,
+        )
+        .await
+        .unwrap();
+}
+
+const ADMIN_EMAIL: &str = "quantri@tinh.vn";
+const ADMIN_PASSWORD: &str = "quan-tri-tinh-2026";
+const PASSWORD: &str = "mat-khau-dai-du";
+
+/// Signs in: the token.
+async fn login(http: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let (s, out) = call(
+        http,
+        reqwest::Method::POST,
+        format!("{base}/api/v1/auth/login"),
+        None,
+        Some(json!({"email": email, "password": password})),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{out}");
+    out["token"].as_str().unwrap().to_owned()
+}
+
+/// What a client does for a new user: shows the operating rules and the privacy policy in
+/// effect, registers with both accepted, and signs in. The token.
+async fn sign_up(http: &reqwest::Client, base: &str, email: &str) -> String {
+    use reqwest::Method;
+    let (_, policies) = call(
+        http,
+        Method::GET,
+        format!("{base}/api/v1/policies"),
+        None,
+        None,
+        None,
+    )
+    .await;
+    let accepted: Vec<Value> = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "operating_rules" || p["kind"] == "privacy")
+        .map(|p| json!({"kind": p["kind"], "version": p["version"]}))
+        .collect();
+    assert_eq!(accepted.len(), 2, "{policies}");
+    let (s, user) = call(
+        http,
+        Method::POST,
+        format!("{base}/api/v1/auth/register"),
+        None,
+        Some(json!({"email": email, "password": PASSWORD, "full_name": "Người dùng", "accepted_policies": accepted})),
+        None,
+    )
+    .await;
+    assert_eq!(s, 201, "{user}");
+    login(http, base, email, PASSWORD).await
+}
+
+/// A stall `token` applies for in `commune`: the administrator verifies its seller, approves
+/// it, and verifies its food-safety certificate (food shows only with one). Its id.
+async fn open_stall(
+    http: &reqwest::Client,
+    base: &str,
+    (token, admin): (&str, &str),
+    name: &str,
+    commune: &str,
+) -> String {
+    use reqwest::Method;
+    let url = |p: &str| format!("{base}/api/v1{p}");
+    let (s, stall) = call(http, Method::POST, url("/stalls"), Some(token), Some(json!({
+        "name": name, "commune_code": commune, "address": "Thôn 1", "phone": "0912345678", "business_type": "cooperative"
+    })), None).await;
+    assert_eq!(s, 201, "{stall}");
+    let id = stall["id"].as_str().unwrap().to_owned();
+    let (s, identity) = call(http, Method::POST, url(&format!("/stalls/{id}/identity")), Some(token), Some(json!({
+        "method": "citizen_id_card", "full_name": "Lê Văn Tùng", "id_number": "045080001234", "date_of_birth": "1980-05-12",
+        "document_urls": ["https://anh.example.vn/cccd-mat-truoc.jpg"]
+    })), None).await;
+    assert_eq!(
+        (s, &identity["status"]),
+        (201, &json!("pending")),
+        "{identity}"
+    );
+    for step in ["identity/verify", "approve"] {
+        let (s, body) = call(
+            http,
+            Method::POST,
+            url(&format!("/admin/stalls/{id}/{step}")),
+            Some(admin),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{step}: {body}");
+    }
+    let (s, document) = call(http, Method::POST, url(&format!("/stalls/{id}/documents")), Some(token), Some(json!({
+        "kind": "food_safety", "number": "123/2026/ATTP-CNĐK", "issued_by": "Sở Y tế tỉnh Quảng Trị",
+        "issued_on": "2026-03-02", "expires_on": "2029-03-01",
+        "evidence_urls": ["https://anh.example.vn/giay-chung-nhan-attp.jpg"]
+    })), None).await;
+    assert_eq!(s, 201, "{document}");
+    let verify = format!(
+        "/admin/documents/{}/verify",
+        document["id"].as_str().unwrap()
+    );
+    let (s, body) = call(http, Method::POST, url(&verify), Some(admin), None, None).await;
+    assert_eq!(s, 200, "{body}");
+    id
+}
+
+/// The id of category `slug` (a subcategory).
+async fn category(http: &reqwest::Client, base: &str, slug: &str) -> String {
+    let (_, tree) = call(
+        http,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/categories"),
+        None,
+        None,
+        None,
+    )
+    .await;
+    tree.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["children"].as_array().unwrap().iter())
+        .find(|c| c["slug"] == slug)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 db_test!(
     vendors_list_admin_approves_buyer_finds_orders_and_stalls_deliver,
     |db: TestDb| async move {
         use reqwest::Method;
-        let admin_email = "quantri@tinh.vn";
-        // The first administrator is made the way an operator does (`marketplace user create`).
-        accounts::Accounts::new(chrono::Duration::hours(1))
-            .create(
-                &db.conn,
-                accounts::NewUser {
-                    email: admin_email.into(),
-                    password: "quan-tri-tinh-2026".into(),
-                    full_name: "Quản trị".into(),
-                    phone: None,
-                },
-                true,
-            )
-            .await
-            .unwrap();
+        make_admin(&db).await;
         let stripe = StubStripe::start().await;
         let smtp = TestSmtp::start().await;
         let server = start_with(db, Some(&stripe), Some(&smtp)).await;
@@ -198,67 +328,16 @@ db_test!(
         let url = |p: &str| format!("{}/api/v1{p}", server.base);
         // A client shows the operating rules and the privacy policy in effect, and the user
         // accepts each of them when signing up.
-        let (_, policies) = call(&http, Method::GET, url("/policies"), None, None, None).await;
-        let accepted: Vec<Value> = policies
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["kind"] == "operating_rules" || p["kind"] == "privacy")
-            .map(|p| json!({"kind": p["kind"], "version": p["version"]}))
-            .collect();
-        assert_eq!(accepted.len(), 2, "{policies}");
-        let sign_up = |email: &'static str| {
-            let http = http.clone();
-            let (reg, login) = (url("/auth/register"), url("/auth/login"));
-            let accepted = accepted.clone();
-            async move {
-                call(&http, Method::POST, reg, None, Some(json!({"email": email, "password": "mat-khau-dai-du", "full_name": "Người dùng", "accepted_policies": accepted})), None).await;
-                let (_, out) = call(
-                    &http,
-                    Method::POST,
-                    login,
-                    None,
-                    Some(json!({"email": email, "password": "mat-khau-dai-du"})),
-                    None,
-                )
-                .await;
-                out["token"].as_str().unwrap().to_owned()
-            }
-        };
-        let (_, admin) = call(
-            &http,
-            Method::POST,
-            url("/auth/login"),
-            None,
-            Some(json!({"email": admin_email, "password": "quan-tri-tinh-2026"})),
-            None,
-        )
-        .await;
-        let admin = admin["token"].as_str().unwrap().to_owned();
-        let vendor_a = sign_up("htx@example.vn").await;
-        let vendor_b = sign_up("caphe@example.vn").await;
-        let buyer = sign_up("khach@example.vn").await;
+        let admin = login(&http, &server.base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let vendor_a = sign_up(&http, &server.base, "htx@example.vn").await;
+        let vendor_b = sign_up(&http, &server.base, "caphe@example.vn").await;
+        let buyer = sign_up(&http, &server.base, "khach@example.vn").await;
 
         // Two vendors apply; the administrator approves; they list products.
         let mut products = Vec::new();
         // Each stall's id → its name.
         let mut stall_names = std::collections::HashMap::new();
-        let categories = call(&http, Method::GET, url("/categories"), None, None, None)
-            .await
-            .1;
-        let cat = |slug: &str| -> String {
-            categories
-                .as_array()
-                .unwrap()
-                .iter()
-                .flat_map(|c| c["children"].as_array().unwrap().iter())
-                .find(|c| c["slug"] == slug)
-                .unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        };
-        for (token, name, commune, product, category, price) in [
+        for (token, name, commune, product, category_slug, price) in [
             (
                 &vendor_a,
                 "HTX Nước mắm Cửa Tùng",
@@ -276,50 +355,13 @@ db_test!(
                 165_000,
             ),
         ] {
-            let (s, stall) = call(&http, Method::POST, url("/stalls"), Some(token), Some(json!({
-            "name": name, "commune_code": commune, "address": "Thôn 1", "phone": "0912345678", "business_type": "cooperative"
-        })), None).await;
-            assert_eq!(s, 201);
-            let id = stall["id"].as_str().unwrap().to_owned();
+            // The vendor applies and identifies its seller; the administrator verifies,
+            // approves, and verifies its food-safety certificate.
+            let id = open_stall(&http, &server.base, (token, &admin), name, commune).await;
             stall_names.insert(id.clone(), name);
-            // The vendor identifies its seller; the administrator verifies, then approves.
-            let (s, identity) = call(&http, Method::POST, url(&format!("/stalls/{id}/identity")), Some(token), Some(json!({
-            "method": "citizen_id_card", "full_name": "Lê Văn Tùng", "id_number": "045080001234", "date_of_birth": "1980-05-12",
-            "document_urls": ["https://anh.example.vn/cccd-mat-truoc.jpg"]
-        })), None).await;
-            assert_eq!(
-                (s, &identity["status"]),
-                (201, &json!("pending")),
-                "{identity}"
-            );
-            for step in ["identity/verify", "approve"] {
-                let (s, body) = call(
-                    &http,
-                    Method::POST,
-                    url(&format!("/admin/stalls/{id}/{step}")),
-                    Some(&admin),
-                    None,
-                    None,
-                )
-                .await;
-                assert_eq!(s, 200, "{step}: {body}");
-            }
-            // Food and drinks show only with a verified food-safety certificate: the vendor
-            // submits it, the administrator verifies it.
-            let (s, document) = call(&http, Method::POST, url(&format!("/stalls/{id}/documents")), Some(token), Some(json!({
-            "kind": "food_safety", "number": "123/2026/ATTP-CNĐK", "issued_by": "Sở Y tế tỉnh Quảng Trị",
-            "issued_on": "2026-03-02", "expires_on": "2029-03-01",
-            "evidence_urls": ["https://anh.example.vn/giay-chung-nhan-attp.jpg"]
-        })), None).await;
-            assert_eq!(s, 201, "{document}");
-            let verify = format!(
-                "/admin/documents/{}/verify",
-                document["id"].as_str().unwrap()
-            );
-            let (s, body) = call(&http, Method::POST, url(&verify), Some(&admin), None, None).await;
-            assert_eq!(s, 200, "{body}");
+            let cat = category(&http, &server.base, category_slug).await;
             let (s, p) = call(&http, Method::POST, url(&format!("/stalls/{id}/products")), Some(token), Some(json!({
-            "name": product, "category_id": cat(category), "price": price, "unit": "chai", "stock": 10,
+            "name": product, "category_id": cat, "price": price, "unit": "chai", "stock": 10,
             "facts": testkit::facts::complete()
         })), None).await;
             assert_eq!(s, 201, "{p}");
@@ -981,6 +1023,186 @@ db_test!(
             let e = &expected.iter().find(|(m, _)| *m == email).unwrap().1;
             assert_eq!(&titles, &e[1..].to_vec(), "the inbox of {email}");
         }
+
+        server.stop.send(()).unwrap();
+        server.handle.await.unwrap().unwrap();
+    }
+);
+
+db_test!(
+    a_vendor_photographs_a_product_in_two_pack_sizes_and_the_buyer_and_the_money_see_each,
+    |db: TestDb| async move {
+        use reqwest::Method;
+        make_admin(&db).await;
+        let server = start(db).await;
+        let http = reqwest::Client::new();
+        let base = server.base.clone();
+        let url = |p: &str| format!("{base}/api/v1{p}");
+        let admin = login(&http, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let vendor = sign_up(&http, &base, "htx@example.vn").await;
+        let buyer = sign_up(&http, &base, "khach@example.vn").await;
+        let stall = open_stall(
+            &http,
+            &base,
+            (&vendor, &admin),
+            "HTX Nước mắm Cửa Tùng",
+            "19414",
+        )
+        .await;
+
+        // The vendor photographs the bottle with the phone and uploads it to the stall.
+        let photo = media::samples::jpeg(1600, 1200, 11);
+        let res = http
+            .post(url("/media"))
+            .bearer_auth(&vendor)
+            .header("content-type", testkit::multipart::content_type())
+            .body(testkit::multipart::form(
+                &[("stall_id", &stall)],
+                &photo,
+                "IMG_2041.jpg",
+                "image/jpeg",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let uploaded: Value = res.json().await.unwrap();
+        let photo_id = uploaded["id"].as_str().unwrap().to_owned();
+
+        // One product, two pack sizes, the photo as its cover.
+        let cat = category(&http, &base, "gia-vi-nuoc-cham").await;
+        let (s, product) = call(&http, Method::POST, url(&format!("/stalls/{stall}/products")), Some(&vendor), Some(json!({
+            "name": "Nước mắm nhĩ Cửa Tùng", "category_id": cat, "unit": "chai", "images": [photo_id],
+            "facts": testkit::facts::complete(),
+            "variants": [
+                {"name": "Chai 500 ml", "sku": "NM-500", "price": 85_000, "stock": 20, "weight_grams": 700},
+                {"name": "Hộp 3 chai", "sku": "NM-3X500", "price": 240_000, "stock": 6, "weight_grams": 2200}
+            ]
+        })), None).await;
+        assert_eq!(s, 201, "{product}");
+        let cover = product["image"].as_str().unwrap().to_owned();
+        assert_eq!(cover, format!("/media/{photo_id}/large"));
+        let served = http.get(format!("{base}{cover}")).send().await.unwrap();
+        assert_eq!(served.status(), 200);
+        assert!(
+            served.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("image/"),
+            "{:?}",
+            served.headers()
+        );
+        let sizes: Vec<String> = product["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect();
+
+        // The buyer takes two bottles and a box, and pays cash on delivery.
+        for (size, quantity) in [(&sizes[0], 2), (&sizes[1], 1)] {
+            let (s, cart) = call(
+                &http,
+                Method::PUT,
+                url(&format!("/cart/items/{size}")),
+                Some(&buyer),
+                Some(json!({"quantity": quantity})),
+                None,
+            )
+            .await;
+            assert_eq!(s, 200, "{cart}");
+        }
+        let (s, out) = call(
+            &http,
+            Method::POST,
+            url("/checkout"),
+            Some(&buyer),
+            Some(json!({
+                "shipping": {"recipient": "Lê Khách", "phone": "0905123456", "commune_code": "19333", "street": "5 Hùng Vương"},
+                "payment_method": "cod"
+            })),
+            Some("journey-sizes"),
+        )
+        .await;
+        assert_eq!(s, 201, "{out}");
+        let order = out["orders"][0].clone();
+        let id = order["id"].as_str().unwrap();
+        let lines: Vec<(String, i64, i64)> = order["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["variant_name"].as_str().unwrap().to_owned(),
+                    i["quantity"].as_i64().unwrap(),
+                    i["unit_price"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            lines.contains(&("Chai 500 ml".into(), 2, 85_000))
+                && lines.contains(&("Hộp 3 chai".into(), 1, 240_000)),
+            "{order}"
+        );
+        for step in ["confirm", "ship", "deliver"] {
+            let (s, body) = call(
+                &http,
+                Method::POST,
+                url(&format!("/orders/{id}/{step}")),
+                Some(&vendor),
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(s, 200, "{step}: {body}");
+        }
+
+        // The stall's ledger and its month's statement name what was sold, size by size.
+        let (_, ledger) = call(
+            &http,
+            Method::GET,
+            url(&format!("/stalls/{stall}/ledger?per_page=100")),
+            Some(&vendor),
+            None,
+            None,
+        )
+        .await;
+        let sale = ledger["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "sale")
+            .unwrap_or_else(|| panic!("no sale in {ledger}"))
+            .clone();
+        assert_eq!(sale["amount"], 2 * 85_000 + 240_000, "{sale}");
+        let note = sale["note"].as_str().unwrap();
+        for sold in [
+            "Nước mắm nhĩ Cửa Tùng (Chai 500 ml) × 2",
+            "Nước mắm nhĩ Cửa Tùng (Hộp 3 chai) × 1",
+        ] {
+            assert!(note.contains(sold), "{note}");
+        }
+        let month = (chrono::Utc::now() + chrono::Duration::hours(7))
+            .format("%Y-%m")
+            .to_string();
+        let csv = http
+            .get(url(&format!("/stalls/{stall}/statements/{month}")))
+            .bearer_auth(&vendor)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let sale_line = csv
+            .lines()
+            .find(|l| l.contains(",sale,"))
+            .unwrap_or_else(|| panic!("no sale in {csv}"));
+        assert!(
+            sale_line.contains("(Chai 500 ml) × 2") && sale_line.contains("(Hộp 3 chai) × 1"),
+            "{sale_line}"
+        );
 
         server.stop.send(()).unwrap();
         server.handle.await.unwrap().unwrap();
