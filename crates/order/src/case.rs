@@ -172,6 +172,9 @@ pub struct CaseItem {
     pub order_item_id: Uuid,
     /// Its product.
     pub product_id: Uuid,
+    /// The variant (pack size) sold on it (cases opened before variants: null).
+    #[serde(default)]
+    pub variant_id: Option<Uuid>,
     /// How many of its units (at most as many as were bought).
     pub quantity: i64,
 }

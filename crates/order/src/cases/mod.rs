@@ -66,7 +66,7 @@ impl Default for CaseSettings {
 pub struct NewCaseItem {
     /// The order's line (`items[].id` of the order).
     pub order_item_id: Option<Uuid>,
-    /// Or its product (an order has one line per product).
+    /// Or the variant sold on it, or its product when the order has one line of it.
     pub product_id: Option<Uuid>,
     /// How many of its units, 1 up to as many as were bought.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, example = 1))]

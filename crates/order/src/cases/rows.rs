@@ -215,13 +215,16 @@ fn check_items(v: &mut Validator, new: &NewCase, lines: &[order_item::Model]) ->
         return Vec::new();
     }
     let mut out: Vec<CaseItem> = Vec::new();
+    // A line named by its variant, or by its product when that names one line only.
+    let named = |l: &order_item::Model, id: Uuid| {
+        l.variant_id == Some(id)
+            || (l.product_id == id && lines.iter().filter(|m| m.product_id == id).count() == 1)
+    };
     for (i, item) in new.items.iter().enumerate() {
         let line = match (item.order_item_id, item.product_id) {
             (Some(id), None) => lines.iter().find(|l| l.id == id),
-            (None, Some(product)) => lines.iter().find(|l| l.product_id == product),
-            (Some(id), Some(product)) => {
-                lines.iter().find(|l| l.id == id && l.product_id == product)
-            }
+            (None, Some(product)) => lines.iter().find(|l| named(l, product)),
+            (Some(id), Some(product)) => lines.iter().find(|l| l.id == id && named(l, product)),
             (None, None) => {
                 v.add(
                     &format!("items[{i}].order_item_id"),
@@ -249,6 +252,7 @@ fn check_items(v: &mut Validator, new: &NewCase, lines: &[order_item::Model]) ->
             out.push(CaseItem {
                 order_item_id: l.id,
                 product_id: l.product_id,
+                variant_id: Some(l.variant_id.unwrap_or(l.product_id)),
                 quantity: item.quantity,
             });
         }
