@@ -1,6 +1,7 @@
 //! What a hostile client tried, kept as regression tests: NUL bytes in paths and queries,
 //! invented methods that grew `/metrics`, deep search pages, lax parsing, missing security
-//! headers, slow headers and connection bursts, a damaged embedded index. On SQLite and
+//! headers, slow headers and connection bursts, a damaged embedded index (or one of an older
+//! schema). On SQLite and
 //! PostgreSQL.
 
 use std::time::Duration;
@@ -412,7 +413,7 @@ db_test!(
         app.index().await;
         let root = app.search_dir.clone();
         let all = || search::ProductSearch::default();
-        let damages: [(&str, Damage); 5] = [
+        let damages: [(&str, Damage); 6] = [
             ("index directory removed", |root| {
                 std::fs::remove_dir_all(root).unwrap();
             }),
@@ -445,6 +446,18 @@ db_test!(
                     .unwrap()
                     .set_len(len / 2)
                     .unwrap();
+            }),
+            // An index written before a field was added (`price_max`, with pack sizes): its
+            // schema is not the one this build writes.
+            ("an index of an older schema", |root| {
+                let meta = live_generation(root).join("products").join("meta.json");
+                let mut json: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
+                let fields = json["schema"].as_array_mut().unwrap();
+                let before = fields.len();
+                fields.retain(|f| f["name"] != "price_max");
+                assert_eq!(fields.len(), before - 1, "the schema names price_max");
+                std::fs::write(&meta, serde_json::to_vec(&json).unwrap()).unwrap();
             }),
         ];
         for (what, damage) in damages {
