@@ -181,7 +181,7 @@ fn order_routes() -> Router<AppState> {
     Router::new()
         .route("/cart", get(orders::cart))
         .route(
-            "/cart/items/{product_id}",
+            "/cart/items/{product_or_variant_id}",
             axum::routing::put(orders::set_item).delete(orders::remove_item),
         )
         .route("/checkout", post(orders::checkout))

@@ -121,9 +121,10 @@ pub struct Quantity {
     pub quantity: i64,
 }
 
-/// Sets how many of a product the cart holds (0 removes it).
-#[utoipa::path(put, operation_id = "set_cart_item", path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
-    params(("product_id" = Uuid, Path, description = "Product id")),
+/// Sets how many of a product's variant (pack size) the cart holds (0 removes the line). A
+/// product's id names its first variant.
+#[utoipa::path(put, operation_id = "set_cart_item", path = "/api/v1/cart/items/{product_or_variant_id}", tag = "orders", security(("bearer" = [])),
+    params(("product_or_variant_id" = Uuid, Path, description = "A variant's id (`variants[].id` of the product), or a product's for its first variant", example = "9a4e2c7f-5b1d-4f3a-8c6e-2d7b9f1a3e58")),
     request_body = Quantity,
     responses((status = 200, body = Cart)))]
 pub async fn set_item(
@@ -141,12 +142,13 @@ pub async fn set_item(
     ))
 }
 
-/// Removes a product from the cart.
-#[utoipa::path(delete, operation_id = "remove_cart_item", path = "/api/v1/cart/items/{product_id}", tag = "orders", security(("bearer" = [])),
-    params(("product_id" = Uuid, Path, description = "Product id")),
+/// Removes a variant's line from the cart, or, named by a product's id, every line of that
+/// product.
+#[utoipa::path(delete, operation_id = "remove_cart_item", path = "/api/v1/cart/items/{product_or_variant_id}", tag = "orders", security(("bearer" = [])),
+    params(("product_or_variant_id" = Uuid, Path, description = "A variant's id, or a product's for all its lines", example = "9a4e2c7f-5b1d-4f3a-8c6e-2d7b9f1a3e58")),
     responses(
         (status = 204, description = "Removed, or was not in the cart"),
-        (status = 404, description = "`not_found`: the id is not a product id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: the id cannot name a product or a variant", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn remove_item(
     State(state): State<AppState>,
