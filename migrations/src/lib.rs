@@ -29,6 +29,7 @@ mod m20261205_000022_partial_refunds;
 mod m20261205_000023_documents_told;
 mod m20261205_000024_media;
 mod m20261205_000025_variants;
+mod m20261205_000026_stall_logo;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_documents_told::Migration),
             Box::new(m20261205_000024_media::Migration),
             Box::new(m20261205_000025_variants::Migration),
+            Box::new(m20261205_000026_stall_logo::Migration),
         ]
     }
 }

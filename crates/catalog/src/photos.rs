@@ -1,7 +1,8 @@
-//! Photos a product names by id, uploaded through the media service: `images` holds each as
-//! its id (a UUID) among https URLs. The catalogue asks the photos a stall holds through
-//! [`Photos`], which the gateway wires to the media service, so it reads no table of another
-//! crate; answers show a photo as the gateway's URL of its large rendition.
+//! Photos a product (its `images`) or a stall (its `logo` and `banner`) names by id, uploaded
+//! through the media service: `images` holds each as its id (a UUID) among https URLs. The
+//! catalogue asks the photos a stall holds through [`Photos`], which the gateway wires to the
+//! media service, so it reads no table of another crate; answers show a photo as the gateway's
+//! URL of its large rendition (a stall's logo, of its medium one).
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -28,6 +29,21 @@ pub fn image_url(entry: &str) -> String {
         Some(id) => format!("/media/{id}/large"),
         None => entry.to_owned(),
     }
+}
+
+/// What a stall's answer shows for its stored `logo`: a photo's id becomes the URL of its
+/// medium rendition (`/media/{id}/medium`, 800 pixels wide); a URL stays as it is.
+pub fn logo_url(entry: &str) -> String {
+    match photo_id(entry) {
+        Some(id) => format!("/media/{id}/medium"),
+        None => entry.to_owned(),
+    }
+}
+
+/// What a stall's answer shows for its stored `banner`: as an entry of `images`, a photo's
+/// id becomes the URL of its large rendition (`/media/{id}/large`, 1600 pixels wide).
+pub fn banner_url(entry: &str) -> String {
+    image_url(entry)
 }
 
 /// The stored `images` (a JSON array) as answers show them.
@@ -80,6 +96,33 @@ pub(crate) async fn check_named(
     Ok(())
 }
 
+/// Names `field` itself when `entry` is a photo id that `stall_id` does not hold: a single
+/// photo such as a stall's `logo`. Without `photos`, or for a stall that holds none yet, no
+/// photo is held.
+pub(crate) async fn check_one(
+    photos: Option<&Arc<dyn Photos>>,
+    v: &mut Validator,
+    stall_id: Uuid,
+    field: &str,
+    entry: &str,
+) -> common::Result<()> {
+    let Some(id) = photo_id(entry) else {
+        return Ok(());
+    };
+    let held = match photos {
+        Some(photos) => photos.held_by(stall_id, &[id]).await?.contains(&id),
+        None => false,
+    };
+    if !held {
+        v.add(
+            field,
+            FieldCode::Invalid,
+            "is not a photo uploaded to this stall",
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +139,11 @@ mod tests {
             ]
         );
         assert_eq!(photo_id("https://anh.example.vn/a.jpg"), None);
+        assert_eq!(logo_url(&id.to_string()), format!("/media/{id}/medium"));
+        assert_eq!(banner_url(&id.to_string()), format!("/media/{id}/large"));
+        assert_eq!(
+            logo_url("https://anh.example.vn/logo.png"),
+            "https://anh.example.vn/logo.png"
+        );
     }
 }

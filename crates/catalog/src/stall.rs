@@ -225,6 +225,27 @@ pub struct NewStall {
     /// Business registration or tax number, 5 to 32 letters, digits or `-`.
     #[cfg_attr(feature = "openapi", schema(min_length = 5, max_length = 32))]
     pub registration_no: Option<String>,
+    /// Its logo, an http(s) URL of at most 2048 characters (empty or absent: none). A new
+    /// stall holds no photos yet, so a photo uploaded to it becomes its logo by a `PATCH`
+    /// once it exists; a photo id here is refused (422 naming `logo`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2048,
+            example = "https://anh.example.vn/cua-tung/logo.png"
+        )
+    )]
+    pub logo: Option<String>,
+    /// Its banner, an http(s) URL of at most 2048 characters (empty or absent: none); as for
+    /// `logo`, a photo uploaded to the stall is set by a `PATCH` once it exists.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2048,
+            example = "https://anh.example.vn/cua-tung/bien-hieu.jpg"
+        )
+    )]
+    pub banner: Option<String>,
 }
 
 /// Changes to a stall; absent fields stay as they are.
@@ -252,6 +273,24 @@ pub struct StallPatch {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     #[cfg_attr(feature = "openapi", schema(min_length = 5, max_length = 32))]
     pub registration_no: Option<Option<String>>,
+    /// New logo: the id of a photo uploaded to this stall (`POST /api/v1/media`), or an
+    /// http(s) URL of at most 2048 characters; `null` (or empty) removes it. A photo of
+    /// another stall, or an id of nothing, is refused (422 naming `logo`).
+    #[serde(default, deserialize_with = "crate::product::double_option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, max_length = 2048, example = "01938c4e-7b1a-7c3e-9f00-1a2b3c4d5e6f")
+    )]
+    pub logo: Option<Option<String>>,
+    /// New banner: the id of a photo uploaded to this stall, or an http(s) URL of at most 2048
+    /// characters; `null` (or empty) removes it. A photo of another stall is refused (422
+    /// naming `banner`).
+    #[serde(default, deserialize_with = "crate::product::double_option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<String>, max_length = 2048, example = "01938c4e-7b1a-7c3e-9f00-1a2b3c4d5e70")
+    )]
+    pub banner: Option<Option<String>>,
 }
 
 /// A stall as a search hit shows it. Every field is also a field of `Stall`, with the same
@@ -309,6 +348,22 @@ pub struct Stall {
     pub approved_at: Option<DateTime<Utc>>,
     /// How it prices delivery on top of the marketplace's rate table.
     pub delivery: DeliveryRules,
+    /// Its logo's URL, null when none: a photo uploaded to the stall shows as its medium
+    /// rendition (`/media/{id}/medium`, 800 pixels wide, redirected to `media.public_url` when
+    /// one is set); a URL the stall gave stays as it is.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "/media/01938c4e-7b1a-7c3e-9f00-1a2b3c4d5e6f/medium")
+    )]
+    pub logo: Option<String>,
+    /// Its banner's URL, null when none: a photo uploaded to the stall shows as its large
+    /// rendition (`/media/{id}/large`, 1600 pixels wide, as product images do); a URL the
+    /// stall gave stays as it is.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "/media/01938c4e-7b1a-7c3e-9f00-1a2b3c4d5e70/large")
+    )]
+    pub banner: Option<String>,
 }
 
 /// A stall's own delivery rules, on top of the marketplace's rate table.

@@ -328,6 +328,8 @@ impl Catalog {
                         .to_owned(),
                 ),
                 missing_documents_told: Set(None),
+                logo: Set(None),
+                banner: Set(None),
             })
             .exec(&txn)
             .await?;

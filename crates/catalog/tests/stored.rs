@@ -73,6 +73,8 @@ async fn stall_of_new_owner(db: &DatabaseConnection, c: &Catalog) -> (Uuid, Acto
                 phone: "0233 3852 123".into(),
                 business_type: BusinessType::Cooperative,
                 registration_no: None,
+                logo: None,
+                banner: None,
             },
         )
         .await

@@ -92,6 +92,8 @@ impl World {
                     phone: "0233 3852 123".into(),
                     business_type: BusinessType::Cooperative,
                     registration_no: None,
+                    logo: None,
+                    banner: None,
                 },
             )
             .await

@@ -218,6 +218,8 @@ async fn demo_stall(
                 phone: s.phone.clone(),
                 business_type: s.business_type,
                 registration_no: None,
+                logo: None,
+                banner: None,
             },
         )
         .await

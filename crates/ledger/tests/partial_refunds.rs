@@ -61,6 +61,8 @@ async fn household(db: &DatabaseConnection) -> Stall {
                 phone: "0233 3880 123".into(),
                 business_type: BusinessType::HouseholdBusiness,
                 registration_no: None,
+                logo: None,
+                banner: None,
             },
         )
         .await

@@ -73,6 +73,8 @@ async fn stall(db: &DatabaseConnection, business_type: BusinessType) -> Stall {
                 phone: "0233 3823 456".into(),
                 business_type,
                 registration_no: None,
+                logo: None,
+                banner: None,
             },
         )
         .await

@@ -30,12 +30,20 @@ pub struct Reference {
     pub column: &'static str,
 }
 
-/// Every column that refers to photos: products' images, business documents' and seller
-/// identities' evidence, cases' evidence.
-pub const REFERENCES: [Reference; 5] = [
+/// Every column that refers to photos: products' images, stalls' logos and banners, business
+/// documents' and seller identities' evidence, cases' evidence.
+pub const REFERENCES: [Reference; 7] = [
     Reference {
         table: "products",
         column: "images",
+    },
+    Reference {
+        table: "stalls",
+        column: "logo",
+    },
+    Reference {
+        table: "stalls",
+        column: "banner",
     },
     Reference {
         table: "product_variants",

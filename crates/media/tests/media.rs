@@ -72,6 +72,8 @@ async fn world(db: &DatabaseConnection, settings: MediaSettings) -> World {
                     phone: "0233 3852 123".into(),
                     business_type: BusinessType::Cooperative,
                     registration_no: None,
+                    logo: None,
+                    banner: None,
                 },
             )
             .await

@@ -40,6 +40,12 @@ pub struct Model {
     /// array of kind keys; null when none): see [`crate::service::Catalog::recheck_documents`].
     #[sea_orm(column_type = "Text", nullable)]
     pub missing_documents_told: Option<String>,
+    /// Its logo: a photo uploaded to it (the id's text) or an http(s) URL; null when none.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub logo: Option<String>,
+    /// Its banner: a photo uploaded to it (the id's text) or an http(s) URL; null when none.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub banner: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

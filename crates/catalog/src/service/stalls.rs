@@ -60,6 +60,8 @@ impl Catalog {
                 own_delivery_in_province: m.delivery_own_in_province,
                 own_delivery_fee: m.delivery_own_fee,
             },
+            logo: m.logo.as_deref().map(crate::photos::logo_url),
+            banner: m.banner.as_deref().map(crate::photos::banner_url),
         })
     }
 
@@ -153,6 +155,54 @@ impl Catalog {
         (phone, registration)
     }
 
+    /// A stall's `logo` or `banner` as stored: an http(s) URL, or the id of a photo
+    /// `stall_id` holds (without `stall_id`, a stall not yet created, which holds none);
+    /// empty text is none. Each bad one is named `field`.
+    async fn checked_picture(
+        &self,
+        v: &mut Validator,
+        stall_id: Option<Uuid>,
+        field: &str,
+        entry: Option<&str>,
+    ) -> Result<Option<String>> {
+        let Some(entry) = entry.filter(|e| !e.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let stored = crate::product::rules::image_entry(v, field, entry);
+        match stall_id {
+            Some(id) => crate::photos::check_one(self.photos.as_ref(), v, id, field, &stored),
+            // Nothing asked: any photo id is refused.
+            None => crate::photos::check_one(None, v, Uuid::nil(), field, &stored),
+        }
+        .await?;
+        Ok(Some(stored))
+    }
+
+    /// The `logo` and `banner` a patch of `stall_id` sets, as stored.
+    async fn patched_pictures(
+        &self,
+        v: &mut Validator,
+        stall_id: Uuid,
+        patch: &StallPatch,
+    ) -> Result<Pictures> {
+        let mut pictures = Pictures::default();
+        if let Some(value) = &patch.logo {
+            let entry = value.as_deref();
+            pictures.logo = Some(
+                self.checked_picture(v, Some(stall_id), "logo", entry)
+                    .await?,
+            );
+        }
+        if let Some(value) = &patch.banner {
+            let entry = value.as_deref();
+            pictures.banner = Some(
+                self.checked_picture(v, Some(stall_id), "banner", entry)
+                    .await?,
+            );
+        }
+        Ok(pictures)
+    }
+
     /// Applies for a stall; the caller becomes its owner and it waits as `pending`.
     pub async fn apply<C: ConnectionTrait + TransactionTrait>(
         &self,
@@ -175,6 +225,12 @@ impl Catalog {
             Some(&input.phone),
             registration,
         );
+        let logo = self
+            .checked_picture(&mut v, None, "logo", input.logo.as_deref())
+            .await?;
+        let banner = self
+            .checked_picture(&mut v, None, "banner", input.banner.as_deref())
+            .await?;
         v.finish()?;
 
         let txn = common::begin_write(db).await?;
@@ -205,6 +261,8 @@ impl Catalog {
             seller_verified: Set(false),
             documents_held: Set("[]".to_owned()),
             missing_documents_told: Set(None),
+            logo: Set(logo),
+            banner: Set(banner),
         };
         let model = match model.insert(&txn).await {
             Ok(m) => m,
@@ -343,6 +401,7 @@ impl Catalog {
             patch.phone.as_deref(),
             registration_input,
         );
+        let pictures = self.patched_pictures(&mut v, current.id, &patch).await?;
         v.finish()?;
 
         let txn = common::begin_write(db).await?;
@@ -369,6 +428,7 @@ impl Catalog {
         if patch.registration_no.is_some() {
             am.registration_no = Set(registration);
         }
+        pictures.set(&mut am);
         if was == StallStatus::Rejected {
             am.status = Set(was.apply(StallAction::Resubmit)?.as_str().to_owned());
             am.status_reason = Set(None);
@@ -435,5 +495,25 @@ impl Catalog {
     ) -> Result<(Uuid, Role)> {
         let (stall, role) = self.stall_for_member(db, actor, id_or_slug, false).await?;
         Ok((stall.id, role))
+    }
+}
+
+/// A stall's `logo` and `banner` as a patch sets them: `None` for one it leaves alone,
+/// `Some(None)` for one it removes.
+#[derive(Default)]
+struct Pictures {
+    logo: Option<Option<String>>,
+    banner: Option<Option<String>>,
+}
+
+impl Pictures {
+    /// Sets on `am` those the patch names.
+    fn set(self, am: &mut stall::ActiveModel) {
+        if let Some(logo) = self.logo {
+            am.logo = Set(logo);
+        }
+        if let Some(banner) = self.banner {
+            am.banner = Set(banner);
+        }
     }
 }

@@ -507,3 +507,265 @@ db_test!(
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     }
 );
+
+impl Photos {
+    /// Uploads a generated JPEG to `stall` as `token`; the photo's id.
+    async fn upload_to(&self, token: &str, stall: &str, seed: u8) -> String {
+        let body = multipart(&samples::jpeg(640, 480, seed), "a.jpg", "image/jpeg", stall);
+        let res = self
+            .app
+            .send(upload_request(Some(token), Body::from(body)))
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        res.json()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Makes `ids` older than the collection's grace period.
+    async fn age(&self, ids: &[&str]) {
+        let old = chrono::Utc::now() - chrono::Duration::hours(25);
+        for id in ids {
+            let row = media::entity::ActiveModel {
+                id: sea_orm::Set(id.parse().unwrap()),
+                created_at: sea_orm::Set(old),
+                ..Default::default()
+            };
+            media::entity::Entity::update(row)
+                .exec(&self.app.db.conn)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// The fields a refusal names.
+fn refused_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["field"].as_str().unwrap(),
+                e["code"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+db_test!(
+    a_stalls_logo_and_banner_are_its_photos,
+    |db: TestDb| async move {
+        let p = photos(db, "").await;
+        let app = &p.app;
+        let admin = app.admin("quantri@tinh.vn").await;
+        app.approve(&admin, &p.stall).await;
+        let staff = app.signed_in("nhanvien@example.vn").await;
+        let res = app
+            .post(
+                &format!("/api/v1/stalls/{}/members", p.stall),
+                Some(&p.owner),
+                serde_json::json!({"email": "nhanvien@example.vn", "role": "staff"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        let logo = p.upload_to(&staff, &p.stall, 41).await;
+        let banner = p.upload_to(&p.owner, &p.stall, 42).await;
+        let path = format!("/api/v1/stalls/{}", p.stall);
+        let before = app.get(&path, None).await.json();
+        assert_eq!(
+            (&before["logo"], &before["banner"]),
+            (&Value::Null, &Value::Null)
+        );
+
+        // A member sets them by id; the answer shows their renditions' URLs.
+        let res = app
+            .patch(
+                &path,
+                Some(&staff),
+                serde_json::json!({"logo": logo, "banner": banner}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let (logo_url, banner_url) = (
+            format!("/media/{logo}/medium"),
+            format!("/media/{banner}/large"),
+        );
+        let stall = res.json();
+        assert_eq!(stall["logo"], logo_url.as_str());
+        assert_eq!(stall["banner"], banner_url.as_str());
+        // The public page, by id and by slug, and the list of stalls show them too.
+        let slug = stall["slug"].as_str().unwrap();
+        for page in [
+            app.get(&path, None).await.json(),
+            app.get(&format!("/api/v1/stalls/{slug}"), None)
+                .await
+                .json(),
+        ] {
+            assert_eq!(page["logo"], logo_url.as_str(), "{page}");
+            assert_eq!(page["banner"], banner_url.as_str(), "{page}");
+        }
+        let list = app.get("/api/v1/stalls", None).await.json();
+        let listed = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == p.stall.as_str())
+            .expect("the approved stall is listed");
+        assert_eq!(listed["logo"], logo_url.as_str());
+        // Each URL serves an image.
+        for url in [&logo_url, &banner_url] {
+            let res = p.get(url, None).await;
+            assert_eq!(res.status, StatusCode::OK, "{url}");
+            assert_eq!(res.header("content-type"), Some("image/webp"), "{url}");
+            assert!(samples::decoded_size(&res.body).is_some(), "{url}");
+        }
+
+        // Another stall's photo, an id of nothing, or no URL is refused, naming the field,
+        // and changes nothing.
+        let other = app.signed_in("chu-khac@example.vn").await;
+        let theirs_stall = app.stall(&other, "Tiêu Vĩnh Linh").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let theirs = p.upload_to(&other, &theirs_stall, 43).await;
+        for (body, want) in [
+            (serde_json::json!({"logo": theirs}), vec!["logo:invalid"]),
+            (
+                serde_json::json!({"banner": theirs}),
+                vec!["banner:invalid"],
+            ),
+            (
+                serde_json::json!({"logo": uuid::Uuid::now_v7(), "banner": "ftp://anh.example.vn/a.jpg"}),
+                vec!["logo:invalid", "banner:invalid_url"],
+            ),
+        ] {
+            let res = app.patch(&path, Some(&p.owner), body.clone()).await;
+            let problem = res.problem(422, "validation_failed");
+            assert_eq!(refused_fields(&problem), want, "{body}");
+        }
+        // In Vietnamese for a client that asks.
+        let req = Request::patch(&path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {}", p.owner))
+            .header(header::ACCEPT_LANGUAGE, "vi");
+        let body = serde_json::json!({"logo": theirs}).to_string();
+        let vi = app.send(req.body(Body::from(body)).unwrap()).await;
+        let problem = vi.problem(422, "validation_failed");
+        assert_eq!(
+            problem["errors"][0]["message"],
+            "không phải ảnh đã tải lên cho gian hàng này"
+        );
+        let now = app.get(&path, None).await.json();
+        assert_eq!(now["logo"], logo_url.as_str());
+        assert_eq!(now["banner"], banner_url.as_str());
+
+        // A URL stays a URL; `null` removes one and leaves the other.
+        let res = app
+            .patch(
+                &path,
+                Some(&p.owner),
+                serde_json::json!({"banner": "https://anh.example.vn/cua-tung.jpg"}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        assert_eq!(res.json()["banner"], "https://anh.example.vn/cua-tung.jpg");
+        let res = app
+            .patch(&path, Some(&p.owner), serde_json::json!({"logo": null}))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let stall = res.json();
+        assert_eq!(stall["logo"], Value::Null);
+        assert_eq!(stall["banner"], "https://anh.example.vn/cua-tung.jpg");
+        assert_eq!(app.get(&path, None).await.json()["logo"], Value::Null);
+
+        // A new stall holds no photo: it may start with URLs only.
+        let mut body = serde_json::json!({
+            "name": "Cà phê Khe Sanh",
+            "commune_code": "19414",
+            "address": "Thôn Tân Lý, xã Cửa Tùng",
+            "phone": "0233 3823 456",
+            "business_type": "cooperative",
+            "logo": logo,
+            "banner": "https://anh.example.vn/khe-sanh.jpg",
+        });
+        let res = app
+            .post("/api/v1/stalls", Some(&p.owner), body.clone())
+            .await;
+        let problem = res.problem(422, "validation_failed");
+        assert_eq!(refused_fields(&problem), ["logo:invalid"]);
+        body["logo"] = "https://anh.example.vn/khe-sanh-logo.png".into();
+        let res = app.post("/api/v1/stalls", Some(&p.owner), body).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        let created = res.json();
+        assert_eq!(created["logo"], "https://anh.example.vn/khe-sanh-logo.png");
+        assert_eq!(created["banner"], "https://anh.example.vn/khe-sanh.jpg");
+    }
+);
+
+db_test!(
+    a_photo_used_only_by_a_stall_is_not_collected,
+    |db: TestDb| async move {
+        let p = photos(db, "").await;
+        let app = &p.app;
+        let logo = p.upload_to(&p.owner, &p.stall, 51).await;
+        let banner = p.upload_to(&p.owner, &p.stall, 52).await;
+        let unused = p.upload_to(&p.owner, &p.stall, 53).await;
+        let path = format!("/api/v1/stalls/{}", p.stall);
+        let res = app
+            .patch(
+                &path,
+                Some(&p.owner),
+                serde_json::json!({"logo": logo, "banner": banner}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        p.age(&[&logo, &banner, &unused]).await;
+        assert_eq!(app.state.media.collect(&app.db.conn).await.unwrap(), 1);
+        p.get(&format!("/media/{unused}/thumb"), None)
+            .await
+            .problem(404, "not_found");
+        // Once the banner is removed, its photo goes too; the logo stays.
+        let res = app
+            .patch(&path, Some(&p.owner), serde_json::json!({"banner": null}))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        assert_eq!(app.state.media.collect(&app.db.conn).await.unwrap(), 1);
+        p.get(&format!("/media/{banner}/large"), None)
+            .await
+            .problem(404, "not_found");
+        let res = p.get(&format!("/media/{logo}/medium"), None).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(p.rows().await, 1);
+    }
+);
+
+db_test!(
+    a_stalls_logo_goes_to_the_public_url,
+    |db: TestDb| async move {
+        let p = photos(db, "[media]\npublic_url = \"https://anh.cho-tinh.vn/m/\"").await;
+        let logo = p.upload_to(&p.owner, &p.stall, 61).await;
+        let res = p
+            .app
+            .patch(
+                &format!("/api/v1/stalls/{}", p.stall),
+                Some(&p.owner),
+                serde_json::json!({"logo": logo, "banner": logo}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let stall = res.json();
+        for (field, size) in [("logo", "medium"), ("banner", "large")] {
+            let url = stall[field].as_str().unwrap();
+            assert_eq!(url, format!("/media/{logo}/{size}"));
+            let res = p.get(url, None).await;
+            assert_eq!(res.status, StatusCode::PERMANENT_REDIRECT, "{url}");
+            let location = res.header("location").unwrap();
+            assert!(
+                location.starts_with("https://anh.cho-tinh.vn/m/")
+                    && location.ends_with(&format!("/{size}.webp")),
+                "{location}"
+            );
+        }
+    }
+);
