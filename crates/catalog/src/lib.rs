@@ -36,6 +36,7 @@ pub mod facts;
 pub mod indexing;
 pub mod lookup;
 pub mod nation;
+pub mod offer;
 pub mod outbox;
 pub mod photos;
 pub mod product;

@@ -9,6 +9,39 @@ use std::{collections::HashSet, sync::Arc};
 use common::{FieldCode, validate::Validator};
 use uuid::Uuid;
 
+/// Most entries in one list of images (a product's, a variant's).
+pub const MAX_IMAGES: usize = 10;
+
+/// The entries of the list `field` (photo ids or http(s) URLs) as stored, each bad one
+/// named `field[N]`.
+pub fn image_entries(v: &mut Validator, field: &str, images: &[String]) -> Vec<String> {
+    images
+        .iter()
+        .enumerate()
+        .map(|(i, url)| image_entry(v, &format!("{field}[{i}]"), url))
+        .collect()
+}
+
+/// One photo id or http(s) URL as stored (an id in its hyphenated form, a URL trimmed),
+/// named `field` when it is neither.
+pub fn image_entry(v: &mut Validator, field: &str, url: &str) -> String {
+    let url = url.trim();
+    // A photo uploaded to the stall, by its id (the service checks it is the stall's).
+    if let Some(id) = crate::photos::photo_id(url) {
+        return id.hyphenated().to_string();
+    }
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    let host_ok = url
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    let chars_ok = !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !(scheme_ok && host_ok && chars_ok) || url.len() > 2048 {
+        v.add(field, FieldCode::InvalidUrl, "must be an http(s) URL");
+    }
+    url.to_owned()
+}
+
 /// The photos stalls hold.
 #[async_trait::async_trait]
 pub trait Photos: Send + Sync + std::fmt::Debug + 'static {

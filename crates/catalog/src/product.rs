@@ -12,12 +12,10 @@ use crate::{
     region::{Commune, Regions},
 };
 
-/// Highest price a product may have: 1 tỷ đồng.
-pub const MAX_PRICE: i64 = 1_000_000_000;
-/// Highest stock a product may have.
-pub const MAX_STOCK: i64 = 1_000_000;
-/// Most images per product.
-pub const MAX_IMAGES: usize = 10;
+pub use crate::{
+    photos::MAX_IMAGES,
+    variant::{MAX_PRICE, MAX_STOCK},
+};
 /// Validity of an OCOP certificate, in months.
 pub const OCOP_VALIDITY_MONTHS: u32 = 36;
 
@@ -510,37 +508,7 @@ pub(crate) mod rules {
                 format!("at most {MAX_IMAGES} images"),
             );
         }
-        image_entries(v, "images", images)
-    }
-
-    /// The entries of the list `field` (photo ids or http(s) URLs) as stored, each bad one
-    /// named `field[N]`.
-    pub fn image_entries(v: &mut Validator, field: &str, images: &[String]) -> Vec<String> {
-        images
-            .iter()
-            .enumerate()
-            .map(|(i, url)| image_entry(v, &format!("{field}[{i}]"), url))
-            .collect()
-    }
-
-    /// One photo id or http(s) URL as stored (an id in its hyphenated form, a URL trimmed),
-    /// named `field` when it is neither.
-    pub fn image_entry(v: &mut Validator, field: &str, url: &str) -> String {
-        let url = url.trim();
-        // A photo uploaded to the stall, by its id (the service checks it is the stall's).
-        if let Some(id) = crate::photos::photo_id(url) {
-            return id.hyphenated().to_string();
-        }
-        let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-        let host_ok = url
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-        let chars_ok = !url.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !(scheme_ok && host_ok && chars_ok) || url.len() > 2048 {
-            v.add(field, FieldCode::InvalidUrl, "must be an http(s) URL");
-        }
-        url.to_owned()
+        crate::photos::image_entries(v, "images", images)
     }
 
     pub fn commune(v: &mut Validator, regions: &Regions, field: &str, code: &str) {

@@ -10,8 +10,12 @@ use common::{FieldCode, validate::Validator};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::product::{MAX_IMAGES, MAX_PRICE, MAX_STOCK, Product, rules};
+use crate::photos::{self, MAX_IMAGES};
 
+/// Highest price a variant may have: 1 tỷ đồng.
+pub const MAX_PRICE: i64 = 1_000_000_000;
+/// Highest stock a variant may have.
+pub const MAX_STOCK: i64 = 1_000_000;
 /// Most variants of one product.
 pub const MAX_VARIANTS: usize = 50;
 
@@ -107,6 +111,15 @@ pub fn gtin_ok(code: &str) -> bool {
     (10 - sum % 10) % 10 == check[0]
 }
 
+/// What the variants of one list must not share: names (whatever the case), SKUs (whatever
+/// the case) and ids.
+#[derive(Default)]
+struct Seen {
+    names: HashSet<String>,
+    skus: HashSet<String>,
+    ids: HashSet<Uuid>,
+}
+
 /// Checks `variants` (the field `variants`), recording each problem as `variants[N].<field>`.
 pub(crate) fn check(v: &mut Validator, variants: &[VariantInput]) -> Vec<CheckedVariant> {
     if variants.is_empty() {
@@ -122,148 +135,119 @@ pub(crate) fn check(v: &mut Validator, variants: &[VariantInput]) -> Vec<Checked
             format!("at most {MAX_VARIANTS} variants"),
         );
     }
-    let (mut names, mut skus, mut ids) = (HashSet::new(), HashSet::new(), HashSet::new());
-    let mut out = Vec::with_capacity(variants.len());
-    for (i, input) in variants.iter().enumerate() {
-        let at = |field: &str| format!("variants[{i}].{field}");
-        let name = v.text(&at("name"), &input.name, 1, 100);
-        if !names.insert(name.to_lowercase()) {
+    let mut seen = Seen::default();
+    variants
+        .iter()
+        .enumerate()
+        .map(|(i, input)| check_one(v, &format!("variants[{i}]"), input, &mut seen))
+        .collect()
+}
+
+/// The trimmed text of an optional field, `None` when absent or blank.
+fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Checks the variant at `at`: its texts and codes, then its numbers and images.
+fn check_one(v: &mut Validator, at: &str, input: &VariantInput, seen: &mut Seen) -> CheckedVariant {
+    let name = v.text(&format!("{at}.name"), &input.name, 1, 100);
+    if !seen.names.insert(name.to_lowercase()) {
+        v.add(
+            &format!("{at}.name"),
+            FieldCode::Taken,
+            "is the name of another variant of this product",
+        );
+    }
+    let sku = given(input.sku.as_deref());
+    if let Some(s) = sku {
+        let ok = s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        v.check(
+            ok,
+            &format!("{at}.sku"),
+            FieldCode::Invalid,
+            "must be up to 64 letters, digits, -, _ or .",
+        );
+        if !seen.skus.insert(s.to_ascii_uppercase()) {
             v.add(
-                &at("name"),
+                &format!("{at}.sku"),
                 FieldCode::Taken,
-                "is the name of another variant of this product",
+                "is the SKU of another variant of this product",
             );
         }
-        let sku = input
-            .sku
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        if let Some(s) = sku {
-            let ok = s.len() <= 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-            v.check(
-                ok,
-                &at("sku"),
-                FieldCode::Invalid,
-                "must be up to 64 letters, digits, -, _ or .",
-            );
-            if !skus.insert(s.to_ascii_uppercase()) {
-                v.add(
-                    &at("sku"),
-                    FieldCode::Taken,
-                    "is the SKU of another variant of this product",
-                );
-            }
-        }
-        let barcode = input
-            .barcode
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        if let Some(b) = barcode {
-            v.check(
-                gtin_ok(b),
-                &at("barcode"),
-                FieldCode::Invalid,
-                "must be a GTIN of 8, 12, 13 or 14 digits with a valid check digit",
-            );
-        }
-        v.check(
-            (1..=MAX_PRICE).contains(&input.price),
-            &at("price"),
-            FieldCode::OutOfRange,
-            format!("must be a whole number of đồng from 1 to {MAX_PRICE}"),
-        );
-        if let Some(c) = input.compare_at_price {
-            v.check(
-                c > input.price && c <= MAX_PRICE,
-                &at("compare_at_price"),
-                FieldCode::OutOfRange,
-                "must be above price and at most 1000000000",
-            );
-        }
-        v.check(
-            (0..=MAX_STOCK).contains(&input.stock),
-            &at("stock"),
-            FieldCode::OutOfRange,
-            format!("must be from 0 to {MAX_STOCK}"),
-        );
-        if let Some(w) = input.weight_grams {
-            v.check(
-                (1..=1_000_000).contains(&w),
-                &at("weight_grams"),
-                FieldCode::OutOfRange,
-                "must be from 1 to 1000000",
-            );
-        }
-        if input.images.len() > MAX_IMAGES {
-            v.add(
-                &at("images"),
-                FieldCode::TooMany,
-                format!("at most {MAX_IMAGES} images"),
-            );
-        }
-        let images = rules::image_entries(v, &at("images"), &input.images);
-        if let Some(id) = input.id
-            && !ids.insert(id)
-        {
-            v.add(
-                &at("id"),
-                FieldCode::Invalid,
-                "names a variant named before in this list",
-            );
-        }
-        out.push(CheckedVariant {
-            id: input.id,
-            name,
-            sku: sku.map(str::to_owned),
-            barcode: barcode.map(str::to_owned),
-            price: input.price,
-            compare_at_price: input.compare_at_price,
-            stock: input.stock,
-            weight_grams: input.weight_grams,
-            images,
-        });
     }
-    out
+    let barcode = given(input.barcode.as_deref());
+    if let Some(b) = barcode {
+        v.check(
+            gtin_ok(b),
+            &format!("{at}.barcode"),
+            FieldCode::Invalid,
+            "must be a GTIN of 8, 12, 13 or 14 digits with a valid check digit",
+        );
+    }
+    if let Some(id) = input.id
+        && !seen.ids.insert(id)
+    {
+        v.add(
+            &format!("{at}.id"),
+            FieldCode::Invalid,
+            "names a variant named before in this list",
+        );
+    }
+    let images = check_amounts(v, at, input);
+    CheckedVariant {
+        id: input.id,
+        name,
+        sku: sku.map(str::to_owned),
+        barcode: barcode.map(str::to_owned),
+        price: input.price,
+        compare_at_price: input.compare_at_price,
+        stock: input.stock,
+        weight_grams: input.weight_grams,
+        images,
+    }
 }
 
-/// A variant on sale with its product, as carts and checkouts price it: the variant's price,
-/// stock and weight (the product's when it has none).
-#[derive(Clone, Debug)]
-pub struct Offer {
-    /// The product as the public sees it.
-    pub product: Product,
-    /// The variant.
-    pub variant: Variant,
-}
-
-impl Offer {
-    /// Price in whole đồng.
-    pub fn price(&self) -> i64 {
-        self.variant.price
+/// Checks the variant's price, compared price, stock, weight and images; returns the images
+/// as stored.
+fn check_amounts(v: &mut Validator, at: &str, input: &VariantInput) -> Vec<String> {
+    v.check(
+        (1..=MAX_PRICE).contains(&input.price),
+        &format!("{at}.price"),
+        FieldCode::OutOfRange,
+        format!("must be a whole number of đồng from 1 to {MAX_PRICE}"),
+    );
+    if let Some(c) = input.compare_at_price {
+        v.check(
+            c > input.price && c <= MAX_PRICE,
+            &format!("{at}.compare_at_price"),
+            FieldCode::OutOfRange,
+            "must be above price and at most 1000000000",
+        );
     }
-
-    /// Units in stock.
-    pub fn stock(&self) -> i64 {
-        self.variant.stock
+    v.check(
+        (0..=MAX_STOCK).contains(&input.stock),
+        &format!("{at}.stock"),
+        FieldCode::OutOfRange,
+        format!("must be from 0 to {MAX_STOCK}"),
+    );
+    if let Some(w) = input.weight_grams {
+        v.check(
+            (1..=1_000_000).contains(&w),
+            &format!("{at}.weight_grams"),
+            FieldCode::OutOfRange,
+            "must be from 1 to 1000000",
+        );
     }
-
-    /// Shipping weight of one unit.
-    pub fn weight_grams(&self) -> Option<i32> {
-        self.variant.weight_grams.or(self.product.weight_grams)
+    if input.images.len() > MAX_IMAGES {
+        v.add(
+            &format!("{at}.images"),
+            FieldCode::TooMany,
+            format!("at most {MAX_IMAGES} images"),
+        );
     }
-
-    /// Its first image, else the product's cover.
-    pub fn image(&self) -> Option<String> {
-        self.variant
-            .images
-            .first()
-            .cloned()
-            .or_else(|| self.product.image.clone())
-    }
+    photos::image_entries(v, &format!("{at}.images"), &input.images)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use catalog::{nation::Nation, variant::Offer};
+use catalog::{nation::Nation, offer::Offer};
 use chrono::{DateTime, Utc};
 use common::{Actor, FieldCode, validate::Validator};
 use sea_orm::{

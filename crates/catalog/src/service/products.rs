@@ -122,6 +122,27 @@ fn category_ref(id: Uuid, category: Option<&category::Model>) -> CategoryRef {
 
 use crate::visibility::product_is_public as is_visible;
 
+/// A new product's row refused: by the unique slug when another product took the name
+/// between the choice of its slug and the insert.
+fn name_taken(e: sea_orm::DbErr) -> CatalogError {
+    if is_unique_violation(&e) {
+        CatalogError::InvalidTransition(
+            "Another product took this name a moment ago; try again.".into(),
+        )
+    } else {
+        e.into()
+    }
+}
+
+/// Which of a body's `price` and `stock` are given (a product's one variant's, beside its
+/// `variants` list).
+fn given(price: Option<i64>, stock: Option<i64>) -> Vec<&'static str> {
+    [("price", price.is_some()), ("stock", stock.is_some())]
+        .into_iter()
+        .filter_map(|(field, is)| is.then_some(field))
+        .collect()
+}
+
 impl Catalog {
     /// Converts a stored product into what a viewer may see (`privileged`: member or admin,
     /// who also read which of the `required` facts it lacks). A status in the row that is no
@@ -325,8 +346,7 @@ impl Catalog {
         Self::check_category(db, &mut v, input.category_id).await?;
         self.check_facts(db, &mut v, input.category_id, &product_facts)
             .await?;
-        crate::photos::check(self.photos.as_ref(), &mut v, stall.id, &images).await?;
-        self.check_variant_photos(&mut v, stall.id, &variants)
+        self.check_product_photos(&mut v, stall.id, &images, &variants)
             .await?;
         v.finish()?;
         let sums = super::variants::sums(&variants);
@@ -362,15 +382,7 @@ impl Catalog {
             ..Default::default()
         };
         Self::ocop_columns(&mut am, claim);
-        let model = match am.insert(&txn).await {
-            Ok(m) => m,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(CatalogError::InvalidTransition(
-                    "Another product took this name a moment ago; try again.".into(),
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let model = am.insert(&txn).await.map_err(name_taken)?;
         super::variants::store(&txn, model.id, &variants, now).await?;
         outbox::enqueue(&txn, outbox::Entity::Product, model.id).await?;
         txn.commit().await?;
@@ -382,12 +394,8 @@ impl Catalog {
     /// `variants`).
     fn new_variants(v: &mut Validator, input: &NewProduct, unit: &str) -> Vec<CheckedVariant> {
         if let Some(list) = &input.variants {
-            for (field, given) in [
-                ("price", input.price.is_some()),
-                ("stock", input.stock.is_some()),
-            ] {
-                v.check(
-                    !given,
+            for field in given(input.price, input.stock) {
+                v.add(
                     field,
                     FieldCode::ConflictingFields,
                     "give prices and stock in variants, or price and stock without variants",
@@ -395,11 +403,10 @@ impl Catalog {
             }
             return crate::variant::check(v, list);
         }
-        for (field, given) in [
-            ("price", input.price.is_some()),
-            ("stock", input.stock.is_some()),
-        ] {
-            v.check(given, field, FieldCode::Required, "is required");
+        for field in ["price", "stock"] {
+            if !given(input.price, input.stock).contains(&field) {
+                v.add(field, FieldCode::Required, "is required");
+            }
         }
         let (Some(price), Some(stock)) = (input.price, input.stock) else {
             return Vec::new();
@@ -423,13 +430,16 @@ impl Catalog {
         }]
     }
 
-    /// Names each photo of a variant that the stall does not hold (`variants[N].images[M]`).
-    async fn check_variant_photos(
+    /// Names each photo of `images` (`images[N]`) and of the variants
+    /// (`variants[N].images[M]`) that the stall does not hold.
+    async fn check_product_photos(
         &self,
         v: &mut Validator,
         stall_id: Uuid,
+        images: &[String],
         variants: &[CheckedVariant],
     ) -> Result<()> {
+        crate::photos::check(self.photos.as_ref(), v, stall_id, images).await?;
         for (i, variant) in variants.iter().enumerate() {
             crate::photos::check_named(
                 self.photos.as_ref(),
@@ -456,12 +466,8 @@ impl Catalog {
     ) -> Result<Option<Vec<CheckedVariant>>> {
         let rows = super::variants::rows(db, current.id).await?;
         if let Some(list) = &patch.variants {
-            for (field, given) in [
-                ("price", patch.price.is_some()),
-                ("stock", patch.stock.is_some()),
-            ] {
-                v.check(
-                    !given,
+            for field in given(patch.price, patch.stock) {
+                v.add(
                     field,
                     FieldCode::ConflictingFields,
                     "give prices and stock in variants, or price and stock without variants",
@@ -478,7 +484,7 @@ impl Catalog {
                     );
                 }
             }
-            self.check_variant_photos(v, current.stall_id, &checked)
+            self.check_product_photos(v, current.stall_id, &[], &checked)
                 .await?;
             return Ok(Some(checked));
         }
@@ -487,12 +493,8 @@ impl Catalog {
             return Ok(None);
         }
         let [only] = rows.as_slice() else {
-            for (field, given) in [
-                ("price", patch.price.is_some()),
-                ("stock", patch.stock.is_some()),
-            ] {
-                v.check(
-                    !given,
+            for field in given(patch.price, patch.stock) {
+                v.add(
                     field,
                     FieldCode::ConflictingFields,
                     "this product has several variants: change each in variants",

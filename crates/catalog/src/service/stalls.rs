@@ -168,7 +168,7 @@ impl Catalog {
         let Some(entry) = entry.filter(|e| !e.trim().is_empty()) else {
             return Ok(None);
         };
-        let stored = crate::product::rules::image_entry(v, field, entry);
+        let stored = crate::photos::image_entry(v, field, entry);
         match stall_id {
             Some(id) => crate::photos::check_one(self.photos.as_ref(), v, id, field, &stored),
             // Nothing asked: any photo id is refused.

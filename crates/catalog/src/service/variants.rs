@@ -14,8 +14,9 @@ use super::{Catalog, visible_products};
 use crate::{
     entity::{product, product_variant as variant},
     error::Result,
+    offer::Offer,
     photos,
-    variant::{CheckedVariant, Offer, Variant},
+    variant::{CheckedVariant, Variant},
 };
 
 /// A stored variant as answers show it.
@@ -118,50 +119,14 @@ pub(crate) async fn store<C: ConnectionTrait>(
     for (i, v) in variants.iter().enumerate() {
         let position = i32::try_from(i).unwrap_or(i32::MAX);
         match v.id {
-            Some(id) => {
-                variant::Entity::update_many()
-                    .col_expr(variant::Column::Position, Expr::value(position))
-                    .col_expr(variant::Column::Name, Expr::value(v.name.clone()))
-                    .col_expr(variant::Column::Sku, Expr::value(v.sku.clone()))
-                    .col_expr(variant::Column::Barcode, Expr::value(v.barcode.clone()))
-                    .col_expr(variant::Column::Price, Expr::value(v.price))
-                    .col_expr(
-                        variant::Column::CompareAtPrice,
-                        Expr::value(v.compare_at_price),
-                    )
-                    .col_expr(variant::Column::Stock, Expr::value(v.stock))
-                    .col_expr(variant::Column::WeightGrams, Expr::value(v.weight_grams))
-                    .col_expr(variant::Column::Images, Expr::value(images_json(&v.images)))
-                    .col_expr(variant::Column::UpdatedAt, Expr::value(now))
-                    .filter(variant::Column::Id.eq(id))
-                    .filter(variant::Column::ProductId.eq(product_id))
-                    .exec(txn)
-                    .await?;
-            }
+            Some(id) => update_row(txn, (product_id, id), position, v, now).await?,
             None => {
                 let id = if i == 0 && fresh_product {
                     product_id
                 } else {
                     Uuid::now_v7()
                 };
-                variant::ActiveModel {
-                    id: Set(id),
-                    product_id: Set(product_id),
-                    position: Set(position),
-                    name: Set(v.name.clone()),
-                    sku: Set(v.sku.clone()),
-                    barcode: Set(v.barcode.clone()),
-                    price: Set(v.price),
-                    compare_at_price: Set(v.compare_at_price),
-                    stock: Set(v.stock),
-                    weight_grams: Set(v.weight_grams),
-                    images: Set(images_json(&v.images)),
-                    sales_count: Set(0),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(txn)
-                .await?;
+                insert_row(txn, (product_id, id), position, v, now).await?;
             }
         }
     }
@@ -173,6 +138,64 @@ pub(crate) async fn store<C: ConnectionTrait>(
         .filter(product::Column::Id.eq(product_id))
         .exec(txn)
         .await?;
+    Ok(())
+}
+
+/// Changes the stored variant `id` of `product_id` to `v`, at `position`.
+async fn update_row<C: ConnectionTrait>(
+    txn: &C,
+    (product_id, id): (Uuid, Uuid),
+    position: i32,
+    v: &CheckedVariant,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    variant::Entity::update_many()
+        .col_expr(variant::Column::Position, Expr::value(position))
+        .col_expr(variant::Column::Name, Expr::value(v.name.clone()))
+        .col_expr(variant::Column::Sku, Expr::value(v.sku.clone()))
+        .col_expr(variant::Column::Barcode, Expr::value(v.barcode.clone()))
+        .col_expr(variant::Column::Price, Expr::value(v.price))
+        .col_expr(
+            variant::Column::CompareAtPrice,
+            Expr::value(v.compare_at_price),
+        )
+        .col_expr(variant::Column::Stock, Expr::value(v.stock))
+        .col_expr(variant::Column::WeightGrams, Expr::value(v.weight_grams))
+        .col_expr(variant::Column::Images, Expr::value(images_json(&v.images)))
+        .col_expr(variant::Column::UpdatedAt, Expr::value(now))
+        .filter(variant::Column::Id.eq(id))
+        .filter(variant::Column::ProductId.eq(product_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Stores `v` as the new variant `id` of `product_id`, at `position`.
+async fn insert_row<C: ConnectionTrait>(
+    txn: &C,
+    (product_id, id): (Uuid, Uuid),
+    position: i32,
+    v: &CheckedVariant,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    variant::ActiveModel {
+        id: Set(id),
+        product_id: Set(product_id),
+        position: Set(position),
+        name: Set(v.name.clone()),
+        sku: Set(v.sku.clone()),
+        barcode: Set(v.barcode.clone()),
+        price: Set(v.price),
+        compare_at_price: Set(v.compare_at_price),
+        stock: Set(v.stock),
+        weight_grams: Set(v.weight_grams),
+        images: Set(images_json(&v.images)),
+        sales_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
     Ok(())
 }
 

@@ -1,0 +1,39 @@
+//! A variant on sale with its product: what a cart line prices.
+
+use crate::{product::Product, variant::Variant};
+
+/// A variant on sale with its product, as carts and checkouts price it: the variant's price,
+/// stock and weight (the product's when it has none).
+#[derive(Clone, Debug)]
+pub struct Offer {
+    /// The product as the public sees it.
+    pub product: Product,
+    /// The variant.
+    pub variant: Variant,
+}
+
+impl Offer {
+    /// Price in whole đồng.
+    pub fn price(&self) -> i64 {
+        self.variant.price
+    }
+
+    /// Units in stock.
+    pub fn stock(&self) -> i64 {
+        self.variant.stock
+    }
+
+    /// Shipping weight of one unit.
+    pub fn weight_grams(&self) -> Option<i32> {
+        self.variant.weight_grams.or(self.product.weight_grams)
+    }
+
+    /// Its first image, else the product's cover.
+    pub fn image(&self) -> Option<String> {
+        self.variant
+            .images
+            .first()
+            .cloned()
+            .or_else(|| self.product.image.clone())
+    }
+}
