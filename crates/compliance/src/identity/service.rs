@@ -92,6 +92,10 @@ impl Identities {
         }
         let business: BusinessType = stored(&stall.business_type)?;
         let checked = rules::check(&input, business, calendar::day_of(now))?;
+        // The pictures of the documents, uploaded to the stall by its owner.
+        self.catalog
+            .check_photos(stall.id, "document_media_ids", &checked.document_media_ids)
+            .await?;
         let owner = actor.require_user()?;
         let row = store_submission(db, owner, stall.id, checked, now).await?;
         tracing::info!(stall = %stall.id, method = %row.method, "seller identity submitted");

@@ -19,26 +19,16 @@ use serde_json::Value;
 
 use crate::support::*;
 
-const BOUNDARY: &str = "----cho-tinh-7MA4YWxkTrZu0gW";
+use testkit::multipart::BOUNDARY;
 
 /// A multipart body with the file under `filename` (declared `content_type`) and the stall.
 fn multipart(file: &[u8], filename: &str, content_type: &str, stall_id: &str) -> Vec<u8> {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"stall_id\"\r\n\r\n{stall_id}\r\n\
-         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-         Content-Type: {content_type}\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend(file);
-    body.extend(format!("\r\n--{BOUNDARY}--\r\n").into_bytes());
-    body
+    testkit::multipart::form(&[("stall_id", stall_id)], file, filename, content_type)
 }
 
 fn upload_request(token: Option<&str>, body: Body) -> Request<Body> {
-    let mut req = Request::post("/api/v1/media").header(
-        header::CONTENT_TYPE,
-        format!("multipart/form-data; boundary={BOUNDARY}"),
-    );
+    let mut req = Request::post("/api/v1/media")
+        .header(header::CONTENT_TYPE, testkit::multipart::content_type());
     if let Some(token) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -767,5 +757,43 @@ db_test!(
                 "{location}"
             );
         }
+    }
+);
+
+db_test!(
+    a_sellers_identity_shows_the_stalls_own_photos_of_its_documents,
+    |db: TestDb| async move {
+        let p = photos(db, "").await;
+        let app = &p.app;
+        let front = p.upload_to(&p.owner, &p.stall, 51).await;
+        let other_owner = app.signed_in("khac@example.vn").await;
+        let other_stall = app.stall(&other_owner, "Mật ong Hướng Hóa").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let elsewhere = p.upload_to(&other_owner, &other_stall, 52).await;
+        let path = format!("/api/v1/stalls/{}/identity", p.stall);
+        let with = |ids: Vec<&str>| {
+            let mut body = identity_body();
+            body["document_media_ids"] = serde_json::json!(ids);
+            body
+        };
+        // Another stall's photo, or an id of no photo, is named; nothing is submitted.
+        for bad in [elsewhere.clone(), uuid::Uuid::now_v7().to_string()] {
+            let problem = app
+                .post(&path, Some(&p.owner), with(vec![&front, &bad]))
+                .await
+                .problem(422, "validation_failed");
+            assert_eq!(
+                problem["errors"][0]["field"], "document_media_ids[1]",
+                "{problem}"
+            );
+        }
+        app.get(&path, Some(&p.owner))
+            .await
+            .problem(404, "not_found");
+        let res = app.post(&path, Some(&p.owner), with(vec![&front])).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        assert_eq!(res.json()["document_media_ids"], serde_json::json!([front]));
     }
 );
