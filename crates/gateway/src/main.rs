@@ -158,6 +158,7 @@ async fn seed(config: Config, demo: bool, synthetic: Option<u64>) -> anyhow::Res
             &state.db,
             &state.accounts,
             &state.catalog,
+            Some(&state.media),
             &mut std::io::stdout(),
         )
         .await?;

@@ -1,7 +1,10 @@
 //! Demo and synthetic data. The demo is a small, realistic catalogue of the province's local
 //! products, read from `config/demo/quang-tri.toml` (built into the binary) and made through the
 //! same services a user's requests go through; the synthetic set is many deterministic products
-//! for benchmarks, written in bulk (the `synthetic` feature).
+//! for benchmarks, written in bulk (the `synthetic` feature). The demo products' photos are
+//! drawn by [`pictures`] and stored through the media service as a vendor's upload is.
+
+pub mod pictures;
 
 use std::io::Write;
 
@@ -11,6 +14,7 @@ use catalog::{
     facts::ProductFacts,
     product::{NewProduct, OcopInput},
     stall::{BusinessType, NewStall, StallAction},
+    variant::VariantInput,
 };
 use common::Actor;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
@@ -53,19 +57,101 @@ struct DemoStall {
     product: Vec<DemoProduct>,
 }
 
-/// One demo product.
+/// One demo product: `price` and `stock` make its one variant, or it has `variant`s.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoProduct {
     name: String,
     category: String,
-    price: i64,
+    price: Option<i64>,
     unit: String,
-    stock: i64,
+    stock: Option<i64>,
     description: String,
     ocop_stars: Option<u8>,
     #[serde(default)]
     ocop_verified: bool,
+    #[serde(default)]
+    variant: Vec<DemoVariant>,
+}
+
+/// One pack size of a demo product.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoVariant {
+    name: String,
+    sku: Option<String>,
+    barcode: Option<String>,
+    price: i64,
+    compare_at_price: Option<i64>,
+    stock: i64,
+    weight_grams: Option<i32>,
+}
+
+impl DemoVariant {
+    fn input(&self) -> VariantInput {
+        VariantInput {
+            id: None,
+            name: self.name.clone(),
+            sku: self.sku.clone(),
+            barcode: self.barcode.clone(),
+            price: self.price,
+            compare_at_price: self.compare_at_price,
+            stock: self.stock,
+            weight_grams: self.weight_grams,
+            images: Vec::new(),
+        }
+    }
+}
+
+/// Where the demo products' photos are stored: the media service, until it fails once (then
+/// the rest of the demo is listed without photos, and seeding says so).
+struct DemoPhotos<'a> {
+    media: Option<&'a media::Media>,
+    failure: Option<String>,
+}
+
+impl DemoPhotos<'_> {
+    /// The photo id of each of `s`'s products, drawn ([`pictures`]) and stored for the stall
+    /// as an upload of its owner is (renditions, the stall's quota, one photo per content);
+    /// `None` for a product whose photo could not be stored.
+    async fn of_stall(
+        &mut self,
+        db: &DatabaseConnection,
+        owner: uuid::Uuid,
+        stall_id: uuid::Uuid,
+        index: usize,
+        s: &DemoStall,
+    ) -> Vec<Option<String>> {
+        let Some(media) = self.media else {
+            return vec![None; s.product.len()];
+        };
+        let uploads = s.product.iter().enumerate().map(|(i, p)| {
+            let kind = pictures::Kind::of(&p.category, &p.unit);
+            let category = p.category.clone();
+            async move {
+                let file =
+                    tokio::task::spawn_blocking(move || pictures::png(kind, &category, i, index))
+                        .await??;
+                let stored = media
+                    .upload(db, owner, stall_id, file)
+                    .await
+                    .map_err(common::Error::from)?;
+                anyhow::Ok(stored.media.id.to_string())
+            }
+        });
+        let mut ids = Vec::with_capacity(s.product.len());
+        for stored in futures_util::future::join_all(uploads).await {
+            match stored {
+                Ok(id) => ids.push(Some(id)),
+                Err(e) => {
+                    self.media = None;
+                    self.failure.get_or_insert_with(|| e.to_string());
+                    ids.push(None);
+                }
+            }
+        }
+        ids
+    }
 }
 
 /// The built-in demo catalogue.
@@ -139,15 +225,24 @@ async fn seed_lock(
 /// Seeds the demo catalogue unless it is already there; prints the demo accounts. Idempotent:
 /// a second run finds the demo stalls and changes nothing. A stall whose commune is not in the
 /// configured region list (`catalog.regions_file` names another province) is skipped, saying so.
+/// The products' photos are drawn and stored through `media`; without it (or when it fails)
+/// the products are listed without photos.
 pub async fn demo(
     db: &DatabaseConnection,
     accounts: &Accounts,
     catalog: &Catalog,
+    media: Option<&media::Media>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let data = demo_data()?;
+    let mut photos = DemoPhotos {
+        media,
+        failure: None,
+    };
     let lock = seed_lock(db).await?;
-    let admin = account(accounts, db, DEMO_ADMIN, "Quản trị viên tỉnh", true).await?;
+    let admin = account(accounts, db, DEMO_ADMIN, "Quản trị viên tỉnh", true)
+        .await?
+        .actor();
     account(accounts, db, DEMO_BUYER, "Nguyễn Văn Khách", false).await?;
     let mut created = 0;
     let mut skipped = 0;
@@ -161,9 +256,26 @@ pub async fn demo(
             skipped += 1;
             continue;
         }
-        if demo_stall(db, accounts, catalog, &admin.actor(), index, s, &data.label).await? {
+        if demo_stall(
+            db,
+            accounts,
+            catalog,
+            &mut photos,
+            &admin,
+            index,
+            s,
+            &data.label,
+        )
+        .await?
+        {
             created += 1;
         }
+    }
+    if let Some(failure) = &photos.failure {
+        writeln!(
+            out,
+            "demo photos could not be stored ({failure}); the products are listed without them"
+        )?;
     }
     if created == 0 && skipped == 0 {
         writeln!(out, "demo data already present; nothing changed")?;
@@ -186,12 +298,17 @@ pub async fn demo(
     Ok(())
 }
 
-/// Makes one demo stall with its products, approved if the data says so; `false` when it is
-/// already there.
+/// Makes one demo stall with its products and their photos, approved if the data says so;
+/// `false` when it is already there.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "plain data passed down one level"
+)]
 async fn demo_stall(
     db: &DatabaseConnection,
     accounts: &Accounts,
     catalog: &Catalog,
+    photos: &mut DemoPhotos<'_>,
     admin: &Actor,
     index: usize,
     s: &DemoStall,
@@ -225,20 +342,17 @@ async fn demo_stall(
         .await
         .map_err(common::Error::from)?;
     let stall_id = stall.id.to_string();
-    for p in &s.product {
+    let images = photos.of_stall(db, owner.id, stall.id, index, s).await;
+    for (p, image) in s.product.iter().zip(images) {
         let label = labels.get(&p.category);
-        demo_product(
-            db,
-            catalog,
-            &owner_actor,
-            admin,
-            &stall_id,
+        let listed = DemoListing {
             index,
-            s,
-            p,
+            stall: s,
+            product: p,
             label,
-        )
-        .await?;
+            image,
+        };
+        demo_product(db, catalog, &owner_actor, admin, &stall_id, listed).await?;
     }
     if s.approved {
         demo_identity(db, catalog, &owner_actor, admin, index, s, &stall_id).await?;
@@ -343,22 +457,34 @@ async fn demo_documents(
     Ok(())
 }
 
+/// A demo product as it is listed: the stall's place in the file, the stall, the product, its
+/// category's label and its photo's id.
+struct DemoListing<'a> {
+    index: usize,
+    stall: &'a DemoStall,
+    product: &'a DemoProduct,
+    label: Option<&'a ProductFacts>,
+    image: Option<String>,
+}
+
 /// Lists one demo product, its OCOP claim verified if the data says so.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "plain data passed down one level"
-)]
 async fn demo_product(
     db: &DatabaseConnection,
     catalog: &Catalog,
     owner: &Actor,
     admin: &Actor,
     stall_id: &str,
-    index: usize,
-    s: &DemoStall,
-    p: &DemoProduct,
-    label: Option<&ProductFacts>,
+    listed: DemoListing<'_>,
 ) -> anyhow::Result<()> {
+    let DemoListing {
+        index,
+        stall: s,
+        product: p,
+        label,
+        image,
+    } = listed;
+    let variants = (!p.variant.is_empty())
+        .then(|| p.variant.iter().map(DemoVariant::input).collect::<Vec<_>>());
     let category_id = catalog::service::find_category(db, &p.category)
         .await
         .map_err(common::Error::from)?
@@ -373,14 +499,11 @@ async fn demo_product(
                 name: p.name.clone(),
                 description: p.description.clone(),
                 category_id,
-                price: Some(p.price),
+                price: p.price,
                 unit: p.unit.clone(),
-                stock: Some(p.stock),
-                variants: None,
-                images: vec![format!(
-                    "https://images.cho-ocop.test/{}.jpg",
-                    common::text::slugify(&p.name, 80)
-                )],
+                stock: p.stock,
+                variants,
+                images: image.into_iter().collect(),
                 origin_commune_code: Some(s.commune.clone()),
                 weight_grams: None,
                 facts: label.map(|l| demo_facts(catalog, l, s, p)),
@@ -473,6 +596,13 @@ mod tests {
             data.stall.iter().any(|s| !s.approved),
             "one stall waits for review"
         );
+        let with_variants = data
+            .stall
+            .iter()
+            .flat_map(|s| &s.product)
+            .filter(|p| !p.variant.is_empty())
+            .count();
+        assert_eq!(with_variants, 3, "three products come in pack sizes");
         let regions = catalog::Regions::builtin();
         for s in &data.stall {
             assert!(
@@ -482,7 +612,24 @@ mod tests {
                 s.commune
             );
             for p in &s.product {
-                assert!(p.price > 0 && p.stock >= 0, "{}", p.name);
+                if p.variant.is_empty() {
+                    assert!(
+                        p.price.is_some_and(|n| n > 0) && p.stock.is_some_and(|n| n >= 0),
+                        "{}",
+                        p.name
+                    );
+                } else {
+                    assert!(p.price.is_none() && p.stock.is_none(), "{}", p.name);
+                    for v in &p.variant {
+                        assert!(v.price > 0 && v.stock >= 0, "{}: {}", p.name, v.name);
+                        assert!(
+                            v.barcode.as_deref().is_none_or(catalog::variant::gtin_ok),
+                            "{}: {}",
+                            p.name,
+                            v.name
+                        );
+                    }
+                }
                 assert!(
                     p.ocop_stars.is_none_or(|n| (3..=5).contains(&n)),
                     "{}",

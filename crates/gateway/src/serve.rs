@@ -159,7 +159,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(config, built, db, engine);
     if seed && crate::seed::is_empty(&state.db).await? {
         let mut said = Vec::new();
-        crate::seed::demo(&state.db, &state.accounts, &state.catalog, &mut said)
+        let media = Some(&state.media);
+        crate::seed::demo(&state.db, &state.accounts, &state.catalog, media, &mut said)
             .await
             .context("seeding the demo catalogue failed")?;
         let mut said = String::from_utf8_lossy(&said).into_owned();

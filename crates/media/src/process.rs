@@ -61,18 +61,31 @@ pub fn process(bytes: &[u8], format: SourceFormat, max_pixels: u64) -> Result<Pr
     let mut renditions = Vec::with_capacity(Size::ALL.len() * Encoding::ALL.len());
     // Largest first, each from the one before: less work than from the original each time.
     let mut source = picture;
+    let mut encoded_at = None;
     for size in Size::ALL.into_iter().rev() {
         let (w, h) = fit(source.width(), source.height(), size);
         if (w, h) != (source.width(), source.height()) {
             source = source.resize_exact(w, h, FilterType::CatmullRom);
         }
         for encoding in Encoding::ALL {
+            // A picture no wider than the size above is the same pixels at both: the same
+            // file, encoded once.
+            let same = renditions
+                .iter()
+                .rev()
+                .find(|r: &&Rendition| encoded_at == Some((w, h)) && r.encoding == encoding)
+                .map(|r| r.bytes.clone());
+            let bytes = match same {
+                Some(bytes) => bytes,
+                None => encode(&source, encoding)?,
+            };
             renditions.push(Rendition {
                 size,
                 encoding,
-                bytes: encode(&source, encoding)?,
+                bytes,
             });
         }
+        encoded_at = Some((w, h));
     }
     Ok(Processed {
         hash,

@@ -889,18 +889,21 @@ db_test!(members_are_managed_by_the_owner, |db: TestDb| async move {
 db_test!(
     the_demo_catalogue_seeds_from_its_data_file_once,
     |db: TestDb| async move {
-        let app = TestApp::new(db).await;
+        let root = std::env::temp_dir().join(format!("marketplace-data-{}", uuid::Uuid::now_v7()));
+        let app = TestApp::with_config(db, &format!("[data]\ndir = \"{}\"\n", root.display()));
         let mut out = Vec::new();
         gateway::seed::demo(
             &app.db.conn,
             &app.state.accounts,
             &app.state.catalog,
+            Some(&app.state.media),
             &mut out,
         )
         .await
         .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("seeded 11 demo stalls"), "{text}");
+        assert!(!text.contains("demo photos could not be stored"), "{text}");
         let stalls = app.get("/api/v1/stalls?per_page=100", None).await.json();
         assert_eq!(stalls["total"], 10, "one stall waits for review: {stalls}");
         let cua_tung = app.get("/api/v1/stalls?commune=19414", None).await.json();
@@ -922,11 +925,93 @@ db_test!(
                 .any(|p| p["ocop"]["valid"] == true),
             "{products}"
         );
+        // Every demo product shows its own photo, drawn at seeding and stored as an upload.
+        let photo = regex::Regex::new("^/media/[0-9a-f-]{36}/large$").unwrap();
+        let items = products["items"].as_array().unwrap();
+        let covers: std::collections::HashSet<&str> = items
+            .iter()
+            .map(|p| {
+                let images = p["images"].as_array().unwrap();
+                assert_eq!(images.len(), 1, "{p}");
+                let url = images[0].as_str().unwrap();
+                assert!(photo.is_match(url), "{url}");
+                url
+            })
+            .collect();
+        assert_eq!(covers.len(), items.len(), "one photo each: {covers:?}");
+        for url in covers.iter().take(2) {
+            let res = app.get(url, None).await;
+            assert_eq!(res.status, 200, "{url}");
+            let kind = res.header("content-type").unwrap();
+            assert!(
+                kind == "image/webp" || kind == "image/jpeg",
+                "{url}: {kind}"
+            );
+            assert!(res.body.len() > 1000, "{url}");
+        }
+        // The products sold in pack sizes show them.
+        let sauce = items
+            .iter()
+            .find(|p| p["name"] == "Nước mắm Cửa Tùng 40 độ đạm")
+            .unwrap_or_else(|| panic!("{products}"));
+        let sauce = app
+            .get(
+                &format!("/api/v1/products/{}", sauce["slug"].as_str().unwrap()),
+                None,
+            )
+            .await
+            .json();
+        let names = |p: &serde_json::Value| {
+            p["variants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&sauce),
+            ["Chai 500 ml", "Hộp 3 chai", "Thùng 12 chai"],
+            "{sauce}"
+        );
+        assert_eq!(sauce["price"], 120_000, "the cheapest variant's: {sauce}");
+        assert_eq!(sauce["variants"][1]["sku"], "NMCT40-H3");
+        assert_eq!(sauce["variants"][1]["compare_at_price"], 360_000);
+        assert_eq!(sauce["variants"][2]["weight_grams"], 10_500);
+        let honey_stall = app.get("/api/v1/stalls?commune=19441", None).await.json();
+        let slug = honey_stall["items"][0]["slug"].as_str().unwrap();
+        let honey = app
+            .get(
+                &format!("/api/v1/stalls/{slug}/products?per_page=100"),
+                None,
+            )
+            .await
+            .json();
+        let honey = honey["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "Mật ong rừng Hướng Phùng")
+            .unwrap_or_else(|| panic!("{honey}"));
+        let honey = app
+            .get(
+                &format!("/api/v1/products/{}", honey["slug"].as_str().unwrap()),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(names(&honey), ["Hũ 500 ml", "Hũ 250 ml"], "{honey}");
+        assert_eq!(honey["price"], 210_000, "{honey}");
+        assert!(
+            photo.is_match(honey["images"][0].as_str().unwrap()),
+            "{honey}"
+        );
         let mut again = Vec::new();
         gateway::seed::demo(
             &app.db.conn,
             &app.state.accounts,
             &app.state.catalog,
+            Some(&app.state.media),
             &mut again,
         )
         .await
@@ -936,6 +1021,38 @@ db_test!(
                 .unwrap()
                 .contains("already present")
         );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+);
+
+db_test!(
+    the_demo_without_a_media_service_is_listed_without_photos,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let mut out = Vec::new();
+        gateway::seed::demo(
+            &app.db.conn,
+            &app.state.accounts,
+            &app.state.catalog,
+            None,
+            &mut out,
+        )
+        .await
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("seeded 11 demo stalls"), "{text}");
+        let stall = app.get("/api/v1/stalls?commune=19414", None).await.json();
+        let slug = stall["items"][0]["slug"].as_str().unwrap();
+        let products = app
+            .get(
+                &format!("/api/v1/stalls/{slug}/products?per_page=100"),
+                None,
+            )
+            .await
+            .json();
+        for p in products["items"].as_array().unwrap() {
+            assert_eq!(p["images"], serde_json::json!([]), "no dead links: {p}");
+        }
     }
 );
 
