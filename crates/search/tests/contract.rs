@@ -897,3 +897,34 @@ async fn embedded_rebuild_reaches_other_processes() {
     assert_eq!(server.search_products(&q("")).await.unwrap().total, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Instances started at once over a new directory open one index, none of them damaged or
+/// deleted under another.
+#[test]
+fn embedded_indexes_opened_at_once_over_a_new_directory_agree() {
+    for _ in 0..5 {
+        let dir = std::env::temp_dir().join(format!("marketplace-contract-{}", Uuid::now_v7()));
+        let opened: Vec<_> = (0..6)
+            .map(|_| {
+                let dir = dir.clone();
+                std::thread::spawn(move || Embedded::open(&dir))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap().expect("every instance opens the index"))
+            .collect();
+        for e in &opened {
+            assert_eq!(e.damage(), None);
+        }
+        let generations: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let current = std::fs::read_to_string(dir.join("CURRENT")).unwrap();
+        assert_eq!(generations, [current.trim().to_owned()]);
+        drop(opened);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -72,6 +72,18 @@ impl Embedded {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, EngineError> {
         let root = root.into();
         std::fs::create_dir_all(&root).map_err(internal)?;
+        // Processes starting at once over one directory open it one after the other: else two
+        // would each make a new generation, and the one that opened the other's would remove
+        // the first's under it as stale.
+        let lock = std::fs::File::create(root.join("open.lock")).map_err(internal)?;
+        lock.lock().map_err(internal)?;
+        let opened = Self::open_locked(root);
+        drop(lock);
+        opened
+    }
+
+    /// [`Embedded::open`], holding the directory's lock.
+    fn open_locked(root: PathBuf) -> Result<Self, EngineError> {
         let named = read_current(&root);
         let (live, damage) = match named {
             Some(name) if root.join(&name).is_dir() => match Generation::open(&root, &name) {
