@@ -305,6 +305,11 @@ async fn category(http: &reqwest::Client, base: &str, slug: &str) -> String {
         None,
     )
     .await;
+    child_id(&tree, slug)
+}
+
+/// The id of subcategory `slug` in the category tree `tree` (`GET /api/v1/categories`).
+fn child_id(tree: &Value, slug: &str) -> String {
     tree.as_array()
         .unwrap()
         .iter()

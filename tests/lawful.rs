@@ -90,15 +90,7 @@ async fn sign_up(base: &str, email: &str, full_name: &str) -> Client {
 /// The id of the category `slug`.
 async fn category(c: &Client, slug: &str) -> String {
     let (_, all) = c.get("/categories").await;
-    all.as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["children"].as_array().unwrap().iter())
-        .find(|c| c["slug"] == slug)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    super::child_id(&all, slug)
 }
 
 /// This month's withholding report.

@@ -141,6 +141,23 @@ pub(crate) async fn store<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The columns `v` sets on a stored variant at `position`, at `now`.
+fn columns(v: &CheckedVariant, position: i32, now: DateTime<Utc>) -> variant::ActiveModel {
+    variant::ActiveModel {
+        position: Set(position),
+        name: Set(v.name.clone()),
+        sku: Set(v.sku.clone()),
+        barcode: Set(v.barcode.clone()),
+        price: Set(v.price),
+        compare_at_price: Set(v.compare_at_price),
+        stock: Set(v.stock),
+        weight_grams: Set(v.weight_grams),
+        images: Set(images_json(&v.images)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 /// Changes the stored variant `id` of `product_id` to `v`, at `position`.
 async fn update_row<C: ConnectionTrait>(
     txn: &C,
@@ -150,19 +167,7 @@ async fn update_row<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<()> {
     variant::Entity::update_many()
-        .col_expr(variant::Column::Position, Expr::value(position))
-        .col_expr(variant::Column::Name, Expr::value(v.name.clone()))
-        .col_expr(variant::Column::Sku, Expr::value(v.sku.clone()))
-        .col_expr(variant::Column::Barcode, Expr::value(v.barcode.clone()))
-        .col_expr(variant::Column::Price, Expr::value(v.price))
-        .col_expr(
-            variant::Column::CompareAtPrice,
-            Expr::value(v.compare_at_price),
-        )
-        .col_expr(variant::Column::Stock, Expr::value(v.stock))
-        .col_expr(variant::Column::WeightGrams, Expr::value(v.weight_grams))
-        .col_expr(variant::Column::Images, Expr::value(images_json(&v.images)))
-        .col_expr(variant::Column::UpdatedAt, Expr::value(now))
+        .set(columns(v, position, now))
         .filter(variant::Column::Id.eq(id))
         .filter(variant::Column::ProductId.eq(product_id))
         .exec(txn)
@@ -181,18 +186,9 @@ async fn insert_row<C: ConnectionTrait>(
     variant::ActiveModel {
         id: Set(id),
         product_id: Set(product_id),
-        position: Set(position),
-        name: Set(v.name.clone()),
-        sku: Set(v.sku.clone()),
-        barcode: Set(v.barcode.clone()),
-        price: Set(v.price),
-        compare_at_price: Set(v.compare_at_price),
-        stock: Set(v.stock),
-        weight_grams: Set(v.weight_grams),
-        images: Set(images_json(&v.images)),
         sales_count: Set(0),
         created_at: Set(now),
-        updated_at: Set(now),
+        ..columns(v, position, now)
     }
     .insert(txn)
     .await?;

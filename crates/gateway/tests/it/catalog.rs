@@ -10,15 +10,6 @@ async fn post_empty(app: &TestApp, path: &str, token: &str) -> TestResponse {
     app.request(Method::POST, path, Some(token), None).await
 }
 
-fn fields(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 db_test!(
     stall_life_cycle_is_moderated_and_audited,
     |db: TestDb| async move {

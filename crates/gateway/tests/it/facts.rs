@@ -26,15 +26,6 @@ const FOOD: &[&str] = &[
     "facts.nutrition.sodium_mg",
 ];
 
-fn fields(body: &Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// `body` with its facts replaced by `facts` (`Value::Null`: none).
 fn with_facts(mut body: Value, facts: Value) -> Value {
     let map = body.as_object_mut().unwrap();

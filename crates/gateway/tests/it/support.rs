@@ -484,6 +484,16 @@ pub fn identity_body() -> Value {
     })
 }
 
+/// The field names a validation problem names, in order.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// A business document of `kind` as an owner submits it: issued in March 2026, valid three
 /// years.
 pub fn document_body(kind: &str) -> Value {

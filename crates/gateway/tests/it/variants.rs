@@ -35,16 +35,6 @@ fn ids(product: &Value) -> (String, String) {
     )
 }
 
-/// The field names of a validation problem.
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 db_test!(
     a_product_sold_in_two_pack_sizes_is_carted_ordered_and_stocked_per_size,
     |db: TestDb| async move {
