@@ -1,5 +1,5 @@
 //! The threads that do the pixel work: `media.workers` of them, started with the service, at
-//! a lower scheduling priority (nice 10 on Linux) than the threads that answer requests. A
+//! the lowest scheduling priority (nice 19 on Linux) below the threads that answer requests. A
 //! photo takes seconds of CPU; on a small machine the searches and orders beside it would
 //! otherwise wait for a core behind it (measured: `cargo bench -p gateway --bench media`).
 //! With the lower priority the kernel hands a core to a request as soon as one is ready, and
@@ -14,8 +14,10 @@ use std::{
     sync::{Arc, Mutex, mpsc},
 };
 
-/// How much lower than the requests' threads the pixel work runs (a nice value, 0 to 19).
-pub const NICE: i32 = 10;
+/// How much lower than the requests' threads the pixel work runs (a nice value, 0 to 19): the
+/// lowest, so the kernel's share for a photo beside a busy request is about 1.5 % of a core
+/// (weights 15 and 1024); measured against nice 10 in BENCHMARKS.md.
+pub const NICE: i32 = 19;
 
 type Job = Box<dyn FnOnce() + Send>;
 
