@@ -15,8 +15,8 @@ use std::{
 };
 
 /// How much lower than the requests' threads the pixel work runs (a nice value, 0 to 19): the
-/// lowest, so the kernel's share for a photo beside a busy request is about 1.5 % of a core
-/// (weights 15 and 1024); measured against nice 10 in BENCHMARKS.md.
+/// lowest, so a photo beside a busy request gets the smallest share of a core the kernel
+/// gives; measured against nice 10 in BENCHMARKS.md.
 pub const NICE: i32 = 19;
 
 type Job = Box<dyn FnOnce() + Send>;
