@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use catalog::{nation::Nation, stall::DeliveryRules, offer::Offer};
+use catalog::{nation::Nation, offer::Offer, stall::DeliveryRules};
 use serde::Serialize;
 use uuid::Uuid;
 

@@ -6,9 +6,9 @@
 //! `postgres://postgres@127.0.0.1:5432/marketplace_test`); the database is created if missing.
 
 pub mod facts;
-pub mod multipart;
 #[cfg(feature = "identity")]
 pub mod identity;
+pub mod multipart;
 pub mod smtp;
 pub mod stripe;
 pub mod webhooks;
