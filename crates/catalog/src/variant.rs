@@ -89,7 +89,9 @@ pub(crate) struct CheckedVariant {
     pub barcode: Option<String>,
     pub price: i64,
     pub compare_at_price: Option<i64>,
-    pub stock: i64,
+    /// `None`: as stored (an edit of the price alone never writes back a stock it read
+    /// before a checkout took some).
+    pub stock: Option<i64>,
     pub weight_grams: Option<i32>,
     pub images: Vec<String>,
 }
@@ -203,7 +205,7 @@ fn check_one(v: &mut Validator, at: &str, input: &VariantInput, seen: &mut Seen)
         barcode: barcode.map(str::to_owned),
         price: input.price,
         compare_at_price: input.compare_at_price,
-        stock: input.stock,
+        stock: Some(input.stock),
         weight_grams: input.weight_grams,
         images,
     }

@@ -349,7 +349,7 @@ impl Catalog {
         self.check_product_photos(&mut v, stall.id, &images, &variants)
             .await?;
         v.finish()?;
-        let sums = super::variants::sums(&variants);
+        let sums = super::variants::sums(variants.iter().map(|v| (v.price, v.stock.unwrap_or(0))));
 
         let txn = common::begin_write(db).await?;
         let now = Utc::now();
@@ -424,7 +424,7 @@ impl Catalog {
             barcode: None,
             price,
             compare_at_price: None,
-            stock,
+            stock: Some(stock),
             weight_grams: input.weight_grams,
             images: Vec::new(),
         }]
@@ -517,7 +517,7 @@ impl Catalog {
             compare_at_price: only
                 .compare_at_price
                 .filter(|c| *c > patch.price.unwrap_or(only.price)),
-            stock: patch.stock.unwrap_or(only.stock),
+            stock: patch.stock,
             weight_grams: weight.unwrap_or(only.weight_grams),
             images: serde_json::from_str(&only.images).unwrap_or_default(),
         }]))

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    Set, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -79,12 +79,12 @@ pub(crate) struct Sums {
     pub stock: i64,
 }
 
-/// What a product's row keeps of `variants`.
-pub(crate) fn sums(variants: &[CheckedVariant]) -> Sums {
+/// What a product's row keeps of `variants`, each a price and a stock.
+pub(crate) fn sums(variants: impl Iterator<Item = (i64, i64)> + Clone) -> Sums {
     Sums {
-        price: variants.iter().map(|v| v.price).min().unwrap_or(0),
-        price_max: variants.iter().map(|v| v.price).max().unwrap_or(0),
-        stock: variants.iter().map(|v| v.stock).sum(),
+        price: variants.clone().map(|v| v.0).min().unwrap_or(0),
+        price_max: variants.clone().map(|v| v.0).max().unwrap_or(0),
+        stock: variants.map(|v| v.1).sum(),
     }
 }
 
@@ -130,7 +130,10 @@ pub(crate) async fn store<C: ConnectionTrait>(
             }
         }
     }
-    let sums = sums(variants);
+    // The sums of the rows as they now are: the caller holds the product's row, so no
+    // checkout changes them meanwhile.
+    let stored = rows(txn, product_id).await?;
+    let sums = sums(stored.iter().map(|r| (r.price, r.stock)));
     product::Entity::update_many()
         .col_expr(product::Column::Price, Expr::value(sums.price))
         .col_expr(product::Column::PriceMax, Expr::value(sums.price_max))
@@ -150,7 +153,7 @@ fn columns(v: &CheckedVariant, position: i32, now: DateTime<Utc>) -> variant::Ac
         barcode: Set(v.barcode.clone()),
         price: Set(v.price),
         compare_at_price: Set(v.compare_at_price),
-        stock: Set(v.stock),
+        stock: v.stock.map_or(NotSet, Set),
         weight_grams: Set(v.weight_grams),
         images: Set(images_json(&v.images)),
         updated_at: Set(now),
@@ -186,6 +189,7 @@ async fn insert_row<C: ConnectionTrait>(
     variant::ActiveModel {
         id: Set(id),
         product_id: Set(product_id),
+        stock: Set(v.stock.unwrap_or(0)),
         sales_count: Set(0),
         created_at: Set(now),
         ..columns(v, position, now)

@@ -342,3 +342,70 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    price_edits_beside_checkouts_never_give_back_sold_stock,
+    |db: TestDb| async move {
+        let app = std::sync::Arc::new(TestApp::with_config(
+            db,
+            "[rate_limit]\nregister_per_ip_per_minute = 1000\nlogin_per_ip_per_minute = 1000",
+        ));
+        let m = market(&app).await;
+        // Twelve buyers take one bottle each of the sauce (10 in stock) while its owner
+        // changes the price over and over: a price edit reads the variant, and must not write
+        // back a stock a checkout has taken from since.
+        let mut buyers = Vec::new();
+        for i in 0..12 {
+            let token = app.signed_in(&format!("price{i}@example.vn")).await;
+            assert_eq!(put_item(&app, &token, &m.sauce, 1).await.status, 200);
+            buyers.push(token);
+        }
+        let editor = {
+            let (app, owner, sauce) = (app.clone(), m.owner_a.clone(), m.sauce.clone());
+            tokio::spawn(async move {
+                let path = format!("/api/v1/products/{sauce}");
+                for round in 0..30 {
+                    let version = app.get(&path, Some(&owner)).await.json()["version"].clone();
+                    let res = app
+                        .patch(
+                            &path,
+                            Some(&owner),
+                            json!({"version": version, "price": 120_000 + round}),
+                        )
+                        .await;
+                    assert!([200, 409].contains(&res.status.as_u16()), "{}", res.text());
+                }
+            })
+        };
+        let mut tasks = Vec::new();
+        for (i, token) in buyers.into_iter().enumerate() {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                let body = json!({
+                    "shipping": shipping()["shipping"].clone(),
+                    "payment_method": "cod"
+                });
+                checkout(&app, &token, &format!("price-{i}"), body)
+                    .await
+                    .status
+                    .as_u16()
+            }));
+        }
+        let mut sold = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                201 => sold += 1,
+                409 => {}
+                other => panic!("checkout answered {other}"),
+            }
+        }
+        editor.await.unwrap();
+        let after = app
+            .get(&format!("/api/v1/products/{}", m.sauce), Some(&m.owner_a))
+            .await
+            .json();
+        assert_eq!(sold, 10, "every bottle sold once");
+        assert_eq!(after["variants"][0]["stock"], 0, "{after}");
+        assert_eq!(after["stock"], 0, "{after}");
+    }
+);
