@@ -122,6 +122,52 @@ pub(crate) async fn checkout(app: &TestApp, token: &str, key: &str, body: Value)
     .await
 }
 
+/// The rate limits of a test where many buyers sign up from one address: lifted.
+pub(crate) const CROWD: &str =
+    "[rate_limit]\nregister_per_ip_per_minute = 1000\nlogin_per_ip_per_minute = 1000";
+
+/// `n` buyers signed in as `{prefix}{i}@example.vn`, each with one unit of every id of
+/// `wants(i)` in its cart.
+pub(crate) async fn crowd(
+    app: &TestApp,
+    prefix: &str,
+    n: usize,
+    wants: impl Fn(usize) -> Vec<String>,
+) -> Vec<String> {
+    let mut buyers = Vec::with_capacity(n);
+    for i in 0..n {
+        let token = app.signed_in(&format!("{prefix}{i}@example.vn")).await;
+        for id in wants(i) {
+            assert_eq!(put_item(app, &token, &id, 1).await.status, 200);
+        }
+        buyers.push(token);
+    }
+    buyers
+}
+
+/// Every buyer checks out its cart at once, on real threads (on PostgreSQL they truly
+/// overlap), under the key `{prefix}-{i}`: each answer's status and body, in the buyers' order.
+pub(crate) async fn check_out_at_once(
+    app: &std::sync::Arc<TestApp>,
+    buyers: Vec<String>,
+    prefix: &str,
+    body: Value,
+) -> Vec<(u16, Value)> {
+    let mut tasks = Vec::new();
+    for (i, token) in buyers.into_iter().enumerate() {
+        let (app, key, body) = (app.clone(), format!("{prefix}-{i}"), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let res = checkout(&app, &token, &key, body).await;
+            (res.status.as_u16(), res.json())
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    answers
+}
+
 pub(crate) async fn stock(app: &TestApp, token: &str, product: &str) -> i64 {
     app.get(&format!("/api/v1/products/{product}"), Some(token))
         .await
@@ -517,31 +563,14 @@ db_test!(
     forty_buyers_six_units_never_oversell,
     |db: TestDb| async move {
         // Forty sign-ups from one test address: lift the per-address limits.
-        let app = std::sync::Arc::new(TestApp::with_config(
-            db,
-            "[rate_limit]\nregister_per_ip_per_minute = 1000\nlogin_per_ip_per_minute = 1000",
-        ));
+        let app = std::sync::Arc::new(TestApp::with_config(db, CROWD));
         let m = market(&app).await;
-        let mut buyers = Vec::new();
-        for i in 0..40 {
-            let token = app.signed_in(&format!("racer{i}@example.vn")).await;
-            assert_eq!(put_item(&app, &token, &m.coffee, 1).await.status, 200);
-            buyers.push(token);
-        }
-        let mut tasks = Vec::new();
-        for (i, token) in buyers.into_iter().enumerate() {
-            let app = app.clone();
-            tasks.push(tokio::spawn(async move {
-                checkout(&app, &token, &format!("race-{i}"), shipping())
-                    .await
-                    .status
-                    .as_u16()
-            }));
-        }
-        let mut statuses = Vec::new();
-        for t in tasks {
-            statuses.push(t.await.unwrap());
-        }
+        let buyers = crowd(&app, "racer", 40, |_| vec![m.coffee.clone()]).await;
+        let statuses: Vec<u16> = check_out_at_once(&app, buyers, "race", shipping())
+            .await
+            .into_iter()
+            .map(|(status, _)| status)
+            .collect();
         let won = statuses.iter().filter(|s| **s == 201).count();
         let lost = statuses.iter().filter(|s| **s == 409).count();
         assert_eq!((won, lost), (6, 34), "{statuses:?}");

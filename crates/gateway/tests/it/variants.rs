@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    orders::{checkout, market, put_item, shipping},
+    orders::{CROWD, check_out_at_once, checkout, crowd, market, put_item, shipping},
     support::*,
 };
 
@@ -269,10 +269,7 @@ db_test!(
 db_test!(
     two_sizes_of_one_product_sold_at_once_each_sell_exactly_their_stock,
     |db: TestDb| async move {
-        let app = std::sync::Arc::new(TestApp::with_config(
-            db,
-            "[rate_limit]\nregister_per_ip_per_minute = 1000\nlogin_per_ip_per_minute = 1000",
-        ));
+        let app = std::sync::Arc::new(TestApp::with_config(db, CROWD));
         let m = market(&app).await;
         let cat = app.category("gia-vi-nuoc-cham").await;
         let product = app
@@ -281,30 +278,13 @@ db_test!(
         let id = product["id"].as_str().unwrap().to_owned();
         let (bottle, box3) = ids(&product);
         // Twelve buyers want a bottle (5 left), twelve a box (2 left), and six both.
-        let mut carts = Vec::new();
-        for i in 0..30 {
-            let token = app.signed_in(&format!("size{i}@example.vn")).await;
-            let wants: &[&str] = match i % 5 {
-                0 => &[&bottle, &box3],
-                1 | 2 => &[&bottle],
-                _ => &[&box3],
-            };
-            for v in wants {
-                assert_eq!(put_item(&app, &token, v, 1).await.status, 200);
-            }
-            carts.push((token, wants.len()));
-        }
-        // Real threads: on PostgreSQL the checkouts truly overlap.
-        let mut tasks = Vec::new();
-        for (i, (token, _)) in carts.iter().enumerate() {
-            let (app, token) = (app.clone(), token.clone());
-            tasks.push(tokio::spawn(async move {
-                let res = checkout(&app, &token, &format!("size-{i}"), shipping()).await;
-                (res.status.as_u16(), res.json())
-            }));
-        }
-        for t in tasks {
-            let (status, body) = t.await.unwrap();
+        let buyers = crowd(&app, "size", 30, |i| match i % 5 {
+            0 => vec![bottle.clone(), box3.clone()],
+            1 | 2 => vec![bottle.clone()],
+            _ => vec![box3.clone()],
+        })
+        .await;
+        for (status, body) in check_out_at_once(&app, buyers, "size", shipping()).await {
             assert!(
                 status == 201 || (status == 409 && body["code"] == "out_of_stock"),
                 "{status}: {body}"
@@ -346,20 +326,12 @@ db_test!(
 db_test!(
     price_edits_beside_checkouts_never_give_back_sold_stock,
     |db: TestDb| async move {
-        let app = std::sync::Arc::new(TestApp::with_config(
-            db,
-            "[rate_limit]\nregister_per_ip_per_minute = 1000\nlogin_per_ip_per_minute = 1000",
-        ));
+        let app = std::sync::Arc::new(TestApp::with_config(db, CROWD));
         let m = market(&app).await;
         // Twelve buyers take one bottle each of the sauce (10 in stock) while its owner
         // changes the price over and over: a price edit reads the variant, and must not write
         // back a stock a checkout has taken from since.
-        let mut buyers = Vec::new();
-        for i in 0..12 {
-            let token = app.signed_in(&format!("price{i}@example.vn")).await;
-            assert_eq!(put_item(&app, &token, &m.sauce, 1).await.status, 200);
-            buyers.push(token);
-        }
+        let buyers = crowd(&app, "price", 12, |_| vec![m.sauce.clone()]).await;
         let editor = {
             let (app, owner, sauce) = (app.clone(), m.owner_a.clone(), m.sauce.clone());
             tokio::spawn(async move {
@@ -377,26 +349,12 @@ db_test!(
                 }
             })
         };
-        let mut tasks = Vec::new();
-        for (i, token) in buyers.into_iter().enumerate() {
-            let app = app.clone();
-            tasks.push(tokio::spawn(async move {
-                let body = json!({
-                    "shipping": shipping()["shipping"].clone(),
-                    "payment_method": "cod"
-                });
-                checkout(&app, &token, &format!("price-{i}"), body)
-                    .await
-                    .status
-                    .as_u16()
-            }));
-        }
         let mut sold = 0;
-        for t in tasks {
-            match t.await.unwrap() {
+        for (status, body) in check_out_at_once(&app, buyers, "price", shipping()).await {
+            match status {
                 201 => sold += 1,
-                409 => {}
-                other => panic!("checkout answered {other}"),
+                409 => assert_eq!(body["code"], "out_of_stock", "{body}"),
+                other => panic!("checkout answered {other}: {body}"),
             }
         }
         editor.await.unwrap();
