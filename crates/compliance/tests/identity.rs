@@ -387,6 +387,14 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 db_test!(
     no_id_number_reaches_the_logs_or_the_audit_log,
     |db: TestDb| async move {
+        // The subscriber below is this thread's; tracing keeps which callsites are enabled per
+        // process, so tests of other threads of one `cargo test` process can leave the
+        // service's callsites off for it. nextest runs each test in a process of its own, as
+        // CI does after `cargo test`.
+        if std::env::var_os("NEXTEST").is_none() {
+            eprintln!("skipped: needs a process of its own (cargo nextest)");
+            return;
+        }
         let db = &db.conn;
         let mut w = world(db).await;
         w.identities = w
