@@ -36,7 +36,8 @@ export function card(hit: Schemas["ProductSummary"]): string {
   return `${hit.name} (${hit.category.name}, ${hit.commune?.name ?? ""}) ${hit.stall.name}`;
 }
 export const fromPage = (p: Schemas["Product"]): Schemas["ProductSummary"] => ({
-  id: p.id, slug: p.slug, name: p.name, price: p.price, unit: p.unit, image: p.image,
+  id: p.id, slug: p.slug, name: p.name, price: p.price, price_max: p.price_max,
+  in_stock: p.in_stock, unit: p.unit, image: p.image,
   ocop_stars: p.ocop_stars, sales_count: p.sales_count, category: p.category,
   commune: p.commune, stall: p.stall,
 });
