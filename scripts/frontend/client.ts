@@ -26,6 +26,29 @@ export function cartLine(l: Schemas["CartLine"]): string {
   return [l.name, l.unit ?? "", l.slug ?? "", l.image ?? "", l.stall?.name ?? ""].join(" · ");
 }
 
+/** A cart line that cannot be bought says why by a code, its numbers as fields: the shop
+ * front words it itself (or shows `message`, in the buyer's language). */
+export function lineProblem(l: Schemas["CartLine"]): string {
+  const p = l.problem;
+  if (!p) return "";
+  switch (p.code) {
+    case "out_of_stock":
+      return `còn ${p.available ?? 0}`;
+    case "price_changed":
+      return `${p.price_was ?? 0} → ${p.price_now ?? 0} đ`;
+    case "unavailable":
+      return "ngừng bán";
+  }
+}
+/** Cart and order lines name their unit price alike. */
+export const unitPrices = (c: Schemas["CartLine"], o: Schemas["OrderLine"]): number[] => [
+  c.unit_price,
+  o.unit_price,
+];
+// @ts-expect-error: a cart line's problem is one of the documented codes
+export const notALineProblem: Schemas["LineProblemCode"] = "sold_out";
+export const commune: Schemas["CommuneRef"] = { code: "19414", name: "Xã Cửa Tùng" };
+
 /** An order page names the stall and where it goes. */
 export function orderHeading(o: Schemas["OrderView"]): string {
   return `${o.stall.name}: ${o.shipping.commune.name}, ${o.shipping.province?.name ?? ""}, ${o.total} đ`;

@@ -78,6 +78,11 @@ impl From<CatalogError> for Error {
         match e {
             CatalogError::Common(inner) => inner,
             CatalogError::Db(db) => Error::from(db),
+            CatalogError::VersionConflict { current } => {
+                let mut err = Error::new(e.kind(), e.code(), e.to_string());
+                err.details = Some(serde_json::json!({ "current_version": current }));
+                err
+            }
             other => Error::new(other.kind(), other.code(), other.to_string()),
         }
     }

@@ -36,9 +36,10 @@ pub struct Province {
     pub region: Region,
 }
 
-/// A commune, ward or special zone of the national map.
+/// A commune, ward or special zone of the national map: `CommuneRef` in the document, as
+/// wherever the API names a commune.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CommuneRef))]
 pub struct Unit {
     /// Official code, five digits: `00070` (Phường Hoàn Kiếm).
     pub code: String,

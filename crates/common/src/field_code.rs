@@ -50,8 +50,10 @@ field_codes! {
     UnknownField = "unknown_field",
     /// Not a parameter of this query.
     UnknownParameter = "unknown_parameter",
-    /// Wrong in a way no other code names (a value of the wrong type, say).
+    /// Wrong in a way no other code names.
     Invalid = "invalid",
+    /// A value of the wrong JSON type (text where a number is expected, say).
+    InvalidType = "invalid_type",
     /// Not an email address.
     InvalidEmail = "invalid_email",
     /// Not a Vietnamese phone number.

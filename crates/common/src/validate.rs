@@ -91,10 +91,16 @@ impl Validator {
 }
 
 /// The reason a moderator gives for a decision the other side reads (a rejection, a
-/// takedown, a suspension): trimmed, 3 to 1000 characters, in the field `reason`.
+/// takedown, a suspension): trimmed, 3 to 1000 characters, in the field `reason`. No reason
+/// at all (absent or `null`) is `required`.
 pub fn required_reason(reason: Option<&str>) -> Result<String, Error> {
     let mut v = Validator::new();
-    let text = v.text("reason", reason.unwrap_or(""), 3, 1000);
+    let Some(reason) = reason else {
+        v.add("reason", FieldCode::Required, "is required");
+        v.finish()?;
+        return Ok(String::new());
+    };
+    let text = v.text("reason", reason, 3, 1000);
     v.finish()?;
     Ok(text)
 }

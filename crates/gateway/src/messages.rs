@@ -24,6 +24,12 @@ struct Raw {
     /// English message → Vietnamese, by code.
     field: BTreeMap<String, BTreeMap<String, String>>,
     problem: HashMap<String, String>,
+    /// Problem details with holes for the problem's `details`, by code.
+    #[serde(default)]
+    problem_detailed: HashMap<String, String>,
+    /// The messages of cart lines' problems, by code, with holes for the problem's fields.
+    #[serde(default)]
+    cart_line: HashMap<String, String>,
 }
 
 /// A message with `{name}` holes, split into its fixed pieces.
@@ -50,6 +56,8 @@ struct Texts {
 pub struct Messages {
     fields: HashMap<FieldCode, Texts>,
     problems: HashMap<String, String>,
+    detailed: HashMap<String, String>,
+    cart_line: HashMap<String, String>,
 }
 
 /// Splits `text` at its `{name}` holes.
@@ -137,9 +145,21 @@ impl Messages {
             };
             fields.insert(c, Texts::parse(&code, rows)?);
         }
+        if let Some(code) = raw
+            .problem_detailed
+            .keys()
+            .find(|c| !raw.problem.contains_key(*c))
+        {
+            return Err(format!(
+                "[problem_detailed] {code}: the code has no text under [problem] for a problem \
+                 without its details"
+            ));
+        }
         Ok(Self {
             fields,
             problems: raw.problem,
+            detailed: raw.problem_detailed,
+            cart_line: raw.cart_line,
         })
     }
 
@@ -153,6 +173,15 @@ impl Messages {
                     .get(c)
                     .is_none_or(|t| t.exact.is_empty() && t.patterns.is_empty())
             })
+            .collect()
+    }
+
+    /// The problem codes among `codes` without a Vietnamese detail under `[problem]`.
+    pub fn problems_without_texts<'a>(&self, codes: &[&'a str]) -> Vec<&'a str> {
+        codes
+            .iter()
+            .copied()
+            .filter(|c| self.problem(c).is_none_or(|t| t.trim().is_empty()))
             .collect()
     }
 
@@ -184,15 +213,18 @@ impl Messages {
         self.problems.get(code).map(String::as_str)
     }
 
-    /// Puts a problem body (as sent) into Vietnamese: the detail, when its code always has the
-    /// same one, its `{name}` holes filled with the text of `details.name` (a detail whose
-    /// holes cannot all be filled stays as it was), and each field message the table has under
-    /// the field's code.
+    /// Puts a problem body (as sent) into Vietnamese: the detail, by its code (the code's text
+    /// under `[problem_detailed]` when the problem's `details` fill all its `{name}` holes, else
+    /// the one under `[problem]`, its holes filled likewise; a detail whose holes cannot all be
+    /// filled stays as it was), and each field message the table has under the field's code.
     pub fn translate_problem(&self, problem: &mut serde_json::Value) {
-        let detail = problem["code"]
-            .as_str()
-            .and_then(|c| self.problem(c))
-            .and_then(|d| fill_from_details(d, &problem["details"]));
+        let code = problem["code"].as_str().unwrap_or_default();
+        let details = &problem["details"];
+        let detail = self
+            .detailed
+            .get(code)
+            .and_then(|d| fill_from_details(d, details))
+            .or_else(|| fill_from_details(self.problem(code)?, details));
         if let Some(detail) = detail {
             problem["detail"] = detail.into();
         }
@@ -210,15 +242,58 @@ impl Messages {
     }
 }
 
-/// `text` with each `{name}` hole replaced by the string `details.name`; `None` when one has
-/// no such string.
+impl Messages {
+    /// The Vietnamese message of a cart line's problem of `code`, its holes filled from the
+    /// problem's own fields (`available`, `price_was`, ...).
+    pub fn cart_line(&self, code: &str, problem: &serde_json::Value) -> Option<String> {
+        fill_from_details(self.cart_line.get(code)?, problem)
+    }
+
+    /// Puts the problems of a cart's lines into Vietnamese: every `problem` object with a
+    /// `code` of `[cart_line]` in a list of `items` (a cart's, or a cart inside the answer).
+    pub fn translate_cart(&self, body: &mut serde_json::Value) {
+        self.translate_cart_at(body, 0);
+    }
+
+    fn translate_cart_at(&self, body: &mut serde_json::Value, depth: usize) {
+        if depth > 4 {
+            return;
+        }
+        let Some(object) = body.as_object_mut() else {
+            return;
+        };
+        if let Some(lines) = object.get_mut("items").and_then(|v| v.as_array_mut()) {
+            for problem in lines.iter_mut().filter_map(|l| l.get_mut("problem")) {
+                let vi = problem
+                    .get("code")
+                    .and_then(|c| c.as_str())
+                    .and_then(|c| self.cart_line(c, problem));
+                if let (Some(vi), Some(p)) = (vi, problem.as_object_mut()) {
+                    p.insert("message".to_owned(), vi.into());
+                }
+            }
+        }
+        for (key, value) in object.iter_mut() {
+            if key != "items" && value.is_object() {
+                self.translate_cart_at(value, depth + 1);
+            }
+        }
+    }
+}
+
+/// `text` with each `{name}` hole replaced by `details.name` (a string or a number); `None`
+/// when one has no such value.
 fn fill_from_details(text: &str, details: &serde_json::Value) -> Option<String> {
     let (pieces, holes) = split(text);
     let mut out = String::with_capacity(text.len());
     for (i, piece) in pieces.iter().enumerate() {
         out.push_str(piece);
         if let Some(name) = holes.get(i) {
-            out.push_str(details.get(name)?.as_str()?);
+            match details.get(name)? {
+                serde_json::Value::String(s) => out.push_str(s),
+                serde_json::Value::Number(n) => out.push_str(&n.to_string()),
+                _ => return None,
+            }
         }
     }
     Some(out)

@@ -131,10 +131,12 @@ pub async fn create<C: ConnectionTrait>(
         .await
         .map_err(Error::internal)?;
     if live >= MAX_PER_STALL {
-        return Err(Error::conflict(
+        let mut err = Error::conflict(
             "too_many_webhooks",
             format!("A stall may have {MAX_PER_STALL} webhooks; delete one first."),
-        ));
+        );
+        err.details = Some(serde_json::json!({ "max": MAX_PER_STALL }));
+        return Err(err);
     }
     let model = webhook::ActiveModel {
         id: Set(Uuid::now_v7()),

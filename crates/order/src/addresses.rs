@@ -180,12 +180,14 @@ impl Addresses {
             .count(&txn)
             .await?;
         if held >= MAX_ADDRESSES {
-            return Err(OrderError::Common(common::Error::conflict(
+            let mut err = common::Error::conflict(
                 "too_many_addresses",
                 format!(
                     "An address book holds at most {MAX_ADDRESSES} addresses; delete one first."
                 ),
-            )));
+            );
+            err.details = Some(serde_json::json!({ "max": MAX_ADDRESSES }));
+            return Err(OrderError::Common(err));
         }
         let is_default = input.is_default || held == 0;
         if is_default {

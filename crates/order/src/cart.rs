@@ -50,11 +50,14 @@ pub struct CartLine {
     pub unit: Option<String>,
     /// The variant's first image, else the product's.
     pub image: Option<String>,
-    /// The variant's unit price now, in đồng.
+    /// The variant's unit price now, in đồng (the name order lines use).
+    pub unit_price: i64,
+    /// The same as `unit_price`: its former name, kept for clients written against it.
+    #[cfg_attr(feature = "openapi", schema(deprecated))]
     pub price: i64,
     /// Units wanted.
     pub quantity: i64,
-    /// `price × quantity`.
+    /// `unit_price × quantity`.
     pub line_total: i64,
     /// Units of the variant in stock now.
     pub stock: i64,
@@ -62,7 +65,42 @@ pub struct CartLine {
     pub available: bool,
     /// Why not, when it cannot.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
+    pub problem: Option<LineProblem>,
+}
+
+/// Why a cart line cannot be bought as it is: a closed set clients branch on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum LineProblemCode {
+    /// Fewer units are in stock than the line wants (`available` says how many are).
+    OutOfStock,
+    /// The unit price is not the one the line was priced at before (`price_was`, `price_now`).
+    /// Carts price every line when read, so no line says this yet; a client handling it is
+    /// ready when they do.
+    PriceChanged,
+    /// The product is no longer sold: archived, hidden, or its stall is not open.
+    Unavailable,
+}
+
+/// What is wrong with a cart line: a code, a sentence in the client's language (Vietnamese
+/// with `Accept-Language: vi`) and the numbers it speaks of, as fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineProblem {
+    /// What is wrong.
+    pub code: LineProblemCode,
+    /// The same in words, for a person.
+    pub message: String,
+    /// With `out_of_stock`: the units in stock now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
+    /// With `price_changed`: the unit price before, in đồng.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_was: Option<i64>,
+    /// With `price_changed`: the unit price now, in đồng.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_now: Option<i64>,
 }
 
 /// The cart.
@@ -293,6 +331,7 @@ impl Carts {
                         slug: Some(p.slug.clone()),
                         unit: Some(p.unit.clone()),
                         image: o.image(),
+                        unit_price: o.price(),
                         price: o.price(),
                         quantity: r.quantity,
                         line_total: line_total.dong(),
@@ -311,6 +350,7 @@ impl Carts {
                     slug: None,
                     unit: None,
                     image: None,
+                    unit_price: 0,
                     price: 0,
                     quantity: r.quantity,
                     line_total: 0,
@@ -397,11 +437,27 @@ impl Carts {
     }
 }
 
-/// What a line that cannot be bought says about itself.
-fn problem(why: Unbuyable) -> String {
-    match why {
-        Unbuyable::NotSold => "no longer sold".into(),
-        Unbuyable::Short { stock } => format!("only {stock} left"),
+/// What a line that cannot be bought says about itself (in English: the gateway puts the
+/// message in the client's language by its code).
+fn problem(why: Unbuyable) -> LineProblem {
+    let (code, message, available) = match why {
+        Unbuyable::NotSold => (
+            LineProblemCode::Unavailable,
+            "This product is no longer sold.".to_owned(),
+            None,
+        ),
+        Unbuyable::Short { stock } => (
+            LineProblemCode::OutOfStock,
+            format!("Only {stock} left in stock."),
+            Some(stock),
+        ),
+    };
+    LineProblem {
+        code,
+        message,
+        available,
+        price_was: None,
+        price_now: None,
     }
 }
 

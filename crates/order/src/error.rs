@@ -136,6 +136,8 @@ impl From<OrderError> for Error {
                         )
                     })
                     .collect();
+                // The numbers of the detail, for a client's own words (and the Vietnamese).
+                err.details = Some(serde_json::json!({"count": items.len(), "shortages": items}));
                 err
             }
             OrderError::TotalChanged {

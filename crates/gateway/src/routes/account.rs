@@ -316,7 +316,7 @@ pub async fn find_user(
 /// it owns are suspended (they stop selling) with the reason given.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", tag = "admin", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "User id")),
-    request_body(content = ReasonBody, description = "Why (optional)"),
+    request_body(content = Option<ReasonBody>, description = "Why (optional: no body, `null` and `{}` are taken too)"),
     responses(
         (status = 200, body = UserView),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),

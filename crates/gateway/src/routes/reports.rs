@@ -185,7 +185,7 @@ macro_rules! decision {
         decision!(@handler [$($doc)*
         #[utoipa::path(post, operation_id = $op, path = $path, tag = "admin", security(("bearer" = [])),
             params(("id" = uuid::Uuid, Path, description = $id)),
-            request_body(content = ReasonBody, description = "A reason, recorded if given (an empty body is taken too)"),
+            request_body(content = Option<ReasonBody>, description = "A reason, recorded if given (no body, `null` and `{}` are taken too)"),
             responses(
                 (status = 200, description = $done, body = $out),
                 (status = 409, description = $conflict, body = Problem, content_type = "application/problem+json"),

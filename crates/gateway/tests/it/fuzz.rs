@@ -369,3 +369,208 @@ db_test!(
         );
     }
 );
+
+/// The operations of the document, as `(method, path, operation)`, but signing out (it would
+/// end the caller's session mid-run).
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if !path.ends_with("/auth/logout") {
+                out.push((method.clone(), path.clone(), op.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// `path` with every `{parameter}` an id nothing has.
+fn with_unknown_ids(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |e| start + e + 1);
+        out.push_str(&rest[..start]);
+        out.push_str(&uuid::Uuid::now_v7().to_string());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A schema as the document gives it, its `$ref` followed.
+fn resolved<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap_or_default()],
+        None => schema,
+    }
+}
+
+/// Whether a schema lets a value be `null`.
+fn nullable(doc: &Value, schema: &Value) -> bool {
+    let schema = resolved(doc, schema);
+    let null = |s: &Value| {
+        s["type"] == "null"
+            || s["type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "null"))
+    };
+    null(schema)
+        || ["oneOf", "anyOf"].iter().any(|k| {
+            schema[*k]
+                .as_array()
+                .is_some_and(|options| options.iter().any(null))
+        })
+}
+
+/// Sends `body` (`None`: no body at all) to `method uri` as `token`.
+async fn send_body(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    token: &str,
+    body: Option<&str>,
+) -> TestResponse {
+    let req = Request::builder()
+        .method(Method::from_bytes(method.to_uppercase().as_bytes()).unwrap())
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"));
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_owned())),
+        None => req.body(Body::empty()),
+    };
+    app.send(req.unwrap()).await
+}
+
+db_test!(
+    every_optional_body_takes_none_null_and_empty_alike,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = crate::orders::market(&app).await;
+        let doc = app.get("/openapi.json", None).await.json();
+        let mut tried = Vec::new();
+        let mut failures = Vec::new();
+        for (method, path, op) in operations(&doc) {
+            let body = &op["requestBody"];
+            let Some(schema) = body["content"]["application/json"]["schema"].as_object() else {
+                continue;
+            };
+            let optional =
+                body["required"] != true || nullable(&doc, &Value::Object(schema.clone()));
+            if !optional {
+                continue;
+            }
+            // Ids nothing has: the body is read before anything is looked up, so a body the
+            // server refused would show as a 422 beside the others' 404.
+            let uri = with_unknown_ids(&path);
+            let mut statuses = Vec::new();
+            for b in [None, Some("null"), Some("{}")] {
+                let res = send_body(&app, &method, &uri, &m.admin, b).await;
+                if res.status.is_server_error() {
+                    failures.push(format!("{method} {path} {b:?} -> {}", res.text()));
+                }
+                statuses.push(res.status.as_u16());
+            }
+            if statuses.iter().any(|s| *s != statuses[0]) {
+                failures.push(format!("{method} {path}: none, null, {{}} -> {statuses:?}"));
+            }
+            tried.push(format!("{method} {path}"));
+        }
+        // The vendor's and administrator's moves, at least.
+        for op in [
+            "post /api/v1/orders/{id}/confirm",
+            "post /api/v1/orders/{id}/ship",
+            "post /api/v1/admin/stalls/{id}/approve",
+            "post /api/v1/admin/products/{id}/unhide",
+            "post /api/v1/admin/payout-batches",
+        ] {
+            assert!(tried.iter().any(|t| t == op), "{op} not tried: {tried:?}");
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        // And on a real order: `null` confirms it as no body would.
+        crate::orders::put_item(&app, &m.buyer, &m.sauce, 1).await;
+        let placed =
+            crate::orders::checkout(&app, &m.buyer, "null-body", crate::orders::shipping()).await;
+        let order = placed.json()["orders"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let uri = format!("/api/v1/orders/{order}/confirm");
+        let res = send_body(&app, "post", &uri, &m.owner_a, Some("null")).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["status"], "confirmed");
+    }
+);
+
+db_test!(
+    every_field_the_document_lets_be_null_is_taken_as_null,
+    |db: TestDb| async move {
+        let app = TestApp::with_config(
+            db,
+            "[rate_limit]\nregister_per_ip_per_minute = 100000\nlogin_per_ip_per_minute = 100000\nlogin_per_email_per_minute = 100000",
+        );
+        let m = crate::orders::market(&app).await;
+        let doc = app.get("/openapi.json", None).await.json();
+        let (mut sent, mut refused) = (0, Vec::new());
+        for (method, path, op) in operations(&doc) {
+            // Erasing the caller's own account would end the run.
+            if method == "delete" && path == "/api/v1/me" {
+                continue;
+            }
+            let Some(schema) = op["requestBody"]["content"]["application/json"]["schema"]
+                .as_object()
+                .map(|s| resolved(&doc, &Value::Object(s.clone())).clone())
+            else {
+                continue;
+            };
+            let schema = match schema["oneOf"].as_array() {
+                Some(options) => options
+                    .iter()
+                    .find(|o| o["type"] != "null")
+                    .map(|o| resolved(&doc, o).clone())
+                    .unwrap_or_default(),
+                None => schema,
+            };
+            let Some(props) = schema["properties"].as_object() else {
+                continue;
+            };
+            for (name, prop) in props {
+                if !nullable(&doc, prop) {
+                    continue;
+                }
+                let uri = with_unknown_ids(&path);
+                let body = json!({ name.as_str(): null }).to_string();
+                let res = send_body(&app, &method, &uri, &m.admin, Some(&body)).await;
+                sent += 1;
+                assert!(
+                    !res.status.is_server_error(),
+                    "{method} {path} {body}: {}",
+                    res.text()
+                );
+                let named = res.json()["errors"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e["field"] == name.as_str() && e["code"] != "required");
+                let required_null = res.json()["errors"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e["field"] == name.as_str() && e["message"] == "must not be null");
+                if named || required_null {
+                    refused.push(format!("{method} {path} {body}: {}", res.text()));
+                }
+            }
+        }
+        assert!(sent > 20, "only {sent} nullable fields found");
+        assert!(
+            refused.is_empty(),
+            "the document lets these be null, the server refuses them:\n{}",
+            refused.join("\n")
+        );
+    }
+);

@@ -768,7 +768,28 @@ db_test!(
             .json();
         let lines = cart["items"].as_array().unwrap();
         assert_eq!(lines[1]["available"], false, "{cart}");
-        assert_eq!(lines[1]["problem"], "only 6 left");
+        assert_eq!(
+            lines[1]["problem"],
+            json!({"code": "out_of_stock", "message": "Only 6 left in stock.", "available": 6}),
+            "{cart}"
+        );
+        assert_eq!(lines[1]["unit_price"], lines[1]["price"], "{cart}");
+        // In Vietnamese when asked, with the same code and numbers.
+        let vi = app
+            .send(
+                Request::get("/api/v1/cart?commune_code=19333")
+                    .header("authorization", format!("Bearer {}", m.buyer))
+                    .header("accept-language", "vi")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .json();
+        assert_eq!(
+            vi["items"][1]["problem"],
+            json!({"code": "out_of_stock", "message": "Chỉ còn 6 trong kho.", "available": 6}),
+            "{vi}"
+        );
         let shown = cart["grand_total"].as_i64().unwrap();
         // The buyer confirms what the cart showed: the checkout names the sold-out line, as
         // the cart did, rather than a total that no checkout of this cart could charge.
