@@ -348,7 +348,7 @@ async fn main() {
                 let t = Instant::now();
                 state
                     .search
-                    .products(&state.db, &state.catalog, params)
+                    .products(&state.db, &state.catalog, params, search::service::Lang::Vi)
                     .await
                     .unwrap();
                 latencies.push(t.elapsed());
@@ -433,7 +433,12 @@ async fn main() {
                     if first {
                         state
                             .search
-                            .products(&state.db, &state.catalog, params.clone())
+                            .products(
+                                &state.db,
+                                &state.catalog,
+                                params.clone(),
+                                search::service::Lang::Vi,
+                            )
                             .await
                             .unwrap();
                         sv.latencies.push(t.elapsed());

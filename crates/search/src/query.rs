@@ -80,9 +80,50 @@ pub struct StallQuery {
     pub limit: usize,
 }
 
-/// Facet counts: value → number of matching documents.
+/// The filters a buyer narrows by and the engines count facets of. Counts are disjunctive:
+/// a group's counts are taken as if that group were not filtered (the other groups' filters
+/// still apply), so a filter sidebar shows what choosing another value would find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FacetGroup {
+    /// By category (the filter includes subcategories; the counts are by a product's own).
+    Category,
+    /// By commune.
+    Commune,
+    /// By OCOP stars.
+    Stars,
+}
+
+impl ProductQuery {
+    /// The facet groups this query filters by, each needing its own count.
+    pub fn filtered_groups(&self) -> Vec<FacetGroup> {
+        let mut out = Vec::new();
+        if self.category.is_some() {
+            out.push(FacetGroup::Category);
+        }
+        if self.commune.is_some() {
+            out.push(FacetGroup::Commune);
+        }
+        if self.min_stars.is_some() {
+            out.push(FacetGroup::Stars);
+        }
+        out
+    }
+
+    /// The same query without the filter of `group`: what that group's counts are taken over.
+    pub fn without(&self, group: FacetGroup) -> Self {
+        let mut q = self.clone();
+        match group {
+            FacetGroup::Category => q.category = None,
+            FacetGroup::Commune => q.commune = None,
+            FacetGroup::Stars => q.min_stars = None,
+        }
+        q
+    }
+}
+
+/// Facet counts, as an engine answers them: value → number of matching documents. A filtered
+/// group's counts are disjunctive (see [`FacetGroup`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facets {
     /// By category slug.
     pub category: BTreeMap<String, u64>,
@@ -90,6 +131,17 @@ pub struct Facets {
     pub commune: BTreeMap<String, u64>,
     /// By OCOP stars (`3`, `4`, `5`).
     pub ocop_stars: BTreeMap<String, u64>,
+}
+
+impl Facets {
+    /// The counts of one group.
+    pub fn group_mut(&mut self, group: FacetGroup) -> &mut BTreeMap<String, u64> {
+        match group {
+            FacetGroup::Category => &mut self.category,
+            FacetGroup::Commune => &mut self.commune,
+            FacetGroup::Stars => &mut self.ocop_stars,
+        }
+    }
 }
 
 /// An engine's answer.

@@ -1,7 +1,7 @@
 //! Search as the API offers it: parameters checked and turned into typed queries, hits shaped
 //! for buyers, with the engine's time.
 
-use std::{sync::Arc, time::Instant};
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
 use catalog::{
     Catalog,
@@ -63,14 +63,17 @@ pub struct Suggestions {
 }
 
 /// Whether every typed word is one of `words` (a name's, folded), the last perhaps unfinished,
-/// a word of four letters or more with one typo.
-fn words_match(words: &[String], typed: &[String]) -> bool {
+/// a word of four letters or more with one typo when it is no word of the catalogue (`known`):
+/// `nuoc` is a word of its own, not a typo of `duoc`.
+fn words_match(words: &[String], typed: &[String], known: impl Fn(&str) -> bool) -> bool {
     let last = typed.len().saturating_sub(1);
     typed.iter().enumerate().all(|(i, t)| {
         words.iter().any(|w| {
             w == t
                 || (i == last && w.starts_with(t.as_str()))
-                || (t.chars().count() >= 4 && crate::vocabulary::edits(w, t, 1).is_some())
+                || (t.chars().count() >= 4
+                    && !known(t)
+                    && crate::vocabulary::edits(w, t, 1).is_some())
         })
     })
 }
@@ -129,26 +132,135 @@ pub struct StallSearch {
     pub per_page: Option<u64>,
 }
 
-/// A page of search results.
+/// A page of product search results.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Results<T> {
+#[cfg_attr(feature = "openapi", schema(as = Results_ProductSummary))]
+pub struct ProductResults {
     /// Hits, best first.
-    pub hits: Vec<T>,
+    pub hits: Vec<ProductSummary>,
     /// How many matched.
     pub total: u64,
     /// Page number.
     pub page: u64,
     /// Page size.
     pub per_page: u64,
-    /// Counts by category, commune and stars (products only).
-    pub facets: Facets,
+    /// What a filter sidebar shows: counts by category, commune and OCOP stars, each value
+    /// with its label.
+    pub facets: ProductFacets,
     /// Time the engine took, in milliseconds.
     pub took_ms: u64,
     /// When a product search finds nothing: the nearest query that does find products (each
     /// word the catalogue does not know replaced by a known one at most two edits away).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did_you_mean: Option<String>,
+}
+
+/// A page of stall search results (stalls have no facets).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Results_StallSummary))]
+pub struct StallResults {
+    /// Hits, best first.
+    pub hits: Vec<StallSummary>,
+    /// How many matched.
+    pub total: u64,
+    /// Page number.
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+    /// Time the engine took, in milliseconds.
+    pub took_ms: u64,
+}
+
+/// One value a filter can take, as a filter sidebar shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FacetValue {
+    /// What the filter takes: a category's slug, a commune's code, a number of stars.
+    pub value: String,
+    /// What a buyer reads: the category's or the commune's name, "4 sao" ("4 stars").
+    pub label: String,
+    /// How many products the search finds with this value. In a group the search is
+    /// filtered by, the count is as if that group were not filtered (the other filters still
+    /// apply): what choosing this value instead would find.
+    pub count: u64,
+}
+
+/// The facets of a product search. Categories and communes come most products first, stars
+/// from 3 up.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductFacets {
+    /// By category (`value`: the slug the `category` filter takes). Counted by each
+    /// product's own category; a filter by a parent category includes its subcategories.
+    pub category: Vec<FacetValue>,
+    /// By commune (`value`: the code the `commune` filter takes).
+    pub commune: Vec<FacetValue>,
+    /// By OCOP stars (`value`: `3`, `4` or `5`; the `ocop_stars` filter takes a minimum).
+    pub ocop_stars: Vec<FacetValue>,
+}
+
+/// The language facet labels are written in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Vietnamese.
+    Vi,
+}
+
+/// `counts` as facet values labelled by `label` (the value itself when it has none), most
+/// first, then by label.
+fn labelled(
+    counts: BTreeMap<String, u64>,
+    label: impl Fn(&str) -> Option<String>,
+) -> Vec<FacetValue> {
+    let mut out: Vec<FacetValue> = counts
+        .into_iter()
+        .map(|(value, count)| FacetValue {
+            label: label(&value).unwrap_or_else(|| value.clone()),
+            value,
+            count,
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+    out
+}
+
+/// The engine's counts with their labels: category names, commune names, stars in `lang`.
+fn product_facets(
+    counts: Facets,
+    categories: &[NamedCategory],
+    catalog: &Catalog,
+    lang: Lang,
+) -> ProductFacets {
+    let mut ocop_stars: Vec<FacetValue> = counts
+        .ocop_stars
+        .into_iter()
+        .map(|(value, count)| FacetValue {
+            label: match lang {
+                Lang::Vi => format!("{value} sao"),
+                Lang::En => format!("{value} stars"),
+            },
+            value,
+            count,
+        })
+        .collect();
+    ocop_stars.sort_by(|a, b| (a.value.len(), &a.value).cmp(&(b.value.len(), &b.value)));
+    ProductFacets {
+        category: labelled(counts.category, |slug| {
+            categories
+                .iter()
+                .find(|(c, _)| c.slug == slug)
+                .map(|(c, _)| c.name.clone())
+        }),
+        commune: labelled(counts.commune, |code| {
+            catalog.regions().get(code).map(|c| c.name.clone())
+        }),
+        ocop_stars,
+    }
 }
 
 /// The search service.
@@ -463,7 +575,8 @@ impl Search {
         db: &C,
         catalog: &Catalog,
         p: ProductSearch,
-    ) -> Result<Results<ProductSummary>, Error> {
+        lang: Lang,
+    ) -> Result<ProductResults, Error> {
         let (query, page) = product_query(db, catalog, p).await?;
         let started = Instant::now();
         let result = self.engine.search_products(&query).await?;
@@ -479,12 +592,13 @@ impl Search {
         } else {
             None
         };
-        Ok(Results {
+        let categories = self.suggestable_categories(db).await?;
+        Ok(ProductResults {
             hits,
             total: result.total,
             page: page.page,
             per_page: page.per_page,
-            facets: result.facets,
+            facets: product_facets(result.facets, &categories, catalog, lang),
             took_ms,
             did_you_mean,
         })
@@ -505,15 +619,22 @@ impl Search {
         self.did_you_mean(db, query).await
     }
 
-    /// The words of the public catalogue (product, stall and category names), read again when
-    /// older than five minutes.
+    /// The words of the public catalogue (product, stall and category names) and the built-in
+    /// spellings, read again when older than five minutes.
     async fn vocabulary<C: ConnectionTrait>(&self, db: &C) -> Result<Arc<Vocabulary>, Error> {
         self.vocabulary
             .get(async {
                 let names = catalog::visibility::public_names(db)
                     .await
                     .map_err(|e| Error::from(catalog::CatalogError::from(e)))?;
-                Ok(Vocabulary::from_texts(names.iter().map(String::as_str)))
+                // Spellings buyers use (`cafe`) are words, not typos of the catalogue's.
+                let spellings = crate::synonyms::Synonyms::builtin();
+                Ok(Vocabulary::from_texts(
+                    names
+                        .iter()
+                        .map(String::as_str)
+                        .chain(spellings.spelled_words()),
+                ))
             })
             .await
     }
@@ -571,15 +692,17 @@ impl Search {
             offset: 0,
             limit: SUGGEST_STALLS,
         };
-        let (found, categories) = tokio::join!(
+        let (found, categories, vocabulary) = tokio::join!(
             self.engine.suggest(&products, &stalls),
             self.suggestable_categories(db),
+            self.vocabulary(db),
         );
         let (products, stalls) = found?;
+        let vocabulary = vocabulary?;
         let typed = crate::exact::words(&common::text::fold(&text));
         let mut categories: Vec<CategoryRef> = categories?
             .iter()
-            .filter(|(_, words)| words_match(words, &typed))
+            .filter(|(_, words)| words_match(words, &typed, |w| vocabulary.contains(w)))
             .map(|(c, _)| c.clone())
             .collect();
         categories.sort_by(|a, b| a.name.len().cmp(&b.name.len()).then(a.name.cmp(&b.name)));
@@ -597,7 +720,8 @@ impl Search {
         })
     }
 
-    /// Every category with the folded words of its name, read again after 30 seconds.
+    /// Every category with the folded words of its name (for suggestions and facet labels),
+    /// read again after 30 seconds.
     async fn suggestable_categories<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -619,11 +743,7 @@ impl Search {
     }
 
     /// Checks the parameters and searches stalls.
-    pub async fn stalls(
-        &self,
-        catalog: &Catalog,
-        p: StallSearch,
-    ) -> Result<Results<StallSummary>, Error> {
+    pub async fn stalls(&self, catalog: &Catalog, p: StallSearch) -> Result<StallResults, Error> {
         let mut errors = Vec::new();
         let text = text(&mut errors, p.q);
         commune(&mut errors, catalog, p.commune.as_deref());
@@ -641,14 +761,12 @@ impl Search {
                 limit: page.per_page as usize,
             })
             .await?;
-        Ok(Results {
+        Ok(StallResults {
             hits: result.hits.into_iter().map(stall_hit).collect(),
             total: result.total,
             page: page.page,
             per_page: page.per_page,
-            facets: Facets::default(),
             took_ms: started.elapsed().as_millis() as u64,
-            did_you_mean: None,
         })
     }
 }
@@ -725,7 +843,9 @@ mod tests {
     #[test]
     fn categories_match_folded_words_the_last_unfinished_with_a_typo_forgiven() {
         let folded = |q: &str| crate::exact::words(&common::text::fold(q));
-        let matches = |name: &str, q: &str| words_match(&folded(name), &folded(q));
+        let catalogue = Vocabulary::from_texts(["Nước mắm Cửa Tùng", "Mỹ phẩm thảo dược"]);
+        let matches =
+            |name: &str, q: &str| words_match(&folded(name), &folded(q), |w| catalogue.contains(w));
         assert!(matches("Gia vị, nước chấm", "nuoc ch"));
         assert!(matches("Gia vị, nước chấm", "gia vi"));
         assert!(matches("Cà phê", "ca phe"));
@@ -733,5 +853,11 @@ mod tests {
         assert!(!matches("Mật ong", "mat ong rung"));
         assert!(!matches("Cà phê", "tra"));
         assert!(!matches("Nước mắm", "nouc"), "two edits are too many");
+        assert!(matches("Mỹ phẩm thảo dược", "duoc"));
+        assert!(matches("Mỹ phẩm thảo dược", "duocc"), "one typo");
+        assert!(
+            !matches("Mỹ phẩm thảo dược", "nuoc m"),
+            "a word of the catalogue is not a typo of another"
+        );
     }
 }

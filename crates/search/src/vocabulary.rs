@@ -30,6 +30,11 @@ impl Vocabulary {
         Self { counts }
     }
 
+    /// Whether `word` (folded) is a word of the catalogue.
+    pub fn contains(&self, word: &str) -> bool {
+        self.counts.contains_key(word)
+    }
+
     /// How many distinct words it holds.
     pub fn len(&self) -> usize {
         self.counts.len()

@@ -384,6 +384,38 @@ contract!(decomposed_input_is_the_same_word, |e: Arc<
     assert_eq!(ids(&e, q("tra cung dinh")).await, [40]);
 });
 
+// Loanwords, shorthand and English names buyers type find the catalogue's word, one way.
+contract!(spellings_find_the_word_they_mean, |e: Arc<
+    dyn SearchEngine,
+>| async move {
+    loaded(&e).await;
+    for typed in [
+        "cafe khe sanh",
+        "Café Khe Sanh",
+        "cf khe sanh",
+        "coffee khe sanh",
+    ] {
+        // Trà hoa cà phê is sold by the stall of Khe Sanh.
+        assert_eq!(ids(&e, q(typed)).await, [4, 9], "{typed}");
+        assert_eq!(
+            names(&e, q(typed)).await[0],
+            "Cà phê Khe Sanh rang mộc",
+            "{typed}"
+        );
+    }
+    assert_eq!(ids(&e, q("fish sauce")).await, [1, 2]);
+    assert_eq!(ids(&e, q("honey")).await, [7]);
+    // What a spelling means does not look for the spelling.
+    let mut cafe = fixture().remove(8);
+    cafe.id = Uuid::from_u128(30);
+    cafe.name = "Cafe muối".into();
+    cafe.name_folded = common::text::fold(&cafe.name);
+    cafe.description = "Đồ uống".into();
+    e.upsert_products(vec![cafe]).await.unwrap();
+    assert_eq!(ids(&e, q("cafe muoi")).await, [30]);
+    assert!(!ids(&e, q("ca phe")).await.contains(&30));
+});
+
 contract!(regional_words_find_each_other, |e: Arc<
     dyn SearchEngine,
 >| async move {
@@ -711,6 +743,83 @@ contract!(facets_and_pages, |e: Arc<dyn SearchEngine>| async move {
         "pages neither overlap nor skip"
     );
 });
+
+fn counts(pairs: &[(&str, u64)]) -> std::collections::BTreeMap<String, u64> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+}
+
+// A filtered group counts its values as if it were not filtered (the other groups' filters
+// still apply): the sidebar shows what choosing another commune or category would find.
+contract!(facets_of_a_filtered_group_are_disjunctive, |e: Arc<
+    dyn SearchEngine,
+>| async move {
+    loaded(&e).await;
+    let mut query = q("");
+    query.commune = Some("19414".into());
+    let r = e.search_products(&query).await.unwrap();
+    assert_eq!(r.total, 2);
+    assert_eq!(
+        r.facets.commune,
+        counts(&[
+            ("19363", 1),
+            ("19414", 2),
+            ("19429", 2),
+            ("19441", 2),
+            ("19495", 1),
+            ("19597", 1),
+        ]),
+        "every commune, as if none were chosen"
+    );
+    assert_eq!(r.facets.category, counts(&[("gia-vi-nuoc-cham", 2)]));
+    assert_eq!(r.facets.ocop_stars, counts(&[("4", 1)]));
+
+    // A parent category: the counts of every category, the other groups within the parent.
+    let mut query = q("");
+    query.category = Some("thuc-pham".into());
+    let r = e.search_products(&query).await.unwrap();
+    assert_eq!(r.total, 6);
+    assert_eq!(
+        r.facets.category,
+        counts(&[
+            ("ca-phe", 1),
+            ("gia-vi-nuoc-cham", 3),
+            ("mat-ong", 1),
+            ("nong-san-tuoi", 2),
+            ("tinh-dau", 1),
+            ("tra", 1),
+        ])
+    );
+    assert_eq!(
+        r.facets.commune,
+        counts(&[("19363", 1), ("19414", 2), ("19441", 2), ("19597", 1)])
+    );
+
+    // Two groups filtered: each is counted under the other's filter only.
+    let mut query = q("");
+    query.commune = Some("19441".into());
+    query.min_stars = Some(4);
+    let r = e.search_products(&query).await.unwrap();
+    assert_eq!(ids_of(&r), [7]);
+    assert_eq!(r.facets.ocop_stars, counts(&[("5", 1)]), "stars in 19441");
+    assert_eq!(
+        r.facets.commune,
+        counts(&[("19414", 1), ("19441", 1), ("19495", 1)]),
+        "communes of valid certificates of 4 stars or more"
+    );
+    assert_eq!(r.facets.category, counts(&[("mat-ong", 1)]));
+
+    // Words still apply to every count; a filter that finds nothing still shows the others.
+    let mut query = q("nuoc mam");
+    query.commune = Some("19429".into());
+    let r = e.search_products(&query).await.unwrap();
+    assert_eq!(r.total, 0);
+    assert_eq!(r.facets.commune, counts(&[("19414", 2)]));
+    assert!(r.facets.category.is_empty());
+});
+
+fn ids_of(r: &search::query::SearchResult<ProductDoc>) -> Vec<u128> {
+    r.hits.iter().map(|h| h.id.as_u128()).collect()
+}
 
 contract!(updates_and_deletes_show_at_once, |e: Arc<
     dyn SearchEngine,

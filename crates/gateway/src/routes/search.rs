@@ -1,11 +1,12 @@
 //! `search/products`, `search/stalls` and `search/suggest`.
 
-use axum::extract::State;
-use catalog::{product::ProductSummary, stall::StallSummary};
+use axum::{extract::State, http::HeaderMap};
 use common::{FieldCode, Page};
 use search::{
     misses::Miss,
-    service::{ProductSearch, Results, StallSearch, SuggestSearch, Suggestions},
+    service::{
+        Lang, ProductResults, ProductSearch, StallResults, StallSearch, SuggestSearch, Suggestions,
+    },
 };
 
 use crate::{
@@ -16,22 +17,31 @@ use crate::{
 };
 
 /// Finds products the way buyers type: with or without diacritics, with a typo, the last word
-/// still being typed. Filters are typed values; facets count by category, commune and stars.
+/// still being typed. Filters are typed values; facets count by category, commune and stars,
+/// each value with its label (stars in Vietnamese with `Accept-Language: vi`), a filtered
+/// group's counts as if it were not filtered.
 #[utoipa::path(get, operation_id = "search_products", path = "/api/v1/search/products", tag = "search",
     params(ProductSearch),
     responses(
-        (status = 200, body = Results<ProductSummary>),
+        (status = 200, body = ProductResults),
         (status = 422, description = "`validation_failed`: a query over 200 characters, an unknown sort or a malformed filter", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`search_unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn products(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(params): Query<ProductSearch>,
-) -> ApiResult<axum::Json<Results<ProductSummary>>> {
+) -> ApiResult<axum::Json<ProductResults>> {
     let typed = params.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let lang =
+        if crate::messages::prefers_vietnamese(headers.get(axum::http::header::ACCEPT_LANGUAGE)) {
+            Lang::Vi
+        } else {
+            Lang::En
+        };
     let found = state
         .search
-        .products(&state.db, &state.catalog, params)
+        .products(&state.db, &state.catalog, params, lang)
         .await?;
     if typed && found.total == 0 {
         state.metrics.zero_result();
@@ -80,17 +90,17 @@ pub async fn misses(
     Ok(axum::Json(found))
 }
 
-/// Finds approved stalls by name, description or commune.
+/// Finds approved stalls by name, description or commune (no facets: filter by `commune`).
 #[utoipa::path(get, operation_id = "search_stalls", path = "/api/v1/search/stalls", tag = "search",
     params(StallSearch),
     responses(
-        (status = 200, body = Results<StallSummary>),
+        (status = 200, body = StallResults),
         (status = 503, description = "`search_unavailable`: the search engine is down", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn stalls(
     State(state): State<AppState>,
     Query(params): Query<StallSearch>,
-) -> ApiResult<axum::Json<Results<StallSummary>>> {
+) -> ApiResult<axum::Json<StallResults>> {
     Ok(axum::Json(
         state.search.stalls(&state.catalog, params).await?,
     ))

@@ -510,7 +510,12 @@ db_test!(
                 "{what}"
             );
             let found = search
-                .products(&app.db.conn, &app.state.catalog, all())
+                .products(
+                    &app.db.conn,
+                    &app.state.catalog,
+                    all(),
+                    search::service::Lang::En,
+                )
                 .await
                 .unwrap();
             assert_eq!(found.total, 3, "{what}: search finds the catalogue again");

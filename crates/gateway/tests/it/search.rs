@@ -142,7 +142,10 @@ engine_test!(search_finds_what_buyers_type, |db: TestDb,
         (Some(2), Some(1), Some(20))
     );
     assert!(body["took_ms"].is_u64());
-    assert_eq!(body["facets"]["ocop_stars"]["4"], 1);
+    assert_eq!(
+        body["facets"]["ocop_stars"],
+        json!([{"value": "4", "label": "4 stars", "count": 1}])
+    );
 
     let all = app
         .get(
@@ -163,6 +166,7 @@ engine_test!(search_finds_what_buyers_type, |db: TestDb,
         .json();
     assert_eq!(stalls["hits"][0]["slug"], "htx-nuoc-mam-cua-tung");
     assert_eq!(stalls["hits"][0]["commune"]["name"], "Xã Cửa Tùng");
+    assert!(stalls.get("facets").is_none(), "stalls have no facets");
     let stall = app
         .get("/api/v1/stalls/htx-nuoc-mam-cua-tung", None)
         .await
@@ -472,6 +476,146 @@ engine_test!(a_reindex_leaves_no_backlog_to_reapply, |db: TestDb,
         .await
         .json();
     assert_eq!(names(&found), ["Nước mắm Cửa Tùng 40 độ đạm"]);
+});
+
+/// GETs `path` with `Accept-Language: vi`.
+async fn get_vi(app: &TestApp, path: &str) -> Value {
+    let req = axum::http::Request::builder()
+        .uri(path)
+        .header(axum::http::header::ACCEPT_LANGUAGE, "vi")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+engine_test!(
+    facets_carry_labels_and_disjunctive_counts,
+    |db: TestDb, meili: Option<Arc<dyn SearchEngine>>| async move {
+        let app = TestApp::with_engine(db, "", |e| meili.unwrap_or(e));
+        let (_, owner, stall) = shop(&app).await;
+        let coffee = app.category("ca-phe").await;
+        let mut body = app.product_body(&coffee, "Cà phê Arabica Hướng Phùng", 210_000);
+        body["origin_commune_code"] = json!("19429");
+        app.product(&owner, &stall, body).await;
+        app.index().await;
+        let facet = |value: &str, label: &str, count: u64| json!({"value": value, "label": label, "count": count});
+
+        // Filtered by commune: every commune counted as if none were chosen; the other groups
+        // within the commune.
+        let found = get_vi(&app, "/api/v1/search/products?commune=19414").await;
+        assert_eq!(found["total"], 2);
+        let facets = &found["facets"];
+        assert_eq!(
+            facets["commune"],
+            json!([
+                facet("19414", "Xã Cửa Tùng", 2),
+                facet("19429", "Xã Khe Sanh", 1)
+            ])
+        );
+        assert_eq!(
+            facets["category"],
+            json!([
+                facet("ca-phe", "Cà phê", 1),
+                facet("gia-vi-nuoc-cham", "Gia vị và nước chấm", 1)
+            ])
+        );
+        assert_eq!(facets["ocop_stars"], json!([facet("4", "4 sao", 1)]));
+
+        // Filtered by category: the other categories still counted.
+        let found = app
+            .get("/api/v1/search/products?category=ca-phe", None)
+            .await
+            .json();
+        assert_eq!(found["total"], 2);
+        assert_eq!(
+            found["facets"]["category"],
+            json!([
+                facet("ca-phe", "Cà phê", 2),
+                facet("gia-vi-nuoc-cham", "Gia vị và nước chấm", 1)
+            ])
+        );
+        assert_eq!(found["facets"]["ocop_stars"], json!([]));
+
+        // Both: each group under the other's filter only, and the words.
+        let found = app
+            .get(
+                "/api/v1/search/products?q=ca%20phe&category=ca-phe&commune=19429",
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(names(&found), ["Cà phê Arabica Hướng Phùng"]);
+        assert_eq!(
+            found["facets"]["commune"],
+            json!([
+                facet("19414", "Xã Cửa Tùng", 1),
+                facet("19429", "Xã Khe Sanh", 1)
+            ])
+        );
+        assert_eq!(
+            found["facets"]["category"],
+            json!([facet("ca-phe", "Cà phê", 1)])
+        );
+    }
+);
+
+engine_test!(buyers_spellings_are_understood, |db: TestDb,
+                                               meili: Option<
+    Arc<dyn SearchEngine>,
+>| async move {
+    let app = TestApp::with_engine(db, "", |e| meili.unwrap_or(e));
+    shop(&app).await;
+    app.index().await;
+    for typed in [
+        "cafe%20khe%20sanh",
+        "Caf%C3%A9%20Khe%20Sanh",
+        "cf%20khe%20sanh",
+    ] {
+        let found = app
+            .get(&format!("/api/v1/search/products?q={typed}"), None)
+            .await
+            .json();
+        assert_eq!(names(&found), ["Cà phê Khe Sanh rang mộc"], "{typed}");
+        assert!(found.get("did_you_mean").is_none(), "{found}");
+    }
+    // Nothing found with a spelling in it: the spelling is no typo to correct.
+    let found = app
+        .get(
+            "/api/v1/search/products?q=cafe%20khe%20sanh&commune=19429",
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(found["total"], 0);
+    assert!(found.get("did_you_mean").is_none(), "{found}");
+
+    // A category is suggested only when the words match its name: `nuoc` is not a typo of
+    // `dược` (Mỹ phẩm thảo dược).
+    let got = app
+        .get("/api/v1/search/suggest?q=nuoc%20m", None)
+        .await
+        .json();
+    let categories: Vec<&str> = got["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    assert!(categories.is_empty(), "{categories:?}");
+    let got = app
+        .get("/api/v1/search/suggest?q=thao%20duo", None)
+        .await
+        .json();
+    assert!(
+        got["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["slug"] == "my-pham-thao-duoc"),
+        "{got}"
+    );
 });
 
 engine_test!(suggestions_come_as_the_buyer_types, |db: TestDb,

@@ -18,7 +18,7 @@ use crate::{
     document::{ProductDoc, StallDoc},
     engine::EngineError,
     exact::words,
-    query::{Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
+    query::{FacetGroup, Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
     synonyms::Synonyms,
 };
 
@@ -136,7 +136,8 @@ pub(super) fn product_search(
 ) -> Result<SearchResult<ProductDoc>, EngineError> {
     let f = &g.product_fields;
     let searcher = g.products.searcher();
-    let query = product_query(f, q, text_query(&q.text, f.base.text, synonyms, &searcher));
+    let text = text_query(&q.text, f.base.text, synonyms, &searcher);
+    let query = product_query(f, q, text.box_clone());
     let top = TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
     if q.lean {
         let found = searcher
@@ -153,7 +154,7 @@ pub(super) fn product_search(
             facets: Facets::default(),
         });
     }
-    let facets = Some(product_facets(g)?);
+    let facets = Some(product_facets(g, &ALL_GROUPS)?);
     let (addrs, total, aggs) = match sort_field(q) {
         None => collect(&searcher, &query, top.tweak_score(tie_break), facets)?,
         Some((field, order)) => collect(
@@ -168,11 +169,32 @@ pub(super) fn product_search(
     } else {
         load(&searcher, f.base.doc, addrs)?
     };
+    let mut facets = facet_counts(&aggs.unwrap_or_default());
+    for group in q.filtered_groups() {
+        *facets.group_mut(group) = disjunctive_counts(g, &q.without(group), group, &*text)?;
+    }
     Ok(SearchResult {
         hits,
         total,
-        facets: facet_counts(&aggs.unwrap_or_default()),
+        facets,
     })
+}
+
+/// The counts of `group` over `q` (the search without that group's filter): one more pass,
+/// counting only.
+fn disjunctive_counts(
+    g: &Generation,
+    q: &ProductQuery,
+    group: FacetGroup,
+    text: &dyn Query,
+) -> Result<BTreeMap<String, u64>, EngineError> {
+    let searcher = g.products.searcher();
+    let query = product_query(&g.product_fields, q, text.box_clone());
+    let aggs = searcher
+        .search(&query, &product_facets(g, &[group])?)
+        .map_err(internal)?;
+    let aggs = serde_json::to_value(aggs).map_err(internal)?;
+    Ok(std::mem::take(facet_counts(&aggs).group_mut(group)))
 }
 
 /// The words' query narrowed by the filters: category (with its subcategories), commune,
@@ -215,14 +237,33 @@ fn product_query(f: &ProductFields, q: &ProductQuery, text: Box<dyn Query>) -> B
     BooleanQuery::new(clauses)
 }
 
-/// The collector of the product facets: category, commune and stars.
-fn product_facets(g: &Generation) -> Result<AggregationCollector, EngineError> {
-    let aggs: Aggregations = serde_json::from_value(serde_json::json!({
-        "category": {"terms": {"field": "category_slug", "size": 500}},
-        "commune": {"terms": {"field": "commune", "size": 500}},
-        "stars": {"terms": {"field": "stars", "size": 10}},
-    }))
-    .map_err(internal)?;
+const ALL_GROUPS: [FacetGroup; 3] = [FacetGroup::Category, FacetGroup::Commune, FacetGroup::Stars];
+
+/// The collector of the product facets of `groups` (category, commune, stars).
+fn product_facets(
+    g: &Generation,
+    groups: &[FacetGroup],
+) -> Result<AggregationCollector, EngineError> {
+    let mut wanted = serde_json::Map::new();
+    for group in groups {
+        let (name, agg) = match group {
+            FacetGroup::Category => (
+                "category",
+                serde_json::json!({"terms": {"field": "category_slug", "size": 500}}),
+            ),
+            FacetGroup::Commune => (
+                "commune",
+                serde_json::json!({"terms": {"field": "commune", "size": 500}}),
+            ),
+            FacetGroup::Stars => (
+                "stars",
+                serde_json::json!({"terms": {"field": "stars", "size": 10}}),
+            ),
+        };
+        wanted.insert(name.to_owned(), agg);
+    }
+    let aggs: Aggregations =
+        serde_json::from_value(serde_json::Value::Object(wanted)).map_err(internal)?;
     Ok(AggregationCollector::from_aggs(
         aggs,
         AggContextParams::new(

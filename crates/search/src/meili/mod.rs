@@ -25,7 +25,7 @@ use crate::{
     document::{ProductDoc, StallDoc},
     engine::{EngineError, IndexBuild, SearchEngine},
     exact::{Rerank, joined, words},
-    query::{Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
+    query::{FacetGroup, Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
     syllables::splits,
     synonyms::Synonyms,
 };
@@ -98,6 +98,15 @@ pub const PRODUCT_HIT: [&str; 18] = [
 
 /// The facets a product search counts.
 const PRODUCT_FACETS: [&str; 3] = ["category_slug", "commune_code", "ocop_stars"];
+
+/// The facet a group is counted by.
+fn facet_of(group: FacetGroup) -> &'static [&'static str] {
+    match group {
+        FacetGroup::Category => &PRODUCT_FACETS[..1],
+        FacetGroup::Commune => &PRODUCT_FACETS[1..2],
+        FacetGroup::Stars => &PRODUCT_FACETS[2..],
+    }
+}
 
 /// What a stall hit is read back with.
 pub const STALL_HIT: [&str; 6] = [
@@ -217,30 +226,6 @@ impl Meili {
 
     /// A product search as Meilisearch reads it, and the re-ranking its hits need.
     fn product_ask<'a>(q: &ProductQuery, text: &'a str) -> (Ask<'a>, Option<Rerank>) {
-        let mut filters = Vec::new();
-        if let Some(c) = &q.category {
-            filters.push(format!("category_path = {}", quoted(c)));
-        }
-        if let Some(c) = &q.commune {
-            filters.push(format!("commune_code = {}", quoted(c)));
-        }
-        if let Some(s) = q.stall {
-            filters.push(format!("stall_id = {}", quoted(&s.to_string())));
-        }
-        if let Some(stars) = q.min_stars {
-            filters.push(format!(
-                "ocop_stars >= {stars} AND ocop_valid_until >= {}",
-                q.today
-            ));
-        }
-        // A product's prices run from `price` to `price_max`: it matches when that range
-        // meets the one asked.
-        if let Some(lo) = q.price_min {
-            filters.push(format!("price_max >= {lo}"));
-        }
-        if let Some(hi) = q.price_max {
-            filters.push(format!("price <= {hi}"));
-        }
         let browsing = text.split_whitespace().next().is_none();
         // Typed diacritics rank within the top window (see `exact`): fetch it whole.
         let rerank = Rerank::plan(
@@ -254,7 +239,7 @@ impl Meili {
             window(rerank.as_ref(), q.offset, q.limit, q.lean),
             &PRODUCT_HIT,
         );
-        ask.filter = filters.join(" AND ");
+        ask.filter = product_filter(q);
         ask.sort = match q.sort {
             ProductSort::Relevance if browsing => &["created_at:desc"],
             ProductSort::Relevance => &[],
@@ -267,6 +252,22 @@ impl Meili {
             ask.facets = &PRODUCT_FACETS;
         }
         (ask, rerank)
+    }
+
+    /// The counts of one facet group over `q` without that group's filter, and no hits: the
+    /// disjunctive counts of a filtered group.
+    fn facet_ask<'a>(q: &ProductQuery, group: FacetGroup, text: &'a str) -> Ask<'a> {
+        let mut ask = Ask::new(
+            text,
+            Window::Top {
+                offset: 0,
+                limit: 0,
+            },
+            &[],
+        );
+        ask.filter = product_filter(&q.without(group));
+        ask.facets = facet_of(group);
+        ask
     }
 
     /// A stall search as Meilisearch reads it, and the re-ranking its hits need.
@@ -292,8 +293,30 @@ impl Meili {
         text: &str,
     ) -> Result<SearchResult<ProductDoc>, ReadError> {
         let (ask, rerank) = Self::product_ask(q, text);
-        let found = self.reader.products(&ask).await?;
-        Ok(product_result(found, rerank.as_ref()))
+        let groups = if q.lean {
+            Vec::new()
+        } else {
+            q.filtered_groups()
+        };
+        if groups.is_empty() {
+            let found = self.reader.products(&ask).await?;
+            return Ok(product_result(found, rerank.as_ref()));
+        }
+        // A filtered group's counts come from a search without its filter, asked in the same
+        // multi-search as the hits.
+        let mut asks = vec![ask];
+        asks.extend(groups.iter().map(|&g| Self::facet_ask(q, g, text)));
+        let mut answers = self.reader.products_many(&asks).await?.into_iter();
+        let Some(found) = answers.next() else {
+            return Err(ReadError::Failed(EngineError::Internal(
+                "Meilisearch answered no search".into(),
+            )));
+        };
+        let mut result = product_result(found, rerank.as_ref());
+        for (group, mut counts) in groups.into_iter().zip(answers) {
+            *result.facets.group_mut(group) = counts.facet(facet_of(group)[0]);
+        }
+        Ok(result)
     }
 
     async fn stalls_for(
@@ -406,6 +429,35 @@ impl Meili {
             .map_err(classify)?;
         self.wait(task).await
     }
+}
+
+/// The filter expression of a product search: its typed filters joined by `AND`.
+fn product_filter(q: &ProductQuery) -> String {
+    let mut filters = Vec::new();
+    if let Some(c) = &q.category {
+        filters.push(format!("category_path = {}", quoted(c)));
+    }
+    if let Some(c) = &q.commune {
+        filters.push(format!("commune_code = {}", quoted(c)));
+    }
+    if let Some(s) = q.stall {
+        filters.push(format!("stall_id = {}", quoted(&s.to_string())));
+    }
+    if let Some(stars) = q.min_stars {
+        filters.push(format!(
+            "ocop_stars >= {stars} AND ocop_valid_until >= {}",
+            q.today
+        ));
+    }
+    // A product's prices run from `price` to `price_max`: it matches when that range meets the
+    // one asked.
+    if let Some(lo) = q.price_min {
+        filters.push(format!("price_max >= {lo}"));
+    }
+    if let Some(hi) = q.price_max {
+        filters.push(format!("price <= {hi}"));
+    }
+    filters.join(" AND ")
 }
 
 /// Other readings of a query with syllables run together (`tieuvinhlinh` as
@@ -653,5 +705,36 @@ impl IndexBuild for MeiliBuild<'_> {
             e.wait(task).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filtered_group_is_counted_without_its_own_filter_and_without_hits() {
+        let q = ProductQuery {
+            text: "mat ong".into(),
+            category: Some("mat-ong".into()),
+            commune: Some("19441".into()),
+            limit: 20,
+            today: 20_261_205,
+            ..Default::default()
+        };
+        assert_eq!(
+            q.filtered_groups(),
+            [FacetGroup::Category, FacetGroup::Commune]
+        );
+        let ask = Meili::facet_ask(&q, FacetGroup::Commune, "mat ong");
+        assert_eq!(
+            serde_json::to_value(&ask).unwrap_or_default(),
+            serde_json::json!({"q": "mat ong", "offset": 0, "limit": 0,
+                "matchingStrategy": "all", "attributesToRetrieve": [],
+                "facets": ["commune_code"], "filter": "category_path = \"mat-ong\""})
+        );
+        let ask = Meili::facet_ask(&q, FacetGroup::Category, "mat ong");
+        assert_eq!(ask.facets, ["category_slug"]);
+        assert_eq!(ask.filter, "commune_code = \"19441\"");
     }
 }

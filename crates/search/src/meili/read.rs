@@ -232,6 +232,47 @@ impl Reader {
         Ok(both.results)
     }
 
+    /// Several searches of the products in one round trip (a multi-search), answered in the
+    /// order asked.
+    pub async fn products_many<T: DeserializeOwned>(
+        &self,
+        asks: &[Ask<'_>],
+    ) -> Result<Vec<Found<T>>, ReadError> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Of<'q, 'a> {
+            index_uid: &'q str,
+            #[serde(flatten)]
+            ask: &'q Ask<'a>,
+        }
+        #[derive(Serialize)]
+        struct Queries<'q, 'a> {
+            queries: Vec<Of<'q, 'a>>,
+        }
+        #[derive(Deserialize)]
+        struct All<T> {
+            results: Vec<Found<T>>,
+        }
+        let queries = Queries {
+            queries: asks
+                .iter()
+                .map(|ask| Of {
+                    index_uid: &self.products_uid,
+                    ask,
+                })
+                .collect(),
+        };
+        let all: All<T> = self.post(&self.multi, &queries).await?;
+        if all.results.len() != asks.len() {
+            return Err(ReadError::Failed(EngineError::Internal(format!(
+                "Meilisearch answered {} searches of {}",
+                all.results.len(),
+                asks.len()
+            ))));
+        }
+        Ok(all.results)
+    }
+
     async fn post<B: Serialize, T: DeserializeOwned>(
         &self,
         url: &Url,
