@@ -111,6 +111,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "not_awaiting_payment",
     "nothing_owed",
     "refund_not_manual",
+    "refund_to_card",
     "payout_decided",
     "account_disabled",
     "invalid_link",
@@ -487,6 +488,19 @@ mod tests {
             missing.is_empty(),
             "problem codes without a Vietnamese detail under [problem] in config/messages.toml: \
              {missing:?}"
+        );
+        // The plain text of a code always applies: it needs nothing from the problem.
+        let holed: Vec<_> = PROBLEM_CODES
+            .iter()
+            .filter(|c| {
+                Messages::shipped()
+                    .problem(c)
+                    .is_some_and(|t| t.contains('{'))
+            })
+            .collect();
+        assert!(
+            holed.is_empty(),
+            "[problem] texts with holes (put them under [problem_detailed]): {holed:?}"
         );
         let raised = raised_codes();
         assert!(raised.len() > 40, "found only {raised:?}");

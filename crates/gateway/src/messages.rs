@@ -428,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn a_problem_detail_takes_its_holes_from_the_details_or_stays_english() {
+    fn a_problem_detail_takes_its_holes_from_the_details_or_says_it_plainly() {
         let mut p = serde_json::json!({
             "code": "policy_not_accepted",
             "detail": "Accept the versions in effect of these policies before ordering: privacy.",
@@ -443,7 +443,11 @@ mod tests {
         let english = "Accept the versions in effect of these policies before ordering: privacy.";
         let mut bare = serde_json::json!({"code": "policy_not_accepted", "detail": english});
         Messages::shipped().translate_problem(&mut bare);
-        assert_eq!(bare["detail"], english);
+        assert_eq!(
+            bare["detail"],
+            "Vui lòng đồng ý phiên bản đang có hiệu lực của các chính sách trước khi đặt hàng \
+             (xem GET /api/v1/policies)."
+        );
     }
 
     #[test]
