@@ -30,6 +30,7 @@ mod m20261205_000023_documents_told;
 mod m20261205_000024_media;
 mod m20261205_000025_variants;
 mod m20261205_000026_stall_logo;
+mod m20261205_000027_guest_carts;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000024_media::Migration),
             Box::new(m20261205_000025_variants::Migration),
             Box::new(m20261205_000026_stall_logo::Migration),
+            Box::new(m20261205_000027_guest_carts::Migration),
         ]
     }
 }

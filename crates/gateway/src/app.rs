@@ -28,8 +28,8 @@ use crate::{
     error::{ApiError, PROBLEM_JSON},
     metrics, openapi,
     routes::{
-        account, addresses, admin, auth, cases, catalog, documents, identity, me, money, notices,
-        ops, orders, payments, personal, policies, regions, reports, search,
+        account, addresses, admin, auth, carts, cases, catalog, documents, identity, me, money,
+        notices, ops, orders, payments, personal, policies, regions, reports, search,
     },
     state::AppState,
 };
@@ -184,6 +184,14 @@ fn order_routes() -> Router<AppState> {
             "/cart/items/{product_or_variant_id}",
             axum::routing::put(orders::set_item).delete(orders::remove_item),
         )
+        .route("/cart/merge", post(carts::merge))
+        .route("/carts", post(carts::create))
+        .route("/carts/{id}", get(carts::get))
+        .route(
+            "/carts/{id}/items/{product_or_variant_id}",
+            axum::routing::put(carts::set_item).delete(carts::remove_item),
+        )
+        .route("/products/{id}/delivery-quote", get(carts::delivery_quote))
         .route("/checkout", post(orders::checkout))
         .route("/checkouts/{id}", get(orders::checkout_state))
         .route("/checkouts/{id}/qr.svg", get(orders::checkout_qr))

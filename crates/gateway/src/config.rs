@@ -85,6 +85,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Abuse limits.
     pub rate_limit: RateLimitConfig,
+    /// Carts: how long a guest cart lives.
+    pub cart: CartConfig,
     /// Logging.
     pub log: LogConfig,
     /// Card payments through Stripe (off unless keys are set).
@@ -350,6 +352,29 @@ mod tests {
                 .to_string();
             let named = key.trim_start_matches("MARKETPLACE_CASES__").to_lowercase();
             assert!(e.contains(&format!("cases.{named}")), "{key}={bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_guest_cart_lifetime_is_a_setting_of_the_environment() {
+        let c = Config::with_overrides("").unwrap();
+        assert_eq!(c.cart.guest_ttl_days, 30);
+        assert_eq!(c.rate_limit.guest_carts_per_ip_per_day, 100);
+        let c = Config::load_with_env(
+            None,
+            [
+                ("MARKETPLACE_CART__GUEST_TTL_DAYS", "7"),
+                ("MARKETPLACE_RATE_LIMIT__GUEST_CARTS_PER_IP_PER_DAY", "5"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.cart.guest_ttl_days, 7);
+        assert_eq!(c.rate_limit.guest_carts_per_ip_per_day, 5);
+        for bad in ["0", "366", "a month"] {
+            let e = Config::load_with_env(None, [("MARKETPLACE_CART__GUEST_TTL_DAYS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("cart.guest_ttl_days"), "{bad}: {e}");
         }
     }
 

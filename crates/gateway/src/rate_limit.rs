@@ -288,6 +288,12 @@ impl RateLimiter {
         Self::per_period(name, per_hour, Duration::from_secs(3600), shared)
     }
 
+    /// A limiter called `name` allowing `per_day` attempts per key per day, in bursts of as
+    /// many, refilled evenly over the day; shared through `shared` when given.
+    pub fn daily(name: &'static str, per_day: u32, shared: Option<SharedStore>) -> Self {
+        Self::per_period(name, per_day, Duration::from_secs(24 * 3600), shared)
+    }
+
     fn per_period(
         name: &'static str,
         burst: u32,
@@ -398,6 +404,8 @@ pub struct Limits {
     /// Reports of listings per signed-in user, per hour, from whatever address: a user cannot
     /// flood the queue by changing addresses.
     pub report_user: RateLimiter,
+    /// Guest carts started per client address, per day.
+    pub guest_cart_ip: RateLimiter,
 }
 
 #[cfg(test)]

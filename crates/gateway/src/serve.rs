@@ -394,7 +394,8 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
 struct Workers {
     /// The search indexer and the sweep of lapsed certificates (`search.worker`).
     search: bool,
-    /// The expiry of unpaid checkouts and the refund retries (`payments.worker`).
+    /// The expiry of unpaid checkouts, the refund retries and the sweep of expired guest carts
+    /// (`payments.worker`).
     payments: bool,
     /// The notification deliveries and the prune of their log (`notify.worker`).
     notify: bool,
@@ -455,6 +456,11 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
                 payments.clone(),
                 state.db.clone(),
                 every,
+            ))
+            .with(order::guest_cart::SweepGuestCarts::new(
+                state.carts.clone(),
+                state.db.clone(),
+                Duration::from_secs(3600),
             ));
     }
     if which.notify {

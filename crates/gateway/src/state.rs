@@ -106,7 +106,9 @@ impl AppState {
             policies: compliance::Policies::new(accounts.clone()),
             reports: compliance::reports::Reports::new(catalog.clone(), accounts.clone()),
             accounts,
-            carts: order::Carts::new(catalog.clone()).with_rates(built.rates),
+            carts: order::Carts::new(catalog.clone())
+                .with_rates(built.rates)
+                .with_guest_ttl_days(config.cart.guest_ttl_days),
             addresses: order::Addresses::new(),
             checkouts,
             payments,
@@ -165,6 +167,11 @@ fn limits(config: &Config, metrics: &Metrics) -> Limits {
         reset_ip: limiter("reset_ip", config.notify.reset_per_ip_per_minute),
         reset_email: limiter("reset_email", config.notify.reset_per_email_per_minute),
         report_ip: RateLimiter::hourly("report_ip", r.reports_per_ip_per_hour, shared.clone()),
-        report_user: RateLimiter::hourly("report_user", r.reports_per_user_per_hour, shared),
+        report_user: RateLimiter::hourly(
+            "report_user",
+            r.reports_per_user_per_hour,
+            shared.clone(),
+        ),
+        guest_cart_ip: RateLimiter::daily("guest_cart_ip", r.guest_carts_per_ip_per_day, shared),
     }
 }

@@ -26,6 +26,8 @@ use crate::{
 pub const MAX_QUANTITY: i64 = 1000;
 /// Most lines in a cart.
 pub const MAX_LINES: usize = 100;
+/// Days a guest cart lives after its last change, unless configured otherwise.
+pub const GUEST_TTL_DAYS: u32 = 30;
 
 /// One line of a cart.
 #[derive(Clone, Debug, Serialize)]
@@ -176,19 +178,29 @@ impl CartDestination {
 /// Reads and changes carts.
 #[derive(Clone, Debug)]
 pub struct Carts {
-    catalog: catalog::Catalog,
-    nation: &'static Nation,
-    rates: Arc<ShippingRates>,
+    pub(crate) catalog: catalog::Catalog,
+    pub(crate) nation: &'static Nation,
+    pub(crate) rates: Arc<ShippingRates>,
+    /// How long a guest cart lives after its last change.
+    pub(crate) guest_ttl: chrono::Duration,
 }
 
 impl Carts {
-    /// Carts priced from `catalog`, delivery from the built-in rate table.
+    /// Carts priced from `catalog`, delivery from the built-in rate table; guest carts live
+    /// [`GUEST_TTL_DAYS`] days.
     pub fn new(catalog: catalog::Catalog) -> Self {
         Self {
             catalog,
             nation: Nation::builtin(),
             rates: Arc::new(ShippingRates::builtin()),
+            guest_ttl: chrono::Duration::days(GUEST_TTL_DAYS.into()),
         }
+    }
+
+    /// Guest carts live `days` days after their last change.
+    pub fn with_guest_ttl_days(mut self, days: u32) -> Self {
+        self.guest_ttl = chrono::Duration::days(days.into());
+        self
     }
 
     /// Prices delivery with `rates` instead of the built-in table.
@@ -221,7 +233,19 @@ impl Carts {
     ) -> Result<Cart> {
         let user = actor.require_user()?;
         let (province, commune) = self.place(db, user, to).await?;
-        let mut cart = self.cart(db, actor).await?;
+        let cart = self.cart(db, actor).await?;
+        self.with_delivery(db, cart, &province, &commune).await
+    }
+
+    /// `cart` with, per stall, its delivery line to the checked `province` and `commune`, and
+    /// the grand total.
+    pub(crate) async fn with_delivery<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        mut cart: Cart,
+        province: &str,
+        commune: &str,
+    ) -> Result<Cart> {
         let lines: Vec<(Uuid, i64)> = cart
             .items
             .iter()
@@ -230,10 +254,7 @@ impl Carts {
             .collect();
         let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect();
         let offers = self.catalog.visible_offers(db, &ids).await?;
-        let place = Place {
-            province: &province,
-            commune: &commune,
-        };
+        let place = Place { province, commune };
         let quote = crate::pricing::quote_to(
             db,
             &self.catalog,
@@ -272,6 +293,17 @@ impl Carts {
                 commune_code,
             } => ("commune_code", province_code, commune_code),
         };
+        self.checked_place(field, province, commune)
+    }
+
+    /// The province and commune codes of a commune named by the request (in `field`) and of
+    /// the province it may name, checked against the national map.
+    pub(crate) fn checked_place(
+        &self,
+        field: &str,
+        province: Option<String>,
+        commune: String,
+    ) -> Result<(String, String)> {
         let Some((_, p)) = self.nation.commune(&commune) else {
             return Err(common::Error::invalid_field(
                 field,
@@ -299,6 +331,19 @@ impl Carts {
             .order_by_asc(cart_item::Column::AddedAt)
             .all(db)
             .await?;
+        let rows = rows
+            .into_iter()
+            .map(|r| Row {
+                variant_id: r.variant_id,
+                quantity: r.quantity,
+            })
+            .collect();
+        self.view(db, rows).await
+    }
+
+    /// The cart of `rows` (oldest first) with current prices: the signed-in cart and a
+    /// guest's have one view.
+    pub(crate) async fn view<C: ConnectionTrait>(&self, db: &C, rows: Vec<Row>) -> Result<Cart> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.variant_id).collect();
         let offers = self.catalog.visible_offers(db, &ids).await?;
         // Lines of variants no longer sold still name their product.
@@ -379,14 +424,7 @@ impl Carts {
         quantity: i64,
     ) -> Result<Cart> {
         let user = actor.require_user()?;
-        if !(0..=MAX_QUANTITY).contains(&quantity) {
-            return Err(common::Error::invalid_field(
-                "quantity",
-                FieldCode::OutOfRange,
-                format!("must be from 0 to {MAX_QUANTITY}"),
-            )
-            .into());
-        }
+        check_quantity(quantity)?;
         if quantity == 0 {
             self.remove(db, actor, id).await?;
             return self.cart(db, actor).await;
@@ -435,6 +473,26 @@ impl Carts {
             .await?;
         Ok(())
     }
+}
+
+/// One line of a stored cart, as the view reads it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Row {
+    pub variant_id: Uuid,
+    pub quantity: i64,
+}
+
+/// A quantity a request sets for a line: 0 (removes it) to [`MAX_QUANTITY`].
+pub(crate) fn check_quantity(quantity: i64) -> Result<()> {
+    if !(0..=MAX_QUANTITY).contains(&quantity) {
+        return Err(common::Error::invalid_field(
+            "quantity",
+            FieldCode::OutOfRange,
+            format!("must be from 0 to {MAX_QUANTITY}"),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// What a line that cannot be bought says about itself (in English: the gateway puts the

@@ -13,7 +13,9 @@
 //!   claimed, sent to the provider and recorded (for the moves that owe one at once and the
 //!   retry job);
 //! - [`views`]: what buyers, stalls and administrators read;
-//! - use cases, which call the store and the views and never each other: [`cart`],
+//! - use cases, which call the store and the views and never each other: [`cart`]
+//!   (with [`guest_cart`], the carts of those not signed in, and [`delivery_quote`], a product
+//!   page's delivery, which share its view and pricing),
 //!   [`addresses`] (the buyer's book), [`checkout`], [`orders`] (vendor and buyer handling),
 //!   [`cases`] (complaints, returns and partial refunds of delivered orders),
 //!   [`payments`] (payment events, expiry, refunds), [`erasure`] (what of a buyer's keeps
@@ -33,10 +35,12 @@ pub mod cart;
 pub mod case;
 pub mod cases;
 pub mod checkout;
+pub mod delivery_quote;
 pub mod destination;
 pub mod entity;
 pub mod erasure;
 pub mod error;
+pub mod guest_cart;
 pub mod notices;
 pub mod orders;
 pub mod payments;

@@ -1,6 +1,7 @@
 //! Delivery fees: the zone of a destination relative to a stall, the parcel's weight, and a rate
 //! table kept as data (`config/shipping/rates.toml`), with each stall's own rules on top (free
-//! above an order value, a flat fee, or its own delivery within the province). Pure: no I/O.
+//! above an order value, a flat fee, or its own delivery within the province); and the
+//! estimated days per zone, data too (`config/shipping/lead_times.toml`). Pure: no I/O.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 /// The built-in rate table.
 pub const BUILTIN: &str = include_str!("../../../config/shipping/rates.toml");
+
+/// The built-in estimated delivery times.
+pub const BUILTIN_LEAD_TIMES: &str = include_str!("../../../config/shipping/lead_times.toml");
 
 /// Where a parcel goes, relative to the stall that sends it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,6 +30,14 @@ pub enum Zone {
 }
 
 impl Zone {
+    /// Every zone, nearest first.
+    pub const ALL: [Zone; 4] = [
+        Zone::SameCommune,
+        Zone::SameProvince,
+        Zone::SameRegion,
+        Zone::OtherRegion,
+    ];
+
     /// Reads the stored form.
     pub fn parse(s: &str) -> Option<Self> {
         [
@@ -130,6 +142,67 @@ pub struct Delivery {
     pub rule: Rule,
     /// Items listed without a weight, counted at the default weight.
     pub items_without_weight: u32,
+    /// Days the parcel typically takes once handed over, for its zone.
+    pub estimated_days: EstimatedDays,
+}
+
+/// A range of days a delivery typically takes (typical figures of carriers, not a promise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EstimatedDays {
+    /// Fewest days.
+    #[cfg_attr(feature = "openapi", schema(example = 3))]
+    pub min: u32,
+    /// Most days.
+    #[cfg_attr(feature = "openapi", schema(example = 5))]
+    pub max: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeadTimesFile {
+    zones: HashMap<Zone, EstimatedDays>,
+}
+
+/// Estimated delivery days per zone.
+#[derive(Clone, Debug)]
+pub struct LeadTimes {
+    zones: HashMap<Zone, EstimatedDays>,
+}
+
+impl LeadTimes {
+    /// Parses and checks a lead-time table: every zone present, `min <= max <= 60`.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let file: LeadTimesFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        for zone in Zone::ALL {
+            let Some(d) = file.zones.get(&zone) else {
+                return Err(format!("zones.{} is missing", zone.as_str()));
+            };
+            if d.min > d.max || d.max > 60 {
+                return Err(format!(
+                    "zones.{}: min must not exceed max, nor max 60",
+                    zone.as_str()
+                ));
+            }
+        }
+        Ok(Self { zones: file.zones })
+    }
+
+    /// The built-in table.
+    pub fn builtin() -> Self {
+        // The file is part of the source tree and checked by a test.
+        Self::from_toml(BUILTIN_LEAD_TIMES).unwrap_or_else(|e| panic!("built-in lead times: {e}"))
+    }
+
+    /// The days of `zone`.
+    pub fn of(&self, zone: Zone) -> EstimatedDays {
+        // Every zone is present (checked on parsing).
+        self.zones
+            .get(&zone)
+            .copied()
+            .unwrap_or(EstimatedDays { min: 0, max: 0 })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -153,11 +226,12 @@ struct RatesFile {
     zones: HashMap<Zone, ZoneRates>,
 }
 
-/// The rate table.
+/// The rate table, with the estimated days per zone.
 #[derive(Clone, Debug)]
 pub struct ShippingRates {
     default_weight_grams: i64,
     zones: HashMap<Zone, ZoneRates>,
+    lead_times: LeadTimes,
 }
 
 impl ShippingRates {
@@ -192,7 +266,14 @@ impl ShippingRates {
         Ok(Self {
             default_weight_grams: file.default_weight_grams,
             zones: file.zones,
+            lead_times: LeadTimes::builtin(),
         })
+    }
+
+    /// Estimates delivery days with `lead_times` instead of the built-in table.
+    pub fn with_lead_times(mut self, lead_times: LeadTimes) -> Self {
+        self.lead_times = lead_times;
+        self
     }
 
     /// The built-in table.
@@ -248,6 +329,7 @@ impl ShippingRates {
             weight_grams,
             rule,
             items_without_weight,
+            estimated_days: self.lead_times.of(zone),
         }
     }
 }
@@ -313,6 +395,28 @@ mod tests {
         assert_eq!((d.fee, d.rule), (10_000, Rule::OwnDelivery));
         // Outside the province the table applies.
         assert_eq!(r.quote(Zone::SameRegion, 900, 0, 1, &own).rule, Rule::Table);
+    }
+
+    #[test]
+    fn estimated_days_grow_with_distance() {
+        let r = ShippingRates::builtin();
+        let days = |zone| {
+            r.quote(zone, 500, 0, 1, &StallRules::default())
+                .estimated_days
+        };
+        assert_eq!(days(Zone::SameProvince), EstimatedDays { min: 1, max: 2 });
+        assert_eq!(days(Zone::OtherRegion), EstimatedDays { min: 3, max: 5 });
+        for w in Zone::ALL.windows(2) {
+            assert!(days(w[0]).max <= days(w[1]).max);
+        }
+        let upside_down = BUILTIN_LEAD_TIMES.replace("min = 3\nmax = 5", "min = 5\nmax = 3");
+        assert!(LeadTimes::from_toml(&upside_down).is_err());
+        let missing = "[zones.same_commune]\nmin = 1\nmax = 1\n";
+        assert!(
+            LeadTimes::from_toml(missing)
+                .unwrap_err()
+                .contains("missing")
+        );
     }
 
     #[test]

@@ -510,6 +510,17 @@ pub struct RateLimitConfig {
     pub reports_per_ip_per_hour: u32,
     /// Reports of listings per signed-in user per hour, whatever the address.
     pub reports_per_user_per_hour: u32,
+    /// Guest carts one client address may start per day.
+    pub guest_carts_per_ip_per_day: u32,
+}
+
+/// `[cart]`
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(deny_unknown_fields)]
+pub struct CartConfig {
+    /// Days a guest cart lives after its last change.
+    pub guest_ttl_days: u32,
 }
 
 /// `[log]`

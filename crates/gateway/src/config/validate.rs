@@ -3,7 +3,7 @@
 //! building it ([`Config::build`]).
 
 use super::{
-    AuthConfig, BankTransferConfig, CasesConfig, ComplianceConfig, Config, ConfigError,
+    AuthConfig, BankTransferConfig, CartConfig, CasesConfig, ComplianceConfig, Config, ConfigError,
     DatabaseConfig, HttpConfig, LedgerConfig, LogConfig, NotifyConfig, PaymentsConfig,
     RateLimitConfig, RedisConfig, RetentionConfig, SearchConfig, StripeConfig,
 };
@@ -16,6 +16,7 @@ impl Config {
         search(&self.search)?;
         auth(&self.auth)?;
         rate_limit(&self.rate_limit)?;
+        cart(&self.cart)?;
         stripe(&self.stripe)?;
         payments(&self.payments)?;
         bank_transfer(&self.bank_transfer)?;
@@ -193,6 +194,10 @@ fn rate_limit(r: &RateLimitConfig) -> Result<(), ConfigError> {
             "rate_limit.reports_per_user_per_hour",
             r.reports_per_user_per_hour,
         ),
+        (
+            "rate_limit.guest_carts_per_ip_per_day",
+            r.guest_carts_per_ip_per_day,
+        ),
     ] {
         if value == 0 {
             return Err(invalid(key, "must be at least 1"));
@@ -354,6 +359,16 @@ fn retention(r: &RetentionConfig) -> Result<(), ConfigError> {
         r.client_addresses_days,
         365..=3650,
         "must be 365 to 3650: Decree 53/2022 has logs with client addresses kept at least 12 months",
+    )
+}
+
+/// `[cart]`
+fn cart(c: &CartConfig) -> Result<(), ConfigError> {
+    within(
+        "cart.guest_ttl_days",
+        c.guest_ttl_days,
+        1..=365,
+        "must be 1 to 365",
     )
 }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod addresses;
 pub mod admin;
 pub mod auth;
+pub mod carts;
 pub mod cases;
 pub mod catalog;
 pub mod documents;

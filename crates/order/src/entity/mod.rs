@@ -7,6 +7,8 @@ pub mod cart_item;
 pub mod case;
 pub mod case_event;
 pub mod checkout;
+pub mod guest_cart;
+pub mod guest_cart_item;
 pub mod order;
 pub mod order_event;
 pub mod order_item;

@@ -1,0 +1,17 @@
+//! The `guest_cart_items` table: one row per guest cart and variant of a product.
+
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "guest_cart_items")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub cart_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub variant_id: Uuid,
+    pub quantity: i64,
+    pub added_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
