@@ -171,7 +171,8 @@ pub(super) fn product_search(
     };
     let mut facets = facet_counts(&aggs.unwrap_or_default());
     for group in q.filtered_groups() {
-        *facets.group_mut(group) = disjunctive_counts(g, &q.without(group), group, &*text)?;
+        let without = q.without(group);
+        *facets.group_mut(group) = disjunctive_counts(g, &searcher, &without, group, &*text)?;
     }
     Ok(SearchResult {
         hits,
@@ -180,15 +181,15 @@ pub(super) fn product_search(
     })
 }
 
-/// The counts of `group` over `q` (the search without that group's filter): one more pass,
-/// counting only.
+/// The counts of `group` over `q` (the search without that group's filter), on the same
+/// snapshot as the hits: one more pass, counting only.
 fn disjunctive_counts(
     g: &Generation,
+    searcher: &Searcher,
     q: &ProductQuery,
     group: FacetGroup,
     text: &dyn Query,
 ) -> Result<BTreeMap<String, u64>, EngineError> {
-    let searcher = g.products.searcher();
     let query = product_query(&g.product_fields, q, text.box_clone());
     let aggs = searcher
         .search(&query, &product_facets(g, &[group])?)
