@@ -230,6 +230,9 @@ pub enum Action {
     /// An administrator confirmed a checkout as paid by hand.
     #[serde(rename = "checkout.confirm_paid")]
     CheckoutConfirmPaid,
+    /// A buyer gave (or changed) the bank account an order's refund paid by hand goes to.
+    #[serde(rename = "refund.account")]
+    RefundAccount,
 }
 
 impl Stored for Action {
@@ -273,6 +276,7 @@ impl Stored for Action {
         Action::BankTransferAssign,
         Action::BankTransferRepaid,
         Action::CheckoutConfirmPaid,
+        Action::RefundAccount,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -311,6 +315,7 @@ impl Stored for Action {
             Action::PayoutPaid => "payout.paid",
             Action::PayoutReturned => "payout.returned",
             Action::RefundSettle => "refund.settle",
+            Action::RefundAccount => "refund.account",
             Action::BankTransferAssign => "bank_transfer.assign",
             Action::BankTransferRepaid => "bank_transfer.repaid",
             Action::CheckoutConfirmPaid => "checkout.confirm_paid",

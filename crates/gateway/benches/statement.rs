@@ -290,11 +290,12 @@ async fn download(http: &reqwest::Client, url: &str, token: &str, csv: bool) -> 
     }
     let tail = String::from_utf8_lossy(&tail);
     if csv {
-        assert!(tail.contains(",closing_balance,"), "{tail}");
-        // Besides the entries: the header, the opening balance, ten totals, the closing one.
+        assert!(tail.contains("\r\nclosing_balance,"), "{tail}");
+        // Besides the entries: the header, a blank line, the summary's header, the opening
+        // balance, ten totals, the closing one.
         Download::Whole {
             bytes,
-            items: kinds_seen.saturating_sub(13),
+            items: kinds_seen.saturating_sub(15),
         }
     } else {
         assert!(tail.ends_with("]}"), "{tail}");

@@ -203,6 +203,10 @@ fn order_routes() -> Router<AppState> {
         .route("/orders/{id}/deliver", post(orders::deliver))
         .route("/orders/{id}/reject", post(orders::reject))
         .route("/orders/{id}/refund", post(orders::refund))
+        .route(
+            "/orders/{id}/refund-account",
+            get(orders::refund_account).put(orders::set_refund_account),
+        )
         .route("/stalls/{id}/orders", get(orders::stall_orders))
 }
 
@@ -214,6 +218,8 @@ fn money_routes() -> Router<AppState> {
         .route("/payments/bank/webhook", post(payments::bank_webhook))
         .route("/stalls/{id}/balance", get(money::balance))
         .route("/stalls/{id}/ledger", get(money::ledger_entries))
+        .route("/stalls/{id}/payouts", get(money::stall_payouts))
+        .route("/stalls/{id}/stats", get(money::stall_stats))
         .route("/stalls/{id}/statements/{month}", get(money::statement))
         .route(
             "/stalls/{id}/bank-account",
@@ -245,6 +251,9 @@ fn admin_routes() -> Router<AppState> {
         .route("/admin/documents/{id}/verify", post(documents::verify))
         .route("/admin/documents/{id}/reject", post(documents::reject))
         .route("/admin/stalls/{id}/adjustments", post(money::adjust))
+        .route("/admin/products", get(admin::product_queue))
+        .route("/admin/ocop-certificates", get(admin::certificate_queue))
+        .route("/admin/orders", get(admin::order_queue))
         .route("/admin/products/{id}/hide", post(admin::hide_product))
         .route("/admin/products/{id}/unhide", post(admin::unhide_product))
         .route("/admin/products/{id}/ocop/verify", post(admin::verify_ocop))

@@ -1,13 +1,18 @@
 //! CSV as spreadsheets and banks' upload forms read it (RFC 4180: fields with a comma, quote
-//! or line break are quoted, quotes doubled; lines end in CRLF).
+//! or line break are quoted, quotes doubled; lines end in CRLF). Every document opens with
+//! the UTF-8 byte-order mark, so a spreadsheet opened by double-click (Excel) reads the
+//! Vietnamese as UTF-8 instead of the system's code page.
+
+/// The UTF-8 byte-order mark every document starts with.
+pub const BOM: &str = "\u{feff}";
 
 /// A CSV document being written.
 pub struct Csv(String);
 
 impl Csv {
-    /// A document with this header line.
+    /// A document with the byte-order mark and this header line.
     pub fn new(header: &[&str]) -> Self {
-        let mut c = Self(String::new());
+        let mut c = Self(BOM.to_owned());
         c.row(header);
         c
     }
@@ -15,6 +20,11 @@ impl Csv {
     /// A document without a header line: the lines that follow a part already written.
     pub fn headless() -> Self {
         Self(String::new())
+    }
+
+    /// Adds an empty line (between the entries and a block of totals).
+    pub fn blank(&mut self) {
+        self.0.push_str("\r\n");
     }
 
     /// Adds a line.
@@ -57,7 +67,7 @@ mod tests {
         c.row(&["=HYPERLINK(1)", "-120000"]);
         assert_eq!(
             c.finish(),
-            "a,b\r\n\"Nước mắm, 40 độ\",\"say \"\"hi\"\"\"\r\n\"'=HYPERLINK(1)\",-120000\r\n"
+            "\u{feff}a,b\r\n\"Nước mắm, 40 độ\",\"say \"\"hi\"\"\"\r\n\"'=HYPERLINK(1)\",-120000\r\n"
         );
     }
 }

@@ -7,7 +7,9 @@
 //! back to the balance.
 
 use chrono::{DateTime, Utc};
-use common::{Actor, Error, FieldCode, Result, Stored, stored, validate::Validator};
+use common::{
+    Actor, Error, FieldCode, Page, PageRequest, Result, Stored, stored, validate::Validator,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
@@ -56,6 +58,51 @@ pub struct PayoutView {
     pub created_at: DateTime<Utc>,
     /// Marked paid or returned at.
     pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A payout as the stall's members see it (without the account it went to, which only the
+/// owner reads, on the bank account).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StallPayout {
+    /// Id.
+    pub id: Uuid,
+    /// In đồng.
+    pub amount: i64,
+    /// `pending` (sent to the bank, not yet confirmed), `paid` or `returned`.
+    pub status: PayoutStatus,
+    /// The reference the transfer's description carries.
+    pub reference: String,
+    /// The bank's reference, once paid.
+    pub bank_reference: Option<String>,
+    /// When an administrator recorded it paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// When an administrator recorded it returned by the bank.
+    pub returned_at: Option<DateTime<Utc>>,
+    /// Why it came back, if returned.
+    pub reason: Option<String>,
+    /// The batch that made it.
+    pub batch_id: Option<Uuid>,
+    /// Made at.
+    pub created_at: DateTime<Utc>,
+}
+
+impl StallPayout {
+    fn of(p: payout::Model) -> Result<Self> {
+        let status: PayoutStatus = stored(&p.status)?;
+        Ok(Self {
+            id: p.id,
+            amount: p.amount,
+            status,
+            reference: p.reference,
+            bank_reference: p.bank_reference,
+            paid_at: p.decided_at.filter(|_| status == PayoutStatus::Paid),
+            returned_at: p.decided_at.filter(|_| status == PayoutStatus::Returned),
+            reason: p.reason,
+            batch_id: p.batch_id,
+            created_at: p.created_at,
+        })
+    }
 }
 
 /// Why a batch did not pay a stall.
@@ -113,6 +160,29 @@ pub struct BatchRequest {
 }
 
 impl Ledger {
+    /// A stall's payouts, newest first, optionally in one status (members and
+    /// administrators; "not found" for anyone else).
+    pub async fn stall_payouts<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        stall: &str,
+        status: Option<PayoutStatus>,
+        page: PageRequest,
+    ) -> Result<Page<StallPayout>> {
+        let (stall, _) = access::stall_for(&self.catalog, db, actor, stall).await?;
+        let mut q = payout::Entity::find().filter(payout::Column::StallId.eq(stall.id));
+        if let Some(s) = status {
+            q = q.filter(payout::Column::Status.eq(s.as_str()));
+        }
+        let q = q
+            .order_by_desc(payout::Column::CreatedAt)
+            .order_by_desc(payout::Column::Id);
+        common::page::fetch(db, q, page)
+            .await?
+            .try_map(StallPayout::of)
+    }
+
     /// Runs a payout batch (administrators): every stall with a payable balance of at least
     /// the minimum and a bank account past its cooling-off is paid that balance; the others
     /// are listed as skipped with why.
@@ -378,8 +448,26 @@ impl Ledger {
             Some(serde_json::json!({"stall_id": p.stall_id, "amount": p.amount})),
         )
         .await?;
+        let facts = payout_facts(&p).text("bank_reference", bank_reference);
+        self.tell(&txn, &p, notify::Event::PayoutPaid, facts)
+            .await?;
         txn.commit().await?;
         self.payout_by_id(db, id).await
+    }
+
+    /// Tells the stall of a payout decided, in the transaction that decides it: its members'
+    /// inboxes and emails, and its webhooks.
+    async fn tell<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        p: &payout::Model,
+        event: notify::Event,
+        facts: notify::Facts,
+    ) -> Result<()> {
+        self.catalog
+            .tell_stall(txn, p.stall_id, event, facts, None)
+            .await?;
+        Ok(())
     }
 
     /// Records a pending payout returned by the bank (administrators): its amount comes back
@@ -419,6 +507,9 @@ impl Ledger {
             Some(serde_json::json!({"stall_id": p.stall_id, "amount": p.amount})),
         )
         .await?;
+        let facts = payout_facts(&p).text("reason", reason);
+        self.tell(&txn, &p, notify::Event::PayoutReturned, facts)
+            .await?;
         txn.commit().await?;
         self.payout_by_id(db, id).await
     }
@@ -479,4 +570,13 @@ impl Ledger {
             .ok_or_else(|| Error::not_found("Payout"))?;
         self.payout_view(p)
     }
+}
+
+/// What every payout notice says: the amount and the payout's reference (and, for programs,
+/// its id).
+fn payout_facts(p: &payout::Model) -> notify::Facts {
+    notify::Facts::new()
+        .money("amount", p.amount)
+        .text("reference", p.reference.clone())
+        .data("payout_id", p.id.to_string())
 }

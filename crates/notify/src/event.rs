@@ -101,6 +101,11 @@ pub enum Event {
     CaseGoodsReceived,
     /// Buyer and vendor: an administrator decided the case, with any refund.
     CaseResolved,
+    /// Vendor: an administrator recorded a payout sent to the stall's bank account, with the
+    /// bank's reference.
+    PayoutPaid,
+    /// Vendor: the bank returned a payout, with why; its amount is payable again.
+    PayoutReturned,
 }
 
 /// Kept as text on notifications, deliveries and opt-outs: a row naming no event is corrupt.
@@ -168,6 +173,8 @@ impl Event {
         Self::CaseMessage,
         Self::CaseGoodsReceived,
         Self::CaseResolved,
+        Self::PayoutPaid,
+        Self::PayoutReturned,
     ];
 
     /// The stored name (also the webhook's `type` and the template's table).
@@ -213,6 +220,8 @@ impl Event {
             Self::CaseMessage => "case_message",
             Self::CaseGoodsReceived => "case_goods_received",
             Self::CaseResolved => "case_resolved",
+            Self::PayoutPaid => "payout_paid",
+            Self::PayoutReturned => "payout_returned",
         }
     }
 
@@ -238,7 +247,9 @@ impl Event {
             | Self::StallTakenDown
             | Self::ProductRestored
             | Self::TakedownUpheld
-            | Self::CaseOpened => Audience::Stall,
+            | Self::CaseOpened
+            | Self::PayoutPaid
+            | Self::PayoutReturned => Audience::Stall,
             Self::OrderConfirmed
             | Self::OrderShipped
             | Self::OrderDelivered
@@ -321,6 +332,8 @@ impl Event {
             Self::CaseMessage => &["name", "stall", "order", "kind", "from", "message"],
             Self::CaseGoodsReceived => &["name", "stall", "order"],
             Self::CaseResolved => &["name", "stall", "order", "kind", "outcome", "message"],
+            Self::PayoutPaid => &["name", "stall", "amount", "reference", "bank_reference"],
+            Self::PayoutReturned => &["name", "stall", "amount", "reference", "reason"],
         }
     }
 }

@@ -197,6 +197,61 @@ pub struct RefundAccount {
     pub account_name: String,
 }
 
+/// The refund account checked field by field (each named after `prefix`: `refund_account.` on
+/// a case), as every bank account of the marketplace is: a bank of the list, its number, the
+/// holder's name as banks print it. The account as kept.
+pub(crate) fn check_account(
+    v: &mut common::validate::Validator,
+    prefix: &str,
+    a: &RefundAccount,
+) -> RefundAccount {
+    static BANKS: std::sync::LazyLock<vietqr::Banks> =
+        std::sync::LazyLock::new(vietqr::Banks::builtin);
+    let named = common::text::fold(a.bank_bin.trim());
+    let bank = BANKS.get(a.bank_bin.trim()).or_else(|| {
+        BANKS
+            .all()
+            .iter()
+            .find(|b| common::text::fold(&b.short_name) == named)
+    });
+    v.check(
+        bank.is_some(),
+        &format!("{prefix}bank_bin"),
+        common::FieldCode::UnknownBank,
+        "is not a bank of the list",
+    );
+    let bank_bin = bank.map_or_else(String::new, |b| b.bin.clone());
+    let account_no = a.account_no.trim().to_owned();
+    v.check(
+        (4..=19).contains(&account_no.len())
+            && account_no
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+        &format!("{prefix}account_no"),
+        common::FieldCode::InvalidAccountNo,
+        "must be 4 to 19 digits or capital letters",
+    );
+    let account_name = common::text::fold(&a.account_name)
+        .to_uppercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    v.check(
+        (2..=100).contains(&account_name.len())
+            && account_name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == ' '),
+        &format!("{prefix}account_name"),
+        common::FieldCode::InvalidName,
+        "must be 2 to 100 letters and spaces",
+    );
+    RefundAccount {
+        bank_bin,
+        account_no,
+        account_name,
+    }
+}
+
 /// The status a step moves a case in `from` to, or `None` when the step is not allowed there.
 /// Messages and the goods' receipt leave the status as it is.
 pub fn next(from: CaseStatus, step: CaseStep) -> Option<CaseStatus> {

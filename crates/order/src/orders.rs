@@ -18,6 +18,19 @@ use crate::{
     views::{self, OrderView},
 };
 
+/// The filters of the administrators' order list; days are Vietnam's, both inclusive.
+#[derive(Clone, Debug, Default)]
+pub struct OrderFilter {
+    /// In this status.
+    pub status: Option<OrderStatus>,
+    /// Of this stall.
+    pub stall: Option<Uuid>,
+    /// Placed on or after this day.
+    pub from: Option<chrono::NaiveDate>,
+    /// Placed on or before this day.
+    pub to: Option<chrono::NaiveDate>,
+}
+
 /// Orders and their moves.
 #[derive(Clone, Debug)]
 pub struct Orders {
@@ -50,6 +63,11 @@ impl Orders {
         self
     }
 
+    /// The catalogue it asks about stalls.
+    pub(crate) fn catalog(&self) -> &catalog::Catalog {
+        &self.catalog
+    }
+
     /// The caller's orders, newest first.
     pub async fn mine<C: ConnectionTrait>(
         &self,
@@ -79,6 +97,45 @@ impl Orders {
         let mut q = order::Entity::find().filter(order::Column::StallId.eq(stall_id));
         if let Some(s) = status {
             q = q.filter(order::Column::Status.eq(s.as_str()));
+        }
+        views::order_page(db, q, page).await
+    }
+
+    /// Every order, newest first, by status, stall and the day it was placed (administrators'
+    /// queue).
+    pub async fn admin_orders<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        filter: OrderFilter,
+        page: PageRequest,
+    ) -> Result<Page<OrderView>> {
+        if !actor.is_admin() {
+            actor.require_user()?;
+            return Err(common::Error::forbidden("Only administrators see every order.").into());
+        }
+        let mut q = order::Entity::find();
+        if let Some(s) = filter.status {
+            q = q.filter(order::Column::Status.eq(s.as_str()));
+        }
+        if let Some(stall) = filter.stall {
+            q = q.filter(order::Column::StallId.eq(stall));
+        }
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return Err(common::Error::invalid_field(
+                "to",
+                common::FieldCode::BeforeOther,
+                "must not be before from",
+            )
+            .into());
+        }
+        if let Some(from) = filter.from {
+            q = q.filter(order::Column::CreatedAt.gte(common::calendar::start_of(from)));
+        }
+        if let Some(to) = filter.to {
+            q = q.filter(order::Column::CreatedAt.lt(common::calendar::day_bounds(to).1));
         }
         views::order_page(db, q, page).await
     }

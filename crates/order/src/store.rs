@@ -404,15 +404,57 @@ pub(crate) async fn owe_part_refund<C: ConnectionTrait>(
         None => manual_row(o, crate::notices::order_label(o.id), amount),
     };
     row.case_id = Set(Some(case_id));
-    row.refund_account = Set(account);
+    if account.is_some() {
+        // The case's own account wins over the order's.
+        row.refund_account = Set(account);
+    }
     row.insert(txn).await?;
     Ok(())
 }
 
 /// A refund's row for `amount` of `o`, by how it was paid: a card's queued for the provider,
 /// a bank transfer's owed by hand; cash on delivery's by hand too, by the order's label. `None`
-/// when an order paid online has no payment reference (logged: nothing can be sent back).
+/// when an order paid online has no payment reference (logged: nothing can be sent back). One
+/// owed by hand goes to the account the buyer gave for the order, if any.
 async fn refund_row<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    method: PaymentMethod,
+    amount: i64,
+) -> Result<Option<refund::ActiveModel>> {
+    let mut row = refund_row_by_method(txn, o, method, amount).await?;
+    if let Some(row) = row.as_mut()
+        && row.status.as_ref() == RefundStatus::Manual.as_str()
+    {
+        row.refund_account = Set(order_refund_account(txn, o.id).await?);
+    }
+    Ok(row)
+}
+
+/// The account the buyer gave for the order's refunds paid by hand, as a refund row keeps it
+/// (JSON), if any.
+async fn order_refund_account<C: ConnectionTrait>(
+    txn: &C,
+    order_id: Uuid,
+) -> Result<Option<String>> {
+    let Some(m) = crate::entity::refund_account::Entity::find_by_id(order_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let account = crate::case::RefundAccount {
+        bank_bin: m.bank_bin,
+        account_no: m.account_no,
+        account_name: m.account_name,
+    };
+    serde_json::to_string(&account)
+        .map(Some)
+        .map_err(|e| crate::OrderError::Corrupt(format!("refund account: {e}")))
+}
+
+/// [`refund_row`] by the payment method alone.
+async fn refund_row_by_method<C: ConnectionTrait>(
     txn: &C,
     o: &order::Model,
     method: PaymentMethod,

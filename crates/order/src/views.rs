@@ -135,11 +135,12 @@ pub struct RefundView {
     pub provider: RefundProvider,
     /// The case whose decision owes it; none for a cancellation's or a whole refund.
     pub case_id: Option<Uuid>,
-    /// Where a refund paid by hand goes, as the buyer gave it on the case.
+    /// Where a refund paid by hand goes, as the buyer gave it (on the case, or for the order
+    /// with `PUT orders/{id}/refund-account`).
     pub refund_account: Option<crate::case::RefundAccount>,
-    /// The provider's payment (a bank transfer's: the checkout's reference; cash on
-    /// delivery's: the order's label).
-    pub payment_intent_id: String,
+    /// The payment it goes back against, in the provider's terms: a card payment's id at
+    /// Stripe, a bank transfer's reference (the checkout's), cash on delivery's order label.
+    pub reference: String,
     /// In đồng.
     pub amount: i64,
     /// Queued, sent, failed or manual.
@@ -172,7 +173,7 @@ impl TryFrom<refund::Model> for RefundView {
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(|e| crate::OrderError::Corrupt(format!("refund account: {e}")))?,
-            payment_intent_id: r.payment_intent_id,
+            reference: r.payment_intent_id,
             amount: r.amount,
             status: stored::<RefundStatus>(&r.status)?,
             attempts: r.attempts,

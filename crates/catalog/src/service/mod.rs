@@ -8,6 +8,7 @@ mod members;
 mod moderation;
 mod owners;
 mod products;
+pub mod queues;
 mod sellers;
 mod stalls;
 mod takedowns;

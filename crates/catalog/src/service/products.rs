@@ -780,7 +780,7 @@ impl Catalog {
         Ok(descendants(&all, root.id))
     }
 
-    async fn page_of<C: ConnectionTrait>(
+    pub(super) async fn page_of<C: ConnectionTrait>(
         &self,
         db: &C,
         q: Select<product::Entity>,

@@ -1,5 +1,6 @@
 //! Administrators' moderation: the stall queue and its transitions, hiding products, ruling on
-//! OCOP claims, categories, and the audit log.
+//! OCOP claims, categories, and the audit log; the work queues of OCOP certificates, products
+//! and orders.
 
 use axum::{
     extract::{Path, State},
@@ -9,10 +10,14 @@ use catalog::{
     audit::AuditEntry,
     category::{CategoryNode, CategoryPatch, NewCategory},
     product::Product,
-    service::AuditQuery,
+    service::{
+        AuditQuery,
+        queues::{CertificateItem, CertificateQueue, ProductFilter, ProductQueue},
+    },
     stall::{Stall, StallAction, StallStatus},
 };
 use common::Page;
+use order::{orders::OrderFilter, status::OrderStatus, views::OrderView};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -253,6 +258,123 @@ pub async fn audit_log(
             },
             page,
         )
+        .await?;
+    Ok(axum::Json(p))
+}
+
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    CertificateParams {
+        /// `pending` (default: awaiting verification), `verified` or `rejected`.
+        status: Option<CertificateQueue>,
+    }
+}
+
+/// Products' OCOP certificates by review status, the longest waiting first: the queue of
+/// claims to verify (admins). Each names the product, its stall, the stars, the certificate's
+/// number, issuer and dates, and whether it has lapsed.
+#[utoipa::path(get, operation_id = "list_ocop_certificates", path = "/api/v1/admin/ocop-certificates", tag = "admin", security(("bearer" = [])),
+    params(CertificateParams),
+    responses(
+        (status = 200, body = Page<CertificateItem>),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an unknown `status`, a bad page", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn certificate_queue(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<CertificateParams>,
+) -> ApiResult<axum::Json<Page<CertificateItem>>> {
+    let page = q.page()?;
+    let status = q.status.unwrap_or_default();
+    let p = state
+        .catalog
+        .certificate_queue(&state.db, &auth.user.actor(), status, page)
+        .await?;
+    Ok(axum::Json(p))
+}
+
+super::paged_params! {
+    /// `?status=&stall=&q=&page=&per_page=`
+    ProductQueueParams {
+        /// `active` (listed, not hidden), `hidden` or `archived`; every product without it.
+        status: Option<ProductQueue>,
+        /// A stall's id.
+        #[param(example = "3c8e5a71-9d2f-4b6e-a1c3-7e5f9b2d4a86")]
+        stall: Option<Uuid>,
+        /// Words of the name, with or without diacritics (at most 100 characters).
+        #[param(max_length = 100)]
+        q: Option<String>,
+    }
+}
+
+/// Every product, newest first, by status, stall and words of its name (admins): what the
+/// public sees and what it does not, as its stall's members see it.
+#[utoipa::path(get, operation_id = "list_admin_products", path = "/api/v1/admin/products", tag = "admin", security(("bearer" = [])),
+    params(ProductQueueParams),
+    responses(
+        (status = 200, body = Page<Product>),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an unknown `status`, a malformed `stall`, a `q` too long, a bad page", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn product_queue(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<ProductQueueParams>,
+) -> ApiResult<axum::Json<Page<Product>>> {
+    let page = q.page()?;
+    let filter = ProductFilter {
+        status: q.status,
+        stall: q.stall,
+        q: q.q,
+    };
+    let p = state
+        .catalog
+        .product_queue(&state.db, &auth.user.actor(), filter, page)
+        .await?;
+    Ok(axum::Json(p))
+}
+
+super::paged_params! {
+    /// `?status=&stall=&from=&to=&page=&per_page=`
+    OrderQueueParams {
+        /// In this status.
+        status: Option<OrderStatus>,
+        /// A stall's id.
+        #[param(example = "3c8e5a71-9d2f-4b6e-a1c3-7e5f9b2d4a86")]
+        stall: Option<Uuid>,
+        /// Placed on or after this day (`YYYY-MM-DD`, Vietnam's calendar).
+        #[param(example = "2026-11-01")]
+        from: Option<chrono::NaiveDate>,
+        /// Placed on or before this day (`YYYY-MM-DD`, Vietnam's calendar).
+        #[param(example = "2026-11-30")]
+        to: Option<chrono::NaiveDate>,
+    }
+}
+
+/// Every order, newest first, by status, stall and the days it was placed (admins).
+#[utoipa::path(get, operation_id = "list_admin_orders", path = "/api/v1/admin/orders", tag = "admin", security(("bearer" = [])),
+    params(OrderQueueParams),
+    responses(
+        (status = 200, body = Page<OrderView>),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an unknown `status`, a malformed `stall` or date, `to` before `from`, a bad page", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn order_queue(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<OrderQueueParams>,
+) -> ApiResult<axum::Json<Page<OrderView>>> {
+    let page = q.page()?;
+    let filter = OrderFilter {
+        status: q.status,
+        stall: q.stall,
+        from: q.from,
+        to: q.to,
+    };
+    let p = state
+        .orders
+        .admin_orders(&state.db, &auth.user.actor(), filter, page)
         .await?;
     Ok(axum::Json(p))
 }

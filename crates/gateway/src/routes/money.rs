@@ -14,8 +14,8 @@ use axum::{
 use chrono::{DateTime, Utc};
 use common::Page;
 use ledger::{
-    EntryKind,
-    payouts::{BatchRequest, BatchView, PayoutView},
+    EntryKind, PayoutStatus,
+    payouts::{BatchRequest, BatchView, PayoutView, StallPayout},
     profile::{BankAccountInput, BankAccountView, TaxProfile},
     reading::{
         Balance, EntryFilter, EntryView, Statement, StatementExport, StatementFormat,
@@ -23,6 +23,7 @@ use ledger::{
     },
     rules::{NewRule, RulePatch, RuleView},
 };
+use order::stats::StallStats;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use tracing::Instrument;
@@ -112,6 +113,76 @@ pub async fn ledger_entries(
         state
             .ledger
             .entries(&state.db, &auth.user.actor(), &id, filter, page)
+            .await?,
+    ))
+}
+
+super::paged_params! {
+    /// `?status=&page=&per_page=`
+    StallPayoutParams {
+        /// Only payouts in this status.
+        status: Option<PayoutStatus>,
+    }
+}
+
+/// The stall's payouts, newest first (members, admins): `pending` (sent to the bank, not yet
+/// confirmed), `paid` (with the bank's reference and `paid_at`) or `returned` (its amount is
+/// payable again).
+#[utoipa::path(get, operation_id = "list_stall_payouts", path = "/api/v1/stalls/{id}/payouts", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug"), StallPayoutParams),
+    responses(
+        (status = 200, body = Page<StallPayout>),
+        (status = 404, description = "No such stall, or not the caller's", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn stall_payouts(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Query(q): Query<StallPayoutParams>,
+) -> ApiResult<axum::Json<Page<StallPayout>>> {
+    let page = q.page()?;
+    Ok(axum::Json(
+        state
+            .ledger
+            .stall_payouts(&state.db, &auth.user.actor(), &id, q.status, page)
+            .await?,
+    ))
+}
+
+/// `?from=&to=`
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatsParams {
+    /// The first day (`YYYY-MM-DD`, Vietnam's calendar).
+    #[param(example = "2026-11-01")]
+    pub from: chrono::NaiveDate,
+    /// The last day, included (`YYYY-MM-DD`); at most 366 days in all.
+    #[param(example = "2026-11-30")]
+    pub to: chrono::NaiveDate,
+}
+
+/// The stall's sales by day of Vietnam's calendar (members, admins): orders placed and not
+/// cancelled (`placed`, `confirmed`, `shipped`, `delivered`), their revenue (goods value,
+/// delivery fees excluded, net of what was refunded or is owed back on them, counted on the
+/// order's day) and units; the totals; the ten products that sold most units. Every day of the
+/// period is listed, zeros included.
+#[utoipa::path(get, operation_id = "get_stall_stats", path = "/api/v1/stalls/{id}/stats", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug"), StatsParams),
+    responses(
+        (status = 200, body = StallStats),
+        (status = 404, description = "No such stall, or not the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `from` or `to` missing or not a date, `to` before `from`, more than 366 days", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn stall_stats(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Query(q): Query<StatsParams>,
+) -> ApiResult<axum::Json<StallStats>> {
+    Ok(axum::Json(
+        state
+            .orders
+            .stall_stats(&state.db, &auth.user.actor(), &id, q.from, q.to)
             .await?,
     ))
 }

@@ -7,8 +7,10 @@ use axum::{
 use common::{FieldCode, Page};
 use order::{
     cart::{Cart, CartDestination},
+    case::RefundAccount,
     checkout::{CheckoutRequest, CheckoutResult, CheckoutState},
     provider::PaymentStart,
+    refund_account::OrderRefundAccount,
     status::{Move, OrderStatus},
     views::OrderView,
 };
@@ -382,4 +384,52 @@ pub async fn refund(
         .refund(&state.db, &auth.user.actor(), id, &body.reason)
         .await?;
     Ok(axum::Json(view))
+}
+
+/// The buyer gives the bank account for the order's refunds paid by hand (a bank transfer's
+/// or cash on delivery's; a card's money goes back to the card): a bank of the list (its BIN,
+/// or the name people know it by), the number, the holder. It replaces any given before and
+/// goes on the order's refunds owed and not yet paid, where the administrator who pays them
+/// reads it. Audited.
+#[utoipa::path(put, operation_id = "set_order_refund_account", path = "/api/v1/orders/{id}/refund-account", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    request_body = RefundAccount,
+    responses(
+        (status = 200, body = OrderRefundAccount),
+        (status = 404, description = "No such order, or not the caller's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`refund_to_card`: paid by card", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `bank_bin` not a bank of the list, `account_no` or `account_name` malformed", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_refund_account(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<RefundAccount>,
+) -> ApiResult<axum::Json<OrderRefundAccount>> {
+    let id = super::path_id(&id)?;
+    let account = state
+        .orders
+        .set_refund_account(&state.db, &auth.user.actor(), id, &body)
+        .await?;
+    Ok(axum::Json(account))
+}
+
+/// The bank account the buyer gave for the order's refunds (its buyer, admins).
+#[utoipa::path(get, operation_id = "get_order_refund_account", path = "/api/v1/orders/{id}/refund-account", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, body = OrderRefundAccount),
+        (status = 404, description = "No such order, not the caller's, or no account given", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refund_account(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<OrderRefundAccount>> {
+    let id = super::path_id(&id)?;
+    let account = state
+        .orders
+        .refund_account(&state.db, &auth.user.actor(), id)
+        .await?;
+    Ok(axum::Json(account))
 }

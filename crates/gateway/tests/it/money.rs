@@ -17,14 +17,14 @@ const PAYABLE_AT_ONCE: &str =
     "[ledger]\nholding_days = 0\ncooling_off_hours = 0\npayout_minimum = 100000";
 
 /// Earnings payable at once and accounts usable at once.
-fn money_app(db: TestDb) -> TestApp {
+pub(crate) fn money_app(db: TestDb) -> TestApp {
     bank_app_with(db, PAYABLE_AT_ONCE)
 }
 
 const STRIPE_SECRET: &str = "whsec_ledger";
 
 /// [`money_app`] with card payments through the Stripe double at `stripe`.
-fn money_app_with_card(db: TestDb, stripe: &str) -> TestApp {
+pub(crate) fn money_app_with_card(db: TestDb, stripe: &str) -> TestApp {
     let mut config = bank_config(PAYABLE_AT_ONCE);
     config.stripe.secret_key = Some("sk_test_marketplace".into());
     config.stripe.webhook_secret = Some(STRIPE_SECRET.into());
@@ -61,7 +61,7 @@ async fn paid_by_card(app: &TestApp, m: &Market, key: &str) -> Value {
 }
 
 /// Confirms, ships and delivers an order as its stall.
-async fn deliver(app: &TestApp, owner: &str, order: &str) {
+pub(crate) async fn deliver(app: &TestApp, owner: &str, order: &str) {
     for step in ["confirm", "ship", "deliver"] {
         let res = app
             .post(
@@ -145,7 +145,12 @@ async fn household(app: &TestApp, owner: &str, stall: &str) {
     assert_eq!(res.status, 200, "{}", res.text());
 }
 
-async fn bank_account(app: &TestApp, owner: &str, stall: &str, account_no: &str) -> Value {
+pub(crate) async fn bank_account(
+    app: &TestApp,
+    owner: &str,
+    stall: &str,
+    account_no: &str,
+) -> Value {
     let res = app
         .request(
             axum::http::Method::PUT,
@@ -158,7 +163,7 @@ async fn bank_account(app: &TestApp, owner: &str, stall: &str, account_no: &str)
     res.json()
 }
 
-async fn adjust(app: &TestApp, admin: &str, stall: &str, amount: i64) {
+pub(crate) async fn adjust(app: &TestApp, admin: &str, stall: &str, amount: i64) {
     let res = app
         .post(
             &format!("/api/v1/admin/stalls/{stall}/adjustments"),
@@ -176,7 +181,12 @@ fn month() -> String {
 }
 
 /// A bank-transfer checkout of `items`, paid in full.
-async fn paid_by_transfer(app: &TestApp, m: &Market, key: &str, items: &[(&str, i64)]) -> Value {
+pub(crate) async fn paid_by_transfer(
+    app: &TestApp,
+    m: &Market,
+    key: &str,
+    items: &[(&str, i64)],
+) -> Value {
     for (p, q) in items {
         put_item(app, &m.buyer, p, *q).await;
     }
@@ -347,10 +357,11 @@ db_test!(
         assert_eq!(res.status, 200);
         let text = res.text();
         assert!(
-            text.starts_with("date,kind,amount,order_id,payout_id,note\r\n"),
+            text.starts_with("\u{feff}time (UTC+07:00),kind,amount,order_id,payout_id,note\r\n"),
             "{text}"
         );
-        assert!(text.contains(",closing_balance,-16800,"), "{text}");
+        assert!(text.contains("\r\n\r\nsummary,amount,note\r\n"), "{text}");
+        assert!(text.contains("\r\nclosing_balance,-16800,"), "{text}");
         app.get(
             &format!("/api/v1/stalls/{}/statements/2026-13", m.stall_a),
             Some(&m.owner_a),
@@ -1257,14 +1268,15 @@ db_test!(
             Some("attachment; filename=\"statement-2026-11.csv\"")
         );
         let text = res.text();
+        // Excel reads it as UTF-8 by its byte-order mark; times are Vietnam's.
+        let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
         let lines: Vec<&str> = text.split_terminator("\r\n").collect();
-        assert_eq!(lines.len(), 1 + 1 + month.len() + 10 + 1);
-        assert_eq!(lines[0], "date,kind,amount,order_id,payout_id,note");
+        assert_eq!(lines.len(), 1 + month.len() + 1 + 1 + 1 + 10 + 1);
         assert_eq!(
-            lines[1],
-            format!(",opening_balance,{opening},,,Sạp nhiều bút toán")
+            lines[0],
+            "time (UTC+07:00),kind,amount,order_id,payout_id,note"
         );
-        let orders: Vec<&str> = lines[2..2 + month.len()]
+        let orders: Vec<&str> = lines[1..1 + month.len()]
             .iter()
             .map(|l| l.split(',').nth(3).unwrap())
             .collect();
@@ -1272,26 +1284,30 @@ db_test!(
         assert!(orders == want, "CSV lines out of order or repeated");
         let first = &expected[0];
         assert_eq!(
-            lines[2],
+            lines[1],
             format!(
                 "{},{},{},{},,",
-                first.at.to_rfc3339(),
+                first
+                    .at
+                    .with_timezone(&common::calendar::OFFSET)
+                    .to_rfc3339(),
                 first.kind,
                 first.amount,
                 first.order
             )
         );
-        let tail = &lines[2 + month.len()..];
-        assert_eq!(tail[0], format!(",total_sale,{},,,", sum("sale")));
+        assert!(lines[1].contains("+07:00,"), "{}", lines[1]);
+        // The totals stand apart: a blank line, then a block with its own header.
+        let tail = &lines[1 + month.len()..];
+        assert_eq!(tail[..2], ["", "summary,amount,note"]);
         assert_eq!(
-            tail[3],
-            format!(",total_commission,{},,,", sum("commission"))
+            tail[2],
+            format!("opening_balance,{opening},Sạp nhiều bút toán")
         );
-        assert_eq!(
-            tail[9],
-            format!(",total_adjustment,{},,,", sum("adjustment"))
-        );
-        assert_eq!(tail[10], format!(",closing_balance,{closing},,,"));
+        assert_eq!(tail[3], format!("total_sale,{}", sum("sale")) + ",");
+        assert_eq!(tail[6], format!("total_commission,{},", sum("commission")));
+        assert_eq!(tail[12], format!("total_adjustment,{},", sum("adjustment")));
+        assert_eq!(tail[13], format!("closing_balance,{closing},2026-11"));
 
         // A month with nothing in it still has its balances.
         let st = app

@@ -265,7 +265,8 @@ impl Ledger {
         })
     }
 
-    /// The withholding report as CSV, with a totals line.
+    /// The withholding report as CSV (UTF-8 with a byte-order mark): a line per seller, then
+    /// a blank line and the `TOTAL` line apart from them.
     pub fn withholding_csv(&self, r: &WithholdingReport) -> String {
         let mut c = crate::csv::Csv::new(&[
             "name",
@@ -287,6 +288,7 @@ impl Ledger {
                 &s.pit.to_string(),
             ]);
         }
+        c.blank();
         c.row(&[
             "TOTAL",
             "",

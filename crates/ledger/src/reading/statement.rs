@@ -109,7 +109,9 @@ const EXPORT_CHUNK: u64 = 1000;
 pub enum StatementFormat {
     /// [`Statement`] as JSON.
     Json,
-    /// CSV: the opening balance, one line per entry, the sums per kind, the closing balance.
+    /// CSV (UTF-8 with a byte-order mark): one line per entry, times in Vietnam's
+    /// (UTC+07:00); then a blank line and the summary block: the opening balance, the sums per
+    /// kind, the closing balance.
     Csv,
 }
 
@@ -294,27 +296,30 @@ fn json_entries(entries: &[EntryView], first: bool) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The CSV header and the opening balance.
-fn csv_head(s: &Statement) -> Vec<u8> {
-    let mut c = Csv::new(&["date", "kind", "amount", "order_id", "payout_id", "note"]);
-    c.row(&[
-        "",
-        "opening_balance",
-        &s.opening_balance.to_string(),
-        "",
-        "",
-        &s.stall_name,
-    ]);
-    c.finish().into_bytes()
+/// The header of a statement's CSV: times are Vietnam's (UTC+07:00), as its months are.
+const CSV_HEADER: [&str; 6] = [
+    "time (UTC+07:00)",
+    "kind",
+    "amount",
+    "order_id",
+    "payout_id",
+    "note",
+];
+
+/// The byte-order mark and the header line of the entries.
+fn csv_head(_: &Statement) -> Vec<u8> {
+    Csv::new(&CSV_HEADER).finish().into_bytes()
 }
 
-/// One CSV line per entry.
+/// One CSV line per entry, its time in Vietnam's (`2026-11-05T10:00:00+07:00`).
 fn csv_entries(entries: &[EntryView]) -> Vec<u8> {
     let mut c = Csv::headless();
     let id = |x: Option<Uuid>| x.map(|x| x.to_string()).unwrap_or_default();
     for e in entries {
         c.row(&[
-            &e.created_at.to_rfc3339(),
+            &e.created_at
+                .with_timezone(&common::calendar::OFFSET)
+                .to_rfc3339(),
             e.kind.as_str(),
             &e.amount.to_string(),
             &id(e.order_id),
@@ -325,28 +330,23 @@ fn csv_entries(entries: &[EntryView]) -> Vec<u8> {
     c.finish().into_bytes()
 }
 
-/// The sums per kind and the closing balance: a statement's CSV ends with its
+/// The totals, apart from the entries: a blank line, then a block of its own with its own
+/// header (`summary,amount,note`): the opening balance (its note the stall's name), the sums
+/// per kind, the closing balance (its note the month). A statement's CSV ends with its
 /// `closing_balance` line, so one without it is incomplete.
 fn csv_tail(s: &Statement) -> Vec<u8> {
     let mut c = Csv::headless();
-    for (kind, sum) in s.totals.pairs() {
-        c.row(&[
-            "",
-            &format!("total_{}", kind.as_str()),
-            &sum.to_string(),
-            "",
-            "",
-            "",
-        ]);
-    }
+    c.blank();
+    c.row(&["summary", "amount", "note"]);
     c.row(&[
-        "",
-        "closing_balance",
-        &s.closing_balance.to_string(),
-        "",
-        "",
-        "",
+        "opening_balance",
+        &s.opening_balance.to_string(),
+        &s.stall_name,
     ]);
+    for (kind, sum) in s.totals.pairs() {
+        c.row(&[&format!("total_{}", kind.as_str()), &sum.to_string(), ""]);
+    }
+    c.row(&["closing_balance", &s.closing_balance.to_string(), &s.month]);
     c.finish().into_bytes()
 }
 
@@ -472,7 +472,8 @@ mod tests {
         let mut empty = json_head(&head).unwrap();
         empty.extend(b"]}");
         assert_eq!(empty, serde_json::to_vec(&head).unwrap());
-        // CSV: header and opening balance, a line per entry, the sums, the closing balance.
+        // CSV: the mark and header, a line per entry (Vietnam's times), a blank line, then
+        // the summary block.
         let mut csv = csv_head(&head);
         csv.extend(csv_entries(&entries[..1]));
         csv.extend(csv_entries(&entries[1..]));
@@ -480,19 +481,21 @@ mod tests {
         let csv = String::from_utf8(csv).unwrap();
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
-            lines[..5],
+            lines[..6],
             [
-                "date,kind,amount,order_id,payout_id,note",
-                ",opening_balance,50000,,,\"Sạp cô Ba, chợ Đông Hà\"",
-                "2026-11-05T03:00:00+00:00,sale,120000,00000000-0000-0000-0000-000000000065,,",
-                "2026-11-05T03:00:00+00:00,commission,-8400,00000000-0000-0000-0000-000000000066,,",
-                "2026-11-05T03:00:00+00:00,adjustment,-1000,00000000-0000-0000-0000-000000000067,,\"'=sửa, \"\"nhầm\"\"\"",
+                "\u{feff}time (UTC+07:00),kind,amount,order_id,payout_id,note",
+                "2026-11-05T10:00:00+07:00,sale,120000,00000000-0000-0000-0000-000000000065,,",
+                "2026-11-05T10:00:00+07:00,commission,-8400,00000000-0000-0000-0000-000000000066,,",
+                "2026-11-05T10:00:00+07:00,adjustment,-1000,00000000-0000-0000-0000-000000000067,,\"'=sửa, \"\"nhầm\"\"\"",
+                "",
+                "summary,amount,note",
             ]
         );
-        assert_eq!(lines[5], ",total_sale,120000,,,");
-        assert_eq!(lines[8], ",total_commission,-8400,,,");
-        assert_eq!(lines[14], ",total_adjustment,-1000,,,");
-        assert_eq!(lines[15], ",closing_balance,160600,,,");
-        assert_eq!(lines[16..], [""]);
+        assert_eq!(lines[6], "opening_balance,50000,\"Sạp cô Ba, chợ Đông Hà\"");
+        assert_eq!(lines[7], "total_sale,120000,");
+        assert_eq!(lines[10], "total_commission,-8400,");
+        assert_eq!(lines[16], "total_adjustment,-1000,");
+        assert_eq!(lines[17], "closing_balance,160600,2026-11");
+        assert_eq!(lines[18..], [""]);
     }
 }

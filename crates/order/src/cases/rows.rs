@@ -151,55 +151,10 @@ pub(super) fn check_new(new: &NewCase, lines: &[order_item::Model]) -> Result<Ch
     })
 }
 
-/// The refund account checked field by field (named under `refund_account`), as every bank
-/// account of the marketplace is: a bank of the list, its number, the holder's name as banks
-/// print it. The account as kept.
+/// The refund account checked field by field, named under `refund_account`
+/// ([`crate::case::check_account`]). The account as kept.
 pub(super) fn check_account(v: &mut Validator, a: &RefundAccount) -> RefundAccount {
-    static BANKS: std::sync::LazyLock<vietqr::Banks> =
-        std::sync::LazyLock::new(vietqr::Banks::builtin);
-    let named = common::text::fold(a.bank_bin.trim());
-    let bank = BANKS.get(a.bank_bin.trim()).or_else(|| {
-        BANKS
-            .all()
-            .iter()
-            .find(|b| common::text::fold(&b.short_name) == named)
-    });
-    v.check(
-        bank.is_some(),
-        "refund_account.bank_bin",
-        FieldCode::UnknownBank,
-        "is not a bank of the list",
-    );
-    let bank_bin = bank.map_or_else(String::new, |b| b.bin.clone());
-    let account_no = a.account_no.trim().to_owned();
-    v.check(
-        (4..=19).contains(&account_no.len())
-            && account_no
-                .chars()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
-        "refund_account.account_no",
-        FieldCode::InvalidAccountNo,
-        "must be 4 to 19 digits or capital letters",
-    );
-    let account_name = common::text::fold(&a.account_name)
-        .to_uppercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    v.check(
-        (2..=100).contains(&account_name.len())
-            && account_name
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c == ' '),
-        "refund_account.account_name",
-        FieldCode::InvalidName,
-        "must be 2 to 100 letters and spaces",
-    );
-    RefundAccount {
-        bank_bin,
-        account_no,
-        account_name,
-    }
+    crate::case::check_account(v, "refund_account.", a)
 }
 
 /// The lines a new case names, each by its line id or its product, once, with a quantity from

@@ -14,3 +14,4 @@ pub mod order_event;
 pub mod order_item;
 pub mod payment_event;
 pub mod refund;
+pub mod refund_account;
