@@ -105,6 +105,9 @@ db_test!(
             .get(&format!("/api/v1/carts/{id}?commune_code=00070"), None)
             .await;
         assert_eq!(priced.status, 200, "{}", priced.text());
+        // One holder's cart: never kept by a shared cache, nor revalidated as a public read.
+        assert_eq!(priced.header("cache-control"), Some("no-store"));
+        assert_eq!(priced.header("etag"), None);
         let priced = priced.json();
         let mine = app
             .get("/api/v1/cart?commune_code=00070", Some(&m.buyer))
