@@ -31,6 +31,7 @@ mod m20261205_000024_media;
 mod m20261205_000025_variants;
 mod m20261205_000026_stall_logo;
 mod m20261205_000027_guest_carts;
+mod m20261205_000028_order_numbers;
 mod m20261205_000029_refund_accounts;
 
 /// Runs the marketplace's migrations in order.
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000024_media::Migration),
             Box::new(m20261205_000025_variants::Migration),
             Box::new(m20261205_000026_stall_logo::Migration),
+            Box::new(m20261205_000028_order_numbers::Migration),
             Box::new(m20261205_000027_guest_carts::Migration),
             Box::new(m20261205_000029_refund_accounts::Migration),
         ]

@@ -49,9 +49,9 @@ export const unitPrices = (c: Schemas["CartLine"], o: Schemas["OrderLine"]): num
 export const notALineProblem: Schemas["LineProblemCode"] = "sold_out";
 export const commune: Schemas["CommuneRef"] = { code: "19414", name: "Xã Cửa Tùng" };
 
-/** An order page names the stall and where it goes. */
+/** An order page names the order by its number, the stall and where it goes. */
 export function orderHeading(o: Schemas["OrderView"]): string {
-  return `${o.stall.name}: ${o.shipping.commune.name}, ${o.shipping.province?.name ?? ""}, ${o.total} đ`;
+  return `#${o.number} ${o.stall.name}: ${o.shipping.commune.name}, ${o.shipping.province?.name ?? ""}, ${o.total} đ`;
 }
 
 /** A search hit is a product card: the same fields as the product page. */

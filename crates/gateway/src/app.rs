@@ -195,6 +195,10 @@ fn order_routes() -> Router<AppState> {
         .route("/checkout", post(orders::checkout))
         .route("/checkouts/{id}", get(orders::checkout_state))
         .route("/checkouts/{id}/qr.svg", get(orders::checkout_qr))
+        .route(
+            "/checkouts/{id}/events",
+            get(crate::routes::checkout_events::events),
+        )
         .route("/orders", get(orders::my_orders))
         .route("/orders/{id}", get(orders::get_order))
         .route("/orders/{id}/cancel", post(orders::cancel))

@@ -32,6 +32,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod live;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;

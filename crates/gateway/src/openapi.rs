@@ -132,6 +132,7 @@ use crate::{error, routes};
         routes::orders::checkout,
         routes::orders::checkout_state,
         routes::orders::checkout_qr,
+        routes::checkout_events::events,
         routes::payments::confirm_paid,
         routes::orders::my_orders,
         routes::orders::stall_orders,

@@ -58,6 +58,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Checkouts' live payment streams on this instance.
+    pub live: Arc<crate::live::Live>,
 }
 
 impl AppState {
@@ -125,6 +127,7 @@ impl AppState {
             config: Arc::new(config),
             limits: Arc::new(limits),
             metrics: Arc::new(metrics),
+            live: Arc::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::{
     Event, Facts, Templates,
     entity::{delivery, notification, optout, recipient, webhook},
     status::{ChannelKind, DeliveryState},
+    templates::Voice,
 };
 
 /// What an event is about, for links and filters.
@@ -72,6 +73,33 @@ impl Notifier {
         facts: &Facts,
         refs: Refs,
     ) -> Result<(), DbErr> {
+        self.to_users_in(db, users, (event, Voice::Usual), facts, refs)
+            .await
+    }
+
+    /// Tells a `buyer` of `event` as [`Notifier::to_users`] does, in the texts written for
+    /// buyers when the event has them (a payment received: the stall hears it too, in its own
+    /// words).
+    pub async fn to_buyer<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        buyer: Uuid,
+        event: Event,
+        facts: &Facts,
+        refs: Refs,
+    ) -> Result<(), DbErr> {
+        self.to_users_in(db, &[buyer], (event, Voice::Buyer), facts, refs)
+            .await
+    }
+
+    async fn to_users_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        users: &[Uuid],
+        (event, voice): (Event, Voice),
+        facts: &Facts,
+        refs: Refs,
+    ) -> Result<(), DbErr> {
         let mut seen = HashSet::new();
         let ids: Vec<Uuid> = users.iter().copied().filter(|u| seen.insert(*u)).collect();
         if ids.is_empty() {
@@ -97,9 +125,11 @@ impl Notifier {
         let now = Utc::now();
         let data = facts.to_data().to_string();
         for person in people {
-            let (title, body) = self
-                .templates
-                .render(event, &facts.clone().with_name(&person.full_name));
+            let (title, body) = self.templates.render_for(
+                event,
+                voice,
+                &facts.clone().with_name(&person.full_name),
+            );
             let id = Uuid::now_v7();
             if event.in_inbox() {
                 notification::Entity::insert(notification::ActiveModel {

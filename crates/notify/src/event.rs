@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 pub enum Event {
     /// Vendor: an order to act on (cash on delivery, at checkout).
     NewOrder,
-    /// Vendor: a buyer paid an order online; it is ready to confirm.
+    /// Vendor: a buyer paid an order online; it is ready to confirm. Buyer: the money for
+    /// the checkout's orders arrived (a card payment, a bank transfer), in the buyer's own
+    /// texts.
     PaymentReceived,
     /// Vendor: the buyer cancelled an order.
     OrderCancelledByBuyer,
@@ -38,6 +40,9 @@ pub enum Event {
     ProductRestored,
     /// Vendor: a review of a takedown was refused, with why; the takedown stays.
     TakedownUpheld,
+    /// Buyer: the checkout placed its orders (their numbers, the total, and for a bank
+    /// transfer the amount, reference and deadline of the transfer).
+    OrderPlaced,
     /// Buyer: the stall confirmed the order.
     OrderConfirmed,
     /// Buyer: the order is on its way, with the tracking number.
@@ -147,6 +152,7 @@ impl Event {
         Self::StallTakenDown,
         Self::ProductRestored,
         Self::TakedownUpheld,
+        Self::OrderPlaced,
         Self::OrderConfirmed,
         Self::OrderShipped,
         Self::OrderDelivered,
@@ -194,6 +200,7 @@ impl Event {
             Self::StallTakenDown => "stall_taken_down",
             Self::ProductRestored => "product_restored",
             Self::TakedownUpheld => "takedown_upheld",
+            Self::OrderPlaced => "order_placed",
             Self::OrderConfirmed => "order_confirmed",
             Self::OrderShipped => "order_shipped",
             Self::OrderDelivered => "order_delivered",
@@ -250,7 +257,8 @@ impl Event {
             | Self::CaseOpened
             | Self::PayoutPaid
             | Self::PayoutReturned => Audience::Stall,
-            Self::OrderConfirmed
+            Self::OrderPlaced
+            | Self::OrderConfirmed
             | Self::OrderShipped
             | Self::OrderDelivered
             | Self::OrderCancelled
@@ -296,7 +304,9 @@ impl Event {
             Self::NewOrder => &[
                 "name", "stall", "order", "total", "items", "payment", "commune",
             ],
-            Self::PaymentReceived => &["name", "stall", "order", "total", "payment"],
+            Self::PaymentReceived => &[
+                "name", "stall", "order", "total", "payment", "orders", "amount",
+            ],
             Self::OrderCancelledByBuyer => &["name", "stall", "order", "total", "reason"],
             Self::RefundNeeded => &["name", "stall", "order", "total", "reason", "payment"],
             Self::StallApproved | Self::StallReinstated => &["name", "stall"],
@@ -307,6 +317,17 @@ impl Event {
             Self::StallTakenDown => &["name", "stall", "reason"],
             Self::ProductRestored => &["name", "stall", "product"],
             Self::TakedownUpheld => &["name", "stall", "subject", "reason"],
+            Self::OrderPlaced => &[
+                "name",
+                "orders",
+                "count",
+                "total",
+                "payment",
+                "amount",
+                "reference",
+                "expires",
+                "next",
+            ],
             Self::OrderConfirmed | Self::OrderDelivered => &["name", "stall", "order", "total"],
             Self::OrderShipped => &["name", "stall", "order", "total", "carrier", "tracking"],
             Self::OrderCancelled => &["name", "stall", "order", "total", "reason"],

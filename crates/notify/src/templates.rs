@@ -17,6 +17,28 @@ pub const DEFAULT: &str = include_str!("../../../config/notify/templates.toml");
 struct Template {
     title: String,
     body: String,
+    /// The texts for the buyer, for an event both a stall and its buyer hear of
+    /// (`[payment_received.buyer]`): the stall is asked to act, the buyer is reassured.
+    #[serde(default)]
+    buyer: Option<Texts>,
+}
+
+/// A title and a body.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Texts {
+    title: String,
+    body: String,
+}
+
+/// Whom a text speaks to, for an event more than one side hears of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Voice {
+    /// The event's own audience.
+    #[default]
+    Usual,
+    /// The buyer of the order (the buyer's texts when the event has them).
+    Buyer,
 }
 
 /// Every event's texts.
@@ -63,7 +85,9 @@ impl Templates {
         let mut by_event = HashMap::new();
         for (name, t) in raw {
             let event = Event::parse(&name).ok_or(TemplateError::UnknownEvent(name))?;
-            for fact in placeholders(&t.title).chain(placeholders(&t.body)) {
+            let buyer = t.buyer.iter().flat_map(|b| [&b.title, &b.body]);
+            let texts = [&t.title, &t.body].into_iter().chain(buyer);
+            for fact in texts.flat_map(|text| placeholders(text)) {
                 if !event.facts().contains(&fact) {
                     return Err(TemplateError::UnknownFact {
                         event: event.as_str(),
@@ -81,10 +105,20 @@ impl Templates {
 
     /// The title and body of `event` with `facts` filled in.
     pub fn render(&self, event: Event, facts: &Facts) -> (String, String) {
-        match self.by_event.get(&event) {
-            Some(t) => (fill(&t.title, facts), fill(t.body.trim(), facts)),
-            None => (event.as_str().to_owned(), String::new()),
-        }
+        self.render_for(event, Voice::Usual, facts)
+    }
+
+    /// The title and body of `event` for `voice` (its usual texts when it has none of that
+    /// voice) with `facts` filled in.
+    pub fn render_for(&self, event: Event, voice: Voice, facts: &Facts) -> (String, String) {
+        let Some(t) = self.by_event.get(&event) else {
+            return (event.as_str().to_owned(), String::new());
+        };
+        let (title, body) = match (voice, &t.buyer) {
+            (Voice::Buyer, Some(b)) => (&b.title, &b.body),
+            _ => (&t.title, &t.body),
+        };
+        (fill(title, facts), fill(body.trim(), facts))
     }
 }
 

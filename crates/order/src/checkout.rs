@@ -14,8 +14,8 @@ use catalog::{nation::Nation, offer::Offer};
 use chrono::{DateTime, Utc};
 use common::{Actor, FieldCode, validate::Validator};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -345,10 +345,20 @@ impl Checkouts {
                 breakdown: breakdown(&plan),
             });
         }
-        let mut order_ids = Vec::with_capacity(plan.stalls.len());
+        let mut orders = Vec::with_capacity(plan.stalls.len());
         for stall in &plan.stalls {
-            order_ids.push(insert_order(&txn, d, stall).await?);
+            orders.push(insert_order(&txn, d, stall).await?);
         }
+        let placed = crate::notices::Placed {
+            checkout_id: d.id,
+            orders: &orders,
+            total: plan.total,
+            method: d.method,
+            reference: d.reference.as_deref(),
+            expires_at: d.expires_at,
+        };
+        crate::notices::checkout_placed(&txn, d.buyer, &placed).await?;
+        let order_ids = orders.iter().map(|o| o.id).collect();
         checkout::Entity::update_many()
             .col_expr(checkout::Column::Total, Expr::value(plan.total))
             .filter(checkout::Column::Id.eq(d.id))
@@ -700,21 +710,22 @@ fn breakdown(q: &Quote) -> serde_json::Value {
     })
 }
 
-/// Writes one stall's order, its items and its first history entry; returns its id.
+/// Writes one stall's order, its items and its first history entry; returns the order.
 async fn insert_order<C: ConnectionTrait>(
     txn: &C,
     d: &Draft<'_>,
     stall: &StallQuote,
-) -> Result<Uuid> {
+) -> Result<order::Model> {
     // Money collected up front is awaited; otherwise the stall can act at once.
     let status = if d.up_front {
         OrderStatus::PendingPayment
     } else {
         OrderStatus::Placed
     };
-    let order_id = Uuid::now_v7();
+    let (order_id, number) = new_number(txn).await?;
     let placed = order::ActiveModel {
         id: Set(order_id),
+        number: Set(number),
         checkout_id: Set(d.id),
         buyer_id: Set(d.buyer),
         stall_id: Set(stall.stall_id),
@@ -771,7 +782,26 @@ async fn insert_order<C: ConnectionTrait>(
         let items = stall.items.iter().map(|i| i.quantity).sum();
         crate::notices::placed(txn, &placed, items).await?;
     }
-    Ok(order_id)
+    Ok(placed)
+}
+
+/// A new order's id and number: the last eight hex digits of the id (its random part), in
+/// capitals, as orders were always named; an id whose number is taken is drawn again. Two
+/// checkouts drawing one free number at the same moment (about one chance in four billion) meet
+/// the unique index, and the later one fails whole.
+async fn new_number<C: ConnectionTrait>(txn: &C) -> Result<(Uuid, String)> {
+    loop {
+        let id = Uuid::now_v7();
+        let hex = id.simple().to_string().to_uppercase();
+        let number = hex[hex.len() - 8..].to_owned();
+        let taken = order::Entity::find()
+            .filter(order::Column::Number.eq(number.as_str()))
+            .count(txn)
+            .await?;
+        if taken == 0 {
+            return Ok((id, number));
+        }
+    }
 }
 
 /// Takes the planned quantities out of stock through the catalogue; any shortage fails the

@@ -14,11 +14,18 @@ use crate::{
     types::{PaymentMethod, Stored, stored},
 };
 
-/// The label of an order in texts: `#` and the last eight hex digits of its id (the random
-/// part; the first ones are the time and alike for orders of one moment).
-pub fn order_label(id: uuid::Uuid) -> String {
-    let hex = id.simple().to_string();
-    format!("#{}", hex[hex.len() - 8..].to_uppercase())
+/// The label of an order in texts: `#` and its number.
+pub fn order_label(number: &str) -> String {
+    format!("#{number}")
+}
+
+/// The label of the order `id`, read from its row.
+pub(crate) async fn label_of<C: ConnectionTrait>(db: &C, id: uuid::Uuid) -> Result<String> {
+    let o = order::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(crate::OrderError::NotFound("Order"))?;
+    Ok(order_label(&o.number))
 }
 
 fn payment_label(method: &str) -> &'static str {
@@ -32,7 +39,7 @@ fn payment_label(method: &str) -> &'static str {
 
 fn order_facts(o: &order::Model) -> Facts {
     Facts::new()
-        .text("order", order_label(o.id))
+        .text("order", order_label(&o.number))
         .money("total", o.subtotal.saturating_add(o.delivery_fee))
         .text("payment", payment_label(&o.payment_method))
         .text("status", o.status.clone())
@@ -154,7 +161,132 @@ pub(crate) async fn refund_sent<C: ConnectionTrait>(
         return Ok(());
     };
     let facts = Facts::new()
-        .text("order", order_label(o.id))
+        .text("order", order_label(&o.number))
         .money("amount", amount);
     tell_buyer(txn, &o, Event::RefundSent, facts).await
+}
+
+/// What a buyer's checkout placed, for its buyer's `order_placed`.
+pub(crate) struct Placed<'a> {
+    /// The checkout.
+    pub checkout_id: uuid::Uuid,
+    /// Its orders, one per stall.
+    pub orders: &'a [order::Model],
+    /// Goods and delivery of all of them, in đồng.
+    pub total: i64,
+    /// How it is paid.
+    pub method: PaymentMethod,
+    /// For a bank transfer: the reference the transfer must carry.
+    pub reference: Option<&'a str>,
+    /// When an unpaid checkout is cancelled.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The labels of `orders`, one after the other (`#A1B2C3D4, #E5F6A7B8`).
+fn labels(orders: &[order::Model]) -> String {
+    let labels: Vec<String> = orders.iter().map(|o| order_label(&o.number)).collect();
+    labels.join(", ")
+}
+
+/// The facts every buyer's notice of a checkout carries: its orders' labels (and, as data,
+/// their numbers and ids) and the checkout.
+fn checkout_facts(checkout_id: uuid::Uuid, orders: &[order::Model]) -> Facts {
+    let numbers: Vec<&str> = orders.iter().map(|o| o.number.as_str()).collect();
+    let ids: Vec<String> = orders.iter().map(|o| o.id.to_string()).collect();
+    Facts::new()
+        .text("orders", labels(orders))
+        .data("order_numbers", numbers)
+        .data("order_ids", ids)
+        .data("checkout_id", checkout_id.to_string())
+}
+
+/// A time as Vietnamese readers read it, in Vietnam's time.
+fn vietnam_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&common::calendar::OFFSET)
+        .format("%H:%M ngày %d/%m/%Y")
+        .to_string()
+}
+
+/// The buyer's checkout placed its orders: `order_placed`, in the checkout's transaction.
+pub(crate) async fn checkout_placed<C: ConnectionTrait>(
+    txn: &C,
+    buyer: uuid::Uuid,
+    p: &Placed<'_>,
+) -> Result<()> {
+    let mut facts = checkout_facts(p.checkout_id, p.orders)
+        .number("count", i64::try_from(p.orders.len()).unwrap_or(i64::MAX))
+        .money("total", p.total)
+        .text("payment", payment_label(p.method.as_str()));
+    let next = match p.method {
+        PaymentMethod::Cod => {
+            "Các gian hàng sẽ xác nhận và giao hàng; bạn thanh toán khi nhận hàng.".to_owned()
+        }
+        PaymentMethod::Card => {
+            "Đơn hàng được chuyển đến các gian hàng ngay khi thanh toán thẻ hoàn tất.".to_owned()
+        }
+        PaymentMethod::BankTransfer => {
+            let reference = p.reference.unwrap_or_default();
+            let expires = p.expires_at.map(vietnam_time).unwrap_or_default();
+            facts = facts
+                .money("amount", p.total)
+                .text("reference", reference)
+                .text("expires", expires.clone())
+                .data("expires_at", p.expires_at.map(|t| t.to_rfc3339()));
+            format!(
+                "Vui lòng chuyển khoản {} với nội dung {reference} trước {expires}. Đơn hàng \
+                 được chuyển đến các gian hàng ngay khi chúng tôi nhận được tiền.",
+                common::money::Money::from_dong(p.total)
+            )
+        }
+    };
+    let refs = Refs {
+        stall_id: None,
+        order_id: p.orders.first().map(|o| o.id),
+    };
+    Notifier::default()
+        .to_buyer(
+            txn,
+            buyer,
+            Event::OrderPlaced,
+            &facts.text("next", next),
+            refs,
+        )
+        .await?;
+    Ok(())
+}
+
+/// The money for the buyer's checkout arrived and `placed` of its orders' worth went to the
+/// stalls: `payment_received`, in the transaction that records the payment. Nothing when no
+/// order was placed (every one was cancelled before: the money is owed back instead).
+pub(crate) async fn checkout_paid<C: ConnectionTrait>(
+    txn: &C,
+    checkout_id: uuid::Uuid,
+    placed: i64,
+) -> Result<()> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    if placed <= 0 {
+        return Ok(());
+    }
+    let orders = order::Entity::find()
+        .filter(order::Column::CheckoutId.eq(checkout_id))
+        .filter(order::Column::Paid.eq(true))
+        .order_by_asc(order::Column::CreatedAt)
+        .order_by_asc(order::Column::Id)
+        .all(txn)
+        .await?;
+    let Some(first) = orders.first() else {
+        return Ok(());
+    };
+    let facts = checkout_facts(checkout_id, &orders)
+        .money("amount", placed)
+        .money("total", placed)
+        .text("payment", payment_label(&first.payment_method));
+    let refs = Refs {
+        stall_id: None,
+        order_id: Some(first.id),
+    };
+    Notifier::default()
+        .to_buyer(txn, first.buyer_id, Event::PaymentReceived, &facts, refs)
+        .await?;
+    Ok(())
 }

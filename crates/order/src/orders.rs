@@ -179,6 +179,31 @@ impl Orders {
         views::order_view(db, id).await
     }
 
+    /// The order `reference` names, its id or its number (`F5567A59`, with or without `#`,
+    /// any case), on behalf of `actor`, as [`Orders::get`]; anything else is "not found".
+    pub async fn get_by_ref<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        reference: &str,
+    ) -> Result<OrderView> {
+        if let Ok(id) = Uuid::parse_str(reference) {
+            return self.get(db, actor, id).await;
+        }
+        let number = reference.trim_start_matches('#').to_ascii_uppercase();
+        let hex = number.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex || !(8..=32).contains(&number.len()) {
+            return Err(OrderError::NotFound("Order"));
+        }
+        let o = order::Entity::find()
+            .filter(order::Column::Number.eq(number))
+            .one(db)
+            .await?
+            .ok_or(OrderError::NotFound("Order"))?;
+        self.party(db, actor, &o).await?;
+        views::order_view(db, o.id).await
+    }
+
     /// Moves an order on behalf of `actor`.
     async fn transition<C: ConnectionTrait + TransactionTrait>(
         &self,

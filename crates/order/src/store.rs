@@ -187,6 +187,7 @@ pub(crate) async fn pay_orders<C: ConnectionTrait>(
             _ => {}
         }
     }
+    crate::notices::checkout_paid(txn, checkout_id, paid.placed).await?;
     Ok(paid)
 }
 
@@ -401,7 +402,7 @@ pub(crate) async fn owe_part_refund<C: ConnectionTrait>(
     }
     let mut row = match refund_row(txn, o, method, amount).await? {
         Some(row) => row,
-        None => manual_row(o, crate::notices::order_label(o.id), amount),
+        None => manual_row(o, crate::notices::order_label(&o.number), amount),
     };
     row.case_id = Set(Some(case_id));
     if account.is_some() {
@@ -469,7 +470,7 @@ async fn refund_row_by_method<C: ConnectionTrait>(
     else {
         return Ok(Some(manual_row(
             o,
-            crate::notices::order_label(o.id),
+            crate::notices::order_label(&o.number),
             amount,
         )));
     };

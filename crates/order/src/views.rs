@@ -78,6 +78,8 @@ pub struct OrderEvent {
 pub struct OrderView {
     /// Id.
     pub id: Uuid,
+    /// The order's number: short, unique, what emails and the inbox show (as `#` and it).
+    pub number: String,
     /// The checkout it came from.
     pub checkout_id: Uuid,
     /// The buyer.
@@ -247,6 +249,7 @@ impl Rows {
         let refund = refunds.iter().find(|r| r.case_id.is_none()).cloned();
         Ok(OrderView {
             id: o.id,
+            number: o.number.clone(),
             checkout_id: o.checkout_id,
             buyer_id: o.buyer_id,
             stall_id: o.stall_id,

@@ -367,6 +367,16 @@ pub struct PaymentsConfig {
     pub sweep_interval_secs: u64,
     /// Run the sweep inside `serve`.
     pub worker: bool,
+    /// Milliseconds between a checkout event stream's re-reads of the database (how soon a
+    /// change another instance made reaches it).
+    pub events_poll_millis: u64,
+    /// Seconds between the keep-alive comments of an idle event stream.
+    pub events_keep_alive_secs: u64,
+    /// Event streams one user may hold open at once; one more is refused with 429.
+    pub events_max_streams: usize,
+    /// Minutes an event stream lives at most (it ends sooner when the checkout is settled or
+    /// its payment deadline has passed).
+    pub events_max_minutes: u64,
 }
 
 /// `[http]`

@@ -238,6 +238,30 @@ fn payments(p: &PaymentsConfig) -> Result<(), ConfigError> {
         p.sweep_interval_secs,
         1..=3600,
         "must be 1 to 3600",
+    )?;
+    within(
+        "payments.events_poll_millis",
+        p.events_poll_millis,
+        100..=60_000,
+        "must be 100 to 60000",
+    )?;
+    within(
+        "payments.events_keep_alive_secs",
+        p.events_keep_alive_secs,
+        1..=300,
+        "must be 1 to 300",
+    )?;
+    within(
+        "payments.events_max_streams",
+        p.events_max_streams,
+        1..=100,
+        "must be 1 to 100",
+    )?;
+    within(
+        "payments.events_max_minutes",
+        p.events_max_minutes,
+        1..=1440,
+        "must be 1 to 1440",
     )
 }
 

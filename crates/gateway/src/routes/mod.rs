@@ -7,6 +7,7 @@ pub mod auth;
 pub mod carts;
 pub mod cases;
 pub mod catalog;
+pub mod checkout_events;
 pub mod documents;
 pub mod identity;
 pub mod me;

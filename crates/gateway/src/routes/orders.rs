@@ -246,9 +246,10 @@ pub async fn stall_orders(
     ))
 }
 
-/// An order with its history (its buyer, its stall's members, admins).
+/// An order with its history (its buyer, its stall's members, admins), by its id or by the
+/// number its messages show (`F5567A59`; a leading `#`, sent as `%23`, is allowed).
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Order id")),
+    params(("id" = String, Path, description = "Order id, or its number")),
     responses((status = 200, body = OrderView)))]
 pub async fn get_order(
     State(state): State<AppState>,
@@ -258,7 +259,7 @@ pub async fn get_order(
     Ok(axum::Json(
         state
             .orders
-            .get(&state.db, &auth.user.actor(), super::path_id(&id)?)
+            .get_by_ref(&state.db, &auth.user.actor(), &id)
             .await?,
     ))
 }

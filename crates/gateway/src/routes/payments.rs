@@ -58,6 +58,7 @@ pub async fn stripe_webhook(
         .payments
         .handle_stripe_event(&state.db, &event)
         .await?;
+    state.live.wake_all();
     tracing::info!(event = %event.id, kind = %event.kind, ?outcome, "Stripe event");
     Ok(axum::Json(WebhookAck {
         received: true,
@@ -102,6 +103,7 @@ pub async fn bank_webhook(
         .payments
         .handle_bank_notification(&state.db, &n)
         .await?;
+    state.live.wake_all();
     tracing::info!(transfer = %n.id, amount = n.amount, ?outcome, "bank transfer");
     Ok(axum::Json(BankAck {
         received: true,
@@ -174,6 +176,7 @@ pub async fn assign_transfer(
         .payments
         .assign_transfer(&state.db, &auth.user.actor(), &id, body.checkout_id)
         .await?;
+    state.live.wake(body.checkout_id);
     Ok(axum::Json(BankAck {
         received: true,
         outcome,
@@ -231,6 +234,7 @@ pub async fn confirm_paid(
         .payments
         .confirm_paid(&state.db, &auth.user.actor(), id, &body.bank_reference)
         .await?;
+    state.live.wake(id);
     Ok(StatusCode::NO_CONTENT)
 }
 

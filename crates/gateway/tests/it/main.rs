@@ -9,6 +9,7 @@
 mod auth;
 mod backup;
 mod bank;
+mod buyer_events;
 mod carts;
 mod cases;
 mod catalog;

@@ -86,8 +86,22 @@ async fn inbox(app: &TestApp, token: &str) -> Value {
     res.json()
 }
 
+/// The label of order `id` in texts: `#` and its number, the id's last eight hex digits in
+/// capitals for an order placed now.
 fn order_label(id: &str) -> String {
-    order::notices::order_label(id.parse().unwrap())
+    let hex = id.replace('-', "").to_uppercase();
+    order::notices::order_label(&hex[hex.len() - 8..])
+}
+
+/// The labels of a checkout's orders, as its `order_placed` names them.
+fn labels(checkout: &Value) -> String {
+    let labels: Vec<String> = checkout["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| format!("#{}", o["number"].as_str().unwrap()))
+        .collect();
+    labels.join(", ")
 }
 
 /// A webhook for `stall` pointing at `receiver`, which trusts its secret.
@@ -150,6 +164,7 @@ db_test!(
             subjects(&smtp, "buyer@example.vn"),
             vec![
                 "Xác nhận địa chỉ email".to_owned(),
+                format!("Đặt hàng thành công: {}", labels(&out)),
                 format!("Đơn hàng {la} đã được xác nhận"),
                 format!("Đơn hàng {la} đang được giao"),
                 format!("Đơn hàng {la} đã giao thành công"),
@@ -188,7 +203,7 @@ db_test!(
         assert!(body.contains("2 sản phẩm, tổng cộng 240.000 ₫"), "{body}");
         assert!(body.contains("thanh toán khi nhận hàng"), "{body}");
         assert!(new_order.header("Message-ID").is_some());
-        let shipped = smtp.mails_to("buyer@example.vn")[2].body();
+        let shipped = smtp.mails_to("buyer@example.vn")[3].body();
         assert!(
             shipped.contains("Viettel Post") && shipped.contains("VTP123456789"),
             "{shipped}"
@@ -210,9 +225,14 @@ db_test!(
             .collect();
         assert_eq!(
             events,
-            ["order_delivered", "order_shipped", "order_confirmed"]
+            [
+                "order_delivered",
+                "order_shipped",
+                "order_confirmed",
+                "order_placed"
+            ]
         );
-        assert_eq!(ib["unread"], 3);
+        assert_eq!(ib["unread"], 4);
         assert_eq!(ib["items"][0]["data"]["total"], 240_000);
         assert_eq!(ib["items"][0]["order_id"], a.as_str());
         let first = ib["items"][2]["id"].as_str().unwrap();
@@ -225,7 +245,7 @@ db_test!(
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         assert!(res.json()["read_at"].is_string());
-        assert_eq!(inbox(&app, &m.buyer).await["unread"], 2);
+        assert_eq!(inbox(&app, &m.buyer).await["unread"], 3);
         // Another's notification is not found.
         let res = app
             .post(
@@ -239,7 +259,7 @@ db_test!(
             .get("/api/v1/me/notifications?unread=true", Some(&m.buyer))
             .await
             .json();
-        assert_eq!(unread["total"], 2);
+        assert_eq!(unread["total"], 3);
 
         // The stall's own systems got its order's every step, signed, in order.
         let got: Vec<String> = receiver
@@ -782,11 +802,12 @@ db_test!(
             subjects(&smtp, "buyer@example.vn"),
             vec![
                 "Xác nhận địa chỉ email".to_owned(),
+                format!("Đặt hàng thành công: {la}"),
                 format!("Đơn hàng {la} đã giao thành công"),
             ]
         );
         // The inbox still has every step.
-        assert_eq!(inbox(&app, &m.buyer).await["total"], 3);
+        assert_eq!(inbox(&app, &m.buyer).await["total"], 4);
     }
 );
 

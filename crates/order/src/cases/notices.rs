@@ -30,11 +30,11 @@ fn vietnam_time(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn facts(c: &case_row::Model) -> Facts {
-    Facts::new()
-        .text("order", crate::notices::order_label(c.order_id))
+async fn facts<C: ConnectionTrait>(txn: &C, c: &case_row::Model) -> Result<Facts> {
+    Ok(Facts::new()
+        .text("order", crate::notices::label_of(txn, c.order_id).await?)
         .text("kind", kind_label(&c.kind))
-        .data("case_id", c.id.to_string())
+        .data("case_id", c.id.to_string()))
 }
 
 fn refs(c: &case_row::Model) -> Refs {
@@ -77,7 +77,8 @@ impl<C: ConnectionTrait> Tell<'_, C> {
     /// A new case, to the stall, to answer by `respond_by`.
     pub async fn opened(&self) -> Result<()> {
         let c = self.c;
-        let f = facts(c)
+        let f = facts(self.txn, c)
+            .await?
             .text("reason", c.reason.clone())
             .text("due", vietnam_time(c.respond_by));
         self.stall(Event::CaseOpened, f).await
@@ -91,7 +92,10 @@ impl<C: ConnectionTrait> Tell<'_, C> {
         } else {
             "từ chối"
         };
-        let f = facts(c).text("decision", decision).text("message", message);
+        let f = facts(self.txn, c)
+            .await?
+            .text("decision", decision)
+            .text("message", message);
         self.buyer(Event::CaseAnswered, f).await
     }
 
@@ -103,7 +107,10 @@ impl<C: ConnectionTrait> Tell<'_, C> {
             CaseBy::Deadline => "gian hàng không trả lời trong thời hạn",
             _ => "người mua không đồng ý với việc gian hàng từ chối",
         };
-        let f = facts(c).text("reason", c.reason.clone()).text("why", why);
+        let f = facts(self.txn, c)
+            .await?
+            .text("reason", c.reason.clone())
+            .text("why", why);
         self.buyer(Event::CaseEscalated, f.clone()).await?;
         self.stall(Event::CaseEscalated, f.clone()).await?;
         let f = f.text("stall", stall_name(txn, c).await?);
@@ -121,7 +128,10 @@ impl<C: ConnectionTrait> Tell<'_, C> {
             CaseBy::Stall => "Gian hàng",
             _ => "Ban quản lý chợ",
         };
-        let f = facts(c).text("from", from).text("message", message);
+        let f = facts(self.txn, c)
+            .await?
+            .text("from", from)
+            .text("message", message);
         if by != CaseBy::Buyer {
             self.buyer(Event::CaseMessage, f.clone()).await?;
         }
@@ -134,7 +144,8 @@ impl<C: ConnectionTrait> Tell<'_, C> {
     /// The returned goods arrived at the stall, to the buyer.
     pub async fn goods_received(&self) -> Result<()> {
         let c = self.c;
-        self.buyer(Event::CaseGoodsReceived, facts(c)).await
+        self.buyer(Event::CaseGoodsReceived, facts(self.txn, c).await?)
+            .await
     }
 
     /// The administrators' decision, to the buyer and the stall.
@@ -151,7 +162,10 @@ impl<C: ConnectionTrait> Tell<'_, C> {
             }
             _ => "không hoàn tiền".to_owned(),
         };
-        let f = facts(c).text("outcome", outcome).text("message", message);
+        let f = facts(self.txn, c)
+            .await?
+            .text("outcome", outcome)
+            .text("message", message);
         self.buyer(Event::CaseResolved, f.clone()).await?;
         self.stall(Event::CaseResolved, f).await
     }

@@ -321,10 +321,18 @@ pub(super) async fn views<C: ConnectionTrait>(
             created_at: e.created_at,
         });
     }
+    let numbers: HashMap<Uuid, String> = order::Entity::find()
+        .filter(order::Column::Id.is_in(rows.iter().map(|c| c.order_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.number))
+        .collect();
     rows.into_iter()
         .map(|c| {
             let timeline = events.remove(&c.id).unwrap_or_default();
-            view_of(c, timeline)
+            let number = numbers.get(&c.order_id).map_or("", String::as_str);
+            view_of(c, timeline, crate::notices::order_label(number))
         })
         .collect()
 }
@@ -341,11 +349,15 @@ pub(super) async fn view<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<CaseVie
         .ok_or(OrderError::NotFound("Case"))
 }
 
-fn view_of(c: case_row::Model, timeline: Vec<CaseEventView>) -> Result<CaseView> {
+fn view_of(
+    c: case_row::Model,
+    timeline: Vec<CaseEventView>,
+    order_label: String,
+) -> Result<CaseView> {
     Ok(CaseView {
         id: c.id,
         order_id: c.order_id,
-        order_label: crate::notices::order_label(c.order_id),
+        order_label,
         stall_id: c.stall_id,
         buyer_id: c.buyer_id,
         kind: stored(&c.kind)?,

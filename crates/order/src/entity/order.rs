@@ -31,6 +31,9 @@ pub struct Model {
     pub shipping_province_name: Option<String>,
     pub shipping_commune_name: Option<String>,
     pub carrier: Option<String>,
+    /// Short and unique: what every message names the order by (shown as `#` and it).
+    #[sea_orm(unique)]
+    pub number: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
