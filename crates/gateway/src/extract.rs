@@ -566,6 +566,70 @@ mod tests {
     }
 
     #[test]
+    fn serde_never_speaks_to_the_client() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[expect(dead_code, reason = "only deserialized")]
+        struct B {
+            n: u32,
+            on: bool,
+            id: uuid::Uuid,
+            kind: Kind,
+            list: Vec<String>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Kind {
+            Percent,
+            FreeDelivery,
+        }
+        let ok = r#"{"n":1,"on":true,"id":"0190f5d2-7a3b-7c4d-8e5f-6a7b8c9d0e1f","kind":"percent","list":[]}"#;
+        let base: serde_json::Value = serde_json::from_str(ok).unwrap();
+        let one = |key: &str, value: serde_json::Value| {
+            let mut body = base.clone();
+            body[key] = value;
+            let e = parse_json::<B>(body.to_string().as_bytes()).unwrap_err();
+            let f = &e.errors[0];
+            (f.field.clone(), f.code, f.message.clone())
+        };
+        use FieldCode as C;
+        let cases = [
+            (
+                one("n", "7".into()),
+                C::InvalidType,
+                "must be a whole number",
+            ),
+            (
+                one("n", (-1).into()),
+                C::OutOfRange,
+                "must be a whole number from 0 to 4294967295",
+            ),
+            (
+                one("n", serde_json::Value::Null),
+                C::Required,
+                "must not be null",
+            ),
+            (one("on", 1.into()), C::InvalidType, "must be true or false"),
+            (one("id", "x".into()), C::Invalid, UUID_MESSAGE),
+            (
+                one("kind", "gift".into()),
+                C::NotOneOf,
+                "must be one of percent, free_delivery",
+            ),
+            (one("list", "x".into()), C::InvalidType, "must be a list"),
+            (
+                one("list", serde_json::json!([1])),
+                C::InvalidType,
+                "must be text",
+            ),
+        ];
+        for ((field, code, message), want_code, want) in cases {
+            assert_eq!((code, message.as_str()), (want_code, want), "{field}");
+        }
+        assert_eq!(one("list", serde_json::json!([1])).0, "list[0]");
+    }
+
+    #[test]
     fn trailing_garbage_is_malformed() {
         let (status, code, _) = fields(r#"{"name":"a","shipping":{"phone":"1"}} x"#);
         assert_eq!((status, code.as_str()), (400, "malformed_json"));

@@ -116,6 +116,153 @@ db_test!(wrong_type_is_named, |db: TestDb| async move {
     assert_eq!(body["errors"][0]["field"], "email");
 });
 
+/// `POST` of `body` to `path` as `token`, asking for Vietnamese.
+async fn in_vietnamese(app: &TestApp, path: &str, token: &str, body: &str) -> TestResponse {
+    let req = Request::post(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("accept-language", "vi")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    app.send(req).await
+}
+
+db_test!(
+    a_body_of_the_wrong_shape_is_told_in_our_words_and_in_vietnamese,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = crate::orders::market(&app).await;
+        // Wrong types, a null, an unknown value, a number out of its type's range: each has a
+        // code and a sentence of ours (never the parser's) in English and in Vietnamese.
+        let cases = [
+            (
+                json!({"email": 42, "password": "x"}),
+                "email",
+                "invalid_type",
+                "must be text",
+                "phải là chuỗi ký tự",
+            ),
+            (
+                json!({"email": null, "password": "x"}),
+                "email",
+                "required",
+                "must not be null",
+                "không được để null (hãy bỏ trường này đi hoặc gửi một giá trị)",
+            ),
+            (
+                json!(null),
+                "body",
+                "required",
+                "must not be null",
+                "không được để null (hãy bỏ trường này đi hoặc gửi một giá trị)",
+            ),
+        ];
+        for (body, field, code, en, vi) in cases {
+            let res = app.post("/api/v1/auth/login", None, body.clone()).await;
+            let p = res.problem(422, "validation_failed");
+            assert_eq!(
+                (
+                    &p["errors"][0]["field"],
+                    &p["errors"][0]["code"],
+                    &p["errors"][0]["message"]
+                ),
+                (&json!(field), &json!(code), &json!(en)),
+                "{body}: {p}"
+            );
+            let p = in_vietnamese(&app, "/api/v1/auth/login", "none", &body.to_string())
+                .await
+                .problem(422, "validation_failed");
+            assert_eq!(p["errors"][0]["message"], vi, "{body}: {p}");
+            assert_eq!(p["detail"], "Một số trường không hợp lệ.");
+        }
+        let res = app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/cart/items/{}", m.sauce),
+                Some(&m.buyer),
+                Some(json!({"quantity": 1e20})),
+            )
+            .await;
+        let p = res.problem(422, "validation_failed");
+        assert_eq!(p["errors"][0]["field"], "quantity", "{p}");
+        assert!(
+            ["invalid_type", "out_of_range"].contains(&p["errors"][0]["code"].as_str().unwrap()),
+            "{p}"
+        );
+        // A malformed body says where, in Vietnamese too.
+        let p = in_vietnamese(&app, "/api/v1/auth/login", "none", "{\"email\": ")
+            .await
+            .problem(400, "malformed_json");
+        assert_eq!(p["details"]["line"], 1, "{p}");
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Nội dung JSON không hợp lệ (dòng 1, cột"),
+            "{p}"
+        );
+    }
+);
+
+db_test!(
+    problem_details_are_vietnamese_with_their_numbers,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = crate::orders::market(&app).await;
+        crate::orders::put_item(&app, &m.buyer, &m.sauce, 1).await;
+        let placed = crate::orders::checkout(&app, &m.buyer, "vi", crate::orders::shipping()).await;
+        let order = placed.json()["orders"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let confirm = format!("/api/v1/orders/{order}/confirm");
+        assert_eq!(
+            in_vietnamese(&app, &confirm, &m.owner_a, "null")
+                .await
+                .status,
+            200
+        );
+        // A move the order's status does not allow: English whatever the words, Vietnamese
+        // when asked.
+        let p = in_vietnamese(&app, &confirm, &m.owner_a, "{}")
+            .await
+            .problem(409, "invalid_transition");
+        assert_eq!(
+            p["detail"],
+            "Không thể làm việc này ở trạng thái hiện tại; hãy tải lại để xem trạng thái mới."
+        );
+        // Out of stock at checkout: the count is a field, and the Vietnamese names it.
+        crate::orders::put_item(&app, &m.buyer, &m.coffee, 7).await;
+        let p = app
+            .send(
+                Request::post("/api/v1/checkout")
+                    .header("authorization", format!("Bearer {}", m.buyer))
+                    .header("content-type", "application/json")
+                    .header("accept-language", "vi")
+                    .header("idempotency-key", "vi-short")
+                    .body(Body::from(crate::orders::shipping().to_string()))
+                    .unwrap(),
+            )
+            .await
+            .problem(409, "out_of_stock");
+        assert_eq!(p["details"]["count"], 1, "{p}");
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Không đủ hàng cho 1 sản phẩm"),
+            "{p}"
+        );
+        assert!(
+            p["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("đặt 7, chỉ còn 6"),
+            "{p}"
+        );
+    }
+);
+
 db_test!(oversized_body_is_413, |db: TestDb| async move {
     let app = TestApp::with_config(db, "[http]\nbody_limit_bytes = 1024");
     let big = json!({"email": "a@b.vn", "password": "x".repeat(4096)}).to_string();
