@@ -148,7 +148,9 @@ pub struct Problem {
     /// Per-field messages for validation failures (empty otherwise).
     pub errors: Vec<ProblemField>,
     /// What the client needs to act on this error, for some codes: `total_changed` carries the
-    /// new breakdown of the checkout here.
+    /// new breakdown of the checkout here; where the detail states numbers, they are here too
+    /// (`out_of_stock`: `count` and `shortages`; `version_conflict`: `current_version`;
+    /// `too_many_addresses`, `too_many_webhooks`: `max`; `malformed_json`: `line`, `column`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Box<serde_json::Value>>,
 }
@@ -502,6 +504,31 @@ mod tests {
             holed.is_empty(),
             "[problem] texts with holes (put them under [problem_detailed]): {holed:?}"
         );
+        // Every status a problem is answered with has its Vietnamese title.
+        for status in [
+            400u16, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 500, 502, 503, 504,
+        ] {
+            assert!(
+                Messages::shipped().title(status).is_some(),
+                "no Vietnamese title for {status}"
+            );
+        }
+        for kind in [
+            ErrorKind::Invalid,
+            ErrorKind::Malformed,
+            ErrorKind::Unauthorized,
+            ErrorKind::Forbidden,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::RateLimited,
+            ErrorKind::TooLarge,
+            ErrorKind::UnsupportedType,
+            ErrorKind::Unavailable,
+            ErrorKind::Internal,
+        ] {
+            let status = status_of(kind).as_u16();
+            assert!(Messages::shipped().title(status).is_some(), "{status}");
+        }
         let raised = raised_codes();
         assert!(raised.len() > 40, "found only {raised:?}");
         let unlisted: Vec<_> = raised

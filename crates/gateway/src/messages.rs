@@ -30,6 +30,9 @@ struct Raw {
     /// The messages of cart lines' problems, by code, with holes for the problem's fields.
     #[serde(default)]
     cart_line: HashMap<String, String>,
+    /// Problem titles (the status's summary), by status code.
+    #[serde(default)]
+    title: HashMap<String, String>,
 }
 
 /// A message with `{name}` holes, split into its fixed pieces.
@@ -58,6 +61,7 @@ pub struct Messages {
     problems: HashMap<String, String>,
     detailed: HashMap<String, String>,
     cart_line: HashMap<String, String>,
+    titles: HashMap<u16, String>,
 }
 
 /// Splits `text` at its `{name}` holes.
@@ -155,11 +159,19 @@ impl Messages {
                  without its details"
             ));
         }
+        let mut titles = HashMap::new();
+        for (status, vi) in raw.title {
+            match status.parse::<u16>() {
+                Ok(s) if (400..600).contains(&s) => titles.insert(s, vi),
+                _ => return Err(format!("[title] {status:?} is not an error status")),
+            };
+        }
         Ok(Self {
             fields,
             problems: raw.problem,
             detailed: raw.problem_detailed,
             cart_line: raw.cart_line,
+            titles,
         })
     }
 
@@ -174,6 +186,11 @@ impl Messages {
                     .is_none_or(|t| t.exact.is_empty() && t.patterns.is_empty())
             })
             .collect()
+    }
+
+    /// The Vietnamese title of a problem answered with `status`.
+    pub fn title(&self, status: u16) -> Option<&str> {
+        self.titles.get(&status).map(String::as_str)
     }
 
     /// The problem codes among `codes` without a Vietnamese detail under `[problem]`.
@@ -213,7 +230,8 @@ impl Messages {
         self.problems.get(code).map(String::as_str)
     }
 
-    /// Puts a problem body (as sent) into Vietnamese: the detail, by its code (the code's text
+    /// Puts a problem body (as sent) into Vietnamese: the title, by its status; the detail, by
+    /// its code (the code's text
     /// under `[problem_detailed]` when the problem's `details` fill all its `{name}` holes, else
     /// the one under `[problem]`, its holes filled likewise; a detail whose holes cannot all be
     /// filled stays as it was), and each field message the table has under the field's code.
@@ -227,6 +245,13 @@ impl Messages {
             .or_else(|| fill_from_details(self.problem(code)?, details));
         if let Some(detail) = detail {
             problem["detail"] = detail.into();
+        }
+        let title = problem["status"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .and_then(|s| self.title(s));
+        if let Some(title) = title {
+            problem["title"] = title.into();
         }
         if let Some(errors) = problem["errors"].as_array_mut() {
             for e in errors {
