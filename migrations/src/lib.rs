@@ -66,8 +66,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000024_media::Migration),
             Box::new(m20261205_000025_variants::Migration),
             Box::new(m20261205_000026_stall_logo::Migration),
-            Box::new(m20261205_000028_order_numbers::Migration),
             Box::new(m20261205_000027_guest_carts::Migration),
+            Box::new(m20261205_000028_order_numbers::Migration),
             Box::new(m20261205_000029_refund_accounts::Migration),
         ]
     }
