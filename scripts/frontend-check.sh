@@ -3,6 +3,9 @@
 # - a TypeScript client generated from the OpenAPI document (openapi-typescript) type-checks,
 #   with code that relies on closed sets (sort keys, problem codes) being unions, and the
 #   document's whole-body examples type-check against the generated types;
+# - the shop front's whole journey (journey.ts: guest cart, sign-in, VietQR payment watched as
+#   Server-Sent Events, the vendor's app, the payout), through openapi-fetch and the generated
+#   types with no cast, runs against a real gateway;
 # - /docs, opened in headless Chromium inside a network namespace with no way out, shows every
 #   operation, each with an example for every JSON body, and asks no other host for anything.
 # Needs Node.js and npm (skipped with a message otherwise). Chromium comes from Debian's
@@ -29,6 +32,10 @@ mkdir -p target/frontend
   npx tsc -p tsconfig.json
 )
 echo "the generated client and the examples type-check"
+
+echo "== the shop front's whole journey, through the generated client, against a real gateway"
+(cd scripts/frontend && npx tsc -p tsconfig.journey.json)
+bash scripts/frontend/journey-run.sh "$bin"
 
 echo "== /docs in headless Chromium, network cut off"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
