@@ -420,3 +420,39 @@ db_test!(
             .problem(404, "not_found");
     }
 );
+
+db_test!(
+    a_guest_cart_holds_as_many_lines_as_the_signed_in_cart,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        let id = new_cart(&app).await;
+        let cat = app.category("gia-vi-nuoc-cham").await;
+        // The market's three products and 97 more: 100 lines, the signed-in cart's limit.
+        let mut products = vec![m.sauce.clone(), m.pepper.clone(), m.coffee.clone()];
+        for i in 0..97 {
+            let body = app.product_body(&cat, &format!("Mắm ruốc số {i}"), 30_000);
+            let p = app.product(&m.owner_a, &m.stall_a, body).await;
+            products.push(p["id"].as_str().unwrap().to_owned());
+        }
+        for p in &products {
+            let res = put_guest(&app, &id, p, 1).await;
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+        let body = app.product_body(&cat, "Mắm ruốc thứ một trăm lẻ một", 30_000);
+        let extra = app.product(&m.owner_a, &m.stall_a, body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = put_guest(&app, &id, &extra, 1).await;
+        assert_eq!(
+            fields(&res.problem(422, "validation_failed")),
+            ["product_id"]
+        );
+        // A line it holds still changes.
+        let res = put_guest(&app, &id, &m.sauce, 3).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let cart = res.json();
+        assert_eq!(cart["items"].as_array().unwrap().len(), 100);
+    }
+);
