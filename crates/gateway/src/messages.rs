@@ -426,6 +426,8 @@ mod tests {
     fn a_problem_is_put_into_vietnamese_by_the_codes_it_carries() {
         let mut p = serde_json::json!({
             "code": "validation_failed",
+            "status": 422,
+            "title": "Unprocessable Entity",
             "detail": "Some fields are invalid.",
             "errors": [
                 {"field": "name", "code": "too_short",
@@ -436,6 +438,7 @@ mod tests {
         });
         Messages::shipped().translate_problem(&mut p);
         assert_eq!(p["detail"], "Một số trường không hợp lệ.");
+        assert_eq!(p["title"], "Dữ liệu không hợp lệ", "{p}");
         let errors: Vec<_> = p["errors"]
             .as_array()
             .into_iter()

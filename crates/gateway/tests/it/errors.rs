@@ -174,6 +174,7 @@ db_test!(
                 .problem(422, "validation_failed");
             assert_eq!(p["errors"][0]["message"], vi, "{body}: {p}");
             assert_eq!(p["detail"], "Một số trường không hợp lệ.");
+            assert_eq!(p["title"], "Dữ liệu không hợp lệ");
         }
         let res = app
             .request(
