@@ -577,14 +577,8 @@ async fn refuse_control_characters(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Whether an anonymous read of `path` is still for one holder only: a guest cart, read by
-/// whoever holds its id. Such answers are `no-store`, never a public cache's.
-pub(crate) fn is_private_read(path: &str) -> bool {
-    path.starts_with("/api/v1/carts/")
-}
-
 /// Public reads (an anonymous `GET` under `/api/v1` that answers 200: what anyone may see,
-/// but for [`is_private_read`]) carry an `ETag` of their body and
+/// but for [`crate::routes::is_private_read`]) carry an `ETag` of their body and
 /// `Cache-Control: public, max-age=N` (`http.public_max_age_secs`), and a request whose
 /// `If-None-Match` names the current tag gets 304 with no body. Answers for one caller (any
 /// request with a token) are `no-store` instead (`protect_headers`). The tag is weak: the body
@@ -594,7 +588,7 @@ async fn cache_public_reads(cache_control: HeaderValue, req: Request, next: Next
     let cacheable = req.method() == Method::GET
         && !req.headers().contains_key(header::AUTHORIZATION)
         && req.uri().path().starts_with("/api/v1/")
-        && !is_private_read(req.uri().path());
+        && !crate::routes::is_private_read(req.uri().path());
     if !cacheable {
         return next.run(req).await;
     }
@@ -643,7 +637,7 @@ async fn cache_public_reads(cache_control: HeaderValue, req: Request, next: Next
 async fn protect_headers(req: Request, next: Next) -> Response {
     let private = req.headers().contains_key(header::AUTHORIZATION)
         || req.uri().path().starts_with("/api/v1/auth/")
-        || is_private_read(req.uri().path());
+        || crate::routes::is_private_read(req.uri().path());
     let docs = req.uri().path().starts_with("/docs");
     let mut response = next.run(req).await;
     let headers = response.headers_mut();

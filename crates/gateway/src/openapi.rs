@@ -308,7 +308,7 @@ fn add_common_errors(path: &str, is_get: bool, op: &mut Operation) {
             .or_insert_with(|| problem("`validation_failed`: `errors` names each bad field"));
     }
     add_service_errors(r, path);
-    if is_get && !secured && path.starts_with("/api/v1/") && !crate::app::is_private_read(path) {
+    if is_get && !secured && path.starts_with("/api/v1/") && !routes::is_private_read(path) {
         r.entry("304".into()).or_insert_with(|| {
             RefOr::T(
                 ResponseBuilder::new()

@@ -121,3 +121,9 @@ pub(crate) fn path_id(id: &str) -> crate::error::ApiResult<uuid::Uuid> {
     uuid::Uuid::parse_str(id)
         .map_err(|_| crate::error::ApiError::from_status(axum::http::StatusCode::NOT_FOUND))
 }
+
+/// Whether an anonymous read of `path` is still for one holder only: a guest cart, read by
+/// whoever holds its id. Such answers are `no-store`, never a public cache's.
+pub(crate) fn is_private_read(path: &str) -> bool {
+    path.starts_with("/api/v1/carts/")
+}
