@@ -211,7 +211,11 @@ fn shape_error(message: &str) -> (Option<String>, FieldCode, String) {
     if message.starts_with("unknown variant `") {
         let values = message
             .split_once("expected ")
-            .map(|(_, list)| list.replace('`', "").replace(" or ", ", "))
+            .map(|(_, list)| {
+                // serde writes "`a`", "`a` or `b`", or "one of `a`, `b`, `c`".
+                let list = list.strip_prefix("one of ").unwrap_or(list);
+                list.replace('`', "").replace(" or ", ", ")
+            })
             .unwrap_or_default();
         if values.is_empty() || values.starts_with("there are no") {
             return (None, FieldCode::Invalid, "is not valid".to_owned());
@@ -581,6 +585,7 @@ mod tests {
         #[serde(rename_all = "snake_case")]
         enum Kind {
             Percent,
+            Fixed,
             FreeDelivery,
         }
         let ok = r#"{"n":1,"on":true,"id":"0190f5d2-7a3b-7c4d-8e5f-6a7b8c9d0e1f","kind":"percent","list":[]}"#;
@@ -614,7 +619,7 @@ mod tests {
             (
                 one("kind", "gift".into()),
                 C::NotOneOf,
-                "must be one of percent, free_delivery",
+                "must be one of percent, fixed, free_delivery",
             ),
             (one("list", "x".into()), C::InvalidType, "must be a list"),
             (
