@@ -1854,3 +1854,274 @@ db_test!(case_authorization_matrix, |db: TestDb| async move {
         failures.join("\n")
     );
 });
+
+/// A fresh guest cart holding one `product` of `open`; its id.
+async fn guest_cart(fx: &Fixture) -> String {
+    let res = fx.app.post("/api/v1/carts", None, json!({})).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let cart = res.json()["id"].as_str().unwrap().to_owned();
+    let res = fx
+        .app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/carts/{cart}/items/{}", fx.product),
+            None,
+            Some(json!({"quantity": 1})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    cart
+}
+
+/// A fresh cash-on-delivery checkout of `buyer` for a fresh product of `open`: its id and
+/// its order's.
+async fn fresh_checkout(fx: &Fixture) -> (String, String) {
+    let product = fx.fresh_product().await;
+    let buyer = fx.tokens[1].as_deref().unwrap();
+    let res = crate::orders::put_item(&fx.app, buyer, &product, 1).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let key = uuid::Uuid::now_v7().to_string();
+    let res = crate::orders::checkout(&fx.app, buyer, &key, crate::orders::shipping()).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let out = res.json();
+    let checkout = out["checkout_id"].as_str().unwrap().to_owned();
+    (
+        checkout,
+        out["orders"][0]["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn refund_account() -> Value {
+    json!({"bank_bin": "970436", "account_no": "0011004123456", "account_name": "NGUYEN THI LAN"})
+}
+
+/// The status of `GET checkouts/{id}/events` as each role, the stream left unread.
+async fn event_stream_statuses(fx: &Fixture, checkout: &str) -> [u16; 6] {
+    use tower::ServiceExt;
+    let mut statuses = [0; 6];
+    for (i, token) in fx.tokens.iter().enumerate() {
+        let mut req = axum::http::Request::get(format!("/api/v1/checkouts/{checkout}/events"))
+            .header(axum::http::header::ACCEPT, "text/event-stream");
+        if let Some(token) = token {
+            req = req.header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let req = req.body(axum::body::Body::empty()).unwrap();
+        statuses[i] = fx
+            .app
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+    }
+    statuses
+}
+
+db_test!(
+    cart_and_checkout_authorization_matrix,
+    |db: TestDb| async move {
+        let fx = Fixture::new(db).await;
+        let mut failures = Vec::new();
+        // A guest cart is open to whoever holds its id, signed in or not.
+        failures.extend(
+            row(&fx, "POST carts", [201; 6], |_, _| async {
+                (Method::POST, "/api/v1/carts".into(), Some(json!({})))
+            })
+            .await,
+        );
+        let cart = guest_cart(&fx).await;
+        let c = cart.clone();
+        failures.extend(
+            row(&fx, "GET carts/{id}", [200; 6], move |_, _| {
+                let c = c.clone();
+                async move { get(format!("/api/v1/carts/{c}")) }
+            })
+            .await,
+        );
+        let (c, p) = (cart.clone(), fx.product.clone());
+        failures.extend(
+            row(&fx, "PUT carts/{id}/items/{id}", [200; 6], move |_, i| {
+                let (c, p) = (c.clone(), p.clone());
+                async move {
+                    let body = json!({"quantity": i + 1});
+                    (
+                        Method::PUT,
+                        format!("/api/v1/carts/{c}/items/{p}"),
+                        Some(body),
+                    )
+                }
+            })
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "DELETE carts/{id}/items/{id}",
+                [204; 6],
+                |fx, _| async move {
+                    let c = guest_cart(&fx).await;
+                    let p = fx.product.clone();
+                    (Method::DELETE, format!("/api/v1/carts/{c}/items/{p}"), None)
+                },
+            )
+            .await,
+        );
+        // Merging needs an account to merge into.
+        failures.extend(
+            row(
+                &fx,
+                "POST cart/merge",
+                [401, 200, 200, 200, 200, 200],
+                |fx, _| async move {
+                    let c = guest_cart(&fx).await;
+                    let body = json!({"cart_id": c});
+                    (Method::POST, "/api/v1/cart/merge".into(), Some(body))
+                },
+            )
+            .await,
+        );
+        // A quote is public for a visible product; one that cannot be bought (its stall pending)
+        // has none, whoever asks.
+        let p = fx.product.clone();
+        failures.extend(
+            row(
+                &fx,
+                "GET products/{id}/delivery-quote",
+                [200; 6],
+                move |_, _| {
+                    let p = p.clone();
+                    async move {
+                        get(format!(
+                            "/api/v1/products/{p}/delivery-quote?commune_code=00070"
+                        ))
+                    }
+                },
+            )
+            .await,
+        );
+        let h = fx.hidden_product.clone();
+        failures.extend(
+            row(
+                &fx,
+                "GET hidden products/{id}/delivery-quote",
+                [404; 6],
+                move |_, _| {
+                    let h = h.clone();
+                    async move {
+                        get(format!(
+                            "/api/v1/products/{h}/delivery-quote?commune_code=00070"
+                        ))
+                    }
+                },
+            )
+            .await,
+        );
+        // A checkout's events are its buyer's; anyone else is told it does not exist.
+        let (checkout, order) = fresh_checkout(&fx).await;
+        let heard = event_stream_statuses(&fx, &checkout).await;
+        let expected = [401, 200, 404, 404, 404, 404];
+        if heard != expected {
+            failures.push(format!(
+                "GET checkouts/{{id}}/events answered {heard:?} (expected {expected:?})"
+            ));
+        }
+        // The account a refund by hand goes to is given by the buyer alone; administrators, who
+        // pay it, read it too; the stall is told the order has none.
+        let res = fx
+            .app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/orders/{order}/refund-account"),
+                fx.tokens[1].as_deref(),
+                Some(refund_account()),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let o = order.clone();
+        failures.extend(
+            row(
+                &fx,
+                "GET orders/{id}/refund-account",
+                [401, 200, 404, 404, 404, 200],
+                move |_, _| {
+                    let o = o.clone();
+                    async move { get(format!("/api/v1/orders/{o}/refund-account")) }
+                },
+            )
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "PUT orders/{id}/refund-account",
+                [401, 200, 404, 404, 404, 404],
+                |fx, _| async move {
+                    let (_, o) = fresh_checkout(&fx).await;
+                    let path = format!("/api/v1/orders/{o}/refund-account");
+                    (Method::PUT, path, Some(refund_account()))
+                },
+            )
+            .await,
+        );
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+);
+
+db_test!(
+    stall_money_and_queue_authorization_matrix,
+    |db: TestDb| async move {
+        let fx = Fixture::new(db).await;
+        let mut failures = Vec::new();
+        // A stall's payouts and figures are its members' and administrators'; as all of a
+        // stall's money, anyone else is told the stall does not exist, approved or not.
+        for (name, path) in [
+            ("GET stalls/{id}/payouts", "payouts"),
+            (
+                "GET stalls/{id}/stats",
+                "stats?from=2026-11-01&to=2026-11-30",
+            ),
+        ] {
+            for (stall, expected) in [
+                (fx.open.clone(), [401, 404, 200, 200, 404, 200]),
+                (fx.closed.clone(), [401, 404, 200, 200, 404, 200]),
+            ] {
+                failures.extend(
+                    row(&fx, name, expected, move |_, _| {
+                        let stall = stall.clone();
+                        async move { get(format!("/api/v1/stalls/{stall}/{path}")) }
+                    })
+                    .await,
+                );
+            }
+        }
+        let admin_only = [401, 403, 403, 403, 403, 200];
+        for path in [
+            "/api/v1/admin/ocop-certificates",
+            "/api/v1/admin/products",
+            "/api/v1/admin/orders",
+        ] {
+            failures.extend(
+                row(
+                    &fx,
+                    &format!("GET {path}"),
+                    admin_only,
+                    move |_, _| async move { get(path.into()) },
+                )
+                .await,
+            );
+        }
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+);
