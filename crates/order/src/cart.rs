@@ -77,9 +77,9 @@ pub struct CartLine {
 pub enum LineProblemCode {
     /// Fewer units are in stock than the line wants (`available` says how many are).
     OutOfStock,
-    /// The unit price is not the one the line was priced at before (`price_was`, `price_now`).
-    /// Carts price every line when read, so no line says this yet; a client handling it is
-    /// ready when they do.
+    /// The unit price is not the one the line was put at (`price_was`, `price_now`); the line
+    /// can still be bought, at `price_now`. Setting the line's quantity again (any quantity)
+    /// accepts the new price.
     PriceChanged,
     /// The product is no longer sold: archived, hidden, or its stall is not open.
     Unavailable,
@@ -336,6 +336,7 @@ impl Carts {
             .map(|r| Row {
                 variant_id: r.variant_id,
                 quantity: r.quantity,
+                seen: r.unit_price_seen,
             })
             .collect();
         self.view(db, rows).await
@@ -382,7 +383,11 @@ impl Carts {
                         line_total: line_total.dong(),
                         stock: o.stock(),
                         available: state.is_ok(),
-                        problem: state.err().map(problem),
+                        // Stock or sale first: a line that cannot be bought says so.
+                        problem: match state {
+                            Err(why) => Some(problem(why)),
+                            Ok(_) => price_changed(r.seen, o.price()),
+                        },
                     }
                 }
                 None => CartLine {
@@ -450,10 +455,15 @@ impl Carts {
             variant_id: Set(variant_id),
             quantity: Set(quantity),
             added_at: Set(Utc::now()),
+            unit_price_seen: Set(Some(offer.price())),
         })
         .on_conflict(
+            // Setting the line again accepts the price it has now.
             OnConflict::columns([cart_item::Column::UserId, cart_item::Column::VariantId])
-                .update_column(cart_item::Column::Quantity)
+                .update_columns([
+                    cart_item::Column::Quantity,
+                    cart_item::Column::UnitPriceSeen,
+                ])
                 .to_owned(),
         )
         .exec(db)
@@ -480,6 +490,8 @@ impl Carts {
 pub(crate) struct Row {
     pub variant_id: Uuid,
     pub quantity: i64,
+    /// The unit price when the line was last set; `None` for lines put before it was kept.
+    pub seen: Option<i64>,
 }
 
 /// A quantity a request sets for a line: 0 (removes it) to [`MAX_QUANTITY`].
@@ -517,6 +529,19 @@ fn problem(why: Unbuyable) -> LineProblem {
         price_was: None,
         price_now: None,
     }
+}
+
+/// `price_changed` for a line put at unit price `seen` that costs `now`; nothing when the
+/// price is the same, or was not kept (in English: the gateway translates it by its code).
+fn price_changed(seen: Option<i64>, now: i64) -> Option<LineProblem> {
+    let was = seen.filter(|&was| was != now)?;
+    Some(LineProblem {
+        code: LineProblemCode::PriceChanged,
+        message: format!("The price changed from {was} đồng to {now} đồng."),
+        available: None,
+        price_was: Some(was),
+        price_now: Some(now),
+    })
 }
 
 #[cfg(test)]

@@ -140,13 +140,18 @@ impl Carts {
             variant_id: Set(variant_id),
             quantity: Set(quantity),
             added_at: Set(now),
+            unit_price_seen: Set(Some(offer.price())),
         })
         .on_conflict(
+            // Setting the line again accepts the price it has now.
             OnConflict::columns([
                 guest_cart_item::Column::CartId,
                 guest_cart_item::Column::VariantId,
             ])
-            .update_column(guest_cart_item::Column::Quantity)
+            .update_columns([
+                guest_cart_item::Column::Quantity,
+                guest_cart_item::Column::UnitPriceSeen,
+            ])
             .to_owned(),
         )
         .exec(&txn)
@@ -178,8 +183,9 @@ impl Carts {
     /// Moves the lines of the guest cart `id` into the caller's cart and answers it: quantities
     /// of a variant in both add up, capped by the stock and [`MAX_QUANTITY`] (a line of the
     /// caller's is never lowered); lines no longer on sale, out of stock, or beyond
-    /// [`MAX_LINES`] are left out. The guest cart is gone afterwards; merging it again
-    /// changes nothing and answers the caller's cart.
+    /// [`MAX_LINES`] are left out. A line moved in keeps the price the guest saw on it (so a
+    /// change since is still said), a line the caller had keeps theirs. The guest cart is gone
+    /// afterwards; merging it again changes nothing and answers the caller's cart.
     pub async fn merge<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
@@ -258,8 +264,11 @@ impl Carts {
                 variant_id: Set(line.variant_id),
                 quantity: Set(wanted),
                 added_at: Set(now),
+                unit_price_seen: Set(line.seen),
             })
             .on_conflict(
+                // A line the buyer already had keeps the price they saw on it: the merge only
+                // adds units, it is not the buyer setting that line at today's price.
                 OnConflict::columns([cart_item::Column::UserId, cart_item::Column::VariantId])
                     .update_column(cart_item::Column::Quantity)
                     .to_owned(),
@@ -344,6 +353,7 @@ async fn guest_rows<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Vec<Row>> {
         .map(|r| Row {
             variant_id: r.variant_id,
             quantity: r.quantity,
+            seen: r.unit_price_seen,
         })
         .collect())
 }

@@ -582,6 +582,9 @@ pub(crate) async fn refill_cart<C: ConnectionTrait>(
             variant_id: Set(line.variant_id),
             quantity: Set(line.quantity),
             added_at: Set(now),
+            // The buyer put it back by cancelling, not by choosing it at a price: no price is
+            // said to have changed until the line is set again.
+            unit_price_seen: Set(None),
         })
         .on_conflict_do_nothing_on([cart_item::Column::UserId, cart_item::Column::VariantId])
         .exec(txn)

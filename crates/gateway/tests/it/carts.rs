@@ -456,3 +456,132 @@ db_test!(
         assert_eq!(cart["items"].as_array().unwrap().len(), 100);
     }
 );
+
+/// Sets product `id`'s price as its vendor (`owner`), with the version it has now.
+async fn reprice(app: &TestApp, owner: &str, id: &str, price: i64) {
+    let path = format!("/api/v1/products/{id}");
+    let version = app.get(&path, Some(owner)).await.json()["version"].clone();
+    let res = app
+        .patch(
+            &path,
+            Some(owner),
+            json!({"version": version, "price": price}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}
+
+/// `path` read in Vietnamese, as `token` when given.
+async fn get_vi(app: &TestApp, path: &str, token: Option<&str>) -> Value {
+    let mut req = axum::http::Request::get(path).header("accept-language", "vi");
+    if let Some(token) = token {
+        req = req.header("authorization", format!("Bearer {token}"));
+    }
+    let res = app.send(req.body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+/// The `price_changed` problem of a line put at `was` that costs `now`, in English.
+fn price_changed(was: i64, now: i64) -> Value {
+    json!({
+        "code": "price_changed",
+        "message": format!("The price changed from {was} đồng to {now} đồng."),
+        "price_was": was,
+        "price_now": now,
+    })
+}
+
+db_test!(
+    a_cart_line_says_its_price_changed_until_it_is_put_again,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        assert_eq!(put_item(&app, &m.buyer, &m.sauce, 2).await.status, 200);
+        let cart = put_item(&app, &m.buyer, &m.coffee, 1).await.json();
+        assert!(cart["items"][0].get("problem").is_none(), "{cart}");
+        reprice(&app, &m.owner_a, &m.sauce, 150_000).await;
+        let cart = app.get("/api/v1/cart", Some(&m.buyer)).await.json();
+        let line = &cart["items"][0];
+        assert_eq!(line["problem"], price_changed(120_000, 150_000), "{cart}");
+        // Still for sale, at the price now: the total counts it.
+        assert_eq!(line["available"], true, "{cart}");
+        assert_eq!(line["unit_price"], 150_000, "{cart}");
+        assert_eq!(cart["total"], 2 * 150_000 + 165_000, "{cart}");
+        assert!(cart["items"][1].get("problem").is_none(), "{cart}");
+        let vi = get_vi(&app, "/api/v1/cart", Some(&m.buyer)).await;
+        assert_eq!(
+            vi["items"][0]["problem"]["message"], "Giá đã đổi từ 120000 đồng thành 150000 đồng.",
+            "{vi}"
+        );
+        assert_eq!(vi["items"][0]["problem"]["price_was"], 120_000);
+        // Putting the line again, at any quantity, accepts the new price.
+        let cart = put_item(&app, &m.buyer, &m.sauce, 2).await.json();
+        assert!(cart["items"][0].get("problem").is_none(), "{cart}");
+        // A line put before prices were kept says nothing of its price.
+        reprice(&app, &m.owner_a, &m.sauce, 130_000).await;
+        use order::entity::cart_item;
+        cart_item::Entity::update_many()
+            .col_expr(
+                cart_item::Column::UnitPriceSeen,
+                Expr::value(Option::<i64>::None),
+            )
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+        let cart = app.get("/api/v1/cart", Some(&m.buyer)).await.json();
+        assert!(cart["items"][0].get("problem").is_none(), "{cart}");
+        // A worse problem wins: a line beyond the stock says so, not its new price.
+        assert_eq!(put_item(&app, &m.buyer, &m.sauce, 2).await.status, 200);
+        let path = format!("/api/v1/products/{}", m.sauce);
+        let version = app.get(&path, Some(&m.owner_a)).await.json()["version"].clone();
+        let res = app
+            .patch(
+                &path,
+                Some(&m.owner_a),
+                json!({"version": version, "price": 125_000, "stock": 1}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let cart = app.get("/api/v1/cart", Some(&m.buyer)).await.json();
+        assert_eq!(
+            cart["items"][0]["problem"]["code"], "out_of_stock",
+            "{cart}"
+        );
+    }
+);
+
+db_test!(
+    a_guest_cart_line_says_its_price_changed_and_the_merge_keeps_it,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        let id = new_cart(&app).await;
+        let path = format!("/api/v1/carts/{id}");
+        assert_eq!(put_guest(&app, &id, &m.sauce, 2).await.status, 200);
+        reprice(&app, &m.owner_a, &m.sauce, 150_000).await;
+        let cart = app.get(&path, None).await.json();
+        assert_eq!(
+            cart["items"][0]["problem"],
+            price_changed(120_000, 150_000),
+            "{cart}"
+        );
+        let vi = get_vi(&app, &path, None).await;
+        assert_eq!(
+            vi["items"][0]["problem"]["message"], "Giá đã đổi từ 120000 đồng thành 150000 đồng.",
+            "{vi}"
+        );
+        let cart = put_guest(&app, &id, &m.sauce, 3).await.json();
+        assert!(cart["items"][0].get("problem").is_none(), "{cart}");
+        // Changed again before the buyer signs in: the merged line still says so.
+        reprice(&app, &m.owner_a, &m.sauce, 140_000).await;
+        let merged = merge(&app, &m.buyer, &id).await.json();
+        assert_eq!(
+            merged["items"][0]["problem"],
+            price_changed(150_000, 140_000),
+            "{merged}"
+        );
+        let cart = put_item(&app, &m.buyer, &m.sauce, 3).await.json();
+        assert!(cart["items"][0].get("problem").is_none(), "{cart}");
+    }
+);

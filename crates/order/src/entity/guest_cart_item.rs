@@ -12,6 +12,8 @@ pub struct Model {
     pub variant_id: Uuid,
     pub quantity: i64,
     pub added_at: DateTimeUtc,
+    /// The unit price, in đồng, when the line's quantity was last set (null before it was kept).
+    pub unit_price_seen: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
