@@ -863,19 +863,35 @@ db_test!(
 
         // Everyone heard of what concerned them, by email and in the inbox, once each, in
         // order, in Vietnamese with the amounts as Vietnamese readers write them.
-        let label =
-            |o: &Value| order::notices::order_label(o["id"].as_str().unwrap().parse().unwrap());
+        let label = |o: &Value| order::notices::order_label(o["number"].as_str().unwrap());
         let stall_of = |o: &Value| o["stall_id"].as_str().unwrap().to_owned();
         let card_orders = paid["orders"].as_array().unwrap().clone();
         let bank_orders = by_bank["orders"].as_array().unwrap().clone();
         let cancelled = &out["orders"][0];
-        let mut buyer_expects = vec!["Xác nhận địa chỉ email".to_owned()];
-        for o in orders.iter().chain(card_orders.iter()) {
-            let l = label(o);
-            buyer_expects.push(format!("Đơn hàng {l} đã được xác nhận"));
-            buyer_expects.push(format!("Đơn hàng {l} đang được giao"));
-            buyer_expects.push(format!("Đơn hàng {l} đã giao thành công"));
-        }
+        // The buyer hears of each checkout (its orders' numbers), of each payment, and of each
+        // delivered order's steps.
+        let labels = |list: &[Value]| list.iter().map(label).collect::<Vec<_>>().join(", ");
+        let placed = |list: &[Value]| format!("Đặt hàng thành công: {}", labels(list));
+        let received = |list: &[Value]| format!("Đã nhận thanh toán cho đơn hàng {}", labels(list));
+        let steps = |list: &[Value]| {
+            list.iter()
+                .flat_map(|o| {
+                    let l = label(o);
+                    [
+                        format!("Đơn hàng {l} đã được xác nhận"),
+                        format!("Đơn hàng {l} đang được giao"),
+                        format!("Đơn hàng {l} đã giao thành công"),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        };
+        let cancelled_orders = out["orders"].as_array().unwrap().clone();
+        let mut buyer_expects = vec!["Xác nhận địa chỉ email".to_owned(), placed(&orders)];
+        buyer_expects.extend(steps(&orders));
+        buyer_expects.extend([placed(&card_orders), received(&card_orders)]);
+        buyer_expects.extend(steps(&card_orders));
+        buyer_expects.push(placed(&cancelled_orders));
+        buyer_expects.extend([placed(&bank_orders), received(&bank_orders)]);
         let mut expected = vec![("khach@example.vn", buyer_expects)];
         for (email, stall) in [
             (
@@ -929,6 +945,9 @@ db_test!(
             for o in mine(&bank_orders) {
                 e.push(format!("Đơn hàng {} đã được thanh toán", label(&o)));
             }
+            if first_order["stall_id"].as_str() == Some(stall.as_str()) {
+                e.push(format!("Đã chuyển {} cho gian hàng {name}", dong(earned)));
+            }
             expected.push((email, e));
         }
         let want: usize = expected.iter().map(|(_, e)| e.len()).sum();
@@ -960,17 +979,7 @@ db_test!(
             .find(|m| m.subject() == format!("Đơn hàng {} đã được thanh toán", label(card_a)))
             .unwrap();
         let amount = card_a["total"].as_i64().unwrap();
-        let dotted = {
-            let digits = amount.to_string();
-            let mut s = String::new();
-            for (i, c) in digits.chars().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
-                    s.push('.');
-                }
-                s.push(c);
-            }
-            format!("{s} ₫")
-        };
+        let dotted = dong(amount);
         assert!(
             paid_mail
                 .body()
@@ -1213,3 +1222,16 @@ db_test!(
         server.handle.await.unwrap().unwrap();
     }
 );
+
+/// An amount of đồng as Vietnamese readers write it: `172.000 ₫`.
+fn dong(amount: i64) -> String {
+    let digits = amount.to_string();
+    let mut s = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            s.push('.');
+        }
+        s.push(c);
+    }
+    format!("{s} ₫")
+}
