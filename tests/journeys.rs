@@ -1228,7 +1228,7 @@ fn dong(amount: i64) -> String {
     let digits = amount.to_string();
     let mut s = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             s.push('.');
         }
         s.push(c);
