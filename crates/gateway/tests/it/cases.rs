@@ -734,7 +734,7 @@ db_test!(
             (
                 json!({"kind": "exchange", "reason": "Vỡ chai"}),
                 "kind",
-                "invalid",
+                "not_one_of",
             ),
             (
                 json!({"kind": "complaint", "reason": "Vỡ chai", "price": 1}),

@@ -279,7 +279,7 @@ db_test!(
                 "document_urls[0]",
                 "invalid_url",
             ),
-            (json!({"method": "passport"}), "method", "invalid"),
+            (json!({"method": "passport"}), "method", "not_one_of"),
         ] {
             let body = w
                 .submit(with(changes.clone()))
