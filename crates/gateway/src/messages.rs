@@ -316,12 +316,32 @@ fn fill_from_details(text: &str, details: &serde_json::Value) -> Option<String> 
         if let Some(name) = holes.get(i) {
             match details.get(name)? {
                 serde_json::Value::String(s) => out.push_str(s),
-                serde_json::Value::Number(n) => out.push_str(&n.to_string()),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(whole) => out.push_str(&grouped(whole)),
+                    None => out.push_str(&n.to_string()),
+                },
                 _ => return None,
             }
         }
     }
     Some(out)
+}
+
+/// A whole number as Vietnamese readers write it, its thousands set apart by dots
+/// (`120.000`, as the emails write amounts of đồng).
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The text in the holes of `p` when `text` is `p` filled in.
@@ -380,6 +400,28 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+
+    #[test]
+    fn numbers_are_written_as_vietnamese_readers_write_them() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1.000"),
+            (120_000, "120.000"),
+            (1_234_567, "1.234.567"),
+            (-1500, "-1.500"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(grouped(n), want);
+        }
+        let line = serde_json::json!({"price_was": 120_000, "price_now": 150_000});
+        assert_eq!(
+            Messages::shipped()
+                .cart_line("price_changed", &line)
+                .as_deref(),
+            Some("Giá đã đổi từ 120.000 ₫ thành 150.000 ₫.")
+        );
+    }
 
     #[test]
     fn the_shipped_table_parses_and_fills_holes() {

@@ -511,7 +511,7 @@ db_test!(
         assert!(cart["items"][1].get("problem").is_none(), "{cart}");
         let vi = get_vi(&app, "/api/v1/cart", Some(&m.buyer)).await;
         assert_eq!(
-            vi["items"][0]["problem"]["message"], "Giá đã đổi từ 120000 đồng thành 150000 đồng.",
+            vi["items"][0]["problem"]["message"], "Giá đã đổi từ 120.000 ₫ thành 150.000 ₫.",
             "{vi}"
         );
         assert_eq!(vi["items"][0]["problem"]["price_was"], 120_000);
@@ -568,7 +568,7 @@ db_test!(
         );
         let vi = get_vi(&app, &path, None).await;
         assert_eq!(
-            vi["items"][0]["problem"]["message"], "Giá đã đổi từ 120000 đồng thành 150000 đồng.",
+            vi["items"][0]["problem"]["message"], "Giá đã đổi từ 120.000 ₫ thành 150.000 ₫.",
             "{vi}"
         );
         let cart = put_guest(&app, &id, &m.sauce, 3).await.json();
