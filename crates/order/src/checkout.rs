@@ -731,6 +731,7 @@ async fn insert_order<C: ConnectionTrait>(
         stall_id: Set(stall.stall_id),
         status: Set(status.as_str().to_owned()),
         subtotal: Set(stall.subtotal),
+        discount: Set(0),
         payment_method: Set(d.method.as_str().to_owned()),
         paid: Set(false),
         shipping_recipient: Set(d.destination.recipient.clone()),

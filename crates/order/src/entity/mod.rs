@@ -10,6 +10,7 @@ pub mod checkout;
 pub mod guest_cart;
 pub mod guest_cart_item;
 pub mod order;
+pub mod order_discount;
 pub mod order_event;
 pub mod order_item;
 pub mod payment_event;

@@ -34,6 +34,9 @@ pub struct Model {
     /// Short and unique: what every message names the order by (shown as `#` and it).
     #[sea_orm(unique)]
     pub number: String,
+    /// The sum of the order's discounts (`order_discounts`), đồng: its total is subtotal +
+    /// delivery fee - discount.
+    pub discount: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
