@@ -16,7 +16,8 @@
 //! - shared rules and steps: [`visibility`] (the one rule for what the public sees, in Rust and
 //!   in SQL), [`audit`] (the moderation record), [`outbox`] (what search must refresh),
 //!   [`stock`] (reserving and releasing, for checkouts), [`lookup`] (what other domains read
-//!   by id), [`indexing`] (what the search indexer reads to build its documents);
+//!   by id), [`indexing`] (what the search indexer reads to build its documents), [`ratings`]
+//!   (the sums of buyers' stars on products and stalls);
 //! - [`service`]: the use cases on [`Catalog`], each opening its own write transaction.
 //!
 //! The walk of `POST /api/v1/admin/stalls/{id}/approve`: the gateway's route calls
@@ -26,6 +27,12 @@
 //! the [`audit`] entry and the search [`outbox`] row, tells the stall's members and webhooks
 //! ([`tell_stall`], through `notify`), commits, and returns the stall as an administrator sees
 //! it. The search indexer later picks the outbox row up.
+//!
+//! Ratings: whoever writes a buyer's review calls [`ratings::record`] in its own transaction
+//! with a [`ratings::RatingChange`] (stars added, removed, or both for an edit). It moves the
+//! product's `rating_count`, `rating_sum` and per-star counts `rating_1`..`rating_5` and its
+//! stall's `rating_count` and `rating_sum` by relative updates (concurrent reviews never lose
+//! one) and queues both search documents; [`ratings::Rating`] is what answers show of them.
 
 pub mod audit;
 pub mod category;
@@ -40,6 +47,7 @@ pub mod offer;
 pub mod outbox;
 pub mod photos;
 pub mod product;
+pub mod ratings;
 pub mod region;
 pub mod service;
 pub mod stall;

@@ -168,6 +168,13 @@ impl Draw<'_> {
             // Benchmark rows load and search like listings made before facts were required.
             facts: Set(None),
             missing_documents: Set(None),
+            rating_count: Set(0),
+            rating_sum: Set(0),
+            rating_1: Set(0),
+            rating_2: Set(0),
+            rating_3: Set(0),
+            rating_4: Set(0),
+            rating_5: Set(0),
             created_at: Set(self.now - Duration::seconds((self.n - k) as i64)),
             updated_at: Set(self.now),
         }
@@ -330,6 +337,8 @@ impl Catalog {
                 missing_documents_told: Set(None),
                 logo: Set(None),
                 banner: Set(None),
+                rating_count: Set(0),
+                rating_sum: Set(0),
             })
             .exec(&txn)
             .await?;

@@ -44,6 +44,20 @@ pub struct Model {
     /// keys); null: none. A product lacking one is not public.
     #[sea_orm(column_type = "Text", nullable)]
     pub missing_documents: Option<String>,
+    /// How many reviews rate it (see [`crate::ratings`]).
+    pub rating_count: i64,
+    /// The sum of their stars.
+    pub rating_sum: i64,
+    /// How many of them give 1 star.
+    pub rating_1: i64,
+    /// How many of them give 2 stars.
+    pub rating_2: i64,
+    /// How many of them give 3 stars.
+    pub rating_3: i64,
+    /// How many of them give 4 stars.
+    pub rating_4: i64,
+    /// How many of them give 5 stars.
+    pub rating_5: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -46,6 +46,10 @@ pub struct Model {
     /// Its banner: a photo uploaded to it (the id's text) or an http(s) URL; null when none.
     #[sea_orm(column_type = "Text", nullable)]
     pub banner: Option<String>,
+    /// How many reviews rate its products (see [`crate::ratings`]).
+    pub rating_count: i64,
+    /// The sum of their stars.
+    pub rating_sum: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -263,6 +263,8 @@ impl Catalog {
             missing_documents_told: Set(None),
             logo: Set(logo),
             banner: Set(banner),
+            rating_count: Set(0),
+            rating_sum: Set(0),
         };
         let model = match model.insert(&txn).await {
             Ok(m) => m,
