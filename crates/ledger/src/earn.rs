@@ -1,23 +1,56 @@
 //! Earning: the entries of a delivered order, written in the transaction that delivers it,
 //! and their reversal when the order is refunded after delivery. The caller passes plain data
-//! (amounts by category, the delivery fee, who holds the money); the ledger picks the
-//! commission rule and the withholding rate in force at delivery and records each on its
-//! entry, so later rule changes never touch past entries.
+//! (amounts by category, the delivery fee, the discounts and who funds each, who holds the
+//! money); the ledger picks the commission rule and the withholding rate in force at delivery
+//! and records each on its entry, so later rule changes never touch past entries.
+//!
+//! Discounts. A delivered order's entries are:
+//! - `sale` (+): the goods at the price charged (the order's subtotal), and `delivery` (+):
+//!   the delivery fee as quoted;
+//! - per voucher and per part (goods, delivery fee), with the voucher's code as the note and
+//!   `{funded_by, code, voucher_id, part}` as the rule: a stall's voucher is a
+//!   `stall_discount` (−), which lowers the stall's revenue; a platform's voucher is a
+//!   `platform_discount` (−, what the buyer did not pay) beside a `platform_funding` (+, what
+//!   the marketplace pays the stall for it), so the stall's revenue stays whole and its
+//!   statement shows who paid each discount;
+//! - for cash on delivery, `cash_collected` (−): what the buyer paid, the discounts taken off.
+//!
+//! So the stall is owed, before commission and tax, the goods less its own discounts plus the
+//! delivery fee less its own: by card or bank transfer the marketplace received the buyer's
+//! (discounted) payment and adds what its vouchers took off; for cash on delivery the stall
+//! holds the buyer's cash and the marketplace owes it the platform's discounts.
+//!
+//! Bases. The commission and Decree 117's withholding are computed on the seller's revenue
+//! from goods: the goods at the price charged less the discounts the stall funds (shared over
+//! the order's lines in proportion, largest remainder, so each line's category keeps its rule
+//! and kind of supply). A discount the stall grants lowers the price of its sale, as a
+//! discount on a sale lowers the taxable price under the VAT rules; a discount the platform
+//! funds is still paid to the seller, by the platform, so it stays the seller's revenue
+//! (Decree 117/2025/NĐ-CP withholds on the seller's revenue from the sale, whoever pays it).
+//! A free delivery funded by the platform leaves the delivery fee the stall's; funded by the
+//! stall, it lowers it.
+//!
+//! Refunds. A refund of the whole order reverses every entry. A partial refund gives the
+//! buyer back an amount of what it paid for the goods: the sale, the stall's and the
+//! platform's goods discounts, the platform's funding, the commission and the withholding are
+//! reversed in the proportion of that amount to what remains paid, to the đồng with sums
+//! exact. Delivery parts stay: the delivery took place. Cancellations before delivery write
+//! nothing.
 
 use std::collections::HashMap;
 
 use catalog::{Catalog, category::CategoryNode};
 use chrono::{DateTime, Utc};
-use common::{Error, Result, calendar, stored};
+use common::{Error, Result, Stored, calendar, stored};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     Ledger,
     entity::{commission_rule, entry, ledger_account},
-    kind::{EntryKind, Holder},
+    kind::{EntryKind, Funder, Holder},
     rates::{self, CommissionRule, Supply},
     store::{self, NewEntry},
 };
@@ -34,6 +67,44 @@ pub struct SaleLine {
     pub label: String,
 }
 
+/// Which part of an order a discount takes off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// The goods.
+    Goods,
+    /// The delivery fee.
+    Delivery,
+}
+
+/// One voucher's discount on a delivered order.
+#[derive(Clone, Debug)]
+pub struct Discount {
+    /// Who pays for it.
+    pub funded_by: Funder,
+    /// The voucher's code, as the buyer typed it (the entries' note).
+    pub code: String,
+    /// The voucher.
+    pub voucher_id: Option<Uuid>,
+    /// What it took off the goods, in đồng.
+    pub goods: i64,
+    /// What it took off the delivery fee, in đồng.
+    pub delivery: i64,
+}
+
+/// The part a discount entry (or its reversal) takes off, as its rule records it.
+pub(crate) fn part_of(e: &entry::Model) -> Result<Part> {
+    #[derive(Deserialize)]
+    struct Rule {
+        part: Part,
+    }
+    e.rule
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Rule>(r).ok())
+        .map(|r| r.part)
+        .ok_or_else(|| Error::internal(format!("discount entry {} names no part", e.id)))
+}
+
 /// A refund of part of a delivered order's goods, as the ledger needs it.
 #[derive(Clone, Debug)]
 pub struct PartialRefund {
@@ -41,7 +112,8 @@ pub struct PartialRefund {
     pub order_id: Uuid,
     /// Its stall.
     pub stall_id: Uuid,
-    /// The goods value refunded, in đồng (the delivery fee is never part of it).
+    /// What the buyer gets back for the goods, in đồng (the delivery fee is never part of
+    /// it): at most what it paid for them, its discounts taken off.
     pub amount: i64,
     /// The order's goods total, as the order has it (checked against the sale entries).
     pub goods_total: i64,
@@ -53,11 +125,14 @@ pub struct PartialRefund {
     pub at: DateTime<Utc>,
 }
 
-/// How a partial refund was shared out: the parts add up to the refund exactly.
+/// How a partial refund was shared out: `stall + commission + vat + pit` is the goods'
+/// revenue given back, which is the refund plus `platform` exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PartialReversal {
     /// What the stall gives back: the goods' revenue less the parts below.
     pub stall: i64,
+    /// What the platform funded of the refunded goods (its vouchers), given back to it.
+    pub platform: i64,
     /// The commission the marketplace gives back.
     pub commission: i64,
     /// The VAT withheld that is no longer owed.
@@ -75,8 +150,10 @@ pub struct DeliveredOrder {
     pub stall_id: Uuid,
     /// Its goods.
     pub lines: Vec<SaleLine>,
-    /// The delivery fee the buyer paid; the stall delivers, so it is the stall's.
+    /// The delivery fee as quoted, before discounts; the stall delivers, so it is the stall's.
     pub delivery_fee: i64,
+    /// The vouchers applied to it, each with who funds it.
+    pub discounts: Vec<Discount>,
     /// Who received the buyer's money.
     pub holder: Holder,
     /// When it was delivered.
@@ -147,11 +224,95 @@ async fn all_rules<C: ConnectionTrait>(db: &C) -> Result<Vec<CommissionRule>> {
         .collect())
 }
 
+/// The entries of an order's discounts: per voucher and part, a `stall_discount` (−) for the
+/// stall's, a `platform_discount` (−) and its `platform_funding` (+) for the platform's.
+fn discount_entries(
+    o: &DeliveredOrder,
+    base: &dyn Fn(EntryKind, i64, Option<serde_json::Value>) -> NewEntry,
+) -> Vec<NewEntry> {
+    let mut out = Vec::new();
+    for d in &o.discounts {
+        for (part, amount) in [(Part::Goods, d.goods), (Part::Delivery, d.delivery)] {
+            if amount <= 0 {
+                continue;
+            }
+            let rule = json!({"funded_by": d.funded_by, "code": d.code,
+                "voucher_id": d.voucher_id, "part": part});
+            let kinds: &[(EntryKind, i64)] = match d.funded_by {
+                Funder::Stall => &[(EntryKind::StallDiscount, -amount)],
+                Funder::Platform => &[
+                    (EntryKind::PlatformDiscount, -amount),
+                    (EntryKind::PlatformFunding, amount),
+                ],
+            };
+            for &(kind, amount) in kinds {
+                out.push(NewEntry {
+                    note: Some(d.code.clone()),
+                    ..base(kind, amount, Some(rule.clone()))
+                });
+            }
+        }
+    }
+    out
+}
+
+impl DeliveredOrder {
+    /// The goods at the price charged.
+    pub fn goods(&self) -> i64 {
+        self.lines.iter().map(|l| l.amount).sum()
+    }
+
+    /// The discounts `funder` pays on `part`.
+    pub fn discount(&self, funder: Funder, part: Part) -> i64 {
+        self.discounts
+            .iter()
+            .filter(|d| d.funded_by == funder)
+            .map(|d| match part {
+                Part::Goods => d.goods,
+                Part::Delivery => d.delivery,
+            })
+            .sum()
+    }
+
+    /// What the buyer paid: the goods and the delivery fee, every discount taken off.
+    pub fn paid(&self) -> i64 {
+        let off: i64 = self.discounts.iter().map(|d| d.goods + d.delivery).sum();
+        self.goods() + self.delivery_fee - off
+    }
+
+    /// Each line's revenue: its amount less its share of the stall's goods discounts, shared
+    /// in proportion to the lines (largest remainder), so the shares add up exactly.
+    fn revenue_by_line(&self) -> Result<Vec<i64>> {
+        let corrupt = || {
+            Error::internal(format!(
+                "order {} has discounts that are negative or above what they take off",
+                self.order_id
+            ))
+        };
+        let goods_off = self.discount(Funder::Stall, Part::Goods)
+            + self.discount(Funder::Platform, Part::Goods);
+        let delivery_off = self.discount(Funder::Stall, Part::Delivery)
+            + self.discount(Funder::Platform, Part::Delivery);
+        if self.discounts.iter().any(|d| d.goods < 0 || d.delivery < 0)
+            || goods_off > self.goods()
+            || delivery_off > self.delivery_fee
+        {
+            return Err(corrupt());
+        }
+        let amounts: Vec<i64> = self.lines.iter().map(|l| l.amount).collect();
+        let parts = rates::split_all(self.discount(Funder::Stall, Part::Goods), &amounts)
+            .ok_or_else(corrupt)?;
+        Ok(amounts.iter().zip(parts).map(|(a, p)| a - p).collect())
+    }
+}
+
 impl Ledger {
     /// Writes a delivered order's entries, in the caller's (delivering) transaction: the sale
-    /// and delivery owed to the stall, the cash it collected if it holds the money, the
-    /// commission by the rule in force, and for household businesses and individuals the VAT
-    /// and PIT withheld. They become payable after the holding period.
+    /// and delivery owed to the stall, each discount by who funds it, the cash it collected
+    /// if it holds the money, the commission by the rule in force, and for household
+    /// businesses and individuals the VAT and PIT withheld, both on the goods less the
+    /// stall's own discounts (see the module's notes). They become payable after the holding
+    /// period.
     pub async fn earn<C: ConnectionTrait>(&self, txn: &C, o: &DeliveredOrder) -> Result<()> {
         let stall = store::stall(txn, o.stall_id).await?.ok_or_else(|| {
             Error::internal(format!("delivered order's stall {} is missing", o.stall_id))
@@ -160,7 +321,7 @@ impl Ledger {
         let tree = Tree::load(&self.catalog, txn).await?;
         let rules = all_rules(txn).await?;
         let available_at = o.delivered_at + self.settings.holding;
-        let subtotal: i64 = o.lines.iter().map(|l| l.amount).sum();
+        let revenue = o.revenue_by_line()?;
         let base = |kind, amount, rule: Option<serde_json::Value>| NewEntry {
             order_id: Some(o.order_id),
             rule,
@@ -169,36 +330,30 @@ impl Ledger {
         let sold: Vec<&str> = o.lines.iter().map(|l| l.label.as_str()).collect();
         let mut entries = vec![NewEntry {
             note: (!sold.is_empty()).then(|| sold.join("; ")),
-            ..base(EntryKind::Sale, subtotal, None)
+            ..base(EntryKind::Sale, o.goods(), None)
         }];
         if o.delivery_fee > 0 {
             entries.push(base(EntryKind::Delivery, o.delivery_fee, None));
         }
+        entries.extend(discount_entries(o, &base));
         if o.holder == Holder::Stall {
-            entries.push(base(
-                EntryKind::CashCollected,
-                -(subtotal + o.delivery_fee),
-                None,
-            ));
+            entries.push(base(EntryKind::CashCollected, -o.paid(), None));
         }
-        // Commission: each line by its rule; lines under one rule are one entry, held within
-        // that rule's minimum and maximum.
+        // Commission: each line's revenue by its rule; lines under one rule are one entry,
+        // held within that rule's minimum and maximum.
         let mut by_rule: Vec<(Option<&CommissionRule>, i64)> = Vec::new();
         let mut by_supply = Vec::new();
-        for line in &o.lines {
+        for (line, amount) in o.lines.iter().zip(revenue) {
             let ancestry = tree.ancestry(line.category_id);
             let rule = rates::choose_rule(&rules, o.stall_id, &ancestry, o.delivered_at);
             match by_rule
                 .iter_mut()
                 .find(|(r, _)| r.map(|r| r.id) == rule.map(|r| r.id))
             {
-                Some((_, sum)) => *sum += line.amount,
-                None => by_rule.push((rule, line.amount)),
+                Some((_, sum)) => *sum += amount,
+                None => by_rule.push((rule, amount)),
             }
-            by_supply.push((
-                self.withholding.supply_of(&tree.slugs(&ancestry)),
-                line.amount,
-            ));
+            by_supply.push((self.withholding.supply_of(&tree.slugs(&ancestry)), amount));
         }
         for (rule, sum) in by_rule {
             let Some(rule) = rule else { continue };
@@ -285,6 +440,10 @@ impl Ledger {
                     reverses: Some(kind),
                     note: Some(note.to_owned()),
                     actor_id,
+                    // A discount's reversal names its part, as the discount does.
+                    rule: matches!(kind, EntryKind::StallDiscount | EntryKind::PlatformDiscount)
+                        .then(|| e.rule.as_deref().and_then(|r| serde_json::from_str(r).ok()))
+                        .flatten(),
                     ..NewEntry::of(e.stall_id, EntryKind::RefundReversal, -e.amount, now)
                 },
             )
@@ -294,11 +453,16 @@ impl Ledger {
     }
 
     /// Undoes part of a delivered order's goods after a partial refund, in the caller's
-    /// transaction: the sale by the refunded amount, and the commission, VAT and PIT withheld
-    /// in proportion to what remains of each (largest remainder, to the đồng, by
-    /// [`rates::split`]), so the parts add up to the refund and several refunds never undo
-    /// more than the order's entries. Payable at once. The delivery fee and the cash the stall
-    /// collected are left as they are: the delivery took place, the cash was taken.
+    /// transaction: of what remains unreversed, the buyer's refund is the share `amount / paid`
+    /// (paid: the sale less the goods discounts). The platform's goods discount and its
+    /// funding are reversed by that share, the sale and the stall's goods discount by the
+    /// revenue given back (the refund plus the platform's part), and that revenue is split
+    /// over the commission, VAT, PIT withheld and the stall's net in proportion to what
+    /// remains of each (largest remainder, to the đồng, by [`rates::split`]). So the parts
+    /// add up exactly, several refunds never undo more than the order's entries, and the last
+    /// one undoes exactly what was left. Payable at once. The delivery fee, its discounts and
+    /// the cash the stall collected are left as they are: the delivery took place, the cash
+    /// was taken.
     ///
     /// Errors: `not_earned` (conflict) when the order has no sale entries,
     /// `refund_exceeds_remaining` (conflict) when more is asked than remains unrefunded.
@@ -312,36 +476,46 @@ impl Ledger {
             .lock_exclusive()
             .one(txn)
             .await?;
-        let (left, sale) = remaining(txn, r).await?;
-        if sale == 0 {
+        let left = remaining(txn, r).await?;
+        if left.written_sale == 0 {
             return Err(Error::conflict(
                 "not_earned",
                 "the order has no delivered goods in the ledger",
             ));
         }
-        if sale != r.goods_total {
+        if left.written_sale != r.goods_total {
             return Err(Error::internal(format!(
-                "order {} has goods of {} but its sale entries are {sale}",
-                r.order_id, r.goods_total
+                "order {} has goods of {} but its sale entries are {}",
+                r.order_id, r.goods_total, left.written_sale
             )));
         }
-        if r.amount <= 0 || r.amount > left[0] {
+        let paid = left.sale - left.stall_discount - left.platform_discount;
+        if r.amount <= 0 || r.amount > paid {
             return Err(Error::conflict(
                 "refund_exceeds_remaining",
-                format!("at most {} remains to refund", left[0]),
+                format!("at most {} remains to refund", paid.max(0)),
             ));
         }
-        let [sale_left, commission, vat, pit] = left;
-        let net = sale_left - commission - vat - pit;
-        let [stall, commission, vat, pit] = rates::split(r.amount, [net, commission, vat, pit])
-            .ok_or_else(|| {
-                Error::internal(format!("order {} has more deducted than sold", r.order_id))
-            })?;
-        for (kind, amount) in [
-            (EntryKind::Sale, -r.amount),
-            (EntryKind::Commission, commission),
-            (EntryKind::VatWithheld, vat),
-            (EntryKind::PitWithheld, pit),
+        let out = left.share(r.amount, paid).ok_or_else(|| {
+            Error::internal(format!("order {} has more deducted than sold", r.order_id))
+        })?;
+        let goods = Some(json!({"part": Part::Goods}));
+        for (kind, amount, rule) in [
+            (EntryKind::Sale, -out.sale, None),
+            (
+                EntryKind::StallDiscount,
+                out.sale - out.revenue,
+                goods.clone(),
+            ),
+            (
+                EntryKind::PlatformDiscount,
+                out.reversal.platform,
+                goods.clone(),
+            ),
+            (EntryKind::PlatformFunding, -out.reversal.platform, goods),
+            (EntryKind::Commission, out.reversal.commission, None),
+            (EntryKind::VatWithheld, out.reversal.vat, None),
+            (EntryKind::PitWithheld, out.reversal.pit, None),
         ] {
             if amount == 0 {
                 continue;
@@ -353,51 +527,101 @@ impl Ledger {
                     reverses: Some(kind),
                     note: Some(r.note.clone()),
                     actor_id: r.actor_id,
+                    rule,
                     ..NewEntry::of(r.stall_id, EntryKind::RefundReversal, amount, r.at)
                 },
             )
             .await?;
         }
-        Ok(PartialReversal {
-            stall,
-            commission,
-            vat,
-            pit,
+        Ok(out.reversal)
+    }
+}
+
+/// What remains unreversed of an order's goods parts, as positive amounts, and its sale as
+/// first written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Left {
+    sale: i64,
+    stall_discount: i64,
+    platform_discount: i64,
+    commission: i64,
+    vat: i64,
+    pit: i64,
+    written_sale: i64,
+}
+
+/// A partial refund's shares of an order's parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shares {
+    /// Of the sale.
+    sale: i64,
+    /// Of the revenue (the sale less the stall's discount): the refund plus the platform's.
+    revenue: i64,
+    reversal: PartialReversal,
+}
+
+impl Left {
+    /// The shares of a refund of `amount` out of `paid` (what remains paid for the goods,
+    /// `0 < amount ≤ paid`); `None` when more is deducted than earned.
+    fn share(&self, amount: i64, paid: i64) -> Option<Shares> {
+        let platform = rates::prorate(amount, self.platform_discount, paid);
+        let revenue = amount + platform;
+        let left_revenue = self.sale - self.stall_discount;
+        let net = left_revenue - self.commission - self.vat - self.pit;
+        let [stall, commission, vat, pit] =
+            rates::split(revenue, [net, self.commission, self.vat, self.pit])?;
+        Some(Shares {
+            sale: rates::prorate(revenue, self.sale, left_revenue),
+            revenue,
+            reversal: PartialReversal {
+                stall,
+                platform,
+                commission,
+                vat,
+                pit,
+            },
         })
     }
 }
 
-/// What remains unreversed of an order's parts, `[sale, commission, VAT, PIT]` as positive
-/// amounts, and the sale as first written.
-async fn remaining<C: ConnectionTrait>(txn: &C, r: &PartialRefund) -> Result<([i64; 4], i64)> {
+/// What remains unreversed of an order's goods parts.
+async fn remaining<C: ConnectionTrait>(txn: &C, r: &PartialRefund) -> Result<Left> {
     let rows = entry::Entity::find()
         .filter(entry::Column::OrderId.eq(r.order_id))
         .filter(entry::Column::StallId.eq(r.stall_id))
         .all(txn)
         .await?;
-    // What remains of each part: [sale, commission, VAT, PIT], as positive amounts.
-    let mut left = [0i64; 4];
-    let slot = |k: EntryKind| match k {
-        EntryKind::Sale => Some(0),
-        EntryKind::Commission => Some(1),
-        EntryKind::VatWithheld => Some(2),
-        EntryKind::PitWithheld => Some(3),
-        _ => None,
-    };
-    let mut sale = 0;
+    let mut left = Left::default();
     for e in &rows {
         let written = stored::<EntryKind>(&e.kind)?;
         let kind = match (written, e.reverses.as_deref()) {
             (EntryKind::RefundReversal, Some(k)) => stored(k)?,
             (k, _) => k,
         };
-        if let Some(i) = slot(kind) {
-            // The sale is +, the others −; reversals have the opposite sign.
-            left[i] += if i == 0 { e.amount } else { -e.amount };
-        }
-        if written == EntryKind::Sale {
-            sale += e.amount;
-        }
+        // The sale is +, the others −; reversals have the opposite sign.
+        let slot = match kind {
+            EntryKind::Sale => {
+                left.sale += e.amount;
+                continue;
+            }
+            EntryKind::StallDiscount | EntryKind::PlatformDiscount
+                if part_of(e)? == Part::Delivery =>
+            {
+                continue;
+            }
+            EntryKind::StallDiscount => &mut left.stall_discount,
+            EntryKind::PlatformDiscount => &mut left.platform_discount,
+            EntryKind::Commission => &mut left.commission,
+            EntryKind::VatWithheld => &mut left.vat,
+            EntryKind::PitWithheld => &mut left.pit,
+            _ => continue,
+        };
+        *slot -= e.amount;
     }
-    Ok((left, sale))
+    left.written_sale = rows
+        .iter()
+        .filter(|e| e.kind == EntryKind::Sale.as_str())
+        .map(|e| e.amount)
+        .sum();
+    Ok(left)
 }

@@ -17,6 +17,15 @@ pub enum EntryKind {
     Delivery,
     /// Cash the stall (or its carrier) collected at the door (−): the stall holds it.
     CashCollected,
+    /// A discount the stall funds (its own voucher), on the goods or the delivery fee (−):
+    /// it lowers the stall's revenue, and the commission and withholding bases with it.
+    StallDiscount,
+    /// A discount the platform funds (an administrator's voucher), on the goods or the
+    /// delivery fee (−): what the buyer did not pay of the stall's price.
+    PlatformDiscount,
+    /// What the platform pays the stall for its own discount (+), beside each
+    /// `platform_discount`: the stall's revenue is not lowered by it.
+    PlatformFunding,
     /// The marketplace's commission (−).
     Commission,
     /// VAT withheld under Decree 117 (−).
@@ -40,6 +49,9 @@ impl Stored for EntryKind {
         Self::Sale,
         Self::Delivery,
         Self::CashCollected,
+        Self::StallDiscount,
+        Self::PlatformDiscount,
+        Self::PlatformFunding,
         Self::Commission,
         Self::VatWithheld,
         Self::PitWithheld,
@@ -54,6 +66,9 @@ impl Stored for EntryKind {
             Self::Sale => "sale",
             Self::Delivery => "delivery",
             Self::CashCollected => "cash_collected",
+            Self::StallDiscount => "stall_discount",
+            Self::PlatformDiscount => "platform_discount",
+            Self::PlatformFunding => "platform_funding",
             Self::Commission => "commission",
             Self::VatWithheld => "vat_withheld",
             Self::PitWithheld => "pit_withheld",
@@ -61,6 +76,27 @@ impl Stored for EntryKind {
             Self::Payout => "payout",
             Self::PayoutReturned => "payout_returned",
             Self::Adjustment => "adjustment",
+        }
+    }
+}
+
+/// Who funds a discount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Funder {
+    /// The marketplace (an administrator's voucher): the stall's revenue stays whole.
+    Platform,
+    /// The stall (its owner's voucher): its revenue is lowered.
+    Stall,
+}
+
+impl Stored for Funder {
+    const WHAT: &'static str = "discount funder";
+    const ALL: &'static [Self] = &[Self::Platform, Self::Stall];
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Platform => "platform",
+            Self::Stall => "stall",
         }
     }
 }

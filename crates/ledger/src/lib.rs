@@ -26,13 +26,15 @@
 //! there, a statement covers a month there.
 //!
 //! The walk of a delivery: the order crate, in the transaction that marks the order delivered,
-//! calls [`Ledger::earn`] with a [`DeliveredOrder`] (lines by category, the delivery fee, who
-//! holds the money). It reads the stall's legal form from the catalogue (`store`), the
-//! category tree ([`catalog::Catalog::categories`]) and the commission rules; picks each
-//! line's rule ([`rates::choose_rule`]) and, for household businesses and individuals, the
-//! withholding rate in force on the day of delivery; and appends the sale, delivery, cash,
-//! commission, VAT and PIT entries through the store, payable after the holding period, each
-//! with the rule it applied. Nothing is committed by the ledger: the order and its money
+//! calls [`Ledger::earn`] with a [`DeliveredOrder`] (lines by category, the delivery fee, the
+//! discounts with who funds each, who holds the money). It reads the stall's legal form from
+//! the catalogue (`store`), the category tree ([`catalog::Catalog::categories`]) and the
+//! commission rules; picks each line's rule ([`rates::choose_rule`]) and, for household
+//! businesses and individuals, the withholding rate in force on the day of delivery; and
+//! appends the sale, delivery, discount (`stall_discount`; `platform_discount` with its
+//! `platform_funding`), cash, commission, VAT and PIT entries through the store, payable after
+//! the holding period, each with the rule it applied. Commission and withholding are on the
+//! goods less the stall's own discounts ([`earn`] says why). Nothing is committed by the ledger: the order and its money
 //! commit together or not at all.
 //!
 //! The walk of `POST /api/v1/admin/payout-batches`: the gateway's route calls
@@ -63,8 +65,8 @@ use std::sync::Arc;
 use catalog::Catalog;
 use chrono::Duration;
 
-pub use earn::{DeliveredOrder, PartialRefund, PartialReversal, SaleLine};
-pub use kind::{EntryKind, Holder, PayoutStatus};
+pub use earn::{DeliveredOrder, Discount, Part, PartialRefund, PartialReversal, SaleLine};
+pub use kind::{EntryKind, Funder, Holder, PayoutStatus};
 
 /// The ledger's settings.
 #[derive(Clone, Debug)]

@@ -175,6 +175,18 @@ impl Withholding {
     }
 }
 
+/// `amount × num / den`, rounded half up to the whole đồng (all ≥ 0, `den` > 0; otherwise
+/// 0). A partial refund's share of what remains of one part of an order: when `amount` is the
+/// whole of `den`, the share is the whole of `num`, so the last refund clears the part.
+pub fn prorate(amount: i64, num: i64, den: i64) -> i64 {
+    if amount <= 0 || num <= 0 || den <= 0 {
+        return 0;
+    }
+    let exact = i128::from(amount) * i128::from(num);
+    let den = i128::from(den);
+    i64::try_from((2 * exact + den) / (2 * den)).unwrap_or(i64::MAX)
+}
+
 /// Splits `amount` over `parts` in proportion to them, in whole đồng, so that the shares add
 /// up to exactly `amount` and none exceeds its part (largest remainder: each share is the
 /// floor of its exact value, and the đồng left over go one each to the largest fractions,
@@ -183,22 +195,27 @@ impl Withholding {
 /// A partial refund splits what remains unreversed of an order's parts, so that successive
 /// refunds never reverse more than a part, and the last one reverses exactly what is left.
 pub fn split<const N: usize>(amount: i64, parts: [i64; N]) -> Option<[i64; N]> {
+    split_all(amount, &parts)?.try_into().ok()
+}
+
+/// [`split`] over any number of parts (an order's lines).
+pub fn split_all(amount: i64, parts: &[i64]) -> Option<Vec<i64>> {
     let total: i128 = parts.iter().map(|&p| i128::from(p)).sum();
     if amount < 0 || parts.iter().any(|&p| p < 0) || i128::from(amount) > total {
         return None;
     }
-    let mut out = [0i64; N];
+    let mut out = vec![0i64; parts.len()];
     if total == 0 {
         return Some(out);
     }
-    let mut fractions = [(0i128, 0usize); N];
+    let mut fractions = Vec::with_capacity(parts.len());
     let mut given: i128 = 0;
     for (i, &p) in parts.iter().enumerate() {
         let exact = i128::from(p) * i128::from(amount);
         let share = exact / total;
         out[i] = i64::try_from(share).ok()?;
         given += share;
-        fractions[i] = (exact % total, i);
+        fractions.push((exact % total, i));
     }
     // Largest fraction first; among equal ones, the earlier part.
     fractions.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -251,6 +268,16 @@ mod tests {
             valid_from: at(2025, 1, 1),
             valid_to: None,
         }
+    }
+
+    #[test]
+    fn prorated_shares_round_half_up_and_the_whole_takes_the_whole() {
+        assert_eq!(prorate(100_000, 30_000, 270_000), 11_111); // 11 111.1
+        assert_eq!(prorate(1, 1, 2), 1); // 0.5 rounds up
+        assert_eq!(prorate(1, 1, 3), 0);
+        assert_eq!(prorate(270_000, 30_000, 270_000), 30_000);
+        assert_eq!(prorate(7, 0, 10), 0);
+        assert_eq!(prorate(7, 5, 0), 0);
     }
 
     #[test]

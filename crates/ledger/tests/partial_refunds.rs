@@ -124,6 +124,7 @@ async fn delivered(db: &DatabaseConnection, s: &Stall, goods: i64, holder: Holde
                     },
                 ],
                 delivery_fee: 30_000,
+                discounts: vec![],
                 holder,
                 delivered_at: Utc::now(),
             },
@@ -185,6 +186,7 @@ db_test!(
             first,
             PartialReversal {
                 stall: 93_500,
+                platform: 0,
                 commission: 5_000,
                 vat: 1_000,
                 pit: 500,

@@ -284,6 +284,7 @@ db_test!(
                 label: "Nước mắm (Chai 500 ml) × 1".into(),
             }],
             delivery_fee: 30_000,
+            discounts: vec![],
             holder: Holder::Marketplace,
             delivered_at: Utc::now(),
         };

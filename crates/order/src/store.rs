@@ -271,6 +271,7 @@ pub(crate) async fn delivered<C: ConnectionTrait>(
         stall_id: o.stall_id,
         lines,
         delivery_fee: o.delivery_fee,
+        discounts: Vec::new(),
         holder,
         delivered_at: at,
     })

@@ -918,6 +918,9 @@ db_test!(
                 of("sale")
                     + of("delivery")
                     + of("cash_collected")
+                    + of("stall_discount")
+                    + of("platform_discount")
+                    + of("platform_funding")
                     + of("commission")
                     + of("vat_withheld")
                     + of("pit_withheld")
@@ -1271,7 +1274,7 @@ db_test!(
         // Excel reads it as UTF-8 by its byte-order mark; times are Vietnam's.
         let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
         let lines: Vec<&str> = text.split_terminator("\r\n").collect();
-        assert_eq!(lines.len(), 1 + month.len() + 1 + 1 + 1 + 10 + 1);
+        assert_eq!(lines.len(), 1 + month.len() + 1 + 1 + 1 + 13 + 1);
         assert_eq!(
             lines[0],
             "time (UTC+07:00),kind,amount,order_id,payout_id,note"
@@ -1305,9 +1308,9 @@ db_test!(
             format!("opening_balance,{opening},Sạp nhiều bút toán")
         );
         assert_eq!(tail[3], format!("total_sale,{}", sum("sale")) + ",");
-        assert_eq!(tail[6], format!("total_commission,{},", sum("commission")));
-        assert_eq!(tail[12], format!("total_adjustment,{},", sum("adjustment")));
-        assert_eq!(tail[13], format!("closing_balance,{closing},2026-11"));
+        assert_eq!(tail[9], format!("total_commission,{},", sum("commission")));
+        assert_eq!(tail[15], format!("total_adjustment,{},", sum("adjustment")));
+        assert_eq!(tail[16], format!("closing_balance,{closing},2026-11"));
 
         // A month with nothing in it still has its balances.
         let st = app

@@ -17,7 +17,7 @@ use uuid::Uuid;
 pub use self::statement::{Statement, StatementExport, StatementFormat, Totals};
 pub use crate::views::EntryView;
 use crate::{
-    Ledger, access,
+    Ledger, Part, access,
     entity::{entry, ledger_account, payout, tax_profile},
     kind::{EntryKind, PayoutStatus},
     rates, store,
@@ -62,7 +62,8 @@ pub struct SellerTax {
     pub tax_code: Option<String>,
     /// Its citizen id, if recorded.
     pub citizen_id: Option<String>,
-    /// Goods sold in the month, net of refunds.
+    /// Goods sold in the month at the prices charged, less the discounts the seller funded,
+    /// net of refunds (a discount the platform funded is still the seller's revenue).
     pub revenue: i64,
     /// VAT withheld, net of refunds.
     pub vat: i64,
@@ -205,7 +206,8 @@ impl Ledger {
     }
 
     /// The withholding report of `yyyy-mm` (administrators): per household business or
-    /// individual seller, goods revenue, VAT and PIT withheld in the month, net of refunds.
+    /// individual seller, goods revenue (less the seller's own discounts), VAT and PIT
+    /// withheld in the month, net of refunds.
     pub async fn withholding_report<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -221,6 +223,7 @@ impl Ledger {
                 entry::Column::Kind.is_in(
                     [
                         EntryKind::Sale,
+                        EntryKind::StallDiscount,
                         EntryKind::VatWithheld,
                         EntryKind::PitWithheld,
                         EntryKind::RefundReversal,
@@ -250,6 +253,9 @@ impl Ledger {
             // Withholding entries are negative in the stall's ledger; the report counts tax.
             match kind {
                 EntryKind::Sale => s.revenue += r.amount,
+                EntryKind::StallDiscount if crate::earn::part_of(&r)? == Part::Goods => {
+                    s.revenue += r.amount
+                }
                 EntryKind::VatWithheld => s.vat -= r.amount,
                 EntryKind::PitWithheld => s.pit -= r.amount,
                 _ => {}

@@ -32,6 +32,13 @@ pub struct Totals {
     pub delivery: i64,
     /// Cash collected by the stall (negative).
     pub cash_collected: i64,
+    /// Discounts the stall funded, on goods and delivery (negative).
+    pub stall_discount: i64,
+    /// Discounts the platform funded, on goods and delivery (negative): what buyers did not
+    /// pay of the stall's prices.
+    pub platform_discount: i64,
+    /// What the platform paid the stall for its discounts (positive).
+    pub platform_funding: i64,
     /// Commission (negative).
     pub commission: i64,
     /// VAT withheld (negative).
@@ -54,6 +61,9 @@ impl Totals {
             EntryKind::Sale => &mut self.sale,
             EntryKind::Delivery => &mut self.delivery,
             EntryKind::CashCollected => &mut self.cash_collected,
+            EntryKind::StallDiscount => &mut self.stall_discount,
+            EntryKind::PlatformDiscount => &mut self.platform_discount,
+            EntryKind::PlatformFunding => &mut self.platform_funding,
             EntryKind::Commission => &mut self.commission,
             EntryKind::VatWithheld => &mut self.vat_withheld,
             EntryKind::PitWithheld => &mut self.pit_withheld,
@@ -65,11 +75,14 @@ impl Totals {
         *slot = slot.saturating_add(amount);
     }
 
-    fn pairs(&self) -> [(EntryKind, i64); 10] {
+    fn pairs(&self) -> [(EntryKind, i64); 13] {
         [
             (EntryKind::Sale, self.sale),
             (EntryKind::Delivery, self.delivery),
             (EntryKind::CashCollected, self.cash_collected),
+            (EntryKind::StallDiscount, self.stall_discount),
+            (EntryKind::PlatformDiscount, self.platform_discount),
+            (EntryKind::PlatformFunding, self.platform_funding),
             (EntryKind::Commission, self.commission),
             (EntryKind::VatWithheld, self.vat_withheld),
             (EntryKind::PitWithheld, self.pit_withheld),
@@ -493,9 +506,18 @@ mod tests {
         );
         assert_eq!(lines[6], "opening_balance,50000,\"Sạp cô Ba, chợ Đông Hà\"");
         assert_eq!(lines[7], "total_sale,120000,");
-        assert_eq!(lines[10], "total_commission,-8400,");
-        assert_eq!(lines[16], "total_adjustment,-1000,");
-        assert_eq!(lines[17], "closing_balance,160600,2026-11");
-        assert_eq!(lines[18..], [""]);
+        // The discounts by who funds them, beside the sale and the cash.
+        assert_eq!(
+            lines[10..13],
+            [
+                "total_stall_discount,0,",
+                "total_platform_discount,0,",
+                "total_platform_funding,0,"
+            ]
+        );
+        assert_eq!(lines[13], "total_commission,-8400,");
+        assert_eq!(lines[19], "total_adjustment,-1000,");
+        assert_eq!(lines[20], "closing_balance,160600,2026-11");
+        assert_eq!(lines[21..], [""]);
     }
 }
