@@ -271,10 +271,38 @@ pub(crate) async fn delivered<C: ConnectionTrait>(
         stall_id: o.stall_id,
         lines,
         delivery_fee: o.delivery_fee,
-        discounts: Vec::new(),
+        discounts: discounts_of(txn, o.id).await?,
         holder,
         delivered_at: at,
     })
+}
+
+/// The vouchers applied to an order as the ledger reads them: each with who funds it and its
+/// parts on the goods and on the delivery fee.
+async fn discounts_of<C: ConnectionTrait>(
+    txn: &C,
+    order_id: Uuid,
+) -> Result<Vec<ledger::Discount>> {
+    use sea_orm::QueryOrder;
+
+    use crate::entity::order_discount as od;
+    let rows = od::Entity::find()
+        .filter(od::Column::OrderId.eq(order_id))
+        .order_by_asc(od::Column::CreatedAt)
+        .order_by_asc(od::Column::Id)
+        .all(txn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for d in rows {
+        out.push(ledger::Discount {
+            funded_by: stored::<ledger::Funder>(&d.funded_by)?,
+            code: d.code,
+            voucher_id: Some(d.voucher_id),
+            goods: d.goods_amount,
+            delivery: d.delivery_amount,
+        });
+    }
+    Ok(out)
 }
 
 /// Whether a refund is owed or was sent for this order, holding the order's row locked.
