@@ -35,6 +35,7 @@ mod m20261205_000028_order_numbers;
 mod m20261205_000029_refund_accounts;
 mod m20261205_000030_cart_price_seen;
 mod m20261205_000032_ratings;
+mod m20261205_000033_sale_prices;
 mod m20261205_000034_vouchers;
 
 /// Runs the marketplace's migrations in order.
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000029_refund_accounts::Migration),
             Box::new(m20261205_000030_cart_price_seen::Migration),
             Box::new(m20261205_000032_ratings::Migration),
+            Box::new(m20261205_000033_sale_prices::Migration),
             Box::new(m20261205_000034_vouchers::Migration),
         ]
     }

@@ -18,6 +18,9 @@
 //!   [`stock`] (reserving and releasing, for checkouts), [`lookup`] (what other domains read
 //!   by id), [`indexing`] (what the search indexer reads to build its documents), [`ratings`]
 //!   (the sums of buyers' stars on products and stalls);
+//! - [`sale`]: sale prices with a window, and the one rule for the price in force at an
+//!   instant (answers, carts, checkouts and search documents read it); [`sale_boundaries`]:
+//!   the pass that refreshes products whose sale began or ended;
 //! - [`service`]: the use cases on [`Catalog`], each opening its own write transaction.
 //!
 //! The walk of `POST /api/v1/admin/stalls/{id}/approve`: the gateway's route calls
@@ -49,6 +52,8 @@ pub mod photos;
 pub mod product;
 pub mod ratings;
 pub mod region;
+pub mod sale;
+pub mod sale_boundaries;
 pub mod service;
 pub mod stall;
 pub mod stock;

@@ -2,8 +2,9 @@
 
 use crate::{product::Product, variant::Variant};
 
-/// A variant on sale with its product, as carts and checkouts price it: the variant's price,
-/// stock and weight (the product's when it has none).
+/// A variant on sale with its product, as carts and checkouts price it: the variant's price in
+/// force when it was read (a sale's during its window, see [`crate::sale::price_at`]), stock
+/// and weight (the product's when it has none).
 #[derive(Clone, Debug)]
 pub struct Offer {
     /// The product as the public sees it.
@@ -13,8 +14,13 @@ pub struct Offer {
 }
 
 impl Offer {
-    /// Price in whole đồng.
+    /// The price charged: the price in force when the offer was read, in whole đồng.
     pub fn price(&self) -> i64 {
+        self.variant.price_in_force
+    }
+
+    /// The regular price (the price before a promotion), in whole đồng.
+    pub fn regular_price(&self) -> i64 {
         self.variant.price
     }
 

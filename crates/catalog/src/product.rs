@@ -254,10 +254,13 @@ pub struct ProductSummary {
     pub slug: String,
     /// Name.
     pub name: String,
-    /// Price in whole đồng: its cheapest variant's.
+    /// Price in whole đồng: its cheapest variant's regular price.
     pub price: i64,
     /// Its dearest variant's price.
     pub price_max: i64,
+    /// The lowest price in force over its variants (a sale's during its window), what a
+    /// cart charges for its cheapest variant now; `price` when none is on sale.
+    pub price_in_force: i64,
     /// Whether any of its variants is in stock.
     pub in_stock: bool,
     /// Unit of sale, e.g. "chai 500 ml".
@@ -297,6 +300,9 @@ pub struct Product {
     pub price: Money,
     /// Its dearest variant's price (`price` when it has one variant, or all cost the same).
     pub price_max: i64,
+    /// The lowest price in force over its variants now (a sale's during its window; see
+    /// each variant's `price_in_force` and `on_sale`); `price` when none is on sale.
+    pub price_in_force: i64,
     /// Unit of sale, e.g. "chai 500 ml".
     pub unit: String,
     /// Units in stock (of all its variants).
@@ -371,8 +377,17 @@ pub struct NewProduct {
     /// A category id.
     pub category_id: Uuid,
     /// Whole đồng, 1 to 1 000 000 000: the price of its one variant (required without
-    /// `variants`, refused with them).
+    /// `variants`, refused with them); the regular price, before any sale.
     pub price: Option<i64>,
+    /// A sale of its one variant (refused with `variants`): as a variant's `sale_price`.
+    #[cfg_attr(feature = "openapi", schema(example = 102000))]
+    pub sale_price: Option<i64>,
+    /// As a variant's `sale_starts_at`.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-10T00:00:00Z"))]
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    /// As a variant's `sale_ends_at`.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-20T00:00:00Z"))]
+    pub sale_ends_at: Option<DateTime<Utc>>,
     /// Unit of sale, 1 to 50 characters, e.g. "chai 500 ml".
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub unit: String,
@@ -415,8 +430,27 @@ pub struct ProductPatch {
     /// New category.
     pub category_id: Option<Uuid>,
     /// New price of its one variant (a product of several variants changes each in
-    /// `variants`).
+    /// `variants`). A sale not yet over must still be valid with it.
     pub price: Option<i64>,
+    /// A new sale of its one variant (as `price`), given with `sale_starts_at` and
+    /// `sale_ends_at`; the three `null` end its sale; absent, the sale stays.
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, example = 102000))]
+    pub sale_price: Option<Option<i64>>,
+    /// As `sale_price`.
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<DateTime<Utc>>, example = "2026-12-10T00:00:00Z")
+    )]
+    pub sale_starts_at: Option<Option<DateTime<Utc>>>,
+    /// As `sale_price`.
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<DateTime<Utc>>, example = "2026-12-20T00:00:00Z")
+    )]
+    pub sale_ends_at: Option<Option<DateTime<Utc>>>,
     /// New unit.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub unit: Option<String>,
@@ -444,6 +478,33 @@ pub struct ProductPatch {
     /// New facts (replace the whole set); with a new category, those it requires must all be
     /// stated.
     pub facts: Option<ProductFacts>,
+}
+
+impl NewProduct {
+    /// The sale of its one variant, as given.
+    pub fn sale_input(&self) -> crate::sale::SaleInput {
+        crate::sale::SaleInput {
+            price: self.sale_price,
+            starts_at: self.sale_starts_at,
+            ends_at: self.sale_ends_at,
+        }
+    }
+}
+
+impl ProductPatch {
+    /// The new sale of its one variant: `None` when no sale field is given (the sale stays);
+    /// empty when those given are all `null` (the sale ends).
+    pub fn sale_change(&self) -> Option<crate::sale::SaleInput> {
+        if self.sale_price.is_none() && self.sale_starts_at.is_none() && self.sale_ends_at.is_none()
+        {
+            return None;
+        }
+        Some(crate::sale::SaleInput {
+            price: self.sale_price.flatten(),
+            starts_at: self.sale_starts_at.flatten(),
+            ends_at: self.sale_ends_at.flatten(),
+        })
+    }
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).

@@ -6,11 +6,15 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use common::{FieldCode, validate::Validator};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::photos::{self, MAX_IMAGES};
+use crate::{
+    photos::{self, MAX_IMAGES},
+    sale::{self, Sale, SaleInput, SaleRules},
+};
 
 /// Highest price a variant may have: 1 tỷ đồng.
 pub const MAX_PRICE: i64 = 1_000_000_000;
@@ -32,10 +36,25 @@ pub struct Variant {
     pub sku: Option<String>,
     /// Its GTIN (EAN-8, UPC-A, EAN-13 or GTIN-14).
     pub barcode: Option<String>,
-    /// Price in whole đồng.
+    /// The regular price in whole đồng (the price before a promotion); see `price_in_force`.
     pub price: i64,
     /// The price before a reduction, shown struck through (above `price`).
     pub compare_at_price: Option<i64>,
+    /// The price during the sale window `[sale_starts_at, sale_ends_at)`, below `price`
+    /// (null: no sale; the three are set together).
+    #[cfg_attr(feature = "openapi", schema(example = 102000))]
+    pub sale_price: Option<i64>,
+    /// When the sale begins (included).
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-10T00:00:00Z"))]
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    /// When the sale ends (excluded).
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-20T00:00:00Z"))]
+    pub sale_ends_at: Option<DateTime<Utc>>,
+    /// The price a cart and a checkout charge now: `sale_price` during its window, otherwise
+    /// `price`.
+    pub price_in_force: i64,
+    /// Whether `sale_price` is in force now.
+    pub on_sale: bool,
     /// Units in stock.
     pub stock: i64,
     /// Shipping weight of one unit (null: the product's).
@@ -66,10 +85,24 @@ pub struct VariantInput {
     /// A GTIN of 8, 12, 13 or 14 digits with its check digit.
     #[cfg_attr(feature = "openapi", schema(example = "8934563138165"))]
     pub barcode: Option<String>,
-    /// Whole đồng, 1 to 1 000 000 000.
+    /// Whole đồng, 1 to 1 000 000 000: the regular price (the price before a promotion).
     pub price: i64,
     /// Above `price`, when the price is reduced.
     pub compare_at_price: Option<i64>,
+    /// A sale: the price in force during `[sale_starts_at, sale_ends_at)`, below `price` and
+    /// cutting at most 50 % of it (Decree 81/2018, Art. 7, as amended by Decree 128/2024).
+    /// The three sale fields are given together or not at all; without them the variant has
+    /// no sale (in an edit, its sale ends).
+    #[cfg_attr(feature = "openapi", schema(example = 102000))]
+    pub sale_price: Option<i64>,
+    /// RFC 3339; when the sale begins (included).
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-10T00:00:00Z"))]
+    pub sale_starts_at: Option<DateTime<Utc>>,
+    /// RFC 3339; when it ends (excluded): after `sale_starts_at`, not in the past, and at most
+    /// `promotions.max_sale_days` (default 120) days after it. Keeping a product's sale days
+    /// within the year's limit of the decree is the stall's duty.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-20T00:00:00Z"))]
+    pub sale_ends_at: Option<DateTime<Utc>>,
     /// 0 to 1 000 000.
     pub stock: i64,
     /// 1 to 1 000 000 g; null: the product's.
@@ -89,6 +122,8 @@ pub(crate) struct CheckedVariant {
     pub barcode: Option<String>,
     pub price: i64,
     pub compare_at_price: Option<i64>,
+    /// Its sale, checked by [`check_sales`].
+    pub sale: Option<Sale>,
     /// `None`: as stored (an edit of the price alone never writes back a stock it read
     /// before a checkout took some).
     pub stock: Option<i64>,
@@ -205,9 +240,47 @@ fn check_one(v: &mut Validator, at: &str, input: &VariantInput, seen: &mut Seen)
         barcode: barcode.map(str::to_owned),
         price: input.price,
         compare_at_price: input.compare_at_price,
+        sale: None,
         stock: Some(input.stock),
         weight_grams: input.weight_grams,
         images,
+    }
+}
+
+impl VariantInput {
+    /// The sale fields it gives.
+    pub fn sale_input(&self) -> SaleInput {
+        SaleInput {
+            price: self.sale_price,
+            starts_at: self.sale_starts_at,
+            ends_at: self.sale_ends_at,
+        }
+    }
+}
+
+/// Checks the sales of `inputs` into `checked` (the same list, checked by [`check`]),
+/// recording each problem as `variants[N].sale_*`. A variant's stored sale (in `stored`, by
+/// id) given back as it is with an unchanged price is kept without checks, so an edit of
+/// other fields never fails on a sale that has since ended.
+pub(crate) fn check_sales(
+    v: &mut Validator,
+    inputs: &[VariantInput],
+    checked: &mut [CheckedVariant],
+    stored: &[(Uuid, i64, Option<Sale>)],
+    rules: (SaleRules, DateTime<Utc>),
+) {
+    for (i, (input, out)) in inputs.iter().zip(checked.iter_mut()).enumerate() {
+        let given = input.sale_input();
+        let unchanged = input.id.is_some_and(|id| {
+            stored.iter().any(|(s, price, sale)| {
+                *s == id && *price == input.price && SaleInput::of(sale.as_ref()) == given
+            })
+        });
+        out.sale = if unchanged {
+            Sale::from_columns(given.price, given.starts_at, given.ends_at)
+        } else {
+            sale::check(v, &format!("variants[{i}]."), input.price, given, rules)
+        };
     }
 }
 
@@ -274,6 +347,9 @@ mod tests {
             barcode: None,
             price,
             compare_at_price: None,
+            sale_price: None,
+            sale_starts_at: None,
+            sale_ends_at: None,
             stock: 1,
             weight_grams: None,
             images: Vec::new(),

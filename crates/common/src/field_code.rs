@@ -126,6 +126,11 @@ field_codes! {
     OutOfStock = "out_of_stock",
     /// A total that is no longer the order's.
     TotalChanged = "total_changed",
+    /// A promotion cutting more of the price before it than the law allows (Decree 81/2018,
+    /// Art. 7: at most 50 %).
+    OverPromotionCap = "over_promotion_cap",
+    /// A window of time longer than allowed (a sale's, `promotions.max_sale_days`).
+    WindowTooLong = "window_too_long",
 }
 
 impl FieldCode {

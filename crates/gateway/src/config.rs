@@ -112,6 +112,8 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// Uploaded photos.
     pub media: MediaConfig,
+    /// Promotions: what a stall may set on a sale price.
+    pub promotions: PromotionsConfig,
 }
 
 impl Config {
@@ -352,6 +354,21 @@ mod tests {
                 .to_string();
             let named = key.trim_start_matches("MARKETPLACE_CASES__").to_lowercase();
             assert!(e.contains(&format!("cases.{named}")), "{key}={bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_longest_sale_is_a_setting_of_the_environment() {
+        let c = Config::with_overrides("").unwrap();
+        assert_eq!(c.promotions.max_sale_days, 120);
+        let c =
+            Config::load_with_env(None, [("MARKETPLACE_PROMOTIONS__MAX_SALE_DAYS", "30")]).unwrap();
+        assert_eq!(c.promotions.sale_rules().max_days, 30);
+        for bad in ["0", "367", "a month"] {
+            let e = Config::load_with_env(None, [("MARKETPLACE_PROMOTIONS__MAX_SALE_DAYS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("promotions.max_sale_days"), "{bad}: {e}");
         }
     }
 

@@ -392,7 +392,8 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
 /// Which background jobs a process runs.
 #[derive(Clone, Copy, Debug)]
 struct Workers {
-    /// The search indexer and the sweep of lapsed certificates (`search.worker`).
+    /// The search indexer, the sweep of lapsed certificates and the pass over sale boundaries
+    /// (`search.worker`).
     search: bool,
     /// The expiry of unpaid checkouts, the refund retries and the sweep of expired guest carts
     /// (`payments.worker`).
@@ -441,7 +442,8 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
             search::indexer::Indexer::new(state.search.engine().clone(), state.catalog.clone());
         runner = runner
             .with(search::indexer::IndexOutbox::new(indexer, state.db.clone()))
-            .with(search::indexer::SweepLapsed::new(state.db.clone()));
+            .with(search::indexer::SweepLapsed::new(state.db.clone()))
+            .with(search::indexer::SaleBoundaries::new(state.db.clone()));
     }
     if which.payments {
         let every = Duration::from_secs(state.config.payments.sweep_interval_secs);

@@ -83,7 +83,8 @@ impl AppState {
         let catalog = Catalog::new(built.regions)
             .with_photos(photos)
             .with_notifier(notifier.clone())
-            .with_document_requirements(document_rules.requirements());
+            .with_document_requirements(document_rules.requirements())
+            .with_sale_rules(config.promotions.sale_rules());
         let mut checkouts = order::Checkouts::new(catalog.clone()).with_rates(built.rates.clone());
         if let Some(card) = &built.card {
             checkouts = checkouts.with_card(card.clone(), built.card_checkout_ttl);

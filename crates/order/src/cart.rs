@@ -52,11 +52,21 @@ pub struct CartLine {
     pub unit: Option<String>,
     /// The variant's first image, else the product's.
     pub image: Option<String>,
-    /// The variant's unit price now, in đồng (the name order lines use).
+    /// The variant's unit price now, in đồng (the name order lines use): its price in force,
+    /// a sale's during its window.
     pub unit_price: i64,
     /// The same as `unit_price`: its former name, kept for clients written against it.
     #[cfg_attr(feature = "openapi", schema(deprecated))]
     pub price: i64,
+    /// The variant's regular price (before a promotion), in đồng, to show struck through when
+    /// `on_sale` (null when it is no longer sold).
+    #[cfg_attr(feature = "openapi", schema(example = 120000))]
+    pub regular_price: Option<i64>,
+    /// Whether `unit_price` is a sale's price, in force until `sale_ends_at`.
+    pub on_sale: bool,
+    /// When the sale in force ends (null when none is).
+    #[cfg_attr(feature = "openapi", schema(example = "2026-12-20T00:00:00Z"))]
+    pub sale_ends_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Units wanted.
     pub quantity: i64,
     /// `unit_price × quantity`.
@@ -379,6 +389,9 @@ impl Carts {
                         image: o.image(),
                         unit_price: o.price(),
                         price: o.price(),
+                        regular_price: Some(o.regular_price()),
+                        on_sale: o.variant.on_sale,
+                        sale_ends_at: o.variant.sale_ends_at.filter(|_| o.variant.on_sale),
                         quantity: r.quantity,
                         line_total: line_total.dong(),
                         stock: o.stock(),
@@ -402,6 +415,9 @@ impl Carts {
                     image: None,
                     unit_price: 0,
                     price: 0,
+                    regular_price: None,
+                    on_sale: false,
+                    sale_ends_at: None,
                     quantity: r.quantity,
                     line_total: 0,
                     stock: 0,

@@ -763,6 +763,7 @@ async fn insert_order<C: ConnectionTrait>(
             name: Set(item.name.clone()),
             unit: Set(item.unit.clone()),
             unit_price: Set(item.unit_price),
+            regular_unit_price: Set(Some(item.regular_unit_price)),
             quantity: Set(item.quantity),
         }
         .insert(txn)

@@ -49,7 +49,10 @@ pub(crate) struct PricedItem {
     pub variant_name: String,
     pub name: String,
     pub unit: String,
+    /// The price charged: the price in force.
     pub unit_price: i64,
+    /// The regular price (before a promotion).
+    pub regular_unit_price: i64,
     pub quantity: i64,
 }
 
@@ -127,6 +130,7 @@ impl Pricing<'_> {
                 name: p.name.clone(),
                 unit: p.unit.clone(),
                 unit_price: o.price(),
+                regular_unit_price: o.regular_price(),
                 quantity,
             });
         }

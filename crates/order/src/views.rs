@@ -50,8 +50,12 @@ pub struct OrderLine {
     pub name: String,
     /// Unit of sale.
     pub unit: String,
-    /// Unit price when sold, in đồng.
+    /// Unit price charged, in đồng (a sale's when the line was sold during its window).
     pub unit_price: i64,
+    /// The variant's regular unit price when sold (the price before a promotion), in đồng;
+    /// null for lines sold before it was kept.
+    #[cfg_attr(feature = "openapi", schema(example = 120000))]
+    pub regular_unit_price: Option<i64>,
     /// Units.
     pub quantity: i64,
 }
@@ -279,6 +283,7 @@ impl Rows {
                     name: i.name.clone(),
                     unit: i.unit.clone(),
                     unit_price: i.unit_price,
+                    regular_unit_price: i.regular_unit_price,
                     quantity: i.quantity,
                 })
                 .collect(),

@@ -28,11 +28,20 @@ pub struct ProductDoc {
     /// Description.
     #[serde(default)]
     pub description: String,
-    /// Price in đồng: its cheapest variant's.
+    /// Price in đồng: the lowest price in force over its variants when indexed (a sale's
+    /// during its window), what sorts and price filters read.
     pub price: i64,
-    /// Its dearest variant's price (documents indexed before variants: 0, read as `price`).
+    /// The highest price in force over its variants (documents indexed before variants: 0,
+    /// read as `price`).
     #[serde(default)]
     pub price_max: i64,
+    /// Its cheapest variant's regular price, before any sale (documents indexed before sales:
+    /// 0, read as `price`).
+    #[serde(default)]
+    pub regular_price: i64,
+    /// Its dearest variant's regular price (0: read as `price_max`).
+    #[serde(default)]
+    pub regular_price_max: i64,
     /// Whether any of its variants is in stock (documents indexed before: true).
     #[serde(default = "yes")]
     pub in_stock: bool,
@@ -134,8 +143,10 @@ pub fn product_doc(
         name: nfc(&p.name).into_owned(),
         name_folded: fold(&p.name),
         description: nfc(&p.description).into_owned(),
-        price: p.price,
-        price_max: p.price_max.max(p.price),
+        price: p.price_now,
+        price_max: p.price_now_max.max(p.price_now),
+        regular_price: p.price,
+        regular_price_max: p.price_max.max(p.price),
         in_stock: p.stock > 0,
         unit: p.unit.clone(),
         image: images.into_iter().next(),

@@ -307,6 +307,39 @@ impl Job for SweepLapsed {
     }
 }
 
+/// The job that, every minute, refreshes the products whose sale began or ended since its
+/// previous pass ([`catalog::sale_boundaries::pass`]): their prices in force and, through the
+/// outbox, their search documents, so sorting and filtering by price follow a sale.
+pub struct SaleBoundaries {
+    db: DatabaseConnection,
+}
+
+impl SaleBoundaries {
+    /// The pass over `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[jobs::async_trait]
+impl Job for SaleBoundaries {
+    fn kind(&self) -> &'static str {
+        "search_sale_boundaries"
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule::Every(Duration::from_secs(60))
+    }
+
+    async fn run(&self) -> Result<u64, JobError> {
+        let products = catalog::sale_boundaries::pass(&self.db, chrono::Utc::now()).await?;
+        if products > 0 {
+            tracing::info!(products, "queued products whose sale began or ended");
+        }
+        Ok(products)
+    }
+}
+
 /// What a reindex did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Reindexed {

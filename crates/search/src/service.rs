@@ -777,9 +777,16 @@ fn product_hit(d: ProductDoc, today: i64, catalog: &Catalog) -> ProductSummary {
         id: d.id,
         slug: d.slug,
         name: d.name,
-        price_max: d.price_max.max(d.price),
+        price_max: match d.regular_price_max {
+            0 => d.price_max.max(d.price),
+            regular => regular,
+        },
+        price_in_force: d.price,
         in_stock: d.in_stock,
-        price: d.price,
+        price: match d.regular_price {
+            0 => d.price,
+            regular => regular,
+        },
         unit: d.unit,
         image: d.image,
         ocop_stars: valid.then_some(d.ocop_stars),

@@ -95,6 +95,8 @@ fn doc(
         description: format!("Đặc sản {name}"),
         price,
         price_max: price,
+        regular_price: 0,
+        regular_price_max: 0,
         in_stock: true,
         unit: "chai".into(),
         image: None,

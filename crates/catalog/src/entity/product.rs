@@ -19,6 +19,11 @@ pub struct Model {
     pub price: i64,
     /// Its dearest variant's price.
     pub price_max: i64,
+    /// The lowest price in force over its variants (a sale's, during its window), as of its
+    /// last write or the last sale boundary the job saw: what sorts and search read.
+    pub price_now: i64,
+    /// The highest price in force over its variants, likewise.
+    pub price_now_max: i64,
     pub unit: String,
     pub stock: i64,
     pub images: String,

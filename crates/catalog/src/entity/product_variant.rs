@@ -16,6 +16,10 @@ pub struct Model {
     pub barcode: Option<String>,
     pub price: i64,
     pub compare_at_price: Option<i64>,
+    /// The price in force during `[sale_starts_at, sale_ends_at)`; the three are set together.
+    pub sale_price: Option<i64>,
+    pub sale_starts_at: Option<DateTimeUtc>,
+    pub sale_ends_at: Option<DateTimeUtc>,
     pub stock: i64,
     pub weight_grams: Option<i32>,
     /// A JSON array of media ids or URLs; empty: the product's images.

@@ -44,6 +44,8 @@ pub struct Catalog {
     notifier: notify::Notifier,
     /// The photos stalls hold, for products' `images` named by id.
     photos: Option<Arc<dyn crate::photos::Photos>>,
+    /// What a stall may set on a sale.
+    sale_rules: crate::sale::SaleRules,
 }
 
 /// How much of a stall (and its products) the caller may see and do.
@@ -72,7 +74,19 @@ impl Catalog {
             document_rules: Arc::new(DocumentRequirements::default()),
             notifier: notify::Notifier::default(),
             photos: None,
+            sale_rules: crate::sale::SaleRules::default(),
         }
+    }
+
+    /// The same catalogue allowing sales by `rules` (`promotions.max_sale_days`).
+    pub fn with_sale_rules(mut self, rules: crate::sale::SaleRules) -> Self {
+        self.sale_rules = rules;
+        self
+    }
+
+    /// The sale rules, and the instant a sale given now is checked at.
+    pub(crate) fn sale_rules_now(&self) -> (crate::sale::SaleRules, chrono::DateTime<chrono::Utc>) {
+        (self.sale_rules, chrono::Utc::now())
     }
 
     /// The same catalogue requiring the product facts of `rules` (by default the shipped

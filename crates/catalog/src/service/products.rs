@@ -33,6 +33,8 @@ use crate::{
     variant::CheckedVariant,
 };
 
+use super::variants::sale_given;
+
 /// The orders of a product listing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -68,11 +70,12 @@ impl ProductSort {
             ProductSort::Newest => q
                 .order_by_desc(product::Column::CreatedAt)
                 .order_by_desc(product::Column::Id),
+            // By the prices in force (a sale's during its window), as search sorts.
             ProductSort::PriceAsc => q
-                .order_by_asc(product::Column::Price)
+                .order_by_asc(product::Column::PriceNow)
                 .order_by_desc(product::Column::Id),
             ProductSort::PriceDesc => q
-                .order_by_desc(product::Column::PriceMax)
+                .order_by_desc(product::Column::PriceNowMax)
                 .order_by_desc(product::Column::Id),
         }
     }
@@ -181,6 +184,11 @@ impl Catalog {
             .as_deref()
             .and_then(|c| self.regions.get(c))
             .cloned();
+        let price_in_force = variants
+            .iter()
+            .map(|v| v.price_in_force)
+            .min()
+            .unwrap_or(p.price);
         Ok(Product {
             id: p.id,
             slug: p.slug,
@@ -194,6 +202,7 @@ impl Catalog {
             description: p.description,
             price: Money::from_dong(p.price),
             price_max: p.price_max,
+            price_in_force,
             unit: p.unit,
             stock: p.stock,
             in_stock: p.stock > 0,
@@ -226,7 +235,7 @@ impl Catalog {
     ) -> Result<Vec<Product>> {
         let (stalls, categories) = product_refs(db, &rows).await?;
         let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-        let mut variants = super::variants::of(db, &ids).await?;
+        let mut variants = super::variants::of(db, &ids, Utc::now()).await?;
         // Which facts each category requires depends on its ancestors: only the privileged
         // views, which list what is missing, need the whole (small) tree.
         let tree = if privileged {
@@ -328,7 +337,7 @@ impl Catalog {
         let name = rules::name(&mut v, &input.name);
         let description = rules::description(&mut v, &input.description);
         let unit = rules::unit(&mut v, &input.unit);
-        let variants = Self::new_variants(&mut v, &input, &unit);
+        let variants = self.new_variants(&mut v, &input, &unit);
         rules::weight(&mut v, input.weight_grams);
         let images = rules::images(&mut v, &input.images);
         if let Some(code) = input.origin_commune_code.as_deref() {
@@ -349,10 +358,13 @@ impl Catalog {
         self.check_product_photos(&mut v, stall.id, &images, &variants)
             .await?;
         v.finish()?;
-        let sums = super::variants::sums(variants.iter().map(|v| (v.price, v.stock.unwrap_or(0))));
+        let now = Utc::now();
+        let sums = super::variants::sums(variants.iter().map(|v| {
+            let in_force = crate::sale::price_at(v.price, v.sale.as_ref(), now);
+            (v.price, in_force, v.stock.unwrap_or(0))
+        }));
 
         let txn = common::begin_write(db).await?;
-        let now = Utc::now();
         let slug = unique_slug(&txn, SlugTable::Product, &name, "san-pham").await?;
         let mut am = product::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -363,6 +375,8 @@ impl Catalog {
             description: Set(description),
             price: Set(sums.price),
             price_max: Set(sums.price_max),
+            price_now: Set(sums.price_now),
+            price_now_max: Set(sums.price_now_max),
             unit: Set(unit),
             stock: Set(sums.stock),
             images: Set(serde_json::to_string(&images).unwrap_or_else(|_| "[]".into())),
@@ -392,16 +406,26 @@ impl Catalog {
     /// The variants a new product is listed with: those of `variants`, else one named after
     /// its `unit` of `price` and `stock` (which are then required, and refused beside
     /// `variants`).
-    fn new_variants(v: &mut Validator, input: &NewProduct, unit: &str) -> Vec<CheckedVariant> {
+    fn new_variants(
+        &self,
+        v: &mut Validator,
+        input: &NewProduct,
+        unit: &str,
+    ) -> Vec<CheckedVariant> {
+        let sale = input.sale_input();
         if let Some(list) = &input.variants {
-            for field in given(input.price, input.stock) {
+            let mut fields = given(input.price, input.stock);
+            fields.extend(sale_given(sale));
+            for field in fields {
                 v.add(
                     field,
                     FieldCode::ConflictingFields,
                     "give prices and stock in variants, or price and stock without variants",
                 );
             }
-            return crate::variant::check(v, list);
+            let mut checked = crate::variant::check(v, list);
+            crate::variant::check_sales(v, list, &mut checked, &[], self.sale_rules_now());
+            return checked;
         }
         for field in ["price", "stock"] {
             if !given(input.price, input.stock).contains(&field) {
@@ -413,6 +437,7 @@ impl Catalog {
         };
         rules::price(v, price);
         rules::stock(v, stock);
+        let sale = crate::sale::check(v, "", price, sale, self.sale_rules_now());
         vec![CheckedVariant {
             id: None,
             name: if unit.is_empty() {
@@ -424,6 +449,7 @@ impl Catalog {
             barcode: None,
             price,
             compare_at_price: None,
+            sale,
             stock: Some(stock),
             weight_grams: input.weight_grams,
             images: Vec::new(),
@@ -466,14 +492,21 @@ impl Catalog {
     ) -> Result<Option<Vec<CheckedVariant>>> {
         let rows = super::variants::rows(db, current.id).await?;
         if let Some(list) = &patch.variants {
-            for field in given(patch.price, patch.stock) {
+            let mut fields = given(patch.price, patch.stock);
+            fields.extend(patch.sale_change().map(sale_given).unwrap_or_default());
+            for field in fields {
                 v.add(
                     field,
                     FieldCode::ConflictingFields,
                     "give prices and stock in variants, or price and stock without variants",
                 );
             }
-            let checked = crate::variant::check(v, list);
+            let mut checked = crate::variant::check(v, list);
+            let stored: Vec<_> = rows
+                .iter()
+                .map(|r| (r.id, r.price, super::variants::sale_of(r)))
+                .collect();
+            crate::variant::check_sales(v, list, &mut checked, &stored, self.sale_rules_now());
             for (i, c) in checked.iter().enumerate() {
                 if let Some(id) = c.id {
                     v.check(
@@ -489,11 +522,18 @@ impl Catalog {
             return Ok(Some(checked));
         }
         let weight = patch.weight_grams;
-        if patch.price.is_none() && patch.stock.is_none() && weight.is_none() {
+        let sale_change = patch.sale_change();
+        if patch.price.is_none()
+            && patch.stock.is_none()
+            && weight.is_none()
+            && sale_change.is_none()
+        {
             return Ok(None);
         }
         let [only] = rows.as_slice() else {
-            for field in given(patch.price, patch.stock) {
+            let mut fields = given(patch.price, patch.stock);
+            fields.extend(sale_change.map(sale_given).unwrap_or_default());
+            for field in fields {
                 v.add(
                     field,
                     FieldCode::ConflictingFields,
@@ -502,25 +542,7 @@ impl Catalog {
             }
             return Ok(None);
         };
-        if let Some(p) = patch.price {
-            rules::price(v, p);
-        }
-        if let Some(s) = patch.stock {
-            rules::stock(v, s);
-        }
-        Ok(Some(vec![CheckedVariant {
-            id: Some(only.id),
-            name: only.name.clone(),
-            sku: only.sku.clone(),
-            barcode: only.barcode.clone(),
-            price: patch.price.unwrap_or(only.price),
-            compare_at_price: only
-                .compare_at_price
-                .filter(|c| *c > patch.price.unwrap_or(only.price)),
-            stock: patch.stock,
-            weight_grams: weight.unwrap_or(only.weight_grams),
-            images: serde_json::from_str(&only.images).unwrap_or_default(),
-        }]))
+        Ok(Some(vec![self.patched_only(v, only, patch)]))
     }
 
     /// A product by id or slug: public while visible, otherwise to its stall's members and

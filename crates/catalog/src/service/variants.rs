@@ -1,9 +1,10 @@
-//! Storing a product's variants, and reading them: with the product's views, and as offers a
-//! cart prices.
+//! Storing a product's variants (with their sales), and reading them: with the product's
+//! views, and as offers a cart prices.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use common::validate::Validator;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
     Set, sea_query::Expr,
@@ -16,11 +17,23 @@ use crate::{
     error::Result,
     offer::Offer,
     photos,
+    sale::{self, Sale, SaleInput},
     variant::{CheckedVariant, Variant},
 };
 
-/// A stored variant as answers show it.
-pub(crate) fn view(v: variant::Model) -> Variant {
+/// The sale stored on a variant's row.
+pub(crate) fn sale_of(v: &variant::Model) -> Option<Sale> {
+    Sale::from_columns(v.sale_price, v.sale_starts_at, v.sale_ends_at)
+}
+
+/// The price in force at `at` of a stored variant.
+pub(crate) fn price_now(v: &variant::Model, at: DateTime<Utc>) -> i64 {
+    sale::price_at(v.price, sale_of(v).as_ref(), at)
+}
+
+/// A stored variant as answers show it at `at` (which decides the price in force).
+pub(crate) fn view(v: variant::Model, at: DateTime<Utc>) -> Variant {
+    let price_in_force = price_now(&v, at);
     Variant {
         id: v.id,
         name: v.name,
@@ -28,6 +41,11 @@ pub(crate) fn view(v: variant::Model) -> Variant {
         barcode: v.barcode,
         price: v.price,
         compare_at_price: v.compare_at_price,
+        on_sale: price_in_force != v.price,
+        price_in_force,
+        sale_price: v.sale_price,
+        sale_starts_at: v.sale_starts_at,
+        sale_ends_at: v.sale_ends_at,
         stock: v.stock,
         weight_grams: v.weight_grams,
         images: photos::image_urls(&v.images),
@@ -35,10 +53,12 @@ pub(crate) fn view(v: variant::Model) -> Variant {
     }
 }
 
-/// The variants of `products`, each product's in their order.
+/// The variants of `products`, each product's in their order, with their prices in force at
+/// `at`.
 pub(crate) async fn of<C: ConnectionTrait>(
     db: &C,
     products: &[Uuid],
+    at: DateTime<Utc>,
 ) -> Result<HashMap<Uuid, Vec<Variant>>> {
     let mut out: HashMap<Uuid, Vec<Variant>> = HashMap::new();
     if products.is_empty() {
@@ -51,7 +71,7 @@ pub(crate) async fn of<C: ConnectionTrait>(
         .all(db)
         .await?
     {
-        out.entry(v.product_id).or_default().push(view(v));
+        out.entry(v.product_id).or_default().push(view(v, at));
     }
     Ok(out)
 }
@@ -71,21 +91,52 @@ pub(crate) async fn rows<C: ConnectionTrait>(
 /// What a product's row keeps of its variants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Sums {
-    /// The lowest price.
+    /// The lowest regular price.
     pub price: i64,
-    /// The highest price.
+    /// The highest regular price.
     pub price_max: i64,
+    /// The lowest price in force.
+    pub price_now: i64,
+    /// The highest price in force.
+    pub price_now_max: i64,
     /// Units in stock of all.
     pub stock: i64,
 }
 
-/// What a product's row keeps of `variants`, each a price and a stock.
-pub(crate) fn sums(variants: impl Iterator<Item = (i64, i64)> + Clone) -> Sums {
+/// What a product's row keeps of `variants`, each a regular price, a price in force and a
+/// stock.
+pub(crate) fn sums(variants: impl Iterator<Item = (i64, i64, i64)> + Clone) -> Sums {
     Sums {
         price: variants.clone().map(|v| v.0).min().unwrap_or(0),
         price_max: variants.clone().map(|v| v.0).max().unwrap_or(0),
-        stock: variants.map(|v| v.1).sum(),
+        price_now: variants.clone().map(|v| v.1).min().unwrap_or(0),
+        price_now_max: variants.clone().map(|v| v.1).max().unwrap_or(0),
+        stock: variants.map(|v| v.2).sum(),
     }
+}
+
+/// Writes on `product_id`'s row the sums of its stored variants, prices in force at `at`.
+/// The caller holds the product's row (or, for a sale boundary, writes only prices).
+pub(crate) async fn write_sums<C: ConnectionTrait>(
+    txn: &C,
+    product_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Sums> {
+    let stored = rows(txn, product_id).await?;
+    let sums = sums(stored.iter().map(|r| (r.price, price_now(r, at), r.stock)));
+    product::Entity::update_many()
+        .col_expr(product::Column::Price, Expr::value(sums.price))
+        .col_expr(product::Column::PriceMax, Expr::value(sums.price_max))
+        .col_expr(product::Column::PriceNow, Expr::value(sums.price_now))
+        .col_expr(
+            product::Column::PriceNowMax,
+            Expr::value(sums.price_now_max),
+        )
+        .col_expr(product::Column::Stock, Expr::value(sums.stock))
+        .filter(product::Column::Id.eq(product_id))
+        .exec(txn)
+        .await?;
+    Ok(sums)
 }
 
 fn images_json(images: &[String]) -> String {
@@ -132,15 +183,7 @@ pub(crate) async fn store<C: ConnectionTrait>(
     }
     // The sums of the rows as they now are: the caller holds the product's row, so no
     // checkout changes them meanwhile.
-    let stored = rows(txn, product_id).await?;
-    let sums = sums(stored.iter().map(|r| (r.price, r.stock)));
-    product::Entity::update_many()
-        .col_expr(product::Column::Price, Expr::value(sums.price))
-        .col_expr(product::Column::PriceMax, Expr::value(sums.price_max))
-        .col_expr(product::Column::Stock, Expr::value(sums.stock))
-        .filter(product::Column::Id.eq(product_id))
-        .exec(txn)
-        .await?;
+    write_sums(txn, product_id, now).await?;
     Ok(())
 }
 
@@ -153,6 +196,9 @@ fn columns(v: &CheckedVariant, position: i32, now: DateTime<Utc>) -> variant::Ac
         barcode: Set(v.barcode.clone()),
         price: Set(v.price),
         compare_at_price: Set(v.compare_at_price),
+        sale_price: Set(v.sale.map(|s| s.price)),
+        sale_starts_at: Set(v.sale.map(|s| s.starts_at)),
+        sale_ends_at: Set(v.sale.map(|s| s.ends_at)),
         stock: v.stock.map_or(NotSet, Set),
         weight_grams: Set(v.weight_grams),
         images: Set(images_json(&v.images)),
@@ -199,7 +245,61 @@ async fn insert_row<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Which of a body's sale fields are given (a product's one variant's sale, beside its
+/// `variants` list).
+pub(super) fn sale_given(sale: SaleInput) -> Vec<&'static str> {
+    [
+        ("sale_price", sale.price.is_some()),
+        ("sale_starts_at", sale.starts_at.is_some()),
+        ("sale_ends_at", sale.ends_at.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, is)| is.then_some(field))
+    .collect()
+}
+
 impl Catalog {
+    /// The one variant `only` of a product as `patch` changes it: its price, stock, weight and
+    /// sale (`sale_*`: all three null end it). A stored sale not yet over is checked again
+    /// against a new price.
+    pub(super) fn patched_only(
+        &self,
+        v: &mut Validator,
+        only: &variant::Model,
+        patch: &crate::product::ProductPatch,
+    ) -> CheckedVariant {
+        if let Some(p) = patch.price {
+            crate::product::rules::price(v, p);
+        }
+        if let Some(s) = patch.stock {
+            crate::product::rules::stock(v, s);
+        }
+        let price = patch.price.unwrap_or(only.price);
+        let (rules, now) = self.sale_rules_now();
+        let sale = match (patch.sale_change(), sale_of(only)) {
+            (Some(input), _) => crate::sale::check(v, "", price, input, (rules, now)),
+            (None, Some(s)) if s.ends_at > now && patch.price.is_some() => {
+                crate::sale::check(v, "", price, SaleInput::of(Some(&s)), (rules, now))
+            }
+            (None, stored) => stored,
+        };
+        let weight = patch.weight_grams;
+        CheckedVariant {
+            id: Some(only.id),
+            name: only.name.clone(),
+            sku: only.sku.clone(),
+            barcode: only.barcode.clone(),
+            price: patch.price.unwrap_or(only.price),
+            compare_at_price: only
+                .compare_at_price
+                .filter(|c| *c > patch.price.unwrap_or(only.price)),
+            sale,
+            stock: patch.stock,
+            weight_grams: weight.unwrap_or(only.weight_grams),
+            images: serde_json::from_str(&only.images).unwrap_or_default(),
+        }
+    }
+
     /// The variants on sale among `ids`, each with its product as the public sees it, keyed
     /// by the id asked. An id may name a variant, or a product (its first variant): what a
     /// cart line names.

@@ -258,6 +258,24 @@ impl CasesConfig {
     }
 }
 
+/// `[promotions]`
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(deny_unknown_fields)]
+pub struct PromotionsConfig {
+    /// The longest window of one sale price, in days.
+    pub max_sale_days: u32,
+}
+
+impl PromotionsConfig {
+    /// What a stall may set on a sale.
+    pub fn sale_rules(&self) -> catalog::sale::SaleRules {
+        catalog::sale::SaleRules {
+            max_days: self.max_sale_days,
+        }
+    }
+}
+
 /// `[stripe]`
 #[derive(Clone, Default, Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]

@@ -24,6 +24,12 @@ impl Config {
         ledger(&self.ledger)?;
         compliance(&self.compliance)?;
         cases(&self.cases)?;
+        within(
+            "promotions.max_sale_days",
+            self.promotions.max_sale_days,
+            1..=366,
+            "must be 1 to 366",
+        )?;
         retention(&self.retention)?;
         redis(&self.redis)?;
         self.media.validate()?;

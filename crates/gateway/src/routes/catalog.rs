@@ -302,6 +302,18 @@ pub async fn remove_member(
 }
 
 /// Lists a new product (members). An OCOP claim starts unverified.
+///
+/// Sale prices: a variant (or a product of one variant, beside `price`) may carry
+/// `sale_price`, `sale_starts_at` and `sale_ends_at` (RFC 3339), all three or none. `price`
+/// stays the regular price, the price before the promotion; during `[sale_starts_at,
+/// sale_ends_at)` the price in force (`price_in_force`, what carts and checkouts charge, what
+/// search sorts and filters by) is `sale_price`. Refused with 422: a sale price not below
+/// `price` (`out_of_range`), one cutting more than 50 % of it (`over_promotion_cap`: Decree
+/// 81/2018/NĐ-CP, Art. 7, as amended by Decree 128/2024/NĐ-CP), an end not after the start
+/// (`before_other`) or already past (`in_the_past`), a window longer than
+/// `promotions.max_sale_days` days (`window_too_long`), a field without the other two
+/// (`required`). Keeping a product's promotion days within the decree's yearly total is the
+/// stall's duty.
 #[utoipa::path(post, path = "/api/v1/stalls/{id}/products", tag = "products", security(("bearer" = [])),
     params(("id" = String, Path, description = "Stall id or slug")),
     request_body = NewProduct,
@@ -369,6 +381,11 @@ pub async fn get_product(
 
 /// Edits a product (members) with the `version` last read; a stale version is 409
 /// `version_conflict`.
+///
+/// Sales follow the rules of `POST /api/v1/stalls/{id}/products`. A product of one variant
+/// takes `sale_price`, `sale_starts_at` and `sale_ends_at` (absent: its sale stays; all three
+/// `null`: it ends); with `variants`, each variant's sale is given whole (a variant without
+/// sale fields has none). A sale given back unchanged is not checked again.
 #[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
     params(("id" = String, Path, description = "Product id or slug")),
     request_body = ProductPatch,

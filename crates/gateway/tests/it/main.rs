@@ -37,6 +37,7 @@ mod policies;
 mod queues;
 mod rate_limit;
 mod reports;
+mod sales;
 mod search;
 mod support;
 mod variants;

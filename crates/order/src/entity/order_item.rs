@@ -17,6 +17,9 @@ pub struct Model {
     pub name: String,
     pub unit: String,
     pub unit_price: i64,
+    /// The variant's regular price when sold (the price before a promotion; `unit_price` is
+    /// what was charged, a sale's during its window); null for lines sold before it was kept.
+    pub regular_unit_price: Option<i64>,
     pub quantity: i64,
 }
 

@@ -75,12 +75,14 @@ const PRODUCT_RANKING: [&str; 8] = [
 
 /// What a product hit is read back with: what the answer shows and the re-ranking reads, not
 /// the description or the fields kept for filtering.
-pub const PRODUCT_HIT: [&str; 18] = [
+pub const PRODUCT_HIT: [&str; 20] = [
     "id",
     "slug",
     "name",
     "price",
     "price_max",
+    "regular_price",
+    "regular_price_max",
     "in_stock",
     "unit",
     "image",
