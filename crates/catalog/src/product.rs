@@ -244,7 +244,7 @@ pub struct CategoryRef {
 }
 
 /// A product as a listing card or a search hit shows it. Every field is also a field of
-/// `Product`, with the same name and shape.
+/// `Product`, with the same name and shape (the product's `rating` adds its `distribution`).
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductSummary {
@@ -271,6 +271,9 @@ pub struct ProductSummary {
     pub ocop_stars: Option<u8>,
     /// Units sold.
     pub sales_count: i64,
+    /// What its buyers' reviews give it: the average of their stars (null when none) and how
+    /// many.
+    pub rating: crate::ratings::Rating,
     /// Its category.
     pub category: CategoryRef,
     /// Where it comes from: its origin commune, else its stall's.
@@ -354,6 +357,9 @@ pub struct Product {
     pub hidden_reason: Option<String>,
     /// Units sold.
     pub sales_count: i64,
+    /// What its buyers' reviews give it: the average of their stars (null when none), how
+    /// many, and how many give each number of stars.
+    pub rating: crate::ratings::ProductRating,
     /// Send back with edits; a stale version is refused.
     pub version: i32,
     /// Created.

@@ -107,6 +107,70 @@ impl Rating {
     }
 }
 
+/// A product's rating as its page shows it: [`Rating`] with how many reviews gave each
+/// number of stars.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductRating {
+    /// The average of the reviews' stars, rounded to one decimal (half up); null when no
+    /// review rates it.
+    #[cfg_attr(feature = "openapi", schema(example = 4.6, minimum = 1, maximum = 5))]
+    pub average: Option<f64>,
+    /// How many reviews rate it.
+    #[cfg_attr(feature = "openapi", schema(example = 12, minimum = 0))]
+    pub count: i64,
+    /// How many reviews give it each number of stars, `"1"` to `"5"` (all 0 when none).
+    pub distribution: Distribution,
+}
+
+/// How many reviews give a product 1, 2, 3, 4 and 5 stars; they add up to its `count`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"1": 0, "2": 1, "3": 0, "4": 2, "5": 9}))
+)]
+pub struct Distribution {
+    /// Reviews of 1 star.
+    #[serde(rename = "1")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, example = 0))]
+    pub one: i64,
+    /// Reviews of 2 stars.
+    #[serde(rename = "2")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, example = 1))]
+    pub two: i64,
+    /// Reviews of 3 stars.
+    #[serde(rename = "3")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, example = 0))]
+    pub three: i64,
+    /// Reviews of 4 stars.
+    #[serde(rename = "4")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, example = 2))]
+    pub four: i64,
+    /// Reviews of 5 stars.
+    #[serde(rename = "5")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, example = 9))]
+    pub five: i64,
+}
+
+impl ProductRating {
+    /// Product `p`'s rating and distribution.
+    pub fn of(p: &product::Model) -> Self {
+        let r = Rating::of_product(p);
+        Self {
+            average: r.average,
+            count: r.count,
+            distribution: Distribution {
+                one: p.rating_1,
+                two: p.rating_2,
+                three: p.rating_3,
+                four: p.rating_4,
+                five: p.rating_5,
+            },
+        }
+    }
+}
+
 /// The average of `count` reviews whose stars add up to `sum`, rounded to one decimal (half
 /// up, in integers: 4.25 is 4.3); `None` when there is none.
 pub fn average(sum: i64, count: i64) -> Option<f64> {
@@ -115,11 +179,6 @@ pub fn average(sum: i64, count: i64) -> Option<f64> {
     }
     let tenths = (sum * 20 + count) / (count * 2);
     Some(tenths as f64 / 10.0)
-}
-
-/// How many reviews give a product 1, 2, 3, 4 and 5 stars.
-pub fn distribution(p: &product::Model) -> [i64; 5] {
-    [p.rating_1, p.rating_2, p.rating_3, p.rating_4, p.rating_5]
 }
 
 fn check(stars: Option<u8>) -> common::Result<()> {

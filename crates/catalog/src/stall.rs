@@ -308,6 +308,9 @@ pub struct StallSummary {
     pub description: String,
     /// Where it is.
     pub commune: Commune,
+    /// What buyers' reviews of its products give it: the average of their stars (null when
+    /// none) and how many.
+    pub rating: crate::ratings::Rating,
 }
 
 /// A stall as its viewer may see it.
@@ -364,6 +367,9 @@ pub struct Stall {
         schema(example = "/media/01938c4e-7b1a-7c3e-9f00-1a2b3c4d5e70/large")
     )]
     pub banner: Option<String>,
+    /// What buyers' reviews of its products give it: the average of their stars (null when
+    /// none) and how many.
+    pub rating: crate::ratings::Rating,
 }
 
 /// A stall's own delivery rules, on top of the marketplace's rate table.

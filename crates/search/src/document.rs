@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use catalog::{
     Regions,
     indexing::{Category, Product, Stall},
+    ratings::Rating,
 };
 use chrono::{Datelike, NaiveDate};
 use common::text::{fold, nfc};
@@ -78,6 +79,13 @@ pub struct ProductDoc {
     pub created_at: i64,
     /// Units sold (for `bestselling`).
     pub sales_count: i64,
+    /// Its reviews' average stars, rounded to one decimal; 0 when none (documents indexed
+    /// before ratings: 0). `rating` sorts by it, then by `rating_count`; `min_rating` filters.
+    #[serde(default)]
+    pub rating_average: f64,
+    /// How many reviews rate it.
+    #[serde(default)]
+    pub rating_count: i64,
 }
 
 /// A stall as the engines index it. A hit read back from Meilisearch carries only what an
@@ -105,10 +113,31 @@ pub struct StallDoc {
     /// When it was approved, as Unix seconds.
     #[serde(default)]
     pub approved_at: i64,
+    /// Its products' reviews' average stars, rounded to one decimal; 0 when none.
+    #[serde(default)]
+    pub rating_average: f64,
+    /// How many reviews rate its products.
+    #[serde(default)]
+    pub rating_count: i64,
 }
 
 fn yes() -> bool {
     true
+}
+
+/// The rating a document carries (an average of 0 is none), as hits show it.
+pub fn rating_of(average: f64, count: i64) -> Rating {
+    Rating {
+        average: (count > 0 && average > 0.0).then_some(average),
+        count: count.max(0),
+    }
+}
+
+/// The key the embedded engine sorts `rating` by, one number: the average in tenths first,
+/// then the count (up to a trillion reviews).
+pub fn rating_rank(average: f64, count: i64) -> i64 {
+    let tenths = (average * 10.0).round().clamp(0.0, 50.0) as i64;
+    tenths * 1_000_000_000_000 + count.clamp(0, 999_999_999_999)
 }
 
 /// `yyyymmdd` for a date: comparable as a number.
@@ -165,6 +194,8 @@ pub fn product_doc(
         stall_name: nfc(&s.name).into_owned(),
         created_at: p.created_at.timestamp(),
         sales_count: p.sales_count,
+        rating_average: Rating::of_product(p).average.unwrap_or(0.0),
+        rating_count: p.rating_count,
     }
 }
 
@@ -183,6 +214,8 @@ pub fn stall_doc(s: &Stall, regions: &Regions) -> StallDoc {
             .unwrap_or_default(),
         business_type: s.business_type.clone(),
         approved_at: s.approved_at.map_or(0, |t| t.timestamp()),
+        rating_average: Rating::of_stall(s).average.unwrap_or(0.0),
+        rating_count: s.rating_count,
     }
 }
 

@@ -21,6 +21,9 @@ pub enum ProductSort {
     Newest,
     /// Most sold first.
     Bestselling,
+    /// Best rated first: the highest average of its reviews' stars (rounded to one decimal,
+    /// as shown), then the most reviews; products no review rates last.
+    Rating,
 }
 
 impl ProductSort {
@@ -32,6 +35,7 @@ impl ProductSort {
             "price_desc" => ProductSort::PriceDesc,
             "newest" => ProductSort::Newest,
             "bestselling" => ProductSort::Bestselling,
+            "rating" => ProductSort::Rating,
             _ => return None,
         })
     }
@@ -48,6 +52,9 @@ pub struct ProductQuery {
     pub commune: Option<String>,
     /// At least this many OCOP stars (valid on `today`).
     pub min_stars: Option<u8>,
+    /// At least this average of its reviews' stars (as shown, rounded to one decimal);
+    /// products no review rates never match.
+    pub min_rating: Option<u8>,
     /// Lowest price.
     pub price_min: Option<i64>,
     /// Highest price.

@@ -93,6 +93,10 @@ pub struct ProductSearch {
     /// Minimum OCOP stars (3 to 5), of a verified, valid certificate.
     #[cfg_attr(feature = "openapi", param(minimum = 3, maximum = 5))]
     pub ocop_stars: Option<u8>,
+    /// Minimum average of its buyers' reviews (1 to 5 stars, as the rating shows it, rounded
+    /// to one decimal); a product no review rates does not match.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 5, example = 4))]
+    pub min_rating: Option<u8>,
     /// Lowest price in đồng. A product's prices run from its cheapest variant's to its
     /// dearest's; it matches when that range meets `price_min..price_max` (sorting by
     /// `price_asc` reads the cheapest, `price_desc` the dearest).
@@ -103,7 +107,8 @@ pub struct ProductSearch {
     pub price_max: Option<i64>,
     /// Stall id or slug.
     pub stall: Option<String>,
-    /// `relevance` (default), `price_asc`, `price_desc`, `newest` or `bestselling`.
+    /// `relevance` (default), `price_asc`, `price_desc`, `newest`, `bestselling` or `rating`
+    /// (the best average of its reviews first, then the most reviews; unrated last).
     #[cfg_attr(feature = "openapi", param(value_type = Option<crate::query::ProductSort>))]
     pub sort: Option<String>,
     /// Page number.
@@ -363,7 +368,7 @@ fn sort(v: &mut Vec<FieldError>, sort: Option<&str>) -> ProductSort {
             v.push(FieldError::new(
                 "sort",
                 FieldCode::NotOneOf,
-                "must be one of relevance, price_asc, price_desc, newest, bestselling",
+                "must be one of relevance, price_asc, price_desc, newest, bestselling, rating",
             ));
             ProductSort::Relevance
         }
@@ -379,6 +384,15 @@ fn stars_and_prices(v: &mut Vec<FieldError>, p: &ProductSearch) {
             "ocop_stars",
             FieldCode::NotOneOf,
             "must be 3, 4 or 5",
+        ));
+    }
+    if let Some(r) = p.min_rating
+        && !(1..=5).contains(&r)
+    {
+        v.push(FieldError::new(
+            "min_rating",
+            FieldCode::OutOfRange,
+            "must be from 1 to 5",
         ));
     }
     for (field, value) in [("price_min", p.price_min), ("price_max", p.price_max)] {
@@ -441,6 +455,7 @@ async fn product_query<C: ConnectionTrait>(
         category: category.map(|c| c.slug),
         commune: p.commune,
         min_stars: p.ocop_stars,
+        min_rating: p.min_rating,
         price_min: p.price_min,
         price_max: p.price_max,
         stall: stall.map(|s| s.id),
@@ -791,6 +806,7 @@ fn product_hit(d: ProductDoc, today: i64, catalog: &Catalog) -> ProductSummary {
         image: d.image,
         ocop_stars: valid.then_some(d.ocop_stars),
         sales_count: d.sales_count,
+        rating: crate::document::rating_of(d.rating_average, d.rating_count),
         category: CategoryRef {
             id: d.category_id.unwrap_or_default(),
             slug: d.category_slug,
@@ -832,6 +848,7 @@ async fn fill_category_ids<C: ConnectionTrait>(
 
 fn stall_hit(d: StallDoc) -> StallSummary {
     StallSummary {
+        rating: crate::document::rating_of(d.rating_average, d.rating_count),
         id: d.id,
         slug: d.slug,
         name: d.name,

@@ -120,6 +120,8 @@ fn doc(
         },
         created_at: 1_700_000_000 + n as i64 * 1000,
         sales_count: sales,
+        rating_average: 0.0,
+        rating_count: 0,
     }
 }
 
@@ -710,6 +712,107 @@ contract!(sorts, |e: Arc<dyn SearchEngine>| async move {
     );
 });
 
+/// The fixture with ratings: 3 has 5.0 of 1 review, 2 has 4.5 of 30, 1 has 4.5 of 10, 4 has
+/// 3.2 of 50, 6 has 1.0 of 2; the others none.
+fn rated() -> Vec<ProductDoc> {
+    let ratings = [
+        (1, 4.5, 10),
+        (2, 4.5, 30),
+        (3, 5.0, 1),
+        (4, 3.2, 50),
+        (6, 1.0, 2),
+    ];
+    let mut docs = fixture();
+    for d in &mut docs {
+        if let Some((_, average, count)) = ratings.iter().find(|r| r.0 == d.id.as_u128()) {
+            d.rating_average = *average;
+            d.rating_count = *count;
+        }
+    }
+    docs
+}
+
+contract!(
+    ratings_sort_best_first_and_filter_by_their_average,
+    |e: Arc<dyn SearchEngine>| async move {
+        e.upsert_products(rated()).await.unwrap();
+        let mut query = q("");
+        query.sort = ProductSort::Rating;
+        let r = e.search_products(&query).await.unwrap();
+        let order: Vec<u128> = r.hits.iter().map(|h| h.id.as_u128()).collect();
+        // The best average first, then the most reviews; the unrated after every rated one.
+        assert_eq!(&order[..5], [3, 2, 1, 4, 6]);
+        let mut unrated = order[5..].to_vec();
+        unrated.sort();
+        assert_eq!(unrated, [5, 7, 8, 9]);
+        // Hits carry what they are sorted by.
+        assert_eq!((r.hits[0].rating_average, r.hits[0].rating_count), (5.0, 1));
+        assert_eq!(
+            (r.hits[1].rating_average, r.hits[1].rating_count),
+            (4.5, 30)
+        );
+        // A text search sorts the same way.
+        let mut query = q("nuoc mam");
+        query.sort = ProductSort::Rating;
+        assert_eq!(ids_in_order(&e, query).await, [2, 1]);
+
+        let at_least = |min: u8| {
+            let mut query = q("");
+            query.min_rating = Some(min);
+            query
+        };
+        assert_eq!(ids(&e, at_least(5)).await, [3]);
+        assert_eq!(ids(&e, at_least(4)).await, [1, 2, 3]);
+        assert_eq!(ids(&e, at_least(2)).await, [1, 2, 3, 4]);
+        assert_eq!(ids(&e, at_least(1)).await, [1, 2, 3, 4, 6]);
+        // With other filters and a sort.
+        let mut query = at_least(4);
+        query.sort = ProductSort::PriceAsc;
+        query.commune = Some("19414".into());
+        assert_eq!(ids_in_order(&e, query).await, [2, 1]);
+        // A changed rating shows at once.
+        let mut docs = rated();
+        docs.retain(|d| d.id.as_u128() == 4);
+        docs[0].rating_average = 4.9;
+        e.upsert_products(docs).await.unwrap();
+        assert_eq!(ids(&e, at_least(4)).await, [1, 2, 3, 4]);
+        let mut query = q("");
+        query.sort = ProductSort::Rating;
+        assert_eq!(&ids_in_order(&e, query).await[..3], [3, 4, 2]);
+
+        // Stall hits carry their rating too.
+        let mut s = stalls();
+        s[0].rating_average = 4.7;
+        s[0].rating_count = 41;
+        e.upsert_stalls(s).await.unwrap();
+        let found = e
+            .search_stalls(&StallQuery {
+                text: "nuoc mam".into(),
+                commune: None,
+                offset: 0,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.hits.len(), 1);
+        assert_eq!(
+            (found.hits[0].rating_average, found.hits[0].rating_count),
+            (4.7, 41)
+        );
+    }
+);
+
+/// The ids of the hits, in their order.
+async fn ids_in_order(e: &Arc<dyn SearchEngine>, query: ProductQuery) -> Vec<u128> {
+    e.search_products(&query)
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.id.as_u128())
+        .collect()
+}
+
 contract!(facets_and_pages, |e: Arc<dyn SearchEngine>| async move {
     loaded(&e).await;
     let r = e.search_products(&q("")).await.unwrap();
@@ -852,6 +955,8 @@ fn stall(n: u128, name: &str, commune: &str, commune_name: &str) -> StallDoc {
         commune_name: commune_name.into(),
         business_type: "cooperative".into(),
         approved_at: 1_700_000_000 + n as i64,
+        rating_average: 0.0,
+        rating_count: 0,
     }
 }
 

@@ -176,6 +176,7 @@ impl Catalog {
             None
         };
         let status = stored(&p.status)?;
+        let rating = crate::ratings::ProductRating::of(&p);
         let ocop_stars = ocop.as_ref().filter(|o| o.valid).map(|o| o.stars);
         let images = crate::photos::image_urls(&p.images);
         let commune = self.regions.get(p.commune_code(stall)).cloned();
@@ -221,6 +222,7 @@ impl Catalog {
             hidden: p.hidden,
             hidden_reason: p.hidden_reason.filter(|_| privileged),
             sales_count: p.sales_count,
+            rating,
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,

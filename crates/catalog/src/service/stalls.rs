@@ -27,6 +27,7 @@ impl Catalog {
     /// Converts a stored stall into what `viewer` may see. A status or legal form in the row
     /// that is no known one is an error, never read as a default.
     pub(crate) fn stall_view(&self, m: stall::Model, viewer: Viewer) -> Result<Stall> {
+        let rating = crate::ratings::Rating::of_stall(&m);
         let commune = self
             .regions
             .get(&m.commune_code)
@@ -62,6 +63,7 @@ impl Catalog {
             },
             logo: m.logo.as_deref().map(crate::photos::logo_url),
             banner: m.banner.as_deref().map(crate::photos::banner_url),
+            rating,
         })
     }
 

@@ -36,6 +36,7 @@ mod personal;
 mod policies;
 mod queues;
 mod rate_limit;
+mod ratings;
 mod reports;
 mod sales;
 mod search;

@@ -128,8 +128,13 @@ engine_test!(search_finds_what_buyers_type, |db: TestDb,
         .await
         .json();
     for (field, value) in hit.as_object().unwrap() {
+        // The page's rating adds how many reviews give each number of stars.
+        let on_page = match field.as_str() {
+            "rating" => json!({"average": page[field]["average"], "count": page[field]["count"]}),
+            _ => page[field].clone(),
+        };
         assert_eq!(
-            &page[field], value,
+            &on_page, value,
             "{field} differs between the hit and the page"
         );
     }

@@ -10,7 +10,7 @@ use tantivy::{
 
 use super::internal;
 use crate::{
-    document::{ProductDoc, StallDoc},
+    document::{ProductDoc, StallDoc, rating_rank},
     engine::EngineError,
     exact::joined,
 };
@@ -71,6 +71,7 @@ pub(super) struct ProductFields {
     pub(super) price_max: Field,
     pub(super) created: Field,
     pub(super) sales: Field,
+    pub(super) rating: Field,
 }
 
 pub(super) fn product_schema() -> (Schema, ProductFields) {
@@ -87,6 +88,7 @@ pub(super) fn product_schema() -> (Schema, ProductFields) {
         price_max: b.add_i64_field("price_max", INDEXED | FAST),
         created: b.add_i64_field("created", FAST),
         sales: b.add_i64_field("sales", FAST),
+        rating: b.add_i64_field("rating", INDEXED | FAST),
     };
     (b.build(), f)
 }
@@ -131,6 +133,7 @@ pub(super) fn product_document(
     doc.add_i64(f.price_max, d.price_max.max(d.price));
     doc.add_i64(f.created, d.created_at);
     doc.add_i64(f.sales, d.sales_count);
+    doc.add_i64(f.rating, rating_rank(d.rating_average, d.rating_count));
     Ok(doc)
 }
 

@@ -15,7 +15,7 @@ use tantivy::{
 
 use super::{files::Generation, internal, query::text_query, schema::ProductFields};
 use crate::{
-    document::{ProductDoc, StallDoc},
+    document::{ProductDoc, StallDoc, rating_rank},
     engine::EngineError,
     exact::words,
     query::{FacetGroup, Facets, ProductQuery, ProductSort, SearchResult, StallQuery},
@@ -227,6 +227,11 @@ fn product_query(f: &ProductFields, q: &ProductQuery, text: Box<dyn Query>) -> B
         ));
         clauses.push((Occur::Must, i64_range(Some(q.today), None, f.valid)));
     }
+    if let Some(min) = q.min_rating {
+        // The average as shown (tenths) leads the rank: at least `min` whatever the count.
+        let lowest = rating_rank(f64::from(min), 0);
+        clauses.push((Occur::Must, i64_range(Some(lowest), None, f.rating)));
+    }
     // A product's prices run from `price` to `price_max`: it matches when that range meets
     // the one asked.
     if q.price_max.is_some() {
@@ -288,6 +293,7 @@ fn sort_field(q: &ProductQuery) -> Option<(&'static str, Order)> {
         ProductSort::PriceDesc => Some(("price_max", Order::Desc)),
         ProductSort::Newest => Some(("created", Order::Desc)),
         ProductSort::Bestselling => Some(("sales", Order::Desc)),
+        ProductSort::Rating => Some(("rating", Order::Desc)),
     }
 }
 

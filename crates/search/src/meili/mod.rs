@@ -75,7 +75,7 @@ const PRODUCT_RANKING: [&str; 8] = [
 
 /// What a product hit is read back with: what the answer shows and the re-ranking reads, not
 /// the description or the fields kept for filtering.
-pub const PRODUCT_HIT: [&str; 20] = [
+pub const PRODUCT_HIT: [&str; 22] = [
     "id",
     "slug",
     "name",
@@ -96,6 +96,8 @@ pub const PRODUCT_HIT: [&str; 20] = [
     "stall_id",
     "stall_slug",
     "stall_name",
+    "rating_average",
+    "rating_count",
 ];
 
 /// The facets a product search counts.
@@ -111,13 +113,15 @@ fn facet_of(group: FacetGroup) -> &'static [&'static str] {
 }
 
 /// What a stall hit is read back with.
-pub const STALL_HIT: [&str; 6] = [
+pub const STALL_HIT: [&str; 8] = [
     "id",
     "slug",
     "name",
     "description",
     "commune_code",
     "commune_name",
+    "rating_average",
+    "rating_count",
 ];
 
 /// A document as sent: the engine's fields and the joined syllables of its names (see
@@ -169,8 +173,16 @@ fn product_settings(synonyms: &Synonyms) -> Settings {
             "price",
             "price_max",
             "stall_id",
+            "rating_average",
         ])
-        .with_sortable_attributes(["price", "price_max", "created_at", "sales_count"])
+        .with_sortable_attributes([
+            "price",
+            "price_max",
+            "created_at",
+            "sales_count",
+            "rating_average",
+            "rating_count",
+        ])
         .with_typo_tolerance(typo_tolerance())
 }
 
@@ -249,6 +261,7 @@ impl Meili {
             ProductSort::PriceDesc => &["price_max:desc"],
             ProductSort::Newest => &["created_at:desc"],
             ProductSort::Bestselling => &["sales_count:desc"],
+            ProductSort::Rating => &["rating_average:desc", "rating_count:desc"],
         };
         if !q.lean {
             ask.facets = &PRODUCT_FACETS;
@@ -450,6 +463,10 @@ fn product_filter(q: &ProductQuery) -> String {
             "ocop_stars >= {stars} AND ocop_valid_until >= {}",
             q.today
         ));
+    }
+    // The average as shown (one decimal); an unrated product's 0 never matches.
+    if let Some(min) = q.min_rating {
+        filters.push(format!("rating_average >= {min}"));
     }
     // A product's prices run from `price` to `price_max`: it matches when that range meets the
     // one asked.
@@ -738,5 +755,34 @@ mod tests {
         let ask = Meili::facet_ask(&q, FacetGroup::Category, "mat ong");
         assert_eq!(ask.facets, ["category_slug"]);
         assert_eq!(ask.filter, "commune_code = \"19441\"");
+    }
+
+    #[test]
+    fn a_rating_sorts_by_average_then_count_and_filters_by_average() {
+        let q = ProductQuery {
+            text: "mat ong".into(),
+            min_rating: Some(4),
+            sort: ProductSort::Rating,
+            limit: 20,
+            today: 20_261_205,
+            ..Default::default()
+        };
+        let (ask, rerank) = Meili::product_ask(&q, "mat ong");
+        assert!(rerank.is_none(), "a sort keeps its order");
+        assert_eq!(ask.sort, ["rating_average:desc", "rating_count:desc"]);
+        assert_eq!(ask.filter, "rating_average >= 4");
+        // What sorts and filters is filterable and sortable, and hits read it back.
+        let settings = serde_json::to_value(product_settings(&Synonyms::builtin())).unwrap();
+        let has = |key: &str, v: &str| {
+            settings[key]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == v))
+        };
+        assert!(has("filterableAttributes", "rating_average"));
+        assert!(has("sortableAttributes", "rating_average"));
+        assert!(has("sortableAttributes", "rating_count"));
+        for field in ["rating_average", "rating_count"] {
+            assert!(PRODUCT_HIT.contains(&field) && STALL_HIT.contains(&field));
+        }
     }
 }
