@@ -15,6 +15,10 @@ pub struct Offer {
 
 impl Offer {
     /// The price charged: the price in force when the offer was read, in whole đồng.
+    #[expect(
+        clippy::misnamed_getters,
+        reason = "what a cart charges is the price in force, not the variant's regular price"
+    )]
     pub fn price(&self) -> i64 {
         self.variant.price_in_force
     }
