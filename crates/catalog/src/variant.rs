@@ -260,8 +260,8 @@ impl VariantInput {
 
 /// Checks the sales of `inputs` into `checked` (the same list, checked by [`check`]),
 /// recording each problem as `variants[N].sale_*`. A variant's stored sale (in `stored`, by
-/// id) given back as it is with an unchanged price is kept without checks, so an edit of
-/// other fields never fails on a sale that has since ended.
+/// id) given back as it is, with an unchanged price or already over, is kept without checks,
+/// so an edit of other fields never fails on a sale that has since ended.
 pub(crate) fn check_sales(
     v: &mut Validator,
     inputs: &[VariantInput],
@@ -271,9 +271,12 @@ pub(crate) fn check_sales(
 ) {
     for (i, (input, out)) in inputs.iter().zip(checked.iter_mut()).enumerate() {
         let given = input.sale_input();
+        // Its stored sale, given back as it is, with the same price or already over.
         let unchanged = input.id.is_some_and(|id| {
             stored.iter().any(|(s, price, sale)| {
-                *s == id && *price == input.price && SaleInput::of(sale.as_ref()) == given
+                *s == id
+                    && SaleInput::of(sale.as_ref()) == given
+                    && (*price == input.price || sale.is_some_and(|x| x.ends_at <= rules.1))
             })
         });
         out.sale = if unchanged {
@@ -361,6 +364,37 @@ mod tests {
             Ok(()) => Vec::new(),
             Err(e) => e.fields.into_iter().map(|f| f.field).collect(),
         }
+    }
+
+    #[test]
+    fn a_sale_given_back_as_stored_is_not_checked_again_once_over() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let now = t("2026-12-05T00:00:00Z");
+        let over = Sale {
+            price: 80_000,
+            starts_at: t("2026-11-01T00:00:00Z"),
+            ends_at: t("2026-11-10T00:00:00Z"),
+        };
+        let id = Uuid::now_v7();
+        let mut given = input("Chai 500 ml", None, 90_000);
+        given.id = Some(id);
+        given.sale_price = Some(over.price);
+        given.sale_starts_at = Some(over.starts_at);
+        given.sale_ends_at = Some(over.ends_at);
+        let stored = [(id, 100_000, Some(over))];
+        let rules = (SaleRules::default(), now);
+        let mut v = Validator::new();
+        let mut out = check(&mut v, std::slice::from_ref(&given));
+        check_sales(&mut v, &[given.clone()], &mut out, &stored, rules);
+        assert_eq!(out[0].sale, Some(over));
+        assert!(v.is_ok(), "a new price keeps a sale that is over");
+        // Moved, it is a new sale, and one in the past is refused.
+        given.sale_starts_at = Some(t("2026-11-02T00:00:00Z"));
+        let mut v = Validator::new();
+        let mut out = check(&mut v, std::slice::from_ref(&given));
+        check_sales(&mut v, &[given], &mut out, &stored, rules);
+        assert_eq!(out[0].sale, None);
+        assert_eq!(fields(v), ["variants[0].sale_ends_at"]);
     }
 
     #[test]

@@ -98,8 +98,9 @@ pub struct ProductSearch {
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 5, example = 4))]
     pub min_rating: Option<u8>,
     /// Lowest price in đồng. A product's prices run from its cheapest variant's to its
-    /// dearest's; it matches when that range meets `price_min..price_max` (sorting by
-    /// `price_asc` reads the cheapest, `price_desc` the dearest).
+    /// dearest's, each the price in force (a sale's during its window); it matches when that
+    /// range meets `price_min..price_max` (sorting by `price_asc` reads the cheapest,
+    /// `price_desc` the dearest).
     #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub price_min: Option<i64>,
     /// Highest price in đồng (not below `price_min`).
