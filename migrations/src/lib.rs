@@ -34,6 +34,7 @@ mod m20261205_000027_guest_carts;
 mod m20261205_000028_order_numbers;
 mod m20261205_000029_refund_accounts;
 mod m20261205_000030_cart_price_seen;
+mod m20261205_000031_reviews;
 mod m20261205_000032_ratings;
 mod m20261205_000033_sale_prices;
 mod m20261205_000034_vouchers;
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000028_order_numbers::Migration),
             Box::new(m20261205_000029_refund_accounts::Migration),
             Box::new(m20261205_000030_cart_price_seen::Migration),
+            Box::new(m20261205_000031_reviews::Migration),
             Box::new(m20261205_000032_ratings::Migration),
             Box::new(m20261205_000033_sale_prices::Migration),
             Box::new(m20261205_000034_vouchers::Migration),

@@ -36,6 +36,8 @@ pub enum Subject {
     Takedown(Uuid),
     /// A user's account (its erasure, which records the id alone).
     User(Uuid),
+    /// A buyer's review of a product (the reviews crate).
+    Review(Uuid),
 }
 
 impl Subject {
@@ -51,6 +53,7 @@ impl Subject {
             Subject::Report(id) => (SubjectType::Report, id),
             Subject::Takedown(id) => (SubjectType::Takedown, id),
             Subject::User(id) => (SubjectType::User, id),
+            Subject::Review(id) => (SubjectType::Review, id),
         }
     }
 }
@@ -80,6 +83,8 @@ pub enum SubjectType {
     Takedown,
     /// A user's account.
     User,
+    /// A review.
+    Review,
 }
 
 impl Stored for SubjectType {
@@ -95,6 +100,7 @@ impl Stored for SubjectType {
         SubjectType::Report,
         SubjectType::Takedown,
         SubjectType::User,
+        SubjectType::Review,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -108,6 +114,7 @@ impl Stored for SubjectType {
             SubjectType::Report => "report",
             SubjectType::Takedown => "takedown",
             SubjectType::User => "user",
+            SubjectType::Review => "review",
         }
     }
 }
@@ -233,6 +240,12 @@ pub enum Action {
     /// A buyer gave (or changed) the bank account an order's refund paid by hand goes to.
     #[serde(rename = "refund.account")]
     RefundAccount,
+    /// An administrator hid a review, with why.
+    #[serde(rename = "review.hide")]
+    ReviewHide,
+    /// An administrator showed a hidden review again.
+    #[serde(rename = "review.unhide")]
+    ReviewUnhide,
 }
 
 impl Stored for Action {
@@ -277,6 +290,8 @@ impl Stored for Action {
         Action::BankTransferRepaid,
         Action::CheckoutConfirmPaid,
         Action::RefundAccount,
+        Action::ReviewHide,
+        Action::ReviewUnhide,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -319,6 +334,8 @@ impl Stored for Action {
             Action::BankTransferAssign => "bank_transfer.assign",
             Action::BankTransferRepaid => "bank_transfer.repaid",
             Action::CheckoutConfirmPaid => "checkout.confirm_paid",
+            Action::ReviewHide => "review.hide",
+            Action::ReviewUnhide => "review.unhide",
         }
     }
 }
@@ -334,7 +351,7 @@ pub struct AuditEntry {
     /// What was done, e.g. `stall.approve`.
     pub action: Action,
     /// What it is about: `stall`, `product`, `category`, `checkout`, `commission_rule`,
-    /// `payout`, `policy`, `report`, `takedown` or `user`.
+    /// `payout`, `policy`, `report`, `takedown`, `user` or `review`.
     pub subject_type: SubjectType,
     /// The subject's id.
     pub subject_id: Uuid,

@@ -29,7 +29,7 @@ use crate::{
     metrics, openapi,
     routes::{
         account, addresses, admin, auth, carts, cases, catalog, documents, identity, me, money,
-        notices, ops, orders, payments, personal, policies, regions, reports, search,
+        notices, ops, orders, payments, personal, policies, regions, reports, reviews, search,
     },
     state::AppState,
 };
@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_routes())
         .merge(report_routes())
         .merge(case_routes())
+        .merge(review_routes())
         .merge(media_routes(&state));
     let http = &state.config.http;
     let cors = cors_layer(&http.cors_origins);
@@ -346,6 +347,26 @@ fn case_routes() -> Router<AppState> {
         .route("/stalls/{id}/cases", get(cases::of_stall))
         .route("/admin/cases", get(cases::queue))
         .route("/admin/cases/{id}/resolve", post(cases::resolve))
+}
+
+/// Buyers' reviews, the stall's reply, reports of reviews and their moderation. There is no
+/// route by which a stall hides or deletes a review: only administrators hide one.
+fn review_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/products/{id}/reviews",
+            get(reviews::product_reviews).post(reviews::create),
+        )
+        .route("/stalls/{id}/reviews", get(reviews::stall_reviews))
+        .route(
+            "/reviews/{id}",
+            get(reviews::get).patch(reviews::edit),
+        )
+        .route("/reviews/{id}/reply", post(reviews::reply))
+        .route("/reviews/{id}/reports", post(reviews::report))
+        .route("/admin/review-reports", get(reviews::queue))
+        .route("/admin/reviews/{id}/hide", post(reviews::hide))
+        .route("/admin/reviews/{id}/unhide", post(reviews::unhide))
 }
 
 /// Photos: the upload, whose body may be as large as `media.max_bytes` and its multipart

@@ -114,6 +114,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// Promotions: what a stall may set on a sale price.
     pub promotions: PromotionsConfig,
+    /// Buyers' reviews: how long their authors may edit them.
+    pub reviews: ReviewsConfig,
 }
 
 impl Config {
@@ -369,6 +371,21 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(e.contains("promotions.max_sale_days"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_review_edit_window_is_a_setting_of_the_environment() {
+        let c = Config::with_overrides("").unwrap();
+        assert_eq!(c.reviews.settings().edit_window_days, 30);
+        let c = Config::load_with_env(None, [("MARKETPLACE_REVIEWS__EDIT_WINDOW_DAYS", "0")])
+            .unwrap();
+        assert_eq!(c.reviews.settings().edit_window_days, 0);
+        for bad in ["366", "-1", "a month"] {
+            let e = Config::load_with_env(None, [("MARKETPLACE_REVIEWS__EDIT_WINDOW_DAYS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("reviews.edit_window_days"), "{bad}: {e}");
         }
     }
 

@@ -128,6 +128,12 @@ pub const PROBLEM_CODES: &[&str] = &[
     "erasure_blocked",
     "account_erased",
     "last_administrator",
+    "not_purchased",
+    "already_reviewed",
+    "edit_window_closed",
+    "already_replied",
+    "already_hidden",
+    "not_hidden",
 ];
 
 /// The body of every error response.
@@ -308,6 +314,12 @@ impl From<order::OrderError> for ApiError {
 
 impl From<compliance::ComplianceError> for ApiError {
     fn from(e: compliance::ComplianceError) -> Self {
+        common::Error::from(e).into()
+    }
+}
+
+impl From<reviews::ReviewsError> for ApiError {
+    fn from(e: reviews::ReviewsError) -> Self {
         common::Error::from(e).into()
     }
 }

@@ -46,6 +46,8 @@ pub struct AppState {
     pub reports: compliance::reports::Reports,
     /// Uploaded photos.
     pub media: media::Media,
+    /// Buyers' reviews, replies, reports of reviews.
+    pub reviews: reviews::Reviews,
     /// Webhooks, expiry of unpaid checkouts, refunds.
     pub payments: order::Payments,
     /// The mail server, when one is configured (for the delivery worker).
@@ -104,6 +106,12 @@ impl AppState {
             .with_bank_max_age(built.bank_max_age);
         let accounts =
             Accounts::new(built.session_ttl).with_notifications(notifier, config.notify.links());
+        let reviews = reviews::Reviews::new(
+            catalog.clone(),
+            accounts.clone(),
+            media.clone(),
+            config.reviews.settings(),
+        );
         Self {
             db,
             policies: compliance::Policies::new(accounts.clone()),
@@ -120,6 +128,7 @@ impl AppState {
             ledger,
             identities: compliance::Identities::new(catalog.clone()),
             documents: compliance::Documents::new(catalog.clone(), document_rules),
+            reviews,
             catalog,
             search: search::Search::new(engine),
             media,

@@ -1,5 +1,5 @@
 //! The collection of photos nothing refers to: a stall's upload that no product, stall,
-//! case, business document or seller identity names after `media.collect_after` is deleted,
+//! case, review, business document or seller identity names after `media.collect_after` is deleted,
 //! and its renditions with it once no other stall's photo has the same pixels.
 //!
 //! What refers to a photo is a list of columns of the other crates' tables that hold media
@@ -31,8 +31,8 @@ pub struct Reference {
 }
 
 /// Every column that refers to photos: products' images, stalls' logos and banners, business
-/// documents' and seller identities' evidence, cases' evidence.
-pub const REFERENCES: [Reference; 7] = [
+/// documents' and seller identities' evidence, cases' evidence, reviews' photos.
+pub const REFERENCES: [Reference; 8] = [
     Reference {
         table: "products",
         column: "images",
@@ -60,6 +60,10 @@ pub const REFERENCES: [Reference; 7] = [
     Reference {
         table: "cases",
         column: "media_ids",
+    },
+    Reference {
+        table: "reviews",
+        column: "images",
     },
 ];
 
@@ -93,7 +97,7 @@ impl Media {
                     self.store().delete(&key).await?;
                 }
             }
-            tracing::info!(media = %photo.id, stall = %photo.stall_id, "unused photo collected");
+            tracing::info!(media = %photo.id, stall = ?photo.stall_id, "unused photo collected");
         }
         Ok(deleted)
     }

@@ -1,4 +1,4 @@
-//! The `media` table: one row per photo a stall holds. Its renditions are objects named by
+//! The `media` table: one row per photo a stall (or a user) holds. Its renditions are objects named by
 //! `content_hash` ([`crate::rendition::key`]), shared by every row of the same pixels.
 #![allow(missing_docs, reason = "sea-orm generates the entities' items")]
 
@@ -10,8 +10,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// The stall it belongs to (its quota, who may use it).
-    pub stall_id: Uuid,
+    /// The stall it belongs to (its quota, who may use it); null for a user's own photo (a
+    /// buyer's, for a review), which its uploader alone may use.
+    pub stall_id: Option<Uuid>,
     /// The user who uploaded it.
     pub uploaded_by: Uuid,
     /// SHA-256 of the upright pixels, 64 hex digits.

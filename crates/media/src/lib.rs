@@ -13,8 +13,12 @@
 //! - use cases: [`service`] (take an upload, read a rendition, check the photos something
 //!   names) and [`collect`] (delete the photos nothing names after a grace period, a job).
 //!
+//! A photo is held by a stall ([`Holder::Stall`]) or, uploaded without one, by its uploader
+//! alone ([`Holder::User`]: a buyer's photo for a review, in the user's own quota of the same
+//! size as a stall's).
+//!
 //! The walk of `POST /api/v1/media`: the gateway's route checks that the caller is a member
-//! of the stall (or an administrator), reads the multipart `file` field chunk by chunk and
+//! of the stall (or an administrator) when it names one, reads the multipart `file` field chunk by chunk and
 //! refuses it (413) as soon as it passes `media.max_bytes`, then calls [`Media::upload`].
 //! That sniffs the format from the first bytes (else 415) and, on one of the
 //! `media.workers` threads of [`workers`] (at a lower priority than the requests'), runs
@@ -48,5 +52,5 @@ pub use collect::CollectUnused;
 pub use error::MediaError;
 pub use format::SourceFormat;
 pub use rendition::{Encoding, Size};
-pub use service::{Media, MediaSettings, MediaView, SizeUrls, Uploaded};
+pub use service::{Holder, Media, MediaSettings, MediaView, SizeUrls, Uploaded};
 pub use store::MediaStore;

@@ -23,6 +23,35 @@ use crate::{
     workers::Workers,
 };
 
+/// Who holds a photo: whose quota it counts in, who may use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder {
+    /// A stall: its members use it on the stall's products, logo, documents.
+    Stall(Uuid),
+    /// A user on their own (a buyer's photo for a review): only they use it.
+    User(Uuid),
+}
+
+impl Holder {
+    /// The key of the lock that one upload of the holder at a time takes.
+    fn lock_key(self) -> String {
+        match self {
+            Holder::Stall(id) => format!("media:{id}"),
+            Holder::User(id) => format!("media-user:{id}"),
+        }
+    }
+
+    /// The condition selecting the holder's photos.
+    fn filter(self) -> sea_orm::Condition {
+        match self {
+            Holder::Stall(id) => sea_orm::Condition::all().add(Column::StallId.eq(id)),
+            Holder::User(id) => sea_orm::Condition::all()
+                .add(Column::StallId.is_null())
+                .add(Column::UploadedBy.eq(id)),
+        }
+    }
+}
+
 /// The settings of `[media]`.
 #[derive(Clone, Debug)]
 pub struct MediaSettings {
@@ -170,6 +199,31 @@ impl Media {
     where
         C: ConnectionTrait + TransactionTrait,
     {
+        self.upload_for(db, uploader, Holder::Stall(stall_id), bytes)
+            .await
+    }
+
+    /// Takes `uploader`'s own photo (a buyer's, for a review), held by no stall: it counts in
+    /// the user's quota (the same limits as a stall's) and only they may use it. The same
+    /// pixels uploaded again by the user are the photo they hold.
+    pub async fn upload_own<C>(&self, db: &C, uploader: Uuid, bytes: Vec<u8>) -> Result<Uploaded>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        self.upload_for(db, uploader, Holder::User(uploader), bytes)
+            .await
+    }
+
+    async fn upload_for<C>(
+        &self,
+        db: &C,
+        uploader: Uuid,
+        holder: Holder,
+        bytes: Vec<u8>,
+    ) -> Result<Uploaded>
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
         if bytes.len() as u64 > self.settings.max_bytes {
             return Err(MediaError::FileTooLarge {
                 max_bytes: self.settings.max_bytes,
@@ -181,7 +235,10 @@ impl Media {
         let processed = self.process(bytes, format).await?;
         let row = entity::ActiveModel {
             id: Set(Uuid::now_v7()),
-            stall_id: Set(stall_id),
+            stall_id: Set(match holder {
+                Holder::Stall(id) => Some(id),
+                Holder::User(_) => None,
+            }),
             uploaded_by: Set(uploader),
             content_hash: Set(processed.hash.clone()),
             source_mime: Set(format.mime().to_owned()),
@@ -191,8 +248,8 @@ impl Media {
             bytes: Set(processed.stored_bytes() as i64),
             created_at: Set(Utc::now()),
         };
-        let Some(row) = self.record(db, row, &processed).await? else {
-            let held = self.held(db, stall_id, &processed.hash).await?;
+        let Some(row) = self.record(db, holder, row, &processed).await? else {
+            let held = self.held(db, holder, &processed.hash).await?;
             return Ok(Uploaded {
                 media: self.view(&held),
                 existing: true,
@@ -231,35 +288,36 @@ impl Media {
         }
     }
 
-    /// Inserts `row` within the stall's quota; `None` when the stall already holds its pixels.
+    /// Inserts `row` within the holder's quota; `None` when the holder already holds its
+    /// pixels.
     async fn record<C>(
         &self,
         db: &C,
+        holder: Holder,
         row: entity::ActiveModel,
         processed: &Processed,
     ) -> Result<Option<entity::Model>>
     where
         C: ConnectionTrait + TransactionTrait,
     {
-        let stall_id = *row.stall_id.as_ref();
         let txn = common::begin_write(db).await?;
         if txn.get_database_backend() == DbBackend::Postgres {
             // One upload of a stall at a time weighs against its quota.
             txn.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))",
-                [format!("media:{stall_id}").into()],
+                [holder.lock_key().into()],
             ))
             .await?;
         }
         if self
-            .find_held(&txn, stall_id, &processed.hash)
+            .find_held(&txn, holder, &processed.hash)
             .await?
             .is_some()
         {
             return Ok(None);
         }
-        self.check_quota(&txn, stall_id, processed.stored_bytes())
+        self.check_quota(&txn, holder, processed.stored_bytes())
             .await?;
         let row = entity::Entity::insert(row)
             .exec_with_returning(&txn)
@@ -280,11 +338,11 @@ impl Media {
     async fn find_held<C: ConnectionTrait>(
         &self,
         db: &C,
-        stall_id: Uuid,
+        holder: Holder,
         hash: &str,
     ) -> Result<Option<entity::Model>> {
         Ok(entity::Entity::find()
-            .filter(Column::StallId.eq(stall_id))
+            .filter(holder.filter())
             .filter(Column::ContentHash.eq(hash))
             .one(db)
             .await?)
@@ -293,21 +351,21 @@ impl Media {
     async fn held<C: ConnectionTrait>(
         &self,
         db: &C,
-        stall_id: Uuid,
+        holder: Holder,
         hash: &str,
     ) -> Result<entity::Model> {
-        self.find_held(db, stall_id, hash)
+        self.find_held(db, holder, hash)
             .await?
             .ok_or_else(|| MediaError::Corrupt("a duplicate photo vanished".into()))
     }
 
-    /// Refuses an upload that would take the stall past its count, or past its bytes once
-    /// `adding` more are stored. Checked once the pixels are known, so a photo the stall
+    /// Refuses an upload that would take the holder past its count, or past its bytes once
+    /// `adding` more are stored. Checked once the pixels are known, so a photo the holder
     /// holds is answered even at its quota.
     async fn check_quota<C: ConnectionTrait>(
         &self,
         db: &C,
-        stall_id: Uuid,
+        holder: Holder,
         adding: u64,
     ) -> Result<()> {
         #[derive(FromQueryResult)]
@@ -319,7 +377,7 @@ impl Media {
             .select_only()
             .column_as(Expr::col(Column::Id).count(), "count")
             .column_as(Expr::col(Column::Bytes).sum().cast_as("bigint"), "bytes")
-            .filter(Column::StallId.eq(stall_id))
+            .filter(holder.filter())
             .into_model::<Held>()
             .one(db)
             .await?;
@@ -389,6 +447,43 @@ impl Media {
             .all(db)
             .await?;
         Ok(rows.into_iter().collect())
+    }
+
+    /// The ids among `ids` of photos that exist and that `user` uploaded.
+    pub async fn uploaded_by<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: Uuid,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashSet<Uuid>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows = entity::Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::Id.is_in(ids.iter().copied()))
+            .filter(Column::UploadedBy.eq(user))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The photos among `ids` that exist, as clients see them, by id.
+    pub async fn views<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, MediaView>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows = entity::Entity::find()
+            .filter(Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        Ok(rows.iter().map(|r| (r.id, self.view(r))).collect())
     }
 
     /// Where `row`'s rendition at `size` in `encoding` is read: on `media.public_url` (a CDN

@@ -111,6 +111,10 @@ pub enum Event {
     PayoutPaid,
     /// Vendor: the bank returned a payout, with why; its amount is payable again.
     PayoutReturned,
+    /// Vendor: a buyer reviewed one of the stall's products.
+    ReviewReceived,
+    /// Buyer: an administrator hid the buyer's review, with why.
+    ReviewHidden,
 }
 
 /// Kept as text on notifications, deliveries and opt-outs: a row naming no event is corrupt.
@@ -181,6 +185,8 @@ impl Event {
         Self::CaseResolved,
         Self::PayoutPaid,
         Self::PayoutReturned,
+        Self::ReviewReceived,
+        Self::ReviewHidden,
     ];
 
     /// The stored name (also the webhook's `type` and the template's table).
@@ -229,6 +235,8 @@ impl Event {
             Self::CaseResolved => "case_resolved",
             Self::PayoutPaid => "payout_paid",
             Self::PayoutReturned => "payout_returned",
+            Self::ReviewReceived => "review_received",
+            Self::ReviewHidden => "review_hidden",
         }
     }
 
@@ -256,7 +264,8 @@ impl Event {
             | Self::TakedownUpheld
             | Self::CaseOpened
             | Self::PayoutPaid
-            | Self::PayoutReturned => Audience::Stall,
+            | Self::PayoutReturned
+            | Self::ReviewReceived => Audience::Stall,
             Self::OrderPlaced
             | Self::OrderConfirmed
             | Self::OrderShipped
@@ -267,7 +276,8 @@ impl Event {
             | Self::CaseEscalated
             | Self::CaseMessage
             | Self::CaseGoodsReceived
-            | Self::CaseResolved => Audience::Buyer,
+            | Self::CaseResolved
+            | Self::ReviewHidden => Audience::Buyer,
             Self::PasswordReset
             | Self::VerifyEmail
             | Self::PasswordChanged
@@ -355,6 +365,8 @@ impl Event {
             Self::CaseResolved => &["name", "stall", "order", "kind", "outcome", "message"],
             Self::PayoutPaid => &["name", "stall", "amount", "reference", "bank_reference"],
             Self::PayoutReturned => &["name", "stall", "amount", "reference", "reason"],
+            Self::ReviewReceived => &["name", "stall", "product", "rating"],
+            Self::ReviewHidden => &["name", "product", "reason"],
         }
     }
 }

@@ -18,7 +18,8 @@
 //!   page's delivery, which share its view and pricing),
 //!   [`addresses`] (the buyer's book), [`checkout`], [`orders`] (vendor and buyer handling),
 //!   [`cases`] (complaints, returns and partial refunds of delivered orders),
-//!   [`refund_account`] (the buyer's bank account for refunds paid by hand), [`stats`] (a
+//!   [`refund_account`] (the buyer's bank account for refunds paid by hand), [`reviewable`]
+//!   (the delivered lines a buyer may review), [`stats`] (a
 //!   stall's sales figures),
 //!   [`payments`] (payment events, expiry, refunds), [`erasure`] (what of a buyer's keeps
 //!   their account from being erased).
@@ -49,6 +50,7 @@ pub mod payments;
 pub(crate) mod pricing;
 pub mod provider;
 pub mod refund_account;
+pub mod reviewable;
 pub(crate) mod refunder;
 pub mod shipping;
 pub mod stats;

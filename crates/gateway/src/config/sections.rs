@@ -258,6 +258,24 @@ impl CasesConfig {
     }
 }
 
+/// `[reviews]`
+#[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(deny_unknown_fields)]
+pub struct ReviewsConfig {
+    /// Days after writing it that the author may edit a review (0: never).
+    pub edit_window_days: u32,
+}
+
+impl ReviewsConfig {
+    /// The reviews' settings.
+    pub fn settings(&self) -> reviews::ReviewSettings {
+        reviews::ReviewSettings {
+            edit_window_days: self.edit_window_days,
+        }
+    }
+}
+
 /// `[promotions]`
 #[derive(Clone, Debug, Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]

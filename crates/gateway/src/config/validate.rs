@@ -25,6 +25,12 @@ impl Config {
         compliance(&self.compliance)?;
         cases(&self.cases)?;
         within(
+            "reviews.edit_window_days",
+            self.reviews.edit_window_days,
+            0..=365,
+            "must be 0 to 365",
+        )?;
+        within(
             "promotions.max_sale_days",
             self.promotions.max_sale_days,
             1..=366,

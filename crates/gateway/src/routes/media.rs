@@ -1,5 +1,5 @@
-//! Photos: `POST /api/v1/media` (a stall's member or an administrator uploads one, as
-//! `multipart/form-data`), and its renditions at `GET /api/v1/media/{id}/{size}` and at
+//! Photos: `POST /api/v1/media` (a stall's member or an administrator uploads one for the
+//! stall, or any signed-in user one of their own, as `multipart/form-data`), and its renditions at `GET /api/v1/media/{id}/{size}` and at
 //! `/media/{id}/{size}` outside the API, cached for a year (a photo's renditions never change).
 
 use axum::{
@@ -37,28 +37,31 @@ pub struct MediaUpload {
     /// at most `media.max_bytes` bytes and `media.max_pixels` pixels.
     #[schema(value_type = String, format = Binary, example = "(the photo's bytes)")]
     file: Vec<u8>,
-    /// The stall the photo belongs to (the caller is a member, or an administrator).
+    /// The stall the photo belongs to (the caller is a member, or an administrator); absent:
+    /// the caller's own photo (a buyer's, for a review), which only they may use.
     #[schema(example = "01938c4e-7b1a-7c3e-9f00-1a2b3c4d5e6f")]
-    stall_id: Uuid,
+    stall_id: Option<Uuid>,
 }
 
-/// Uploads a photo for a stall (a member of the stall, or an administrator): its type is
+/// Uploads a photo for a stall (a member of the stall, or an administrator), or without
+/// `stall_id` one of the caller's own (any signed-in user: a buyer's photo for a review, in
+/// the user's own quota, usable by them alone): its type is
 /// decided by its content, its EXIF orientation applied, all its metadata (GPS position
 /// included) removed, and it is stored as three widths (thumb 200, medium 800, large 1600
 /// pixels; never enlarged) in WebP (`urls`) and JPEG (`jpeg_urls`). The same pixels uploaded
-/// again to the stall answer the photo it holds (200) and store nothing.
+/// again to the stall (or by the user) answer the photo it holds (200) and store nothing.
 #[utoipa::path(post, operation_id = "upload_media", path = "/api/v1/media", tag = "media", security(("bearer" = [])),
     request_body(content = MediaUpload, content_type = "multipart/form-data",
-        description = "Fields `file` (the photo) and `stall_id`, in either order."),
+        description = "Fields `file` (the photo) and `stall_id` (optional), in either order."),
     responses(
         (status = 201, description = "Stored", body = MediaView),
         (status = 200, description = "The stall already holds these pixels: that photo", body = MediaView),
         (status = 403, description = "`forbidden`: not a member of the stall", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such stall", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`media_quota_exceeded`: the stall holds `media.stall_max_count` photos or `media.stall_max_bytes` bytes (`details.what`, `held`, `max`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`media_quota_exceeded`: the stall (or the user, for their own photos) holds `media.stall_max_count` photos or `media.stall_max_bytes` bytes (`details.what`, `held`, `max`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`file_too_large` (over `media.max_bytes`, refused as soon as it passes) or `image_too_large` (over `media.max_pixels`, from the header)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not multipart, or a file that is no JPEG, PNG or WebP", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`image_unreadable` (cut short or damaged), or `validation_failed`: `required` (file, stall_id), `invalid` (stall_id), `unknown_field`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`image_unreadable` (cut short or damaged), or `validation_failed`: `required` (file), `invalid` (stall_id), `unknown_field`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -89,9 +92,16 @@ pub async fn upload(
             }
         }
     }
-    let stall_id = stall_id(stall)?;
+    let stall_id = stall.map(stall_id).transpose()?;
     let Some(file) = file else {
         return Err(required("file"));
+    };
+    let Some(stall_id) = stall_id else {
+        let uploaded = state
+            .media
+            .upload_own(&state.db, auth.user.id, file)
+            .await?;
+        return Ok(answer(uploaded));
     };
     // A stall the caller may not see is not there (404); a public one not theirs, 403.
     let (stall, standing) = state
@@ -110,12 +120,17 @@ pub async fn upload(
         .media
         .upload(&state.db, auth.user.id, stall_id, file)
         .await?;
+    Ok(answer(uploaded))
+}
+
+/// 201 for a new photo, 200 for the one the holder already had.
+fn answer(uploaded: media::Uploaded) -> (StatusCode, axum::Json<MediaView>) {
     let status = if uploaded.existing {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    Ok((status, axum::Json(uploaded.media)))
+    (status, axum::Json(uploaded.media))
 }
 
 /// A field's bytes, refused (413) as soon as they pass `limit`, before the rest is read.
@@ -157,8 +172,7 @@ fn required(field: &str) -> ApiError {
     )])
 }
 
-fn stall_id(text: Option<Vec<u8>>) -> ApiResult<Uuid> {
-    let text = text.ok_or_else(|| required("stall_id"))?;
+fn stall_id(text: Vec<u8>) -> ApiResult<Uuid> {
     std::str::from_utf8(&text)
         .ok()
         .and_then(|t| Uuid::parse_str(t.trim()).ok())

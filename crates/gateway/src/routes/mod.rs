@@ -21,6 +21,7 @@ pub mod personal;
 pub mod policies;
 pub mod regions;
 pub mod reports;
+pub mod reviews;
 pub mod search;
 
 /// A query's own parameters followed by `page` and `per_page`, unknown ones refused;

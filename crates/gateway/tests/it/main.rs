@@ -38,6 +38,7 @@ mod queues;
 mod rate_limit;
 mod ratings;
 mod reports;
+mod reviews;
 mod sales;
 mod search;
 mod support;

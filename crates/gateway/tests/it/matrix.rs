@@ -2125,3 +2125,180 @@ db_test!(
         );
     }
 );
+
+/// A fresh product of `open` bought by `buyer` and delivered: the product's id and the order's.
+async fn received_product(fx: &Fixture) -> (String, String) {
+    let (_, order) = fresh_checkout(fx).await;
+    for step in ["confirm", "ship", "deliver"] {
+        let res = fx
+            .app
+            .post(
+                &format!("/api/v1/orders/{order}/{step}"),
+                Some(fx.owner()),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{step}: {}", res.text());
+    }
+    let buyer = fx.tokens[1].as_deref();
+    let seen = fx.app.get(&format!("/api/v1/orders/{order}"), buyer).await;
+    let product = seen.json()["items"][0]["product_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (product, order)
+}
+
+/// The buyer's review of a fresh received product, hidden by the administrator if `hidden`;
+/// its id.
+async fn fresh_review(fx: &Fixture, hidden: bool) -> String {
+    let (product, order) = received_product(fx).await;
+    let res = fx
+        .app
+        .post(
+            &format!("/api/v1/products/{product}/reviews"),
+            fx.tokens[1].as_deref(),
+            json!({"order_id": order, "rating": 4}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let review = res.json()["id"].as_str().unwrap().to_owned();
+    if hidden {
+        let res = fx
+            .app
+            .post(
+                &format!("/api/v1/admin/reviews/{review}/hide"),
+                Some(fx.admin()),
+                json!({"reason": "Thông tin cá nhân"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    review
+}
+
+db_test!(review_authorization_matrix, |db: TestDb| async move {
+    let fx = Fixture::new(db).await;
+    let mut failures = Vec::new();
+    let admin_only = [401, 403, 403, 403, 403, 200];
+    // Only the buyer of a delivered line reviews it; everyone else has bought nothing there.
+    failures.extend(
+        row(
+            &fx,
+            "POST products/{id}/reviews",
+            [401, 201, 409, 409, 409, 409],
+            |fx, _| async move {
+                let (product, order) = received_product(&fx).await;
+                let body = json!({"order_id": order, "rating": 5, "text": "Ngon"});
+                (
+                    Method::POST,
+                    format!("/api/v1/products/{product}/reviews"),
+                    Some(body),
+                )
+            },
+        )
+        .await,
+    );
+    let review = fresh_review(&fx, false).await;
+    let (product, open) = (fx.product.clone(), fx.open.clone());
+    for path in [
+        format!("/api/v1/products/{product}/reviews"),
+        format!("/api/v1/stalls/{open}/reviews"),
+        format!("/api/v1/reviews/{review}"),
+    ] {
+        failures.extend(
+            row(&fx, &format!("GET {path}"), [200; 6], move |_, _| {
+                let path = path.clone();
+                async move { get(path) }
+            })
+            .await,
+        );
+    }
+    // Its author edits it; to anyone else it is not there.
+    let r = review.clone();
+    failures.extend(
+        row(
+            &fx,
+            "PATCH reviews/{id}",
+            [401, 200, 404, 404, 404, 404],
+            move |_, _| {
+                let r = r.clone();
+                async move {
+                    let body = json!({"text": "Đã sửa"});
+                    (Method::PATCH, format!("/api/v1/reviews/{r}"), Some(body))
+                }
+            },
+        )
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "POST reviews/{id}/reply",
+            [401, 403, 201, 201, 403, 403],
+            |fx, _| async move {
+                let r = fresh_review(&fx, false).await;
+                let body = json!({"text": "Cảm ơn bạn!"});
+                (
+                    Method::POST,
+                    format!("/api/v1/reviews/{r}/reply"),
+                    Some(body),
+                )
+            },
+        )
+        .await,
+    );
+    let r = review.clone();
+    failures.extend(
+        row(
+            &fx,
+            "POST reviews/{id}/reports",
+            [401, 201, 201, 201, 201, 201],
+            move |_, _| {
+                let r = r.clone();
+                async move {
+                    let body = json!({"reason": "spam"});
+                    (
+                        Method::POST,
+                        format!("/api/v1/reviews/{r}/reports"),
+                        Some(body),
+                    )
+                }
+            },
+        )
+        .await,
+    );
+    failures.extend(
+        row(&fx, "GET admin/review-reports", admin_only, |_, _| async {
+            get("/api/v1/admin/review-reports?status=open".into())
+        })
+        .await,
+    );
+    for (action, hidden, body) in [
+        ("hide", false, json!({"reason": "Ngôn từ xúc phạm"})),
+        ("unhide", true, json!({})),
+    ] {
+        failures.extend(
+            row(
+                &fx,
+                &format!("POST admin/reviews/{{id}}/{action}"),
+                admin_only,
+                move |fx, _| {
+                    let body = body.clone();
+                    async move {
+                        let r = fresh_review(&fx, hidden).await;
+                        let path = format!("/api/v1/admin/reviews/{r}/{action}");
+                        (Method::POST, path, Some(body))
+                    }
+                },
+            )
+            .await,
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+});
