@@ -587,3 +587,47 @@ db_test!(
         let _ = std::fs::remove_dir_all(&root);
     }
 );
+
+db_test!(
+    a_buyers_reviews_are_in_their_export_and_erasure_keeps_only_the_stars,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        let order = bought(&app, &m, "rv-erase", &[&m.sauce]).await;
+        deliver(&app, &m.owner_a, &id(&order)).await;
+        let r = reviewed(&app, &m.buyer, &m.sauce, &id(&order), 4).await;
+        let res = app
+            .post(
+                &format!("/api/v1/reviews/{}/reports", id(&r)),
+                Some(&m.buyer),
+                json!({"reason": "other", "detail": "Tôi viết nhầm"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let export = app.get("/api/v1/me/export", Some(&m.buyer)).await;
+        assert_eq!(export.status, 200, "{}", export.text());
+        let tables = &export.json()["tables"];
+        assert_eq!(tables["reviews"][0]["text"], "4 sao");
+        assert_eq!(tables["reviews"][0]["rating"], 4);
+        assert_eq!(tables["review_reports"][0]["detail"], "Tôi viết nhầm");
+
+        let res = app.delete("/api/v1/me", Some(&m.buyer)).await;
+        assert!(res.status.is_success(), "{}", res.text());
+        // The review stays, anonymous and without its words; its stars still count.
+        let kept = app
+            .get(&format!("/api/v1/reviews/{}", id(&r)), None)
+            .await
+            .json();
+        assert_eq!(kept["author"]["name"], "Người mua");
+        assert_eq!(
+            (kept["text"].clone(), kept["rating"].clone()),
+            (json!(""), json!(4))
+        );
+        assert_eq!(rating(&app, &m.sauce).await, (1, 4));
+        let queue = app
+            .get("/api/v1/admin/review-reports", Some(&m.admin))
+            .await
+            .json();
+        assert_eq!(queue["items"][0]["detail"], "");
+    }
+);
