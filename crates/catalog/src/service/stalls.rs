@@ -265,8 +265,7 @@ impl Catalog {
             missing_documents_told: Set(None),
             logo: Set(logo),
             banner: Set(banner),
-            rating_count: Set(0),
-            rating_sum: Set(0),
+            ..Default::default()
         };
         let model = match model.insert(&txn).await {
             Ok(m) => m,

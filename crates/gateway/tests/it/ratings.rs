@@ -322,3 +322,123 @@ db_test!(
         );
     }
 );
+
+/// The rating the product search shows for `product` (of stall `stall`), and whether
+/// `min_rating=4` finds it.
+async fn hit_rating(app: &TestApp, stall: &str, product: &str) -> (Value, bool) {
+    let body = app
+        .get(&format!("/api/v1/search/products?stall={stall}"), None)
+        .await
+        .json();
+    let hit = body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == product)
+        .unwrap_or_else(|| panic!("{product} is found: {body}"))
+        .clone();
+    let good = app
+        .get(
+            &format!("/api/v1/search/products?stall={stall}&min_rating=4"),
+            None,
+        )
+        .await
+        .json();
+    (
+        hit["rating"].clone(),
+        hit_ids(&good).contains(&product.to_owned()),
+    )
+}
+
+/// The rating the stall search shows for `stall`.
+async fn stall_hit_rating(app: &TestApp, stall: &str) -> Value {
+    let body = app.get("/api/v1/search/stalls", None).await.json();
+    body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == stall)
+        .unwrap_or_else(|| panic!("{stall} is found: {body}"))["rating"]
+        .clone()
+}
+
+db_test!(
+    a_review_moves_the_search_hit_once_the_indexer_runs,
+    |db: TestDb| async move {
+        use crate::{
+            money::deliver,
+            orders::{checkout, market, put_item, shipping},
+        };
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        let res = put_item(&app, &m.buyer, &m.sauce, 1).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let res = checkout(&app, &m.buyer, "rating-1", shipping()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let order = res.json()["orders"][0]["id"].as_str().unwrap().to_owned();
+        deliver(&app, &m.owner_a, &order).await;
+        app.index().await;
+        let none = json!({"average": null, "count": 0});
+        assert_eq!(
+            hit_rating(&app, &m.stall_a, &m.sauce).await,
+            (none.clone(), false)
+        );
+
+        let res = app
+            .post(
+                &format!("/api/v1/products/{}/reviews", m.sauce),
+                Some(&m.buyer),
+                json!({"order_id": order, "rating": 5, "text": "Thơm, đậm vị."}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let review = res.json()["id"].as_str().unwrap().to_owned();
+        // The review queued both documents; search shows them once the indexer has run.
+        assert!(app.outbox_rows(&m.sauce).await >= 1);
+        assert!(app.outbox_rows(&m.stall_a).await >= 1);
+        assert_eq!(
+            hit_rating(&app, &m.stall_a, &m.sauce).await,
+            (none.clone(), false)
+        );
+        app.index().await;
+        let five = json!({"average": 5.0, "count": 1});
+        assert_eq!(
+            hit_rating(&app, &m.stall_a, &m.sauce).await,
+            (five.clone(), true)
+        );
+        assert_eq!(stall_hit_rating(&app, &m.stall_a).await, five);
+
+        // Edited down to 2 stars: out of min_rating=4.
+        let res = app
+            .patch(
+                &format!("/api/v1/reviews/{review}"),
+                Some(&m.buyer),
+                json!({"rating": 2}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        app.index().await;
+        let two = json!({"average": 2.0, "count": 1});
+        assert_eq!(
+            hit_rating(&app, &m.stall_a, &m.sauce).await,
+            (two.clone(), false)
+        );
+        assert_eq!(stall_hit_rating(&app, &m.stall_a).await, two);
+
+        // Hidden by an administrator: no longer counted.
+        let res = app
+            .post(
+                &format!("/api/v1/admin/reviews/{review}/hide"),
+                Some(&m.admin),
+                json!({"reason": "Ngôn từ xúc phạm"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        app.index().await;
+        assert_eq!(
+            hit_rating(&app, &m.stall_a, &m.sauce).await,
+            (none.clone(), false)
+        );
+        assert_eq!(stall_hit_rating(&app, &m.stall_a).await, none);
+    }
+);
