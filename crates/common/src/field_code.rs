@@ -110,6 +110,22 @@ field_codes! {
     InThePast = "in_the_past",
     /// A version that is not the one in effect (of a published policy).
     NotInEffect = "not_in_effect",
+    /// No voucher has this code.
+    UnknownVoucher = "unknown_voucher",
+    /// A voucher whose window has not opened yet.
+    NotStarted = "not_started",
+    /// A voucher whose window has closed, or that was ended.
+    Expired = "expired",
+    /// Goods that come to less than a voucher's minimum.
+    BelowMinimum = "below_minimum",
+    /// A voucher whose uses are all taken.
+    UsedUp = "used_up",
+    /// A voucher the buyer used as often as it allows one buyer.
+    PerBuyerLimitReached = "per_buyer_limit_reached",
+    /// A voucher that is not for the goods in the cart.
+    NotApplicable = "not_applicable",
+    /// A second voucher where only one is allowed (of the platform, of one stall).
+    Duplicate = "duplicate",
     /// Already used by another of its kind.
     Taken = "taken",
     /// A category placed under itself.

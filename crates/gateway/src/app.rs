@@ -30,6 +30,7 @@ use crate::{
     routes::{
         account, addresses, admin, auth, carts, cases, catalog, documents, identity, me, money,
         notices, ops, orders, payments, personal, policies, regions, reports, reviews, search,
+        vouchers,
     },
     state::AppState,
 };
@@ -90,6 +91,14 @@ fn catalogue_routes() -> Router<AppState> {
         .route(
             "/stalls/{id}/documents",
             post(documents::submit).get(documents::list),
+        )
+        .route(
+            "/stalls/{id}/vouchers",
+            post(vouchers::create_for_stall).get(vouchers::list_for_stall),
+        )
+        .route(
+            "/stalls/{id}/vouchers/{vid}",
+            get(vouchers::get_for_stall).patch(vouchers::update_for_stall),
         )
         .route(
             "/stalls/{id}/members",
@@ -252,6 +261,14 @@ fn admin_routes() -> Router<AppState> {
         .route("/admin/stalls/{id}/identity/verify", post(identity::verify))
         .route("/admin/stalls/{id}/identity/reject", post(identity::reject))
         .route("/admin/identities", get(identity::queue))
+        .route(
+            "/admin/vouchers",
+            post(vouchers::create_platform).get(vouchers::list_platform),
+        )
+        .route(
+            "/admin/vouchers/{vid}",
+            get(vouchers::get_platform).patch(vouchers::update_platform),
+        )
         .route("/admin/documents", get(documents::queue))
         .route("/admin/documents/{id}/verify", post(documents::verify))
         .route("/admin/documents/{id}/reject", post(documents::reject))

@@ -89,6 +89,8 @@ pub const PROBLEM_CODES: &[&str] = &[
     "cart_not_ready",
     "cart_changed",
     "total_changed",
+    "voucher_code_taken",
+    "voucher_in_use",
     "idempotency_key_reused",
     "payment_unavailable",
     "payment_refused",

@@ -40,6 +40,8 @@ pub struct AppState {
     pub identities: compliance::Identities,
     /// Stalls' business documents and their check (by administrators).
     pub documents: compliance::Documents,
+    /// Vouchers of the platform and of stalls.
+    pub vouchers: promotions::Vouchers,
     /// The published policies and what users accepted of them.
     pub policies: compliance::Policies,
     /// Reports of listings, authority requests and takedowns.
@@ -128,6 +130,7 @@ impl AppState {
             ledger,
             identities: compliance::Identities::new(catalog.clone()),
             documents: compliance::Documents::new(catalog.clone(), document_rules),
+            vouchers: promotions::Vouchers::new(catalog.clone()),
             reviews,
             catalog,
             search: search::Search::new(engine),

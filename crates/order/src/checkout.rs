@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::{
     OrderError,
     destination::{Destination, Shipping},
-    entity::{cart_item, checkout, order, order_event, order_item},
+    entity::{cart_item, checkout, order, order_discount, order_event, order_item},
     error::{Result, Shortage},
     pricing::{Place, Quote, StallQuote, StallTotal, Unbuyable, buyable},
     provider::{
@@ -57,6 +57,14 @@ pub struct CheckoutRequest {
     /// and nothing is ordered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_total: Option<i64>,
+    /// Voucher codes (any case), at most 10: one of the platform and one per stall. Stall
+    /// vouchers apply first, to their stall's goods; the platform's then applies to the goods
+    /// of all stalls after those, split across the orders in proportion to each order's
+    /// eligible goods (rounded to the đồng by largest remainder, ties to the lower stall id).
+    /// Each refused code is a 422 naming it in `errors[].field` as `voucher_codes.<CODE>`, and
+    /// nothing is ordered. `expected_total` and the payment are of the discounted total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voucher_codes: Option<Vec<String>>,
 }
 
 /// The outcome of a checkout.
@@ -78,6 +86,7 @@ pub struct CheckoutResult {
 #[derive(Clone, Debug)]
 pub struct Checkouts {
     catalog: catalog::Catalog,
+    vouchers: promotions::Vouchers,
     nation: &'static Nation,
     rates: Arc<ShippingRates>,
     cod: Arc<dyn PaymentProvider>,
@@ -106,6 +115,8 @@ struct Draft<'a> {
     destination: Destination,
     note: Option<String>,
     expected_total: Option<i64>,
+    /// The voucher codes given, upper-case.
+    codes: Vec<String>,
     at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
     /// The transfer reference, for a bank transfer.
@@ -116,6 +127,7 @@ impl Checkouts {
     /// Checkouts over `catalog`, paid cash on delivery.
     pub fn new(catalog: catalog::Catalog) -> Self {
         Self {
+            vouchers: promotions::Vouchers::new(catalog.clone()),
             catalog,
             nation: Nation::builtin(),
             rates: Arc::new(ShippingRates::builtin()),
@@ -245,6 +257,7 @@ impl Checkouts {
             return Ok(done);
         }
         let (destination, note) = self.validate(db, buyer, &req).await?;
+        let codes = promotions::redeem::normalized(req.voucher_codes.as_deref().unwrap_or(&[]))?;
         let provider = self.provider(req.payment_method)?.clone();
         // What the cart holds as the checkout starts; the same lines must still be there under
         // the lock inside the transaction.
@@ -273,6 +286,7 @@ impl Checkouts {
             destination,
             note,
             expected_total: req.expected_total,
+            codes,
             at,
             expires_at: up_front.then(|| at + ttl),
             reference: provider.new_reference(),
@@ -337,22 +351,29 @@ impl Checkouts {
         }
         let offers = self.priced_offers(&txn, &lines).await?;
         let plan = self.price(&txn, &lines, &offers, &d.destination).await?;
+        let discounts = self.discounts(&txn, d, &plan, &offers).await?;
+        let total = plan.total.saturating_sub(discounts.iter().map(discount_amount).sum());
         if let Some(expected) = d.expected_total
-            && expected != plan.total
+            && expected != total
         {
             return Err(OrderError::TotalChanged {
                 expected,
-                breakdown: breakdown(&plan),
+                breakdown: breakdown(&plan, &discounts),
             });
         }
         let mut orders = Vec::with_capacity(plan.stalls.len());
         for stall in &plan.stalls {
-            orders.push(insert_order(&txn, d, stall).await?);
+            let off = discounts.iter().filter(|x| x.stall_id == stall.stall_id);
+            orders.push(insert_order(&txn, d, stall, off.map(discount_amount).sum()).await?);
         }
+        record_discounts(&txn, &orders, &discounts, d.at).await?;
+        self.vouchers
+            .redeem(&txn, d.buyer, d.id, &discounts, d.at)
+            .await?;
         let placed = crate::notices::Placed {
             checkout_id: d.id,
             orders: &orders,
-            total: plan.total,
+            total,
             method: d.method,
             reference: d.reference.as_deref(),
             expires_at: d.expires_at,
@@ -360,7 +381,7 @@ impl Checkouts {
         crate::notices::checkout_placed(&txn, d.buyer, &placed).await?;
         let order_ids = orders.iter().map(|o| o.id).collect();
         checkout::Entity::update_many()
-            .col_expr(checkout::Column::Total, Expr::value(plan.total))
+            .col_expr(checkout::Column::Total, Expr::value(total))
             .filter(checkout::Column::Id.eq(d.id))
             .exec(&txn)
             .await?;
@@ -370,7 +391,44 @@ impl Checkouts {
         // it is held for as short a time as possible.
         reserve_stock(&txn, &plan, &offers).await?;
         txn.commit().await?;
-        Ok(Some((plan.total, order_ids)))
+        Ok(Some((total, order_ids)))
+    }
+
+    /// What the checkout's voucher codes take off each stall's order of `plan`, checked
+    /// against the cart (refused codes are a 422 naming each).
+    async fn discounts<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        d: &Draft<'_>,
+        plan: &Quote,
+        offers: &HashMap<Uuid, Offer>,
+    ) -> Result<Vec<promotions::OrderDiscount>> {
+        if d.codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let basket: Vec<promotions::BasketOrder> = plan
+            .stalls
+            .iter()
+            .map(|s| promotions::BasketOrder {
+                stall_id: s.stall_id,
+                lines: s
+                    .items
+                    .iter()
+                    .map(|i| promotions::BasketLine {
+                        category_id: offers
+                            .get(&i.variant_id)
+                            .map_or(Uuid::nil(), |o| o.product.category.id),
+                        amount: i.unit_price.saturating_mul(i.quantity),
+                        regular_amount: regular_price(i).saturating_mul(i.quantity),
+                    })
+                    .collect(),
+                delivery_fee: s.delivery.as_ref().map_or(0, |x| x.fee),
+            })
+            .collect();
+        Ok(self
+            .vouchers
+            .discounts(txn, d.buyer, &d.codes, &basket, d.at)
+            .await?)
     }
 
     /// Prices the cart for the destination, delivery included.
@@ -691,12 +749,61 @@ async fn undo<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// What the buyer would pay now, for a `total_changed` answer.
-fn breakdown(q: &Quote) -> serde_json::Value {
+/// A voucher's part of an order: goods and delivery.
+fn discount_amount(d: &promotions::OrderDiscount) -> i64 {
+    d.goods_amount.saturating_add(d.delivery_amount)
+}
+
+/// The regular (before-promotion) price of a line, what a voucher's cap is counted on.
+fn regular_price(i: &crate::pricing::PricedItem) -> i64 {
+    i.regular_unit_price
+}
+
+/// Keeps each voucher's part of each order (`order_discounts`), by the orders' stalls.
+async fn record_discounts<C: ConnectionTrait>(
+    txn: &C,
+    orders: &[order::Model],
+    discounts: &[promotions::OrderDiscount],
+    at: DateTime<Utc>,
+) -> Result<()> {
+    for x in discounts {
+        let Some(o) = orders.iter().find(|o| o.stall_id == x.stall_id) else {
+            continue;
+        };
+        order_discount::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(o.id),
+            voucher_id: Set(x.voucher_id),
+            code: Set(x.code.clone()),
+            funded_by: Set(common::Stored::as_str(x.funded_by).to_owned()),
+            goods_amount: Set(x.goods_amount),
+            delivery_amount: Set(x.delivery_amount),
+            created_at: Set(at),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What the buyer would pay now, for a `total_changed` answer: the discounts of the codes
+/// given taken off.
+fn breakdown(q: &Quote, discounts: &[promotions::OrderDiscount]) -> serde_json::Value {
+    let off = |stall: Uuid| -> i64 {
+        discounts
+            .iter()
+            .filter(|x| x.stall_id == stall)
+            .map(discount_amount)
+            .sum()
+    };
+    let all: i64 = discounts.iter().map(discount_amount).sum();
     serde_json::json!({
-        "total": q.total,
+        "total": q.total.saturating_sub(all),
+        "discount": all,
         "orders": q.stalls.iter().map(|s| {
             let mut v = serde_json::to_value(StallTotal::from(s)).unwrap_or_default();
+            v["discount"] = off(s.stall_id).into();
+            v["total"] = s.total().saturating_sub(off(s.stall_id)).into();
             v["items"] = s.items.iter().map(|i| serde_json::json!({
                 "product_id": i.product_id,
                 "variant_id": i.variant_id,
@@ -715,6 +822,7 @@ async fn insert_order<C: ConnectionTrait>(
     txn: &C,
     d: &Draft<'_>,
     stall: &StallQuote,
+    discount: i64,
 ) -> Result<order::Model> {
     // Money collected up front is awaited; otherwise the stall can act at once.
     let status = if d.up_front {
@@ -731,7 +839,7 @@ async fn insert_order<C: ConnectionTrait>(
         stall_id: Set(stall.stall_id),
         status: Set(status.as_str().to_owned()),
         subtotal: Set(stall.subtotal),
-        discount: Set(0),
+        discount: Set(discount),
         payment_method: Set(d.method.as_str().to_owned()),
         paid: Set(false),
         shipping_recipient: Set(d.destination.recipient.clone()),

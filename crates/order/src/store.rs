@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 use crate::{
     destination::Shipping,
-    entity::{address, bank_transfer, cart_item, checkout, order, order_event, order_item, refund},
+    entity::{
+        address, bank_transfer, cart_item, checkout, order, order_discount, order_event,
+        order_item, refund,
+    },
     error::Result,
     status::{Change, Move, OrderStatus, Party},
     types::{CheckoutStatus, PaymentMethod, RefundStatus, Stored, TransferOutcome, stored},
@@ -73,6 +76,7 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
     .await?;
     if c.to == OrderStatus::Cancelled {
         catalog::stock::release(txn, &stock_lines(txn, &[o.id]).await?).await?;
+        give_back_vouchers(txn, o, now).await?;
         if o.paid && matches!(method, PaymentMethod::Card | PaymentMethod::BankTransfer) {
             owe_refund(txn, o, method).await?;
         }
@@ -81,6 +85,43 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
         }
     }
     Ok(true)
+}
+
+/// Gives back the uses of the vouchers that discounted the cancelled order `o` whose every
+/// discounted order is now cancelled: a stall's voucher with its one order, the platform's
+/// once the last order of the checkout it discounted is.
+async fn give_back_vouchers<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<()> {
+    use sea_orm::QuerySelect;
+    let mine = order_discount::Entity::find()
+        .filter(order_discount::Column::OrderId.eq(o.id))
+        .all(txn)
+        .await?;
+    if mine.is_empty() {
+        return Ok(());
+    }
+    let open_orders: Vec<Uuid> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::CheckoutId.eq(o.checkout_id))
+        .filter(order::Column::Status.ne(OrderStatus::Cancelled.as_str()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for d in mine {
+        let open = order_discount::Entity::find()
+            .filter(order_discount::Column::VoucherId.eq(d.voucher_id))
+            .filter(order_discount::Column::OrderId.is_in(open_orders.iter().copied()))
+            .count(txn)
+            .await?;
+        if open == 0 {
+            promotions::redeem::release(txn, d.voucher_id, o.checkout_id, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The checkout `id`, its row locked until the transaction ends.
@@ -128,9 +169,12 @@ async fn withdraw_unpaid<C: ConnectionTrait>(
     Ok(())
 }
 
-/// What the buyer pays for an order: its goods and their delivery.
+/// What the buyer pays for an order: its goods and their delivery, less its discount.
 pub(crate) fn order_amount(o: &order::Model) -> i64 {
-    o.subtotal.saturating_add(o.delivery_fee)
+    o.subtotal
+        .saturating_add(o.delivery_fee)
+        .saturating_sub(o.discount)
+        .max(0)
 }
 
 /// What paying a checkout's orders came to.

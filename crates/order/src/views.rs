@@ -15,7 +15,7 @@ pub use crate::types::RefundProvider;
 
 use crate::{
     destination::ShippingAddress,
-    entity::{order, order_event, order_item, refund},
+    entity::{order, order_discount, order_event, order_item, refund},
     error::Result,
     shipping::{Rule, Zone},
     status::OrderStatus,
@@ -98,7 +98,11 @@ pub struct OrderView {
     pub subtotal: i64,
     /// The delivery fee, in đồng (0 on orders placed before delivery was priced).
     pub delivery_fee: i64,
-    /// Goods and delivery: what the buyer pays for this order.
+    /// What vouchers took off this order, in đồng (0 without any).
+    pub discount: i64,
+    /// Each voucher's part of `discount`: its code, the amount and who pays for it.
+    pub discounts: Vec<DiscountView>,
+    /// Goods and delivery, less the discount: what the buyer pays for this order.
     pub total: i64,
     /// How delivery was priced (absent on orders placed before).
     pub delivery: Option<OrderDelivery>,
@@ -125,6 +129,18 @@ pub struct OrderView {
     pub refunds: Vec<RefundView>,
     /// Placed at.
     pub created_at: DateTime<Utc>,
+}
+
+/// A voucher's discount on an order.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiscountView {
+    /// The voucher's code.
+    pub code: String,
+    /// Taken off the order (goods and delivery), in đồng.
+    pub amount: i64,
+    /// `platform` (the marketplace pays it; the stall's sale is not lowered) or `stall`.
+    pub funded_by: promotions::FundedBy,
 }
 
 /// A refund of an order, whole or in part.
@@ -196,6 +212,7 @@ struct Rows {
     items: Vec<order_item::Model>,
     events: Vec<order_event::Model>,
     refunds: Vec<refund::Model>,
+    discounts: Vec<order_discount::Model>,
     stalls: std::collections::HashMap<Uuid, catalog::product::StallRef>,
 }
 
@@ -218,6 +235,12 @@ impl Rows {
                 .filter(refund::Column::OrderId.is_in(ids()))
                 .order_by_asc(refund::Column::CreatedAt)
                 .order_by_asc(refund::Column::Id)
+                .all(db)
+                .await?,
+            discounts: order_discount::Entity::find()
+                .filter(order_discount::Column::OrderId.is_in(ids()))
+                .order_by_asc(order_discount::Column::CreatedAt)
+                .order_by_asc(order_discount::Column::Id)
                 .all(db)
                 .await?,
             stalls: std::collections::HashMap::new(),
@@ -251,6 +274,18 @@ impl Rows {
             .map(RefundView::try_from)
             .collect::<Result<Vec<_>>>()?;
         let refund = refunds.iter().find(|r| r.case_id.is_none()).cloned();
+        let discounts = self
+            .discounts
+            .iter()
+            .filter(|d| d.order_id == o.id)
+            .map(|d| {
+                Ok(DiscountView {
+                    code: d.code.clone(),
+                    amount: d.goods_amount.saturating_add(d.delivery_amount),
+                    funded_by: stored(&d.funded_by)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(OrderView {
             id: o.id,
             number: o.number.clone(),
@@ -267,7 +302,9 @@ impl Rows {
             status: stored(&o.status)?,
             subtotal: o.subtotal,
             delivery_fee: o.delivery_fee,
-            total: o.subtotal.saturating_add(o.delivery_fee),
+            discount: o.discount,
+            discounts,
+            total: crate::store::order_amount(o),
             delivery: delivery_of(o)?,
             payment_method: stored(&o.payment_method)?,
             paid: o.paid,

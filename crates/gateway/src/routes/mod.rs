@@ -23,6 +23,7 @@ pub mod regions;
 pub mod reports;
 pub mod reviews;
 pub mod search;
+pub mod vouchers;
 
 /// A query's own parameters followed by `page` and `per_page`, unknown ones refused;
 /// `.page()` checks the two (422 naming the bad one). Every list pages alike, and says so

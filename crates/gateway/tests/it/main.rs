@@ -44,3 +44,4 @@ mod search;
 mod support;
 mod variants;
 mod vendor_money;
+mod vouchers;

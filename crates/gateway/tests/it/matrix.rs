@@ -964,6 +964,147 @@ db_test!(
     }
 );
 
+/// A voucher body with `code`, valid from now for a week.
+fn voucher_body(code: &str) -> Value {
+    json!({
+        "code": code,
+        "kind": "percent",
+        "value": 10,
+        "starts_at": chrono::Utc::now(),
+        "ends_at": chrono::Utc::now() + chrono::Duration::days(7),
+    })
+}
+
+db_test!(vouchers_authorization_matrix, |db: TestDb| async move {
+    let fx = Fixture::new(db).await;
+    let mut failures = Vec::new();
+    // A stall's owner makes and changes its vouchers; its members and administrators read
+    // them; those who may not see a pending stall are told it does not exist.
+    for (name, stall, write, read) in [
+        (
+            "pending stall vouchers",
+            fx.closed.clone(),
+            [401, 404, 403, 201, 404, 403],
+            [401, 404, 200, 200, 404, 200],
+        ),
+        (
+            "approved stall vouchers",
+            fx.open.clone(),
+            [401, 403, 403, 201, 403, 403],
+            [401, 403, 200, 200, 403, 200],
+        ),
+    ] {
+        let path = format!("/api/v1/stalls/{stall}/vouchers");
+        let made = fx
+            .app
+            .post(
+                &path,
+                Some(fx.owner()),
+                voucher_body(&format!("M{}", &stall[stall.len() - 8..])),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text());
+        let one = format!("{path}/{}", made.json()["id"].as_str().unwrap());
+        let (p, o) = (path.clone(), one.clone());
+        failures.extend(
+            row(&fx, &format!("POST {name}"), write, move |_, i| {
+                let p = p.clone();
+                let code = format!("R{i}{}", &stall[stall.len() - 8..]);
+                async move { (Method::POST, p, Some(voucher_body(&code))) }
+            })
+            .await,
+        );
+        let p = path.clone();
+        failures.extend(
+            row(&fx, &format!("GET {name}"), read, move |_, _| {
+                let p = p.clone();
+                async move { get(p) }
+            })
+            .await,
+        );
+        let p = one.clone();
+        failures.extend(
+            row(&fx, &format!("GET one of {name}"), read, move |_, _| {
+                let p = p.clone();
+                async move { get(p) }
+            })
+            .await,
+        );
+        let mut patch = write;
+        patch[3] = 200;
+        failures.extend(
+            row(&fx, &format!("PATCH one of {name}"), patch, move |_, _| {
+                let o = o.clone();
+                async move { (Method::PATCH, o, Some(json!({"value": 12}))) }
+            })
+            .await,
+        );
+    }
+    // The platform's vouchers are administrators' alone.
+    let made = fx
+        .app
+        .post(
+            "/api/v1/admin/vouchers",
+            Some(fx.admin()),
+            voucher_body("PLATFORM"),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    let one = format!(
+        "/api/v1/admin/vouchers/{}",
+        made.json()["id"].as_str().unwrap()
+    );
+    failures.extend(
+        row(
+            &fx,
+            "POST admin/vouchers",
+            [401, 403, 403, 403, 403, 201],
+            |_, i| async move {
+                let body = voucher_body(&format!("ADMIN{i}"));
+                (
+                    Method::POST,
+                    "/api/v1/admin/vouchers".to_owned(),
+                    Some(body),
+                )
+            },
+        )
+        .await,
+    );
+    let admin_only = [401, 403, 403, 403, 403, 200];
+    failures.extend(
+        row(&fx, "GET admin/vouchers", admin_only, |_, _| async {
+            get("/api/v1/admin/vouchers".into())
+        })
+        .await,
+    );
+    let o = one.clone();
+    failures.extend(
+        row(&fx, "GET admin/vouchers/{vid}", admin_only, move |_, _| {
+            let o = o.clone();
+            async move { get(o) }
+        })
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "PATCH admin/vouchers/{vid}",
+            admin_only,
+            move |_, _| {
+                let o = one.clone();
+                async move { (Method::PATCH, o, Some(json!({"usage_limit": 100}))) }
+            },
+        )
+        .await,
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+});
+
 /// A fresh food-safety certificate of `open`, submitted by its owner and waiting; its id.
 async fn submitted_document(fx: &Fixture) -> String {
     let res = fx
