@@ -361,6 +361,11 @@ db_test!(
 
         // Out of the rating and the public lists; the author and administrators still see it.
         assert_eq!(rating(&app, &m.sauce).await, (0, 0));
+        let product = app
+            .get(&format!("/api/v1/products/{}", m.sauce), None)
+            .await
+            .json();
+        assert_eq!(product["rating"]["count"], 0, "{}", product["rating"]);
         assert_eq!(rating(&app, &m.pepper).await, (1, 5));
         let public = app
             .get(&format!("/api/v1/stalls/{}/reviews", m.stall_a), None)
@@ -423,8 +428,20 @@ db_test!(
             .await
             .problem(409, "not_hidden");
         assert_eq!(rating(&app, &m.sauce).await, (1, 1));
-        app.get(&one, None).await;
         assert_eq!(app.get(&one, None).await.status, 200);
+        // As the product's and the stall's answers show it.
+        let product = app
+            .get(&format!("/api/v1/products/{}", m.sauce), None)
+            .await
+            .json();
+        assert_eq!(product["rating"]["count"], 1, "{}", product["rating"]);
+        assert_eq!(product["rating"]["distribution"]["1"], 1);
+        let stall = app
+            .get(&format!("/api/v1/stalls/{}", m.stall_a), None)
+            .await
+            .json();
+        assert_eq!(stall["rating"]["count"], 2, "{}", stall["rating"]);
+        assert_eq!(stall["rating"]["average"], 3.0);
     }
 );
 
