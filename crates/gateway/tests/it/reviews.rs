@@ -591,6 +591,40 @@ db_test!(
             .unwrap()
             .to_owned();
         assert_eq!(app.get(&medium, None).await.status, 200, "{medium}");
+        // A user's own photo is no stall's: it cannot go on a product.
+        let owners = upload(&app, &m.owner_a, None, 4).await;
+        assert_eq!(owners.status, 201, "{}", owners.text());
+        let mut body =
+            app.product_body(&app.category("gia-vi-nuoc-cham").await, "Mắm ruốc", 50_000);
+        body["images"] = json!([id(&owners.json())]);
+        let res = app
+            .post(
+                &format!("/api/v1/stalls/{}/products", m.stall_a),
+                Some(&m.owner_a),
+                body,
+            )
+            .await;
+        assert_eq!(
+            fields(&res.problem(422, "validation_failed")),
+            ["images[0]"]
+        );
+        // Days later, the photos nothing names are collected; the review's stays.
+        media::entity::Entity::update_many()
+            .set(media::entity::ActiveModel {
+                created_at: Set(Utc::now() - Duration::days(3)),
+                ..Default::default()
+            })
+            .exec(&app.db.conn)
+            .await
+            .unwrap();
+        let collected = app.state.media.collect(&app.db.conn).await.unwrap();
+        assert_eq!(
+            collected, 3,
+            "the stall's, the other buyer's and the owner's own"
+        );
+        assert_eq!(app.get(&medium, None).await.status, 200, "{medium}");
+        let gone = format!("/media/{}/medium", id(&others.json()));
+        assert_eq!(app.get(&gone, None).await.status, 404);
         // The author takes the photo off again.
         let res = app
             .patch(
