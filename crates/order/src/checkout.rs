@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::{
     OrderError,
     destination::{Destination, Shipping},
-    entity::{cart_item, checkout, order, order_discount, order_event, order_item},
+    entity::{cart_item, checkout, order, order_event, order_item},
     error::{Result, Shortage},
     pricing::{Place, Quote, StallQuote, StallTotal, Unbuyable, buyable},
     provider::{
@@ -35,6 +35,7 @@ use crate::{
     store::{self, Named},
     types::{CheckoutStatus, PaymentMethod, Stored, stored},
     views::{self, OrderView},
+    vouchers,
 };
 
 /// A checkout request.
@@ -352,7 +353,9 @@ impl Checkouts {
         let offers = self.priced_offers(&txn, &lines).await?;
         let plan = self.price(&txn, &lines, &offers, &d.destination).await?;
         let discounts = self.discounts(&txn, d, &plan, &offers).await?;
-        let total = plan.total.saturating_sub(discounts.iter().map(discount_amount).sum());
+        let total = plan
+            .total
+            .saturating_sub(discounts.iter().map(vouchers::amount).sum());
         if let Some(expected) = d.expected_total
             && expected != total
         {
@@ -363,10 +366,10 @@ impl Checkouts {
         }
         let mut orders = Vec::with_capacity(plan.stalls.len());
         for stall in &plan.stalls {
-            let off = discounts.iter().filter(|x| x.stall_id == stall.stall_id);
-            orders.push(insert_order(&txn, d, stall, off.map(discount_amount).sum()).await?);
+            let off = vouchers::of_stall(&discounts, stall.stall_id);
+            orders.push(insert_order(&txn, d, stall, off).await?);
         }
-        record_discounts(&txn, &orders, &discounts, d.at).await?;
+        vouchers::record(&txn, &orders, &discounts, d.at).await?;
         self.vouchers
             .redeem(&txn, d.buyer, d.id, &discounts, d.at)
             .await?;
@@ -406,25 +409,7 @@ impl Checkouts {
         if d.codes.is_empty() {
             return Ok(Vec::new());
         }
-        let basket: Vec<promotions::BasketOrder> = plan
-            .stalls
-            .iter()
-            .map(|s| promotions::BasketOrder {
-                stall_id: s.stall_id,
-                lines: s
-                    .items
-                    .iter()
-                    .map(|i| promotions::BasketLine {
-                        category_id: offers
-                            .get(&i.variant_id)
-                            .map_or(Uuid::nil(), |o| o.product.category.id),
-                        amount: i.unit_price.saturating_mul(i.quantity),
-                        regular_amount: regular_price(i).saturating_mul(i.quantity),
-                    })
-                    .collect(),
-                delivery_fee: s.delivery.as_ref().map_or(0, |x| x.fee),
-            })
-            .collect();
+        let basket = vouchers::basket(plan, offers);
         Ok(self
             .vouchers
             .discounts(txn, d.buyer, &d.codes, &basket, d.at)
@@ -749,54 +734,11 @@ async fn undo<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// A voucher's part of an order: goods and delivery.
-fn discount_amount(d: &promotions::OrderDiscount) -> i64 {
-    d.goods_amount.saturating_add(d.delivery_amount)
-}
-
-/// The regular (before-promotion) price of a line, what a voucher's cap is counted on.
-fn regular_price(i: &crate::pricing::PricedItem) -> i64 {
-    i.regular_unit_price
-}
-
-/// Keeps each voucher's part of each order (`order_discounts`), by the orders' stalls.
-async fn record_discounts<C: ConnectionTrait>(
-    txn: &C,
-    orders: &[order::Model],
-    discounts: &[promotions::OrderDiscount],
-    at: DateTime<Utc>,
-) -> Result<()> {
-    for x in discounts {
-        let Some(o) = orders.iter().find(|o| o.stall_id == x.stall_id) else {
-            continue;
-        };
-        order_discount::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            order_id: Set(o.id),
-            voucher_id: Set(x.voucher_id),
-            code: Set(x.code.clone()),
-            funded_by: Set(common::Stored::as_str(x.funded_by).to_owned()),
-            goods_amount: Set(x.goods_amount),
-            delivery_amount: Set(x.delivery_amount),
-            created_at: Set(at),
-        }
-        .insert(txn)
-        .await?;
-    }
-    Ok(())
-}
-
 /// What the buyer would pay now, for a `total_changed` answer: the discounts of the codes
 /// given taken off.
 fn breakdown(q: &Quote, discounts: &[promotions::OrderDiscount]) -> serde_json::Value {
-    let off = |stall: Uuid| -> i64 {
-        discounts
-            .iter()
-            .filter(|x| x.stall_id == stall)
-            .map(discount_amount)
-            .sum()
-    };
-    let all: i64 = discounts.iter().map(discount_amount).sum();
+    let off = |stall: Uuid| vouchers::of_stall(discounts, stall);
+    let all: i64 = discounts.iter().map(vouchers::amount).sum();
     serde_json::json!({
         "total": q.total.saturating_sub(all),
         "discount": all,

@@ -9,9 +9,10 @@
 //! - [`provider`]: the payment providers behind one trait (cash on delivery, Stripe);
 //! - [`store`]: transaction-level steps shared by the use cases (apply a move, settle a
 //!   checkout, owe a refund, empty or refill a cart, read an address of the book); `pricing`:
-//!   a cart priced per stall with its delivery line; `refunder`: a queued card refund
-//!   claimed, sent to the provider and recorded (for the moves that owe one at once and the
-//!   retry job);
+//!   a cart priced per stall with its delivery line; `vouchers`: a checkout's cart as the
+//!   promotions crate reads it, and its discounts kept per order; `refunder`: a queued card
+//!   refund claimed, sent to the provider and recorded (for the moves that owe one at once and
+//!   the retry job);
 //! - [`views`]: what buyers, stalls and administrators read;
 //! - use cases, which call the store and the views and never each other: [`cart`]
 //!   (with [`guest_cart`], the carts of those not signed in, and [`delivery_quote`], a product
@@ -58,6 +59,7 @@ pub mod status;
 pub(crate) mod store;
 pub mod types;
 pub mod views;
+pub(crate) mod vouchers;
 
 pub use addresses::Addresses;
 pub use cart::Carts;

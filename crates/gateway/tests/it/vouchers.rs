@@ -189,6 +189,9 @@ db_test!(vouchers_are_made_within_the_cap, |db: TestDb| async move {
     assert_eq!(got["value"], 15_000);
 });
 
+/// Codes given at checkout and the (field, code) of each refusal expected.
+type Case = (&'static [&'static str], Vec<(&'static str, &'static str)>);
+
 db_test!(each_refused_code_says_why, |db: TestDb| async move {
     let app = TestApp::new(db).await;
     let m = market(&app).await;
@@ -254,7 +257,7 @@ db_test!(each_refused_code_says_why, |db: TestDb| async move {
     );
 
     put_item(&app, &m.buyer, &m.sauce, 1).await;
-    let cases: [(&[&str], Vec<(&str, &str)>); 7] = [
+    let cases: [Case; 7] = [
         (&["NOPE"], vec![("voucher_codes.NOPE", "unknown_voucher")]),
         (&["later"], vec![("voucher_codes.LATER", "not_started")]),
         (&["OVER"], vec![("voucher_codes.OVER", "expired")]),
