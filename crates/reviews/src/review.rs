@@ -101,7 +101,7 @@ impl ReviewPatch {
             let mut seen = std::collections::HashSet::new();
             let unique: Vec<Uuid> = ids.iter().copied().filter(|i| seen.insert(*i)).collect();
             v.check(
-                unique.len() <= max,
+                ids.len() <= max,
                 "images",
                 FieldCode::TooMany,
                 format!("at most {max} images"),
