@@ -542,3 +542,54 @@ db_test!(
         assert_eq!(used().await, 1);
     }
 );
+
+db_test!(
+    a_voucher_on_sale_goods_keeps_the_whole_cut_within_half,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        // The sauce (120 000) on sale at 80 000 now: a third off already.
+        let path = format!("/api/v1/products/{}", m.sauce);
+        let version = app.get(&path, Some(&m.owner_a)).await.json()["version"].clone();
+        let now = Utc::now();
+        let res = app
+            .patch(
+                &path,
+                Some(&m.owner_a),
+                json!({
+                    "version": version,
+                    "sale_price": 80_000,
+                    "sale_starts_at": (now - Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    "sale_ends_at": (now + Duration::days(3)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                }),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        create(
+            &app,
+            &m.admin,
+            "admin/vouchers",
+            voucher("HALF", "percent", 50),
+        )
+        .await;
+        let mut fair = voucher("FAIR", "percent", 50);
+        fair["concentrated"] = json!(true);
+        create(&app, &m.admin, "admin/vouchers", fair).await;
+        put_item(&app, &m.buyer, &m.sauce, 1).await;
+        // 50 % of 80 000 would be 40 000, but with the sale's 40 000 the cut would be 80 000 of
+        // 120 000: only 20 000 more may go, to 60 000, half the price before the promotion.
+        let res = checkout(&app, &m.buyer, "half-1", with_codes(&["HALF"])).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let order = &res.json()["orders"][0];
+        assert_eq!(
+            (&order["discount"], &order["total"]),
+            (&json!(20_000), &json!(60_000))
+        );
+        assert_eq!(order["items"][0]["regular_unit_price"], 120_000);
+        // In a concentrated programme the cap is lifted: the full 50 % of the price charged.
+        put_item(&app, &m.buyer, &m.sauce, 1).await;
+        let res = checkout(&app, &m.buyer, "half-2", with_codes(&["FAIR"])).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        assert_eq!(res.json()["orders"][0]["discount"], 40_000);
+    }
+);
