@@ -115,6 +115,8 @@ pub enum Event {
     ReviewReceived,
     /// Buyer: an administrator hid the buyer's review, with why.
     ReviewHidden,
+    /// Buyer: the stall replied to the buyer's review.
+    ReviewReplied,
 }
 
 /// Kept as text on notifications, deliveries and opt-outs: a row naming no event is corrupt.
@@ -187,6 +189,7 @@ impl Event {
         Self::PayoutReturned,
         Self::ReviewReceived,
         Self::ReviewHidden,
+        Self::ReviewReplied,
     ];
 
     /// The stored name (also the webhook's `type` and the template's table).
@@ -237,6 +240,7 @@ impl Event {
             Self::PayoutReturned => "payout_returned",
             Self::ReviewReceived => "review_received",
             Self::ReviewHidden => "review_hidden",
+            Self::ReviewReplied => "review_replied",
         }
     }
 
@@ -277,7 +281,8 @@ impl Event {
             | Self::CaseMessage
             | Self::CaseGoodsReceived
             | Self::CaseResolved
-            | Self::ReviewHidden => Audience::Buyer,
+            | Self::ReviewHidden
+            | Self::ReviewReplied => Audience::Buyer,
             Self::PasswordReset
             | Self::VerifyEmail
             | Self::PasswordChanged
@@ -367,6 +372,7 @@ impl Event {
             Self::PayoutReturned => &["name", "stall", "amount", "reference", "reason"],
             Self::ReviewReceived => &["name", "stall", "product", "rating"],
             Self::ReviewHidden => &["name", "product", "reason"],
+            Self::ReviewReplied => &["name", "stall", "product", "reply"],
         }
     }
 }

@@ -151,7 +151,8 @@ impl Reviews {
     }
 
     /// The stall's public reply to review `id`, once (409 `already_replied`), by a member of
-    /// the review's stall (403 for anyone else; a hidden review is 404).
+    /// the review's stall (403 for anyone else; a hidden review is 404). The author hears of
+    /// it.
     pub async fn reply<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
@@ -176,22 +177,59 @@ impl Reviews {
             )
             .into());
         }
+        let txn = common::begin_write(db).await?;
         let done = review::Entity::update_many()
             .set(review::ActiveModel {
-                reply_text: Set(Some(text)),
+                reply_text: Set(Some(text.clone())),
                 reply_by: Set(Some(user)),
                 replied_at: Set(Some(now)),
                 ..Default::default()
             })
             .filter(review::Column::Id.eq(id))
             .filter(review::Column::ReplyText.is_null())
-            .exec(db)
+            .exec(&txn)
             .await?;
         if done.rows_affected == 0 {
             return Err(ReviewsError::AlreadyReplied);
         }
-        let m = store::find(db, id).await?;
+        let m = store::find(&txn, id).await?;
+        self.tell_author_of_reply(&txn, actor, &m, text).await?;
+        txn.commit().await?;
         self.view(db, actor, m).await
+    }
+
+    /// Tells the author of `m` that its stall replied, in the caller's transaction.
+    async fn tell_author_of_reply<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        member: &Actor,
+        m: &review::Model,
+        reply: String,
+    ) -> Result<()> {
+        let p = self
+            .catalog
+            .product(db, member, &m.product_id.to_string())
+            .await?;
+        let facts = notify::Facts::new()
+            .text("stall", p.stall.name)
+            .text("product", p.name)
+            .text("reply", reply)
+            .data("review_id", m.id.to_string());
+        let refs = notify::Refs {
+            stall_id: Some(m.stall_id),
+            order_id: Some(m.order_id),
+        };
+        self.catalog
+            .notifier()
+            .to_users(
+                db,
+                &[m.author_id],
+                notify::Event::ReviewReplied,
+                &facts,
+                refs,
+            )
+            .await?;
+        Ok(())
     }
 
     /// 422 naming each of `images` that `author` did not upload.

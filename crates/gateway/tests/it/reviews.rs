@@ -293,6 +293,13 @@ db_test!(the_stall_replies_once, |db: TestDb| async move {
         .json();
     assert_eq!(seen["reply"]["text"], "Cảm ơn anh chị đã tin dùng!");
     assert!(seen["reply"]["created_at"].is_string());
+    // The author hears of it, once.
+    let told = heard(&app, &m.buyer).await;
+    assert_eq!(
+        told.iter().filter(|e| *e == "review_replied").count(),
+        1,
+        "{told:?}"
+    );
 });
 
 db_test!(
