@@ -30,6 +30,8 @@ use crate::{
 
 /// The most codes one checkout may give.
 pub const MAX_CODES: usize = 10;
+/// The longest code a checkout may give (a voucher's has at most 32 characters).
+const MAX_CODE_CHARS: usize = 64;
 
 /// Result of the checkout steps.
 type Result<T> = std::result::Result<T, Error>;
@@ -78,6 +80,13 @@ pub fn normalized(codes: &[String]) -> Result<Vec<String>> {
             "voucher_codes",
             FieldCode::TooMany,
             format!("at most {max} vouchers", max = MAX_CODES),
+        ));
+    }
+    if codes.iter().any(|c| c.chars().count() > MAX_CODE_CHARS) {
+        return Err(Error::invalid_field(
+            "voucher_codes",
+            FieldCode::TooLong,
+            format!("must have at most {max} characters", max = MAX_CODE_CHARS),
         ));
     }
     Ok(codes

@@ -305,6 +305,12 @@ db_test!(each_refused_code_says_why, |db: TestDb| async move {
         fields(&res.problem(422, "validation_failed")),
         vec!["voucher_codes"]
     );
+    let res = checkout(&app, &m.buyer, "r-long", with_codes(&[&"X".repeat(65)])).await;
+    let p = res.problem(422, "validation_failed");
+    assert_eq!(
+        (&p["errors"][0]["field"], &p["errors"][0]["code"]),
+        (&json!("voucher_codes"), &json!("too_long"))
+    );
 });
 
 /// A third stall, approved and delivering free in the province, with one product of
