@@ -28,6 +28,7 @@ mod instances;
 mod matrix;
 mod media;
 mod money;
+mod money_discounts;
 mod notify;
 mod ops;
 mod orders;

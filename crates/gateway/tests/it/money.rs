@@ -2,7 +2,8 @@
 //! ledger (commission by the most specific rule, Decree 117 withholding for household
 //! businesses only, cash on delivery making the stall owe), refunds reverse it, the holding
 //! and cooling-off periods hold payouts back, concurrent batches pay each earning once, and
-//! statements and the tax report add up to the ledger.
+//! statements and the tax report add up to the ledger, vouchers of the platform and the stalls
+//! included (`money_discounts` has their entries one by one).
 
 use axum::{body::Body, http::Request};
 use serde_json::{Value, json};
@@ -32,9 +33,14 @@ pub(crate) fn money_app_with_card(db: TestDb, stripe: &str) -> TestApp {
     TestApp::from_config(db, config, |engine| engine)
 }
 
-/// A card checkout of what the cart holds, paid: Stripe's signed webhook says so.
-async fn paid_by_card(app: &TestApp, m: &Market, key: &str) -> Value {
-    let mut body = shipping();
+/// A card checkout of what the cart holds with this body (its payment method set to card),
+/// paid: Stripe's signed webhook says so.
+pub(crate) async fn paid_by_card_with(
+    app: &TestApp,
+    m: &Market,
+    key: &str,
+    mut body: Value,
+) -> Value {
     body["payment_method"] = json!("card");
     let res = checkout(app, &m.buyer, key, body).await;
     assert_eq!(res.status, 201, "{}", res.text());
@@ -88,7 +94,7 @@ pub(crate) fn order_of(out: &Value, stall: &str) -> String {
 }
 
 /// Every entry of a stall's ledger, oldest first.
-async fn entries(app: &TestApp, token: &str, stall: &str) -> Vec<Value> {
+pub(crate) async fn entries(app: &TestApp, token: &str, stall: &str) -> Vec<Value> {
     let mut all = Vec::new();
     for page in 1.. {
         let res = app
@@ -109,7 +115,7 @@ async fn entries(app: &TestApp, token: &str, stall: &str) -> Vec<Value> {
     all
 }
 
-fn by_kind(entries: &[Value], kind: &str) -> Vec<i64> {
+pub(crate) fn by_kind(entries: &[Value], kind: &str) -> Vec<i64> {
     entries
         .iter()
         .filter(|e| e["kind"] == kind)
@@ -117,7 +123,7 @@ fn by_kind(entries: &[Value], kind: &str) -> Vec<i64> {
         .collect()
 }
 
-async fn balance(app: &TestApp, token: &str, stall: &str) -> Value {
+pub(crate) async fn balance(app: &TestApp, token: &str, stall: &str) -> Value {
     let res = app
         .get(&format!("/api/v1/stalls/{stall}/balance"), Some(token))
         .await;
@@ -125,7 +131,7 @@ async fn balance(app: &TestApp, token: &str, stall: &str) -> Value {
     res.json()
 }
 
-async fn rule(app: &TestApp, admin: &str, body: Value) -> Value {
+pub(crate) async fn rule(app: &TestApp, admin: &str, body: Value) -> Value {
     let res = app
         .post("/api/v1/admin/commission-rules", Some(admin), body)
         .await;
@@ -133,7 +139,7 @@ async fn rule(app: &TestApp, admin: &str, body: Value) -> Value {
     res.json()
 }
 
-async fn household(app: &TestApp, owner: &str, stall: &str) {
+pub(crate) async fn household(app: &TestApp, owner: &str, stall: &str) {
     let res = app
         .request(
             axum::http::Method::PATCH,
@@ -174,7 +180,7 @@ pub(crate) async fn adjust(app: &TestApp, admin: &str, stall: &str, amount: i64)
     assert_eq!(res.status, 201, "{}", res.text());
 }
 
-fn month() -> String {
+pub(crate) fn month() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(7))
         .format("%Y-%m")
         .to_string()
@@ -190,7 +196,17 @@ pub(crate) async fn paid_by_transfer(
     for (p, q) in items {
         put_item(app, &m.buyer, p, *q).await;
     }
-    let res = checkout(app, &m.buyer, key, by_transfer()).await;
+    paid_by_transfer_with(app, m, key, by_transfer()).await
+}
+
+/// A bank-transfer checkout of what the cart holds with this body, paid in full.
+pub(crate) async fn paid_by_transfer_with(
+    app: &TestApp,
+    m: &Market,
+    key: &str,
+    body: Value,
+) -> Value {
+    let res = checkout(app, &m.buyer, key, body).await;
     assert_eq!(res.status, 201, "{}", res.text());
     let out = res.json();
     let pay = &out["payment"];
@@ -755,6 +771,32 @@ db_test!(
         household(&app, &m.owner_b, &m.stall_b).await;
         bank_account(&app, &m.owner_a, &m.stall_a, "3900205123456").await;
         bank_account(&app, &m.owner_b, &m.stall_b, "1903123456789").await;
+        // Vouchers: the platform's, and each stall's own.
+        for (path, token, body) in [
+            (
+                "admin/vouchers".to_owned(),
+                &m.admin,
+                json!({"code": "RUN5", "kind": "percent", "value": 5}),
+            ),
+            (
+                format!("stalls/{}/vouchers", m.stall_a),
+                &m.owner_a,
+                json!({"code": "RUNA", "kind": "fixed", "value": 10_000, "min_subtotal": 20_000}),
+            ),
+            (
+                format!("stalls/{}/vouchers", m.stall_b),
+                &m.owner_b,
+                json!({"code": "RUNB", "kind": "percent", "value": 10}),
+            ),
+        ] {
+            let mut body = body;
+            body["starts_at"] = json!(chrono::Utc::now() - chrono::Duration::hours(1));
+            body["ends_at"] = json!(chrono::Utc::now() + chrono::Duration::days(7));
+            let res = app
+                .post(&format!("/api/v1/{path}"), Some(token), body)
+                .await;
+            assert_eq!(res.status, 201, "{}", res.text());
+        }
         let products = [
             (&m.sauce, &m.stall_a, &m.owner_a, 120_000_i64),
             (&m.pepper, &m.stall_a, &m.owner_a, 220_000),
@@ -771,6 +813,7 @@ db_test!(
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(20_261_202);
+        let default_seed = seed == 20_261_202;
         let mut next = |n: u64| {
             seed = seed
                 .wrapping_mul(6_364_136_223_846_793_005)
@@ -782,6 +825,9 @@ db_test!(
         let share = |amount: i64, bp: i64| (amount * bp + 5_000) / 10_000;
         let mut online_received = 0;
         let mut bank_received = 0;
+        // What the platform's vouchers cost it on orders delivered and not refunded.
+        let mut platform_funded = 0;
+        let mut stall_funded = 0;
         let mut left = [10, 5, 6];
         for i in 0..14 {
             // A product with stock left (cancelled and rejected orders give theirs back).
@@ -794,18 +840,27 @@ db_test!(
             let method = next(3);
             let online = method > 0;
             let fate = fates[next(4) as usize];
+            // No voucher, the platform's, the stall's, or both.
+            let codes: Vec<&str> = match next(4) {
+                0 => vec![],
+                1 => vec!["RUN5"],
+                2 => vec![if stall == &m.stall_a { "RUNA" } else { "RUNB" }],
+                _ => vec!["RUN5", if stall == &m.stall_a { "RUNA" } else { "RUNB" }],
+            };
             put_item(&app, &m.buyer, product, 1).await;
             let key = format!("run-{i}");
             let out = if online && fate != Fate::CancelledUnpaid {
-                online_received += price;
                 if method == 1 {
-                    bank_received += price;
-                    paid_by_transfer(&app, &m, &key, &[]).await
+                    let mut body = by_transfer();
+                    body["voucher_codes"] = json!(codes);
+                    paid_by_transfer_with(&app, &m, &key, body).await
                 } else {
-                    paid_by_card(&app, &m, &key).await
+                    let mut body = shipping();
+                    body["voucher_codes"] = json!(codes);
+                    paid_by_card_with(&app, &m, &key, body).await
                 }
             } else {
-                let body = match method {
+                let mut body = match method {
                     0 => shipping(),
                     1 => by_transfer(),
                     _ => {
@@ -814,11 +869,38 @@ db_test!(
                         b
                     }
                 };
+                body["voucher_codes"] = json!(codes);
                 let res = checkout(&app, &m.buyer, &key, body).await;
                 assert_eq!(res.status, 201, "{}", res.text());
                 res.json()
             };
             let order = order_of(&out, stall);
+            // What the order's discounts take off, by who funds them, and what the buyer pays.
+            let placed = out["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["id"] == order.as_str())
+                .unwrap()
+                .clone();
+            let funded = |funder: &str| -> i64 {
+                placed["discounts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|d| d["funded_by"] == funder)
+                    .map(|d| d["amount"].as_i64().unwrap())
+                    .sum()
+            };
+            let (by_stall, by_platform) = (funded("stall"), funded("platform"));
+            let total = placed["total"].as_i64().unwrap();
+            assert_eq!(total, price - by_stall - by_platform);
+            if online && fate != Fate::CancelledUnpaid {
+                online_received += total;
+                if method == 1 {
+                    bank_received += total;
+                }
+            }
             left[pick] -= 1;
             if matches!(fate, Fate::CancelledUnpaid | Fate::RejectedAfterPayment) {
                 left[pick] += 1;
@@ -856,13 +938,19 @@ db_test!(
                             .await;
                         assert_eq!(res.status, 200, "{}", res.text());
                     } else {
+                        // Commission and withholding on the goods less the stall's discount;
+                        // the platform's discount is paid to the stall whoever holds the money.
+                        let revenue = price - by_stall;
                         let withheld = if stall == &m.stall_b {
-                            share(price, 100) + share(price, 50)
+                            share(revenue, 100) + share(revenue, 50)
                         } else {
                             0
                         };
-                        let net = if online { price } else { 0 } - share(price, 500) - withheld;
+                        let earned = if online { revenue } else { by_platform };
+                        let net = earned - share(revenue, 500) - withheld;
                         *expected.entry(stall.clone()).or_default() += net;
+                        platform_funded += by_platform;
+                        stall_funded += by_stall;
                     }
                 }
             }
@@ -897,6 +985,7 @@ db_test!(
         // For every stall: the ledger is what its orders and payouts say, kind by kind.
         let mut kept = 0; // commission and tax, net of reversals: the marketplace's
         let mut ledger_total = 0;
+        let mut funding = 0; // what the platform's vouchers cost it, net of reversals
         for (stall, owner) in [(&m.stall_a, &m.owner_a), (&m.stall_b, &m.owner_b)] {
             let all = entries(&app, owner, stall).await;
             let sum: i64 = all.iter().map(|e| e["amount"].as_i64().unwrap()).sum();
@@ -938,6 +1027,9 @@ db_test!(
             }
             kept -= of("commission") + of("vat_withheld") + of("pit_withheld");
             ledger_total += sum;
+            // A platform's discount and what it pays for it cancel out in a stall's ledger.
+            assert_eq!(of("platform_discount"), -of("platform_funding"));
+            funding += of("platform_funding");
         }
         // The marketplace holds what buyers paid online, less refunds and payouts.
         let refunds: i64 = app
@@ -959,7 +1051,15 @@ db_test!(
             .map(|t| t["amount"].as_i64().unwrap())
             .sum();
         assert_eq!(transfers, bank_received);
-        assert_eq!(ledger_total + kept, online_received - refunds - payouts);
+        assert_eq!(funding, platform_funded);
+        if default_seed {
+            // The run delivers orders with discounts of both funders.
+            assert!(platform_funded > 0 && stall_funded > 0);
+        }
+        assert_eq!(
+            ledger_total + kept,
+            online_received - refunds - payouts + platform_funded
+        );
     }
 );
 
@@ -1175,7 +1275,12 @@ async fn write_entries(
 }
 
 /// A statement as CSV, read whole.
-async fn statement_csv(app: &TestApp, token: &str, stall: &str, month: &str) -> TestResponse {
+pub(crate) async fn statement_csv(
+    app: &TestApp,
+    token: &str,
+    stall: &str,
+    month: &str,
+) -> TestResponse {
     app.send(
         Request::get(format!("/api/v1/stalls/{stall}/statements/{month}"))
             .header("authorization", format!("Bearer {token}"))
