@@ -6,9 +6,12 @@
 //! `placed` (cash on delivery at checkout, an online payment once paid) and as long as it is not
 //! `cancelled` (by the buyer, rejected by the stall, or unpaid in time): `placed`,
 //! `confirmed`, `shipped` and `delivered` orders. Its **revenue** is the goods value of its
-//! lines (unit price × quantity, delivery fees excluded) less what was refunded or is owed back
-//! on it (a whole refund takes all of it, a case's refund its amount), never below zero; it is
-//! counted on the order's day, not the refund's. **Units** are the quantities of its lines.
+//! lines (unit price × quantity, delivery fees excluded) less the discounts the stall funded on
+//! them (its vouchers; the platform's are paid to the stall, so they stay its revenue), less
+//! what was refunded or is owed back on it (a whole refund takes all of it, a case's refund
+//! its share of the revenue: the refund and the platform's part of it, as the ledger gives
+//! back), never below zero; it is counted on the order's day, not the refund's. **Units** are
+//! the quantities of its lines. The **discounts** on the orders are shown by who funded them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,10 +23,10 @@ use uuid::Uuid;
 
 use crate::{
     OrderError, Orders,
-    entity::{order, order_item, refund},
+    entity::{order, order_discount, order_item, refund},
     error::Result,
     status::OrderStatus,
-    types::Stored,
+    types::{Stored, stored},
 };
 
 /// The longest period asked for, in days (both ends included).
@@ -46,10 +49,29 @@ const COUNTED: [OrderStatus; 4] = [
 pub struct Figures {
     /// Orders placed and not cancelled.
     pub orders: i64,
-    /// Their goods value net of refunds, in đồng (delivery fees excluded).
+    /// Their goods value net of the stall's own discounts and of refunds, in đồng (delivery
+    /// fees excluded).
     pub revenue: i64,
     /// Units sold on them.
     pub units: i64,
+    /// Discounts the stall funded on them (its vouchers, goods and delivery), in đồng.
+    pub stall_discounts: i64,
+    /// Discounts the platform funded on them (its vouchers, goods and delivery), in đồng:
+    /// the platform pays them to the stall.
+    pub platform_discounts: i64,
+}
+
+impl Figures {
+    /// These figures and `d`'s together.
+    fn plus(self, d: &Figures) -> Figures {
+        Figures {
+            orders: self.orders + d.orders,
+            revenue: self.revenue.saturating_add(d.revenue),
+            units: self.units.saturating_add(d.units),
+            stall_discounts: self.stall_discounts.saturating_add(d.stall_discounts),
+            platform_discounts: self.platform_discounts.saturating_add(d.platform_discounts),
+        }
+    }
 }
 
 /// A day's figures.
@@ -60,10 +82,14 @@ pub struct DayFigures {
     pub date: NaiveDate,
     /// Orders placed that day and not cancelled.
     pub orders: i64,
-    /// Their goods value net of refunds, in đồng.
+    /// Their goods value net of the stall's own discounts and of refunds, in đồng.
     pub revenue: i64,
     /// Units sold on them.
     pub units: i64,
+    /// Discounts the stall funded on them, in đồng.
+    pub stall_discounts: i64,
+    /// Discounts the platform funded on them, in đồng.
+    pub platform_discounts: i64,
 }
 
 /// A product among those that sold most.
@@ -127,6 +153,7 @@ impl Orders {
             .await?;
         let lines = lines_of(db, &orders).await?;
         let refunded = refunds_of(db, &orders).await?;
+        let discounts = discounts_of(db, &orders).await?;
         let mut days: BTreeMap<NaiveDate, Figures> = from
             .iter_days()
             .take_while(|d| *d <= to)
@@ -149,21 +176,18 @@ impl Orders {
                 p.units = p.units.saturating_add(l.quantity);
                 p.revenue = p.revenue.saturating_add(value);
             }
+            let off = discounts.get(id).copied().unwrap_or_default();
             let back = refunded.get(id).copied().unwrap_or(0);
             day.orders += 1;
-            day.revenue = day
-                .revenue
-                .saturating_add(goods.saturating_sub(back).max(0));
+            day.revenue = day.revenue.saturating_add(off.revenue(goods, back));
+            day.stall_discounts = day.stall_discounts.saturating_add(off.stall);
+            day.platform_discounts = day.platform_discounts.saturating_add(off.platform);
         }
         Ok(StallStats {
             stall_id: stall.id,
             from,
             to,
-            totals: days.values().fold(Figures::default(), |t, d| Figures {
-                orders: t.orders + d.orders,
-                revenue: t.revenue.saturating_add(d.revenue),
-                units: t.units.saturating_add(d.units),
-            }),
+            totals: days.values().fold(Figures::default(), Figures::plus),
             days: days
                 .into_iter()
                 .map(|(date, f)| DayFigures {
@@ -171,6 +195,8 @@ impl Orders {
                     orders: f.orders,
                     revenue: f.revenue,
                     units: f.units,
+                    stall_discounts: f.stall_discounts,
+                    platform_discounts: f.platform_discounts,
                 })
                 .collect(),
             top_products: top(products),
@@ -241,6 +267,66 @@ async fn refunds_of<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// An order's discounts by who funds them: all of the stall's and the platform's, and the
+/// goods parts of each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Off {
+    stall: i64,
+    platform: i64,
+    stall_goods: i64,
+    platform_goods: i64,
+}
+
+impl Off {
+    /// The revenue of an order of `goods` with `back` refunded or owed back: the goods less
+    /// the stall's own discount, less the refund's share of it (the refund and the platform's
+    /// part of it: the refund is in what the buyer paid, the goods less both funders'
+    /// discounts); a whole refund (at least what the buyer paid) takes all of it.
+    fn revenue(&self, goods: i64, back: i64) -> i64 {
+        let revenue = goods.saturating_sub(self.stall_goods).max(0);
+        let paid = revenue.saturating_sub(self.platform_goods);
+        if back <= 0 {
+            return revenue;
+        }
+        if back >= paid {
+            return 0;
+        }
+        let taken = i128::from(back) * i128::from(revenue) / i128::from(paid.max(1));
+        revenue
+            .saturating_sub(i64::try_from(taken).unwrap_or(i64::MAX))
+            .max(0)
+    }
+}
+
+/// The discounts of each of `orders` by who funds them (read a chunk of orders at a time).
+async fn discounts_of<C: ConnectionTrait>(
+    db: &C,
+    orders: &[(Uuid, chrono::DateTime<chrono::Utc>)],
+) -> Result<HashMap<Uuid, Off>> {
+    let mut out: HashMap<Uuid, Off> = HashMap::new();
+    for chunk in orders.chunks(500) {
+        let rows = order_discount::Entity::find()
+            .filter(order_discount::Column::OrderId.is_in(chunk.iter().map(|(id, _)| *id)))
+            .all(db)
+            .await?;
+        for d in rows {
+            let off = out.entry(d.order_id).or_default();
+            let all = d.goods_amount.saturating_add(d.delivery_amount);
+            match stored::<ledger::Funder>(&d.funded_by)? {
+                ledger::Funder::Stall => {
+                    off.stall = off.stall.saturating_add(all);
+                    off.stall_goods = off.stall_goods.saturating_add(d.goods_amount);
+                }
+                ledger::Funder::Platform => {
+                    off.platform = off.platform.saturating_add(all);
+                    off.platform_goods = off.platform_goods.saturating_add(d.goods_amount);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The [`TOP_PRODUCTS`] products that sold most units (then most revenue, then by id).
 fn top(products: HashMap<Uuid, TopProduct>) -> Vec<TopProduct> {
     let mut all: Vec<TopProduct> = products.into_values().collect();
@@ -260,6 +346,25 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn revenue_is_the_goods_less_the_stalls_discount_and_the_refunds_share() {
+        let none = Off::default();
+        assert_eq!(none.revenue(460_000, 0), 460_000);
+        assert_eq!(none.revenue(460_000, 100_000), 360_000);
+        // A whole refund (goods and delivery) takes all of it.
+        assert_eq!(none.revenue(460_000, 490_000), 0);
+        let both = Off {
+            stall: 60_000,
+            platform: 40_000,
+            stall_goods: 60_000,
+            platform_goods: 40_000,
+        };
+        assert_eq!(both.revenue(460_000, 0), 400_000);
+        // 90 000 of the 360 000 paid for the goods: a quarter of the revenue.
+        assert_eq!(both.revenue(460_000, 90_000), 300_000);
+        assert_eq!(both.revenue(460_000, 360_000), 0);
     }
 
     #[test]

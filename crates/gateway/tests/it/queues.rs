@@ -290,7 +290,8 @@ db_test!(a_stall_sees_its_sales_by_day, |db: TestDb| async move {
             &json!(m.stall_a)
         )
     );
-    let want = json!({"orders": 2, "revenue": 3 * 120_000 + 220_000, "units": 4});
+    let want = json!({"orders": 2, "revenue": 3 * 120_000 + 220_000, "units": 4,
+                      "stall_discounts": 0, "platform_discounts": 0});
     assert_eq!(stats["totals"], want);
     let days = stats["days"].as_array().unwrap();
     assert_eq!(days.len(), 3, "every day of the period");
@@ -325,7 +326,10 @@ db_test!(a_stall_sees_its_sales_by_day, |db: TestDb| async move {
         &format!("/api/v1/stalls/{}/stats?from={d}&to={d}", m.stall_b),
     )
     .await;
-    assert_eq!(b["totals"], json!({"orders": 0, "revenue": 0, "units": 0}));
+    assert_eq!(
+        b["totals"],
+        json!({"orders": 0, "revenue": 0, "units": 0, "stall_discounts": 0, "platform_discounts": 0})
+    );
 
     // A bounded period of dates.
     let base = format!("/api/v1/stalls/{}/stats", m.stall_a);
