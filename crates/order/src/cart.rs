@@ -17,7 +17,7 @@ use crate::{
     OrderError,
     entity::cart_item,
     error::Result,
-    pricing::{Place, StallTotal, Unbuyable, buyable},
+    pricing::{Place, Quote, StallTotal, Unbuyable, buyable},
     shipping::ShippingRates,
     store::{self, Named},
 };
@@ -130,6 +130,27 @@ pub struct Cart {
     /// (send it back as `expected_total`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grand_total: Option<i64>,
+    /// With `voucher_codes` (and a destination): what the codes would take off at checkout,
+    /// in đồng, by the checkout's rules; `grand_total` is then the discounted total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<i64>,
+    /// With `voucher_codes`: each code's part of `discount`, per stall.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discounts: Option<Vec<CartDiscount>>,
+}
+
+/// What a voucher would take off one stall's part of the cart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CartDiscount {
+    /// The voucher's code.
+    pub code: String,
+    /// The stall whose order it would discount.
+    pub stall_id: Uuid,
+    /// Goods and delivery taken off, in đồng.
+    pub amount: i64,
+    /// Who would pay for it.
+    pub funded_by: promotions::FundedBy,
 }
 
 /// Where the buyer would have the cart delivered, to price delivery.
@@ -193,6 +214,8 @@ pub struct Carts {
     pub(crate) rates: Arc<ShippingRates>,
     /// How long a guest cart lives after its last change.
     pub(crate) guest_ttl: chrono::Duration,
+    /// The vouchers a priced cart may preview.
+    vouchers: promotions::Vouchers,
 }
 
 impl Carts {
@@ -200,6 +223,7 @@ impl Carts {
     /// [`GUEST_TTL_DAYS`] days.
     pub fn new(catalog: catalog::Catalog) -> Self {
         Self {
+            vouchers: promotions::Vouchers::new(catalog.clone()),
             catalog,
             nation: Nation::builtin(),
             rates: Arc::new(ShippingRates::builtin()),
@@ -220,17 +244,62 @@ impl Carts {
     }
 
     /// The caller's cart as the buyer asks for it: priced for delivery when the request names
-    /// a destination ([`CartDestination::from_request`]), with current prices alone otherwise.
+    /// a destination ([`CartDestination::from_request`]), with current prices alone otherwise;
+    /// with voucher `codes` (which need a destination), the discount they would give, or the
+    /// checkout's 422 naming each refused code.
     pub async fn read<C: ConnectionTrait>(
         &self,
         db: &C,
         actor: &Actor,
         to: Option<CartDestination>,
+        codes: &[String],
     ) -> Result<Cart> {
         match to {
+            Some(to) if !codes.is_empty() => self.with_vouchers(db, actor, to, codes).await,
             Some(to) => self.priced(db, actor, to).await,
+            None if !codes.is_empty() => Err(common::Error::invalid_field(
+                "commune_code",
+                FieldCode::Required,
+                "is required (or give address_id)",
+            )
+            .into()),
             None => self.cart(db, actor).await,
         }
+    }
+
+    /// The caller's cart priced for delivery to `to`, with what voucher `codes` would take off.
+    async fn with_vouchers<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        to: CartDestination,
+        codes: &[String],
+    ) -> Result<Cart> {
+        let user = actor.require_user()?;
+        let (province, commune) = self.place(db, user, to).await?;
+        let mut cart = self.cart(db, actor).await?;
+        let (quote, offers) = self.quote(db, &cart, &province, &commune).await?;
+        let basket = crate::vouchers::basket(&quote, &offers);
+        let found = self
+            .vouchers
+            .discounts(db, user, codes, &basket, Utc::now())
+            .await?;
+        let discount: i64 = found.iter().map(crate::vouchers::amount).sum();
+        cart.stalls = Some(quote.stalls.iter().map(StallTotal::from).collect());
+        cart.grand_total = Some(quote.total.saturating_sub(discount));
+        cart.discount = Some(discount);
+        cart.discounts = Some(
+            found
+                .into_iter()
+                .map(|d| CartDiscount {
+                    amount: crate::vouchers::amount(&d),
+                    code: d.code,
+                    stall_id: d.stall_id,
+                    funded_by: d.funded_by,
+                })
+                .collect(),
+        );
+        Ok(cart)
     }
 
     /// The caller's cart priced for delivery to `to`: per stall, the delivery line, and the
@@ -256,6 +325,24 @@ impl Carts {
         province: &str,
         commune: &str,
     ) -> Result<Cart> {
+        let (quote, _) = self.quote(db, &cart, province, commune).await?;
+        cart.stalls = Some(quote.stalls.iter().map(StallTotal::from).collect());
+        cart.grand_total = Some(quote.total);
+        Ok(cart)
+    }
+
+    /// The available lines of `cart` priced for delivery to `province` and `commune`, with
+    /// the offers they were priced from.
+    async fn quote<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        cart: &Cart,
+        province: &str,
+        commune: &str,
+    ) -> Result<(
+        Quote,
+        std::collections::HashMap<Uuid, catalog::offer::Offer>,
+    )> {
         let lines: Vec<(Uuid, i64)> = cart
             .items
             .iter()
@@ -274,9 +361,7 @@ impl Carts {
             place,
         )
         .await?;
-        cart.stalls = Some(quote.stalls.iter().map(StallTotal::from).collect());
-        cart.grand_total = Some(quote.total);
-        Ok(cart)
+        Ok((quote, offers))
     }
 
     /// The province and commune codes of `to`, checked.
@@ -432,6 +517,8 @@ impl Carts {
             total: total.dong(),
             stalls: None,
             grand_total: None,
+            discount: None,
+            discounts: None,
         })
     }
 

@@ -37,15 +37,20 @@ pub struct CartParams {
     /// Commune code of the national map.
     #[param(example = "00070")]
     pub commune_code: Option<String>,
+    /// Voucher codes, comma-separated (with a destination): the discount they would give at
+    /// checkout, by its rules (a refused code is the checkout's 422 naming it).
+    #[param(example = "TET2027")]
+    pub voucher_codes: Option<String>,
 }
 
 /// The caller's cart, priced now; lines that can no longer be bought are flagged. With an
-/// `address_id` or a `commune_code`, each stall's delivery line and the grand total too.
+/// `address_id` or a `commune_code`, each stall's delivery line and the grand total too; with
+/// `voucher_codes` as well, the discount they would give and the discounted grand total.
 #[utoipa::path(get, operation_id = "get_cart", path = "/api/v1/cart", tag = "orders", security(("bearer" = [])),
     params(CartParams),
     responses(
         (status = 200, body = Cart),
-        (status = 422, description = "`validation_failed`: an unknown commune, a commune of another province, or not the caller's address", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an unknown commune, a commune of another province, or not the caller's address; `voucher_codes` without a destination (`required`, commune_code), too many or too long codes, or a refused code (`voucher_codes.<CODE>`: `unknown_voucher`, `not_started`, `expired`, `below_minimum`, `used_up`, `per_buyer_limit_reached`, `not_applicable`, `duplicate`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn cart(
     State(state): State<AppState>,
@@ -53,7 +58,20 @@ pub async fn cart(
     Query(p): Query<CartParams>,
 ) -> ApiResult<axum::Json<Cart>> {
     let to = CartDestination::from_request(p.address_id, p.province_code, p.commune_code)?;
-    let cart = state.carts.read(&state.db, &auth.user.actor(), to).await?;
+    let codes: Vec<String> = p
+        .voucher_codes
+        .as_deref()
+        .map(|s| {
+            s.split(',')
+                .filter(|c| !c.trim().is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let cart = state
+        .carts
+        .read(&state.db, &auth.user.actor(), to, &codes)
+        .await?;
     Ok(axum::Json(cart))
 }
 

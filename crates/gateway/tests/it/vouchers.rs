@@ -599,3 +599,61 @@ db_test!(
         assert_eq!(res.json()["orders"][0]["discount"], 40_000);
     }
 );
+
+db_test!(
+    the_cart_shows_what_the_codes_would_take_off,
+    |db: TestDb| async move {
+        let app = TestApp::new(db).await;
+        let m = market(&app).await;
+        create(
+            &app,
+            &m.admin,
+            "admin/vouchers",
+            voucher("TET10", "percent", 10),
+        )
+        .await;
+        put_item(&app, &m.buyer, &m.sauce, 1).await;
+        put_item(&app, &m.buyer, &m.coffee, 1).await;
+        let cart = app
+            .get(
+                "/api/v1/cart?commune_code=19333&voucher_codes=tet10",
+                Some(&m.buyer),
+            )
+            .await;
+        assert_eq!(cart.status, 200, "{}", cart.text());
+        let cart = cart.json();
+        assert_eq!(cart["discount"], 28_500);
+        assert_eq!(cart["grand_total"], 120_000 + 165_000 - 28_500);
+        let parts: i64 = cart["discounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["amount"].as_i64().unwrap())
+            .sum();
+        assert_eq!(parts, 28_500);
+        // Nothing is counted by looking; the total shown is the one checkout charges.
+        let mut body = with_codes(&["TET10"]);
+        body["expected_total"] = cart["grand_total"].clone();
+        let res = checkout(&app, &m.buyer, "cart-1", body).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        // A refused code is named as at checkout; codes need a destination.
+        put_item(&app, &m.buyer, &m.sauce, 1).await;
+        let res = app
+            .get(
+                "/api/v1/cart?commune_code=19333&voucher_codes=TET10,NOPE",
+                Some(&m.buyer),
+            )
+            .await;
+        assert_eq!(
+            refused(&res),
+            vec![("voucher_codes.NOPE".into(), "unknown_voucher".into())]
+        );
+        let res = app
+            .get("/api/v1/cart?voucher_codes=TET10", Some(&m.buyer))
+            .await;
+        assert_eq!(
+            fields(&res.problem(422, "validation_failed")),
+            vec!["commune_code"]
+        );
+    }
+);
