@@ -1,8 +1,10 @@
 //! Discounts in the vendors' money over HTTP, on SQLite and PostgreSQL: a delivered order
 //! with a stall's voucher, a platform's, or both, by cash on delivery and by card, writes each
 //! discount by who funds it (the stall's lowers its revenue and the commission and
-//! withholding on it; the platform's is paid to the stall by the marketplace); the statement
-//! totals them apart; a case's partial refund reverses every goods part in proportion.
+//! withholding on it; the platform's is paid to the stall by the marketplace); a free delivery
+//! lowers the stall's fee only when the stall pays for it; the statement and the stall's
+//! figures total the discounts apart; a case's partial refund reverses every goods part in
+//! proportion.
 
 use serde_json::{Value, json};
 
@@ -422,5 +424,105 @@ db_test!(
             of_order(&all, &id, "platform_funding") + reversed("platform_funding"),
             platform - p
         );
+    }
+);
+
+db_test!(
+    a_free_delivery_is_the_stalls_fee_whoever_pays_it,
+    |db: TestDb| async move {
+        let stripe = testkit::stripe::StubStripe::start().await;
+        let app = money_app_with_card(db, &stripe.base);
+        let m: Market = market(&app).await;
+        rule(&app, &m.admin, json!({"rate_bp": 500})).await;
+        household(&app, &m.owner_b, &m.stall_b).await;
+        // Stall B charges a flat 30 000 đồng to deliver.
+        let res = app
+            .request(
+                axum::http::Method::PUT,
+                &format!("/api/v1/stalls/{}/delivery", m.stall_b),
+                Some(&m.owner_b),
+                Some(json!({"flat_fee": 30_000})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let b_vouchers = format!("stalls/{}/vouchers", m.stall_b);
+        make(
+            &app,
+            &m.owner_b,
+            &b_vouchers,
+            voucher("SHIPB", "free_delivery", 0, None),
+        )
+        .await;
+        make(
+            &app,
+            &m.admin,
+            "admin/vouchers",
+            voucher("SHIPFREE", "free_delivery", 0, None),
+        )
+        .await;
+        // Cash on delivery with the stall's free delivery; by card with the platform's.
+        put_item(&app, &m.buyer, &m.coffee, 1).await;
+        let res = checkout(&app, &m.buyer, "ship-stall", with_codes(&["SHIPB"])).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let by_stall = res.json();
+        put_item(&app, &m.buyer, &m.coffee, 1).await;
+        let by_platform =
+            paid_by_card_with(&app, &m, "ship-platform", with_codes(&["SHIPFREE"])).await;
+        for out in [&by_stall, &by_platform] {
+            deliver(&app, &m.owner_b, &order_of(out, &m.stall_b)).await;
+        }
+        let (stall_order, platform_order) = (
+            order_in(&by_stall, &m.stall_b).clone(),
+            order_in(&by_platform, &m.stall_b).clone(),
+        );
+        for o in [&stall_order, &platform_order] {
+            assert_eq!(
+                (&o["delivery_fee"], &o["discount"]),
+                (&json!(30_000), &json!(30_000))
+            );
+        }
+        let b = entries(&app, &m.owner_b, &m.stall_b).await;
+        // Both: the fee is written whole, and the goods' commission and withholding are not
+        // lowered by a discount on the delivery.
+        for o in [&stall_order, &platform_order] {
+            let id = o["id"].as_str().unwrap();
+            assert_eq!(of_order(&b, id, "delivery"), 30_000);
+            assert_eq!(of_order(&b, id, "commission"), -share(165_000, 500));
+            assert_eq!(of_order(&b, id, "vat_withheld"), -share(165_000, 100));
+        }
+        let deductions = share(165_000, 500) + share(165_000, 100) + share(165_000, 50);
+        // The stall's free delivery lowers its delivery revenue: it collected the goods only.
+        let id = stall_order["id"].as_str().unwrap();
+        assert_eq!(of_order(&b, id, "stall_discount"), -30_000);
+        assert_eq!(of_order(&b, id, "cash_collected"), -165_000);
+        let discount = b
+            .iter()
+            .find(|e| e["order_id"] == id && e["kind"] == "stall_discount")
+            .unwrap();
+        assert_eq!(
+            (
+                &discount["rule"]["part"],
+                &discount["rule"]["funded_by"],
+                &discount["note"]
+            ),
+            (&json!("delivery"), &json!("stall"), &json!("SHIPB"))
+        );
+        // The platform's leaves the fee the stall's: the marketplace pays it.
+        let id = platform_order["id"].as_str().unwrap();
+        assert_eq!(of_order(&b, id, "platform_discount"), -30_000);
+        assert_eq!(of_order(&b, id, "platform_funding"), 30_000);
+        assert_eq!(
+            balance(&app, &m.owner_b, &m.stall_b).await["payable"],
+            (-deductions) + (165_000 + 30_000 - deductions)
+        );
+        // Decree 117's report: the goods of both, whole.
+        let report = app
+            .get(
+                &format!("/api/v1/admin/reports/withholding/{}", month()),
+                Some(&m.admin),
+            )
+            .await
+            .json();
+        assert_eq!(report["total_revenue"], 2 * 165_000);
     }
 );
