@@ -60,6 +60,7 @@ export function card(hit: Schemas["ProductSummary"]): string {
 }
 export const fromPage = (p: Schemas["Product"]): Schemas["ProductSummary"] => ({
   id: p.id, slug: p.slug, name: p.name, price: p.price, price_max: p.price_max,
+  price_in_force: p.price_in_force, rating: { average: p.rating.average, count: p.rating.count },
   in_stock: p.in_stock, unit: p.unit, image: p.image,
   ocop_stars: p.ocop_stars, sales_count: p.sales_count, category: p.category,
   commune: p.commune, stall: p.stall,

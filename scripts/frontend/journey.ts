@@ -2,7 +2,10 @@
 // from /openapi.json (openapi-typescript types, openapi-fetch calls): a guest fills a cart and
 // asks what delivery costs, signs up and the cart follows, pays by VietQR transfer and watches
 // the payment arrive as Server-Sent Events; the vendor confirms, ships and delivers; the
-// administrator pays the stall; the vendor sees the payout. No cast, no `any`, and no English
+// administrator pays the stall; the vendor sees the payout. Then a Tết promotion: a platform
+// voucher and a stall's voucher on one cash-on-delivery checkout across two stalls, both
+// delivered, a review with a photo and the stall's reply, and statements that say who paid
+// each discount. No cast, no `any`, and no English
 // message is read: decisions are taken on status codes, problem codes and fields.
 //
 // Run by scripts/frontend-check.sh against a real gateway (scripts/frontend/journey-run.sh):
@@ -10,6 +13,7 @@
 // marketplace's account number.
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { createHmac, randomUUID } from "node:crypto";
+import { deflateSync } from "node:zlib";
 import type { components, paths } from "../../target/frontend/api";
 
 type Schemas = components["schemas"];
@@ -21,6 +25,8 @@ const bankAccount = process.env.BANK_ACCOUNT ?? "";
 const demoPassword = "cho-ocop-demo-2026";
 const vendorEmail = "cuatung@demo.cho-ocop.test";
 const adminEmail = "quantri@demo.cho-ocop.test";
+/** The owner of the second stall the buyer orders from (Cà phê Khe Sanh). */
+const secondVendorEmail = "khesanh@demo.cho-ocop.test";
 /** Phường Đông Hà, Quảng Trị: the buyer's commune. */
 const buyerCommune = "19333";
 
@@ -52,9 +58,16 @@ function client(token?: string): Api {
   return api;
 }
 
+/** Tokens of the clients signed in, for the one request the typed client does not make (a
+ * multipart upload). */
+const tokens = new WeakMap<Api, string>();
+
 async function login(email: string, password: string): Promise<Api> {
   const r = await client().POST("/api/v1/auth/login", { body: { email, password } });
-  return client(body(`sign in ${email}`, r).token);
+  const token = body(`sign in ${email}`, r).token;
+  const api = client(token);
+  tokens.set(api, token);
+  return api;
 }
 
 /** A guest finds a product, fills a cart and asks what delivery costs. */
@@ -258,6 +271,175 @@ async function payout(admin: Api, vendor: Api, stallId: string): Promise<void> {
   if (!inbox.items.some((n) => n.event === "payout_paid")) throw new Error("the vendor did not hear payout_paid");
 }
 
+/** The month of Vietnam's calendar (UTC+7) as statements name it: `yyyy-mm`. */
+function vietnamMonth(): string {
+  return new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 7);
+}
+
+/** A small PNG drawn here (a 16 × 16 square in the colour of fish sauce), as a phone sends one. */
+function photo(): ArrayBuffer {
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes: Buffer): number => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (kind: string, data: Buffer): Buffer => {
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const typed = Buffer.concat([Buffer.from(kind, "ascii"), data]);
+    const tail = Buffer.alloc(4);
+    tail.writeUInt32BE(crc(typed));
+    return Buffer.concat([head, typed, tail]);
+  };
+  const side = 16;
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(side, 0);
+  header.writeUInt32BE(side, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.alloc(side * (1 + side * 3));
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) rows.set([150 + x, 90 + y, 30], y * (1 + side * 3) + 1 + x * 3);
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const png = Buffer.concat([signature, chunk("IHDR", header), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+  const out = new ArrayBuffer(png.length);
+  new Uint8Array(out).set(png);
+  return out;
+}
+
+/** A Tết promotion: the administrator's voucher (funded by the platform) and the first stall's
+ * own, used together on one checkout across two stalls, paid cash on delivery. */
+async function promotions(admin: Api, buyer: Api, vendor: Api, stallId: string): Promise<void> {
+  const tag = randomUUID().slice(0, 8).toUpperCase();
+  const now = Date.now();
+  const window = { starts_at: new Date(now - 60_000).toISOString(), ends_at: new Date(now + 7 * 86_400_000).toISOString() };
+  const platformCode = `TET-${tag}`;
+  const stallCode = `CUATUNG-${tag}`;
+  body(
+    "the platform's voucher",
+    await admin.POST("/api/v1/admin/vouchers", {
+      body: { code: platformCode, kind: "percent", value: 10, max_discount: 30_000, per_buyer_limit: 1, ...window },
+    }),
+    201,
+  );
+  body(
+    "the stall's voucher",
+    await vendor.POST("/api/v1/stalls/{id}/vouchers", {
+      params: { path: { id: stallId } },
+      body: { code: stallCode, kind: "fixed", value: 20_000, min_subtotal: 40_000, ...window },
+    }),
+    201,
+  );
+
+  const found = body(
+    "search “ca phe khe sanh”",
+    await buyer.GET("/api/v1/search/products", { params: { query: { q: "ca phe khe sanh", per_page: 5 } } }),
+  );
+  const coffee = found.hits.find((h) => h.in_stock && h.stall.id !== stallId);
+  if (!coffee) throw new Error("no product of a second stall in stock");
+  const ours = body(
+    "the first stall's products",
+    await buyer.GET("/api/v1/stalls/{id}/products", { params: { path: { id: stallId } } }),
+  ).items.find((p) => p.in_stock);
+  if (!ours) throw new Error("the first stall has nothing in stock");
+  for (const [id, quantity] of [[ours.id, 2], [coffee.id, 1]] as const) {
+    const put = await buyer.PUT("/api/v1/cart/items/{product_or_variant_id}", {
+      params: { path: { product_or_variant_id: id } },
+      body: { quantity },
+    });
+    check("add to the cart", put.response, 200);
+  }
+  const codes = [platformCode, stallCode];
+  const preview = body(
+    "the cart with both vouchers",
+    await buyer.GET("/api/v1/cart", { params: { query: { commune_code: buyerCommune, voucher_codes: codes.join(",") } } }),
+  );
+  if (!preview.discount) throw new Error("the cart shows no discount");
+  const addresses = body("the buyer's addresses", await buyer.GET("/api/v1/me/addresses"));
+  const address = addresses.find((a) => a.is_default) ?? addresses[0];
+  if (!address) throw new Error("no address");
+  const placed = body(
+    "checkout with two vouchers, cash on delivery",
+    await buyer.POST("/api/v1/checkout", {
+      params: { header: { "Idempotency-Key": randomUUID() } },
+      body: { address_id: address.id, payment_method: "cod", voucher_codes: codes, expected_total: preview.grand_total ?? undefined },
+    }),
+    201,
+  );
+  if (placed.orders.length !== 2) throw new Error(`${placed.orders.length} orders, wanted 2`);
+  const mine = placed.orders.find((o) => o.stall.id === stallId);
+  const theirs = placed.orders.find((o) => o.stall.id !== stallId);
+  if (!mine || !theirs) throw new Error("an order per stall");
+  const funders = (o: typeof mine) => o.discounts.map((d) => `${d.code}:${d.funded_by}`).sort();
+  if (funders(mine).join() !== [`${platformCode}:platform`, `${stallCode}:stall`].sort().join()) throw new Error(`first order's discounts ${funders(mine)}`);
+  if (funders(theirs).join() !== `${platformCode}:platform`) throw new Error(`second order's discounts ${funders(theirs)}`);
+  if (mine.discount + theirs.discount !== preview.discount) throw new Error("the orders' discounts differ from the cart's");
+  for (const o of placed.orders) console.log(`    order ${o.number}: ${o.total} đ after ${o.discount} đ off`);
+
+  await vendorDelivers(vendor, stallId, mine.number);
+  const second = await login(secondVendorEmail, demoPassword);
+  await vendorDelivers(second, theirs.stall.id, theirs.number);
+  await review(buyer, vendor, ours.id, mine.id);
+  await discountsOnStatements(vendor, stallId, second, theirs.stall.id);
+}
+
+/** The buyer reviews what was delivered, with a photo; the stall replies; the buyer hears it. */
+async function review(buyer: Api, vendor: Api, productId: string, orderId: string): Promise<void> {
+  const token = tokens.get(buyer);
+  if (!token) throw new Error("the buyer is not signed in");
+  const form = new FormData();
+  form.append("file", new Blob([photo()], { type: "image/png" }), "nuoc-mam.png");
+  const uploaded = await fetch(`${base}/api/v1/media`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: form });
+  check("the buyer uploads a photo", uploaded, 201);
+  const media: unknown = await uploaded.json();
+  const mediaId = typeof media === "object" && media !== null && "id" in media ? String(media.id) : "";
+  const written = body(
+    "the buyer reviews the product",
+    await buyer.POST("/api/v1/products/{id}/reviews", {
+      params: { path: { id: productId } },
+      body: { order_id: orderId, rating: 5, text: "Nước mắm thơm, đậm vị, đóng gói cẩn thận.", images: [mediaId] },
+    }),
+    201,
+  );
+  if (written.images.length !== 1) throw new Error("the review lost its photo");
+  body(
+    "the stall replies",
+    await vendor.POST("/api/v1/reviews/{id}/reply", { params: { path: { id: written.id } }, body: { text: "Cảm ơn anh chị đã ủng hộ!" } }),
+    201,
+  );
+  const page = body("the product page", await buyer.GET("/api/v1/products/{id}", { params: { path: { id: productId } } }));
+  if (page.rating.count < 1 || page.rating.average === null) throw new Error("the product shows no rating");
+  console.log(`    rating ${page.rating.average} (${page.rating.count})`);
+  const reviews = body("the product's reviews", await buyer.GET("/api/v1/products/{id}/reviews", { params: { path: { id: productId } } }));
+  if (!reviews.items.some((r) => r.id === written.id && r.reply)) throw new Error("the review and its reply are not listed");
+  const inbox = body("the buyer's inbox", await buyer.GET("/api/v1/me/notifications"));
+  if (!inbox.items.some((n) => n.event === "review_replied")) throw new Error("the buyer did not hear review_replied");
+}
+
+/** Each stall's statement says who paid each discount: the first stall funded its own voucher,
+ * the platform funded its voucher on both. */
+async function discountsOnStatements(vendor: Api, stallId: string, second: Api, secondId: string): Promise<void> {
+  const month = vietnamMonth();
+  const totals = async (api: Api, id: string, step: string) => {
+    const statement = body(step, await api.GET("/api/v1/stalls/{id}/statements/{month}", { params: { path: { id, month } } }));
+    if (typeof statement === "string") throw new Error(`${step}: CSV where JSON was asked for`);
+    return statement.totals;
+  };
+  const first = await totals(vendor, stallId, "the first stall's statement");
+  const other = await totals(second, secondId, "the second stall's statement");
+  if (first.stall_discount >= 0) throw new Error("the first stall's statement shows no discount of its own");
+  for (const t of [first, other]) {
+    if (t.platform_discount >= 0 || t.platform_funding !== -t.platform_discount) throw new Error("the platform's discount is not paid by the platform");
+  }
+  if (other.stall_discount !== 0) throw new Error("the second stall paid a discount it did not give");
+  console.log(`    stall paid ${-first.stall_discount} đ; platform paid ${first.platform_funding + other.platform_funding} đ`);
+}
+
 async function main(): Promise<void> {
   const { cartId, product } = await asGuest(client());
   const buyer = await signUp(cartId);
@@ -268,6 +450,7 @@ async function main(): Promise<void> {
   await vendorDelivers(vendor, product.stall.id, order.number);
   const admin = await login(adminEmail, demoPassword);
   await payout(admin, vendor, product.stall.id);
+  await promotions(admin, buyer, vendor, product.stall.id);
   console.log("the journey ran end to end");
 }
 
