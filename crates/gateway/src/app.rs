@@ -375,10 +375,7 @@ fn review_routes() -> Router<AppState> {
             get(reviews::product_reviews).post(reviews::create),
         )
         .route("/stalls/{id}/reviews", get(reviews::stall_reviews))
-        .route(
-            "/reviews/{id}",
-            get(reviews::get).patch(reviews::edit),
-        )
+        .route("/reviews/{id}", get(reviews::get).patch(reviews::edit))
         .route("/reviews/{id}/reply", post(reviews::reply))
         .route("/reviews/{id}/reports", post(reviews::report))
         .route("/admin/review-reports", get(reviews::queue))

@@ -378,8 +378,8 @@ mod tests {
     fn the_review_edit_window_is_a_setting_of_the_environment() {
         let c = Config::with_overrides("").unwrap();
         assert_eq!(c.reviews.settings().edit_window_days, 30);
-        let c = Config::load_with_env(None, [("MARKETPLACE_REVIEWS__EDIT_WINDOW_DAYS", "0")])
-            .unwrap();
+        let c =
+            Config::load_with_env(None, [("MARKETPLACE_REVIEWS__EDIT_WINDOW_DAYS", "0")]).unwrap();
         assert_eq!(c.reviews.settings().edit_window_days, 0);
         for bad in ["366", "-1", "a month"] {
             let e = Config::load_with_env(None, [("MARKETPLACE_REVIEWS__EDIT_WINDOW_DAYS", bad)])
