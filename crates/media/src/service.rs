@@ -435,18 +435,7 @@ impl Media {
         stall_id: Uuid,
         ids: &[Uuid],
     ) -> Result<std::collections::HashSet<Uuid>> {
-        if ids.is_empty() {
-            return Ok(Default::default());
-        }
-        let rows = entity::Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(Column::Id.is_in(ids.iter().copied()))
-            .filter(Column::StallId.eq(stall_id))
-            .into_tuple::<Uuid>()
-            .all(db)
-            .await?;
-        Ok(rows.into_iter().collect())
+        existing_where(db, ids, Column::StallId.eq(stall_id)).await
     }
 
     /// The ids among `ids` of photos that exist and that `user` uploaded.
@@ -456,18 +445,7 @@ impl Media {
         user: Uuid,
         ids: &[Uuid],
     ) -> Result<std::collections::HashSet<Uuid>> {
-        if ids.is_empty() {
-            return Ok(Default::default());
-        }
-        let rows = entity::Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(Column::Id.is_in(ids.iter().copied()))
-            .filter(Column::UploadedBy.eq(user))
-            .into_tuple::<Uuid>()
-            .all(db)
-            .await?;
-        Ok(rows.into_iter().collect())
+        existing_where(db, ids, Column::UploadedBy.eq(user)).await
     }
 
     /// The photos among `ids` that exist, as clients see them, by id.
@@ -533,4 +511,24 @@ impl Media {
 
 fn to_i32(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The ids among `ids` of photos that exist and meet `condition`.
+async fn existing_where<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<std::collections::HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows = entity::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .filter(condition)
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
