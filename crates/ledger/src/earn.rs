@@ -13,7 +13,9 @@
 //!   `platform_discount` (−, what the buyer did not pay) beside a `platform_funding` (+, what
 //!   the marketplace pays the stall for it), so the stall's revenue stays whole and its
 //!   statement shows who paid each discount;
-//! - for cash on delivery, `cash_collected` (−): what the buyer paid, the discounts taken off.
+//! - for cash on delivery, `cash_collected` (−): what the buyer paid, the discounts taken off;
+//!   when a carrier collected it, `cod_receivable` (−) instead, undone when the carrier
+//!   remits it ([`crate::cod`]).
 //!
 //! So the stall is owed, before commission and tax, the goods less its own discounts plus the
 //! delivery fee less its own: by card or bank transfer the marketplace received the buyer's
@@ -336,8 +338,10 @@ impl Ledger {
             entries.push(base(EntryKind::Delivery, o.delivery_fee, None));
         }
         entries.extend(discount_entries(o, &base));
-        if o.holder == Holder::Stall {
-            entries.push(base(EntryKind::CashCollected, -o.paid(), None));
+        match o.holder {
+            Holder::Stall => entries.push(base(EntryKind::CashCollected, -o.paid(), None)),
+            Holder::Carrier => entries.push(crate::cod::receivable(o, &base)),
+            Holder::Marketplace => {}
         }
         // Commission: each line's revenue by its rule; lines under one rule are one entry,
         // held within that rule's minimum and maximum.
@@ -431,7 +435,8 @@ impl Ledger {
         }
         let now = Utc::now();
         let mut total = 0;
-        for (kind, e) in written {
+        // The carrier's cash stays: it collected it, and remits it whatever the refund.
+        for (kind, e) in written.into_iter().filter(|(k, _)| !crate::cod::stays(*k)) {
             total -= e.amount;
             store::append(
                 txn,

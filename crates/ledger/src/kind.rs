@@ -15,8 +15,17 @@ pub enum EntryKind {
     Sale,
     /// The delivery fee of a delivered order, which the stall delivers (+).
     Delivery,
-    /// Cash the stall (or its carrier) collected at the door (−): the stall holds it.
+    /// Cash the stall collected at the door itself (−): the stall holds it.
     CashCollected,
+    /// Cash a carrier collected at the door (−): the carrier holds it for the stall until it
+    /// remits it, so it is not payable yet.
+    CodReceivable,
+    /// The carrier's remittance of an order's cash arrived (+, the whole amount it collected):
+    /// it undoes the `cod_receivable`, payable after the holding period.
+    CodRemitted,
+    /// The carrier's fees taken off its remittance (−): the stall's, as it is credited the
+    /// delivery fee the buyer paid.
+    CarrierFee,
     /// A discount the stall funds (its own voucher), on the goods or the delivery fee (−):
     /// it lowers the stall's revenue, and the commission and withholding bases with it.
     StallDiscount,
@@ -49,6 +58,9 @@ impl Stored for EntryKind {
         Self::Sale,
         Self::Delivery,
         Self::CashCollected,
+        Self::CodReceivable,
+        Self::CodRemitted,
+        Self::CarrierFee,
         Self::StallDiscount,
         Self::PlatformDiscount,
         Self::PlatformFunding,
@@ -66,6 +78,9 @@ impl Stored for EntryKind {
             Self::Sale => "sale",
             Self::Delivery => "delivery",
             Self::CashCollected => "cash_collected",
+            Self::CodReceivable => "cod_receivable",
+            Self::CodRemitted => "cod_remitted",
+            Self::CarrierFee => "carrier_fee",
             Self::StallDiscount => "stall_discount",
             Self::PlatformDiscount => "platform_discount",
             Self::PlatformFunding => "platform_funding",
@@ -106,9 +121,14 @@ impl Stored for Funder {
 pub enum Holder {
     /// Paid online (card, bank transfer): the marketplace holds it and owes the stall.
     Marketplace,
-    /// Cash on delivery: the stall or its carrier collected it and owes the marketplace its
-    /// commission and the tax withheld.
+    /// Cash on delivery collected by the stall itself (its own delivery): it holds the cash
+    /// and owes the marketplace its commission and the tax withheld.
     Stall,
+    /// Cash on delivery collected by a carrier booked through the marketplace: the carrier
+    /// holds it (`cod_receivable`) until it remits it to the marketplace (`cod_remitted`,
+    /// less its fees as `carrier_fee`); from then on it is like an online payment. Which
+    /// carrier is the order's own (its shipment), named by the remittance statement.
+    Carrier,
 }
 
 /// Where a payout is.

@@ -48,6 +48,7 @@
 
 mod access;
 pub mod adjust;
+pub mod cod;
 pub mod csv;
 pub mod earn;
 pub mod entity;
@@ -65,6 +66,7 @@ use std::sync::Arc;
 use catalog::Catalog;
 use chrono::Duration;
 
+pub use cod::{Receivable, Remittance};
 pub use earn::{DeliveredOrder, Discount, Part, PartialRefund, PartialReversal, SaleLine};
 pub use kind::{EntryKind, Funder, Holder, PayoutStatus};
 

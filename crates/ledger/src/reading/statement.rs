@@ -32,6 +32,12 @@ pub struct Totals {
     pub delivery: i64,
     /// Cash collected by the stall (negative).
     pub cash_collected: i64,
+    /// Cash collected by carriers, held by them until remitted (negative).
+    pub cod_receivable: i64,
+    /// Carriers' remittances of that cash (positive).
+    pub cod_remitted: i64,
+    /// Carriers' fees taken off their remittances (negative).
+    pub carrier_fee: i64,
     /// Discounts the stall funded, on goods and delivery (negative).
     pub stall_discount: i64,
     /// Discounts the platform funded, on goods and delivery (negative): what buyers did not
@@ -61,6 +67,9 @@ impl Totals {
             EntryKind::Sale => &mut self.sale,
             EntryKind::Delivery => &mut self.delivery,
             EntryKind::CashCollected => &mut self.cash_collected,
+            EntryKind::CodReceivable => &mut self.cod_receivable,
+            EntryKind::CodRemitted => &mut self.cod_remitted,
+            EntryKind::CarrierFee => &mut self.carrier_fee,
             EntryKind::StallDiscount => &mut self.stall_discount,
             EntryKind::PlatformDiscount => &mut self.platform_discount,
             EntryKind::PlatformFunding => &mut self.platform_funding,
@@ -75,11 +84,14 @@ impl Totals {
         *slot = slot.saturating_add(amount);
     }
 
-    fn pairs(&self) -> [(EntryKind, i64); 13] {
+    fn pairs(&self) -> [(EntryKind, i64); 16] {
         [
             (EntryKind::Sale, self.sale),
             (EntryKind::Delivery, self.delivery),
             (EntryKind::CashCollected, self.cash_collected),
+            (EntryKind::CodReceivable, self.cod_receivable),
+            (EntryKind::CodRemitted, self.cod_remitted),
+            (EntryKind::CarrierFee, self.carrier_fee),
             (EntryKind::StallDiscount, self.stall_discount),
             (EntryKind::PlatformDiscount, self.platform_discount),
             (EntryKind::PlatformFunding, self.platform_funding),
@@ -506,18 +518,27 @@ mod tests {
         );
         assert_eq!(lines[6], "opening_balance,50000,\"Sạp cô Ba, chợ Đông Hà\"");
         assert_eq!(lines[7], "total_sale,120000,");
-        // The discounts by who funds them, beside the sale and the cash.
+        // The cash a carrier holds, its remittances and fees, beside the stall's own cash.
         assert_eq!(
             lines[10..13],
+            [
+                "total_cod_receivable,0,",
+                "total_cod_remitted,0,",
+                "total_carrier_fee,0,"
+            ]
+        );
+        // The discounts by who funds them, beside the sale and the cash.
+        assert_eq!(
+            lines[13..16],
             [
                 "total_stall_discount,0,",
                 "total_platform_discount,0,",
                 "total_platform_funding,0,"
             ]
         );
-        assert_eq!(lines[13], "total_commission,-8400,");
-        assert_eq!(lines[19], "total_adjustment,-1000,");
-        assert_eq!(lines[20], "closing_balance,160600,2026-11");
-        assert_eq!(lines[21..], [""]);
+        assert_eq!(lines[16], "total_commission,-8400,");
+        assert_eq!(lines[22], "total_adjustment,-1000,");
+        assert_eq!(lines[23], "closing_balance,160600,2026-11");
+        assert_eq!(lines[24..], [""]);
     }
 }
