@@ -16,3 +16,5 @@ pub mod order_item;
 pub mod payment_event;
 pub mod refund;
 pub mod refund_account;
+pub mod shipment;
+pub mod shipment_event;
