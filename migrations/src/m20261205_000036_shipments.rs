@@ -57,8 +57,16 @@ impl MigrationTrait for Migration {
             .await?;
         for (name, cols, unique) in [
             ("uq_shipments_order", &["order_id"][..], true),
-            ("uq_shipments_tracking", &["carrier", "tracking_no"][..], true),
-            ("uq_shipments_booking_key", &["carrier", "booking_key"][..], true),
+            (
+                "uq_shipments_tracking",
+                &["carrier", "tracking_no"][..],
+                true,
+            ),
+            (
+                "uq_shipments_booking_key",
+                &["carrier", "booking_key"][..],
+                true,
+            ),
             ("idx_shipments_open", &["status", "checked_at"][..], false),
         ] {
             let mut index = Index::create();
