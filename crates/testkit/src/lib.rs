@@ -6,6 +6,7 @@
 //! `postgres://postgres@127.0.0.1:5432/marketplace_test`); the database is created if missing.
 
 pub mod facts;
+pub mod ghn;
 #[cfg(feature = "identity")]
 pub mod identity;
 pub mod multipart;
