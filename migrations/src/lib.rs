@@ -38,6 +38,7 @@ mod m20261205_000031_reviews;
 mod m20261205_000032_ratings;
 mod m20261205_000033_sale_prices;
 mod m20261205_000034_vouchers;
+mod m20261205_000035_stall_carriers;
 mod m20261205_000036_shipments;
 
 /// Runs the marketplace's migrations in order.
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000032_ratings::Migration),
             Box::new(m20261205_000033_sale_prices::Migration),
             Box::new(m20261205_000034_vouchers::Migration),
+            Box::new(m20261205_000035_stall_carriers::Migration),
             Box::new(m20261205_000036_shipments::Migration),
         ]
     }

@@ -18,6 +18,13 @@ pub trait Carrier: Send + Sync {
     /// The carrier's id in the API and in stored rows (`ghn`).
     fn id(&self) -> &'static str;
 
+    /// Whether the carrier can address commune `commune_code` (a commune of the national map):
+    /// a stall there may connect the carrier, a buyer there may be quoted and shipped to.
+    fn serves(&self, commune_code: &str) -> bool {
+        let _ = commune_code;
+        true
+    }
+
     /// The fee and lead time for a parcel from the stall's commune to the buyer's.
     async fn quote(&self, account: &Account, request: &QuoteRequest)
     -> Result<Quote, CarrierError>;

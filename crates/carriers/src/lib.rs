@@ -6,14 +6,17 @@
 //! it, outside any transaction.
 
 mod carrier;
+pub mod entity;
 mod error;
 pub mod ghn;
 mod seal;
+pub mod stalls;
 mod types;
 
 pub use carrier::{Carrier, Carriers};
 pub use error::CarrierError;
 pub use seal::{SealError, Sealer};
+pub use stalls::{StallAccount, StallCarrierInput, StallCarrierView, StallCarriers, TokenSource};
 pub use types::{
     Account, Booking, CallbackEvent, CarrierEvent, Inspection, Item, Parcel, Party, Quote,
     QuoteRequest, ShipmentRequest, ShipmentState, ShipmentStatus, Token,

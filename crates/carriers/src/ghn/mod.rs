@@ -84,6 +84,10 @@ impl Carrier for Ghn {
         ID
     }
 
+    fn serves(&self, commune_code: &str) -> bool {
+        self.config.communes.get(commune_code).is_some()
+    }
+
     async fn quote(
         &self,
         account: &Account,
