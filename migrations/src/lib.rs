@@ -40,6 +40,7 @@ mod m20261205_000033_sale_prices;
 mod m20261205_000034_vouchers;
 mod m20261205_000035_stall_carriers;
 mod m20261205_000036_shipments;
+mod m20261205_000037_cod_remittances;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000034_vouchers::Migration),
             Box::new(m20261205_000035_stall_carriers::Migration),
             Box::new(m20261205_000036_shipments::Migration),
+            Box::new(m20261205_000037_cod_remittances::Migration),
         ]
     }
 }

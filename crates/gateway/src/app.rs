@@ -320,6 +320,18 @@ fn admin_routes() -> Router<AppState> {
         .route("/admin/payouts/{id}/returned", post(money::payout_returned))
         .route("/admin/balances", get(money::balances))
         .route(
+            "/admin/cod-remittances",
+            get(crate::routes::remittances::list).post(crate::routes::remittances::upload),
+        )
+        .route(
+            "/admin/cod-remittances/{id}",
+            get(crate::routes::remittances::get),
+        )
+        .route(
+            "/admin/cod-receivables",
+            get(crate::routes::remittances::receivables),
+        )
+        .route(
             "/admin/reports/withholding/{month}",
             get(money::withholding_report),
         )

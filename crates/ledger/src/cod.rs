@@ -27,14 +27,14 @@
 //! refund is then paid from what the marketplace holds, as for an online payment.
 
 use chrono::{DateTime, Utc};
-use common::{Error, Result, Stored};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use common::{Result, Stored};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     DeliveredOrder, Ledger,
-    entity::entry,
+    entity::{entry, ledger_account},
     kind::{EntryKind, Holder},
     store::{self, NewEntry},
 };
@@ -72,6 +72,8 @@ pub struct Remittance {
     pub statement_id: Uuid,
     /// The statement's own reference (the entries' note names it).
     pub reference: String,
+    /// The cash the carrier says it collected and remits for the order, in đồng.
+    pub cod_amount: i64,
     /// The fees the carrier took off, in đồng (≥ 0).
     pub fee: i64,
     /// Who uploaded the statement.
@@ -99,6 +101,24 @@ impl Receivable {
     pub fn outstanding(&self) -> i64 {
         self.collected - self.remitted
     }
+}
+
+/// What became of a remittance of one order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remitted {
+    /// Written: `cod_remitted` for this amount (and `carrier_fee`).
+    Booked(i64),
+    /// The order has no `cod_receivable`: no carrier collected its cash (paid online, the
+    /// stall's own cash, or not delivered yet). Nothing written.
+    NotCarrierCod,
+    /// Nothing remains outstanding: remitted before. Nothing written.
+    AlreadyRemitted,
+    /// The amount differs from what the carrier holds (`expected`). Nothing written: an
+    /// administrator settles it with the carrier.
+    AmountMismatch {
+        /// What the carrier holds of the order's cash.
+        expected: i64,
+    },
 }
 
 impl Ledger {
@@ -130,27 +150,38 @@ impl Ledger {
         Ok(r)
     }
 
-    /// Records a carrier's remittance of an order's cash, in the caller's transaction (which
-    /// should hold a lock that serialises remittances of one order): `cod_remitted` for all
-    /// that remains outstanding and `carrier_fee` for the fees, payable from the later of the
-    /// end of the holding period and `r.at`. Returns the amount remitted.
-    ///
-    /// Errors: `not_carrier_cod` (conflict) when the order has no `cod_receivable`,
-    /// `already_remitted` (conflict) when nothing remains outstanding.
-    pub async fn remit<C: ConnectionTrait>(&self, txn: &C, r: &Remittance) -> Result<i64> {
+    /// Locks the ledger accounts of `stalls` for the caller's transaction, in one order (so
+    /// two transactions locking some of the same stalls never wait on each other in a
+    /// circle): remittances, refunds and payouts of those stalls wait for its commit.
+    pub async fn lock_stalls<C: ConnectionTrait>(&self, txn: &C, stalls: &[Uuid]) -> Result<()> {
+        let mut ids = stalls.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            ledger_account::Entity::find_by_id(id)
+                .lock_exclusive()
+                .one(txn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records a carrier's remittance of an order's cash, in the caller's transaction, which
+    /// must hold the lock of the order's stall ([`Ledger::lock_stalls`]): when `r.cod_amount`
+    /// is exactly what the carrier holds of it, `cod_remitted` for it and `carrier_fee` for
+    /// the fees, payable from the later of the end of the holding period after delivery and
+    /// `r.at`. Otherwise nothing is written and the outcome says why.
+    pub async fn remit<C: ConnectionTrait>(&self, txn: &C, r: &Remittance) -> Result<Remitted> {
         let held = self.receivable(txn, r.order_id).await?;
         let (Some(stall_id), Some(available_at)) = (held.stall_id, held.available_at) else {
-            return Err(Error::conflict(
-                "not_carrier_cod",
-                "the order's cash was not collected by a carrier",
-            ));
+            return Ok(Remitted::NotCarrierCod);
         };
         let amount = held.outstanding();
         if amount <= 0 {
-            return Err(Error::conflict(
-                "already_remitted",
-                "the carrier has already remitted this order's cash",
-            ));
+            return Ok(Remitted::AlreadyRemitted);
+        }
+        if r.cod_amount != amount || r.fee < 0 {
+            return Ok(Remitted::AmountMismatch { expected: amount });
         }
         let rule = json!({"statement_id": r.statement_id, "carrier": r.carrier,
             "reference": r.reference});
@@ -182,6 +213,6 @@ impl Ledger {
             )
             .await?;
         }
-        Ok(amount)
+        Ok(Remitted::Booked(amount))
     }
 }

@@ -66,7 +66,7 @@ use std::sync::Arc;
 use catalog::Catalog;
 use chrono::Duration;
 
-pub use cod::{Receivable, Remittance};
+pub use cod::{Receivable, Remittance, Remitted};
 pub use earn::{DeliveredOrder, Discount, Part, PartialRefund, PartialReversal, SaleLine};
 pub use kind::{EntryKind, Funder, Holder, PayoutStatus};
 

@@ -51,6 +51,7 @@ pub mod payments;
 pub(crate) mod pricing;
 pub mod provider;
 pub mod refund_account;
+pub mod remittances;
 pub(crate) mod refunder;
 pub mod reviewable;
 pub mod shipping;

@@ -20,6 +20,7 @@ pub mod payments;
 pub mod personal;
 pub mod policies;
 pub mod regions;
+pub mod remittances;
 pub mod reports;
 pub mod reviews;
 pub mod search;

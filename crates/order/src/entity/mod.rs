@@ -7,6 +7,8 @@ pub mod cart_item;
 pub mod case;
 pub mod case_event;
 pub mod checkout;
+pub mod cod_remittance;
+pub mod cod_remittance_line;
 pub mod guest_cart;
 pub mod guest_cart_item;
 pub mod order;
