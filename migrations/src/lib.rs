@@ -41,6 +41,7 @@ mod m20261205_000034_vouchers;
 mod m20261205_000035_stall_carriers;
 mod m20261205_000036_shipments;
 mod m20261205_000037_cod_remittances;
+mod m20261205_000038_trade_facts;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000035_stall_carriers::Migration),
             Box::new(m20261205_000036_shipments::Migration),
             Box::new(m20261205_000037_cod_remittances::Migration),
+            Box::new(m20261205_000038_trade_facts::Migration),
         ]
     }
 }

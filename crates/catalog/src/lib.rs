@@ -43,6 +43,7 @@ pub mod documents;
 pub mod entity;
 pub mod error;
 pub mod facts;
+pub mod figures;
 pub mod indexing;
 pub mod lookup;
 pub mod nation;

@@ -355,6 +355,12 @@ fn report_routes() -> Router<AppState> {
             "/admin/reports",
             get(reports::queue).post(reports::record_authority_request),
         )
+        // The reports to the authorities: static segments, matched before `{id}`.
+        .route("/admin/reports/trade", get(crate::routes::figures::trade))
+        .route(
+            "/admin/reports/sellers/{quarter}",
+            get(crate::routes::figures::sellers),
+        )
         .route("/admin/reports/{id}/takedown", post(reports::take_down))
         .route("/admin/reports/{id}/dismiss", post(reports::dismiss))
         .route("/admin/takedowns", get(reports::takedowns))

@@ -192,6 +192,8 @@ use crate::{error, routes};
         routes::money::adjust,
         routes::money::balances,
         routes::money::withholding_report,
+        routes::figures::trade,
+        routes::figures::sellers,
         routes::remittances::upload,
         routes::remittances::list,
         routes::remittances::get,

@@ -347,6 +347,7 @@ impl Orders {
             )
             .into());
         }
+        crate::trade_facts::refunded(&txn, &o).await?;
         store::record_refund_event(&txn, &o, actor.user_id(), &reason).await?;
         crate::notices::refunded_after_delivery(&txn, &o, &reason).await?;
         txn.commit().await?;

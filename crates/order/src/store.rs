@@ -306,6 +306,7 @@ pub(crate) async fn delivered<C: ConnectionTrait>(
             label: format!("{name} × {}", i.quantity),
         });
     }
+    crate::trade_facts::delivered(txn, o, &items, at).await?;
     let holder = match stored::<PaymentMethod>(&o.payment_method)? {
         PaymentMethod::Cod => ledger::Holder::Stall,
         PaymentMethod::Card | PaymentMethod::BankTransfer => ledger::Holder::Marketplace,

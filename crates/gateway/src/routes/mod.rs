@@ -9,6 +9,7 @@ pub mod cases;
 pub mod catalog;
 pub mod checkout_events;
 pub mod documents;
+pub mod figures;
 pub mod identity;
 pub mod me;
 pub mod media;

@@ -21,6 +21,7 @@ mod erasure;
 mod errors;
 mod examples;
 mod facts;
+mod figures;
 mod fuzz;
 mod hostile;
 mod identity;

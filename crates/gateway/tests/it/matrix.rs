@@ -2443,3 +2443,27 @@ db_test!(review_authorization_matrix, |db: TestDb| async move {
         failures.join("\n")
     );
 });
+
+db_test!(figures_authorization_matrix, |db: TestDb| async move {
+    // The reports to the authorities carry every stall's money and identity: administrators
+    // only, in JSON and in CSV alike.
+    let fx = Fixture::new(db).await;
+    let mut failures = Vec::new();
+    let admin_only = [401, 403, 403, 403, 403, 200];
+    for path in [
+        "/api/v1/admin/reports/trade?from=2026-10-01&to=2026-12-31&group_by=commune",
+        "/api/v1/admin/reports/trade?from=2026-10-01&to=2026-12-31&group_by=stall&period=month",
+        "/api/v1/admin/reports/sellers/2026-Q4",
+    ] {
+        failures.extend(
+            row(
+                &fx,
+                &format!("GET {path}"),
+                admin_only,
+                move |_, _| async move { get(path.into()) },
+            )
+            .await,
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+});

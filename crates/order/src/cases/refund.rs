@@ -59,5 +59,6 @@ pub(super) async fn owe<C: ConnectionTrait>(
                 crate::OrderError::from(e)
             }
         })?;
+    crate::trade_facts::refunded(txn, o).await?;
     store::record_refund_event(txn, o, r.actor_id, r.message).await
 }

@@ -1,0 +1,3 @@
+//! The reports' own table: [`trade_fact`].
+
+pub mod trade_fact;

@@ -1,0 +1,35 @@
+//! The figures the authorities ask of the floor, apart from the domains that make them:
+//!
+//! - [`facts`]: the trade facts, one row per delivered order line and per refund of it,
+//!   written by the order's use cases in the transaction that writes the ledger's entries for
+//!   the same event (so the figures reconcile with the stalls' statements);
+//! - [`trade`]: the province's trade report (the Department of Industry and Trade): delivered
+//!   value net of refunds and of the stalls' own discounts, orders, units, distinct buyers and
+//!   active stalls, grouped by the stall's commune, the buyer's province, OCOP stars or group,
+//!   category or stall, and by day, month or quarter of Vietnam's calendar; new stalls; OCOP
+//!   products listed and sold by stars;
+//! - [`sellers`]: the tax office's quarterly report of every selling stall (Decree 91/2022,
+//!   amending Decree 126/2020), with its identity and its revenue from the ledger.
+//!
+//! Reads of the other domains go through their public lookups (`catalog::lookup`) and their
+//! published entities (the ledger's entries and tax profiles, the verified seller identity):
+//! a report is a read model over them and never writes them.
+
+pub mod entity;
+pub mod facts;
+mod labels;
+pub mod sellers;
+pub mod trade;
+
+use common::{Actor, Error, Result};
+
+/// Administrators only: the reports carry every stall's money and identity.
+fn admin(actor: &Actor) -> Result<()> {
+    actor.require_user()?;
+    if !actor.is_admin() {
+        return Err(Error::forbidden(
+            "Only administrators read the reports to the authorities.",
+        ));
+    }
+    Ok(())
+}
