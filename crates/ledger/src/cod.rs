@@ -22,9 +22,12 @@
 //! receivable not yet remitted), and the marketplace received from carriers Σ `cod_remitted`
 //! + Σ `carrier_fee`.
 //!
-//! A refund after delivery reverses the order's entries but not these three: the carrier
-//! collected the cash and remits it whatever happens to the order afterwards; the buyer's
-//! refund is then paid from what the marketplace holds, as for an online payment.
+//! A refund after delivery reverses the order's entries, its `cod_receivable` included, as
+//! it reverses the stall's own `cash_collected`: for cash on delivery the stall gives the buyer
+//! back (the marketplace owes no refund). The remittance (`cod_remitted`, `carrier_fee`) is
+//! never reversed: it is the carrier's transfer, which comes whatever happened to the order,
+//! and it still pays the stall the cash, less the fees. So Σ held by carriers counts the
+//! `cod_receivable` entries themselves, not their reversals.
 
 use chrono::{DateTime, Utc};
 use common::{Result, Stored};
@@ -52,13 +55,10 @@ pub(crate) fn receivable(
     }
 }
 
-/// Whether an entry of `kind` stays when its order is refunded: the carrier's cash was
-/// collected and is remitted whatever happens to the order.
+/// Whether an entry of `kind` stays when its order is refunded: a carrier's remittance is
+/// its transfer, which came whatever happened to the order afterwards.
 pub(crate) fn stays(kind: EntryKind) -> bool {
-    matches!(
-        kind,
-        EntryKind::CodReceivable | EntryKind::CodRemitted | EntryKind::CarrierFee
-    )
+    matches!(kind, EntryKind::CodRemitted | EntryKind::CarrierFee)
 }
 
 /// A carrier's remittance of one order's cash, as the ledger needs it.
@@ -195,7 +195,10 @@ impl Ledger {
             (
                 EntryKind::CarrierFee,
                 -r.fee,
-                format!("Phí {} trừ vào tiền chuyển trả ({})", r.carrier, r.reference),
+                format!(
+                    "Phí {} trừ vào tiền chuyển trả ({})",
+                    r.carrier, r.reference
+                ),
             ),
         ] {
             if amount == 0 {

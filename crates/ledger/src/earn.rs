@@ -435,7 +435,7 @@ impl Ledger {
         }
         let now = Utc::now();
         let mut total = 0;
-        // The carrier's cash stays: it collected it, and remits it whatever the refund.
+        // A carrier's remittance stays: its transfer came whatever happened to the order.
         for (kind, e) in written.into_iter().filter(|(k, _)| !crate::cod::stays(*k)) {
             total -= e.amount;
             store::append(
