@@ -42,6 +42,8 @@ mod m20261205_000035_stall_carriers;
 mod m20261205_000036_shipments;
 mod m20261205_000037_cod_remittances;
 mod m20261205_000038_trade_facts;
+mod m20261205_000039_tax_periods;
+mod m20261205_000040_withholding_certificates;
 
 /// Runs the marketplace's migrations in order.
 pub struct Migrator;
@@ -87,6 +89,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000036_shipments::Migration),
             Box::new(m20261205_000037_cod_remittances::Migration),
             Box::new(m20261205_000038_trade_facts::Migration),
+            Box::new(m20261205_000039_tax_periods::Migration),
+            Box::new(m20261205_000040_withholding_certificates::Migration),
         ]
     }
 }

@@ -29,7 +29,7 @@ use crate::{
     metrics, openapi,
     routes::{
         account, addresses, admin, auth, carts, cases, catalog, documents, identity, me, money,
-        notices, ops, orders, payments, personal, policies, regions, reports, reviews, search,
+        notices, ops, orders, payments, personal, policies, regions, reports, reviews, search, tax,
         vouchers,
     },
     state::AppState,
@@ -334,6 +334,19 @@ fn admin_routes() -> Router<AppState> {
         .route(
             "/admin/reports/withholding/{month}",
             get(money::withholding_report),
+        )
+        .route("/admin/tax-periods", get(tax::tax_periods))
+        .route(
+            "/admin/tax-periods/{month}/close",
+            post(tax::close_tax_period),
+        )
+        .route(
+            "/admin/withholding-certificates/{number}/reissue",
+            post(tax::reissue_certificate),
+        )
+        .route(
+            "/stalls/{id}/withholding-certificates/{month}",
+            get(tax::withholding_certificate),
         )
 }
 

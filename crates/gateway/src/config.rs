@@ -10,12 +10,14 @@ mod build;
 mod env;
 mod load;
 mod sections;
+mod tax;
 mod uploads;
 mod url;
 mod validate;
 
 pub use build::Built;
 pub use sections::*;
+pub use tax::TaxConfig;
 pub use uploads::MediaConfig;
 pub use url::redact;
 use url::with_password;
@@ -116,6 +118,8 @@ pub struct Config {
     pub promotions: PromotionsConfig,
     /// Buyers' reviews: how long their authors may edit them.
     pub reviews: ReviewsConfig,
+    /// Decree 117's readings and the platform's identity on withholding certificates.
+    pub tax: TaxConfig,
 }
 
 impl Config {

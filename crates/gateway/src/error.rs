@@ -136,6 +136,10 @@ pub const PROBLEM_CODES: &[&str] = &[
     "already_replied",
     "already_hidden",
     "not_hidden",
+    "period_not_ended",
+    "period_out_of_order",
+    "period_open",
+    "certificate_replaced",
 ];
 
 /// The body of every error response.

@@ -96,7 +96,13 @@ impl AppState {
         if let Some(bank) = built.bank {
             checkouts = checkouts.with_bank_transfer(bank, built.bank_checkout_ttl);
         }
-        let ledger = ledger::Ledger::new(config.ledger.settings(), catalog.clone());
+        let ledger = ledger::Ledger::new(
+            ledger::Settings {
+                tax: config.tax.settings(),
+                ..config.ledger.settings()
+            },
+            catalog.clone(),
+        );
         let mut orders = order::Orders::new(catalog.clone()).with_ledger(ledger.clone());
         let mut cases = order::Cases::new(catalog.clone(), ledger.clone(), config.cases.settings());
         if let Some(card) = &built.card {

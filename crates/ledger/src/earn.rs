@@ -370,7 +370,8 @@ impl Ledger {
             }
         }
         if withheld {
-            entries.extend(self.withholding_entries(o, by_supply, &base));
+            let residency = crate::tax::residency(txn, o.stall_id).await?;
+            entries.extend(self.withholding_entries(o, by_supply, residency, &base));
         }
         for e in entries {
             store::append(txn, e).await?;
@@ -378,22 +379,37 @@ impl Ledger {
         Ok(())
     }
 
+    /// Decree 117's VAT and PIT of a delivered order (Article 5, clause 2): per kind of supply
+    /// its goods' revenue at that kind's rates (an unmapped category at the highest), and,
+    /// unless `tax.delivery_fee_withholding` is `none`, the delivery fee the stall earns (less
+    /// its own delivery discounts) at the transport rates; the seller's residency picks the
+    /// PIT rate. Each entry's rule records the kind, part, residency, rate and base.
     fn withholding_entries(
         &self,
         o: &DeliveredOrder,
         by_supply: Vec<(Supply, i64)>,
+        residency: rates::Residency,
         base: &dyn Fn(EntryKind, i64, Option<serde_json::Value>) -> NewEntry,
     ) -> Vec<NewEntry> {
         // Rates start on a day of Vietnam's calendar.
         let day = calendar::day_of(o.delivered_at);
+        let mut parts: Vec<(Part, Supply, i64)> = rates::sum_by(by_supply)
+            .into_iter()
+            .map(|(supply, sum)| (Part::Goods, supply, sum))
+            .collect();
+        if self.settings.tax.delivery_fee == crate::tax::DeliveryFeeWithholding::Transport {
+            let fee = o.delivery_fee - o.discount(Funder::Stall, Part::Delivery);
+            parts.push((Part::Delivery, Supply::Transport, fee));
+        }
         let mut out = Vec::new();
-        for (supply, sum) in rates::sum_by(by_supply) {
-            let Some(rate) = self.withholding.rate(supply, day) else {
+        for (part, supply, sum) in parts {
+            let Some(rate) = self.withholding.applied(supply, residency, day) else {
                 continue;
             };
             let applied = |bp: i32| {
-                json!({"supply": supply, "rate_bp": bp, "base": sum,
-                    "valid_from": rate.valid_from, "basis": "Decree 117/2025/NĐ-CP"})
+                json!({"supply": rate.supply, "part": part, "residency": residency,
+                    "rate_bp": bp, "base": sum, "valid_from": rate.valid_from,
+                    "basis": "Decree 117/2025/NĐ-CP, Article 5"})
             };
             for (kind, bp) in [
                 (EntryKind::VatWithheld, rate.vat_bp),
@@ -614,6 +630,8 @@ async fn remaining<C: ConnectionTrait>(txn: &C, r: &PartialRefund) -> Result<Lef
             {
                 continue;
             }
+            // The delivery fee's withholding stays, as the delivery fee does.
+            EntryKind::VatWithheld | EntryKind::PitWithheld if on_delivery(e) => continue,
             EntryKind::StallDiscount => &mut left.stall_discount,
             EntryKind::PlatformDiscount => &mut left.platform_discount,
             EntryKind::Commission => &mut left.commission,
@@ -629,4 +647,17 @@ async fn remaining<C: ConnectionTrait>(txn: &C, r: &PartialRefund) -> Result<Lef
         .map(|e| e.amount)
         .sum();
     Ok(left)
+}
+
+/// Whether a withholding entry is the delivery fee's (its rule names the delivery part).
+fn on_delivery(e: &entry::Model) -> bool {
+    #[derive(Deserialize)]
+    struct Rule {
+        part: Option<Part>,
+    }
+    e.rule
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Rule>(r).ok())
+        .and_then(|r| r.part)
+        == Some(Part::Delivery)
 }

@@ -59,6 +59,7 @@ pub mod rates;
 pub mod reading;
 pub mod rules;
 mod store;
+pub mod tax;
 pub mod views;
 
 use std::sync::Arc;
@@ -84,6 +85,8 @@ pub struct Settings {
     /// How long a statement waits for its turn when that many are being read, before it is
     /// refused (`exports_busy`); zero refuses at once.
     pub export_wait: std::time::Duration,
+    /// Decree 117's withholding: the delivery fee's reading, the platform's identity.
+    pub tax: tax::TaxSettings,
 }
 
 impl Default for Settings {
@@ -94,6 +97,7 @@ impl Default for Settings {
             payout_minimum: 100_000,
             max_concurrent_exports: 4,
             export_wait: std::time::Duration::from_secs(5),
+            tax: tax::TaxSettings::default(),
         }
     }
 }

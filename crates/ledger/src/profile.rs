@@ -52,7 +52,7 @@ pub struct BankAccountInput {
 }
 
 /// The seller's identity for the tax declaration.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TaxProfile {
@@ -62,6 +62,26 @@ pub struct TaxProfile {
     /// The citizen id number (căn cước): 12 digits.
     #[cfg_attr(feature = "openapi", schema(example = "045190001234"))]
     pub citizen_id: Option<String>,
+    /// Whether the seller is resident in Viet Nam for personal income tax (default `true`); a
+    /// non-resident individual is withheld at the non-residents' PIT rates (Decree
+    /// 117/2025/NĐ-CP, Article 5, clause 2).
+    #[serde(default = "resident_by_default")]
+    #[cfg_attr(feature = "openapi", schema(example = true, default = true))]
+    pub resident: bool,
+}
+
+fn resident_by_default() -> bool {
+    true
+}
+
+impl Default for TaxProfile {
+    fn default() -> Self {
+        Self {
+            tax_code: None,
+            citizen_id: None,
+            resident: true,
+        }
+    }
 }
 
 /// A holder's name as banks print it: no diacritics, upper case, single spaces.
@@ -252,6 +272,7 @@ impl Ledger {
             stall_id: Set(stall.id),
             tax_code: Set(tax_code.clone()),
             citizen_id: Set(citizen_id.clone()),
+            resident: Set(input.resident),
             updated_at: Set(Utc::now()),
         })
         .on_conflict(
@@ -259,6 +280,7 @@ impl Ledger {
                 .update_columns([
                     tax_profile::Column::TaxCode,
                     tax_profile::Column::CitizenId,
+                    tax_profile::Column::Resident,
                     tax_profile::Column::UpdatedAt,
                 ])
                 .to_owned(),
@@ -269,6 +291,7 @@ impl Ledger {
         Ok(TaxProfile {
             tax_code,
             citizen_id,
+            resident: input.resident,
         })
     }
 
@@ -291,6 +314,7 @@ impl Ledger {
             .map(|t| TaxProfile {
                 tax_code: t.tax_code,
                 citizen_id: t.citizen_id,
+                resident: t.resident,
             })
             .unwrap_or_default())
     }

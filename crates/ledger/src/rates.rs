@@ -89,48 +89,85 @@ pub fn withholds(business_type: BusinessType) -> bool {
     )
 }
 
-/// A kind of supply, with its own withholding rates.
+/// A kind of supply, with its own withholding rates (Decree 117/2025/NĐ-CP, Article 5,
+/// clause 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Supply {
-    /// Goods: 1 % VAT + 0.5 % PIT under the rates of 2025.
+    /// Goods: 1 % VAT + 0.5 % PIT (non-residents 1 % PIT) under the rates of 2025.
     Goods,
-    /// Services (rural tourism): 5 % VAT + 2 % PIT.
+    /// Services (rural tourism): 5 % VAT + 2 % PIT (non-residents 5 %).
     Services,
+    /// Transport and services attached to goods (the delivery the stall does): 3 % VAT +
+    /// 1.5 % PIT (non-residents 2 %).
+    Transport,
+    /// A kind that cannot be told (a category mapped to no kind): each tax at the highest
+    /// rate any kind has on that day.
+    Unknown,
+}
+
+/// Whether the seller is resident in Viet Nam for personal income tax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Residency {
+    /// A household business or a resident individual.
+    Resident,
+    /// A non-resident individual: other PIT rates, VAT as residents.
+    NonResident,
 }
 
 /// One withholding rate, as the data file has it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WithholdingRate {
-    /// The kind of supply.
+    /// The kind of supply (never `unknown`: that one is derived).
     pub supply: Supply,
     /// VAT in basis points.
     pub vat_bp: i32,
-    /// Personal income tax in basis points.
+    /// Personal income tax of residents in basis points.
     pub pit_bp: i32,
+    /// Personal income tax of non-resident individuals in basis points.
+    pub pit_non_resident_bp: i32,
     /// In force from this day (Vietnam's calendar).
+    pub valid_from: NaiveDate,
+}
+
+/// The rates a sale is withheld at, as its entries record them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// The kind of supply the rates are of.
+    pub supply: Supply,
+    /// VAT in basis points.
+    pub vat_bp: i32,
+    /// PIT in basis points (the seller's residency's).
+    pub pit_bp: i32,
+    /// The rate's first day (for `unknown`, the latest first day of those it took).
     pub valid_from: NaiveDate,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SupplyFile {
+struct KindsFile {
+    #[serde(default)]
+    goods: Vec<String>,
     #[serde(default)]
     services: Vec<String>,
+    #[serde(default)]
+    transport: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WithholdingFile {
-    supply: SupplyFile,
+    kinds: KindsFile,
     rate: Vec<WithholdingRate>,
 }
 
-/// The withholding rates and which categories are services (`config/tax/withholding.toml`).
+/// The withholding rates and each category subtree's kind of supply
+/// (`config/tax/withholding.toml`).
 #[derive(Clone, Debug)]
 pub struct Withholding {
-    services: Vec<String>,
+    kinds: HashMap<String, Supply>,
     rates: Vec<WithholdingRate>,
 }
 
@@ -139,12 +176,28 @@ impl Withholding {
     pub fn from_toml(text: &str) -> Result<Self, String> {
         let f: WithholdingFile = toml::from_str(text).map_err(|e| e.to_string())?;
         for r in &f.rate {
-            if !(0..=10_000).contains(&r.vat_bp) || !(0..=10_000).contains(&r.pit_bp) {
+            let bps = [r.vat_bp, r.pit_bp, r.pit_non_resident_bp];
+            if bps.iter().any(|bp| !(0..=10_000).contains(bp)) {
                 return Err(format!("{:?} rates must be 0 to 10000 bp", r.supply));
+            }
+            if r.supply == Supply::Unknown {
+                return Err("`unknown` takes the highest rates; it has none of its own".into());
+            }
+        }
+        let mut kinds = HashMap::new();
+        for (supply, slugs) in [
+            (Supply::Goods, f.kinds.goods),
+            (Supply::Services, f.kinds.services),
+            (Supply::Transport, f.kinds.transport),
+        ] {
+            for slug in slugs {
+                if kinds.insert(slug.clone(), supply).is_some() {
+                    return Err(format!("category {slug} is mapped to two kinds"));
+                }
             }
         }
         Ok(Self {
-            services: f.supply.services,
+            kinds,
             rates: f.rate,
         })
     }
@@ -157,21 +210,50 @@ impl Withholding {
         }
     }
 
-    /// The kind of supply of a sale in a category with these slugs (itself, then parents).
+    /// The kind of supply of a sale in a category with these slugs (itself, then parents):
+    /// the nearest one mapped; none mapped is `unknown` (the highest rates).
     pub fn supply_of(&self, slugs: &[&str]) -> Supply {
-        if slugs.iter().any(|s| self.services.iter().any(|x| x == s)) {
-            Supply::Services
-        } else {
-            Supply::Goods
-        }
+        slugs
+            .iter()
+            .find_map(|s| self.kinds.get(*s).copied())
+            .unwrap_or(Supply::Unknown)
     }
 
-    /// The rate in force for `supply` on `day`: the latest that started on or before it.
+    /// The rate in force for a known `supply` on `day`: the latest that started on or
+    /// before it.
     pub fn rate(&self, supply: Supply, day: NaiveDate) -> Option<&WithholdingRate> {
         self.rates
             .iter()
             .filter(|r| r.supply == supply && r.valid_from <= day)
             .max_by_key(|r| r.valid_from)
+    }
+
+    /// What a sale of `supply` by a seller of `residency` is withheld at on `day`. For
+    /// `unknown`, each tax at the highest rate in force for any kind (VAT and PIT may peak in
+    /// different kinds: taking each at its highest never withholds too little of either).
+    pub fn applied(&self, supply: Supply, residency: Residency, day: NaiveDate) -> Option<Applied> {
+        let pit = |r: &WithholdingRate| match residency {
+            Residency::Resident => r.pit_bp,
+            Residency::NonResident => r.pit_non_resident_bp,
+        };
+        if supply != Supply::Unknown {
+            let r = self.rate(supply, day)?;
+            return Some(Applied {
+                supply,
+                vat_bp: r.vat_bp,
+                pit_bp: pit(r),
+                valid_from: r.valid_from,
+            });
+        }
+        let known = [Supply::Goods, Supply::Services, Supply::Transport];
+        let in_force: Vec<&WithholdingRate> =
+            known.iter().filter_map(|s| self.rate(*s, day)).collect();
+        Some(Applied {
+            supply,
+            vat_bp: in_force.iter().map(|r| r.vat_bp).max()?,
+            pit_bp: in_force.iter().map(|r| pit(r)).max()?,
+            valid_from: in_force.iter().map(|r| r.valid_from).max()?,
+        })
     }
 }
 
@@ -353,24 +435,80 @@ mod tests {
     fn the_shipped_withholding_rates_are_decree_117s() {
         let w = Withholding::builtin();
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        let goods = w.rate(Supply::Goods, day).unwrap();
-        assert_eq!((goods.vat_bp, goods.pit_bp), (100, 50));
-        let services = w.rate(Supply::Services, day).unwrap();
-        assert_eq!((services.vat_bp, services.pit_bp), (500, 200));
+        let at = |s, r| {
+            let a = w.applied(s, r, day).unwrap();
+            (a.vat_bp, a.pit_bp)
+        };
+        use Residency::{NonResident, Resident};
+        assert_eq!(at(Supply::Goods, Resident), (100, 50));
+        assert_eq!(at(Supply::Services, Resident), (500, 200));
+        assert_eq!(at(Supply::Transport, Resident), (300, 150));
+        assert_eq!(at(Supply::Goods, NonResident), (100, 100));
+        assert_eq!(at(Supply::Services, NonResident), (500, 500));
+        assert_eq!(at(Supply::Transport, NonResident), (300, 200));
+        // Unknown: each tax at its highest.
+        assert_eq!(at(Supply::Unknown, Resident), (500, 200));
+        assert_eq!(at(Supply::Unknown, NonResident), (500, 500));
         assert!(
-            w.rate(Supply::Goods, NaiveDate::from_ymd_opt(2025, 6, 30).unwrap())
-                .is_none(),
+            w.applied(
+                Supply::Goods,
+                Resident,
+                NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()
+            )
+            .is_none(),
             "nothing was withheld before the decree"
         );
         assert_eq!(
             w.supply_of(&["diem-du-lich", "dich-vu-du-lich-nong-thon"]),
             Supply::Services
         );
-        assert_eq!(
-            w.supply_of(&["mat-ong", "thuc-pham-che-bien"]),
-            Supply::Goods
+        assert_eq!(w.supply_of(&["mat-ong", "thuc-pham"]), Supply::Goods);
+        assert_eq!(w.supply_of(&["khong-ro", "cung-khong-ro"]), Supply::Unknown);
+        let rate = "[[rate]]\nsupply = \"goods\"\nvat_bp = 20000\npit_bp = 0\npit_non_resident_bp = 0\nvalid_from = \"2025-07-01\"";
+        assert!(Withholding::from_toml(&format!("[kinds]\n{rate}")).is_err());
+        assert!(
+            Withholding::from_toml("[kinds]\ngoods = [\"a\"]\nservices = [\"a\"]\nrate = []")
+                .is_err()
         );
-        assert!(Withholding::from_toml("[supply]\n[[rate]]\nsupply = \"goods\"\nvat_bp = 20000\npit_bp = 0\nvalid_from = \"2025-07-01\"").is_err());
+    }
+
+    #[test]
+    fn the_highest_rate_takes_each_tax_at_its_peak_when_they_peak_in_different_kinds() {
+        let w = Withholding::from_toml(
+            "[kinds]\n\
+             [[rate]]\nsupply = \"goods\"\nvat_bp = 800\npit_bp = 50\npit_non_resident_bp = 100\nvalid_from = \"2025-07-01\"\n\
+             [[rate]]\nsupply = \"services\"\nvat_bp = 500\npit_bp = 200\npit_non_resident_bp = 500\nvalid_from = \"2025-07-01\"",
+        )
+        .unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let a = w
+            .applied(Supply::Unknown, Residency::Resident, day)
+            .unwrap();
+        assert_eq!((a.vat_bp, a.pit_bp), (800, 200));
+        // A kind without a rate in force is not withheld at all.
+        assert!(
+            w.applied(Supply::Transport, Residency::Resident, day)
+                .is_none()
+        );
+    }
+
+    /// Every category the catalogue seeds is mapped to a kind in the data file.
+    #[test]
+    fn every_seeded_category_has_a_kind() {
+        let w = Withholding::builtin();
+        for slug in [
+            "thuc-pham",
+            "do-uong",
+            "thao-duoc",
+            "vai-may-mac",
+            "luu-niem-noi-that-trang-tri",
+        ] {
+            assert_eq!(w.supply_of(&["x", slug]), Supply::Goods, "{slug}");
+        }
+        assert_eq!(
+            w.supply_of(&["trai-nghiem", "dich-vu-du-lich-nong-thon"]),
+            Supply::Services
+        );
     }
 
     #[test]

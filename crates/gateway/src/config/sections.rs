@@ -198,6 +198,7 @@ impl LedgerConfig {
             payout_minimum: self.payout_minimum,
             max_concurrent_exports: self.max_concurrent_exports,
             export_wait: std::time::Duration::from_secs(self.export_wait_secs),
+            tax: ledger::tax::TaxSettings::default(),
         }
     }
 }

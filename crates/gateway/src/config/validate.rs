@@ -22,6 +22,7 @@ impl Config {
         bank_transfer(&self.bank_transfer)?;
         notify(&self.notify)?;
         ledger(&self.ledger)?;
+        self.tax.validate()?;
         compliance(&self.compliance)?;
         cases(&self.cases)?;
         within(

@@ -25,6 +25,7 @@ pub mod remittances;
 pub mod reports;
 pub mod reviews;
 pub mod search;
+pub mod tax;
 pub mod vouchers;
 
 /// A query's own parameters followed by `page` and `per_page`, unknown ones refused;

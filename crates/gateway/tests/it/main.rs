@@ -47,3 +47,4 @@ mod support;
 mod variants;
 mod vendor_money;
 mod vouchers;
+mod withholding;

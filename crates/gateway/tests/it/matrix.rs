@@ -2467,3 +2467,78 @@ db_test!(figures_authorization_matrix, |db: TestDb| async move {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 });
+
+db_test!(withholding_authorization_matrix, |db: TestDb| async move {
+    // Closing months and reissuing certificates: administrators only. A certificate: the
+    // stall's owner and administrators; its staff is refused, anyone else told it is not there.
+    let fx = Fixture::new(db).await;
+    let res = fx
+        .app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/stalls/{}", fx.open),
+            Some(fx.owner()),
+            Some(json!({"business_type": "household_business"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let last = chrono::Utc::now() + chrono::Duration::hours(7) - chrono::Months::new(1);
+    let month = last.format("%Y-%m").to_string();
+    for (kind, amount) in [("sale", 100_000), ("vat_withheld", -1_000), ("pit_withheld", -500)] {
+        use ledger::entity::entry;
+        use sea_orm::{EntityTrait, Set};
+        let at = last - chrono::Duration::hours(7);
+        entry::Entity::insert(entry::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            stall_id: Set(fx.open.parse().unwrap()),
+            kind: Set(kind.to_owned()),
+            amount: Set(amount),
+            order_id: Set(None),
+            payout_id: Set(None),
+            rule: Set(None),
+            reverses: Set(None),
+            note: Set(None),
+            actor_id: Set(None),
+            available_at: Set(at),
+            created_at: Set(at),
+        })
+        .exec(&fx.app.db.conn)
+        .await
+        .unwrap();
+    }
+    let admin_only = [401, 403, 403, 403, 403, 200];
+    let mut failures = Vec::new();
+    let close = format!("/api/v1/admin/tax-periods/{month}/close");
+    failures.extend(
+        row(&fx, "close a month", admin_only, |_, _| {
+            let close = close.clone();
+            async move { (Method::POST, close, None) }
+        })
+        .await,
+    );
+    failures.extend(
+        row(&fx, "list closed months", admin_only, |_, _| async move {
+            get("/api/v1/admin/tax-periods".into())
+        })
+        .await,
+    );
+    let cert = format!("/api/v1/stalls/{}/withholding-certificates/{month}", fx.open);
+    failures.extend(
+        row(&fx, "a certificate", [401, 404, 403, 200, 404, 200], |_, _| {
+            let cert = cert.clone();
+            async move { get(cert) }
+        })
+        .await,
+    );
+    let res = fx.app.get(&cert, Some(fx.admin())).await;
+    let number = res.json()["number"].as_str().unwrap().to_owned();
+    let reissue = format!("/api/v1/admin/withholding-certificates/{number}/reissue");
+    failures.extend(
+        row(&fx, "reissue a certificate", [401, 403, 403, 403, 403, 201], |_, _| {
+            let reissue = reissue.clone();
+            async move { (Method::POST, reissue, Some(json!({"reason": "Sửa địa chỉ"}))) }
+        })
+        .await,
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+});

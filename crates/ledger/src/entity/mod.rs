@@ -7,4 +7,7 @@ pub mod entry;
 pub mod ledger_account;
 pub mod payout;
 pub mod payout_batch;
+pub mod tax_period;
+pub mod tax_period_seller;
 pub mod tax_profile;
+pub mod withholding_certificate;

@@ -10,6 +10,7 @@ pub struct Model {
     pub stall_id: Uuid,
     pub tax_code: Option<String>,
     pub citizen_id: Option<String>,
+    pub resident: bool,
     pub updated_at: DateTimeUtc,
 }
 

@@ -7,7 +7,7 @@ mod statement;
 
 use catalog::stall::BusinessType;
 use chrono::{DateTime, Utc};
-use common::{Actor, Error, FieldCode, Page, PageRequest, Result, Stored, calendar, stored};
+use common::{Actor, Error, FieldCode, Page, PageRequest, Result, Stored, calendar};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -17,10 +17,10 @@ use uuid::Uuid;
 pub use self::statement::{Statement, StatementExport, StatementFormat, Totals};
 pub use crate::views::EntryView;
 use crate::{
-    Ledger, Part, access,
-    entity::{entry, ledger_account, payout, tax_profile},
+    Ledger, access,
+    entity::{entry, ledger_account, payout},
     kind::{EntryKind, PayoutStatus},
-    rates, store,
+    store,
 };
 
 /// A stall's balance. Negative when the stall owes the marketplace (cash it collected).
@@ -107,29 +107,6 @@ pub fn month_bounds(month: &str) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
     calendar::month_bounds(y, m).ok_or_else(bad)
 }
 
-/// A seller of the withholding report, its sums at zero: the stall, if it is withheld on
-/// (household businesses and individuals), with its tax profile.
-async fn seller_tax<C: ConnectionTrait>(db: &C, stall_id: Uuid) -> Result<Option<SellerTax>> {
-    let Some(stall) = store::stall(db, stall_id).await? else {
-        return Ok(None);
-    };
-    let business_type = store::business_type(&stall)?;
-    if !rates::withholds(business_type) {
-        return Ok(None);
-    }
-    let profile = tax_profile::Entity::find_by_id(stall.id).one(db).await?;
-    Ok(Some(SellerTax {
-        stall_id: stall.id,
-        name: stall.name,
-        business_type,
-        tax_code: profile.as_ref().and_then(|p| p.tax_code.clone()),
-        citizen_id: profile.and_then(|p| p.citizen_id),
-        revenue: 0,
-        vat: 0,
-        pit: 0,
-    }))
-}
-
 impl Ledger {
     /// A stall's balance (members and administrators).
     pub async fn balance<C: ConnectionTrait>(
@@ -206,8 +183,10 @@ impl Ledger {
     }
 
     /// The withholding report of `yyyy-mm` (administrators): per household business or
-    /// individual seller, goods revenue (less the seller's own discounts), VAT and PIT
-    /// withheld in the month, net of refunds.
+    /// individual seller, revenue (goods less the seller's own discounts and, unless
+    /// `tax.delivery_fee_withholding` is `none`, the delivery fees it earned), VAT and PIT
+    /// withheld in the month, net of refunds, with what the month before carried in; a
+    /// closed month as stored at its close ([`crate::tax`]).
     pub async fn withholding_report<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -215,55 +194,26 @@ impl Ledger {
         month: &str,
     ) -> Result<WithholdingReport> {
         access::admin(actor)?;
-        let (start, end) = month_bounds(month)?;
-        let rows = entry::Entity::find()
-            .filter(entry::Column::CreatedAt.gte(start))
-            .filter(entry::Column::CreatedAt.lt(end))
-            .filter(
-                entry::Column::Kind.is_in(
-                    [
-                        EntryKind::Sale,
-                        EntryKind::StallDiscount,
-                        EntryKind::VatWithheld,
-                        EntryKind::PitWithheld,
-                        EntryKind::RefundReversal,
-                    ]
-                    .map(Stored::as_str),
-                ),
-            )
-            .order_by_asc(entry::Column::StallId)
-            .all(db)
-            .await?;
-        let mut sellers: Vec<SellerTax> = Vec::new();
-        for r in rows {
-            let kind = match (stored(&r.kind)?, r.reverses.as_deref()) {
-                (EntryKind::RefundReversal, Some(k)) => stored(k)?,
-                (EntryKind::RefundReversal, None) => continue,
-                (k, _) => k,
-            };
-            if sellers.last().is_none_or(|s| s.stall_id != r.stall_id) {
-                let Some(seller) = seller_tax(db, r.stall_id).await? else {
-                    continue;
-                };
-                sellers.push(seller);
-            }
-            let Some(s) = sellers.last_mut().filter(|s| s.stall_id == r.stall_id) else {
-                continue;
-            };
-            // Withholding entries are negative in the stall's ledger; the report counts tax.
-            match kind {
-                EntryKind::Sale => s.revenue += r.amount,
-                EntryKind::StallDiscount if crate::earn::part_of(&r)? == Part::Goods => {
-                    s.revenue += r.amount
-                }
-                EntryKind::VatWithheld => s.vat -= r.amount,
-                EntryKind::PitWithheld => s.pit -= r.amount,
-                _ => {}
-            }
-        }
-        sellers.retain(|s| s.revenue != 0 || s.vat != 0 || s.pit != 0);
+        month_bounds(month)?;
+        let month = crate::tax::Month::parse(month, "month")?;
+        let declared = crate::tax::declaration(db, month, self.settings.tax.delivery_fee).await?;
+        let sellers: Vec<SellerTax> = declared
+            .sellers
+            .into_iter()
+            .filter(|s| s.revenue != 0 || s.vat != 0 || s.pit != 0)
+            .map(|s| SellerTax {
+                stall_id: s.stall_id,
+                name: s.name,
+                business_type: s.business_type,
+                tax_code: s.tax_code,
+                citizen_id: s.citizen_id,
+                revenue: s.revenue,
+                vat: s.vat,
+                pit: s.pit,
+            })
+            .collect();
         Ok(WithholdingReport {
-            month: month.to_owned(),
+            month: declared.month,
             total_revenue: sellers.iter().map(|s| s.revenue).sum(),
             total_vat: sellers.iter().map(|s| s.vat).sum(),
             total_pit: sellers.iter().map(|s| s.pit).sum(),
