@@ -89,6 +89,12 @@ fn catalogue_routes() -> Router<AppState> {
             post(identity::submit).get(identity::get),
         )
         .route(
+            "/stalls/{id}/carrier",
+            axum::routing::put(crate::routes::stall_carriers::put)
+                .get(crate::routes::stall_carriers::get)
+                .delete(crate::routes::stall_carriers::delete),
+        )
+        .route(
             "/stalls/{id}/documents",
             post(documents::submit).get(documents::list),
         )

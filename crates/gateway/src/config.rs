@@ -7,6 +7,7 @@
 //! providers, the mail server) into a [`Built`], the one place they are made.
 
 mod build;
+mod carriers;
 mod env;
 mod load;
 mod sections;
@@ -16,6 +17,7 @@ mod url;
 mod validate;
 
 pub use build::Built;
+pub use carriers::CarriersConfig;
 pub use sections::*;
 pub use tax::TaxConfig;
 pub use uploads::MediaConfig;
@@ -31,7 +33,7 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Keys whose values are secrets: they must come from the environment, never from a file that
 /// may end up in version control.
-pub const SECRET_KEYS: [&str; 8] = [
+pub const SECRET_KEYS: [&str; 11] = [
     "database.password",
     "notify.smtp_password",
     "search.meili_key",
@@ -40,6 +42,9 @@ pub const SECRET_KEYS: [&str; 8] = [
     "bank_transfer.webhook_secret",
     "media.s3_access_key",
     "media.s3_secret_key",
+    "carriers.secret_key",
+    "carriers.ghn.token",
+    "carriers.ghn.webhook_secret",
 ];
 
 /// Prefix of the environment variables that override configuration keys.
@@ -118,6 +123,8 @@ pub struct Config {
     pub promotions: PromotionsConfig,
     /// Buyers' reviews: how long their authors may edit them.
     pub reviews: ReviewsConfig,
+    /// Parcel carriers (GHN), the key sealing stalls' carrier tokens, carrier quotes.
+    pub carriers: CarriersConfig,
     /// Decree 117's readings and the platform's identity on withholding certificates.
     pub tax: TaxConfig,
 }

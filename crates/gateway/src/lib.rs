@@ -29,6 +29,7 @@
 //!    5xx is logged once with the request id and its detail hidden.
 
 pub mod app;
+pub mod carrier_map;
 pub mod config;
 pub mod error;
 pub mod extract;

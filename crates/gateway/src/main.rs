@@ -52,9 +52,30 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Parcel carriers' data.
+    #[command(subcommand)]
+    Carriers(CarriersCommand),
     /// Ask the running gateway (at `http.listen`) whether it is up; exit 0 if so. For container
     /// health checks, where no HTTP client is installed.
     Healthcheck,
+}
+
+#[derive(Debug, Subcommand)]
+enum CarriersCommand {
+    /// Build the mapping of the national map's communes to GHN's address ids from GHN's master
+    /// data (matching names), write it as CSV for `carriers.ghn.communes_file`, and list the
+    /// communes it could not match.
+    MapGhn {
+        /// The deployment's GHN token (reads GHN's master data).
+        #[arg(long, env = "MARKETPLACE_CARRIERS__GHN__TOKEN", hide_env_values = true)]
+        token: String,
+        /// GHN's API base URL; default: `carriers.ghn.url`.
+        #[arg(long)]
+        url: Option<String>,
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +155,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Backup { file } => backup(&config, &file).await,
         Command::Migrate { status } => migrate(&config, status).await,
         Command::User(command) => user(&config, command).await,
+        Command::Carriers(CarriersCommand::MapGhn { token, url, out }) => {
+            let url = url.unwrap_or_else(|| config.carriers.ghn.url.clone());
+            let report = gateway::carrier_map::map_ghn(&url, &token, &out).await?;
+            println!("{}", gateway::carrier_map::describe(&report));
+            println!("written: {}", out.display());
+            Ok(())
+        }
     }
 }
 

@@ -126,6 +126,26 @@ pub async fn backup(db: &DatabaseConnection, to: &std::path::Path) -> anyhow::Re
     Ok(std::fs::metadata(to).map(|m| m.len()).unwrap_or(0))
 }
 
+/// Refuses to start when stalls' carrier tokens are stored sealed and `carriers.secret_key`
+/// is not set: every booking and quote of those stalls would fail, one by one.
+pub async fn check_carrier_key(config: &Config, db: &DatabaseConnection) -> anyhow::Result<()> {
+    if config.carriers.secret_key.is_some() {
+        return Ok(());
+    }
+    match carriers::stalls::sealed_tokens_exist(db).await {
+        Ok(true) => anyhow::bail!(
+            "stalls' carrier tokens are stored sealed but carriers.secret_key is not set: set \
+             MARKETPLACE_CARRIERS__SECRET_KEY to the key they were sealed with"
+        ),
+        Ok(false) => Ok(()),
+        // Not migrated yet: no token can be stored.
+        Err(e) => {
+            tracing::debug!(error = %e, "stalls' carrier tokens not checked");
+            Ok(())
+        }
+    }
+}
+
 /// Applies pending migrations (under a lock on PostgreSQL, so instances can start together).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     migrations::up_locked(db)
@@ -141,6 +161,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if config.database.migrate_on_start {
         migrate(&db).await?;
     }
+    check_carrier_key(&config, &db).await?;
     let listener = bind(config.http.listen, config.http.listen_backlog)
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
     let ops = match config.http.ops_listen {
@@ -367,6 +388,7 @@ pub async fn serve_with_ops(
 /// jobs, the notification deliveries) until SIGTERM or Ctrl-C.
 pub async fn worker(config: Config) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
+    check_carrier_key(&config, &db).await?;
     let _embedded_index = claim_search_engine(&config, &db).await?;
     let engine = config
         .search_engine()

@@ -64,6 +64,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Checkouts' live payment streams on this instance.
     pub live: Arc<crate::live::Live>,
+    /// The stalls' parcel carriers and their accounts there.
+    pub stall_carriers: carriers::StallCarriers,
 }
 
 impl AppState {
@@ -89,7 +91,19 @@ impl AppState {
             .with_notifier(notifier.clone())
             .with_document_requirements(document_rules.requirements())
             .with_sale_rules(config.promotions.sale_rules());
-        let mut checkouts = order::Checkouts::new(catalog.clone()).with_rates(built.rates.clone());
+        let stall_carriers = config.carriers.stall_carriers(
+            catalog.clone(),
+            built.carriers.clone(),
+            built.carrier_sealer.clone(),
+        );
+        let quoting = order::CarrierQuoting::new(
+            stall_carriers.clone(),
+            config.carriers.quote_ttl(),
+            config.carriers.quote_timeout(),
+        );
+        let mut checkouts = order::Checkouts::new(catalog.clone())
+            .with_rates(built.rates.clone())
+            .with_carriers(quoting.clone());
         if let Some(card) = &built.card {
             checkouts = checkouts.with_card(card.clone(), built.card_checkout_ttl);
         }
@@ -127,6 +141,7 @@ impl AppState {
             accounts,
             carts: order::Carts::new(catalog.clone())
                 .with_rates(built.rates)
+                .with_carriers(quoting)
                 .with_guest_ttl_days(config.cart.guest_ttl_days),
             addresses: order::Addresses::new(),
             checkouts,
@@ -147,6 +162,7 @@ impl AppState {
             limits: Arc::new(limits),
             metrics: Arc::new(metrics),
             live: Arc::default(),
+            stall_carriers,
         }
     }
 }

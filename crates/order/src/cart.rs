@@ -216,6 +216,8 @@ pub struct Carts {
     pub(crate) guest_ttl: chrono::Duration,
     /// The vouchers a priced cart may preview.
     vouchers: promotions::Vouchers,
+    /// The stalls' carriers, pricing their parcels where set up.
+    pub(crate) carrier_quoting: Option<crate::carrier_quotes::CarrierQuoting>,
 }
 
 impl Carts {
@@ -228,7 +230,14 @@ impl Carts {
             nation: Nation::builtin(),
             rates: Arc::new(ShippingRates::builtin()),
             guest_ttl: chrono::Duration::days(GUEST_TTL_DAYS.into()),
+            carrier_quoting: None,
         }
+    }
+
+    /// Prices the parcels of stalls that ship with a carrier from the carrier's quotes.
+    pub fn with_carriers(mut self, quoting: crate::carrier_quotes::CarrierQuoting) -> Self {
+        self.carrier_quoting = Some(quoting);
+        self
     }
 
     /// Guest carts live `days` days after their last change.
@@ -359,6 +368,7 @@ impl Carts {
             &lines,
             &offers,
             place,
+            crate::pricing::Fees::ask(self.carrier_quoting.as_ref()),
         )
         .await?;
         Ok((quote, offers))

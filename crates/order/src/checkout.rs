@@ -95,6 +95,7 @@ pub struct Checkouts {
     bank: Option<Arc<dyn PaymentProvider>>,
     payment_ttl: chrono::Duration,
     bank_ttl: chrono::Duration,
+    carrier_quoting: Option<crate::carrier_quotes::CarrierQuoting>,
 }
 
 fn request_hash(req: &CheckoutRequest) -> String {
@@ -122,6 +123,8 @@ struct Draft<'a> {
     expires_at: Option<DateTime<Utc>>,
     /// The transfer reference, for a bank transfer.
     reference: Option<String>,
+    /// The stalls' carriers' prices, asked before the transaction.
+    carrier_fees: crate::carrier_quotes::CarrierFees,
 }
 
 impl Checkouts {
@@ -137,7 +140,15 @@ impl Checkouts {
             bank: None,
             payment_ttl: chrono::Duration::minutes(30),
             bank_ttl: chrono::Duration::minutes(30),
+            carrier_quoting: None,
         }
+    }
+
+    /// Prices the parcels of stalls that ship with a carrier from the carrier's quotes, asked
+    /// before the checkout's transaction.
+    pub fn with_carriers(mut self, quoting: crate::carrier_quotes::CarrierQuoting) -> Self {
+        self.carrier_quoting = Some(quoting);
+        self
     }
 
     /// Prices delivery with `rates` instead of the built-in table.
@@ -277,6 +288,7 @@ impl Checkouts {
             PaymentMethod::BankTransfer => self.bank_ttl,
             _ => self.payment_ttl,
         };
+        let carrier_fees = self.carrier_fees(db, &seen, &destination).await?;
         let draft = Draft {
             id: Uuid::now_v7(),
             buyer,
@@ -291,6 +303,7 @@ impl Checkouts {
             at,
             expires_at: up_front.then(|| at + ttl),
             reference: provider.new_reference(),
+            carrier_fees,
         };
         let Some((total, order_ids)) = self.write(db, &draft, &seen).await? else {
             // The key was claimed by a concurrent twin that committed first.
@@ -351,7 +364,7 @@ impl Checkouts {
             return Err(OrderError::CartChanged);
         }
         let offers = self.priced_offers(&txn, &lines).await?;
-        let plan = self.price(&txn, &lines, &offers, &d.destination).await?;
+        let plan = self.price(&txn, &lines, &offers, d).await?;
         let discounts = self.discounts(&txn, d, &plan, &offers).await?;
         let total = plan
             .total
@@ -422,12 +435,12 @@ impl Checkouts {
         txn: &C,
         lines: &[cart_item::Model],
         offers: &HashMap<Uuid, Offer>,
-        destination: &Destination,
+        d: &Draft<'_>,
     ) -> Result<Quote> {
         let lines: Vec<(Uuid, i64)> = lines.iter().map(|l| (l.variant_id, l.quantity)).collect();
         let place = Place {
-            province: &destination.province.0,
-            commune: &destination.commune.0,
+            province: &d.destination.province.0,
+            commune: &d.destination.commune.0,
         };
         crate::pricing::quote_to(
             txn,
@@ -436,6 +449,33 @@ impl Checkouts {
             &lines,
             offers,
             place,
+            crate::pricing::Fees::Asked(&d.carrier_fees),
+        )
+        .await
+    }
+
+    /// The stalls' carriers' prices for the cart's `lines` to `destination`, asked outside
+    /// any transaction (none without carriers).
+    async fn carrier_fees<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        lines: &[(Uuid, i64)],
+        destination: &Destination,
+    ) -> Result<crate::carrier_quotes::CarrierFees> {
+        let Some(quoting) = &self.carrier_quoting else {
+            return Ok(Default::default());
+        };
+        let place = Place {
+            province: &destination.province.0,
+            commune: &destination.commune.0,
+        };
+        crate::pricing::carrier_fees(
+            db,
+            &self.catalog,
+            (self.nation, &self.rates),
+            lines,
+            place,
+            quoting,
         )
         .await
     }

@@ -79,6 +79,7 @@ impl Carts {
             &[(id, quantity)],
             &offers,
             place,
+            crate::pricing::Fees::ask(self.carrier_quoting.as_ref()),
         )
         .await?;
         quote

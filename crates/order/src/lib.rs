@@ -36,6 +36,7 @@
 
 pub mod addresses;
 pub mod cart;
+pub mod carrier_quotes;
 pub mod case;
 pub mod cases;
 pub mod checkout;
@@ -64,6 +65,7 @@ pub mod views;
 pub(crate) mod vouchers;
 
 pub use addresses::Addresses;
+pub use carrier_quotes::CarrierQuoting;
 pub use cart::Carts;
 pub use cases::Cases;
 pub use checkout::Checkouts;

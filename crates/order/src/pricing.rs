@@ -8,7 +8,10 @@ use catalog::{nation::Nation, offer::Offer, stall::DeliveryRules};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::shipping::{Delivery, ShippingRates, StallRules, Zone};
+use crate::{
+    carrier_quotes::{CarrierFees, CarrierQuoting},
+    shipping::{Delivery, ShippingRates, StallRules, Zone},
+};
 
 /// Why a cart line cannot be bought now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +91,8 @@ pub(crate) struct Pricing<'a> {
     /// Each stall's commune and rules.
     pub stalls: &'a HashMap<Uuid, (String, DeliveryRules)>,
     pub destination: Option<Place<'a>>,
+    /// The stalls' carriers' prices, where asked.
+    pub carrier_fees: Option<&'a CarrierFees>,
 }
 
 impl Pricing<'_> {
@@ -155,12 +160,37 @@ impl Pricing<'_> {
             own_in_province: rules.own_delivery_in_province,
             own_fee: rules.own_delivery_fee,
         };
-        Some(self.rates.quote(zone, grams, unweighed, q.subtotal, &rules))
+        let carrier = self
+            .carrier_fees
+            .and_then(|f| f.get(q.stall_id, to.commune, grams));
+        Some(
+            self.rates
+                .quote_with(zone, grams, unweighed, q.subtotal, &rules, carrier),
+        )
+    }
+}
+
+/// Where the stalls' carriers' prices come from, for [`quote_to`].
+#[derive(Clone, Copy)]
+pub(crate) enum Fees<'a> {
+    /// The rate table alone (no carrier is set up).
+    Table,
+    /// Asked of the carriers now (outside any transaction).
+    Ask(&'a CarrierQuoting),
+    /// Asked before (the checkout asks before its transaction and prices inside it).
+    Asked(&'a CarrierFees),
+}
+
+impl<'a> Fees<'a> {
+    /// Asks `quoting`, when there is one, else the table.
+    pub fn ask(quoting: Option<&'a CarrierQuoting>) -> Self {
+        quoting.map_or(Fees::Table, Fees::Ask)
     }
 }
 
 /// Prices `lines` of visible `offers` for delivery to `place`, reading each stall's commune
-/// and delivery rules from the catalogue (the cart and the checkout both price this way).
+/// and delivery rules from the catalogue (the cart and the checkout both price this way), the
+/// stalls' carriers pricing their parcels as `fees` says.
 pub(crate) async fn quote_to<C: sea_orm::ConnectionTrait>(
     db: &C,
     catalog: &catalog::Catalog,
@@ -168,7 +198,45 @@ pub(crate) async fn quote_to<C: sea_orm::ConnectionTrait>(
     lines: &[(Uuid, i64)],
     offers: &HashMap<Uuid, Offer>,
     place: Place<'_>,
+    fees: Fees<'_>,
 ) -> crate::error::Result<Quote> {
+    let mut stall_ids: Vec<Uuid> = offers.values().map(|o| o.product.stall.id).collect();
+    stall_ids.sort_unstable();
+    stall_ids.dedup();
+    let stalls = catalog.delivery_profiles(db, &stall_ids).await?;
+    let mut pricing = Pricing {
+        nation,
+        rates,
+        stalls: &stalls,
+        destination: Some(place),
+        carrier_fees: None,
+    };
+    let asked;
+    match fees {
+        Fees::Table => {}
+        Fees::Asked(f) => pricing.carrier_fees = Some(f),
+        Fees::Ask(quoting) => {
+            let first = pricing.quote(lines, offers);
+            let from = stalls.iter().map(|(id, (c, _))| (*id, c.clone())).collect();
+            asked = quoting.fetch(db, &first, &from, place).await?;
+            pricing.carrier_fees = Some(&asked);
+        }
+    }
+    Ok(pricing.quote(lines, offers))
+}
+
+/// The stalls' carriers' prices for `lines` to `place`, asked now: what the checkout asks
+/// before its transaction.
+pub(crate) async fn carrier_fees<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    catalog: &catalog::Catalog,
+    (nation, rates): (&Nation, &ShippingRates),
+    lines: &[(Uuid, i64)],
+    place: Place<'_>,
+    quoting: &CarrierQuoting,
+) -> crate::error::Result<CarrierFees> {
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.0).collect();
+    let offers = catalog.visible_offers(db, &ids).await?;
     let mut stall_ids: Vec<Uuid> = offers.values().map(|o| o.product.stall.id).collect();
     stall_ids.sort_unstable();
     stall_ids.dedup();
@@ -178,8 +246,11 @@ pub(crate) async fn quote_to<C: sea_orm::ConnectionTrait>(
         rates,
         stalls: &stalls,
         destination: Some(place),
+        carrier_fees: None,
     };
-    Ok(pricing.quote(lines, offers))
+    let first = pricing.quote(lines, &offers);
+    let from = stalls.iter().map(|(id, (c, _))| (*id, c.clone())).collect();
+    quoting.fetch(db, &first, &from, place).await
 }
 
 /// A stall's part of a priced cart, as the cart and a `total_changed` answer show it.

@@ -94,14 +94,22 @@ pub enum Rule {
     FreeAbove,
     /// The stall delivers itself within its province, for its own fee.
     OwnDelivery,
+    /// The stall's carrier priced the parcel (its quote for this weight and route).
+    Carrier,
 }
 
 impl Rule {
     /// Reads the stored form.
     pub fn parse(s: &str) -> Option<Self> {
-        [Rule::Table, Rule::Flat, Rule::FreeAbove, Rule::OwnDelivery]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Rule::Table,
+            Rule::Flat,
+            Rule::FreeAbove,
+            Rule::OwnDelivery,
+            Rule::Carrier,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 
     /// The stored form.
@@ -111,6 +119,7 @@ impl Rule {
             Rule::Flat => "flat",
             Rule::FreeAbove => "free_above",
             Rule::OwnDelivery => "own_delivery",
+            Rule::Carrier => "carrier",
         }
     }
 }
@@ -128,6 +137,27 @@ pub struct StallRules {
     pub own_fee: i64,
 }
 
+/// Where a delivery fee's figure came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FeeSource {
+    /// The stall's carrier answered with its price and lead time.
+    Carrier,
+    /// The stall's rate table and rules (the stall has no carrier, its rules set the fee, or
+    /// its carrier did not answer in time: then `carrier` names it).
+    RateTable,
+}
+
+/// What the stall's carrier said about a parcel, for [`ShippingRates::quote_with`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CarrierPrice {
+    /// The carrier's id (`ghn`).
+    pub carrier: String,
+    /// Its fee and days; `None`: it did not answer (in time), the table answers.
+    pub quoted: Option<(i64, EstimatedDays)>,
+}
+
 /// One stall's delivery line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -142,8 +172,14 @@ pub struct Delivery {
     pub rule: Rule,
     /// Items listed without a weight, counted at the default weight.
     pub items_without_weight: u32,
-    /// Days the parcel typically takes once handed over, for its zone.
+    /// Days the parcel typically takes once handed over, for its zone (or as the carrier
+    /// quoted them).
     pub estimated_days: EstimatedDays,
+    /// Whether the stall's carrier priced it (`carrier`) or the rate table did (`rate_table`).
+    pub source: FeeSource,
+    /// The stall's carrier (`ghn`), when the stall ships with one and its price was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
 }
 
 /// A range of days a delivery typically takes (typical figures of carriers, not a promise).
@@ -311,11 +347,39 @@ impl ShippingRates {
         subtotal: i64,
         rules: &StallRules,
     ) -> Delivery {
+        self.quote_with(
+            zone,
+            weight_grams,
+            items_without_weight,
+            subtotal,
+            rules,
+            None,
+        )
+    }
+
+    /// The delivery line with the stall's carrier: its price replaces the table's where the
+    /// table would apply (the stall's own delivery, flat fee and free-delivery threshold still
+    /// come first); a carrier that did not answer leaves the table's fee, and says so.
+    pub fn quote_with(
+        &self,
+        zone: Zone,
+        weight_grams: i64,
+        items_without_weight: u32,
+        subtotal: i64,
+        rules: &StallRules,
+        carrier: Option<&CarrierPrice>,
+    ) -> Delivery {
         let within_province = matches!(zone, Zone::SameCommune | Zone::SameProvince);
+        let mut days = self.lead_times.of(zone);
+        let mut source = FeeSource::RateTable;
         let (fee, rule) = if rules.own_in_province && within_province {
             (rules.own_fee.max(0), Rule::OwnDelivery)
         } else if let Some(flat) = rules.flat_fee {
             (flat.max(0), Rule::Flat)
+        } else if let Some((fee, quoted_days)) = carrier.and_then(|c| c.quoted) {
+            days = quoted_days;
+            source = FeeSource::Carrier;
+            (fee.max(0), Rule::Carrier)
         } else {
             (self.table_fee(zone, weight_grams), Rule::Table)
         };
@@ -329,7 +393,11 @@ impl ShippingRates {
             weight_grams,
             rule,
             items_without_weight,
-            estimated_days: self.lead_times.of(zone),
+            estimated_days: days,
+            source,
+            carrier: carrier
+                .filter(|_| matches!(rule, Rule::Carrier | Rule::Table))
+                .map(|c| c.carrier.clone()),
         }
     }
 }

@@ -32,6 +32,10 @@ pub struct Built {
     pub bank_max_age: chrono::Duration,
     /// Where uploaded photos are stored (`media.store`).
     pub media_store: Arc<dyn media::MediaStore>,
+    /// The parcel carriers set up (`carriers.ghn.*`).
+    pub carriers: carriers::Carriers,
+    /// The key sealing stalls' carrier tokens (`carriers.secret_key`).
+    pub carrier_sealer: Option<carriers::Sealer>,
 }
 
 impl std::fmt::Debug for Built {
@@ -85,6 +89,8 @@ impl Config {
                 chrono::Duration::try_hours,
             )?,
             media_store: self.media.store(&self.data.dir)?,
+            carriers: self.carriers.carriers()?,
+            carrier_sealer: self.carriers.sealer()?,
         })
     }
 

@@ -25,6 +25,7 @@ impl Config {
         self.tax.validate()?;
         compliance(&self.compliance)?;
         cases(&self.cases)?;
+        self.carriers.validate()?;
         within(
             "reviews.edit_window_days",
             self.reviews.edit_window_days,
