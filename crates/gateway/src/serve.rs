@@ -150,7 +150,12 @@ pub async fn check_carrier_key(config: &Config, db: &DatabaseConnection) -> anyh
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     migrations::up_locked(db)
         .await
-        .context("database migration failed")
+        .context("database migration failed")?;
+    // Orders delivered before the trade facts were kept get theirs (nothing once done).
+    order::trade_facts::backfill(db)
+        .await
+        .context("recording the trade facts of past deliveries failed")?;
+    Ok(())
 }
 
 /// Runs `marketplace serve` until SIGTERM or Ctrl-C.

@@ -59,7 +59,7 @@ pub mod shipping;
 pub mod stats;
 pub mod status;
 pub(crate) mod store;
-pub(crate) mod trade_facts;
+pub mod trade_facts;
 pub mod types;
 pub mod views;
 pub(crate) mod vouchers;

@@ -59,3 +59,54 @@ pub(crate) async fn delivered<C: ConnectionTrait>(
 pub(crate) async fn refunded<C: ConnectionTrait>(txn: &C, o: &order::Model) -> Result<()> {
     Ok(reporting::facts::refunded(txn, o.id, Utc::now()).await?)
 }
+
+/// Writes the facts of the delivered orders that have none: those delivered before the facts
+/// were kept. Each is recorded as delivered when its history says (its last move to
+/// `delivered`), with its stall's commune and its products' categories and stars as they are
+/// now, and the refunds the ledger holds for it as one row dated by the last of them. Run
+/// after the migrations (`serve::migrate`); once done it finds nothing, in one query. Returns
+/// how many orders it recorded.
+pub async fn backfill<C: ConnectionTrait + sea_orm::TransactionTrait>(db: &C) -> Result<u64> {
+    use sea_orm::{QueryOrder, QuerySelect, TransactionSession, sea_query::Query};
+
+    use crate::{entity::order_event, status::OrderStatus};
+    use reporting::entity::trade_fact;
+    let mut done = 0;
+    loop {
+        let orders = order::Entity::find()
+            .filter(order::Column::Status.eq(OrderStatus::Delivered.as_str()))
+            .filter(
+                order::Column::Id.not_in_subquery(
+                    Query::select()
+                        .column(trade_fact::Column::OrderId)
+                        .from(trade_fact::Entity)
+                        .to_owned(),
+                ),
+            )
+            .order_by_asc(order::Column::Id)
+            .limit(200)
+            .all(db)
+            .await?;
+        if orders.is_empty() {
+            return Ok(done);
+        }
+        for o in orders {
+            let at = order_event::Entity::find()
+                .filter(order_event::Column::OrderId.eq(o.id))
+                .filter(order_event::Column::ToStatus.eq(OrderStatus::Delivered.as_str()))
+                .order_by_desc(order_event::Column::CreatedAt)
+                .one(db)
+                .await?
+                .map_or(o.updated_at, |e| e.created_at);
+            let items = order_item::Entity::find()
+                .filter(order_item::Column::OrderId.eq(o.id))
+                .all(db)
+                .await?;
+            let txn = common::begin_write(db).await?;
+            delivered(&txn, &o, &items, at).await?;
+            reporting::facts::refunded_as_recorded(&txn, o.id).await?;
+            txn.commit().await?;
+            done += 1;
+        }
+    }
+}

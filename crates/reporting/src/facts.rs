@@ -199,3 +199,18 @@ async fn goods_reversed<C: ConnectionTrait>(db: &C, order_id: Uuid) -> Result<i6
     }
     Ok(sum)
 }
+
+/// [`refunded`] dated by the ledger's last reversal for the order: for an order delivered
+/// before the facts were kept. Nothing when the ledger reversed nothing.
+pub async fn refunded_as_recorded<C: ConnectionTrait>(db: &C, order_id: Uuid) -> Result<()> {
+    let last = entry::Entity::find()
+        .filter(entry::Column::OrderId.eq(order_id))
+        .filter(entry::Column::Kind.eq(EntryKind::RefundReversal.as_str()))
+        .order_by_desc(entry::Column::CreatedAt)
+        .one(db)
+        .await?;
+    match last {
+        Some(e) => refunded(db, order_id, e.created_at).await,
+        None => Ok(()),
+    }
+}

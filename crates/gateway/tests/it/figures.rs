@@ -25,7 +25,7 @@ fn today() -> String {
 fn quarter() -> String {
     use chrono::Datelike;
     let d = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-    format!("{}-Q{}", d.year(), (d.month() + 2) / 3)
+    format!("{}-Q{}", d.year(), d.month().div_ceil(3))
 }
 
 async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
@@ -412,6 +412,36 @@ db_test!(
         assert_eq!(
             (&r["from"], &r["to"]),
             (&json!("2020-01-01"), &json!("2020-03-31"))
+        );
+    }
+);
+
+db_test!(
+    orders_delivered_before_the_facts_were_kept_are_backfilled,
+    |db: TestDb| async move {
+        use sea_orm::EntityTrait;
+        let app = money_app(db);
+        let m = market(&app).await;
+        trade(&app, &m).await;
+        let day = today();
+        let query = format!("from={day}&to={day}&group_by=province");
+        let kept = report(&app, &m.admin, &query).await;
+        // As if the orders had been delivered and refunded before the facts existed.
+        reporting::entity::trade_fact::Entity::delete_many()
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+        let empty = report(&app, &m.admin, &query).await;
+        assert_eq!(empty["totals"]["gmv"], 0);
+        let done = order::trade_facts::backfill(&app.state.db).await.unwrap();
+        assert_eq!(done, 3);
+        let back = report(&app, &m.admin, &query).await;
+        assert_eq!(back["totals"], kept["totals"], "{back}");
+        assert_eq!(back["rows"], kept["rows"]);
+        // Once done, nothing more.
+        assert_eq!(
+            order::trade_facts::backfill(&app.state.db).await.unwrap(),
+            0
         );
     }
 );
