@@ -136,6 +136,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "already_replied",
     "already_hidden",
     "not_hidden",
+    "remittance_reference_taken",
     "carrier_unavailable",
     "carrier_refused",
     "carrier_credentials_refused",
