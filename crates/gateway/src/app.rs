@@ -220,6 +220,10 @@ fn order_routes() -> Router<AppState> {
         .route("/orders/{id}/cancel", post(orders::cancel))
         .route("/orders/{id}/confirm", post(orders::confirm))
         .route("/orders/{id}/ship", post(orders::ship))
+        .route(
+            "/carriers/{carrier}/webhook",
+            post(crate::routes::shipments::carrier_webhook),
+        )
         .route("/orders/{id}/deliver", post(orders::deliver))
         .route("/orders/{id}/reject", post(orders::reject))
         .route("/orders/{id}/refund", post(orders::refund))

@@ -151,6 +151,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "period_out_of_order",
     "period_open",
     "certificate_replaced",
+    "shipment_booking",
 ];
 
 /// The body of every error response.

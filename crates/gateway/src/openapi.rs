@@ -206,6 +206,7 @@ use crate::{error, routes};
         routes::remittances::get,
         routes::remittances::receivables,
         routes::payments::stripe_webhook,
+        routes::shipments::carrier_webhook,
         routes::payments::bank_webhook,
         routes::payments::bank_transfers,
         routes::payments::assign_transfer,

@@ -486,6 +486,11 @@ fn runner(state: &AppState, which: Workers) -> jobs::Runner {
                 state.db.clone(),
                 every,
             ))
+            .with(order::shipments::PollShipments::new(
+                state.orders.clone(),
+                state.db.clone(),
+                Duration::from_secs(60),
+            ))
             .with(order::guest_cart::SweepGuestCarts::new(
                 state.carts.clone(),
                 state.db.clone(),

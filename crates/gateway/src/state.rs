@@ -117,7 +117,12 @@ impl AppState {
             },
             catalog.clone(),
         );
-        let mut orders = order::Orders::new(catalog.clone()).with_ledger(ledger.clone());
+        let mut orders = order::Orders::new(catalog.clone())
+            .with_ledger(ledger.clone())
+            .with_shipments(order::shipments::Desk::new(
+                stall_carriers.clone(),
+                config.carriers.poll_after(),
+            ));
         let mut cases = order::Cases::new(catalog.clone(), ledger.clone(), config.cases.settings());
         if let Some(card) = &built.card {
             orders = orders.with_card(card.clone());

@@ -51,6 +51,12 @@ pub enum Event {
     OrderDelivered,
     /// Buyer: the order was cancelled or refused, with why.
     OrderCancelled,
+    /// Buyer: the carrier could not hand the parcel over this time, with its note.
+    DeliveryFailed,
+    /// Buyer: the carrier brought the parcel back to the stall; money paid online goes back.
+    OrderReturned,
+    /// Vendor: the carrier brought an order's parcel back; its stock is back on sale.
+    OrderReturnedToStall,
     /// Buyer: money went back.
     RefundSent,
     /// Account: a password reset link (always by email, never shown in the inbox).
@@ -163,6 +169,9 @@ impl Event {
         Self::OrderShipped,
         Self::OrderDelivered,
         Self::OrderCancelled,
+        Self::DeliveryFailed,
+        Self::OrderReturned,
+        Self::OrderReturnedToStall,
         Self::RefundSent,
         Self::PasswordReset,
         Self::VerifyEmail,
@@ -214,6 +223,9 @@ impl Event {
             Self::OrderShipped => "order_shipped",
             Self::OrderDelivered => "order_delivered",
             Self::OrderCancelled => "order_cancelled",
+            Self::DeliveryFailed => "delivery_failed",
+            Self::OrderReturned => "order_returned",
+            Self::OrderReturnedToStall => "order_returned_to_stall",
             Self::RefundSent => "refund_sent",
             Self::PasswordReset => "password_reset",
             Self::VerifyEmail => "verify_email",
@@ -269,12 +281,15 @@ impl Event {
             | Self::CaseOpened
             | Self::PayoutPaid
             | Self::PayoutReturned
-            | Self::ReviewReceived => Audience::Stall,
+            | Self::ReviewReceived
+            | Self::OrderReturnedToStall => Audience::Stall,
             Self::OrderPlaced
             | Self::OrderConfirmed
             | Self::OrderShipped
             | Self::OrderDelivered
             | Self::OrderCancelled
+            | Self::DeliveryFailed
+            | Self::OrderReturned
             | Self::RefundSent
             | Self::CaseAnswered
             | Self::CaseEscalated
@@ -346,6 +361,9 @@ impl Event {
             Self::OrderConfirmed | Self::OrderDelivered => &["name", "stall", "order", "total"],
             Self::OrderShipped => &["name", "stall", "order", "total", "carrier", "tracking"],
             Self::OrderCancelled => &["name", "stall", "order", "total", "reason"],
+            Self::DeliveryFailed => &["name", "stall", "order", "carrier", "tracking", "note"],
+            Self::OrderReturned => &["name", "stall", "order", "total", "refund"],
+            Self::OrderReturnedToStall => &["name", "stall", "order", "total", "tracking"],
             Self::RefundSent => &["name", "stall", "order", "amount"],
             Self::PasswordReset | Self::VerifyEmail => &["name", "link", "minutes"],
             Self::PasswordChanged => &["name"],

@@ -32,7 +32,12 @@ pub async fn erasure_blockers<C: ConnectionTrait>(db: &C, buyer: Uuid) -> Result
     use case_row::Column as K;
     use order::Column as O;
     use refund::Column as R;
-    let finished = [OrderStatus::Delivered, OrderStatus::Cancelled].map(Stored::as_str);
+    let finished = [
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+        OrderStatus::Returned,
+    ]
+    .map(Stored::as_str);
     let theirs = order::Entity::find().filter(O::BuyerId.eq(buyer));
     let open = theirs.clone().filter(O::Status.is_not_in(finished));
     let cases = case_row::Entity::find()

@@ -5,7 +5,8 @@
 //! - types: [`status`] (the order state machine), [`case`] (a case's kinds, statuses and steps), [`types`] (checkout and refund statuses,
 //!   payment methods; stored values read back checked), [`destination`] (addresses checked
 //!   against the national map), [`shipping`] (zones, weights and the rate table), [`entity`]
-//!   (the tables);
+//!   (the tables), [`parcels`] (parcels booked with a carrier: their statuses, views, the
+//!   carriers' desk and their rows);
 //! - [`provider`]: the payment providers behind one trait (cash on delivery, Stripe);
 //! - [`store`]: transaction-level steps shared by the use cases (apply a move, settle a
 //!   checkout, owe a refund, empty or refill a cart, read an address of the book); `pricing`:
@@ -19,7 +20,8 @@
 //!   page's delivery, which share its view and pricing),
 //!   [`addresses`] (the buyer's book), [`checkout`], [`orders`] (vendor and buyer handling),
 //!   [`cases`] (complaints, returns and partial refunds of delivered orders),
-//!   [`refund_account`] (the buyer's bank account for refunds paid by hand), [`reviewable`]
+//!   [`refund_account`] (the buyer's bank account for refunds paid by hand), [`shipments`]
+//!   (parcels booked with a carrier, its callbacks and the poll), [`reviewable`]
 //!   (the delivered lines a buyer may review), [`stats`] (a
 //!   stall's sales figures),
 //!   [`payments`] (payment events, expiry, refunds), [`erasure`] (what of a buyer's keeps
@@ -48,6 +50,7 @@ pub mod error;
 pub mod guest_cart;
 pub mod notices;
 pub mod orders;
+pub mod parcels;
 pub mod payments;
 pub(crate) mod pricing;
 pub mod provider;
@@ -55,6 +58,7 @@ pub mod refund_account;
 pub mod remittances;
 pub(crate) mod refunder;
 pub mod reviewable;
+pub mod shipments;
 pub mod shipping;
 pub mod stats;
 pub mod status;

@@ -115,8 +115,8 @@ pub(crate) async fn moved<C: ConnectionTrait>(txn: &C, o: &order::Model, c: &Cha
                 .text(
                     "carrier",
                     c.carrier
-                        .clone()
-                        .unwrap_or_else(|| "đơn vị vận chuyển".into()),
+                        .as_deref()
+                        .map_or_else(|| "đơn vị vận chuyển".into(), carrier_label),
                 )
                 .text(
                     "tracking",
@@ -125,6 +125,7 @@ pub(crate) async fn moved<C: ConnectionTrait>(txn: &C, o: &order::Model, c: &Cha
             tell_buyer(txn, o, Event::OrderShipped, facts).await
         }
         (_, OrderStatus::Delivered) => tell_buyer(txn, o, Event::OrderDelivered, facts).await,
+        (_, OrderStatus::Returned) => returned(txn, o, facts).await,
         (_, OrderStatus::Cancelled) if c.actor_id == Some(o.buyer_id) => {
             // The stall only ever heard of orders it could act on.
             if c.from == OrderStatus::PendingPayment {
@@ -138,6 +139,55 @@ pub(crate) async fn moved<C: ConnectionTrait>(txn: &C, o: &order::Model, c: &Cha
             tell_buyer(txn, o, Event::OrderCancelled, facts).await
         }
         _ => Ok(()),
+    }
+}
+
+/// The carrier brought the parcel back: the buyer hears whether money goes back, the stall
+/// that its stock is back.
+async fn returned<C: ConnectionTrait>(txn: &C, o: &order::Model, facts: Facts) -> Result<()> {
+    let online = matches!(
+        stored::<PaymentMethod>(&o.payment_method),
+        Ok(PaymentMethod::Card | PaymentMethod::BankTransfer)
+    );
+    let refund = if o.paid && online {
+        "Số tiền bạn đã thanh toán sẽ được hoàn lại."
+    } else {
+        "Bạn không phải thanh toán cho đơn hàng này."
+    };
+    let tracking = o.tracking_no.clone().unwrap_or_else(|| "chưa có".into());
+    tell_buyer(
+        txn,
+        o,
+        Event::OrderReturned,
+        facts.clone().text("refund", refund),
+    )
+    .await?;
+    let facts = facts.text("tracking", tracking);
+    tell_stall(txn, o, Event::OrderReturnedToStall, facts).await
+}
+
+/// The carrier could not hand the parcel `s` of `o` over this time: the buyer hears why.
+pub(crate) async fn delivery_failed<C: ConnectionTrait>(
+    txn: &C,
+    o: &order::Model,
+    s: &crate::entity::shipment::Model,
+    note: Option<&str>,
+) -> Result<()> {
+    let facts = order_facts(o)
+        .text("carrier", carrier_label(&s.carrier))
+        .text(
+            "tracking",
+            s.tracking_no.clone().unwrap_or_else(|| "chưa có".into()),
+        )
+        .text("note", note.unwrap_or("không có"));
+    tell_buyer(txn, o, Event::DeliveryFailed, facts).await
+}
+
+/// A carrier as buyers know it: an integrated carrier's name, or the name typed by hand.
+pub(crate) fn carrier_label(carrier: &str) -> String {
+    match carrier {
+        "ghn" => "Giao Hàng Nhanh (GHN)".to_owned(),
+        other => other.to_owned(),
     }
 }
 

@@ -35,8 +35,10 @@ pub struct OrderFilter {
 #[derive(Clone, Debug)]
 pub struct Orders {
     catalog: catalog::Catalog,
-    ledger: ledger::Ledger,
-    refunder: crate::refunder::Refunder,
+    pub(crate) ledger: ledger::Ledger,
+    pub(crate) refunder: crate::refunder::Refunder,
+    /// The carriers and the stalls' accounts with them.
+    pub(crate) desk: crate::parcels::Desk,
 }
 
 impl Orders {
@@ -45,9 +47,16 @@ impl Orders {
     pub fn new(catalog: catalog::Catalog) -> Self {
         Self {
             ledger: ledger::Ledger::new(ledger::Settings::default(), catalog.clone()),
+            desk: crate::parcels::Desk::none(catalog.clone()),
             catalog,
             refunder: crate::refunder::Refunder::default(),
         }
+    }
+
+    /// Books and follows parcels with the carriers of `desk`.
+    pub fn with_shipments(mut self, desk: crate::parcels::Desk) -> Self {
+        self.desk = desk;
+        self
     }
 
     /// Sends the refunds a move owes on a card payment through `card` at once (without a
@@ -141,7 +150,7 @@ impl Orders {
     }
 
     /// Who `actor` is to this order; another user's order is "not found".
-    async fn party<C: ConnectionTrait>(
+    pub(crate) async fn party<C: ConnectionTrait>(
         &self,
         db: &C,
         actor: &Actor,
@@ -218,6 +227,12 @@ impl Orders {
             .await?
             .ok_or(OrderError::NotFound("Order"))?;
         let parties = self.party(db, actor, &o).await?;
+        if m == Move::Deliver && crate::parcels::rows::carrier_delivers(db, o.id).await? {
+            return Err(OrderError::InvalidTransition(
+                "The carrier reports this order's delivery; it cannot be marked delivered by hand."
+                    .into(),
+            ));
+        }
         let (reason, tracking, carrier) = checked_words(m, &parties, words)?;
         let from = stored::<OrderStatus>(&o.status)?;
         let Some(to) = parties.iter().find_map(|p| from.apply(m, *p)) else {

@@ -4,7 +4,8 @@
 //!
 //! What counts: an order counts on the day it was placed (Vietnam's calendar) once it is
 //! `placed` (cash on delivery at checkout, an online payment once paid) and as long as it is not
-//! `cancelled` (by the buyer, rejected by the stall, or unpaid in time): `placed`,
+//! `cancelled` (by the buyer, rejected by the stall, or unpaid in time) or `returned` (the
+//! carrier brought the parcel back): `placed`,
 //! `confirmed`, `shipped` and `delivered` orders. Its **revenue** is the goods value of its
 //! lines (unit price × quantity, delivery fees excluded) less the discounts the stall funded on
 //! them (its vouchers; the platform's are paid to the stall, so they stay its revenue), less
@@ -35,7 +36,8 @@ pub const MAX_DAYS: i64 = 366;
 /// How many of the best-selling products the figures list.
 pub const TOP_PRODUCTS: usize = 10;
 
-/// The statuses an order counts in.
+/// The statuses an order counts in (not `cancelled`, nor `returned`: the carrier brought the
+/// goods back, so nothing was sold).
 const COUNTED: [OrderStatus; 4] = [
     OrderStatus::Placed,
     OrderStatus::Confirmed,

@@ -1,5 +1,7 @@
-//! The order state machine: `pending_payment → placed → confirmed → shipped → delivered`, and
-//! `cancelled` from any state before `shipped`. Who may make each move is decided here too.
+//! The order state machine: `pending_payment → placed → confirmed → shipped → delivered`,
+//! `cancelled` from any state before `shipped`, and `returned` from `shipped` (the carrier
+//! brought the parcel back to the stall). Who may make each move is decided here too: a
+//! carrier's events are the system's moves (delivered, returned).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +24,9 @@ pub enum OrderStatus {
     Delivered,
     /// Cancelled; its stock went back.
     Cancelled,
+    /// The carrier could not deliver it and brought it back to the stall; its stock went
+    /// back, and money paid online is owed back to the buyer.
+    Returned,
 }
 
 /// Who is asking for a move.
@@ -52,6 +57,8 @@ pub enum Move {
     Cancel,
     /// The stall refuses it.
     Reject,
+    /// The carrier brought it back to the stall.
+    Return,
 }
 
 impl Stored for OrderStatus {
@@ -63,6 +70,7 @@ impl Stored for OrderStatus {
         Self::Shipped,
         Self::Delivered,
         Self::Cancelled,
+        Self::Returned,
     ];
     fn as_str(self) -> &'static str {
         match self {
@@ -72,6 +80,7 @@ impl Stored for OrderStatus {
             Self::Shipped => "shipped",
             Self::Delivered => "delivered",
             Self::Cancelled => "cancelled",
+            Self::Returned => "returned",
         }
     }
 }
@@ -86,6 +95,7 @@ impl Move {
             Move::Deliver => "delivered",
             Move::Cancel => "cancelled",
             Move::Reject => "rejected",
+            Move::Return => "returned",
         }
     }
 }
@@ -101,6 +111,9 @@ impl OrderStatus {
             (S::Placed, M::Confirm, P::Stall) => Some(S::Confirmed),
             (S::Confirmed, M::Ship, P::Stall) => Some(S::Shipped),
             (S::Shipped, M::Deliver, P::Stall) => Some(S::Delivered),
+            // A carrier's events, applied by the system: handed over, or brought back.
+            (S::Shipped, M::Deliver, P::System) => Some(S::Delivered),
+            (S::Shipped, M::Return, P::System) => Some(S::Returned),
             // The buyer may change their mind until the stall has confirmed.
             (S::PendingPayment | S::Placed, M::Cancel, P::Buyer) => Some(S::Cancelled),
             // The stall may refuse until it ships.
@@ -148,6 +161,7 @@ mod tests {
             S::Shipped,
             S::Delivered,
             S::Cancelled,
+            S::Returned,
         ];
         let all_m = [
             M::Pay,
@@ -156,6 +170,7 @@ mod tests {
             M::Deliver,
             M::Cancel,
             M::Reject,
+            M::Return,
         ];
         let all_p = [P::Buyer, P::Stall, P::Admin, P::System];
         let mut allowed = 0;
@@ -164,9 +179,9 @@ mod tests {
                 for p in all_p {
                     if let Some(to) = s.apply(m, p) {
                         allowed += 1;
-                        // Nothing leaves a shipped, delivered or cancelled order but delivery.
+                        // Nothing leaves a delivered, cancelled or returned order.
                         assert!(
-                            !matches!(s, S::Delivered | S::Cancelled),
+                            !matches!(s, S::Delivered | S::Cancelled | S::Returned),
                             "{s:?} {m:?} {p:?} -> {to:?}"
                         );
                         if to == S::Cancelled {
@@ -176,8 +191,16 @@ mod tests {
                 }
             }
         }
-        // pay, confirm, ship, deliver; buyer cancel ×2; stall reject ×3; admin and system cancel ×3 each.
-        assert_eq!(allowed, 15);
+        // pay, confirm, ship, deliver (stall and system); buyer cancel ×2; stall reject ×3;
+        // admin and system cancel ×3 each; the system's return.
+        assert_eq!(allowed, 17);
+        assert_eq!(S::Shipped.apply(M::Return, P::System), Some(S::Returned));
+        assert_eq!(
+            S::Shipped.apply(M::Return, P::Stall),
+            None,
+            "only the carrier brings a parcel back"
+        );
+        assert_eq!(S::Confirmed.apply(M::Return, P::System), None);
         assert_eq!(S::Placed.apply(M::Cancel, P::Buyer), Some(S::Cancelled));
         assert_eq!(
             S::Confirmed.apply(M::Cancel, P::Buyer),

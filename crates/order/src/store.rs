@@ -74,7 +74,17 @@ pub(crate) async fn apply_move<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
+    if c.to == OrderStatus::Returned {
+        // The parcel came back: its units are on sale again, and money paid online goes
+        // back (cash on delivery was never collected). Nothing was earned, so the ledger
+        // has nothing to reverse; the vouchers' uses stay spent.
+        catalog::stock::release(txn, &stock_lines(txn, &[o.id]).await?).await?;
+        if o.paid && matches!(method, PaymentMethod::Card | PaymentMethod::BankTransfer) {
+            owe_refund(txn, o, method).await?;
+        }
+    }
     if c.to == OrderStatus::Cancelled {
+        crate::parcels::rows::withdraw_booking(txn, o.id, now).await?;
         catalog::stock::release(txn, &stock_lines(txn, &[o.id]).await?).await?;
         give_back_vouchers(txn, o, now).await?;
         if o.paid && matches!(method, PaymentMethod::Card | PaymentMethod::BankTransfer) {
@@ -308,6 +318,10 @@ pub(crate) async fn delivered<C: ConnectionTrait>(
     }
     crate::trade_facts::delivered(txn, o, &items, at).await?;
     let holder = match stored::<PaymentMethod>(&o.payment_method)? {
+        // A carrier booked through the marketplace collected the cash, not the stall.
+        PaymentMethod::Cod if crate::parcels::rows::carrier_collects(txn, o.id).await? => {
+            ledger::Holder::Carrier
+        }
         PaymentMethod::Cod => ledger::Holder::Stall,
         PaymentMethod::Card | PaymentMethod::BankTransfer => ledger::Holder::Marketplace,
     };

@@ -120,6 +120,9 @@ pub struct OrderView {
     pub note: Option<String>,
     /// Tracking number, once shipped.
     pub tracking_no: Option<String>,
+    /// The parcel booked with an integrated carrier and its events (absent for the stall's
+    /// own delivery).
+    pub shipment: Option<crate::parcels::ShipmentView>,
     /// Every status change, oldest first.
     pub history: Vec<OrderEvent>,
     /// The refund owed or sent for the whole order (a cancelled order paid online, or a
@@ -213,13 +216,18 @@ struct Rows {
     events: Vec<order_event::Model>,
     refunds: Vec<refund::Model>,
     discounts: Vec<order_discount::Model>,
+    shipments: Vec<crate::entity::shipment::Model>,
+    shipment_events: Vec<crate::entity::shipment_event::Model>,
     stalls: std::collections::HashMap<Uuid, catalog::product::StallRef>,
 }
 
 impl Rows {
     async fn load<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Self> {
+        let (shipments, shipment_events) = crate::parcels::rows::for_orders(db, ids).await?;
         let ids = || ids.iter().copied();
         Ok(Self {
+            shipments,
+            shipment_events,
             items: order_item::Entity::find()
                 .filter(order_item::Column::OrderId.is_in(ids()))
                 .order_by_asc(order_item::Column::Id)
@@ -262,6 +270,35 @@ impl Rows {
                 })
             })
             .collect()
+    }
+
+    /// The order's parcel booked with a carrier, with its events, each status read back
+    /// checked.
+    fn shipment(&self, o: &order::Model) -> Result<Option<crate::parcels::ShipmentView>> {
+        let Some(s) = self.shipments.iter().find(|s| s.order_id == o.id) else {
+            return Ok(None);
+        };
+        let events = self
+            .shipment_events
+            .iter()
+            .filter(|e| e.shipment_id == s.id)
+            .map(|e| {
+                Ok(crate::parcels::ShipmentEventView {
+                    status: stored(&e.status)?,
+                    at: e.at,
+                    note: e.note.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(crate::parcels::ShipmentView {
+            carrier: s.carrier.clone(),
+            service: s.service.clone(),
+            tracking_no: s.tracking_no.clone(),
+            status: stored(&s.status)?,
+            label_url: s.label_url.clone(),
+            cod_amount: s.cod_amount,
+            events,
+        }))
     }
 
     fn view(&self, o: &order::Model) -> Result<OrderView> {
@@ -328,6 +365,7 @@ impl Rows {
             carrier: o.carrier.clone(),
             note: o.note.clone(),
             tracking_no: o.tracking_no.clone(),
+            shipment: self.shipment(o)?,
             history,
             refund,
             refunds,

@@ -350,13 +350,6 @@ order_move!(
     "The stall accepts a placed order."
 );
 order_move!(
-    ship,
-    "ship_order",
-    Move::Ship,
-    "/api/v1/orders/{id}/ship",
-    "The stall ships a confirmed order (`tracking_no` and `carrier` optional)."
-);
-order_move!(
     deliver,
     "deliver_order",
     Move::Deliver,
@@ -370,6 +363,66 @@ order_move!(
     "/api/v1/orders/{id}/reject",
     "The stall refuses an order before shipping, with a reason. The stock comes back."
 );
+
+/// How a confirmed order leaves the stall.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipBody {
+    /// `self` (or absent): the stall delivers itself. An integrated carrier's id (`ghn`):
+    /// the parcel is booked with it on the stall's account. Any other name (`Viettel Post`):
+    /// the stall's own delivery by a carrier it deals with itself, kept as typed (as older
+    /// clients send it).
+    #[schema(max_length = 64, example = "ghn")]
+    pub carrier: Option<String>,
+    /// The integrated carrier's service (a quote's `service_id`); only with an integrated
+    /// carrier; absent: the stall's account's service.
+    #[schema(max_length = 32, example = "53320")]
+    pub service: Option<String>,
+    /// The tracking number of the stall's own delivery; an integrated carrier gives its own.
+    #[schema(max_length = 64, example = "VTP24120587")]
+    pub tracking_no: Option<String>,
+    /// A note kept in the order's history.
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
+}
+
+/// The stall ships a confirmed order. With an integrated carrier (`carrier: "ghn"`) the
+/// parcel is booked with it on the stall's account: the cash to collect is the order's total
+/// for cash on delivery (0 when paid online), the weight its lines', the sender the stall and
+/// the recipient the order's address; the answer carries the `shipment` (waybill, label,
+/// status, events). Booking is idempotent: the order's number is the carrier's client order
+/// code, so retries, concurrent requests and a retry after a lost answer never make a second
+/// waybill (a request while another is booking is `shipment_booking`; a retry after success
+/// answers the shipped order). Without one (`self`, absent, or a carrier's name typed by
+/// hand), the stall delivers itself, as before.
+#[utoipa::path(post, operation_id = "ship_order", path = "/api/v1/orders/{id}/ship", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    request_body(content = Option<ShipBody>),
+    responses(
+        (status = 200, body = OrderView),
+        (status = 409, description = "`invalid_transition`: not confirmed, or not the stall's; `carrier_not_configured`: the stall has no account with the carrier named (`details.carrier`); `shipment_booking`: another request is booking it right now, try again shortly; `carrier_refused`, `carrier_credentials_refused`, `commune_not_served`: the carrier refused the booking, nothing changed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `tracking_no` with an integrated carrier, `service` without one, or too long", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`carrier_unavailable`: the carrier did not answer; the order is still confirmed and the same request may be retried (it never books twice)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn ship(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<ShipBody>,
+) -> ApiResult<axum::Json<OrderView>> {
+    let body = body.unwrap_or_default();
+    let words = order::shipments::ShipWords {
+        carrier: body.carrier.as_deref(),
+        service: body.service.as_deref(),
+        tracking_no: body.tracking_no.as_deref(),
+        reason: body.reason.as_deref(),
+    };
+    let view = state
+        .orders
+        .ship(&state.db, &auth.user.actor(), super::path_id(&id)?, words)
+        .await?;
+    Ok(axum::Json(view))
+}
 
 /// Why a delivered order is refunded.
 #[derive(Debug, Deserialize, ToSchema)]

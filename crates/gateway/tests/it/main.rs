@@ -43,6 +43,7 @@ mod reports;
 mod reviews;
 mod sales;
 mod search;
+mod shipments;
 mod stall_carriers;
 mod support;
 mod variants;

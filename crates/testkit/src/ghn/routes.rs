@@ -103,6 +103,9 @@ pub(super) async fn handle(
             Err(_) => return bad("Dữ liệu gửi lên không đúng định dạng JSON"),
         }
     };
+    if path == "/_standin/advance" {
+        return advance(&inner, &json);
+    }
     let (token, shop) = (header("token"), header("shopid"));
     let delay = {
         let mut st = lock(&inner);
@@ -382,4 +385,27 @@ fn cancel(st: &mut Inner, body: &Value, shop: &str) -> Response {
         out.push(json!({"order_code": code, "result": result, "message": message}));
     }
     ok(Value::Array(out))
+}
+
+/// `POST /_standin/advance {order_code, status}`: the stand-in's own control, not GHN's: moves
+/// the waybill and answers the callback body GHN would post.
+fn advance(inner: &Arc<Mutex<Inner>>, body: &Value) -> Response {
+    let (Some(code), Some(status)) = (body["order_code"].as_str(), body["status"].as_str()) else {
+        return bad("order_code and status are required");
+    };
+    let mut st = lock(inner);
+    st.clock += 60;
+    let at = time_at(st.clock);
+    let Some(w) = st.waybills.iter_mut().find(|w| w.order_code == code) else {
+        return bad("Không tìm thấy đơn hàng");
+    };
+    w.status = status.to_owned();
+    w.log.push((status.to_owned(), at.clone()));
+    let callback = super::callback_body(w, status, &at);
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        callback,
+    )
+        .into_response()
 }
