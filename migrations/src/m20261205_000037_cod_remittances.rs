@@ -41,7 +41,10 @@ impl MigrationTrait for Migration {
             .await?;
         for (name, cols) in [
             ("uq_cod_remittances_digest", &["digest"][..]),
-            ("uq_cod_remittances_reference", &["carrier", "reference"][..]),
+            (
+                "uq_cod_remittances_reference",
+                &["carrier", "reference"][..],
+            ),
         ] {
             let mut index = Index::create();
             index.name(name).table("cod_remittances").unique();

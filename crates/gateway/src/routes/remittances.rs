@@ -198,6 +198,8 @@ pub async fn receivables(
     Query(q): Query<CarrierParams>,
 ) -> ApiResult<axum::Json<Receivables>> {
     let (page, carrier, actor) = (q.page()?, q.carrier()?, auth.user.actor());
-    let rows = state.orders.cod_receivables(&state.db, &actor, carrier, page);
+    let rows = state
+        .orders
+        .cod_receivables(&state.db, &actor, carrier, page);
     Ok(axum::Json(rows.await?))
 }

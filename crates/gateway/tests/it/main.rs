@@ -14,6 +14,7 @@ mod carts;
 mod cases;
 mod catalog;
 mod cli;
+mod cod_remittances;
 mod conform;
 mod delivery;
 mod documents;

@@ -2623,3 +2623,133 @@ db_test!(shipment_authorization_matrix, |db: TestDb| async move {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 });
+
+db_test!(cod_remittances_authorization_matrix, |db: TestDb| async move {
+    // Carriers' remittance statements and the cash they hold: administrators only.
+    let fx = Fixture::new(db).await;
+    let mut failures = Vec::new();
+    let admin_only = [401, 403, 403, 403, 403, 200];
+    for path in [
+        "/api/v1/admin/cod-remittances?carrier=ghn".to_owned(),
+        "/api/v1/admin/cod-receivables?carrier=ghn".to_owned(),
+    ] {
+        failures.extend(
+            row(&fx, &format!("GET {path}"), admin_only, move |_, _| {
+                let path = path.clone();
+                async move { get(path) }
+            })
+            .await,
+        );
+    }
+    failures.extend(
+        row(
+            &fx,
+            "GET admin/cod-remittances/{id}",
+            [401, 403, 403, 403, 403, 404],
+            |_, _| async {
+                get(format!(
+                    "/api/v1/admin/cod-remittances/{}",
+                    uuid::Uuid::now_v7()
+                ))
+            },
+        )
+        .await,
+    );
+    failures.extend(
+        row(
+            &fx,
+            "POST admin/cod-remittances",
+            [401, 403, 403, 403, 403, 201],
+            |_, _| async {
+                let body = json!({"carrier": "ghn", "reference": "GHN-DS-MATRIX",
+                    "remitted_on": "2026-12-04",
+                    "lines": [{"tracking_no": "GHNKHONGCO", "cod_amount": 99_000, "fee": 15_000}]});
+                (
+                    Method::POST,
+                    "/api/v1/admin/cod-remittances".to_owned(),
+                    Some(body),
+                )
+            },
+        )
+        .await,
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+});
+
+/// A confirmed order of `open`, which ships with the GHN stand-in; its id.
+async fn confirmed_order(fx: &Fixture) -> String {
+    let (_, order) = fresh_checkout(fx).await;
+    let path = format!("/api/v1/orders/{order}/confirm");
+    let res = fx.app.post(&path, Some(fx.owner()), json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    order
+}
+
+db_test!(shipment_authorization_matrix, |db: TestDb| async move {
+    let ghn = testkit::ghn::StubGhn::start().await;
+    let app = TestApp::from_config(db, crate::shipments::ghn_config(&ghn), |e| e);
+    let fx = Fixture::with_app(app).await;
+    crate::shipments::connect_ghn(&fx.app, fx.owner(), &fx.open).await;
+    let mut failures = Vec::new();
+    // The stall's members book the carrier; the buyer and administrators may not ship; an
+    // outsider is told the order does not exist.
+    failures.extend(
+        row(
+            &fx,
+            "POST orders/{id}/ship with a carrier",
+            [401, 409, 200, 200, 404, 409],
+            |fx, _| async move {
+                let order = confirmed_order(&fx).await;
+                let body = json!({"carrier": "ghn"});
+                (
+                    Method::POST,
+                    format!("/api/v1/orders/{order}/ship"),
+                    Some(body),
+                )
+            },
+        )
+        .await,
+    );
+    // The carrier's webhook answers whoever calls with its secret, and no one without it.
+    let shipped = |fx: Arc<Fixture>, ghn: testkit::ghn::StubGhn, secret: Option<&'static str>| async move {
+        let order = confirmed_order(&fx).await;
+        let path = format!("/api/v1/orders/{order}/ship");
+        let res = fx
+            .app
+            .post(&path, Some(fx.owner()), json!({"carrier": "ghn"}))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let code = res.json()["shipment"]["tracking_no"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = serde_json::from_slice(&ghn.advance(&code, "picked")).unwrap();
+        let query = secret.map_or_else(String::new, |s| format!("?secret={s}"));
+        (
+            Method::POST,
+            format!("/api/v1/carriers/ghn/webhook{query}"),
+            Some(body),
+        )
+    };
+    let g = ghn.clone();
+    failures.extend(
+        row(
+            &fx,
+            "POST carriers/{carrier}/webhook",
+            [200; 6],
+            move |fx, _| shipped(fx, g.clone(), Some(crate::shipments::SECRET)),
+        )
+        .await,
+    );
+    let g = ghn.clone();
+    failures.extend(
+        row(
+            &fx,
+            "POST carriers/{carrier}/webhook forged",
+            [401; 6],
+            move |fx, _| shipped(fx, g.clone(), None),
+        )
+        .await,
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+});

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::{LineInput, LineResult, MAX_LINES, StatementInput, Uploaded, read};
 use crate::{
     Orders,
-    error::Result,
     entity::{cod_remittance, cod_remittance_line, order, shipment},
+    error::Result,
 };
 
 /// The largest amount a line may state, đồng.

@@ -6,11 +6,11 @@
 //! - `unknown_order`: no order has that waybill (with the statement's carrier) or number, the
 //!   two name different orders, or the order's cash was not collected by a carrier (paid
 //!   online, the stall's own delivery, or not delivered yet): nothing is written;
-//! - `amount_mismatch`: the cash differs from what the carrier collected for the order (or a
-//!   line of the same order came before in the statement): nothing is written, the order's
-//!   cash stays outstanding until a statement with the right amount, or an adjustment;
-//! - `already_remitted`: the order's cash was remitted by an earlier statement or line:
-//!   nothing is written again.
+//! - `amount_mismatch`: the cash differs from what the carrier collected for the order:
+//!   nothing is written; the order's cash stays outstanding until a statement with the right
+//!   amount (the carrier's correction) settles it;
+//! - `already_remitted`: the order's cash was remitted by an earlier statement or an earlier
+//!   line of this one: nothing is written again.
 //!
 //! Each statement is stored with the SHA-256 digest of what was sent (its carrier, reference,
 //! day and body): sending the same statement again answers the stored one and changes
@@ -32,8 +32,8 @@ use uuid::Uuid;
 
 use crate::{
     Orders,
-    error::Result,
     entity::{cod_remittance, cod_remittance_line, order, shipment},
+    error::Result,
 };
 
 /// The most lines a statement may have.

@@ -118,8 +118,7 @@ pub(super) fn amount(text: &str) -> Option<i64> {
         None => t.to_owned(),
         Some(sep) => {
             let groups: Vec<&str> = t.split(sep).collect();
-            let ok = (1..=3).contains(&groups[0].len())
-                && groups[1..].iter().all(|g| g.len() == 3);
+            let ok = (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
             if !ok {
                 return None;
             }
