@@ -257,6 +257,11 @@ db_test!(
                         assert_eq!(net_of(db, id, "cash_collected").await, -paid, "{case}");
                         platform
                     }
+                    // A carrier holds it until it remits it (tests/carrier_cod.rs).
+                    Holder::Carrier => {
+                        assert_eq!(net_of(db, id, "cod_receivable").await, -paid, "{case}");
+                        platform
+                    }
                 };
                 assert_eq!(net(db, id).await, owed - deductions(revenue), "{case}");
                 // Each discount entry names its voucher and part.
@@ -454,7 +459,7 @@ db_test!(
             let revenue = o.goods() - stall_goods;
             let owed = match o.holder {
                 Holder::Marketplace => o.goods() + o.delivery_fee - stall_goods - stall_delivery,
-                Holder::Stall => platform,
+                Holder::Stall | Holder::Carrier => platform,
             };
             assert_eq!(net(db, id).await, owed - deductions(revenue), "order {i}");
             if o.holder == Holder::Marketplace {
