@@ -144,6 +144,7 @@ pub struct ShipmentView {
     )]
     pub label_url: Option<String>,
     /// Cash the courier collects from the buyer, in đồng (0: paid online).
+    #[cfg_attr(feature = "openapi", schema(example = 486000))]
     pub cod_amount: i64,
     /// The carrier's events, oldest first (late ones included).
     pub events: Vec<ShipmentEventView>,
