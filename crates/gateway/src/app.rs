@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(order_routes())
         .merge(money_routes())
         .merge(admin_routes())
+        .merge(remittance_routes())
         .merge(report_routes())
         .merge(case_routes())
         .merge(review_routes())
@@ -330,18 +331,6 @@ fn admin_routes() -> Router<AppState> {
         .route("/admin/payouts/{id}/returned", post(money::payout_returned))
         .route("/admin/balances", get(money::balances))
         .route(
-            "/admin/cod-remittances",
-            get(crate::routes::remittances::list).post(crate::routes::remittances::upload),
-        )
-        .route(
-            "/admin/cod-remittances/{id}",
-            get(crate::routes::remittances::get),
-        )
-        .route(
-            "/admin/cod-receivables",
-            get(crate::routes::remittances::receivables),
-        )
-        .route(
             "/admin/reports/withholding/{month}",
             get(money::withholding_report),
         )
@@ -358,6 +347,18 @@ fn admin_routes() -> Router<AppState> {
             "/stalls/{id}/withholding-certificates/{month}",
             get(tax::withholding_certificate),
         )
+}
+
+/// Carriers' remittances of cash on delivery, and the cash they still hold (administrators).
+fn remittance_routes() -> Router<AppState> {
+    use crate::routes::remittances;
+    Router::new()
+        .route(
+            "/admin/cod-remittances",
+            get(remittances::list).post(remittances::upload),
+        )
+        .route("/admin/cod-remittances/{id}", get(remittances::get))
+        .route("/admin/cod-receivables", get(remittances::receivables))
 }
 
 /// Reports of products and stalls, authority requests, the administrators' queue, takedowns
