@@ -456,7 +456,8 @@ mod tests {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         assert!(check_period(d("2026-01-01"), d("2026-12-31")).is_ok());
         assert!(check_period(d("2024-01-01"), d("2024-12-31")).is_ok());
-        let e = check_period(d("2026-01-01"), d("2027-01-01")).unwrap_err();
+        assert!(check_period(d("2026-01-01"), d("2027-01-01")).is_ok());
+        let e = check_period(d("2026-01-01"), d("2027-01-02")).unwrap_err();
         assert_eq!(e.code, "validation_failed");
         assert!(check_period(d("2026-02-01"), d("2026-01-31")).is_err());
     }
