@@ -2675,3 +2675,33 @@ db_test!(cod_remittances_authorization_matrix, |db: TestDb| async move {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 });
+
+db_test!(stall_carrier_authorization_matrix, |db: TestDb| async move {
+    let fx = Fixture::new(db).await;
+    let mut failures = Vec::new();
+    // Only the owner sets or removes the stall's carrier (here the default configuration maps
+    // no commune for GHN, so the owner's request reaches the 409 that says so); the owner and
+    // administrators read it (none set: 404); staff may not; outsiders of a pending stall are
+    // told it does not exist.
+    let body = json!({"carrier": "ghn", "shop_id": "885"});
+    for (name, stall, method, expected) in [
+        ("PUT open stall carrier", fx.open.clone(), Method::PUT, [401, 403, 403, 409, 403, 403]),
+        ("PUT pending stall carrier", fx.closed.clone(), Method::PUT, [401, 404, 403, 409, 404, 403]),
+        ("GET open stall carrier", fx.open.clone(), Method::GET, [401, 403, 403, 404, 403, 404]),
+        ("GET pending stall carrier", fx.closed.clone(), Method::GET, [401, 404, 403, 404, 404, 404]),
+        ("DELETE open stall carrier", fx.open.clone(), Method::DELETE, [401, 403, 403, 404, 403, 403]),
+    ] {
+        let body = body.clone();
+        failures.extend(
+            row(&fx, name, expected, move |_, _| {
+                let (stall, method, body) = (stall.clone(), method.clone(), body.clone());
+                async move {
+                    let with_body = (method == Method::PUT).then_some(body);
+                    (method, format!("/api/v1/stalls/{stall}/carrier"), with_body)
+                }
+            })
+            .await,
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+});
