@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(order_routes())
         .merge(money_routes())
         .merge(admin_routes())
+        .merge(tax_routes())
         .merge(remittance_routes())
         .merge(report_routes())
         .merge(case_routes())
@@ -256,6 +257,25 @@ fn money_routes() -> Router<AppState> {
         )
 }
 
+/// Decree 117's periods and certificates: administrators close months and reissue
+/// certificates; a stall's owner reads its certificates.
+fn tax_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/tax-periods", get(tax::tax_periods))
+        .route(
+            "/admin/tax-periods/{month}/close",
+            post(tax::close_tax_period),
+        )
+        .route(
+            "/admin/withholding-certificates/{number}/reissue",
+            post(tax::reissue_certificate),
+        )
+        .route(
+            "/stalls/{id}/withholding-certificates/{month}",
+            get(tax::withholding_certificate),
+        )
+}
+
 /// What only administrators do: accounts, moderation, categories, the audit log, refunds and
 /// bank transfers, commission, payouts, reports.
 fn admin_routes() -> Router<AppState> {
@@ -333,19 +353,6 @@ fn admin_routes() -> Router<AppState> {
         .route(
             "/admin/reports/withholding/{month}",
             get(money::withholding_report),
-        )
-        .route("/admin/tax-periods", get(tax::tax_periods))
-        .route(
-            "/admin/tax-periods/{month}/close",
-            post(tax::close_tax_period),
-        )
-        .route(
-            "/admin/withholding-certificates/{number}/reissue",
-            post(tax::reissue_certificate),
-        )
-        .route(
-            "/stalls/{id}/withholding-certificates/{month}",
-            get(tax::withholding_certificate),
         )
 }
 

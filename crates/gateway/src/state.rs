@@ -110,13 +110,7 @@ impl AppState {
         if let Some(bank) = built.bank {
             checkouts = checkouts.with_bank_transfer(bank, built.bank_checkout_ttl);
         }
-        let ledger = ledger::Ledger::new(
-            ledger::Settings {
-                tax: config.tax.settings(),
-                ..config.ledger.settings()
-            },
-            catalog.clone(),
-        );
+        let ledger = ledger_of(&config, &catalog);
         let mut orders = order::Orders::new(catalog.clone())
             .with_ledger(ledger.clone())
             .with_shipments(order::shipments::Desk::new(
@@ -217,4 +211,13 @@ fn limits(config: &Config, metrics: &Metrics) -> Limits {
         ),
         guest_cart_ip: RateLimiter::daily("guest_cart_ip", r.guest_carts_per_ip_per_day, shared),
     }
+}
+
+/// The ledger with its settings and Decree 117's.
+fn ledger_of(config: &Config, catalog: &catalog::Catalog) -> ledger::Ledger {
+    let settings = ledger::Settings {
+        tax: config.tax.settings(),
+        ..config.ledger.settings()
+    };
+    ledger::Ledger::new(settings, catalog.clone())
 }

@@ -2487,7 +2487,11 @@ db_test!(withholding_authorization_matrix, |db: TestDb| async move {
     assert_eq!(res.status, 200, "{}", res.text());
     let last = chrono::Utc::now() + chrono::Duration::hours(7) - chrono::Months::new(1);
     let month = last.format("%Y-%m").to_string();
-    for (kind, amount) in [("sale", 100_000), ("vat_withheld", -1_000), ("pit_withheld", -500)] {
+    for (kind, amount) in [
+        ("sale", 100_000),
+        ("vat_withheld", -1_000),
+        ("pit_withheld", -500),
+    ] {
         use ledger::entity::entry;
         use sea_orm::{EntityTrait, Set};
         let at = last - chrono::Duration::hours(7);
@@ -2525,35 +2529,45 @@ db_test!(withholding_authorization_matrix, |db: TestDb| async move {
         })
         .await,
     );
-    let cert = format!("/api/v1/stalls/{}/withholding-certificates/{month}", fx.open);
+    let cert = format!(
+        "/api/v1/stalls/{}/withholding-certificates/{month}",
+        fx.open
+    );
     failures.extend(
-        row(&fx, "a certificate", [401, 404, 403, 200, 404, 200], |_, _| {
-            let cert = cert.clone();
-            async move { get(cert) }
-        })
+        row(
+            &fx,
+            "a certificate",
+            [401, 404, 403, 200, 404, 200],
+            |_, _| {
+                let cert = cert.clone();
+                async move { get(cert) }
+            },
+        )
         .await,
     );
     let res = fx.app.get(&cert, Some(fx.admin())).await;
     let number = res.json()["number"].as_str().unwrap().to_owned();
     let reissue = format!("/api/v1/admin/withholding-certificates/{number}/reissue");
     failures.extend(
-        row(&fx, "reissue a certificate", [401, 403, 403, 403, 403, 201], |_, _| {
-            let reissue = reissue.clone();
-            async move { (Method::POST, reissue, Some(json!({"reason": "Sửa địa chỉ"}))) }
-        })
+        row(
+            &fx,
+            "reissue a certificate",
+            [401, 403, 403, 403, 403, 201],
+            |_, _| {
+                let reissue = reissue.clone();
+                async move {
+                    (
+                        Method::POST,
+                        reissue,
+                        Some(json!({"reason": "Sửa địa chỉ"})),
+                    )
+                }
+            },
+        )
         .await,
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 });
-
-/// A confirmed order of `open`, which ships with the GHN stand-in; its id.
-async fn confirmed_order(fx: &Fixture) -> String {
-    let (_, order) = fresh_checkout(fx).await;
-    let path = format!("/api/v1/orders/{order}/confirm");
-    let res = fx.app.post(&path, Some(fx.owner()), json!({})).await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    order
-}
 
 db_test!(shipment_authorization_matrix, |db: TestDb| async move {
     let ghn = testkit::ghn::StubGhn::start().await;

@@ -483,12 +483,18 @@ db_test!(
         }
         let b = entries(&app, &m.owner_b, &m.stall_b).await;
         // Both: the fee is written whole, and the goods' commission and withholding are not
-        // lowered by a discount on the delivery.
-        for o in [&stall_order, &platform_order] {
+        // lowered by a discount on the delivery. The delivery fee the stall earns is withheld
+        // at the transport rates (3 % + 1.5 %): none when the stall gave it away, the whole fee
+        // when the platform pays it.
+        let transport = share(30_000, 300) + share(30_000, 150);
+        for (o, fee_vat) in [(&stall_order, 0), (&platform_order, share(30_000, 300))] {
             let id = o["id"].as_str().unwrap();
             assert_eq!(of_order(&b, id, "delivery"), 30_000);
             assert_eq!(of_order(&b, id, "commission"), -share(165_000, 500));
-            assert_eq!(of_order(&b, id, "vat_withheld"), -share(165_000, 100));
+            assert_eq!(
+                of_order(&b, id, "vat_withheld"),
+                -share(165_000, 100) - fee_vat
+            );
         }
         let deductions = share(165_000, 500) + share(165_000, 100) + share(165_000, 50);
         // The stall's free delivery lowers its delivery revenue: it collected the goods only.
@@ -513,9 +519,9 @@ db_test!(
         assert_eq!(of_order(&b, id, "platform_funding"), 30_000);
         assert_eq!(
             balance(&app, &m.owner_b, &m.stall_b).await["payable"],
-            (-deductions) + (165_000 + 30_000 - deductions)
+            (-deductions) + (165_000 + 30_000 - deductions - transport)
         );
-        // Decree 117's report: the goods of both, whole.
+        // Decree 117's report: the goods of both, whole, and the delivery fee the stall earned.
         let report = app
             .get(
                 &format!("/api/v1/admin/reports/withholding/{}", month()),
@@ -523,6 +529,6 @@ db_test!(
             )
             .await
             .json();
-        assert_eq!(report["total_revenue"], 2 * 165_000);
+        assert_eq!(report["total_revenue"], 2 * 165_000 + 30_000);
     }
 );

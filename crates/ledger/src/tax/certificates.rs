@@ -3,7 +3,7 @@
 //! raised by one atomic upsert in the issuing transaction, so concurrent issues never share a
 //! number). A certificate never changes; a correction is a new one that `replaces` it.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use common::{Actor, Error, FieldCode, Result, Stored, calendar, stored, validate::Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -314,7 +314,7 @@ impl Ledger {
 }
 
 async fn issue_in<C: ConnectionTrait>(txn: &C, i: Issue<'_>) -> Result<cert::Model> {
-    issue(txn, i, Utc::now()).await
+    issue(txn, i, Utc::now().trunc_subsecs(6)).await
 }
 
 /// The certificate's figures with the seller's identity as it is now.

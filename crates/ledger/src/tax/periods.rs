@@ -1,7 +1,7 @@
 //! Closing a month of the declaration: its figures stored, its certificates issued, both never
 //! changed after.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use common::{Actor, Error, Result, Stored};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set,
@@ -66,7 +66,8 @@ impl Ledger {
     ) -> Result<TaxPeriodView> {
         let admin = access::admin(actor)?;
         let month = Month::parse(month, "month")?;
-        let now = Utc::now();
+        // Stored to the microsecond (PostgreSQL's precision), so the answer is what is read.
+        let now = Utc::now().trunc_subsecs(6);
         if month.bounds().1 > now {
             return Err(Error::conflict(
                 "period_not_ended",
@@ -77,6 +78,13 @@ impl Ledger {
             return Ok(p.into());
         }
         let txn = common::begin_write(db).await?;
+        // Closed meanwhile (SQLite's writers take turns): answered as that close stored it.
+        if let Some(p) = tax_period::Entity::find_by_id(month.key())
+            .one(&txn)
+            .await?
+        {
+            return Ok(p.into());
+        }
         let any_closed = tax_period::Entity::find().count(&txn).await? > 0;
         let previous = tax_period::Entity::find_by_id(month.previous().key())
             .one(&txn)
@@ -116,7 +124,23 @@ impl Ledger {
                 .map(Into::into)
                 .ok_or_else(|| Error::internal("a closed month vanished"));
         }
-        for s in &sellers {
+        self.store_sellers(&txn, month, &sellers, admin, now)
+            .await?;
+        txn.commit().await?;
+        Ok(period.into())
+    }
+
+    /// Stores each seller's figures of a month being closed and issues the certificates of
+    /// those with tax withheld, in the closing transaction.
+    async fn store_sellers<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        month: Month,
+        sellers: &[declaration::DeclaredSeller],
+        admin: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        for s in sellers {
             tax_period_seller::Entity::insert(tax_period_seller::ActiveModel {
                 month: Set(month.key()),
                 stall_id: Set(s.stall_id),
@@ -133,7 +157,7 @@ impl Ledger {
                 carry_vat: Set(s.carry_vat),
                 carry_pit: Set(s.carry_pit),
             })
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
             if s.vat > 0 || s.pit > 0 {
                 let issue = certificates::Issue {
@@ -144,11 +168,10 @@ impl Ledger {
                     replaces: None,
                     reason: None,
                 };
-                certificates::issue(&txn, issue, now).await?;
+                certificates::issue(txn, issue, now).await?;
             }
         }
-        txn.commit().await?;
-        Ok(period.into())
+        Ok(())
     }
 
     /// Every closed month, newest first (administrators).
