@@ -26,7 +26,7 @@ pub(crate) enum Reserved {
     /// This request holds the booking until `until`: ask the carrier.
     Mine {
         /// The row.
-        row: shipment::Model,
+        row: Box<shipment::Model>,
         /// The lease it holds (what its answer is recorded under).
         until: DateTime<Utc>,
     },
@@ -87,7 +87,10 @@ pub(crate) async fn reserve<C: ConnectionTrait>(
         .await?
         .ok_or(crate::OrderError::NotFound("Shipment"))?;
     if inserted == 1 {
-        return Ok(Reserved::Mine { row, until });
+        return Ok(Reserved::Mine {
+            row: Box::new(row),
+            until,
+        });
     }
     if crate::types::stored::<ShipmentStatus>(&row.status)? != ShipmentStatus::Booking {
         return Ok(Reserved::Done);
@@ -116,7 +119,10 @@ pub(crate) async fn reserve<C: ConnectionTrait>(
     let row = of_order(txn, b.order.id)
         .await?
         .ok_or(crate::OrderError::NotFound("Shipment"))?;
-    Ok(Reserved::Mine { row, until })
+    Ok(Reserved::Mine {
+        row: Box::new(row),
+        until,
+    })
 }
 
 /// Gives a booking up: the carrier refused it, so nothing was booked and the row goes
