@@ -68,6 +68,21 @@ pub struct AppState {
     pub stall_carriers: carriers::StallCarriers,
 }
 
+/// The stalls' carriers and the quoting of their parcels, from `[carriers]`.
+fn carrier_services(
+    config: &Config,
+    (set, sealer): (carriers::Carriers, Option<carriers::Sealer>),
+    catalog: &Catalog,
+) -> (carriers::StallCarriers, order::CarrierQuoting) {
+    let stall_carriers = config.carriers.stall_carriers(catalog.clone(), set, sealer);
+    let quoting = order::CarrierQuoting::new(
+        stall_carriers.clone(),
+        config.carriers.quote_ttl(),
+        config.carriers.quote_timeout(),
+    );
+    (stall_carriers, quoting)
+}
+
 impl AppState {
     /// State over the configuration, the pieces built from it ([`Config::build`]), an open
     /// database pool and a search engine.
@@ -91,15 +106,10 @@ impl AppState {
             .with_notifier(notifier.clone())
             .with_document_requirements(document_rules.requirements())
             .with_sale_rules(config.promotions.sale_rules());
-        let stall_carriers = config.carriers.stall_carriers(
-            catalog.clone(),
-            built.carriers.clone(),
-            built.carrier_sealer.clone(),
-        );
-        let quoting = order::CarrierQuoting::new(
-            stall_carriers.clone(),
-            config.carriers.quote_ttl(),
-            config.carriers.quote_timeout(),
+        let (stall_carriers, quoting) = carrier_services(
+            &config,
+            (built.carriers.clone(), built.carrier_sealer.clone()),
+            &catalog,
         );
         let mut checkouts = order::Checkouts::new(catalog.clone())
             .with_rates(built.rates.clone())

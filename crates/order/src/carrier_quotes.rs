@@ -17,9 +17,17 @@ use uuid::Uuid;
 
 use crate::{
     error::Result,
-    pricing::{Place, Quote},
-    shipping::{CarrierPrice, EstimatedDays, Rule},
+    shipping::{CarrierPrice, EstimatedDays},
 };
+
+/// A stall's parcel to price: from the stall's commune, its weight and the goods' value.
+#[derive(Clone, Debug)]
+pub(crate) struct StallParcel {
+    pub stall_id: Uuid,
+    pub from: String,
+    pub grams: i64,
+    pub value: i64,
+}
 
 /// The most quotes kept; past it, the expired ones go, then all.
 const CACHE_MAX: usize = 10_000;
@@ -119,46 +127,37 @@ impl CarrierQuoting {
         cache.insert(key, (Instant::now(), quote));
     }
 
-    /// The carriers' prices for the stalls of `first` (priced without them) whose delivery
-    /// line the rate table set, from `from` (each stall's commune) to `place`.
+    /// The carriers' prices for `parcels` (the stalls' lines the rate table priced) to commune
+    /// `to`.
     pub(crate) async fn fetch<C: ConnectionTrait>(
         &self,
         db: &C,
-        first: &Quote,
-        from: &HashMap<Uuid, String>,
-        place: Place<'_>,
+        parcels: &[StallParcel],
+        to: &str,
     ) -> Result<CarrierFees> {
-        if self.stalls.carriers().ids().is_empty() {
+        if self.stalls.carriers().ids().is_empty() || parcels.is_empty() {
             return Ok(CarrierFees::default());
         }
-        let tabled: Vec<&crate::pricing::StallQuote> = first
-            .stalls
-            .iter()
-            .filter(|s| s.delivery.as_ref().is_some_and(|d| d.rule == Rule::Table))
-            .collect();
-        let ids: Vec<Uuid> = tabled.iter().map(|s| s.stall_id).collect();
+        let ids: Vec<Uuid> = parcels.iter().map(|p| p.stall_id).collect();
         let accounts = self.stalls.accounts_for(db, &ids).await?;
         let mut fees = CarrierFees::default();
         let mut asks = Vec::new();
-        for s in tabled {
-            let (Some(Ok(account)), Some(origin), Some(d)) = (
-                accounts.get(&s.stall_id),
-                from.get(&s.stall_id),
-                s.delivery.as_ref(),
-            ) else {
+        for s in parcels {
+            let Some(Ok(account)) = accounts.get(&s.stall_id) else {
                 continue;
             };
+            let origin = &s.from;
             let id = account.carrier.id().to_owned();
-            let served = account.carrier.serves(origin) && account.carrier.serves(place.commune);
+            let served = account.carrier.serves(origin) && account.carrier.serves(to);
             let key = Key {
                 stall_id: s.stall_id,
                 carrier: id.clone(),
                 shop_id: account.account.shop_id.clone(),
                 service_type_id: account.account.service_type_id,
                 from: origin.clone(),
-                to: place.commune.to_owned(),
-                grams: d.weight_grams,
-                value: s.subtotal,
+                to: to.to_owned(),
+                grams: s.grams,
+                value: s.value,
             };
             let cached = if served { self.cached(&key) } else { None };
             let known = cached.map(|q| price(&id, Some(q)));
@@ -170,8 +169,8 @@ impl CarrierQuoting {
                         request: QuoteRequest {
                             from_commune: key.from.clone(),
                             to_commune: key.to.clone(),
-                            parcel: Parcel::standard_box(d.weight_grams),
-                            insurance_value: s.subtotal,
+                            parcel: Parcel::standard_box(s.grams),
+                            insurance_value: s.value,
                         },
                         key,
                     },
@@ -180,7 +179,7 @@ impl CarrierQuoting {
             let entry = known.unwrap_or_else(|| price(&id, None));
             fees.by_stall.insert(
                 s.stall_id,
-                (place.commune.to_owned(), d.weight_grams, entry),
+                (to.to_owned(), s.grams, entry),
             );
         }
         for (stall_id, id, key, answer) in self.ask_all(asks).await {

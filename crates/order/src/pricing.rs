@@ -9,8 +9,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
-    carrier_quotes::{CarrierFees, CarrierQuoting},
-    shipping::{Delivery, ShippingRates, StallRules, Zone},
+    carrier_quotes::{CarrierFees, CarrierQuoting, StallParcel},
+    shipping::{Delivery, Rule, ShippingRates, StallRules, Zone},
 };
 
 /// Why a cart line cannot be bought now.
@@ -217,8 +217,9 @@ pub(crate) async fn quote_to<C: sea_orm::ConnectionTrait>(
         Fees::Asked(f) => pricing.carrier_fees = Some(f),
         Fees::Ask(quoting) => {
             let first = pricing.quote(lines, offers);
-            let from = stalls.iter().map(|(id, (c, _))| (*id, c.clone())).collect();
-            asked = quoting.fetch(db, &first, &from, place).await?;
+            asked = quoting
+                .fetch(db, &tabled(&first, &stalls), place.commune)
+                .await?;
             pricing.carrier_fees = Some(&asked);
         }
     }
@@ -249,8 +250,27 @@ pub(crate) async fn carrier_fees<C: sea_orm::ConnectionTrait>(
         carrier_fees: None,
     };
     let first = pricing.quote(lines, &offers);
-    let from = stalls.iter().map(|(id, (c, _))| (*id, c.clone())).collect();
-    quoting.fetch(db, &first, &from, place).await
+    quoting
+        .fetch(db, &tabled(&first, &stalls), place.commune)
+        .await
+}
+
+/// The parcels of `first` (priced without carriers) whose delivery line the rate table set:
+/// those a carrier would price.
+fn tabled(first: &Quote, stalls: &HashMap<Uuid, (String, DeliveryRules)>) -> Vec<StallParcel> {
+    first
+        .stalls
+        .iter()
+        .filter_map(|s| {
+            let d = s.delivery.as_ref().filter(|d| d.rule == Rule::Table)?;
+            Some(StallParcel {
+                stall_id: s.stall_id,
+                from: stalls.get(&s.stall_id)?.0.clone(),
+                grams: d.weight_grams,
+                value: s.subtotal,
+            })
+        })
+        .collect()
 }
 
 /// A stall's part of a priced cart, as the cart and a `total_changed` answer show it.
