@@ -68,13 +68,31 @@ pub struct AppState {
     pub stall_carriers: carriers::StallCarriers,
 }
 
+/// `checkouts` taking cards and bank transfers where configured, each with its time to pay.
+fn checkouts(catalog: &Catalog, built: &Built, quoting: order::CarrierQuoting) -> order::Checkouts {
+    let mut checkouts = order::Checkouts::new(catalog.clone())
+        .with_rates(built.rates.clone())
+        .with_carriers(quoting);
+    if let Some(card) = &built.card {
+        checkouts = checkouts.with_card(card.clone(), built.card_checkout_ttl);
+    }
+    if let Some(bank) = &built.bank {
+        checkouts = checkouts.with_bank_transfer(bank.clone(), built.bank_checkout_ttl);
+    }
+    checkouts
+}
+
 /// The stalls' carriers and the quoting of their parcels, from `[carriers]`.
 fn carrier_services(
     config: &Config,
-    (set, sealer): (carriers::Carriers, Option<carriers::Sealer>),
+    built: &Built,
     catalog: &Catalog,
 ) -> (carriers::StallCarriers, order::CarrierQuoting) {
-    let stall_carriers = config.carriers.stall_carriers(catalog.clone(), set, sealer);
+    let stall_carriers = config.carriers.stall_carriers(
+        catalog.clone(),
+        built.carriers.clone(),
+        built.carrier_sealer.clone(),
+    );
     let quoting = order::CarrierQuoting::new(
         stall_carriers.clone(),
         config.carriers.quote_ttl(),
@@ -96,30 +114,18 @@ impl AppState {
         let limits = limits(&config, &metrics);
         let notifier = notify::Notifier::default();
         let document_rules = compliance::documents::DocumentRules::builtin();
-        let media = media::Media::new(built.media_store, config.media.settings());
+        let media = media::Media::new(built.media_store.clone(), config.media.settings());
         let photos = Arc::new(StallPhotos {
             media: media.clone(),
             db: db.clone(),
         });
-        let catalog = Catalog::new(built.regions)
+        let catalog = Catalog::new(built.regions.clone())
             .with_photos(photos)
             .with_notifier(notifier.clone())
             .with_document_requirements(document_rules.requirements())
             .with_sale_rules(config.promotions.sale_rules());
-        let (stall_carriers, quoting) = carrier_services(
-            &config,
-            (built.carriers.clone(), built.carrier_sealer.clone()),
-            &catalog,
-        );
-        let mut checkouts = order::Checkouts::new(catalog.clone())
-            .with_rates(built.rates.clone())
-            .with_carriers(quoting.clone());
-        if let Some(card) = &built.card {
-            checkouts = checkouts.with_card(card.clone(), built.card_checkout_ttl);
-        }
-        if let Some(bank) = built.bank {
-            checkouts = checkouts.with_bank_transfer(bank, built.bank_checkout_ttl);
-        }
+        let (stall_carriers, quoting) = carrier_services(&config, &built, &catalog);
+        let checkouts = checkouts(&catalog, &built, quoting.clone());
         let ledger = ledger_of(&config, &catalog);
         let mut orders = order::Orders::new(catalog.clone())
             .with_ledger(ledger.clone())
