@@ -118,7 +118,8 @@ impl CarriersConfig {
         }
         let ghn = &self.ghn;
         if !ghn.url.is_empty()
-            && !(ghn.url.starts_with("https://") || ghn.url.starts_with("http://"))
+            && !ghn.url.starts_with("https://")
+            && !ghn.url.starts_with("http://")
         {
             return Err(invalid(
                 "carriers.ghn.url",
