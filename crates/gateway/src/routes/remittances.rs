@@ -134,6 +134,7 @@ super::paged_params! {
     /// `?carrier=&page=&per_page=`
     CarrierParams {
         /// One carrier's only (`ghn`).
+        #[param(example = "ghn")]
         carrier: Option<String>,
     }
 }
