@@ -137,6 +137,10 @@ pub const PROBLEM_CODES: &[&str] = &[
     "already_hidden",
     "not_hidden",
     "remittance_reference_taken",
+    "period_not_ended",
+    "period_out_of_order",
+    "period_open",
+    "certificate_replaced",
     "carrier_unavailable",
     "carrier_refused",
     "carrier_credentials_refused",
@@ -147,10 +151,6 @@ pub const PROBLEM_CODES: &[&str] = &[
     "carrier_status_unknown",
     "carrier_not_configured",
     "carrier_tokens_unavailable",
-    "period_not_ended",
-    "period_out_of_order",
-    "period_open",
-    "certificate_replaced",
     "shipment_booking",
 ];
 

@@ -21,7 +21,9 @@
 //!   [`addresses`] (the buyer's book), [`checkout`], [`orders`] (vendor and buyer handling),
 //!   [`cases`] (complaints, returns and partial refunds of delivered orders),
 //!   [`refund_account`] (the buyer's bank account for refunds paid by hand), [`shipments`]
-//!   (parcels booked with a carrier, its callbacks and the poll), [`reviewable`]
+//!   (parcels booked with a carrier, its callbacks and the poll), [`remittances`] (carriers'
+//!   statements of the cash on delivery they remitted, matched per order into the ledger),
+//!   [`reviewable`]
 //!   (the delivered lines a buyer may review), [`stats`] (a
 //!   stall's sales figures),
 //!   [`payments`] (payment events, expiry, refunds), [`erasure`] (what of a buyer's keeps

@@ -2569,6 +2569,128 @@ db_test!(withholding_authorization_matrix, |db: TestDb| async move {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 });
 
+db_test!(
+    stall_carrier_authorization_matrix,
+    |db: TestDb| async move {
+        let fx = Fixture::new(db).await;
+        let mut failures = Vec::new();
+        // Only the owner sets or removes the stall's carrier (here the default configuration maps
+        // no commune for GHN, so the owner's request reaches the 409 that says so); the owner and
+        // administrators read it (none set: 404); staff may not; outsiders of a pending stall are
+        // told it does not exist.
+        let body = json!({"carrier": "ghn", "shop_id": "885"});
+        for (name, stall, method, expected) in [
+            (
+                "PUT open stall carrier",
+                fx.open.clone(),
+                Method::PUT,
+                [401, 403, 403, 409, 403, 403],
+            ),
+            (
+                "PUT pending stall carrier",
+                fx.closed.clone(),
+                Method::PUT,
+                [401, 404, 403, 409, 404, 403],
+            ),
+            (
+                "GET open stall carrier",
+                fx.open.clone(),
+                Method::GET,
+                [401, 403, 403, 404, 403, 404],
+            ),
+            (
+                "GET pending stall carrier",
+                fx.closed.clone(),
+                Method::GET,
+                [401, 404, 403, 404, 404, 404],
+            ),
+            (
+                "DELETE open stall carrier",
+                fx.open.clone(),
+                Method::DELETE,
+                [401, 403, 403, 404, 403, 403],
+            ),
+        ] {
+            let body = body.clone();
+            failures.extend(
+                row(&fx, name, expected, move |_, _| {
+                    let (stall, method, body) = (stall.clone(), method.clone(), body.clone());
+                    async move {
+                        let with_body = (method == Method::PUT).then_some(body);
+                        (method, format!("/api/v1/stalls/{stall}/carrier"), with_body)
+                    }
+                })
+                .await,
+            );
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+);
+
+db_test!(
+    cod_remittances_authorization_matrix,
+    |db: TestDb| async move {
+        // Carriers' remittance statements and the cash they hold: administrators only.
+        let fx = Fixture::new(db).await;
+        let mut failures = Vec::new();
+        let admin_only = [401, 403, 403, 403, 403, 200];
+        for path in [
+            "/api/v1/admin/cod-remittances?carrier=ghn".to_owned(),
+            "/api/v1/admin/cod-receivables?carrier=ghn".to_owned(),
+        ] {
+            failures.extend(
+                row(&fx, &format!("GET {path}"), admin_only, move |_, _| {
+                    let path = path.clone();
+                    async move { get(path) }
+                })
+                .await,
+            );
+        }
+        failures.extend(
+            row(
+                &fx,
+                "GET admin/cod-remittances/{id}",
+                [401, 403, 403, 403, 403, 404],
+                |_, _| async {
+                    get(format!(
+                        "/api/v1/admin/cod-remittances/{}",
+                        uuid::Uuid::now_v7()
+                    ))
+                },
+            )
+            .await,
+        );
+        failures.extend(
+            row(
+                &fx,
+                "POST admin/cod-remittances",
+                [401, 403, 403, 403, 403, 201],
+                |_, _| async {
+                    let body = json!({"carrier": "ghn", "reference": "GHN-DS-MATRIX",
+                    "remitted_on": "2026-12-04",
+                    "lines": [{"tracking_no": "GHNKHONGCO", "cod_amount": 99_000, "fee": 15_000}]});
+                    (
+                        Method::POST,
+                        "/api/v1/admin/cod-remittances".to_owned(),
+                        Some(body),
+                    )
+                },
+            )
+            .await,
+        );
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+);
+
+/// A confirmed order of `open`, which ships with the GHN stand-in; its id.
+async fn confirmed_order(fx: &Fixture) -> String {
+    let (_, order) = fresh_checkout(fx).await;
+    let path = format!("/api/v1/orders/{order}/confirm");
+    let res = fx.app.post(&path, Some(fx.owner()), json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    order
+}
+
 db_test!(shipment_authorization_matrix, |db: TestDb| async move {
     let ghn = testkit::ghn::StubGhn::start().await;
     let app = TestApp::from_config(db, crate::shipments::ghn_config(&ghn), |e| e);
@@ -2635,87 +2757,5 @@ db_test!(shipment_authorization_matrix, |db: TestDb| async move {
         )
         .await,
     );
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-});
-
-db_test!(cod_remittances_authorization_matrix, |db: TestDb| async move {
-    // Carriers' remittance statements and the cash they hold: administrators only.
-    let fx = Fixture::new(db).await;
-    let mut failures = Vec::new();
-    let admin_only = [401, 403, 403, 403, 403, 200];
-    for path in [
-        "/api/v1/admin/cod-remittances?carrier=ghn".to_owned(),
-        "/api/v1/admin/cod-receivables?carrier=ghn".to_owned(),
-    ] {
-        failures.extend(
-            row(&fx, &format!("GET {path}"), admin_only, move |_, _| {
-                let path = path.clone();
-                async move { get(path) }
-            })
-            .await,
-        );
-    }
-    failures.extend(
-        row(
-            &fx,
-            "GET admin/cod-remittances/{id}",
-            [401, 403, 403, 403, 403, 404],
-            |_, _| async {
-                get(format!(
-                    "/api/v1/admin/cod-remittances/{}",
-                    uuid::Uuid::now_v7()
-                ))
-            },
-        )
-        .await,
-    );
-    failures.extend(
-        row(
-            &fx,
-            "POST admin/cod-remittances",
-            [401, 403, 403, 403, 403, 201],
-            |_, _| async {
-                let body = json!({"carrier": "ghn", "reference": "GHN-DS-MATRIX",
-                    "remitted_on": "2026-12-04",
-                    "lines": [{"tracking_no": "GHNKHONGCO", "cod_amount": 99_000, "fee": 15_000}]});
-                (
-                    Method::POST,
-                    "/api/v1/admin/cod-remittances".to_owned(),
-                    Some(body),
-                )
-            },
-        )
-        .await,
-    );
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-});
-
-db_test!(stall_carrier_authorization_matrix, |db: TestDb| async move {
-    let fx = Fixture::new(db).await;
-    let mut failures = Vec::new();
-    // Only the owner sets or removes the stall's carrier (here the default configuration maps
-    // no commune for GHN, so the owner's request reaches the 409 that says so); the owner and
-    // administrators read it (none set: 404); staff may not; outsiders of a pending stall are
-    // told it does not exist.
-    let body = json!({"carrier": "ghn", "shop_id": "885"});
-    for (name, stall, method, expected) in [
-        ("PUT open stall carrier", fx.open.clone(), Method::PUT, [401, 403, 403, 409, 403, 403]),
-        ("PUT pending stall carrier", fx.closed.clone(), Method::PUT, [401, 404, 403, 409, 404, 403]),
-        ("GET open stall carrier", fx.open.clone(), Method::GET, [401, 403, 403, 404, 403, 404]),
-        ("GET pending stall carrier", fx.closed.clone(), Method::GET, [401, 404, 403, 404, 404, 404]),
-        ("DELETE open stall carrier", fx.open.clone(), Method::DELETE, [401, 403, 403, 404, 403, 403]),
-    ] {
-        let body = body.clone();
-        failures.extend(
-            row(&fx, name, expected, move |_, _| {
-                let (stall, method, body) = (stall.clone(), method.clone(), body.clone());
-                async move {
-                    let with_body = (method == Method::PUT).then_some(body);
-                    (method, format!("/api/v1/stalls/{stall}/carrier"), with_body)
-                }
-            })
-            .await,
-        );
-    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 });
