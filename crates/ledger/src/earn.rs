@@ -52,7 +52,7 @@ use uuid::Uuid;
 use crate::{
     Ledger,
     entity::{commission_rule, entry, ledger_account},
-    kind::{EntryKind, Funder, Holder},
+    kind::{EntryKind, Funder, Holder, Part},
     rates::{self, CommissionRule, Supply},
     store::{self, NewEntry},
 };
@@ -69,16 +69,6 @@ pub struct SaleLine {
     pub label: String,
 }
 
-/// Which part of an order a discount takes off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Part {
-    /// The goods.
-    Goods,
-    /// The delivery fee.
-    Delivery,
-}
-
 /// One voucher's discount on a delivered order.
 #[derive(Clone, Debug)]
 pub struct Discount {
@@ -92,19 +82,6 @@ pub struct Discount {
     pub goods: i64,
     /// What it took off the delivery fee, in đồng.
     pub delivery: i64,
-}
-
-/// The part a discount entry (or its reversal) takes off, as its rule records it.
-pub(crate) fn part_of(e: &entry::Model) -> Result<Part> {
-    #[derive(Deserialize)]
-    struct Rule {
-        part: Part,
-    }
-    e.rule
-        .as_deref()
-        .and_then(|r| serde_json::from_str::<Rule>(r).ok())
-        .map(|r| r.part)
-        .ok_or_else(|| Error::internal(format!("discount entry {} names no part", e.id)))
 }
 
 /// A refund of part of a delivered order's goods, as the ledger needs it.
@@ -626,7 +603,7 @@ async fn remaining<C: ConnectionTrait>(txn: &C, r: &PartialRefund) -> Result<Lef
                 continue;
             }
             EntryKind::StallDiscount | EntryKind::PlatformDiscount
-                if part_of(e)? == Part::Delivery =>
+                if store::part_of(e)? == Part::Delivery =>
             {
                 continue;
             }

@@ -116,6 +116,16 @@ impl Stored for Funder {
     }
 }
 
+/// Which part of an order a discount takes off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// The goods.
+    Goods,
+    /// The delivery fee.
+    Delivery,
+}
+
 /// Who received the buyer's money for an order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Holder {

@@ -68,8 +68,8 @@ use catalog::Catalog;
 use chrono::Duration;
 
 pub use cod::{Receivable, Remittance, Remitted};
-pub use earn::{DeliveredOrder, Discount, Part, PartialRefund, PartialReversal, SaleLine};
-pub use kind::{EntryKind, Funder, Holder, PayoutStatus};
+pub use earn::{DeliveredOrder, Discount, PartialRefund, PartialReversal, SaleLine};
+pub use kind::{EntryKind, Funder, Holder, Part, PayoutStatus};
 
 /// The ledger's settings.
 #[derive(Clone, Debug)]

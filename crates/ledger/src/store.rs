@@ -6,7 +6,7 @@
 
 use catalog::{entity::stall, stall::BusinessType};
 use chrono::{DateTime, Utc};
-use common::{Result, Stored, stored};
+use common::{Error, Result, Stored, stored};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     sea_query::{Expr, Func, IntoColumnRef, SimpleExpr},
@@ -123,4 +123,17 @@ pub(crate) async fn stall<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option
 /// one is corrupt data, never taken for a form that is not withheld on.
 pub(crate) fn business_type(s: &stall::Model) -> Result<BusinessType> {
     stored(&s.business_type)
+}
+
+/// The part a discount entry (or its reversal) takes off, as its rule records it.
+pub(crate) fn part_of(e: &entry::Model) -> Result<crate::kind::Part> {
+    #[derive(serde::Deserialize)]
+    struct Rule {
+        part: crate::kind::Part,
+    }
+    e.rule
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Rule>(r).ok())
+        .map(|r| r.part)
+        .ok_or_else(|| Error::internal(format!("discount entry {} names no part", e.id)))
 }

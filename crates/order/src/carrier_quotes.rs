@@ -177,10 +177,8 @@ impl CarrierQuoting {
                 ));
             }
             let entry = known.unwrap_or_else(|| price(&id, None));
-            fees.by_stall.insert(
-                s.stall_id,
-                (to.to_owned(), s.grams, entry),
-            );
+            fees.by_stall
+                .insert(s.stall_id, (to.to_owned(), s.grams, entry));
         }
         for (stall_id, id, key, answer) in self.ask_all(asks).await {
             if let Some(q) = &answer {

@@ -39,8 +39,8 @@
 //! if that fails, and returns the orders read through [`views`].
 
 pub mod addresses;
-pub mod cart;
 pub mod carrier_quotes;
+pub mod cart;
 pub mod case;
 pub mod cases;
 pub mod checkout;
@@ -57,8 +57,8 @@ pub mod payments;
 pub(crate) mod pricing;
 pub mod provider;
 pub mod refund_account;
-pub mod remittances;
 pub(crate) mod refunder;
+pub mod remittances;
 pub mod reviewable;
 pub mod shipments;
 pub mod shipping;

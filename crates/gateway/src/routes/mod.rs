@@ -25,8 +25,8 @@ pub mod remittances;
 pub mod reports;
 pub mod reviews;
 pub mod search;
-pub mod stall_carriers;
 pub mod shipments;
+pub mod stall_carriers;
 pub mod tax;
 pub mod vouchers;
 

@@ -107,7 +107,7 @@ async fn written<C: ConnectionTrait>(
             EntryKind::Sale => s.revenue += r.amount,
             EntryKind::Delivery if with_delivery => s.revenue += r.amount,
             EntryKind::StallDiscount => {
-                let part = crate::earn::part_of(&r)?;
+                let part = crate::store::part_of(&r)?;
                 if part == Part::Goods || with_delivery {
                     s.revenue += r.amount;
                 }
