@@ -287,7 +287,9 @@ db_test!(
         }
         let before = withholding(&admin).await;
         let sold = seller_row(&before, &stall).clone();
-        assert_eq!(sold["revenue"], 600_000, "{before}");
+        // The goods (600 000 ₫) and the delivery fee the stall earns (30 000 ₫), which is
+        // withheld at the transport rate (3 % VAT, 1.5 % PIT).
+        assert_eq!(sold["revenue"], 630_000, "{before}");
         assert!(sold["vat"].as_i64().unwrap() > 0, "{before}");
 
         // One bottle comes back: a return case, accepted by the stall, received, refunded in
@@ -329,13 +331,15 @@ db_test!(
         // The vendor's earnings and the withholding are reversed by a sixth, to the đồng.
         let after = withholding(&admin).await;
         let kept = seller_row(&after, &stall);
-        assert_eq!(kept["revenue"], 500_000, "{after}");
-        for k in ["vat", "pit"] {
+        assert_eq!(kept["revenue"], 530_000, "{after}");
+        // The goods' withholding is reversed by a sixth; the delivery fee's stays whole.
+        for (k, delivery) in [("vat", 900), ("pit", 450)] {
             let (was, now) = (sold[k].as_i64().unwrap(), kept[k].as_i64().unwrap());
+            let (was, now) = (was - delivery, now - delivery);
             assert!((now * 6 - was * 5).abs() <= 6, "{k}: {was} → {now}");
         }
         assert!(adds_up(&after), "{after}");
-        // The stall's ledger shows each of the order's entries reversed by the same sixth.
+        // The stall's ledger shows each of the goods' entries reversed by the same sixth.
         let (_, ledger) = seller
             .get(&format!("/stalls/{stall}/ledger?per_page=100"))
             .await;
@@ -350,10 +354,15 @@ db_test!(
                 .sum()
         };
         assert_eq!(sum("refund_reversal", Some("sale")), -100_000, "{ledger}");
-        for of in ["vat_withheld", "pit_withheld"] {
+        // The delivery fee's withholding (900 ₫ VAT, 450 ₫ PIT) is not reversed: the delivery
+        // took place.
+        for (of, delivery) in [("vat_withheld", 900), ("pit_withheld", 450)] {
             let (was, back) = (sum(of, None), sum("refund_reversal", Some(of)));
             assert!(was < 0 && back > 0, "{of}: {was} then {back}: {ledger}");
-            assert!((back * 6 + was).abs() <= 6, "{of}: {was} then {back}");
+            assert!(
+                (back * 6 + was + delivery).abs() <= 6,
+                "{of}: {was} then {back}"
+            );
         }
 
         // A report of the product leads to a takedown the stall hears about.

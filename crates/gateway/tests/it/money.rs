@@ -1379,7 +1379,10 @@ db_test!(
         // Excel reads it as UTF-8 by its byte-order mark; times are Vietnam's.
         let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
         let lines: Vec<&str> = text.split_terminator("\r\n").collect();
-        assert_eq!(lines.len(), 1 + month.len() + 1 + 1 + 1 + 13 + 1);
+        // Header, entries, a blank line, opening, the sums' header, one sum per entry kind,
+        // closing.
+        let kinds = <ledger::EntryKind as common::Stored>::ALL.len();
+        assert_eq!(lines.len(), 1 + month.len() + 1 + 1 + 1 + kinds + 1);
         assert_eq!(
             lines[0],
             "time (UTC+07:00),kind,amount,order_id,payout_id,note"
