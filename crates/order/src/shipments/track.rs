@@ -150,17 +150,20 @@ pub(crate) async fn apply<C: ConnectionTrait>(
         .filter(shipment::Column::Id.eq(s.id))
         .exec(txn)
         .await?;
-    let after = move_order(txn, ledger, s, next, e).await?;
+    let after = move_order(txn, ledger, s, next, e, now).await?;
     Ok((Applied::Moved, after))
 }
 
-/// What the parcel's new status `next` does to its order.
+/// What the parcel's new status `next` does to its order. A delivery is dated by the
+/// carrier's clock, never later than `now`, when we heard of it: a carrier's clock running
+/// ahead neither dates a delivery in the future nor holds its earnings back.
 async fn move_order<C: ConnectionTrait>(
     txn: &C,
     ledger: &ledger::Ledger,
     s: &shipment::Model,
     next: ShipmentStatus,
     e: &carriers::CarrierEvent,
+    now: DateTime<Utc>,
 ) -> Result<After> {
     let Some(o) = order::Entity::find_by_id(s.order_id).one(txn).await? else {
         return Ok(After::default());
@@ -172,7 +175,7 @@ async fn move_order<C: ConnectionTrait>(
     match next {
         ShipmentStatus::Delivered => {
             if store::system_move(txn, &o, Move::Deliver, &reason).await? {
-                let delivered = store::delivered(txn, &o, e.at).await?;
+                let delivered = store::delivered(txn, &o, e.at.min(now)).await?;
                 ledger.earn(txn, &delivered).await?;
             }
             Ok(After::default())
