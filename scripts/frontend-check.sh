@@ -4,8 +4,9 @@
 #   with code that relies on closed sets (sort keys, problem codes) being unions, and the
 #   document's whole-body examples type-check against the generated types;
 # - the shop front's whole journey (journey.ts: guest cart, sign-in, VietQR payment watched as
-#   Server-Sent Events, the vendor's app, the payout), through openapi-fetch and the generated
-#   types with no cast, runs against a real gateway;
+#   Server-Sent Events, the vendor's app, the payout, a parcel booked with GHN and its cash on
+#   delivery remitted and paid out), through openapi-fetch and the generated types with no
+#   cast, runs against a real gateway and GHN's stand-in (the test kit's `ghn-standin`);
 # - /docs, opened in headless Chromium inside a network namespace with no way out, shows every
 #   operation, each with an example for every JSON body, and asks no other host for anything.
 # Needs Node.js and npm (skipped with a message otherwise). Chromium comes from Debian's
@@ -21,7 +22,9 @@ fi
 
 echo "== TypeScript client generated from the OpenAPI document"
 cargo build --locked -p gateway --bin marketplace
+cargo build --locked -p testkit --bin ghn-standin
 bin="$PWD/target/debug/marketplace"
+standin="$PWD/target/debug/ghn-standin"
 mkdir -p target/frontend
 "$bin" openapi > target/frontend/openapi.json
 (
@@ -35,7 +38,7 @@ echo "the generated client and the examples type-check"
 
 echo "== the shop front's whole journey, through the generated client, against a real gateway"
 (cd scripts/frontend && npx tsc -p tsconfig.journey.json)
-bash scripts/frontend/journey-run.sh "$bin"
+bash scripts/frontend/journey-run.sh "$bin" "$standin"
 
 echo "== /docs in headless Chromium, network cut off"
 chromium="${CHROMIUM:-/usr/bin/chromium}"

@@ -5,12 +5,16 @@
 // administrator pays the stall; the vendor sees the payout. Then a Tết promotion: a platform
 // voucher and a stall's voucher on one cash-on-delivery checkout across two stalls, both
 // delivered, a review with a photo and the stall's reply, and statements that say who paid
-// each discount. No cast, no `any`, and no English
-// message is read: decisions are taken on status codes, problem codes and fields.
+// each discount. Last, a parcel with GHN: the vendor connects the stall to GHN, a cash-on-
+// delivery order is booked with it, followed by GHN's callbacks to its delivery, GHN's cash is
+// held until the administrator uploads GHN's remittance statement, and then paid out. No cast,
+// no `any`, and no English message is read: decisions are taken on status codes, problem codes
+// and fields.
 //
 // Run by scripts/frontend-check.sh against a real gateway (scripts/frontend/journey-run.sh):
 // JOURNEY_URL is the gateway, BANK_SECRET the bank webhook's secret, BANK_ACCOUNT the
-// marketplace's account number.
+// marketplace's account number, GHN_STANDIN the base URL of GHN's stand-in (the test kit's
+// `ghn-standin`) the gateway books with, GHN_WEBHOOK_SECRET the secret of GHN's callback URL.
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { createHmac, randomUUID } from "node:crypto";
 import { deflateSync } from "node:zlib";
@@ -29,6 +33,11 @@ const adminEmail = "quantri@demo.cho-ocop.test";
 const secondVendorEmail = "khesanh@demo.cho-ocop.test";
 /** Phường Đông Hà, Quảng Trị: the buyer's commune. */
 const buyerCommune = "19333";
+const ghnStandin = process.env.GHN_STANDIN ?? "";
+const ghnWebhookSecret = process.env.GHN_WEBHOOK_SECRET ?? "";
+/** The stall's shop at GHN's stand-in and the token the stand-in issued for it. */
+const ghnShop = "885";
+const ghnToken = "ghn-standin-token";
 
 /** What every answer is checked against: the step's name and the status it must have. */
 function check(step: string, response: Response, ...wanted: number[]): void {
@@ -440,6 +449,201 @@ async function discountsOnStatements(vendor: Api, stallId: string, second: Api, 
   console.log(`    stall paid ${-first.stall_discount} đ; platform paid ${first.platform_funding + other.platform_funding} đ`);
 }
 
+/** The vendor connects the stall to GHN with its own shop and token: the token is kept, never
+ * answered back. */
+async function connectGhn(vendor: Api, stallId: string): Promise<void> {
+  const connected = body(
+    "vendor connects the stall to GHN",
+    await vendor.PUT("/api/v1/stalls/{id}/carrier", {
+      params: { path: { id: stallId } },
+      body: { carrier: "ghn", shop_id: ghnShop, token: ghnToken },
+    }),
+  );
+  if (connected.carrier !== "ghn" || connected.shop_id !== ghnShop) throw new Error("the stall's carrier is not GHN's shop");
+  if (!connected.token_set || connected.token_source !== "stall") throw new Error("the stall's token is not kept");
+  const read = body("the stall's carrier", await vendor.GET("/api/v1/stalls/{id}/carrier", { params: { path: { id: stallId } } }));
+  if (read.carrier !== "ghn" || JSON.stringify(read).includes(ghnToken)) throw new Error("the stall's carrier answers its token");
+}
+
+/** GHN moves waybill `waybill` to its status `status` (the stand-in is told so on its control
+ * endpoint and answers the callback GHN posts), and GHN posts the callback to the callback URL
+ * registered with it. What the webhook did. */
+async function ghnReports(waybill: string, status: string, secret = ghnWebhookSecret): Promise<Response> {
+  const moved = await fetch(`${ghnStandin}/_standin/advance`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ order_code: waybill, status }),
+  });
+  check(`GHN's waybill is ${status}`, moved, 200);
+  return ghnPosts(await moved.text(), secret);
+}
+
+/** GHN posts callback `callback` to the marketplace's webhook, with `secret` in its URL. */
+async function ghnPosts(callback: string, secret: string): Promise<Response> {
+  const query = secret ? `?secret=${encodeURIComponent(secret)}` : "";
+  return fetch(`${base}/api/v1/carriers/ghn/webhook${query}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: callback,
+  });
+}
+
+/** What the webhook answered it did with a callback. */
+async function outcome(step: string, r: Response): Promise<string> {
+  check(step, r, 200);
+  const ack: unknown = await r.json();
+  return typeof ack === "object" && ack !== null && "outcome" in ack ? String(ack.outcome) : "";
+}
+
+async function payable(vendor: Api, stallId: string, step: string): Promise<number> {
+  const balance = body(step, await vendor.GET("/api/v1/stalls/{id}/balance", { params: { path: { id: stallId } } }));
+  console.log(`    payable ${balance.payable} đ`);
+  return balance.payable;
+}
+
+/** A cash-on-delivery order of one bottle from the stall, which ships with GHN. */
+async function orderForGhn(buyer: Api, productId: string, stallId: string): Promise<Schemas["OrderView"]> {
+  const put = await buyer.PUT("/api/v1/cart/items/{product_or_variant_id}", {
+    params: { path: { product_or_variant_id: productId } },
+    body: { quantity: 1 },
+  });
+  check("add a bottle to the cart", put.response, 200);
+  const addresses = body("the buyer's addresses", await buyer.GET("/api/v1/me/addresses"));
+  const address = addresses.find((a) => a.is_default) ?? addresses[0];
+  if (!address) throw new Error("no address");
+  const cart = body("the cart priced by GHN", await buyer.GET("/api/v1/cart", { params: { query: { address_id: address.id } } }));
+  const line = cart.stalls?.find((g) => g.stall_id === stallId);
+  console.log(`    delivery ${line?.delivery?.fee ?? "-"} đ (${line?.delivery?.source ?? "-"})`);
+  const placed = body(
+    "checkout, cash on delivery",
+    await buyer.POST("/api/v1/checkout", {
+      params: { header: { "Idempotency-Key": randomUUID() } },
+      body: { address_id: address.id, payment_method: "cod", expected_total: cart.grand_total ?? undefined },
+    }),
+    201,
+  );
+  const order = placed.orders.find((o) => o.stall.id === stallId);
+  if (placed.orders.length !== 1 || !order) throw new Error("one order of the stall");
+  return order;
+}
+
+/** The vendor books the order with GHN: a waybill, the order's cash to collect. */
+async function shipWithGhn(vendor: Api, orderId: string, cash: number): Promise<string> {
+  body("vendor confirms", await vendor.POST("/api/v1/orders/{id}/confirm", { params: { path: { id: orderId } } }));
+  const shipped = body(
+    "vendor ships with GHN",
+    await vendor.POST("/api/v1/orders/{id}/ship", { params: { path: { id: orderId } }, body: { carrier: "ghn" } }),
+  );
+  const shipment = shipped.shipment;
+  if (shipped.status !== "shipped" || shipment?.carrier !== "ghn") throw new Error("not shipped with GHN");
+  if (!shipment.tracking_no || shipment.status !== "booked") throw new Error(`no waybill booked (${shipment.status})`);
+  if (shipment.cod_amount !== cash) throw new Error(`GHN collects ${shipment.cod_amount} đ, the order is ${cash} đ`);
+  console.log(`    waybill ${shipment.tracking_no}, GHN collects ${shipment.cod_amount} đ`);
+  return shipment.tracking_no;
+}
+
+/** GHN picks the parcel up and delivers it, telling by callbacks (a forged one refused, a
+ * repeated one applied once); the buyer follows it on the order. */
+async function ghnDelivers(buyer: Api, orderId: string, waybill: string): Promise<void> {
+  const seen = async (step: string) =>
+    body(step, await buyer.GET("/api/v1/orders/{id}", { params: { path: { id: orderId } } }));
+  if ((await outcome("GHN's callback: picked", await ghnReports(waybill, "picked"))) !== "applied") throw new Error("picked not applied");
+  const picked = await seen("the buyer follows the parcel");
+  if (picked.shipment?.status !== "picked_up" || !picked.shipment.events.some((e) => e.status === "picked_up")) {
+    throw new Error(`the parcel shows ${picked.shipment?.status}`);
+  }
+  for (const status of ["transporting", "delivering"]) {
+    if ((await outcome(`GHN's callback: ${status}`, await ghnReports(waybill, status))) !== "applied") throw new Error(`${status} not applied`);
+  }
+  const moved = await fetch(`${ghnStandin}/_standin/advance`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ order_code: waybill, status: "delivered" }),
+  });
+  check("GHN's waybill is delivered", moved, 200);
+  const callback = await moved.text();
+  const forged = await ghnPosts(callback, "not-the-callback-secret");
+  check("a callback without the secret is refused", forged, 401);
+  if ((await seen("still on its way")).status !== "shipped") throw new Error("a forged callback moved the order");
+  if ((await outcome("GHN's callback: delivered", await ghnPosts(callback, ghnWebhookSecret))) !== "applied") throw new Error("delivered not applied");
+  if ((await outcome("GHN sends it again", await ghnPosts(callback, ghnWebhookSecret))) !== "duplicate") throw new Error("a repeated callback applied twice");
+  const delivered = await seen("the buyer sees it delivered");
+  if (delivered.status !== "delivered" || delivered.shipment?.status !== "delivered") throw new Error("not delivered");
+  const trail = delivered.shipment.events.map((e) => e.status);
+  console.log(`    parcel: ${trail.join(" → ")}`);
+  for (const wanted of ["picked_up", "in_transit", "delivering", "delivered"] as const) {
+    if (!trail.includes(wanted)) throw new Error(`the parcel's events lack ${wanted}`);
+  }
+}
+
+/** The administrator uploads GHN's remittance statement for the order: settled, no longer held
+ * by GHN. What GHN kept as its fee. */
+async function remit(admin: Api, order: Schemas["OrderView"], waybill: string): Promise<number> {
+  const held = body("cash GHN holds", await admin.GET("/api/v1/admin/cod-receivables", { params: { query: { carrier: "ghn" } } }));
+  const owed = held.orders.items.find((r) => r.order_id === order.id);
+  if (owed?.amount !== order.total) throw new Error("GHN's cash for the order is not listed as held");
+  const fee = order.delivery_fee;
+  const statement = body(
+    "the administrator uploads GHN's statement",
+    await admin.POST("/api/v1/admin/cod-remittances", {
+      body: {
+        carrier: "ghn",
+        reference: `GHN-DS-${randomUUID().slice(0, 8).toUpperCase()}`,
+        remitted_on: new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10),
+        lines: [{ tracking_no: waybill, order_number: order.number, cod_amount: order.total, fee }],
+      },
+    }),
+    201,
+  );
+  const line = statement.lines?.[0];
+  if (statement.matched_count !== 1 || statement.mismatch_count !== 0 || line?.result !== "matched" || line.order_id !== order.id) {
+    throw new Error("the statement did not settle the order");
+  }
+  if (statement.net_total !== order.total - fee) throw new Error("the statement's net is not the cash less the fee");
+  const after = body("cash GHN still holds", await admin.GET("/api/v1/admin/cod-receivables", { params: { query: { carrier: "ghn" } } }));
+  if (after.orders.items.some((r) => r.order_id === order.id)) throw new Error("the remitted order is still held by GHN");
+  return fee;
+}
+
+/** The payout pays the stall what it may be paid, GHN's remittance included. */
+async function payRemitted(admin: Api, vendor: Api, stallId: string, amount: number): Promise<void> {
+  const batch = body("payout batch", await admin.POST("/api/v1/admin/payout-batches", { body: { minimum: 1 } }), 201);
+  const mine = batch.payouts.find((p) => p.stall_id === stallId);
+  if (mine?.amount !== amount) throw new Error(`the stall is paid ${mine?.amount ?? 0} đ, wanted ${amount} đ`);
+  body(
+    "the administrator marks it paid",
+    await admin.POST("/api/v1/admin/payouts/{id}/paid", { params: { path: { id: mine.id } }, body: { bank_reference: "FT26339000222" } }),
+  );
+  const payouts = body("the vendor's payouts", await vendor.GET("/api/v1/stalls/{id}/payouts", { params: { path: { id: stallId } } }));
+  if (payouts.items.find((p) => p.id === mine.id)?.status !== "paid") throw new Error("payout not shown paid");
+  if ((await payable(vendor, stallId, "nothing left to pay")) !== 0) throw new Error("the stall still has money payable");
+}
+
+/** A parcel with GHN, cash on delivery: booked, followed, delivered by GHN's callback; the cash
+ * held by GHN is not payable until the administrator uploads GHN's remittance, then is paid out
+ * less GHN's fee. */
+async function carrierDelivers(admin: Api, buyer: Api, vendor: Api, product: Schemas["ProductSummary"]): Promise<void> {
+  const stallId = product.stall.id;
+  await connectGhn(vendor, stallId);
+  const order = await orderForGhn(buyer, product.id, stallId);
+  const before = await payable(vendor, stallId, "the stall's balance before");
+  const waybill = await shipWithGhn(vendor, order.id, order.total);
+  await ghnDelivers(buyer, order.id, waybill);
+  const held = await payable(vendor, stallId, "the stall's balance, GHN holding the cash");
+  if (held > before) throw new Error("cash GHN holds became payable");
+  const fee = await remit(admin, order, waybill);
+  const remitted = await payable(vendor, stallId, "the stall's balance, GHN's cash remitted");
+  if (remitted - held !== order.total - fee) throw new Error(`payable grew by ${remitted - held} đ, wanted ${order.total - fee} đ`);
+  for (const kind of ["cod_receivable", "cod_remitted", "carrier_fee"] as const) {
+    const entries = body(
+      `the stall's ${kind} entries`,
+      await vendor.GET("/api/v1/stalls/{id}/ledger", { params: { path: { id: stallId }, query: { kind } } }),
+    );
+    if (!entries.items.some((e) => e.order_id === order.id)) throw new Error(`no ${kind} entry for the order`);
+  }
+  await payRemitted(admin, vendor, stallId, remitted);
+}
+
 async function main(): Promise<void> {
   const { cartId, product } = await asGuest(client());
   const buyer = await signUp(cartId);
@@ -451,6 +655,7 @@ async function main(): Promise<void> {
   const admin = await login(adminEmail, demoPassword);
   await payout(admin, vendor, product.stall.id);
   await promotions(admin, buyer, vendor, product.stall.id);
+  await carrierDelivers(admin, buyer, vendor, product);
   console.log("the journey ran end to end");
 }
 
