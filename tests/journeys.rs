@@ -5,6 +5,7 @@
     reason = "a failing journey should stop loudly"
 )]
 
+mod carriers;
 mod lawful;
 
 use std::net::SocketAddr;
@@ -57,6 +58,11 @@ async fn start_with(db: TestDb, stripe: Option<&StubStripe>, smtp: Option<&TestS
         config.notify.poll_ms = 50;
         config.notify.retry_base_ms = 100;
     }
+    serve_config(db, config).await
+}
+
+/// A server with the configuration `config`.
+async fn serve_config(db: TestDb, config: Config) -> Server {
     let engine = config.search_engine().expect("the embedded index opens");
     let built = config.build().expect("the test configuration builds");
     let state = AppState::new(config, built, db.conn.clone(), engine);
