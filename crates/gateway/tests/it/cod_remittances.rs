@@ -412,3 +412,54 @@ db_test!(
         assert_eq!(by_kind(&a, "cod_remitted"), [p.cod, q.cod]);
     }
 );
+
+db_test!(
+    a_delivery_dated_ahead_by_the_carriers_clock_is_payable_once_remitted,
+    |db: TestDb| async move {
+        let (app, ghn, m) = ghn_money(db).await;
+        assert_eq!(put_item(&app, &m.buyer, &m.sauce, 1).await.status, 200);
+        let res = checkout(&app, &m.buyer, "ahead", shipping()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let id = order_of(&res.json(), &m.stall_a);
+        let path = format!("/api/v1/orders/{id}/confirm");
+        let res = app.post(&path, Some(&m.owner_a), json!({})).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let shipped = ship(&app, &m.owner_a, &id, json!({"carrier": "ghn"})).await;
+        assert_eq!(shipped.status, 200, "{}", shipped.text());
+        let shipment = shipped.json()["shipment"].clone();
+        let waybill = shipment["tracking_no"].as_str().unwrap().to_owned();
+        let cod = shipment["cod_amount"].as_i64().unwrap();
+
+        // GHN's clock runs an hour ahead of ours: the delivery is dated when we heard of it,
+        // so its entries are not held back an hour.
+        let w = ghn
+            .waybills()
+            .into_iter()
+            .find(|w| w.order_code == waybill)
+            .unwrap();
+        let ahead = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+        let body = testkit::ghn::callback_body(&w, "delivered", &ahead);
+        let res = callback(&app, Some(SECRET), body).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let now = chrono::Utc::now();
+        let written = entries(&app, &m.owner_a, &m.stall_a).await;
+        assert!(!by_kind(&written, "cod_receivable").is_empty());
+        for e in &written {
+            let at = e["available_at"].as_str().unwrap();
+            let at: chrono::DateTime<chrono::Utc> = at.parse().unwrap();
+            assert!(at <= now, "{e}");
+        }
+
+        // GHN's remittance makes the cash payable at once, less GHN's fee.
+        let before = payable(&app, &m).await;
+        let today = (now + chrono::Duration::hours(7))
+            .format("%Y-%m-%d")
+            .to_string();
+        let body = json!({"carrier": "ghn", "reference": "GHN-DS-AHEAD", "remitted_on": today,
+            "lines": [{"tracking_no": waybill, "cod_amount": cod, "fee": 15_000}]});
+        let res = upload(&app, &m.admin, "application/json", "", body.to_string()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        assert_eq!(results(&res.json()), ["matched"]);
+        assert_eq!(payable(&app, &m).await, before + cod - 15_000);
+    }
+);
