@@ -1,6 +1,6 @@
 //! The GHN stand-in as a process, for journeys run against a whole deployment:
-//! `cargo run -p testkit --bin ghn-standin -- --port 5055` serves GHN's API at
-//! `http://127.0.0.1:5055/shiip/public-api` (token `ghn-standin-token`, shop `885`) until
+//! `cargo run -p testkit --bin ghn-standin -- --port 5066` serves GHN's API at
+//! `http://127.0.0.1:5066/shiip/public-api` (token `ghn-standin-token`, shop `885`) until
 //! stopped. `POST /_standin/advance {"order_code", "status"}` moves a waybill and answers the
 //! callback body GHN would post, for the journey to send to the marketplace's webhook.
 
@@ -13,7 +13,7 @@
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let mut port = 5055u16;
+    let mut port = 5066u16;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {
