@@ -10,9 +10,13 @@
 //! read the catalogue (empty here, so stalls and categories are labelled by their ids, which
 //! costs the same).
 //!
+//! The roll-ups are then made from those facts as the first start after their migration makes
+//! them (`reporting::rollup::rebuild`); each case is also computed once straight from the facts
+//! (`reporting::recompute`), timed, and checked equal to the report from the roll-ups.
+//!
 //! `cargo bench -p gateway --bench trade`; settings from the environment: `BENCH_ORDERS`
 //! (1000000), `BENCH_RUNS` (7 per grouping), `BENCH_BACKENDS` (`sqlite`, plus `postgres` when
-//! `TEST_POSTGRES_URL` is set).
+//! `TEST_POSTGRES_URL` is set), `BENCH_CHECK` (1; 0 skips the computation from the facts).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -103,8 +107,8 @@ async fn main() {
     let mut report = vec![
         format!("{orders} delivered orders over 2026, the report over the year, {runs} runs each"),
         String::new(),
-        "| database | group_by | rows | p50 ms | p99 ms |".into(),
-        "|---|---|---|---|---|".into(),
+        "| database | group_by | rows | p50 ms | p99 ms | from the facts, ms |".into(),
+        "|---|---|---|---|---|---|".into(),
     ];
     for backend in backends.split(',').map(str::trim) {
         let backend = match backend {
@@ -125,21 +129,31 @@ async fn run(backend: testkit::Backend, orders: u64, runs: usize, report: &mut V
     let db = test_db.conn.clone();
     let started = Instant::now();
     let rows = seed(&db, orders).await;
-    db.execute_unprepared("ANALYZE").await.unwrap();
     eprintln!(
         "{label}: {orders} orders ({rows} fact rows) seeded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // The roll-ups, as the first start after the migration makes them from existing facts.
+    let started = Instant::now();
+    reporting::rollup::rebuild::rebuild(&db).await.unwrap();
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    eprintln!(
+        "{label}: rolled up in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let admin = Actor::User {
         id: Uuid::now_v7(),
         is_admin: true,
     };
-    let year = |group_by, period| TradeQuery {
-        from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+    let span = |from: (u32, u32), to: (u32, u32), group_by, period| TradeQuery {
+        from: NaiveDate::from_ymd_opt(2026, from.0, from.1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, to.0, to.1).unwrap(),
         group_by,
         period,
     };
+    let year = |group_by, period| span((1, 1), (12, 31), group_by, period);
+    // Not whole months: the distinct counts come from the marks, not a unit's row.
+    let odd = |group_by, period| span((2, 15), (11, 14), group_by, period);
     let cases = [
         ("commune", year(GroupBy::Commune, None)),
         ("province", year(GroupBy::Province, None)),
@@ -151,7 +165,15 @@ async fn run(backend: testkit::Backend, orders: u64, runs: usize, report: &mut V
             "province, period=month",
             year(GroupBy::Province, Some(Period::Month)),
         ),
+        ("commune, 15 Feb-14 Nov", odd(GroupBy::Commune, None)),
+        ("category, 15 Feb-14 Nov", odd(GroupBy::Category, None)),
+        ("stall, 15 Feb-14 Nov", odd(GroupBy::Stall, None)),
+        (
+            "stall, 15 Feb-14 Nov, period=month",
+            odd(GroupBy::Stall, Some(Period::Month)),
+        ),
     ];
+    let check = env("BENCH_CHECK", 1) == 1;
     for (name, q) in cases {
         let mut stats = Stats::default();
         let mut rows = 0;
@@ -167,8 +189,21 @@ async fn run(backend: testkit::Backend, orders: u64, runs: usize, report: &mut V
                 r.totals.figures.gmv
             );
         }
+        let mut reference_ms = String::from("-");
+        if check {
+            // The same report straight from the facts, as before the roll-ups: equal, field
+            // for field.
+            let t = Instant::now();
+            let slow = reporting::recompute::report(&db, &admin, &q).await.unwrap();
+            reference_ms = format!("{:.0}", t.elapsed().as_secs_f64() * 1e3);
+            let fast = reporting::trade::report(&db, &admin, &q).await.unwrap();
+            assert_eq!(
+                fast, slow,
+                "{label} {name}: the roll-ups differ from the facts"
+            );
+        }
         report.push(format!(
-            "| {label} | {name} | {rows} | {:.0} | {:.0} |",
+            "| {label} | {name} | {rows} | {:.0} | {:.0} | {reference_ms} |",
             stats.pct(0.5),
             stats.pct(0.99)
         ));

@@ -151,6 +151,14 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     migrations::up_locked(db)
         .await
         .context("database migration failed")?;
+    // The trade report's roll-ups, when the facts were written before them (nothing once
+    // done); before the backfill below, which keeps them as it writes facts.
+    if reporting::rollup::rebuild::rebuild_if_missing(db)
+        .await
+        .context("rolling up the trade facts failed")?
+    {
+        tracing::info!("rolled up the trade facts for the trade report");
+    }
     // Orders delivered before the trade facts were kept get theirs (nothing once done).
     order::trade_facts::backfill(db)
         .await

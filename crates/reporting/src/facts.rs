@@ -10,10 +10,10 @@
 //! đồng); a line refunded to nothing gives its units back too. Rows are dated by the day of
 //! the event in Vietnam's calendar, as the ledger's entries are.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use common::{Error, Result, Stored, calendar};
 use ledger::{EntryKind, entity::entry};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -52,10 +52,7 @@ pub struct Delivery {
     pub at: DateTime<Utc>,
 }
 
-/// A day of Vietnam's calendar as the facts store it: `yyyymmdd`.
-pub fn day_key(day: NaiveDate) -> i32 {
-    day.year() * 10_000 + day.month() as i32 * 100 + day.day() as i32
-}
+pub use crate::rollup::day_key;
 
 /// Writes a delivered order's facts, in the caller's (delivering) transaction.
 pub async fn delivered<C: ConnectionTrait>(db: &C, d: &Delivery) -> Result<()> {
@@ -81,26 +78,37 @@ pub async fn delivered<C: ConnectionTrait>(db: &C, d: &Delivery) -> Result<()> {
         let r = refs
             .get(&line.product_id)
             .ok_or_else(|| Error::internal(format!("product {} is missing", line.product_id)))?;
-        rows.push(trade_fact::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            order_id: Set(d.order_id),
-            order_item_id: Set(line.order_item_id),
-            stall_id: Set(d.stall_id),
-            buyer_id: Set(d.buyer_id),
-            day: Set(day_key(day)),
-            stall_commune: Set(commune.clone()),
-            buyer_province: Set(d.buyer_province.clone()),
-            product_id: Set(line.product_id),
-            category_id: Set(r.category_id),
-            ocop_group: Set(r.group_id),
-            ocop_stars: Set(r.ocop_stars),
-            units: Set(line.units),
-            gmv: Set(line.amount - off),
-            refund: Set(false),
-            created_at: Set(d.at),
+        rows.push(trade_fact::Model {
+            id: Uuid::now_v7(),
+            order_id: d.order_id,
+            order_item_id: line.order_item_id,
+            stall_id: d.stall_id,
+            buyer_id: d.buyer_id,
+            day: day_key(day),
+            stall_commune: commune.clone(),
+            buyer_province: d.buyer_province.clone(),
+            product_id: line.product_id,
+            category_id: r.category_id,
+            ocop_group: r.group_id,
+            ocop_stars: r.ocop_stars,
+            units: line.units,
+            gmv: line.amount - off,
+            refund: false,
+            created_at: d.at,
         });
     }
-    trade_fact::Entity::insert_many(rows)
+    record(db, rows).await
+}
+
+/// Writes fact rows (one delivery's or one refund's) and their share of the roll-ups
+/// ([`crate::rollup`]), in the caller's transaction. [`delivered`] and [`refunded`] write
+/// through it; a delivery's rows must all be here, on its one day.
+pub async fn record<C: ConnectionTrait>(db: &C, rows: Vec<trade_fact::Model>) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    crate::rollup::write::add(db, &rows).await?;
+    trade_fact::Entity::insert_many(rows.into_iter().map(trade_fact::ActiveModel::from))
         .exec_without_returning(db)
         .await?;
     Ok(())
@@ -145,29 +153,17 @@ pub async fn refunded<C: ConnectionTrait>(db: &C, order_id: Uuid, at: DateTime<U
         if part == 0 {
             continue;
         }
-        out.push(trade_fact::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            order_id: Set(line.order_id),
-            order_item_id: Set(line.order_item_id),
-            stall_id: Set(line.stall_id),
-            buyer_id: Set(line.buyer_id),
-            day: Set(day),
-            stall_commune: Set(line.stall_commune.clone()),
-            buyer_province: Set(line.buyer_province.clone()),
-            product_id: Set(line.product_id),
-            category_id: Set(line.category_id),
-            ocop_group: Set(line.ocop_group),
-            ocop_stars: Set(line.ocop_stars),
-            units: Set(if part == gmv { -units } else { 0 }),
-            gmv: Set(-part),
-            refund: Set(true),
-            created_at: Set(at),
+        out.push(trade_fact::Model {
+            id: Uuid::now_v7(),
+            day,
+            units: if part == gmv { -units } else { 0 },
+            gmv: -part,
+            refund: true,
+            created_at: at,
+            ..line.clone()
         });
     }
-    trade_fact::Entity::insert_many(out)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    record(db, out).await
 }
 
 /// The goods revenue the ledger has reversed for an order (negative): its sale's reversals

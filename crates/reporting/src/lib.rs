@@ -8,6 +8,9 @@
 //!   active stalls, grouped by the stall's commune, the buyer's province, OCOP stars or group,
 //!   category or stall, and by day, month or quarter of Vietnam's calendar; new stalls; OCOP
 //!   products listed and sold by stars;
+//! - [`rollup`]: the trade facts rolled up by day, month, quarter and year of each grouping,
+//!   with exact distinct counts, kept with the facts: what [`trade`] reads ([`recompute`]
+//!   computes the same straight from the facts);
 //! - [`sellers`]: the tax office's quarterly report of every selling stall (Decree 91/2022,
 //!   amending Decree 126/2020), with its identity and its revenue from the ledger.
 //!
@@ -18,6 +21,8 @@
 pub mod entity;
 pub mod facts;
 mod labels;
+pub mod recompute;
+pub mod rollup;
 pub mod sellers;
 pub mod trade;
 

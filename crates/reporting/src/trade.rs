@@ -7,20 +7,25 @@
 //! falls in; the stalls first approved in the period; and the OCOP products listed (now) and
 //! sold (in the period) by stars.
 //!
-//! Read from the trade facts ([`crate::facts`]) in one grouped query over a range of days, so
-//! it takes the same time whatever the stalls' ledgers hold; its `gmv` over a period is, to
-//! the đồng, the sum over the same stalls' statements of the sales, the stalls' discounts on
-//! goods and the reversals of both.
+//! Read from the roll-ups of the trade facts ([`crate::rollup`]): a few grouped queries over
+//! the days, months, quarters and years of the range, so it takes about the same time for a
+//! month or a year of a national floor; [`crate::recompute`] computes the same report straight
+//! from the facts ([`crate::facts`]). Its `gmv` over a period is, to the đồng, the sum over the
+//! same stalls' statements of the sales, the stalls' discounts on goods and the reversals of
+//! both.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, TimeDelta};
 use common::{Actor, Error, FieldCode, Result, calendar};
-use sea_orm::{ConnectionTrait, QueryResult, Statement};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{facts::day_key, labels};
+use crate::{
+    labels,
+    rollup::{Kind, read},
+};
 
 /// The longest period a report covers, in days.
 pub const MAX_DAYS: i64 = 366;
@@ -44,18 +49,7 @@ pub enum GroupBy {
     Stall,
 }
 
-/// Rows by period too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Period {
-    /// By day (`2026-11-30`).
-    Day,
-    /// By month (`2026-11`).
-    Month,
-    /// By quarter (`2026-Q4`).
-    Quarter,
-}
+pub use crate::rollup::Period;
 
 /// A report asked for.
 #[derive(Clone, Copy, Debug)]
@@ -154,28 +148,21 @@ pub struct TradeReport {
 }
 
 impl GroupBy {
-    fn sql(self) -> &'static str {
+    /// The roll-ups' grouping.
+    fn kind(self) -> Kind {
         match self {
-            Self::Commune => "stall_commune",
-            Self::Province => "buyer_province",
-            Self::OcopStars => "CAST(COALESCE(ocop_stars, 0) AS BIGINT)",
-            Self::OcopGroup => "ocop_group",
-            Self::Category => "category_id",
-            Self::Stall => "stall_id",
+            Self::Commune => Kind::Commune,
+            Self::Province => Kind::Province,
+            Self::OcopStars => Kind::Stars,
+            Self::OcopGroup => Kind::Group,
+            Self::Category => Kind::Category,
+            Self::Stall => Kind::Stall,
         }
     }
 }
 
 impl Period {
-    fn sql(self) -> &'static str {
-        match self {
-            Self::Day => "CAST(day AS BIGINT)",
-            Self::Month => "CAST(day / 100 AS BIGINT)",
-            Self::Quarter => "CAST((day / 10000) * 10 + ((day / 100) % 100 + 2) / 3 AS BIGINT)",
-        }
-    }
-
-    /// The period's name from its key as [`Period::sql`] computes it.
+    /// The period's name from its key as [`Period::key`] gives it.
     fn name(self, key: i64) -> String {
         match self {
             Self::Day => format!("{}-{:02}-{:02}", key / 10_000, key / 100 % 100, key % 100),
@@ -184,14 +171,6 @@ impl Period {
         }
     }
 }
-
-/// The figures of a group, as SQL over `trade_facts` (a refund's row counts in the money and
-/// units, never as an order, buyer or stall).
-const FIGURES: &str = "CAST(COALESCE(SUM(gmv), 0) AS BIGINT) AS gmv, \
-     CAST(COALESCE(SUM(units), 0) AS BIGINT) AS units, \
-     COUNT(DISTINCT CASE WHEN NOT refund THEN order_id END) AS orders, \
-     COUNT(DISTINCT CASE WHEN NOT refund THEN buyer_id END) AS buyers, \
-     COUNT(DISTINCT CASE WHEN NOT refund THEN stall_id END) AS stalls";
 
 /// `to` not before `from`, and at most [`MAX_DAYS`] days in all (422 naming `to`).
 pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
@@ -212,7 +191,16 @@ pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
     Ok(())
 }
 
-/// The trade report asked for (administrators).
+/// A group's figures before its label: its period's key (0 without a period), its key, its
+/// figures and, for OCOP stars, the distinct products.
+pub(crate) struct Raw {
+    pub p: i64,
+    pub key: String,
+    pub figures: TradeFigures,
+    pub products: i64,
+}
+
+/// The trade report asked for (administrators), from the roll-ups.
 pub async fn report<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -220,31 +208,42 @@ pub async fn report<C: ConnectionTrait>(
 ) -> Result<TradeReport> {
     crate::admin(actor)?;
     check_period(q.from, q.to)?;
-    let range = format!(
-        "FROM trade_facts WHERE day >= {} AND day <= {}",
-        day_key(q.from),
-        day_key(q.to)
-    );
-    let key = q.group_by.sql();
-    let (period_col, period_group) = match q.period {
-        Some(p) => (format!(", {} AS p", p.sql()), ", p"),
-        None => (String::new(), ""),
+    let raw = |kind: Kind, rows: Vec<(i64, Vec<u8>, read::Figures)>| -> Vec<Raw> {
+        rows.into_iter()
+            .map(|(p, k, f)| Raw {
+                p,
+                key: kind.key_text(&k),
+                figures: TradeFigures {
+                    gmv: f.gmv,
+                    orders: f.orders,
+                    units: f.units,
+                    buyers: f.buyers,
+                    stalls: f.stalls,
+                },
+                products: f.products,
+            })
+            .collect()
     };
-    let rows = query(
-        db,
-        format!("SELECT {key} AS k{period_col}, {FIGURES} {range} GROUP BY k{period_group}"),
-    )
-    .await?;
-    let totals = query(db, format!("SELECT {FIGURES} {range}")).await?;
-    let ocop = query(
-        db,
-        format!(
-            "SELECT CAST(ocop_stars AS BIGINT) AS k, {FIGURES}, \
-             COUNT(DISTINCT CASE WHEN NOT refund THEN product_id END) AS products \
-             {range} AND ocop_stars IS NOT NULL GROUP BY k"
-        ),
-    )
-    .await?;
+    let kind = q.group_by.kind();
+    let rows = read::figures(db, kind, q.from, q.to, q.period, false).await?;
+    let totals = read::figures(db, Kind::Total, q.from, q.to, None, false).await?;
+    let ocop = read::figures(db, Kind::Stars, q.from, q.to, None, true).await?;
+    let ocop = raw(Kind::Stars, ocop)
+        .into_iter()
+        .filter(|r| r.key != "0")
+        .collect();
+    let totals = raw(Kind::Total, totals).first().map(|t| t.figures);
+    assemble(db, q, raw(kind, rows), totals.unwrap_or_default(), ocop).await
+}
+
+/// The report from its figures: labels, order, new stalls and the OCOP products listed.
+pub(crate) async fn assemble<C: ConnectionTrait>(
+    db: &C,
+    q: &TradeQuery,
+    rows: Vec<Raw>,
+    totals: TradeFigures,
+    ocop: Vec<Raw>,
+) -> Result<TradeReport> {
     let (start, end) = (
         calendar::start_of(q.from),
         calendar::start_of(q.to + TimeDelta::days(1)),
@@ -255,39 +254,12 @@ pub async fn report<C: ConnectionTrait>(
         to: q.to,
         group_by: q.group_by,
         period: q.period,
-        rows: labelled(db, q, &rows).await?,
+        rows: labelled(db, q, rows).await?,
         totals: TradeTotals {
-            figures: totals.first().map(figures).transpose()?.unwrap_or_default(),
+            figures: totals,
             new_stalls,
         },
         ocop: ocop_figures(db, q.to.min(calendar::today()), &ocop).await?,
-    })
-}
-
-async fn query<C: ConnectionTrait>(db: &C, sql: String) -> Result<Vec<QueryResult>> {
-    Ok(db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?)
-}
-
-fn figures(r: &QueryResult) -> Result<TradeFigures> {
-    Ok(TradeFigures {
-        gmv: r.try_get("", "gmv")?,
-        orders: r.try_get("", "orders")?,
-        units: r.try_get("", "units")?,
-        buyers: r.try_get("", "buyers")?,
-        stalls: r.try_get("", "stalls")?,
-    })
-}
-
-/// The group's key of a row, as text.
-fn key_of(g: GroupBy, r: &QueryResult) -> Result<String> {
-    Ok(match g {
-        GroupBy::Commune | GroupBy::Province => r.try_get::<String>("", "k")?,
-        GroupBy::OcopStars => r.try_get::<i64>("", "k")?.to_string(),
-        GroupBy::OcopGroup | GroupBy::Category | GroupBy::Stall => {
-            r.try_get::<Uuid>("", "k")?.to_string()
-        }
     })
 }
 
@@ -295,20 +267,17 @@ fn key_of(g: GroupBy, r: &QueryResult) -> Result<String> {
 async fn labelled<C: ConnectionTrait>(
     db: &C,
     q: &TradeQuery,
-    rows: &[QueryResult],
+    rows: Vec<Raw>,
 ) -> Result<Vec<TradeRow>> {
     let mut out = Vec::with_capacity(rows.len());
     let mut periods = Vec::with_capacity(rows.len());
     for r in rows {
-        periods.push(match q.period {
-            Some(_) => r.try_get::<i64>("", "p")?,
-            None => 0,
-        });
+        periods.push(r.p);
         out.push(TradeRow {
             period: q.period.map(|_| String::new()),
-            key: key_of(q.group_by, r)?,
+            key: r.key,
             label: String::new(),
-            figures: figures(r)?,
+            figures: r.figures,
         });
     }
     let names: HashMap<String, String> = match q.group_by {
@@ -354,7 +323,7 @@ async fn labelled<C: ConnectionTrait>(
 async fn ocop_figures<C: ConnectionTrait>(
     db: &C,
     day: NaiveDate,
-    rows: &[QueryResult],
+    rows: &[Raw],
 ) -> Result<Vec<OcopFigures>> {
     let listed = catalog::figures::ocop_listed(db, day).await?;
     let mut by_stars: BTreeMap<i64, OcopFigures> = BTreeMap::new();
@@ -378,12 +347,11 @@ async fn ocop_figures<C: ConnectionTrait>(
         }
     }
     for r in rows {
-        let stars: i64 = r.try_get("", "k")?;
-        let f = figures(r)?;
+        let stars: i64 = r.key.parse().unwrap_or(0);
         let o = by_stars.entry(stars).or_insert_with(|| empty(stars));
-        o.sold = r.try_get("", "products")?;
-        o.units = f.units;
-        o.gmv = f.gmv;
+        o.sold = r.products;
+        o.units = r.figures.units;
+        o.gmv = r.figures.gmv;
     }
     Ok(by_stars.into_values().collect())
 }
@@ -446,6 +414,10 @@ mod tests {
 
     #[test]
     fn periods_are_named_from_their_keys() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(Period::Day.key(d), 20_261_130);
+        assert_eq!(Period::Month.key(d), 202_611);
+        assert_eq!(Period::Quarter.key(d), 20_264);
         assert_eq!(Period::Day.name(20_261_130), "2026-11-30");
         assert_eq!(Period::Month.name(202_611), "2026-11");
         assert_eq!(Period::Quarter.name(20_264), "2026-Q4");

@@ -426,11 +426,20 @@ db_test!(
         let day = today();
         let query = format!("from={day}&to={day}&group_by=province");
         let kept = report(&app, &m.admin, &query).await;
-        // As if the orders had been delivered and refunded before the facts existed.
+        // As if the orders had been delivered and refunded before the facts (and their
+        // roll-ups) existed.
         reporting::entity::trade_fact::Entity::delete_many()
             .exec(&app.state.db)
             .await
             .unwrap();
+        for table in ["trade_marks", "trade_rollups"] {
+            sea_orm::ConnectionTrait::execute_unprepared(
+                &app.state.db,
+                &format!("DELETE FROM {table}"),
+            )
+            .await
+            .unwrap();
+        }
         let empty = report(&app, &m.admin, &query).await;
         assert_eq!(empty["totals"]["gmv"], 0);
         let done = order::trade_facts::backfill(&app.state.db).await.unwrap();

@@ -42,6 +42,7 @@ mod rate_limit;
 mod ratings;
 mod reports;
 mod reviews;
+mod rollups;
 mod sales;
 mod search;
 mod shipments;
