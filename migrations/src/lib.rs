@@ -44,6 +44,7 @@ mod m20261205_000037_cod_remittances;
 mod m20261205_000038_trade_facts;
 mod m20261205_000039_tax_periods;
 mod m20261205_000040_withholding_certificates;
+mod m20261205_000041_withholding_span_certificates;
 mod m20261205_000043_trade_rollups;
 
 /// Runs the marketplace's migrations in order.
@@ -92,6 +93,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000038_trade_facts::Migration),
             Box::new(m20261205_000039_tax_periods::Migration),
             Box::new(m20261205_000040_withholding_certificates::Migration),
+            Box::new(m20261205_000041_withholding_span_certificates::Migration),
             Box::new(m20261205_000043_trade_rollups::Migration),
         ]
     }

@@ -271,7 +271,7 @@ fn tax_routes() -> Router<AppState> {
             post(tax::reissue_certificate),
         )
         .route(
-            "/stalls/{id}/withholding-certificates/{month}",
+            "/stalls/{id}/withholding-certificates/{period}",
             get(tax::withholding_certificate),
         )
 }

@@ -1,6 +1,6 @@
 //! Decree 117's periods and certificates: administrators close a month of the withholding
 //! declaration and list the closed ones; a household business's or individual's owner (and
-//! administrators) read its certificate of a closed month, as JSON or, with
+//! administrators) read its certificate of a closed month or of a span of them, as JSON or, with
 //! `Accept: text/html`, as a printable page; administrators reissue a certificate by a new one
 //! that replaces it.
 
@@ -64,25 +64,28 @@ pub async fn tax_periods(
     ))
 }
 
-/// The stall's withholding certificate of a closed month, its latest correction (the owner,
-/// admins): what was withheld, both parties' identities, numbered; `Accept: text/html` for the
-/// printable page. 409 `period_open` while the month is open; 404 when nothing was withheld.
-#[utoipa::path(get, operation_id = "get_withholding_certificate", path = "/api/v1/stalls/{id}/withholding-certificates/{month}", tag = "money", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Stall id or slug"), ("month" = String, Path, description = "`yyyy-mm`")),
+/// The stall's withholding certificate of a closed month, or of a span of closed months
+/// `yyyy-mm..yyyy-mm` (at most 12, issued at the first request and the same after), its latest
+/// correction (the owner, admins): what was withheld, both parties' identities, numbered; a
+/// span's sums its months' declared figures and lists them. `Accept: text/html` for the
+/// printable page. 409 `period_open` while the month (or one of the span's) is open; 404 when
+/// nothing was withheld.
+#[utoipa::path(get, operation_id = "get_withholding_certificate", path = "/api/v1/stalls/{id}/withholding-certificates/{period}", tag = "money", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Stall id or slug"), ("period" = String, Path, description = "A month `yyyy-mm`, or a span of months `yyyy-mm..yyyy-mm` (at most 12; a span of one month is that month)")),
     responses(
         (status = 200, description = "JSON, or a printable page with `Accept: text/html`", content((CertificateView = "application/json"), (String = "text/html"))),
-        (status = 409, description = "`period_open`: the month is not closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: not `yyyy-mm`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`period_open`: the month, or a month of the span (named in `details.month`), is not closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: not `yyyy-mm` (field `month`) nor `yyyy-mm..yyyy-mm` (field `period`: malformed, ending before it starts, longer than 12 months)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn withholding_certificate(
     State(state): State<AppState>,
     auth: AuthUser,
     headers: HeaderMap,
-    Path((id, month)): Path<(String, String)>,
+    Path((id, period)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let c = state
         .ledger
-        .withholding_certificate(&state.db, &auth.user.actor(), &id, &month)
+        .withholding_certificate(&state.db, &auth.user.actor(), &id, &period)
         .await?;
     Ok(if wants_html(&headers) {
         (

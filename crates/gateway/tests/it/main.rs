@@ -52,3 +52,4 @@ mod variants;
 mod vendor_money;
 mod vouchers;
 mod withholding;
+mod withholding_spans;

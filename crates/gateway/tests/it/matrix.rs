@@ -2472,8 +2472,9 @@ db_test!(figures_authorization_matrix, |db: TestDb| async move {
 });
 
 db_test!(withholding_authorization_matrix, |db: TestDb| async move {
-    // Closing months and reissuing certificates: administrators only. A certificate: the
-    // stall's owner and administrators; its staff is refused, anyone else told it is not there.
+    // Closing months and reissuing certificates: administrators only. A certificate (of a
+    // month or a span of months): the stall's owner and administrators; its staff is refused,
+    // anyone else told it is not there.
     let fx = Fixture::new(db).await;
     let res = fx
         .app
@@ -2513,6 +2514,17 @@ db_test!(withholding_authorization_matrix, |db: TestDb| async move {
         .await
         .unwrap();
     }
+    // The month before it closed first (nothing withheld in it), so the two make a span.
+    let before = (last - chrono::Months::new(1)).format("%Y-%m").to_string();
+    let res = fx
+        .app
+        .post(
+            &format!("/api/v1/admin/tax-periods/{before}/close"),
+            Some(fx.admin()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
     let admin_only = [401, 403, 403, 403, 403, 200];
     let mut failures = Vec::new();
     let close = format!("/api/v1/admin/tax-periods/{month}/close");
@@ -2541,6 +2553,22 @@ db_test!(withholding_authorization_matrix, |db: TestDb| async move {
             |_, _| {
                 let cert = cert.clone();
                 async move { get(cert) }
+            },
+        )
+        .await,
+    );
+    let span = format!(
+        "/api/v1/stalls/{}/withholding-certificates/{before}..{month}",
+        fx.open
+    );
+    failures.extend(
+        row(
+            &fx,
+            "a span's certificate",
+            [401, 404, 403, 200, 404, 200],
+            |_, _| {
+                let span = span.clone();
+                async move { get(span) }
             },
         )
         .await,

@@ -37,7 +37,7 @@ fn withheld(all: &[Value]) -> Vec<(String, i64, String, String)> {
     out
 }
 
-async fn put(app: &TestApp, token: &str, path: &str, body: Value) {
+pub(crate) async fn put(app: &TestApp, token: &str, path: &str, body: Value) {
     let res = app
         .request(Method::PUT, path, Some(token), Some(body))
         .await;
@@ -248,14 +248,14 @@ db_test!(
 );
 
 /// Noon on the 15th of the month `back` months before this one, in Vietnam.
-fn in_month(back: u32) -> DateTime<Utc> {
+pub(crate) fn in_month(back: u32) -> DateTime<Utc> {
     let now = Utc::now() + Duration::hours(7);
     let first = chrono::NaiveDate::from_ymd_opt(now.year(), now.month(), 15).unwrap()
         - chrono::Months::new(back);
     Utc.from_utc_datetime(&first.and_hms_opt(5, 0, 0).unwrap())
 }
 
-fn key(at: DateTime<Utc>) -> String {
+pub(crate) fn key(at: DateTime<Utc>) -> String {
     (at + Duration::hours(7)).format("%Y-%m").to_string()
 }
 
@@ -291,14 +291,14 @@ async fn write(
 }
 
 /// A sale of `goods` with 1 % VAT and 0.5 % PIT withheld, dated `at`.
-async fn sale(app: &TestApp, stall: &str, at: DateTime<Utc>, goods: i64) {
+pub(crate) async fn sale(app: &TestApp, stall: &str, at: DateTime<Utc>, goods: i64) {
     write(app, stall, at, "sale", goods, None).await;
     write(app, stall, at, "vat_withheld", -goods / 100, None).await;
     write(app, stall, at, "pit_withheld", -goods / 200, None).await;
 }
 
 /// The refund of a sale of `goods` (its withholding with it), dated `at`.
-async fn refund(app: &TestApp, stall: &str, at: DateTime<Utc>, goods: i64) {
+pub(crate) async fn refund(app: &TestApp, stall: &str, at: DateTime<Utc>, goods: i64) {
     write(app, stall, at, "refund_reversal", -goods, Some("sale")).await;
     write(
         app,
@@ -331,7 +331,7 @@ async fn report(app: &TestApp, admin: &str, month: &str) -> Value {
     res.json()
 }
 
-async fn close(app: &TestApp, admin: &str, month: &str) -> TestResponse {
+pub(crate) async fn close(app: &TestApp, admin: &str, month: &str) -> TestResponse {
     app.post(
         &format!("/api/v1/admin/tax-periods/{month}/close"),
         Some(admin),
@@ -469,7 +469,7 @@ db_test!(
     }
 );
 
-async fn certificate(app: &TestApp, token: &str, stall: &str, month: &str) -> Value {
+pub(crate) async fn certificate(app: &TestApp, token: &str, stall: &str, month: &str) -> Value {
     let res = app
         .get(
             &format!("/api/v1/stalls/{stall}/withholding-certificates/{month}"),

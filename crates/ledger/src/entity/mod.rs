@@ -11,3 +11,4 @@ pub mod tax_period;
 pub mod tax_period_seller;
 pub mod tax_profile;
 pub mod withholding_certificate;
+pub mod withholding_span_certificate;

@@ -4,10 +4,9 @@
 //! number). A certificate never changes; a correction is a new one that `replaces` it.
 
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
-use common::{Actor, Error, FieldCode, Result, Stored, calendar, stored, validate::Validator};
+use common::{Error, Result, Stored, calendar, stored};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionSession, TransactionTrait,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,6 @@ use uuid::Uuid;
 
 use super::{DeclaredSeller, Month, PlatformIdentity, declaration};
 use crate::{
-    Ledger, access,
     entity::{tax_profile, withholding_certificate as cert},
     store,
 };
@@ -49,6 +47,21 @@ pub struct Seller {
     pub address: String,
 }
 
+/// One month of a span certificate: as declared when the month closed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CertificateMonth {
+    /// `yyyy-mm`.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-01"))]
+    pub month: String,
+    /// Revenue declared, in đồng.
+    pub revenue: i64,
+    /// VAT withheld, in đồng.
+    pub vat: i64,
+    /// PIT withheld, in đồng.
+    pub pit: i64,
+}
+
 /// A withholding certificate.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -58,10 +71,10 @@ pub struct CertificateView {
     pub number: String,
     /// The stall.
     pub stall_id: Uuid,
-    /// The month, `yyyy-mm`.
+    /// The month, `yyyy-mm`, or the span of months, `yyyy-mm..yyyy-mm`.
     #[cfg_attr(feature = "openapi", schema(example = "2026-11"))]
     pub period: String,
-    /// Revenue declared for the month, in đồng.
+    /// Revenue declared for the month (or the span's months together), in đồng.
     pub revenue: i64,
     /// VAT withheld, in đồng.
     pub vat: i64,
@@ -81,6 +94,10 @@ pub struct CertificateView {
     pub platform: Platform,
     /// The seller withheld from.
     pub seller: Seller,
+    /// A span's months, each as declared (every month of the span, zero where nothing was
+    /// declared); absent from a month's certificate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub months: Vec<CertificateMonth>,
 }
 
 impl From<cert::Model> for CertificateView {
@@ -108,6 +125,7 @@ impl From<cert::Model> for CertificateView {
                 resident: c.resident,
                 address: c.seller_address,
             },
+            months: Vec::new(),
         }
     }
 }
@@ -135,7 +153,7 @@ pub(crate) struct Issue<'a> {
 /// The next number of `year`: the counter raised by one in a single statement (an insert of
 /// the year's first, or an update of its row, which PostgreSQL locks until the transaction
 /// ends), so two transactions never take one number.
-async fn next_number<C: ConnectionTrait>(db: &C, year: i32) -> Result<String> {
+pub(super) async fn next_number<C: ConnectionTrait>(db: &C, year: i32) -> Result<String> {
     let table = "withholding_certificate_counters";
     let q = Query::insert()
         .into_table(table)
@@ -223,94 +241,63 @@ async fn current<C: ConnectionTrait>(
         .cloned())
 }
 
-impl Ledger {
-    /// The stall's certificate for a closed month, the latest correction if any (the owner
-    /// and administrators). Errors: `period_open` (conflict) while the month is open; 404
-    /// when nothing was withheld from the stall that month.
-    pub async fn withholding_certificate<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        stall: &str,
-        month: &str,
-    ) -> Result<CertificateView> {
-        let (stall, standing) = access::stall_for(&self.catalog, db, actor, stall).await?;
-        if standing == access::Standing::Staff {
-            return Err(Error::forbidden(
-                "Only the owner and administrators see the stall's withholding certificates.",
-            ));
-        }
-        let month = Month::parse(month, "month")?;
-        if declaration::stored_figures(db, month).await?.is_none() {
-            return Err(Error::conflict(
-                "period_open",
-                "the month is not closed yet; its certificates are issued when it closes",
-            ));
-        }
-        current(db, stall.id, &month.key())
-            .await?
-            .map(Into::into)
-            .ok_or_else(|| Error::not_found("Withholding certificate"))
+/// The stall's certificate of a closed month in force. Errors: `period_open` (conflict) while
+/// the month is open; 404 when nothing was withheld from the stall that month.
+pub(super) async fn month_certificate<C: ConnectionTrait>(
+    db: &C,
+    stall: Uuid,
+    month: Month,
+) -> Result<CertificateView> {
+    if declaration::stored_figures(db, month).await?.is_none() {
+        return Err(Error::conflict(
+            "period_open",
+            "the month is not closed yet; its certificates are issued when it closes",
+        ));
     }
+    current(db, stall, &month.key())
+        .await?
+        .map(Into::into)
+        .ok_or_else(|| Error::not_found("Withholding certificate"))
+}
 
-    /// Reissues a certificate (administrators): a new number, the same figures, the seller's
-    /// and the platform's identities as they are now, naming the one it replaces. Errors:
-    /// `certificate_replaced` (conflict) when it was replaced already.
-    pub async fn reissue_certificate<C: ConnectionTrait + TransactionTrait>(
-        &self,
-        db: &C,
-        actor: &Actor,
-        number: &str,
-        body: Reissue,
-    ) -> Result<CertificateView> {
-        let admin = access::admin(actor)?;
-        let reason = body.reason.trim().to_owned();
-        let mut v = Validator::new();
-        v.check(
-            !reason.is_empty(),
-            "reason",
-            FieldCode::Required,
-            "must not be empty",
-        );
-        v.check(
-            reason.chars().count() <= 500,
-            "reason",
-            FieldCode::TooLong,
-            "must have at most 500 characters",
-        );
-        v.finish()?;
-        if number.len() > 20 {
-            return Err(Error::not_found("Withholding certificate"));
-        }
-        let txn = common::begin_write(db).await?;
-        let old = cert::Entity::find()
-            .filter(cert::Column::Number.eq(number))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| Error::not_found("Withholding certificate"))?;
-        let replaced = cert::Entity::find()
-            .filter(cert::Column::Replaces.eq(number))
-            .one(&txn)
-            .await?;
-        if replaced.is_some() {
-            return Err(Error::conflict(
-                "certificate_replaced",
-                "the certificate was already replaced",
-            ));
-        }
-        let seller = seller_now(&txn, &old).await?;
-        let issue = Issue {
-            month: old.period.clone(),
-            seller: &seller,
-            platform: &self.settings.tax.platform,
-            by: Some(admin),
-            replaces: Some(old.number.clone()),
-            reason: Some(reason),
-        };
-        let new = issue_in(&txn, issue).await?;
-        txn.commit().await?;
-        Ok(new.into())
+/// Reissues the month's certificate `number` in the caller's transaction (administrators,
+/// checked by the caller): a new number, the same figures, the seller's and the platform's
+/// identities as they are now, naming the one it replaces. `None` when no month's certificate
+/// has the number; `certificate_replaced` (conflict) when it was replaced already.
+pub(super) async fn reissue_month<C: ConnectionTrait>(
+    txn: &C,
+    number: &str,
+    by: Uuid,
+    reason: &str,
+    platform: &PlatformIdentity,
+) -> Result<Option<CertificateView>> {
+    let Some(old) = cert::Entity::find()
+        .filter(cert::Column::Number.eq(number))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let replaced = cert::Entity::find()
+        .filter(cert::Column::Replaces.eq(number))
+        .one(txn)
+        .await?;
+    if replaced.is_some() {
+        return Err(Error::conflict(
+            "certificate_replaced",
+            "the certificate was already replaced",
+        ));
     }
+    let seller = seller_now(txn, &old).await?;
+    let issue = Issue {
+        month: old.period.clone(),
+        seller: &seller,
+        platform,
+        by: Some(by),
+        replaces: Some(old.number.clone()),
+        reason: Some(reason.to_owned()),
+    };
+    Ok(Some(issue_in(txn, issue).await?.into()))
 }
 
 async fn issue_in<C: ConnectionTrait>(txn: &C, i: Issue<'_>) -> Result<cert::Model> {
@@ -319,25 +306,40 @@ async fn issue_in<C: ConnectionTrait>(txn: &C, i: Issue<'_>) -> Result<cert::Mod
 
 /// The certificate's figures with the seller's identity as it is now.
 async fn seller_now<C: ConnectionTrait>(db: &C, old: &cert::Model) -> Result<DeclaredSeller> {
-    let stall = store::stall(db, old.stall_id).await?;
-    let profile = tax_profile::Entity::find_by_id(old.stall_id)
-        .one(db)
-        .await?;
-    Ok(DeclaredSeller {
+    let was = DeclaredSeller {
         stall_id: old.stall_id,
-        name: stall
-            .as_ref()
-            .map_or_else(|| old.seller_name.clone(), |s| s.name.clone()),
+        name: old.seller_name.clone(),
         business_type: stored(&old.business_type)?,
-        tax_code: profile.as_ref().and_then(|p| p.tax_code.clone()),
-        citizen_id: profile.as_ref().and_then(|p| p.citizen_id.clone()),
-        resident: profile.is_none_or(|p| p.resident),
-        address: stall.map_or_else(|| old.seller_address.clone(), |s| s.address),
+        tax_code: old.tax_code.clone(),
+        citizen_id: old.citizen_id.clone(),
+        resident: old.resident,
+        address: old.seller_address.clone(),
         revenue: old.revenue,
         vat: old.vat,
         pit: old.pit,
         carry_revenue: 0,
         carry_vat: 0,
         carry_pit: 0,
+    };
+    identity_now(db, was).await
+}
+
+/// `was` with the seller's identity as it is now: the stall's name and address (kept when the
+/// stall is gone) and its tax profile's codes and residency.
+pub(super) async fn identity_now<C: ConnectionTrait>(
+    db: &C,
+    was: DeclaredSeller,
+) -> Result<DeclaredSeller> {
+    let stall = store::stall(db, was.stall_id).await?;
+    let profile = tax_profile::Entity::find_by_id(was.stall_id)
+        .one(db)
+        .await?;
+    Ok(DeclaredSeller {
+        name: stall.as_ref().map_or(was.name, |s| s.name.clone()),
+        tax_code: profile.as_ref().and_then(|p| p.tax_code.clone()),
+        citizen_id: profile.as_ref().and_then(|p| p.citizen_id.clone()),
+        resident: profile.is_none_or(|p| p.resident),
+        address: stall.map_or(was.address, |s| s.address),
+        ..was
     })
 }

@@ -40,9 +40,44 @@ table{width:100%;border-collapse:collapse;margin:4mm 0}td,th{border:1px solid #0
 padding:2mm;vertical-align:top}th{text-align:left;width:40%}td.n{text-align:right}\
 @page{size:A4;margin:15mm}@media print{body{margin:0}}";
 
+/// `2026-01` as `tháng 01/2026`, `2026-01..2026-12` as `từ tháng 01/2026 đến tháng 12/2026`.
+fn period_vi(period: &str) -> String {
+    let month = |p: &str| {
+        let (y, m) = p.split_once('-').unwrap_or((p, ""));
+        format!("tháng {}/{}", esc(m), esc(y))
+    };
+    match period.split_once("..") {
+        Some((a, b)) => format!("từ {} đến {}", month(a), month(b)),
+        None => month(period),
+    }
+}
+
+/// A span's months, one row each.
+fn months_table(h: &mut String, c: &CertificateView) {
+    if c.months.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<table><tr><th colspan=\"4\">IV. Chi tiết theo tháng (số đã kê khai khi khoá sổ \
+         tháng)</th></tr><tr><th>Tháng</th><th>Doanh thu</th><th>Thuế GTGT</th>\
+         <th>Thuế TNCN</th></tr>",
+    );
+    for m in &c.months {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td></tr>",
+            period_vi(&m.month),
+            dong(m.revenue),
+            dong(m.vat),
+            dong(m.pit)
+        );
+    }
+    h.push_str("</table>");
+}
+
 /// The certificate's page.
 pub fn certificate_html(c: &CertificateView) -> String {
-    let (y, m) = c.period.split_once('-').unwrap_or((&c.period, ""));
     let mut h = String::new();
     let _ = write!(
         h,
@@ -95,17 +130,20 @@ pub fn certificate_html(c: &CertificateView) -> String {
     );
     let _ = write!(
         h,
-        "<table><tr><th colspan=\"2\">III. Số thuế đã khấu trừ — tháng {m}/{y}</th></tr>\
+        "<table><tr><th colspan=\"2\">III. Số thuế đã khấu trừ — {period}</th></tr>\
          <tr><th>Doanh thu</th><td class=\"n\">{} đồng</td></tr>\
          <tr><th>Thuế giá trị gia tăng đã khấu trừ</th><td class=\"n\">{} đồng</td></tr>\
-         <tr><th>Thuế thu nhập cá nhân đã khấu trừ</th><td class=\"n\">{} đồng</td></tr></table>\
-         <p>Ngày lập: {}</p></body></html>",
+         <tr><th>Thuế thu nhập cá nhân đã khấu trừ</th><td class=\"n\">{} đồng</td></tr></table>",
         dong(c.revenue),
         dong(c.vat),
         dong(c.pit),
+        period = period_vi(&c.period),
+    );
+    months_table(&mut h, c);
+    let _ = write!(
+        h,
+        "<p>Ngày lập: {}</p></body></html>",
         common::calendar::day_of(c.issued_at).format("%d/%m/%Y"),
-        m = esc(m),
-        y = esc(y),
     );
     h
 }
@@ -123,5 +161,10 @@ mod tests {
         assert_eq!(dong(1_234_567), "1.234.567");
         assert_eq!(dong(999), "999");
         assert_eq!(dong(-1_000), "-1.000");
+        assert_eq!(period_vi("2026-03"), "tháng 03/2026");
+        assert_eq!(
+            period_vi("2025-11..2026-02"),
+            "từ tháng 11/2025 đến tháng 02/2026"
+        );
     }
 }

@@ -11,16 +11,27 @@
 //! written, and a closed month has ended, so a refund or return after the close is dated in
 //! an open month and nets there: the adjustment lands in the next open month.
 //!
-//! Offsets. Refund reversals name what they reverse, so a month's figures are its sales and
-//! withholding less the reversals written in it. A seller whose month comes to less than
-//! zero declares zero and carries the negative figure into the next month, where it is taken
-//! off first (each figure, revenue, VAT and PIT, on its own).
+//! Offsets. Decree 117/2025/NĐ-CP, Article 5 (declaration and payment), as its published
+//! summaries put it (the decree's own wording was not found in the sources searched): the
+//! platform declares monthly and "taxes for cancelled/returned transactions may be offset
+//! against taxes of other transactions within the same period". Refund reversals name what
+//! they reverse and are dated when written, so a month's figures are its sales and withholding
+//! less the reversals written in it: a return is offset in the period it happens in, whichever
+//! month the sale was in. A seller whose month comes to less than zero (returns of sales
+//! declared in a closed month) declares zero and carries the negative figure into the next
+//! month, where it is taken off first (each figure, revenue, VAT and PIT, on its own); offsets
+//! never cross sellers, since each seller's withheld tax is declared and certified as its own.
+//!
+//! Certificates of a span (`spans`): on request, the sums of consecutive closed months, at most
+//! [`MAX_SPAN_MONTHS`], issued once per span and read back after.
 
 mod certificates;
 mod declaration;
 pub(crate) use self::declaration::declaration;
 mod html;
+mod lookup;
 mod periods;
+mod spans;
 
 use chrono::NaiveDate;
 use common::{Error, FieldCode, Result, calendar};
@@ -28,10 +39,11 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use self::certificates::{CertificateView, Platform, Reissue, Seller};
+pub use self::certificates::{CertificateMonth, CertificateView, Platform, Reissue, Seller};
 pub use self::declaration::{Declared, DeclaredSeller};
 pub use self::html::certificate_html;
 pub use self::periods::TaxPeriodView;
+pub use self::spans::MAX_SPAN_MONTHS;
 use crate::{entity::tax_profile, rates::Residency};
 
 /// Whether the delivery fee the stall earns is withheld on.
@@ -99,7 +111,7 @@ pub(crate) async fn residency<C: ConnectionTrait>(db: &C, stall: Uuid) -> Result
 }
 
 /// A month `yyyy-mm`, checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Month(NaiveDate);
 
 impl Month {
@@ -128,6 +140,18 @@ impl Month {
         Self(self.0 - chrono::Months::new(1))
     }
 
+    /// The month after.
+    pub(crate) fn next(self) -> Self {
+        Self(self.0 + chrono::Months::new(1))
+    }
+
+    /// How many months from `self` to `to`, both counted (zero when `to` is before).
+    pub(crate) fn count_to(self, to: Self) -> u32 {
+        use chrono::Datelike;
+        let index = |d: NaiveDate| d.year() * 12 + i32::try_from(d.month0()).unwrap_or(0);
+        u32::try_from(index(to.0) - index(self.0) + 1).unwrap_or(0)
+    }
+
     /// The first instant of the month and of the next, in Vietnam.
     pub(crate) fn bounds(self) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
         use chrono::Datelike;
@@ -151,6 +175,10 @@ mod tests {
     fn months_read_and_step_back() {
         let m = Month::parse("2026-01", "month").unwrap();
         assert_eq!(m.previous().key(), "2025-12");
+        assert_eq!(m.previous().next(), m);
+        assert_eq!(m.previous().count_to(m), 2);
+        assert_eq!(m.count_to(m.previous()), 0);
+        assert!(m.previous() < m);
         assert_eq!(m.bounds().0.to_rfc3339(), "2025-12-31T17:00:00+00:00");
         for bad in ["2026-13", "2026-1", "+026-01", "2026-0a", "1999-12", ""] {
             assert!(Month::parse(bad, "month").is_err(), "{bad}");
