@@ -8,6 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::NaiveDate;
+use common::{FieldCode, FieldError};
 use reporting::{
     sellers::SellerReport,
     trade::{GroupBy, Period, TradeQuery, TradeReport},
@@ -15,7 +16,7 @@ use reporting::{
 use serde::Deserialize;
 
 use crate::{
-    error::{ApiResult, Problem},
+    error::{ApiError, ApiResult, Problem},
     extract::{AuthUser, Query},
     state::AppState,
 };
@@ -60,6 +61,36 @@ pub struct TradeParams {
     pub period: Option<Period>,
 }
 
+/// The first and last days a trade report may cover, the years the sellers' report and the
+/// tax months take too (a day far past them overflowed the report's day keys).
+const DAYS: std::ops::RangeInclusive<NaiveDate> = match (
+    NaiveDate::from_ymd_opt(2000, 1, 1),
+    NaiveDate::from_ymd_opt(2999, 12, 31),
+) {
+    (Some(first), Some(last)) => first..=last,
+    _ => panic!("the report's bounds are days"),
+};
+
+/// `from` and `to` within [`DAYS`], each named when it is not.
+fn check_days(q: &TradeParams) -> ApiResult<()> {
+    let outside: Vec<FieldError> = [("from", q.from), ("to", q.to)]
+        .into_iter()
+        .filter(|(_, day)| !DAYS.contains(day))
+        .map(|(name, _)| {
+            FieldError::new(
+                name,
+                FieldCode::OutOfRange,
+                "must be a day from 2000-01-01 to 2999-12-31",
+            )
+        })
+        .collect();
+    if outside.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(outside))
+    }
+}
+
 /// The province's trade report (admins): over days of Vietnam's calendar, the delivered goods
 /// value net of refunds and of the stalls' own discounts (`gmv`, delivery fees excluded),
 /// orders, units, distinct buyers and active stalls, grouped by the stall's commune, the
@@ -72,7 +103,7 @@ pub struct TradeParams {
     responses(
         (status = 200, description = "JSON, or CSV with `Accept: text/csv`", content((TradeReport = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `from`, `to`, `group_by` or `period` missing or not one of theirs, `to` before `from`, more than 366 days", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `from`, `to`, `group_by` or `period` missing or not one of theirs, a day before 2000 or after 2999, `to` before `from`, more than 366 days", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn trade(
     State(state): State<AppState>,
@@ -80,6 +111,7 @@ pub async fn trade(
     headers: HeaderMap,
     Query(q): Query<TradeParams>,
 ) -> ApiResult<Response> {
+    check_days(&q)?;
     let query = TradeQuery {
         from: q.from,
         to: q.to,
