@@ -151,7 +151,7 @@ pub struct ShipmentView {
 }
 
 /// The ids of the carriers the marketplace integrates.
-const INTEGRATED: &[&str] = &["ghn"];
+pub(crate) const INTEGRATED: &[&str] = &["ghn"];
 
 /// The carriers set up and the stalls' accounts with them (`carriers::StallCarriers`): what
 /// booking and following parcels needs.

@@ -20,18 +20,28 @@ use crate::{
 /// The largest amount a line may state, đồng.
 const MAX_AMOUNT: i64 = 1_000_000_000;
 
-/// Checks a statement, trimming its texts; every problem is named at once.
-fn checked(mut s: StatementInput) -> Result<StatementInput> {
+/// Checks a statement, trimming its texts; every problem is named at once. `ours` says
+/// whether a carrier is one the marketplace ships with.
+fn checked(mut s: StatementInput, ours: impl Fn(&str) -> bool) -> Result<StatementInput> {
     let mut v = Validator::new();
     s.carrier = s.carrier.trim().to_owned();
+    let shaped = (1..=32).contains(&s.carrier.len())
+        && s.carrier
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     v.check(
-        (1..=32).contains(&s.carrier.len())
-            && s.carrier
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'),
+        shaped,
         "carrier",
         FieldCode::Invalid,
         "must be 1 to 32 lower-case letters, digits, _ or -",
+    );
+    // A statement of a carrier no parcel was booked with could only hold unknown orders.
+    let values = crate::parcels::INTEGRATED.join(", ");
+    v.check(
+        !shaped || ours(&s.carrier),
+        "carrier",
+        FieldCode::NotOneOf,
+        format!("must be one of {values}"),
     );
     s.reference = v.text("reference", &s.reference, 1, 64);
     let earliest = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
@@ -164,7 +174,7 @@ impl Orders {
         raw: &[u8],
     ) -> Result<Uploaded> {
         let admin = actor.require_admin()?;
-        let s = checked(input)?;
+        let s = checked(input, |c| self.desk.integrated(c))?;
         let digest = digest(&s, raw);
         if let Some(done) = replay(db, &digest).await? {
             return Ok(done);
