@@ -135,11 +135,27 @@ impl Carrier for Ghn {
         }
         let cb: wire::Callback = serde_json::from_slice(body)
             .map_err(|e| CarrierError::Malformed(format!("callback body: {e}")))?;
+        // A waybill is kept in 64 characters, and GHN's are a dozen: anything else is not
+        // GHN's (it would otherwise be adopted by a withdrawn booking, or fail to be stored).
+        let code_ok = |c: &str| c.len() <= MAX_CODE && !c.chars().any(char::is_whitespace);
+        if cb.order_code.is_empty()
+            || !code_ok(&cb.order_code)
+            || cb.client_order_code.as_deref().is_some_and(|c| !code_ok(c))
+        {
+            return Err(CarrierError::Malformed(
+                "callback body: OrderCode or ClientOrderCode is not a code".to_owned(),
+            ));
+        }
         let event = CarrierEvent {
             status: status::normalise(&cb.status)?,
             carrier_status: cb.status,
             at: client::parse_time(&cb.time)?,
-            reason: cb.reason.filter(|r| !r.is_empty()).or(cb.description),
+            // Told to the buyer: a sentence, not whatever length was sent.
+            reason: cb
+                .reason
+                .filter(|r| !r.is_empty())
+                .or(cb.description)
+                .map(|r| r.chars().take(500).collect()),
         };
         Ok(CallbackEvent {
             carrier: ID.to_owned(),
@@ -153,6 +169,9 @@ impl Carrier for Ghn {
         })
     }
 }
+
+/// The longest waybill or client order code a callback may name, in bytes.
+const MAX_CODE: usize = 64;
 
 /// Compares without stopping at the first difference (the time taken does not tell how much
 /// of a guessed secret was right).
