@@ -34,10 +34,11 @@ const UNKNOWN_WEIGHT_GRAMS: i64 = 500;
 enum Shipping<'a> {
     /// The stall delivers (by a carrier named by hand, if any).
     Own(MoveWords<'a>),
-    /// Book this carrier, with this service.
+    /// Book this carrier, with this service; the note kept in the order's history.
     Carrier {
         id: &'a str,
         service: Option<String>,
+        reason: Option<String>,
     },
 }
 
@@ -72,8 +73,16 @@ fn checked<'a>(desk: &crate::parcels::Desk, words: ShipWords<'a>) -> Result<Ship
         );
     }
     let service = words.service.map(|s| v.text("service", s, 1, 32));
+    let reason = words
+        .reason
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| v.text("reason", r, 0, 1000));
     v.finish()?;
-    Ok(Shipping::Carrier { id, service })
+    Ok(Shipping::Carrier {
+        id,
+        service,
+        reason,
+    })
 }
 
 impl Orders {
@@ -93,19 +102,27 @@ impl Orders {
             Shipping::Carrier {
                 id: carrier,
                 service,
-            } => self.book(db, actor, id, carrier, service.as_deref()).await,
+                reason,
+            } => {
+                let booking = Booking {
+                    carrier,
+                    service: service.as_deref(),
+                    reason,
+                };
+                self.book(db, actor, id, booking).await
+            }
         }
     }
 
-    /// Books the order's parcel with `carrier` (see the module).
+    /// Books the order's parcel with `b.carrier` (see the module).
     async fn book<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         actor: &Actor,
         id: Uuid,
-        carrier: &str,
-        service: Option<&str>,
+        b: Booking<'_>,
     ) -> Result<OrderView> {
+        let (carrier, service) = (b.carrier, b.service);
         let o = order::Entity::find_by_id(id)
             .one(db)
             .await?
@@ -164,6 +181,7 @@ impl Orders {
             carrier,
             actor_id: actor.user_id(),
             booking: &booking,
+            reason: b.reason,
         };
         if !self.record(db, booked).await? {
             // The order moved meanwhile: the waybill is not wanted.
@@ -196,7 +214,7 @@ impl Orders {
             from: OrderStatus::Confirmed,
             to: OrderStatus::Shipped,
             actor_id: b.actor_id,
-            reason: None,
+            reason: b.reason,
             tracking: Some(b.booking.tracking_no.clone()),
             carrier: Some(b.carrier.to_owned()),
         };
@@ -300,4 +318,13 @@ struct Booked<'a> {
     carrier: &'a str,
     actor_id: Option<Uuid>,
     booking: &'a carriers::Booking,
+    /// The stall's note, for the order's history.
+    reason: Option<String>,
+}
+
+/// What a `ship` request books: the carrier, its service, the stall's note.
+struct Booking<'a> {
+    carrier: &'a str,
+    service: Option<&'a str>,
+    reason: Option<String>,
 }
