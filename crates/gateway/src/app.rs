@@ -540,6 +540,9 @@ fn with_layers(
             .layer(CompressionLayer::new())
             // Inside compression: it reads the problem bodies handlers write.
             .layer(middleware::from_fn(crate::error::localize))
+            // A bare error of an extractor or a layer below (413 past the body limit, 405, 503
+            // of the timeout) made a problem here too, so that it is put into Vietnamese.
+            .layer(middleware::from_fn(ensure_problem))
             .layer(middleware::from_fn(move |req, next| {
                 cache_public_reads(cache_control.clone(), req, next)
             }))
