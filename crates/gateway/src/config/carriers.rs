@@ -261,6 +261,60 @@ mod tests {
     }
 
     #[test]
+    fn the_sealing_key_in_base64_and_the_communes_file_come_from_the_environment() {
+        // The same 32 bytes as hex, as `openssl rand -base64 32` writes them, and URL-safe
+        // without padding: one key, whatever the encoding.
+        let sealer = |key: &str| {
+            Config::load_with_env(None, [("MARKETPLACE_CARRIERS__SECRET_KEY", key)])
+                .unwrap_or_else(|e| panic!("{key}: {e}"))
+                .carriers
+                .sealer()
+                .unwrap()
+                .unwrap()
+        };
+        let hex = sealer("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+        let sealed = hex.seal("ghn-token-1", "stall-1").unwrap();
+        let padded = sealer("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+        assert_eq!(padded.open(&sealed, "stall-1").unwrap(), "ghn-token-1");
+        let url_safe = sealer("yMnKy8zNzs_Q0dLT1NXW19jZ2tvc3d7f4OHi4-Tl5uc");
+        let other = sealer("c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7");
+        let sealed = other.seal("ghn-token-2", "stall-2").unwrap();
+        assert_eq!(url_safe.open(&sealed, "stall-2").unwrap(), "ghn-token-2");
+        // 31 bytes, 33 bytes: refused, naming the setting.
+        for short in [
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g",
+        ] {
+            let e = Config::load_with_env(None, [("MARKETPLACE_CARRIERS__SECRET_KEY", short)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("carriers.secret_key"), "{e}");
+        }
+
+        let file = std::env::temp_dir().join(format!("ghn-{}.csv", uuid::Uuid::now_v7()));
+        std::fs::write(
+            &file,
+            "commune_code,province_id,district_id,ward_code\n19414,212,1701,0480201\n",
+        )
+        .unwrap();
+        let path = file.to_string_lossy().into_owned();
+        let c = Config::load_with_env(None, [("MARKETPLACE_CARRIERS__GHN__COMMUNES_FILE", &path)])
+            .unwrap();
+        let map = c.carriers.ghn_communes().unwrap();
+        let ward = map.get("19414").expect("the file's row");
+        assert_eq!((ward.province_id, ward.district_id), (212, 1701));
+        assert_eq!(
+            ward.ward_code, "0480201",
+            "a ward code keeps its leading zero"
+        );
+        std::fs::remove_file(&file).unwrap();
+        let e = Config::load_with_env(None, [("MARKETPLACE_CARRIERS__GHN__COMMUNES_FILE", &path)])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("carriers.ghn.communes_file"), "{e}");
+    }
+
+    #[test]
     fn the_poll_interval_comes_from_the_environment_and_is_bounded() {
         let c = Config::load_with_env(None, [("MARKETPLACE_CARRIERS__POLL_AFTER_MINUTES", "15")])
             .unwrap();

@@ -95,7 +95,34 @@ mod tests {
         assert_eq!(s.platform.name, "Sàn OCOP tỉnh");
         assert_eq!(s.platform.tax_code, "3200123456-001");
         assert_eq!(s.delivery_fee, DeliveryFeeWithholding::None);
+        // A tax code with a leading zero (Hà Nội's start 01) stays as written, as does the
+        // address with its commas.
+        let c = Config::load_with_env(
+            None,
+            [
+                ("MARKETPLACE_TAX__PLATFORM_TAX_CODE", "0100109106"),
+                (
+                    "MARKETPLACE_TAX__PLATFORM_ADDRESS",
+                    "Số 1, Hùng Vương, Đông Hà",
+                ),
+                ("MARKETPLACE_TAX__DELIVERY_FEE_WITHHOLDING", "transport"),
+            ],
+        )
+        .unwrap();
+        let s = c.tax.settings();
+        assert_eq!(s.platform.tax_code, "0100109106");
+        assert_eq!(s.platform.address, "Số 1, Hùng Vương, Đông Hà");
+        assert_eq!(s.delivery_fee, DeliveryFeeWithholding::Transport);
+        let c = Config::load_with_env(
+            None,
+            [("MARKETPLACE_TAX__PLATFORM_TAX_CODE", "0100109106-001")],
+        )
+        .unwrap();
+        assert_eq!(c.tax.platform_tax_code, "0100109106-001");
         for (key, bad) in [
+            ("MARKETPLACE_TAX__PLATFORM_TAX_CODE", "100109106"),
+            ("MARKETPLACE_TAX__PLATFORM_TAX_CODE", "0100109106-01"),
+            ("MARKETPLACE_TAX__PLATFORM_ADDRESS", ""),
             ("MARKETPLACE_TAX__DELIVERY_FEE_WITHHOLDING", "goods"),
             ("MARKETPLACE_TAX__PLATFORM_TAX_CODE", "12345"),
             ("MARKETPLACE_TAX__PLATFORM_NAME", " "),
