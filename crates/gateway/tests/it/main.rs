@@ -10,6 +10,7 @@ mod auth;
 mod backup;
 mod bank;
 mod buyer_events;
+mod carrier_tax_bounds;
 mod carts;
 mod cases;
 mod catalog;
