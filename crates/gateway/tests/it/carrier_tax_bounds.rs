@@ -373,9 +373,27 @@ db_test!(
             .await
             .json();
         assert_eq!(seen["status"], "confirmed", "{seen}");
-        // With none of that, the parcel is booked.
-        let res = ship(&app, &m.owner_a, &id, json!({"carrier": "ghn"})).await;
+        // With none of that, the parcel is booked, the stall's note kept in the history.
+        let note = "Giao trước 17 giờ";
+        let res = ship(
+            &app,
+            &m.owner_a,
+            &id,
+            json!({"carrier": "ghn", "reason": note}),
+        )
+        .await;
         assert_eq!(res.status, 200, "{}", res.text());
+        let shipped = res.json();
+        let last = shipped["history"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (&last["to"], &last["reason"]),
+            (&json!("shipped"), &json!(note))
+        );
     }
 );
 
@@ -667,3 +685,98 @@ fn carrier_and_tax_settings_from_the_environment_start_the_binary() {
     }
     std::fs::remove_file(&communes).unwrap();
 }
+
+/// The notifications of `token`'s inbox as (event, title, body).
+async fn inbox(app: &TestApp, token: &str) -> Vec<(String, String, String)> {
+    let res = app.get("/api/v1/me/notifications", Some(token)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let text = |n: &Value, k: &str| n[k].as_str().unwrap_or_default().to_owned();
+    res.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (text(n, "event"), text(n, "title"), text(n, "body")))
+        .collect()
+}
+
+db_test!(
+    buyers_and_stalls_hear_of_failed_and_returned_parcels_in_vietnamese,
+    |db: TestDb| async move {
+        let ghn = StubGhn::start().await;
+        let app = TestApp::from_config(db, ghn_config(&ghn), |e| e);
+        let m = market(&app).await;
+        connect_ghn(&app, &m.owner_a, &m.stall_a).await;
+        assert_eq!(put_item(&app, &m.buyer, &m.sauce, 1).await.status, 200);
+        let res = checkout(&app, &m.buyer, "k-told", shipping()).await;
+        let id = res.json()["orders"][0]["id"].as_str().unwrap().to_owned();
+        let res = app
+            .post(
+                &format!("/api/v1/orders/{id}/confirm"),
+                Some(&m.owner_a),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let shipped = ship(&app, &m.owner_a, &id, json!({"carrier": "ghn"}))
+            .await
+            .json();
+        let (number, code) = (
+            shipped["number"].as_str().unwrap().to_owned(),
+            shipped["shipment"]["tracking_no"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        for status in [
+            "picked",
+            "delivering",
+            "delivery_fail",
+            "return",
+            "returned",
+        ] {
+            let res = callback(&app, Some(SECRET), ghn.advance(&code, status)).await;
+            assert_eq!(res.status, 200, "{status}: {}", res.text());
+        }
+        let find = |all: &[(String, String, String)], event: &str| {
+            all.iter()
+                .find(|n| n.0 == event)
+                .cloned()
+                .unwrap_or_else(|| panic!("no {event} in {all:?}"))
+        };
+        let buyer = inbox(&app, &m.buyer).await;
+        let stall = inbox(&app, &m.owner_a).await;
+        let failed = find(&buyer, "delivery_failed");
+        assert_eq!(failed.1, format!("Chưa giao được đơn hàng #{number}"));
+        for part in [
+            "Giao Hàng Nhanh (GHN)",
+            &code,
+            "Không liên lạc được người nhận",
+        ] {
+            assert!(failed.2.contains(part), "{part}: {}", failed.2);
+        }
+        let returned = find(&buyer, "order_returned");
+        assert_eq!(
+            returned.1,
+            format!("Đơn hàng #{number} đã được hoàn về gian hàng")
+        );
+        assert!(
+            returned.2.contains("Bạn không phải thanh toán"),
+            "{}",
+            returned.2
+        );
+        let back = find(&stall, "order_returned_to_stall");
+        assert_eq!(back.1, format!("Đơn hàng #{number} đã được hoàn về"));
+        assert!(
+            back.2.contains(&code) && back.2.contains("cộng lại vào kho"),
+            "{}",
+            back.2
+        );
+        for (event, title, body) in [failed, returned, back] {
+            assert!(
+                !title.contains('{') && !body.contains('{'),
+                "{event}: {title} {body}"
+            );
+            assert!(vietnamese(&title) && vietnamese(&body), "{event}");
+        }
+    }
+);
