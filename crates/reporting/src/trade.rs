@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use crate::{
     labels,
-    rollup::{Kind, read},
+    rollup::{Kind, Party, read},
 };
 
 /// The longest period a report covers, in days.
@@ -225,9 +225,10 @@ pub async fn report<C: ConnectionTrait>(
             .collect()
     };
     let kind = q.group_by.kind();
-    let rows = read::figures(db, kind, q.from, q.to, q.period, false).await?;
-    let totals = read::figures(db, Kind::Total, q.from, q.to, None, false).await?;
-    let ocop = read::figures(db, Kind::Stars, q.from, q.to, None, true).await?;
+    let (range, both) = ((q.from, q.to), [Party::Buyer, Party::Stall]);
+    let rows = read::figures(db, kind, range, q.period, &both).await?;
+    let totals = read::figures(db, Kind::Total, range, None, &both).await?;
+    let ocop = read::figures(db, Kind::Stars, range, None, &[Party::Product]).await?;
     let ocop = raw(Kind::Stars, ocop)
         .into_iter()
         .filter(|r| r.key != "0")

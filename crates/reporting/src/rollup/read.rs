@@ -35,14 +35,14 @@ struct Bucket {
     to: NaiveDate,
 }
 
-/// The figures of `kind`'s keys over `from..=to`, per period: `(period key, key, figures)`.
+/// The figures of `kind`'s keys over `from..=to`, per period: `(period key, key, figures)`;
+/// of the distinct counts, only those of `parties` (the others may be wrong).
 pub(crate) async fn figures<C: ConnectionTrait>(
     db: &C,
     kind: Kind,
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
     period: Option<Period>,
-    products: bool,
+    parties: &[Party],
 ) -> Result<Vec<(i64, Vec<u8>, Figures)>> {
     let buckets = buckets(from, to, period);
     let b = db.get_database_backend();
@@ -70,11 +70,7 @@ pub(crate) async fn figures<C: ConnectionTrait>(
     if inexact.is_empty() {
         return Ok(out.into_iter().map(|((p, k), f)| (p, k, f)).collect());
     }
-    let mut parties = vec![Party::Buyer, Party::Stall];
-    if products {
-        parties.push(Party::Product);
-    }
-    for party in parties {
+    for &party in parties {
         let sql = distinct_sql(kind, party, &inexact);
         for r in db.query_all_raw(Statement::from_string(b, sql)).await? {
             let k: Vec<u8> = r.try_get("", "k")?;
