@@ -14,24 +14,25 @@ use catalog::{nation::Nation, offer::Offer};
 use chrono::{DateTime, Utc};
 use common::{Actor, FieldCode, validate::Validator};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set, TransactionSession, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+mod placing;
+
 use crate::{
     OrderError,
     destination::{Destination, Shipping},
-    entity::{cart_item, checkout, order, order_event, order_item},
+    entity::{cart_item, checkout, order},
     error::{Result, Shortage},
-    pricing::{Place, Quote, StallQuote, StallTotal, Unbuyable, buyable},
+    pricing::{Place, Quote, StallTotal, Unbuyable, buyable},
     provider::{
         CashOnDelivery, Kept, PaymentProvider, PaymentRequest, PaymentStart, ProviderError,
     },
     shipping::ShippingRates,
-    status::OrderStatus,
     store::{self, Named},
     types::{CheckoutStatus, PaymentMethod, Stored, stored},
     views::{self, OrderView},
@@ -377,11 +378,7 @@ impl Checkouts {
                 breakdown: breakdown(&plan, &discounts),
             });
         }
-        let mut orders = Vec::with_capacity(plan.stalls.len());
-        for stall in &plan.stalls {
-            let off = vouchers::of_stall(&discounts, stall.stall_id);
-            orders.push(insert_order(&txn, d, stall, off).await?);
-        }
+        let orders = placing::place_orders(&txn, d, &plan, &discounts).await?;
         vouchers::record(&txn, &orders, &discounts, d.at).await?;
         self.vouchers
             .redeem(&txn, d.buyer, d.id, &discounts, d.at)
@@ -797,103 +794,6 @@ fn breakdown(q: &Quote, discounts: &[promotions::OrderDiscount]) -> serde_json::
             v
         }).collect::<Vec<_>>(),
     })
-}
-
-/// Writes one stall's order, its items and its first history entry; returns the order.
-async fn insert_order<C: ConnectionTrait>(
-    txn: &C,
-    d: &Draft<'_>,
-    stall: &StallQuote,
-    discount: i64,
-) -> Result<order::Model> {
-    // Money collected up front is awaited; otherwise the stall can act at once.
-    let status = if d.up_front {
-        OrderStatus::PendingPayment
-    } else {
-        OrderStatus::Placed
-    };
-    let (order_id, number) = new_number(txn).await?;
-    let placed = order::ActiveModel {
-        id: Set(order_id),
-        number: Set(number),
-        checkout_id: Set(d.id),
-        buyer_id: Set(d.buyer),
-        stall_id: Set(stall.stall_id),
-        status: Set(status.as_str().to_owned()),
-        subtotal: Set(stall.subtotal),
-        discount: Set(discount),
-        payment_method: Set(d.method.as_str().to_owned()),
-        paid: Set(false),
-        shipping_recipient: Set(d.destination.recipient.clone()),
-        shipping_phone: Set(d.destination.phone.clone()),
-        shipping_commune_code: Set(d.destination.commune.0.clone()),
-        shipping_street: Set(d.destination.street.clone()),
-        shipping_province_code: Set(Some(d.destination.province.0.clone())),
-        shipping_province_name: Set(Some(d.destination.province.1.clone())),
-        shipping_commune_name: Set(Some(d.destination.commune.1.clone())),
-        delivery_fee: Set(stall.delivery.as_ref().map_or(0, |x| x.fee)),
-        delivery_zone: Set(stall.delivery.as_ref().map(|x| x.zone.as_str().to_owned())),
-        delivery_rule: Set(stall.delivery.as_ref().map(|x| x.rule.as_str().to_owned())),
-        weight_grams: Set(stall.delivery.as_ref().map_or(0, |x| x.weight_grams)),
-        carrier: Set(None),
-        note: Set(d.note.clone()),
-        tracking_no: Set(None),
-        created_at: Set(d.at),
-        updated_at: Set(d.at),
-    }
-    .insert(txn)
-    .await?;
-    for item in &stall.items {
-        order_item::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            order_id: Set(order_id),
-            product_id: Set(item.product_id),
-            variant_id: Set(Some(item.variant_id)),
-            variant_name: Set(Some(item.variant_name.clone())),
-            name: Set(item.name.clone()),
-            unit: Set(item.unit.clone()),
-            unit_price: Set(item.unit_price),
-            regular_unit_price: Set(Some(item.regular_unit_price)),
-            quantity: Set(item.quantity),
-        }
-        .insert(txn)
-        .await?;
-    }
-    order_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        order_id: Set(order_id),
-        from_status: Set(None),
-        to_status: Set(status.as_str().to_owned()),
-        actor_id: Set(Some(d.buyer)),
-        reason: Set(None),
-        created_at: Set(d.at),
-    }
-    .insert(txn)
-    .await?;
-    if status == OrderStatus::Placed {
-        let items = stall.items.iter().map(|i| i.quantity).sum();
-        crate::notices::placed(txn, &placed, items).await?;
-    }
-    Ok(placed)
-}
-
-/// A new order's id and number: the last eight hex digits of the id (its random part), in
-/// capitals, as orders were always named; an id whose number is taken is drawn again. Two
-/// checkouts drawing one free number at the same moment (about one chance in four billion) meet
-/// the unique index, and the later one fails whole.
-async fn new_number<C: ConnectionTrait>(txn: &C) -> Result<(Uuid, String)> {
-    loop {
-        let id = Uuid::now_v7();
-        let hex = id.simple().to_string().to_uppercase();
-        let number = hex[hex.len() - 8..].to_owned();
-        let taken = order::Entity::find()
-            .filter(order::Column::Number.eq(number.as_str()))
-            .count(txn)
-            .await?;
-        if taken == 0 {
-            return Ok((id, number));
-        }
-    }
 }
 
 /// Takes the planned quantities out of stock through the catalogue; any shortage fails the

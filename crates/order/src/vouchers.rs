@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use catalog::offer::Offer;
 use chrono::{DateTime, Utc};
 use promotions::{BasketLine, BasketOrder, OrderDiscount};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
 use crate::{
@@ -54,18 +54,17 @@ pub(crate) fn of_stall(discounts: &[OrderDiscount], stall: Uuid) -> i64 {
         .sum()
 }
 
-/// Keeps each voucher's part of each order (`order_discounts`), by the orders' stalls.
+/// Keeps each voucher's part of each order (`order_discounts`), by the orders' stalls, in one
+/// statement.
 pub(crate) async fn record<C: ConnectionTrait>(
     txn: &C,
     orders: &[order::Model],
     discounts: &[OrderDiscount],
     at: DateTime<Utc>,
 ) -> Result<()> {
-    for x in discounts {
-        let Some(o) = orders.iter().find(|o| o.stall_id == x.stall_id) else {
-            continue;
-        };
-        order_discount::ActiveModel {
+    let rows = discounts.iter().filter_map(|x| {
+        let o = orders.iter().find(|o| o.stall_id == x.stall_id)?;
+        Some(order_discount::ActiveModel {
             id: Set(Uuid::now_v7()),
             order_id: Set(o.id),
             voucher_id: Set(x.voucher_id),
@@ -74,9 +73,10 @@ pub(crate) async fn record<C: ConnectionTrait>(
             goods_amount: Set(x.goods_amount),
             delivery_amount: Set(x.delivery_amount),
             created_at: Set(at),
-        }
-        .insert(txn)
+        })
+    });
+    order_discount::Entity::insert_many(rows)
+        .exec_without_returning(txn)
         .await?;
-    }
     Ok(())
 }
