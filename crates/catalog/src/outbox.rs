@@ -53,6 +53,28 @@ pub async fn enqueue<C: ConnectionTrait>(
     .map(|_| ())
 }
 
+/// Records that the documents of `ids`, all of kind `entity`, must be refreshed: one row each,
+/// written by one statement.
+pub async fn enqueue_many<C: ConnectionTrait>(
+    db: &C,
+    entity: Entity,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<(), sea_orm::DbErr> {
+    let now = Utc::now();
+    let rows = ids.into_iter().map(|id| search_outbox::ActiveModel {
+        id: NotSet,
+        entity: Set(entity.as_str().to_owned()),
+        entity_id: Set(id),
+        created_at: Set(now),
+        claimed_until: Set(None),
+        attempts: Set(0),
+    });
+    search_outbox::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// Claims up to `batch` rows nobody else holds, for `claim_for`, counting the attempt: what a
 /// crashed worker leaves is picked up once its claim lapses.
 pub async fn claim<C: ConnectionTrait>(
