@@ -91,6 +91,18 @@ db_test!(
             let res = in_vi(&app, Method::GET, &path, Some(&admin), "text/plain", "").await;
             refused(&res, fields, query);
         }
+        // A parameter twice, an empty one, a date that is not one: 422, never 500.
+        for query in [
+            "from=2026-10-01&to=2026-10-02&group_by=stall&group_by=province",
+            "from=&to=2026-10-02&group_by=stall",
+            "from=2026-02-30&to=2026-03-02&group_by=stall",
+            "from=2026-10-01&to=2026-10-02&group_by=",
+        ] {
+            let path = format!("/api/v1/admin/reports/trade?{query}");
+            let res = in_vi(&app, Method::GET, &path, Some(&admin), "text/plain", "").await;
+            let problem = res.problem(422, "validation_failed");
+            assert!(!fields(&problem).is_empty(), "{query}: {problem}");
+        }
         // The widest days allowed still answer.
         let path = "/api/v1/admin/reports/trade?from=2000-01-01&to=2000-12-31&group_by=province";
         let res = app.get(path, Some(&admin)).await;
