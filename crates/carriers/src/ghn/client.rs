@@ -260,6 +260,9 @@ pub(crate) async fn create(
     )
     .await;
     match created {
+        Ok(c) if !super::code_ok(&c.order_code) => Err(CarrierError::Malformed(
+            "create answer: order_code is not a waybill code".to_owned(),
+        )),
         Ok(c) => Ok(Booking {
             tracking_no: c.order_code,
             label_url: None,
@@ -273,6 +276,11 @@ pub(crate) async fn create(
         // answer. Whatever its words, a refusal is checked against the waybill under our code.
         Err(CarrierError::Refused(message)) => {
             match by_client_code(ghn, account, &request.client_order_code).await? {
+                Some(existing) if !super::code_ok(&existing.order_code) => {
+                    Err(CarrierError::Malformed(
+                        "detail answer: order_code is not a waybill code".to_owned(),
+                    ))
+                }
                 Some(existing) => Ok(Booking {
                     tracking_no: existing.order_code,
                     label_url: None,

@@ -135,12 +135,11 @@ impl Carrier for Ghn {
         }
         let cb: wire::Callback = serde_json::from_slice(body)
             .map_err(|e| CarrierError::Malformed(format!("callback body: {e}")))?;
-        // A waybill is kept in 64 characters, and GHN's are a dozen: anything else is not
-        // GHN's (it would otherwise be adopted by a withdrawn booking, or fail to be stored).
-        let code_ok = |c: &str| c.len() <= MAX_CODE && !c.chars().any(char::is_whitespace);
-        if cb.order_code.is_empty()
-            || !code_ok(&cb.order_code)
-            || cb.client_order_code.as_deref().is_some_and(|c| !code_ok(c))
+        if !code_ok(&cb.order_code)
+            || cb
+                .client_order_code
+                .as_deref()
+                .is_some_and(|c| !c.is_empty() && !code_ok(c))
         {
             return Err(CarrierError::Malformed(
                 "callback body: OrderCode or ClientOrderCode is not a code".to_owned(),
@@ -173,6 +172,13 @@ impl Carrier for Ghn {
 /// The longest waybill or client order code a callback may name, in bytes.
 const MAX_CODE: usize = 64;
 
+/// Whether `c` can be a GHN waybill or client order code. A waybill is kept in 64 characters,
+/// and GHN's are a dozen: anything else is not GHN's (it would otherwise be adopted by a
+/// withdrawn booking, or fail to be stored).
+pub(crate) fn code_ok(c: &str) -> bool {
+    !c.is_empty() && c.len() <= MAX_CODE && !c.chars().any(char::is_whitespace)
+}
+
 /// Compares without stopping at the first difference (the time taken does not tell how much
 /// of a guessed secret was right).
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -194,5 +200,15 @@ mod tests {
         assert!(!constant_time_eq(b"ab", b"abc"));
         assert!(!constant_time_eq(b"abcd", b"abc"));
         assert!(!constant_time_eq(b"", b"abc"));
+    }
+
+    #[test]
+    fn waybill_codes_are_short_and_unspaced() {
+        assert!(code_ok("LBK6HF"));
+        assert!(code_ok(&"A".repeat(64)));
+        assert!(!code_ok(""));
+        assert!(!code_ok(&"A".repeat(65)));
+        assert!(!code_ok("LBK 6HF"));
+        assert!(!code_ok("LBK6HF\n"));
     }
 }
