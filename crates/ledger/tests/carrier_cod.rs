@@ -10,97 +10,31 @@
     reason = "a test should fail loudly where its expectation breaks"
 )]
 
-use accounts::{Accounts, NewUser};
-use catalog::{
-    Catalog, Regions,
-    stall::{BusinessType, NewStall},
-};
+use catalog::stall::BusinessType;
 use chrono::{Duration, Utc};
-use common::Actor;
 use ledger::{
-    DeliveredOrder, Discount, Funder, Holder, Ledger, Remittance, Remitted, SaleLine, Settings,
-    entity::entry, reading::Balance, rules::NewRule,
+    DeliveredOrder, Discount, Funder, Holder, Remittance, Remitted, SaleLine, Settings,
+    entity::entry, reading::Balance,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use support::{rng::Lcg, stall::Stall};
 use testkit::{TestDb, db_test};
 use uuid::Uuid;
 
-struct Stall {
-    ledger: Ledger,
-    admin: Actor,
-    id: Uuid,
+mod support {
+    pub mod rng;
+    pub mod stall;
 }
 
 /// A household business (withheld on) with a 5 % commission, its earnings payable at once.
 async fn stall(db: &DatabaseConnection) -> Stall {
-    let user = Accounts::new(Duration::hours(1))
-        .create(
-            db,
-            NewUser {
-                email: "ca-phe-khe-sanh@example.vn".into(),
-                password: "ca-phe-khe-sanh-huong-hoa".into(),
-                full_name: "Hồ Văn Nam".into(),
-                phone: None,
-            },
-            false,
-        )
-        .await
-        .unwrap();
-    let owner = Actor::User {
-        id: user.id,
-        is_admin: false,
+    let settings = Settings {
+        holding: Duration::zero(),
+        ..Settings::default()
     };
-    let catalog = Catalog::new(Regions::builtin());
-    let applied = catalog
-        .apply(
-            db,
-            &owner,
-            NewStall {
-                name: "Cà phê Khe Sanh".into(),
-                description: "Cà phê Arabica Hướng Hoá".into(),
-                commune_code: "19414".into(),
-                address: "Khe Sanh".into(),
-                phone: "0233 3880 789".into(),
-                business_type: BusinessType::HouseholdBusiness,
-                registration_no: None,
-                logo: None,
-                banner: None,
-            },
-        )
-        .await
-        .unwrap();
-    let ledger = Ledger::new(
-        Settings {
-            holding: Duration::zero(),
-            ..Settings::default()
-        },
-        catalog,
-    );
-    let admin = Actor::User {
-        id: user.id,
-        is_admin: true,
-    };
-    ledger
-        .add_commission_rule(
-            db,
-            &admin,
-            NewRule {
-                rate_bp: 500,
-                category_id: None,
-                stall_id: None,
-                min: None,
-                max: None,
-                valid_from: Some(Utc::now() - Duration::days(1)),
-                valid_to: None,
-            },
-        )
-        .await
-        .unwrap();
-    Stall {
-        ledger,
-        admin,
-        id: applied.id,
-    }
+    let (stall, _owner) =
+        support::stall::open(db, BusinessType::HouseholdBusiness, settings, Some(500)).await;
+    stall
 }
 
 fn order(
@@ -250,30 +184,12 @@ db_test!(
     }
 );
 
-/// A small linear congruential generator: the same run every time, varied enough.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: i64) -> i64 {
-        let n = u64::try_from(n).unwrap();
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        i64::try_from((self.0 >> 33) % n).unwrap()
-    }
-}
-
 db_test!(
     the_ledger_adds_up_with_carriers_cash_over_a_randomised_run,
     |db: TestDb| async move {
         let db = &db.conn;
         let s = stall(db).await;
-        let seed = std::env::var("LEDGER_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(20_261_205);
-        let mut rng = Lcg(seed);
+        let mut rng = Lcg::seeded();
         // Worked out from the orders alone.
         let (mut online_received, mut carrier_net, mut platform_paid) = (0, 0, 0);
         let (mut held_by_carriers, mut expected) = (0, 0);

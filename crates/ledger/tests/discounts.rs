@@ -9,118 +9,30 @@
     reason = "a test should fail loudly where its expectation breaks"
 )]
 
-use accounts::{Accounts, NewUser};
-use catalog::{
-    Catalog, Regions,
-    stall::{BusinessType, NewStall},
-};
-use chrono::{Duration, Utc};
-use common::{Actor, calendar};
+use chrono::Utc;
 use ledger::{
-    DeliveredOrder, Discount, Funder, Holder, Ledger, PartialRefund, PartialReversal, SaleLine,
-    Settings, entity::entry, rules::NewRule,
+    DeliveredOrder, Discount, Funder, Holder, PartialRefund, PartialReversal, SaleLine,
+    entity::entry,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use support::{
+    goods::{Household, net_of, net_of_rows, rows},
+    month::this_month,
+    rng::Lcg,
+};
 use testkit::{TestDb, db_test};
 use uuid::Uuid;
 
-struct Stall {
-    ledger: Ledger,
-    admin: Actor,
-    id: Uuid,
-    /// A seeded category of goods (`tra`), so the goods rates of Decree 117 apply.
-    category: Uuid,
+mod support {
+    pub mod goods;
+    pub mod month;
+    pub mod rng;
+    pub mod stall;
 }
 
-/// The seeded category `slug`.
-async fn seeded_category(db: &DatabaseConnection, slug: &str) -> Uuid {
-    use catalog::entity::category;
-    category::Entity::find()
-        .filter(category::Column::Slug.eq(slug))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-/// A household business (withheld on: 1 % VAT + 0.5 % PIT on goods) with a 5 % commission.
-async fn household(db: &DatabaseConnection) -> Stall {
-    let user = Accounts::new(Duration::hours(1))
-        .create(
-            db,
-            NewUser {
-                email: "tra-thao-moc@example.vn".into(),
-                password: "tra-thao-moc-hai-lang".into(),
-                full_name: "Nguyễn Thị Hoa".into(),
-                phone: None,
-            },
-            false,
-        )
-        .await
-        .unwrap();
-    let owner = Actor::User {
-        id: user.id,
-        is_admin: false,
-    };
-    let catalog = Catalog::new(Regions::builtin());
-    let applied = catalog
-        .apply(
-            db,
-            &owner,
-            NewStall {
-                name: "Trà thảo mộc Hải Lăng".into(),
-                description: "Trà thảo mộc".into(),
-                commune_code: "19414".into(),
-                address: "Hải Lăng".into(),
-                phone: "0233 3880 456".into(),
-                business_type: BusinessType::HouseholdBusiness,
-                registration_no: None,
-                logo: None,
-                banner: None,
-            },
-        )
-        .await
-        .unwrap();
-    let ledger = Ledger::new(
-        Settings {
-            holding: Duration::zero(),
-            // The goods alone are withheld on here; the delivery fee at the transport rates
-            // has its tests over HTTP (gateway's `withholding`).
-            tax: ledger::tax::TaxSettings {
-                delivery_fee: ledger::tax::DeliveryFeeWithholding::None,
-                ..Default::default()
-            },
-            ..Settings::default()
-        },
-        catalog,
-    );
-    let admin = Actor::User {
-        id: user.id,
-        is_admin: true,
-    };
-    ledger
-        .add_commission_rule(
-            db,
-            &admin,
-            NewRule {
-                rate_bp: 500,
-                category_id: None,
-                stall_id: None,
-                min: None,
-                max: None,
-                valid_from: Some(Utc::now() - Duration::days(1)),
-                valid_to: None,
-            },
-        )
-        .await
-        .unwrap();
-    Stall {
-        ledger,
-        admin,
-        id: applied.id,
-        category: seeded_category(db, "tra").await,
-    }
+/// The stall of these tests, selling goods of a seeded category (`tra`).
+async fn household(db: &DatabaseConnection) -> Household {
+    support::goods::household(db, "tra").await
 }
 
 fn discount(funded_by: Funder, code: &str, goods: i64, delivery: i64) -> Discount {
@@ -135,7 +47,7 @@ fn discount(funded_by: Funder, code: &str, goods: i64, delivery: i64) -> Discoun
 
 /// An order of `lines` (đồng each, one category), delivered now.
 fn order(
-    s: &Stall,
+    s: &Household,
     lines: &[i64],
     delivery_fee: i64,
     discounts: Vec<Discount>,
@@ -161,7 +73,7 @@ fn order(
     }
 }
 
-fn refund(s: &Stall, o: &DeliveredOrder, amount: i64) -> PartialRefund {
+fn refund(s: &Household, o: &DeliveredOrder, amount: i64) -> PartialRefund {
     PartialRefund {
         order_id: o.order_id,
         stall_id: s.id,
@@ -171,25 +83,6 @@ fn refund(s: &Stall, o: &DeliveredOrder, amount: i64) -> PartialRefund {
         note: "hoàn tiền một phần".into(),
         at: Utc::now(),
     }
-}
-
-/// Every entry of an order.
-async fn rows(db: &DatabaseConnection, order: Uuid) -> Vec<entry::Model> {
-    entry::Entity::find()
-        .filter(entry::Column::OrderId.eq(order))
-        .all(db)
-        .await
-        .unwrap()
-}
-
-/// The sum of the order's entries of `kind`, reversals of it included.
-async fn net_of(db: &DatabaseConnection, order: Uuid, kind: &str) -> i64 {
-    rows(db, order)
-        .await
-        .into_iter()
-        .filter(|e| e.kind == kind || e.reverses.as_deref() == Some(kind))
-        .map(|e| e.amount)
-        .sum()
 }
 
 /// The sum of every entry of an order: what it comes to for the stall.
@@ -204,11 +97,6 @@ fn share(amount: i64, bp: i64) -> i64 {
 /// Commission, VAT and PIT on a revenue from goods.
 fn deductions(revenue: i64) -> i64 {
     share(revenue, 500) + share(revenue, 100) + share(revenue, 50)
-}
-
-fn this_month() -> String {
-    let (y, m) = calendar::month_of(Utc::now());
-    format!("{y:04}-{m:02}")
 }
 
 db_test!(
@@ -416,23 +304,9 @@ db_test!(
     }
 );
 
-/// A small linear congruential generator: the same run every time, varied enough.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: i64) -> i64 {
-        let n = u64::try_from(n).unwrap();
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        i64::try_from((self.0 >> 33) % n).unwrap()
-    }
-}
-
 /// A random order: one to three lines, a delivery fee, a stall's and a platform's voucher or
 /// not, each on the goods (up to half of what is left of them) or the delivery fee.
-fn random_order(s: &Stall, rng: &mut Lcg) -> DeliveredOrder {
+fn random_order(s: &Household, rng: &mut Lcg) -> DeliveredOrder {
     let lines: Vec<i64> = (0..=rng.next(3))
         .map(|_| 1_000 + rng.next(500_000))
         .collect();
@@ -462,11 +336,7 @@ db_test!(
     |db: TestDb| async move {
         let db = &db.conn;
         let s = household(db).await;
-        let seed = std::env::var("LEDGER_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(20_261_205);
-        let mut rng = Lcg(seed);
+        let mut rng = Lcg::seeded();
         // The marketplace's money, worked out from the orders alone.
         let (mut online_received, mut refunded, mut platform_paid) = (0, 0, 0);
         for i in 0..40 {
@@ -564,12 +434,7 @@ db_test!(
             .all(db)
             .await
             .unwrap();
-        let of = |k: &str| -> i64 {
-            all.iter()
-                .filter(|e| e.kind == k || e.reverses.as_deref() == Some(k))
-                .map(|e| e.amount)
-                .sum()
-        };
+        let of = |k: &str| net_of_rows(&all, k);
         let total: i64 = all.iter().map(|e| e.amount).sum();
         let kept = -(of("commission") + of("vat_withheld") + of("pit_withheld"));
         assert_eq!(of("platform_funding"), platform_paid);

@@ -8,122 +8,30 @@
     reason = "a test should fail loudly where its expectation breaks"
 )]
 
-use accounts::{Accounts, NewUser};
-use catalog::{
-    Catalog, Regions,
-    stall::{BusinessType, NewStall},
+use chrono::Utc;
+use common::ErrorKind;
+use ledger::{DeliveredOrder, Holder, PartialRefund, PartialReversal, SaleLine};
+use sea_orm::DatabaseConnection;
+use support::{
+    goods::{Household, net_of},
+    month::this_month,
 };
-use chrono::{Duration, Utc};
-use common::{Actor, ErrorKind, calendar};
-use ledger::{
-    DeliveredOrder, Holder, Ledger, PartialRefund, PartialReversal, SaleLine, Settings,
-    entity::entry, rules::NewRule,
-};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use testkit::{TestDb, db_test};
 use uuid::Uuid;
 
-struct Stall {
-    ledger: Ledger,
-    admin: Actor,
-    id: Uuid,
-    /// A seeded category of goods (`mat-ong`), so the goods rates of Decree 117 apply.
-    category: Uuid,
+mod support {
+    pub mod goods;
+    pub mod month;
+    pub mod stall;
 }
 
-/// The seeded category `slug`.
-async fn seeded_category(db: &DatabaseConnection, slug: &str) -> Uuid {
-    use catalog::entity::category;
-    category::Entity::find()
-        .filter(category::Column::Slug.eq(slug))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-/// A household business (withheld on) with a 5 % commission for everything.
-async fn household(db: &DatabaseConnection) -> Stall {
-    let user = Accounts::new(Duration::hours(1))
-        .create(
-            db,
-            NewUser {
-                email: "ho-kinh-doanh@example.vn".into(),
-                password: "mat-ong-khe-sanh".into(),
-                full_name: "Lê Văn Tâm".into(),
-                phone: None,
-            },
-            false,
-        )
-        .await
-        .unwrap();
-    let owner = Actor::User {
-        id: user.id,
-        is_admin: false,
-    };
-    let catalog = Catalog::new(Regions::builtin());
-    let applied = catalog
-        .apply(
-            db,
-            &owner,
-            NewStall {
-                name: "Mật ong Khe Sanh".into(),
-                description: "Mật ong rừng".into(),
-                commune_code: "19414".into(),
-                address: "Thị trấn Khe Sanh".into(),
-                phone: "0233 3880 123".into(),
-                business_type: BusinessType::HouseholdBusiness,
-                registration_no: None,
-                logo: None,
-                banner: None,
-            },
-        )
-        .await
-        .unwrap();
-    let ledger = Ledger::new(
-        Settings {
-            holding: Duration::zero(),
-            // The goods alone are withheld on here; the delivery fee at the transport rates
-            // has its tests over HTTP (gateway's `withholding`).
-            tax: ledger::tax::TaxSettings {
-                delivery_fee: ledger::tax::DeliveryFeeWithholding::None,
-                ..Default::default()
-            },
-            ..Settings::default()
-        },
-        catalog,
-    );
-    let admin = Actor::User {
-        id: user.id,
-        is_admin: true,
-    };
-    ledger
-        .add_commission_rule(
-            db,
-            &admin,
-            NewRule {
-                rate_bp: 500,
-                category_id: None,
-                stall_id: None,
-                min: None,
-                max: None,
-                valid_from: Some(Utc::now() - Duration::days(1)),
-                valid_to: None,
-            },
-        )
-        .await
-        .unwrap();
-    Stall {
-        ledger,
-        admin,
-        id: applied.id,
-        category: seeded_category(db, "mat-ong").await,
-    }
+/// The stall of these tests, selling goods of a seeded category (`mat-ong`).
+async fn household(db: &DatabaseConnection) -> Household {
+    support::goods::household(db, "mat-ong").await
 }
 
 /// A delivered order of `goods` đồng (in two lines) and a 30 000 đồng delivery.
-async fn delivered(db: &DatabaseConnection, s: &Stall, goods: i64, holder: Holder) -> Uuid {
+async fn delivered(db: &DatabaseConnection, s: &Household, goods: i64, holder: Holder) -> Uuid {
     let order_id = Uuid::now_v7();
     let category_id = s.category;
     s.ledger
@@ -155,7 +63,7 @@ async fn delivered(db: &DatabaseConnection, s: &Stall, goods: i64, holder: Holde
     order_id
 }
 
-fn refund(s: &Stall, order_id: Uuid, amount: i64, goods_total: i64) -> PartialRefund {
+fn refund(s: &Household, order_id: Uuid, amount: i64, goods_total: i64) -> PartialRefund {
     PartialRefund {
         order_id,
         stall_id: s.id,
@@ -165,24 +73,6 @@ fn refund(s: &Stall, order_id: Uuid, amount: i64, goods_total: i64) -> PartialRe
         note: "hoàn tiền một phần".into(),
         at: Utc::now(),
     }
-}
-
-/// The sum of the order's entries of `kind`, reversals of it included.
-async fn net_of(db: &DatabaseConnection, order: Uuid, kind: &str) -> i64 {
-    entry::Entity::find()
-        .filter(entry::Column::OrderId.eq(order))
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind == kind || e.reverses.as_deref() == Some(kind))
-        .map(|e| e.amount)
-        .sum()
-}
-
-fn this_month() -> String {
-    let (y, m) = calendar::month_of(Utc::now());
-    format!("{y:04}-{m:02}")
 }
 
 db_test!(

@@ -7,15 +7,11 @@
     reason = "a test should fail loudly where its expectation breaks"
 )]
 
-use accounts::{Accounts, NewUser};
-use catalog::{
-    Catalog, Regions,
-    stall::{BusinessType, NewStall},
-};
+use catalog::stall::BusinessType;
 use chrono::{Duration, Utc};
-use common::{Actor, ErrorKind, PageRequest, calendar};
+use common::{Actor, ErrorKind, PageRequest};
 use ledger::{
-    DeliveredOrder, Holder, Ledger, SaleLine, Settings,
+    DeliveredOrder, Holder, SaleLine, Settings,
     entity::{entry, payout},
     payouts::BatchRequest,
     profile::BankAccountInput,
@@ -24,75 +20,23 @@ use ledger::{
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, sea_query::Expr,
 };
+use support::{month::this_month, stall::Stall};
 use testkit::{TestDb, db_test};
 use uuid::Uuid;
 
-/// A stall with its owner, and a ledger that pays at once.
-struct Stall {
-    ledger: Ledger,
-    owner: Actor,
-    admin: Actor,
-    id: Uuid,
+mod support {
+    pub mod month;
+    pub mod stall;
 }
 
-impl Stall {
-    /// Its id as the use cases take it.
-    fn key(&self) -> String {
-        self.id.to_string()
-    }
-}
-
-async fn stall(db: &DatabaseConnection, business_type: BusinessType) -> Stall {
-    let user = Accounts::new(Duration::hours(1))
-        .create(
-            db,
-            NewUser {
-                email: "chu-sap@example.vn".into(),
-                password: "nuoc-mam-cua-tung".into(),
-                full_name: "Đặng Thị Hà".into(),
-                phone: None,
-            },
-            false,
-        )
-        .await
-        .unwrap();
-    let owner = Actor::User {
-        id: user.id,
-        is_admin: false,
-    };
-    let catalog = Catalog::new(Regions::builtin());
-    let applied = catalog
-        .apply(
-            db,
-            &owner,
-            NewStall {
-                name: "HTX Nước mắm Cửa Tùng".into(),
-                description: "Đặc sản địa phương".into(),
-                commune_code: "19414".into(),
-                address: "Thôn Tân Lý, xã Cửa Tùng".into(),
-                phone: "0233 3823 456".into(),
-                business_type,
-                registration_no: None,
-                logo: None,
-                banner: None,
-            },
-        )
-        .await
-        .unwrap();
+/// A stall of `business_type` with its owner, and a ledger that pays at once.
+async fn stall(db: &DatabaseConnection, business_type: BusinessType) -> (Stall, Actor) {
     let settings = Settings {
         holding: Duration::zero(),
         cooling_off: Duration::zero(),
         ..Settings::default()
     };
-    Stall {
-        ledger: Ledger::new(settings, catalog),
-        owner,
-        admin: Actor::User {
-            id: Uuid::now_v7(),
-            is_admin: true,
-        },
-        id: applied.id,
-    }
+    support::stall::open(db, business_type, settings, None).await
 }
 
 /// Writes an entry straight to the table, as a hand edit would.
@@ -133,12 +77,6 @@ async fn entries_of_kind(db: &DatabaseConnection, stall: Uuid, kind: &str) -> u6
         .unwrap()
 }
 
-/// This month in Vietnam, as `yyyy-mm`.
-fn this_month() -> String {
-    let (y, m) = calendar::month_of(Utc::now());
-    format!("{y:04}-{m:02}")
-}
-
 fn assert_internal<T: std::fmt::Debug>(r: common::Result<T>, what: &str) {
     let e = r.expect_err(what);
     assert_eq!(e.kind, ErrorKind::Internal, "{what}: {e:?}");
@@ -148,9 +86,9 @@ db_test!(
     an_entry_of_an_unknown_kind_is_an_error_not_a_default,
     |db: TestDb| async move {
         let db = &db.conn;
-        let s = stall(db, BusinessType::Cooperative).await;
+        let (s, owner) = stall(db, BusinessType::Cooperative).await;
         s.ledger
-            .adjust(db, &s.admin, &s.key(), 50_000, "số dư đầu kỳ")
+            .adjust(db, &s.admin, &s.id.to_string(), 50_000, "số dư đầu kỳ")
             .await
             .unwrap();
         let order = Uuid::now_v7();
@@ -161,8 +99,8 @@ db_test!(
             .ledger
             .entries(
                 db,
-                &s.owner,
-                &s.key(),
+                &owner,
+                &s.id.to_string(),
                 EntryFilter::default(),
                 PageRequest::default(),
             )
@@ -170,7 +108,13 @@ db_test!(
         assert_internal(listed, "the ledger's entries");
         let statement = s
             .ledger
-            .statement_export(db, &s.owner, &s.key(), &this_month(), StatementFormat::Json)
+            .statement_export(
+                db,
+                &owner,
+                &s.id.to_string(),
+                &this_month(),
+                StatementFormat::Json,
+            )
             .await;
         assert_internal(statement, "the month's statement");
         // A refund does not reverse half an order: nothing is written.
@@ -184,7 +128,7 @@ db_test!(
     a_reversal_of_an_unknown_kind_is_an_error_in_the_tax_report,
     |db: TestDb| async move {
         let db = &db.conn;
-        let s = stall(db, BusinessType::HouseholdBusiness).await;
+        let (s, _) = stall(db, BusinessType::HouseholdBusiness).await;
         write_entry(db, s.id, "sale", None, 120_000, None).await;
         let report = s
             .ledger
@@ -205,16 +149,16 @@ db_test!(
     a_payout_of_an_unknown_status_is_an_error_not_a_default,
     |db: TestDb| async move {
         let db = &db.conn;
-        let s = stall(db, BusinessType::Cooperative).await;
+        let (s, owner) = stall(db, BusinessType::Cooperative).await;
         s.ledger
-            .adjust(db, &s.admin, &s.key(), 200_000, "số dư đầu kỳ")
+            .adjust(db, &s.admin, &s.id.to_string(), 200_000, "số dư đầu kỳ")
             .await
             .unwrap();
         s.ledger
             .set_bank_account(
                 db,
-                &s.owner,
-                &s.key(),
+                &owner,
+                &s.id.to_string(),
                 BankAccountInput {
                     bank_bin: "970405".into(),
                     account_no: "3900205123456".into(),
@@ -262,7 +206,7 @@ db_test!(
     a_stall_of_an_unknown_legal_form_is_an_error_not_a_seller_spared_withholding,
     |db: TestDb| async move {
         let db = &db.conn;
-        let s = stall(db, BusinessType::HouseholdBusiness).await;
+        let (s, _) = stall(db, BusinessType::HouseholdBusiness).await;
         write_entry(db, s.id, "sale", None, 120_000, None).await;
         // Somebody edits the stall by hand and leaves a legal form the catalogue does not know.
         use catalog::entity::stall as st;
