@@ -65,4 +65,4 @@ pub mod visibility;
 
 pub use error::CatalogError;
 pub use region::Regions;
-pub use service::{Catalog, tell_stall};
+pub use service::{Catalog, stall_audiences, tell_stall};

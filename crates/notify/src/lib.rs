@@ -22,6 +22,7 @@
 //! webhook, sends it through its channel, and records it sent, failed, or due again.
 
 pub mod address;
+pub mod batch;
 pub mod channel;
 pub mod enqueue;
 pub mod entity;
@@ -33,6 +34,7 @@ pub mod templates;
 pub mod webhooks;
 pub mod worker;
 
+pub use batch::Batch;
 pub use enqueue::{Notifier, Refs};
 pub use event::{Audience, Event};
 pub use templates::{Facts, Templates};

@@ -378,7 +378,10 @@ impl Checkouts {
                 breakdown: breakdown(&plan, &discounts),
             });
         }
-        let orders = placing::place_orders(&txn, d, &plan, &discounts).await?;
+        // The stalls and the buyer hear of it in this transaction, written together.
+        let notifier = notify::Notifier::default();
+        let mut notices = notifier.batch();
+        let orders = placing::place_orders(&txn, d, &plan, &discounts, &mut notices).await?;
         vouchers::record(&txn, &orders, &discounts, d.at).await?;
         self.vouchers
             .redeem(&txn, d.buyer, d.id, &discounts, d.at)
@@ -391,7 +394,8 @@ impl Checkouts {
             reference: d.reference.as_deref(),
             expires_at: d.expires_at,
         };
-        crate::notices::checkout_placed(&txn, d.buyer, &placed).await?;
+        crate::notices::checkout_placed(&mut notices, d.buyer, &placed);
+        notices.write(&txn).await?;
         let order_ids = orders.iter().map(|o| o.id).collect();
         checkout::Entity::update_many()
             .col_expr(checkout::Column::Total, Expr::value(total))

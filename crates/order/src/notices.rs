@@ -90,17 +90,33 @@ async fn tell_buyer<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A new order the stall can act on at once (cash on delivery).
+/// New orders their stalls can act on at once (cash on delivery), each with its number of
+/// units: each stall hears of its own, all gathered in `batch`.
 pub(crate) async fn placed<C: ConnectionTrait>(
     txn: &C,
-    o: &order::Model,
-    items: i64,
+    batch: &mut notify::Batch<'_>,
+    orders: &[(&order::Model, i64)],
 ) -> Result<()> {
-    let facts = order_facts(o).number("items", items).text(
-        "commune",
-        o.shipping_commune_name.clone().unwrap_or_default(),
-    );
-    tell_stall(txn, o, Event::NewOrder, facts).await
+    let stalls: Vec<uuid::Uuid> = orders.iter().map(|(o, _)| o.stall_id).collect();
+    let audiences = catalog::stall_audiences(txn, &stalls).await?;
+    for (o, items) in orders {
+        let Some((name, members)) = audiences.get(&o.stall_id) else {
+            continue;
+        };
+        let facts = order_facts(o)
+            .number("items", *items)
+            .text(
+                "commune",
+                o.shipping_commune_name.clone().unwrap_or_default(),
+            )
+            .text("stall", name.clone());
+        let refs = Refs {
+            stall_id: Some(o.stall_id),
+            order_id: Some(o.id),
+        };
+        batch.to_stall(o.stall_id, members, Event::NewOrder, &facts, refs);
+    }
+    Ok(())
 }
 
 /// An order moved (`c`), as the store recorded it.
@@ -258,11 +274,7 @@ fn vietnam_time(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The buyer's checkout placed its orders: `order_placed`, in the checkout's transaction.
-pub(crate) async fn checkout_placed<C: ConnectionTrait>(
-    txn: &C,
-    buyer: uuid::Uuid,
-    p: &Placed<'_>,
-) -> Result<()> {
+pub(crate) fn checkout_placed(batch: &mut notify::Batch<'_>, buyer: uuid::Uuid, p: &Placed<'_>) {
     let mut facts = checkout_facts(p.checkout_id, p.orders)
         .number("count", i64::try_from(p.orders.len()).unwrap_or(i64::MAX))
         .money("total", p.total)
@@ -293,16 +305,7 @@ pub(crate) async fn checkout_placed<C: ConnectionTrait>(
         stall_id: None,
         order_id: p.orders.first().map(|o| o.id),
     };
-    Notifier::default()
-        .to_buyer(
-            txn,
-            buyer,
-            Event::OrderPlaced,
-            &facts.text("next", next),
-            refs,
-        )
-        .await?;
-    Ok(())
+    batch.to_buyer(buyer, Event::OrderPlaced, &facts.text("next", next), refs);
 }
 
 /// The money for the buyer's checkout arrived and `placed` of its orders' worth went to the

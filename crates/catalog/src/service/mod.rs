@@ -377,6 +377,31 @@ pub(crate) fn required_reason(reason: Option<&str>) -> Result<String> {
     Ok(common::validate::required_reason(reason)?)
 }
 
+/// The name and members of each stall of `ids` that exists, read at once: whom a batch of
+/// notices to those stalls tells ([`notify::Batch::to_stall`]).
+pub async fn stall_audiences<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, (String, Vec<Uuid>)>> {
+    let mut out: std::collections::HashMap<Uuid, (String, Vec<Uuid>)> = stall::Entity::find()
+        .filter(stall::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, (s.name, Vec::new())))
+        .collect();
+    let members = stall_member::Entity::find()
+        .filter(stall_member::Column::StallId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    for m in members {
+        if let Some((_, users)) = out.get_mut(&m.stall_id) {
+            users.push(m.user_id);
+        }
+    }
+    Ok(out)
+}
+
 /// Tells the members of `stall_id` (and its webhooks) of `event` with `notifier`, in the
 /// caller's transaction. The stall's name is added to the facts as `stall`.
 pub async fn tell_stall<C: ConnectionTrait>(

@@ -19,13 +19,14 @@ use crate::{
 };
 
 /// Writes one order per stall of `plan` (each less its vouchers' part of `discounts`), their
-/// items and first history entries, and tells each stall of an order it can act on at once;
-/// returns the orders in the plan's stall order.
+/// items and first history entries, and tells each stall of an order it can act on at once
+/// (in `notices`, written by the caller); returns the orders in the plan's stall order.
 pub(super) async fn place_orders<C: ConnectionTrait>(
     txn: &C,
     d: &Draft<'_>,
     plan: &Quote,
     discounts: &[promotions::OrderDiscount],
+    notices: &mut notify::Batch<'_>,
 ) -> Result<Vec<order::Model>> {
     // Money collected up front is awaited; otherwise the stall can act at once.
     let status = if d.up_front {
@@ -75,10 +76,12 @@ pub(super) async fn place_orders<C: ConnectionTrait>(
         .exec_without_returning(txn)
         .await?;
     if status == OrderStatus::Placed {
-        for (o, stall) in written.iter().zip(&plan.stalls) {
-            let items = stall.items.iter().map(|i| i.quantity).sum();
-            crate::notices::placed(txn, o, items).await?;
-        }
+        let placed: Vec<(&order::Model, i64)> = written
+            .iter()
+            .zip(&plan.stalls)
+            .map(|(o, stall)| (o, stall.items.iter().map(|i| i.quantity).sum()))
+            .collect();
+        crate::notices::placed(txn, notices, &placed).await?;
     }
     Ok(written)
 }
