@@ -306,7 +306,7 @@ impl Checkouts {
             reference: provider.new_reference(),
             carrier_fees,
         };
-        let Some((total, order_ids)) = self.write(db, &draft, &seen).await? else {
+        let Some((total, written)) = self.write(db, &draft, &seen).await? else {
             // The key was claimed by a concurrent twin that committed first.
             return self
                 .replay(db, buyer, key, &hash)
@@ -328,7 +328,8 @@ impl Checkouts {
         Ok(CheckoutResult {
             checkout_id: draft.id,
             total,
-            orders: views::order_views(db, &order_ids).await?,
+            // As written: the views of the orders just committed need no read.
+            orders: views::written_views(written)?,
             payment,
         })
     }
@@ -340,7 +341,7 @@ impl Checkouts {
         db: &C,
         d: &Draft<'_>,
         seen: &[(Uuid, i64)],
-    ) -> Result<Option<(i64, Vec<Uuid>)>> {
+    ) -> Result<Option<(i64, views::Written)>> {
         let txn = common::begin_write(db).await?;
         // The buyer's account is held first, against its erasure (which locks it before it
         // looks for open orders): the orders are either committed before and block the
@@ -381,14 +382,19 @@ impl Checkouts {
         // The stalls and the buyer hear of it in this transaction, written together.
         let notifier = notify::Notifier::default();
         let mut notices = notifier.batch();
-        let orders = placing::place_orders(&txn, d, &plan, &discounts, &mut notices).await?;
-        vouchers::record(&txn, &orders, &discounts, d.at).await?;
+        let mut written = placing::place_orders(&txn, d, &plan, &discounts, &mut notices).await?;
+        written.discounts = vouchers::record(&txn, &written.orders, &discounts, d.at).await?;
+        written.stalls = offers
+            .values()
+            .map(|o| (o.product.stall.id, o.product.stall.clone()))
+            .collect();
+        let orders = &written.orders;
         self.vouchers
             .redeem(&txn, d.buyer, d.id, &discounts, d.at)
             .await?;
         let placed = crate::notices::Placed {
             checkout_id: d.id,
-            orders: &orders,
+            orders,
             total,
             method: d.method,
             reference: d.reference.as_deref(),
@@ -396,7 +402,6 @@ impl Checkouts {
         };
         crate::notices::checkout_placed(&mut notices, d.buyer, &placed);
         notices.write(&txn).await?;
-        let order_ids = orders.iter().map(|o| o.id).collect();
         checkout::Entity::update_many()
             .col_expr(checkout::Column::Total, Expr::value(total))
             .filter(checkout::Column::Id.eq(d.id))
@@ -408,7 +413,7 @@ impl Checkouts {
         // it is held for as short a time as possible.
         reserve_stock(&txn, &plan, &offers).await?;
         txn.commit().await?;
-        Ok(Some((total, order_ids)))
+        Ok(Some((total, written)))
     }
 
     /// What the checkout's voucher codes take off each stall's order of `plan`, checked

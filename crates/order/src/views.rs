@@ -435,6 +435,31 @@ pub(crate) async fn order_views<C: ConnectionTrait>(
         .collect()
 }
 
+/// Orders just written (a checkout's) with their rows, as written: their views need no read.
+#[derive(Default)]
+pub(crate) struct Written {
+    pub orders: Vec<order::Model>,
+    pub items: Vec<order_item::Model>,
+    pub events: Vec<order_event::Model>,
+    pub discounts: Vec<order_discount::Model>,
+    pub stalls: std::collections::HashMap<Uuid, catalog::product::StallRef>,
+}
+
+/// The views of orders just written, from what was written (no parcel, no refund yet), in
+/// the order they were written.
+pub(crate) fn written_views(w: Written) -> Result<Vec<OrderView>> {
+    let rows = Rows {
+        items: w.items,
+        events: w.events,
+        refunds: Vec::new(),
+        discounts: w.discounts,
+        shipments: Vec::new(),
+        shipment_events: Vec::new(),
+        stalls: w.stalls,
+    };
+    w.orders.iter().map(|o| rows.view(o)).collect()
+}
+
 /// One order's view.
 pub(crate) async fn order_view<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<OrderView> {
     order_views(db, &[id])

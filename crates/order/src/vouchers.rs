@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use catalog::offer::Offer;
 use chrono::{DateTime, Utc};
 use promotions::{BasketLine, BasketOrder, OrderDiscount};
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set, TryIntoModel};
 use uuid::Uuid;
 
 use crate::{
@@ -55,28 +55,35 @@ pub(crate) fn of_stall(discounts: &[OrderDiscount], stall: Uuid) -> i64 {
 }
 
 /// Keeps each voucher's part of each order (`order_discounts`), by the orders' stalls, in one
-/// statement.
+/// statement; returns the rows as written.
 pub(crate) async fn record<C: ConnectionTrait>(
     txn: &C,
     orders: &[order::Model],
     discounts: &[OrderDiscount],
     at: DateTime<Utc>,
-) -> Result<()> {
-    let rows = discounts.iter().filter_map(|x| {
-        let o = orders.iter().find(|o| o.stall_id == x.stall_id)?;
-        Some(order_discount::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            order_id: Set(o.id),
-            voucher_id: Set(x.voucher_id),
-            code: Set(x.code.clone()),
-            funded_by: Set(common::Stored::as_str(x.funded_by).to_owned()),
-            goods_amount: Set(x.goods_amount),
-            delivery_amount: Set(x.delivery_amount),
-            created_at: Set(at),
+) -> Result<Vec<order_discount::Model>> {
+    let rows: Vec<order_discount::ActiveModel> = discounts
+        .iter()
+        .filter_map(|x| {
+            let o = orders.iter().find(|o| o.stall_id == x.stall_id)?;
+            Some(order_discount::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                order_id: Set(o.id),
+                voucher_id: Set(x.voucher_id),
+                code: Set(x.code.clone()),
+                funded_by: Set(common::Stored::as_str(x.funded_by).to_owned()),
+                goods_amount: Set(x.goods_amount),
+                delivery_amount: Set(x.delivery_amount),
+                created_at: Set(at),
+            })
         })
-    });
+        .collect();
+    let written = rows
+        .iter()
+        .map(|r| r.clone().try_into_model())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     order_discount::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
-    Ok(())
+    Ok(written)
 }

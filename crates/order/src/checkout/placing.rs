@@ -15,19 +15,21 @@ use crate::{
     pricing::{Quote, StallQuote},
     status::OrderStatus,
     types::Stored,
+    views::Written,
     vouchers,
 };
 
 /// Writes one order per stall of `plan` (each less its vouchers' part of `discounts`), their
 /// items and first history entries, and tells each stall of an order it can act on at once
-/// (in `notices`, written by the caller); returns the orders in the plan's stall order.
+/// (in `notices`, written by the caller); returns the orders in the plan's stall order, with
+/// their items and events as written.
 pub(super) async fn place_orders<C: ConnectionTrait>(
     txn: &C,
     d: &Draft<'_>,
     plan: &Quote,
     discounts: &[promotions::OrderDiscount],
     notices: &mut notify::Batch<'_>,
-) -> Result<Vec<order::Model>> {
+) -> Result<Written> {
     // Money collected up front is awaited; otherwise the stall can act at once.
     let status = if d.up_front {
         OrderStatus::PendingPayment
@@ -44,11 +46,7 @@ pub(super) async fn place_orders<C: ConnectionTrait>(
             order_row(d, stall, status, off, (*id, number.clone()))
         })
         .collect();
-    // The rows as written (every column is set), without asking the database for them back.
-    let written = rows
-        .iter()
-        .map(|r| r.clone().try_into_model())
-        .collect::<std::result::Result<Vec<order::Model>, _>>()?;
+    let written = models(&rows)?;
     order::Entity::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
@@ -58,10 +56,7 @@ pub(super) async fn place_orders<C: ConnectionTrait>(
         .zip(&numbers)
         .flat_map(|(stall, (order_id, _))| stall.items.iter().map(|i| item_row(*order_id, i)))
         .collect();
-    order_item::Entity::insert_many(items)
-        .exec_without_returning(txn)
-        .await?;
-    let events = numbers
+    let events: Vec<order_event::ActiveModel> = numbers
         .iter()
         .map(|(order_id, _)| order_event::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -71,7 +66,16 @@ pub(super) async fn place_orders<C: ConnectionTrait>(
             actor_id: Set(Some(d.buyer)),
             reason: Set(None),
             created_at: Set(d.at),
-        });
+        })
+        .collect();
+    let out = Written {
+        items: models(&items)?,
+        events: models(&events)?,
+        ..Written::default()
+    };
+    order_item::Entity::insert_many(items)
+        .exec_without_returning(txn)
+        .await?;
     order_event::Entity::insert_many(events)
         .exec_without_returning(txn)
         .await?;
@@ -83,7 +87,21 @@ pub(super) async fn place_orders<C: ConnectionTrait>(
             .collect();
         crate::notices::placed(txn, notices, &placed).await?;
     }
-    Ok(written)
+    Ok(Written {
+        orders: written,
+        ..out
+    })
+}
+
+/// Rows as written (every column is set), without asking the database for them back.
+fn models<A>(rows: &[A]) -> Result<Vec<<A::Entity as EntityTrait>::Model>>
+where
+    A: sea_orm::ActiveModelTrait + TryIntoModel<<A::Entity as EntityTrait>::Model> + Clone,
+{
+    Ok(rows
+        .iter()
+        .map(|r| r.clone().try_into_model())
+        .collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
 /// One stall's order row.
