@@ -7,14 +7,14 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use common::Stored;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::{
     Event, Facts, Notifier, Refs,
+    enqueue::{Outgoing, webhook_payload},
     entity::{delivery, notification, optout, recipient, webhook},
-    status::{ChannelKind, DeliveryState},
+    status::ChannelKind,
     templates::Voice,
 };
 
@@ -261,10 +261,19 @@ impl Batch<'_> {
             });
         }
         if !opted_out {
-            let sensitive = !event.in_inbox();
-            let out = (ChannelKind::Email, id, person.id, person.email.clone());
-            rows.deliveries
-                .push(delivery_row(out, event, title, body, sensitive));
+            rows.deliveries.push(
+                Outgoing {
+                    channel: ChannelKind::Email,
+                    source_id: id,
+                    ordering_key: person.id,
+                    target: person.email.clone(),
+                    event,
+                    subject: title,
+                    body,
+                    sensitive: !event.in_inbox(),
+                }
+                .row(),
+            );
         }
     }
 }
@@ -281,57 +290,20 @@ fn post(
         return;
     };
     let event_id = Uuid::now_v7();
-    let mut data = facts.to_data();
-    data["stall_id"] = stall_id.to_string().into();
-    if let Some(order_id) = refs.order_id {
-        data["order_id"] = order_id.to_string().into();
-    }
-    let payload = serde_json::json!({
-        "type": event.as_str(),
-        "timestamp": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "data": data,
-    })
-    .to_string();
+    let payload = webhook_payload(stall_id, event, facts, refs);
     for hook in hooks {
-        let out = (ChannelKind::Webhook, event_id, hook.id, hook.url.clone());
-        rows.deliveries.push(delivery_row(
-            out,
-            event,
-            event.as_str().into(),
-            payload.clone(),
-            false,
-        ));
-    }
-}
-
-/// A pending delivery: `(channel, source, ordering key, target)`, what it says, and whether
-/// it is kept out of logs.
-fn delivery_row(
-    (channel, source_id, ordering_key, target): (ChannelKind, Uuid, Uuid, String),
-    event: Event,
-    subject: String,
-    body: String,
-    sensitive: bool,
-) -> delivery::ActiveModel {
-    let now = Utc::now();
-    delivery::ActiveModel {
-        public_id: Set(Uuid::now_v7()),
-        channel: Set(channel.as_str().into()),
-        source_id: Set(source_id),
-        ordering_key: Set(ordering_key),
-        target: Set(target),
-        event: Set(event.as_str().into()),
-        subject: Set(subject),
-        body: Set(body),
-        sensitive: Set(sensitive),
-        status: Set(DeliveryState::Pending.as_str().into()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        claimed_until: Set(None),
-        response_status: Set(None),
-        last_error: Set(None),
-        sent_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
+        rows.deliveries.push(
+            Outgoing {
+                channel: ChannelKind::Webhook,
+                source_id: event_id,
+                ordering_key: hook.id,
+                target: hook.url.clone(),
+                event,
+                subject: event.as_str().into(),
+                body: payload.clone(),
+                sensitive: false,
+            }
+            .row(),
+        );
     }
 }

@@ -226,17 +226,7 @@ impl Notifier {
             return Ok(());
         }
         let event_id = Uuid::now_v7();
-        let mut data = facts.to_data();
-        data["stall_id"] = stall_id.to_string().into();
-        if let Some(order_id) = refs.order_id {
-            data["order_id"] = order_id.to_string().into();
-        }
-        let payload = serde_json::json!({
-            "type": event.as_str(),
-            "timestamp": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "data": data,
-        })
-        .to_string();
+        let payload = webhook_payload(stall_id, event, facts, refs);
         for hook in hooks {
             insert_delivery(
                 db,
@@ -257,40 +247,65 @@ impl Notifier {
     }
 }
 
-struct Outgoing {
-    channel: ChannelKind,
-    source_id: Uuid,
-    ordering_key: Uuid,
-    target: String,
-    event: Event,
-    subject: String,
-    body: String,
-    sensitive: bool,
+/// What a stall's webhooks are posted for `event`: its type, when, and the facts with the
+/// stall and order named.
+pub(crate) fn webhook_payload(stall_id: Uuid, event: Event, facts: &Facts, refs: Refs) -> String {
+    let mut data = facts.to_data();
+    data["stall_id"] = stall_id.to_string().into();
+    if let Some(order_id) = refs.order_id {
+        data["order_id"] = order_id.to_string().into();
+    }
+    serde_json::json!({
+        "type": event.as_str(),
+        "timestamp": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "data": data,
+    })
+    .to_string()
+}
+
+/// A delivery to write: its channel, source, ordering key and target, what it says, and
+/// whether it is kept out of logs.
+pub(crate) struct Outgoing {
+    pub(crate) channel: ChannelKind,
+    pub(crate) source_id: Uuid,
+    pub(crate) ordering_key: Uuid,
+    pub(crate) target: String,
+    pub(crate) event: Event,
+    pub(crate) subject: String,
+    pub(crate) body: String,
+    pub(crate) sensitive: bool,
+}
+
+impl Outgoing {
+    /// The pending delivery row.
+    pub(crate) fn row(self) -> delivery::ActiveModel {
+        let now = Utc::now();
+        delivery::ActiveModel {
+            public_id: Set(Uuid::now_v7()),
+            channel: Set(self.channel.as_str().into()),
+            source_id: Set(self.source_id),
+            ordering_key: Set(self.ordering_key),
+            target: Set(self.target),
+            event: Set(self.event.as_str().into()),
+            subject: Set(self.subject),
+            body: Set(self.body),
+            sensitive: Set(self.sensitive),
+            status: Set(DeliveryState::Pending.as_str().into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_until: Set(None),
+            response_status: Set(None),
+            last_error: Set(None),
+            sent_at: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+    }
 }
 
 async fn insert_delivery<C: ConnectionTrait>(db: &C, o: Outgoing) -> Result<(), DbErr> {
-    let now = Utc::now();
-    delivery::Entity::insert(delivery::ActiveModel {
-        public_id: Set(Uuid::now_v7()),
-        channel: Set(o.channel.as_str().into()),
-        source_id: Set(o.source_id),
-        ordering_key: Set(o.ordering_key),
-        target: Set(o.target),
-        event: Set(o.event.as_str().into()),
-        subject: Set(o.subject),
-        body: Set(o.body),
-        sensitive: Set(o.sensitive),
-        status: Set(DeliveryState::Pending.as_str().into()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        claimed_until: Set(None),
-        response_status: Set(None),
-        last_error: Set(None),
-        sent_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
+    delivery::Entity::insert(o.row())
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
